@@ -1,0 +1,64 @@
+"""POWERplay: fast, correct estimates of POWER (instrumental value) in single- and two-agent MDPs.
+
+The public Python API is re-exported here; see the README for a tour.
+
+>>> import powerplay as pp
+>>> maze = pp.load_mdp('7x7_gridworld_maze')
+>>> rewards = pp.RewardDistribution.from_config({'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}})
+>>> result = pp.run_experiment(pp.Experiment('single_agent', maze, 0.9, rewards, 1000, random_seed=0))
+>>> result.power_mean().shape
+(31,)
+
+The reference tool's module-style API lives in :mod:`powerplay.compat` and is reachable as
+``from powerplay import base`` (also ``graph``, ``mdp``, ``multi``, ``policy``, ``get``, ``viz``,
+``anim``, ``learn``, ``runex``, ``dist``).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
+from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
+from .model.mdp import MDP, JointMDP
+from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
+from .model.rewards import RewardDistribution, make_distribution, register_density
+from .runner.experiment import Experiment, RunResult, run_experiment
+from .solvers.values import ConvergenceWarning, SolverSettings
+
+__version__ = "0.1.0"
+
+#: Reference-compatible modules, imported on first use (they pull in plotting libraries).
+COMPAT_MODULES = ("base", "graph", "mdp", "multi", "policy", "get", "viz", "anim", "learn", "runex", "dist")
+
+
+def __getattr__(name: str):
+    if name in COMPAT_MODULES:
+        return importlib.import_module(f"powerplay.compat.{name}")
+    raise AttributeError(f"module 'powerplay' has no attribute {name!r}")
+
+
+__all__ = [
+    "MDP",
+    "ConvergenceWarning",
+    "Experiment",
+    "JointMDP",
+    "Policy",
+    "RewardDistribution",
+    "RunResult",
+    "SolverSettings",
+    "builtin_mdp_names",
+    "builtin_policy_names",
+    "gridworld",
+    "gridworld_from_map",
+    "joint_gridworld",
+    "joint_policy_from_single",
+    "load_mdp",
+    "load_policy",
+    "make_distribution",
+    "marginalize",
+    "multiagent_gridworld",
+    "register_density",
+    "run_experiment",
+    "uniform_random_policy",
+]

@@ -1,0 +1,80 @@
+"""String labels for states and actions, in the reference tool's formats.
+
+States and actions are identified by strings everywhere a user sees them (configs,
+files, figures). The formats are the reference tool's:
+
+* a gridworld cell: ``'(row, col)'``, e.g. ``'(1, 3)'``;
+* a joint (two-agent) state: ``'{state_H}_H^{state_A}_A'``, e.g. ``'(1, 3)_H^(0, 2)_A'``;
+* a joint action: ``'{action_H}_H^{action_A}_A'``, e.g. ``'left_H^down_A'``.
+
+Examples
+--------
+>>> joint_label('(1, 3)', '(0, 2)')
+'(1, 3)_H^(0, 2)_A'
+>>> split_joint_label('left_H^down_A')
+('left', 'down')
+>>> cell_coordinates('(1, 3)')
+(1, 3)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+_CELL = re.compile(r"^\((-?\d+), ?(-?\d+)\)$")
+_JOINT = re.compile(r"^(.*)_H\^(.*)_A$")
+
+AGENTS = ("H", "A")
+
+
+def cell_label(row: int, col: int) -> str:
+    """Label of the gridworld cell at ``(row, col)``."""
+    return f"({row}, {col})"
+
+
+def cell_coordinates(label: str) -> tuple[int, int] | None:
+    """``(row, col)`` of a gridworld cell label, or ``None`` if ``label`` is not a cell."""
+    match = _CELL.match(label)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def joint_label(label_H: str, label_A: str) -> str:
+    """Joint label of a pair of single-agent labels (states or actions)."""
+    return f"{label_H}_H^{label_A}_A"
+
+
+def split_joint_label(label: str) -> tuple[str, str] | None:
+    """``(label_H, label_A)`` of a joint label, or ``None`` if ``label`` is not joint."""
+    match = _JOINT.match(label)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def is_joint_label(label: str) -> bool:
+    """Whether ``label`` has the joint ``'x_H^y_A'`` form."""
+    return _JOINT.match(label) is not None
+
+
+def are_gridworld_states(states: Iterable[str]) -> bool:
+    """Whether every label is a cell ``'(r, c)'`` or a joint state of two cells."""
+    for state in states:
+        parts = split_joint_label(state) or (state,)
+        if any(cell_coordinates(part) is None for part in parts):
+            return False
+    return True
+
+
+def index_of(labels: Sequence[str], what: str) -> dict[str, int]:
+    """Map each label to its position, refusing duplicates.
+
+    Raises
+    ------
+    ValueError
+        If a label appears twice; ``what`` names the kind of label in the message.
+    """
+    positions: dict[str, int] = {}
+    for position, label in enumerate(labels):
+        if label in positions:
+            raise ValueError(f"duplicate {what} label {label!r}")
+        positions[label] = position
+    return positions

@@ -1,0 +1,456 @@
+"""Reward-function distributions over states, and correlated rewards for a second agent.
+
+A reward function assigns one number to every state. POWER averages over reward functions
+drawn from a :class:`RewardDistribution`: independently per state from a 1-D distribution
+(``default_dist``, overridable per state with ``state_dists``), optionally forcing groups of
+states to share a value (``states_with_identical_rewards``) and redrawing functions that are
+equal everywhere (``allow_all_equal_rewards: False``). This is the reference tool's
+``reward_distribution`` config block.
+
+1-D distributions (``dist_name`` and ``params``, as in the reference):
+
+==================  =====================  ==========================================
+``dist_name``       ``params``             distribution
+==================  =====================  ==========================================
+``uniform``         ``[low, high]``        uniform on ``[low, high)``
+``beta``            ``[alpha, beta]``      Beta(alpha, beta) on ``(0, 1)``
+``pareto``          ``[scale, alpha]``     Pareto with support ``[scale, inf)``
+``bernoulli``       ``[p]``                0 or 1, ``P(1) = p``
+``jaynes_prior``    ``[]``                 density ∝ 1 / (x (1 - x)) on ``(0, 1)``
+``uniform_0_1_manual`` ``[]``              uniform on ``(0, 1)`` via the density sampler
+==================  =====================  ==========================================
+
+``jaynes_prior`` is improper (its integral diverges at both ends); like the reference we
+make it proper by treating the density as constant on each of 99 equal bins of ``(0, 1)``
+(evaluated at bin midpoints) and sampling uniformly within a bin. Any density can be added
+the same way with :func:`register_density`.
+
+Correlated rewards for Agent A (the reference's interpolation scheme): for correlation
+``beta`` in ``[0, 1]`` each state's reward for A is, independently, H's reward with
+probability ``beta`` and a fresh draw from the same distribution otherwise. The marginal is
+unchanged and the Pearson correlation per state is exactly ``beta``. For ``beta`` in
+``[-1, 0)`` A's reward is H's reward mirrored through the centre of the distribution's
+symmetry interval ``[lo, hi]`` (``lo + hi - r``) with probability ``-beta``; this needs a
+distribution symmetric on an interval.
+
+Reproducibility: :class:`RewardStream` draws samples in fixed blocks of :data:`BLOCK_SIZE`,
+each from its own generator derived from ``(seed, stream, block)``. A sample's value
+depends only on the seed and its index, never on how the work is split.
+
+Examples
+--------
+>>> dist = RewardDistribution.from_config({'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}})
+>>> rewards = dist.for_states(['a', 'b', 'c']).sample(np.random.default_rng(0), 4)
+>>> rewards.shape
+(4, 3)
+>>> stream = RewardStream(dist.for_states(['a', 'b']), seed=7)
+>>> np.array_equal(stream.rewards(2, 5)[0], stream.rewards(0, 10)[0][2:5])
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+#: Samples per independently seeded block of a :class:`RewardStream`.
+BLOCK_SIZE = 1024
+
+#: Redraw rounds allowed when ``allow_all_equal_rewards`` is False before giving up.
+MAX_REDRAW_ROUNDS = 1000
+
+Sampler = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A 1-D reward distribution.
+
+    Parameters
+    ----------
+    name : str
+        The ``dist_name`` it was made from.
+    params : tuple of float
+        Its ``params``.
+    draw : callable
+        ``draw(rng, shape) -> ndarray`` of independent samples.
+    symmetric_interval : (float, float) or None
+        ``(lo, hi)`` if the distribution is symmetric about ``(lo + hi) / 2`` on that
+        interval; needed for negative reward correlations.
+    mean : float
+        Its expectation (``inf`` if it has none).
+    """
+
+    name: str
+    params: tuple[float, ...]
+    draw: Sampler = field(repr=False, compare=False)
+    symmetric_interval: tuple[float, float] | None
+    mean: float
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return np.asarray(self.draw(rng, shape), dtype=np.float64)
+
+    def config(self) -> dict[str, Any]:
+        return {"dist_name": self.name, "params": list(self.params)}
+
+
+def _need(name: str, params: Sequence[float], count: int) -> tuple[float, ...]:
+    if len(params) != count:
+        raise ValueError(f"distribution {name!r} takes {count} parameter(s), got {list(params)}")
+    try:
+        return tuple(float(p) for p in params)
+    except (TypeError, ValueError):
+        raise ValueError(f"distribution {name!r}: parameters must be numbers, got {list(params)}") from None
+
+
+def _uniform(params):
+    lo, hi = _need("uniform", params, 2)
+    if not lo < hi:
+        raise ValueError(f"distribution 'uniform' needs low < high, got {[lo, hi]}")
+    return Distribution("uniform", (lo, hi), lambda rng, shape: rng.uniform(lo, hi, shape), (lo, hi), (lo + hi) / 2)
+
+
+def _beta(params):
+    a, b = _need("beta", params, 2)
+    if not (a > 0 and b > 0):
+        raise ValueError(f"distribution 'beta' needs positive alpha and beta, got {[a, b]}")
+    symmetric = (0.0, 1.0) if a == b else None
+    return Distribution("beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b))
+
+
+def _pareto(params):
+    scale, alpha = _need("pareto", params, 2)
+    if not (scale > 0 and alpha > 0):
+        raise ValueError(f"distribution 'pareto' needs positive scale and alpha, got {[scale, alpha]}")
+    mean = alpha * scale / (alpha - 1) if alpha > 1 else float("inf")
+    # numpy's pareto is the Lomax (Pareto II) distribution; shift and scale to Pareto I.
+    return Distribution("pareto", (scale, alpha), lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)), None, mean)
+
+
+def _bernoulli(params):
+    (p,) = _need("bernoulli", params, 1)
+    if not 0 <= p <= 1:
+        raise ValueError(f"distribution 'bernoulli' needs p in [0, 1], got {p}")
+    symmetric = (0.0, 1.0) if p == 0.5 else None
+    return Distribution("bernoulli", (p,), lambda rng, shape: (rng.random(shape) < p).astype(np.float64), symmetric, p)
+
+
+def density_distribution(
+    name: str,
+    pdf: Callable[[np.ndarray], np.ndarray],
+    interval: tuple[float, float] = (0.0, 1.0),
+    resolution: int = 100,
+    symmetric: bool = False,
+) -> Distribution:
+    """A distribution from a (possibly unnormalised or improper) density on an interval.
+
+    The density is treated as constant on each of ``resolution - 1`` equal bins, with its
+    value at the bin midpoint, and samples are uniform within a bin (the reference tool's
+    construction). Sampling is by inverse CDF.
+
+    Parameters
+    ----------
+    name : str
+    pdf : callable
+        Vectorised density, evaluated at bin midpoints only (so it may diverge at the ends).
+    interval : (float, float)
+    resolution : int
+        Number of bin edges.
+    symmetric : bool
+        Declare the density symmetric on ``interval`` (enables negative correlations).
+    """
+    lo, hi = float(interval[0]), float(interval[1])
+    if not lo < hi or resolution < 2:
+        raise ValueError(f"density {name!r}: needs an interval low < high and resolution >= 2")
+    edges = np.linspace(lo, hi, resolution)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    weights = np.diff(edges) * np.broadcast_to(np.asarray(pdf(mids), dtype=np.float64), mids.shape)
+    if not np.all(np.isfinite(weights)) or weights.min() < 0 or weights.sum() <= 0:
+        raise ValueError(f"density {name!r} must be finite and non-negative at bin midpoints, and not all zero")
+    cdf = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+    cdf[-1] = 1.0
+
+    def draw(rng: np.random.Generator, shape) -> np.ndarray:
+        u = rng.random(shape)
+        # Bins of zero mass are never chosen: searchsorted on the right edge skips them.
+        b = np.clip(np.searchsorted(cdf, u, side="right") - 1, 0, len(weights) - 1)
+        frac = (u - cdf[b]) / np.where(cdf[b + 1] > cdf[b], cdf[b + 1] - cdf[b], 1.0)
+        return edges[b] + frac * (edges[b + 1] - edges[b])
+
+    mean = float(np.sum(weights / weights.sum() * mids))
+    return Distribution(name, (), draw, (lo, hi) if symmetric else None, mean)
+
+
+def _jaynes(params):
+    _need("jaynes_prior", params, 0)
+    return density_distribution("jaynes_prior", lambda x: 1.0 / (x * (1.0 - x)), symmetric=True)
+
+
+def _uniform_manual(params):
+    _need("uniform_0_1_manual", params, 0)
+    return density_distribution("uniform_0_1_manual", lambda x: np.ones_like(x), symmetric=True)
+
+
+#: ``dist_name`` -> factory taking the ``params`` list.
+DISTRIBUTIONS: dict[str, Callable[[Sequence[float]], Distribution]] = {
+    "uniform": _uniform,
+    "beta": _beta,
+    "pareto": _pareto,
+    "bernoulli": _bernoulli,
+    "jaynes_prior": _jaynes,
+    "uniform_0_1_manual": _uniform_manual,
+}
+
+
+def register_density(
+    name: str,
+    pdf: Callable[[np.ndarray], np.ndarray],
+    interval: tuple[float, float] = (0.0, 1.0),
+    resolution: int = 100,
+    symmetric: bool = False,
+) -> None:
+    """Make a user-defined density available as ``dist_name: name`` (takes no ``params``).
+
+    Examples
+    --------
+    >>> register_density('triangle', lambda x: x, interval=(0, 1))
+    >>> make_distribution({'dist_name': 'triangle'}).mean > 0.6
+    True
+    """
+    dist = density_distribution(name, pdf, interval, resolution, symmetric)
+
+    def factory(params):
+        _need(name, params, 0)
+        return dist
+
+    DISTRIBUTIONS[name] = factory
+
+
+def make_distribution(config: Mapping[str, Any]) -> Distribution:
+    """A :class:`Distribution` from ``{'dist_name': ..., 'params': [...]}``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``dist_name`` (listing the known ones) or bad ``params``.
+    """
+    if not isinstance(config, Mapping) or "dist_name" not in config:
+        raise ValueError(f"a distribution needs a 'dist_name', got {config!r}")
+    name = config["dist_name"]
+    if name not in DISTRIBUTIONS:
+        raise ValueError(f"unknown distribution {name!r}; known: {', '.join(sorted(DISTRIBUTIONS))}")
+    params = config.get("params") or []
+    if not isinstance(params, (list, tuple)):
+        raise ValueError(f"distribution {name!r}: params must be a list, got {params!r}")
+    return DISTRIBUTIONS[name](params)
+
+
+@dataclass(frozen=True)
+class RewardDistribution:
+    """A distribution over reward functions: independent per state, with the reference's options.
+
+    Parameters
+    ----------
+    default : Distribution
+        Used for every state without an override.
+    state_dists : dict
+        ``{state label: Distribution}`` overrides.
+    states_with_identical_rewards : tuple of tuple of str
+        Disjoint groups of states forced to share one reward value.
+    allow_all_equal_rewards : bool
+        If False, reward functions equal at every state are redrawn.
+    """
+
+    default: Distribution
+    state_dists: Mapping[str, Distribution] = field(default_factory=dict)
+    states_with_identical_rewards: tuple[tuple[str, ...], ...] = ()
+    allow_all_equal_rewards: bool = True
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "RewardDistribution":
+        """From the reference's ``reward_distribution`` block (see module docs)."""
+        if "default_dist" not in config:
+            raise ValueError("reward_distribution needs a 'default_dist'")
+        return cls(
+            default=make_distribution(config["default_dist"]),
+            state_dists={str(s): make_distribution(c) for s, c in (config.get("state_dists") or {}).items()},
+            states_with_identical_rewards=tuple(tuple(map(str, g)) for g in config.get("states_with_identical_rewards") or ()),
+            allow_all_equal_rewards=bool(config.get("allow_all_equal_rewards", True)),
+        )
+
+    def config(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"default_dist": self.default.config()}
+        if self.state_dists:
+            out["state_dists"] = {s: d.config() for s, d in self.state_dists.items()}
+        if self.states_with_identical_rewards:
+            out["states_with_identical_rewards"] = [list(g) for g in self.states_with_identical_rewards]
+        out["allow_all_equal_rewards"] = self.allow_all_equal_rewards
+        return out
+
+    def for_states(self, states: Sequence[str]) -> "StateRewardSampler":
+        """Bind to an MDP's state order (checking every named state exists)."""
+        return StateRewardSampler(self, tuple(states))
+
+
+class StateRewardSampler:
+    """A :class:`RewardDistribution` bound to a state list: draws ``[n, S]`` reward samples."""
+
+    def __init__(self, distribution: RewardDistribution, states: tuple[str, ...]):
+        self.distribution = distribution
+        self.states = states
+        position = {s: i for i, s in enumerate(states)}
+        for state in distribution.state_dists:
+            if state not in position:
+                raise ValueError(f"reward_distribution.state_dists: {state!r} is not a state of the MDP")
+        self.per_state = [distribution.state_dists.get(s, distribution.default) for s in states]
+        # Group states by distribution so each distribution is sampled in one call.
+        groups: dict[int, list[int]] = {}
+        unique: dict[int, Distribution] = {}
+        for i, dist in enumerate(self.per_state):
+            unique.setdefault(id(dist), dist)
+            groups.setdefault(id(dist), []).append(i)
+        self._groups = [(unique[k], np.array(v)) for k, v in groups.items()]
+        self._tied: list[np.ndarray] = []
+        seen: set[str] = set()
+        for group in distribution.states_with_identical_rewards:
+            for state in group:
+                if state not in position:
+                    raise ValueError(f"reward_distribution.states_with_identical_rewards: {state!r} is not a state of the MDP")
+                if state in seen:
+                    raise ValueError(f"reward_distribution.states_with_identical_rewards: {state!r} is in two groups")
+                seen.add(state)
+            idx = np.array([position[s] for s in group])
+            if len({(self.per_state[i].name, self.per_state[i].params) for i in idx}) > 1:
+                raise ValueError(
+                    f"reward_distribution.states_with_identical_rewards: states {list(group)} have different distributions"
+                )
+            self._tied.append(idx)
+        if not distribution.allow_all_equal_rewards and len(states) - sum(len(g) - 1 for g in self._tied) < 2:
+            raise ValueError(
+                "reward_distribution.allow_all_equal_rewards is False but every reward function gives all states "
+                "one value (fewer than two independent states)"
+            )
+
+    @property
+    def num_states(self) -> int:
+        return len(self.states)
+
+    def symmetric_intervals(self) -> np.ndarray:
+        """``[S, 2]`` symmetry interval of each state's distribution.
+
+        Raises
+        ------
+        ValueError
+            Naming a distribution that is not symmetric on an interval.
+        """
+        out = np.empty((self.num_states, 2))
+        for i, dist in enumerate(self.per_state):
+            if dist.symmetric_interval is None:
+                raise ValueError(
+                    f"a negative reward_correlation needs a distribution symmetric on an interval; "
+                    f"{dist.name} {list(dist.params)} (state {self.states[i]!r}) is not"
+                )
+            out[i] = dist.symmetric_interval
+        return out
+
+    def tie(self, samples: np.ndarray) -> np.ndarray:
+        """Copy each identical-reward group's first column onto the rest (in place)."""
+        for idx in self._tied:
+            samples[:, idx[1:]] = samples[:, idx[:1]]
+        return samples
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = np.empty((n, self.num_states))
+        for dist, idx in self._groups:
+            out[:, idx] = dist.sample(rng, (n, len(idx)))
+        return self.tie(out)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``[n, S]`` reward functions, redrawing all-equal ones if so configured."""
+        out = self._draw(rng, n)
+        if self.distribution.allow_all_equal_rewards:
+            return out
+        for _ in range(MAX_REDRAW_ROUNDS):
+            flat = np.all(out == out[:, :1], axis=1)
+            if not flat.any():
+                return out
+            out[flat] = self._draw(rng, int(flat.sum()))
+        raise RuntimeError(
+            "allow_all_equal_rewards is False but reward functions kept coming out equal at every state"
+        )
+
+    def correlated(self, rng: np.random.Generator, rewards_H: np.ndarray, correlation: float) -> np.ndarray:
+        """Agent A's rewards with the given correlation to ``rewards_H`` ``[n, S]`` (module docs)."""
+        if not -1.0 <= correlation <= 1.0:
+            raise ValueError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
+        n = rewards_H.shape[0]
+        fresh = self.sample(rng, n)
+        take = self.tie(rng.random((n, self.num_states)))  # identical-reward groups share their coin
+        if correlation >= 0:
+            return np.where(take < correlation, rewards_H, fresh)
+        interval = self.symmetric_intervals()
+        mirrored = interval[:, 0] + interval[:, 1] - rewards_H
+        return np.where(take < -correlation, mirrored, fresh)
+
+
+class RewardStream:
+    """Reproducible reward samples for Agents H and A, addressable by sample index.
+
+    Parameters
+    ----------
+    sampler : StateRewardSampler
+    seed : int
+        The run's random seed.
+    correlation : float, optional
+        If given, also produce Agent A's rewards with this correlation to H's.
+
+    Notes
+    -----
+    Samples come in blocks of :data:`BLOCK_SIZE`; block ``k`` of agent stream ``j`` (0 for
+    H, 1 for A) uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(j, k)))``. So
+    any range of samples can be produced alone, and results do not depend on chunking or
+    worker count.
+    """
+
+    def __init__(self, sampler: StateRewardSampler, seed: int, correlation: float | None = None):
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"random_seed must be a non-negative integer, got {seed!r}")
+        self.sampler = sampler
+        self.seed = int(seed)
+        self.correlation = correlation
+        if correlation is not None:
+            if not -1.0 <= correlation <= 1.0:
+                raise ValueError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
+            if correlation < 0:
+                sampler.symmetric_intervals()  # fail early
+
+    def _rng(self, stream: int, block: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(stream, block)))
+
+    def block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Block ``k``: ``([BLOCK_SIZE, S] rewards of H, same for A or None)``."""
+        rewards_H = self.sampler.sample(self._rng(0, k), BLOCK_SIZE)
+        if self.correlation is None:
+            return rewards_H, None
+        return rewards_H, self.sampler.correlated(self._rng(1, k), rewards_H, self.correlation)
+
+    def rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""
+        if not 0 <= start <= stop:
+            raise ValueError(f"bad sample range {start}:{stop}")
+        first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE if stop > start else start // BLOCK_SIZE - 1
+        parts_H, parts_A = [], []
+        for k in range(first, last + 1):
+            block_H, block_A = self.block(k)
+            lo = max(start - k * BLOCK_SIZE, 0)
+            hi = min(stop - k * BLOCK_SIZE, BLOCK_SIZE)
+            parts_H.append(block_H[lo:hi])
+            if block_A is not None:
+                parts_A.append(block_A[lo:hi])
+        empty = np.empty((0, self.sampler.num_states))
+        rewards_H = np.concatenate(parts_H) if parts_H else empty
+        if self.correlation is None:
+            return rewards_H, None
+        return rewards_H, (np.concatenate(parts_A) if parts_A else empty.copy())

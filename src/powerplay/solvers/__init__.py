@@ -1,0 +1,1 @@
+"""Solvers: batched value iteration, policy iteration and POWER for each experiment type."""

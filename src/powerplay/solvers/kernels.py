@@ -1,0 +1,610 @@
+"""Compiled (numba) kernels: batched value iteration, policy iteration and policy evaluation.
+
+Everything here works on plain arrays; :mod:`powerplay.solvers.structure` builds them from
+the model objects and :mod:`powerplay.solvers.values` wraps them. Conventions:
+
+* ``state_ptr [S+1]``: the available (state, action) rows of state ``s`` are
+  ``state_ptr[s]:state_ptr[s+1]``;
+* ``row_ptr [N+1]``, ``cols [nnz]``, ``probs [nnz]``: CSR of those rows *without* their
+  self-loop entry, whose probability is kept apart in ``row_self [N]`` (a self-loop can then
+  be solved exactly instead of iterated: self-loop elimination);
+* rewards and values are ``[B, S]`` (samples x states) unless said otherwise.
+
+Performance notes: a numba call that passes arrays costs about ten times the work of a
+short row loop (reference counting and argument marshalling survive inlining), so loops run
+once per state are written out in place and helpers are kept for once-per-sample or rare
+paths.
+
+Stopping rules (each sample stops on its own, so results never depend on batching). With
+``T`` the Bellman operator, ``V* `` the exact values and ``d = TV - V``:
+
+* stochastic rows, Jacobi sweeps: ``TV + g/(1-g) min d <= V* <= TV + g/(1-g) max d``
+  (McQueen-Porteus). We return the midpoint, so ``|V - V*| <= g/(1-g) (max d - min d)/2``;
+* sub-stochastic rows (mass leaking to an implicit zero-value state): the same with
+  ``min(min d, 0)`` and ``max(max d, 0)``;
+* Gauss-Seidel sweeps with self-loop elimination (a ``g``-contraction):
+  ``|V - V*| <= g/(1-g) max |V_new - V_old|``.
+
+POWER is ``(1-g) * C`` with the continuation value ``C(s) = max_a sum_s' P V(s')``, whose
+error is at most ``|V - V*|``; so each rule is turned into a bound in POWER units by
+multiplying by ``(1-g)``, and a sample stops once that bound is ``<= tol``.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+from numba import njit, prange
+from numba.core import config as numba_config
+
+from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep
+
+_NEG_INF = -np.inf
+
+
+@contextmanager
+def slp_vectorization():
+    """Compile with LLVM's SLP vectoriser on (numba's default is off); see ``_lanes``."""
+    previous = numba_config.SLP_VECTORIZE
+    numba_config.SLP_VECTORIZE = 1
+    try:
+        yield
+    finally:
+        numba_config.SLP_VECTORIZE = previous
+
+
+# ----------------------------------------------------------------------------------------
+# Shared MDP: one transition structure for every sample, vectorised across samples.
+# ----------------------------------------------------------------------------------------
+
+
+@njit(cache=True, fastmath=False)
+def _load_lane(lane, b, rewards, gamma, R, V):
+    S = rewards.shape[1]
+    scale = 1.0 / (1.0 - gamma)
+    for s in range(S):
+        R[s, lane] = rewards[b, s]
+        V[s, lane] = rewards[b, s] * scale  # the value of staying put forever: a fair start
+
+
+@njit(cache=True, fastmath=False)
+def _clear_lane(lane, R, V, W):
+    for s in range(R.shape[0]):
+        R[s, lane] = 0.0
+        V[s, lane] = 0.0
+        W[s, lane] = 0.0
+
+
+@njit(cache=True, fastmath=False)
+def _shared_block(
+    lo, hi, state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks,
+    values_out, iters_out, bound_out,
+):
+    """Solve samples ``lo:hi`` on one thread, LANES at a time, refilling lanes as they finish.
+
+    A lane's sweeps depend only on its own sample, so when and where a sample runs does not
+    change its result.
+    """
+    S = rewards.shape[1]
+    R = np.zeros((S, LANES))
+    V = np.zeros((S, LANES))
+    W = np.zeros((S, LANES))
+    stats = np.zeros((2, LANES))
+    lane_sample = np.full(LANES, -1, dtype=np.int64)
+    lane_iter = np.zeros(LANES, dtype=np.int64)
+    factor = gamma / (1.0 - gamma)
+    nxt = lo
+    active = 0
+    for lane in range(LANES):
+        if nxt < hi:
+            _load_lane(lane, nxt, rewards, gamma, R, V)
+            lane_sample[lane] = nxt
+            nxt += 1
+            active += 1
+    while active > 0:
+        if jacobi:
+            jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
+            V, W = W, V
+        else:
+            gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
+        for lane in range(LANES):
+            b = lane_sample[lane]
+            if b < 0:
+                continue
+            lane_iter[lane] += 1
+            if jacobi:
+                m, M = stats[0, lane], stats[1, lane]
+                if leaks:
+                    m = min(m, 0.0)
+                    M = max(M, 0.0)
+                bound = (1.0 - gamma) * factor * (M - m) * 0.5
+                shift = factor * (M + m) * 0.5
+            else:
+                bound = (1.0 - gamma) * factor * stats[1, lane]
+                shift = 0.0
+            if bound <= tol or lane_iter[lane] >= max_iter:
+                for s in range(S):
+                    values_out[b, s] = V[s, lane] + shift
+                iters_out[b] = lane_iter[lane]
+                bound_out[b] = bound
+                lane_iter[lane] = 0
+                if nxt < hi:
+                    _load_lane(lane, nxt, rewards, gamma, R, V)
+                    lane_sample[lane] = nxt
+                    nxt += 1
+                else:
+                    lane_sample[lane] = -1
+                    _clear_lane(lane, R, V, W)
+                    active -= 1
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def shared_optimal_values(
+    state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks, num_blocks,
+    values_out, iters_out, bound_out,
+):
+    """Optimal values of every reward sample on one shared MDP.
+
+    ``jacobi`` selects Jacobi sweeps with span bounds (for stochastic rows; ``leaks`` if some
+    rows are sub-stochastic) instead of Gauss-Seidel sweeps with self-loop elimination.
+    Samples are split into ``num_blocks`` contiguous ranges solved in parallel.
+    """
+    B = rewards.shape[0]
+    for j in prange(num_blocks):
+        lo = (B * j) // num_blocks
+        hi = (B * (j + 1)) // num_blocks
+        _shared_block(
+            lo, hi, state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks,
+            values_out, iters_out, bound_out,
+        )
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def shared_greedy(state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out):
+    """Greedy policy as a tie mask and the continuation value ``max_a sum P V``.
+
+    Bit ``a`` of ``policy_out[b, s]`` is set when ``(1 - gamma) * (Q_max - Q_a) <= tie_tol``;
+    the policy is uniform over the set bits. ``cont_out`` is ``[B, S]``.
+    """
+    B, S = values.shape
+    one = np.uint64(1)
+    for b in prange(B):
+        V = values[b]
+        for s in range(S):
+            qmax = _NEG_INF
+            for r in range(state_ptr[s], state_ptr[s + 1]):
+                acc = row_self[r] * V[s]
+                for k in range(row_ptr[r], row_ptr[r + 1]):
+                    acc += probs[k] * V[cols[k]]
+                qmax = max(qmax, acc)
+            cont_out[b, s] = qmax
+            if want_policy:
+                # second pass: cheaper than keeping the row values around
+                mask = np.uint64(0)
+                for r in range(state_ptr[s], state_ptr[s + 1]):
+                    acc = row_self[r] * V[s]
+                    for k in range(row_ptr[r], row_ptr[r + 1]):
+                        acc += probs[k] * V[cols[k]]
+                    if (1.0 - gamma) * (qmax - acc) <= tie_tol:
+                        mask |= one << np.uint64(row_action[r])
+                policy_out[b, s] = mask
+
+
+# ----------------------------------------------------------------------------------------
+# Per-sample chains: exact evaluation of deterministic chains, Gauss-Seidel otherwise.
+# ----------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path):
+    """Exact ``V = R + gamma * P V`` when every state has at most one successor.
+
+    ``chain_w`` holds the probability of that successor (it may be below one: the rest
+    leaks). Follows each path to a known value, a dead end, or a cycle solved in closed form.
+    """
+    S = R.shape[0]
+    for s in range(S):
+        status[s] = 0
+    for start in range(S):
+        if status[start] != 0:
+            continue
+        n = 0
+        s = start
+        while True:
+            if chain_ptr[s + 1] == chain_ptr[s]:
+                # dead end: everything after s is worth nothing
+                V[s] = R[s]
+                status[s] = 2
+                break
+            status[s] = 1
+            path[n] = s
+            n += 1
+            t = chain_cols[chain_ptr[s]]
+            if status[t] == 2:
+                break
+            if status[t] == 1:
+                # cycle from t to the end of the path: solve it in closed form
+                i0 = n - 1
+                while path[i0] != t:
+                    i0 -= 1
+                total = 0.0
+                weight = 1.0
+                for i in range(i0, n):
+                    u = path[i]
+                    total += weight * R[u]
+                    weight *= gamma * chain_w[chain_ptr[u]]
+                V[t] = total / (1.0 - weight)
+                status[t] = 2
+                for i in range(n - 1, i0, -1):
+                    u = path[i]
+                    V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                    status[u] = 2
+                n = i0
+                break
+            s = t
+        for i in range(n - 1, -1, -1):
+            u = path[i]
+            if status[u] != 2:
+                V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                status[u] = 2
+
+
+@njit(cache=True)
+def _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter):
+    """Gauss-Seidel evaluation with self-loop elimination; returns (sweeps, POWER-unit bound)."""
+    S = R.shape[0]
+    bound = np.inf
+    for it in range(1, max_iter + 1):
+        delta = 0.0
+        for s in range(S):
+            acc = 0.0
+            diag = 0.0
+            for k in range(chain_ptr[s], chain_ptr[s + 1]):
+                c = chain_cols[k]
+                if c == s:
+                    diag += chain_w[k]
+                else:
+                    acc += chain_w[k] * V[c]
+            v = (R[s] + gamma * acc) / (1.0 - gamma * diag)
+            d = abs(v - V[s])
+            if d > delta:
+                delta = d
+            V[s] = v
+        bound = gamma * delta
+        if bound <= tol:
+            return it, bound
+    return max_iter, bound
+
+
+@njit(cache=True)
+def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path):
+    """Values of a fixed chain: exact if deterministic, else iterated. Returns (sweeps, bound)."""
+    S = R.shape[0]
+    deterministic = True
+    for s in range(S):
+        if chain_ptr[s + 1] - chain_ptr[s] > 1:
+            deterministic = False
+            break
+    if deterministic:
+        _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path)
+        return 1, 0.0
+    return _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter)
+
+
+@njit(cache=True)
+def _add_row(jr, weight, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n):
+    """Append ``weight * P[jr]`` (self-loop included) to a chain row being built; returns new length."""
+    if row_self[jr] > 0.0:
+        chain_cols[n] = s
+        chain_w[n] = weight * row_self[jr]
+        n += 1
+    for k in range(row_ptr[jr], row_ptr[jr + 1]):
+        chain_cols[n] = cols[k]
+        chain_w[n] = weight * probs[k]
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def _merge_row(chain_cols, chain_w, start, stop):
+    """Merge duplicate columns in ``start:stop`` (small rows: quadratic is fine); returns new stop."""
+    n = start
+    for i in range(start, stop):
+        c = chain_cols[i]
+        found = False
+        for j in range(start, n):
+            if chain_cols[j] == c:
+                chain_w[j] += chain_w[i]
+                found = True
+                break
+        if not found:
+            chain_cols[n] = c
+            chain_w[n] = chain_w[i]
+            n += 1
+    return n
+
+
+#: Codes for how the acting agent's action ``a`` in state ``s`` is resolved in one sample:
+#: a joint row index (>= 0) when the other agent's policy is deterministic there, or
+_NO_ROW = -1  # the other agent's chosen action leaves no joint row: all mass leaks (Q = 0)
+_MIXED = -2  # the other agent mixes several actions: sum over its policy
+_UNAVAILABLE = -3  # the acting agent cannot take ``a`` in ``s`` at all
+
+
+@njit(cache=True)
+def _mask_weight(mask, a):
+    """Probability of action ``a`` under the uniform policy over the set bits of ``mask``."""
+    if (mask >> np.uint64(a)) & np.uint64(1) == 0:
+        return 0.0
+    count = 0
+    while mask:
+        mask &= mask - np.uint64(1)
+        count += 1
+    return 1.0 / count
+
+
+@njit(cache=True)
+def _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff):
+    """Fill ``eff[s * num_act + a]`` with a joint row or a code (see above) for sample ``b``."""
+    for s in range(S):
+        m = other_policy[b, s]
+        o = -1  # the other agent's action if it takes only one
+        if m & (m - np.uint64(1)) == 0:
+            for x in range(num_other):
+                o = x if m == (np.uint64(1) << np.uint64(x)) else o
+        for a in range(num_act):
+            i = s * num_act + a
+            if act_ptr[i] == act_ptr[i + 1]:
+                eff[i] = _UNAVAILABLE
+            elif o < 0:
+                eff[i] = _MIXED
+            else:
+                h, x = (a, o) if agent_is_H else (o, a)
+                row = row_index[(s * (num_act if agent_is_H else num_other) + h) * (num_other if agent_is_H else num_act) + x]
+                eff[i] = row if row >= 0 else _NO_ROW
+
+
+@njit(cache=True)
+def _row_dot(jr, s, row_ptr, cols, probs, row_self, V):
+    acc = row_self[jr] * V[s]
+    for k in range(row_ptr[jr], row_ptr[jr + 1]):
+        acc += probs[k] * V[cols[k]]
+    return acc
+
+
+@njit(cache=True)
+def _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V):
+    """``sum_o pi_other(o|s) sum_s' P(s'|s, a, o) V(s')`` when several joint rows mix (rare)."""
+    total = 0.0
+    for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
+        w = _mask_weight(other_policy[b, s], act_other[i])
+        if w > 0.0:
+            total += w * _row_dot(act_row[i], s, row_ptr, cols, probs, row_self, V)
+    return total
+
+
+@njit(cache=True)
+def _chain_scratch(S, nnz_total):
+    return (
+        np.zeros(S + 1, dtype=np.int64),
+        np.empty(nnz_total, dtype=np.int64),
+        np.empty(nnz_total),
+        np.empty(S, dtype=np.int64),
+        np.empty(S, dtype=np.int64),
+    )
+
+
+@njit(cache=True)
+def _best_response_sample(
+    b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
+    other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out, iters_out, bound_out,
+    V, pol, q, eff, chain_ptr, chain_cols, chain_w, status, path,
+):
+    S = rewards.shape[1]
+    R = rewards[b]
+    _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
+    for s in range(S):
+        V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
+        pol[s] = -1
+    bound = 0.0
+    slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
+    iteration = 0
+    while True:
+        # improvement; q[s * num_act + a] keeps the action values for the final policy
+        iteration += 1
+        changed = False
+        for s in range(S):
+            best_a = -1
+            best_q = _NEG_INF
+            for a in range(num_act):
+                i = s * num_act + a
+                code = eff[i]
+                if code == _UNAVAILABLE:
+                    q[i] = _NEG_INF
+                    continue
+                if code >= 0:
+                    qa = row_self[code] * V[s]
+                    for k in range(row_ptr[code], row_ptr[code + 1]):
+                        qa += probs[k] * V[cols[k]]
+                elif code == _NO_ROW:
+                    qa = 0.0
+                else:
+                    qa = _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V)
+                q[i] = qa
+                take = qa > best_q
+                best_a = a if take else best_a
+                best_q = qa if take else best_q
+            cur = pol[s]
+            if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q)) + slack):
+                pol[s] = best_a
+                changed = True
+        if not changed or iteration > max_iter:
+            break
+        # evaluation of the current policy: chain row s = sum_o pi_other(o|s) P(.|s, pol[s], o)
+        n = 0
+        for s in range(S):
+            chain_ptr[s] = n
+            code = eff[s * num_act + pol[s]]
+            start = n
+            if code >= 0:
+                if row_self[code] > 0.0:
+                    chain_cols[n] = s
+                    chain_w[n] = row_self[code]
+                    n += 1
+                for k in range(row_ptr[code], row_ptr[code + 1]):
+                    chain_cols[n] = cols[k]
+                    chain_w[n] = probs[k]
+                    n += 1
+            elif code == _MIXED:
+                a = pol[s]
+                for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
+                    w = _mask_weight(other_policy[b, s], act_other[i])
+                    if w > 0.0:
+                        n = _add_row(act_row[i], w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+                if n - start > 1:
+                    n = _merge_row(chain_cols, chain_w, start, n)
+        chain_ptr[S] = n
+        _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+        slack = 2.0 * bound / (1.0 - gamma)
+    # The last improvement pass saw no change, so its action values belong to the final V.
+    for s in range(S):
+        qmax = _NEG_INF
+        for a in range(num_act):
+            qmax = max(qmax, q[s * num_act + a])
+        mask = np.uint64(0)
+        for a in range(num_act):
+            qa = q[s * num_act + a]
+            if qa > _NEG_INF and (1.0 - gamma) * (qmax - qa) <= tie_tol:
+                mask |= np.uint64(1) << np.uint64(a)
+        policy_out[b, s] = mask
+        cont_out[b, s] = qmax
+        values_out[b, s] = V[s]
+    iters_out[b] = iteration
+    bound_out[b] = bound
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def best_response(
+    act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
+    other_policy, rewards, gamma, tol, tie_tol, max_iter, num_blocks, values_out, cont_out, policy_out, iters_out,
+    bound_out,
+):
+    """Optimal values and policy of the acting agent against a per-sample policy of the other.
+
+    Policy iteration per sample: exact evaluation when the chain is deterministic (the
+    usual case on gridworlds), Gauss-Seidel evaluation to ``tol`` otherwise. The final policy
+    splits ties uniformly: actions with ``(1 - gamma) * (Q_max - Q_a) <= tie_tol``.
+
+    Parameters
+    ----------
+    act_ptr : [S * num_act + 1]
+        Joint rows using acting action ``a`` in state ``s`` are ``act_row[act_ptr[s*A+a]:...]``,
+        with the other agent's action in ``act_other``.
+    row_index : [S * A_H * A_A]
+        Joint row of each ``(s, a_H, a_A)`` or -1 if the joint action is absent.
+    other_policy : [B, S] uint64
+        The other agent's policy as tie masks (uniform over set bits).
+    rewards : [B, S]
+    policy_out : [B, S] uint64
+        The acting agent's optimal policy, as tie masks.
+    """
+    B, S = rewards.shape
+    nnz_total = cols.shape[0] + row_self.shape[0]
+    for j in prange(num_blocks):
+        V = np.empty(S)
+        pol = np.empty(S, dtype=np.int64)
+        q = np.empty(S * num_act)
+        eff = np.empty(S * num_act, dtype=np.int64)
+        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
+            _best_response_sample(
+                b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs,
+                row_self, other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out,
+                iters_out, bound_out, V, pol, q, eff, chain_ptr, chain_cols, chain_w, status, path,
+            )
+
+
+@njit(cache=True)
+def _joint_policy_sample(
+    b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
+    rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, chain_ptr, chain_cols, chain_w,
+    status, path,
+):
+    S = rewards.shape[1]
+    use_dense_A = dense_A.shape[0] > 0
+    R = rewards[b]
+    n = 0
+    for s in range(S):
+        chain_ptr[s] = n
+        start = n
+        h = -1  # each agent's action if it takes only one
+        mh = mask_H[b, s]
+        if mh & (mh - np.uint64(1)) == 0:
+            for x in range(num_H):
+                h = x if mh == (np.uint64(1) << np.uint64(x)) else h
+        a = -1
+        if use_dense_A:
+            for x in range(num_A):
+                a = x if dense_A[s, x] == 1.0 else a
+        else:
+            ma = mask_A[b, s]
+            if ma & (ma - np.uint64(1)) == 0:
+                for x in range(num_A):
+                    a = x if ma == (np.uint64(1) << np.uint64(x)) else a
+        if h >= 0 and a >= 0:
+            r = row_index[(s * num_H + h) * num_A + a]
+            if r >= 0:
+                if row_self[r] > 0.0:
+                    chain_cols[n] = s
+                    chain_w[n] = row_self[r]
+                    n += 1
+                for k in range(row_ptr[r], row_ptr[r + 1]):
+                    chain_cols[n] = cols[k]
+                    chain_w[n] = probs[k]
+                    n += 1
+        else:
+            for r in range(state_ptr[s], state_ptr[s + 1]):
+                w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
+                w = _mask_weight(mask_H[b, s], row_h[r]) * w_A
+                if w > 0.0:
+                    n = _add_row(r, w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+            if n - start > 1:
+                n = _merge_row(chain_cols, chain_w, start, n)
+        V[s] = R[s] / (1.0 - gamma)
+    chain_ptr[S] = n
+    it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+    for s in range(S):
+        acc = 0.0
+        for k in range(chain_ptr[s], chain_ptr[s + 1]):
+            acc += chain_w[k] * V[chain_cols[k]]
+        cont_out[b, s] = acc
+        values_out[b, s] = V[s]
+    iters_out[b] = it
+    bound_out[b] = bound
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def joint_policy_values(
+    state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
+    rewards, gamma, tol, max_iter, num_blocks, values_out, cont_out, iters_out, bound_out,
+):
+    """Values of a fixed pair of policies on a joint MDP.
+
+    Agent H's policy is per sample (tie masks ``mask_H [B, S]``); Agent A's is either per
+    sample (``mask_A [B, S]``) or one shared stochastic policy ``dense_A [S, A_A]`` (pass a
+    ``[0, 0]`` array to use ``mask_A``). The chain of sample ``b`` is
+    ``sum_{h,a} pi_H(h|s) pi_A(a|s) P(.|s,h,a)`` (absent joint actions contribute nothing).
+    ``cont_out`` is ``sum P V`` under that chain, so POWER is ``(1 - gamma) * cont_out``.
+    """
+    B, S = rewards.shape
+    nnz_total = cols.shape[0] + row_self.shape[0]
+    for j in prange(num_blocks):
+        V = np.empty(S)
+        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
+            _joint_policy_sample(
+                b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A,
+                dense_A, rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, chain_ptr,
+                chain_cols, chain_w, status, path,
+            )

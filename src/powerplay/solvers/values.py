@@ -1,0 +1,305 @@
+"""Batched value computations over reward samples (thin wrappers over the compiled kernels).
+
+All functions take rewards ``[B, S]`` (one reward function per row) and return arrays of the
+same leading shape. Each sample is solved independently, so results do not depend on how
+samples are grouped, on ``B``, or on the number of threads.
+
+Tolerances are in POWER units: a bound ``e`` on a sample means every state's POWER from these
+values is within ``e`` of the exact POWER.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from . import kernels
+from .structure import JointStructure, RowStructure
+
+
+class ConvergenceWarning(UserWarning):
+    """Some samples hit the iteration cap before meeting the tolerance."""
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Accuracy and tie-breaking settings shared by all solvers.
+
+    Parameters
+    ----------
+    tolerance : float
+        Certified bound on each reported POWER sample's error (POWER units).
+    policy_tolerance : float
+        Accuracy of values from which a policy is read off (must be well below
+        ``tie_tolerance`` for ties to be found reliably).
+    tie_tolerance : float
+        Actions whose action values, in POWER units ``(1 - gamma) * (Q_max - Q_a)``, are within
+        this of the best are treated as tied, and the policy splits uniformly among them.
+    max_iterations : int
+        Cap on sweeps (value iteration) or improvement steps (policy iteration) per sample.
+        Hitting it issues a :class:`ConvergenceWarning` and the achieved bound is reported.
+    """
+
+    tolerance: float = 1e-4
+    policy_tolerance: float = 1e-9
+    tie_tolerance: float = 1e-8
+    max_iterations: int = 100_000
+
+    def __post_init__(self) -> None:
+        for field in ("tolerance", "policy_tolerance", "tie_tolerance"):
+            if not getattr(self, field) > 0:
+                raise ValueError(f"{field} must be positive, got {getattr(self, field)!r}")
+        if self.policy_tolerance >= self.tie_tolerance:
+            raise ValueError("policy_tolerance must be smaller than tie_tolerance")
+        if self.max_iterations < 1:
+            raise ValueError(f"max_iterations must be at least 1, got {self.max_iterations!r}")
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """Per-sample convergence record of one solver stage.
+
+    Attributes
+    ----------
+    iterations : [B] int
+        Sweeps (value iteration) or policy-improvement steps (policy iteration).
+    bound : [B] float
+        Certified POWER-unit error bound achieved (0 for exact evaluations).
+    capped : [B] bool
+        Whether the sample stopped at the iteration cap.
+    """
+
+    iterations: np.ndarray
+    bound: np.ndarray
+    capped: np.ndarray
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "iterations_mean": float(self.iterations.mean()) if self.iterations.size else 0.0,
+            "iterations_max": int(self.iterations.max()) if self.iterations.size else 0,
+            "bound_max": float(self.bound.max()) if self.bound.size else 0.0,
+            "samples_capped": int(self.capped.sum()),
+        }
+
+
+def check_discount_rate(gamma: float, field: str = "discount_rate") -> float:
+    """Return ``gamma`` as a float if it is in ``[0, 1)``.
+
+    ``gamma = 0`` is the limit in which POWER is the best action's expected next-state
+    reward. ``gamma = 1`` is rejected: POWER's ``(1 - gamma) / gamma`` normalisation vanishes
+    and optimal values diverge.
+
+    Raises
+    ------
+    ValueError
+        Naming ``field``.
+    """
+    try:
+        g = float(gamma)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} must be a number, got {gamma!r}") from None
+    if g == 1.0:
+        raise ValueError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1")
+    if not 0.0 <= g < 1.0:
+        raise ValueError(f"{field} must be in [0, 1), got {gamma!r}")
+    return g
+
+
+def _check_rewards(rewards: np.ndarray, num_states: int) -> np.ndarray:
+    rewards = np.ascontiguousarray(rewards, dtype=np.float64)
+    if rewards.ndim != 2 or rewards.shape[1] != num_states:
+        raise ValueError(f"rewards must be [samples, {num_states}], got shape {rewards.shape}")
+    if not np.all(np.isfinite(rewards)):
+        raise ValueError("rewards must be finite")
+    return rewards
+
+
+def _record(iterations, bound, cap: int, stage: str) -> Convergence:
+    capped = iterations >= cap
+    if capped.any():
+        warnings.warn(
+            f"{stage}: {int(capped.sum())} sample(s) hit the iteration cap ({cap}); "
+            f"worst certified POWER error {float(bound.max()):.3g}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return Convergence(iterations, bound, capped)
+
+
+@contextmanager
+def _balanced():
+    """Hand out parallel blocks one at a time (samples differ in cost); compile with SLP on."""
+    with numba.parallel_chunksize(1), kernels.slp_vectorization():
+        yield
+
+
+def _num_blocks(num_samples: int, per_block: int = 1) -> int:
+    """How many independent blocks to split samples into (it never changes results)."""
+    return max(1, min(-(-num_samples // per_block), 8 * numba.get_num_threads()))
+
+
+def optimal_values(
+    rows: RowStructure, rewards: np.ndarray, gamma: float, tolerance: float, max_iterations: int
+) -> tuple[np.ndarray, Convergence]:
+    """Optimal values ``[B, S]`` of each reward sample on a shared MDP.
+
+    Stochastic MDPs use Jacobi sweeps with McQueen-Porteus span bounds; MDPs with
+    sub-stochastic rows use Gauss-Seidel sweeps with self-loop elimination and the sup-norm
+    bound (see :mod:`powerplay.solvers.kernels`).
+    """
+    gamma = check_discount_rate(gamma)
+    S = len(rows.state_ptr) - 1
+    rewards = _check_rewards(rewards, S)
+    B = rewards.shape[0]
+    values = np.empty((B, S))
+    iterations = np.zeros(B, dtype=np.int64)
+    bound = np.zeros(B)
+    blocks = _num_blocks(B, kernels.LANES)
+    jacobi = not rows.leaks
+    with _balanced():
+        kernels.shared_optimal_values(
+            rows.state_ptr, rows.row_ptr, rows.cols, rows.probs, rows.row_self, rewards, gamma,
+            float(tolerance), int(max_iterations), jacobi, rows.leaks, blocks, values, iterations, bound,
+        )
+    return values, _record(iterations, bound, max_iterations, "optimal values")
+
+
+#: Largest number of actions an agent may have when its optimal policies are computed
+#: (policies are stored as 64-bit masks of the optimal actions).
+MAX_POLICY_ACTIONS = 64
+
+
+def mask_to_probabilities(masks: np.ndarray, num_actions: int) -> np.ndarray:
+    """Expand tie masks ``[...]`` (uint64) into probabilities ``[..., num_actions]``.
+
+    Examples
+    --------
+    >>> mask_to_probabilities(np.array([0b101], dtype=np.uint64), 3).tolist()
+    [[0.5, 0.0, 0.5]]
+    """
+    bits = (masks[..., None] >> np.arange(num_actions, dtype=np.uint64)) & np.uint64(1)
+    bits = bits.astype(np.float64)
+    return bits / bits.sum(axis=-1, keepdims=True)
+
+
+def _check_policy_width(num_actions: int, agent: str) -> None:
+    if num_actions > MAX_POLICY_ACTIONS:
+        raise ValueError(
+            f"agent {agent} has {num_actions} actions; optimal policies support at most {MAX_POLICY_ACTIONS}"
+        )
+
+
+def greedy(
+    rows: RowStructure, values: np.ndarray, gamma: float, tie_tolerance: float, with_policy: bool = True
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Greedy policy as tie masks ``[B, S]`` (``None`` unless ``with_policy``) and continuation ``[B, S]``.
+
+    The continuation value is ``C(s) = max_a sum_s' P(s'|s,a) V(s')``; POWER is ``(1 - gamma) C``.
+    Bit ``a`` of a mask is set for every action within ``tie_tolerance`` of the best (see
+    :class:`SolverSettings`); the policy is uniform over the set bits.
+    """
+    B, S = values.shape
+    if with_policy:
+        _check_policy_width(rows.num_actions, "H")
+    policy = np.empty((B, S) if with_policy else (0, 0), dtype=np.uint64)
+    continuation = np.empty((B, S))
+    with _balanced():
+        kernels.shared_greedy(
+            rows.state_ptr, rows.row_ptr, rows.cols, rows.probs, rows.row_self, rows.row_action,
+            np.ascontiguousarray(values), float(gamma), float(tie_tolerance), with_policy, policy, continuation,
+        )
+    return (policy if with_policy else None), continuation
+
+
+def best_response(
+    joint: JointStructure,
+    agent: str,
+    other_policy: np.ndarray,
+    rewards: np.ndarray,
+    gamma: float,
+    settings: SolverSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
+    """Optimal values, continuation values and policy of ``agent`` against ``other_policy``.
+
+    Parameters
+    ----------
+    joint : JointStructure
+    agent : {'H', 'A'}
+        The acting agent.
+    other_policy : [B, S] uint64
+        The other agent's per-sample policy as tie masks.
+    rewards : [B, S]
+        The acting agent's rewards.
+
+    Returns
+    -------
+    values, continuation : [B, S]
+    policy : [B, S] uint64
+        Tie masks of the acting agent's optimal actions.
+    convergence : Convergence
+        Policy-iteration steps per sample.
+    """
+    gamma = check_discount_rate(gamma)
+    S = len(joint.rows.state_ptr) - 1
+    rewards = _check_rewards(rewards, S)
+    index = joint.acting(agent)
+    _check_policy_width(index.num_act, agent)
+    B = rewards.shape[0]
+    values = np.empty((B, S))
+    continuation = np.empty((B, S))
+    policy = np.empty((B, S), dtype=np.uint64)
+    iterations = np.zeros(B, dtype=np.int64)
+    bound = np.zeros(B)
+    r = joint.rows
+    with _balanced():
+        kernels.best_response(
+            index.act_ptr, index.act_row, index.act_other, index.num_act,
+            joint.num_A if agent == "H" else joint.num_H, agent == "H", joint.row_index, r.row_ptr, r.cols, r.probs,
+            r.row_self, np.ascontiguousarray(other_policy, dtype=np.uint64), rewards, gamma,
+            float(settings.policy_tolerance), float(settings.tie_tolerance), int(settings.max_iterations),
+            _num_blocks(B), values, continuation, policy, iterations, bound,
+        )
+    return values, continuation, policy, _record(iterations, bound, settings.max_iterations, f"best response of agent {agent}")
+
+
+def joint_policy_values(
+    joint: JointStructure,
+    policy_H: np.ndarray,
+    policy_A: np.ndarray,
+    rewards: np.ndarray,
+    gamma: float,
+    tolerance: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, np.ndarray, Convergence]:
+    """Values and continuation values ``[B, S]`` of fixed policies on a joint MDP.
+
+    Parameters
+    ----------
+    policy_H : [B, S] uint64
+        Agent H's per-sample policy (tie masks).
+    policy_A : [B, S] uint64 or [S, A_A] float
+        Agent A's per-sample policy (tie masks) or one shared stochastic policy.
+    """
+    gamma = check_discount_rate(gamma)
+    S = len(joint.rows.state_ptr) - 1
+    rewards = _check_rewards(rewards, S)
+    B = rewards.shape[0]
+    shared_A = policy_A.dtype != np.uint64
+    dense_A = np.ascontiguousarray(policy_A, dtype=np.float64) if shared_A else np.zeros((0, 0))
+    mask_A = np.zeros((0, 0), dtype=np.uint64) if shared_A else np.ascontiguousarray(policy_A)
+    values = np.empty((B, S))
+    continuation = np.empty((B, S))
+    iterations = np.zeros(B, dtype=np.int64)
+    bound = np.zeros(B)
+    r = joint.rows
+    with _balanced():
+        kernels.joint_policy_values(
+            r.state_ptr, r.row_ptr, r.cols, r.probs, r.row_self, joint.row_h, joint.row_a, joint.row_index,
+            joint.num_H, joint.num_A, np.ascontiguousarray(policy_H, dtype=np.uint64), mask_A, dense_A,
+            rewards, gamma, float(tolerance), int(max_iterations), _num_blocks(B), values, continuation, iterations, bound,
+        )
+    return values, continuation, _record(iterations, bound, max_iterations, "policy evaluation")
