@@ -102,6 +102,17 @@ class SingleAgentProblem:
         _, continuation = greedy(self.rows, values, g, s.tie_tolerance, with_policy=False)
         return BatchResult({POWER_H: (1.0 - g) * continuation}, {"H": conv})
 
+    def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Agent H's optimal policies ``{'H': [B, S] uint64 tie masks}`` for reward samples ``[B, S]``.
+
+        Bit ``a`` of a mask marks an optimal action (index into ``self.mdp.actions``); the
+        policy splits uniformly among them (see ``mask_to_probabilities``).
+        """
+        g, s = self.discount_rate, self.settings
+        values, _ = optimal_values(self.rows, rewards_H, g, s.policy_tolerance, s.max_iterations)
+        policy, _ = greedy(self.rows, values, g, s.tie_tolerance)
+        return {"H": policy}
+
 
 class MultiAgentProblem:
     """POWER of Agents H and A in the human-AI setting (``multiagent_with_reward``).
@@ -142,8 +153,7 @@ class MultiAgentProblem:
         self.seed_policy = np.ascontiguousarray(seed_policy_A.probabilities)  # [S, A_A]
         self.rows_H = RowStructure.of_mdp(marginalize(joint, seed_policy_A))
 
-    def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> BatchResult:
-        """POWER samples ``[B, S]`` of both agents (and diagnostics) for paired reward samples."""
+    def _optimal_policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray):
         if rewards_A is None:
             raise ValueError("multiagent_with_reward needs Agent A's reward samples")
         gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
@@ -152,6 +162,21 @@ class MultiAgentProblem:
         policy_H, continuation_H0 = greedy(self.rows_H, values_H0, gH, s.tie_tolerance)
         # 2. A's optimal responses to each frozen H policy, with A's own rewards.
         _, continuation_A, policy_A, conv_A = best_response(self.joint, "A", policy_H, rewards_A, gA, s)
+        return policy_H, continuation_H0, conv_H0, policy_A, continuation_A, conv_A
+
+    def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> dict[str, np.ndarray]:
+        """Both agents' optimal policies ``{'H': [B, S], 'A': [B, S]}`` as uint64 tie masks.
+
+        H's policy is optimal against A's seed policy; A's is optimal against H's. Bits index
+        ``joint.actions_H`` and ``joint.actions_A``.
+        """
+        policy_H, _, _, policy_A, _, _ = self._optimal_policies(rewards_H, rewards_A)
+        return {"H": policy_H, "A": policy_A}
+
+    def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> BatchResult:
+        """POWER samples ``[B, S]`` of both agents (and diagnostics) for paired reward samples."""
+        gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
+        policy_H, continuation_H0, conv_H0, policy_A, continuation_A, conv_A = self._optimal_policies(rewards_H, rewards_A)
         # 3. H's frozen policy evaluated against A's optimal policy.
         _, continuation_H, conv_H = joint_policy_values(
             self.joint, policy_H, policy_A, rewards_H, gH, s.tolerance, s.max_iterations
