@@ -36,7 +36,8 @@ occupy one cell:
 ``'remove'``
     The reference's no-overlap rule: joint states where the agents share a cell are
     deleted, together with every joint action that could lead into one. Agents may still
-    swap cells. When the other agent's policy is marginalised out, the removed joint
+    swap cells. (With stochastic moves this can leave a state with no action at all, which
+    is an error: use ``'block'`` there.) When the other agent's policy is marginalised out, the removed joint
     actions make rows sub-stochastic (see :mod:`powerplay.model.policy`); this is how the
     published Part 3 figures were computed.
 ``'block'``
@@ -302,6 +303,12 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
         cols = to_H * S + to_A
 
     keep_state = np.repeat(np.arange(S), S) != np.tile(np.arange(S), S)  # h != a
+    stuck = np.flatnonzero(keep_state & ~mask.reshape(S * S, -1).any(axis=1))
+    if stuck.size:
+        raise ValueError(
+            f"overlap='remove' leaves state {labels[stuck[0]]!r} without any joint action that surely avoids "
+            "a shared cell (with stochastic moves the agents can always collide); use overlap='block'"
+        )
     new_index = np.cumsum(keep_state) - 1
     keep = keep_state[state_of_row] & keep_state[cols] & mask.reshape(-1)[rows]
     rest = rows % (A * A)

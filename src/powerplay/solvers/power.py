@@ -40,6 +40,7 @@ from .values import (
     SolverSettings,
     best_response,
     check_discount_rate,
+    exact_optimal,
     greedy,
     joint_policy_values,
     optimal_values,
@@ -96,10 +97,17 @@ class SingleAgentProblem:
         self.rows = RowStructure.of_mdp(mdp)
 
     def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> BatchResult:
-        """POWER samples ``[B, S]`` for reward samples ``[B, S]``."""
+        """POWER samples ``[B, S]`` for reward samples ``[B, S]``.
+
+        Deterministic MDPs are solved exactly by policy iteration; others by value iteration
+        to the certified ``settings.tolerance``.
+        """
         g, s = self.discount_rate, self.settings
-        values, conv = optimal_values(self.rows, rewards_H, g, s.tolerance, s.max_iterations)
-        _, continuation = greedy(self.rows, values, g, s.tie_tolerance, with_policy=False)
+        if self.rows.deterministic:
+            _, continuation, _, conv = exact_optimal(self.rows, rewards_H, g, s)
+        else:
+            values, conv = optimal_values(self.rows, rewards_H, g, s.tolerance, s.max_iterations)
+            _, continuation = greedy(self.rows, values, g, s.tie_tolerance, with_policy=False)
         return BatchResult({POWER_H: (1.0 - g) * continuation}, {"H": conv})
 
     def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -109,6 +117,8 @@ class SingleAgentProblem:
         policy splits uniformly among them (see ``mask_to_probabilities``).
         """
         g, s = self.discount_rate, self.settings
+        if self.rows.deterministic:
+            return {"H": exact_optimal(self.rows, rewards_H, g, s)[2]}
         values, _ = optimal_values(self.rows, rewards_H, g, s.policy_tolerance, s.max_iterations)
         policy, _ = greedy(self.rows, values, g, s.tie_tolerance)
         return {"H": policy}

@@ -43,6 +43,9 @@ class RowStructure:
         Action index of each row (joint: ``h * A_A + a``).
     leaks : bool
         Some available row sums to less than one.
+    deterministic : bool
+        Every available row has at most one next state (policy iteration then evaluates
+        policies exactly).
     """
 
     state_ptr: np.ndarray
@@ -53,6 +56,7 @@ class RowStructure:
     row_action: np.ndarray
     num_actions: int
     leaks: bool
+    deterministic: bool
 
     @classmethod
     def build(cls, transitions: sparse.csr_array, mask: np.ndarray) -> "RowStructure":
@@ -65,6 +69,7 @@ class RowStructure:
         mass = np.asarray(rows.sum(axis=1)).ravel()
         state_ptr = np.searchsorted(row_state, np.arange(S + 1)).astype(np.int64)
         row_ptr, cols, probs, row_self = _split_self_loops(sparse.csr_array(rows), row_state)
+        entries = np.diff(row_ptr) + (row_self > 0)
         return cls(
             state_ptr=state_ptr,
             row_ptr=row_ptr,
@@ -74,6 +79,7 @@ class RowStructure:
             row_action=(available % num_actions).astype(np.int64),
             num_actions=num_actions,
             leaks=bool(np.any(mass < 1 - PROBABILITY_TOLERANCE)),
+            deterministic=bool(np.all(entries <= 1)),
         )
 
     @classmethod
@@ -111,6 +117,29 @@ class ActingIndex:
         return cls(act_ptr, order.astype(np.int64), other[order].astype(np.int64), num_act)
 
 
+@dataclass(frozen=True)
+class ResponseIndex:
+    """Everything the policy-iteration kernel needs about the acting agent's choices.
+
+    ``row_index [S * A_H * A_A]`` maps a joint action to its available row (or -1). A
+    single-agent MDP is the special case of an "other agent" with one action.
+    """
+
+    rows: RowStructure
+    acting: ActingIndex
+    row_index: np.ndarray
+    num_other: int
+    agent_is_H: bool
+
+    @classmethod
+    def of_single(cls, rows: RowStructure) -> "ResponseIndex":
+        S, A = len(rows.state_ptr) - 1, rows.num_actions
+        row_state = np.repeat(np.arange(S), np.diff(rows.state_ptr))
+        row_index = np.full(S * A, -1, dtype=np.int64)
+        row_index[row_state * A + rows.row_action] = np.arange(len(row_state))
+        return cls(rows, ActingIndex.build(rows, A, 1, "H"), row_index, 1, True)
+
+
 class JointStructure:
     """A joint MDP's rows plus the per-agent indices the best-response kernel needs."""
 
@@ -129,3 +158,8 @@ class JointStructure:
         if agent not in self._acting:
             self._acting[agent] = ActingIndex.build(self.rows, self.num_H, self.num_A, agent)
         return self._acting[agent]
+
+    def response(self, agent: str) -> ResponseIndex:
+        """The policy-iteration inputs for ``agent`` acting against the other agent."""
+        other = self.num_A if agent == "H" else self.num_H
+        return ResponseIndex(self.rows, self.acting(agent), self.row_index, other, agent == "H")

@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from . import kernels
-from .structure import JointStructure, RowStructure
+from .structure import JointStructure, ResponseIndex, RowStructure
 
 
 class ConvergenceWarning(UserWarning):
@@ -215,6 +215,65 @@ def greedy(
     return (policy if with_policy else None), continuation
 
 
+def policy_iteration(
+    index: ResponseIndex,
+    other_policy: np.ndarray,
+    rewards: np.ndarray,
+    gamma: float,
+    settings: SolverSettings,
+    stage: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
+    """Optimal values, continuation values and tie-mask policy by per-sample policy iteration.
+
+    Parameters
+    ----------
+    index : ResponseIndex
+    other_policy : [B, S] uint64
+        The other agent's per-sample policy as tie masks (all ones for a single agent).
+    rewards : [B, S]
+
+    Returns
+    -------
+    values, continuation : [B, S]
+    policy : [B, S] uint64
+    convergence : Convergence
+        Policy-improvement steps per sample.
+    """
+    gamma = check_discount_rate(gamma)
+    S = len(index.rows.state_ptr) - 1
+    rewards = _check_rewards(rewards, S)
+    acting = index.acting
+    _check_policy_width(acting.num_act, stage)
+    B = rewards.shape[0]
+    values = np.empty((B, S))
+    continuation = np.empty((B, S))
+    policy = np.empty((B, S), dtype=np.uint64)
+    iterations = np.zeros(B, dtype=np.int64)
+    bound = np.zeros(B)
+    r = index.rows
+    with _balanced():
+        kernels.best_response(
+            acting.act_ptr, acting.act_row, acting.act_other, acting.num_act, index.num_other, index.agent_is_H,
+            index.row_index, r.row_ptr, r.cols, r.probs, r.row_self,
+            np.ascontiguousarray(other_policy, dtype=np.uint64), rewards, gamma,
+            float(settings.policy_tolerance), float(settings.tie_tolerance), int(settings.max_iterations),
+            _num_blocks(B), values, continuation, policy, iterations, bound,
+        )
+    return values, continuation, policy, _record(iterations, bound, settings.max_iterations, stage)
+
+
+def exact_optimal(
+    rows: RowStructure, rewards: np.ndarray, gamma: float, settings: SolverSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
+    """Policy iteration on a deterministic shared MDP: exact values, continuation and policy.
+
+    Returns ``values, continuation [B, S]``, ``policy [B, S] uint64`` and the convergence record.
+    """
+    B, S = np.shape(rewards)
+    no_other = np.ones((B, S), dtype=np.uint64)  # a single "other" action, always taken
+    return policy_iteration(ResponseIndex.of_single(rows), no_other, rewards, gamma, settings, "optimal values")
+
+
 def best_response(
     joint: JointStructure,
     agent: str,
@@ -243,27 +302,7 @@ def best_response(
     convergence : Convergence
         Policy-iteration steps per sample.
     """
-    gamma = check_discount_rate(gamma)
-    S = len(joint.rows.state_ptr) - 1
-    rewards = _check_rewards(rewards, S)
-    index = joint.acting(agent)
-    _check_policy_width(index.num_act, agent)
-    B = rewards.shape[0]
-    values = np.empty((B, S))
-    continuation = np.empty((B, S))
-    policy = np.empty((B, S), dtype=np.uint64)
-    iterations = np.zeros(B, dtype=np.int64)
-    bound = np.zeros(B)
-    r = joint.rows
-    with _balanced():
-        kernels.best_response(
-            index.act_ptr, index.act_row, index.act_other, index.num_act,
-            joint.num_A if agent == "H" else joint.num_H, agent == "H", joint.row_index, r.row_ptr, r.cols, r.probs,
-            r.row_self, np.ascontiguousarray(other_policy, dtype=np.uint64), rewards, gamma,
-            float(settings.policy_tolerance), float(settings.tie_tolerance), int(settings.max_iterations),
-            _num_blocks(B), values, continuation, policy, iterations, bound,
-        )
-    return values, continuation, policy, _record(iterations, bound, settings.max_iterations, f"best response of agent {agent}")
+    return policy_iteration(joint.response(agent), other_policy, rewards, gamma, settings, f"best response of agent {agent}")
 
 
 def joint_policy_values(

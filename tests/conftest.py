@@ -1,0 +1,22 @@
+"""Shared pytest setup: headless plotting, and small helpers used across test files."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+
+from powerplay.model.rewards import RewardDistribution
+
+
+@pytest.fixture
+def uniform01() -> RewardDistribution:
+    return RewardDistribution.from_config({"default_dist": {"dist_name": "uniform", "params": [0, 1]}})
+
+
+def assert_within_sem(estimate: np.ndarray, sem: np.ndarray, expected, sigmas: float = 5.0, floor: float = 1e-12):
+    """Monte Carlo estimates agree with ``expected`` within ``sigmas`` standard errors."""
+    estimate, sem = np.asarray(estimate), np.asarray(sem)
+    gap = np.abs(estimate - np.asarray(expected))
+    assert np.all(gap <= sigmas * sem + floor), f"max gap {gap.max():.3g}, in SEMs {np.max(gap / (sem + floor)):.2f}"
