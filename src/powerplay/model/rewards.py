@@ -27,7 +27,8 @@ the same way with :func:`register_density`.
 
 Correlated rewards for Agent A (the reference's interpolation scheme): for correlation
 ``beta`` in ``[0, 1]`` each state's reward for A is, independently, H's reward with
-probability ``beta`` and a fresh draw from the same distribution otherwise. The marginal is
+probability ``beta`` and a fresh draw from the same distribution otherwise (so ``beta = 1``
+copies H's rewards and ``beta = 0`` draws A's independently). The marginal is
 unchanged and the Pearson correlation per state is exactly ``beta``. For ``beta`` in
 ``[-1, 0)`` A's reward is H's reward mirrored through the centre of the distribution's
 symmetry interval ``[lo, hi]`` (``lo + hi - r``) with probability ``-beta``; this needs a
@@ -362,6 +363,8 @@ class StateRewardSampler:
         return samples
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if len(self._groups) == 1:  # one distribution for every state: no scatter needed
+            return self.tie(self._groups[0][0].sample(rng, (n, self.num_states)))
         out = np.empty((n, self.num_states))
         for dist, idx in self._groups:
             out[:, idx] = dist.sample(rng, (n, len(idx)))
@@ -386,7 +389,11 @@ class StateRewardSampler:
         if not -1.0 <= correlation <= 1.0:
             raise ValueError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
         n = rewards_H.shape[0]
+        if correlation == 1.0:
+            return rewards_H.copy()
         fresh = self.sample(rng, n)
+        if correlation == 0.0:
+            return fresh
         take = self.tie(rng.random((n, self.num_states)))  # identical-reward groups share their coin
         if correlation >= 0:
             return np.where(take < correlation, rewards_H, fresh)

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..model.rewards import RewardDistribution, RewardStream
+from ..model.rewards import BLOCK_SIZE, RewardDistribution, RewardStream
 from ..solvers.power import POWER_A, POWER_H, MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
 
@@ -128,9 +128,14 @@ class Experiment:
         return RewardStream(sampler, self.random_seed, correlation=correlation)
 
     def default_chunk_size(self) -> int:
-        """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`."""
+        """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.
+
+        Rounded to whole reward blocks when large (no block is drawn twice) and to multiples
+        of 64 when small (whole vector-lane groups for two threads).
+        """
         per_sample = 8 * len(self.states) * (12 if self.kind == "multiagent_with_reward" else 6)
-        return int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, 32, 4096))
+        size = int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, 64, 4 * BLOCK_SIZE))
+        return size - size % BLOCK_SIZE if size >= BLOCK_SIZE else size - size % 64
 
     def chunks(self, chunk_size: int | None = None) -> list[tuple[int, int]]:
         """``(start, stop)`` sample ranges covering the run."""

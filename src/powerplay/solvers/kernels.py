@@ -160,35 +160,47 @@ def shared_optimal_values(
         )
 
 
+@njit(cache=True)
+def _greedy_sample(b, state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out, q):
+    V = values[b]
+    for s in range(values.shape[1]):
+        r0 = state_ptr[s]
+        n = state_ptr[s + 1] - r0
+        qmax = _NEG_INF
+        for i in range(n):
+            r = r0 + i
+            acc = row_self[r] * V[s]
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                acc += probs[k] * V[cols[k]]
+            q[i] = acc
+            qmax = max(qmax, acc)
+        cont_out[b, s] = qmax
+        if want_policy:
+            mask = np.uint64(0)
+            for i in range(n):
+                if (1.0 - gamma) * (qmax - q[i]) <= tie_tol:
+                    mask |= np.uint64(1) << np.uint64(row_action[r0 + i])
+            policy_out[b, s] = mask
+
+
 @njit(cache=True, parallel=True, fastmath=False)
-def shared_greedy(state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out):
+def shared_greedy(
+    state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, num_blocks, policy_out,
+    cont_out,
+):
     """Greedy policy as a tie mask and the continuation value ``max_a sum P V``.
 
     Bit ``a`` of ``policy_out[b, s]`` is set when ``(1 - gamma) * (Q_max - Q_a) <= tie_tol``;
     the policy is uniform over the set bits. ``cont_out`` is ``[B, S]``.
     """
     B, S = values.shape
-    one = np.uint64(1)
-    for b in prange(B):
-        V = values[b]
-        for s in range(S):
-            qmax = _NEG_INF
-            for r in range(state_ptr[s], state_ptr[s + 1]):
-                acc = row_self[r] * V[s]
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    acc += probs[k] * V[cols[k]]
-                qmax = max(qmax, acc)
-            cont_out[b, s] = qmax
-            if want_policy:
-                # second pass: cheaper than keeping the row values around
-                mask = np.uint64(0)
-                for r in range(state_ptr[s], state_ptr[s + 1]):
-                    acc = row_self[r] * V[s]
-                    for k in range(row_ptr[r], row_ptr[r + 1]):
-                        acc += probs[k] * V[cols[k]]
-                    if (1.0 - gamma) * (qmax - acc) <= tie_tol:
-                        mask |= one << np.uint64(row_action[r])
-                policy_out[b, s] = mask
+    max_rows = 0
+    for s in range(S):
+        max_rows = max(max_rows, state_ptr[s + 1] - state_ptr[s])
+    for j in prange(num_blocks):
+        q = np.empty(max_rows)
+        for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
+            _greedy_sample(b, state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out, q)
 
 
 # ----------------------------------------------------------------------------------------
@@ -346,7 +358,11 @@ def _mask_weight(mask, a):
 
 @njit(cache=True)
 def _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff):
-    """Fill ``eff[s * num_act + a]`` with a joint row or a code (see above) for sample ``b``."""
+    """Fill ``eff[s * num_act + a]`` with a joint row or a code (see above) for sample ``b``.
+
+    Returns whether any entry is ``_MIXED`` (the other agent splits ties somewhere).
+    """
+    mixed = False
     for s in range(S):
         m = other_policy[b, s]
         o = -1  # the other agent's action if it takes only one
@@ -359,10 +375,12 @@ def _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, othe
                 eff[i] = _UNAVAILABLE
             elif o < 0:
                 eff[i] = _MIXED
+                mixed = True
             else:
                 h, x = (a, o) if agent_is_H else (o, a)
                 row = row_index[(s * (num_act if agent_is_H else num_other) + h) * (num_other if agent_is_H else num_act) + x]
                 eff[i] = row if row >= 0 else _NO_ROW
+    return mixed
 
 
 @njit(cache=True)
@@ -396,14 +414,101 @@ def _chain_scratch(S, nnz_total):
 
 
 @njit(cache=True)
+def _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q):
+    """``q[s * num_act + a]`` for every action resolved to one row (or to none); others untouched."""
+    for s in range(S):
+        for a in range(num_act):
+            i = s * num_act + a
+            code = eff[i]
+            if code >= 0:
+                acc = row_self[code] * V[s]
+                for k in range(row_ptr[code], row_ptr[code + 1]):
+                    acc += probs[k] * V[cols[k]]
+                q[i] = acc
+            elif code == _NO_ROW:
+                q[i] = 0.0
+            elif code == _UNAVAILABLE:
+                q[i] = _NEG_INF
+
+
+@njit(cache=True)
+def _mixed_action_values(b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q):
+    """``q`` for the actions that mix several joint rows (the other agent splits a tie)."""
+    for s in range(S):
+        for a in range(num_act):
+            if eff[s * num_act + a] == _MIXED:
+                q[s * num_act + a] = _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V)
+
+
+@njit(cache=True)
+def _improve(S, num_act, q, pol, slack):
+    """Switch each state to its best action when it beats the current one; returns whether any did."""
+    changed = False
+    for s in range(S):
+        best_a = -1
+        best_q = _NEG_INF
+        for a in range(num_act):
+            qa = q[s * num_act + a]
+            take = qa > best_q
+            best_a = a if take else best_a
+            best_q = qa if take else best_q
+        cur = pol[s]
+        if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q)) + slack):
+            pol[s] = best_a
+            changed = True
+    return changed
+
+
+@njit(cache=True)
+def _single_row_chain(S, num_act, eff, pol, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+    """Chain of a policy whose every chosen action resolves to one row (or none)."""
+    n = 0
+    for s in range(S):
+        chain_ptr[s] = n
+        code = eff[s * num_act + pol[s]]
+        if code >= 0:
+            if row_self[code] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[code]
+                n += 1
+            for k in range(row_ptr[code], row_ptr[code + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
+    chain_ptr[S] = n
+
+
+@njit(cache=True)
+def _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+    """Chain of a policy when some chosen actions mix joint rows (merging repeated next states)."""
+    n = 0
+    for s in range(S):
+        chain_ptr[s] = n
+        a = pol[s]
+        code = eff[s * num_act + a]
+        if code >= 0:
+            n = _add_row(code, 1.0, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+        elif code == _MIXED:
+            start = n
+            for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
+                w = _mask_weight(other_policy[b, s], act_other[i])
+                if w > 0.0:
+                    n = _add_row(act_row[i], w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+            n = _merge_row(chain_cols, chain_w, start, n)
+    chain_ptr[S] = n
+
+
+@njit(cache=True)
 def _best_response_sample(
     b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
     other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out, iters_out, bound_out,
     V, pol, q, eff, chain_ptr, chain_cols, chain_w, status, path,
 ):
+    # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
+    # numba reload array metadata on every iteration.
     S = rewards.shape[1]
     R = rewards[b]
-    _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
+    mixed = _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
         pol[s] = -1
@@ -411,60 +516,16 @@ def _best_response_sample(
     slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
     iteration = 0
     while True:
-        # improvement; q[s * num_act + a] keeps the action values for the final policy
         iteration += 1
-        changed = False
-        for s in range(S):
-            best_a = -1
-            best_q = _NEG_INF
-            for a in range(num_act):
-                i = s * num_act + a
-                code = eff[i]
-                if code == _UNAVAILABLE:
-                    q[i] = _NEG_INF
-                    continue
-                if code >= 0:
-                    qa = row_self[code] * V[s]
-                    for k in range(row_ptr[code], row_ptr[code + 1]):
-                        qa += probs[k] * V[cols[k]]
-                elif code == _NO_ROW:
-                    qa = 0.0
-                else:
-                    qa = _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V)
-                q[i] = qa
-                take = qa > best_q
-                best_a = a if take else best_a
-                best_q = qa if take else best_q
-            cur = pol[s]
-            if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q)) + slack):
-                pol[s] = best_a
-                changed = True
-        if not changed or iteration > max_iter:
+        _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q)
+        if mixed:
+            _mixed_action_values(b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q)
+        if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
             break
-        # evaluation of the current policy: chain row s = sum_o pi_other(o|s) P(.|s, pol[s], o)
-        n = 0
-        for s in range(S):
-            chain_ptr[s] = n
-            code = eff[s * num_act + pol[s]]
-            start = n
-            if code >= 0:
-                if row_self[code] > 0.0:
-                    chain_cols[n] = s
-                    chain_w[n] = row_self[code]
-                    n += 1
-                for k in range(row_ptr[code], row_ptr[code + 1]):
-                    chain_cols[n] = cols[k]
-                    chain_w[n] = probs[k]
-                    n += 1
-            elif code == _MIXED:
-                a = pol[s]
-                for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
-                    w = _mask_weight(other_policy[b, s], act_other[i])
-                    if w > 0.0:
-                        n = _add_row(act_row[i], w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
-                if n - start > 1:
-                    n = _merge_row(chain_cols, chain_w, start, n)
-        chain_ptr[S] = n
+        if mixed:
+            _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+        else:
+            _single_row_chain(S, num_act, eff, pol, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
         _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
         slack = 2.0 * bound / (1.0 - gamma)
     # The last improvement pass saw no change, so its action values belong to the final V.
@@ -526,53 +587,82 @@ def best_response(
 
 
 @njit(cache=True)
-def _joint_policy_sample(
-    b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
-    rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, chain_ptr, chain_cols, chain_w,
-    status, path,
-):
-    S = rewards.shape[1]
-    use_dense_A = dense_A.shape[0] > 0
-    R = rewards[b]
-    n = 0
+def _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
+    """``pair_row[s]``: the one joint row both (deterministic) policies pick in ``s``, -1 if that
+    joint action is absent, or -2 if either policy is stochastic there. Returns whether any is -2."""
+    mixed = False
+    one = np.uint64(1)
     for s in range(S):
-        chain_ptr[s] = n
-        start = n
-        h = -1  # each agent's action if it takes only one
+        h = -1
         mh = mask_H[b, s]
-        if mh & (mh - np.uint64(1)) == 0:
+        if mh & (mh - one) == 0:
             for x in range(num_H):
-                h = x if mh == (np.uint64(1) << np.uint64(x)) else h
+                h = x if mh == (one << np.uint64(x)) else h
         a = -1
         if use_dense_A:
             for x in range(num_A):
                 a = x if dense_A[s, x] == 1.0 else a
         else:
             ma = mask_A[b, s]
-            if ma & (ma - np.uint64(1)) == 0:
+            if ma & (ma - one) == 0:
                 for x in range(num_A):
-                    a = x if ma == (np.uint64(1) << np.uint64(x)) else a
+                    a = x if ma == (one << np.uint64(x)) else a
         if h >= 0 and a >= 0:
-            r = row_index[(s * num_H + h) * num_A + a]
-            if r >= 0:
-                if row_self[r] > 0.0:
-                    chain_cols[n] = s
-                    chain_w[n] = row_self[r]
-                    n += 1
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    chain_cols[n] = cols[k]
-                    chain_w[n] = probs[k]
-                    n += 1
+            pair_row[s] = row_index[(s * num_H + h) * num_A + a]
         else:
-            for r in range(state_ptr[s], state_ptr[s + 1]):
-                w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
-                w = _mask_weight(mask_H[b, s], row_h[r]) * w_A
-                if w > 0.0:
-                    n = _add_row(r, w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
-            if n - start > 1:
-                n = _merge_row(chain_cols, chain_w, start, n)
-        V[s] = R[s] / (1.0 - gamma)
+            pair_row[s] = -2
+            mixed = True
+    return mixed
+
+
+@njit(cache=True)
+def _pair_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+    n = 0
+    for s in range(S):
+        chain_ptr[s] = n
+        r = pair_row[s]
+        if r >= 0:
+            if row_self[r] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[r]
+                n += 1
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
     chain_ptr[S] = n
+
+
+@njit(cache=True)
+def _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, use_dense_A, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+    n = 0
+    for s in range(S):
+        chain_ptr[s] = n
+        start = n
+        for r in range(state_ptr[s], state_ptr[s + 1]):
+            w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
+            w = _mask_weight(mask_H[b, s], row_h[r]) * w_A
+            if w > 0.0:
+                n = _add_row(r, w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+        n = _merge_row(chain_cols, chain_w, start, n)
+    chain_ptr[S] = n
+
+
+@njit(cache=True)
+def _joint_policy_sample(
+    b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
+    rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, pair_row, chain_ptr, chain_cols,
+    chain_w, status, path,
+):
+    S = rewards.shape[1]
+    use_dense_A = dense_A.shape[0] > 0
+    R = rewards[b]
+    if _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
+        _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, use_dense_A, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+    else:
+        _pair_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+    for s in range(S):
+        V[s] = R[s] / (1.0 - gamma)
     it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
     for s in range(S):
         acc = 0.0
@@ -601,10 +691,11 @@ def joint_policy_values(
     nnz_total = cols.shape[0] + row_self.shape[0]
     for j in prange(num_blocks):
         V = np.empty(S)
+        pair_row = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _joint_policy_sample(
                 b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A,
-                dense_A, rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, chain_ptr,
-                chain_cols, chain_w, status, path,
+                dense_A, rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, pair_row,
+                chain_ptr, chain_cols, chain_w, status, path,
             )

@@ -210,7 +210,8 @@ def greedy(
     with _balanced():
         kernels.shared_greedy(
             rows.state_ptr, rows.row_ptr, rows.cols, rows.probs, rows.row_self, rows.row_action,
-            np.ascontiguousarray(values), float(gamma), float(tie_tolerance), with_policy, policy, continuation,
+            np.ascontiguousarray(values), float(gamma), float(tie_tolerance), with_policy, _num_blocks(B), policy,
+            continuation,
         )
     return (policy if with_policy else None), continuation
 
