@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up powerplay on a fresh Debian/Ubuntu machine: system packages, a virtualenv in .venv,
+# the package (editable), and the compiled kernels. Safe to re-run.
+#
+#   scripts/setup.sh          everything needed to run experiments
+#   scripts/setup.sh --test   also the test, tracking, Gymnasium and Dask extras
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+if [[ "${1:-}" == "--test" ]]; then
+  extras="[all]"
+fi
+
+# Graphviz's `dot` draws MDPs (plot_mdp_or_policy); everything else is pure Python.
+if ! command -v dot >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo_cmd=""
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd="sudo"; fi
+    echo "setup: installing graphviz (apt-get)"
+    $sudo_cmd apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq graphviz >/dev/null
+  else
+    echo "setup: warning: Graphviz 'dot' not found and apt-get unavailable; MDP drawings will not work" >&2
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".${extras}"
+.venv/bin/python -m powerplay.solvers.warmup
