@@ -1,0 +1,1 @@
+"""User-facing entry points: the ``powerplay`` command (:mod:`powerplay.interfaces.cli`)."""

@@ -1,0 +1,311 @@
+"""The published figures and the sweeps that produce them (``powerplay reproduce POST FIG``).
+
+The three posts of the instrumental-convergence sequence:
+
+* Part 1, "Instrumental convergence in single-agent systems": Figs 1–6;
+* Part 2, "Misalignment by default in multi-agent systems": Figs 1–10;
+* Part 3, "Instrumental convergence: scale and physical interactions": Figs 2–11
+  (Fig 1 is Part 1 Fig 2 again, and reproduces as that figure).
+
+Each figure maps to one replication sweep (defined in code below from the reference's
+``configs/replication/*.yaml``) shared with its sibling figures, except Part 2 Figs 1 and 5,
+scatters of sampled reward pairs at β = 1 and β = 0, which need no sweep.
+
+:func:`reproduce` runs the figure's sweep once -- a later call for a sibling figure finds
+the finished sweep (same config, same sample override) in the output folder and reuses it --
+then asks :func:`powerplay.figures.published.render_published_figure` to draw the figure.
+
+Examples
+--------
+>>> FIGURES[(1, 3)].sweep, [f.figure for f in siblings(1, 3)]
+('PART_1-FIGURES_2_3_4', [2, 4])
+>>> figure(3, 1).post, figure(3, 1).figure   # Part 3 Fig 1 is Part 1 Fig 2
+(1, 2)
+>>> figure(2, 5).sweep is None
+True
+>>> SWEEPS['PART_3-FIGURES_8_9'].config().experiment_type
+'multiagent_with_reward'
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..storage.sweeps import StoredSweep
+from .config import SweepConfig, parse_sweep_config
+from .sweep import SweepProgress, run_sweep
+
+#: The module that draws published figures (written alongside; optional at run time).
+PUBLISHED_FIGURES_MODULE = "powerplay.figures.published"
+
+UNIFORM_0_1_NO_TIES = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
+
+
+class ReplicationError(LookupError):
+    """An unknown post or figure number."""
+
+
+def _gammas(values: list[float]) -> dict[str, Any]:
+    return {"values": values, "names": [f"{v:g}".replace(".", "p") for v in values]}
+
+
+@dataclass(frozen=True)
+class ReplicationSweep:
+    """A sweep behind published figures (the facts of one reference replication config).
+
+    Attributes
+    ----------
+    name : str
+        E.g. ``'PART_1-FIGURES_2_3_4'`` (also the sweep folder's name).
+    description : str
+    parameters : dict
+        In the config file's format (``{'value': ...}`` or ``{'values': ..., 'names': ...}``).
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, Any] = field(hash=False)
+
+    def config_text(self) -> str:
+        """The sweep's config file text (deterministic, so re-runs find the same sweep)."""
+        return yaml.safe_dump({"name": self.name, "description": self.description, "parameters": self.parameters},
+                              sort_keys=False, allow_unicode=True)
+
+    def config(self) -> SweepConfig:
+        return parse_sweep_config(self.config_text(), source=f"<replication {self.name}>")
+
+
+def _single(name, description, mdp, gammas, samples):
+    gamma = {"value": gammas} if isinstance(gammas, float) else _gammas(gammas)
+    return ReplicationSweep(name, description, {
+        "mdp_graph": {"value": mdp},
+        "discount_rate": gamma,
+        "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
+        "num_reward_samples": {"value": samples},
+        "convergence_threshold": {"value": 0.0001},
+        "random_seed": {"value": 0},
+    })
+
+
+def _multi(name, description, joint, policy, gamma, correlation, samples):
+    return ReplicationSweep(name, description, {
+        "joint_mdp_graph": {"value": joint},
+        "seed_policy_graph_agent_A": {"value": policy},
+        "discount_rate": {"value": gamma},
+        "discount_rate_agent_A": {"value": gamma},
+        "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
+        "reward_correlation": correlation,
+        "num_reward_samples": {"value": samples},
+        "convergence_threshold": {"value": 0.0001},
+        "random_seed": {"value": 0},
+    })
+
+
+_GAMMAS_21 = [0.01] + [round(0.05 * i, 2) for i in range(1, 20)] + [0.99]
+_BETAS_21 = [round(0.05 * i, 2) for i in range(21)]
+
+#: Every replication sweep, by name.
+SWEEPS: dict[str, ReplicationSweep] = {s.name: s for s in (
+    _single("PART_1-FIGURE_1", "Running a single agent on the 3x3 gridworld, with gamma = 0.6. 50,000 reward samples.",
+            "3x3_gridworld", 0.6, 50000),
+    _single("PART_1-FIGURES_2_3_4", "Sweeping over discount factors on the 7x7 maze gridworld for single agents. 20,000 reward samples.",
+            "7x7_gridworld_maze", _GAMMAS_21, 20000),
+    _single("PART_1-FIGURES_5_6", "Sweeping over discount factors on the 20x20 'robot face' gridworld. 10,000 reward samples.",
+            "20x20_gridworld_robot_face", [0.1, 0.99], 10000),
+    _multi("PART_2-FIGURES_2_3_4_6_7_8_9_10",
+           "Sweeping over reward correlation coefficients for Agent H and Agent A on the joint 3x3 gridworld, gamma = 0.6. 20,000 reward samples.",
+           "joint_3x3_gridworld", "joint_3x3_gridworld_agent_A_uniform_random", 0.6,
+           {"values": [0 if b == 0 else 1 if b == 1 else b for b in _BETAS_21],
+            "names": ["0"] + [f"0p{round(b * 100):02d}" for b in _BETAS_21[1:-1]] + ["1"]}, 20000),
+    _multi("PART_3-FIGURES_2_3_4", "Agents H and A on the joint 7x7 maze gridworld, discount rate = 0.1, reward correlation = 0. 10,000 reward samples.",
+           "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
+    _multi("PART_3-FIGURES_5_6_7",
+           "Agents H and A on the joint 7x7 maze gridworld where the agents can't be on overlapping cells, discount rate = 0.1, reward correlation = 0. 10,000 reward samples.",
+           "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
+    _multi("PART_3-FIGURES_8_9", "Agents H and A on the joint 7x7 maze gridworld, discount rate = 0.99, reward correlation = 0. 10,000 reward samples.",
+           "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
+    _multi("PART_3-FIGURES_10_11",
+           "Agents H and A on the joint 7x7 maze gridworld where the agents can't be on overlapping cells, discount rate = 0.99, reward correlation = 0. 10,000 reward samples.",
+           "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
+)}
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """One published figure.
+
+    Attributes
+    ----------
+    post, figure : int
+    description : str
+    sweep : str or None
+        Name of the replication sweep it needs (``None``: drawn without a sweep).
+    """
+
+    post: int
+    figure: int
+    description: str
+    sweep: str | None
+
+
+def _figures() -> dict[tuple[int, int], PublishedFigure]:
+    entries = [
+        (1, 1, "3x3 gridworld POWER heat map, γ = 0.6", "PART_1-FIGURE_1"),
+        (1, 2, "7x7 maze POWER heat map, γ = 0.01", "PART_1-FIGURES_2_3_4"),
+        (1, 3, "7x7 maze POWER heat map, γ = 0.99", "PART_1-FIGURES_2_3_4"),
+        (1, 4, "7x7 maze POWER heat maps animated over 21 discount rates", "PART_1-FIGURES_2_3_4"),
+        (1, 5, "20x20 robot face POWER heat map, γ = 0.1", "PART_1-FIGURES_5_6"),
+        (1, 6, "20x20 robot face POWER heat map, γ = 0.99", "PART_1-FIGURES_5_6"),
+        (2, 1, "reward pairs (R_H, R_A) sampled at β = 1", None),
+        (2, 2, "joint 3x3 Agent H POWER heat maps, β = 1", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 3, "joint 3x3 Agent A POWER heat maps, β = 1", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 4, "alignment plot (POWER_H against POWER_A per state), β = 1", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 5, "reward pairs (R_H, R_A) sampled at β = 0", None),
+        (2, 6, "joint 3x3 Agent H POWER heat maps, β = 0", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 7, "joint 3x3 Agent A POWER heat maps, β = 0", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 8, "alignment plot, β = 0", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 9, "alignment plots animated over β from 0 to 1", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (2, 10, "POWER alignment α_HA against β", "PART_2-FIGURES_2_3_4_6_7_8_9_10"),
+        (3, 2, "joint 7x7 maze Agent H POWER, γ = 0.1", "PART_3-FIGURES_2_3_4"),
+        (3, 3, "joint 7x7 maze Agent A POWER, γ = 0.1", "PART_3-FIGURES_2_3_4"),
+        (3, 4, "joint 7x7 maze alignment plot, γ = 0.1", "PART_3-FIGURES_2_3_4"),
+        (3, 5, "joint 7x7 maze, no overlap: Agent H POWER, γ = 0.1", "PART_3-FIGURES_5_6_7"),
+        (3, 6, "joint 7x7 maze, no overlap: Agent A POWER, γ = 0.1", "PART_3-FIGURES_5_6_7"),
+        (3, 7, "joint 7x7 maze, no overlap: alignment plot, γ = 0.1", "PART_3-FIGURES_5_6_7"),
+        (3, 8, "joint 7x7 maze Agent H and A POWER, γ = 0.99", "PART_3-FIGURES_8_9"),
+        (3, 9, "joint 7x7 maze alignment plot, γ = 0.99", "PART_3-FIGURES_8_9"),
+        (3, 10, "joint 7x7 maze, no overlap: Agent H and A POWER, γ = 0.99", "PART_3-FIGURES_10_11"),
+        (3, 11, "joint 7x7 maze, no overlap: alignment plot, γ = 0.99", "PART_3-FIGURES_10_11"),
+    ]
+    return {(p, f): PublishedFigure(p, f, d, s) for p, f, d, s in entries}
+
+
+#: Every published figure that is reproduced directly, by ``(post, figure)``.
+FIGURES: dict[tuple[int, int], PublishedFigure] = _figures()
+
+#: Figures that are copies of others: ``(post, figure) -> (post, figure)``.
+ALIASES: dict[tuple[int, int], tuple[int, int]] = {(3, 1): (1, 2)}
+
+
+def figure(post: int, number: int) -> PublishedFigure:
+    """The figure reproduced for ``post``, ``number`` (following :data:`ALIASES`).
+
+    Raises
+    ------
+    ReplicationError
+        Listing the valid figure numbers of the post.
+    """
+    key = ALIASES.get((post, number), (post, number))
+    if key not in FIGURES:
+        numbers = sorted({f for p, f in list(FIGURES) + list(ALIASES) if p == post})
+        if not numbers:
+            raise ReplicationError(f"no post {post}: posts are 1, 2 and 3")
+        raise ReplicationError(f"post {post} has no figure {number}: figures are {', '.join(map(str, numbers))}")
+    return FIGURES[key]
+
+
+def siblings(post: int, number: int) -> list[PublishedFigure]:
+    """The other figures drawn from the same sweep."""
+    target = figure(post, number)
+    if target.sweep is None:
+        return []
+    return [f for f in FIGURES.values() if f.sweep == target.sweep and f is not target]
+
+
+@dataclass
+class Reproduction:
+    """What :func:`reproduce` produced.
+
+    Attributes
+    ----------
+    figure : PublishedFigure
+    sweep : StoredSweep or None
+        The replication sweep (``None`` for figures that need none).
+    paths : list of Path
+        The figure files written (empty if the figures module is not available).
+    note : str or None
+        Why no figure was drawn, if none was.
+    """
+
+    figure: PublishedFigure
+    sweep: StoredSweep | None
+    paths: list[Path]
+    note: str | None = None
+
+
+def published_figures_available() -> bool:
+    try:
+        return importlib.util.find_spec(PUBLISHED_FIGURES_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def reproduce(post: int, number: int, *, samples: int | None = None, output_dir: str | os.PathLike = "expts",
+              figures_dir: str | os.PathLike = "temp", workers: int | None = None, render_run_figures: bool = True,
+              progress: SweepProgress | None = None,
+              renderer: Callable[..., list[Path]] | None = None) -> Reproduction:
+    """Reproduce a published figure: run (or reuse) its sweep, then draw it.
+
+    Parameters
+    ----------
+    post, number : int
+        E.g. ``1, 2`` for Part 1 Fig 2.
+    samples : int, optional
+        Reward samples per run, overriding the published count for a quick look (default:
+        ``$POWERPLAY_SAMPLES`` if set, else the published count).
+    output_dir : path
+        Where the sweep folder goes (default ``./expts``).
+    figures_dir : path
+        Where the figure files go (default ``./temp``, as in the reference).
+    workers : int, optional
+    render_run_figures : bool
+        Also draw each run's own figures into the sweep folder (as the reference did).
+    progress : SweepProgress, optional
+    renderer : callable, optional
+        ``renderer(post, fig, sweep, out_dir) -> list[Path]``; default
+        :func:`powerplay.figures.published.render_published_figure`.
+
+    Returns
+    -------
+    Reproduction
+
+    Raises
+    ------
+    ReplicationError
+        For an unknown post or figure.
+    """
+    target = figure(post, number)
+    sweep = None
+    if target.sweep is not None:
+        sweep = run_sweep(SWEEPS[target.sweep].config(), output_dir, samples=samples, workers=workers,
+                          plot_as_gridworld=True, render_figures=render_run_figures, progress=progress)
+    if renderer is None:
+        if not published_figures_available():
+            where = f"; the sweep's data is in {sweep.path}" if sweep is not None else ""
+            return Reproduction(target, sweep, [], f"figure drawing is not available ({PUBLISHED_FIGURES_MODULE} is missing){where}")
+        renderer = importlib.import_module(PUBLISHED_FIGURES_MODULE).render_published_figure
+    Path(figures_dir).mkdir(parents=True, exist_ok=True)
+    paths = [Path(p) for p in renderer(target.post, target.figure, sweep, Path(figures_dir))]
+    return Reproduction(target, sweep, paths)
+
+
+__all__ = [
+    "ALIASES",
+    "FIGURES",
+    "SWEEPS",
+    "PublishedFigure",
+    "ReplicationError",
+    "ReplicationSweep",
+    "Reproduction",
+    "figure",
+    "published_figures_available",
+    "reproduce",
+    "siblings",
+]

@@ -1,0 +1,149 @@
+"""Find the MDPs and policies that configs name: ``./mdps/``, ``./policies/``, then the built-ins.
+
+A config names environments the way the reference tool did, by file name without
+extension (``mdp_graph: 7x7_gridworld_maze``). A name resolves, in this order, to
+
+1. a file path, if the name is one (absolute, or containing a ``/``, relative to the
+   working directory), read with :func:`powerplay.io.read_mdp` / :func:`powerplay.io.read_policy`;
+2. a file ``{workdir}/mdps/{name}.*`` (``policies/`` for policies) -- the reference's ``.gv``
+   files or our own format, whichever :mod:`powerplay.io` reads (several matches are an
+   error, naming them);
+3. a built-in environment of :mod:`powerplay.model.environments`.
+
+So a file in ``./mdps/`` shadows a built-in of the same name. Files are read once per
+(path, modification time, size) and cached.
+
+Examples
+--------
+>>> mdp, source = resolve_mdp('3x3_gridworld', workdir='/nonexistent')
+>>> mdp.num_states, source
+(9, 'builtin')
+>>> resolve_mdp('no_such_mdp', workdir='/nonexistent')  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+powerplay.runner.resolve.ResolveError: unknown MDP 'no_such_mdp': not a file, not in /nonexistent/mdps/, not a built-in (built-ins: 20x20_gridworld_robot_face, 3x3_gridworld, ...)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from ..model import environments
+from ..model.mdp import MDP, JointMDP
+from ..model.policy import Policy
+
+#: Folders (relative to the working directory) searched for named files.
+MDP_FOLDER = "mdps"
+POLICY_FOLDER = "policies"
+
+#: Source recorded for environments that came from :mod:`powerplay.model.environments`.
+BUILTIN = "builtin"
+
+
+class ResolveError(LookupError):
+    """An MDP or policy name that resolves to nothing, to several files, or to an unreadable file."""
+
+
+_file_cache: dict[tuple[str, str, int, int], object] = {}
+
+
+def _io_reader(kind: str) -> Callable[[Path], object]:
+    """``powerplay.io.read_mdp`` / ``read_policy``, imported on first use."""
+    try:
+        io = importlib.import_module("powerplay.io")
+    except ModuleNotFoundError as error:  # pragma: no cover - depends on the installation
+        raise ResolveError(f"reading {kind} files needs the powerplay.io module, which is not available ({error})") from None
+    return getattr(io, f"read_{kind}")
+
+
+def _read(kind: str, path: Path):
+    stat = path.stat()
+    key = (kind, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _file_cache:
+        try:
+            _file_cache[key] = _io_reader(kind)(path)
+        except ResolveError:
+            raise
+        except (ValueError, KeyError, OSError) as error:
+            raise ResolveError(f"cannot read {kind} file {path}: {error}") from None
+    return _file_cache[key]
+
+
+def _looks_like_path(name: str) -> bool:
+    return os.path.isabs(name) or "/" in name or os.sep in name
+
+
+def _candidates(folder: Path, name: str) -> list[Path]:
+    """Files in ``folder`` called ``name`` plus an extension (or exactly ``name``)."""
+    if not folder.is_dir():
+        return []
+    exact = folder / name
+    if exact.is_file() and exact.suffix:
+        return [exact]
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.name.startswith(name + ".") and not p.name.endswith((".tmp", "~"))
+    )
+
+
+def _resolve(kind: str, name: str, folder_name: str, builtin_names: Callable[[], list[str]], load_builtin, workdir) -> tuple[object, str]:
+    if not isinstance(name, str) or not name:
+        raise ResolveError(f"{kind} name must be a non-empty string, got {name!r}")
+    workdir = Path.cwd() if workdir is None else Path(workdir)
+    if _looks_like_path(name):
+        path = Path(name) if os.path.isabs(name) else workdir / name
+        if not path.is_file():
+            raise ResolveError(f"{kind} file {path} not found")
+        return _read(kind, path), str(path.resolve())
+    folder = workdir / folder_name
+    found = _candidates(folder, name)
+    if len(found) > 1:
+        raise ResolveError(
+            f"{kind} name {name!r} is ambiguous: several files match in {folder}/ ({', '.join(p.name for p in found)})"
+        )
+    if found:
+        return _read(kind, found[0]), str(found[0].resolve())
+    if name in builtin_names():
+        return load_builtin(name), BUILTIN
+    raise ResolveError(
+        f"unknown {'MDP' if kind == 'mdp' else kind} {name!r}: not a file, not in {folder}/, not a built-in "
+        f"(built-ins: {', '.join(builtin_names())})"
+    )
+
+
+def resolve_mdp(name: str, workdir: str | os.PathLike | None = None) -> tuple[MDP | JointMDP, str]:
+    """The MDP or joint MDP called ``name``, and where it came from.
+
+    Parameters
+    ----------
+    name : str
+        A built-in name, a file name in ``{workdir}/mdps/`` without extension, or a path.
+    workdir : path, optional
+        The folder holding ``mdps/`` (default: the current working directory).
+
+    Returns
+    -------
+    (MDP or JointMDP, str)
+        The MDP and its source: ``'builtin'`` or the absolute path of the file read.
+
+    Raises
+    ------
+    ResolveError
+        If nothing (or more than one file) matches, listing where it looked, or the file
+        cannot be read.
+    """
+    return _resolve("mdp", name, MDP_FOLDER, environments.builtin_mdp_names, environments.load_mdp, workdir)
+
+
+def resolve_policy(name: str, workdir: str | os.PathLike | None = None) -> tuple[Policy, str]:
+    """The policy called ``name`` (searched in ``{workdir}/policies/``), and its source.
+
+    See :func:`resolve_mdp`.
+    """
+    return _resolve("policy", name, POLICY_FOLDER, environments.builtin_policy_names, environments.load_policy, workdir)
+
+
+__all__ = ["BUILTIN", "MDP_FOLDER", "POLICY_FOLDER", "ResolveError", "resolve_mdp", "resolve_policy"]

@@ -1,0 +1,310 @@
+"""Config files: the reference's YAML format, typed validation, sweeps, name resolution."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from powerplay.runner.config import (
+    ConfigError,
+    build_experiment,
+    detect_experiment_type,
+    load_sweep_config,
+    parse_sweep_config,
+)
+from powerplay.runner.resolve import ResolveError, resolve_mdp, resolve_policy
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE_CONFIGS = sorted((REFERENCE / "powerplay-configs").rglob("*.yaml")) if REFERENCE.is_dir() else []
+needs_reference = pytest.mark.skipif(not REFERENCE_CONFIGS, reason="reference files (../shared/reference) not available")
+
+SINGLE = {
+    "name": "demo",
+    "description": "a demo",
+    "program": "sweep.py",
+    "parameters": {
+        "mdp_graph": {"value": "3x3_gridworld"},
+        "discount_rate": {"values": [0.1, 0.9], "names": ["0p1", "0p9"]},
+        "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]},
+                                          "allow_all_equal_rewards": True}},
+        "num_reward_samples": {"value": 100},
+        "convergence_threshold": {"value": 0.0001},
+        "random_seed": {"value": 0},
+    },
+}
+
+MULTI = {
+    "name": "corr",
+    "parameters": {
+        "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
+        "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
+        "discount_rate": {"value": 0.6},
+        "discount_rate_agent_A": {"value": 0.6},
+        "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
+        "reward_correlation": {"values": [1, 0, -1], "names": ["1", "0", "n1"]},
+        "num_reward_samples": {"value": 10},
+        "random_seed": {"value": 0},
+    },
+}
+
+
+def _text(document) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def _with(document, path: str, value):
+    """A deep copy of ``document`` with ``a.b.c`` set to ``value`` (``value=...`` deletes it)."""
+    copy = yaml.safe_load(_text(document))
+    *parents, last = path.split(".")
+    node = copy
+    for key in parents:
+        node = node[key]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return copy
+
+
+def _error(document, check=True) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        parse_sweep_config(_text(document), source="cfg.yaml", check_environments=check)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("cfg.yaml: ")
+    return info.value
+
+
+# -- the reference's configs ------------------------------------------------------------
+
+EXPECTED_TYPES = {
+    "test_multiagent_actual": "multiagent_fixed_policy",
+    "test_reward_correlation": "multiagent_with_reward",
+}
+
+
+@needs_reference
+@pytest.mark.parametrize("path", REFERENCE_CONFIGS, ids=lambda p: p.stem)
+def test_every_reference_config_loads(path):
+    config = load_sweep_config(path)
+    raw = yaml.safe_load(path.read_text())
+    expected_type = EXPECTED_TYPES.get(path.stem, "multiagent_with_reward" if path.stem.startswith("PART_2") or path.stem.startswith("PART_3") else "single_agent")
+    assert config.experiment_type == expected_type
+    swept = {k: v for k, v in raw["parameters"].items() if "values" in v}
+    runs = config.runs()
+    assert len(runs) == (len(next(iter(swept.values()))["values"]) if swept else 1)
+    for run, *_ in zip(runs):
+        for param, spec in raw["parameters"].items():
+            if "value" in spec:
+                assert run.config[param] == spec["value"]
+    if swept:
+        (param, spec), = swept.items()
+        assert [r.suffix for r in runs] == [f"{param}__{n}" for n in spec["names"]]
+        assert [r.config[param] for r in runs] == spec["values"]
+    else:
+        assert [r.suffix for r in runs] == [""]
+    assert config.text == path.read_bytes()
+
+
+# -- experiment types ---------------------------------------------------------------------
+
+def test_experiment_type_detection():
+    assert detect_experiment_type(["mdp_graph", "discount_rate"]) == "single_agent"
+    assert detect_experiment_type(["joint_mdp_graph", "policy_graph_agent_A"]) == "multiagent_fixed_policy"
+    assert detect_experiment_type(
+        ["joint_mdp_graph", "seed_policy_graph_agent_A", "discount_rate_agent_A", "reward_correlation"]) == "multiagent_with_reward"
+
+
+def test_mixed_keys_name_the_offending_parameters():
+    error = _error(_with(SINGLE, "parameters.policy_graph_agent_A", {"value": "joint_1x3_gridworld_agent_A_move_left"}))
+    assert error.field == "parameters"
+    assert "single_agent" in error.detail and "does not take policy_graph_agent_A" in error.detail
+
+
+def test_missing_multiagent_keys_are_listed():
+    error = _error(_with(MULTI, "parameters.reward_correlation", ...))
+    assert "closest is multiagent_with_reward" in error.detail and "also needs reward_correlation" in error.detail
+
+
+def test_no_environment_at_all():
+    error = _error(_with(SINGLE, "parameters.mdp_graph", ...))
+    assert "mdp_graph" in error.detail and "joint_mdp_graph" in error.detail
+
+
+# -- one-line errors naming the field -------------------------------------------------------
+
+@pytest.mark.parametrize("path, value, field, words", [
+    ("parameters.discount_rate", {"values": [0.1, 0.5, 1.0]}, "parameters.discount_rate.values[2]", "below 1"),
+    ("parameters.discount_rate", {"values": [0.1, -0.2]}, "parameters.discount_rate.values[1]", "[0, 1)"),
+    ("parameters.discount_rate", {"values": [0.1, "high"]}, "parameters.discount_rate.values[1]", "number"),
+    ("parameters.num_reward_samples.value", 1.5, "parameters.num_reward_samples.value", "integer"),
+    ("parameters.num_reward_samples.value", 0, "parameters.num_reward_samples.value", "positive"),
+    ("parameters.num_reward_samples.value", True, "parameters.num_reward_samples.value", "integer"),
+    ("parameters.convergence_threshold.value", -1e-4, "parameters.convergence_threshold.value", "positive"),
+    ("parameters.random_seed.value", -3, "parameters.random_seed.value", "non-negative"),
+    ("parameters.mdp_graph.value", 7, "parameters.mdp_graph.value", "name"),
+    ("parameters.reward_distribution.value.default_dist.dist_name", "gaussian",
+     "parameters.reward_distribution.value.default_dist", "unknown distribution 'gaussian'"),
+    ("parameters.reward_distribution.value.default_dist.params", [1, 0],
+     "parameters.reward_distribution.value.default_dist", "low < high"),
+    ("parameters.reward_distribution.value.default_dist.params", [0, "one"],
+     "parameters.reward_distribution.value.default_dist.params[1]", "number"),
+    ("parameters.reward_distribution.value.allow_all_equal_rewards", "no",
+     "parameters.reward_distribution.value.allow_all_equal_rewards", "True or False"),
+    ("parameters.reward_distribution.value.colour", "red", "parameters.reward_distribution.value.colour", "unknown key"),
+    ("parameters.discount_rate.names", ["0p1"], "parameters.discount_rate.names", "1 names for 2 values"),
+    ("parameters.discount_rate.names", ["a", "a"], "parameters.discount_rate.names", "used twice"),
+    ("parameters.discount_rate.names", ["a", "b/c"], "parameters.discount_rate.names[1]", "folder names"),
+    ("parameters.discount_rate", {"values": []}, "parameters.discount_rate.values", "non-empty"),
+    ("parameters.discount_rate.value", 0.5, "parameters.discount_rate", "both 'value' and 'values'"),
+    ("parameters.discount_rate.step", 0.5, "parameters.discount_rate", "unknown key 'step'"),
+    ("parameters.discount_rte", {"value": 0.5}, "parameters.discount_rte", "did you mean 'discount_rate'"),
+    ("parameters.mdp_graph.value", "no_such_mdp", "parameters.mdp_graph.value", "unknown MDP 'no_such_mdp'"),
+    ("parameters.mdp_graph.value", "joint_3x3_gridworld", "parameters.mdp_graph.value", "is a joint MDP"),
+    ("parameters.reward_distribution.value.state_dists", {"(9, 9)": {"dist_name": "uniform", "params": [0, 1]}},
+     "parameters.reward_distribution.value.state_dists", "'(9, 9)' is not a state"),
+    ("method", "grid", "method", "unknown key"),
+    ("name", "my sweep", "name", "folder names"),
+])
+def test_bad_single_agent_values(path, value, field, words):
+    error = _error(_with(SINGLE, path, value))
+    assert error.field == field
+    assert words in error.detail
+
+
+@pytest.mark.parametrize("path, value, field, words", [
+    ("parameters.reward_correlation.values", [1, 0, 1.5], "parameters.reward_correlation.values[2]", "[-1, 1]"),
+    ("parameters.discount_rate_agent_A.value", 1, "parameters.discount_rate_agent_A.value", "below 1"),
+    ("parameters.reward_distribution.value.default_dist", {"dist_name": "beta", "params": [1, 2]},
+     "parameters.reward_correlation.values[2]", "symmetric"),
+    ("parameters.seed_policy_graph_agent_A.value", "joint_7x7_gridworld_maze_agent_A_uniform_random",
+     "parameters.seed_policy_graph_agent_A.value", "does not fit MDP"),
+    ("parameters.joint_mdp_graph.value", "3x3_gridworld", "parameters.joint_mdp_graph.value", "single-agent MDP"),
+])
+def test_bad_multiagent_values(path, value, field, words):
+    error = _error(_with(MULTI, path, value))
+    assert error.field == field
+    assert words in error.detail
+
+
+def test_discount_rate_zero_is_allowed():
+    config = parse_sweep_config(_text(_with(SINGLE, "parameters.discount_rate", {"value": 0})), check_environments=True)
+    assert build_experiment(config.runs()[0].config).discount_rate == 0.0
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nparameters:\n  discount_rate: {value: [0.1\n")
+    with pytest.raises(ConfigError) as info:
+        load_sweep_config(bad)
+    assert str(info.value).startswith(f"{bad}: not valid YAML: line ")
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="nothere.yaml: config file not found"):
+        load_sweep_config("nothere.yaml")
+
+
+def test_missing_required_parameter():
+    error = _error(_with(SINGLE, "parameters.num_reward_samples", ...))
+    assert "num_reward_samples" in error.detail
+
+
+# -- sweeps ---------------------------------------------------------------------------------
+
+def test_grid_product_order_and_names():
+    document = _with(SINGLE, "parameters.random_seed", {"values": [3, 4], "names": ["s3", "s4"]})
+    config = parse_sweep_config(_text(document))
+    runs = config.runs()
+    # discount_rate comes first in the file, so it varies slowest; suffixes sort params by name.
+    assert [(r.config["discount_rate"], r.config["random_seed"]) for r in runs] == [(0.1, 3), (0.1, 4), (0.9, 3), (0.9, 4)]
+    assert [r.suffix for r in runs] == [
+        "discount_rate__0p1-random_seed__s3", "discount_rate__0p1-random_seed__s4",
+        "discount_rate__0p9-random_seed__s3", "discount_rate__0p9-random_seed__s4",
+    ]
+    assert runs[3].config["value_names"] == {"discount_rate": "0p9", "random_seed": "s4"}
+
+
+def test_default_names_for_numbers():
+    document = _with(SINGLE, "parameters.discount_rate", {"values": [0.25, 0.5]})
+    assert [r.suffix for r in parse_sweep_config(_text(document)).runs()] == ["discount_rate__0p25", "discount_rate__0p5"]
+    document = _with(MULTI, "parameters.reward_correlation", {"values": [-0.5, 1]})
+    assert [r.suffix for r in parse_sweep_config(_text(document)).runs()] == ["reward_correlation__n0p5", "reward_correlation__1"]
+
+
+@pytest.mark.parametrize("seed_spec", [{"value": None}, ...])
+def test_null_or_absent_seed_draws_one_seed_for_the_sweep(seed_spec):
+    config = parse_sweep_config(_text(_with(SINGLE, "parameters.random_seed", seed_spec)))
+    seeds = {r.config["random_seed"] for r in config.runs()}
+    assert seeds == {config.drawn_seed} and isinstance(config.drawn_seed, int) and config.drawn_seed >= 0
+    fixed = config.with_overrides(drawn_seed=1234)
+    assert {r.config["random_seed"] for r in fixed.runs()} == {1234}
+
+
+def test_fixed_seed_is_kept_and_samples_override():
+    config = parse_sweep_config(_text(SINGLE)).with_overrides(samples=7)
+    assert config.drawn_seed is None
+    assert all(r.config["random_seed"] == 0 and r.config["num_reward_samples"] == 7 for r in config.runs())
+
+
+def test_build_experiment_rebuilds_a_run():
+    config = parse_sweep_config(_text(_with(SINGLE, "parameters.convergence_threshold", {"value": 0.001})))
+    run = config.runs()[1]
+    exp = build_experiment(run.config)
+    assert (exp.kind, exp.discount_rate, exp.num_reward_samples, exp.random_seed) == ("single_agent", 0.9, 100, 0)
+    assert exp.settings.tolerance == 0.001
+    assert exp.mdp.num_states == 9 and exp.reward_distribution.default.params == (0.0, 1.0)
+    multi = parse_sweep_config(_text(MULTI)).runs()[2]
+    exp = build_experiment(multi.config, diagnostic=True)
+    assert (exp.kind, exp.reward_correlation, exp.discount_rate_agent_A, exp.diagnostic) == ("multiagent_with_reward", -1.0, 0.6, True)
+    assert exp.policy_A.agent == "A" and exp.mdp.num_states == 81
+
+
+def test_build_experiment_names_the_run_field():
+    with pytest.raises(ConfigError) as info:
+        build_experiment({**parse_sweep_config(_text(SINGLE)).runs()[0].config, "discount_rate": 2})
+    assert info.value.field == "discount_rate"
+
+
+# -- name resolution ------------------------------------------------------------------------
+
+def test_builtins_resolve_without_files(tmp_path):
+    mdp, source = resolve_mdp("7x7_gridworld_maze", tmp_path)
+    assert mdp.num_states == 31 and source == "builtin"
+    policy, source = resolve_policy("joint_3x3_gridworld_agent_A_uniform_random", tmp_path)
+    assert policy.agent == "A" and source == "builtin"
+
+
+def test_unknown_name_lists_where_it_looked(tmp_path):
+    with pytest.raises(ResolveError) as info:
+        resolve_policy("nope", tmp_path)
+    assert f"not in {tmp_path / 'policies'}/" in str(info.value) and "built-ins:" in str(info.value)
+
+
+def test_ambiguous_files_are_an_error(tmp_path):
+    (tmp_path / "mdps").mkdir()
+    (tmp_path / "mdps" / "maze.gv").write_text("digraph {}")
+    (tmp_path / "mdps" / "maze.json").write_text("{}")
+    with pytest.raises(ResolveError, match="ambiguous.*maze.gv, maze.json"):
+        resolve_mdp("maze", tmp_path)
+
+
+needs_io = pytest.mark.skipif(importlib.util.find_spec("powerplay.io") is None, reason="powerplay.io (issue 5) not available yet")
+
+
+@needs_io
+@needs_reference
+def test_reference_gv_file_in_mdps_shadows_the_builtin(tmp_path):
+    (tmp_path / "mdps").mkdir()
+    (tmp_path / "policies").mkdir()
+    shutil.copy(REFERENCE / "powerplay-mdps" / "joint_3x3_gridworld.gv", tmp_path / "mdps")
+    shutil.copy(REFERENCE / "powerplay-policies" / "joint_3x3_gridworld_agent_A_uniform_random.gv", tmp_path / "policies")
+    mdp, source = resolve_mdp("joint_3x3_gridworld", tmp_path)
+    assert source == str((tmp_path / "mdps" / "joint_3x3_gridworld.gv").resolve())
+    assert mdp.states == resolve_mdp("joint_3x3_gridworld", tmp_path / "elsewhere")[0].states
+    config = parse_sweep_config(_text(MULTI), check_environments=True, workdir=tmp_path)
+    exp = build_experiment(config.runs()[0].config, workdir=tmp_path)
+    assert exp.mdp.num_states == 81 and exp.policy_A.agent == "A"

@@ -1,0 +1,112 @@
+"""The replication registry: every published figure maps to the right sweep, run once and reused."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from powerplay.runner.config import load_sweep_config
+from powerplay.runner.replication import (
+    ALIASES,
+    FIGURES,
+    SWEEPS,
+    ReplicationError,
+    figure,
+    reproduce,
+    siblings,
+)
+
+REPLICATION = Path(__file__).resolve().parents[2] / "shared" / "reference" / "powerplay-configs" / "replication"
+
+
+@pytest.fixture(autouse=True)
+def _no_samples_override(monkeypatch):
+    monkeypatch.delenv("POWERPLAY_SAMPLES", raising=False)
+
+
+def test_every_published_figure_is_registered():
+    expected = {(1, f) for f in range(1, 7)} | {(2, f) for f in range(1, 11)} | {(3, f) for f in range(2, 12)}
+    assert set(FIGURES) == expected
+    assert ALIASES == {(3, 1): (1, 2)} and figure(3, 1) is FIGURES[(1, 2)]
+    for fig in FIGURES.values():
+        assert fig.sweep is None or fig.sweep in SWEEPS
+    assert {k for k, f in FIGURES.items() if f.sweep is None} == {(2, 1), (2, 5)}
+
+
+@pytest.mark.parametrize("name", sorted(SWEEPS))
+def test_sweep_names_say_which_figures_share_them(name):
+    post = int(name.split("-")[0].removeprefix("PART_"))
+    numbers = [int(n) for n in name.split("-")[1].removeprefix("FIGURES_").removeprefix("FIGURE_").split("_")]
+    assert sorted(f.figure for f in FIGURES.values() if f.sweep == name) == numbers
+    assert all(f.post == post for f in FIGURES.values() if f.sweep == name)
+    first = figure(post, numbers[0])
+    assert sorted(f.figure for f in siblings(post, numbers[0])) == numbers[1:]
+    assert first.sweep == name
+
+
+@pytest.mark.skipif(not REPLICATION.is_dir(), reason="reference configs not available")
+@pytest.mark.parametrize("name", sorted(SWEEPS))
+def test_sweeps_carry_the_reference_replication_parameters(name):
+    reference = load_sweep_config(REPLICATION / f"{name}.yaml")
+    ours = SWEEPS[name].config()
+    assert ours.name == reference.name and ours.experiment_type == reference.experiment_type
+    assert [(r.suffix, r.config) for r in ours.runs()] == [(r.suffix, r.config) for r in reference.runs()]
+
+
+def test_unknown_figures():
+    with pytest.raises(ReplicationError, match="post 1 has no figure 7: figures are 1, 2, 3, 4, 5, 6"):
+        figure(1, 7)
+    with pytest.raises(ReplicationError, match="no post 5"):
+        figure(5, 1)
+
+
+def test_siblings_reuse_one_sweep(tmp_path):
+    calls = []
+
+    def renderer(post, number, sweep, out_dir):
+        calls.append((post, number, sweep.path if sweep else None))
+        path = out_dir / f"PART_{post}-FIGURE_{number}.png"
+        path.write_bytes(b"png")
+        return [path]
+
+    kwargs = dict(samples=40, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp", render_run_figures=False, renderer=renderer)
+    first = reproduce(1, 5, **kwargs)
+    assert first.paths == [tmp_path / "temp" / "PART_1-FIGURE_5.png"]
+    assert first.sweep.path.name == "0001-PART_1-FIGURES_5_6" and first.sweep.is_complete
+    info_before = [json.loads((first.sweep.run_folder(s) / "run.json").read_text()) for s in first.sweep.run_suffixes]
+    second = reproduce(1, 6, **kwargs)
+    assert second.sweep.path == first.sweep.path
+    info_after = [json.loads((second.sweep.run_folder(s) / "run.json").read_text()) for s in second.sweep.run_suffixes]
+    assert info_after == info_before  # reused, not recomputed
+    assert sorted(p.name for p in (tmp_path / "expts").iterdir()) == ["0001-PART_1-FIGURES_5_6"]
+    assert [c[:2] for c in calls] == [(1, 5), (1, 6)]
+    assert second.sweep.run(discount_rate=0.99).num_samples == 40
+
+    scatter = reproduce(2, 5, **kwargs)
+    assert scatter.sweep is None and calls[-1] == (2, 5, None)
+    alias = reproduce(3, 1, **kwargs)
+    assert calls[-1][:2] == (1, 2) and alias.sweep.path.name == "0002-PART_1-FIGURES_2_3_4"
+
+
+def test_without_a_renderer_the_data_is_still_produced(tmp_path, monkeypatch):
+    from powerplay.runner import replication
+
+    monkeypatch.setattr(replication, "published_figures_available", lambda: False)
+    result = reproduce(1, 1, samples=30, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp", render_run_figures=False)
+    assert result.paths == [] and "figure drawing is not available" in result.note
+    assert result.sweep.run().power["H"].shape == (30, 9)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("powerplay.figures.published") is None,
+                    reason="powerplay.figures.published (issue 4) not available yet")
+@pytest.mark.parametrize("post, number", [(1, 1), (2, 1), (2, 4)])
+def test_published_figures_render_at_reduced_samples(tmp_path, post, number):
+    result = reproduce(post, number, samples=40, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp",
+                       render_run_figures=False)
+    assert result.paths
+    for path in result.paths:
+        assert path.is_file() and path.stat().st_size > 1000
