@@ -31,6 +31,7 @@ import io
 import json
 import platform
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,21 @@ def power_table_csv(states, power: dict[str, np.ndarray]) -> str:
     return buffer.getvalue()
 
 
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An ``.npz`` archive whose bytes depend only on the arrays.
+
+    ``numpy.savez`` stamps the current time into each zip entry; a fixed timestamp makes the
+    same results give the same file, so finished runs can be compared byte for byte.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(entry, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
 def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | None = None) -> Path:
     """Write a finished run into ``folder`` (created if needed); ``run.json`` goes last.
 
@@ -107,9 +123,7 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     arrays = {"states": np.array(result.states, dtype=str)}
     arrays.update({f"rewards_{k}": v for k, v in result.rewards.items()})
     arrays.update({f"power_{k}": v for k, v in result.power.items()})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    atomic_write_bytes(folder / SAMPLES, buffer.getvalue())
+    atomic_write_bytes(folder / SAMPLES, npz_bytes(arrays))
     n = result.num_samples
     record = {
         "name": folder.name,
