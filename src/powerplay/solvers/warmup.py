@@ -10,12 +10,30 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ..model.gridworld import gridworld, joint_gridworld
 from ..model.policy import uniform_random_policy
 from .power import MultiAgentProblem, SingleAgentProblem
+
+
+def kernels_compiled() -> bool:
+    """Whether the main kernels' compiled code is already in numba's on-disk cache.
+
+    A cheap check (it looks for the cache index files), so the command line can tell the user
+    that a first run will compile before it starts.
+    """
+    from . import kernels
+
+    for dispatcher in (kernels.shared_optimal_values, kernels.best_response, kernels.joint_policy_values):
+        try:
+            if not Path(dispatcher._cache._cache_file._index_path).is_file():
+                return False
+        except AttributeError:  # numba internals moved: assume compiled rather than nag
+            return True
+    return True
 
 
 def compile_kernels() -> float:
