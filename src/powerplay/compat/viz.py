@@ -1,0 +1,107 @@
+"""The reference's ``viz`` module: plots of reward or POWER samples (drawn by :mod:`powerplay.figures.samples`).
+
+Each function returns the figure(s) and, with ``save_handle``, also saves them as PNG in
+``save_folder`` under the reference's file names (``POWER_means-{save_handle}.png``, ...).
+Nothing is shown on screen (matplotlib runs headless here); call ``figure.savefig`` or
+display the returned figure in a notebook.
+
+Examples
+--------
+>>> import numpy as np
+>>> samples = np.random.default_rng(0).random((100, 3))
+>>> figure = plot_sample_aggregations(samples, ['a', 'b', 'c'])
+>>> np.allclose(figure.plotted['values'], samples.mean(axis=0))
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..figures.samples import sample_aggregation_figure, sample_correlation_figures, sample_histogram_figures
+from ..figures.style import save_figure
+
+EXPERIMENT_FOLDER = "expts"
+
+
+def _save(figure, name: str, save_folder) -> None:
+    save_figure(figure, Path(save_folder) / f"{name}.png")
+
+
+def plot_sample_aggregations(
+    all_samples,
+    state_list,
+    plot_as_gridworld=False,
+    save_handle=None,
+    aggregation="mean",
+    sample_quantity="POWER",
+    save_folder=EXPERIMENT_FOLDER,
+):
+    """Mean (with standard errors) or variance of samples ``[N, S]`` per state; ``aggregation`` is ``'mean'`` or ``'var'``."""
+    figure = sample_aggregation_figure(
+        np.asarray(all_samples), list(state_list), aggregation=aggregation, quantity=sample_quantity,
+        plot_as_gridworld=plot_as_gridworld,
+    )
+    if save_handle is not None:
+        _save(figure, f"{sample_quantity}_{aggregation}s-{save_handle}", save_folder)
+    return figure
+
+
+def plot_sample_distributions(
+    all_samples,
+    state_list,
+    states_to_plot=None,
+    number_of_bins=30,
+    plot_as_gridworld=False,
+    sample_quantity="POWER",
+    save_handle=None,
+    save_folder=EXPERIMENT_FOLDER,
+):
+    """Histograms of samples ``[N, S]`` at each state (or at ``states_to_plot``); returns the figures."""
+    samples, states = np.asarray(all_samples), list(state_list)
+    if states_to_plot is not None:
+        index = [states.index(s) for s in states_to_plot]
+        samples, states = samples[:, index], list(states_to_plot)
+    tagged = sample_histogram_figures(
+        samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
+    )
+    if save_handle is not None:
+        for tag, figure in tagged:
+            _save(figure, f"{sample_quantity}_samples{tag}-{save_handle}", save_folder)
+    return [figure for _, figure in tagged]
+
+
+def plot_sample_correlations(
+    all_samples,
+    state_list,
+    state_x=None,
+    state_list_y=None,
+    number_of_bins=30,
+    plot_as_gridworld=False,
+    sample_quantity="POWER",
+    save_handle=None,
+    save_folder=EXPERIMENT_FOLDER,
+):
+    """2-D histograms of the samples at ``state_x`` against each state (of ``state_list_y``).
+
+    With ``state_x=None``, one figure for every state ``x``. Returns the figures.
+    """
+    samples, states = np.asarray(all_samples), list(state_list)
+    if state_list_y is not None:
+        keep = list(dict.fromkeys(([state_x] if state_x is not None else []) + list(state_list_y)))
+        index = [states.index(s) for s in keep]
+        samples, states = samples[:, index], keep
+    tagged = sample_correlation_figures(
+        samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
+    )
+    if state_x is not None:
+        tagged = [(tag, figure) for tag, figure in tagged if tag == f"_correlations_{state_x}"]
+    if save_handle is not None:
+        for tag, figure in tagged:
+            _save(figure, f"{sample_quantity}{tag}-{save_handle}", save_folder)
+    return [figure for _, figure in tagged]
+
+
+__all__ = ["plot_sample_aggregations", "plot_sample_correlations", "plot_sample_distributions"]

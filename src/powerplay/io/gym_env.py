@@ -1,0 +1,160 @@
+"""MDPs from Gymnasium environments that publish their transition table (``env.unwrapped.P``).
+
+Gymnasium's tabular "toy text" environments (FrozenLake, Taxi, CliffWalking) expose
+``P[state][action] = [(probability, next_state, reward, terminated), ...]``. That is all an
+MDP needs. Two deliberate changes:
+
+* **The environment's rewards are ignored.** POWER averages over *many* reward functions,
+  drawn from the ``reward_distribution`` of an experiment, on states. A single hand-made
+  reward (FrozenLake's "1 at the goal") is one sample of that; keep using it elsewhere.
+* **Terminal states are absorbing.** A state entered with ``terminated=True`` (a hole or
+  the goal of FrozenLake, the goal of CliffWalking) keeps all its actions, each looping back
+  to itself: the agent stays there collecting that state's reward forever, the usual way to
+  fold episode ends into a discounted MDP. If such a state can also be entered without
+  terminating (Taxi's passenger-at-destination states), it keeps its dynamics and the
+  terminating moves lead instead to an absorbing copy labelled ``'{state} (terminated)'``.
+
+Gymnasium is an optional dependency (``pip install powerplay[gym]``); this module imports
+nothing from it -- it only reads the environment object you pass.
+
+Examples
+--------
+>>> import gymnasium                                              # doctest: +SKIP
+>>> lake = from_gymnasium(gymnasium.make('FrozenLake-v1'))         # doctest: +SKIP
+>>> lake.states[:3], lake.actions                                  # doctest: +SKIP
+(('(0, 0)', '(0, 1)', '(0, 2)'), ('left', 'down', 'right', 'up'))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..model.labels import cell_label
+from ..model.mdp import MDP
+
+#: Action names of the Gymnasium environments we know, by the start of their spec id
+#: (from each environment's documentation).
+KNOWN_ACTIONS: dict[str, tuple[str, ...]] = {
+    "FrozenLake": ("left", "down", "right", "up"),
+    "CliffWalking": ("up", "right", "down", "left"),
+    "Taxi": ("south", "north", "east", "west", "pickup", "dropoff"),
+}
+
+
+def _grid_shape(env) -> tuple[int, int] | None:
+    """``(rows, cols)`` of a grid environment whose states are ``row * cols + col``."""
+    if hasattr(env, "nrow") and hasattr(env, "ncol"):
+        return int(env.nrow), int(env.ncol)
+    shape = getattr(env, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 2:
+        return int(shape[0]), int(shape[1])
+    return None
+
+
+def from_gymnasium(
+    env: Any,
+    *,
+    state_labels: Sequence[str] | Callable[[int], str] | None = None,
+    action_labels: Sequence[str] | None = None,
+    name: str | None = None,
+) -> MDP:
+    """The MDP of a Gymnasium environment with a transition table ``env.unwrapped.P``.
+
+    Parameters
+    ----------
+    env : gymnasium.Env
+        E.g. ``gymnasium.make('FrozenLake-v1')``, ``'Taxi-v3'``, ``'CliffWalking-v1'``.
+    state_labels : list of str or callable, optional
+        Labels of the integer states. By default grid environments (FrozenLake,
+        CliffWalking) get gridworld cell labels ``'(row, col)'`` (so gridworld heat maps
+        work) and others the state number as a string.
+    action_labels : list of str, optional
+        Labels of the integer actions. By default the documented names for FrozenLake,
+        CliffWalking and Taxi, else the action number as a string.
+    name : str, optional
+        Defaults to the environment's spec id.
+
+    Returns
+    -------
+    MDP
+        Every action available in every state; rewards ignored; terminal states absorbing
+        (see module notes; some environments get absorbing copies of terminal states).
+
+    Raises
+    ------
+    ValueError
+        If the environment has no transition table, or labels do not match it.
+
+    Examples
+    --------
+    >>> class TwoStates:                      # anything with a P table works
+    ...     P = {0: {0: [(1.0, 1, 0.0, True)]}, 1: {0: [(1.0, 0, 0.0, False)]}}
+    >>> mdp = from_gymnasium(TwoStates())
+    >>> mdp.next_states('1', '0')             # state 1 is terminal: it loops on itself
+    {'1': 1.0}
+    """
+    inner = getattr(env, "unwrapped", env)
+    table = getattr(inner, "P", None)
+    if not isinstance(table, dict) or not table:
+        raise ValueError(
+            f"{type(inner).__name__} has no transition table env.unwrapped.P; only tabular environments "
+            "(FrozenLake, Taxi, CliffWalking, ...) can be converted"
+        )
+    spec = getattr(env, "spec", None) or getattr(inner, "spec", None)
+    spec_id = getattr(spec, "id", "") or type(inner).__name__
+    state_ids = sorted(table)
+    action_ids = sorted({a for by_action in table.values() for a in by_action})
+
+    if state_labels is None:
+        shape = _grid_shape(inner)
+        if shape is not None and len(state_ids) == shape[0] * shape[1]:
+            labels = {s: cell_label(*divmod(int(s), shape[1])) for s in state_ids}
+        else:
+            labels = {s: str(s) for s in state_ids}
+    elif callable(state_labels):
+        labels = {s: str(state_labels(s)) for s in state_ids}
+    else:
+        labels = dict(zip(state_ids, map(str, state_labels)))
+        if len(labels) != len(state_ids):
+            raise ValueError(f"state_labels has {len(state_labels)} labels for {len(state_ids)} states")
+    if action_labels is None:
+        known = next((names for prefix, names in KNOWN_ACTIONS.items() if spec_id.startswith(prefix)), None)
+        action_labels = known if known is not None and len(known) == len(action_ids) else [str(a) for a in action_ids]
+    if len(action_labels) != len(action_ids):
+        raise ValueError(f"action_labels has {len(action_labels)} labels for {len(action_ids)} actions")
+    action_names = dict(zip(action_ids, map(str, action_labels)))
+
+    terminal = {n for by_action in table.values() for outcomes in by_action.values() for p, n, _r, done in outcomes if done and p > 0}
+    # Moves out of a terminal state are replaced by self-loops, so only moves from other states matter here.
+    entered_otherwise = {
+        n for s, by_action in table.items() if s not in terminal
+        for outcomes in by_action.values() for p, n, _r, done in outcomes if not done and p > 0
+    }
+    # A terminal state also entered without terminating (Taxi's passenger-delivered states) keeps
+    # its dynamics; terminating moves then lead to an absorbing copy of it instead.
+    copies = {n: f"{labels[n]} (terminated)" for n in sorted(terminal & entered_otherwise)}
+    absorbing = {labels[n] for n in terminal - set(copies)} | set(copies.values())
+
+    transitions: dict[str, dict[str, dict[str, float]]] = {}
+    for s in state_ids:
+        row: dict[str, dict[str, float]] = {}
+        for a in action_ids:
+            if labels[s] in absorbing:
+                row[action_names[a]] = {labels[s]: 1.0}
+                continue
+            outcome: dict[str, float] = {}
+            for p, next_state, _reward, done in table[s].get(a, ()):
+                if p > 0:
+                    target = copies[next_state] if done and next_state in copies else labels[next_state]
+                    outcome[target] = outcome.get(target, 0.0) + float(p)
+            if outcome:
+                row[action_names[a]] = outcome
+        transitions[labels[s]] = row
+    for copy in copies.values():
+        transitions[copy] = {action_names[a]: {copy: 1.0} for a in action_ids}
+    return MDP.from_dict(
+        transitions,
+        states=[labels[s] for s in state_ids] + list(copies.values()),
+        actions=[action_names[a] for a in action_ids],
+        name=name or spec_id,
+    )
