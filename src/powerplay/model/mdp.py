@@ -275,6 +275,15 @@ class MDP:
     def with_name(self, name: str) -> "MDP":
         return MDP(self.states, self.actions, self.transitions, self.action_mask, name=name)
 
+    def to_networkx(self):
+        """This MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
+
+        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
+        """
+        from ..io.reference_graph import to_networkx
+
+        return to_networkx(self)
+
 
 @dataclass(frozen=True, eq=False)
 class JointMDP:
@@ -431,3 +440,12 @@ class JointMDP:
 
     def with_name(self, name: str) -> "JointMDP":
         return JointMDP(self.states, self.actions_H, self.actions_A, self.transitions, self.action_mask, name=name)
+
+    def to_networkx(self):
+        """This joint MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
+
+        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
+        """
+        from ..io.reference_graph import to_networkx
+
+        return to_networkx(self)
