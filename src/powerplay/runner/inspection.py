@@ -1,0 +1,259 @@
+"""Looking inside one reward sample of a finished run: optimal policies and rollouts.
+
+POWER is an average over reward functions; to understand it one often looks at single
+samples: which policies were optimal for reward sample ``i``, and what do the agents do when
+they follow them? :func:`sample_optimal_policy_data` rebuilds a run's experiment from its
+``run.yaml``, recomputes the optimal policies for one stored reward sample, and returns them
+as :class:`~powerplay.model.policy.Policy` objects; :func:`simulate_policy_rollout` plays
+policies forward on the MDP.
+
+Which policies (the same ones the run's POWER was computed from):
+
+``single_agent``
+    Agent H's optimal policy for its reward sample.
+``multiagent_fixed_policy``
+    Agent H's optimal policy against Agent A's fixed policy, plus that fixed policy.
+``multiagent_with_reward``
+    Agent H's optimal policy against Agent A's *seed* policy, and Agent A's optimal policy
+    (for A's own reward sample) against that H policy, plus the seed policy.
+
+Tied optimal actions share the probability equally (the engine's tie rule).
+
+Rollouts on a joint MDP
+-----------------------
+Both agents act at every step: each draws an action from its policy at the current joint
+state, and the next joint state is drawn from the joint transition probabilities. The
+probability of a joint action that is absent from the joint MDP (for example a move that
+would make the agents overlap, in a no-overlap MDP) *leaks*: in POWER calculations it acts
+like a move to an absorbing state worth zero (see :mod:`powerplay.model.policy`). In a
+rollout the same event ends the episode: :func:`simulate_policy_rollout` stops and returns
+the states visited so far, so a rollout can be shorter than ``number_of_steps + 1``. The
+same happens for a single-agent MDP with sub-stochastic rows (e.g. one obtained with
+:func:`~powerplay.model.policy.marginalize`).
+
+Examples
+--------
+>>> from powerplay.model.gridworld import gridworld
+>>> from powerplay.model.policy import Policy
+>>> grid = gridworld(1, 3)
+>>> go_right = Policy.from_dict({'(0, 0)': {'right': 1.0}, '(0, 1)': {'right': 1.0}, '(0, 2)': {'stay': 1.0}},
+...                             actions=grid.actions)
+>>> simulate_policy_rollout('(0, 0)', go_right, grid, number_of_steps=3)
+['(0, 0)', '(0, 1)', '(0, 2)', '(0, 2)']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..model.mdp import MDP, JointMDP
+from ..model.policy import Policy, check_policy_compatible
+from ..solvers.values import mask_to_probabilities
+
+
+def _as_stored_run(run):
+    """A :class:`StoredRun`, also from the reference-style dict of ``get_properties_from_run``."""
+    if not isinstance(run, Mapping):
+        return run
+    from ..storage.runs import StoredRun
+
+    try:
+        config = dict(run["run_config"])
+        rewards = {"H": np.asarray(run["reward_samples"])}
+        states = tuple(run["states"])
+    except KeyError as error:
+        raise ValueError(f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output") from None
+    if "reward_samples_agent_A" in run:
+        rewards["A"] = np.asarray(run["reward_samples_agent_A"])
+    power = {"H": np.asarray(run["power_samples"])} if "power_samples" in run else {}
+    info = dict(run.get("run_info") or {})
+    return StoredRun(Path(str(info.get("name", "run"))), config, info, states, rewards, power)
+
+
+def _build_experiment(run, workdir: Path | None):
+    # Imported here: the configuration layer (and its file resolution) is only needed when
+    # a run is inspected.
+    from .config import build_experiment
+
+    return build_experiment(run.config, workdir=Path.cwd() if workdir is None else Path(workdir), diagnostic=False)
+
+
+def _policy(masks: np.ndarray, states, actions, agent: str, name: str) -> Policy:
+    probabilities = mask_to_probabilities(np.asarray(masks, dtype=np.uint64), len(actions))
+    return Policy(states, actions, probabilities, agent=agent, name=name)
+
+
+def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str | Path | None = None) -> dict[str, Any]:
+    """Reward functions, optimal policies and the MDP of one reward sample of a run.
+
+    Parameters
+    ----------
+    run : StoredRun or dict
+        A finished run (:func:`powerplay.storage.load_run`), or the dict of
+        :func:`powerplay.storage.sweeps.get_properties_from_run`.
+    reward_sample_index : int
+        Which stored reward sample (0-based).
+    workdir : path, optional
+        Where the run's MDP and policy names resolve (``./mdps/``, ``./policies/``);
+        default the current directory. Built-in environments resolve anywhere.
+
+    Returns
+    -------
+    dict
+        With the reference's keys:
+
+        ``'mdp_graph'``
+            The run's MDP (:class:`MDP` or :class:`JointMDP`).
+        ``'reward_function_H'``
+            ``[S]`` Agent H's reward sample.
+        ``'policy_graph_H'``
+            Agent H's optimal :class:`Policy` (agent ``'H'``; on joint states for joint MDPs).
+        ``'policy_graph_A'``
+            Agent A's policy: its fixed policy (``multiagent_fixed_policy``) or its optimal
+            policy (``multiagent_with_reward``); absent for ``single_agent``.
+        ``'seed_policy_graph_A'``, ``'reward_function_A'``
+            Agent A's seed policy and reward sample (``multiagent_with_reward`` only).
+        ``'experiment_type'``, ``'reward_sample_index'``
+            For reference.
+
+    Raises
+    ------
+    IndexError
+        If the run has no such reward sample.
+    """
+    run = _as_stored_run(run)
+    count = run.rewards["H"].shape[0]
+    if not 0 <= reward_sample_index < count:
+        raise IndexError(f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples")
+    experiment = _build_experiment(run, None if workdir is None else Path(workdir))
+    if tuple(experiment.states) != tuple(run.states):
+        raise ValueError(f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on")
+    i = reward_sample_index
+    rewards_H = np.ascontiguousarray(run.rewards["H"][i : i + 1])
+    rewards_A = np.ascontiguousarray(run.rewards["A"][i : i + 1]) if "A" in run.rewards else None
+    problem = experiment.problem()
+    masks = problem.policies(rewards_H, rewards_A)
+    mdp = experiment.mdp
+    states = mdp.states
+    actions_H = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
+    data: dict[str, Any] = {
+        "experiment_type": experiment.kind,
+        "reward_sample_index": i,
+        "mdp_graph": mdp,
+        "reward_function_H": rewards_H[0].copy(),
+        "policy_graph_H": _policy(masks["H"][0], states, actions_H, "H", f"optimal policy of Agent H, reward sample {i}"),
+    }
+    if experiment.kind == "multiagent_fixed_policy":
+        data["policy_graph_A"] = experiment.policy_A
+    elif experiment.kind == "multiagent_with_reward":
+        data["seed_policy_graph_A"] = experiment.policy_A
+        data["reward_function_A"] = rewards_A[0].copy()
+        data["policy_graph_A"] = _policy(masks["A"][0], states, mdp.actions_A, "A", f"optimal policy of Agent A, reward sample {i}")
+    return data
+
+
+def _draw(rng: np.random.Generator, probabilities: np.ndarray) -> int | None:
+    """An index drawn with these probabilities, or ``None`` for the leaked remainder."""
+    u = rng.random()
+    cumulative = np.cumsum(probabilities)
+    if cumulative[-1] > 1.0 - 1e-9:  # a full distribution: rounding must not look like a leak
+        cumulative = cumulative / cumulative[-1]
+    if u >= cumulative[-1]:
+        return None
+    return int(np.searchsorted(cumulative, u, side="right"))
+
+
+def _row(transitions, row: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = transitions.indptr[row], transitions.indptr[row + 1]
+    return transitions.indices[lo:hi], transitions.data[lo:hi]
+
+
+def simulate_policy_rollout(
+    initial_state: str,
+    policy: Policy,
+    mdp: MDP | JointMDP,
+    number_of_steps: int = 20,
+    other_policy: Policy | None = None,
+    rng: np.random.Generator | None = None,
+) -> list[str]:
+    """States visited when following ``policy`` (and ``other_policy``, on a joint MDP).
+
+    Parameters
+    ----------
+    initial_state : str
+        Starting state label.
+    policy : Policy
+        The acting agent's policy (on a joint MDP, one of the two agents' policies).
+    mdp : MDP or JointMDP
+    number_of_steps : int
+        Steps to simulate.
+    other_policy : Policy, optional
+        Required on a joint MDP: the other agent's policy (the two policies must be one
+        Agent H and one Agent A policy, in either order).
+    rng : numpy.random.Generator, optional
+        Source of randomness; default ``numpy.random.default_rng(0)``.
+
+    Returns
+    -------
+    list of str
+        ``number_of_steps + 1`` states, starting with ``initial_state`` -- fewer if
+        probability leaks (an absent joint action or a sub-stochastic row; see module notes),
+        in which case the rollout stops at the last state reached.
+
+    Raises
+    ------
+    ValueError
+        If the state is unknown, a policy does not fit the MDP, or a joint MDP lacks one
+        agent's policy.
+    """
+    if number_of_steps < 0:
+        raise ValueError(f"number_of_steps must be non-negative, got {number_of_steps}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    if initial_state not in set(mdp.states):
+        raise ValueError(f"initial_state {initial_state!r} is not a state of MDP {mdp.name!r} (e.g. {mdp.states[0]!r})")
+    index = {s: i for i, s in enumerate(mdp.states)}
+    s = index[initial_state]
+    visited = [initial_state]
+    if isinstance(mdp, JointMDP):
+        if other_policy is None:
+            raise ValueError(f"MDP {mdp.name!r} is joint: give both agents' policies (policy and other_policy)")
+        by_agent = {policy.agent: policy, other_policy.agent: other_policy}
+        if set(by_agent) != {"H", "A"}:
+            raise ValueError("on a joint MDP, policy and other_policy must be one Agent H and one Agent A policy")
+        for p in by_agent.values():
+            check_policy_compatible(p, mdp)
+        probs_H, probs_A = by_agent["H"].probabilities, by_agent["A"].probabilities
+        width_A = len(mdp.actions_A)
+        width = len(mdp.actions_H) * width_A
+        for _ in range(number_of_steps):
+            h = _draw(rng, probs_H[s])
+            a = _draw(rng, probs_A[s])
+            if h is None or a is None or not mdp.action_mask[s, h, a]:
+                break  # the joint action is absent: its probability leaks, the episode ends
+            columns, weights = _row(mdp.transitions, s * width + h * width_A + a)
+            if not len(columns):
+                break
+            nxt = _draw(rng, weights)
+            if nxt is None:
+                break
+            s = int(columns[nxt])
+            visited.append(mdp.states[s])
+        return visited
+    if other_policy is not None:
+        raise ValueError(f"MDP {mdp.name!r} is single-agent: it takes one policy")
+    check_policy_compatible(policy, mdp)
+    width = len(mdp.actions)
+    for _ in range(number_of_steps):
+        a = _draw(rng, policy.probabilities[s])
+        if a is None or not mdp.action_mask[s, a]:
+            break
+        columns, weights = _row(mdp.transitions, s * width + a)
+        nxt = _draw(rng, weights) if len(columns) else None
+        if nxt is None:
+            break
+        s = int(columns[nxt])
+        visited.append(mdp.states[s])
+    return visited
