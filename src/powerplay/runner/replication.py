@@ -67,11 +67,15 @@ class ReplicationSweep:
     description : str
     parameters : dict
         In the config file's format (``{'value': ...}`` or ``{'values': ..., 'names': ...}``).
+    diagnostic : bool
+        Run in diagnostic mode, so figures can show Agent H's POWER against the seed policy as
+        a baseline (the Part 2 animations and average-POWER plots do).
     """
 
     name: str
     description: str
     parameters: dict[str, Any] = field(hash=False)
+    diagnostic: bool = False
 
     def config_text(self) -> str:
         """The sweep's config file text (deterministic, so re-runs find the same sweep)."""
@@ -94,8 +98,8 @@ def _single(name, description, mdp, gammas, samples):
     })
 
 
-def _multi(name, description, joint, policy, gamma, correlation, samples):
-    return ReplicationSweep(name, description, {
+def _multi(name, description, joint, policy, gamma, correlation, samples, diagnostic=False):
+    return ReplicationSweep(name, description, diagnostic=diagnostic, parameters={
         "joint_mdp_graph": {"value": joint},
         "seed_policy_graph_agent_A": {"value": policy},
         "discount_rate": {"value": gamma},
@@ -113,26 +117,26 @@ _BETAS_21 = [round(0.05 * i, 2) for i in range(21)]
 
 #: Every replication sweep, by name.
 SWEEPS: dict[str, ReplicationSweep] = {s.name: s for s in (
-    _single("PART_1-FIGURE_1", "Running a single agent on the 3x3 gridworld, with gamma = 0.6. 50,000 reward samples.",
+    _single("PART_1-FIGURE_1", "Part 1, Fig. 1: one agent on the 3x3 gridworld at discount rate 0.6 (50,000 reward samples).",
             "3x3_gridworld", 0.6, 50000),
-    _single("PART_1-FIGURES_2_3_4", "Sweeping over discount factors on the 7x7 maze gridworld for single agents. 20,000 reward samples.",
+    _single("PART_1-FIGURES_2_3_4", "Part 1, Figs. 2-4: one agent on the 7x7 maze, 21 discount rates (20,000 reward samples).",
             "7x7_gridworld_maze", _GAMMAS_21, 20000),
-    _single("PART_1-FIGURES_5_6", "Sweeping over discount factors on the 20x20 'robot face' gridworld. 10,000 reward samples.",
+    _single("PART_1-FIGURES_5_6", "Part 1, Figs. 5-6: one agent on the 20x20 robot-face gridworld at discount rates 0.1 and 0.99 (10,000 reward samples).",
             "20x20_gridworld_robot_face", [0.1, 0.99], 10000),
     _multi("PART_2-FIGURES_2_3_4_6_7_8_9_10",
-           "Sweeping over reward correlation coefficients for Agent H and Agent A on the joint 3x3 gridworld, gamma = 0.6. 20,000 reward samples.",
+           "Part 2: Agents H and A on the joint 3x3 gridworld at discount rate 0.6, reward correlation from 0 to 1 in 21 steps (20,000 reward samples; diagnostic mode for the baselines).",
            "joint_3x3_gridworld", "joint_3x3_gridworld_agent_A_uniform_random", 0.6,
            {"values": [0 if b == 0 else 1 if b == 1 else b for b in _BETAS_21],
-            "names": ["0"] + [f"0p{round(b * 100):02d}" for b in _BETAS_21[1:-1]] + ["1"]}, 20000),
-    _multi("PART_3-FIGURES_2_3_4", "Agents H and A on the joint 7x7 maze gridworld, discount rate = 0.1, reward correlation = 0. 10,000 reward samples.",
+            "names": ["0"] + [f"0p{round(b * 100):02d}" for b in _BETAS_21[1:-1]] + ["1"]}, 20000, diagnostic=True),
+    _multi("PART_3-FIGURES_2_3_4", "Part 3, Figs. 2-4: Agents H and A on the joint 7x7 maze at discount rate 0.1, independent rewards (10,000 reward samples).",
            "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
     _multi("PART_3-FIGURES_5_6_7",
-           "Agents H and A on the joint 7x7 maze gridworld where the agents can't be on overlapping cells, discount rate = 0.1, reward correlation = 0. 10,000 reward samples.",
+           "Part 3, Figs. 5-7: as Figs. 2-4 with the no-overlap rule (10,000 reward samples).",
            "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
-    _multi("PART_3-FIGURES_8_9", "Agents H and A on the joint 7x7 maze gridworld, discount rate = 0.99, reward correlation = 0. 10,000 reward samples.",
+    _multi("PART_3-FIGURES_8_9", "Part 3, Figs. 8-9: Agents H and A on the joint 7x7 maze at discount rate 0.99, independent rewards (10,000 reward samples).",
            "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
     _multi("PART_3-FIGURES_10_11",
-           "Agents H and A on the joint 7x7 maze gridworld where the agents can't be on overlapping cells, discount rate = 0.99, reward correlation = 0. 10,000 reward samples.",
+           "Part 3, Figs. 10-11: as Figs. 8-9 with the no-overlap rule (10,000 reward samples).",
            "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
 )}
 
@@ -284,8 +288,10 @@ def reproduce(post: int, number: int, *, samples: int | None = None, output_dir:
     target = figure(post, number)
     sweep = None
     if target.sweep is not None:
-        sweep = run_sweep(SWEEPS[target.sweep].config(), output_dir, samples=samples, workers=workers,
-                          plot_as_gridworld=True, render_figures=render_run_figures, progress=progress)
+        replication = SWEEPS[target.sweep]
+        sweep = run_sweep(replication.config(), output_dir, samples=samples, workers=workers,
+                          plot_as_gridworld=True, diagnostic=replication.diagnostic,
+                          render_figures=render_run_figures, progress=progress)
     if renderer is None:
         if not published_figures_available():
             where = f"; the sweep's data is in {sweep.path}" if sweep is not None else ""
