@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -131,8 +132,102 @@ def _ordered_union(lists) -> tuple[str, ...]:
     return tuple(seen)
 
 
+class _Transitions:
+    """Queries shared by :class:`MDP` and :class:`JointMDP`.
+
+    Both store one row per (state, action) pair, state-major; they differ only in how an
+    action is labelled (a joint action ``(a_H, a_A)`` is the flat action ``a_H * A_A + a_A``,
+    labelled ``'u_H^v_A'``). Subclasses provide :attr:`action_labels`, the flat labels.
+    """
+
+    states: tuple[str, ...]
+    transitions: sparse.csr_array
+    action_mask: np.ndarray
+    name: str
+
+    @property
+    def action_labels(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @property
+    def num_states(self) -> int:
+        return len(self.states)
+
+    def _finish(self, mask_shape: tuple[int, ...]) -> None:
+        """Validate and freeze the arrays (the labels are already set as tuples)."""
+        index_of(self.states, "state")
+        S = len(self.states)
+        mask = np.array(self.action_mask, dtype=bool)
+        if mask.shape != mask_shape:
+            raise ValueError(f"action_mask has shape {mask.shape}, expected {mask_shape}")
+        transitions = _as_csr(self.transitions, (S * len(self.action_labels), S))
+        _check_rows(transitions, mask.ravel(), self._describe_row)
+        _every_state_has_an_action(self.states, mask)
+        object.__setattr__(self, "transitions", transitions)
+        object.__setattr__(self, "action_mask", _frozen(mask))
+
+    def _describe_row(self, row: int) -> str:
+        s, a = divmod(row, len(self.action_labels))
+        return f"state {self.states[s]!r}, action {self.action_labels[a]!r}"
+
+    @property
+    def is_stochastic(self) -> bool:
+        """Whether every available action's probabilities sum to one."""
+        return _unstochastic_row(self.transitions, self.action_mask.ravel()) is None
+
+    def check_stochastic(self) -> None:
+        """Raise ``ValueError`` naming the first available action whose row does not sum to one."""
+        row = _unstochastic_row(self.transitions, self.action_mask.ravel())
+        if row is not None:
+            mass = float(self.transitions[[row], :].sum())
+            raise ValueError(f"{self._describe_row(row)}: probabilities sum to {mass:.12g}, not 1")
+
+    def state_index(self, state: str) -> int:
+        try:
+            return self.states.index(state)
+        except ValueError:
+            raise KeyError(f"unknown state {state!r}") from None
+
+    def available_actions(self, state: str) -> list[str]:
+        """Labels of the actions available in ``state`` (joint labels for a joint MDP)."""
+        row = self.action_mask[self.state_index(state)].ravel()
+        return [label for label, ok in zip(self.action_labels, row) if ok]
+
+    def next_states(self, state: str, action: str) -> dict[str, float]:
+        """``{next_state: probability}`` of an available action."""
+        s = self.state_index(state)
+        try:
+            a = self.action_labels.index(action)
+        except ValueError:
+            raise KeyError(f"unknown action {action!r}") from None
+        if not self.action_mask[s].ravel()[a]:
+            raise KeyError(f"action {action!r} is not available in state {state!r}")
+        row = s * len(self.action_labels) + a
+        lo, hi = self.transitions.indptr[row], self.transitions.indptr[row + 1]
+        return {
+            self.states[j]: float(p)
+            for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])
+        }
+
+    def to_dict(self) -> dict[str, dict[str, dict[str, float]]]:
+        """``{state: {action: {next_state: probability}}}`` for the available actions."""
+        return {
+            state: {action: self.next_states(state, action) for action in self.available_actions(state)}
+            for state in self.states
+        }
+
+    def to_networkx(self):
+        """This MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
+
+        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
+        """
+        from ..io.reference_graph import to_networkx
+
+        return to_networkx(self)
+
+
 @dataclass(frozen=True, eq=False)
-class MDP:
+class MDP(_Transitions):
     """A single-agent MDP: labelled states and actions, sparse transitions, an action mask.
 
     Parameters
@@ -162,20 +257,10 @@ class MDP:
     name: str = ""
 
     def __post_init__(self) -> None:
-        states, actions = tuple(self.states), tuple(self.actions)
-        index_of(states, "state")
-        index_of(actions, "action")
-        S, A = len(states), len(actions)
-        mask = np.array(self.action_mask, dtype=bool)
-        if mask.shape != (S, A):
-            raise ValueError(f"action_mask has shape {mask.shape}, expected {(S, A)}")
-        transitions = _as_csr(self.transitions, (S * A, S))
-        _check_rows(transitions, mask.ravel(), lambda row: f"state {states[row // A]!r}, action {actions[row % A]!r}")
-        _every_state_has_an_action(states, mask)
-        object.__setattr__(self, "states", states)
-        object.__setattr__(self, "actions", actions)
-        object.__setattr__(self, "transitions", transitions)
-        object.__setattr__(self, "action_mask", _frozen(mask))
+        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "actions", tuple(self.actions))
+        index_of(self.actions, "action")
+        self._finish((len(self.states), len(self.actions)))
 
     # -- construction ---------------------------------------------------------------
 
@@ -213,18 +298,11 @@ class MDP:
         mdp.check_stochastic()
         return mdp
 
-    def to_dict(self) -> dict[str, dict[str, dict[str, float]]]:
-        """``{state: {action: {next_state: probability}}}`` for the available actions."""
-        return {
-            state: {action: self.next_states(state, action) for action in self.available_actions(state)}
-            for state in self.states
-        }
-
     # -- queries --------------------------------------------------------------------
 
     @property
-    def num_states(self) -> int:
-        return len(self.states)
+    def action_labels(self) -> tuple[str, ...]:
+        return self.actions
 
     @property
     def num_actions(self) -> int:
@@ -235,58 +313,12 @@ class MDP:
         """``[S, A]`` total probability of each row (zero where unavailable)."""
         return np.asarray(self.transitions.sum(axis=1)).reshape(self.num_states, self.num_actions)
 
-    @property
-    def is_stochastic(self) -> bool:
-        """Whether every available action's probabilities sum to one."""
-        return _unstochastic_row(self.transitions, self.action_mask.ravel()) is None
-
-    def check_stochastic(self) -> None:
-        """Raise ``ValueError`` naming the first available action whose row does not sum to one."""
-        row = _unstochastic_row(self.transitions, self.action_mask.ravel())
-        if row is not None:
-            s, a = divmod(row, self.num_actions)
-            mass = self.row_mass[s, a]
-            raise ValueError(
-                f"state {self.states[s]!r}, action {self.actions[a]!r}: probabilities sum to {mass:.12g}, not 1"
-            )
-
-    def state_index(self, state: str) -> int:
-        try:
-            return self.states.index(state)
-        except ValueError:
-            raise KeyError(f"unknown state {state!r}") from None
-
-    def available_actions(self, state: str) -> list[str]:
-        row = self.action_mask[self.state_index(state)]
-        return [action for action, ok in zip(self.actions, row) if ok]
-
-    def next_states(self, state: str, action: str) -> dict[str, float]:
-        """``{next_state: probability}`` of an available action."""
-        s, a = self.state_index(state), self.actions.index(action)
-        if not self.action_mask[s, a]:
-            raise KeyError(f"action {action!r} is not available in state {state!r}")
-        row = s * self.num_actions + a
-        lo, hi = self.transitions.indptr[row], self.transitions.indptr[row + 1]
-        return {
-            self.states[j]: float(p)
-            for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])
-        }
-
     def with_name(self, name: str) -> "MDP":
         return MDP(self.states, self.actions, self.transitions, self.action_mask, name=name)
 
-    def to_networkx(self):
-        """This MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
-
-        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
-        """
-        from ..io.reference_graph import to_networkx
-
-        return to_networkx(self)
-
 
 @dataclass(frozen=True, eq=False)
-class JointMDP:
+class JointMDP(_Transitions):
     """A two-agent MDP over joint states, with joint actions ``(a_H, a_A)``.
 
     Parameters
@@ -311,27 +343,12 @@ class JointMDP:
     name: str = ""
 
     def __post_init__(self) -> None:
-        states, actions_H, actions_A = tuple(self.states), tuple(self.actions_H), tuple(self.actions_A)
-        index_of(states, "state")
-        index_of(actions_H, "Agent H action")
-        index_of(actions_A, "Agent A action")
-        S, AH, AA = len(states), len(actions_H), len(actions_A)
-        mask = np.array(self.action_mask, dtype=bool)
-        if mask.shape != (S, AH, AA):
-            raise ValueError(f"action_mask has shape {mask.shape}, expected {(S, AH, AA)}")
-        transitions = _as_csr(self.transitions, (S * AH * AA, S))
-
-        def describe(row: int) -> str:
-            s, rest = divmod(row, AH * AA)
-            return f"state {states[s]!r}, action {joint_label(actions_H[rest // AA], actions_A[rest % AA])!r}"
-
-        _check_rows(transitions, mask.ravel(), describe)
-        _every_state_has_an_action(states, mask)
-        object.__setattr__(self, "states", states)
-        object.__setattr__(self, "actions_H", actions_H)
-        object.__setattr__(self, "actions_A", actions_A)
-        object.__setattr__(self, "transitions", transitions)
-        object.__setattr__(self, "action_mask", _frozen(mask))
+        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "actions_H", tuple(self.actions_H))
+        object.__setattr__(self, "actions_A", tuple(self.actions_A))
+        index_of(self.actions_H, "Agent H action")
+        index_of(self.actions_A, "Agent A action")
+        self._finish((len(self.states), len(self.actions_H), len(self.actions_A)))
 
     @classmethod
     def from_dict(
@@ -379,31 +396,10 @@ class JointMDP:
         joint.check_stochastic()
         return joint
 
-    def to_dict(self) -> dict[str, dict[str, dict[str, float]]]:
-        """``{state: {'u_H^v_A': {next_state: probability}}}`` for the available joint actions."""
-        return {
-            state: {action: self.next_states(state, action) for action in self.available_actions(state)}
-            for state in self.states
-        }
-
-    @property
-    def num_states(self) -> int:
-        return len(self.states)
-
-    @property
-    def is_stochastic(self) -> bool:
-        return _unstochastic_row(self.transitions, self.action_mask.ravel()) is None
-
-    def check_stochastic(self) -> None:
-        row = _unstochastic_row(self.transitions, self.action_mask.ravel())
-        if row is not None:
-            s, rest = divmod(row, len(self.actions_H) * len(self.actions_A))
-            h, a = divmod(rest, len(self.actions_A))
-            mass = float(self.transitions[[row], :].sum())
-            raise ValueError(
-                f"state {self.states[s]!r}, action {joint_label(self.actions_H[h], self.actions_A[a])!r}: "
-                f"probabilities sum to {mass:.12g}, not 1"
-            )
+    @cached_property
+    def action_labels(self) -> tuple[str, ...]:
+        """Joint action labels ``'u_H^v_A'`` in row order (H-major)."""
+        return tuple(joint_label(h, a) for h in self.actions_H for a in self.actions_A)
 
     def agent_actions(self, agent: str) -> tuple[str, ...]:
         """Agent ``'H'`` or ``'A'``'s own action labels."""
@@ -413,39 +409,6 @@ class JointMDP:
         """``[S, A_agent]``: an agent's action is available if some joint action uses it."""
         return self.action_mask.any(axis={"H": 2, "A": 1}[agent])
 
-    def state_index(self, state: str) -> int:
-        try:
-            return self.states.index(state)
-        except ValueError:
-            raise KeyError(f"unknown state {state!r}") from None
-
-    def available_actions(self, state: str) -> list[str]:
-        s = self.state_index(state)
-        h_idx, a_idx = np.nonzero(self.action_mask[s])
-        return [joint_label(self.actions_H[h], self.actions_A[a]) for h, a in zip(h_idx, a_idx)]
-
-    def next_states(self, state: str, action: str) -> dict[str, float]:
-        pair = split_joint_label(action)
-        if pair is None:
-            raise KeyError(f"{action!r} is not a joint action")
-        s, h, a = self.state_index(state), self.actions_H.index(pair[0]), self.actions_A.index(pair[1])
-        if not self.action_mask[s, h, a]:
-            raise KeyError(f"action {action!r} is not available in state {state!r}")
-        row = (s * len(self.actions_H) + h) * len(self.actions_A) + a
-        lo, hi = self.transitions.indptr[row], self.transitions.indptr[row + 1]
-        return {
-            self.states[j]: float(p)
-            for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])
-        }
-
     def with_name(self, name: str) -> "JointMDP":
         return JointMDP(self.states, self.actions_H, self.actions_A, self.transitions, self.action_mask, name=name)
 
-    def to_networkx(self):
-        """This joint MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
-
-        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
-        """
-        from ..io.reference_graph import to_networkx
-
-        return to_networkx(self)

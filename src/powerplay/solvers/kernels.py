@@ -460,25 +460,6 @@ def _improve(S, num_act, q, pol, slack):
 
 
 @njit(cache=True)
-def _single_row_chain(S, num_act, eff, pol, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
-    """Chain of a policy whose every chosen action resolves to one row (or none)."""
-    n = 0
-    for s in range(S):
-        chain_ptr[s] = n
-        code = eff[s * num_act + pol[s]]
-        if code >= 0:
-            if row_self[code] > 0.0:
-                chain_cols[n] = s
-                chain_w[n] = row_self[code]
-                n += 1
-            for k in range(row_ptr[code], row_ptr[code + 1]):
-                chain_cols[n] = cols[k]
-                chain_w[n] = probs[k]
-                n += 1
-    chain_ptr[S] = n
-
-
-@njit(cache=True)
 def _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
     """Chain of a policy when some chosen actions mix joint rows (merging repeated next states)."""
     n = 0
@@ -502,7 +483,7 @@ def _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_pol
 def _best_response_sample(
     b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
     other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out, iters_out, bound_out,
-    V, pol, q, eff, chain_ptr, chain_cols, chain_w, status, path,
+    V, pol, q, eff, chosen, chain_ptr, chain_cols, chain_w, status, path,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
@@ -525,7 +506,9 @@ def _best_response_sample(
         if mixed:
             _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
         else:
-            _single_row_chain(S, num_act, eff, pol, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+            for s in range(S):
+                chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
+            _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
         _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
         slack = 2.0 * bound / (1.0 - gamma)
     # The last improvement pass saw no change, so its action values belong to the final V.
@@ -577,12 +560,13 @@ def best_response(
         pol = np.empty(S, dtype=np.int64)
         q = np.empty(S * num_act)
         eff = np.empty(S * num_act, dtype=np.int64)
+        chosen = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
                 b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs,
                 row_self, other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out,
-                iters_out, bound_out, V, pol, q, eff, chain_ptr, chain_cols, chain_w, status, path,
+                iters_out, bound_out, V, pol, q, eff, chosen, chain_ptr, chain_cols, chain_w, status, path,
             )
 
 
@@ -616,11 +600,12 @@ def _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense
 
 
 @njit(cache=True)
-def _pair_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+def _rows_chain(S, chosen_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+    """Chain that follows one row per state (``chosen_row[s]``; a negative entry: no row, all mass leaks)."""
     n = 0
     for s in range(S):
         chain_ptr[s] = n
-        r = pair_row[s]
+        r = chosen_row[s]
         if r >= 0:
             if row_self[r] > 0.0:
                 chain_cols[n] = s
@@ -660,7 +645,7 @@ def _joint_policy_sample(
     if _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
         _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, use_dense_A, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     else:
-        _pair_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+        _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)
     it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
