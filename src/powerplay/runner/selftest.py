@@ -92,7 +92,7 @@ def _common(samples: int, allow_all_equal: bool, dist=None) -> dict[str, Any]:
 TEST_CONFIGS: dict[str, str] = {
     "test_vanilla": _config(
         "test_vanilla",
-        "Sweeping over discount rates on the MDP from Figure 1 in Optimal Policies Tend to Seek Power, https://arxiv.org/abs/1912.01683",
+        "Self-test: the 8-state MDP of Turner et al. (2019), Fig. 1, at three discount rates; state '∅' has rewards U[-1, 1].",
         {
             "mdp_graph": _fixed("mdp_from_paper"),
             "discount_rate": _swept([0.1, 0.3, 0.5], ["0p1", "0p3", "0p5"]),
@@ -102,33 +102,33 @@ TEST_CONFIGS: dict[str, str] = {
     ),
     "test_gridworld": _config(
         "test_gridworld",
-        "Sweeping over discount rates on the 3x3 gridworld with self-loops at each cell.",
+        "Self-test: the 3x3 gridworld written as move-to-a-neighbour actions, at three discount rates.",
         {"mdp_graph": _fixed("gridworld_selfloop_3x3"), "discount_rate": _swept([0.3, 0.6, 0.9], ["0p3", "0p6", "0p9"]),
          **_common(10000, True)},
     ),
     "test_stochastic": _config(
         "test_stochastic",
-        "Sweeping over a 4-cell environment with stochastic transitions.",
+        "Self-test: a 4-state chain with stochastic left/hold/right actions, at two discount rates.",
         {"mdp_graph": _fixed("stochastic_graph_4_states"), "discount_rate": _swept([0.3, 0.9], ["0p3", "0p9"]),
          **_common(50000, True)},
     ),
     "test_multiagent_simulated": _config(
         "test_multiagent_simulated",
-        "A single run with discount rate 0.1 on the 1x3 gridworld, with a simulated Agent A that always moves left; "
-        "Agent H may not stay while Agent A is on the far-right cell.",
+        "Self-test: Agent A's always-move-left policy written into a single-agent 1x3 MDP by hand "
+        "(Agent H may not stay while A is in the right-hand cell); discount rate 0.1.",
         {"mdp_graph": _fixed("stoch_1x3_gridworld_with_agent_A_moving_left_and_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right_simulated"),
          "discount_rate": _fixed(0.1), **_common(10000, True)},
     ),
     "test_multiagent_actual": _config(
         "test_multiagent_actual",
-        "A single run with discount rate 0.1 on the 1x3 multiagent gridworld, with an Agent A policy that always moves to the left.",
+        "Self-test: the same setting built as a joint 1x3 MDP plus Agent A's fixed move-left policy; must match exactly.",
         {"joint_mdp_graph": _fixed("joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"),
          "policy_graph_agent_A": _fixed("joint_1x3_gridworld_agent_A_move_left"),
          "discount_rate": _fixed(0.1), **_common(10000, True)},
     ),
     "test_reward_correlation": _config(
         "test_reward_correlation",
-        "Sweeping over Agent H and Agent A reward correlation values on the 3x3 multiagent gridworld, with gamma = 0.2.",
+        "Self-test: Agents H and A on the joint 3x3 gridworld at discount rate 0.2, reward correlations 1, 0 and -1.",
         {"joint_mdp_graph": _fixed("joint_3x3_gridworld"),
          "seed_policy_graph_agent_A": _fixed("joint_3x3_gridworld_agent_A_uniform_random"),
          "discount_rate": _fixed(0.2), "discount_rate_agent_A": _fixed(0.2),
