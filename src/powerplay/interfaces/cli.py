@@ -3,6 +3,7 @@
 ::
 
     powerplay run configs/my_first_sweep.yaml --plot-as-gridworld   # run (or resume) a sweep
+    powerplay run configs/my_first_sweep.yaml --cluster local:4      # ... on a local Dask cluster
     powerplay show 0001                                             # the runs table of a sweep
     powerplay selftest                                              # the five checked self-tests
     powerplay reproduce 1 2                                         # Part 1, Figure 2 of the posts
@@ -15,6 +16,7 @@ a failed self-test exits with status 1.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import warnings
 from pathlib import Path
@@ -27,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from rich.table import Table
 
 from ..runner.config import ConfigError, RunSpec
+from ..runner.distributed import DistributedError  # no Dask import until a cluster is asked for
 from ..runner.replication import FIGURES, ALIASES, ReplicationError, reproduce as reproduce_figure, siblings
 from ..runner.resolve import ResolveError
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepError, SweepProgress, run_sweep
@@ -52,7 +55,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_USER_ERRORS = (ConfigError, ResolveError, SweepError, SweepNotFoundError, TrackingError, ReplicationError)
+_USER_ERRORS = (ConfigError, ResolveError, SweepError, SweepNotFoundError, TrackingError, ReplicationError, DistributedError)
 
 
 @contextlib.contextmanager
@@ -93,7 +96,8 @@ class RichProgress(SweepProgress):
         )
         self.rows: list[dict[str, Any]] = []
         self._runs = None
-        self._samples = None
+        self._samples: dict[str, Any] = {}  # run suffix -> its samples bar (several at once on a cluster)
+        self._order: dict[str, int] = {}  # run suffix -> position in the sweep
         self.sweep_path: Path | None = None
         self._started = False
 
@@ -115,14 +119,13 @@ class RichProgress(SweepProgress):
         if self._runs is not None:
             self.bars.remove_task(self._runs)
         self._runs = self.bars.add_task(f"runs of {sweep_path.name}", total=len(runs))
-        if self._samples is None:
-            self._samples = self.bars.add_task("samples", total=None, visible=False)
+        self._order = {run.suffix: position for position, run in enumerate(runs)}
 
     def run_started(self, run: RunSpec, total_samples: int) -> None:
-        self.bars.reset(self._samples, total=total_samples, description=f"samples {run.suffix or '(single run)'}", visible=True)
+        self._samples[run.suffix] = self.bars.add_task(f"samples {run.suffix or '(single run)'}", total=total_samples)
 
     def samples_done(self, run: RunSpec, done: int, total: int) -> None:
-        self.bars.update(self._samples, completed=done)
+        self.bars.update(self._samples[run.suffix], completed=done)
 
     def run_finished(self, run: RunSpec, folder: Path, info: dict[str, Any], skipped: bool) -> None:
         self.rows.append({
@@ -133,7 +136,10 @@ class RichProgress(SweepProgress):
             "samples_per_second": info.get("samples_per_second"),
             "folder": str(folder),
             "figures": len(info.get("figures") or []),
+            "position": self._order.get(run.suffix, len(self._order)),
         })
+        if run.suffix in self._samples:
+            self.bars.remove_task(self._samples.pop(run.suffix))
         self.bars.advance(self._runs)
 
     def warning(self, message: str) -> None:
@@ -157,7 +163,8 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
 
 def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
     out = _stdout()
-    out.print(_summary_table(progress.rows, f"{sweep.path.name} ({sweep.experiment_type})"))
+    rows = sorted(progress.rows, key=lambda row: row["position"])  # runs on a cluster finish in any order
+    out.print(_summary_table(rows, f"{sweep.path.name} ({sweep.experiment_type})"))
     out.print(f"Results in {sweep.path}/ (one folder per run; table of runs: {sweep.path / 'runs.csv'})", markup=False)
 
 
@@ -175,20 +182,53 @@ def run(
     samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, metavar="N", help=f"Override num_reward_samples for a quick look (default: ${SAMPLES_ENVIRONMENT_VARIABLE} if set)."),
     new: bool = typer.Option(False, "--new", help="Start a new sweep even if an unfinished or finished one with the same config could be resumed."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw per-run figures."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Run on a Dask cluster of N worker processes started on this machine for the sweep. Needs powerplay[dask]. Never changes results."),
 ) -> None:
     """Run (or resume) the sweep a config file describes.
 
     Each run's results go to OUTPUT/{SWEEP_ID}-{name}/{SWEEP_ID}-{name}-{param}__{value}/.
     Running the same command again (same config file contents and --samples/--diagnostic)
     resumes the latest such sweep, skipping finished runs.
+
+    By default everything runs in this process. With --scheduler or --cluster the runs are
+    split into tasks of reward samples for a Dask cluster, several runs at once.
     """
     with _user_errors(), RichProgress() as progress, _warnings_to(progress):
-        sweep = run_sweep(
-            config, output, workers=workers, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
-            plot_correlations=plot_correlations, diagnostic=diagnostic, wandb=wandb, wandb_project=wandb_project,
-            samples=samples, new=new, render_figures=figures, progress=progress,
-        )
+        with _dask_executor(scheduler, cluster, workers, progress) as executor:
+            sweep = run_sweep(
+                config, output, workers=workers, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
+                plot_correlations=plot_correlations, diagnostic=diagnostic, wandb=wandb, wandb_project=wandb_project,
+                samples=samples, new=new, render_figures=figures, progress=progress, executor=executor,
+            )
     _print_sweep_summary(progress, sweep)
+    if executor is not None:  # what the cluster cost: bytes per task, time to first result
+        from ..runner.distributed import summarize_stats
+
+        _stdout().print(summarize_stats(executor.stats), markup=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _dask_executor(scheduler: str | None, cluster: str | None, workers: int | None, progress: RichProgress):
+    """The Dask executor ``--scheduler``/``--cluster`` ask for (None: run locally, no Dask)."""
+    if scheduler is None and cluster is None:
+        yield None
+        return
+    if scheduler is not None and cluster is not None:
+        raise DistributedError("--scheduler and --cluster exclude each other: use an existing cluster or start one")
+    if workers is not None:
+        raise DistributedError("--workers sets threads for a local run; with --scheduler/--cluster, size the Dask cluster instead")
+    from ..runner.distributed import DaskExecutor
+
+    # The executor reports a lost cluster in one line; Dask's client would also log it with
+    # tracebacks, some from its I/O thread after the client is closed: quiet it for the process.
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    executor = DaskExecutor.from_options(scheduler=scheduler, cluster=cluster)
+    try:
+        progress.console.print(f"running on {executor.describe()}", markup=False, soft_wrap=True)
+        yield executor
+    finally:
+        executor.close()
 
 
 @app.command()

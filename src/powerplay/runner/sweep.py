@@ -17,7 +17,8 @@ What it does, in order:
    skipped -- so re-running an interrupted command completes it with the same results an
    uninterrupted run gives. ``new=True`` always starts a new sweep.
 3. For each run in sweep order: build its :class:`~powerplay.runner.experiment.Experiment`,
-   compute it with the executor (by default in this process, see :class:`LocalExecutor`),
+   compute it with the executor (by default in this process, see :class:`LocalExecutor`;
+   on a Dask cluster, see :mod:`powerplay.runner.distributed`, several runs at once),
    write the run folder (atomically, ``run.json`` last), then render its figures
    (:func:`powerplay.figures.run_figures.render_run_figures`) and log it to Weights & Biases if
    asked. A figure or tracking failure is reported but never loses computed results.
@@ -60,6 +61,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -68,7 +70,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from ..storage.runs import StoredRun, is_complete_run, load_run, update_run_info, write_run
 from ..storage.sweeps import (
@@ -111,6 +113,23 @@ class RunExecutor(Protocol):
         ...  # pragma: no cover
 
     def describe(self) -> str:
+        ...  # pragma: no cover
+
+
+class ConcurrentRunExecutor(RunExecutor, Protocol):
+    """An executor that can compute several runs at once (e.g. on a Dask cluster, see
+    :class:`powerplay.runner.distributed.DaskExecutor`).
+
+    :func:`run_sweep` uses :meth:`run_many` when an executor has it: it pulls the runs
+    still to compute lazily, and writes each run's folder as soon as its result is yielded,
+    so finished runs are kept if the sweep stops.
+    """
+
+    def run_many(
+        self, experiments: Iterable[Experiment], progress: Callable[[int, int, int], None] | None = None
+    ) -> Iterator[tuple[int, RunResult]]:
+        """Yield ``(index, result)`` as each experiment finishes (``index`` counts the
+        experiments pulled, from 0); call ``progress(index, samples_done, samples_total)``."""
         ...  # pragma: no cover
 
 
@@ -326,6 +345,10 @@ def run_sweep(
         Where ``mdps/`` and ``policies/`` are (default: the current working directory).
     executor : RunExecutor, optional
         How runs are computed (default :class:`LocalExecutor` with ``workers``, ``chunk_size``).
+        An executor with ``run_many`` (:class:`ConcurrentRunExecutor`, e.g.
+        :class:`powerplay.runner.distributed.DaskExecutor`) computes the unfinished runs
+        concurrently; each run's folder is written as soon as it finishes, so progress
+        events of different runs interleave and runs finish in any order.
     progress : SweepProgress, optional
         Progress callbacks.
 
@@ -367,6 +390,9 @@ def run_sweep(
 
     finished = {r.suffix for r in runs if is_complete_run(sweep_path / run_folder_name(sweep_id, config.name, r.suffix))}
     progress.sweep_started(sweep_path, runs, finished, resumed)
+    # An executor with run_many (e.g. Dask) computes the unfinished runs concurrently, after
+    # the finished ones are reported; others compute one run at a time, in sweep order.
+    concurrent = callable(getattr(executor, "run_many", None))
     try:
         for run in runs:
             folder = sweep_path / run_folder_name(sweep_id, config.name, run.suffix)
@@ -381,12 +407,16 @@ def run_sweep(
                     _track(tracker, stored or load_run(folder), progress)
                 progress.run_finished(run, folder, read_sweep_run_info(folder), skipped=True)
                 continue
+            if concurrent:
+                continue
             stored = _compute_run(run, folder, config, sweep_id, executor, options, workdir, progress)
-            if draw:
-                _render(stored, options, progress)
-            if tracker is not None:
-                _track(tracker, stored, progress)
-            progress.run_finished(run, folder, read_sweep_run_info(folder), skipped=False)
+            _after_run(run, stored, draw, options, tracker, progress)
+        if concurrent:
+            pending = [run for run in runs if run.suffix not in finished]
+            computed = _compute_runs_concurrently(pending, sweep_path, config, sweep_id, executor, options, workdir, progress)
+            with contextlib.closing(computed):  # on an error or interrupt, the executor cancels what is left at once
+                for run, stored in computed:
+                    _after_run(run, stored, draw, options, tracker, progress)
     finally:
         if tracker is not None:
             tracker.close()
@@ -411,10 +441,39 @@ def _compute_run(run: RunSpec, folder: Path, config: SweepConfig, sweep_id: str,
                  options: FigureOptions, workdir, progress: SweepProgress) -> StoredRun:
     """Compute one run and write its folder; return it as a :class:`StoredRun` (no re-read)."""
     experiment = build_experiment(run.config, workdir=workdir, diagnostic=options.diagnostic)
-    run_config = dict(run.config)
-    run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
     progress.run_started(run, experiment.num_reward_samples)
     result = executor.run(experiment, progress=lambda done, total: progress.samples_done(run, done, total))
+    return _write_computed_run(run, folder, config, sweep_id, experiment, result, executor, workdir)
+
+
+def _compute_runs_concurrently(pending: list[RunSpec], sweep_path: Path, config: SweepConfig, sweep_id: str,
+                               executor: ConcurrentRunExecutor, options: FigureOptions, workdir,
+                               progress: SweepProgress) -> Iterator[tuple[RunSpec, StoredRun]]:
+    """Compute ``pending`` runs with ``executor.run_many``; write and yield each as it finishes."""
+    experiments: dict[int, Experiment] = {}
+
+    def build() -> Iterator[Experiment]:  # pulled by the executor as it has room
+        for index, run in enumerate(pending):
+            experiments[index] = build_experiment(run.config, workdir=workdir, diagnostic=options.diagnostic)
+            progress.run_started(run, experiments[index].num_reward_samples)
+            yield experiments[index]
+
+    results = executor.run_many(build(), progress=lambda index, done, total: progress.samples_done(pending[index], done, total))
+    try:
+        for index, result in results:
+            run = pending[index]
+            folder = sweep_path / run_folder_name(sweep_id, config.name, run.suffix)
+            yield run, _write_computed_run(run, folder, config, sweep_id, experiments.pop(index), result, executor, workdir)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # stopped early: let the executor cancel what is still running
+            close()
+
+
+def _write_computed_run(run: RunSpec, folder: Path, config: SweepConfig, sweep_id: str, experiment: Experiment,
+                        result: RunResult, executor: RunExecutor, workdir) -> StoredRun:
+    run_config = dict(run.config)
+    run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
     info = {
         "experiment_type": experiment.kind,
         "sweep_id": sweep_id,
@@ -428,6 +487,16 @@ def _compute_run(run: RunSpec, folder: Path, config: SweepConfig, sweep_id: str,
     }
     write_run(folder, run_config, result, info)
     return StoredRun(folder, run_config, read_sweep_run_info(folder), tuple(result.states), result.rewards, result.power)
+
+
+def _after_run(run: RunSpec, stored: StoredRun, draw: bool, options: FigureOptions, tracker,
+               progress: SweepProgress) -> None:
+    """Figures and tracking of a freshly written run, then its progress event."""
+    if draw:
+        _render(stored, options, progress)
+    if tracker is not None:
+        _track(tracker, stored, progress)
+    progress.run_finished(run, stored.path, read_sweep_run_info(stored.path), skipped=False)
 
 
 def _render(run: StoredRun, options: FigureOptions, progress: SweepProgress) -> None:
@@ -450,6 +519,7 @@ def _track(tracker, run: StoredRun, progress: SweepProgress) -> None:
 
 __all__ = [
     "SAMPLES_ENVIRONMENT_VARIABLE",
+    "ConcurrentRunExecutor",
     "ConfigError",
     "FigureOptions",
     "LocalExecutor",
