@@ -35,9 +35,9 @@ from ..runner.resolve import ResolveError
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepError, SweepProgress, run_sweep
 from ..runner.tracking import TrackingError
 from ..storage.sweeps import DEFAULT_FOLDER, StoredSweep, SweepNotFoundError, load_sweep, runs_table_csv
+from .errors import EXIT_BAD_INPUT, user_errors
+from .plot_commands import plot_app
 
-#: Exit status for bad input (as click uses for usage errors).
-EXIT_BAD_INPUT = 2
 #: Exit status when a self-test fails.
 EXIT_FAILED = 1
 
@@ -67,17 +67,9 @@ def _warnings_to(progress: "RichProgress") -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn our input errors into one line on stderr and exit status 2 (no traceback)."""
-    try:
-        yield
-    except _USER_ERRORS as error:
-        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: finished runs are saved; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+def _user_errors():
+    """Our input errors as one line on stderr and exit status 2 (no traceback)."""
+    return user_errors(_USER_ERRORS)
 
 
 def _stdout() -> Console:
@@ -345,6 +337,9 @@ def reproduce(
         out.print(f"Figure available in {path}", markup=False)
     if result.note:
         out.print(f"note: {result.note}", style="yellow", markup=False)
+
+
+app.add_typer(plot_app, name="plot")
 
 
 def _version(value: bool) -> None:
