@@ -72,6 +72,15 @@ def _user_errors():
     return user_errors(_USER_ERRORS)
 
 
+def _note_compilation() -> None:
+    """Say so when the kernels are not compiled yet: the first run then pauses for about half a minute."""
+    from ..solvers.warmup import kernels_compiled
+
+    if not kernels_compiled():
+        typer.echo("note: compiling the numerical kernels first (once, about half a minute; "
+                   "scripts/setup.sh does this at install time)", err=True)
+
+
 def _stdout() -> Console:
     # In a terminal rich fits tables to its width; piped output (logs, CI) gets room for full paths.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -186,6 +195,7 @@ def run(
     By default everything runs in this process. With --scheduler or --cluster the runs are
     split into tasks of reward samples for a Dask cluster, several runs at once.
     """
+    _note_compilation()
     with _user_errors(), RichProgress() as progress, _warnings_to(progress):
         with _dask_executor(scheduler, cluster, workers, progress) as executor:
             sweep = run_sweep(
@@ -283,6 +293,7 @@ def selftest(
             if verbose or check.status != "pass":
                 out.print(f"      {check.status:<12} {check.description}  {check.detail}".rstrip(), markup=False)
 
+    _note_compilation()
     with _user_errors():
         outcomes = run_selftests(tests or None, output_dir=output, samples=samples, figures=figures, workers=workers,
                                  progress=None, on_outcome=report)
@@ -326,6 +337,7 @@ def reproduce(
             raise typer.Exit(EXIT_BAD_INPUT)
         out.print(_figure_list())
         return
+    _note_compilation()
     with _user_errors(), RichProgress() as progress, _warnings_to(progress):
         result = reproduce_figure(post, fig, samples=samples, output_dir=output, figures_dir=figures_dir, workers=workers,
                                   render_run_figures=run_figures, progress=progress)
