@@ -1,6 +1,7 @@
 """Shared pytest setup: headless plotting, and small helpers used across test files."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -8,6 +9,11 @@ import numpy as np
 import pytest
 
 from powerplay.model.rewards import RewardDistribution
+
+#: The reference tool's files and README, kept beside the repository (``../shared``).
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REFERENCE = SHARED / "reference"
+SEEDS = SHARED / "seeds"
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import REFERENCE
+
 import importlib.util
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,7 +19,6 @@ from powerplay.runner.config import (
 )
 from powerplay.runner.resolve import ResolveError, resolve_mdp, resolve_policy
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 REFERENCE_CONFIGS = sorted((REFERENCE / "powerplay-configs").rglob("*.yaml")) if REFERENCE.is_dir() else []
 needs_reference = pytest.mark.skipif(not REFERENCE_CONFIGS, reason="reference files (../shared/reference) not available")
 

@@ -1,7 +1,7 @@
 """The reference's Graphviz DOT files: every shipped file loads, round-trips, matches the
 built-in environment and gives the same POWER; malformed files fail with one clear line."""
 
-from pathlib import Path
+from conftest import REFERENCE
 
 import numpy as np
 import pytest
@@ -14,9 +14,6 @@ from powerplay.model.mdp import MDP, JointMDP
 from powerplay.model.policy import Policy
 from powerplay.solvers.power import MultiAgentProblem, SingleAgentProblem
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if not REFERENCE.is_dir():  # the CI clone keeps shared/ beside the repository
-    REFERENCE = Path("/work/shared/reference")
 MDP_FILES = sorted((REFERENCE / "powerplay-mdps").glob("*.gv"))
 POLICY_FILES = sorted((REFERENCE / "powerplay-policies").glob("*.gv"))
 

@@ -1,6 +1,7 @@
 """networkx graphs in the reference schema: out and back, graphs as the reference built
 them, and our DOT parser against pydot (an independent parser) on the reference files."""
 
+from conftest import REFERENCE
 from pathlib import Path
 
 import networkx as nx
@@ -12,9 +13,6 @@ from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld
 from powerplay.model.policy import Policy, uniform_random_policy
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-if not REFERENCE.is_dir():
-    REFERENCE = Path("/work/shared/reference")
 
 
 def test_mdp_schema():

@@ -20,6 +20,8 @@ This file also runs the Python examples of ``docs/authoring.md`` and ``docs/comp
 
 from __future__ import annotations
 
+from conftest import SEEDS
+
 import ast
 import io
 import re
@@ -32,9 +34,6 @@ import yaml
 
 SAMPLES = "40"
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
 
 MAZE = "[['(0, 0)', '(1, 1)'], ['(0, 3)', '(0, 3)'], ['(2, 3)', '(2, 3)']]"
 

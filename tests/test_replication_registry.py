@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import REFERENCE
+
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from powerplay.runner.replication import (
     siblings,
 )
 
-REPLICATION = Path(__file__).resolve().parents[2] / "shared" / "reference" / "powerplay-configs" / "replication"
+REPLICATION = REFERENCE / "powerplay-configs" / "replication"
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import REFERENCE
+
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from powerplay.runner.selftest import (
 )
 from powerplay.runner.sweep import run_sweep
 
-REFERENCE_TESTS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "powerplay-configs" / "test"
+REFERENCE_TESTS = REFERENCE / "powerplay-configs" / "test"
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import REFERENCE
+
 import csv
 import importlib.util
 import json
@@ -24,8 +26,7 @@ from powerplay.storage.sweeps import (
     load_sweep,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "powerplay-configs"
-REFERENCE_CONFIGS = sorted(REFERENCE.rglob("*.yaml")) if REFERENCE.is_dir() else []
+REFERENCE_CONFIGS = sorted((REFERENCE / "powerplay-configs").rglob("*.yaml"))
 needs_reference = pytest.mark.skipif(not REFERENCE_CONFIGS, reason="reference configs (../shared/reference) not available")
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
