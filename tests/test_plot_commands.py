@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from powerplay.interfaces.cli import app
 from powerplay.interfaces.plot_commands import iter_commands
-from powerplay.runner.sweep import run_sweep
+from test_figures_fixtures import BETA_SWEEP, make_sweep
 
 RUNNER = CliRunner()
 
@@ -20,28 +20,13 @@ def _figures(output: str) -> list[str]:
     return [line.removeprefix("Figure available in ").strip() for line in output.splitlines() if line.startswith("Figure available in ")]
 
 
-BETA_SWEEP = """
-name: beta_sweep
-parameters:
-  joint_mdp_graph: {value: joint_3x3_gridworld}
-  seed_policy_graph_agent_A: {value: joint_3x3_gridworld_agent_A_uniform_random}
-  discount_rate: {value: 0.6}
-  discount_rate_agent_A: {value: 0.6}
-  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
-  reward_correlation: {values: [0, 0.5, 1], names: ["0", "0p5", "1"]}
-  num_reward_samples: {value: 60}
-  random_seed: {value: 0}
-"""
 
 
 @pytest.fixture(scope="module")
 def beta_sweep(tmp_path_factory):
     """A joint 3x3 sweep over three values of beta, in diagnostic mode, with its heat maps."""
     folder = tmp_path_factory.mktemp("plots")
-    config = folder / "beta_sweep.yaml"
-    config.write_text(BETA_SWEEP)
-    sweep = run_sweep(config, folder / "expts", diagnostic=True, plot_as_gridworld=True)
-    return folder, sweep
+    return folder, make_sweep(folder / "expts", BETA_SWEEP, diagnostic=True, render_figures=True)
 
 
 def test_every_command_is_documented_in_the_help():
