@@ -125,7 +125,7 @@ def test_joint_policy_from_single_uses_the_acting_agents_component():
 
 
 def test_to_networkx_round_trips_through_the_reference_schema():
-    from powerplay.io.reference_graph import from_networkx
+    from powerplay.model.reference_graph import from_networkx
     from powerplay.model.environments import load_mdp, load_policy
 
     joint = load_mdp("joint_3x3_gridworld")

@@ -26,7 +26,7 @@ import typer
 
 from ..figures.mdp_drawing import GraphvizNotFoundError
 from ..figures.style import safe_filename
-from ..io.errors import FileFormatError
+from ..model.errors import FileFormatError
 from ..runner.resolve import ResolveError, resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, SweepNotFoundError
 from .errors import user_errors

@@ -31,10 +31,10 @@ from pathlib import Path
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from .dot import read_dot, write_dot
-from .errors import FileFormatError
+from ..model.errors import FileFormatError
 from .gym_env import from_gymnasium
 from .native import JSON_SUFFIXES, YAML_SUFFIXES, read_native, write_native
-from .reference_graph import from_networkx, to_networkx
+from ..model.reference_graph import from_networkx, to_networkx
 
 DOT_SUFFIXES = (".gv", ".dot")
 #: Every extension the readers understand.

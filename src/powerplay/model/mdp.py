@@ -219,9 +219,9 @@ class _Transitions:
     def to_networkx(self):
         """This MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
 
-        See :mod:`powerplay.io.reference_graph` (and ``from_networkx`` there for the reverse).
+        See :mod:`powerplay.model.reference_graph` (and ``from_networkx`` there for the reverse).
         """
-        from ..io.reference_graph import to_networkx
+        from .reference_graph import to_networkx
 
         return to_networkx(self)
 

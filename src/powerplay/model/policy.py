@@ -128,9 +128,9 @@ class Policy:
         """This policy as a ``networkx.DiGraph`` in the reference tool's graph schema.
 
         With ``mdp``, available actions the policy never takes are listed with weight 0, as the
-        reference's policy graphs do (see :mod:`powerplay.io.reference_graph`).
+        reference's policy graphs do (see :mod:`powerplay.model.reference_graph`).
         """
-        from ..io.reference_graph import to_networkx
+        from .reference_graph import to_networkx
 
         return to_networkx(self, mdp=mdp)
 

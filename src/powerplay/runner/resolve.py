@@ -26,11 +26,11 @@ powerplay.runner.resolve.ResolveError: unknown MDP 'no_such_mdp': not a file, no
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Callable
 
+from ..io import read_mdp, read_policy
 from ..model import environments
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
@@ -50,13 +50,7 @@ class ResolveError(LookupError):
 _file_cache: dict[tuple[str, str, int, int], object] = {}
 
 
-def _io_reader(kind: str) -> Callable[[Path], object]:
-    """``powerplay.io.read_mdp`` / ``read_policy``, imported on first use."""
-    try:
-        io = importlib.import_module("powerplay.io")
-    except ModuleNotFoundError as error:  # pragma: no cover - depends on the installation
-        raise ResolveError(f"reading {kind} files needs the powerplay.io module, which is not available ({error})") from None
-    return getattr(io, f"read_{kind}")
+_READERS: dict[str, Callable[[Path], object]] = {"mdp": read_mdp, "policy": read_policy}
 
 
 def _read(kind: str, path: Path):
@@ -64,9 +58,7 @@ def _read(kind: str, path: Path):
     key = (kind, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _file_cache:
         try:
-            _file_cache[key] = _io_reader(kind)(path)
-        except ResolveError:
-            raise
+            _file_cache[key] = _READERS[kind](path)
         except (ValueError, KeyError, OSError) as error:
             raise ResolveError(f"cannot read {kind} file {path}: {error}") from None
     return _file_cache[key]

@@ -46,12 +46,12 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..model.environments import successor_mdp
-from ..model.gridworld import MOVES
-from ..model.labels import is_joint_label, split_joint_label
-from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
-from ..model.policy import Policy, acting_action_mask
+from .environments import successor_mdp
 from .errors import FileFormatError
+from .gridworld import MOVES
+from .labels import is_joint_label, split_joint_label
+from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
+from .policy import Policy, acting_action_mask
 
 AnyObject = MDP | JointMDP | Policy
 
