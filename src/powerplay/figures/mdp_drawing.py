@@ -202,8 +202,4 @@ def plot_mdp_or_policy(
     return paths
 
 
-def image_size(path: str | Path) -> tuple[int, int]:
-    """``(width, height)`` of an image file."""
-    with Image.open(path) as image:
-        return image.size
 

@@ -33,6 +33,7 @@ from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..storage.runs import standard_error
 from . import style
 from .heatmaps import GridGeometry, choose_value_format, gridworld_heatmap_figure
 
@@ -60,14 +61,6 @@ def aggregate(samples: np.ndarray, aggregation: str = "mean") -> np.ndarray:
     if aggregation == "mean":
         return samples.mean(axis=0)
     return samples.var(axis=0, ddof=1) if samples.shape[0] > 1 else np.zeros(samples.shape[1])
-
-
-def standard_error(samples: np.ndarray) -> np.ndarray:
-    """``[S]`` standard error of the mean of samples ``[N, S]`` (0 with one sample)."""
-    samples = np.asarray(samples, dtype=np.float64)
-    if samples.shape[0] < 2:
-        return np.zeros(samples.shape[1])
-    return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
 
 
 def state_bar_figure(

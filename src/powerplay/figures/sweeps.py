@@ -38,7 +38,8 @@ from .alignment import (
     series_colors,
 )
 from .animation import MS_PER_FRAME, read_png, write_gif
-from .samples import FigureWarning, standard_error
+from ..storage.runs import standard_error
+from .samples import FigureWarning
 from .sweep_data import (
     EXPERIMENT_FOLDER,
     parameter_value,

@@ -37,6 +37,7 @@ from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from ..model.rewards import BLOCK_SIZE, RewardDistribution, RewardStream
 from ..solvers.power import POWER_A, POWER_H, MultiAgentProblem, SingleAgentProblem
+from ..storage.runs import PowerSamples
 from ..solvers.values import Convergence, SolverSettings
 
 ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
@@ -166,7 +167,7 @@ def solve_chunk(problem, stream: RewardStream, start: int, stop: int) -> ChunkOu
 
 
 @dataclass
-class RunResult:
+class RunResult(PowerSamples):
     """The outputs of one run.
 
     Attributes
@@ -190,21 +191,6 @@ class RunResult:
     convergence: dict[str, Convergence]
     seconds: float
     random_seed: int
-
-    @property
-    def num_samples(self) -> int:
-        return next(iter(self.power.values())).shape[0]
-
-    def power_mean(self, key: str = POWER_H) -> np.ndarray:
-        """``[S]`` POWER of each state (mean of the samples)."""
-        return self.power[key].mean(axis=0)
-
-    def power_sem(self, key: str = POWER_H) -> np.ndarray:
-        """``[S]`` standard error of :meth:`power_mean` (0 with a single sample)."""
-        samples = self.power[key]
-        if samples.shape[0] < 2:
-            return np.zeros(samples.shape[1])
-        return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return {stage: conv.summary() for stage, conv in self.convergence.items()}

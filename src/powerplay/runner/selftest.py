@@ -51,7 +51,7 @@ import yaml
 
 from ..model.environments import load_mdp, simulated_state_for_joint
 from ..model.mdp import MDP
-from ..storage.runs import StoredRun
+from ..storage.runs import StoredRun, standard_error
 from ..storage.sweeps import StoredSweep
 from .config import SweepConfig, parse_sweep_config
 from .sweep import SweepProgress, run_sweep
@@ -215,8 +215,8 @@ def _dense_cross_check(run: StoredRun, label: str) -> Check:
 
 def _paired_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Mean of ``a - b`` and its standard error (paired samples)."""
-    d = a - b
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    d = (a - b)[:, None]
+    return float(d.mean()), float(standard_error(d)[0])
 
 
 def _label(run: StoredRun) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy, check_policy_compatible, marginalize
-from .structure import JointStructure, RowStructure
+from .structure import JointStructure, ResponseIndex, RowStructure
 from .values import (
     Convergence,
     SolverSettings,
@@ -95,6 +95,8 @@ class SingleAgentProblem:
         self.states = mdp.states
         self.settings = settings or SolverSettings()
         self.rows = RowStructure.of_mdp(mdp)
+        # Deterministic MDPs are solved exactly by policy iteration, which needs this index.
+        self.response = ResponseIndex.of_single(self.rows) if self.rows.deterministic else None
 
     def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> BatchResult:
         """POWER samples ``[B, S]`` for reward samples ``[B, S]``.
@@ -103,8 +105,8 @@ class SingleAgentProblem:
         to the certified ``settings.tolerance``.
         """
         g, s = self.discount_rate, self.settings
-        if self.rows.deterministic:
-            _, continuation, _, conv = exact_optimal(self.rows, rewards_H, g, s)
+        if self.response is not None:
+            _, continuation, _, conv = exact_optimal(self.response, rewards_H, g, s)
         else:
             values, conv = optimal_values(self.rows, rewards_H, g, s.tolerance, s.max_iterations)
             _, continuation = greedy(self.rows, values, g, s.tie_tolerance, with_policy=False)
@@ -117,8 +119,8 @@ class SingleAgentProblem:
         policy splits uniformly among them (see ``mask_to_probabilities``).
         """
         g, s = self.discount_rate, self.settings
-        if self.rows.deterministic:
-            return {"H": exact_optimal(self.rows, rewards_H, g, s)[2]}
+        if self.response is not None:
+            return {"H": exact_optimal(self.response, rewards_H, g, s)[2]}
         values, _ = optimal_values(self.rows, rewards_H, g, s.policy_tolerance, s.max_iterations)
         policy, _ = greedy(self.rows, values, g, s.tie_tolerance)
         return {"H": policy}

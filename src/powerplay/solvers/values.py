@@ -264,15 +264,16 @@ def policy_iteration(
 
 
 def exact_optimal(
-    rows: RowStructure, rewards: np.ndarray, gamma: float, settings: SolverSettings
+    index: ResponseIndex, rewards: np.ndarray, gamma: float, settings: SolverSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
     """Policy iteration on a deterministic shared MDP: exact values, continuation and policy.
 
+    ``index`` is :meth:`ResponseIndex.of_single` of the MDP's rows (built once per MDP).
     Returns ``values, continuation [B, S]``, ``policy [B, S] uint64`` and the convergence record.
     """
     B, S = np.shape(rewards)
     no_other = np.ones((B, S), dtype=np.uint64)  # a single "other" action, always taken
-    return policy_iteration(ResponseIndex.of_single(rows), no_other, rewards, gamma, settings, "optimal values")
+    return policy_iteration(index, no_other, rewards, gamma, settings, "optimal values")
 
 
 def best_response(

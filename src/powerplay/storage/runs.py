@@ -65,10 +65,30 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _sem(samples: np.ndarray) -> np.ndarray:
+def standard_error(samples: np.ndarray) -> np.ndarray:
+    """``[S]`` standard error of the mean of samples ``[N, S]`` (0 with fewer than two samples)."""
+    samples = np.asarray(samples, dtype=np.float64)
     if samples.shape[0] < 2:
         return np.zeros(samples.shape[1])
     return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
+
+
+class PowerSamples:
+    """Per-state summaries of POWER samples ``power: {key: [N, S]}`` (for runs in memory and on disk)."""
+
+    power: dict[str, np.ndarray]
+
+    @property
+    def num_samples(self) -> int:
+        return next(iter(self.power.values())).shape[0]
+
+    def power_mean(self, key: str = "H") -> np.ndarray:
+        """``[S]`` POWER of each state (mean of the samples)."""
+        return self.power[key].mean(axis=0)
+
+    def power_sem(self, key: str = "H") -> np.ndarray:
+        """``[S]`` standard error of :meth:`power_mean` (0 with a single sample)."""
+        return standard_error(self.power[key])
 
 
 def power_table_csv(states, power: dict[str, np.ndarray]) -> str:
@@ -78,7 +98,7 @@ def power_table_csv(states, power: dict[str, np.ndarray]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")])
     means = {k: power[k].mean(axis=0) for k in keys}
-    sems = {k: _sem(power[k]) for k in keys}
+    sems = {k: standard_error(power[k]) for k in keys}
     for i, state in enumerate(states):
         writer.writerow([state] + [f"{x:.10g}" for k in keys for x in (means[k][i], sems[k][i])])
     return buffer.getvalue()
@@ -154,7 +174,7 @@ def is_complete_run(folder) -> bool:
 
 
 @dataclass
-class StoredRun:
+class StoredRun(PowerSamples):
     """A run folder loaded back.
 
     Attributes
@@ -185,16 +205,6 @@ class StoredRun:
     @property
     def experiment_type(self) -> str | None:
         return self.info.get("experiment_type")
-
-    @property
-    def num_samples(self) -> int:
-        return next(iter(self.power.values())).shape[0]
-
-    def power_mean(self, key: str = "H") -> np.ndarray:
-        return self.power[key].mean(axis=0)
-
-    def power_sem(self, key: str = "H") -> np.ndarray:
-        return _sem(self.power[key])
 
 
 def load_run(folder) -> StoredRun:
