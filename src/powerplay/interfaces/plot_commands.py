@@ -24,8 +24,6 @@ from typing import Callable, Iterator, Optional
 
 import typer
 
-from ..figures.mdp_drawing import GraphvizNotFoundError
-from ..figures.style import safe_filename
 from ..model.errors import FileFormatError
 from ..runner.resolve import ResolveError, resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, SweepNotFoundError
@@ -38,8 +36,10 @@ plot_app = typer.Typer(
 )
 
 # Figure functions report bad arguments (an unknown state, a parameter the sweep did not vary)
-# as ValueError/KeyError; here those are the user's mistakes, not bugs.
-_PLOT_ERRORS = (ResolveError, SweepNotFoundError, GraphvizNotFoundError, FileFormatError, ValueError, KeyError)
+# as ValueError/KeyError; here those are the user's mistakes, not bugs. (GraphvizNotFoundError is
+# added when a command runs: importing the figures package pulls in matplotlib, which the other
+# powerplay commands should not pay for at start-up.)
+_PLOT_ERRORS = (ResolveError, SweepNotFoundError, FileFormatError, ValueError, KeyError)
 
 OUTPUT = typer.Option(Path("temp"), "--output", "-o", help="Folder for the figure (default: ./temp).")
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
@@ -51,6 +51,8 @@ def _announce(paths) -> None:
 
 
 def _saved(output: Path, fig_name: str) -> list[Path]:
+    from ..figures.style import safe_filename
+
     path = Path(output) / f"{safe_filename(fig_name)}.png"
     if not path.is_file():
         raise FileNotFoundError(f"the figure was not written to {path}")
@@ -58,7 +60,9 @@ def _saved(output: Path, fig_name: str) -> list[Path]:
 
 
 def _plot(action: Callable[[], list[Path]]) -> None:
-    with user_errors(_PLOT_ERRORS):
+    from ..figures.mdp_drawing import GraphvizNotFoundError
+
+    with user_errors(_PLOT_ERRORS + (GraphvizNotFoundError,)):
         _announce(action())
 
 
