@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from test_figures_fixtures import BETA_SWEEP, joint_run, make_run, make_sweep, run_config, single_run
 
+from powerplay.errors import ModelError
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.model.policy import Policy, marginalize, uniform_random_policy
@@ -144,5 +145,5 @@ def test_reference_style_run_properties_are_accepted(tmp_path):
     data = sample_optimal_policy_data(properties, 4)
     np.testing.assert_array_equal(data["reward_function_A"], properties["reward_samples_agent_A"][4])
     np.testing.assert_array_equal(data["reward_function_A"], data["reward_function_H"])  # β = 1
-    with pytest.raises(IndexError, match="has 8 reward samples"):
+    with pytest.raises(ModelError, match="has 8 reward samples"):
         sample_optimal_policy_data(properties, 8)

@@ -24,7 +24,8 @@ from .model.mdp import MDP, JointMDP
 from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
 from .model.rewards import RewardDistribution, make_distribution, register_density
 from .runner.experiment import Experiment, RunResult, run_experiment
-from .solvers.values import ConvergenceWarning, SolverSettings
+from .errors import ConvergenceWarning, PowerplayError
+from .solvers.values import SolverSettings
 
 __version__ = "0.1.0"
 
@@ -41,6 +42,7 @@ def __getattr__(name: str):
 __all__ = [
     "MDP",
     "ConvergenceWarning",
+    "PowerplayError",
     "Experiment",
     "JointMDP",
     "Policy",

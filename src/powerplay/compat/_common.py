@@ -8,6 +8,8 @@ schema (converted with :func:`powerplay.io.from_networkx`), and returns our obje
 
 from __future__ import annotations
 
+from ..errors import WrongKindError
+
 from typing import Any
 
 from ..io import from_networkx
@@ -27,18 +29,18 @@ def as_object(graph: Any) -> MDP | JointMDP | Policy:
         return graph
     if hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "graph"):
         return from_networkx(graph)
-    raise TypeError(f"expected an MDP, JointMDP, Policy or a networkx graph in the reference schema, got {type(graph).__name__}")
+    raise WrongKindError(f"expected an MDP, JointMDP, Policy or a networkx graph in the reference schema, got {type(graph).__name__}")
 
 
 def as_mdp(graph: Any) -> MDP | JointMDP:
     obj = as_object(graph)
     if isinstance(obj, Policy):
-        raise TypeError(f"expected an MDP graph, got policy {obj.name!r}")
+        raise WrongKindError(f"expected an MDP graph, got policy {obj.name!r}")
     return obj
 
 
 def as_policy(graph: Any) -> Policy:
     obj = as_object(graph)
     if not isinstance(obj, Policy):
-        raise TypeError(f"expected a policy graph, got MDP {obj.name!r}")
+        raise WrongKindError(f"expected a policy graph, got MDP {obj.name!r}")
     return obj

@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from pathlib import Path
 
 from ..figures.animation import read_png, write_gif
@@ -35,7 +37,7 @@ def animate_from_filenames(
     names = list(filename_list)
     folders = [input_folder_or_list] * len(names) if isinstance(input_folder_or_list, (str, Path)) else list(input_folder_or_list)
     if len(folders) != len(names):
-        raise ValueError(f"{len(folders)} input folders for {len(names)} files")
+        raise ModelError(f"{len(folders)} input folders for {len(names)} files")
     frames = []
     for folder, name in zip(folders, names):
         path = Path(folder) / name

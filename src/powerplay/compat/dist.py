@@ -18,6 +18,8 @@ True
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -36,7 +38,7 @@ def _count(number_of_samples) -> int:
 def _distribution(config: Mapping[str, Any], distribution_dict) -> Distribution:
     name = config.get("dist_name") if isinstance(config, Mapping) else None
     if name not in distribution_dict:
-        raise ValueError(f"unknown distribution {name!r}; known: {', '.join(sorted(distribution_dict))}")
+        raise ModelError(f"unknown distribution {name!r}; known: {', '.join(sorted(distribution_dict))}")
     return distribution_dict[name](config.get("params") or [])
 
 

@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from typing import Any, Mapping
 
 from ..storage import sweeps as _sweeps
@@ -56,7 +58,7 @@ def get_sweep_run_results(sweep_id, run_suffix="", results_type="inputs", folder
         return dict(properties["run_config"])
     if results_type == "outputs":
         return {k: v for k, v in properties.items() if k.startswith(("reward_samples", "power_samples"))}
-    raise ValueError(f"results_type must be 'inputs' or 'outputs', not {results_type!r}")
+    raise ModelError(f"results_type must be 'inputs' or 'outputs', not {results_type!r}")
 
 
 def get_sweep_run_suffixes_for_param(sweep_id, param, folder=DEFAULT_FOLDER) -> list[str]:

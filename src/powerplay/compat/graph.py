@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import WrongKindError
+
 import numpy as np
 
 from ..model.labels import is_joint_label, joint_label
@@ -56,7 +58,7 @@ def get_single_agent_actions_from_joint_mdp_graph(input_graph) -> list[list[str]
     """``[actions of Agent H, actions of Agent A]`` of a joint MDP."""
     mdp = as_mdp(input_graph)
     if not isinstance(mdp, JointMDP):
-        raise TypeError(f"MDP {mdp.name!r} is not a joint MDP")
+        raise WrongKindError(f"MDP {mdp.name!r} is not a joint MDP")
     return [list(mdp.actions_H), list(mdp.actions_A)]
 
 
@@ -79,7 +81,7 @@ def graph_to_full_transition_tensor(mdp_graph) -> np.ndarray:
     """Dense ``[S, A, S']`` transition tensor of a single-agent MDP (zeros where unavailable)."""
     mdp = as_mdp(mdp_graph)
     if isinstance(mdp, JointMDP):
-        raise TypeError(f"{mdp.name!r} is a joint MDP: use graph_to_joint_transition_tensor")
+        raise WrongKindError(f"{mdp.name!r} is a joint MDP: use graph_to_joint_transition_tensor")
     return mdp.transitions.toarray().reshape(mdp.num_states, mdp.num_actions, mdp.num_states)
 
 
@@ -87,7 +89,7 @@ def graph_to_joint_transition_tensor(mdp_graph) -> np.ndarray:
     """Dense ``[S, A_H, A_A, S']`` transition tensor of a joint MDP."""
     mdp = as_mdp(mdp_graph)
     if not isinstance(mdp, JointMDP):
-        raise TypeError(f"{mdp.name!r} is not a joint MDP: use graph_to_full_transition_tensor")
+        raise WrongKindError(f"{mdp.name!r} is not a joint MDP: use graph_to_full_transition_tensor")
     S = mdp.num_states
     return mdp.transitions.toarray().reshape(S, len(mdp.actions_H), len(mdp.actions_A), S)
 
@@ -107,7 +109,7 @@ def any_graphs_to_full_transition_tensor(*transition_graphs, acting_agent_is_H: 
     if len(transition_graphs) == 1:
         return graph_to_full_transition_tensor(transition_graphs[0])
     if len(transition_graphs) != 2:
-        raise TypeError("give one single-agent MDP, or a joint MDP and the other agent's policy")
+        raise WrongKindError("give one single-agent MDP, or a joint MDP and the other agent's policy")
     joint, policy = as_mdp(transition_graphs[0]), as_policy(transition_graphs[1])
     other = "A" if acting_agent_is_H else "H"
     if policy.agent != other:  # the reference's graphs carry no agent: position decides

@@ -28,6 +28,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 import numpy as np
 from scipy import sparse
 
@@ -52,7 +54,7 @@ def transition_tensor_to_mdp(transition_tensor) -> MDP:
     """
     tensor = np.asarray(transition_tensor, dtype=np.float64)
     if tensor.ndim != 3 or tensor.shape[0] != tensor.shape[2]:
-        raise ValueError(f"transition tensor must be [states, actions, states], got shape {tensor.shape}")
+        raise ModelError(f"transition tensor must be [states, actions, states], got shape {tensor.shape}")
     S, A, _ = tensor.shape
     mask = tensor.sum(axis=2) > 0
     return MDP(
@@ -64,7 +66,7 @@ def transition_tensor_to_mdp(transition_tensor) -> MDP:
 def _rewards(reward_function, num_states: int) -> np.ndarray:
     rewards = np.asarray(reward_function, dtype=np.float64).reshape(-1)
     if rewards.shape != (num_states,):
-        raise ValueError(f"reward function has {rewards.size} entries for {num_states} states")
+        raise ModelError(f"reward function has {rewards.size} entries for {num_states} states")
     return rewards
 
 
@@ -97,14 +99,14 @@ def policy_evaluation(
     mdp = transition_tensor_to_mdp(transition_tensor)
     policy = np.asarray(policy_tensor, dtype=np.float64)
     if policy.shape != mdp.action_mask.shape:
-        raise ValueError(f"policy tensor has shape {policy.shape}, expected {mdp.action_mask.shape}")
+        raise ModelError(f"policy tensor has shape {policy.shape}, expected {mdp.action_mask.shape}")
     bad = np.argwhere((policy > 0) & ~mdp.action_mask)
     if bad.size:
-        raise ValueError(f"state {bad[0, 0]}: the policy takes action {bad[0, 1]}, which is unavailable there")
+        raise ModelError(f"state {bad[0, 0]}: the policy takes action {bad[0, 1]}, which is unavailable there")
     sums = policy.sum(axis=1)
     if np.any(np.abs(sums - 1) > 1e-9):
         s = int(np.argmax(np.abs(sums - 1)))
-        raise ValueError(f"state {s}: policy probabilities sum to {sums[s]:.12g}, not 1")
+        raise ModelError(f"state {s}: policy probabilities sum to {sums[s]:.12g}, not 1")
     tensor = np.asarray(transition_tensor, dtype=np.float64)
     followed = np.einsum("sa,sat->st", policy, tensor)  # the policy as a one-action MDP
     one_action = MDP(mdp.states, ("policy",), sparse.csr_array(followed), np.ones((mdp.num_states, 1), dtype=bool))
@@ -135,7 +137,7 @@ def compute_power_values(reward_function, optimal_values, discount_rate, transit
         q = (mdp.transitions @ values).reshape(mdp.num_states, mdp.num_actions)
         return (1 - g) * np.where(mdp.action_mask, q, -np.inf).max(axis=1)
     if g == 0:
-        raise ValueError("at discount_rate 0, POWER needs the transition tensor: pass transition_tensor=...")
+        raise ModelError("at discount_rate 0, POWER needs the transition tensor: pass transition_tensor=...")
     return (1 - g) / g * (values - rewards)
 
 

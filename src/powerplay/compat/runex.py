@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import WrongKindError
+
 import numpy as np
 
 from ..model.editing import align_policy
@@ -29,7 +31,7 @@ def _distribution(reward_sampler) -> RewardDistribution:
         return reward_sampler.distribution  # a powerplay.compat.dist.RewardSampler
     if isinstance(reward_sampler, dict):
         return RewardDistribution.from_config(reward_sampler)
-    raise TypeError(
+    raise WrongKindError(
         "reward_sampler must be a RewardDistribution, the output of dist.config_to_reward_distribution(), "
         f"or a reward_distribution config dict; got {type(reward_sampler).__name__}"
     )
@@ -81,13 +83,13 @@ def run_one_experiment(
     policy = None
     if len(graphs) == 2:
         if not isinstance(mdp, JointMDP):
-            raise TypeError("with a policy, the first graph must be a joint MDP")
+            raise WrongKindError("with a policy, the first graph must be a joint MDP")
         policy = as_policy(graphs[1])
         if policy.agent != "A":  # the reference's graphs carry no agent: the second graph is Agent A's
             policy = Policy(policy.states, policy.actions, policy.probabilities, agent="A", name=policy.name)
         policy = align_policy(policy, mdp)
     elif len(graphs) != 1:
-        raise TypeError("transition_graphs must be [mdp] or [joint_mdp, policy_A]")
+        raise WrongKindError("transition_graphs must be [mdp] or [joint_mdp, policy_A]")
     if policy is None:
         kind = "single_agent"
     else:

@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 from typing import Sequence
 
 import numpy as np
@@ -60,7 +62,7 @@ def alignment_coefficient(power_H: np.ndarray, power_A: np.ndarray, groups: int 
     """
     power_H, power_A = np.asarray(power_H, dtype=np.float64), np.asarray(power_A, dtype=np.float64)
     if power_H.shape != power_A.shape or power_H.ndim != 2:
-        raise ValueError(f"POWER samples must be paired [N, S] arrays, got {power_H.shape} and {power_A.shape}")
+        raise FigureError(f"POWER samples must be paired [N, S] arrays, got {power_H.shape} and {power_A.shape}")
     n = power_H.shape[0]
     alpha = pearson(power_H.mean(axis=0), power_A.mean(axis=0))
     k = min(groups, n)

@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 import io
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -83,7 +85,7 @@ def write_gif(
     """
     images = [_as_rgb(frame) for frame in frames]
     if not images:
-        raise ValueError(f"{path}: an animation needs at least one frame")
+        raise FigureError(f"{path}: an animation needs at least one frame")
     height = max(image.shape[0] for image in images)
     width = max(image.shape[1] for image in images)
     stack = np.stack([_pad_to(image, height, width) for image in images])

@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -80,7 +82,7 @@ class GridGeometry:
         """
         states = list(states)
         if not states:
-            raise ValueError("a gridworld needs at least one state")
+            raise FigureError("a gridworld needs at least one state")
         joint = split_joint_label(states[0]) is not None
         cells_H, cells_A = [], []
         for state in states:
@@ -89,7 +91,7 @@ class GridGeometry:
             coords = [cell_coordinates(part) for part in parts] if (pair is not None) == joint else [None]
             if any(c is None or min(c) < 0 for c in coords):
                 kind = "a joint gridworld state '(r, c)_H^(r, c)_A'" if joint else "a gridworld cell '(r, c)'"
-                raise ValueError(f"state {state!r} is not {kind}: the MDP cannot be drawn as a gridworld")
+                raise FigureError(f"state {state!r} is not {kind}: the MDP cannot be drawn as a gridworld")
             cells_H.append(coords[0])
             if joint:
                 cells_A.append(coords[1])
@@ -125,7 +127,7 @@ class GridGeometry:
     def block_matrices(self, values: np.ndarray) -> np.ndarray:
         """``[R, C, R, C]`` values indexed ``[row_A, col_A, row_H, col_H]``, NaN where there is no state."""
         if self.cells_A is None:
-            raise ValueError("block_matrices needs a joint gridworld")
+            raise FigureError("block_matrices needs a joint gridworld")
         values = np.asarray(values, dtype=np.float64)
         blocks = np.full((self.num_rows, self.num_cols, self.num_rows, self.num_cols), np.nan)
         blocks[self.cells_A[:, 0], self.cells_A[:, 1], self.cells_H[:, 0], self.cells_H[:, 1]] = values
@@ -384,7 +386,7 @@ def gridworld_heatmap_figure(
     """
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (len(states),):
-        raise ValueError(f"values have shape {values.shape}, expected ({len(states)},) (one per state)")
+        raise FigureError(f"values have shape {values.shape}, expected ({len(states)},) (one per state)")
     geometry = GridGeometry.of_states(states)
     draw = joint_heatmap_figure if geometry.joint else single_heatmap_figure
     return draw(values, geometry, title=title, colorbar_label=colorbar_label, annotate=annotate,

@@ -14,6 +14,8 @@ Needs Graphviz's ``dot`` program (``apt-get install graphviz``, ``brew install g
 
 from __future__ import annotations
 
+from ..errors import DependencyMissing, FigureError
+
 import io
 import math
 import shutil
@@ -31,8 +33,11 @@ FONT = "DejaVu Sans"
 _HEX_H, _HEX_A = style.AGENT_COLORS["H"], style.AGENT_COLORS["A"]
 
 
-class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is not installed (or not on ``PATH``)."""
+class GraphvizNotFoundError(DependencyMissing):
+    """Graphviz's ``dot`` program is not installed (or not on ``PATH``, or fails to start)."""
+
+    def __init__(self, advice: str):
+        super().__init__("drawing MDPs and policies", program="dot", advice=advice)
 
 
 def check_graphviz() -> str:
@@ -46,8 +51,8 @@ def check_graphviz() -> str:
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizNotFoundError(
-            "plot_mdp_or_policy needs Graphviz's 'dot' program, which is not on PATH; install Graphviz "
-            "(e.g. 'apt-get install graphviz', 'brew install graphviz' or 'conda install graphviz')"
+            "it is not on PATH; install Graphviz (e.g. 'apt-get install graphviz', 'brew install graphviz' "
+            "or 'conda install graphviz')"
         )
     return dot
 
@@ -90,7 +95,7 @@ def _render(graph) -> Image.Image:
         data = graph.pipe(format="png")
     except graphviz.ExecutableNotFound as error:  # dot vanished between the check and here
         check_graphviz()
-        raise GraphvizNotFoundError(f"Graphviz's 'dot' program failed to start: {error}") from error
+        raise GraphvizNotFoundError(f"it failed to start ({error})") from error
     image = Image.open(io.BytesIO(data)).convert("RGBA")
     # Composite on white: Graphviz leaves the margin transparent.
     background = Image.new("RGBA", image.size, "white")
@@ -181,7 +186,7 @@ def plot_mdp_or_policy(
     >>> paths = plot_mdp_or_policy(gridworld(1, 2), output_folder=tempfile.mkdtemp())  # doctest: +SKIP
     """
     if subgraphs_per_row < 1 or subgraphs_per_figure < 1:
-        raise ValueError("subgraphs_per_row and subgraphs_per_figure must be positive")
+        raise FigureError("subgraphs_per_row and subgraphs_per_figure must be positive")
     check_graphviz()
     kind, title = _describe(mdp_or_policy)
     graph_name = graph_name or kind

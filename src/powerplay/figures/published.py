@@ -26,6 +26,8 @@ reproduction says so on its face.
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 from pathlib import Path
 from typing import Any, Callable
 
@@ -55,8 +57,8 @@ _ENVIRONMENTS = {
 }
 
 
-class PublishedFigureError(ValueError):
-    """A published figure that does not exist, or a sweep that cannot produce it."""
+#: A published figure that does not exist, or a sweep that cannot produce it.
+PublishedFigureError = FigureError
 
 
 def _environment(run) -> str:

@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -62,15 +64,15 @@ def correlated_reward_samples(
         asymmetric distribution, or a ``symmetric_interval`` that is not the distribution's.
     """
     if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
+        raise FigureError(f"num_samples must be a positive integer, got {num_samples!r}")
     if not -1.0 <= float(correlation) <= 1.0:
-        raise ValueError(f"correlation must be in [-1, 1], got {correlation!r}")
+        raise FigureError(f"correlation must be in [-1, 1], got {correlation!r}")
     config = dict(distribution_config or UNIFORM_0_1)
     sampler = RewardDistribution.from_config({"default_dist": config}).for_states(["state"])
     if symmetric_interval is not None:
         own = sampler.per_state[0].symmetric_interval
         if own is None or not np.allclose(own, symmetric_interval):
-            raise ValueError(
+            raise FigureError(
                 f"symmetric_interval {list(symmetric_interval)} does not match distribution "
                 f"{config.get('dist_name')} {config.get('params')} (its symmetry interval is {own})"
             )
@@ -210,7 +212,7 @@ def visualize_all_correlated_reward_samples(
     """
     correlations = [float(c) for c in correlations_list]
     if not correlations:
-        raise ValueError("correlations_list is empty: give the correlations to animate, e.g. [0, 0.5, 1]")
+        raise FigureError("correlations_list is empty: give the correlations to animate, e.g. [0, 0.5, 1]")
     config = dict(distribution_config or UNIFORM_0_1)
     pairs = [correlated_reward_samples(num_samples, config, c, symmetric_interval, random_seed) for c in correlations]
     support = _support(config, [p for pair in pairs for p in pair])

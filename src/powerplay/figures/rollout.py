@@ -10,6 +10,8 @@ A moves, and vice versa.
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 from pathlib import Path
 
 import numpy as np
@@ -160,14 +162,14 @@ def visualize_full_gridworld_rollout(
     from ..runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
 
     if agent_whose_rewards_are_displayed not in ("H", "A"):
-        raise ValueError(f"agent_whose_rewards_are_displayed must be 'H' or 'A', not {agent_whose_rewards_are_displayed!r}")
+        raise FigureError(f"agent_whose_rewards_are_displayed must be 'H' or 'A', not {agent_whose_rewards_are_displayed!r}")
     sweep = resolve_sweep(sweep_id, folder)
     run = run_by_suffix(sweep, run_suffix)
     GridGeometry.of_states(run.states)  # fail early, naming the state, if not a gridworld
     data = sample_optimal_policy_data(run, reward_sample_index, workdir=workdir)
     key = f"reward_function_{agent_whose_rewards_are_displayed}"
     if key not in data:
-        raise ValueError(f"run {run.name} ({data['experiment_type']}) has no rewards for Agent {agent_whose_rewards_are_displayed}")
+        raise FigureError(f"run {run.name} ({data['experiment_type']}) has no rewards for Agent {agent_whose_rewards_are_displayed}")
     mdp = data["mdp_graph"]
     if initial_state is None:
         initial_state = DEFAULT_INITIAL_STATE if DEFAULT_INITIAL_STATE in set(mdp.states) else mdp.states[0]

@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import FigureError, FigureWarning
+
 import warnings
 from typing import Sequence
 
@@ -49,14 +51,10 @@ MAX_CORRELATION_MATRIX_STATES = 2500
 AGGREGATIONS = ("mean", "var")
 
 
-class FigureWarning(UserWarning):
-    """A figure was skipped or simplified (e.g. too many states to draw it usefully)."""
-
-
 def aggregate(samples: np.ndarray, aggregation: str = "mean") -> np.ndarray:
     """``[S]`` mean or (unbiased) variance over the samples ``[N, S]``."""
     if aggregation not in AGGREGATIONS:
-        raise ValueError(f"aggregation must be one of {AGGREGATIONS}, not {aggregation!r}")
+        raise FigureError(f"aggregation must be one of {AGGREGATIONS}, not {aggregation!r}")
     samples = np.asarray(samples, dtype=np.float64)
     if aggregation == "mean":
         return samples.mean(axis=0)
@@ -149,7 +147,7 @@ def sample_aggregation_figure(
     """
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[1] != len(states):
-        raise ValueError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
+        raise FigureError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
     values = aggregate(samples, aggregation)
     errors = standard_error(samples) if aggregation == "mean" else None
     if aggregation == "mean":

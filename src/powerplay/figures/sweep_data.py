@@ -10,6 +10,8 @@ matters for joint MDPs, whose ``samples.npz`` can be hundreds of megabytes.
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,14 +160,14 @@ def runs_over(sweep, param: str, fixed: Mapping[str, Any] | None = None,
     runs = [run for run in run_entries(sweep) if all(_matches(run.config.get(k), v) for k, v in (fixed or {}).items())
             and all(_matches(run.config.get(t), run.config.get(param)) for t in tied)]
     if not runs:
-        raise ValueError(f"sweep {sweep_name(sweep)} has no finished run with {dict(fixed or {})}")
+        raise FigureError(f"sweep {sweep_name(sweep)} has no finished run with {dict(fixed or {})}")
     if any(param not in run.config for run in runs):
-        raise ValueError(f"sweep {sweep_name(sweep)}: its runs have no parameter {param!r}")
+        raise FigureError(f"sweep {sweep_name(sweep)}: its runs have no parameter {param!r}")
     others = [p for p in swept if p != param and p not in (fixed or {}) and p not in tied]
     varying = [p for p in others if len({_comparable(run.config.get(p)) for run in runs}) > 1]
     if varying:
         choices = {p: sorted({_comparable(run.config.get(p)) for run in runs}) for p in varying}
-        raise ValueError(
+        raise FigureError(
             f"sweep {sweep_name(sweep)} also sweeps {', '.join(varying)}; choose the runs with "
             f"fixed={{...}} (values: {choices})"
         )
@@ -191,8 +193,8 @@ def select_run(sweep, **values: Any):
         return matching[0].load(sweep)
     available = {k: sorted({_comparable(run.config.get(k)) for run in entries}) for k in values}
     if not matching:
-        raise ValueError(f"sweep {sweep_name(sweep)} has no run with {values}; available: {available}")
-    raise ValueError(f"sweep {sweep_name(sweep)} has {len(matching)} runs with {values}; fix more parameters")
+        raise FigureError(f"sweep {sweep_name(sweep)} has no run with {values}; available: {available}")
+    raise FigureError(f"sweep {sweep_name(sweep)} has {len(matching)} runs with {values}; fix more parameters")
 
 
 def run_by_suffix(sweep, suffix: str = ""):
@@ -210,4 +212,4 @@ def run_by_suffix(sweep, suffix: str = ""):
         if run_suffix(sweep, run) == suffix or run.name == suffix:
             return run.load(sweep)
     known = ", ".join(repr(run_suffix(sweep, run)) for run in runs)
-    raise ValueError(f"sweep {sweep_name(sweep)} has no run with suffix {suffix!r}; its runs: {known}")
+    raise FigureError(f"sweep {sweep_name(sweep)} has no run with suffix {suffix!r}; its runs: {known}")

@@ -20,6 +20,8 @@ working directory); sweeps are looked up in ``folder`` (default ``expts``).
 
 from __future__ import annotations
 
+from ..errors import FigureError
+
 import dataclasses
 import warnings
 from collections import defaultdict
@@ -83,7 +85,7 @@ def _require_two_agents(sweep, what: str) -> None:
     for run in run_entries(sweep):
         kind = run.config.get("experiment_type")
         if kind != "multiagent_with_reward":
-            raise ValueError(
+            raise FigureError(
                 f"{what} needs multiagent_with_reward runs (POWERs of both agents); run {run.name} of sweep "
                 f"{sweep_name(sweep)} is {kind or 'single-agent'}"
             )
@@ -300,14 +302,14 @@ def power_against_parameter_figure(
     key = agent
     for _, run in pairs:
         if key not in run.power:
-            raise ValueError(f"run {run.name} has no POWER samples for {key!r}; available: {sorted(run.power)}")
+            raise FigureError(f"run {run.name} has no POWER samples for {key!r}; available: {sorted(run.power)}")
     run_states = pairs[0][1].states
     if states is None:
         states = _default_states(pairs[-1][1].power_mean(key), run_states)
     index = {s: i for i, s in enumerate(run_states)}
     missing = [s for s in states if s not in index]
     if missing:
-        raise ValueError(f"state {missing[0]!r} is not a state of sweep {sweep_name(sweep)} (e.g. {run_states[0]!r})")
+        raise FigureError(f"state {missing[0]!r} is not a state of sweep {sweep_name(sweep)} (e.g. {run_states[0]!r})")
     x = np.array([float(v) for v, _ in pairs])
     means = np.array([run.power_mean(key)[[index[s] for s in states]] for _, run in pairs])  # [K, M]
     errors = np.array([run.power_sem(key)[[index[s] for s in states]] for _, run in pairs])
@@ -430,7 +432,7 @@ def generate_sweep_animation(
     sweep = resolve_sweep(sweep_id, folder)
     swept = swept_parameters(sweep)
     if animation_param not in swept:
-        raise ValueError(
+        raise FigureError(
             f"sweep {sweep_name(sweep)} does not sweep {animation_param!r}; swept parameters: {', '.join(swept) or 'none'}"
         )
     others = [p for p in swept if p != animation_param]

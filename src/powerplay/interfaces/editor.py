@@ -33,6 +33,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 import sys
 from typing import TextIO
 
@@ -87,19 +89,19 @@ def _parse_distribution(answer: str, what: str) -> dict[str, float]:
     try:
         parsed = yaml.safe_load(answer)
     except yaml.YAMLError:
-        raise ValueError(f"could not read {answer!r} as {{{what}: probability, ...}}") from None
+        raise ModelError(f"could not read {answer!r} as {{{what}: probability, ...}}") from None
     if not isinstance(parsed, dict) or not parsed:
-        raise ValueError(f"could not read {answer!r} as {{{what}: probability, ...}}")
+        raise ModelError(f"could not read {answer!r} as {{{what}: probability, ...}}")
     out = {}
     for key, value in parsed.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"the probability of {key!r} must be a number, not {value!r}")
+            raise ModelError(f"the probability of {key!r} must be a number, not {value!r}")
         if not 0 <= value <= 1:
-            raise ValueError(f"the probability of {key!r} must be between 0 and 1, not {value!r}")
+            raise ModelError(f"the probability of {key!r} must be between 0 and 1, not {value!r}")
         out[str(key)] = float(value)
     total = sum(out.values())
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        raise ValueError(f"the probabilities sum to {total:.12g}, not 1")
+        raise ModelError(f"the probabilities sum to {total:.12g}, not 1")
     return out
 
 
@@ -336,7 +338,7 @@ def edit_gridworld_policy(
                 bad = [a for a, p in choice.items() if p > 0 and a not in allowed]
                 if bad:
                     known = bad[0] in policy.actions
-                    raise ValueError(
+                    raise ModelError(
                         f"action {bad[0]!r} is {'not allowed in this state' if known else 'unknown'}; "
                         f"choose from {_quoted(allowed)}"
                     )

@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Optional
 
 import typer
 
-from ..model.errors import FileFormatError
+from ..errors import FileFormatError
 from ..runner.resolve import ResolveError, resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, SweepNotFoundError
 from .errors import user_errors

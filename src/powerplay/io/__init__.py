@@ -25,13 +25,15 @@ True
 
 from __future__ import annotations
 
+from ..errors import WrongKindError
+
 import os
 from pathlib import Path
 
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from .dot import read_dot, write_dot
-from ..model.errors import FileFormatError
+from ..errors import FileFormatError
 from .gym_env import from_gymnasium
 from .native import JSON_SUFFIXES, YAML_SUFFIXES, read_native, write_native
 from ..model.reference_graph import from_networkx, to_networkx
@@ -123,14 +125,14 @@ def write_any(obj: MDP | JointMDP | Policy, path: str | os.PathLike, mdp: MDP | 
 def write_mdp(obj: MDP | JointMDP, path: str | os.PathLike) -> None:
     """Write an MDP or joint MDP to ``path`` (format by extension; see module notes)."""
     if not isinstance(obj, (MDP, JointMDP)):
-        raise TypeError(f"write_mdp needs an MDP or JointMDP, got {type(obj).__name__}")
+        raise WrongKindError(f"write_mdp needs an MDP or JointMDP, got {type(obj).__name__}")
     write_any(obj, path)
 
 
 def write_policy(obj: Policy, path: str | os.PathLike, mdp: MDP | JointMDP | None = None) -> None:
     """Write a policy to ``path`` (format by extension; see module notes)."""
     if not isinstance(obj, Policy):
-        raise TypeError(f"write_policy needs a Policy, got {type(obj).__name__}")
+        raise WrongKindError(f"write_policy needs a Policy, got {type(obj).__name__}")
     write_any(obj, path, mdp=mdp)
 
 

@@ -36,7 +36,7 @@ import re
 from pathlib import Path
 
 from ..model.mdp import MDP, JointMDP
-from ..model.errors import FileFormatError
+from ..errors import FileFormatError
 from ..model.reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
 
 _TOKEN = re.compile(

@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from typing import Any, Callable, Sequence
 
 from ..model.labels import cell_label
@@ -96,7 +98,7 @@ def from_gymnasium(
     inner = getattr(env, "unwrapped", env)
     table = getattr(inner, "P", None)
     if not isinstance(table, dict) or not table:
-        raise ValueError(
+        raise ModelError(
             f"{type(inner).__name__} has no transition table env.unwrapped.P; only tabular environments "
             "(FrozenLake, Taxi, CliffWalking, ...) can be converted"
         )
@@ -116,12 +118,12 @@ def from_gymnasium(
     else:
         labels = dict(zip(state_ids, map(str, state_labels)))
         if len(labels) != len(state_ids):
-            raise ValueError(f"state_labels has {len(state_labels)} labels for {len(state_ids)} states")
+            raise ModelError(f"state_labels has {len(state_labels)} labels for {len(state_ids)} states")
     if action_labels is None:
         known = next((names for prefix, names in KNOWN_ACTIONS.items() if spec_id.startswith(prefix)), None)
         action_labels = known if known is not None and len(known) == len(action_ids) else [str(a) for a in action_ids]
     if len(action_labels) != len(action_ids):
-        raise ValueError(f"action_labels has {len(action_labels)} labels for {len(action_ids)} actions")
+        raise ModelError(f"action_labels has {len(action_labels)} labels for {len(action_ids)} actions")
     action_names = dict(zip(action_ids, map(str, action_labels)))
 
     terminal = {n for by_action in table.values() for outcomes in by_action.values() for p, n, _r, done in outcomes if done and p > 0}

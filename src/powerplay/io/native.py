@@ -60,7 +60,7 @@ from ..model.gridworld import gridworld_from_map, gridworld_to_map, joint_gridwo
 from ..model.labels import are_gridworld_states, cell_coordinates, cell_label, split_joint_label
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..model.errors import FileFormatError
+from ..errors import FileFormatError
 
 AnyObject = MDP | JointMDP | Policy
 

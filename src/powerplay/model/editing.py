@@ -21,10 +21,12 @@ Examples
 >>> update_state_action(grid, '(0, 2)', {'left': {'(0, 7)': 1.0}})
 Traceback (most recent call last):
 ...
-ValueError: state '(0, 2)', action 'left': next state '(0, 7)' is not a state of the MDP
+powerplay.errors.ModelError: state '(0, 2)', action 'left': next state '(0, 7)' is not a state of the MDP
 """
 
 from __future__ import annotations
+
+from ..errors import ModelError, WrongKindError
 
 from typing import Mapping, Sequence
 
@@ -44,7 +46,7 @@ def _with_rows(mdp: AnyMDP, rows: Mapping[str, Mapping[str, Mapping[str, float]]
         pairs = [split_joint_label(a) for row in rows.values() for a in row]
         bad = next((a for row in rows.values() for a in row if split_joint_label(a) is None), None)
         if bad is not None:
-            raise ValueError(f"action {bad!r} is not a joint action 'u_H^v_A'")
+            raise ModelError(f"action {bad!r} is not a joint action 'u_H^v_A'")
         actions_H = tuple(dict.fromkeys([*mdp.actions_H, *(h for h, _ in pairs)]))
         actions_A = tuple(dict.fromkeys([*mdp.actions_A, *(a for _, a in pairs)]))
         return JointMDP.from_dict(rows, states=states, actions_H=actions_H, actions_A=actions_A, name=mdp.name)
@@ -54,11 +56,11 @@ def _with_rows(mdp: AnyMDP, rows: Mapping[str, Mapping[str, Mapping[str, float]]
 
 def _check_action_dict(state: str, action_dict: ActionDict) -> dict[str, dict[str, float]]:
     if not isinstance(action_dict, Mapping) or not action_dict:
-        raise ValueError(f"state {state!r}: give at least one action as {{action: {{next_state: probability}}}}")
+        raise ModelError(f"state {state!r}: give at least one action as {{action: {{next_state: probability}}}}")
     out = {}
     for action, outcomes in action_dict.items():
         if not isinstance(outcomes, Mapping) or not outcomes:
-            raise ValueError(f"state {state!r}, action {action!r}: give next states as {{next_state: probability}}")
+            raise ModelError(f"state {state!r}, action {action!r}: give next states as {{next_state: probability}}")
         out[str(action)] = {str(n): float(p) for n, p in outcomes.items()}
     return out
 
@@ -91,7 +93,7 @@ def add_states(mdp: AnyMDP, new_states: Mapping[str, ActionDict]) -> AnyMDP:
     existing = mdp.to_dict()
     for state in new_states:
         if state in existing:
-            raise ValueError(f"state {state!r} already exists; use update_state_action to change it")
+            raise ModelError(f"state {state!r} already exists; use update_state_action to change it")
     rows = dict(existing)
     rows.update({str(s): _check_action_dict(str(s), d) for s, d in new_states.items()})
     return _with_rows(mdp, rows, [*mdp.states, *map(str, new_states)])
@@ -111,7 +113,7 @@ def update_state_action(mdp: AnyMDP, state_to_update: str, new_action_dict: Acti
     """
     rows = mdp.to_dict()
     if state_to_update not in rows:
-        raise ValueError(f"state {state_to_update!r} is not a state of MDP {mdp.name!r}")
+        raise ModelError(f"state {state_to_update!r} is not a state of MDP {mdp.name!r}")
     rows[state_to_update] = _check_action_dict(state_to_update, new_action_dict)
     return _with_rows(mdp, rows, mdp.states)
 
@@ -131,14 +133,14 @@ def remove_states(mdp: AnyMDP, states_to_remove: Sequence[str]) -> AnyMDP:
     rows = mdp.to_dict()
     for state in doomed:
         if state not in rows:
-            raise ValueError(f"state {state!r} is not a state of MDP {mdp.name!r}")
+            raise ModelError(f"state {state!r} is not a state of MDP {mdp.name!r}")
     kept: dict[str, dict[str, dict[str, float]]] = {}
     for state, by_action in rows.items():
         if state in doomed:
             continue
         kept[state] = {a: row for a, row in by_action.items() if not doomed.intersection(row)}
         if not kept[state]:
-            raise ValueError(f"removing {sorted(doomed)!r} leaves state {state!r} with no actions")
+            raise ModelError(f"removing {sorted(doomed)!r} leaves state {state!r} with no actions")
     return _with_rows(mdp, kept, [s for s in mdp.states if s not in doomed])
 
 
@@ -162,7 +164,7 @@ def remove_states_with_overlapping_agents(joint: AnyMDP) -> AnyMDP:
     for state in joint.states:
         pair = split_joint_label(state)
         if pair is None:
-            raise ValueError(f"state {state!r} is not a joint state 'x_H^y_A'")
+            raise ModelError(f"state {state!r} is not a joint state 'x_H^y_A'")
         if pair[0] == pair[1]:
             overlapping.append(state)
     return remove_states(joint, overlapping)
@@ -181,7 +183,7 @@ def create_joint_multiagent_graph(single: MDP, overlap: str = "allow") -> JointM
     """
     if not isinstance(single, MDP):
         hint = " (use single_agent_to_multiagent_policy for policies)" if isinstance(single, Policy) else ""
-        raise TypeError(f"create_joint_multiagent_graph needs a single-agent MDP, got {type(single).__name__}{hint}")
+        raise WrongKindError(f"create_joint_multiagent_graph needs a single-agent MDP, got {type(single).__name__}{hint}")
     return joint_gridworld(single, overlap=overlap)
 
 
@@ -210,13 +212,13 @@ def generate_noised_gridworlds(
     """
     coords = [cell_coordinates(s) for s in gridworld_mdp.states]
     if any(c is None for c in coords):
-        raise ValueError(f"MDP {gridworld_mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
+        raise ModelError(f"MDP {gridworld_mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
     open_cells = np.zeros((max(r for r, _ in coords) + 1, max(c for _, c in coords) + 1), dtype=bool)
     for r, c in coords:
         open_cells[r, c] = True
     biases = list(noise_bias_list) if noise_bias_list is not None else [None] * len(noise_level_list)
     if len(biases) != len(noise_level_list):
-        raise ValueError(f"noise_bias_list has {len(biases)} entries for {len(noise_level_list)} noise levels")
+        raise ModelError(f"noise_bias_list has {len(biases)} entries for {len(noise_level_list)} noise levels")
     return [
         gridworld_from_cells(open_cells, level, bias, name=f"{gridworld_mdp.name} (noise {level})".strip())
         for level, bias in zip(noise_level_list, biases)
@@ -248,9 +250,9 @@ def update_state_actions(
         summing to one, an action unavailable in ``mdp``.
     """
     if state not in policy.states:
-        raise ValueError(f"state {state!r} is not a state of policy {policy.name!r}")
+        raise ModelError(f"state {state!r} is not a state of policy {policy.name!r}")
     if not new_policy_actions:
-        raise ValueError(f"state {state!r}: give at least one action as {{action: probability}}")
+        raise ModelError(f"state {state!r}: give at least one action as {{action: probability}}")
     available = None
     if mdp is not None:
         actions, mask = acting_action_mask(mdp, policy.agent)
@@ -258,14 +260,14 @@ def update_state_actions(
         available = {a for a, ok in zip(actions, row) if ok}
     for action, p in new_policy_actions.items():
         if action not in policy.actions:
-            raise ValueError(f"state {state!r}: action {action!r} is not one of {list(policy.actions)}")
+            raise ModelError(f"state {state!r}: action {action!r} is not one of {list(policy.actions)}")
         if not np.isfinite(p) or p < 0:
-            raise ValueError(f"state {state!r}, action {action!r}: probability {p!r} must be non-negative")
+            raise ModelError(f"state {state!r}, action {action!r}: probability {p!r} must be non-negative")
         if available is not None and p > 0 and action not in available:
-            raise ValueError(f"state {state!r}: action {action!r} is not available there (available: {sorted(available)})")
+            raise ModelError(f"state {state!r}: action {action!r} is not available there (available: {sorted(available)})")
     total = float(sum(new_policy_actions.values()))
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        raise ValueError(f"state {state!r}: action probabilities sum to {total:.12g}, not 1")
+        raise ModelError(f"state {state!r}: action probabilities sum to {total:.12g}, not 1")
     return policy.with_probabilities(state, new_policy_actions)
 
 
@@ -296,7 +298,7 @@ def reorder_states(obj: AnyMDP | Policy, states: Sequence[str]) -> AnyMDP | Poli
     states = tuple(states)
     if sorted(states) != sorted(obj.states) or len(set(states)) != len(states):
         missing = sorted(set(obj.states) - set(states)) or sorted(set(states) - set(obj.states)) or ["(duplicate)"]
-        raise ValueError(f"the new state order is not a permutation of the states of {obj.name!r} (e.g. {missing[0]!r})")
+        raise ModelError(f"the new state order is not a permutation of the states of {obj.name!r} (e.g. {missing[0]!r})")
     position = {s: i for i, s in enumerate(obj.states)}
     perm = np.array([position[s] for s in states], dtype=np.int64)
     if isinstance(obj, Policy):
@@ -323,13 +325,13 @@ def align_policy(policy: Policy, mdp: AnyMDP) -> Policy:
         action of the agent in ``mdp``, or is unavailable in its state.
     """
     if isinstance(mdp, MDP) and policy.agent != "H":
-        raise ValueError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
+        raise ModelError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
     own = set(policy.states)
     missing = [s for s in mdp.states if s not in own]
     if missing or len(own) != len(mdp.states):
         extra = sorted(own - set(mdp.states))
         detail = f"state {missing[0]!r} of the MDP is missing from the policy" if missing else f"policy state {extra[0]!r} is not in the MDP"
-        raise ValueError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
+        raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
     actions, _ = acting_action_mask(mdp, policy.agent)
     column = {a: j for j, a in enumerate(actions)}
     table = np.zeros((len(mdp.states), len(actions)))
@@ -339,7 +341,7 @@ def align_policy(policy: Policy, mdp: AnyMDP) -> Policy:
         if action not in column:
             if np.any(used > 0):
                 s = int(np.flatnonzero(used > 0)[0])
-                raise ValueError(
+                raise ModelError(
                     f"policy {policy.name!r}: state {mdp.states[s]!r} uses action {action!r}, which agent "
                     f"{policy.agent} does not have in MDP {mdp.name!r}"
                 )

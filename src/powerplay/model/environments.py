@@ -34,6 +34,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import UnknownLabelError
+
 from functools import lru_cache
 from typing import Callable
 
@@ -219,7 +221,7 @@ def load_mdp(name: str) -> MDP | JointMDP:
         If ``name`` is not built in (the message lists the known names).
     """
     if name not in _MDPS:
-        raise KeyError(f"unknown built-in MDP {name!r}; known: {', '.join(builtin_mdp_names())}")
+        raise UnknownLabelError(f"unknown built-in MDP {name!r}; known: {', '.join(builtin_mdp_names())}")
     return _MDPS[name]()
 
 
@@ -227,7 +229,7 @@ def load_mdp(name: str) -> MDP | JointMDP:
 def load_policy(name: str) -> Policy:
     """A built-in policy by name (see :func:`load_mdp`)."""
     if name not in _POLICIES:
-        raise KeyError(f"unknown built-in policy {name!r}; known: {', '.join(builtin_policy_names())}")
+        raise UnknownLabelError(f"unknown built-in policy {name!r}; known: {', '.join(builtin_policy_names())}")
     return _POLICIES[name]()
 
 

@@ -64,6 +64,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from typing import Iterable, Literal, Mapping, Sequence
 
 import numpy as np
@@ -86,14 +88,14 @@ OverlapRule = Literal["allow", "remove", "block"]
 
 def _open_cells_from_squares(num_rows: int, num_cols: int, squares_to_delete: Iterable[Sequence[str]]) -> np.ndarray:
     if num_rows < 1 or num_cols < 1:
-        raise ValueError(f"a gridworld needs at least one row and one column, not {num_rows}x{num_cols}")
+        raise ModelError(f"a gridworld needs at least one row and one column, not {num_rows}x{num_cols}")
     open_cells = np.ones((num_rows, num_cols), dtype=bool)
     for square in squares_to_delete:
         if len(square) != 2:
-            raise ValueError(f"squares_to_delete entry {square!r} must be a pair of corner cells")
+            raise ModelError(f"squares_to_delete entry {square!r} must be a pair of corner cells")
         corners = [cell_coordinates(str(corner)) for corner in square]
         if any(corner is None for corner in corners):
-            raise ValueError(f"squares_to_delete entry {square!r}: corners must look like '(0, 0)'")
+            raise ModelError(f"squares_to_delete entry {square!r}: corners must look like '(0, 0)'")
         (r0, c0), (r1, c1) = corners
         open_cells[min(r0, r1) : max(r0, r1) + 1, min(c0, c1) : max(c0, c1) + 1] = False
     return open_cells
@@ -103,13 +105,13 @@ def _parse_map(text_map: str) -> np.ndarray:
     lines = [line.strip() for line in text_map.strip("\n").splitlines()]
     lines = [line for line in lines if line]
     if not lines:
-        raise ValueError("the gridworld map is empty")
+        raise ModelError("the gridworld map is empty")
     width = max(len(line) for line in lines)
     open_cells = np.zeros((len(lines), width), dtype=bool)
     for r, line in enumerate(lines):
         for c, char in enumerate(line):
             if char not in ".#":
-                raise ValueError(f"gridworld map line {r + 1}, column {c + 1}: {char!r} is not '.' (open) or '#' (wall)")
+                raise ModelError(f"gridworld map line {r + 1}, column {c + 1}: {char!r} is not '.' (open) or '#' (wall)")
             open_cells[r, c] = char == "."
     return open_cells
 
@@ -125,14 +127,14 @@ def _noise_weights(
 
 def _check_noise(stochastic_noise_level: float, noise_bias: Mapping[str, float]) -> None:
     if not 0.0 <= stochastic_noise_level <= 1.0:
-        raise ValueError(f"stochastic_noise_level must be in [0, 1], not {stochastic_noise_level!r}")
+        raise ModelError(f"stochastic_noise_level must be in [0, 1], not {stochastic_noise_level!r}")
     for move, magnitude in noise_bias.items():
         if move not in MOVES:
-            raise ValueError(f"noise_bias direction {move!r} is not one of {list(MOVES)}")
+            raise ModelError(f"noise_bias direction {move!r} is not one of {list(MOVES)}")
         if magnitude < 0:
-            raise ValueError(f"noise_bias[{move!r}] must be non-negative, not {magnitude!r}")
+            raise ModelError(f"noise_bias[{move!r}] must be non-negative, not {magnitude!r}")
     if sum(noise_bias.values()) > stochastic_noise_level + 1e-12:
-        raise ValueError(
+        raise ModelError(
             f"noise_bias magnitudes sum to {sum(noise_bias.values())!r}, more than "
             f"stochastic_noise_level={stochastic_noise_level!r}"
         )
@@ -153,7 +155,7 @@ def gridworld_from_cells(
     open_cells = np.asarray(open_cells, dtype=bool)
     cells = [tuple(map(int, rc)) for rc in np.argwhere(open_cells)]
     if not cells:
-        raise ValueError("the gridworld has no open cells")
+        raise ModelError("the gridworld has no open cells")
     index = {cell: i for i, cell in enumerate(cells)}
     moves = list(MOVES)
     mask = np.zeros((len(cells), len(moves)), dtype=bool)
@@ -237,7 +239,7 @@ def gridworld_to_map(mdp: MDP) -> str:
     """The text map (``'.'``/``'#'``) of a single-agent gridworld's cells."""
     coords = [cell_coordinates(state) for state in mdp.states]
     if any(c is None for c in coords):
-        raise ValueError(f"MDP {mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
+        raise ModelError(f"MDP {mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
     rows = max(r for r, _ in coords) + 1
     cols = max(c for _, c in coords) + 1
     grid = [["#"] * cols for _ in range(rows)]
@@ -277,7 +279,7 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
         States ``'x_H^y_A'`` (H-major order), actions ``single.actions`` for each agent.
     """
     if overlap not in ("allow", "remove", "block"):
-        raise ValueError(f"overlap must be 'allow', 'remove' or 'block', not {overlap!r}")
+        raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {overlap!r}")
     S, A = single.num_states, single.num_actions
     rows, cols, probs, mask = _joint_product(single)
     labels = [joint_label(x, y) for x in single.states for y in single.states]
@@ -305,7 +307,7 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
     keep_state = np.repeat(np.arange(S), S) != np.tile(np.arange(S), S)  # h != a
     stuck = np.flatnonzero(keep_state & ~mask.reshape(S * S, -1).any(axis=1))
     if stuck.size:
-        raise ValueError(
+        raise ModelError(
             f"overlap='remove' leaves state {labels[stuck[0]]!r} without any joint action that surely avoids "
             "a shared cell (with stochastic moves the agents can always collide); use overlap='block'"
         )

@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 import re
 from typing import Iterable, Sequence
 
@@ -75,6 +77,6 @@ def index_of(labels: Sequence[str], what: str) -> dict[str, int]:
     positions: dict[str, int] = {}
     for position, label in enumerate(labels):
         if label in positions:
-            raise ValueError(f"duplicate {what} label {label!r}")
+            raise ModelError(f"duplicate {what} label {label!r}")
         positions[label] = position
     return positions

@@ -36,6 +36,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError, UnknownLabelError
+
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping, Sequence
@@ -59,7 +61,7 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 def _as_csr(matrix, shape: tuple[int, int]) -> sparse.csr_array:
     csr = sparse.csr_array(matrix, dtype=np.float64)
     if csr.shape != shape:
-        raise ValueError(f"transitions have shape {csr.shape}, expected {shape}")
+        raise ModelError(f"transitions have shape {csr.shape}, expected {shape}")
     csr.sum_duplicates()
     csr.eliminate_zeros()
     csr.sort_indices()
@@ -74,15 +76,15 @@ def _check_rows(transitions: sparse.csr_array, flat_mask: np.ndarray, describe_r
     if data.size and (not np.all(np.isfinite(data)) or data.min() < 0 or data.max() > 1 + PROBABILITY_TOLERANCE):
         bad = int(np.flatnonzero(~np.isfinite(data) | (data < 0) | (data > 1 + PROBABILITY_TOLERANCE))[0])
         row = int(np.searchsorted(transitions.indptr, bad, side="right") - 1)
-        raise ValueError(f"{describe_row(row)}: probability {data[bad]!r} is not in [0, 1]")
+        raise ModelError(f"{describe_row(row)}: probability {data[bad]!r} is not in [0, 1]")
     row_nnz = np.diff(transitions.indptr)
     stray = np.flatnonzero((row_nnz > 0) & ~flat_mask)
     if stray.size:
-        raise ValueError(f"{describe_row(int(stray[0]))}: action is unavailable but has transitions")
+        raise ModelError(f"{describe_row(int(stray[0]))}: action is unavailable but has transitions")
     mass = transitions.sum(axis=1)
     over = np.flatnonzero(mass > 1 + PROBABILITY_TOLERANCE)
     if over.size:
-        raise ValueError(f"{describe_row(int(over[0]))}: probabilities sum to {mass[over[0]]:.12g} > 1")
+        raise ModelError(f"{describe_row(int(over[0]))}: probabilities sum to {mass[over[0]]:.12g} > 1")
 
 
 def _unstochastic_row(transitions: sparse.csr_array, flat_mask: np.ndarray) -> int | None:
@@ -94,7 +96,7 @@ def _unstochastic_row(transitions: sparse.csr_array, flat_mask: np.ndarray) -> i
 def _every_state_has_an_action(states: Sequence[str], mask: np.ndarray) -> None:
     stuck = np.flatnonzero(~mask.reshape(len(states), -1).any(axis=1))
     if stuck.size:
-        raise ValueError(f"state {states[stuck[0]]!r} has no available action")
+        raise ModelError(f"state {states[stuck[0]]!r} has no available action")
 
 
 def _triples_from_dict(
@@ -109,13 +111,13 @@ def _triples_from_dict(
     mask = np.zeros(len(states) * num_row_actions, dtype=bool)
     for state, by_action in transitions.items():
         if state not in state_index:
-            raise ValueError(f"state {state!r} is not in the state list")
+            raise ModelError(f"state {state!r} is not in the state list")
         for action, outcomes in by_action.items():
             row = state_index[state] * num_row_actions + action_index(action, state)
             mask[row] = True
             for next_state, probability in outcomes.items():
                 if next_state not in state_index:
-                    raise ValueError(
+                    raise ModelError(
                         f"state {state!r}, action {action!r}: next state {next_state!r} is not a state of the MDP"
                     )
                 rows.append(row)
@@ -159,7 +161,7 @@ class _Transitions:
         S = len(self.states)
         mask = np.array(self.action_mask, dtype=bool)
         if mask.shape != mask_shape:
-            raise ValueError(f"action_mask has shape {mask.shape}, expected {mask_shape}")
+            raise ModelError(f"action_mask has shape {mask.shape}, expected {mask_shape}")
         transitions = _as_csr(self.transitions, (S * len(self.action_labels), S))
         _check_rows(transitions, mask.ravel(), self._describe_row)
         _every_state_has_an_action(self.states, mask)
@@ -180,13 +182,13 @@ class _Transitions:
         row = _unstochastic_row(self.transitions, self.action_mask.ravel())
         if row is not None:
             mass = float(self.transitions[[row], :].sum())
-            raise ValueError(f"{self._describe_row(row)}: probabilities sum to {mass:.12g}, not 1")
+            raise ModelError(f"{self._describe_row(row)}: probabilities sum to {mass:.12g}, not 1")
 
     def state_index(self, state: str) -> int:
         try:
             return self.states.index(state)
         except ValueError:
-            raise KeyError(f"unknown state {state!r}") from None
+            raise UnknownLabelError(f"unknown state {state!r}") from None
 
     def available_actions(self, state: str) -> list[str]:
         """Labels of the actions available in ``state`` (joint labels for a joint MDP)."""
@@ -199,9 +201,9 @@ class _Transitions:
         try:
             a = self.action_labels.index(action)
         except ValueError:
-            raise KeyError(f"unknown action {action!r}") from None
+            raise UnknownLabelError(f"unknown action {action!r}") from None
         if not self.action_mask[s].ravel()[a]:
-            raise KeyError(f"action {action!r} is not available in state {state!r}")
+            raise UnknownLabelError(f"action {action!r} is not available in state {state!r}")
         row = s * len(self.action_labels) + a
         lo, hi = self.transitions.indptr[row], self.transitions.indptr[row + 1]
         return {
@@ -289,7 +291,7 @@ class MDP(_Transitions):
 
         def action_index(action: str, state: str) -> int:
             if action not in positions:
-                raise ValueError(f"state {state!r}: action {action!r} is not in the action list")
+                raise ModelError(f"state {state!r}: action {action!r} is not in the action list")
             return positions[action]
 
         rows, cols, probs, mask = _triples_from_dict(transitions, states, action_index, len(actions))
@@ -374,7 +376,7 @@ class JointMDP(_Transitions):
             for action in transitions[state]:
                 pair = split_joint_label(action)
                 if pair is None:
-                    raise ValueError(f"state {state!r}: action {action!r} is not a joint action 'u_H^v_A'")
+                    raise ModelError(f"state {state!r}: action {action!r} is not a joint action 'u_H^v_A'")
                 out.append(pair)
             return out
 
@@ -386,7 +388,7 @@ class JointMDP(_Transitions):
         def action_index(action: str, state: str) -> int:
             h, a = split_joint_label(action)
             if h not in pos_H or a not in pos_A:
-                raise ValueError(f"state {state!r}: action {action!r} is not in the action lists")
+                raise ModelError(f"state {state!r}: action {action!r} is not in the action lists")
             return pos_H[h] * len(actions_A) + pos_A[a]
 
         width = len(actions_H) * len(actions_A)

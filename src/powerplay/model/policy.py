@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from dataclasses import dataclass
 from itertools import product
 from typing import Mapping, Sequence
@@ -73,20 +75,20 @@ class Policy:
 
     def __post_init__(self) -> None:
         if self.agent not in AGENTS:
-            raise ValueError(f"agent must be 'H' or 'A', not {self.agent!r}")
+            raise ModelError(f"agent must be 'H' or 'A', not {self.agent!r}")
         states, actions = tuple(self.states), tuple(self.actions)
         index_of(states, "state")
         index_of(actions, "action")
         probs = np.array(self.probabilities, dtype=np.float64)
         if probs.shape != (len(states), len(actions)):
-            raise ValueError(f"probabilities have shape {probs.shape}, expected {(len(states), len(actions))}")
+            raise ModelError(f"probabilities have shape {probs.shape}, expected {(len(states), len(actions))}")
         if not np.all(np.isfinite(probs)) or probs.min(initial=0) < 0:
             s = int(np.argwhere(~np.isfinite(probs) | (probs < 0))[0, 0])
-            raise ValueError(f"state {states[s]!r}: policy probabilities must be finite and non-negative")
+            raise ModelError(f"state {states[s]!r}: policy probabilities must be finite and non-negative")
         sums = probs.sum(axis=1)
         bad = np.flatnonzero(np.abs(sums - 1) > PROBABILITY_TOLERANCE)
         if bad.size:
-            raise ValueError(f"state {states[bad[0]]!r}: policy probabilities sum to {sums[bad[0]]:.12g}, not 1")
+            raise ModelError(f"state {states[bad[0]]!r}: policy probabilities sum to {sums[bad[0]]:.12g}, not 1")
         probs.flags.writeable = False
         object.__setattr__(self, "states", states)
         object.__setattr__(self, "actions", actions)
@@ -113,7 +115,7 @@ class Policy:
         for s, state in enumerate(states):
             for action, p in probabilities[state].items():
                 if action not in positions:
-                    raise ValueError(f"state {state!r}: action {action!r} is not in the action list")
+                    raise ModelError(f"state {state!r}: action {action!r} is not in the action list")
                 table[s, positions[action]] = float(p)
         return cls(states, tuple(actions), table, agent=agent, name=name)
 
@@ -177,19 +179,19 @@ def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
             else f"policy state {extra[0]!r} is not in the MDP" if extra
             else "the policy lists the MDP's states in a different order"
         )
-        raise ValueError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
+        raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
     if not isinstance(mdp, JointMDP) and policy.agent != "H":
-        raise ValueError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
+        raise ModelError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
     actions, mask = acting_action_mask(mdp, policy.agent)
     if policy.actions != actions:
-        raise ValueError(
+        raise ModelError(
             f"policy {policy.name!r} has actions {list(policy.actions)} but agent {policy.agent} "
             f"of MDP {mdp.name!r} has {list(actions)}"
         )
     bad = np.argwhere((policy.probabilities > 0) & ~mask)
     if bad.size:
         s, a = bad[0]
-        raise ValueError(
+        raise ModelError(
             f"policy {policy.name!r}: state {mdp.states[s]!r} gives probability to action "
             f"{actions[a]!r}, which is not available there"
         )
@@ -263,7 +265,7 @@ def joint_policy_from_single(
     {'go': 1.0}
     """
     if agent not in AGENTS:
-        raise ValueError(f"agent must be 'H' or 'A', not {agent!r}")
+        raise ModelError(f"agent must be 'H' or 'A', not {agent!r}")
     if joint is not None:
         states = joint.states
     else:
@@ -273,9 +275,9 @@ def joint_policy_from_single(
     for state in states:
         pair = split_joint_label(state)
         if pair is None:
-            raise ValueError(f"state {state!r} is not a joint state")
+            raise ModelError(f"state {state!r} is not a joint state")
         component = pair[1] if agent == "A" else pair[0]
         if component not in positions:
-            raise ValueError(f"joint state {state!r}: {component!r} is not a state of policy {policy.name!r}")
+            raise ModelError(f"joint state {state!r}: {component!r} is not a state of policy {policy.name!r}")
         own.append(positions[component])
     return Policy(states, policy.actions, policy.probabilities[own], agent=agent, name=policy.name)

@@ -42,12 +42,14 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 import math
 from dataclasses import dataclass
 from typing import Iterable
 
 from .environments import successor_mdp
-from .errors import FileFormatError
+from ..errors import FileFormatError
 from .gridworld import MOVES
 from .labels import is_joint_label, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
@@ -297,7 +299,7 @@ def object_from_graph(raw: RawGraph) -> AnyObject:
 def _check_label(label: str) -> str:
     # ']__[' would split the node name wrongly; DOT strings cannot end in (or escape around) a backslash.
     if SEPARATOR in label or "\n" in label or "\\" in label:
-        raise ValueError(f"label {label!r} cannot be written in the reference graph schema")
+        raise ModelError(f"label {label!r} cannot be written in the reference graph schema")
     return label
 
 

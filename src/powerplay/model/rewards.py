@@ -51,6 +51,8 @@ True
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -99,24 +101,24 @@ class Distribution:
 
 def _need(name: str, params: Sequence[float], count: int) -> tuple[float, ...]:
     if len(params) != count:
-        raise ValueError(f"distribution {name!r} takes {count} parameter(s), got {list(params)}")
+        raise ModelError(f"distribution {name!r} takes {count} parameter(s), got {list(params)}")
     try:
         return tuple(float(p) for p in params)
     except (TypeError, ValueError):
-        raise ValueError(f"distribution {name!r}: parameters must be numbers, got {list(params)}") from None
+        raise ModelError(f"distribution {name!r}: parameters must be numbers, got {list(params)}") from None
 
 
 def _uniform(params):
     lo, hi = _need("uniform", params, 2)
     if not lo < hi:
-        raise ValueError(f"distribution 'uniform' needs low < high, got {[lo, hi]}")
+        raise ModelError(f"distribution 'uniform' needs low < high, got {[lo, hi]}")
     return Distribution("uniform", (lo, hi), lambda rng, shape: rng.uniform(lo, hi, shape), (lo, hi), (lo + hi) / 2)
 
 
 def _beta(params):
     a, b = _need("beta", params, 2)
     if not (a > 0 and b > 0):
-        raise ValueError(f"distribution 'beta' needs positive alpha and beta, got {[a, b]}")
+        raise ModelError(f"distribution 'beta' needs positive alpha and beta, got {[a, b]}")
     symmetric = (0.0, 1.0) if a == b else None
     return Distribution("beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b))
 
@@ -124,7 +126,7 @@ def _beta(params):
 def _pareto(params):
     scale, alpha = _need("pareto", params, 2)
     if not (scale > 0 and alpha > 0):
-        raise ValueError(f"distribution 'pareto' needs positive scale and alpha, got {[scale, alpha]}")
+        raise ModelError(f"distribution 'pareto' needs positive scale and alpha, got {[scale, alpha]}")
     mean = alpha * scale / (alpha - 1) if alpha > 1 else float("inf")
     # numpy's pareto is the Lomax (Pareto II) distribution; shift and scale to Pareto I.
     return Distribution("pareto", (scale, alpha), lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)), None, mean)
@@ -133,7 +135,7 @@ def _pareto(params):
 def _bernoulli(params):
     (p,) = _need("bernoulli", params, 1)
     if not 0 <= p <= 1:
-        raise ValueError(f"distribution 'bernoulli' needs p in [0, 1], got {p}")
+        raise ModelError(f"distribution 'bernoulli' needs p in [0, 1], got {p}")
     symmetric = (0.0, 1.0) if p == 0.5 else None
     return Distribution("bernoulli", (p,), lambda rng, shape: (rng.random(shape) < p).astype(np.float64), symmetric, p)
 
@@ -164,12 +166,12 @@ def density_distribution(
     """
     lo, hi = float(interval[0]), float(interval[1])
     if not lo < hi or resolution < 2:
-        raise ValueError(f"density {name!r}: needs an interval low < high and resolution >= 2")
+        raise ModelError(f"density {name!r}: needs an interval low < high and resolution >= 2")
     edges = np.linspace(lo, hi, resolution)
     mids = 0.5 * (edges[1:] + edges[:-1])
     weights = np.diff(edges) * np.broadcast_to(np.asarray(pdf(mids), dtype=np.float64), mids.shape)
     if not np.all(np.isfinite(weights)) or weights.min() < 0 or weights.sum() <= 0:
-        raise ValueError(f"density {name!r} must be finite and non-negative at bin midpoints, and not all zero")
+        raise ModelError(f"density {name!r} must be finite and non-negative at bin midpoints, and not all zero")
     cdf = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
     cdf[-1] = 1.0
 
@@ -238,13 +240,13 @@ def make_distribution(config: Mapping[str, Any]) -> Distribution:
         For an unknown ``dist_name`` (listing the known ones) or bad ``params``.
     """
     if not isinstance(config, Mapping) or "dist_name" not in config:
-        raise ValueError(f"a distribution needs a 'dist_name', got {config!r}")
+        raise ModelError(f"a distribution needs a 'dist_name', got {config!r}")
     name = config["dist_name"]
     if name not in DISTRIBUTIONS:
-        raise ValueError(f"unknown distribution {name!r}; known: {', '.join(sorted(DISTRIBUTIONS))}")
+        raise ModelError(f"unknown distribution {name!r}; known: {', '.join(sorted(DISTRIBUTIONS))}")
     params = config.get("params") or []
     if not isinstance(params, (list, tuple)):
-        raise ValueError(f"distribution {name!r}: params must be a list, got {params!r}")
+        raise ModelError(f"distribution {name!r}: params must be a list, got {params!r}")
     return DISTRIBUTIONS[name](params)
 
 
@@ -273,7 +275,7 @@ class RewardDistribution:
     def from_config(cls, config: Mapping[str, Any]) -> "RewardDistribution":
         """From the reference's ``reward_distribution`` block (see module docs)."""
         if "default_dist" not in config:
-            raise ValueError("reward_distribution needs a 'default_dist'")
+            raise ModelError("reward_distribution needs a 'default_dist'")
         return cls(
             default=make_distribution(config["default_dist"]),
             state_dists={str(s): make_distribution(c) for s, c in (config.get("state_dists") or {}).items()},
@@ -304,7 +306,7 @@ class StateRewardSampler:
         position = {s: i for i, s in enumerate(states)}
         for state in distribution.state_dists:
             if state not in position:
-                raise ValueError(f"reward_distribution.state_dists: {state!r} is not a state of the MDP")
+                raise ModelError(f"reward_distribution.state_dists: {state!r} is not a state of the MDP")
         self.per_state = [distribution.state_dists.get(s, distribution.default) for s in states]
         # Group states by distribution so each distribution is sampled in one call.
         groups: dict[int, list[int]] = {}
@@ -318,18 +320,18 @@ class StateRewardSampler:
         for group in distribution.states_with_identical_rewards:
             for state in group:
                 if state not in position:
-                    raise ValueError(f"reward_distribution.states_with_identical_rewards: {state!r} is not a state of the MDP")
+                    raise ModelError(f"reward_distribution.states_with_identical_rewards: {state!r} is not a state of the MDP")
                 if state in seen:
-                    raise ValueError(f"reward_distribution.states_with_identical_rewards: {state!r} is in two groups")
+                    raise ModelError(f"reward_distribution.states_with_identical_rewards: {state!r} is in two groups")
                 seen.add(state)
             idx = np.array([position[s] for s in group])
             if len({(self.per_state[i].name, self.per_state[i].params) for i in idx}) > 1:
-                raise ValueError(
+                raise ModelError(
                     f"reward_distribution.states_with_identical_rewards: states {list(group)} have different distributions"
                 )
             self._tied.append(idx)
         if not distribution.allow_all_equal_rewards and len(states) - sum(len(g) - 1 for g in self._tied) < 2:
-            raise ValueError(
+            raise ModelError(
                 "reward_distribution.allow_all_equal_rewards is False but every reward function gives all states "
                 "one value (fewer than two independent states)"
             )
@@ -349,7 +351,7 @@ class StateRewardSampler:
         out = np.empty((self.num_states, 2))
         for i, dist in enumerate(self.per_state):
             if dist.symmetric_interval is None:
-                raise ValueError(
+                raise ModelError(
                     f"a negative reward_correlation needs a distribution symmetric on an interval; "
                     f"{dist.name} {list(dist.params)} (state {self.states[i]!r}) is not"
                 )
@@ -380,14 +382,14 @@ class StateRewardSampler:
             if not flat.any():
                 return out
             out[flat] = self._draw(rng, int(flat.sum()))
-        raise RuntimeError(
+        raise ModelError(
             "allow_all_equal_rewards is False but reward functions kept coming out equal at every state"
         )
 
     def correlated(self, rng: np.random.Generator, rewards_H: np.ndarray, correlation: float) -> np.ndarray:
         """Agent A's rewards with the given correlation to ``rewards_H`` ``[n, S]`` (module docs)."""
         if not -1.0 <= correlation <= 1.0:
-            raise ValueError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
+            raise ModelError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
         n = rewards_H.shape[0]
         if correlation == 1.0:
             return rewards_H.copy()
@@ -423,13 +425,13 @@ class RewardStream:
 
     def __init__(self, sampler: StateRewardSampler, seed: int, correlation: float | None = None):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"random_seed must be a non-negative integer, got {seed!r}")
+            raise ModelError(f"random_seed must be a non-negative integer, got {seed!r}")
         self.sampler = sampler
         self.seed = int(seed)
         self.correlation = correlation
         if correlation is not None:
             if not -1.0 <= correlation <= 1.0:
-                raise ValueError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
+                raise ModelError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
             if correlation < 0:
                 sampler.symmetric_intervals()  # fail early
 
@@ -446,7 +448,7 @@ class RewardStream:
     def rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""
         if not 0 <= start <= stop:
-            raise ValueError(f"bad sample range {start}:{stop}")
+            raise ModelError(f"bad sample range {start}:{stop}")
         first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE if stop > start else start // BLOCK_SIZE - 1
         parts_H, parts_A = [], []
         for k in range(first, last + 1):

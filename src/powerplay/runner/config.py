@@ -78,7 +78,7 @@ Examples
 >>> parse_sweep_config(text.replace('0.9', '1.5'))
 Traceback (most recent call last):
 ...
-powerplay.runner.config.ConfigError: <config>: parameters.discount_rate.values[1]: must be in [0, 1), got 1.5
+powerplay.errors.ConfigError: <config>: parameters.discount_rate.values[1]: must be in [0, 1), got 1.5
 """
 
 from __future__ import annotations
@@ -97,45 +97,14 @@ from typing import Annotated, Any, Mapping
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 
+from ..errors import ConfigError, ResolveError
 from ..model.mdp import JointMDP
 from ..model.editing import align_policy
 from ..model.policy import check_policy_compatible
 from ..model.rewards import RewardDistribution, make_distribution
 from ..solvers.values import SolverSettings
 from .experiment import Experiment
-from .resolve import ResolveError, resolve_mdp, resolve_policy
-
-# --------------------------------------------------------------------------------------
-# Errors
-
-
-class ConfigError(ValueError):
-    """A bad config: one line naming the file (``source``) and field at fault.
-
-    Attributes
-    ----------
-    detail : str
-        What is wrong.
-    field : str or None
-        Dotted path of the field, e.g. ``parameters.discount_rate.values[2]``.
-    source : str or None
-        The config file (or a label such as ``<config>``).
-    """
-
-    def __init__(self, detail: str, field: str | None = None, source: str | None = None):
-        self.detail = " ".join(str(detail).split())  # always one line
-        self.field = field
-        self.source = source
-        super().__init__(": ".join(part for part in (source, field, self.detail) if part))
-
-    def located(self, field: str | None = None, source: str | None = None) -> "ConfigError":
-        """The same error with the field path (prefixed) and source filled in."""
-        if field and self.field:
-            joined = field + (self.field if self.field.startswith("[") else "." + self.field)
-        else:
-            joined = field or self.field
-        return ConfigError(self.detail, joined, source or self.source)
-
+from .resolve import resolve_mdp, resolve_policy
 
 # --------------------------------------------------------------------------------------
 # Typed schema of parameter values (pydantic v2)
@@ -337,7 +306,7 @@ def detect_experiment_type(keys) -> str:
     >>> detect_experiment_type(['joint_mdp_graph', 'seed_policy_graph_agent_A'])
     Traceback (most recent call last):
     ...
-    powerplay.runner.config.ConfigError: parameters: no experiment type matches: closest is multiagent_with_reward, which also needs discount_rate_agent_A, reward_correlation
+    powerplay.errors.ConfigError: parameters: no experiment type matches: closest is multiagent_with_reward, which also needs discount_rate_agent_A, reward_correlation
     """
     present = [k for k in _TYPE_SPECIFIC if k in set(keys)]
     for kind, needed in EXPERIMENT_TYPE_KEYS.items():

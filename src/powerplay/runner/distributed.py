@@ -69,6 +69,8 @@ An existing cluster::
 
 from __future__ import annotations
 
+from ..errors import DistributedError, ModelError
+
 import asyncio
 import concurrent.futures
 import contextlib
@@ -106,10 +108,6 @@ MIN_CHUNK_SAMPLES = 256
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 _LOCAL_CLUSTER = re.compile(r"^local(?::(\d+))?$")
-
-
-class DistributedError(RuntimeError):
-    """The cluster cannot be used as asked (bad address, unreachable, lost), in one line."""
 
 
 # --------------------------------------------------------------------------------------
@@ -400,9 +398,9 @@ class DaskExecutor:
     def __init__(self, client, *, chunk_size: int | None = None, retries: int = 2, kernel_threads: int = 1,
                  _owned: tuple = (), _label: str | None = None):
         if chunk_size is not None and chunk_size < 1:
-            raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+            raise ModelError(f"chunk_size must be positive, got {chunk_size}")
         if retries < 0 or kernel_threads < 1:
-            raise ValueError("retries must be >= 0 and kernel_threads >= 1")
+            raise ModelError("retries must be >= 0 and kernel_threads >= 1")
         self.client = client
         self.chunk_size = chunk_size
         self.retries = retries

@@ -26,6 +26,8 @@ True
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Literal
@@ -88,22 +90,22 @@ class Experiment:
 
     def __post_init__(self) -> None:
         if self.kind not in EXPERIMENT_KINDS:
-            raise ValueError(f"unknown experiment type {self.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
+            raise ModelError(f"unknown experiment type {self.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
         if not isinstance(self.num_reward_samples, (int, np.integer)) or self.num_reward_samples < 1:
-            raise ValueError(f"num_reward_samples must be a positive integer, got {self.num_reward_samples!r}")
+            raise ModelError(f"num_reward_samples must be a positive integer, got {self.num_reward_samples!r}")
         joint = isinstance(self.mdp, JointMDP)
         if (self.kind == "single_agent") == joint:
-            raise ValueError(
+            raise ModelError(
                 f"experiment type {self.kind!r} needs a {'single-agent' if self.kind == 'single_agent' else 'joint'} "
                 f"MDP, but {self.mdp.name!r} is {'joint' if joint else 'single-agent'}"
             )
         if self.kind != "single_agent" and self.policy_A is None:
-            raise ValueError(f"experiment type {self.kind!r} needs an Agent A policy")
+            raise ModelError(f"experiment type {self.kind!r} needs an Agent A policy")
         if self.kind == "multiagent_with_reward":
             if self.discount_rate_agent_A is None:
-                raise ValueError("multiagent_with_reward needs discount_rate_agent_A")
+                raise ModelError("multiagent_with_reward needs discount_rate_agent_A")
             if self.reward_correlation is None:
-                raise ValueError("multiagent_with_reward needs reward_correlation")
+                raise ModelError("multiagent_with_reward needs reward_correlation")
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -142,7 +144,7 @@ class Experiment:
         """``(start, stop)`` sample ranges covering the run."""
         size = chunk_size or self.default_chunk_size()
         if size < 1:
-            raise ValueError(f"chunk size must be positive, got {size}")
+            raise ModelError(f"chunk size must be positive, got {size}")
         n = int(self.num_reward_samples)
         return [(start, min(start + size, n)) for start in range(0, n, size)]
 
@@ -249,7 +251,7 @@ def run_experiment(
     previous_threads = numba.get_num_threads()
     if workers is not None:
         if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+            raise ModelError(f"workers must be at least 1, got {workers}")
         numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
     try:
         started = time.perf_counter()

@@ -44,6 +44,8 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -65,7 +67,7 @@ def _as_stored_run(run):
         rewards = {"H": np.asarray(run["reward_samples"])}
         states = tuple(run["states"])
     except KeyError as error:
-        raise ValueError(f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output") from None
+        raise ModelError(f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output") from None
     if "reward_samples_agent_A" in run:
         rewards["A"] = np.asarray(run["reward_samples_agent_A"])
     power = {"H": np.asarray(run["power_samples"])} if "power_samples" in run else {}
@@ -127,10 +129,10 @@ def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str |
     run = _as_stored_run(run)
     count = run.rewards["H"].shape[0]
     if not 0 <= reward_sample_index < count:
-        raise IndexError(f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples")
+        raise ModelError(f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples")
     experiment = _build_experiment(run, None if workdir is None else Path(workdir))
     if tuple(experiment.states) != tuple(run.states):
-        raise ValueError(f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on")
+        raise ModelError(f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on")
     i = reward_sample_index
     rewards_H = np.ascontiguousarray(run.rewards["H"][i : i + 1])
     rewards_A = np.ascontiguousarray(run.rewards["A"][i : i + 1]) if "A" in run.rewards else None
@@ -210,19 +212,19 @@ def simulate_policy_rollout(
         agent's policy.
     """
     if number_of_steps < 0:
-        raise ValueError(f"number_of_steps must be non-negative, got {number_of_steps}")
+        raise ModelError(f"number_of_steps must be non-negative, got {number_of_steps}")
     rng = np.random.default_rng(0) if rng is None else rng
     if initial_state not in set(mdp.states):
-        raise ValueError(f"initial_state {initial_state!r} is not a state of MDP {mdp.name!r} (e.g. {mdp.states[0]!r})")
+        raise ModelError(f"initial_state {initial_state!r} is not a state of MDP {mdp.name!r} (e.g. {mdp.states[0]!r})")
     index = {s: i for i, s in enumerate(mdp.states)}
     s = index[initial_state]
     visited = [initial_state]
     if isinstance(mdp, JointMDP):
         if other_policy is None:
-            raise ValueError(f"MDP {mdp.name!r} is joint: give both agents' policies (policy and other_policy)")
+            raise ModelError(f"MDP {mdp.name!r} is joint: give both agents' policies (policy and other_policy)")
         by_agent = {policy.agent: policy, other_policy.agent: other_policy}
         if set(by_agent) != {"H", "A"}:
-            raise ValueError("on a joint MDP, policy and other_policy must be one Agent H and one Agent A policy")
+            raise ModelError("on a joint MDP, policy and other_policy must be one Agent H and one Agent A policy")
         for p in by_agent.values():
             check_policy_compatible(p, mdp)
         probs_H, probs_A = by_agent["H"].probabilities, by_agent["A"].probabilities
@@ -243,7 +245,7 @@ def simulate_policy_rollout(
             visited.append(mdp.states[s])
         return visited
     if other_policy is not None:
-        raise ValueError(f"MDP {mdp.name!r} is single-agent: it takes one policy")
+        raise ModelError(f"MDP {mdp.name!r} is single-agent: it takes one policy")
     check_policy_compatible(policy, mdp)
     width = len(mdp.actions)
     for _ in range(number_of_steps):

@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ..errors import ReplicationError
 from ..storage.sweeps import StoredSweep
 from .config import SweepConfig, parse_sweep_config
 from .sweep import SweepProgress, run_sweep
@@ -46,10 +47,6 @@ from .sweep import SweepProgress, run_sweep
 PUBLISHED_FIGURES_MODULE = "powerplay.figures.published"
 
 UNIFORM_0_1_NO_TIES = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
-
-
-class ReplicationError(LookupError):
-    """An unknown post or figure number."""
 
 
 def _gammas(values: list[float]) -> dict[str, Any]:

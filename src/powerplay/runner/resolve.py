@@ -21,7 +21,7 @@ Examples
 >>> resolve_mdp('no_such_mdp', workdir='/nonexistent')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-powerplay.runner.resolve.ResolveError: unknown MDP 'no_such_mdp': not a file, not in /nonexistent/mdps/, not a built-in (built-ins: 20x20_gridworld_robot_face, 3x3_gridworld, ...)
+powerplay.errors.ResolveError: unknown MDP 'no_such_mdp': not a file, not in /nonexistent/mdps/, not a built-in (built-ins: 20x20_gridworld_robot_face, 3x3_gridworld, ...)
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from ..errors import ResolveError
 from ..io import read_mdp, read_policy
 from ..model import environments
 from ..model.mdp import MDP, JointMDP
@@ -41,10 +42,6 @@ POLICY_FOLDER = "policies"
 
 #: Source recorded for environments that came from :mod:`powerplay.model.environments`.
 BUILTIN = "builtin"
-
-
-class ResolveError(LookupError):
-    """An MDP or policy name that resolves to nothing, to several files, or to an unreadable file."""
 
 
 _file_cache: dict[tuple[str, str, int, int], object] = {}

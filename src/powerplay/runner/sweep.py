@@ -72,6 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from ..errors import SweepError, TrackingError
 from ..storage.runs import StoredRun, is_complete_run, load_run, update_run_info, write_run
 from ..storage.sweeps import (
     StoredSweep,
@@ -93,10 +94,6 @@ SAMPLES_ENVIRONMENT_VARIABLE = "POWERPLAY_SAMPLES"
 
 #: The module that renders per-run figures (written alongside; optional at run time).
 RUN_FIGURES_MODULE = "powerplay.figures.run_figures"
-
-
-class SweepError(RuntimeError):
-    """A sweep that cannot run as asked (e.g. a bad override), with a one-line message."""
 
 
 # --------------------------------------------------------------------------------------

@@ -27,13 +27,10 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from ..errors import TrackingError
 from ..storage.runs import POWER_TABLE, StoredRun
 
 DEFAULT_PROJECT = "powerplay"
-
-
-class TrackingError(RuntimeError):
-    """Tracking was asked for but cannot work (e.g. wandb is not installed)."""
 
 
 def wandb_logged_in() -> bool:

@@ -28,6 +28,8 @@ Experiment types
 
 from __future__ import annotations
 
+from ..errors import ModelError
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,10 +89,10 @@ class SingleAgentProblem:
         self.discount_rate = check_discount_rate(discount_rate)
         if isinstance(mdp, JointMDP):
             if policy_A is None:
-                raise ValueError(f"joint MDP {mdp.name!r} needs a fixed Agent A policy")
+                raise ModelError(f"joint MDP {mdp.name!r} needs a fixed Agent A policy")
             mdp = marginalize(mdp, policy_A)
         elif policy_A is not None:
-            raise ValueError(f"MDP {mdp.name!r} is single-agent: it takes no Agent A policy")
+            raise ModelError(f"MDP {mdp.name!r} is single-agent: it takes no Agent A policy")
         self.mdp = mdp
         self.states = mdp.states
         self.settings = settings or SolverSettings()
@@ -152,9 +154,9 @@ class MultiAgentProblem:
         settings: SolverSettings | None = None,
     ):
         if not isinstance(joint, JointMDP):
-            raise ValueError(f"MDP {getattr(joint, 'name', joint)!r} is not a joint MDP")
+            raise ModelError(f"MDP {getattr(joint, 'name', joint)!r} is not a joint MDP")
         if seed_policy_A.agent != "A":
-            raise ValueError(f"seed policy {seed_policy_A.name!r} must be an Agent A policy")
+            raise ModelError(f"seed policy {seed_policy_A.name!r} must be an Agent A policy")
         check_policy_compatible(seed_policy_A, joint)
         self.discount_rate_H = check_discount_rate(discount_rate_H, "discount_rate")
         self.discount_rate_A = check_discount_rate(discount_rate_A, "discount_rate_agent_A")
@@ -167,7 +169,7 @@ class MultiAgentProblem:
 
     def _optimal_policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray):
         if rewards_A is None:
-            raise ValueError("multiagent_with_reward needs Agent A's reward samples")
+            raise ModelError("multiagent_with_reward needs Agent A's reward samples")
         gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
         # 1. H's optimal policies against A's seed policy.
         values_H0, conv_H0 = optimal_values(self.rows_H, rewards_H, gH, s.policy_tolerance, s.max_iterations)

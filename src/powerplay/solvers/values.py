@@ -10,6 +10,8 @@ values is within ``e`` of the exact POWER.
 
 from __future__ import annotations
 
+from ..errors import ConvergenceWarning, ModelError
+
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +21,6 @@ import numpy as np
 
 from . import kernels
 from .structure import JointStructure, ResponseIndex, RowStructure
-
-
-class ConvergenceWarning(UserWarning):
-    """Some samples hit the iteration cap before meeting the tolerance."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +50,11 @@ class SolverSettings:
     def __post_init__(self) -> None:
         for field in ("tolerance", "policy_tolerance", "tie_tolerance"):
             if not getattr(self, field) > 0:
-                raise ValueError(f"{field} must be positive, got {getattr(self, field)!r}")
+                raise ModelError(f"{field} must be positive, got {getattr(self, field)!r}")
         if self.policy_tolerance >= self.tie_tolerance:
-            raise ValueError("policy_tolerance must be smaller than tie_tolerance")
+            raise ModelError("policy_tolerance must be smaller than tie_tolerance")
         if self.max_iterations < 1:
-            raise ValueError(f"max_iterations must be at least 1, got {self.max_iterations!r}")
+            raise ModelError(f"max_iterations must be at least 1, got {self.max_iterations!r}")
 
 
 @dataclass(frozen=True)
@@ -101,32 +99,27 @@ def check_discount_rate(gamma: float, field: str = "discount_rate") -> float:
     try:
         g = float(gamma)
     except (TypeError, ValueError):
-        raise ValueError(f"{field} must be a number, got {gamma!r}") from None
+        raise ModelError(f"{field} must be a number, got {gamma!r}") from None
     if g == 1.0:
-        raise ValueError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1")
+        raise ModelError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1")
     if not 0.0 <= g < 1.0:
-        raise ValueError(f"{field} must be in [0, 1), got {gamma!r}")
+        raise ModelError(f"{field} must be in [0, 1), got {gamma!r}")
     return g
 
 
 def _check_rewards(rewards: np.ndarray, num_states: int) -> np.ndarray:
     rewards = np.ascontiguousarray(rewards, dtype=np.float64)
     if rewards.ndim != 2 or rewards.shape[1] != num_states:
-        raise ValueError(f"rewards must be [samples, {num_states}], got shape {rewards.shape}")
+        raise ModelError(f"rewards must be [samples, {num_states}], got shape {rewards.shape}")
     if not np.all(np.isfinite(rewards)):
-        raise ValueError("rewards must be finite")
+        raise ModelError("rewards must be finite")
     return rewards
 
 
 def _record(iterations, bound, cap: int, stage: str) -> Convergence:
     capped = iterations >= cap
     if capped.any():
-        warnings.warn(
-            f"{stage}: {int(capped.sum())} sample(s) hit the iteration cap ({cap}); "
-            f"worst certified POWER error {float(bound.max()):.3g}",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        warnings.warn(ConvergenceWarning(stage, int(capped.sum()), cap, float(bound.max())), stacklevel=3)
     return Convergence(iterations, bound, capped)
 
 
@@ -188,7 +181,7 @@ def mask_to_probabilities(masks: np.ndarray, num_actions: int) -> np.ndarray:
 
 def _check_policy_width(num_actions: int, agent: str) -> None:
     if num_actions > MAX_POLICY_ACTIONS:
-        raise ValueError(
+        raise ModelError(
             f"agent {agent} has {num_actions} actions; optimal policies support at most {MAX_POLICY_ACTIONS}"
         )
 

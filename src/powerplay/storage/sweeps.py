@@ -70,6 +70,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import yaml
 
+from ..errors import SweepNotFoundError
 from .atomic import atomic_write_bytes, atomic_write_text
 from .runs import POWER_KEYS, POWER_TABLE, RUN_INFO, StoredRun, is_complete_run, load_run
 
@@ -80,10 +81,6 @@ SWEEP_CONFIG = "config.yaml"
 RUNS_TABLE = "runs.csv"
 
 _SWEEP_FOLDER = re.compile(r"^(\d{4,})-(.+)$")
-
-
-class SweepNotFoundError(LookupError):
-    """A sweep id, folder or run suffix that matches nothing (or several things)."""
 
 
 # --------------------------------------------------------------------------------------
