@@ -1,0 +1,364 @@
+"""Streaming moments of per-sample vectors: means, sums of squares and cross products.
+
+A run produces, for every reward sample ``i``, a few vectors: each agent's POWER over the
+states (``[S]``), the rewards, and scalars derived from them (a POWER sample's mean over
+states). Everything the tool reports -- per-state means and standard errors, variances,
+the alignment coefficient α_HA and its noise correction -- is a function of their first
+and second moments. :class:`Moments` holds those moments for a set of samples and merges
+two disjoint sets exactly in the sense of Chan, Golub and LeVeque (1979): the merged
+value is what one pass over the union would give, up to rounding. Nothing grows with the
+number of samples.
+
+Numerical form
+--------------
+For each variable ``v`` the moments are kept *scaled* by a power of two, ``2**e_v``
+chosen from the largest magnitude seen, so that every stored number has magnitude at most
+about one (mean) or the sample count (sums of squares). Rescaling by powers of two is exact,
+so scaling changes no result; it only keeps huge inputs (rewards near 1e300) from
+overflowing to ``inf`` in sums of squares. ``mean(v)``, ``variance(v)`` and friends return
+unscaled numbers.
+
+Merging is elementwise arithmetic only, so the result of a merge is a deterministic
+function of its two operands; :mod:`powerplay.stats.tree` fixes *which* merges happen, so
+results do not depend on how samples were split into chunks.
+
+Examples
+--------
+>>> layout = Layout(vectors=('x', 'y'), size=2, pairs=(('x', 'y'),))
+>>> rng = np.random.default_rng(0)
+>>> x, y = rng.random((100, 2)), rng.random((100, 2))
+>>> whole = Moments.of_samples(layout, {'x': x, 'y': y})
+>>> halves = Moments.of_samples(layout, {'x': x[:37], 'y': y[:37]}).merge(
+...     Moments.of_samples(layout, {'x': x[37:], 'y': y[37:]}))
+>>> bool(np.allclose(halves.mean('x'), x.mean(0))), bool(np.allclose(halves.variance('y'), y.var(0, ddof=1)))
+(True, True)
+>>> bool(np.allclose(whole.covariance('x', 'y'), [np.cov(x[:, s], y[:, s])[0, 1] for s in range(2)]))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ModelError
+
+#: Exponent given to a variable whose values are all zero (below any real exponent, so a
+#: merge keeps the other operand's scale and loses no precision).
+ZERO_EXPONENT = -(2**20)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which variables a :class:`Moments` tracks.
+
+    Parameters
+    ----------
+    vectors : tuple of str
+        Variables with one value per state per sample (``[S]``).
+    size : int
+        ``S``, the length of every vector variable.
+    scalars : tuple of (str, str)
+        ``(name, vector)``: a scalar per sample, the mean over states of ``vector``.
+    pairs : tuple of (str, str)
+        Pairs of variables (both vectors, or both scalars) whose co-moments are tracked.
+    """
+
+    vectors: tuple[str, ...]
+    size: int
+    scalars: tuple[tuple[str, str], ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    names: tuple[str, ...] = field(init=False, repr=False)
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(self.vectors) + tuple(name for name, _ in self.scalars)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "index", {name: i for i, name in enumerate(names)})
+        if len(set(names)) != len(names):
+            raise ModelError(f"duplicate variable names in {names}")
+        for name, source in self.scalars:
+            if source not in self.vectors:
+                raise ModelError(f"scalar {name!r} is the state mean of {source!r}, which is not a vector variable")
+        for a, b in self.pairs:
+            if a not in self.index or b not in self.index or self.is_scalar(a) != self.is_scalar(b):
+                raise ModelError(f"pair ({a!r}, {b!r}) must name two vector or two scalar variables")
+
+    def is_scalar(self, name: str) -> bool:
+        return self.index[name] >= len(self.vectors)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return () if self.is_scalar(name) else (self.size,)
+
+
+def _exponents(values: np.ndarray) -> np.ndarray:
+    """``[n]`` exponent ``e`` per row with ``max |row| < 2**e`` (:data:`ZERO_EXPONENT` for zero rows)."""
+    largest = np.abs(values).max(axis=tuple(range(1, values.ndim))) if values.ndim > 1 else np.abs(values)
+    _, exponent = np.frexp(largest)
+    return np.where(largest > 0, exponent, ZERO_EXPONENT).astype(np.int64)
+
+
+def _expand(scale: np.ndarray, ndim: int) -> np.ndarray:
+    return scale.reshape(scale.shape + (1,) * (ndim - 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Moments:
+    """Moments of a batch of sample sets (usually a batch of one).
+
+    A *batch* of ``m`` independent moment records is stored together so that many merges
+    can be done in one numpy operation (:mod:`powerplay.stats.tree` merges a whole level of
+    its tree at once). Most users see batches of one.
+
+    Attributes
+    ----------
+    layout : Layout
+    count : numpy.ndarray
+        ``[m]`` int64, samples in each record.
+    exponent : numpy.ndarray
+        ``[m, V]`` int64, the scale exponent of each variable.
+    means : tuple of numpy.ndarray
+        Per variable, ``[m, *shape]``: the mean, divided by ``2**exponent``.
+    m2s : tuple of numpy.ndarray
+        Per variable, ``[m, *shape]``: sum of squared deviations from the mean, divided by ``4**exponent``.
+    crosses : tuple of numpy.ndarray
+        Per pair ``(a, b)``, ``[m, *shape]``: sum of products of deviations, divided by
+        ``2**(exponent_a + exponent_b)``.
+    """
+
+    layout: Layout
+    count: np.ndarray  # [m] int64
+    exponent: np.ndarray  # [m, V] int64
+    means: tuple[np.ndarray, ...]  # V x [m, *shape]
+    m2s: tuple[np.ndarray, ...]  # V x [m, *shape]
+    crosses: tuple[np.ndarray, ...]  # P x [m, *shape]
+
+    # -- construction -----------------------------------------------------------------
+
+    @classmethod
+    def leaves(cls, layout: Layout, samples: dict[str, np.ndarray]) -> "Moments":
+        """One record per sample: ``samples[v]`` is ``[n, S]`` for every vector variable.
+
+        Raises
+        ------
+        ModelError
+            If an array has the wrong shape or a non-finite value (naming the variable).
+        """
+        n = None
+        exponents, means = [], []
+        for name in layout.vectors:
+            values = np.asarray(samples[name], dtype=np.float64)
+            if values.ndim != 2 or values.shape[1] != layout.size or (n is not None and values.shape[0] != n):
+                raise ModelError(f"samples of {name!r} have shape {values.shape}, expected [{n or 'n'}, {layout.size}]")
+            if not np.all(np.isfinite(values)):
+                raise ModelError(f"samples of {name!r} are not all finite")
+            n = values.shape[0]
+            e = _exponents(values)
+            exponents.append(e)
+            means.append(np.ldexp(values, _expand(-e, 2)))
+        for name, source in layout.scalars:
+            # The state mean of a scaled vector is the scaled state mean: no overflow possible.
+            i = layout.index[source]
+            means.append(means[i].mean(axis=1))
+            exponents.append(exponents[i].copy())
+        n = n or 0
+        return cls(
+            layout,
+            np.ones(n, dtype=np.int64),
+            np.stack(exponents, axis=1) if exponents else np.zeros((n, 0), dtype=np.int64),
+            tuple(means),
+            tuple(np.zeros_like(m) for m in means),
+            tuple(np.zeros_like(means[layout.index[a]]) for a, _ in layout.pairs),
+        )
+
+    @classmethod
+    def of_samples(cls, layout: Layout, samples: dict[str, np.ndarray]) -> "Moments":
+        """The moments of all the samples together (a batch of one), merged pairwise."""
+        from .tree import reduce_all
+
+        return reduce_all(cls.leaves(layout, samples))
+
+    # -- batches ----------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of records in the batch."""
+        return int(self.count.shape[0])
+
+    def take(self, index) -> "Moments":
+        """Records ``index`` (a slice, or an integer array) as a new batch."""
+        if isinstance(index, (int, np.integer)):
+            index = slice(int(index), int(index) + 1)
+        return Moments(
+            self.layout, self.count[index], self.exponent[index],
+            tuple(a[index] for a in self.means), tuple(a[index] for a in self.m2s), tuple(a[index] for a in self.crosses),
+        )
+
+    @staticmethod
+    def concatenate(parts: list["Moments"]) -> "Moments":
+        """Several batches (same layout) as one."""
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+
+        def cat(getter):
+            return np.concatenate([getter(p) for p in parts], axis=0)
+
+        return Moments(
+            first.layout, cat(lambda p: p.count), cat(lambda p: p.exponent),
+            tuple(cat(lambda p, i=i: p.means[i]) for i in range(len(first.means))),
+            tuple(cat(lambda p, i=i: p.m2s[i]) for i in range(len(first.m2s))),
+            tuple(cat(lambda p, i=i: p.crosses[i]) for i in range(len(first.crosses))),
+        )
+
+    # -- merging ----------------------------------------------------------------------
+
+    def merge(self, other: "Moments") -> "Moments":
+        """Records ``self[k]`` and ``other[k]`` merged, for every ``k`` (Chan et al.'s update).
+
+        Both batches must have the same layout and size. Elementwise only: the result is a
+        deterministic function of the operands.
+        """
+        if self.layout is not other.layout and self.layout != other.layout:
+            raise ModelError("cannot merge moments of different layouts")
+        na, nb = self.count, other.count
+        n = na + nb
+        exponent = np.maximum(self.exponent, other.exponent)
+        # Powers of two: exact rescaling (the smaller operand's numbers shrink, never grow).
+        scale_a = np.ldexp(1.0, self.exponent - exponent)  # [m, V]
+        scale_b = np.ldexp(1.0, other.exponent - exponent)
+        weight_b = (nb / np.maximum(n, 1)).astype(np.float64)  # [m]
+        weight_ab = (na * nb / np.maximum(n, 1)).astype(np.float64)
+        means, m2s, deltas = [], [], []
+        for v in range(len(self.means)):
+            shape_nd = self.means[v].ndim
+            sa, sb = _expand(scale_a[:, v], shape_nd), _expand(scale_b[:, v], shape_nd)
+            ma, mb = self.means[v] * sa, other.means[v] * sb
+            delta = mb - ma
+            means.append(ma + delta * _expand(weight_b, shape_nd))
+            m2s.append(self.m2s[v] * sa * sa + other.m2s[v] * sb * sb + delta * delta * _expand(weight_ab, shape_nd))
+            deltas.append(delta)
+        crosses = []
+        for p, (a, b) in enumerate(self.layout.pairs):
+            i, j = self.layout.index[a], self.layout.index[b]
+            nd = self.crosses[p].ndim
+            sa = _expand(scale_a[:, i] * scale_a[:, j], nd)
+            sb = _expand(scale_b[:, i] * scale_b[:, j], nd)
+            crosses.append(self.crosses[p] * sa + other.crosses[p] * sb + deltas[i] * deltas[j] * _expand(weight_ab, nd))
+        return Moments(self.layout, n, exponent, tuple(means), tuple(m2s), tuple(crosses))
+
+    # -- results (unscaled; batch of one) --------------------------------------------
+
+    def _single(self) -> None:
+        if self.size != 1:
+            raise ModelError(f"statistics need a single moment record, this batch has {self.size}")
+
+    @property
+    def n(self) -> int:
+        """Number of samples (of a batch of one)."""
+        self._single()
+        return int(self.count[0])
+
+    def scaled(self, name: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(mean, m2, exponent)`` of a variable, still scaled by ``2**exponent`` (batch of one).
+
+        Scale-free statistics (correlations, ratios) can be computed from these directly.
+        """
+        self._single()
+        v = self.layout.index[name]
+        return self.means[v][0], self.m2s[v][0], int(self.exponent[0, v])
+
+    def mean(self, name: str) -> np.ndarray:
+        """Mean of a variable (``[S]``, or a 0-d array for a scalar variable)."""
+        mean, _, e = self.scaled(name)
+        return np.ldexp(mean, e) if e != ZERO_EXPONENT else np.zeros_like(mean)
+
+    def variance(self, name: str) -> np.ndarray:
+        """Sample variance (``ddof=1``) of a variable; 0 with fewer than two samples."""
+        _, m2, e = self.scaled(name)
+        if self.n < 2 or e == ZERO_EXPONENT:
+            return np.zeros_like(m2)
+        # sqrt first: the variance of numbers near 1e300 overflows, its square root does not.
+        return np.ldexp(np.sqrt(m2 / (self.n - 1)), e) ** 2
+
+    def sem(self, name: str) -> np.ndarray:
+        """Standard error of the mean of a variable; 0 with fewer than two samples."""
+        _, m2, e = self.scaled(name)
+        if self.n < 2 or e == ZERO_EXPONENT:
+            return np.zeros_like(m2)
+        return np.ldexp(np.sqrt(m2 / (self.n - 1) / self.n), e)
+
+    def covariance(self, a: str, b: str) -> np.ndarray:
+        """Sample covariance (``ddof=1``) of a tracked pair, per state."""
+        self._single()
+        try:
+            p = self.layout.pairs.index((a, b))
+        except ValueError:
+            raise ModelError(f"the pair ({a!r}, {b!r}) is not tracked") from None
+        ea, eb = int(self.exponent[0, self.layout.index[a]]), int(self.exponent[0, self.layout.index[b]])
+        if self.n < 2 or ZERO_EXPONENT in (ea, eb):
+            return np.zeros_like(self.crosses[p][0])
+        return np.ldexp(self.crosses[p][0] / (self.n - 1), ea + eb)
+
+    def scaled_cross(self, a: str, b: str) -> np.ndarray:
+        """The co-moment of a pair, scaled by ``2**(e_a + e_b)`` (batch of one)."""
+        self._single()
+        return self.crosses[self.layout.pairs.index((a, b))][0]
+
+    def select(self, names: tuple[str, ...]) -> "Moments":
+        """The same records restricted to some variables (and the pairs among them)."""
+        keep_vectors = tuple(v for v in self.layout.vectors if v in names)
+        keep_scalars = tuple((s, src) for s, src in self.layout.scalars if s in names and src in keep_vectors)
+        keep_pairs = tuple((a, b) for a, b in self.layout.pairs if a in names and b in names)
+        layout = Layout(keep_vectors, self.layout.size, keep_scalars, keep_pairs)
+        idx = [self.layout.index[n] for n in layout.names]
+        return Moments(
+            layout, self.count, self.exponent[:, idx],
+            tuple(self.means[i] for i in idx), tuple(self.m2s[i] for i in idx),
+            tuple(self.crosses[self.layout.pairs.index(pair)] for pair in keep_pairs),
+        )
+
+    # -- serialisation ----------------------------------------------------------------
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """Plain arrays for an ``.npz`` file (see :meth:`from_arrays`)."""
+        out = {
+            f"{prefix}count": self.count,
+            f"{prefix}exponent": self.exponent,
+            f"{prefix}vectors": np.array(self.layout.vectors, dtype=str),
+            f"{prefix}scalars": np.array([list(s) for s in self.layout.scalars], dtype=str).reshape(-1, 2),
+            f"{prefix}pairs": np.array([list(p) for p in self.layout.pairs], dtype=str).reshape(-1, 2),
+        }
+        for name, mean, m2 in zip(self.layout.names, self.means, self.m2s):
+            out[f"{prefix}mean:{name}"] = mean
+            out[f"{prefix}m2:{name}"] = m2
+        for (a, b), cross in zip(self.layout.pairs, self.crosses):
+            out[f"{prefix}cross:{a}:{b}"] = cross
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> "Moments":
+        """Inverse of :meth:`to_arrays` (``arrays`` maps names to arrays, e.g. an open ``.npz``).
+
+        Raises
+        ------
+        KeyError
+            If an array is missing.
+        """
+        vectors = tuple(str(v) for v in arrays[f"{prefix}vectors"])
+        scalars = tuple((str(a), str(b)) for a, b in arrays[f"{prefix}scalars"])
+        pairs = tuple((str(a), str(b)) for a, b in arrays[f"{prefix}pairs"])
+        size = int(np.asarray(arrays[f"{prefix}mean:{vectors[0]}"]).shape[1]) if vectors else 0
+        layout = Layout(vectors, size, scalars, pairs)
+        return cls(
+            layout,
+            np.asarray(arrays[f"{prefix}count"], dtype=np.int64),
+            np.asarray(arrays[f"{prefix}exponent"], dtype=np.int64),
+            tuple(np.asarray(arrays[f"{prefix}mean:{n}"], dtype=np.float64) for n in layout.names),
+            tuple(np.asarray(arrays[f"{prefix}m2:{n}"], dtype=np.float64) for n in layout.names),
+            tuple(np.asarray(arrays[f"{prefix}cross:{a}:{b}"], dtype=np.float64) for a, b in pairs),
+        )
+
+
+__all__ = ["Layout", "Moments", "ZERO_EXPONENT"]

@@ -1,0 +1,216 @@
+"""Streaming statistics: moments, the fixed merge tree, α_HA and its noise correction."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from powerplay.errors import ModelError
+from powerplay.stats import Layout, Moments, TreeReducer, alignment_of_samples, reduce_all, reduce_chunk
+from powerplay.stats.alignment import alignment_from_moments, alignment_layout
+from powerplay.stats.tree import group_level, nodes_at, top_level
+
+LAYOUT = Layout(vectors=("x", "y"), size=4, scalars=(("mx", "x"), ("my", "y")), pairs=(("x", "y"), ("mx", "my")))
+
+
+def _samples(n, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return {"x": rng.normal(size=(n, 4)) * scale + 3 * scale, "y": rng.random((n, 4)) * scale}
+
+
+def _reduce(samples, chunks, order=None, keep=None):
+    n = len(samples["x"])
+    reducer = TreeReducer(n, keep_groups=keep)
+    for a, b in (chunks if order is None else [chunks[i] for i in order]):
+        for node in reduce_chunk(Moments.leaves(LAYOUT, {k: v[a:b] for k, v in samples.items()}), a, n):
+            reducer.add(node)
+    return reducer
+
+
+def test_moments_match_two_pass_numpy():
+    samples = _samples(257)
+    m = Moments.of_samples(LAYOUT, samples)
+    x, y = samples["x"], samples["y"]
+    assert m.n == 257
+    np.testing.assert_allclose(m.mean("x"), x.mean(0), rtol=1e-14)
+    np.testing.assert_allclose(m.variance("y"), y.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(m.sem("x"), x.std(0, ddof=1) / math.sqrt(257), rtol=1e-12)
+    np.testing.assert_allclose(m.covariance("x", "y"), [np.cov(x[:, s], y[:, s])[0, 1] for s in range(4)], rtol=1e-10)
+    # A scalar variable is each sample's mean over states.
+    np.testing.assert_allclose(m.mean("mx"), x.mean(), rtol=1e-14)
+    np.testing.assert_allclose(m.variance("mx"), x.mean(1).var(ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(m.covariance("mx", "my"), np.cov(x.mean(1), y.mean(1))[0, 1], rtol=1e-10)
+
+
+def test_single_sample_has_zero_spread():
+    m = Moments.of_samples(LAYOUT, _samples(1))
+    assert m.n == 1 and np.all(m.sem("x") == 0) and np.all(m.variance("y") == 0)
+
+
+def test_huge_values_do_not_overflow():
+    """Sums of squares of numbers near 1e300 overflow; scaled moments do not (issue 11, item 9)."""
+    samples = _samples(1000, scale=1e300)
+    m = Moments.of_samples(LAYOUT, samples)
+    assert np.all(np.isfinite(m.mean("x"))) and np.all(np.isfinite(m.sem("x")))
+    scaled = samples["x"] / 1e300
+    np.testing.assert_allclose(m.mean("x") / 1e300, scaled.mean(0), rtol=1e-13)
+    np.testing.assert_allclose(m.sem("x") / 1e300, scaled.std(0, ddof=1) / math.sqrt(1000), rtol=1e-12)
+    tiny = Moments.of_samples(LAYOUT, _samples(100, scale=1e-300))
+    np.testing.assert_allclose(tiny.mean("y") / 1e-300, _samples(100)["y"].mean(0), rtol=1e-12)
+
+
+def test_zero_variables_keep_the_other_operands_precision():
+    zeros = {"x": np.zeros((3, 4)), "y": np.zeros((3, 4))}
+    small = _samples(5, scale=1e-200)
+    merged = Moments.of_samples(LAYOUT, zeros).merge(Moments.of_samples(LAYOUT, small))
+    expected = np.concatenate([zeros["x"], small["x"]]).mean(0)
+    np.testing.assert_allclose(merged.mean("x"), expected, rtol=1e-13)
+
+
+def test_non_finite_samples_are_refused():
+    samples = _samples(3)
+    samples["y"][1, 2] = np.nan
+    with pytest.raises(ModelError, match="'y'"):
+        Moments.leaves(LAYOUT, samples)
+
+
+def _reference_node(leaves: Moments, level: int, index: int, n: int) -> Moments:
+    """The tree's definition, recursively (module notes of powerplay.stats.tree)."""
+    if level == 0:
+        return leaves.take(index)
+    left = _reference_node(leaves, level - 1, 2 * index, n)
+    if 2 * index + 1 >= nodes_at(level - 1, n):
+        return left
+    return left.merge(_reference_node(leaves, level - 1, 2 * index + 1, n))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 31, 33, 100, 1025])
+def test_root_is_the_recursive_definition(n):
+    samples = _samples(n, seed=n)
+    leaves = Moments.leaves(LAYOUT, samples)
+    expected = _reference_node(leaves, top_level(n), 0, n)
+    root = reduce_all(leaves)
+    for name in LAYOUT.names:
+        assert np.array_equal(root.mean(name), expected.mean(name)) and np.array_equal(root.sem(name), expected.sem(name))
+
+
+def test_tree_shape():
+    assert [top_level(n) for n in (1, 2, 3, 4, 5, 1024, 1025)] == [0, 1, 2, 2, 3, 10, 11]
+    assert group_level(32) == 0 and nodes_at(group_level(10_000), 10_000) <= 32 < nodes_at(group_level(10_000) - 1, 10_000)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 300), data=st.data())
+def test_any_chunking_and_arrival_order_gives_identical_bits(n, data):
+    samples = _samples(n, seed=n)
+    whole = reduce_all(Moments.leaves(LAYOUT, samples))
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=12)))) if n > 1 else []
+    bounds = [0, *[c for c in cuts if 0 < c < n], n]
+    chunks = list(zip(bounds[:-1], bounds[1:]))
+    order = data.draw(st.permutations(range(len(chunks))))
+    reducer = _reduce(samples, chunks, order, keep=("x", "y", "mx", "my"))
+    root = reducer.root()
+    for name in LAYOUT.names:
+        assert np.array_equal(root.mean(name), whole.mean(name))
+        assert np.array_equal(root.variance(name), whole.variance(name))
+    assert np.array_equal(root.covariance("x", "y"), whole.covariance("x", "y"))
+    groups = reducer.group_moments()
+    assert sum(g.n for g in groups) == n and len(groups) == nodes_at(min(group_level(n), top_level(n)), n)
+
+
+def test_reducer_refuses_to_report_an_incomplete_run():
+    samples = _samples(10)
+    reducer = _reduce(samples, [(0, 6)])
+    assert not reducer.complete and reducer.samples_done == 6
+    with pytest.raises(ModelError, match="6 of 10"):
+        reducer.root()
+
+
+# -- α_HA -------------------------------------------------------------------------------
+
+
+def test_raw_alpha_is_the_pearson_coefficient_of_the_means():
+    rng = np.random.default_rng(3)
+    h, a = rng.random((500, 12)) + np.arange(12), rng.random((500, 12)) - 0.3 * np.arange(12)
+    stats = alignment_of_samples(h, a)
+    assert stats.alpha == pytest.approx(np.corrcoef(h.mean(0), a.mean(0))[0, 1], abs=1e-12)
+    assert stats.groups == 32 and stats.num_samples == 500 and stats.num_states == 12
+
+
+def test_jackknife_with_equal_groups_is_the_textbook_formula():
+    rng = np.random.default_rng(4)
+    n, s = 640, 9  # 32 groups of 20 samples at the group level
+    h, a = rng.random((n, s)) + np.arange(s), rng.random((n, s)) + np.arange(s)[::-1] * 0.1
+    stats = alignment_of_samples(h, a)
+    sizes = n // stats.groups
+    replicates = []
+    for g in range(stats.groups):
+        keep = np.ones(n, dtype=bool)
+        keep[g * sizes:(g + 1) * sizes] = False
+        replicates.append(np.corrcoef(h[keep].mean(0), a[keep].mean(0))[0, 1])
+    replicates = np.array(replicates)
+    k = stats.groups
+    expected = math.sqrt((k - 1) / k * np.sum((replicates - replicates.mean()) ** 2))
+    assert stats.alpha_sem == pytest.approx(expected, rel=1e-9)
+
+
+def _noisy_pair(rng, mu_h, mu_a, n, noise=8.0, common=5.0):
+    """POWER-like samples: per-state truth plus independent noise and a shock shared by all states."""
+    shock = rng.normal(size=(n, 1)) * common
+    return mu_h + rng.normal(size=(n, len(mu_h))) * noise + shock, mu_a + rng.normal(size=(n, len(mu_a))) * noise - shock
+
+
+def test_corrected_alpha_removes_the_attenuation_of_noisy_means():
+    """Known correlation of the per-state truths, heavy noise: the raw α_HA is pulled towards 0,
+    the corrected one estimates the infinite-sample value (here ~ its large-sample raw value)."""
+    rng = np.random.default_rng(1)
+    mu = rng.multivariate_normal([0, 0], [[1, -0.6], [-0.6, 1]], size=60)
+    mu_h, mu_a = mu[:, 0], mu[:, 1]
+    truth = np.corrcoef(mu_h, mu_a)[0, 1]
+    large = alignment_of_samples(*_noisy_pair(rng, mu_h, mu_a, 200_000))
+    assert large.alpha == pytest.approx(truth, abs=0.01)  # the large-sample raw value
+    raw, corrected, covered = [], [], 0
+    for _ in range(40):
+        stats = alignment_of_samples(*_noisy_pair(rng, mu_h, mu_a, 150))
+        raw.append(stats.alpha)
+        corrected.append(stats.alpha_corrected)
+        low, high = stats.alpha_corrected_interval
+        covered += low <= large.alpha <= high
+        assert stats.reliability_H < 0.8 and stats.low_reliability and stats.suggested_samples > 150
+    spread = np.std(corrected) / math.sqrt(len(corrected))
+    assert abs(np.mean(corrected) - large.alpha) < 4 * spread + 0.01
+    assert np.mean(raw) > large.alpha + 0.15  # attenuated towards 0
+    assert covered >= 34  # a 95 % interval should cover ~38 of 40
+
+
+def test_reliability_matches_its_definition():
+    """Reliability = signal share of the across-state variance; with independent noise the
+    noise share is sigma^2 / N per state (no shared shock)."""
+    rng = np.random.default_rng(2)
+    mu_h = np.linspace(0, 1, 50)
+    n, sigma = 400, 2.0
+    h = mu_h + rng.normal(size=(n, 50)) * sigma
+    a = mu_h + rng.normal(size=(n, 50)) * sigma
+    stats = alignment_of_samples(h, a)
+    means = h.mean(0)
+    total = means.var()
+    expected_noise = sigma**2 / n * (1 - 1 / 50)  # minus the state-average's share
+    assert stats.reliability_H == pytest.approx((total - expected_noise) / total, abs=0.03)
+
+
+def test_alignment_from_moments_needs_no_samples():
+    rng = np.random.default_rng(5)
+    h, a = rng.random((300, 7)), rng.random((300, 7))
+    layout = alignment_layout(7)
+    total = Moments.of_samples(layout, {"power_H": h, "power_A": a})
+    without_groups = alignment_from_moments(total)
+    with_groups = alignment_of_samples(h, a)
+    assert without_groups.alpha == with_groups.alpha and without_groups.alpha_corrected == with_groups.alpha_corrected
+    assert math.isnan(without_groups.alpha_sem) and math.isfinite(with_groups.alpha_sem)
+
+
+def test_constant_power_gives_undefined_alpha():
+    stats = alignment_of_samples(np.ones((50, 5)), np.random.default_rng(0).random((50, 5)))
+    assert math.isnan(stats.alpha) and math.isnan(stats.alpha_corrected)
