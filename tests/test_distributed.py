@@ -26,18 +26,15 @@ distributed = pytest.importorskip("distributed", reason="Dask is an optional ext
 
 from typer.testing import CliRunner  # noqa: E402
 
+from powerplay.errors import DistributedError  # noqa: E402
 from powerplay.interfaces.cli import app  # noqa: E402
+from powerplay.interfaces.executor_options import parse_cluster, parse_scheduler  # noqa: E402
 from powerplay.runner.config import build_experiment, load_sweep_config  # noqa: E402
-from powerplay.runner.distributed import (  # noqa: E402
-    DaskExecutor,
-    DistributedError,
-    SharedRunInput,
-    parse_cluster,
-    parse_scheduler,
-    solve_chunk_task,
-)
-from powerplay.runner.experiment import solve_chunk  # noqa: E402
-from powerplay.runner.sweep import LocalExecutor, SweepProgress, run_sweep  # noqa: E402
+from powerplay.runner.distributed import DaskExecutor, SharedRunInput, solve_chunk_task  # noqa: E402
+from powerplay.runner.events import SweepListener  # noqa: E402
+from powerplay.runner.executors import LocalExecutor  # noqa: E402
+from powerplay.runner.experiment import run_experiment, solve_chunk  # noqa: E402
+from powerplay.runner.sweep import run_sweep  # noqa: E402
 from powerplay.solvers.warmup import compile_kernels  # noqa: E402
 from powerplay.storage.sweeps import load_sweep  # noqa: E402
 
@@ -82,10 +79,10 @@ def maze_config(folder: Path, samples: int, gammas=(0.1, 0.9, 0.99)) -> Path:
 
 
 def assert_same_files(a, b) -> None:
-    """Two sweeps hold byte-identical samples.npz and power.csv in every run."""
+    """Two sweeps hold byte-identical samples.npz, summary.npz and power.csv in every run."""
     assert a.run_suffixes == b.run_suffixes and a.is_complete and b.is_complete
     for suffix in a.run_suffixes:
-        for name in ("samples.npz", "power.csv"):
+        for name in ("samples.npz", "summary.npz", "power.csv"):
             assert (a.run_folder(suffix) / name).read_bytes() == (b.run_folder(suffix) / name).read_bytes(), (suffix, name)
 
 
@@ -173,22 +170,22 @@ def local_sweeps(tmp_path_factory):
     """The reference: each config run locally in this process (default chunking, all threads)."""
     folder = tmp_path_factory.mktemp("local")
     configs = {"corr": correlation_config(folder, 1100), "maze": maze_config(folder, 2600)}
-    return {name: (config, run_sweep(config, folder / f"expts-{name}", render_figures=False, executor=LocalExecutor()))
+    return {name: (config, run_sweep(config, folder / f"expts-{name}", executor=LocalExecutor()))
             for name, config in configs.items()}
 
 
-class Recorder(SweepProgress):
+class Recorder(SweepListener):
     def __init__(self):
         self.samples: dict[str, list[tuple[int, int]]] = {}
         self.finished: list[tuple[str, bool]] = []
 
-    def run_started(self, run, total_samples):
+    def on_run_started(self, run, total_samples):
         self.samples[run.suffix] = []
 
-    def samples_done(self, run, done, total):
+    def on_samples_done(self, run, done, total):
         self.samples[run.suffix].append((done, total))
 
-    def run_finished(self, run, folder, info, skipped):
+    def on_run_finished(self, run, folder, info, skipped):
         self.finished.append((run.suffix, skipped))
 
 
@@ -198,7 +195,7 @@ def test_chunk_tasks_on_a_real_cluster_give_bit_identical_results(cluster, local
     config, local = local_sweeps["corr"]
     with DaskExecutor.connect(cluster.address, chunk_size=300) as executor:
         progress = Recorder()
-        sweep = run_sweep(config, tmp_path / "dask", render_figures=False, executor=executor, progress=progress)
+        sweep = run_sweep(config, tmp_path / "dask", executor=executor, listeners=progress)
         transfers = executor.client.run(lambda dask_worker: [list(t["keys"]) for t in dask_worker.transfer_incoming_log])
         description = executor.describe()
     assert_same_files(local, sweep)
@@ -214,7 +211,8 @@ def test_chunk_tasks_on_a_real_cluster_give_bit_identical_results(cluster, local
     assert [s.tasks for s in executor.stats] == [4, 4]
     for stats in executor.stats:
         assert stats.task_bytes < 400 < 10 * stats.task_bytes < stats.shared_input_bytes
-        # POWER of H and A, float64 [samples, 81 states], plus convergence; rewards are drawn again on the client.
+        # The kept POWER samples of H and A, float64 [samples, 81 states], plus the chunk's moments; rewards
+        # are never sent (they are drawn again from the seed).
         assert 1100 / 4 * 81 * 8 * 2 <= stats.result_bytes < 1100 / 4 * 81 * 8 * 3
         assert sum(stats.tasks_per_worker.values()) == 4 and set(stats.tasks_per_worker) <= set(transfers)
     assert len({w for stats in executor.stats for w in stats.tasks_per_worker}) == 2  # chunks from both processes
@@ -228,16 +226,20 @@ def test_chunk_tasks_on_a_real_cluster_give_bit_identical_results(cluster, local
 def test_results_do_not_depend_on_chunking(cluster, local_sweeps, tmp_path):
     config, local = local_sweeps["maze"]
     with DaskExecutor.connect(cluster.address, chunk_size=1000) as executor:  # not a multiple of the 1024-sample blocks
-        coarse = run_sweep(config, tmp_path / "coarse", render_figures=False, executor=executor)
+        coarse = run_sweep(config, tmp_path / "coarse", executor=executor)
     assert_same_files(local, coarse)
     # One task computed outside any worker gives the same chunk as the engine's solve_chunk.
     experiment = build_experiment(load_sweep_config(config).runs()[1].config)
     shared = SharedRunInput(experiment, 123)
-    output = solve_chunk_task(shared, 1000, 1300)
-    direct = solve_chunk(experiment.problem(), experiment.reward_stream(), 1000, 1300)
+    output = solve_chunk_task(shared, 1000, 1300, keep_samples=True)
+    direct = solve_chunk(experiment.problem(), experiment.reward_stream(), experiment.layout(),
+                         experiment.num_reward_samples, 1000, 1300, keep_samples=True)
     assert output.worker == "local" and output.seconds > 0
-    np.testing.assert_array_equal(output.chunk.power["H"], direct.power["H"])
-    np.testing.assert_array_equal(output.chunk.power["H"], local.runs[1].power["H"][1000:1300])
+    np.testing.assert_array_equal(output.samples["H"], direct.samples["H"])
+    np.testing.assert_array_equal(output.samples["H"], local.runs[1].power["H"][1000:1300])
+    assert [(n.level, n.index) for n in output.nodes] == [(n.level, n.index) for n in direct.nodes]
+    for a, b in zip(output.nodes, direct.nodes):
+        np.testing.assert_array_equal(a.moments.means[0], b.moments.means[0])
 
 
 def test_shared_input_ships_the_experiment_not_the_built_problem():
@@ -251,7 +253,7 @@ def test_shared_input_ships_the_experiment_not_the_built_problem():
     experiment = Experiment("single_agent", load_mdp("7x7_gridworld_maze"), 0.9,
                             RewardDistribution.from_config(UNIFORM), 10, 0)
     shared = SharedRunInput(experiment, len(cloudpickle.dumps(experiment)))
-    problem, stream = shared.solver_inputs()
+    problem, stream, layout = shared.solver_inputs()
     assert shared.solver_inputs()[0] is problem  # built once per worker
     copy = cloudpickle.loads(cloudpickle.dumps(shared))
     assert copy._solver_inputs is None and shared.nbytes == len(cloudpickle.dumps(experiment))
@@ -269,8 +271,8 @@ class KillBusiestWorkerAfterFirstChunk(Recorder):
         self.client = client
         self.killed: tuple[str, int] | None = None
 
-    def samples_done(self, run, done, total):
-        super().samples_done(run, done, total)
+    def on_samples_done(self, run, done, total):
+        super().on_samples_done(run, done, total)
         if self.killed is None:
             pids = self.client.run(os.getpid)
             address, keys = max(self.client.processing().items(), key=lambda item: len(item[1]))
@@ -287,7 +289,7 @@ def test_a_worker_killed_mid_sweep_costs_only_its_tasks(local_sweeps, tmp_path):
         with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}), \
                 DaskExecutor.connect(cluster.address, chunk_size=200) as executor:
             progress = KillBusiestWorkerAfterFirstChunk(executor.client)
-            sweep = run_sweep(config, tmp_path / "dask", render_figures=False, executor=executor, progress=progress)
+            sweep = run_sweep(config, tmp_path / "dask", executor=executor, listeners=progress)
             survivors = executor.client.nthreads()
     finally:
         cluster.stop()
@@ -306,8 +308,8 @@ def test_a_worker_killed_mid_sweep_costs_only_its_tasks(local_sweeps, tmp_path):
 
 
 class InterruptAfterFirstRun(Recorder):
-    def run_finished(self, run, folder, info, skipped):
-        super().run_finished(run, folder, info, skipped)
+    def on_run_finished(self, run, folder, info, skipped):
+        super().on_run_finished(run, folder, info, skipped)
         raise KeyboardInterrupt
 
 
@@ -316,7 +318,7 @@ def test_an_interrupted_cluster_sweep_keeps_finished_runs_and_resumes_identicall
     expts = tmp_path / "expts"
     with DaskExecutor.connect(cluster.address, chunk_size=400) as executor:
         with pytest.raises(KeyboardInterrupt):
-            run_sweep(config, expts, render_figures=False, executor=executor, progress=InterruptAfterFirstRun())
+            run_sweep(config, expts, executor=executor, listeners=InterruptAfterFirstRun())
         partial = load_sweep("0001", expts)
         assert len(partial.runs) == 1 and not partial.is_complete
         written = {name: (partial.runs[0].path / name).read_bytes() for name in ("run.json", "samples.npz")}
@@ -327,7 +329,7 @@ def test_an_interrupted_cluster_sweep_keeps_finished_runs_and_resumes_identicall
         assert executor.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
 
         progress = Recorder()
-        resumed = run_sweep(config, expts, render_figures=False, executor=executor, progress=progress)
+        resumed = run_sweep(config, expts, executor=executor, listeners=progress)
     assert resumed.path == partial.path
     kept = partial.run_suffixes[0]
     assert progress.finished[0] == (kept, True)  # reported first, not recomputed
@@ -349,7 +351,7 @@ def test_an_engine_error_in_a_task_reaches_the_caller(cluster, tmp_path):
     broken = BrokenExperiment("single_agent", load_mdp("3x3_gridworld"), 0.5, RewardDistribution.from_config(UNIFORM), 10, 0)
     with DaskExecutor.connect(cluster.address, retries=0) as executor:
         with pytest.raises(ValueError, match="broken problem for the test"):
-            executor.run(broken)
+            run_experiment(broken, executor=executor)
 
 
 # -- the command line --------------------------------------------------------------------------
@@ -382,8 +384,8 @@ def test_cli_scheduler_file_and_local_cluster(cluster, local_sweeps, tmp_path):
 @pytest.mark.parametrize("options, message", [
     (["--scheduler", "not an address"], "--scheduler: 'not an address' is not a Dask scheduler address (expected tcp://HOST:PORT)"),
     (["--scheduler", "tcp://127.0.0.1:70000"], "--scheduler: port 70000 of 'tcp://127.0.0.1:70000' is not between 1 and 65535"),
-    (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler: cannot reach a Dask scheduler at tcp://127.0.0.1:1 (Timed out"),
-    (["--cluster", "local:0"], "--cluster: 'local:0' needs at least one worker"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach a Dask scheduler at tcp://127.0.0.1:1 ("),
+    (["--cluster", "local:0"], "--cluster: 'local:0' needs between 1 and 1024 workers"),
     (["--cluster", "slurm"], "--cluster: 'slurm' is not understood (expected local:N"),
     (["--cluster", "local:2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --cluster exclude each other"),
     (["--cluster", "local:2", "--workers", "2"], "--workers sets threads for a local run"),
@@ -407,7 +409,7 @@ def test_cli_without_dask_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     result = _run_cli(["run", str(maze_config(tmp_path, 10)), "--cluster", "local:2"])
     assert result.exit_code == 2
-    assert result.output.strip() == "error: running on a Dask cluster needs Dask: pip install 'powerplay[dask]'"
+    assert result.output.strip() == "error: running on a Dask cluster needs the powerplay[dask] extra: pip install 'powerplay[dask]'"
 
 
 def test_a_local_run_imports_no_dask(tmp_path):
@@ -441,8 +443,8 @@ class KillSchedulerAfterFirstRun(Recorder):
         super().__init__()
         self.scheduler = scheduler
 
-    def run_finished(self, run, folder, info, skipped):
-        super().run_finished(run, folder, info, skipped)
+    def on_run_finished(self, run, folder, info, skipped):
+        super().on_run_finished(run, folder, info, skipped)
         if self.scheduler.poll() is None:
             self.scheduler.send_signal(signal.SIGKILL)
             self.scheduler.wait(timeout=10)
@@ -459,12 +461,47 @@ def test_a_lost_scheduler_is_a_one_line_error_and_finished_runs_are_kept(local_s
                 DaskExecutor.connect(cluster.address, chunk_size=200) as executor:
             lost = r"^lost the Dask cluster \((scheduler-connection-lost|its tasks were cancelled)\); finished runs are saved"
             with pytest.raises(DistributedError, match=lost + ", run the same command again to resume$"):
-                run_sweep(config, expts, render_figures=False, executor=executor,
-                          progress=KillSchedulerAfterFirstRun(cluster.processes[0]))
+                run_sweep(config, expts, executor=executor,
+                          listeners=KillSchedulerAfterFirstRun(cluster.processes[0]))
     finally:
         cluster.stop()
     partial = load_sweep("0001", expts)
     assert len(partial.runs) >= 1 and not partial.is_complete
-    resumed = run_sweep(config, expts, render_figures=False)  # finished locally
+    resumed = run_sweep(config, expts)  # finished locally
     assert resumed.path == partial.path
     assert_same_files(local, resumed)
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "garbage"])
+def test_a_scheduler_that_never_answers_or_talks_nonsense_is_a_one_line_error(behaviour, tmp_path):
+    """A loopback server that accepts connections and then stays silent (or sends random bytes)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            held.append(connection)
+            if behaviour == "garbage":
+                connection.sendall(np.random.default_rng(0).bytes(4096))
+
+    threading.Thread(target=serve, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        started = time.monotonic()
+        with pytest.raises(DistributedError, match=f"cannot reach a Dask scheduler at {address}"):
+            DaskExecutor.connect(address, timeout=2)
+        assert time.monotonic() - started < 30
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()

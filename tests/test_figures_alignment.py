@@ -7,7 +7,8 @@ import pytest
 from test_figures_fixtures import expected_size, joint_run, png_size
 
 from powerplay.figures import style
-from powerplay.figures.alignment import alignment_coefficient, alignment_figure, parameter_line_figure, pearson
+from powerplay.figures.alignment import alignment_figure, parameter_line_figure, pearson
+from powerplay.stats import alignment_of_samples
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,8 @@ def run(tmp_path_factory):
 
 
 def test_alpha_in_the_title_is_numpys_pearson_of_the_plotted_points(run, tmp_path):
-    alpha, error = alignment_coefficient(run.power["H"], run.power["A"])
+    stats = run.alignment()
+    alpha, error = stats.alpha, stats.alpha_sem
     figure = alignment_figure(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
                               alpha_error=error, errors_H=run.power_sem("H"), errors_A=run.power_sem("A"))
     ax = figure.axes[0]
@@ -34,24 +36,10 @@ def test_alpha_in_the_title_is_numpys_pearson_of_the_plotted_points(run, tmp_pat
     assert png_size(style.save_figure(figure, tmp_path / "alignment")) == expected_size(figure)
 
 
-def test_jackknife_error_matches_a_direct_leave_one_group_out_computation(run):
-    power_H, power_A = run.power["H"], run.power["A"]
-    alpha, error = alignment_coefficient(power_H, power_A, groups=8)
-    groups = np.array_split(np.arange(len(power_H)), 8)
-    replicates = []
-    for left_out in groups:
-        keep = np.setdiff1d(np.arange(len(power_H)), left_out)
-        replicates.append(np.corrcoef(power_H[keep].mean(0), power_A[keep].mean(0))[0, 1])
-    replicates = np.array(replicates)
-    direct = np.sqrt(7 / 8 * ((replicates - replicates.mean()) ** 2).sum())
-    assert error == pytest.approx(direct, rel=1e-9)
-    assert 0 < error < 0.5
-    assert alpha == pytest.approx(np.corrcoef(power_H.mean(0), power_A.mean(0))[0, 1])
-
-
 def test_identical_powers_are_perfectly_aligned_and_constant_powers_undefined():
     samples = np.random.default_rng(1).random((30, 6))
-    assert alignment_coefficient(samples, samples) == (pytest.approx(1.0), pytest.approx(0.0, abs=1e-12))
+    stats = alignment_of_samples(samples, samples)
+    assert (stats.alpha, stats.alpha_sem) == (pytest.approx(1.0), pytest.approx(0.0, abs=1e-12))
     assert np.isnan(pearson(np.ones(4), np.arange(4.0)))
     figure = alignment_figure(np.ones(4), np.arange(4.0))
     assert "undefined" in figure._suptitle.get_text()

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from powerplay.figures import style
+from powerplay.figures.run_figures import FigureOptions, RunFigures
 from powerplay.runner.config import build_experiment, parse_sweep_config
 from powerplay.runner.experiment import run_experiment
 from powerplay.runner.sweep import run_sweep
@@ -77,8 +78,8 @@ parameters:
 def make_sweep(expts: Path, text: str, *, diagnostic: bool = False, render_figures: bool = False, samples: int | None = None):
     """Run a sweep config (YAML text) into ``expts`` and return the loaded sweep."""
     config = parse_sweep_config(text, source="<figure tests>")
-    return run_sweep(config, expts, diagnostic=diagnostic, render_figures=render_figures, plot_as_gridworld=True,
-                     samples=samples)
+    listeners = [RunFigures(FigureOptions(plot_as_gridworld=True, diagnostic=diagnostic))] if render_figures else []
+    return run_sweep(config, expts, diagnostic=diagnostic, samples=samples, listeners=listeners)
 
 
 def png_size(path: Path) -> tuple[int, int]:

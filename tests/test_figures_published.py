@@ -22,7 +22,7 @@ def test_wrong_sweeps_and_unknown_figures_are_refused(tmp_path):
     sweep = make_sweep(tmp_path / "expts", GAMMA_SWEEP.replace("0.6,", "0.5,").replace('"0p6"', '"0p5"'), samples=10)
     with pytest.raises(PublishedFigureError, match="drawn on 7x7_gridworld_maze, but sweep .* ran 3x3_gridworld"):
         render_published_figure(1, 2, sweep, tmp_path)
-    with pytest.raises(PublishedFigureError, match="no run with {'discount_rate': 0.6}"):
+    with pytest.raises(PublishedFigureError, match='Part 1 Fig 1: no finished run discount_rate=0.6'):
         render_published_figure(1, 1, sweep, tmp_path)  # γ = 0.6 is not in this sweep
     with pytest.raises(PublishedFigureError, match="needs its replication sweep"):
         render_published_figure(2, 10, None, tmp_path)
@@ -57,8 +57,7 @@ def test_every_published_figure_renders_from_its_sweep(tmp_path):
     samples = int(os.environ.get("POWERPLAY_FIGURE_TEST_SAMPLES", 0)) or None
     sweeps = {}
     for name in SWEEPS:
-        sweeps[name] = run_sweep(SWEEPS[name].config(), tmp_path / "expts", samples=samples or _SAMPLES.get(name, 8),
-                                 render_figures=False)
+        sweeps[name] = run_sweep(SWEEPS[name].config(), tmp_path / "expts", samples=samples or _SAMPLES.get(name, 8))
     assert set(_EXPECTED) == set(FIGURES)
     out = tmp_path / "temp"
     for (post, number), entry in sorted(FIGURES.items()):

@@ -8,7 +8,8 @@ import pytest
 from test_figures_fixtures import BETA_SWEEP, GAMMA_SWEEP, expected_size, gif_frames, make_sweep, png_size
 
 from powerplay.figures import style
-from powerplay.figures.alignment import alignment_coefficient
+from powerplay.errors import SweepNotFoundError
+from powerplay.stats import alignment_of_samples
 from powerplay.figures.rollout import rollout_frames, visualize_full_gridworld_rollout
 from powerplay.figures.samples import FigureWarning
 from powerplay.figures.sweeps import (
@@ -63,8 +64,8 @@ def test_average_powers_are_state_averages_of_each_run(beta_sweep, tmp_path):
 def test_alignment_against_beta_is_each_runs_alpha(beta_sweep):
     figure = visualize_alignment_against_parameter(beta_sweep)
     (alphas,) = figure.plotted["series"].values()
-    expected = [alignment_coefficient(beta_sweep.run(reward_correlation=b).power["H"],
-                                      beta_sweep.run(reward_correlation=b).power["A"])[0] for b in (0, 0.5, 1)]
+    expected = [alignment_of_samples(beta_sweep.run(reward_correlation=b).power["H"],
+                                      beta_sweep.run(reward_correlation=b).power["A"]).alpha for b in (0, 0.5, 1)]
     np.testing.assert_allclose(alphas, expected)
     assert "Alignment coefficient against reward correlation β" in figure._suptitle.get_text()
 
@@ -117,7 +118,7 @@ def test_rollout_gif_follows_the_optimal_policies_of_the_sample(beta_sweep, tmp_
     expected = simulate_policy_rollout("(0, 0)_H^(0, 0)_A", data["policy_graph_H"], data["mdp_graph"], 6,
                                        other_policy=data["policy_graph_A"], rng=np.random.default_rng(0))
     assert gif_frames(path).shape[0] == len(expected) == 7
-    with pytest.raises(ValueError, match="no run with suffix 'beta__2'"):
+    with pytest.raises(SweepNotFoundError, match="no finished run 'beta__2'"):
         visualize_full_gridworld_rollout(beta_sweep, run_suffix="beta__2", output_folder=tmp_path)
 
 
@@ -164,11 +165,11 @@ def test_alignment_against_gamma_uses_the_runs_where_both_agents_share_it(expts)
     figure = visualize_alignment_against_parameter(sweep, param="discount_rate")
     (alphas,) = figure.plotted["series"].values()
     diagonal = [sweep.run(discount_rate=g, discount_rate_agent_A=g) for g in (0.5, 0.9)]
-    np.testing.assert_allclose(alphas, [alignment_coefficient(r.power["H"], r.power["A"])[0] for r in diagonal])
+    np.testing.assert_allclose(alphas, [r.alignment().alpha for r in diagonal])
     # Holding Agent A's discount rate fixed instead gives the off-diagonal run too.
     fixed = visualize_alignment_against_parameter(sweep, param="discount_rate", fixed={"discount_rate_agent_A": 0.9})
     other = sweep.run(discount_rate=0.5, discount_rate_agent_A=0.9)
     assert list(fixed.plotted["series"].values())[0][0] == pytest.approx(
-        alignment_coefficient(other.power["H"], other.power["A"])[0])
-    with pytest.raises(ValueError, match="also sweeps discount_rate"):
+        other.alignment().alpha)
+    with pytest.raises(SweepNotFoundError, match="'reward_correlation' is not swept"):
         visualize_alignment_against_parameter(sweep, param="reward_correlation")

@@ -11,7 +11,7 @@ from powerplay.model.policy import Policy, marginalize, uniform_random_policy
 from powerplay.runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
 from powerplay.solvers.power import SingleAgentProblem
 from powerplay.solvers.values import mask_to_probabilities
-from powerplay.storage.sweeps import get_properties_from_run
+from powerplay.compat.get import get_properties_from_run
 
 
 def _deterministic(mdp, agent, choice) -> Policy:

@@ -337,6 +337,7 @@ def test_readme_example(example, session, monkeypatch, capsys):
 @pytest.fixture(scope="module")
 def reference_repository(tmp_path_factory):
     """A working directory with the reference repository's two example sweeps, 0001 and 0002."""
+    from powerplay.figures.run_figures import FigureOptions, RunFigures
     from powerplay.runner.replication import SWEEPS
     from powerplay.runner.sweep import run_sweep
 
@@ -346,12 +347,13 @@ def reference_repository(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(workdir)
         patch.setenv("POWERPLAY_SAMPLES", SAMPLES)
-        first = run_sweep(SWEEPS["PART_1-FIGURE_1"].config(), "expts", render_figures=False)
+        first = run_sweep(SWEEPS["PART_1-FIGURE_1"].config(), "expts")
         config = Path("PART_2.yaml")
         doc = yaml.safe_load(part_2.config_text())
         doc["parameters"]["reward_correlation"] = correlations
         config.write_text(yaml.safe_dump(doc, sort_keys=False))
-        second = run_sweep(config, "expts", plot_as_gridworld=True, diagnostic=True)  # as the reference ran it: with baselines
+        figures = RunFigures(FigureOptions(plot_as_gridworld=True, diagnostic=True))
+        second = run_sweep(config, "expts", diagnostic=True, listeners=figures)  # as the reference ran it: with baselines
         assert (first.sweep_id, second.sweep_id) == ("0001", "0002")
         namespace: dict = {}
         exec("from powerplay import base", namespace)

@@ -13,21 +13,25 @@ import numpy as np
 import pytest
 import yaml
 
-from powerplay.runner import sweep as sweep_module
-from powerplay.runner.config import build_experiment, load_sweep_config
-from powerplay.runner.experiment import combine_chunks, solve_chunk
-from powerplay.runner.sweep import LocalExecutor, SweepError, SweepProgress, run_sweep
-from powerplay.storage.sweeps import (
-    SweepNotFoundError,
+from powerplay.compat.get import (
     get_properties_from_run,
     get_sweep_run_suffixes_for_param,
     get_sweep_state_list,
     get_sweep_type,
-    load_sweep,
 )
+from powerplay.errors import SamplesNotKeptError, SweepError, SweepNotFoundError
+from powerplay.runner.config import build_experiment, load_sweep_config
+from powerplay.runner.events import SweepListener
+from powerplay.runner.executors import LocalExecutor
+from powerplay.runner.experiment import solve_chunk
+from powerplay.runner.sweep import run_sweep
+from powerplay.storage.sweeps import load_sweep
 
 REFERENCE_CONFIGS = sorted((REFERENCE / "powerplay-configs").rglob("*.yaml"))
-needs_reference = pytest.mark.skipif(not REFERENCE_CONFIGS, reason="reference configs (../shared/reference) not available")
+needs_reference = pytest.mark.skipif(
+    not REFERENCE_CONFIGS,
+    reason="interop with the reference tool's own config files: ../shared/reference/powerplay-configs is not beside the repository",
+)
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
 
@@ -71,7 +75,7 @@ def correlation_config(folder: Path, samples: int = 200) -> Path:
 
 def test_sweep_folder_layout_and_run_contract(tmp_path):
     config = maze_config(tmp_path)
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False)
+    sweep = run_sweep(config, tmp_path / "expts")
     assert sweep.path == tmp_path / "expts" / "0001-maze"
     assert (sweep.path / "config.yaml").read_bytes() == config.read_bytes()
     names = sorted(p.name for p in sweep.path.iterdir() if p.is_dir())
@@ -81,7 +85,8 @@ def test_sweep_folder_layout_and_run_contract(tmp_path):
     assert record["swept"] == {"discount_rate": {"values": [0.1, 0.9, 0.99], "names": ["0p1", "0p9", "0p99"]}}
 
     folder = sweep.path / "0001-maze-discount_rate__0p9"
-    assert sorted(p.name for p in folder.iterdir()) == ["power.csv", "run.json", "run.yaml", "samples.npz"]
+    # 300 x 31 samples are small, so they are kept (automatically) in samples.npz.
+    assert sorted(p.name for p in folder.iterdir()) == ["power.csv", "run.json", "run.yaml", "samples.npz", "summary.npz"]
     run_config = yaml.safe_load((folder / "run.yaml").read_text())
     assert run_config == {
         "mdp_graph": "7x7_gridworld_maze", "discount_rate": 0.9, "reward_distribution": UNIFORM,
@@ -94,26 +99,28 @@ def test_sweep_folder_layout_and_run_contract(tmp_path):
     info = json.loads((folder / "run.json").read_text())
     assert info["num_reward_samples"] == 300 and info["random_seed"] == 0 and info["sources"] == {"mdp_graph": "builtin"}
     assert info["seconds"] > 0 and info["samples_per_second"] == pytest.approx(300 / info["seconds"])
+    assert info["samples_kept"] is True and set(info["files"]) == {"run.yaml", "power.csv", "summary.npz", "samples.npz"}
     with open(folder / "power.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["state", "power_H", "power_H_sem"] and len(rows) == 32
-    with np.load(folder / "samples.npz") as data:
+    with np.load(folder / "samples.npz") as data:  # compressed, but a plain .npz
         power = data["power_H"]
-        assert power.shape == (300, 31) and data["rewards_H"].shape == (300, 31)
+        assert power.shape == (300, 31) and "rewards_H" not in data.files  # rewards are drawn again from the seed
     np.testing.assert_allclose([float(r[1]) for r in rows[1:]], power.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose([float(r[2]) for r in rows[1:]], power.std(axis=0, ddof=1) / np.sqrt(300), rtol=1e-9)
     # POWER with U[0, 1] rewards is an average of rewards: it lies in [0, 1].
     assert power.min() >= -1e-4 and power.max() <= 1 + 1e-4
 
 
 def test_multiagent_power_table_and_diagnostic_columns(tmp_path):
-    sweep = run_sweep(correlation_config(tmp_path), tmp_path / "expts", diagnostic=True, render_figures=False)
+    sweep = run_sweep(correlation_config(tmp_path), tmp_path / "expts", diagnostic=True)
     header = (sweep.run_folder("reward_correlation__1") / "power.csv").read_text().splitlines()[0]
     assert header == ("state,power_H,power_H_sem,power_A,power_A_sem,power_H_against_seed,power_H_against_seed_sem,"
                       "power_A_seed,power_A_seed_sem")
     same = sweep.run(reward_correlation=1)
     np.testing.assert_array_equal(same.rewards["A"], same.rewards["H"])
     np.testing.assert_allclose(same.power["A"], same.power["H"], atol=2e-4)
-    plain = run_sweep(correlation_config(tmp_path), tmp_path / "expts", render_figures=False)
+    plain = run_sweep(correlation_config(tmp_path), tmp_path / "expts")
     assert plain.path != sweep.path  # diagnostic changes results, so it is another sweep
     assert "power_H_against_seed" not in (plain.run_folder("reward_correlation__1") / "power.csv").read_text()
 
@@ -126,7 +133,7 @@ def test_several_swept_parameters_make_a_grid(tmp_path):
         "reward_distribution": {"value": UNIFORM},
         "num_reward_samples": {"value": 50},
     })
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False)
+    sweep = run_sweep(config, tmp_path / "expts")
     assert sweep.run_suffixes == [
         "discount_rate__0p2-random_seed__s1", "discount_rate__0p8-random_seed__s1",
         "discount_rate__0p2-random_seed__s2", "discount_rate__0p8-random_seed__s2",
@@ -134,20 +141,20 @@ def test_several_swept_parameters_make_a_grid(tmp_path):
     assert (sweep.path / "0001-grid-discount_rate__0p8-random_seed__s2" / "run.json").is_file()
     run = sweep.run(random_seed=2, discount_rate="0p8")
     assert run.config["random_seed"] == 2 and run.config["discount_rate"] == 0.8
-    with pytest.raises(SweepNotFoundError, match="matches several runs"):
+    with pytest.raises(SweepNotFoundError, match="matches 2 runs"):
         sweep.run(random_seed=2)
     assert get_sweep_run_suffixes_for_param(sweep.path, "random_seed") == ["random_seed__s1", "random_seed__s2"]
     props = get_properties_from_run(sweep.path, "random_seed__s1-discount_rate__0p2")
     assert props["random_seed"] == 1 and props["discount_rate"] == 0.2
 
 
-def test_nothing_swept_gives_a_dash_suffix(tmp_path):
+def test_nothing_swept_gives_one_run_named_like_the_sweep(tmp_path):
     config = write_config(tmp_path, "single", {
         "mdp_graph": {"value": "3x3_gridworld"}, "discount_rate": {"value": 0.6},
         "reward_distribution": {"value": UNIFORM}, "num_reward_samples": {"value": 40}, "random_seed": {"value": 0},
     })
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False)
-    assert sweep.run_suffixes == [""] and (sweep.path / "0001-single-" / "run.json").is_file()
+    sweep = run_sweep(config, tmp_path / "expts")
+    assert sweep.run_suffixes == [""] and (sweep.path / "0001-single" / "run.json").is_file()
     props = get_properties_from_run("0001", folder=tmp_path / "expts")
     assert props["power_samples"].shape == (40, 9) and props["sweep_type"] == "single_agent"
 
@@ -156,20 +163,21 @@ def test_nothing_swept_gives_a_dash_suffix(tmp_path):
 
 def test_results_do_not_depend_on_workers_or_chunking(tmp_path):
     config = correlation_config(tmp_path, samples=1100)  # more than one reward block (1024)
-    a = run_sweep(config, tmp_path / "a", workers=1, chunk_size=100, render_figures=False)
-    b = run_sweep(config, tmp_path / "b", workers=2, render_figures=False)
+    a = run_sweep(config, tmp_path / "a", workers=1, chunk_size=100)
+    b = run_sweep(config, tmp_path / "b", workers=2)
     for suffix in a.run_suffixes:
-        assert (a.run_folder(suffix) / "samples.npz").read_bytes() == (b.run_folder(suffix) / "samples.npz").read_bytes()
-        assert (a.run_folder(suffix) / "power.csv").read_bytes() == (b.run_folder(suffix) / "power.csv").read_bytes()
+        for name in ("samples.npz", "summary.npz", "power.csv"):
+            assert (a.run_folder(suffix) / name).read_bytes() == (b.run_folder(suffix) / name).read_bytes(), name
+        assert a.run(suffix).info["alignment"] == b.run(suffix).info["alignment"]
 
 
-class InterruptAfter(SweepProgress):
+class InterruptAfter(SweepListener):
     """Simulates Ctrl-C once ``runs`` runs have been computed."""
 
     def __init__(self, runs: int):
         self.left = runs
 
-    def run_finished(self, run, folder, info, skipped):
+    def on_run_finished(self, run, folder, info, skipped):
         if not skipped:
             self.left -= 1
             if self.left == 0:
@@ -178,31 +186,35 @@ class InterruptAfter(SweepProgress):
 
 def test_interrupted_sweep_resumes_to_identical_results(tmp_path):
     config = maze_config(tmp_path)
-    reference = run_sweep(config, tmp_path / "uninterrupted", render_figures=False)
+    reference = run_sweep(config, tmp_path / "uninterrupted")
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(config, tmp_path / "expts", render_figures=False, progress=InterruptAfter(1))
+        run_sweep(config, tmp_path / "expts", listeners=InterruptAfter(1))
     partial = load_sweep("0001", tmp_path / "expts")
     assert partial.run_suffixes == ["discount_rate__0p1"] and not partial.is_complete
     first_info = (partial.run_folder("discount_rate__0p1") / "run.json").read_text()
 
-    # A run killed while writing: files present, run.json missing.
-    (partial.run_folder("discount_rate__0p9")).mkdir()
-    (partial.run_folder("discount_rate__0p9") / "samples.npz").write_bytes(b"half-written")
+    # A run killed while writing: files present, run.json missing, a temporary file and scratch file left behind.
+    killed = partial.run_folder("discount_rate__0p9")
+    killed.mkdir()
+    (killed / "samples.npz").write_bytes(b"half-written")
+    (killed / ".power.csv.abc123.tmp").write_bytes(b"x" * 1000)
+    (killed / ".samples-scratch-xyz-H.raw").write_bytes(b"x" * 1000)
 
-    class Record(SweepProgress):
+    class Record(SweepListener):
         skipped: list = []
 
-        def run_finished(self, run, folder, info, skipped):
+        def on_run_finished(self, run, folder, info, skipped):
             self.skipped.append((run.suffix, skipped))
 
     progress = Record()
-    resumed = run_sweep(config, tmp_path / "expts", render_figures=False, progress=progress)
+    resumed = run_sweep(config, tmp_path / "expts", listeners=progress)
+    assert not [p.name for p in killed.iterdir() if p.name.startswith(".")]  # leftovers of the killed writer are gone
     assert resumed.path == partial.path and resumed.is_complete
     assert progress.skipped == [("discount_rate__0p1", True), ("discount_rate__0p9", False), ("discount_rate__0p99", False)]
     assert (partial.run_folder("discount_rate__0p1") / "run.json").read_text() == first_info  # not recomputed
     for suffix in reference.run_suffixes:
-        for name in ("samples.npz", "power.csv"):
+        for name in ("samples.npz", "summary.npz", "power.csv"):
             assert (reference.run_folder(suffix) / name).read_bytes() == (resumed.run_folder(suffix) / name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "expts").iterdir()) == ["0001-maze"]
 
@@ -210,75 +222,81 @@ def test_interrupted_sweep_resumes_to_identical_results(tmp_path):
 def test_new_flag_changed_config_and_sample_override_make_new_sweeps(tmp_path):
     expts = tmp_path / "expts"
     config = maze_config(tmp_path, samples=50)
-    assert run_sweep(config, expts, render_figures=False).sweep_id == "0001"
-    assert run_sweep(config, expts, render_figures=False).sweep_id == "0001"
-    assert run_sweep(config, expts, render_figures=False, new=True).sweep_id == "0002"
-    assert run_sweep(config, expts, render_figures=False).sweep_id == "0002"  # the latest matching sweep
-    assert run_sweep(config, expts, render_figures=False, samples=20).sweep_id == "0003"
+    assert run_sweep(config, expts).sweep_id == "0001"
+    assert run_sweep(config, expts).sweep_id == "0001"
+    assert run_sweep(config, expts, new=True).sweep_id == "0002"
+    assert run_sweep(config, expts).sweep_id == "0002"  # the latest matching sweep
+    assert run_sweep(config, expts, samples=20).sweep_id == "0003"
     maze_config(tmp_path, samples=60)  # the file changes
-    assert run_sweep(config, expts, render_figures=False).sweep_id == "0004"
+    assert run_sweep(config, expts).sweep_id == "0004"
 
 
 def test_null_seed_is_drawn_once_recorded_and_reused(tmp_path):
     config = maze_config(tmp_path, samples=50, seed=None)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(config, tmp_path / "expts", render_figures=False, progress=InterruptAfter(1))
+        run_sweep(config, tmp_path / "expts", listeners=InterruptAfter(1))
     record = json.loads((tmp_path / "expts" / "0001-maze" / "sweep.json").read_text())
     seed = record["random_seed"]
     assert isinstance(seed, int)
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False)
+    sweep = run_sweep(config, tmp_path / "expts")
     assert {run.config["random_seed"] for run in sweep.runs} == {seed}
     assert {run.info["random_seed"] for run in sweep.runs} == {seed}
 
 
 def test_common_random_numbers_across_runs(tmp_path):
-    sweep = run_sweep(maze_config(tmp_path, samples=80), tmp_path / "expts", render_figures=False)
+    sweep = run_sweep(maze_config(tmp_path, samples=80), tmp_path / "expts")
     rewards = [run.rewards["H"] for run in sweep.runs]
     assert all(np.array_equal(rewards[0], r) for r in rewards[1:])
 
 
 def test_samples_override_and_environment_variable(tmp_path, monkeypatch):
     config = maze_config(tmp_path, samples=20000)
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False, samples=30)
+    sweep = run_sweep(config, tmp_path / "expts", samples=30)
     assert {r.num_samples for r in sweep.runs} == {30} and sweep.record["overrides"]["samples"] == 30
     monkeypatch.setenv("POWERPLAY_SAMPLES", "25")
-    sweep = run_sweep(config, tmp_path / "expts", render_figures=False)
+    sweep = run_sweep(config, tmp_path / "expts")
     assert {r.config["num_reward_samples"] for r in sweep.runs} == {25}
     monkeypatch.setenv("POWERPLAY_SAMPLES", "lots")
     with pytest.raises(SweepError, match="POWERPLAY_SAMPLES must be a positive integer"):
-        run_sweep(config, tmp_path / "expts", render_figures=False)
+        run_sweep(config, tmp_path / "expts")
 
 
 def test_a_pluggable_executor_gives_the_same_numbers(tmp_path):
-    class ChunkMapExecutor:
-        """What a distributed executor does: map chunks, then combine them."""
+    class ReversedChunks:
+        """What a distributed executor may do: chunks computed out of order."""
 
         def __init__(self):
             self.chunks = 0
 
-        def run(self, experiment, progress=None):
-            problem, stream = experiment.problem(), experiment.reward_stream()
-            outputs = [solve_chunk(problem, stream, a, b) for a, b in reversed(experiment.chunks(64))]
-            self.chunks += len(outputs)
-            return combine_chunks(experiment.states, outputs, 1.0, experiment.random_seed)
+        def solve(self, jobs):
+            for index, job in enumerate(jobs):
+                e = job.experiment
+                problem, stream, layout = e.problem(), e.reward_stream(), e.layout()
+                for a, b in reversed(e.chunks(64)):
+                    self.chunks += 1
+                    yield index, solve_chunk(problem, stream, layout, e.num_reward_samples, a, b, job.keep_samples)
 
         def describe(self):
-            return "chunk map"
+            return "reversed chunks"
+
+        def close(self):
+            pass
 
     config = maze_config(tmp_path, samples=200)
-    executor = ChunkMapExecutor()
-    mapped = run_sweep(config, tmp_path / "mapped", executor=executor, render_figures=False)
-    local = run_sweep(config, tmp_path / "local", executor=LocalExecutor(workers=1), render_figures=False)
-    assert executor.chunks == 3 * 4 and mapped.runs[0].info["executor"] == "chunk map"
+    executor = ReversedChunks()
+    mapped = run_sweep(config, tmp_path / "mapped", executor=executor)
+    local = run_sweep(config, tmp_path / "local", executor=LocalExecutor(threads=1))
+    assert executor.chunks == 3 * 4 and mapped.runs[0].info["executor"] == "reversed chunks"
     for a, b in zip(mapped.runs, local.runs):
         np.testing.assert_array_equal(a.power["H"], b.power["H"])
+        assert (a.path / "summary.npz").read_bytes() == (b.path / "summary.npz").read_bytes()
 
 
 # -- loading results back -------------------------------------------------------------------
 
 def test_results_api(tmp_path):
     expts = tmp_path / "expts"
-    sweep = run_sweep(correlation_config(tmp_path), expts, render_figures=False)
+    sweep = run_sweep(correlation_config(tmp_path), expts)
     assert get_sweep_type("0001", folder=expts) == "multiagent_with_reward"
     assert get_sweep_type(1, folder=expts) == "multiagent_with_reward"
     assert get_sweep_run_suffixes_for_param("0001", "reward_correlation", folder=expts) == [
@@ -297,11 +315,17 @@ def test_results_api(tmp_path):
     table = sweep.table()
     assert [row["run"] for row in table] == ["reward_correlation__1", "reward_correlation__0p5"]
     assert table[1]["reward_correlation"] == 0.5 and table[1]["reward_correlation_name"] == "0p5"
-    assert table[1]["power_A_mean"] == pytest.approx(float(run.power_mean("A").mean()), rel=1e-8)
+    assert table[1]["power_A_mean"] == pytest.approx(float(run.power["A"].mean()), rel=1e-8)
+    assert table[1]["power_A_mean_sem"] == pytest.approx(run.power["A"].mean(axis=1).std(ddof=1) / np.sqrt(200), rel=1e-8)
+    alignment = run.alignment()
+    assert table[1]["alpha_HA"] == pytest.approx(np.corrcoef(run.power["H"].mean(0), run.power["A"].mean(0))[0, 1], abs=1e-12)
+    assert table[1]["alpha_HA_corrected"] == pytest.approx(alignment.alpha_corrected)
+    assert 0 < table[1]["reliability_H"] <= 1 and table[1]["alpha_HA_sem"] > 0
     with open(sweep.path / "runs.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["run"] for r in rows] == ["reward_correlation__1", "reward_correlation__0p5"]
     assert float(rows[0]["power_H_mean"]) == pytest.approx(table[0]["power_H_mean"])
+    assert {"alpha_HA", "alpha_HA_sem", "alpha_HA_corrected", "reliability_H", "reliability_A"} <= set(rows[0])
 
     with pytest.raises(SweepNotFoundError, match="no sweep '7'.*0001-corr"):
         load_sweep("7", expts)
@@ -311,31 +335,32 @@ def test_results_api(tmp_path):
         get_properties_from_run("0001", "reward_correlation__2", folder=expts)
 
 
-# -- figures ----------------------------------------------------------------------------------
+# -- hooks ------------------------------------------------------------------------------------
 
-def test_figure_failure_keeps_results(tmp_path, monkeypatch):
-    def broken(run, options):
-        raise RuntimeError("no display")
+def test_a_failing_hook_keeps_results(tmp_path):
+    class Broken(SweepListener):
+        def on_run_written(self, run, fresh):
+            raise RuntimeError("no display")
 
-    monkeypatch.setattr(sweep_module, "figures_available", lambda: True)
-    monkeypatch.setattr(sweep_module, "render_figures_for_run", broken)
-    with pytest.warns(RuntimeWarning, match="figures for 0001-maze-discount_rate__0p[0-9]+ failed"):
-        sweep = run_sweep(maze_config(tmp_path, samples=30), tmp_path / "expts")
-    assert sweep.is_complete
-    assert sweep.runs[0].info["figure_error"] == "RuntimeError: no display"
-    assert sweep.runs[0].power["H"].shape == (30, 31)
+    with pytest.warns(UserWarning, match="Broken failed for 0001-maze-discount_rate__0p[0-9]+ .RuntimeError: no display"):
+        sweep = run_sweep(maze_config(tmp_path, samples=30), tmp_path / "expts", listeners=Broken())
+    assert sweep.is_complete and sweep.runs[0].power["H"].shape == (30, 31)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("powerplay.figures.run_figures") is None,
-                    reason="powerplay.figures.run_figures (issue 4) not available yet")
-def test_run_figures_are_drawn_and_recorded(tmp_path):
-    sweep = run_sweep(maze_config(tmp_path, samples=60), tmp_path / "expts", plot_as_gridworld=True)
-    for run in sweep.runs:
-        figures = run.info["figures"]
-        assert figures and run.info["figure_options"]["plot_as_gridworld"] is True
-        for name in figures:
-            path = run.path / name
-            assert path.is_file() and path.stat().st_size > 1000
+def test_hooks_see_fresh_and_reused_runs(tmp_path):
+    class Seen(SweepListener):
+        def __init__(self):
+            self.events = []
+
+        def on_run_written(self, run, fresh):
+            self.events.append((run.name, fresh, run.power_mean("H").shape))
+
+    config = maze_config(tmp_path, samples=30)
+    first, second = Seen(), Seen()
+    run_sweep(config, tmp_path / "expts", listeners=first)
+    run_sweep(config, tmp_path / "expts", listeners=second)
+    assert [fresh for _, fresh, _ in first.events] == [True] * 3 and [fresh for _, fresh, _ in second.events] == [False] * 3
+    assert [name for name, _, _ in first.events] == [name for name, _, _ in second.events]
 
 
 # -- every reference config runs unchanged --------------------------------------------------------
@@ -348,13 +373,13 @@ REDUCED_SAMPLES = {"PART_3": 24}
 @pytest.mark.parametrize("path", REFERENCE_CONFIGS, ids=lambda p: p.stem)
 def test_every_reference_config_runs(path, tmp_path):
     samples = REDUCED_SAMPLES.get(path.stem[:6], 64)
-    sweep = run_sweep(path, tmp_path / "expts", samples=samples, render_figures=False)
+    sweep = run_sweep(path, tmp_path / "expts", samples=samples)
     config = load_sweep_config(path)
     assert sweep.is_complete and sweep.run_suffixes == [r.suffix for r in config.runs()]
     assert sweep.experiment_type == config.experiment_type
     for run in sweep.runs:
         assert run.num_samples == samples
-        for key, power in run.power.items():
+        for key, power in run.power.items():  # small runs keep their samples
             assert np.all(np.isfinite(power))
             # POWER is a normalised average of rewards, so it lies within the rewards' range.
             low, high = run.rewards["H"].min(), run.rewards["H"].max()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from powerplay.runner.sweep import run_sweep
-from powerplay.runner.tracking import tracking_mode, wandb_logged_in
+from powerplay.runner.tracking import WandbTracker, tracking_mode, wandb_logged_in
 
 pytest.importorskip("wandb")
 
@@ -46,7 +46,7 @@ def test_runs_are_logged_offline(isolated_wandb):
         "num_reward_samples": {"value": 100},
         "random_seed": {"value": 0},
     }}))
-    sweep = run_sweep(config, isolated_wandb / "expts", wandb=True, render_figures=False)
+    sweep = run_sweep(config, isolated_wandb / "expts", listeners=WandbTracker())
     offline = sorted((sweep.path / "wandb").glob("offline-run-*"))
     assert len(offline) == 2
     for run in sweep.runs:
@@ -59,7 +59,7 @@ def test_runs_are_logged_offline(isolated_wandb):
                          "samples_per_second", "stochastic_graph_4_states"):
             assert fragment.encode() in data, fragment
     # Resuming does not log runs twice.
-    again = run_sweep(config, isolated_wandb / "expts", wandb=True, render_figures=False)
+    again = run_sweep(config, isolated_wandb / "expts", listeners=WandbTracker())
     assert len(sorted((again.path / "wandb").glob("offline-run-*"))) == 2
 
 

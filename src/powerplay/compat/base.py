@@ -35,14 +35,15 @@ from ..io import SUFFIXES, write_mdp, write_policy
 from ..model import editing
 from ..model.gridworld import gridworld, multiagent_gridworld
 from ..model.policy import uniform_random_policy
+from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
 from ._common import as_mdp, as_object, as_policy
 
 #: Folders of the reference layout, relative to the working directory.
 MDPS_FOLDER = "mdps"
 POLICIES_FOLDER = "policies"
 CONFIGS_FOLDER = "configs"
-EXPERIMENT_FOLDER = "expts"
-TEMP_FOLDER = "temp"
+EXPERIMENT_FOLDER = DEFAULT_FOLDER
+TEMP_FOLDER = FIGURES_FOLDER
 
 _DEFAULT_DISTRIBUTION = {"dist_name": "uniform", "params": [0, 1]}
 
@@ -191,23 +192,21 @@ def launch_experiment(
     ``wandb_entity`` turns on Weights & Biases logging (offline unless logged in; the
     reference always logged). ``$POWERPLAY_SAMPLES`` overrides every run's sample count.
     """
-    from ..runner.sweep import run_sweep
+    from ..figures.run_figures import FigureOptions, RunFigures
+    from ..runner.sweep import SweepOptions, run_sweep
 
+    figures = FigureOptions(plot_as_gridworld, plot_distributions, plot_correlations, diagnostic_mode)
+    listeners = [RunFigures(figures)]
+    options = SweepOptions(output_dir=EXPERIMENT_FOLDER, workers=number_of_workers, diagnostic=diagnostic_mode,
+                           keep_samples=True if figures.needs_samples else None)
     previous = os.environ.get("WANDB_ENTITY")
     if wandb_entity is not None:
+        from ..runner.tracking import WandbTracker
+
         os.environ["WANDB_ENTITY"] = str(wandb_entity)  # read by wandb itself
+        listeners.append(WandbTracker(project=wandb_project))
     try:
-        return run_sweep(
-            find_config(config_filename),
-            EXPERIMENT_FOLDER,
-            workers=number_of_workers,
-            plot_as_gridworld=plot_as_gridworld,
-            plot_distributions=plot_distributions,
-            plot_correlations=plot_correlations,
-            diagnostic=diagnostic_mode,
-            wandb=wandb_entity is not None,
-            wandb_project=wandb_project,
-        )
+        return run_sweep(find_config(config_filename), options, listeners=listeners)
     finally:
         if wandb_entity is not None:
             if previous is None:
@@ -217,9 +216,11 @@ def launch_experiment(
 
 
 def _selftest(name: str):
+    from ..figures.run_figures import FigureOptions, RunFigures
     from ..runner.selftest import run_selftest
 
-    outcome = run_selftest(name, EXPERIMENT_FOLDER, figures=True)
+    outcome = run_selftest(name, output_dir=EXPERIMENT_FOLDER,
+                           listeners=lambda test: [RunFigures(FigureOptions(plot_as_gridworld=test.plot_as_gridworld))])
     for check in outcome.checks:
         print(f"[{check.status}] {name}: {check.description}{' -- ' + check.detail if check.detail else ''}")
     print(f"{name}: {'passed' if outcome.passed else 'FAILED'}; results in {', '.join(map(str, outcome.sweeps))}")
@@ -262,13 +263,12 @@ def reproduce_figure(post_number, fig_number):
     The sweep runs once, into ``./expts/`` (reused if it is already there); prints
     ``Figure available in PATH`` for each figure and returns the paths.
     """
-    from ..runner.replication import reproduce, siblings
+    from ..figures.published import reproduce
+    from ..runner.replication import siblings
 
     paths = []
     for post, fig in [(post_number, fig_number)] + [(f.post, f.figure) for f in siblings(post_number, fig_number)]:
         result = reproduce(post, fig, output_dir=EXPERIMENT_FOLDER, figures_dir=TEMP_FOLDER)
-        if result.note:
-            print(result.note, file=sys.stderr)
         for path in result.paths:
             print(f"Figure available in {path}")
         paths += result.paths

@@ -18,14 +18,14 @@ carrying the numbers they drew in ``figure.plotted``; :func:`save_figure` writes
 See ``docs/figures.md``.
 """
 
-from .alignment import alignment_coefficient, alignment_figure, parameter_line_figure
+from .alignment import alignment_figure, parameter_line_figure
 from .animation import write_gif
 from .heatmaps import GridGeometry, gridworld_heatmap_figure, view_gridworld
 from .mdp_drawing import GraphvizNotFoundError, plot_mdp_or_policy
-from .published import PublishedFigureError, render_published_figure
+from .published import PublishedFigureError, Reproduction, render_published_figure, reproduce
 from .reward_samples import visualize_all_correlated_reward_samples, visualize_correlated_reward_samples
 from .rollout import visualize_full_gridworld_rollout
-from .run_figures import render_run_figures
+from .run_figures import FigureOptions, RunFigures, render_figures_for_run, render_run_figures
 from .samples import (
     FigureWarning,
     correlation_matrix_figure,
@@ -49,9 +49,11 @@ __all__ = [
     "FigureWarning",
     "GraphvizNotFoundError",
     "GridGeometry",
+    "FigureOptions",
     "PublishedFigureError",
+    "Reproduction",
+    "RunFigures",
     "RunLabel",
-    "alignment_coefficient",
     "alignment_figure",
     "correlation_matrix_figure",
     "generate_sweep_animation",
@@ -59,7 +61,9 @@ __all__ = [
     "parameter_line_figure",
     "plot_mdp_or_policy",
     "render_published_figure",
+    "render_figures_for_run",
     "render_run_figures",
+    "reproduce",
     "sample_aggregation_figure",
     "sample_correlation_figures",
     "sample_histogram_figures",

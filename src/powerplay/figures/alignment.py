@@ -5,20 +5,18 @@ POWER there (x) against Agent A's (y). Its Pearson coefficient is the alignment 
 
     α_HA = corr_states(POWER_H(s), POWER_A(s)),
 
-computed from exactly the plotted points (the per-state means). Its standard error comes
-from a delete-a-group jackknife over the reward samples (:func:`alignment_coefficient`),
-which costs one pass over the samples, so error bars are affordable on every figure.
+computed from exactly the plotted points (the per-state means). Its standard error, its
+noise-attenuation correction and the reliabilities of the means come from the run's
+streamed statistics (:meth:`RunResult.alignment() <powerplay.stats.summary.RunStatistics.alignment>`,
+see :mod:`powerplay.stats.alignment`).
 
 Line plots over a sweep (the reference's Part 2 Fig 10 and the alignment curves, and the
 new POWER-against-γ plot) share :func:`parameter_line_figure`.
 
 Examples
 --------
->>> rng = np.random.default_rng(0)
->>> power_H = rng.random((400, 5)) + np.arange(5)
->>> alpha, error = alignment_coefficient(power_H, power_H)
->>> round(alpha, 6), round(error, 6)
-(1.0, 0.0)
+>>> pearson([1, 2, 3], [2, 4, 7]) > 0.98
+True
 """
 
 from __future__ import annotations
@@ -32,53 +30,12 @@ from matplotlib.figure import Figure
 
 from . import style
 
-#: Groups of reward samples in the jackknife estimate of α_HA's standard error.
-JACKKNIFE_GROUPS = 20
-
-
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson correlation of two vectors (NaN if either is constant)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     dx, dy = x - x.mean(), y - y.mean()
     scale = np.sqrt((dx @ dx) * (dy @ dy))
     return float(np.clip((dx @ dy) / scale, -1.0, 1.0)) if scale > 0 else float("nan")
-
-
-def alignment_coefficient(power_H: np.ndarray, power_A: np.ndarray, groups: int = JACKKNIFE_GROUPS) -> tuple[float, float]:
-    """α_HA of per-state mean POWERs, and its jackknife standard error.
-
-    Parameters
-    ----------
-    power_H, power_A : array ``[N, S]``
-        POWER samples of the two agents (paired by reward sample).
-    groups : int
-        The samples are split into this many consecutive groups; each is left out once.
-
-    Returns
-    -------
-    (float, float)
-        ``α_HA = pearson(power_H.mean(0), power_A.mean(0))`` and its standard error (NaN
-        with fewer than two samples).
-    """
-    power_H, power_A = np.asarray(power_H, dtype=np.float64), np.asarray(power_A, dtype=np.float64)
-    if power_H.shape != power_A.shape or power_H.ndim != 2:
-        raise FigureError(f"POWER samples must be paired [N, S] arrays, got {power_H.shape} and {power_A.shape}")
-    n = power_H.shape[0]
-    alpha = pearson(power_H.mean(axis=0), power_A.mean(axis=0))
-    k = min(groups, n)
-    if k < 2:
-        return alpha, float("nan")
-    bounds = np.linspace(0, n, k + 1).astype(np.int64)
-    sums_H = np.add.reduceat(power_H, bounds[:-1], axis=0)  # [k, S]
-    sums_A = np.add.reduceat(power_A, bounds[:-1], axis=0)
-    sizes = np.diff(bounds)[:, None]
-    left_out_H = (power_H.sum(axis=0) - sums_H) / (n - sizes)
-    left_out_A = (power_A.sum(axis=0) - sums_A) / (n - sizes)
-    replicates = np.array([pearson(h, a) for h, a in zip(left_out_H, left_out_A)])
-    if not np.all(np.isfinite(replicates)):
-        return alpha, float("nan")
-    error = float(np.sqrt((k - 1) / k * ((replicates - replicates.mean()) ** 2).sum()))
-    return alpha, error
 
 
 def format_alignment(alpha: float, error: float | None = None) -> str:
@@ -110,7 +67,7 @@ def alignment_figure(
     label : RunLabel, optional
         The run, for the title.
     alpha_error : float, optional
-        Standard error of α_HA (see :func:`alignment_coefficient`), shown after it.
+        Standard error of α_HA (from the run's statistics), shown after it.
     errors_H, errors_A : array ``[S]``, optional
         Standard errors of the points, drawn as error bars when there are at most 100 states.
     baseline_H : array ``[S]``, optional

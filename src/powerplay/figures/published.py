@@ -29,16 +29,21 @@ from __future__ import annotations
 from ..errors import FigureError
 
 from pathlib import Path
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..errors import SweepNotFoundError
+from ..runner.events import SweepListener
+from ..runner.replication import SWEEPS, PublishedFigure, figure
+from ..runner.sweep import SweepOptions, as_options, run_sweep
+from ..storage.sweeps import FIGURES_FOLDER, StoredSweep
 from . import style
-from .alignment import alignment_coefficient, alignment_figure, alignment_limits
+from .alignment import alignment_figure, alignment_limits
 from .animation import write_gif
 from .reward_samples import correlated_reward_figure, correlated_reward_samples, visualize_correlated_reward_samples
-from .samples import sample_aggregation_figure
-from .sweep_data import run_entries, runs_over, select_run, sweep_name
+from .samples import state_values_figure
 from .sweeps import alignment_against_parameter_figure
 
 #: Reward pairs drawn in the Part 2 scatter plots (as in the reference).
@@ -66,40 +71,51 @@ def _environment(run) -> str:
 
 
 def _check_environment(sweep, expected: str, post: int, fig: int) -> None:
-    for run in run_entries(sweep):
+    for run in sweep.runs:
         if _environment(run) != expected:
             raise PublishedFigureError(
-                f"Part {post} Fig {fig} is drawn on {expected}, but sweep {sweep_name(sweep)} ran {_environment(run)}"
+                f"Part {post} Fig {fig} is drawn on {expected}, but sweep {sweep.path.name} ran {_environment(run)}"
             )
 
 
 def _run(sweep, post: int, fig: int, environment: str, **values: Any):
     if sweep is None:
         raise PublishedFigureError(f"Part {post} Fig {fig} needs its replication sweep (got none)")
-    if not run_entries(sweep):
-        raise PublishedFigureError(f"sweep {sweep_name(sweep)} has no finished run")
+    if not sweep.runs:
+        raise PublishedFigureError(f"sweep {sweep.path.name} has no finished run")
     _check_environment(sweep, environment, post, fig)
+    swept = {k: v for k, v in values.items() if k in sweep.swept}
     try:
-        return select_run(sweep, **values)
-    except ValueError as error:
+        run = sweep.run(**swept)
+    except SweepNotFoundError as error:
         raise PublishedFigureError(f"Part {post} Fig {fig}: {error}") from None
+    for key, value in values.items():  # fixed parameters must have the figure's value too
+        if key not in swept and run.config.get(key) != value and not _close(run.config.get(key), value):
+            raise PublishedFigureError(f"Part {post} Fig {fig} needs {key} = {value}, but sweep {sweep.path.name} has {run.config.get(key)}")
+    return run
+
+
+def _close(a, b) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _heat_map(run, key: str, name: str, out_dir: Path) -> Path:
-    figure = sample_aggregation_figure(run.power[key], run.states, plot_as_gridworld=True,
-                                       label=style.RunLabel.from_run(run), agent=key)
+    figure = state_values_figure(run.power_mean(key), run.states, errors=run.power_sem(key), plot_as_gridworld=True,
+                                 label=style.RunLabel.from_run(run), agent=key, num_samples=run.num_samples)
     return style.save_figure(figure, out_dir / f"POWER_means-{name}.png")
 
 
 def _sweep_alignment_limits(sweep, param: str = "reward_correlation"):
-    pairs = runs_over(sweep, param)
+    pairs = sweep.runs_over(param)
     return alignment_limits([(run.power_mean("H"), run.power_mean("A")) for _, run in pairs])
 
 
 def _alignment(run, name: str, out_dir: Path, limits=None) -> Path:
-    _, error = alignment_coefficient(run.power["H"], run.power["A"])
     figure = alignment_figure(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                              alpha_error=error, limits=limits)
+                              alpha_error=run.alignment().alpha_sem, limits=limits)
     return style.save_figure(figure, out_dir / f"{name}.png")
 
 
@@ -119,9 +135,9 @@ def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
             raise PublishedFigureError("Part 1 Fig 4 needs its replication sweep (got none)")
         _check_environment(sweep, _ENVIRONMENTS["maze"], 1, 4)
         frames = [
-            sample_aggregation_figure(run.power["H"], run.states, plot_as_gridworld=True,
-                                      label=style.RunLabel.from_run(run), agent="H")
-            for _, run in runs_over(sweep, "discount_rate")
+            state_values_figure(run.power_mean("H"), run.states, errors=run.power_sem("H"), plot_as_gridworld=True,
+                                label=style.RunLabel.from_run(run), agent="H", num_samples=run.num_samples)
+            for _, run in sweep.runs_over("discount_rate")
         ]
         return [write_gif(frames, out_dir / f"{name}.gif", MS_PER_FRAME, FRAMES_AT_START, FRAMES_AT_END)]
     if fig in (5, 6):
@@ -133,9 +149,8 @@ def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
 def _part_2_animation_frame(run, limits, rewards, beta: float) -> np.ndarray:
     """Reward pairs at β beside the alignment plot at β (one frame of Fig 9)."""
     left = correlated_reward_figure(*rewards, beta, distribution="uniform [0, 1]", xlim=(0, 1), ylim=(0, 1))
-    _, error = alignment_coefficient(run.power["H"], run.power["A"])
     right = alignment_figure(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                             alpha_error=error, limits=limits)
+                             alpha_error=run.alignment().alpha_sem, limits=limits)
     pixels = [style.figure_pixels(left), style.figure_pixels(right)]
     height = max(p.shape[0] for p in pixels)
     padded = [np.pad(p, ((0, height - p.shape[0]), (0, 0), (0, 0)), constant_values=255) for p in pixels]
@@ -159,7 +174,7 @@ def _part_2(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
         _check_environment(sweep, environment, 2, 9)
         limits = _sweep_alignment_limits(sweep)
         frames = []
-        for beta, run in runs_over(sweep, "reward_correlation"):
+        for beta, run in sweep.runs_over("reward_correlation"):
             rewards = correlated_reward_samples(SCATTER_SAMPLES, correlation=float(beta))
             frames.append(_part_2_animation_frame(run, limits, rewards, float(beta)))
         return [write_gif(frames, out_dir / f"{name}.gif", MS_PER_FRAME, FRAMES_AT_START, FRAMES_AT_END)]
@@ -228,3 +243,66 @@ def render_published_figure(post: int, fig: int, sweep, out_dir: Path) -> list[P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return _PARTS[post](int(fig), sweep, out_dir, f"PART_{post}-FIGURE_{fig}")
+
+
+@dataclass
+class Reproduction:
+    """What :func:`reproduce` produced.
+
+    Attributes
+    ----------
+    figure : PublishedFigure
+    sweep : StoredSweep or None
+        The replication sweep (``None`` for figures that need none).
+    paths : list of Path
+        The figure files written.
+    """
+
+    figure: PublishedFigure
+    sweep: StoredSweep | None
+    paths: list[Path]
+
+
+def reproduce(post: int, number: int, options: SweepOptions | None = None, *, figures_dir: str | Path = FIGURES_FOLDER,
+              run_figures: bool = True, executor=None, listeners: Sequence[SweepListener] = (),
+              **option_changes: Any) -> Reproduction:
+    """Reproduce a published figure: run (or reuse) its replication sweep, then draw it.
+
+    Parameters
+    ----------
+    post, number : int
+        E.g. ``1, 2`` for Part 1 Fig 2 (:data:`powerplay.runner.replication.FIGURES`).
+    options : SweepOptions, optional
+        How to run the sweep (``samples`` overrides the published count for a quick look;
+        default ``$POWERPLAY_SAMPLES`` if set). Keyword arguments change single fields.
+    figures_dir : path
+        Where the figure files go (default ``./temp``, as in the reference).
+    run_figures : bool
+        Also draw each run's own figures into the sweep folder (as the reference did).
+    executor : Executor, optional
+        E.g. a Dask cluster (default: this process).
+    listeners : sequence of SweepListener
+        Progress displays and other hooks.
+
+    Returns
+    -------
+    Reproduction
+
+    Raises
+    ------
+    ReplicationError
+        For an unknown post or figure.
+    """
+    from .run_figures import FigureOptions, RunFigures
+
+    target = figure(post, number)
+    sweep = None
+    if target.sweep is not None:
+        replication = SWEEPS[target.sweep]
+        options = as_options(options).with_(diagnostic=replication.diagnostic, **option_changes)
+        hooks = list(listeners)
+        if run_figures:
+            hooks.append(RunFigures(FigureOptions(plot_as_gridworld=True, diagnostic=replication.diagnostic)))
+        sweep = run_sweep(replication.config(), options, executor=executor, listeners=hooks)
+    paths = [Path(p) for p in render_published_figure(target.post, target.figure, sweep, Path(figures_dir))]
+    return Reproduction(target, sweep, paths)

@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from . import style
 from .animation import write_gif
 from .heatmaps import GridGeometry, single_heatmap_figure
-from .sweep_data import EXPERIMENT_FOLDER, resolve_sweep, run_by_suffix
+from ..storage.sweeps import DEFAULT_FOLDER as EXPERIMENT_FOLDER
+from ..storage.sweeps import load_sweep
 
 #: The reference's default initial state.
 DEFAULT_INITIAL_STATE = "(0, 0)_H^(0, 0)_A"
@@ -163,8 +164,7 @@ def visualize_full_gridworld_rollout(
 
     if agent_whose_rewards_are_displayed not in ("H", "A"):
         raise FigureError(f"agent_whose_rewards_are_displayed must be 'H' or 'A', not {agent_whose_rewards_are_displayed!r}")
-    sweep = resolve_sweep(sweep_id, folder)
-    run = run_by_suffix(sweep, run_suffix)
+    run = load_sweep(sweep_id, folder).run(run_suffix)
     GridGeometry.of_states(run.states)  # fail early, naming the state, if not a gridworld
     data = sample_optimal_policy_data(run, reward_sample_index, workdir=workdir)
     key = f"reward_function_{agent_whose_rewards_are_displayed}"

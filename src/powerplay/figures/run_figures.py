@@ -28,74 +28,108 @@ figure type (prefix)                   what                                     
 For ``multiagent_with_reward`` every prefix gets ``-agent_H`` or ``-agent_A`` (e.g.
 ``POWER_samples-agent_A``), as in the reference. With ``plot_as_gridworld`` on an MDP whose
 states are not gridworld cells, bars are drawn instead (with a warning).
+
+Means, standard errors and variances come from the run's streamed statistics, so every
+figure but the POWER histograms and correlations is drawn whether or not the run kept its
+samples; those two need the samples and are skipped with a :class:`FigureWarning` saying
+how to keep them (reward histograms draw the rewards again from the run's seed).
+
+:class:`RunFigures` draws them for every run a sweep writes (a
+:class:`~powerplay.runner.events.SweepListener`).
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ..errors import FigureWarning, SamplesNotKeptError
+from ..runner.events import SweepListener
+from ..storage.runs import KEEP_SAMPLES_ADVICE, StoredRun, update_run_info
 from . import style
-from .alignment import alignment_coefficient, alignment_figure
+from .alignment import alignment_figure
 from .heatmaps import is_gridworld
 from .samples import (
     MAX_CORRELATION_STATES,
-    FigureWarning,
     correlation_matrix_figure,
-    sample_aggregation_figure,
     sample_correlation_figures,
     sample_histogram_figures,
+    state_values_figure,
 )
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """Which per-run figures to draw (the reference's ``launch_experiment`` flags).
+
+    Attributes
+    ----------
+    plot_as_gridworld : bool
+        Heat maps over the grid instead of bar plots.
+    plot_distributions : bool
+        Also draw variances and per-state histograms of rewards and POWERs.
+    plot_correlations : bool
+        Also draw the POWER sample correlations between states.
+    diagnostic : bool
+        For ``multiagent_with_reward`` runs, also draw the diagnostic POWERs.
+    """
+
+    plot_as_gridworld: bool = False
+    plot_distributions: bool = False
+    plot_correlations: bool = False
+    diagnostic: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+    @property
+    def needs_samples(self) -> bool:
+        """Whether some figure asked for needs the per-sample POWER arrays."""
+        return self.plot_distributions or self.plot_correlations
 
 
 def _agents(run) -> list[tuple[str, str]]:
     """``(POWER key, file-name tag)`` of each agent whose figures are drawn."""
-    if "A" in run.power:
+    if "A" in run.power_keys:
         return [("H", "-agent_H"), ("A", "-agent_A")]
     return [("H", "")]
 
 
-def render_run_figures(
-    run,
-    out_dir: Path,
-    *,
-    plot_as_gridworld: bool,
-    plot_distributions: bool,
-    plot_correlations: bool,
-    diagnostic: bool,
-) -> list[Path]:
+def _samples_or_warn(run, key: str, what: str):
+    try:
+        return run.power[key]
+    except SamplesNotKeptError:
+        warnings.warn(f"{what}: run {run.name} did not keep its POWER samples; to draw it, {KEEP_SAMPLES_ADVICE}",
+                      FigureWarning, stacklevel=3)
+        return None
+
+
+def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None, **flags: bool) -> list[Path]:
     """Draw a finished run's figures (see the module table) into ``out_dir``.
 
     Parameters
     ----------
-    run : StoredRun
+    run : StoredRun or RunResult
         The run (:func:`powerplay.storage.load_run`).
     out_dir : Path
         Where to write (normally the run folder).
-    plot_as_gridworld : bool
-        Heat maps over the grid instead of bar plots (the reference's flag).
-    plot_distributions : bool
-        Also draw variances and per-state histograms of rewards and POWERs.
-    plot_correlations : bool
-        Also draw the POWER sample correlations between states (guarded: beyond
-        :data:`~powerplay.figures.samples.MAX_CORRELATION_STATES` states only the
-        correlation matrix, with a :class:`FigureWarning`).
-    diagnostic : bool
-        For ``multiagent_with_reward`` runs, also draw the diagnostic POWERs (if the run
-        computed them).
+    options : FigureOptions, optional
+        Which figures; keyword flags (``plot_as_gridworld=True``, ...) change single options.
 
     Returns
     -------
     list of Path
         The PNG files written, in drawing order.
     """
+    options = FigureOptions(**{**(options or FigureOptions()).as_dict(), **flags})
     out_dir = Path(out_dir)
     label = style.RunLabel.from_run(run)
     handle = run.name
     states = run.states
-    as_grid = plot_as_gridworld
+    as_grid = options.plot_as_gridworld
     if as_grid and not is_gridworld(states):
         warnings.warn(
             f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
@@ -110,43 +144,51 @@ def render_run_figures(
         if figure is not None:
             written.append(style.save_figure(figure, out_dir / style.safe_filename(f"{prefix}-{handle}.png")))
 
+    n = run.num_samples
     agents = _agents(run)
     two_agents = len(agents) == 2
     for key, tag in agents:
-        agent = key if two_agents else None
-        save(sample_aggregation_figure(run.power[key], states, aggregation="mean", plot_as_gridworld=as_grid,
-                                       label=label, agent=agent or "H"), f"POWER_means{tag}")
+        save(state_values_figure(run.power_mean(key), states, errors=run.power_sem(key), plot_as_gridworld=as_grid,
+                                 label=label, agent=key if two_agents else "H", num_samples=n), f"POWER_means{tag}")
     if two_agents:
-        alpha_error = alignment_coefficient(run.power["H"], run.power["A"])[1]
-        save(alignment_figure(run.power_mean("H"), run.power_mean("A"), label=label, alpha_error=alpha_error,
+        stats = run.alignment()
+        save(alignment_figure(run.power_mean("H"), run.power_mean("A"), label=label, alpha_error=stats.alpha_sem,
                               errors_H=run.power_sem("H"), errors_A=run.power_sem("A")), "POWER_alignment")
-        if diagnostic:
-            missing = [k for k in ("H_against_seed", "A_seed") if k not in run.power]
+        if options.diagnostic:
+            missing = [k for k in ("H_against_seed", "A_seed") if k not in run.power_keys]
             if missing:
                 warnings.warn(f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
                               "run the sweep in diagnostic mode to compute them", FigureWarning, stacklevel=2)
             for key, tag in (("H_against_seed", "-agent_H_against_seed"), ("A_seed", "-agent_A_seed")):
-                if key in run.power:
-                    save(sample_aggregation_figure(run.power[key], states, plot_as_gridworld=as_grid, label=label,
-                                                   quantity=style.POWER_KEY_NAMES[key]), f"POWER_means{tag}")
-    if plot_distributions:
+                if key in run.power_keys:
+                    save(state_values_figure(run.power_mean(key), states, errors=run.power_sem(key),
+                                             plot_as_gridworld=as_grid, label=label, num_samples=n,
+                                             quantity=style.POWER_KEY_NAMES[key]), f"POWER_means{tag}")
+    if options.plot_distributions:
+        rewards = run.rewards
         for key, tag in agents:
-            agent = key
-            save(sample_aggregation_figure(run.power[key], states, aggregation="var", plot_as_gridworld=as_grid,
-                                           label=label, agent=agent), f"POWER_vars{tag}")
-            if key in run.rewards:
-                for aggregation in ("mean", "var"):
-                    save(sample_aggregation_figure(run.rewards[key], states, aggregation=aggregation, quantity="Reward",
-                                                   plot_as_gridworld=as_grid, label=label, agent=agent),
-                         f"Reward_{aggregation}s{tag}")
-                for group, figure in sample_histogram_figures(run.rewards[key], states, quantity="Reward",
-                                                              plot_as_gridworld=as_grid, label=label, agent=agent):
+            save(state_values_figure(run.power_variance(key), states, aggregation="var", plot_as_gridworld=as_grid,
+                                     label=label, agent=key, num_samples=n), f"POWER_vars{tag}")
+            if key in rewards:
+                save(state_values_figure(run.summary.reward_mean(key), states, errors=None, quantity="Reward",
+                                         plot_as_gridworld=as_grid, label=label, agent=key, num_samples=n),
+                     f"Reward_means{tag}")
+                save(state_values_figure(run.summary.reward_variance(key), states, aggregation="var", quantity="Reward",
+                                         plot_as_gridworld=as_grid, label=label, agent=key, num_samples=n),
+                     f"Reward_vars{tag}")
+                for group, figure in sample_histogram_figures(rewards[key], states, quantity="Reward",
+                                                              plot_as_gridworld=as_grid, label=label, agent=key):
                     save(figure, f"Reward_samples{group}{tag}")
-            for group, figure in sample_histogram_figures(run.power[key], states, quantity="POWER",
-                                                          plot_as_gridworld=as_grid, label=label, agent=agent):
-                save(figure, f"POWER_samples{group}{tag}")
-    if plot_correlations:
+            samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)")
+            if samples is not None:
+                for group, figure in sample_histogram_figures(samples, states, quantity="POWER",
+                                                              plot_as_gridworld=as_grid, label=label, agent=key):
+                    save(figure, f"POWER_samples{group}{tag}")
+    if options.plot_correlations:
         for key, tag in agents:
+            samples = _samples_or_warn(run, key, "POWER correlations")
+            if samples is None:
+                continue
             if len(states) > MAX_CORRELATION_STATES:
                 warnings.warn(
                     f"plot_correlations: run {handle} has {len(states)} states, so the state-pair histograms would "
@@ -155,10 +197,42 @@ def render_run_figures(
                     FigureWarning,
                     stacklevel=2,
                 )
-                save(correlation_matrix_figure(run.power[key], states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
+                save(correlation_matrix_figure(samples, states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
                 continue
-            for group, figure in sample_correlation_figures(run.power[key], states, plot_as_gridworld=as_grid,
+            for group, figure in sample_correlation_figures(samples, states, plot_as_gridworld=as_grid,
                                                             label=label, agent=key):
                 save(figure, f"POWER{group}{tag}")
-            save(correlation_matrix_figure(run.power[key], states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
+            save(correlation_matrix_figure(samples, states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
     return written
+
+
+def render_figures_for_run(run: StoredRun, options: FigureOptions) -> list[Path]:
+    """Render a stored run's figures into its folder and record their names in ``run.json``."""
+    paths = render_run_figures(run, run.path, options)
+    folder = run.path.resolve()
+    names = [p.name if p.resolve().parent == folder else str(p) for p in paths]
+    update_run_info(run.path, figures=names, figure_options=options.as_dict())
+    return paths
+
+
+class RunFigures(SweepListener):
+    """Draws each run's figures as a sweep writes it (a sweep listener).
+
+    A reused run is redrawn only if it was drawn with other options (or not at all).
+    Figure warnings (a figure skipped, simplified) are passed on as the sweep's warnings.
+
+    Parameters
+    ----------
+    options : FigureOptions
+    """
+
+    def __init__(self, options: FigureOptions | None = None):
+        self.options = options or FigureOptions()
+
+    def on_run_written(self, run: StoredRun, fresh: bool) -> None:
+        if not fresh and run.info.get("figure_options") == self.options.as_dict():
+            return
+        render_figures_for_run(run, self.options)
+
+
+__all__ = ["FigureOptions", "RunFigures", "render_figures_for_run", "render_run_figures"]

@@ -35,7 +35,7 @@ from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..storage.runs import standard_error
+from ..stats.moments import standard_error
 from . import style
 from .heatmaps import GridGeometry, choose_value_format, gridworld_heatmap_figure
 
@@ -150,13 +150,39 @@ def sample_aggregation_figure(
         raise FigureError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
     values = aggregate(samples, aggregation)
     errors = standard_error(samples) if aggregation == "mean" else None
+    return state_values_figure(values, states, errors=errors, aggregation=aggregation, quantity=quantity,
+                               plot_as_gridworld=plot_as_gridworld, label=label, agent=agent,
+                               num_samples=samples.shape[0])
+
+
+def state_values_figure(
+    values: np.ndarray,
+    states: Sequence[str],
+    *,
+    errors: np.ndarray | None = None,
+    aggregation: str = "mean",
+    quantity: str = "POWER",
+    plot_as_gridworld: bool = False,
+    label: style.RunLabel | None = None,
+    agent: str | None = None,
+    num_samples: int | None = None,
+) -> Figure:
+    """One statistic per state (a mean with its standard errors, or a variance) as bars or a heat map.
+
+    The statistics-only form of :func:`sample_aggregation_figure`: a run that kept only the
+    statistics of its samples draws its figures with this.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if aggregation not in AGGREGATIONS:
+        raise FigureError(f"aggregation must be one of {AGGREGATIONS}, not {aggregation!r}")
     if aggregation == "mean":
         what, units, axis_label = quantity, "reward units", f"{quantity} (mean over samples)"
-        if samples.shape[0] > 1:
-            detail = f" (largest standard error {errors.max():.2g})" if plot_as_gridworld else " (mean ± standard error)"
+        if errors is not None and (num_samples is None or num_samples > 1):
+            detail = f" (largest standard error {np.max(errors):.2g})" if plot_as_gridworld else " (mean ± standard error)"
         else:
             detail = ""
     else:
+        errors = None
         what, units, detail = f"Variance of {quantity} samples", "reward units²", ""
         axis_label = f"variance of {quantity} samples"
     title = style.figure_title(what, label, agent, detail)

@@ -20,7 +20,7 @@ working directory); sweeps are looked up in ``folder`` (default ``expts``).
 
 from __future__ import annotations
 
-from ..errors import FigureError
+from ..errors import FigureError, FigureWarning
 
 import dataclasses
 import warnings
@@ -31,28 +31,32 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, load_sweep
 from . import style
-from .alignment import (
-    alignment_coefficient,
-    alignment_figure,
-    alignment_limits,
-    parameter_line_figure,
-    series_colors,
-)
+from .alignment import alignment_figure, alignment_limits, parameter_line_figure, series_colors
 from .animation import MS_PER_FRAME, read_png, write_gif
-from ..storage.runs import standard_error
-from .samples import FigureWarning
-from .sweep_data import (
-    EXPERIMENT_FOLDER,
-    parameter_value,
-    resolve_sweep,
-    run_entries,
-    runs_over,
-    sweep_name,
-    swept_parameters,
-)
 
-TEMP_FOLDER = "temp"
+EXPERIMENT_FOLDER = DEFAULT_FOLDER
+TEMP_FOLDER = FIGURES_FOLDER
+
+
+def resolve_sweep(sweep, folder=DEFAULT_FOLDER):
+    """A loaded sweep from a :class:`StoredSweep`, a sweep id or a folder."""
+    return load_sweep(sweep, folder)
+
+
+def sweep_name(sweep) -> str:
+    return sweep.path.name
+
+
+def runs_over(sweep, param: str, fixed=None):
+    return sweep.runs_over(param, fixed)
+
+
+def parameter_value(run, param: str):
+    if param not in run.config:
+        raise FigureError(f"parameter {param!r} is not in the configuration of run {run.name}")
+    return run.config[param]
 
 #: Axis labels of the parameters figures are usually drawn against.
 PARAMETER_LABELS = {
@@ -82,13 +86,12 @@ def _label_across(run, param: str) -> style.RunLabel:
 
 
 def _require_two_agents(sweep, what: str) -> None:
-    for run in run_entries(sweep):
-        kind = run.config.get("experiment_type")
-        if kind != "multiagent_with_reward":
-            raise FigureError(
-                f"{what} needs multiagent_with_reward runs (POWERs of both agents); run {run.name} of sweep "
-                f"{sweep_name(sweep)} is {kind or 'single-agent'}"
-            )
+    kind = sweep.experiment_type
+    if kind != "multiagent_with_reward":
+        raise FigureError(
+            f"{what} needs multiagent_with_reward runs (POWERs of both agents); sweep {sweep_name(sweep)} is "
+            f"{kind or 'single-agent'}"
+        )
 
 
 def _save(figure: Figure, fig_name: str | None, output_folder: str | Path) -> Figure:
@@ -100,7 +103,7 @@ def _save(figure: Figure, fig_name: str | None, output_folder: str | Path) -> Fi
 def _baseline(run, include: bool, warned: list) -> np.ndarray | None:
     if not include:
         return None
-    if "H_against_seed" in run.power:
+    if "H_against_seed" in run.power_keys:
         return run.power_mean("H_against_seed")
     if not warned:
         warnings.warn(
@@ -128,9 +131,8 @@ def alignment_plot_frames(
     limits = alignment_limits(means + [(b, m[1]) for b, m in zip(baselines, means) if b is not None])
     frames = []
     for (_, run), (powers_H, powers_A), baseline in zip(pairs, means, baselines):
-        _, error = alignment_coefficient(run.power["H"], run.power["A"])
         frames.append(alignment_figure(
-            powers_H, powers_A, label=style.RunLabel.from_run(run), alpha_error=error,
+            powers_H, powers_A, label=style.RunLabel.from_run(run), alpha_error=run.alignment().alpha_sem,
             baseline_H=baseline, limits=limits,
         ))
     return frames
@@ -185,8 +187,7 @@ def average_powers_figure(sweep, param: str = "reward_correlation", include_base
     x = np.array([float(v) for v, _ in pairs])
 
     def averaged(run, key):
-        per_sample = run.power[key].mean(axis=1)  # each sample's average over states
-        return per_sample.mean(), standard_error(per_sample[:, None])[0]
+        return run.average_power(key)  # each sample's average over states: its mean and standard error
 
     series = []
     for key, name, marker in (("A", "Agent A POWER, averaged over states", "s"), ("H", "Agent H POWER, averaged over states", "o")):
@@ -239,7 +240,7 @@ def alignment_against_parameter_figure(sweep, param: str = "reward_correlation",
     _require_two_agents(sweep, "α_HA")
     pairs = runs_over(sweep, param, fixed)
     x = np.array([float(v) for v, _ in pairs])
-    stats = np.array([alignment_coefficient(run.power["H"], run.power["A"]) for _, run in pairs])
+    stats = np.array([(run.alignment().alpha, run.alignment().alpha_sem) for _, run in pairs])
     return parameter_line_figure(
         x, [{"y": stats[:, 0], "error": stats[:, 1], "label": r"$\alpha_{HA}$ (± jackknife standard error)",
              "color": style.ACCENT_COLOR}],
@@ -301,8 +302,8 @@ def power_against_parameter_figure(
     pairs = runs_over(sweep, param, fixed)
     key = agent
     for _, run in pairs:
-        if key not in run.power:
-            raise FigureError(f"run {run.name} has no POWER samples for {key!r}; available: {sorted(run.power)}")
+        if key not in run.power_keys:
+            raise FigureError(f"run {run.name} has no POWER samples for {key!r}; available: {sorted(run.power_keys)}")
     run_states = pairs[0][1].states
     if states is None:
         states = _default_states(pairs[-1][1].power_mean(key), run_states)
@@ -430,14 +431,14 @@ def generate_sweep_animation(
         If ``animation_param`` is not swept in this sweep.
     """
     sweep = resolve_sweep(sweep_id, folder)
-    swept = swept_parameters(sweep)
+    swept = list(sweep.swept)
     if animation_param not in swept:
         raise FigureError(
             f"sweep {sweep_name(sweep)} does not sweep {animation_param!r}; swept parameters: {', '.join(swept) or 'none'}"
         )
     others = [p for p in swept if p != animation_param]
     groups: dict[str, list] = defaultdict(list)
-    for run in run_entries(sweep):  # figures are found by file name: no samples are loaded
+    for run in sweep.runs:  # figures are found by file name: no samples are loaded
         groups["-".join(f"{p}__{_value_name(run, p)}" for p in others)].append(run)
     written = []
     for tag, runs in groups.items():

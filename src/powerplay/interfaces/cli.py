@@ -4,38 +4,41 @@
 
     powerplay run configs/my_first_sweep.yaml --plot-as-gridworld   # run (or resume) a sweep
     powerplay run configs/my_first_sweep.yaml --cluster local:4      # ... on a local Dask cluster
+    powerplay list                                                  # the sweeps in ./expts
     powerplay show 0001                                             # the runs table of a sweep
     powerplay selftest                                              # the five checked self-tests
     powerplay reproduce 1 2                                         # Part 1, Figure 2 of the posts
 
 Every command has ``--help``. Mistakes in the input (a bad config, an unknown sweep or
-figure) print one line starting with ``error:`` on standard error and exit with status 2;
-a failed self-test exits with status 1.
+figure, a damaged file) print one line starting with ``error:`` on standard error and exit
+with status 2; a failed self-test exits with status 1; an internal error prints one line
+saying where its traceback was saved and exits with status 70
+(:mod:`powerplay.interfaces.errors`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import math
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+import click
 import typer
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..runner.config import ConfigError, RunSpec
-from ..runner.distributed import DistributedError  # no Dask import until a cluster is asked for
-from ..runner.replication import FIGURES, ALIASES, ReplicationError, reproduce as reproduce_figure, siblings
-from ..runner.resolve import ResolveError
-from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepError, SweepProgress, run_sweep
-from ..runner.tracking import TrackingError
-from ..storage.sweeps import DEFAULT_FOLDER, StoredSweep, SweepNotFoundError, load_sweep, runs_table_csv
-from .errors import EXIT_BAD_INPUT, user_errors
+from ..runner.config import RunSpec
+from ..runner.events import SweepListener
+from ..runner.replication import ALIASES, FIGURES, siblings
+from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
+from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
+from .errors import EXIT_BAD_INPUT, printable, reported_errors
+from .executor_options import executor_from_options
 from .plot_commands import plot_app
 
 #: Exit status when a self-test fails.
@@ -45,9 +48,11 @@ app = typer.Typer(
     name="powerplay",
     help=(
         "Estimate POWER (instrumental value) in single- and two-agent MDPs.\n\n"
-        "Start with:  powerplay run configs/my_first_sweep.yaml --plot-as-gridworld\n\n"
-        "Results go to ./expts/{SWEEP_ID}-{name}/ (one folder per run: run.yaml, power.csv, "
-        "samples.npz, run.json, figures). Re-running the same command resumes an interrupted sweep."
+        "Start with:  powerplay run CONFIG.yaml --plot-as-gridworld  (e.g. configs/my_first_sweep.yaml in a "
+        "clone of the repository; powerplay selftest needs no config)\n\n"
+        "Results go to ./expts/{SWEEP_ID}-{name}/ (one folder per run: run.yaml, power.csv, summary.npz, "
+        "run.json, figures; samples.npz when samples are kept). Re-running the same command resumes an "
+        "interrupted sweep."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -55,21 +60,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_USER_ERRORS = (ConfigError, ResolveError, SweepError, SweepNotFoundError, TrackingError, ReplicationError, DistributedError)
-
 
 @contextlib.contextmanager
 def _warnings_to(progress: "RichProgress") -> Iterator[None]:
-    """Show Python warnings (figures, convergence) as one ``warning:`` line each."""
+    """Show Python warnings (figures, convergence, statistics) as one ``warning:`` line each."""
     with warnings.catch_warnings():
         warnings.simplefilter("default")
-        warnings.showwarning = lambda message, category, *args, **kwargs: progress.warning(str(message))
+        warnings.showwarning = lambda message, category, *args, **kwargs: progress.on_warning(str(message))
         yield
-
-
-def _user_errors():
-    """Our input errors as one line on stderr and exit status 2 (no traceback)."""
-    return user_errors(_USER_ERRORS)
 
 
 def _note_compilation() -> None:
@@ -81,12 +79,19 @@ def _note_compilation() -> None:
                    "scripts/setup.sh does this at install time)", err=True)
 
 
+def _mark_compiled() -> None:
+    from ..solvers.warmup import mark_kernels_compiled
+
+    with contextlib.suppress(OSError):
+        mark_kernels_compiled()
+
+
 def _stdout() -> Console:
     # In a terminal rich fits tables to its width; piped output (logs, CI) gets room for full paths.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-class RichProgress(SweepProgress):
+class RichProgress(SweepListener):
     """Progress bars for runs and samples (on stderr), and a record of each run for the summary."""
 
     def __init__(self, console: Console | None = None):
@@ -99,7 +104,6 @@ class RichProgress(SweepProgress):
         self._runs = None
         self._samples: dict[str, Any] = {}  # run suffix -> its samples bar (several at once on a cluster)
         self._order: dict[str, int] = {}  # run suffix -> position in the sweep
-        self.sweep_path: Path | None = None
         self._started = False
 
     def __enter__(self) -> "RichProgress":
@@ -110,81 +114,132 @@ class RichProgress(SweepProgress):
             self.bars.stop()
             self._started = False
 
-    def sweep_started(self, sweep_path: Path, runs: list[RunSpec], finished: set[str], resumed: bool) -> None:
-        self.sweep_path = sweep_path
+    def on_sweep_started(self, sweep_path: Path, runs: list[RunSpec], finished: set[str], resumed: bool) -> None:
         if not self._started:  # started here, not on entry, so input errors print no empty progress display
             self.bars.start()
             self._started = True
         verb = f"resuming {sweep_path} ({len(finished)} of {len(runs)} runs already finished)" if resumed else f"sweep {sweep_path}"
-        self.console.print(verb, markup=False, soft_wrap=True)
+        self.console.print(printable(verb), markup=False, soft_wrap=True)
         if self._runs is not None:
             self.bars.remove_task(self._runs)
-        self._runs = self.bars.add_task(f"runs of {sweep_path.name}", total=len(runs))
+        self._runs = self.bars.add_task(f"runs of {printable(sweep_path.name)}", total=len(runs))
         self._order = {run.suffix: position for position, run in enumerate(runs)}
 
-    def run_started(self, run: RunSpec, total_samples: int) -> None:
-        self._samples[run.suffix] = self.bars.add_task(f"samples {run.suffix or '(single run)'}", total=total_samples)
+    def on_run_started(self, run: RunSpec, total_samples: int) -> None:
+        self._samples[run.suffix] = self.bars.add_task(f"samples {printable(run.suffix) or '(single run)'}", total=total_samples)
 
-    def samples_done(self, run: RunSpec, done: int, total: int) -> None:
+    def on_samples_done(self, run: RunSpec, done: int, total: int) -> None:
         self.bars.update(self._samples[run.suffix], completed=done)
 
-    def run_finished(self, run: RunSpec, folder: Path, info: dict[str, Any], skipped: bool) -> None:
+    def on_run_finished(self, run: RunSpec, folder: Path, info: dict[str, Any], reused: bool) -> None:
+        alignment = info.get("alignment") if isinstance(info.get("alignment"), dict) else None
         self.rows.append({
             "run": run.suffix or "(single run)",
-            "status": "reused" if skipped else "new",
+            "status": "reused" if reused else "new",
             "samples": info.get("num_reward_samples"),
             "seconds": info.get("seconds"),
             "samples_per_second": info.get("samples_per_second"),
             "folder": str(folder),
             "figures": len(info.get("figures") or []),
+            "alignment": alignment,
             "position": self._order.get(run.suffix, len(self._order)),
         })
+        if alignment is not None:
+            _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
         self.bars.advance(self._runs)
 
-    def warning(self, message: str) -> None:
-        self.console.print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
+    def on_warning(self, message: str) -> None:
+        self.console.print(f"warning: {printable(message)}", style="yellow", markup=False, soft_wrap=True)
+
+
+def _warn_low_reliability(name: str, alignment: dict[str, Any], warn) -> None:
+    from ..stats.alignment import LOW_RELIABILITY, TARGET_RELIABILITY
+
+    reliabilities = [alignment.get("reliability_H"), alignment.get("reliability_A")]
+    if all(isinstance(r, (int, float)) and r >= LOW_RELIABILITY for r in reliabilities):
+        return
+    shown = ", ".join(_number(r, 2) for r in reliabilities)
+    suggestion = alignment.get("suggested_samples")
+    advice = (f"about {suggestion:,} samples would reach reliability {TARGET_RELIABILITY}" if suggestion
+              else "the per-state POWER means hardly vary across states")
+    warn(f"{name}: α_HA rests on noisy per-state means (reliability H, A: {shown}); the raw α_HA is attenuated "
+         f"towards 0, compare runs by alpha_HA_corrected; {advice}")
+
+
+def _number(value, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "–"
+
+
+def _alpha_cell(alignment: dict[str, Any] | None, corrected: bool = False) -> str:
+    if not alignment:
+        return ""
+    key = "alpha_corrected" if corrected else "alpha"
+    value, error = alignment.get(key), alignment.get(f"{key}_sem")
+    return f"{_number(value)} ± {_number(error)}" if value is not None else "–"
 
 
 def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
+    with_alpha = any(row.get("alignment") for row in rows)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
-    for column in ("status", "samples", "time (s)", "samples/s", "figures"):
+    columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (["α_HA", "α_HA corrected"] if with_alpha else [])
+    for column in columns:
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     for row in rows:
-        table.add_row(
-            Path(row["folder"]).name, row["status"], f"{row['samples']:,}" if row["samples"] else "",
+        cells = [
+            printable(Path(row["folder"]).name), row["status"], f"{row['samples']:,}" if row["samples"] else "",
             f"{row['seconds']:.2f}" if row["seconds"] is not None else "",
             f"{row['samples_per_second']:,.0f}" if row["samples_per_second"] else "",
             str(row["figures"]),
-        )
+        ]
+        if with_alpha:
+            cells += [_alpha_cell(row.get("alignment")), _alpha_cell(row.get("alignment"), corrected=True)]
+        table.add_row(*cells)
     return table
 
 
 def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
     out = _stdout()
     rows = sorted(progress.rows, key=lambda row: row["position"])  # runs on a cluster finish in any order
-    out.print(_summary_table(rows, f"{sweep.path.name} ({sweep.experiment_type})"))
-    out.print(f"Results in {sweep.path}/ (one folder per run; table of runs: {sweep.path / 'runs.csv'})", markup=False)
+    out.print(_summary_table(rows, printable(f"{sweep.path.name} ({sweep.experiment_type})")))
+    out.print(f"Results in {printable(sweep.path)}/ (one folder per run; table of runs: "
+              f"{printable(sweep.path / 'runs.csv')})", markup=False, soft_wrap=True)
+
+
+# Options shared by every command that computes sweeps.
+WORKERS = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results.")
+SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results.")
+CLUSTER = typer.Option(None, "--cluster", metavar="local:N", help="Run on a Dask cluster of N worker processes started on this machine. Needs powerplay[dask]. Never changes results.")
+
+
+def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
+    if not figures:
+        return []
+    from ..figures.run_figures import FigureOptions, RunFigures  # matplotlib only when figures are drawn
+
+    return [RunFigures(FigureOptions(**flags))]
 
 
 @app.command()
 def run(
     config: Path = typer.Argument(..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."),
     output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results."),
+    workers: Optional[int] = WORKERS,
     plot_as_gridworld: bool = typer.Option(False, "--plot-as-gridworld", help="Draw POWER as gridworld heat maps (gridworld MDPs only)."),
-    plot_distributions: bool = typer.Option(False, "--plot-distributions", help="Also draw histograms of reward and POWER samples per state."),
-    plot_correlations: bool = typer.Option(False, "--plot-correlations", help="Also draw 2-D histograms of POWER samples for state pairs (small MDPs only)."),
+    plot_distributions: bool = typer.Option(False, "--plot-distributions", help="Also draw histograms of reward and POWER samples per state (keeps the samples)."),
+    plot_correlations: bool = typer.Option(False, "--plot-correlations", help="Also draw correlations of POWER samples between states (keeps the samples)."),
     diagnostic: bool = typer.Option(False, "--diagnostic", help="multiagent_with_reward: also compute H's POWER against A's seed policy and A's seed-policy POWER."),
+    keep_samples: Optional[bool] = typer.Option(None, "--keep-samples/--no-keep-samples", help="Keep every per-sample POWER array in samples.npz (default: only when they are small, at most 64 MB per run)."),
     wandb: bool = typer.Option(False, "--wandb", help="Also log runs to Weights & Biases (offline unless you are logged in; upload later with `wandb sync`)."),
     wandb_project: Optional[str] = typer.Option(None, "--wandb-project", metavar="NAME", help="Weights & Biases project (default: powerplay)."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, metavar="N", help=f"Override num_reward_samples for a quick look (default: ${SAMPLES_ENVIRONMENT_VARIABLE} if set)."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help=f"Override num_reward_samples for a quick look (default: ${SAMPLES_ENVIRONMENT_VARIABLE} if set)."),
     new: bool = typer.Option(False, "--new", help="Start a new sweep even if an unfinished or finished one with the same config could be resumed."),
+    repair: bool = typer.Option(False, "--repair", help="Recompute finished runs whose files were changed or damaged since they were written."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw per-run figures."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="local:N", help="Run on a Dask cluster of N worker processes started on this machine for the sweep. Needs powerplay[dask]. Never changes results."),
+    scheduler: Optional[str] = SCHEDULER,
+    cluster: Optional[str] = CLUSTER,
 ) -> None:
     """Run (or resume) the sweep a config file describes.
 
@@ -196,41 +251,50 @@ def run(
     split into tasks of reward samples for a Dask cluster, several runs at once.
     """
     _note_compilation()
-    with _user_errors(), RichProgress() as progress, _warnings_to(progress):
-        with _dask_executor(scheduler, cluster, workers, progress) as executor:
-            sweep = run_sweep(
-                config, output, workers=workers, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
-                plot_correlations=plot_correlations, diagnostic=diagnostic, wandb=wandb, wandb_project=wandb_project,
-                samples=samples, new=new, render_figures=figures, progress=progress, executor=executor,
-            )
+    if (plot_distributions or plot_correlations) and keep_samples is None:
+        keep_samples = True  # those figures are drawn from the samples themselves
+    options = SweepOptions(output_dir=output, samples=samples, diagnostic=diagnostic, keep_samples=keep_samples,
+                           new=new, repair=repair)
+    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+        listeners: list[SweepListener] = [progress]
+        listeners += _figure_listeners(figures, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
+                                       plot_correlations=plot_correlations, diagnostic=diagnostic)
+        if wandb:
+            from ..runner.tracking import WandbTracker
+
+            listeners.append(WandbTracker(project=wandb_project))
+        with executor_from_options(scheduler, cluster, workers) as executor:
+            if scheduler is not None or cluster is not None:
+                progress.console.print(f"running on {printable(executor.describe())}", markup=False, soft_wrap=True)
+            sweep = run_sweep(config, options, executor=executor, listeners=listeners)
+            stats = getattr(executor, "stats", None)
+    _mark_compiled()
     _print_sweep_summary(progress, sweep)
-    if executor is not None:  # what the cluster cost: bytes per task, time to first result
+    if stats is not None:  # what the cluster cost: bytes per task, time to first result
         from ..runner.distributed import summarize_stats
 
-        _stdout().print(summarize_stats(executor.stats), markup=False, soft_wrap=True)
+        _stdout().print(summarize_stats(stats), markup=False, soft_wrap=True)
 
 
-@contextlib.contextmanager
-def _dask_executor(scheduler: str | None, cluster: str | None, workers: int | None, progress: RichProgress):
-    """The Dask executor ``--scheduler``/``--cluster`` ask for (None: run locally, no Dask)."""
-    if scheduler is None and cluster is None:
-        yield None
+@app.command("list")
+def list_command(
+    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."),
+) -> None:
+    """List the sweeps in an output folder: id, name, type, runs finished, when started."""
+    with reported_errors():
+        sweeps = list_sweeps(output)
+    out = _stdout()
+    if not sweeps:
+        out.print(f"no sweeps in {printable(output)}/", markup=False)
         return
-    if scheduler is not None and cluster is not None:
-        raise DistributedError("--scheduler and --cluster exclude each other: use an existing cluster or start one")
-    if workers is not None:
-        raise DistributedError("--workers sets threads for a local run; with --scheduler/--cluster, size the Dask cluster instead")
-    from ..runner.distributed import DaskExecutor
-
-    # The executor reports a lost cluster in one line; Dask's client would also log it with
-    # tracebacks, some from its I/O thread after the client is closed: quiet it for the process.
-    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
-    executor = DaskExecutor.from_options(scheduler=scheduler, cluster=cluster)
-    try:
-        progress.console.print(f"running on {executor.describe()}", markup=False, soft_wrap=True)
-        yield executor
-    finally:
-        executor.close()
+    table = Table(title=f"sweeps in {printable(output)}/", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "name", "type", "runs", "started", "description"):
+        table.add_column(column, overflow="fold")
+    for sweep in sweeps:
+        table.add_row(sweep.sweep_id, printable(sweep.name), sweep.experiment_type,
+                      f"{sweep.runs_finished}/{sweep.runs_total}", printable(sweep.created[:16]),
+                      printable(sweep.description)[:80])
+    out.print(table)
 
 
 @app.command()
@@ -239,36 +303,57 @@ def show(
     output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."),
     csv: bool = typer.Option(False, "--csv", help="Print the runs table as CSV instead."),
 ) -> None:
-    """Show the runs of a sweep: parameter values, timing and mean POWER."""
-    with _user_errors():
+    """Show the runs of a sweep: parameter values, timing, mean POWER and, for two agents, α_HA."""
+    with reported_errors():
         stored = load_sweep(sweep, output)
         rows = stored.table()
     if csv:
         sys.stdout.write(runs_table_csv(rows))
         return
     out = _stdout()
-    table = Table(title=f"{stored.path} ({stored.experiment_type})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    power_columns = [c for c in (rows[0] if rows else {}) if c.startswith("power_")]
-    for column in [*stored.swept, "samples", "time (s)", *power_columns]:
-        table.add_column(column.removesuffix("_mean").replace("power_", "mean POWER "), justify="right")
+    table = Table(title=printable(f"{stored.path} ({stored.experiment_type})"), title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    power_keys = [c[len("power_"):-len("_mean")] for c in (rows[0] if rows else {}) if c.startswith("power_") and c.endswith("_mean")]
+    with_alpha = any("alpha_HA" in row for row in rows)
+    columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
+    if with_alpha:
+        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", "reliability H, A"]
+    for column in columns:
+        table.add_column(printable(column), justify="right")
     for row in rows:
-        table.add_row(
-            *[str(row[p]) for p in stored.swept], f"{row['num_reward_samples']:,}", f"{row['seconds']:.2f}",
-            *[f"{row[c]:.4f}" for c in power_columns],
-        )
+        cells = [printable(row[p]) for p in stored.swept]
+        cells += [f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
+                  _number(row.get("seconds"), 2)]
+        cells += [f"{_number(row.get(f'power_{k}_mean'), 4)} ± {_number(row.get(f'power_{k}_mean_sem'), 4)}" for k in power_keys]
+        if with_alpha:
+            cells += [
+                f"{_number(row.get('alpha_HA'))} ± {_number(row.get('alpha_HA_sem'))}",
+                f"{_number(row.get('alpha_HA_corrected'))} [{_number(row.get('alpha_HA_corrected_low'))}, "
+                f"{_number(row.get('alpha_HA_corrected_high'))}]",
+                f"{_number(row.get('reliability_H'), 2)}, {_number(row.get('reliability_A'), 2)}",
+            ]
+        table.add_row(*cells)
     out.print(table)
-    out.print(f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {stored.path / 'runs.csv'}", markup=False)
+    if with_alpha:
+        for run in stored.runs:
+            if isinstance(run.info.get("alignment"), dict):
+                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {message}", err=True))
+    out.print(f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
+              markup=False, soft_wrap=True)
     if stored.missing_runs:
-        out.print(f"unfinished runs: {', '.join(stored.missing_runs)} (run the sweep's command again to finish them)")
+        out.print(f"unfinished runs: {printable(', '.join(stored.missing_runs))} (run the sweep's command again to finish them)",
+                  markup=False, soft_wrap=True)
 
 
 @app.command()
 def selftest(
     tests: Optional[list[str]] = typer.Argument(None, metavar="[TEST]...", help="Which tests (default: all): test_vanilla, test_gridworld, test_stochastic, test_multiagent, test_reward_correlation."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, metavar="N", help="Reward samples per run (default: the reference's counts) for a quick check."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Reward samples per run (default: the reference's counts) for a quick check."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="DIR", help="Keep the test sweeps in this folder (default: a temporary folder, deleted)."),
     figures: bool = typer.Option(False, "--figures", help="Also draw each run's figures (needs --output to keep them)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use."),
+    workers: Optional[int] = WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    cluster: Optional[str] = CLUSTER,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print every check, not only failures."),
 ) -> None:
     """Run the reference's five test sweeps and check their results.
@@ -280,7 +365,7 @@ def selftest(
     out = _stdout()
     unknown = [t for t in tests or [] if t not in SELFTESTS]
     if unknown:
-        typer.echo(f"error: unknown self-test {unknown[0]!r}; known: {', '.join(SELFTESTS)}", err=True)
+        typer.echo(f"error: unknown self-test {printable(unknown[0])!r}; known: {', '.join(SELFTESTS)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
 
     def report(outcome) -> None:
@@ -293,13 +378,17 @@ def selftest(
             if verbose or check.status != "pass":
                 out.print(f"      {check.status:<12} {check.description}  {check.detail}".rstrip(), markup=False)
 
+    def listeners(test) -> list[SweepListener]:
+        return _figure_listeners(figures, plot_as_gridworld=test.plot_as_gridworld)
+
     _note_compilation()
-    with _user_errors():
-        outcomes = run_selftests(tests or None, output_dir=output, samples=samples, figures=figures, workers=workers,
-                                 progress=None, on_outcome=report)
+    with reported_errors(), executor_from_options(scheduler, cluster, workers) as executor:
+        options = SweepOptions(samples=samples)
+        outcomes = run_selftests(tests or None, output, options, executor=executor, listeners=listeners, on_outcome=report)
+    _mark_compiled()
     failed = [o.name for o in outcomes if not o.passed]
     if output is not None:
-        out.print(f"Test sweeps kept in {output}")
+        out.print(f"Test sweeps kept in {printable(output)}", markup=False)
     if failed:
         out.print(f"{len(failed)} of {len(outcomes)} self-tests FAILED: {', '.join(failed)}", style="bold red", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -323,10 +412,12 @@ def _figure_list() -> Table:
 def reproduce(
     post: Optional[int] = typer.Argument(None, metavar="[POST]", help="Post number: 1, 2 or 3 (omit both to list the figures)."),
     fig: Optional[int] = typer.Argument(None, metavar="[FIG]", help="Figure number in that post."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, metavar="N", help="Override the published sample count for a quick look."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override the published sample count for a quick look."),
     output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."),
-    figures_dir: Path = typer.Option(Path("temp"), "--figures-dir", metavar="DIR", help="Folder for the figure files."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use."),
+    figures_dir: Path = typer.Option(Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."),
+    workers: Optional[int] = WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    cluster: Optional[str] = CLUSTER,
     run_figures: bool = typer.Option(True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."),
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
@@ -338,17 +429,19 @@ def reproduce(
         out.print(_figure_list())
         return
     _note_compilation()
-    with _user_errors(), RichProgress() as progress, _warnings_to(progress):
-        result = reproduce_figure(post, fig, samples=samples, output_dir=output, figures_dir=figures_dir, workers=workers,
-                                  render_run_figures=run_figures, progress=progress)
+    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+        from ..figures.published import reproduce as reproduce_figure
+
+        with executor_from_options(scheduler, cluster, workers) as executor:
+            result = reproduce_figure(post, fig, SweepOptions(output_dir=output, samples=samples), figures_dir=figures_dir,
+                                      run_figures=run_figures, executor=executor, listeners=[progress])
+    _mark_compiled()
     if (post, fig) in ALIASES:
         out.print(f"Part {post} Fig {fig} is Part {result.figure.post} Fig {result.figure.figure}.")
     if result.sweep is not None:
-        out.print(f"Sweep data in {result.sweep.path}")
+        out.print(f"Sweep data in {printable(result.sweep.path)}", markup=False)
     for path in result.paths:
-        out.print(f"Figure available in {path}", markup=False)
-    if result.note:
-        out.print(f"note: {result.note}", style="yellow", markup=False)
+        out.print(f"Figure available in {printable(path)}", markup=False)
 
 
 app.add_typer(plot_app, name="plot")
@@ -368,8 +461,20 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def main() -> None:
-    """Entry point of the ``powerplay`` console script."""
-    app()
+    """Entry point of the ``powerplay`` console script: usage mistakes are one line too."""
+    try:
+        code = app(standalone_mode=False)
+    except click.UsageError as error:  # e.g. --workers 0: one line instead of click's usage block
+        command = error.ctx.command_path if error.ctx is not None else "powerplay"
+        typer.echo(f"error: {printable(error.format_message())} (see {command} --help)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.Abort:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        typer.echo(f"error: {printable(error.format_message())}", err=True)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-__all__ = ["app", "main"]
+__all__ = ["RichProgress", "app", "main"]

@@ -1,27 +1,89 @@
-"""How the command line reports mistakes: one ``error:`` line on stderr, exit status 2, no traceback."""
+"""How the command line reports problems: one line, never a traceback.
+
+* A mistake in the input (any :class:`~powerplay.errors.PowerplayError`: a bad config, an
+  unknown sweep, a damaged file, ...) prints ``error: ...`` on standard error and exits
+  with status :data:`EXIT_BAD_INPUT` (2).
+* Ctrl-C prints one line and exits with status 130 (finished runs are always on disk).
+* Anything else is a bug or an environment problem (a full disk, a read-only folder): it
+  prints ``internal error: ...`` with where the full traceback was saved, and exits with
+  status :data:`EXIT_INTERNAL` (70). Operating-system errors (permissions, disk full) name
+  the file and say so.
+
+Text from files (names, labels) is printed with control characters escaped, so a crafted
+config cannot move the cursor or rewrite the terminal.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
+import time
+import traceback
+from pathlib import Path
 from typing import Iterator
 
 import typer
 
+from ..errors import PowerplayError
+
 #: Exit status for bad input (as click uses for usage errors).
 EXIT_BAD_INPUT = 2
+#: Exit status for an internal error (sysexits' EX_SOFTWARE).
+EXIT_INTERNAL = 70
+#: Exit status after Ctrl-C.
+EXIT_INTERRUPTED = 130
+
+
+def printable(text: object) -> str:
+    """``text`` on one line, with control characters shown as escapes (``\\x1b``, ``\\n``, ...)."""
+    out = []
+    for char in str(text):
+        if char in "\n\r\t":
+            out.append(" ")
+        elif ord(char) < 32 or 127 <= ord(char) < 160:
+            out.append(repr(char)[1:-1])
+        else:
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
+def save_traceback() -> Path | None:
+    """Write the current exception's traceback to a file in the temporary folder; return its path."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"powerplay-crash-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc())
+        return Path(name)
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager
-def user_errors(kinds: tuple[type[BaseException], ...]) -> Iterator[None]:
-    """Turn the given error types into one line on stderr and exit status 2.
-
-    A Ctrl-C is reported in one line too (finished runs are always on disk).
-    """
+def reported_errors() -> Iterator[None]:
+    """Turn every exception into one line on stderr and an exit status (see module notes)."""
     try:
         yield
-    except kinds as error:
-        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
+    except typer.Exit:
+        raise
+    except PowerplayError as error:
+        typer.echo(f"error: {printable(error)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         typer.echo("interrupted: finished runs are saved; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except OSError as error:
+        where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+        typer.echo(f"error: {printable(error.strerror or error)}{printable(where)}; finished runs are saved", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except RecursionError:
+        typer.echo("error: the input is nested too deeply to process", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except Exception as error:
+        saved = save_traceback()
+        where = f"; full traceback in {saved}" if saved else ""
+        typer.echo(f"internal error: {type(error).__name__}: {printable(error)}{where}", err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "reported_errors", "save_traceback"]

@@ -24,10 +24,9 @@ from typing import Callable, Iterator, Optional
 
 import typer
 
-from ..errors import FileFormatError
-from ..runner.resolve import ResolveError, resolve_mdp, resolve_policy
-from ..storage.sweeps import DEFAULT_FOLDER, SweepNotFoundError
-from .errors import user_errors
+from ..runner.resolve import resolve_mdp, resolve_policy
+from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
+from .errors import reported_errors
 
 plot_app = typer.Typer(
     help="Draw figures and animations of environments, reward samples and finished sweeps.",
@@ -35,13 +34,7 @@ plot_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Figure functions report bad arguments (an unknown state, a parameter the sweep did not vary)
-# as ValueError/KeyError; here those are the user's mistakes, not bugs. (GraphvizNotFoundError is
-# added when a command runs: importing the figures package pulls in matplotlib, which the other
-# powerplay commands should not pay for at start-up.)
-_PLOT_ERRORS = (ResolveError, SweepNotFoundError, FileFormatError, ValueError, KeyError)
-
-OUTPUT = typer.Option(Path("temp"), "--output", "-o", help="Folder for the figure (default: ./temp).")
+OUTPUT = typer.Option(Path(FIGURES_FOLDER), "--output", "-o", help="Folder for the figure (default: ./temp).")
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
 
 
@@ -60,9 +53,7 @@ def _saved(output: Path, fig_name: str) -> list[Path]:
 
 
 def _plot(action: Callable[[], list[Path]]) -> None:
-    from ..figures.mdp_drawing import GraphvizNotFoundError
-
-    with user_errors(_PLOT_ERRORS + (GraphvizNotFoundError,)):
+    with reported_errors():
         _announce(action())
 
 

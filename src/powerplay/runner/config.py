@@ -104,7 +104,7 @@ from ..model.policy import check_policy_compatible
 from ..model.rewards import RewardDistribution, make_distribution
 from ..solvers.values import SolverSettings
 from .experiment import Experiment
-from .resolve import resolve_mdp, resolve_policy
+from .resolve import content_hash, resolve_mdp, resolve_policy
 
 # --------------------------------------------------------------------------------------
 # Typed schema of parameter values (pydantic v2)
@@ -790,6 +790,30 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
     )
 
 
+#: Parameters that name an MDP or a policy.
+ENVIRONMENT_KEYS = ("mdp_graph", "joint_mdp_graph", "policy_graph_agent_A", "seed_policy_graph_agent_A")
+
+
+def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
+    """``{'{param}={value}': {'source': ..., 'sha256': ...}}`` for every MDP and policy the runs use.
+
+    The hash is of the contents (:func:`powerplay.runner.resolve.content_hash`), so a sweep
+    resumed after a file changed can refuse to mix two environments.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for run in runs:
+        for key in ENVIRONMENT_KEYS:
+            if key not in run.config:
+                continue
+            label = f"{key}={run.config[key]}"
+            if label in out:
+                continue
+            resolve = resolve_policy if "policy" in key else resolve_mdp
+            obj, source = resolve(run.config[key], workdir)
+            out[label] = {"source": source, "sha256": content_hash(obj)}
+    return out
+
+
 def environment_sources(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None) -> dict[str, str]:
     """``{parameter: 'builtin' or file path}`` for the MDP and policy a run config names."""
     sources = {}
@@ -818,6 +842,7 @@ __all__ = [
     "default_value_name",
     "detect_experiment_type",
     "draw_random_seed",
+    "environment_fingerprints",
     "environment_sources",
     "load_sweep_config",
     "parse_sweep_config",

@@ -1,36 +1,32 @@
 """Run sweeps on a Dask cluster, with the same numbers as a local run.
 
-:class:`DaskExecutor` plugs into :func:`powerplay.runner.sweep.run_sweep` (and ``powerplay
-run --scheduler ADDRESS`` / ``--cluster local:N``). It uses Dask's distributed scheduler
-(:class:`distributed.Client`) for everything: placing tasks, moving data between workers,
-retrying the tasks of a lost worker.
+:class:`DaskExecutor` implements :class:`~powerplay.runner.executors.Executor`, so it plugs
+into :func:`~powerplay.runner.sweep.run_sweep`, :func:`~powerplay.runner.experiment.run_experiment`,
+self-tests and reproductions alike (``powerplay run --scheduler ADDRESS`` / ``--cluster
+local:N``). It uses Dask's distributed scheduler (:class:`distributed.Client`) for
+everything: placing tasks, moving data between workers, retrying the tasks of a lost worker.
 
 How the work is split
 ---------------------
 * **One shared input per run.** The run's :class:`~powerplay.runner.experiment.Experiment`
   (MDP, policy, reward distribution) becomes one Dask task, :class:`SharedRunInput`. A
-  worker that needs it fetches it once (from the worker that holds it) and keeps it while
-  the run's chunks are computed; it builds the solver problem (transition structures) and
-  the reward stream from it once, on first use. Shipping the experiment rather than the
-  problem is deliberate: the problem's kernel-ready structures are about three times larger
-  than the MDP they are built from, and building them takes well under a second even for
-  40,000 states. Because the shared input is a task (not scattered data), Dask can rebuild
-  it if every worker holding it is lost.
+  worker that needs it fetches it once and keeps it while the run's chunks are computed; it
+  builds the solver problem and the reward stream from it once, on first use. Shipping the
+  experiment rather than the problem is deliberate: the problem's kernel-ready structures
+  are about three times larger than the MDP, and building them takes well under a second
+  even for 40,000 states. Because the shared input is a task (not scattered data), Dask can
+  rebuild it if every worker holding it is lost.
 * **One task per chunk of reward samples.** A chunk task carries only the key of the shared
   input and a sample range ``start:stop`` (about a hundred bytes, see :class:`RunStats`); it
-  runs :func:`~powerplay.runner.experiment.solve_chunk`, which draws its reward samples
-  from blocks seeded by the run seed and the block index. So a chunk gives the same numbers
-  on any worker, any number of times, and the combined run is bit-identical to a local run
-  whatever the cluster size or chunk size. By default a run is cut into at least
-  :data:`CHUNKS_PER_THREAD` chunks per worker thread (so one big run occupies the whole
-  cluster), within the engine's memory bound per chunk.
-* **Only POWER comes back.** A task returns its POWER samples and convergence statistics;
-  the client draws the chunk's reward samples again from the same seeded stream (far
-  cheaper than shipping them: they are as large as the POWER samples).
-* **Several runs at once.** :meth:`DaskExecutor.run_many` keeps enough chunks of the next
-  runs queued to occupy every worker (about two per worker thread), so the cluster does not
-  idle at the end of each run. :func:`~powerplay.runner.sweep.run_sweep` writes each run's
-  folder as soon as its last chunk arrives.
+  runs :func:`~powerplay.runner.experiment.solve_chunk`, which draws its reward samples from
+  blocks seeded by the run seed and the block index and reduces them to nodes of the run's
+  fixed merge tree. So a chunk gives the same numbers on any worker, any number of times,
+  and the combined run is bit-identical to a local run whatever the cluster or chunk size.
+* **Only statistics come back.** A task returns a few per-state moment vectors (not its
+  samples), and its POWER samples only when the run keeps them.
+* **Several runs at once.** :meth:`DaskExecutor.solve` keeps enough chunks of the next runs
+  queued to occupy every worker (about two per worker thread), so the cluster does not idle
+  at the end of each run.
 
 Failures
 --------
@@ -38,7 +34,8 @@ A lost worker costs only its tasks: the scheduler reruns them elsewhere (up to D
 ``distributed.scheduler.allowed-failures`` times per task; default 3), and a task that
 raises is retried ``retries`` times. Chunk tasks are pure, so reruns change nothing. Runs
 already written stay written; if the whole cluster goes away the sweep stops with a
-one-line error and the same command resumes it.
+one-line error and the same command resumes it. Connecting gives up after ``timeout``
+seconds even if the other end accepts the connection and never answers.
 
 Threads
 -------
@@ -69,45 +66,35 @@ An existing cluster::
 
 from __future__ import annotations
 
-from ..errors import DistributedError, ModelError
-
 import asyncio
 import concurrent.futures
 import contextlib
-import json
 import logging
-import os
-import re
 import threading
 import time
 import uuid
 import warnings
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
 
 import numba
 import numpy as np
 
+from ..errors import DependencyMissing, DistributedError, ModelError
 from ..model.rewards import BLOCK_SIZE
-from .experiment import ChunkOutput, Experiment, RunResult, combine_chunks, solve_chunk
-
-#: How to install the optional dependencies (quoted in error messages).
-INSTALL_HINT = "pip install 'powerplay[dask]'"
+from .executors import RunJob, kernel_threads
+from .experiment import ChunkResult, Experiment, solve_chunk
 
 #: Chunk tasks kept queued per worker thread (beyond it, the next runs wait on the client).
 QUEUED_TASKS_PER_THREAD = 2
-
-#: Seconds between checks that the scheduler is still there while waiting for results.
-POLL_SECONDS = 5.0
 
 #: Default chunking: at least this many chunks per worker thread for each run ...
 CHUNKS_PER_THREAD = 2
 #: ... but no chunk smaller than this many samples (per-task overhead is a few milliseconds).
 MIN_CHUNK_SAMPLES = 256
 
-_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
-_LOCAL_CLUSTER = re.compile(r"^local(?::(\d+))?$")
+#: Seconds to wait for a scheduler to answer when connecting, if Dask's settings do not say.
+CONNECT_TIMEOUT = 30.0
 
 
 # --------------------------------------------------------------------------------------
@@ -146,35 +133,12 @@ class SharedRunInput:
         return self.nbytes
 
     def solver_inputs(self):
-        """``(problem, reward_stream)``, built on first use in this process."""
+        """``(problem, reward_stream, layout)``, built on first use in this process."""
         with self._lock:  # a worker with several threads builds them once
             if self._solver_inputs is None:
-                self._solver_inputs = (self.experiment.problem(), self.experiment.reward_stream())
+                e = self.experiment
+                self._solver_inputs = (e.problem(), e.reward_stream(), e.layout())
             return self._solver_inputs
-
-
-@dataclass
-class ChunkTaskOutput:
-    """What a chunk task sends back: the chunk without its reward samples (the client draws
-    them again), who computed it, and how long it took there."""
-
-    chunk: ChunkOutput  # .rewards is empty
-    worker: str
-    seconds: float
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the chunk's arrays (the bulk of what returns to the client)."""
-        arrays = [*self.chunk.rewards.values(), *self.chunk.power.values()]
-        for conv in self.chunk.convergence.values():
-            arrays += [conv.iterations, conv.bound, conv.capped]
-        return int(sum(np.asarray(a).nbytes for a in arrays))
-
-    def with_rewards(self, stream) -> ChunkOutput:
-        """The full chunk, its reward samples drawn again from the run's ``stream``."""
-        rewards_H, rewards_A = stream.rewards(self.chunk.start, self.chunk.stop)
-        rewards = {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
-        return replace(self.chunk, rewards=rewards)
 
 
 _KERNEL_LOCK = threading.Lock()
@@ -194,8 +158,9 @@ def _kernel_guard():
     return _KERNEL_LOCK if layer in (None, "workqueue") else contextlib.nullcontext()
 
 
-def solve_chunk_task(shared: SharedRunInput, start: int, stop: int, kernel_threads: int = 1) -> ChunkTaskOutput:
-    """The Dask task: samples ``start:stop`` of a run (pure, so safe to rerun anywhere).
+def solve_chunk_task(shared: SharedRunInput, start: int, stop: int, keep_samples: bool = False,
+                     threads: int = 1) -> ChunkResult:
+    """The Dask task: samples ``start:stop`` of a run, solved and reduced (pure, so safe to rerun).
 
     Parameters
     ----------
@@ -203,25 +168,16 @@ def solve_chunk_task(shared: SharedRunInput, start: int, stop: int, kernel_threa
         The run's shared input (Dask passes the worker's copy).
     start, stop : int
         Sample range.
-    kernel_threads : int
+    keep_samples : bool
+        Also send back the chunk's POWER samples.
+    threads : int
         Threads for the compiled kernels in this task.
-
-    Returns
-    -------
-    ChunkTaskOutput
-        POWER samples and convergence of the chunk; its rewards are left out (the client
-        draws them again, see :meth:`ChunkTaskOutput.with_rewards`).
     """
-    started = time.perf_counter()
-    problem, stream = shared.solver_inputs()
-    previous = numba.get_num_threads()
-    with _kernel_guard():
-        numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))
-        try:
-            chunk = solve_chunk(problem, stream, start, stop)
-        finally:
-            numba.set_num_threads(previous)
-    return ChunkTaskOutput(replace(chunk, rewards={}), _worker_address(), time.perf_counter() - started)
+    problem, stream, layout = shared.solver_inputs()
+    with _kernel_guard(), kernel_threads(threads):
+        chunk = solve_chunk(problem, stream, layout, shared.experiment.num_reward_samples, start, stop, keep_samples)
+    chunk.worker = _worker_address()
+    return chunk
 
 
 def _worker_address() -> str:
@@ -233,85 +189,11 @@ def _worker_address() -> str:
         return "local"
 
 
-# --------------------------------------------------------------------------------------
-# Parsing the command-line options
-
-
-def parse_scheduler(text: str) -> str:
-    """Check a ``--scheduler`` value and return the scheduler's address.
-
-    The value is ``tcp://HOST:PORT`` (or ``tls://HOST:PORT``, or bare ``HOST:PORT``), or the
-    path of the JSON file ``dask scheduler --scheduler-file FILE`` writes (handy on a
-    cluster whose nodes share a file system).
-
-    Returns
-    -------
-    str
-        The normalised address, ``tcp://HOST:PORT``.
-
-    Raises
-    ------
-    DistributedError
-        Naming the option and the value (or the file).
-
-    Examples
-    --------
-    >>> parse_scheduler('127.0.0.1:8786')
-    'tcp://127.0.0.1:8786'
-    """
-    value = text.strip()
-    if "://" not in value and Path(value).is_file():
-        try:
-            address = json.loads(Path(value).read_text(encoding="utf-8"))["address"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise DistributedError(f"--scheduler: {text!r} is not a Dask scheduler file (JSON with an \"address\")") from None
-        return _check_address(str(address), f"the address in {text!r}")
-    return _check_address(value, repr(text))
-
-
-def _check_address(value: str, where: str) -> str:
-    match = _ADDRESS.match(value)
-    if not match:
-        raise DistributedError(
-            f"--scheduler: {where} is not a Dask scheduler address (expected tcp://HOST:PORT) or an existing scheduler file"
-        )
-    port = int(match.group(3))
-    if not 1 <= port <= 65535:
-        raise DistributedError(f"--scheduler: port {port} of {where} is not between 1 and 65535")
-    return f"{match.group(1) or 'tcp'}://{match.group(2)}:{port}"
-
-
-def parse_cluster(text: str) -> int:
-    """Check a ``--cluster`` value, ``local:N`` (``local`` alone: one worker per core).
-
-    Returns
-    -------
-    int
-        The number of worker processes.
-
-    Raises
-    ------
-    DistributedError
-
-    Examples
-    --------
-    >>> parse_cluster('local:2')
-    2
-    """
-    match = _LOCAL_CLUSTER.match(text.strip())
-    if not match:
-        raise DistributedError(f"--cluster: {text!r} is not understood (expected local:N, e.g. local:4)")
-    workers = int(match.group(1)) if match.group(1) else (os.cpu_count() or 1)
-    if workers < 1:
-        raise DistributedError(f"--cluster: {text!r} needs at least one worker")
-    return workers
-
-
 def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise DistributedError(f"running on a Dask cluster needs Dask: {INSTALL_HINT}") from None
+        raise DependencyMissing("running on a Dask cluster", extra="dask") from None
     return distributed
 
 
@@ -332,7 +214,7 @@ class RunStats:
     shared_input_bytes : int
         Serialised size of the run's experiment; sent to each worker at most once.
     result_bytes : int
-        Mean bytes of one chunk's results (POWER samples, convergence) sent back.
+        Mean bytes of one chunk's results (moments, convergence, kept samples) sent back.
     seconds : float
         From the run's submission to its last chunk result.
     first_result_seconds : float
@@ -358,20 +240,47 @@ class _Run:
     """A run in flight on the cluster."""
 
     index: int
-    experiment: Experiment
-    stream: Any  # the run's RewardStream, to draw the chunks' rewards again on the client
+    job: RunJob
     shared: Any  # distributed.Future of the SharedRunInput
-    futures: dict[str, Any]  # chunk key -> Future
+    pending: set[str]  # keys of chunk futures not yet back
     submitted: float
     task_bytes: int
     shared_bytes: int
-    outputs: list[ChunkTaskOutput] = field(default_factory=list)
-    done: int = 0
+    result_bytes: list[int] = field(default_factory=list)
+    task_seconds: float = 0.0
+    per_worker: dict[str, int] = field(default_factory=dict)
     first_result: float | None = None
 
 
+def _connect_with_timeout(distributed, address: str, timeout: float):
+    """A :class:`distributed.Client`, or an error within ``timeout`` seconds.
+
+    Dask's own connect timeout does not cover a server that accepts the connection and then
+    never answers, so the client is created in a daemon thread that is abandoned on timeout.
+    """
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except BaseException as error:  # reported below, in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=connect, name="powerplay-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if thread.is_alive():
+        raise DistributedError(f"cannot reach a Dask scheduler at {address}: no answer within {timeout:g} s "
+                               "(is it a Dask scheduler, and reachable?)")
+    if "error" in outcome:
+        error = outcome["error"]
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise DistributedError(f"cannot reach a Dask scheduler at {address} ({type(error).__name__}: {reason})")
+    return outcome["client"]
+
+
 class DaskExecutor:
-    """Computes runs of a sweep on a Dask cluster (see the module docstring).
+    """Computes run jobs on a Dask cluster (see the module docstring).
 
     Parameters
     ----------
@@ -379,10 +288,10 @@ class DaskExecutor:
         A connected client. The executor closes it (and ``cluster``) in :meth:`close` only if
         it was created by :meth:`connect` or :meth:`local_cluster`.
     chunk_size : int, optional
-        Samples per chunk task. Default: enough chunks to give every worker thread
-        :data:`CHUNKS_PER_THREAD` of each run, each of at least :data:`MIN_CHUNK_SAMPLES`
-        samples and at most :meth:`Experiment.default_chunk_size` (the engine's memory
-        bound). Never changes results.
+        Samples per chunk task when a job does not say. Default: enough chunks to give
+        every worker thread :data:`CHUNKS_PER_THREAD` of each run, each of at least
+        :data:`MIN_CHUNK_SAMPLES` samples and at most :meth:`Experiment.default_chunk_size`.
+        Never changes results.
     retries : int
         Times a chunk task that raises is retried (worker loss is handled by the scheduler
         regardless).
@@ -408,38 +317,33 @@ class DaskExecutor:
         self.stats: list[RunStats] = []
         self._owned = _owned
         self._label = _label or f"dask {client.scheduler.address}"
-        self._workers = self._threads = 0
-        self._refresh_size()
 
     # -- creating and closing ----------------------------------------------------------
 
     @classmethod
-    def connect(cls, scheduler: str, *, timeout: float | None = None, **options) -> "DaskExecutor":
-        """Connect to a running scheduler (``tcp://HOST:PORT`` or a scheduler file).
+    def connect(cls, address: str, *, timeout: float | None = None, **options) -> "DaskExecutor":
+        """Connect to a running scheduler at ``address`` (e.g. ``'tcp://10.0.0.5:8786'``).
 
-        Parameters
-        ----------
-        scheduler : str
-            See :func:`parse_scheduler`.
-        timeout : float, optional
-            Seconds to keep trying to connect (default: Dask's
-            ``distributed.comm.timeouts.connect``, 30 s; environment variable
-            ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
-        **options
-            :class:`DaskExecutor` options.
+        ``timeout`` defaults to Dask's ``distributed.comm.timeouts.connect`` setting (30 s;
+        environment variable ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
 
         Raises
         ------
         DistributedError
-            Bad address, Dask missing, or no scheduler answering there.
+            If no Dask scheduler answers there within ``timeout`` seconds.
+        DependencyMissing
+            If Dask is not installed.
         """
-        address = parse_scheduler(scheduler)
         distributed = _import_distributed()
-        try:
-            client = distributed.Client(address, set_as_default=False, **({} if timeout is None else {"timeout": timeout}))
-        except (OSError, TimeoutError, ValueError) as error:
-            reason = " ".join(str(error).split()) or type(error).__name__
-            raise DistributedError(f"--scheduler: cannot reach a Dask scheduler at {address} ({reason})") from None
+        if timeout is None:
+            import dask
+            from dask.utils import parse_timedelta
+
+            timeout = float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", CONNECT_TIMEOUT), "s"))
+        # A lost cluster is reported in one line by the executor; Dask's client would also log
+        # it with tracebacks, some from its I/O thread after the client is closed.
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        client = _connect_with_timeout(distributed, address, timeout)
         return cls(client, _owned=(client,), **options)
 
     @classmethod
@@ -450,26 +354,20 @@ class DaskExecutor:
         Raises
         ------
         DistributedError
-            If Dask is not installed or ``n_workers`` is below 1.
+            If ``n_workers`` is below 1.
+        DependencyMissing
+            If Dask is not installed.
         """
         if n_workers < 1:
-            raise DistributedError(f"--cluster: needs at least one worker, got {n_workers}")
+            raise DistributedError(f"a local cluster needs at least one worker, got {n_workers}")
         distributed = _import_distributed()
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         cluster = distributed.LocalCluster(
             n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,  # loopback only, any free port
         )
         client = distributed.Client(cluster, set_as_default=False)
         return cls(client, _owned=(client, cluster), _label=f"dask local cluster {cluster.scheduler_address}", **options)
-
-    @classmethod
-    def from_options(cls, scheduler: str | None = None, cluster: str | None = None, **options) -> "DaskExecutor":
-        """The executor ``powerplay run --scheduler ADDRESS`` or ``--cluster local:N`` asks for."""
-        if (scheduler is None) == (cluster is None):
-            raise DistributedError("give one of --scheduler ADDRESS or --cluster local:N")
-        if scheduler is not None:
-            return cls.connect(scheduler, **options)
-        return cls.local_cluster(parse_cluster(cluster), **options)
 
     def close(self) -> None:
         """Close the client and cluster this executor created (not a client it was given)."""
@@ -484,37 +382,22 @@ class DaskExecutor:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- the executor interface (see powerplay.runner.sweep) ----------------------------
+    # -- the executor interface --------------------------------------------------------
+
+    def _size(self) -> tuple[int, int]:
+        """Workers and threads in the cluster now (from the client's cached scheduler info)."""
+        try:
+            workers = self.client.scheduler_info().get("workers", {})
+        except Exception:  # a scheduler that cannot answer now; the next run asks again
+            return 0, 0
+        return len(workers), int(sum(w.get("nthreads", 1) for w in workers.values()))
 
     def describe(self) -> str:
-        self._refresh_size()
-        return f"{self._label} ({_count(self._workers, 'worker')}, {_count(self._threads, 'thread')})"
+        workers, threads = self._size()
+        return f"{self._label} ({_count(workers, 'worker')}, {_count(threads, 'thread')})"
 
-    def run(self, experiment: Experiment, progress: Callable[[int, int], None] | None = None) -> RunResult:
-        """Compute one experiment on the cluster (same numbers as a local run)."""
-        callback = None if progress is None else (lambda index, done, total: progress(done, total))
-        for _, result in self.run_many([experiment], progress=callback):
-            return result
-        raise AssertionError("run_many yielded nothing")  # pragma: no cover
-
-    def run_many(
-        self,
-        experiments: Iterable[Experiment],
-        progress: Callable[[int, int, int], None] | None = None,
-    ) -> Iterator[tuple[int, RunResult]]:
-        """Compute several experiments concurrently; yield ``(index, result)`` as each finishes.
-
-        Parameters
-        ----------
-        experiments : iterable of Experiment
-            Pulled lazily, as the cluster has room (``index`` counts them from 0).
-        progress : callable, optional
-            ``progress(index, samples_done, samples_total)`` as each chunk result arrives.
-
-        Yields
-        ------
-        (int, RunResult)
-            In completion order.
+    def solve(self, jobs: Iterable[RunJob]) -> Iterator[tuple[int, ChunkResult]]:
+        """Compute the jobs' chunks on the cluster; yield ``(job index, chunk)`` as each arrives.
 
         Raises
         ------
@@ -524,84 +407,72 @@ class DaskExecutor:
             A chunk's own error (e.g. from the engine), after ``retries`` retries.
         """
         distributed = _import_distributed()
-        source = iter(enumerate(experiments))
+        source = iter(enumerate(jobs))
         runs: dict[int, _Run] = {}
         owner: dict[str, int] = {}  # chunk key -> run index
+        completed = distributed.as_completed(loop=self.client.loop)
         exhausted = False
         try:
             while True:
-                queued = sum(len(r.futures) for r in runs.values())
-                while not exhausted and (not runs or queued < QUEUED_TASKS_PER_THREAD * max(self._threads, 1)):
+                queued = sum(len(r.pending) for r in runs.values())
+                threads = max(self._size()[1], 1)
+                while not exhausted and (not runs or queued < QUEUED_TASKS_PER_THREAD * threads):
                     item = next(source, None)
                     if item is None:
                         exhausted = True
                         break
-                    run = self._submit(*item)
+                    run, futures = self._submit(*item)
                     runs[run.index] = run
-                    owner.update({key: run.index for key in run.futures})
-                    queued += len(run.futures)
+                    for future in futures:
+                        owner[future.key] = run.index
+                        completed.add(future)
+                    queued += len(futures)
                 if not runs:
                     return
-                # Wait for at least one chunk, then fetch every finished one in one round trip.
-                waiting = [future for r in runs.values() for future in r.futures.values()]
-                try:
-                    with _cluster_errors(waiting=True), self.client.as_current():
-                        distributed.wait(waiting, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
-                except _WaitTimeout:
-                    self._check_connected()
-                    continue
-                done = [future for future in waiting if future.done()]
+                batch = completed.next_batch(block=True)  # everything finished by now, one round trip
                 with _cluster_errors():
-                    outputs = self.client.gather(done)  # a task's own error is raised as is
-                for future, output in zip(done, outputs):
+                    if any(future.cancelled() for future in batch):
+                        raise _lost_cluster(_cancel_reason(batch))
+                    chunks = self.client.gather(batch)  # a task's own error is raised as is
+                for future, chunk in zip(batch, chunks):
                     run = runs[owner.pop(future.key)]
-                    del run.futures[future.key]
+                    run.pending.discard(future.key)
                     future.release()  # the worker may drop the result now
                     now = time.perf_counter()
                     run.first_result = run.first_result or now
-                    run.outputs.append(output)
-                    run.done += output.chunk.stop - output.chunk.start
-                    if progress is not None:
-                        progress(run.index, run.done, run.experiment.num_reward_samples)
-                    if not run.futures:
+                    run.result_bytes.append(chunk.nbytes)
+                    run.task_seconds += chunk.seconds
+                    run.per_worker[chunk.worker] = run.per_worker.get(chunk.worker, 0) + 1
+                    if not run.pending:
                         del runs[run.index]
                         run.shared.release()
-                        yield run.index, self._finish(run, now)
+                        self._record(run, now)
+                    yield run.index, chunk
         finally:
             for run in runs.values():  # stopped early (error, interrupt): free the cluster
                 with contextlib.suppress(Exception):
-                    self.client.cancel([*run.futures.values(), run.shared])
+                    self.client.cancel([run.shared])
+            with contextlib.suppress(Exception):
+                completed.clear()
 
     # -- internals ---------------------------------------------------------------------
 
     def default_chunk_size(self, experiment: Experiment) -> int:
-        """Samples per chunk task when ``chunk_size`` is not given (see the class docstring).
-
-        Whole multiples of 64 samples, and of the 1,024-sample reward blocks when larger (so
-        no block is drawn by two tasks).
-        """
-        wanted = -(-experiment.num_reward_samples // (CHUNKS_PER_THREAD * max(self._threads, 1)))
+        """Samples per chunk task when neither the job nor the executor says (see the class docstring)."""
+        wanted = -(-experiment.num_reward_samples // (CHUNKS_PER_THREAD * max(self._size()[1], 1)))
         size = max(wanted, MIN_CHUNK_SAMPLES)
-        size = -(-size // (BLOCK_SIZE if size > BLOCK_SIZE else 64)) * (BLOCK_SIZE if size > BLOCK_SIZE else 64)
+        unit = BLOCK_SIZE if size > BLOCK_SIZE else 64  # no reward block drawn by two tasks
+        size = -(-size // unit) * unit
         return max(1, min(size, experiment.default_chunk_size()))
 
-    def _refresh_size(self) -> None:
-        """Workers and threads in the cluster now (clusters can grow and shrink)."""
-        try:
-            nthreads = self.client.nthreads()
-        except Exception:  # a scheduler that cannot answer now; the next run asks again
-            return
-        self._workers, self._threads = len(nthreads), int(sum(nthreads.values()))
-
-    def _submit(self, index: int, experiment: Experiment) -> _Run:
+    def _submit(self, index: int, job: RunJob):
         import cloudpickle
         import dask
 
-        self._refresh_size()
-        if self._threads == 0:  # chunk sizes follow the cluster's size: wait until there is one
-            warnings.warn("the Dask cluster has no workers yet; waiting for the first one", RuntimeWarning, stacklevel=2)
+        if self._size()[1] == 0:  # chunk sizes follow the cluster's size: wait until there is one
+            warnings.warn("the Dask cluster has no workers yet; waiting for the first one", RuntimeWarning, stacklevel=3)
             self.client.wait_for_workers(1)
-            self._refresh_size()
+        experiment = job.experiment
         token = uuid.uuid4().hex[:12]
         shared_bytes = len(cloudpickle.dumps(experiment))
         # The experiment goes into the task graph once per run, on purpose: the scheduler can
@@ -609,52 +480,46 @@ class DaskExecutor:
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": max(shared_bytes * 2, 10 * 2**20)}):
             shared = self.client.submit(SharedRunInput, experiment, shared_bytes, key=f"powerplay-input-{token}",
                                         retries=self.retries)
-        chunks = experiment.chunks(self.chunk_size or self.default_chunk_size(experiment))
+        size = job.chunk_size or self.chunk_size or self.default_chunk_size(experiment)
+        chunks = experiment.chunks(size)
         keys = [f"powerplay-chunk-{token}-{start}" for start, _ in chunks]
         # One graph message for all the run's chunks; each task names the shared input by key.
-        chunk_futures = self.client.map(
+        futures = self.client.map(
             solve_chunk_task, [shared] * len(chunks), [a for a, _ in chunks], [b for _, b in chunks],
-            [self.kernel_threads] * len(chunks), key=keys, retries=self.retries,
+            [job.keep_samples] * len(chunks), [self.kernel_threads] * len(chunks), key=keys, retries=self.retries,
         )
-        futures = dict(zip(keys, chunk_futures))
-        task_bytes = [len(cloudpickle.dumps((solve_chunk_task, shared.key, a, b, self.kernel_threads))) for a, b in chunks]
-        return _Run(index, experiment, experiment.reward_stream(), shared, futures, time.perf_counter(),
-                    int(np.mean(task_bytes)), shared_bytes)
+        task_bytes = int(np.mean([len(cloudpickle.dumps((solve_chunk_task, shared.key, a, b, job.keep_samples,
+                                                         self.kernel_threads))) for a, b in chunks]))
+        run = _Run(index, job, shared, set(keys), time.perf_counter(), task_bytes, shared_bytes)
+        return run, futures
 
-    def _check_connected(self) -> None:
-        if self.client.status in ("closing", "closed"):
-            raise _lost_cluster("the client lost its scheduler")
-
-    def _finish(self, run: _Run, now: float) -> RunResult:
-        outputs = run.outputs
-        per_worker: dict[str, int] = {}
-        for output in outputs:
-            per_worker[output.worker] = per_worker.get(output.worker, 0) + 1
-        seconds = now - run.submitted
+    def _record(self, run: _Run, now: float) -> None:
         self.stats.append(RunStats(
-            tasks=len(outputs),
+            tasks=len(run.result_bytes),
             task_bytes=run.task_bytes,
             shared_input_bytes=run.shared_bytes,
-            result_bytes=int(np.mean([o.nbytes for o in outputs])),
-            seconds=seconds,
+            result_bytes=int(np.mean(run.result_bytes)),
+            seconds=now - run.submitted,
             first_result_seconds=(run.first_result or now) - run.submitted,
-            task_seconds=float(sum(o.seconds for o in outputs)),
-            tasks_per_worker=dict(sorted(per_worker.items())),
+            task_seconds=run.task_seconds,
+            tasks_per_worker=dict(sorted(run.per_worker.items())),
         ))
-        chunks = [o.with_rewards(run.stream) for o in outputs]
-        return combine_chunks(run.experiment.states, chunks, seconds, run.experiment.random_seed)
 
 
-class _WaitTimeout(Exception):
-    """Nothing finished within :data:`POLL_SECONDS` (not an error)."""
+def _cancel_reason(futures) -> str:
+    for future in futures:
+        if future.cancelled():
+            with contextlib.suppress(Exception):
+                exception = future.exception(timeout=1)
+                reason = getattr(exception, "reason", None)
+                if reason and reason != "unknown":
+                    return str(reason)
+    return "its tasks were cancelled"
 
 
 @contextlib.contextmanager
-def _cluster_errors(waiting: bool = False):
-    """Turn a lost cluster into a one-line :class:`DistributedError`; let tasks' own errors through.
-
-    With ``waiting``, a timeout becomes :class:`_WaitTimeout` (nothing finished yet).
-    """
+def _cluster_errors():
+    """Turn a lost cluster into a one-line :class:`DistributedError`; let tasks' own errors through."""
     from distributed import KilledWorker
 
     try:
@@ -665,8 +530,6 @@ def _cluster_errors(waiting: bool = False):
             "short of memory? Finished runs are saved"
         ) from None
     except TimeoutError as error:
-        if waiting:
-            raise _WaitTimeout from None
         raise _lost_cluster(" ".join(str(error).split()) or "timed out") from None
     except (OSError, asyncio.CancelledError, concurrent.futures.CancelledError) as error:
         # Dask's cancellation errors carry a reason (one, or one per future) such as 'scheduler-connection-lost'.
@@ -688,8 +551,10 @@ def summarize_stats(stats: list[RunStats]) -> str:
     Examples
     --------
     >>> summarize_stats([RunStats(4, 250, 9000, 120000, 2.0, 0.5, 3.0, {'tcp://a:1': 2, 'tcp://b:2': 2})])
-    'dask: 4 chunk tasks on 2 workers; 250 bytes sent per task; shared input 9.0 kB per run (sent once per worker); results 120.0 kB per task; first result after 0.50 s'
+    'dask: 4 chunk tasks on 2 workers; 250 bytes sent per task; shared input 8.79 kiB per run (sent once per worker); results 117.19 kiB per task; first result after 0.50 s'
     """
+    from dask.utils import format_bytes
+
     if not stats:
         return "dask: no runs computed"
     tasks = sum(s.tasks for s in stats)
@@ -699,7 +564,7 @@ def summarize_stats(stats: list[RunStats]) -> str:
     shared = max(s.shared_input_bytes for s in stats)
     return (
         f"dask: {_count(tasks, 'chunk task')} on {_count(len(workers), 'worker')}; {task_bytes:.0f} bytes sent per task; "
-        f"shared input {_format_bytes(shared)} per run (sent once per worker); results {_format_bytes(result_bytes)} "
+        f"shared input {format_bytes(shared)} per run (sent once per worker); results {format_bytes(result_bytes)} "
         f"per task; first result after {min(s.first_result_seconds for s in stats):.2f} s"
     )
 
@@ -708,22 +573,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _format_bytes(n: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"  # pragma: no cover
-
-
 __all__ = [
-    "ChunkTaskOutput",
+    "CONNECT_TIMEOUT",
     "DaskExecutor",
-    "DistributedError",
     "RunStats",
     "SharedRunInput",
-    "parse_cluster",
-    "parse_scheduler",
     "solve_chunk_task",
     "summarize_stats",
 ]

@@ -1,16 +1,23 @@
-"""One run: draw reward samples, compute POWER samples chunk by chunk, summarise.
+"""One run: draw reward samples, solve them chunk by chunk, stream them into statistics.
 
-An :class:`Experiment` holds everything a run needs. :func:`run_experiment` executes it in
-memory and returns a :class:`RunResult` (reward samples, POWER samples, per-state means and
-standard errors, convergence statistics, timing). The sweep machinery, run folders and the
-distributed scheduler build on the two pieces exposed here:
+An :class:`Experiment` holds everything a run needs. :func:`run_experiment` executes it and
+returns a :class:`RunResult`: per-state means and standard errors of every agent's POWER,
+α_HA with its noise correction (two agents), convergence statistics and timing -- and the
+per-sample POWER arrays only if asked (``keep_samples``), so memory does not grow with the
+number of samples.
+
+The pieces the sweep runner and the executors (:mod:`powerplay.runner.executors`,
+:mod:`powerplay.runner.distributed`) build on:
 
 * :meth:`Experiment.problem` -- the reward-independent, picklable solver object;
-* :func:`solve_chunk` -- samples ``start:stop`` of a run, reproducible on their own.
+* :func:`solve_chunk` -- samples ``start:stop`` of a run, solved and reduced to nodes of
+  the run's fixed merge tree (:mod:`powerplay.stats.tree`), reproducible on their own;
+* :class:`RunAccumulator` -- merges chunk results, in any order, into a :class:`RunResult`.
 
-Because reward samples come from :class:`~powerplay.model.rewards.RewardStream` and every
-sample is solved independently, the result of a run depends only on the experiment (and its
-seed), never on the chunk size or the number of workers.
+Because reward samples come from :class:`~powerplay.model.rewards.RewardStream`, every
+sample is solved independently, and statistics are merged along a tree fixed by the sample
+count, a run's numbers depend only on the experiment and its seed -- never on the chunk
+size, the number of threads or workers, or the order in which chunks finish.
 
 Examples
 --------
@@ -22,31 +29,39 @@ Examples
 >>> mean, sem = result.power_mean('H'), result.power_sem('H')
 >>> bool(mean[4] > mean[0])   # the centre of the grid has more POWER than a corner
 True
+>>> result.samples_kept       # 2,000 x 9 samples are small, so they are kept (see keep_samples)
+True
 """
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from pathlib import Path
+from typing import Callable, Literal, Protocol
 
-import numba
 import numpy as np
 
+from ..errors import ModelError, SamplesNotKeptError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from ..model.rewards import BLOCK_SIZE, RewardDistribution, RewardStream
-from ..solvers.power import POWER_A, POWER_H, MultiAgentProblem, SingleAgentProblem
-from ..storage.runs import PowerSamples
+from ..solvers.kernels import LANES
+from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
+from ..stats.moments import Layout, Moments
+from ..stats.summary import GROUP_VARIABLES, RunStatistics, RunSummary, power_variable, reward_variable, run_layout
+from ..stats.tree import Node, TreeReducer, reduce_chunk
 
 ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
 EXPERIMENT_KINDS: tuple[str, ...] = ("single_agent", "multiagent_fixed_policy", "multiagent_with_reward")
 
 #: Rough memory budget (bytes) for one chunk's working arrays; sets the default chunk size.
 CHUNK_MEMORY_BUDGET = 256 * 2**20
+
+#: Per-sample POWER arrays are kept automatically when all of them together are at most this
+#: many bytes (``keep_samples=None``); above it, only their statistics are kept.
+AUTO_KEEP_SAMPLES_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -112,8 +127,19 @@ class Experiment:
         return ("H", "A") if self.kind == "multiagent_with_reward" else ("H",)
 
     @property
+    def power_keys(self) -> tuple[str, ...]:
+        """The POWER sample keys this run produces."""
+        if self.kind != "multiagent_with_reward":
+            return ("H",)
+        return ("H", "A", "H_against_seed", "A_seed") if self.diagnostic else ("H", "A")
+
+    @property
     def states(self) -> tuple[str, ...]:
         return self.mdp.states
+
+    def layout(self) -> Layout:
+        """The statistics a run streams (:func:`powerplay.stats.summary.run_layout`)."""
+        return run_layout(len(self.states), self.power_keys, self.agents)
 
     def problem(self) -> SingleAgentProblem | MultiAgentProblem:
         """The solver object for this run (independent of the reward samples)."""
@@ -130,15 +156,26 @@ class Experiment:
         correlation = self.reward_correlation if self.kind == "multiagent_with_reward" else None
         return RewardStream(sampler, self.random_seed, correlation=correlation)
 
+    def sample_bytes(self) -> int:
+        """Bytes of all the run's per-sample POWER arrays (what ``keep_samples`` stores, uncompressed)."""
+        return 8 * int(self.num_reward_samples) * len(self.states) * len(self.power_keys)
+
+    def keeps_samples(self, keep_samples: bool | None) -> bool:
+        """Whether a run with this ``keep_samples`` setting keeps its per-sample arrays.
+
+        ``None`` (automatic) keeps them when they are at most :data:`AUTO_KEEP_SAMPLES_BYTES`.
+        """
+        return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
+
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.
 
-        Rounded to whole reward blocks when large (no block is drawn twice) and to multiples
-        of 64 when small (whole vector-lane groups for two threads).
+        Whole reward blocks when large (no block is drawn twice), whole multiples of the
+        kernels' vector lanes when small.
         """
-        per_sample = 8 * len(self.states) * (12 if self.kind == "multiagent_with_reward" else 6)
-        size = int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, 64, 4 * BLOCK_SIZE))
-        return size - size % BLOCK_SIZE if size >= BLOCK_SIZE else size - size % 64
+        per_sample = 8 * len(self.states) * (16 if self.kind == "multiagent_with_reward" else 8)
+        size = int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, LANES, 4 * BLOCK_SIZE))
+        return size - size % BLOCK_SIZE if size >= BLOCK_SIZE else size - size % LANES
 
     def chunks(self, chunk_size: int | None = None) -> list[tuple[int, int]]:
         """``(start, stop)`` sample ranges covering the run."""
@@ -149,79 +186,272 @@ class Experiment:
         return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+# --------------------------------------------------------------------------------------
+# Chunks
+
+
+@dataclass(frozen=True)
+class ConvergenceTotals:
+    """Convergence of one solver stage over some samples, in a form that merges exactly.
+
+    Attributes
+    ----------
+    samples : int
+    iterations_sum, iterations_max : int
+    bound_max : float
+        Largest certified POWER error bound.
+    samples_capped : int
+        Samples that stopped at the iteration cap.
+    """
+
+    samples: int
+    iterations_sum: int
+    iterations_max: int
+    bound_max: float
+    samples_capped: int
+
+    @classmethod
+    def of(cls, conv: Convergence) -> "ConvergenceTotals":
+        n = int(conv.iterations.size)
+        return cls(
+            n, int(conv.iterations.sum()), int(conv.iterations.max()) if n else 0,
+            float(conv.bound.max()) if n else 0.0, int(conv.capped.sum()),
+        )
+
+    def merge(self, other: "ConvergenceTotals") -> "ConvergenceTotals":
+        # Integer sums and maxima: exact in any order.
+        return ConvergenceTotals(
+            self.samples + other.samples, self.iterations_sum + other.iterations_sum,
+            max(self.iterations_max, other.iterations_max), max(self.bound_max, other.bound_max),
+            self.samples_capped + other.samples_capped,
+        )
+
+    def summary(self) -> dict[str, float]:
+        """The ``run.json`` form: ``iterations_mean``, ``iterations_max``, ``bound_max``, ``samples_capped``."""
+        return {
+            "iterations_mean": self.iterations_sum / self.samples if self.samples else 0.0,
+            "iterations_max": self.iterations_max,
+            "bound_max": self.bound_max,
+            "samples_capped": self.samples_capped,
+        }
+
+
 @dataclass
-class ChunkOutput:
-    """Samples ``start:stop`` of a run: rewards and POWER samples by key, convergence by stage."""
+class ChunkResult:
+    """Samples ``start:stop`` of a run, solved and reduced.
+
+    Attributes
+    ----------
+    start, stop : int
+    nodes : list of Node
+        The chunk's maximal nodes of the run's merge tree (:func:`powerplay.stats.tree.reduce_chunk`).
+    convergence : dict
+        Solver stage -> :class:`ConvergenceTotals`.
+    samples : dict or None
+        POWER key -> ``[stop - start, S]`` samples, only when the run keeps them.
+    seconds : float
+        Time spent computing the chunk.
+    worker : str
+        Where it was computed (``'local'`` or a Dask worker's address).
+    """
 
     start: int
     stop: int
-    rewards: dict[str, np.ndarray]
-    power: dict[str, np.ndarray]
-    convergence: dict[str, Convergence]
+    nodes: list[Node]
+    convergence: dict[str, ConvergenceTotals]
+    samples: dict[str, np.ndarray] | None = None
+    seconds: float = 0.0
+    worker: str = "local"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the chunk's arrays (what a worker sends back)."""
+        total = 0
+        for node in self.nodes:
+            m = node.moments
+            total += sum(a.nbytes for a in (*m.means, *m.m2s, *m.crosses)) + m.exponent.nbytes
+        return total + sum(a.nbytes for a in (self.samples or {}).values())
 
 
-def solve_chunk(problem, stream: RewardStream, start: int, stop: int) -> ChunkOutput:
-    """Compute samples ``start:stop`` of a run (pure: the same inputs give the same numbers)."""
+def solve_chunk(problem, stream: RewardStream, layout: Layout, num_samples: int, start: int, stop: int,
+                keep_samples: bool = False) -> ChunkResult:
+    """Compute samples ``start:stop`` of a run and reduce them to merge-tree nodes.
+
+    Pure: the same inputs give the same numbers, on any machine, any number of times.
+
+    Parameters
+    ----------
+    problem : SingleAgentProblem or MultiAgentProblem
+    stream : RewardStream
+        The run's reward samples.
+    layout : Layout
+        The run's statistics (:meth:`Experiment.layout`).
+    num_samples : int
+        The run's total sample count (it fixes the merge tree).
+    start, stop : int
+    keep_samples : bool
+        Also return the POWER samples themselves.
+    """
+    started = time.perf_counter()
     rewards_H, rewards_A = stream.rewards(start, stop)
     batch = problem.solve(rewards_H, rewards_A)
-    rewards = {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
-    return ChunkOutput(start, stop, rewards, batch.power, batch.convergence)
+    arrays = {power_variable(k): v for k, v in batch.power.items()}
+    arrays[reward_variable("H")] = rewards_H
+    if rewards_A is not None:
+        arrays[reward_variable("A")] = rewards_A
+    nodes = reduce_chunk(Moments.leaves(layout, arrays), start, num_samples)
+    convergence = {stage: ConvergenceTotals.of(conv) for stage, conv in batch.convergence.items()}
+    samples = dict(batch.power) if keep_samples else None
+    return ChunkResult(start, stop, nodes, convergence, samples, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------
+# Runs
+
+
+class SampleSink(Protocol):
+    """Where a run's kept POWER samples go, chunk by chunk (in memory, or a file being written)."""
+
+    def write(self, key: str, start: int, samples: np.ndarray) -> None:
+        ...  # pragma: no cover
+
+    def close(self) -> "Path | None":
+        """Finish (all chunks written); return the file written, if any."""
+
+    def discard(self) -> None:
+        """Give up (the run failed or was interrupted)."""
+
+
+class MemorySink:
+    """Keeps samples in preallocated ``[N, S]`` arrays."""
+
+    def __init__(self, keys, num_samples: int, num_states: int):
+        self.arrays = {k: np.empty((num_samples, num_states)) for k in keys}
+
+    def write(self, key: str, start: int, samples: np.ndarray) -> None:
+        self.arrays[key][start : start + len(samples)] = samples
+
+    def close(self) -> None:
+        return None
+
+    def discard(self) -> None:
+        self.arrays = {}
 
 
 @dataclass
-class RunResult(PowerSamples):
+class RunResult(RunStatistics):
     """The outputs of one run.
 
     Attributes
     ----------
     states : tuple of str
-    rewards : dict
-        ``'H'`` (and ``'A'``) -> ``[N, S]`` reward samples.
-    power : dict
-        ``'H'``, ``'A'``, and in diagnostic mode ``'H_against_seed'``, ``'A_seed'`` ->
-        ``[N, S]`` POWER samples.
+    summary : RunSummary
+        Streamed statistics: per-state means, standard errors, variances, α_HA inputs.
     convergence : dict
-        Solver stage -> :class:`~powerplay.solvers.values.Convergence` over all samples.
+        Solver stage -> :class:`ConvergenceTotals` over all samples.
     seconds : float
         Wall-clock time of the computation.
     random_seed : int
+    samples : dict or None
+        POWER key -> ``[N, S]`` samples, if they were kept in memory (see :attr:`power`).
+    samples_file : Path or None
+        Where they were written instead, if they were streamed to a file.
+    experiment : Experiment or None
+        What was run (for :attr:`rewards`).
     """
 
     states: tuple[str, ...]
-    rewards: dict[str, np.ndarray]
-    power: dict[str, np.ndarray]
-    convergence: dict[str, Convergence]
+    summary: RunSummary
+    convergence: dict[str, ConvergenceTotals]
     seconds: float
     random_seed: int
+    samples: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    samples_file: Path | None = None
+    experiment: Experiment | None = field(default=None, repr=False)
+
+    @property
+    def samples_kept(self) -> bool:
+        return self.samples is not None or self.samples_file is not None
+
+    @property
+    def power(self) -> dict[str, np.ndarray]:
+        """POWER key -> ``[N, S]`` POWER samples.
+
+        Raises
+        ------
+        SamplesNotKeptError
+            If the run kept only statistics (run it with ``keep_samples=True``).
+        """
+        if self.samples is None:
+            raise SamplesNotKeptError(
+                "this run kept only the statistics of its POWER samples, not the samples; "
+                "run it again with keep_samples=True to keep them"
+            )
+        return self.samples
+
+    @property
+    def rewards(self) -> dict[str, np.ndarray]:
+        """Agent -> ``[N, S]`` reward samples, drawn again from the run's seeded stream."""
+        if self.experiment is None:
+            raise SamplesNotKeptError("this result does not know its experiment, so its rewards cannot be drawn again")
+        rewards_H, rewards_A = self.experiment.reward_stream().rewards(0, self.num_samples)
+        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
-        return {stage: conv.summary() for stage, conv in self.convergence.items()}
+        return {stage: totals.summary() for stage, totals in self.convergence.items()}
 
 
-def combine_chunks(states, chunks: list[ChunkOutput], seconds: float, random_seed: int) -> RunResult:
-    """Assemble chunk outputs (in any order) into a :class:`RunResult`."""
-    chunks = sorted(chunks, key=lambda c: c.start)
-    first = chunks[0]
+class RunAccumulator:
+    """Collects the chunk results of one run (in any order) into a :class:`RunResult`.
 
-    def cat(getter):
-        return np.concatenate([getter(c) for c in chunks], axis=0)
+    Parameters
+    ----------
+    experiment : Experiment
+    sink : SampleSink, optional
+        Where kept samples go (``None``: samples are not kept).
+    """
 
-    convergence = {
-        stage: Convergence(
-            cat(lambda c: c.convergence[stage].iterations),
-            cat(lambda c: c.convergence[stage].bound),
-            cat(lambda c: c.convergence[stage].capped),
+    def __init__(self, experiment: Experiment, sink: SampleSink | None = None):
+        self.experiment = experiment
+        self.sink = sink
+        two_agents = "A" in experiment.power_keys
+        self.reducer = TreeReducer(experiment.num_reward_samples, keep_groups=GROUP_VARIABLES if two_agents else None)
+        self.convergence: dict[str, ConvergenceTotals] = {}
+        self.started = time.perf_counter()
+
+    @property
+    def samples_done(self) -> int:
+        return self.reducer.samples_done
+
+    @property
+    def complete(self) -> bool:
+        return self.reducer.complete
+
+    def add(self, chunk: ChunkResult) -> None:
+        for node in chunk.nodes:
+            self.reducer.add(node)
+        for stage, totals in chunk.convergence.items():
+            self.convergence[stage] = totals if stage not in self.convergence else self.convergence[stage].merge(totals)
+        if self.sink is not None:
+            if chunk.samples is None:
+                raise ModelError("a chunk came back without the samples its run keeps")
+            for key, array in chunk.samples.items():
+                self.sink.write(key, chunk.start, array)
+
+    def result(self) -> RunResult:
+        """The finished run (all samples added)."""
+        summary = RunSummary(self.reducer.root(), tuple(self.reducer.group_moments()))
+        samples, samples_file = None, None
+        if self.sink is not None:
+            samples_file = self.sink.close()
+            samples = getattr(self.sink, "arrays", None)
+        # Stages come back in solver order from every chunk; sort for a stable record.
+        convergence = {stage: self.convergence[stage] for stage in sorted(self.convergence)}
+        return RunResult(
+            states=tuple(self.experiment.states), summary=summary, convergence=convergence,
+            seconds=time.perf_counter() - self.started, random_seed=self.experiment.random_seed,
+            samples=samples, samples_file=samples_file, experiment=self.experiment,
         )
-        for stage in first.convergence
-    }
-    return RunResult(
-        states=tuple(states),
-        rewards={k: cat(lambda c, k=k: c.rewards[k]) for k in first.rewards},
-        power={k: cat(lambda c, k=k: c.power[k]) for k in first.power},
-        convergence=convergence,
-        seconds=seconds,
-        random_seed=random_seed,
-    )
 
 
 def run_experiment(
@@ -229,8 +459,10 @@ def run_experiment(
     chunk_size: int | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep_samples: bool | None = None,
+    executor=None,
 ) -> RunResult:
-    """Run one experiment in this process.
+    """Run one experiment (in this process unless an executor is given).
 
     Parameters
     ----------
@@ -241,41 +473,37 @@ def run_experiment(
         Threads for the compiled kernels (default: all cores; never changes results).
     progress : callable, optional
         Called as ``progress(samples_done, samples_total)`` after each chunk.
+    keep_samples : bool, optional
+        Keep the per-sample POWER arrays in :attr:`RunResult.samples`. Default: keep them
+        when they take at most :data:`AUTO_KEEP_SAMPLES_BYTES`.
+    executor : Executor, optional
+        E.g. a :class:`~powerplay.runner.distributed.DaskExecutor` (default: a
+        :class:`~powerplay.runner.executors.LocalExecutor` with ``workers`` threads).
 
     Returns
     -------
     RunResult
     """
-    problem = experiment.problem()
-    stream = experiment.reward_stream()
-    previous_threads = numba.get_num_threads()
-    if workers is not None:
-        if workers < 1:
-            raise ModelError(f"workers must be at least 1, got {workers}")
-        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
-    try:
-        started = time.perf_counter()
-        outputs = []
-        done = 0
-        for start, stop in experiment.chunks(chunk_size):
-            outputs.append(solve_chunk(problem, stream, start, stop))
-            done += stop - start
-            if progress is not None:
-                progress(done, experiment.num_reward_samples)
-        seconds = time.perf_counter() - started
-    finally:
-        numba.set_num_threads(previous_threads)
-    return combine_chunks(experiment.states, outputs, seconds, experiment.random_seed)
+    from .executors import LocalExecutor, RunJob, compute_runs
+
+    executor = executor or LocalExecutor(threads=workers)
+    job = RunJob(experiment, keep_samples=experiment.keeps_samples(keep_samples), chunk_size=chunk_size)
+    callback = None if progress is None else (lambda index, done, total: progress(done, total))
+    for _, result in compute_runs([job], executor, progress=callback):
+        return result
+    raise AssertionError("the executor returned no result")  # pragma: no cover
 
 
 __all__ = [
+    "AUTO_KEEP_SAMPLES_BYTES",
     "EXPERIMENT_KINDS",
-    "ChunkOutput",
+    "ChunkResult",
+    "ConvergenceTotals",
     "Experiment",
+    "MemorySink",
+    "RunAccumulator",
     "RunResult",
-    "POWER_A",
-    "POWER_H",
-    "combine_chunks",
+    "SampleSink",
     "run_experiment",
     "solve_chunk",
 ]

@@ -11,9 +11,9 @@ Each figure maps to one replication sweep (defined in code below from the refere
 ``configs/replication/*.yaml``) shared with its sibling figures, except Part 2 Figs 1 and 5,
 scatters of sampled reward pairs at β = 1 and β = 0, which need no sweep.
 
-:func:`reproduce` runs the figure's sweep once -- a later call for a sibling figure finds
-the finished sweep (same config, same sample override) in the output folder and reuses it --
-then asks :func:`powerplay.figures.published.render_published_figure` to draw the figure.
+This module is the registry only; :func:`powerplay.figures.published.reproduce` runs a
+figure's sweep (once: a later call for a sibling figure reuses the finished sweep) and
+draws the figure.
 
 Examples
 --------
@@ -29,22 +29,13 @@ True
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from ..errors import ReplicationError
-from ..storage.sweeps import StoredSweep
 from .config import SweepConfig, parse_sweep_config
-from .sweep import SweepProgress, run_sweep
-
-#: The module that draws published figures (written alongside; optional at run time).
-PUBLISHED_FIGURES_MODULE = "powerplay.figures.published"
 
 UNIFORM_0_1_NO_TIES = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
 
@@ -220,85 +211,6 @@ def siblings(post: int, number: int) -> list[PublishedFigure]:
     return [f for f in FIGURES.values() if f.sweep == target.sweep and f is not target]
 
 
-@dataclass
-class Reproduction:
-    """What :func:`reproduce` produced.
-
-    Attributes
-    ----------
-    figure : PublishedFigure
-    sweep : StoredSweep or None
-        The replication sweep (``None`` for figures that need none).
-    paths : list of Path
-        The figure files written (empty if the figures module is not available).
-    note : str or None
-        Why no figure was drawn, if none was.
-    """
-
-    figure: PublishedFigure
-    sweep: StoredSweep | None
-    paths: list[Path]
-    note: str | None = None
-
-
-def published_figures_available() -> bool:
-    try:
-        return importlib.util.find_spec(PUBLISHED_FIGURES_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def reproduce(post: int, number: int, *, samples: int | None = None, output_dir: str | os.PathLike = "expts",
-              figures_dir: str | os.PathLike = "temp", workers: int | None = None, render_run_figures: bool = True,
-              progress: SweepProgress | None = None,
-              renderer: Callable[..., list[Path]] | None = None) -> Reproduction:
-    """Reproduce a published figure: run (or reuse) its sweep, then draw it.
-
-    Parameters
-    ----------
-    post, number : int
-        E.g. ``1, 2`` for Part 1 Fig 2.
-    samples : int, optional
-        Reward samples per run, overriding the published count for a quick look (default:
-        ``$POWERPLAY_SAMPLES`` if set, else the published count).
-    output_dir : path
-        Where the sweep folder goes (default ``./expts``).
-    figures_dir : path
-        Where the figure files go (default ``./temp``, as in the reference).
-    workers : int, optional
-    render_run_figures : bool
-        Also draw each run's own figures into the sweep folder (as the reference did).
-    progress : SweepProgress, optional
-    renderer : callable, optional
-        ``renderer(post, fig, sweep, out_dir) -> list[Path]``; default
-        :func:`powerplay.figures.published.render_published_figure`.
-
-    Returns
-    -------
-    Reproduction
-
-    Raises
-    ------
-    ReplicationError
-        For an unknown post or figure.
-    """
-    target = figure(post, number)
-    sweep = None
-    if target.sweep is not None:
-        replication = SWEEPS[target.sweep]
-        sweep = run_sweep(replication.config(), output_dir, samples=samples, workers=workers,
-                          plot_as_gridworld=True, diagnostic=replication.diagnostic,
-                          render_figures=render_run_figures, progress=progress)
-    if renderer is None:
-        if not published_figures_available():
-            where = f"; the sweep's data is in {sweep.path}" if sweep is not None else ""
-            return Reproduction(target, sweep, [], f"figure drawing is not available ({PUBLISHED_FIGURES_MODULE} is missing){where}")
-        renderer = importlib.import_module(PUBLISHED_FIGURES_MODULE).render_published_figure
-    Path(figures_dir).mkdir(parents=True, exist_ok=True)
-    paths = [Path(p) for p in renderer(target.post, target.figure, sweep, Path(figures_dir))]
-    return Reproduction(target, sweep, paths)
-
-
 __all__ = [
     "ALIASES",
     "FIGURES",
@@ -306,9 +218,6 @@ __all__ = [
     "PublishedFigure",
     "ReplicationError",
     "ReplicationSweep",
-    "Reproduction",
     "figure",
-    "published_figures_available",
-    "reproduce",
     "siblings",
 ]

@@ -11,7 +11,11 @@ extension (``mdp_graph: 7x7_gridworld_maze``). A name resolves, in this order, t
 3. a built-in environment of :mod:`powerplay.model.environments`.
 
 So a file in ``./mdps/`` shadows a built-in of the same name. Files are read once per
-(path, modification time, size) and cached.
+(path, modification time, size) and kept in a small cache (the :data:`FILE_CACHE_SIZE` most
+recently used).
+
+:func:`content_hash` fingerprints what a name resolved to, so a sweep can tell when a file
+changed between the start of a sweep and its resumption.
 
 Examples
 --------
@@ -26,9 +30,14 @@ powerplay.errors.ResolveError: unknown MDP 'no_such_mdp': not a file, not in /no
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from ..errors import ResolveError
 from ..io import read_mdp, read_policy
@@ -44,7 +53,10 @@ POLICY_FOLDER = "policies"
 BUILTIN = "builtin"
 
 
-_file_cache: dict[tuple[str, str, int, int], object] = {}
+#: Parsed files kept in memory (most recently used first out of the cache is the oldest).
+FILE_CACHE_SIZE = 32
+
+_file_cache: "OrderedDict[tuple[str, str, int, int], object]" = OrderedDict()
 
 
 _READERS: dict[str, Callable[[Path], object]] = {"mdp": read_mdp, "policy": read_policy}
@@ -53,12 +65,17 @@ _READERS: dict[str, Callable[[Path], object]] = {"mdp": read_mdp, "policy": read
 def _read(kind: str, path: Path):
     stat = path.stat()
     key = (kind, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _file_cache:
-        try:
-            _file_cache[key] = _READERS[kind](path)
-        except (ValueError, KeyError, OSError) as error:
-            raise ResolveError(f"cannot read {kind} file {path}: {error}") from None
-    return _file_cache[key]
+    if key in _file_cache:
+        _file_cache.move_to_end(key)
+        return _file_cache[key]
+    try:
+        value = _READERS[kind](path)
+    except (ValueError, KeyError, OSError) as error:
+        raise ResolveError(f"cannot read {kind} file {path}: {error}") from None
+    _file_cache[key] = value
+    while len(_file_cache) > FILE_CACHE_SIZE:
+        _file_cache.popitem(last=False)
+    return value
 
 
 def _looks_like_path(name: str) -> bool:
@@ -135,4 +152,33 @@ def resolve_policy(name: str, workdir: str | os.PathLike | None = None) -> tuple
     return _resolve("policy", name, POLICY_FOLDER, environments.builtin_policy_names, environments.load_policy, workdir)
 
 
-__all__ = ["BUILTIN", "MDP_FOLDER", "POLICY_FOLDER", "ResolveError", "resolve_mdp", "resolve_policy"]
+def content_hash(obj: MDP | JointMDP | Policy) -> str:
+    """SHA-256 of an MDP's or policy's contents: labels, availability, probabilities.
+
+    Two objects with the same hash compute the same POWER; the file they came from (or its
+    formatting) does not matter.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld
+    >>> content_hash(gridworld(2, 2)) == content_hash(gridworld(2, 2)) != content_hash(gridworld(2, 3))
+    True
+    """
+    digest = hashlib.sha256(type(obj).__name__.encode())
+    if isinstance(obj, Policy):
+        labels = [obj.states, obj.actions, [obj.agent]]
+        arrays = [obj.probabilities]
+    else:
+        actions = [obj.actions_H, obj.actions_A] if isinstance(obj, JointMDP) else [obj.actions]
+        labels = [obj.states, *actions]
+        t = obj.transitions
+        arrays = [obj.action_mask, t.indptr.astype(np.int64), t.indices.astype(np.int64), t.data]
+    digest.update(json.dumps([list(group) for group in labels]).encode("utf-8"))
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+__all__ = ["BUILTIN", "FILE_CACHE_SIZE", "content_hash", "MDP_FOLDER", "POLICY_FOLDER", "ResolveError", "resolve_mdp", "resolve_policy"]

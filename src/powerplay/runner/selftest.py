@@ -39,22 +39,24 @@ Examples
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import yaml
 
+from ..errors import UnknownLabelError
 from ..model.environments import load_mdp, simulated_state_for_joint
 from ..model.mdp import MDP
-from ..storage.runs import StoredRun, standard_error
+from ..stats.moments import standard_error
+from ..storage.runs import StoredRun
 from ..storage.sweeps import StoredSweep
 from .config import SweepConfig, parse_sweep_config
-from .sweep import SweepProgress, run_sweep
+from .events import SweepListener
+from .sweep import SweepOptions, as_options, run_sweep
 
 UNIFORM_0_1 = {"dist_name": "uniform", "params": [0, 1]}
 
@@ -238,7 +240,8 @@ def check_vanilla(sweeps: dict[str, StoredSweep]) -> list[Check]:
         gap = float(np.abs(run.power["H"][:, empty] - run.rewards["H"][:, empty]).max())
         checks.append(_check(f"{label}: POWER(∅) equals ∅'s reward in every sample (absorbing state)", gap <= tolerance + 1e-9,
                              f"largest difference {gap:.2e}"))
-        mean, sem = float(run.power_mean("H")[empty]), float(run.power_sem("H")[empty])
+        power = run.power["H"][:, empty]  # the samples themselves, as every check here uses
+        mean, sem = float(power.mean()), float(standard_error(power[:, None])[0])
         checks.append(_check(f"{label}: POWER(∅) ≈ 0 for U[-1, 1] rewards", abs(mean) <= Z_EQUAL * sem + tolerance,
                              f"{mean:+.4f} ± {sem:.4f}"))
     return checks
@@ -355,33 +358,38 @@ def selftest_config(name: str) -> SweepConfig:
     return parse_sweep_config(TEST_CONFIGS[name], source=f"<selftest {name}>")
 
 
-def run_selftest(name: str, output_dir: str | os.PathLike, samples: int | None = None, figures: bool = False,
-                 workers: int | None = None, progress: SweepProgress | None = None) -> SelfTestOutcome:
-    """Run one self-test's sweeps (always fresh) into ``output_dir`` and check them.
+ListenerFactory = Callable[[SelfTest], Sequence[SweepListener]]
+
+
+def run_selftest(name: str, options: SweepOptions | None = None, *, executor=None,
+                 listeners: ListenerFactory | None = None, **option_changes: Any) -> SelfTestOutcome:
+    """Run one self-test's sweeps (always fresh, keeping their samples) and check them.
 
     Parameters
     ----------
     name : str
         A key of :data:`SELFTESTS`.
-    output_dir : path
-    samples : int, optional
-        Reward samples per run (default: the reference's counts, or ``$POWERPLAY_SAMPLES``).
-    figures : bool
-        Also render per-run figures (as the reference's tests did).
-    workers : int, optional
-    progress : SweepProgress, optional
+    options : SweepOptions, optional
+        Where and how to run (``output_dir``, ``samples`` -- default the reference's counts,
+        or ``$POWERPLAY_SAMPLES`` --, ``workers``); keyword arguments change single fields.
+    executor : Executor, optional
+        E.g. a Dask cluster (default: this process).
+    listeners : callable, optional
+        ``listeners(test) -> [SweepListener, ...]`` for each self-test (progress, figures:
+        :attr:`SelfTest.plot_as_gridworld` says how its runs are best drawn).
 
     Returns
     -------
     SelfTestOutcome
     """
     test = SELFTESTS[name]
+    options = as_options(options).with_(new=True, keep_samples=True, **option_changes)
     outcome = SelfTestOutcome(name)
     started = time.perf_counter()
     sweeps = {}
     for config_name in test.configs:
-        sweep = run_sweep(selftest_config(config_name), output_dir, samples=samples, new=True, workers=workers,
-                          render_figures=figures, plot_as_gridworld=test.plot_as_gridworld, progress=progress)
+        sweep = run_sweep(selftest_config(config_name), options, executor=executor,
+                          listeners=list(listeners(test)) if listeners is not None else None)
         sweeps[config_name] = sweep
         outcome.sweeps.append(sweep.path)
     outcome.checks = test.check(sweeps)
@@ -389,22 +397,29 @@ def run_selftest(name: str, output_dir: str | os.PathLike, samples: int | None =
     return outcome
 
 
-def run_selftests(names=None, output_dir: str | os.PathLike | None = None, samples: int | None = None, figures: bool = False,
-                  workers: int | None = None, progress: SweepProgress | None = None,
-                  on_outcome: Callable[[SelfTestOutcome], None] | None = None) -> list[SelfTestOutcome]:
+def run_selftests(names=None, output_dir: str | Path | None = None, options: SweepOptions | None = None, *,
+                  executor=None, listeners: ListenerFactory | None = None,
+                  on_outcome: Callable[[SelfTestOutcome], None] | None = None, **option_changes: Any) -> list[SelfTestOutcome]:
     """Run several self-tests (default: all five) and return their outcomes.
 
-    With ``output_dir=None`` the sweeps go to a temporary folder that is deleted afterwards.
+    With ``output_dir=None`` the sweeps go to a temporary folder deleted afterwards; other
+    options as :func:`run_selftest`.
+
+    Raises
+    ------
+    UnknownLabelError
+        For an unknown self-test name (listing the known ones).
     """
     names = list(names or SELFTESTS)
     unknown = [n for n in names if n not in SELFTESTS]
     if unknown:
-        raise KeyError(f"unknown self-test {unknown[0]!r}; known: {', '.join(SELFTESTS)}")
+        raise UnknownLabelError(f"unknown self-test {unknown[0]!r}; known: {', '.join(SELFTESTS)}")
     with tempfile.TemporaryDirectory(prefix="powerplay-selftest-") as scratch:
         folder = Path(output_dir) if output_dir is not None else Path(scratch)
+        run_options = as_options(options).with_(output_dir=folder, **option_changes)
         outcomes = []
         for name in names:
-            outcome = run_selftest(name, folder, samples=samples, figures=figures, workers=workers, progress=progress)
+            outcome = run_selftest(name, run_options, executor=executor, listeners=listeners)
             outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
-from ..errors import TrackingError
-from ..storage.runs import POWER_TABLE, StoredRun
+from ..errors import DependencyMissing, TrackingError
+from ..storage.runs import POWER_TABLE, StoredRun, update_run_info
+from ..storage.sweeps import read_sweep_record
+from .events import SweepListener
 
 DEFAULT_PROJECT = "powerplay"
 
@@ -60,20 +62,23 @@ def _summary(run: StoredRun) -> dict[str, Any]:
         "bound_max": max((c.get("bound_max", 0.0) for c in conv.values()), default=0.0),
         "samples_capped": sum(int(c.get("samples_capped", 0)) for c in conv.values()),
     }
-    for key in run.power:
-        summary[f"power_{key}_mean_over_states"] = float(run.power_mean(key).mean())
+    for key in run.power_keys:
+        summary[f"power_{key}_mean_over_states"] = run.average_power(key)[0]
+    alignment = info.get("alignment")
+    if isinstance(alignment, dict):
+        summary.update({k: alignment.get(k) for k in ("alpha", "alpha_sem", "alpha_corrected", "reliability_H", "reliability_A")})
     return {k: v for k, v in summary.items() if v is not None}
 
 
-class WandbTracker:
-    """Logs finished runs of one sweep to Weights & Biases.
+class WandbTracker(SweepListener):
+    """Logs the runs of a sweep to Weights & Biases as the sweep writes them (a sweep listener).
+
+    Each run is logged once (``run.json`` records its W&B run); runs of a resumed sweep that
+    were not logged yet are logged when reused. Offline runs are written in
+    ``{sweep folder}/wandb/``; the sweep's id and name become the W&B group.
 
     Parameters
     ----------
-    sweep_path : path
-        The sweep folder (offline runs are written in ``{sweep_path}/wandb/``).
-    sweep_record : mapping
-        The sweep's ``sweep.json`` (its name and id become the W&B group).
     project : str, optional
         W&B project (default ``$WANDB_PROJECT`` or ``'powerplay'``).
     entity : str, optional
@@ -81,22 +86,38 @@ class WandbTracker:
 
     Raises
     ------
-    TrackingError
-        If the ``wandb`` package is not installed.
+    DependencyMissing
+        If the ``wandb`` package is not installed (raised at creation, before any sweep runs).
     """
 
-    def __init__(self, sweep_path, sweep_record: Mapping[str, Any], project: str | None = None, entity: str | None = None):
+    def __init__(self, project: str | None = None, entity: str | None = None):
         try:
             import wandb
         except ImportError:
-            raise TrackingError("--wandb needs the wandb package: pip install 'powerplay[wandb]'") from None
+            raise DependencyMissing("logging to Weights & Biases (--wandb)", extra="wandb") from None
         self._wandb = wandb
-        self.sweep_path = Path(sweep_path)
-        self.group = f"{sweep_record['sweep_id']}-{sweep_record['name']}"
         self.project = project or os.environ.get("WANDB_PROJECT") or DEFAULT_PROJECT
         self.entity = entity or os.environ.get("WANDB_ENTITY")
         self.mode = tracking_mode()
-        self.sweep_record = dict(sweep_record)
+        self.sweep_path: Path | None = None
+        self.sweep_record: dict[str, Any] = {}
+
+    @property
+    def group(self) -> str:
+        return f"{self.sweep_record.get('sweep_id')}-{self.sweep_record.get('name')}"
+
+    def on_sweep_started(self, sweep_path, runs, finished, resumed) -> None:
+        self.sweep_path = Path(sweep_path)
+        self.sweep_record = read_sweep_record(sweep_path)
+
+    def on_run_written(self, run: StoredRun, fresh: bool) -> None:
+        if not fresh and run.info.get("wandb_run"):
+            return
+        try:
+            record = self.log_run(run)
+        except Exception as error:  # reported by the sweep as a warning; results are safe
+            raise TrackingError(f"Weights & Biases logging of {run.name} failed ({type(error).__name__}: {error})") from None
+        update_run_info(run.path, wandb_run=record)
 
     def log_run(self, run: StoredRun) -> dict[str, Any]:
         """Log one finished run; return ``{'id', 'mode', 'project', 'url'}`` for ``run.json``."""
@@ -110,7 +131,7 @@ class WandbTracker:
             name=run.path.name,
             job_type=run.experiment_type or "run",
             config=config,
-            dir=str(self.sweep_path),
+            dir=str(self.sweep_path or run.path.parent),
             mode=self.mode,
             reinit="finish_previous",
             settings=wandb.Settings(silent=True, console="off", save_code=False),
@@ -134,9 +155,5 @@ class WandbTracker:
         finally:
             wb_run.finish()
         return record
-
-    def close(self) -> None:
-        """Nothing to release (each run is finished as it is logged); kept for symmetry."""
-
 
 __all__ = ["DEFAULT_PROJECT", "TrackingError", "WandbTracker", "tracking_mode", "wandb_logged_in"]

@@ -8,6 +8,7 @@ time, with a message, rather than silently inside a user's first sweep.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -19,21 +20,41 @@ from ..model.policy import uniform_random_policy
 from .power import MultiAgentProblem, SingleAgentProblem
 
 
+def _stamp() -> Path:
+    """A marker next to the kernels' numba cache (``NUMBA_CACHE_DIR`` if set, else ``__pycache__``)."""
+    from numba.core.config import CACHE_DIR
+
+    folder = Path(CACHE_DIR) if CACHE_DIR else Path(__file__).resolve().parent / "__pycache__"
+    return folder / "powerplay-kernels.stamp"
+
+
+def _fingerprint() -> str:
+    """What the compiled code depends on: the kernel sources and the numba version."""
+    import numba
+
+    digest = hashlib.sha256(numba.__version__.encode())
+    for name in ("kernels.py", "_lanes.py"):
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return digest.hexdigest()
+
+
 def kernels_compiled() -> bool:
-    """Whether the main kernels' compiled code is already in numba's on-disk cache.
+    """Whether the kernels were compiled (and cached) for the current sources and numba version.
 
-    A cheap check (it looks for the cache index files), so the command line can tell the user
-    that a first run will compile before it starts.
+    A cheap check of a marker written after compilation (:func:`mark_kernels_compiled`), so
+    the command line can tell the user that a first run will compile before it starts.
     """
-    from . import kernels
+    try:
+        return _stamp().read_text(encoding="utf-8").strip() == _fingerprint()
+    except OSError:
+        return False
 
-    for dispatcher in (kernels.shared_optimal_values, kernels.best_response, kernels.joint_policy_values):
-        try:
-            if not Path(dispatcher._cache._cache_file._index_path).is_file():
-                return False
-        except AttributeError:  # numba internals moved: assume compiled rather than nag
-            return True
-    return True
+
+def mark_kernels_compiled() -> None:
+    """Record that the kernels are compiled for the current sources (after a run used them)."""
+    path = _stamp()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_fingerprint(), encoding="utf-8")
 
 
 def compile_kernels() -> float:
@@ -50,6 +71,7 @@ def compile_kernels() -> float:
         problem.solve(rng.random((2, joint.num_states)), rng.random((2, joint.num_states)))
         problem.policies(rng.random((2, joint.num_states)), rng.random((2, joint.num_states)))
     SingleAgentProblem(stochastic, 0.5).policies(rng.random((2, 4)))
+    mark_kernels_compiled()
     return time.perf_counter() - started
 
 

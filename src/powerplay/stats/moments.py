@@ -361,4 +361,18 @@ class Moments:
         )
 
 
-__all__ = ["Layout", "Moments", "ZERO_EXPONENT"]
+def standard_error(samples: np.ndarray) -> np.ndarray:
+    """``[S]`` standard error of the mean of samples ``[N, S]`` held in memory (0 with fewer than two).
+
+    Examples
+    --------
+    >>> standard_error(np.array([[1.0, 2.0], [3.0, 2.0]])).tolist()
+    [1.0, 0.0]
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.shape[0] < 2:
+        return np.zeros(samples.shape[1:])
+    return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
+
+
+__all__ = ["Layout", "Moments", "ZERO_EXPONENT", "standard_error"]

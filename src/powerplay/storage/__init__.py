@@ -1,27 +1,26 @@
-"""Results on disk: run and sweep folders in open formats (YAML, CSV, NPZ, JSON, PNG), written atomically."""
+"""Results on disk: run and sweep folders in open formats (YAML, CSV, NPZ, JSON, PNG), written atomically.
+
+* :mod:`.runs` -- one run folder: writing, checking (checksums), loading lazily;
+* :mod:`.samples` -- kept per-sample arrays, streamed to a compressed archive;
+* :mod:`.sweeps` -- sweep folders and the one way to query their runs;
+* :mod:`.atomic` -- atomic writes.
+"""
 
 from .atomic import atomic_write_bytes, atomic_write_text
-from .runs import StoredRun, is_complete_run, load_run, write_run
-from .sweeps import (
-    StoredSweep,
-    get_properties_from_run,
-    get_sweep_run_suffixes_for_param,
-    get_sweep_state_list,
-    get_sweep_type,
-    load_sweep,
-)
+from .runs import StoredRun, is_complete_run, load_run, verify_run, write_run
+from .sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep
 
 __all__ = [
+    "DEFAULT_FOLDER",
+    "FIGURES_FOLDER",
     "StoredRun",
     "StoredSweep",
     "atomic_write_bytes",
     "atomic_write_text",
-    "get_properties_from_run",
-    "get_sweep_run_suffixes_for_param",
-    "get_sweep_state_list",
-    "get_sweep_type",
     "is_complete_run",
+    "list_sweeps",
     "load_run",
     "load_sweep",
+    "verify_run",
     "write_run",
 ]

@@ -1,53 +1,82 @@
-"""One run folder: what a finished run writes, and loading it back.
+"""One run folder: what a finished run writes, checking it, and loading it back lazily.
 
 Layout of a run folder (the output contract; tests and users rely on it)::
 
     run.yaml       the fully resolved run configuration (plain values, no sweep syntax)
     power.csv      one row per state: state, power_H, power_H_sem
                    [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem]
-    samples.npz    states, rewards_H [N, S], power_H [N, S] (and rewards_A, power_A, diagnostics)
-    run.json       timing, versions, seed, convergence statistics, figure list
+    summary.npz    the run's streamed statistics (powerplay.stats.summary.RunSummary): per-state
+                   moments of every POWER key and of the rewards, H-A cross products, group moments
+    samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
+                   (see powerplay.storage.samples)
+    run.json       timing, versions, seed, convergence statistics, α_HA statistics (two agents),
+                   the size and SHA-256 of every file above, figure list
     *.png / *.gif  figures
 
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
-redoes it). Every file is written atomically. Nothing is pickled: ``samples.npz`` loads with
-``allow_pickle=False``.
+redoes it). Every file is written atomically. Nothing is pickled.
+
+Reward samples are never stored: :attr:`StoredRun.rewards` draws them again, exactly, from
+the run's seeded stream (the distribution, seed and states are in ``run.yaml`` and
+``power.csv``); ``run.json`` records a checksum of the first reward block so a changed
+random-number generator is detected rather than silently giving other rewards.
+
+Loading is lazy: :func:`load_run` reads ``run.json``, ``run.yaml`` and ``power.csv``;
+:attr:`StoredRun.summary` reads ``summary.npz`` when first used; :attr:`StoredRun.power`
+reads the samples when first used, and raises :class:`~powerplay.errors.SamplesNotKeptError`
+(saying how to keep them) if the run did not keep them. Run folders written before
+``summary.npz`` existed (with every sample in an uncompressed ``samples.npz``) load too.
 
 Examples
 --------
 >>> import tempfile, numpy as np
->>> from powerplay.runner.experiment import RunResult
->>> result = RunResult(('a', 'b'), {'H': np.ones((3, 2))}, {'H': np.array([[1., 2.], [3., 4.], [5., 6.]])}, {}, 0.5, 0)
+>>> from powerplay.stats.summary import RunSummary
+>>> from types import SimpleNamespace
+>>> power = {'H': np.array([[1., 2.], [3., 4.], [5., 6.]])}
+>>> result = SimpleNamespace(states=('a', 'b'), summary=RunSummary.of_samples(power), samples=power,
+...                          seconds=0.5, random_seed=0, convergence_summary=lambda: {})
 >>> folder = write_run(tempfile.mkdtemp(), {'discount_rate': 0.5}, result, {'experiment_type': 'single_agent'})
 >>> run = load_run(folder)
->>> run.power_mean('H').tolist(), run.config['discount_rate']
-([3.0, 4.0], 0.5)
+>>> run.power_mean('H').tolist(), run.config['discount_rate'], run.samples_kept
+([3.0, 4.0], 0.5, True)
+>>> verify_run(folder)   # every file as written
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import platform
 import time
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
+from ..errors import DamagedRunError, FileFormatError, ModelError, SamplesNotKeptError
+from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .atomic import atomic_write_bytes, atomic_write_text
+from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 
 RUN_CONFIG = "run.yaml"
 POWER_TABLE = "power.csv"
-SAMPLES = "samples.npz"
+SUMMARY = "summary.npz"
 RUN_INFO = "run.json"
 
-#: POWER sample keys in the order their columns appear in ``power.csv``.
-POWER_KEYS = ("H", "A", "H_against_seed", "A_seed")
+#: Files whose size and checksum ``run.json`` records (those present).
+RECORDED_FILES = (RUN_CONFIG, POWER_TABLE, SUMMARY, SAMPLES)
+
+#: How to keep samples, for error messages.
+KEEP_SAMPLES_ADVICE = (
+    "run the sweep again with --keep-samples (and --new), or set keep_samples: true in the config, "
+    "or pass keep_samples=True in Python"
+)
 
 
 def _versions() -> dict[str, str]:
@@ -65,58 +94,51 @@ def _versions() -> dict[str, str]:
     }
 
 
-def standard_error(samples: np.ndarray) -> np.ndarray:
-    """``[S]`` standard error of the mean of samples ``[N, S]`` (0 with fewer than two samples)."""
-    samples = np.asarray(samples, dtype=np.float64)
-    if samples.shape[0] < 2:
-        return np.zeros(samples.shape[1])
-    return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
-
-
-class PowerSamples:
-    """Per-state summaries of POWER samples ``power: {key: [N, S]}`` (for runs in memory and on disk)."""
-
-    power: dict[str, np.ndarray]
-
-    @property
-    def num_samples(self) -> int:
-        return next(iter(self.power.values())).shape[0]
-
-    def power_mean(self, key: str = "H") -> np.ndarray:
-        """``[S]`` POWER of each state (mean of the samples)."""
-        return self.power[key].mean(axis=0)
-
-    def power_sem(self, key: str = "H") -> np.ndarray:
-        """``[S]`` standard error of :meth:`power_mean` (0 with a single sample)."""
-        return standard_error(self.power[key])
-
-
-def power_table_csv(states, power: dict[str, np.ndarray]) -> str:
+def power_table_csv(states, summary: RunSummary) -> str:
     """The ``power.csv`` text: per-state means and standard errors of each POWER key."""
-    keys = [k for k in POWER_KEYS if k in power]
+    keys = [k for k in POWER_KEYS if k in summary.power_keys]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")])
-    means = {k: power[k].mean(axis=0) for k in keys}
-    sems = {k: standard_error(power[k]) for k in keys}
+    means = {k: summary.power_mean(k) for k in keys}
+    sems = {k: summary.power_sem(k) for k in keys}
     for i, state in enumerate(states):
         writer.writerow([state] + [f"{x:.10g}" for k in keys for x in (means[k][i], sems[k][i])])
     return buffer.getvalue()
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """An ``.npz`` archive whose bytes depend only on the arrays.
-
-    ``numpy.savez`` stamps the current time into each zip entry; a fixed timestamp makes the
-    same results give the same file, so finished runs can be compared byte for byte.
-    """
+    """An ``.npz`` archive whose bytes depend only on the arrays (fixed timestamps)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, array in arrays.items():
             entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(entry, "w", force_zip64=True) as handle:
                 np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()
+
+
+def file_record(path: Path) -> dict[str, Any]:
+    """``{'bytes': size, 'sha256': hex digest}`` of a file (read in pieces)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while piece := handle.read(8 * 2**20):
+            digest.update(piece)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def reward_check(config: dict[str, Any], states) -> str | None:
+    """SHA-256 of the run's first reward block, drawn from its config (``None`` if it cannot be drawn)."""
+    try:
+        stream = _reward_stream(config, states)
+        rewards_H, rewards_A = stream.rewards(0, 1)
+    except Exception:  # a distribution registered only in the writing session
+        return None
+    digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
+    if rewards_A is not None:
+        digest.update(np.ascontiguousarray(rewards_A).tobytes())
+    return digest.hexdigest()
 
 
 def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | None = None) -> Path:
@@ -128,8 +150,11 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     config : dict
         The resolved run configuration (written as ``run.yaml``).
     result : RunResult
+        Its ``samples`` (if any, in memory) are written to ``samples.npz``; if instead they
+        were streamed to ``{folder}/samples.npz`` while the run computed (``samples_file``),
+        that file is kept; otherwise any ``samples.npz`` left from an earlier run is removed.
     info : dict, optional
-        Extra fields for ``run.json`` (e.g. ``experiment_type``, ``sweep_id``, ``figures``).
+        Extra fields for ``run.json`` (e.g. ``experiment_type``, ``sweep_id``).
 
     Returns
     -------
@@ -139,33 +164,70 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / RUN_CONFIG, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    atomic_write_text(folder / POWER_TABLE, power_table_csv(result.states, result.power))
-    arrays = {"states": np.array(result.states, dtype=str)}
-    arrays.update({f"rewards_{k}": v for k, v in result.rewards.items()})
-    arrays.update({f"power_{k}": v for k, v in result.power.items()})
-    atomic_write_bytes(folder / SAMPLES, npz_bytes(arrays))
-    n = result.num_samples
+    atomic_write_text(folder / POWER_TABLE, power_table_csv(result.states, result.summary))
+    atomic_write_bytes(folder / SUMMARY, npz_bytes(result.summary.to_arrays()))
+    if getattr(result, "samples", None):
+        atomic_write_bytes(folder / SAMPLES, sample_archive_bytes(result.states, result.samples))
+    elif getattr(result, "samples_file", None) is None or Path(result.samples_file).resolve() != (folder / SAMPLES).resolve():
+        (folder / SAMPLES).unlink(missing_ok=True)
+    n = result.summary.num_samples
+    alignment = result.summary.alignment()
     record = {
         "name": folder.name,
         "num_reward_samples": n,
+        "num_states": len(result.states),
         "random_seed": result.random_seed,
         "seconds": result.seconds,
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
+        "alignment": alignment.as_dict() if alignment is not None else None,
+        "samples_kept": (folder / SAMPLES).is_file(),
+        "reward_check": reward_check(config, result.states),
+        "files": {name: file_record(folder / name) for name in RECORDED_FILES if (folder / name).is_file()},
         "versions": _versions(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     record.update(info or {})
-    atomic_write_text(folder / RUN_INFO, json.dumps(record, indent=2, sort_keys=False))
+    atomic_write_text(folder / RUN_INFO, json.dumps(_json_safe(record), indent=2, sort_keys=False))
     return folder
+
+
+def _json_safe(value):
+    """NaN and infinities as ``null`` (JSON has no such numbers)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def read_run_info(folder) -> dict[str, Any]:
+    """A run folder's ``run.json``.
+
+    Raises
+    ------
+    FileFormatError
+        If it is missing, not JSON, or not a JSON object.
+    """
+    path = Path(folder) / RUN_INFO
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileFormatError(path, "not found (is the folder a finished run?)") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise FileFormatError(path, f"cannot be read as JSON ({type(error).__name__})") from None
+    if not isinstance(record, dict):
+        raise FileFormatError(path, "is not a JSON object")
+    return record
 
 
 def update_run_info(folder, **fields: Any) -> None:
     """Merge ``fields`` into an existing ``run.json`` (atomically)."""
-    path = Path(folder) / RUN_INFO
-    record = json.loads(path.read_text())
+    record = read_run_info(folder)
     record.update(fields)
-    atomic_write_text(path, json.dumps(record, indent=2, sort_keys=False))
+    atomic_write_text(Path(folder) / RUN_INFO, json.dumps(_json_safe(record), indent=2, sort_keys=False))
 
 
 def is_complete_run(folder) -> bool:
@@ -173,9 +235,71 @@ def is_complete_run(folder) -> bool:
     return (Path(folder) / RUN_INFO).is_file()
 
 
+def verify_run(folder) -> None:
+    """Check that a finished run's files are the ones it wrote (sizes and SHA-256).
+
+    Raises
+    ------
+    DamagedRunError
+        Naming the first file that is missing or changed (and the folder).
+    FileFormatError
+        If ``run.json`` itself is unreadable.
+    """
+    folder = Path(folder)
+    info = read_run_info(folder)
+    recorded = info.get("files")
+    if recorded is None:  # written before checksums were recorded: check what can be checked
+        missing = [name for name in (RUN_CONFIG, POWER_TABLE, SAMPLES) if not (folder / name).is_file()]
+        if missing:
+            raise DamagedRunError(f"run {folder} is damaged: {missing[0]} is missing", str(folder), missing[0])
+        return
+    if not isinstance(recorded, dict):
+        raise FileFormatError(folder / RUN_INFO, "'files' is not a mapping")
+    for name in RECORDED_FILES:
+        path = folder / name
+        expected = recorded.get(name)
+        if expected is None:
+            if path.exists():  # e.g. a samples.npz copied in from another run
+                raise DamagedRunError(f"run {folder} is damaged: {name} is not a file the run wrote", str(folder), name)
+            continue
+        if not path.is_file() or path.is_symlink():
+            raise DamagedRunError(f"run {folder} is damaged: {name} is missing", str(folder), name)
+        if not isinstance(expected, dict) or path.stat().st_size != expected.get("bytes") or file_record(path)["sha256"] != expected.get("sha256"):
+            raise DamagedRunError(f"run {folder} is damaged: {name} changed since the run wrote it", str(folder), name)
+
+
+def _reward_stream(config: dict[str, Any], states):
+    from ..model.rewards import RewardDistribution, RewardStream
+
+    distribution = RewardDistribution.from_config(config["reward_distribution"])
+    correlation = config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
+    return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
+
+
+def _read_power_table(folder: Path) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """States, means and standard errors from ``power.csv``."""
+    path = folder / POWER_TABLE
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise FileFormatError(path, "not found (is the folder a finished run?)") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise FileFormatError(path, f"cannot be read as CSV ({error})") from None
+    if not rows or "state" not in rows[0]:
+        raise FileFormatError(path, "has no 'state' column or no rows")
+    keys = [k for k in POWER_KEYS if f"power_{k}" in rows[0] and f"power_{k}_sem" in rows[0]]
+    try:
+        means = {k: np.array([float(r[f"power_{k}"]) for r in rows]) for k in keys}
+        sems = {k: np.array([float(r[f"power_{k}_sem"]) for r in rows]) for k in keys}
+    except (TypeError, ValueError) as error:
+        raise FileFormatError(path, f"has a value that is not a number ({error})") from None
+    return tuple(r["state"] for r in rows), means, sems
+
+
 @dataclass
-class StoredRun(PowerSamples):
-    """A run folder loaded back.
+class StoredRun(RunStatistics):
+    """A run folder loaded back (see module notes on what is read when).
 
     Attributes
     ----------
@@ -185,18 +309,14 @@ class StoredRun(PowerSamples):
     info : dict
         ``run.json``.
     states : tuple of str
-    rewards : dict
-        ``'H'`` (and ``'A'``) -> ``[N, S]``.
-    power : dict
-        POWER sample key -> ``[N, S]``.
     """
 
     path: Path
     config: dict[str, Any]
     info: dict[str, Any]
     states: tuple[str, ...]
-    rewards: dict[str, np.ndarray] = field(repr=False)
-    power: dict[str, np.ndarray] = field(repr=False)
+    _table_means: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _table_sems: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -204,25 +324,133 @@ class StoredRun(PowerSamples):
 
     @property
     def experiment_type(self) -> str | None:
-        return self.info.get("experiment_type")
+        return self.info.get("experiment_type") or self.config.get("experiment_type")
+
+    @property
+    def samples_kept(self) -> bool:
+        return (self.path / SAMPLES).is_file()
+
+    @cached_property
+    def summary(self) -> RunSummary:
+        """The run's streamed statistics (``summary.npz``; computed from the samples for older folders)."""
+        path = self.path / SUMMARY
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as arrays:
+                    return RunSummary.from_arrays(arrays)
+            except (OSError, ValueError, zipfile.BadZipFile, ModelError) as error:
+                raise FileFormatError(path, f"is damaged ({' '.join(str(error).split())})") from None
+        archive = self._archive()
+        power = {k: archive.load(k) for k in archive.keys()}
+        rewards = {a: archive.load(a, "rewards_") for a in archive.reward_keys()}
+        return RunSummary.of_samples(power, rewards)
+
+    @property
+    def num_samples(self) -> int:
+        n = self.info.get("num_reward_samples")
+        return int(n) if isinstance(n, int) else self.summary.num_samples
+
+    def table_power(self, key: str = "H") -> tuple[np.ndarray, np.ndarray]:
+        """Means and standard errors as printed in ``power.csv`` (no other file read)."""
+        if key not in self._table_means:
+            raise SamplesNotKeptError(f"run {self.name} has no POWER {key!r} in {POWER_TABLE}")
+        return self._table_means[key], self._table_sems[key]
+
+    def _archive(self) -> SampleArchive:
+        path = self.path / SAMPLES
+        if not path.is_file():
+            raise SamplesNotKeptError(
+                f"run {self.name} kept only the statistics of its POWER samples, not the samples themselves; "
+                f"to get them, {KEEP_SAMPLES_ADVICE}"
+            )
+        return SampleArchive(path)
+
+    @cached_property
+    def power(self) -> dict[str, np.ndarray]:
+        """POWER key -> ``[N, S]`` samples (loaded on first use).
+
+        Raises
+        ------
+        SamplesNotKeptError
+            If the run did not keep its samples (the message says how to keep them).
+        """
+        archive = self._archive()
+        return {k: archive.load(k) for k in archive.keys()}
+
+    @cached_property
+    def rewards(self) -> dict[str, np.ndarray]:
+        """Agent -> ``[N, S]`` reward samples, drawn again from the run's seeded stream."""
+        if (self.path / SAMPLES).is_file():
+            archive = SampleArchive(self.path / SAMPLES)
+            if archive.reward_keys():  # an older folder that stored them
+                return {a: archive.load(a, "rewards_") for a in archive.reward_keys()}
+        return self.reward_samples(0, self.num_samples)
+
+    def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Reward samples ``start:stop`` of each agent, drawn again (cheap for a few samples).
+
+        Raises
+        ------
+        SamplesNotKeptError
+            If they cannot be drawn again here (an unknown distribution, or a random-number
+            generator that no longer gives the rewards the run used).
+        """
+        try:
+            stream = _reward_stream(self.config, self.states)
+        except (KeyError, TypeError, ValueError) as error:
+            raise SamplesNotKeptError(f"run {self.name}: its reward samples cannot be drawn again here ({error})") from None
+        expected = self.info.get("reward_check")
+        if expected and reward_check(self.config, self.states) != expected:
+            raise SamplesNotKeptError(
+                f"run {self.name}: this installation draws different reward samples from the same seed than the one "
+                "that computed the run (numpy's generator changed?), so its rewards cannot be reproduced"
+            )
+        rewards_H, rewards_A = stream.rewards(start, stop)
+        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
+
+    def convergence_summary(self) -> dict[str, dict[str, float]]:
+        return dict(self.info.get("convergence") or {})
 
 
 def load_run(folder) -> StoredRun:
-    """Load a finished run folder.
+    """Load a finished run folder (only ``run.json``, ``run.yaml`` and ``power.csv`` are read now).
 
     Raises
     ------
-    FileNotFoundError
-        If the folder is not a finished run (naming the missing file).
+    FileFormatError
+        If the folder is not a finished run or one of these files is unreadable (naming it).
     """
     folder = Path(folder)
-    for name in (RUN_INFO, RUN_CONFIG, SAMPLES):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{folder / name}: not found (is {folder} a finished run?)")
-    config = yaml.safe_load((folder / RUN_CONFIG).read_text()) or {}
-    info = json.loads((folder / RUN_INFO).read_text())
-    with np.load(folder / SAMPLES, allow_pickle=False) as data:
-        states = tuple(str(s) for s in data["states"])
-        rewards = {k[len("rewards_"):]: data[k] for k in data.files if k.startswith("rewards_")}
-        power = {k[len("power_"):]: data[k] for k in data.files if k.startswith("power_")}
-    return StoredRun(folder, config, info, states, rewards, power)
+    info = read_run_info(folder)
+    config_path = folder / RUN_CONFIG
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise FileFormatError(config_path, "not found (is the folder a finished run?)") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
+        raise FileFormatError(config_path, f"cannot be read as YAML ({type(error).__name__})") from None
+    if not isinstance(config, dict):
+        raise FileFormatError(config_path, "is not a YAML mapping")
+    states, means, sems = _read_power_table(folder)
+    return StoredRun(folder, config, info, states, means, sems)
+
+
+__all__ = [
+    "KEEP_SAMPLES_ADVICE",
+    "POWER_KEYS",
+    "POWER_TABLE",
+    "RECORDED_FILES",
+    "RUN_CONFIG",
+    "RUN_INFO",
+    "SAMPLES",
+    "SUMMARY",
+    "StoredRun",
+    "file_record",
+    "is_complete_run",
+    "load_run",
+    "power_table_csv",
+    "read_run_info",
+    "update_run_info",
+    "verify_run",
+    "write_run",
+]

@@ -1,4 +1,4 @@
-"""Sweep folders: one experiment config, its runs, and loading them back.
+"""Sweep folders: one experiment config, its runs, and the one way to query them.
 
 Layout (the output contract; tests and users rely on it)::
 
@@ -11,52 +11,55 @@ Layout (the output contract; tests and users rely on it)::
         0001-my_first_sweep-discount_rate__0p9/
         ...
 
-A run folder is named ``{SWEEP_ID}-{name}-{suffix}``; the suffix is
-``{param}__{valuename}`` for each swept parameter, sorted by parameter name and joined with
-``-`` (``0002-grid-discount_rate__0p9-reward_correlation__0``), and empty when nothing is
-swept (``0003-single-``).
+A run folder is named ``{SWEEP_ID}-{name}-{suffix}``; the suffix is ``{param}__{valuename}``
+for each swept parameter, sorted by parameter name and joined with ``-``
+(``0002-grid-discount_rate__0p9-reward_correlation__0``), and a sweep with nothing swept has
+one run folder named like the sweep, ``{SWEEP_ID}-{name}``. Names longer than
+:data:`MAX_FOLDER_NAME` characters are shortened and end in a hash of the full suffix.
+``sweep.json`` lists every run's folder, so a folder is always found from its record.
 
 ``sweep.json`` holds ``sweep_id``, ``name``, ``description``, ``experiment_type``,
-``config_sha256`` (of ``config.yaml``), ``source`` (the config file it came from),
-``overrides`` (``samples``, ``diagnostic``: anything that changes results), ``random_seed``
-(the seed substituted for ``random_seed: null``, or ``null``), ``swept`` (``{param:
-{'values': [...], 'names': [...]}}`` in file order), ``runs`` (in sweep order: ``suffix``,
-``folder``, ``values``, ``names``), ``created`` and, once every run has finished,
-``finished``.
+``config_sha256`` (of ``config.yaml``), ``fingerprint`` (of the config, the result-changing
+overrides and the *contents* of every MDP and policy the runs use), ``environments`` (each
+environment's source and content hash), ``source`` (the config file it came from),
+``overrides`` (``samples``, ``diagnostic``), ``random_seed`` (the seed substituted for
+``random_seed: null``, or ``null``), ``swept`` (``{param: {'values': [...], 'names':
+[...]}}`` in file order), ``runs`` (in sweep order: ``suffix``, ``folder``, ``values``,
+``names``), ``created`` and, once every run has finished, ``finished``. Records are checked
+when read: a folder or id that would point outside the sweep folder is refused.
 
-Resuming: a sweep is *the same sweep* as an earlier one in ``DIR`` when its name, config
-bytes and overrides are identical (:func:`find_matching_sweep`); the runner then reuses
-the latest such folder and skips runs that are already finished.
-
-Loading: :func:`load_sweep` gives a :class:`StoredSweep`; the reference's ``get`` functions
-(:func:`get_properties_from_run`, :func:`get_sweep_run_suffixes_for_param`,
-:func:`get_sweep_type`, :func:`get_sweep_state_list`) and a tidy runs table
-(:meth:`StoredSweep.table`, :func:`write_runs_table`) are built on it.
+Querying: :func:`load_sweep` gives a :class:`StoredSweep` without reading any samples;
+:meth:`StoredSweep.run` finds one run by suffix, swept values or value names;
+:meth:`StoredSweep.runs_over` gives the runs along one swept parameter (for sweep plots);
+:meth:`StoredSweep.table` is the runs table (``runs.csv``). Figures, the command line and the
+reference-compatible ``get`` functions (:mod:`powerplay.compat.get`) all use these.
 
 Examples
 --------
 >>> import tempfile, numpy as np
->>> from powerplay.runner.experiment import RunResult
+>>> from types import SimpleNamespace
+>>> from powerplay.stats.summary import RunSummary
 >>> expts = tempfile.mkdtemp()
->>> record = new_sweep_record('0001', 'demo', 'single_agent', b'name: demo', swept={'discount_rate': {'values': [0.5], 'names': ['0p5']}},
-...     runs=[{'suffix': 'discount_rate__0p5', 'values': {'discount_rate': 0.5}, 'names': {'discount_rate': '0p5'}}])
+>>> runs = [{'suffix': 'discount_rate__0p5', 'values': {'discount_rate': 0.5}, 'names': {'discount_rate': '0p5'}}]
+>>> record = new_sweep_record('0001', 'demo', 'single_agent', b'name: demo', runs=runs,
+...                           swept={'discount_rate': {'values': [0.5], 'names': ['0p5']}})
 >>> folder = create_sweep_folder(expts, record, b'name: demo')
 >>> folder.name
 '0001-demo'
 >>> from powerplay.storage.runs import write_run
->>> result = RunResult(('a', 'b'), {'H': np.ones((2, 2))}, {'H': np.array([[1., 2.], [3., 4.]])}, {}, 0.5, 0)
->>> _ = write_run(folder / '0001-demo-discount_rate__0p5', {'discount_rate': 0.5, 'experiment_type': 'single_agent'}, result,
-...               {'experiment_type': 'single_agent'})
+>>> power = {'H': np.array([[1., 2.], [3., 4.]])}
+>>> result = SimpleNamespace(states=('a', 'b'), summary=RunSummary.of_samples(power), samples=None,
+...                          seconds=0.5, random_seed=0, convergence_summary=lambda: {})
+>>> _ = write_run(folder / '0001-demo-discount_rate__0p5', {'discount_rate': 0.5}, result, {'experiment_type': 'single_agent'})
 >>> sweep = load_sweep('0001', folder=expts)
 >>> sweep.run(discount_rate=0.5).power_mean('H').tolist()
 [2.0, 3.0]
->>> get_sweep_run_suffixes_for_param('0001', 'discount_rate', folder=expts)
-['discount_rate__0p5']
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -67,20 +70,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import numpy as np
 import yaml
 
-from ..errors import SweepNotFoundError
+from ..errors import FileFormatError, SweepError, SweepNotFoundError
 from .atomic import atomic_write_bytes, atomic_write_text
-from .runs import POWER_KEYS, POWER_TABLE, RUN_INFO, StoredRun, is_complete_run, load_run
+from .runs import RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info
 
 #: Default folder for sweeps (relative to the working directory), as in the reference.
 DEFAULT_FOLDER = "expts"
+#: Default folder for figures drawn from sweeps (as in the reference).
+FIGURES_FOLDER = "temp"
 SWEEP_RECORD = "sweep.json"
 SWEEP_CONFIG = "config.yaml"
 RUNS_TABLE = "runs.csv"
 
+#: Longest run folder name written (file systems allow 255 bytes; leave room for figure names).
+MAX_FOLDER_NAME = 120
+
 _SWEEP_FOLDER = re.compile(r"^(\d{4,})-(.+)$")
+_SWEEP_ID = re.compile(r"^\d{4,9}$")
+
+#: Numbers that differ by less than this (relative) are the same parameter value.
+VALUE_TOLERANCE = 1e-9
 
 
 # --------------------------------------------------------------------------------------
@@ -92,7 +103,25 @@ def sweep_folder_name(sweep_id: str, name: str) -> str:
 
 
 def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
-    return f"{sweep_id}-{name}-{suffix}"
+    """The folder of a run: ``{SWEEP_ID}-{name}-{suffix}``, or ``{SWEEP_ID}-{name}`` with no suffix.
+
+    Examples
+    --------
+    >>> run_folder_name('0002', 'grid', 'discount_rate__0p9')
+    '0002-grid-discount_rate__0p9'
+    >>> len(run_folder_name('0002', 'grid', 'x__' + 'a' * 300)) <= MAX_FOLDER_NAME
+    True
+    """
+    full = f"{sweep_id}-{name}-{suffix}" if suffix else f"{sweep_id}-{name}"
+    if len(full) <= MAX_FOLDER_NAME:
+        return full
+    digest = hashlib.sha256(suffix.encode("utf-8")).hexdigest()[:12]
+    return f"{full[: MAX_FOLDER_NAME - 14]}--{digest}"
+
+
+def _plain_name(value: Any) -> bool:
+    return (isinstance(value, str) and value not in ("", ".", "..") and "/" not in value and "\\" not in value
+            and "\x00" not in value and len(value.encode("utf-8", "surrogatepass")) <= 255)
 
 
 def _sweep_folders(folder: Path) -> list[Path]:
@@ -102,7 +131,7 @@ def _sweep_folders(folder: Path) -> list[Path]:
     found = []
     for path in folder.iterdir():
         match = _SWEEP_FOLDER.match(path.name)
-        if match and path.is_dir() and (path / SWEEP_RECORD).is_file():
+        if match and path.is_dir() and not path.is_symlink() and (path / SWEEP_RECORD).is_file():
             found.append((int(match.group(1)), path.name, path))
     return [p for _, _, p in sorted(found)]
 
@@ -116,19 +145,24 @@ def next_sweep_id(folder) -> str:
 
 def new_sweep_record(sweep_id: str, name: str, experiment_type: str, config_bytes: bytes, *,
                      description: str = "", source: str = "", config_sha256: str | None = None,
+                     fingerprint: str | None = None, environments: Mapping[str, Any] | None = None,
                      overrides: Mapping[str, Any] | None = None, random_seed: int | None = None,
                      swept: Mapping[str, Any] | None = None, runs: list[dict] | None = None) -> dict[str, Any]:
     """The ``sweep.json`` record of a new sweep (see module docs)."""
-    import hashlib
-
     runs = [dict(r, folder=run_folder_name(sweep_id, name, r["suffix"])) for r in (runs or [])]
+    folders = [r["folder"] for r in runs]
+    if len(set(folders)) != len(folders):
+        duplicate = next(f for f in folders if folders.count(f) > 1)
+        raise SweepError(f"two runs of sweep {name!r} would share the folder {duplicate}")
+    config_sha256 = config_sha256 or hashlib.sha256(config_bytes).hexdigest()
     return {
         "sweep_id": sweep_id,
         "name": name,
         "description": description,
         "experiment_type": experiment_type,
-        "config_file": SWEEP_CONFIG,
-        "config_sha256": config_sha256 or hashlib.sha256(config_bytes).hexdigest(),
+        "config_sha256": config_sha256,
+        "fingerprint": fingerprint or config_sha256,
+        "environments": dict(environments or {}),
         "source": source,
         "overrides": dict(overrides or {}),
         "random_seed": random_seed,
@@ -158,7 +192,7 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
         atomic_write_bytes(path / SWEEP_CONFIG, config_bytes)
         write_sweep_record(path, record)
         return path
-    raise RuntimeError(f"could not create a sweep folder in {folder}")  # pragma: no cover
+    raise SweepError(f"could not create a sweep folder in {folder}")  # pragma: no cover
 
 
 def write_sweep_record(path, record: Mapping[str, Any]) -> None:
@@ -166,7 +200,50 @@ def write_sweep_record(path, record: Mapping[str, Any]) -> None:
 
 
 def read_sweep_record(path) -> dict[str, Any]:
-    return json.loads((Path(path) / SWEEP_RECORD).read_text(encoding="utf-8"))
+    """A sweep folder's ``sweep.json``, checked.
+
+    Raises
+    ------
+    FileFormatError
+        If it is unreadable, or a field that names files (``sweep_id``, ``name``,
+        ``runs[].folder``) would lead outside the sweep folder or is of the wrong type.
+    """
+    path = Path(path)
+    record_path = path / SWEEP_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileFormatError(record_path, "not found (is the folder a sweep?)") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise FileFormatError(record_path, f"cannot be read as JSON ({type(error).__name__})") from None
+    if not isinstance(record, dict):
+        raise FileFormatError(record_path, "is not a JSON object")
+    sweep_id, name = record.get("sweep_id"), record.get("name")
+    if not isinstance(sweep_id, str) or not _SWEEP_ID.match(sweep_id):
+        raise FileFormatError(record_path, f"sweep_id {sweep_id!r} is not a 4-digit id")
+    if not _plain_name(name):
+        raise FileFormatError(record_path, f"name {name!r} is not a plain folder name")
+    runs = record.get("runs", [])
+    if not isinstance(runs, list):
+        raise FileFormatError(record_path, "'runs' is not a list")
+    seen = set()
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict) or not isinstance(run.get("suffix"), str):
+            raise FileFormatError(record_path, f"runs[{i}] is not a run entry with a suffix")
+        folder = run.get("folder")
+        if not _plain_name(folder) or not folder.startswith(f"{sweep_id}-{name}") or folder in seen:
+            raise FileFormatError(record_path, f"runs[{i}].folder {folder!r} is not a run folder of this sweep")
+        seen.add(folder)
+        for key in ("values", "names"):
+            if not isinstance(run.setdefault(key, {}), dict):
+                raise FileFormatError(record_path, f"runs[{i}].{key} is not a mapping")
+    swept = record.get("swept", {})
+    if not isinstance(swept, dict) or not all(
+        isinstance(spec, dict) and isinstance(spec.get("values"), list) and isinstance(spec.get("names"), list)
+        for spec in swept.values()
+    ):
+        raise FileFormatError(record_path, "'swept' is not a mapping of {values, names} lists")
+    return record
 
 
 def find_matching_sweep(folder, name: str, config_sha256: str, overrides: Mapping[str, Any]) -> Path | None:
@@ -174,7 +251,7 @@ def find_matching_sweep(folder, name: str, config_sha256: str, overrides: Mappin
     for path in reversed(_sweep_folders(Path(folder))):
         try:
             record = read_sweep_record(path)
-        except (OSError, ValueError):
+        except FileFormatError:
             continue
         if (record.get("name") == name and record.get("config_sha256") == config_sha256
                 and record.get("overrides") == dict(overrides)):
@@ -190,6 +267,8 @@ def resolve_sweep_path(path_or_id, folder=DEFAULT_FOLDER) -> Path:
     SweepNotFoundError
         Listing the sweeps that exist in ``folder``.
     """
+    if isinstance(path_or_id, StoredSweep):
+        return path_or_id.path
     candidate = Path(path_or_id) if not isinstance(path_or_id, int) else None
     if candidate is not None and (candidate / SWEEP_RECORD).is_file():
         return candidate
@@ -203,18 +282,18 @@ def resolve_sweep_path(path_or_id, folder=DEFAULT_FOLDER) -> Path:
         if len(matches) == 1:
             return matches[0]
     known = ", ".join(p.name for p in sweeps) or "none"
-    raise SweepNotFoundError(f"no sweep {path_or_id!r} in {folder}/ (sweeps there: {known})")
+    raise SweepNotFoundError(f"no sweep {str(path_or_id)!r} in {folder}/ (sweeps there: {known})")
 
 
 # --------------------------------------------------------------------------------------
-# Loading
+# Loading and querying
 
 
 class RunList(Sequence):
-    """The finished runs of a sweep, in sweep order, each loaded from disk on first access.
+    """The finished runs of a sweep, in sweep order, each loaded on first access.
 
-    Behaves like a list of :class:`~powerplay.storage.runs.StoredRun` (indexing, ``len``,
-    iteration); loading is deferred because a run's samples can be large.
+    Loading a run reads only ``run.json``, ``run.yaml`` and ``power.csv``; statistics and
+    samples load when used (see :class:`~powerplay.storage.runs.StoredRun`).
     """
 
     def __init__(self, folders: list[Path]):
@@ -239,15 +318,55 @@ class RunList(Sequence):
         return f"RunList({[p.name for p in self._folders]})"
 
 
-def _same_value(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
-    return a == b
+def canonical(value: Any) -> str:
+    """A parameter value as canonical JSON (mappings compare by content)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two parameter values are the same (numbers within :data:`VALUE_TOLERANCE`)."""
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(a, b, rel_tol=VALUE_TOLERANCE, abs_tol=1e-12)
+    return canonical(a) == canonical(b)
+
+
+#: Parameters that move together with ``discount_rate`` when both are swept as a grid and the
+#: other is not fixed: sweep plots then use the runs with γ_A = γ_H.
+TIED_PARAMETERS = {"discount_rate": ("discount_rate_agent_A",)}
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """A finished run as the sweep record knows it (nothing read from its folder).
+
+    Attributes
+    ----------
+    index : int
+        Position among the sweep's finished runs.
+    suffix : str
+    folder : Path
+    values : dict
+        Swept parameter -> value.
+    names : dict
+        Swept parameter -> value name.
+    """
+
+    index: int
+    suffix: str
+    folder: Path
+    values: dict[str, Any]
+    names: dict[str, str]
+
+    def matches(self, param: str, wanted: Any) -> bool:
+        """Whether this run's value of a swept parameter is ``wanted`` (a value or its name)."""
+        return same_value(self.values.get(param), wanted) or self.names.get(param) == str(wanted)
 
 
 @dataclass
 class StoredSweep:
-    """A sweep folder loaded back (see module docs).
+    """A sweep folder loaded back (see module docs). Nothing is read from the run folders
+    until a run is used.
 
     Attributes
     ----------
@@ -257,8 +376,6 @@ class StoredSweep:
         E.g. ``'0001'``.
     name : str
         The config's ``name``.
-    config : dict
-        ``config.yaml`` as given (parsed).
     record : dict
         ``sweep.json``.
     experiment_type : str
@@ -268,19 +385,27 @@ class StoredSweep:
     run_suffixes : list of str
         Suffixes of the finished runs, in sweep order.
     runs : RunList
-        The finished runs (:class:`~powerplay.storage.runs.StoredRun`), in sweep order,
-        loaded lazily.
+        The finished runs (:class:`~powerplay.storage.runs.StoredRun`), in sweep order, lazily.
     """
 
     path: Path
     sweep_id: str
     name: str
-    config: dict[str, Any]
     record: dict[str, Any]
     experiment_type: str
     swept: dict[str, list[tuple[Any, str]]]
     run_suffixes: list[str]
     runs: RunList = field(repr=False)
+    _entries: list[RunEntry] = field(default_factory=list, repr=False)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """``config.yaml`` as given (parsed)."""
+        path = self.path / SWEEP_CONFIG
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
+            raise FileFormatError(path, f"cannot be read as YAML ({type(error).__name__})") from None
 
     @property
     def is_complete(self) -> bool:
@@ -296,113 +421,192 @@ class StoredSweep:
     @property
     def states(self) -> tuple[str, ...]:
         """The states of the sweep's runs (read from the first run's ``power.csv``)."""
-        if not self.run_suffixes:
-            raise SweepNotFoundError(f"sweep {self.path} has no finished run")
-        return _power_table_states(self.run_folder(self.run_suffixes[0]))
+        return self.first_run().states
+
+    def first_run(self) -> StoredRun:
+        if not self.runs:
+            raise SweepNotFoundError(f"sweep {self.path.name} has no finished run")
+        return self.runs[0]
+
+    def entries(self) -> list[RunEntry]:
+        """The finished runs as the record knows them, in sweep order."""
+        return list(self._entries)
 
     def run_folder(self, suffix: str = "") -> Path:
         """The folder of the run with this suffix (finished or not)."""
-        return self.path / run_folder_name(self.sweep_id, self.name, suffix)
+        for entry in self.record.get("runs", []):
+            if entry["suffix"] == suffix:
+                return self.path / entry["folder"]
+        raise SweepNotFoundError(f"sweep {self.path.name} has no run {suffix!r}")
 
-    def _entries(self):
-        done = set(self.run_suffixes)
-        return [r for r in self.record.get("runs", []) if r["suffix"] in done]
+    def _check_swept(self, params) -> None:
+        unknown = [p for p in params if p not in self.swept]
+        if unknown:
+            raise SweepNotFoundError(
+                f"{unknown[0]!r} is not swept in sweep {self.path.name} (swept: {', '.join(self.swept) or 'nothing'})"
+            )
 
-    def find_suffix(self, suffix: str = "", **params: Any) -> str:
-        """The suffix of the one finished run matching a (partial) suffix and/or parameter values.
+    def find(self, suffix: str = "", **params: Any) -> RunEntry:
+        """The one finished run matching a (partial) suffix and/or swept values or value names.
 
-        ``suffix`` may be the full run suffix or some of its ``param__name`` parts;
-        ``params`` match either a swept parameter's value or its value name.
+        ``suffix`` may be the full run suffix or some of its ``param__name`` parts.
 
         Raises
         ------
         SweepNotFoundError
             If no run or several runs match (listing the candidates).
         """
+        self._check_swept(params)
         parts = [p for p in suffix.split("-") if p] if suffix else []
-        unknown = [p for p in params if p not in self.swept]
-        if unknown:
-            raise SweepNotFoundError(
-                f"{unknown[0]!r} is not swept in sweep {self.path.name} (swept: {', '.join(self.swept) or 'nothing'})"
-            )
-        matches = []
-        for entry in self._entries():
-            if suffix and entry["suffix"] != suffix and not all(p in entry["suffix"].split("-") for p in parts):
-                continue
-            if all(_same_value(entry["values"][k], v) or entry["names"][k] == str(v) for k, v in params.items()):
-                matches.append(entry["suffix"])
+        matches = [
+            entry for entry in self._entries
+            if (not suffix or entry.suffix == suffix or all(p in entry.suffix.split("-") for p in parts))
+            and all(entry.matches(k, v) for k, v in params.items())
+        ]
+        if suffix and any(entry.suffix == suffix for entry in matches):
+            matches = [entry for entry in matches if entry.suffix == suffix]
         if len(matches) == 1:
             return matches[0]
         wanted = " ".join([repr(suffix)] * bool(suffix) + [f"{k}={v!r}" for k, v in params.items()]) or "''"
         if not matches:
             raise SweepNotFoundError(
-                f"no finished run {wanted} in sweep {self.path.name} (finished runs: {', '.join(map(repr, self.run_suffixes)) or 'none'})"
+                f"no finished run {wanted} in sweep {self.path.name} "
+                f"(finished runs: {', '.join(map(repr, self.run_suffixes)) or 'none'})"
             )
-        raise SweepNotFoundError(f"{wanted} matches several runs of sweep {self.path.name}: {', '.join(matches)}")
+        raise SweepNotFoundError(
+            f"{wanted} matches {len(matches)} runs of sweep {self.path.name} ({', '.join(e.suffix for e in matches)}); "
+            "give more parameters"
+        )
 
     def run(self, suffix: str = "", **params: Any) -> StoredRun:
-        """The finished run with this suffix or these swept-parameter values (or names).
+        """The finished run with this suffix or these swept-parameter values (or value names).
 
         Examples: ``sweep.run('discount_rate__0p9')``, ``sweep.run(discount_rate=0.9)``,
         ``sweep.run(reward_correlation='0p50', discount_rate=0.1)``; ``sweep.run()`` when
         nothing is swept.
         """
-        return self.runs[self.run_suffixes.index(self.find_suffix(suffix, **params))]
+        return self.runs[self.find(suffix, **params).index]
+
+    def runs_over(self, param: str, fixed: Mapping[str, Any] | None = None,
+                  tied: Sequence[str] | None = None) -> list[tuple[Any, StoredRun]]:
+        """``[(value, run)]`` along one swept parameter, sorted by value (numbers) or sweep order.
+
+        Parameters
+        ----------
+        param : str
+            The swept parameter to vary (e.g. ``'reward_correlation'``).
+        fixed : dict, optional
+            Values (or value names) of the other swept parameters; needed when they vary.
+        tied : list of str, optional
+            Swept parameters that must equal ``param`` in the runs used. By default, when both
+            ``discount_rate`` and ``discount_rate_agent_A`` are swept as a grid and the latter
+            is not fixed, the runs with γ_A = γ_H (:data:`TIED_PARAMETERS`).
+
+        Raises
+        ------
+        SweepNotFoundError
+            If ``param`` is not swept, no run matches, or other swept parameters vary and
+            are not fixed (listing their values).
+        """
+        fixed = dict(fixed or {})
+        self._check_swept([param, *fixed])
+        if tied is None:
+            tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
+        chosen = [
+            entry for entry in self._entries
+            if all(entry.matches(k, v) for k, v in fixed.items())
+            and all(same_value(entry.values.get(t), entry.values.get(param)) for t in tied)
+        ]
+        if not chosen:
+            raise SweepNotFoundError(f"sweep {self.path.name} has no finished run with {fixed or 'these values'}")
+        others = [p for p in self.swept if p != param and p not in fixed and p not in tied]
+        varying = [p for p in others if len({canonical(e.values.get(p)) for e in chosen}) > 1]
+        if varying:
+            choices = {p: sorted({e.names.get(p, str(e.values.get(p))) for e in chosen}) for p in varying}
+            raise SweepNotFoundError(
+                f"sweep {self.path.name} also sweeps {', '.join(varying)}; choose the runs with fixed values "
+                f"(e.g. --fixed {varying[0]}={choices[varying[0]][0]}; values: {choices})"
+            )
+        pairs = [(entry.values[param], entry) for entry in chosen]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v, _ in pairs):
+            pairs.sort(key=lambda pair: float(pair[0]))
+        return [(value, self.runs[entry.index]) for value, entry in pairs]
+
+    def value_name(self, run: StoredRun, param: str) -> str:
+        """The name a run's value of a swept parameter has in folder names (e.g. ``'0p9'``)."""
+        for entry in self._entries:
+            if self.path / entry.folder.name == run.path or entry.folder.name == run.name:
+                if param in entry.names:
+                    return str(entry.names[param])
+        value = run.config.get(param)
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
 
     def table(self) -> list[dict[str, Any]]:
-        """One tidy row per finished run: run, folder, swept values and names, timing, POWER summary.
+        """One row per finished run: run, folder, swept values and names, timing, POWER, α_HA.
 
-        Columns: ``run`` (suffix), ``folder``, one column per swept parameter (its value)
-        and ``{param}_name``, ``num_reward_samples``, ``random_seed``, ``seconds``,
-        ``samples_per_second``, ``bound_max`` (largest certified POWER error),
-        ``samples_capped``, and per agent ``power_{key}_mean`` (average over states).
-        Built from ``run.json`` and ``power.csv`` only (no samples are loaded).
+        Columns: ``run`` (suffix), ``folder``, one column per swept parameter (its value, or
+        its name for mapping values such as reward distributions) and ``{param}_name``,
+        ``num_reward_samples``, ``random_seed``, ``seconds``, ``samples_per_second``,
+        ``bound_max`` (largest certified POWER error), ``samples_capped``,
+        ``samples_kept``, per POWER key ``power_{key}_mean`` (average over states) and
+        ``power_{key}_mean_sem``; for two-agent runs ``alpha_HA``, ``alpha_HA_sem``,
+        ``alpha_HA_low``, ``alpha_HA_high``, ``alpha_HA_corrected``, ``alpha_HA_corrected_sem``,
+        ``alpha_HA_corrected_low``, ``alpha_HA_corrected_high``, ``reliability_H``,
+        ``reliability_A``. Built from ``run.json`` and the run statistics only.
         """
         rows = []
-        for entry in self._entries():
-            folder = self.path / entry["folder"]
-            info = json.loads((folder / RUN_INFO).read_text(encoding="utf-8"))
-            row: dict[str, Any] = {"run": entry["suffix"], "folder": str(folder)}
+        for entry in self._entries:
+            run = self.runs[entry.index]
+            info = run.info
+            row: dict[str, Any] = {"run": entry.suffix, "folder": str(entry.folder)}
             for param in self.swept:
-                row[param] = entry["values"][param]
-                row[f"{param}_name"] = entry["names"][param]
+                value = entry.values.get(param)
+                row[param] = entry.names.get(param) if isinstance(value, (dict, list)) else value
+                row[f"{param}_name"] = entry.names.get(param)
             conv = info.get("convergence") or {}
             row.update(
                 num_reward_samples=info.get("num_reward_samples"),
                 random_seed=info.get("random_seed"),
                 seconds=info.get("seconds"),
                 samples_per_second=info.get("samples_per_second"),
-                bound_max=max((c.get("bound_max", 0.0) for c in conv.values()), default=0.0),
-                samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values()),
+                bound_max=max((c.get("bound_max", 0.0) for c in conv.values() if isinstance(c, dict)), default=0.0),
+                samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values() if isinstance(c, dict)),
+                samples_kept=info.get("samples_kept"),
             )
-            means = _power_table_means(folder)
-            for key in POWER_KEYS:
-                if key in means:
-                    row[f"power_{key}_mean"] = means[key]
+            for key in run.power_keys:
+                mean, sem = run.average_power(key)
+                row[f"power_{key}_mean"], row[f"power_{key}_mean_sem"] = mean, sem
+            alignment = info.get("alignment")
+            if isinstance(alignment, dict):
+                row.update(alignment_columns(alignment))
             rows.append(row)
         return rows
 
 
-def _power_table_rows(run_folder: Path) -> list[dict[str, str]]:
-    with open(run_folder / POWER_TABLE, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _power_table_states(run_folder: Path) -> tuple[str, ...]:
-    return tuple(row["state"] for row in _power_table_rows(run_folder))
-
-
-def _power_table_means(run_folder: Path) -> dict[str, float]:
-    rows = _power_table_rows(run_folder)
-    return {k: float(np.mean([float(r[f"power_{k}"]) for r in rows])) for k in POWER_KEYS if rows and f"power_{k}" in rows[0]}
+def alignment_columns(alignment: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``runs.csv`` columns of a run's α_HA statistics (from ``run.json``)."""
+    low, high = (list(alignment.get("alpha_interval") or []) + [None, None])[:2]
+    c_low, c_high = (list(alignment.get("alpha_corrected_interval") or []) + [None, None])[:2]
+    return {
+        "alpha_HA": alignment.get("alpha"),
+        "alpha_HA_sem": alignment.get("alpha_sem"),
+        "alpha_HA_low": low,
+        "alpha_HA_high": high,
+        "alpha_HA_corrected": alignment.get("alpha_corrected"),
+        "alpha_HA_corrected_sem": alignment.get("alpha_corrected_sem"),
+        "alpha_HA_corrected_low": c_low,
+        "alpha_HA_corrected_high": c_high,
+        "reliability_H": alignment.get("reliability_H"),
+        "reliability_A": alignment.get("reliability_A"),
+    }
 
 
 def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
-    """Load a sweep folder.
+    """Load a sweep folder (its record only; runs load lazily).
 
     Parameters
     ----------
-    path_or_id : str, int or path
+    path_or_id : str, int, path or StoredSweep
         The sweep folder, its name (``'0001-my_first_sweep'``) or its id (``'0001'``, ``1``).
     folder : path
         Where to look for names and ids (default ``expts``).
@@ -415,24 +619,58 @@ def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
     Raises
     ------
     SweepNotFoundError
+        If there is no such sweep.
+    FileFormatError
+        If its ``sweep.json`` is damaged.
     """
+    if isinstance(path_or_id, StoredSweep):
+        return path_or_id
     path = resolve_sweep_path(path_or_id, folder)
     record = read_sweep_record(path)
-    config_path = path / record.get("config_file", SWEEP_CONFIG)
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
     swept = {p: list(zip(spec["values"], spec["names"])) for p, spec in record.get("swept", {}).items()}
     finished = [r for r in record.get("runs", []) if is_complete_run(path / r["folder"])]
+    entries = [RunEntry(i, r["suffix"], path / r["folder"], dict(r["values"]), {k: str(v) for k, v in r["names"].items()})
+               for i, r in enumerate(finished)]
     return StoredSweep(
         path=path,
         sweep_id=record["sweep_id"],
         name=record["name"],
-        config=config or {},
         record=record,
         experiment_type=record.get("experiment_type"),
         swept=swept,
         run_suffixes=[r["suffix"] for r in finished],
         runs=RunList([path / r["folder"] for r in finished]),
+        _entries=entries,
     )
+
+
+@dataclass(frozen=True)
+class SweepListing:
+    """One line of :func:`list_sweeps`."""
+
+    path: Path
+    sweep_id: str
+    name: str
+    experiment_type: str
+    runs_finished: int
+    runs_total: int
+    created: str
+    description: str
+
+
+def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
+    """Every sweep in ``folder``, by id (damaged records are skipped)."""
+    out = []
+    for path in _sweep_folders(Path(folder)):
+        try:
+            record = read_sweep_record(path)
+        except FileFormatError:
+            continue
+        runs = record.get("runs", [])
+        finished = sum(is_complete_run(path / r["folder"]) for r in runs)
+        out.append(SweepListing(path, record["sweep_id"], record["name"], str(record.get("experiment_type")),
+                                finished, len(runs), str(record.get("created", "")), str(record.get("description") or "")))
+    return out
 
 
 def runs_table_csv(rows: list[Mapping[str, Any]]) -> str:
@@ -453,115 +691,31 @@ def write_runs_table(sweep: StoredSweep, path=None) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------------------
-# The reference's ``get`` module
-
-
-def get_sweep_type(sweep_id, folder=DEFAULT_FOLDER) -> str:
-    """The experiment type of a sweep: ``'single_agent'``, ``'multiagent_fixed_policy'`` or
-    ``'multiagent_with_reward'``."""
-    return load_sweep(sweep_id, folder).experiment_type
-
-
-def get_sweep_run_suffixes_for_param(sweep_id, param_name: str, folder=DEFAULT_FOLDER) -> list[str]:
-    """``['{param_name}__{name}', ...]`` for each value of a swept parameter, in file order.
-
-    With one swept parameter these are the run suffixes; with several they are partial
-    suffixes, which :func:`get_properties_from_run` accepts together with the others'.
-
-    Raises
-    ------
-    SweepNotFoundError
-        If ``param_name`` is not swept (listing the swept parameters).
-    """
-    sweep = load_sweep(sweep_id, folder)
-    if param_name not in sweep.swept:
-        raise SweepNotFoundError(
-            f"{param_name!r} is not swept in sweep {sweep.path.name} (swept: {', '.join(sweep.swept) or 'nothing'})"
-        )
-    return [f"{param_name}__{name}" for _, name in sweep.swept[param_name]]
-
-
-def get_sweep_state_list(sweep_id, folder=DEFAULT_FOLDER) -> list[str]:
-    """The states of a sweep, in canonical order (the same for every run).
-
-    Raises
-    ------
-    ValueError
-        If runs of the sweep have different state lists.
-    """
-    sweep = load_sweep(sweep_id, folder)
-    lists = {_power_table_states(sweep.run_folder(s)) for s in sweep.run_suffixes}
-    if len(lists) > 1:
-        raise ValueError(f"runs of sweep {sweep.path.name} have different state lists")
-    if not lists:
-        raise SweepNotFoundError(f"sweep {sweep.path.name} has no finished run")
-    return list(lists.pop())
-
-
-def get_properties_from_run(sweep_id, run_suffix: str = "", folder=DEFAULT_FOLDER) -> dict[str, Any]:
-    """Inputs and outputs of one run, with the reference's keys.
-
-    Parameters
-    ----------
-    sweep_id : str, int or path
-    run_suffix : str
-        The run's suffix (``''`` when nothing is swept), or enough of its ``param__name``
-        parts to identify it.
-    folder : path
-
-    Returns
-    -------
-    dict
-        Every parameter of the run (``discount_rate``, ``convergence_threshold``, ...),
-        ``sweep_type``, ``states``, ``run_config`` (the whole ``run.yaml``), ``run_info``
-        (``run.json``), ``reward_samples`` and ``power_samples`` (Agent H, ``[N, S]``); for
-        ``multiagent_with_reward`` also ``reward_samples_agent_A`` and
-        ``power_samples_agent_A``; in diagnostic mode ``power_samples_H_against_seed`` and
-        ``power_samples_A_seed``.
-    """
-    sweep = load_sweep(sweep_id, folder)
-    run = sweep.run(run_suffix)
-    properties = {k: v for k, v in run.config.items()}
-    properties.update(
-        sweep_type=sweep.experiment_type,
-        states=list(run.states),
-        run_config=dict(run.config),
-        run_info=dict(run.info),
-        reward_samples=run.rewards["H"],
-        power_samples=run.power["H"],
-    )
-    if "A" in run.rewards:
-        properties["reward_samples_agent_A"] = run.rewards["A"]
-    if "A" in run.power:
-        properties["power_samples_agent_A"] = run.power["A"]
-    for key in ("H_against_seed", "A_seed"):
-        if key in run.power:
-            properties[f"power_samples_{key}"] = run.power[key]
-    return properties
-
-
 __all__ = [
     "DEFAULT_FOLDER",
+    "FIGURES_FOLDER",
     "RUNS_TABLE",
+    "RUN_INFO",
     "SWEEP_CONFIG",
     "SWEEP_RECORD",
+    "RunEntry",
     "RunList",
     "StoredSweep",
-    "SweepNotFoundError",
+    "SweepListing",
+    "alignment_columns",
+    "canonical",
     "create_sweep_folder",
     "find_matching_sweep",
-    "get_properties_from_run",
-    "get_sweep_run_suffixes_for_param",
-    "get_sweep_state_list",
-    "get_sweep_type",
+    "list_sweeps",
     "load_sweep",
     "new_sweep_record",
     "next_sweep_id",
+    "read_run_info",
     "read_sweep_record",
     "resolve_sweep_path",
     "run_folder_name",
     "runs_table_csv",
+    "same_value",
     "sweep_folder_name",
     "write_runs_table",
     "write_sweep_record",

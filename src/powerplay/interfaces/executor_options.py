@@ -1,0 +1,118 @@
+"""The command line's ``--scheduler`` / ``--cluster`` / ``--workers`` options, turned into an executor.
+
+``--scheduler`` is ``tcp://HOST:PORT`` (or ``tls://HOST:PORT``, or bare ``HOST:PORT``), or the
+path of the JSON file ``dask scheduler --scheduler-file FILE`` writes (handy on a cluster
+whose nodes share a file system). ``--cluster`` is ``local:N`` (``local`` alone: one worker
+process per core). Without either, runs are computed in this process on ``--workers``
+threads. Every command that runs sweeps (``run``, ``selftest``, ``reproduce``) takes them.
+
+Examples
+--------
+>>> parse_scheduler('127.0.0.1:8786')
+'tcp://127.0.0.1:8786'
+>>> parse_cluster('local:2')
+2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import DistributedError
+from ..runner.executors import Executor, LocalExecutor
+
+_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
+_LOCAL_CLUSTER = re.compile(r"^local(?::(\d+))?$")
+
+#: Largest scheduler file read (it holds a few hundred bytes of JSON).
+MAX_SCHEDULER_FILE_BYTES = 1 << 20
+
+
+def parse_scheduler(text: str) -> str:
+    """Check a ``--scheduler`` value and return the scheduler's address (``tcp://HOST:PORT``).
+
+    Raises
+    ------
+    DistributedError
+        Naming the option and the value (or the file).
+    """
+    value = text.strip()
+    path = Path(value)
+    if "://" not in value and path.is_file():
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SCHEDULER_FILE_BYTES + 1)
+            if len(data) > MAX_SCHEDULER_FILE_BYTES:
+                raise ValueError("too large")
+            address = json.loads(data.decode("utf-8"))["address"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+            raise DistributedError(f"--scheduler: {text!r} is not a Dask scheduler file (JSON with an \"address\")") from None
+        return _check_address(str(address), f"the address in {text!r}")
+    return _check_address(value, repr(text))
+
+
+def _check_address(value: str, where: str) -> str:
+    match = _ADDRESS.match(value)
+    if not match:
+        raise DistributedError(
+            f"--scheduler: {where} is not a Dask scheduler address (expected tcp://HOST:PORT) or an existing scheduler file"
+        )
+    port = int(match.group(3))
+    if not 1 <= port <= 65535:
+        raise DistributedError(f"--scheduler: port {port} of {where} is not between 1 and 65535")
+    return f"{match.group(1) or 'tcp'}://{match.group(2)}:{port}"
+
+
+def parse_cluster(text: str) -> int:
+    """Check a ``--cluster`` value, ``local:N``; return the number of worker processes.
+
+    Raises
+    ------
+    DistributedError
+    """
+    match = _LOCAL_CLUSTER.match(text.strip())
+    if not match:
+        raise DistributedError(f"--cluster: {text!r} is not understood (expected local:N, e.g. local:4)")
+    workers = int(match.group(1)) if match.group(1) else (os.cpu_count() or 1)
+    if not 1 <= workers <= 1024:
+        raise DistributedError(f"--cluster: {text!r} needs between 1 and 1024 workers")
+    return workers
+
+
+@contextlib.contextmanager
+def executor_from_options(scheduler: str | None, cluster: str | None, workers: int | None,
+                          chunk_size: int | None = None) -> Iterator[Executor]:
+    """The executor the options ask for, closed (with any cluster it started) on exit.
+
+    Raises
+    ------
+    DistributedError
+        For conflicting or malformed options, or an unreachable scheduler.
+    DependencyMissing
+        If Dask is needed and not installed.
+    """
+    if scheduler is None and cluster is None:
+        executor: Executor = LocalExecutor(threads=workers, chunk_size=chunk_size)
+    else:
+        if scheduler is not None and cluster is not None:
+            raise DistributedError("--scheduler and --cluster exclude each other: use an existing cluster or start one")
+        if workers is not None:
+            raise DistributedError("--workers sets threads for a local run; with --scheduler/--cluster, size the Dask cluster instead")
+        from ..runner.distributed import DaskExecutor  # Dask is imported only when a cluster is asked for
+
+        if scheduler is not None:
+            executor = DaskExecutor.connect(parse_scheduler(scheduler), chunk_size=chunk_size)
+        else:
+            executor = DaskExecutor.local_cluster(parse_cluster(cluster), chunk_size=chunk_size)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+__all__ = ["executor_from_options", "parse_cluster", "parse_scheduler"]

@@ -1,0 +1,223 @@
+"""What a run keeps of its samples: the moments of its POWER and reward samples.
+
+A run's POWER samples are reduced, chunk by chunk, to a :class:`RunSummary`: the moments
+(:mod:`powerplay.stats.moments`) of every POWER key's per-state samples, of the reward
+samples, and of each sample's POWER averaged over states, plus -- for two-agent runs -- the
+H–A cross products and the moments of up to 32 consecutive groups of samples, from which
+α_HA and its error bars follow (:mod:`powerplay.stats.alignment`). Its size does not grow
+with the number of samples.
+
+Variable names
+--------------
+``power_{key}`` (``[S]``) for each POWER key (``H``, ``A``, ``H_against_seed``,
+``A_seed``); ``reward_{agent}`` (``[S]``) for each agent's rewards; ``state_mean_{key}``
+(scalar) for a POWER sample's mean over states.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> summary = RunSummary.of_samples({'H': rng.random((100, 3))}, {'H': rng.random((100, 3))})
+>>> summary.num_samples, summary.power_mean('H').shape, summary.alignment() is None
+(100, (3,), True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ModelError, UnknownLabelError
+from .alignment import A, H, MEAN_A, MEAN_H, AlignmentStatistics, alignment_from_moments, alignment_layout
+from .moments import Layout, Moments
+from .tree import TreeReducer, reduce_chunk
+
+#: POWER keys in the order their columns appear in tables.
+POWER_KEYS = ("H", "A", "H_against_seed", "A_seed")
+
+#: Variables kept per group, for α_HA's error bars.
+GROUP_VARIABLES = alignment_layout(1).names
+
+
+def power_variable(key: str) -> str:
+    return f"power_{key}"
+
+
+def reward_variable(agent: str) -> str:
+    return f"reward_{agent}"
+
+
+def state_mean_variable(key: str) -> str:
+    return f"state_mean_{key}"
+
+
+def run_layout(num_states: int, power_keys, reward_agents) -> Layout:
+    """The variables a run with these POWER keys and reward agents tracks (module notes)."""
+    power_keys = [k for k in POWER_KEYS if k in set(power_keys)]
+    vectors = tuple(power_variable(k) for k in power_keys) + tuple(reward_variable(a) for a in reward_agents)
+    scalars = tuple((state_mean_variable(k), power_variable(k)) for k in power_keys)
+    pairs = ((H, A), (MEAN_H, MEAN_A)) if "A" in power_keys else ()
+    return Layout(vectors, num_states, scalars, pairs)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The streamed statistics of one run.
+
+    Attributes
+    ----------
+    total : Moments
+        Moments of all the run's samples (a batch of one).
+    groups : tuple of Moments
+        Moments of consecutive groups of samples (the variables of
+        :func:`~powerplay.stats.alignment.alignment_layout` only); empty for one-agent runs.
+    """
+
+    total: Moments
+    groups: tuple[Moments, ...] = ()
+
+    @property
+    def num_samples(self) -> int:
+        return self.total.n
+
+    @property
+    def num_states(self) -> int:
+        return self.total.layout.size
+
+    @property
+    def power_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in POWER_KEYS if power_variable(k) in self.total.layout.index)
+
+    @property
+    def reward_agents(self) -> tuple[str, ...]:
+        return tuple(a for a in ("H", "A") if reward_variable(a) in self.total.layout.index)
+
+    def _variable(self, name: str, what: str) -> str:
+        if name not in self.total.layout.index:
+            raise UnknownLabelError(f"this run has no {what} (it has POWER keys {', '.join(self.power_keys)})")
+        return name
+
+    def power_mean(self, key: str = "H") -> np.ndarray:
+        """``[S]`` mean POWER of each state."""
+        return self.total.mean(self._variable(power_variable(key), f"POWER samples {key!r}"))
+
+    def power_sem(self, key: str = "H") -> np.ndarray:
+        """``[S]`` standard error of :meth:`power_mean`."""
+        return self.total.sem(self._variable(power_variable(key), f"POWER samples {key!r}"))
+
+    def power_variance(self, key: str = "H") -> np.ndarray:
+        """``[S]`` variance of the POWER samples of each state (``ddof=1``)."""
+        return self.total.variance(self._variable(power_variable(key), f"POWER samples {key!r}"))
+
+    def reward_mean(self, agent: str = "H") -> np.ndarray:
+        return self.total.mean(self._variable(reward_variable(agent), f"rewards of agent {agent!r}"))
+
+    def reward_variance(self, agent: str = "H") -> np.ndarray:
+        return self.total.variance(self._variable(reward_variable(agent), f"rewards of agent {agent!r}"))
+
+    def average_power(self, key: str = "H") -> tuple[float, float]:
+        """POWER averaged over states, and its standard error over reward samples."""
+        name = self._variable(state_mean_variable(key), f"POWER samples {key!r}")
+        return float(self.total.mean(name)), float(self.total.sem(name))
+
+    def alignment(self) -> AlignmentStatistics | None:
+        """α_HA statistics (``None`` for runs without Agent A's POWER)."""
+        if power_variable("A") not in self.total.layout.index:
+            return None
+        return alignment_from_moments(self.total, list(self.groups))
+
+    # -- building ---------------------------------------------------------------------
+
+    @classmethod
+    def of_samples(cls, power: dict[str, np.ndarray], rewards: dict[str, np.ndarray] | None = None) -> "RunSummary":
+        """The summary of samples held in memory (e.g. a run folder written before summaries).
+
+        Uses the same merge tree and groups as a streamed run, so the numbers are identical.
+        """
+        rewards = rewards or {}
+        first = next(iter(power.values()))
+        n, num_states = first.shape
+        layout = run_layout(num_states, power, rewards)
+        arrays = {power_variable(k): v for k, v in power.items()}
+        arrays.update({reward_variable(a): v for a, v in rewards.items()})
+        reducer = TreeReducer(n, keep_groups=GROUP_VARIABLES if "A" in power else None)
+        for node in reduce_chunk(Moments.leaves(layout, arrays), 0, n):
+            reducer.add(node)
+        return cls(reducer.root(), tuple(reducer.group_moments()))
+
+    # -- storage ----------------------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for ``summary.npz`` (see :meth:`from_arrays`)."""
+        arrays = self.total.to_arrays("total:")
+        if self.groups:
+            arrays.update(Moments.concatenate(list(self.groups)).to_arrays("groups:"))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "RunSummary":
+        """Inverse of :meth:`to_arrays`.
+
+        Raises
+        ------
+        ModelError
+            If an array is missing or inconsistent.
+        """
+        try:
+            total = Moments.from_arrays(arrays, "total:")
+            groups = ()
+            if "groups:count" in getattr(arrays, "files", arrays):
+                batch = Moments.from_arrays(arrays, "groups:")
+                groups = tuple(batch.take(i) for i in range(batch.size))
+        except (KeyError, IndexError, ValueError) as error:
+            raise ModelError(f"summary arrays are incomplete or inconsistent ({error})") from None
+        if total.size != 1 or sum(g.n for g in groups) not in (0, total.n):
+            raise ModelError("summary arrays are inconsistent (group counts do not add up to the total)")
+        return cls(total, groups)
+
+
+class RunStatistics:
+    """Per-state summaries of a run, for anything with a :attr:`summary` (runs in memory and on disk)."""
+
+    summary: RunSummary
+
+    @property
+    def num_samples(self) -> int:
+        return self.summary.num_samples
+
+    @property
+    def power_keys(self) -> tuple[str, ...]:
+        """The POWER keys this run computed (``'H'``, and ``'A'`` and diagnostics for two agents)."""
+        return self.summary.power_keys
+
+    def power_mean(self, key: str = "H") -> np.ndarray:
+        """``[S]`` POWER of each state (mean over reward samples)."""
+        return self.summary.power_mean(key)
+
+    def power_sem(self, key: str = "H") -> np.ndarray:
+        """``[S]`` standard error of :meth:`power_mean` (0 with a single sample)."""
+        return self.summary.power_sem(key)
+
+    def power_variance(self, key: str = "H") -> np.ndarray:
+        """``[S]`` variance of the POWER samples of each state."""
+        return self.summary.power_variance(key)
+
+    def average_power(self, key: str = "H") -> tuple[float, float]:
+        """POWER averaged over states, with its standard error."""
+        return self.summary.average_power(key)
+
+    def alignment(self) -> AlignmentStatistics | None:
+        """α_HA, its attenuation correction, reliabilities and intervals (two-agent runs; else ``None``)."""
+        return self.summary.alignment()
+
+
+__all__ = [
+    "GROUP_VARIABLES",
+    "POWER_KEYS",
+    "RunStatistics",
+    "RunSummary",
+    "power_variable",
+    "reward_variable",
+    "run_layout",
+    "state_mean_variable",
+]
