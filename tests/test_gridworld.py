@@ -176,7 +176,7 @@ def _identical(fast, slow):
         np.testing.assert_array_equal(got, expected, err_msg=part)  # bit for bit, not approximately
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(noisy_maps())
 def test_vectorised_builder_is_identical_to_the_per_cell_loop(case):
     cells, level, bias = case
