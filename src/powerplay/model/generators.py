@@ -142,8 +142,11 @@ def _spanning_tree(num_nodes: int, u: np.ndarray, v: np.ndarray, rng: np.random.
         return np.zeros(0, dtype=bool)
     graph = sparse.coo_array((weights, (u, v)), shape=(num_nodes, num_nodes)).tocsr()
     tree = minimum_spanning_tree(graph).tocoo()
-    low, high = np.minimum(tree.row, tree.col).astype(np.int64), np.maximum(tree.row, tree.col).astype(np.int64)
-    return np.isin(u.astype(np.int64) * num_nodes + v, low * num_nodes + high)
+    # An edge (u, v), u < v, is in the tree if its key u * N + v is among the tree's keys.
+    tree_keys = np.sort(np.minimum(tree.row, tree.col).astype(np.int64) * num_nodes + np.maximum(tree.row, tree.col))
+    keys = u.astype(np.int64) * num_nodes + v
+    found = np.searchsorted(tree_keys, keys).clip(max=tree_keys.size - 1)
+    return tree_keys[found] == keys
 
 
 # -- mazes -------------------------------------------------------------------------------------
