@@ -341,3 +341,18 @@ def test_remove_states_with_overlapping_agents_takes_policies_and_refuses_other_
         remove_states_with_overlapping_agents({"a": 1})
     with pytest.raises(ModelError, match="state 'a' is not a joint state"):
         remove_states_with_overlapping_agents(Policy.from_dict({"a": {"stay": 1.0}}))
+
+
+@pytest.mark.parametrize("name", [n for n in builtin_mdp_names() if n not in JOINT_NAMES])
+def test_generated_policies_fit_every_built_in_single_agent_mdp(name):
+    mdp = load_mdp(name)
+    policies = [
+        uniform_random_policy(mdp),
+        random_deterministic_policy(mdp, "H", 5),
+        deterministic_policy(mdp, "H", mdp.actions[0], fallback="uniform_random"),
+    ]
+    if "stay" in mdp.actions:
+        policies.append(stay_policy(mdp))
+    for policy in policies:
+        check_policy_compatible(policy, mdp)
+        assert policy.agent == "H" and policy.name.endswith(f" on {mdp.name}")
