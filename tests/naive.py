@@ -66,3 +66,51 @@ def multiagent_power(joint, seed_policy: np.ndarray, rewards_H, rewards_A, gamma
         out["H_against_seed"].append(power_of_values(P_H, mask_H, V_H0, gamma_H))
         out["A_seed"].append((1 - gamma_A) * seed_chain @ V_A_seed)
     return {k: np.array(v) for k, v in out.items()}
+
+
+# -- gridworld construction -------------------------------------------------------------
+
+
+def gridworld_from_cells(open_cells, stochastic_noise_level=0.0, noise_bias=None, name=""):
+    """The gridworld builder as it was before vectorisation: a Python loop over cells.
+
+    Kept verbatim (apart from imports) as the reference the vectorised
+    :func:`powerplay.model.gridworld.gridworld_from_cells` must reproduce bit for bit.
+    """
+    from scipy import sparse
+
+    from powerplay.errors import ModelError
+    from powerplay.model.gridworld import MOVES, _check_noise
+    from powerplay.model.labels import cell_label
+    from powerplay.model.mdp import MDP
+
+    def noise_weights(allowed, level, bias):
+        spread = level - sum(bias.get(move, 0.0) for move in allowed)
+        return {move: spread / len(allowed) + bias.get(move, 0.0) for move in allowed}
+
+    noise_bias = dict(noise_bias or {})
+    _check_noise(stochastic_noise_level, noise_bias)
+    open_cells = np.asarray(open_cells, dtype=bool)
+    cells = [tuple(map(int, rc)) for rc in np.argwhere(open_cells)]
+    if not cells:
+        raise ModelError("the gridworld has no open cells")
+    index = {cell: i for i, cell in enumerate(cells)}
+    moves = list(MOVES)
+    mask = np.zeros((len(cells), len(moves)), dtype=bool)
+    rows, cols, probs = [], [], []
+    for i, (r, c) in enumerate(cells):
+        target = {m: index.get((r + dr, c + dc)) for m, (dr, dc) in MOVES.items()}
+        allowed = [m for m in moves if target[m] is not None]
+        noise = noise_weights(allowed, stochastic_noise_level, noise_bias) if stochastic_noise_level > 0 else {}
+        for action in allowed:
+            a = moves.index(action)
+            mask[i, a] = True
+            outcome = {target[m]: w for m, w in noise.items()}
+            outcome[target[action]] = outcome.get(target[action], 0.0) + 1.0 - stochastic_noise_level
+            for j, p in outcome.items():
+                if p > 0:
+                    rows.append(i * len(moves) + a)
+                    cols.append(j)
+                    probs.append(p)
+    transitions = sparse.coo_array((probs, (rows, cols)), shape=(len(cells) * len(moves), len(cells)))
+    return MDP(tuple(cell_label(r, c) for r, c in cells), tuple(moves), transitions, mask, name=name)

@@ -192,3 +192,29 @@ def test_reorder_states_keeps_power():
     np.testing.assert_allclose(p2[:, ::-1], p1, atol=1e-12)
     with pytest.raises(ValueError, match="not a permutation"):
         reorder_states(mdp, mdp.states[:3])
+
+
+def test_remove_states_on_a_stochastic_mdp_and_on_a_policy():
+    chain = load_mdp("stochastic_graph_4_states")
+    smaller = remove_states(chain, ["4"])
+    # Only the actions that could reach '4' go (3's 'R'); everything else is kept exactly.
+    assert smaller.to_dict() == {
+        "1": {"H": {"1": 1.0}, "R": {"2": 1.0}},
+        "2": {"L": {"1": 1.0}, "H": {"1": 0.5, "2": 0.5}, "R": {"2": 0.2, "3": 0.8}},
+        "3": {"L": {"2": 1.0}, "H": {"2": 0.3, "3": 0.7}},
+    }
+    assert smaller.actions == chain.actions and smaller.name == chain.name
+    with pytest.raises(ValueError, match=r"^removing \['2'\] leaves state '3' with no actions$"):
+        remove_states(smaller, ["2"])  # both of 3's remaining actions may enter '2'
+    assert remove_states(smaller, ["2", "3"]).to_dict() == {"1": {"H": {"1": 1.0}}}
+    policy = Policy.from_dict({"1": {"R": 1.0}, "2": {"H": 0.5, "L": 0.5}, "3": {"L": 1.0}, "4": {"L": 1.0}}, name="p")
+    kept = remove_states(policy, ["2", "4"])
+    assert kept.states == ("1", "3") and kept.to_dict() == {"1": {"R": 1.0}, "3": {"L": 1.0}} and kept.name == "p"
+    with pytest.raises(ValueError, match="state '9' is not a state of policy 'p'"):
+        remove_states(policy, ["9"])
+
+
+def test_remove_states_error_lists_few_states_and_counts_many():
+    joint = create_joint_multiagent_graph(gridworld(2, 3, stochastic_noise_level=0.4))
+    with pytest.raises(ValueError, match=r"^removing 6 states \('\(0, 0\)_H\^\(0, 0\)_A', .*, \.\.\.\) leaves state"):
+        remove_states_with_overlapping_agents(joint)

@@ -2,11 +2,16 @@
 
 import itertools
 
+import naive
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from powerplay.model.gridworld import (
     MOVES,
     gridworld,
+    gridworld_from_cells,
     gridworld_from_map,
     gridworld_to_map,
     joint_gridworld,
@@ -142,3 +147,72 @@ def test_joint_states_are_h_major_pairs_of_cells():
     assert joint.actions_H == joint.actions_A == tuple(MOVES)
     coords = [tuple(cell_coordinates(part) for part in split_joint_label(s)) for s in joint.states]
     assert len(set(coords)) == 16
+
+
+# -- the vectorised builder against the per-cell loop it replaced (tests/naive.py) -----------
+
+
+@st.composite
+def noisy_maps(draw):
+    """A random open-cell array, noise level and bias (biases sum to at most the noise)."""
+    rows, cols = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    cells = np.array(draw(st.lists(st.booleans(), min_size=rows * cols, max_size=rows * cols))).reshape(rows, cols)
+    cells.flat[draw(st.integers(0, rows * cols - 1))] = True  # at least one open cell
+    level = draw(st.one_of(st.sampled_from([0.0, 0.1, 0.3, 0.5, 1.0]), st.floats(0.0, 1.0)))
+    directions = draw(st.lists(st.sampled_from(list(MOVES)), unique=True, max_size=3))
+    shares = [draw(st.sampled_from([0.0, 0.25, 1 / 3, 0.5, 1.0])) for _ in directions]
+    total = sum(shares)
+    # Scaled so that they sum to at most the noise level; sometimes exactly all of it.
+    bias = {d: level * s / max(total, 1.0) for d, s in zip(directions, shares)}
+    return cells, level, bias
+
+
+def _identical(fast, slow):
+    assert fast.states == slow.states and fast.actions == slow.actions
+    np.testing.assert_array_equal(fast.action_mask, slow.action_mask)
+    for part in ("data", "indices", "indptr"):
+        got, expected = getattr(fast.transitions, part), getattr(slow.transitions, part)
+        assert got.dtype == expected.dtype, part
+        np.testing.assert_array_equal(got, expected, err_msg=part)  # bit for bit, not approximately
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(noisy_maps())
+def test_vectorised_builder_is_identical_to_the_per_cell_loop(case):
+    cells, level, bias = case
+    _identical(gridworld_from_cells(cells, level, bias), naive.gridworld_from_cells(cells, level, bias))
+
+
+@pytest.mark.parametrize("level, bias", [(0.0, {}), (0.4, {}), (0.3, {"right": 0.3}), (0.9, {"up": 0.4, "stay": 0.2})])
+def test_vectorised_builder_on_the_published_maps(level, bias):
+    from powerplay.model.environments import MAZE_7X7, ROBOT_FACE_20X20
+    from powerplay.model.gridworld import _parse_map
+
+    for text in (MAZE_7X7, ROBOT_FACE_20X20):
+        cells = _parse_map(text)
+        _identical(gridworld_from_cells(cells, level, bias), naive.gridworld_from_cells(cells, level, bias))
+
+
+def test_large_noisy_grid_has_the_expected_structure():
+    """An open R x C grid with noise: each available action reaches every available move's cell.
+
+    A cell with k available moves (3 in a corner, 4 on an edge, 5 inside) has k rows of k
+    entries, so nnz = 9 * 4 + 16 * 2 * (R - 2 + C - 2) + 25 * (R - 2) * (C - 2).
+    """
+    R, C = 120, 250
+    grid = gridworld(R, C, stochastic_noise_level=0.2, noise_bias={"down": 0.05})
+    assert grid.num_states == R * C and grid.states[C] == "(1, 0)"
+    assert grid.transitions.nnz == 36 + 32 * (R - 2 + C - 2) + 25 * (R - 2) * (C - 2)
+    np.testing.assert_array_equal(grid.action_mask.sum(axis=1).reshape(R, C)[[0, 0, 5], [0, 7, 7]], [3, 4, 5])
+    np.testing.assert_allclose(grid.row_mass[grid.action_mask], 1.0, atol=1e-12)
+    # Interior cell, action 'up': 0.8 intended, 0.15 spread over 5 moves, 0.05 more downwards.
+    assert grid.next_states("(5, 7)", "up") == pytest.approx(
+        {"(4, 7)": 0.83, "(5, 6)": 0.03, "(5, 7)": 0.03, "(5, 8)": 0.03, "(6, 7)": 0.08}
+    )
+
+
+def test_open_cells_must_be_a_2d_array_with_an_open_cell():
+    with pytest.raises(ValueError, match="no open cells"):
+        gridworld_from_cells(np.zeros((2, 2), dtype=bool))
+    with pytest.raises(ValueError, match=r"\[rows, cols\] array"):
+        gridworld_from_cells(np.ones(3, dtype=bool))

@@ -19,8 +19,17 @@ from __future__ import annotations
 import importlib
 
 from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
+from .model.generators import generate_mdp, generator_spec_name, is_generator_spec, maze, maze_map, rooms, rooms_map
 from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
 from .model.mdp import MDP, JointMDP
+from .model.policies import (
+    deterministic_policy,
+    generated_policy,
+    is_policy_spec,
+    policy_spec_name,
+    random_deterministic_policy,
+    stay_policy,
+)
 from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
 from .model.rewards import RewardDistribution, make_distribution, register_density
 from .runner.experiment import Experiment, RunResult, run_experiment
@@ -51,16 +60,29 @@ __all__ = [
     "SolverSettings",
     "builtin_mdp_names",
     "builtin_policy_names",
+    "deterministic_policy",
+    "generate_mdp",
+    "generated_policy",
+    "generator_spec_name",
     "gridworld",
     "gridworld_from_map",
+    "is_generator_spec",
+    "is_policy_spec",
     "joint_gridworld",
     "joint_policy_from_single",
     "load_mdp",
     "load_policy",
     "make_distribution",
     "marginalize",
+    "maze",
+    "maze_map",
     "multiagent_gridworld",
+    "policy_spec_name",
+    "random_deterministic_policy",
     "register_density",
+    "rooms",
+    "rooms_map",
     "run_experiment",
+    "stay_policy",
     "uniform_random_policy",
 ]

@@ -31,6 +31,7 @@ from ..errors import ModelError, WrongKindError
 from typing import Mapping, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from .gridworld import gridworld_from_cells, joint_gridworld
 from .labels import cell_coordinates, split_joint_label
@@ -118,30 +119,74 @@ def update_state_action(mdp: AnyMDP, state_to_update: str, new_action_dict: Acti
     return _with_rows(mdp, rows, mdp.states)
 
 
-def remove_states(mdp: AnyMDP, states_to_remove: Sequence[str]) -> AnyMDP:
+def remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str]) -> AnyMDP | Policy:
     """Delete states, and every action (of the remaining states) that could lead into one.
 
     This is the no-overlap rule's construction: probability can never flow into a deleted
-    state, so each remaining action is either kept whole or removed.
+    state, so each remaining action is either kept whole or removed. A policy simply loses
+    the states (its other states keep their probabilities).
+
+    Parameters
+    ----------
+    mdp : MDP, JointMDP or Policy
+    states_to_remove : sequence of str
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
+        Of the same kind and name, the remaining states in their order.
 
     Raises
     ------
-    ValueError
+    ModelError
         If a state does not exist, or if a remaining state is left without actions.
+    WrongKindError
+        For anything but an MDP, joint MDP or policy.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld
+    >>> smaller = remove_states(gridworld(1, 3), ['(0, 2)'])
+    >>> smaller.states, smaller.available_actions('(0, 1)')
+    (('(0, 0)', '(0, 1)'), ['left', 'stay'])
     """
-    doomed = set(states_to_remove)
-    rows = mdp.to_dict()
-    for state in doomed:
-        if state not in rows:
-            raise ModelError(f"state {state!r} is not a state of MDP {mdp.name!r}")
-    kept: dict[str, dict[str, dict[str, float]]] = {}
-    for state, by_action in rows.items():
-        if state in doomed:
-            continue
-        kept[state] = {a: row for a, row in by_action.items() if not doomed.intersection(row)}
-        if not kept[state]:
-            raise ModelError(f"removing {sorted(doomed)!r} leaves state {state!r} with no actions")
-    return _with_rows(mdp, kept, [s for s in mdp.states if s not in doomed])
+    return _remove_states(mdp, states_to_remove, mdp.name)
+
+
+def _remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str], name: str) -> AnyMDP | Policy:
+    if not isinstance(mdp, (MDP, JointMDP, Policy)):
+        raise WrongKindError(f"expected an MDP, JointMDP or Policy, got {type(mdp).__name__}")
+    position = {state: i for i, state in enumerate(mdp.states)}
+    doomed = np.zeros(len(mdp.states), dtype=bool)
+    for state in states_to_remove:
+        if state not in position:
+            what = "policy" if isinstance(mdp, Policy) else "MDP"
+            raise ModelError(f"state {state!r} is not a state of {what} {mdp.name!r}")
+        doomed[position[state]] = True
+    keep = ~doomed
+    states = tuple(s for s, kept in zip(mdp.states, keep) if kept)
+    if isinstance(mdp, Policy):
+        return Policy(states, mdp.actions, mdp.probabilities[keep], agent=mdp.agent, name=name)
+
+    transitions = mdp.transitions
+    width = transitions.shape[0] // len(mdp.states)  # rows per state
+    entry_row = np.repeat(np.arange(transitions.shape[0]), np.diff(transitions.indptr))
+    into_doomed = np.zeros(transitions.shape[0], dtype=bool)
+    into_doomed[entry_row[doomed[transitions.indices]]] = True
+    flat_mask = mdp.action_mask.reshape(-1) & ~into_doomed
+    kept_rows = np.repeat(keep, width)
+    mask = flat_mask[kept_rows].reshape((len(states),) + mdp.action_mask.shape[1:])
+    stuck = np.flatnonzero(~mask.reshape(len(states), -1).any(axis=1))
+    if stuck.size:
+        gone = [s for s, d in zip(mdp.states, doomed) if d]
+        listed = repr(gone) if len(gone) <= 3 else f"{len(gone)} states ({', '.join(map(repr, gone[:3]))}, ...)"
+        raise ModelError(f"removing {listed} leaves state {states[stuck[0]]!r} with no actions")
+    # Rows of kept states, emptied where they could enter a removed state; kept columns only.
+    rows = sparse.diags_array(flat_mask[kept_rows].astype(np.float64)) @ transitions[kept_rows]
+    rows = rows.tocsc()[:, keep]
+    if isinstance(mdp, JointMDP):
+        return JointMDP(states, mdp.actions_H, mdp.actions_A, rows, mask, name=name)
+    return MDP(states, mdp.actions, rows, mask, name=name)
 
 
 def remove_state_completely(mdp: AnyMDP, state_to_remove: str) -> AnyMDP:
@@ -149,17 +194,42 @@ def remove_state_completely(mdp: AnyMDP, state_to_remove: str) -> AnyMDP:
     return remove_states(mdp, [state_to_remove])
 
 
-def remove_states_with_overlapping_agents(joint: AnyMDP) -> AnyMDP:
+def remove_states_with_overlapping_agents(joint: AnyMDP | Policy) -> AnyMDP | Policy:
     """Delete the joint states where both agents are in the same place (the no-overlap rule).
 
     Gives the same MDP as ``joint_gridworld(single, overlap='remove')`` when applied to
-    ``joint_gridworld(single, overlap='allow')``.
+    ``joint_gridworld(single, overlap='allow')``. Applied to a policy on joint states (say,
+    a single-agent policy lifted with :func:`single_agent_to_multiagent_policy`), it gives
+    the policy on the remaining states, which fits the no-overlap joint MDP.
+
+    Parameters
+    ----------
+    joint : JointMDP or Policy
+        On joint states ``'x_H^y_A'``.
+
+    Returns
+    -------
+    JointMDP or Policy
+        Named ``'{name} (no overlap)'``.
 
     Raises
     ------
-    ValueError
-        If a state is not a joint state ``'x_H^y_A'``.
+    ModelError
+        If a state is not a joint state ``'x_H^y_A'``, or (for an MDP) if a state is left
+        without actions.
+    WrongKindError
+        For anything but an MDP, joint MDP or policy.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> from powerplay.model.policy import uniform_random_policy
+    >>> lifted = single_agent_to_multiagent_policy(uniform_random_policy(gridworld(1, 2)))
+    >>> remove_states_with_overlapping_agents(lifted).states
+    ('(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A')
     """
+    if not isinstance(joint, (MDP, JointMDP, Policy)):
+        raise WrongKindError(f"expected a joint MDP or a policy on joint states, got {type(joint).__name__}")
     overlapping = []
     for state in joint.states:
         pair = split_joint_label(state)
@@ -167,7 +237,8 @@ def remove_states_with_overlapping_agents(joint: AnyMDP) -> AnyMDP:
             raise ModelError(f"state {state!r} is not a joint state 'x_H^y_A'")
         if pair[0] == pair[1]:
             overlapping.append(state)
-    return remove_states(joint, overlapping)
+    renamed = overlapping and not joint.name.endswith("(no overlap)")
+    return _remove_states(joint, overlapping, f"{joint.name} (no overlap)".strip() if renamed else joint.name)
 
 
 def create_joint_multiagent_graph(single: MDP, overlap: str = "allow") -> JointMDP:
@@ -275,16 +346,50 @@ def single_agent_to_multiagent_policy(
     single_agent_policy: Policy,
     acting_agent_is_H: bool = False,
     joint: JointMDP | None = None,
+    fallback: str | Sequence[str] | None = None,
 ) -> Policy:
     """Lift a single-agent policy to joint states: each agent acts on its own position.
 
     With ``acting_agent_is_H=False`` (the default) the result is Agent A's policy: in joint
-    state ``'x_H^y_A'`` it does what the single-agent policy does in ``y``. If ``joint`` is
-    given, the result is restricted to (and checked against) its states and actions.
+    state ``'x_H^y_A'`` it does what the single-agent policy does in ``y``.
+
+    Parameters
+    ----------
+    single_agent_policy : Policy
+    acting_agent_is_H : bool
+        Lift to Agent H's policy instead of Agent A's.
+    joint : JointMDP, optional
+        The joint MDP the policy is for -- with any overlap rule. The result then has its
+        states and actions and only uses actions the agent can take in each joint state
+        (probability on a forbidden action is shared among the available ones in proportion;
+        see :func:`powerplay.model.policy.joint_policy_from_single`). By default: every
+        ordered pair of single-agent states (then :func:`align_policy` or
+        :func:`remove_states_with_overlapping_agents` fits it to a joint MDP).
+    fallback : str or list of str, optional
+        With ``joint``: what to do where none of the policy's actions is available (an
+        action, a list of actions, or ``'uniform_random'``); by default an error.
+
+    Returns
+    -------
+    Policy
+        Named ``'{name} (lifted to agent A)'`` (or H).
+
+    Raises
+    ------
+    ModelError
+        As :func:`powerplay.model.policy.joint_policy_from_single`.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> from powerplay.model.policy import uniform_random_policy
+    >>> corridor = gridworld(1, 3, name='corridor')
+    >>> lifted = single_agent_to_multiagent_policy(uniform_random_policy(corridor), joint=joint_gridworld(corridor, overlap='remove'))
+    >>> lifted.name, len(lifted.states)
+    ('uniform random on corridor (lifted to agent A)', 6)
     """
     agent = "H" if acting_agent_is_H else "A"
-    lifted = joint_policy_from_single(single_agent_policy, agent=agent, joint=joint)
-    return align_policy(lifted, joint) if joint is not None else lifted
+    return joint_policy_from_single(single_agent_policy, agent=agent, joint=joint, fallback=fallback)
 
 
 def reorder_states(obj: AnyMDP | Policy, states: Sequence[str]) -> AnyMDP | Policy:
@@ -316,28 +421,48 @@ def align_policy(policy: Policy, mdp: AnyMDP) -> Policy:
 
     A policy read from a file may list states in another order, or only the actions it
     takes; this gives the equivalent policy that :func:`~powerplay.model.policy.check_policy_compatible`
-    accepts for ``mdp``.
+    accepts for ``mdp``. A policy may also cover *more* states than ``mdp`` has: it is then
+    restricted to ``mdp``'s states (the others can never be visited). So a policy on every
+    pair of cells -- a lifted single-agent policy, or a seed policy file written for the
+    joint gridworld that allows overlaps -- fits the no-overlap joint MDP too.
+
+    Parameters
+    ----------
+    policy : Policy
+    mdp : MDP or JointMDP
+
+    Returns
+    -------
+    Policy
+        On exactly ``mdp``'s states (in its order) and the acting agent's actions there.
 
     Raises
     ------
-    ValueError
-        If the states differ (naming one), an action with positive probability is not an
-        action of the agent in ``mdp``, or is unavailable in its state.
+    ModelError
+        If a state of ``mdp`` is missing from the policy (naming one), an action with
+        positive probability is not an action of the agent in ``mdp``, or is unavailable in
+        its state.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> from powerplay.model.policy import uniform_random_policy
+    >>> lifted = single_agent_to_multiagent_policy(uniform_random_policy(gridworld(1, 2)))
+    >>> len(lifted.states), align_policy(lifted, joint_gridworld(gridworld(1, 2), overlap='remove')).states
+    (4, ('(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A'))
     """
     if isinstance(mdp, MDP) and policy.agent != "H":
         raise ModelError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
-    own = set(policy.states)
-    missing = [s for s in mdp.states if s not in own]
-    if missing or len(own) != len(mdp.states):
-        extra = sorted(own - set(mdp.states))
-        detail = f"state {missing[0]!r} of the MDP is missing from the policy" if missing else f"policy state {extra[0]!r} is not in the MDP"
-        raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
+    position = {state: i for i, state in enumerate(policy.states)}
+    missing = next((state for state in mdp.states if state not in position), None)
+    if missing is not None:
+        raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: state {missing!r} of the MDP is missing from the policy")
+    rows = policy.probabilities[np.fromiter((position[state] for state in mdp.states), dtype=np.int64, count=len(mdp.states))]
     actions, _ = acting_action_mask(mdp, policy.agent)
     column = {a: j for j, a in enumerate(actions)}
     table = np.zeros((len(mdp.states), len(actions)))
-    reordered = reorder_states(policy, mdp.states)
     for j, action in enumerate(policy.actions):
-        used = reordered.probabilities[:, j]
+        used = rows[:, j]
         if action not in column:
             if np.any(used > 0):
                 s = int(np.flatnonzero(used > 0)[0])

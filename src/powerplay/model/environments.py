@@ -45,6 +45,7 @@ from scipy import sparse
 from .gridworld import gridworld, gridworld_from_map, joint_gridworld
 from .labels import split_joint_label
 from .mdp import MDP, JointMDP
+from .policies import deterministic_policy
 from .policy import Policy, uniform_random_policy
 
 #: The maze of the "Instrumental convergence in single-agent systems" post (31 cells).
@@ -141,13 +142,8 @@ def _joint_1x3_forbidden_stay() -> JointMDP:
 
 def _move_left_policy_1x3() -> Policy:
     """Agent A moves left whenever it can, and otherwise stays."""
-    joint = _joint_1x3_forbidden_stay()
-    can_move = joint.agent_action_mask("A")
-    left, stay = joint.actions_A.index("left"), joint.actions_A.index("stay")
-    table = np.zeros(can_move.shape)
-    table[:, left] = can_move[:, left]
-    table[:, stay] = ~can_move[:, left]
-    return Policy(joint.states, joint.actions_A, table, agent="A", name="agent A moves left")
+    policy = deterministic_policy(_joint_1x3_forbidden_stay(), "A", "left", fallback="stay")
+    return Policy(policy.states, policy.actions, policy.probabilities, agent="A", name="agent A moves left")
 
 
 def _simulated_1x3() -> MDP:

@@ -140,6 +140,49 @@ def _check_noise(stochastic_noise_level: float, noise_bias: Mapping[str, float])
         )
 
 
+def _outcome_table(stochastic_noise_level: float, noise_bias: Mapping[str, float]) -> np.ndarray:
+    """``[32, 5, 5]``: ``P(move m happens | action a)`` for each availability pattern of a cell.
+
+    Bit ``k`` of the pattern is set when move ``k`` (in :data:`MOVES` order) is available.
+    A cell's outcome distribution depends only on which of its moves are available, so the
+    at most 16 patterns that occur (``stay`` is always available) are computed here once, in
+    plain Python with exactly the arithmetic of the per-cell definition, and gathered for
+    all cells by :func:`gridworld_from_cells`.
+    """
+    moves = list(MOVES)
+    table = np.zeros((1 << len(moves), len(moves), len(moves)))
+    for pattern in range(1 << len(moves)):
+        allowed = [move for k, move in enumerate(moves) if pattern >> k & 1]
+        if "stay" not in allowed:
+            continue
+        noise = _noise_weights(allowed, stochastic_noise_level, noise_bias) if stochastic_noise_level > 0 else {}
+        for action in allowed:
+            # Keyed by move: the moves of one cell reach distinct cells.
+            outcome = dict(noise)
+            outcome[action] = outcome.get(action, 0.0) + 1.0 - stochastic_noise_level
+            for move, p in outcome.items():
+                if p > 0:
+                    table[pattern, moves.index(action), moves.index(move)] = p
+    return table
+
+
+#: Moves in the order of the cells they reach in row-major numbering (up < left < stay <
+#: right < down), so a transition row gathered in this order has sorted columns.
+_ROW_MAJOR_MOVES = np.array([list(MOVES).index(m) for m in ("up", "left", "stay", "right", "down")])
+
+#: Cells per block when gathering noisy rows (bounds the ``[block, 5, 5]`` temporaries).
+_BLOCK = 1 << 16
+
+
+def _cell_targets(open_cells: np.ndarray) -> np.ndarray:
+    """``[S, 5]`` index of the open cell each move reaches from each open cell, ``-1`` if none."""
+    rows, cols = open_cells.shape
+    index = np.full((rows + 2, cols + 2), -1, dtype=np.int64)  # a border of walls
+    index[1:-1, 1:-1][open_cells] = np.arange(int(open_cells.sum()))
+    r, c = np.nonzero(open_cells)
+    return np.stack([index[r + 1 + dr, c + 1 + dc] for dr, dc in MOVES.values()], axis=1)
+
+
 def gridworld_from_cells(
     open_cells: np.ndarray,
     stochastic_noise_level: float = 0.0,
@@ -148,34 +191,71 @@ def gridworld_from_cells(
 ) -> MDP:
     """A single-agent gridworld on the ``True`` cells of a ``[rows, cols]`` boolean array.
 
-    States are the open cells in row-major order; actions are :data:`MOVES`.
+    Vectorised over cells: a 1000 x 1000 grid builds in seconds, with memory linear in the
+    number of cells.
+
+    Parameters
+    ----------
+    open_cells : numpy.ndarray of bool
+        ``[rows, cols]``; ``True`` marks an open cell (a state).
+    stochastic_noise_level : float in [0, 1]
+        Probability mass spread over a cell's available moves (see module notes).
+    noise_bias : dict, optional
+        ``{direction: magnitude}``: noise sent in a fixed direction (see module notes).
+    name : str
+        Description of the MDP.
+
+    Returns
+    -------
+    MDP
+        States are the open cells ``'(row, col)'`` in row-major order; actions are
+        :data:`MOVES`.
+
+    Raises
+    ------
+    ModelError
+        If no cell is open, or on a bad noise level or bias.
+
+    Examples
+    --------
+    >>> grid = gridworld_from_cells(np.array([[True, True, False], [False, True, True]]))
+    >>> grid.states
+    ('(0, 0)', '(0, 1)', '(1, 1)', '(1, 2)')
+    >>> grid.available_actions('(0, 1)')
+    ['down', 'left', 'stay']
     """
     noise_bias = dict(noise_bias or {})
     _check_noise(stochastic_noise_level, noise_bias)
     open_cells = np.asarray(open_cells, dtype=bool)
-    cells = [tuple(map(int, rc)) for rc in np.argwhere(open_cells)]
-    if not cells:
+    if open_cells.ndim != 2:
+        raise ModelError(f"open_cells must be a [rows, cols] array, not of shape {open_cells.shape}")
+    targets = _cell_targets(open_cells)  # [S, 5]
+    S, A = targets.shape
+    if S == 0:
         raise ModelError("the gridworld has no open cells")
-    index = {cell: i for i, cell in enumerate(cells)}
-    moves = list(MOVES)
-    mask = np.zeros((len(cells), len(moves)), dtype=bool)
-    rows, cols, probs = [], [], []
-    for i, (r, c) in enumerate(cells):
-        target = {m: index.get((r + dr, c + dc)) for m, (dr, dc) in MOVES.items()}
-        allowed = [m for m in moves if target[m] is not None]
-        noise = _noise_weights(allowed, stochastic_noise_level, noise_bias) if stochastic_noise_level > 0 else {}
-        for action in allowed:
-            a = moves.index(action)
-            mask[i, a] = True
-            outcome = {target[m]: w for m, w in noise.items()}
-            outcome[target[action]] = outcome.get(target[action], 0.0) + 1.0 - stochastic_noise_level
-            for j, p in outcome.items():
-                if p > 0:
-                    rows.append(i * len(moves) + a)
-                    cols.append(j)
-                    probs.append(p)
-    transitions = sparse.coo_array((probs, (rows, cols)), shape=(len(cells) * len(moves), len(cells)))
-    return MDP(tuple(cell_label(r, c) for r, c in cells), tuple(moves), transitions, mask, name=name)
+    mask = targets >= 0  # [S, A]
+    indptr = np.zeros(S * A + 1, dtype=np.int64)
+    if stochastic_noise_level > 0:
+        table = _outcome_table(stochastic_noise_level, noise_bias)[:, :, _ROW_MAJOR_MOVES]  # [32, A, A]
+        pattern = mask.astype(np.int64) @ (1 << np.arange(A))  # [S]
+        np.cumsum((table > 0).sum(axis=2)[pattern].ravel(), out=indptr[1:])
+        # Filled in place a block of cells at a time: bounded temporaries, no concatenated copies.
+        data = np.empty(indptr[-1])
+        indices = np.empty(indptr[-1], dtype=np.int64)
+        for lo in range(0, S, _BLOCK):
+            probs = table[pattern[lo : lo + _BLOCK]]  # [block, A, A]
+            present = probs > 0
+            span = slice(indptr[lo * A], indptr[min(lo + _BLOCK, S) * A])
+            data[span] = probs[present]
+            indices[span] = np.broadcast_to(targets[lo : lo + _BLOCK, None, _ROW_MAJOR_MOVES], probs.shape)[present]
+    else:  # each available action reaches its own target with probability one
+        np.cumsum(mask.ravel(), out=indptr[1:])
+        data = np.ones(indptr[-1])
+        indices = targets[mask]
+    transitions = sparse.csr_array((data, indices, indptr), shape=(S * A, S))
+    r, c = np.nonzero(open_cells)
+    states = tuple(map(cell_label, r.tolist(), c.tolist()))
+    return MDP(states, tuple(MOVES), transitions, mask, name=name)
 
 
 def gridworld(

@@ -29,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
+from ..errors import ModelError, UnknownLabelError, WrongKindError
 
 from dataclasses import dataclass
 from itertools import product
@@ -143,7 +143,7 @@ class Policy:
         table[s] = 0.0
         for action, p in probabilities.items():
             table[s, self.actions.index(action)] = p
-        return Policy(self.states, self.actions, table, agent=self.agent, name=self.name)
+        return Policy(self.states, self.actions, table, agent=self.agent, name=edited_name(self.name))
 
 
 def acting_action_mask(mdp: AnyMDP, agent: str) -> tuple[tuple[str, ...], np.ndarray]:
@@ -153,16 +153,158 @@ def acting_action_mask(mdp: AnyMDP, agent: str) -> tuple[tuple[str, ...], np.nda
     return mdp.actions, mdp.action_mask
 
 
+def acting_agent(mdp: AnyMDP, agent: str) -> str:
+    """The agent a policy on ``mdp`` acts for: ``agent`` on a joint MDP, always H on a single-agent one.
+
+    Raises
+    ------
+    WrongKindError
+        If ``mdp`` is not an MDP or joint MDP.
+    ModelError
+        If ``agent`` is not ``'H'`` or ``'A'``.
+    """
+    if not isinstance(mdp, (MDP, JointMDP)):
+        raise WrongKindError(f"expected an MDP or JointMDP, got {type(mdp).__name__}")
+    if agent not in AGENTS:
+        raise ModelError(f"agent must be 'H' or 'A', not {agent!r}")
+    return agent if isinstance(mdp, JointMDP) else "H"
+
+
+def policy_name(what: str, mdp: AnyMDP, agent: str) -> str:
+    """The name of a policy built for ``mdp``: ``'{what} on {mdp.name}'``, with the agent on a joint MDP.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> policy_name('uniform random', gridworld(1, 2, name='corridor'), 'H')
+    'uniform random on corridor'
+    >>> policy_name('stays', joint_gridworld(gridworld(1, 2, name='corridor')), 'A')
+    'agent A stays on joint corridor'
+    """
+    who = f"agent {agent} " if isinstance(mdp, JointMDP) else ""
+    return f"{who}{what} on {mdp.name}" if mdp.name else f"{who}{what}"
+
+
+def edited_name(name: str) -> str:
+    """A policy's name once it has been edited (marked once, however many edits follow)."""
+    return name if name.endswith("(edited)") else f"{name} (edited)".strip()
+
+
+#: A fallback that spreads a state's probability uniformly over the available actions.
+UNIFORM_FALLBACK = "uniform_random"
+
+
+def choose_actions(
+    preferences: Sequence[str],
+    actions: Sequence[str],
+    mask: np.ndarray,
+    states_to_fill: np.ndarray | None = None,
+    what: str = "action",
+) -> tuple[np.ndarray, np.ndarray]:
+    """In each state, probability one on the first preferred action that is available there.
+
+    Parameters
+    ----------
+    preferences : sequence of str
+        Action labels, tried in order; :data:`UNIFORM_FALLBACK` (``'uniform_random'``), allowed
+        only last, spreads the state's probability uniformly over its available actions. A
+        label that is one of ``actions`` always means that action.
+    actions : sequence of str
+        ``[A]``, the acting agent's action labels.
+    mask : numpy.ndarray of bool
+        ``[S, A]``; ``True`` where the action is available.
+    states_to_fill : numpy.ndarray of bool, optional
+        ``[S]``; only these states are filled (default: all).
+    what : str
+        How to call a preference in error messages (e.g. ``'fallback'``).
+
+    Returns
+    -------
+    probabilities : numpy.ndarray
+        ``[S, A]``; zero rows for the states not filled.
+    unfilled : numpy.ndarray of bool
+        ``[S]``, the states in ``states_to_fill`` where no preference was available.
+
+    Raises
+    ------
+    UnknownLabelError
+        If a preference is neither an action nor ``'uniform_random'``.
+    ModelError
+        If ``'uniform_random'`` is not the last preference.
+
+    Examples
+    --------
+    >>> mask = np.array([[True, True], [False, True]])
+    >>> probs, unfilled = choose_actions(['left', 'stay'], ['left', 'stay'], mask)
+    >>> probs.tolist(), unfilled.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [False, False])
+    """
+    mask = np.asarray(mask, dtype=bool)
+    column = {a: j for j, a in enumerate(actions)}
+    unfilled = np.ones(mask.shape[0], dtype=bool) if states_to_fill is None else np.array(states_to_fill, dtype=bool)
+    probs = np.zeros(mask.shape)
+    for position, choice in enumerate(preferences):
+        if choice in column:
+            take = unfilled & mask[:, column[choice]]
+            probs[take, column[choice]] = 1.0
+            unfilled &= ~take
+        elif choice == UNIFORM_FALLBACK:
+            if position != len(preferences) - 1:
+                raise ModelError(f"{what} {UNIFORM_FALLBACK!r} must come last (nothing after it is ever used)")
+            rows = mask[unfilled]
+            probs[unfilled] = rows / rows.sum(axis=1, keepdims=True)  # every state has an available action
+            unfilled[:] = False
+        else:
+            raise UnknownLabelError(
+                f"{what} {choice!r} is not one of the actions {list(actions)} nor {UNIFORM_FALLBACK!r}"
+            )
+    return probs, unfilled
+
+
+def as_preferences(fallback: str | Sequence[str] | None) -> list[str]:
+    """A ``fallback`` argument (``None``, one label, or a list of labels) as a list of labels."""
+    if fallback is None:
+        return []
+    if isinstance(fallback, str):
+        return [fallback]
+    if not all(isinstance(item, str) for item in fallback):
+        raise ModelError(f"fallback must be an action, a list of actions or {UNIFORM_FALLBACK!r}, not {fallback!r}")
+    return list(fallback)
+
+
 def uniform_random_policy(mdp: AnyMDP, agent: str = "A") -> Policy:
     """The policy that picks uniformly among the acting agent's available actions.
 
-    For a single-agent MDP the acting agent is always H and ``agent`` is ignored (as in the
-    reference's ``construct_policy_from_mdp``).
+    Parameters
+    ----------
+    mdp : MDP or JointMDP
+    agent : {'H', 'A'}
+        The acting agent on a joint MDP. On a single-agent MDP the acting agent is always H
+        and ``agent`` is ignored (as in the reference's ``construct_policy_from_mdp``).
+
+    Returns
+    -------
+    Policy
+        Named e.g. ``'agent A uniform random on joint 3x3 gridworld'``.
+
+    Raises
+    ------
+    WrongKindError
+        If ``mdp`` is not an MDP.
+    ModelError
+        If ``agent`` is not ``'H'`` or ``'A'``.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld
+    >>> policy = uniform_random_policy(gridworld(1, 2))
+    >>> policy.name, policy.to_dict()['(0, 0)']
+    ('uniform random on 1x2 gridworld', {'right': 0.5, 'stay': 0.5})
     """
-    agent = agent if isinstance(mdp, JointMDP) else "H"
+    agent = acting_agent(mdp, agent)
     actions, mask = acting_action_mask(mdp, agent)
     probs = mask / mask.sum(axis=1, keepdims=True)
-    return Policy(mdp.states, actions, probs, agent=agent, name=f"{mdp.name} uniform random (agent {agent})".strip())
+    return Policy(mdp.states, actions, probs, agent=agent, name=policy_name("uniform random", mdp, agent))
 
 
 def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
@@ -241,6 +383,7 @@ def joint_policy_from_single(
     policy: Policy,
     agent: str = "A",
     joint: JointMDP | None = None,
+    fallback: str | Sequence[str] | None = None,
 ) -> Policy:
     """Lift a single-agent policy to joint states: act on one's own component only.
 
@@ -252,8 +395,45 @@ def joint_policy_from_single(
         Which agent the joint policy is for. In joint state ``'x_H^y_A'`` Agent A uses the
         single-agent distribution at ``y`` (Agent H: at ``x``).
     joint : JointMDP, optional
-        Restrict to (and order as) this joint MDP's states. By default every ordered pair of
-        single-agent states, H-major, as the reference tool builds them.
+        The joint MDP the policy is for. The result then has exactly its states (in its order)
+        and the agent's actions there, and respects what the agent may do in each joint state
+        (see Notes). By default: every ordered pair of single-agent states, H-major, as the
+        reference tool builds them, with the single-agent probabilities unchanged.
+    fallback : str or list of str, optional
+        Only with ``joint``: what to do in a joint state where the single-agent policy puts
+        all its probability on actions the agent cannot take there -- an action, a list of
+        actions tried in order, or ``'uniform_random'`` (as in
+        :func:`powerplay.model.policies.deterministic_policy`). Without it such a state is an
+        error.
+
+    Returns
+    -------
+    Policy
+        Agent ``agent``'s policy, named ``'{policy.name} (lifted to agent {agent})'``.
+
+    Raises
+    ------
+    ModelError
+        If a state of ``joint`` is not a joint state of ``policy``'s states, the policy uses an
+        action the agent does not have in ``joint``, or (without ``fallback``) it can take none
+        of its actions in some joint state.
+
+    Notes
+    -----
+    A joint MDP may forbid some of the agent's own moves in some joint states (a custom joint
+    MDP, or one edited by hand). There the lifted policy is the single-agent distribution
+    *conditioned on the actions available*::
+
+        pi(a | s) = pi_single(a | y) / sum_{b available in s} pi_single(b | y),  a available in s
+
+    that is, the probability of the unavailable actions is shared among the available ones in
+    proportion to the probabilities the policy already gives them. This is the only rule that
+    changes nothing where everything is available and keeps the policy's own preferences among
+    what it can still do; "the mover stays instead" would favour one action (which may not
+    exist, or be unavailable too) over the policy's own choices. Rows where every action the
+    policy uses is available are copied exactly. (:func:`~powerplay.model.gridworld.joint_gridworld`
+    of a plain gridworld never forbids an agent's own moves, with any overlap rule, so there
+    the lift is a plain copy.)
 
     Examples
     --------
@@ -267,6 +447,8 @@ def joint_policy_from_single(
     if agent not in AGENTS:
         raise ModelError(f"agent must be 'H' or 'A', not {agent!r}")
     if joint is not None:
+        if not isinstance(joint, JointMDP):
+            raise WrongKindError(f"joint must be a JointMDP, got {type(joint).__name__}")
         states = joint.states
     else:
         states = tuple(joint_label(x, y) for x, y in product(policy.states, policy.states))
@@ -280,4 +462,41 @@ def joint_policy_from_single(
         if component not in positions:
             raise ModelError(f"joint state {state!r}: {component!r} is not a state of policy {policy.name!r}")
         own.append(positions[component])
-    return Policy(states, policy.actions, policy.probabilities[own], agent=agent, name=policy.name)
+    name = f"{policy.name} (lifted to agent {agent})".strip()
+    rows = policy.probabilities[own]  # [S_joint, A_policy]
+    if joint is None:
+        return Policy(states, policy.actions, rows, agent=agent, name=name)
+
+    actions, available = acting_action_mask(joint, agent)
+    column = {a: j for j, a in enumerate(actions)}
+    table = np.zeros((len(states), len(actions)))  # [S, A_agent]
+    for j, action in enumerate(policy.actions):
+        if action in column:
+            table[:, column[action]] = rows[:, j]
+        elif np.any(rows[:, j] > 0):
+            s = int(np.flatnonzero(rows[:, j] > 0)[0])
+            raise ModelError(
+                f"joint state {states[s]!r}: policy {policy.name!r} uses action {action!r}, which agent {agent} "
+                f"of {joint.name!r} does not have (its actions: {list(actions)})"
+            )
+    blocked = np.any((table > 0) & ~available, axis=1)  # [S]: rows that need conditioning
+    table[blocked] *= available[blocked]
+    remaining = table[blocked].sum(axis=1)
+    conditioned = np.flatnonzero(blocked)[remaining > 0]
+    table[conditioned] /= remaining[remaining > 0, None]
+    stuck = np.zeros(len(states), dtype=bool)
+    stuck[np.flatnonzero(blocked)[remaining == 0]] = True
+    if stuck.any():
+        filled, unfilled = choose_actions(as_preferences(fallback), actions, available, stuck, what="fallback")
+        table[stuck] = filled[stuck]
+        if unfilled.any():
+            s = int(np.flatnonzero(unfilled)[0])
+            taken = [a for a, p in zip(policy.actions, rows[s]) if p > 0]
+            raise ModelError(
+                f"joint state {states[s]!r}: agent {agent} can take none of the actions {taken} that policy "
+                f"{policy.name!r} uses there ({int(unfilled.sum())} such state(s)); give a fallback, e.g. "
+                f"fallback={UNIFORM_FALLBACK!r}"
+            )
+    lifted = Policy(states, actions, table, agent=agent, name=name)
+    check_policy_compatible(lifted, joint)
+    return lifted

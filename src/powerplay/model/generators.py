@@ -1,0 +1,551 @@
+"""Families of gridworlds drawn at random from a size and a seed: perfect mazes, rooms with doors.
+
+Each family gives a text map (``'.'`` open cell, ``'#'`` wall, the format of
+:func:`~powerplay.model.gridworld.gridworld_from_map`), the single-agent gridworld on it, and,
+through a *generator spec*, the joint two-agent gridworld with any overlap rule. The same
+size, parameters and seed always give the same map.
+
+Mazes
+-----
+:func:`maze` draws a *perfect maze* on a ``rows x cols`` grid of maze cells: a spanning tree
+of the grid graph, so there is exactly one path between any two cells. The tree is the
+minimum spanning tree for independent uniform random edge weights (the randomised Kruskal
+maze). Maze cells sit at even map coordinates and the passage between two neighbouring
+cells is the map square between them, so the map has ``2 * rows - 1`` lines of
+``2 * cols - 1`` characters, with no outer wall (moves off the map are unavailable anyway).
+A maze of ``rows x cols`` cells has ``rows * cols`` cell squares and ``rows * cols - 1``
+open passages: ``2 * rows * cols - 1`` states. ``loops = k`` then opens ``k`` more walls
+between neighbouring cells, chosen uniformly, so the maze has ``k`` independent cycles. A
+3 x 4 maze, ``maze_map(3, 4, seed=0)``::
+
+    .....#.
+    .#.###.
+    .#.....
+    ##.###.
+    .....#.
+
+Rooms
+-----
+:func:`rooms` lays out a ``rows x cols`` grid of rectangular rooms, each ``room_size``
+open cells (an int for square rooms, or ``(height, width)``), separated by one-cell walls,
+again with no outer wall: the map has ``rows * (height + 1) - 1`` lines of
+``cols * (width + 1) - 1`` characters. Each wall shared by two neighbouring rooms gets one
+door (an open wall square) at a uniformly chosen position along it. With ``doors='all'``
+every shared wall has its door; with ``doors='tree'`` only the walls of a random spanning
+tree of the rooms do (the fewest doors that connect all rooms; the same seed puts them where
+``doors='all'`` would). Either way every room is reachable from every other. Two 3 x 3 rooms
+side by side, ``rooms_map(1, 2, seed=0)``::
+
+    ...#...
+    ...#...
+    .......
+
+Generator specs
+---------------
+A config may give a generator spec where it names an MDP (``mdp_graph``,
+``joint_mdp_graph``); :func:`generate_mdp` builds it::
+
+    mdp_graph: {value: {generator: maze, rows: 7, cols: 7, seed: 3}}
+    joint_mdp_graph: {value: {generator: rooms, rows: 2, cols: 2, room_size: 3, seed: 1, joint: remove}}
+
+=============================  =======================================================
+key                            meaning
+=============================  =======================================================
+``generator``                  ``maze`` or ``rooms`` (required)
+``rows``, ``cols``             grid size in maze cells or in rooms (required, >= 1)
+``seed``                       non-negative integer (required)
+``loops``                      maze only: extra walls opened (default 0)
+``room_size``                  rooms only: int or ``[height, width]`` (default 3)
+``doors``                      rooms only: ``all`` or ``tree`` (default ``all``)
+``stochastic_noise_level``     as for :func:`~powerplay.model.gridworld.gridworld` (default 0)
+``noise_bias``                 as for :func:`~powerplay.model.gridworld.gridworld` (default none)
+``joint``                      ``allow``, ``remove`` or ``block``: the joint two-agent
+                               gridworld with that overlap rule (default: single-agent)
+``name``                       overrides the canonical name
+=============================  =======================================================
+
+Unknown generators or keys, and bad values, raise :class:`~powerplay.errors.ModelError`
+with ``field`` set to the key at fault; the message lists the valid choices. The MDP is
+named by :func:`generator_spec_name`: ``'maze 7x7 seed 3'``, ``'rooms 2x2 (3x3 each) seed
+1'``, and for joint specs ``'joint maze 7x7 seed 3 (no overlap)'``, so run folders and
+figure titles say what was generated. To sweep over seeds, list one spec per seed.
+
+Examples
+--------
+>>> maze_map(3, 4, seed=0).splitlines()
+['.....#.', '.#.###.', '.#.....', '##.###.', '.....#.']
+>>> m = maze(3, 4, seed=0)
+>>> m.name, m.num_states
+('maze 3x4 seed 0', 23)
+>>> joint = generate_mdp({'generator': 'rooms', 'rows': 1, 'cols': 2, 'seed': 0, 'joint': 'remove'})
+>>> joint.name, joint.num_states
+('joint rooms 1x2 (3x3 each) seed 0 (no overlap)', 342)
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any, Mapping
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import minimum_spanning_tree
+
+from ..errors import ModelError
+from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld
+from .mdp import MDP, JointMDP
+
+#: Door layouts of :func:`rooms`.
+DOOR_LAYOUTS = ("all", "tree")
+
+#: Overlap rules a spec's ``joint`` key accepts (see :func:`~powerplay.model.gridworld.joint_gridworld`).
+JOINT_RULES = ("allow", "remove", "block")
+
+
+# -- checks ----------------------------------------------------------------------------------
+
+
+def _whole(value: Any, field: str, minimum: int) -> int:
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
+        raise ModelError(f"{field} must be an integer >= {minimum}, not {value!r}", field=field)
+    return int(value)
+
+
+def _room_shape(room_size: Any) -> tuple[int, int]:
+    if isinstance(room_size, (list, tuple)):
+        if len(room_size) != 2:
+            raise ModelError(f"room_size must be an integer or [height, width], not {room_size!r}", field="room_size")
+        return _whole(room_size[0], "room_size", 1), _whole(room_size[1], "room_size", 1)
+    size = _whole(room_size, "room_size", 1)
+    return size, size
+
+
+# -- random spanning trees of grid graphs ------------------------------------------------------
+
+
+def _grid_edges(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges ``(u, v)``, ``u < v``, between neighbouring nodes of a row-major ``rows x cols`` grid.
+
+    Horizontal edges first (row by row), then vertical ones: a fixed order, so that the
+    random numbers drawn per edge are reproducible.
+    """
+    node = np.arange(rows * cols).reshape(rows, cols)
+    u = np.concatenate([node[:, :-1].ravel(), node[:-1, :].ravel()])
+    v = np.concatenate([node[:, 1:].ravel(), node[1:, :].ravel()])
+    return u, v
+
+
+def _spanning_tree(num_nodes: int, u: np.ndarray, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``[E]`` bool: the edges ``(u, v)`` of the minimum spanning tree for uniform random weights."""
+    weights = 1.0 - rng.random(u.size)  # in (0, 1]: csgraph reads a zero weight as "no edge"
+    if u.size == 0:
+        return np.zeros(0, dtype=bool)
+    graph = sparse.coo_array((weights, (u, v)), shape=(num_nodes, num_nodes)).tocsr()
+    tree = minimum_spanning_tree(graph).tocoo()
+    # An edge (u, v), u < v, is in the tree if its key u * N + v is among the tree's keys.
+    tree_keys = np.sort(np.minimum(tree.row, tree.col).astype(np.int64) * num_nodes + np.maximum(tree.row, tree.col))
+    keys = u.astype(np.int64) * num_nodes + v
+    found = np.searchsorted(tree_keys, keys).clip(max=tree_keys.size - 1)
+    return tree_keys[found] == keys
+
+
+# -- mazes -------------------------------------------------------------------------------------
+
+
+def maze_cells(rows: int, cols: int, seed: int, loops: int = 0) -> np.ndarray:
+    """The open squares of :func:`maze_map` as a ``[2 * rows - 1, 2 * cols - 1]`` boolean array.
+
+    Parameters and errors as :func:`maze_map`.
+    """
+    rows, cols = _whole(rows, "rows", 1), _whole(cols, "cols", 1)
+    seed, loops = _whole(seed, "seed", 0), _whole(loops, "loops", 0)
+    rng = np.random.default_rng(seed)
+    u, v = _grid_edges(rows, cols)
+    passages = _spanning_tree(rows * cols, u, v, rng)
+    walls = np.flatnonzero(~passages)
+    if loops > walls.size:
+        raise ModelError(f"loops={loops} but a {rows}x{cols} maze has only {walls.size} inner walls to open", field="loops")
+    passages[rng.choice(walls, size=loops, replace=False)] = True
+    cells = np.zeros((2 * rows - 1, 2 * cols - 1), dtype=bool)
+    cells[::2, ::2] = True
+    # The passage between cells (r1, c1) and (r2, c2) is the square (r1 + r2, c1 + c2).
+    (r1, c1), (r2, c2) = np.divmod(u[passages], cols), np.divmod(v[passages], cols)
+    cells[r1 + r2, c1 + c2] = True
+    return cells
+
+
+def maze_map(rows: int, cols: int, seed: int, loops: int = 0) -> str:
+    """A random perfect maze on ``rows x cols`` cells, as a text map (see the module notes).
+
+    Parameters
+    ----------
+    rows, cols : int
+        The maze's size in cells (>= 1); the map is ``2 * rows - 1`` by ``2 * cols - 1``.
+    seed : int
+        Non-negative; the same seed gives the same maze.
+    loops : int
+        Walls between neighbouring cells opened after drawing the tree (default 0: a
+        perfect maze, one path between any two cells).
+
+    Returns
+    -------
+    str
+        ``'.'``/``'#'`` lines, no trailing newline.
+
+    Raises
+    ------
+    ModelError
+        With ``field`` set: a size below one, a negative seed, or more loops than walls.
+
+    Examples
+    --------
+    >>> maze_map(2, 2, seed=1).splitlines()
+    ['...', '##.', '...']
+    >>> maze_map(2, 2, seed=1, loops=1).splitlines()
+    ['...', '.#.', '...']
+    """
+    return _render(maze_cells(rows, cols, seed, loops))
+
+
+def maze(
+    rows: int,
+    cols: int,
+    seed: int,
+    loops: int = 0,
+    stochastic_noise_level: float = 0.0,
+    noise_bias: Mapping[str, float] | None = None,
+    name: str = "",
+) -> MDP:
+    """The single-agent gridworld on :func:`maze_map`.
+
+    Parameters
+    ----------
+    rows, cols, seed, loops
+        As :func:`maze_map`.
+    stochastic_noise_level, noise_bias
+        As :func:`~powerplay.model.gridworld.gridworld`.
+    name : str
+        Default: the canonical name, e.g. ``'maze 7x7 seed 3'``.
+
+    Returns
+    -------
+    MDP
+        ``2 * rows * cols - 1 + loops`` states ``'(row, col)'`` in map coordinates.
+
+    Raises
+    ------
+    ModelError
+        As :func:`maze_map`, or on a bad noise level or bias.
+
+    Examples
+    --------
+    >>> m = maze(7, 7, seed=3)
+    >>> m.name, m.num_states
+    ('maze 7x7 seed 3', 97)
+    """
+    spec = {"generator": "maze", "rows": rows, "cols": cols, "seed": seed, "loops": loops,
+            "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {})}
+    return gridworld_from_cells(
+        maze_cells(rows, cols, seed, loops), stochastic_noise_level, noise_bias, name=name or generator_spec_name(spec)
+    )
+
+
+# -- rooms -------------------------------------------------------------------------------------
+
+
+def rooms_cells(rows: int, cols: int, seed: int, room_size: int | tuple[int, int] = 3, doors: str = "all") -> np.ndarray:
+    """The open squares of :func:`rooms_map` as a boolean array.
+
+    Parameters and errors as :func:`rooms_map`.
+    """
+    rows, cols, seed = _whole(rows, "rows", 1), _whole(cols, "cols", 1), _whole(seed, "seed", 0)
+    height, width = _room_shape(room_size)
+    if doors not in DOOR_LAYOUTS:
+        raise ModelError(f"doors must be one of {', '.join(DOOR_LAYOUTS)}, not {doors!r}", field="doors")
+    rng = np.random.default_rng(seed)
+    cells = np.ones((rows * (height + 1) - 1, cols * (width + 1) - 1), dtype=bool)
+    cells[height :: height + 1, :] = False
+    cells[:, width :: width + 1] = False
+    u, v = _grid_edges(rows, cols)  # neighbouring rooms: side by side, then one above the other
+    side_by_side = v - u == 1
+    # Door positions for every shared wall first, so that 'tree' doors sit where 'all' puts them.
+    offset = rng.integers(np.where(side_by_side, height, width))
+    (r, c) = np.divmod(u, cols)
+    door_row = np.where(side_by_side, r * (height + 1) + offset, r * (height + 1) + height)
+    door_col = np.where(side_by_side, c * (width + 1) + width, c * (width + 1) + offset)
+    opened = _spanning_tree(rows * cols, u, v, rng) if doors == "tree" else np.ones(u.size, dtype=bool)
+    cells[door_row[opened], door_col[opened]] = True
+    return cells
+
+
+def rooms_map(rows: int, cols: int, seed: int, room_size: int | tuple[int, int] = 3, doors: str = "all") -> str:
+    """Random doors between a ``rows x cols`` grid of rooms, as a text map (see the module notes).
+
+    Parameters
+    ----------
+    rows, cols : int
+        The number of rooms down and across (>= 1).
+    seed : int
+        Non-negative; the same seed gives the same doors.
+    room_size : int or (int, int)
+        Open cells per room: ``n`` for ``n x n`` rooms, or ``(height, width)``.
+    doors : {'all', 'tree'}
+        A door in every wall shared by two rooms, or only in those of a random spanning tree
+        of the rooms.
+
+    Returns
+    -------
+    str
+        ``rows * (height + 1) - 1`` lines of ``cols * (width + 1) - 1`` characters.
+
+    Raises
+    ------
+    ModelError
+        With ``field`` set: a size below one, a negative seed, an unknown door layout.
+
+    Examples
+    --------
+    >>> rooms_map(2, 2, seed=4, room_size=2).splitlines()
+    ['..#..', '.....', '#.##.', '..#..', '.....']
+    """
+    return _render(rooms_cells(rows, cols, seed, room_size, doors))
+
+
+def rooms(
+    rows: int,
+    cols: int,
+    seed: int,
+    room_size: int | tuple[int, int] = 3,
+    doors: str = "all",
+    stochastic_noise_level: float = 0.0,
+    noise_bias: Mapping[str, float] | None = None,
+    name: str = "",
+) -> MDP:
+    """The single-agent gridworld on :func:`rooms_map`.
+
+    Parameters
+    ----------
+    rows, cols, seed, room_size, doors
+        As :func:`rooms_map`.
+    stochastic_noise_level, noise_bias
+        As :func:`~powerplay.model.gridworld.gridworld`.
+    name : str
+        Default: the canonical name, e.g. ``'rooms 2x3 (4x4 each) seed 1, tree doors'``.
+
+    Returns
+    -------
+    MDP
+
+    Raises
+    ------
+    ModelError
+        As :func:`rooms_map`, or on a bad noise level or bias.
+
+    Examples
+    --------
+    >>> r = rooms(2, 3, seed=1, room_size=4, doors='tree')
+    >>> r.name, r.num_states
+    ('rooms 2x3 (4x4 each) seed 1, tree doors', 101)
+    """
+    spec = {"generator": "rooms", "rows": rows, "cols": cols, "seed": seed, "room_size": room_size, "doors": doors,
+            "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {})}
+    return gridworld_from_cells(
+        rooms_cells(rows, cols, seed, room_size, doors), stochastic_noise_level, noise_bias,
+        name=name or generator_spec_name(spec),
+    )
+
+
+def _render(cells: np.ndarray) -> str:
+    return "\n".join("".join(".#"[int(not open_)] for open_ in line) for line in cells)
+
+
+# -- specs -------------------------------------------------------------------------------------
+
+_COMMON_KEYS = ("generator", "rows", "cols", "seed", "stochastic_noise_level", "noise_bias", "joint", "name")
+
+#: The keys each generator's spec accepts.
+GENERATOR_KEYS: dict[str, tuple[str, ...]] = {
+    "maze": _COMMON_KEYS + ("loops",),
+    "rooms": _COMMON_KEYS + ("room_size", "doors"),
+}
+
+
+def is_generator_spec(value: Any) -> bool:
+    """Whether a config's MDP value is a generator spec rather than an MDP name.
+
+    True for any mapping (an MDP name is a string, so a mapping can only be a spec; a bad
+    one then gets a precise error from :func:`generate_mdp`).
+
+    Examples
+    --------
+    >>> is_generator_spec({'generator': 'maze', 'rows': 3, 'cols': 3, 'seed': 0}), is_generator_spec('7x7_gridworld_maze')
+    (True, False)
+    """
+    return isinstance(value, Mapping)
+
+
+def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A generator spec checked, with every default filled in (``joint`` is ``None`` if absent).
+
+    Raises
+    ------
+    ModelError
+        With ``field`` naming the key at fault: a missing or unknown generator (listing the
+        valid ones), an unknown key (listing the valid keys), or a bad value.
+
+    Examples
+    --------
+    >>> normalize_generator_spec({'generator': 'maze', 'rows': 3, 'cols': 4, 'seed': 0})
+    {'generator': 'maze', 'rows': 3, 'cols': 4, 'seed': 0, 'stochastic_noise_level': 0.0, 'noise_bias': {}, 'joint': None, 'name': '', 'loops': 0}
+    >>> normalize_generator_spec({'generator': 'maze', 'rows': 3, 'cols': 4, 'seed': 0, 'room_size': 2})
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, name, loops
+    """
+    if not isinstance(spec, Mapping):
+        raise ModelError(f"a generator spec is a mapping such as {{generator: maze, rows: 7, cols: 7, seed: 0}}, not {spec!r}")
+    generator = spec.get("generator")
+    if generator not in GENERATOR_KEYS:
+        what = "a generator spec needs a 'generator' key" if "generator" not in spec else f"unknown generator {generator!r}"
+        raise ModelError(f"{what}; valid: {', '.join(GENERATOR_KEYS)}", field="generator")
+    keys = GENERATOR_KEYS[generator]
+    for key in spec:
+        if key not in keys:
+            raise ModelError(f"{key}: unknown key for generator {generator!r}; valid: {', '.join(keys)}", field=str(key))
+    for key in ("rows", "cols", "seed"):
+        if key not in spec:
+            raise ModelError(f"{key}: missing (a {generator} spec needs rows, cols and seed)", field=key)
+    out: dict[str, Any] = {
+        "generator": generator,
+        "rows": _whole(spec["rows"], "rows", 1),
+        "cols": _whole(spec["cols"], "cols", 1),
+        "seed": _whole(spec["seed"], "seed", 0),
+    }
+    level = spec.get("stochastic_noise_level", 0.0)
+    if not isinstance(level, Real) or isinstance(level, bool) or not 0.0 <= level <= 1.0:
+        raise ModelError(f"stochastic_noise_level must be a number in [0, 1], not {level!r}", field="stochastic_noise_level")
+    bias = spec.get("noise_bias") or {}
+    if not isinstance(bias, Mapping) or not all(isinstance(b, Real) and not isinstance(b, bool) for b in bias.values()):
+        raise ModelError(f"noise_bias must be a mapping {{direction: magnitude}}, not {bias!r}", field="noise_bias")
+    bias = {str(direction): float(magnitude) for direction, magnitude in bias.items()}
+    try:
+        _check_noise(float(level), bias)
+    except ModelError as error:
+        raise ModelError(str(error), field="noise_bias") from None
+    out["stochastic_noise_level"], out["noise_bias"] = float(level), bias
+    joint = spec.get("joint")
+    if joint is not None and joint not in JOINT_RULES:
+        raise ModelError(f"joint must be one of {', '.join(JOINT_RULES)} (the overlap rule), not {joint!r}", field="joint")
+    out["joint"] = joint
+    name = spec.get("name", "")
+    if not isinstance(name, str):
+        raise ModelError(f"name must be a string, not {name!r}", field="name")
+    out["name"] = name
+    if generator == "maze":
+        out["loops"] = _whole(spec.get("loops", 0), "loops", 0)
+    else:
+        height, width = _room_shape(spec.get("room_size", 3))
+        out["room_size"] = height if height == width else [height, width]
+        doors = spec.get("doors", "all")
+        if doors not in DOOR_LAYOUTS:
+            raise ModelError(f"doors must be one of {', '.join(DOOR_LAYOUTS)}, not {doors!r}", field="doors")
+        out["doors"] = doors
+    return out
+
+
+def generator_spec_name(spec: Mapping[str, Any]) -> str:
+    """The canonical name of a generator spec (the generated MDP's default name).
+
+    Only what differs from the defaults is named: ``'maze 7x7 seed 3'``,
+    ``'maze 7x7 seed 3, 4 loops, noise 0.1'``, ``'rooms 2x3 (4x4 each) seed 1, tree doors'``;
+    a joint spec is named as :func:`~powerplay.model.gridworld.joint_gridworld` names it,
+    ``'joint maze 7x7 seed 3 (no overlap)'``. A ``name`` key overrides it.
+
+    Examples
+    --------
+    >>> generator_spec_name({'generator': 'maze', 'rows': 7, 'cols': 7, 'seed': 3, 'joint': 'block',
+    ...                      'stochastic_noise_level': 0.1, 'noise_bias': {'left': 0.05}})
+    'joint maze 7x7 seed 3, noise 0.1 (bias left 0.05) (blocking)'
+    """
+    spec = normalize_generator_spec(spec)
+    if spec["name"]:
+        return spec["name"]
+    parts = [f"{spec['generator']} {spec['rows']}x{spec['cols']}"]
+    if spec["generator"] == "rooms":
+        size = spec["room_size"]
+        parts[0] += f" ({size}x{size} each)" if isinstance(size, int) else f" ({size[0]}x{size[1]} each)"
+    parts[0] += f" seed {spec['seed']}"
+    if spec.get("loops"):
+        parts.append(f"{spec['loops']} loop{'s' if spec['loops'] != 1 else ''}")
+    if spec.get("doors") == "tree":
+        parts.append("tree doors")
+    if spec["stochastic_noise_level"]:
+        noise = f"noise {spec['stochastic_noise_level']:g}"
+        if spec["noise_bias"]:
+            noise += " (bias " + ", ".join(f"{d} {b:g}" for d, b in spec["noise_bias"].items()) + ")"
+        parts.append(noise)
+    single = ", ".join(parts)
+    if spec["joint"] is None:
+        return single
+    return " ".join(filter(None, ["joint", single, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[spec["joint"]]]))
+
+
+def generate_mdp(spec: Mapping[str, Any]) -> MDP | JointMDP:
+    """The MDP (or, with ``joint``, joint MDP) a generator spec describes (see the module notes).
+
+    Parameters
+    ----------
+    spec : mapping
+        ``{generator: maze | rooms, rows, cols, seed, ...}``.
+
+    Returns
+    -------
+    MDP or JointMDP
+        Named :func:`generator_spec_name` ``(spec)``.
+
+    Raises
+    ------
+    ModelError
+        With ``field`` naming the key at fault (see :func:`normalize_generator_spec`); also
+        ``joint: remove`` with noise (no joint move surely avoids a collision: use ``block``).
+
+    Examples
+    --------
+    >>> generate_mdp({'generator': 'maze', 'rows': 7, 'cols': 7, 'seed': 3}).name
+    'maze 7x7 seed 3'
+    >>> generate_mdp({'generator': 'labyrinth', 'rows': 7, 'cols': 7, 'seed': 3})
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.ModelError: unknown generator 'labyrinth'; valid: maze, rooms
+    """
+    spec = normalize_generator_spec(spec)
+    noise = {"stochastic_noise_level": spec["stochastic_noise_level"], "noise_bias": spec["noise_bias"]}
+    if spec["generator"] == "maze":
+        cells = maze_cells(spec["rows"], spec["cols"], spec["seed"], spec["loops"])
+    else:
+        cells = rooms_cells(spec["rows"], spec["cols"], spec["seed"], spec["room_size"], spec["doors"])
+    name = generator_spec_name(spec)
+    if spec["joint"] is None:
+        return gridworld_from_cells(cells, **noise, name=name)
+    single = gridworld_from_cells(cells, **noise, name=generator_spec_name({**spec, "joint": None}))
+    try:
+        return joint_gridworld(single, overlap=spec["joint"], name=name)
+    except ModelError as error:
+        raise ModelError(f"joint: {error}".replace("overlap='block'", "joint: block"), field="joint") from None
+
+
+__all__ = [
+    "DOOR_LAYOUTS",
+    "GENERATOR_KEYS",
+    "JOINT_RULES",
+    "generate_mdp",
+    "generator_spec_name",
+    "is_generator_spec",
+    "maze",
+    "maze_cells",
+    "maze_map",
+    "normalize_generator_spec",
+    "rooms",
+    "rooms_cells",
+    "rooms_map",
+]
