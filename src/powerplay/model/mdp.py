@@ -59,7 +59,8 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 
 def _as_csr(matrix, shape: tuple[int, int]) -> sparse.csr_array:
-    csr = sparse.csr_array(matrix, dtype=np.float64)
+    # A copy: the clean-up below works in place, and the input may be another MDP's frozen arrays.
+    csr = sparse.csr_array(matrix, dtype=np.float64, copy=True)
     if csr.shape != shape:
         raise ModelError(f"transitions have shape {csr.shape}, expected {shape}")
     csr.sum_duplicates()
