@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from conftest import REFERENCE
 
-import importlib.util
 import shutil
 
 import pytest
 import yaml
 
-from powerplay.runner.config import (
-    ConfigError,
-    build_experiment,
-    detect_experiment_type,
-    load_sweep_config,
-    parse_sweep_config,
-)
-from powerplay.runner.resolve import ResolveError, resolve_mdp, resolve_policy
+from powerplay.errors import ConfigError, ResolveError
+from powerplay.runner.build import build_experiment, check_environments
+from powerplay.runner.config import detect_experiment_type, load_sweep_config, parse_sweep_config
+from powerplay.runner.resolve import resolve_mdp, resolve_policy
 
 REFERENCE_CONFIGS = sorted((REFERENCE / "powerplay-configs").rglob("*.yaml")) if REFERENCE.is_dir() else []
-needs_reference = pytest.mark.skipif(not REFERENCE_CONFIGS, reason="reference files (../shared/reference) not available")
+needs_reference = pytest.mark.skipif(
+    not REFERENCE_CONFIGS,
+    reason="interop with the reference tool's own configs and files: ../shared/reference is not beside the repository",
+)
 
 SINGLE = {
     "name": "demo",
@@ -70,9 +68,16 @@ def _with(document, path: str, value):
     return copy
 
 
+def _parse(document, check=True, workdir=None):
+    config = parse_sweep_config(_text(document), source="cfg.yaml")
+    if check:
+        check_environments(config, workdir)
+    return config
+
+
 def _error(document, check=True) -> ConfigError:
     with pytest.raises(ConfigError) as info:
-        parse_sweep_config(_text(document), source="cfg.yaml", check_environments=check)
+        _parse(document, check)
     message = str(info.value)
     assert "\n" not in message and message.startswith("cfg.yaml: ")
     return info.value
@@ -191,7 +196,7 @@ def test_bad_multiagent_values(path, value, field, words):
 
 
 def test_discount_rate_zero_is_allowed():
-    config = parse_sweep_config(_text(_with(SINGLE, "parameters.discount_rate", {"value": 0})), check_environments=True)
+    config = _parse(_with(SINGLE, "parameters.discount_rate", {"value": 0}))
     assert build_experiment(config.runs()[0].config).discount_rate == 0.0
 
 
@@ -292,10 +297,6 @@ def test_ambiguous_files_are_an_error(tmp_path):
         resolve_mdp("maze", tmp_path)
 
 
-needs_io = pytest.mark.skipif(importlib.util.find_spec("powerplay.io") is None, reason="powerplay.io (issue 5) not available yet")
-
-
-@needs_io
 @needs_reference
 def test_reference_gv_file_in_mdps_shadows_the_builtin(tmp_path):
     (tmp_path / "mdps").mkdir()
@@ -305,6 +306,136 @@ def test_reference_gv_file_in_mdps_shadows_the_builtin(tmp_path):
     mdp, source = resolve_mdp("joint_3x3_gridworld", tmp_path)
     assert source == str((tmp_path / "mdps" / "joint_3x3_gridworld.gv").resolve())
     assert mdp.states == resolve_mdp("joint_3x3_gridworld", tmp_path / "elsewhere")[0].states
-    config = parse_sweep_config(_text(MULTI), check_environments=True, workdir=tmp_path)
+    config = _parse(MULTI, workdir=tmp_path)
     exp = build_experiment(config.runs()[0].config, workdir=tmp_path)
     assert exp.mdp.num_states == 81 and exp.policy_A.agent == "A"
+
+
+# -- linked and zipped parameters, generated environments and policies (studies) ----------------
+
+def test_same_as_links_a_parameter_to_another_in_every_run():
+    document = _with(MULTI, "parameters.discount_rate", {"values": [0.5, 0.9, 0.99]})
+    document = _with(document, "parameters.discount_rate_agent_A", {"same_as": "discount_rate"})
+    document = _with(document, "parameters.reward_correlation", {"value": 0})
+    config = _parse(document)
+    runs = config.runs()
+    assert [(r.config["discount_rate"], r.config["discount_rate_agent_A"]) for r in runs] == [(0.5, 0.5), (0.9, 0.9), (0.99, 0.99)]
+    assert [r.suffix for r in runs] == ["discount_rate__0p5", "discount_rate__0p9", "discount_rate__0p99"]
+    assert config.linked == {"discount_rate_agent_A": "discount_rate"} and list(config.swept) == ["discount_rate"]
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"same_as": "discount_rte"}, "must name another parameter"),
+    ({"same_as": "discount_rate_agent_A"}, "cannot be the same as itself"),
+    ({"same_as": "random_seed"}, "which must be"),  # a seed is not a discount rate... (0 is, so use a bad one below)
+])
+def test_bad_links(spec, words):
+    document = _with(MULTI, "parameters.discount_rate_agent_A", spec)
+    if spec["same_as"] == "random_seed":
+        document = _with(document, "parameters.random_seed", {"value": 7})
+        words = "takes parameters.random_seed.value = 7, which must be in [0, 1)"
+    error = _error(document, check=False)
+    assert error.field == "parameters.discount_rate_agent_A.same_as" and words in error.detail
+
+
+def test_a_same_as_loop_is_refused():
+    document = _with(MULTI, "parameters.discount_rate_agent_A", {"same_as": "discount_rate"})
+    document = _with(document, "parameters.discount_rate", {"same_as": "discount_rate_agent_A"})
+    error = _error(document, check=False)
+    assert "loop" in error.detail and "discount_rate" in error.detail
+
+
+def test_zipped_parameters_vary_together_and_grid_with_the_others():
+    document = _with(MULTI, "parameters.joint_mdp_graph",
+                     {"values": ["joint_3x3_gridworld", "joint_7x7_gridworld_maze"], "zip": "env"})
+    document = _with(document, "parameters.seed_policy_graph_agent_A",
+                     {"values": ["joint_3x3_gridworld_agent_A_uniform_random", "joint_7x7_gridworld_maze_agent_A_uniform_random"],
+                      "names": ["uniform3", "uniform7"], "zip": "env"})
+    document = _with(document, "parameters.reward_correlation", {"values": [0, 1]})
+    config = _parse(document)
+    runs = config.runs()
+    pairs = [(r.config["joint_mdp_graph"], r.config["seed_policy_graph_agent_A"][-16:], r.config["reward_correlation"]) for r in runs]
+    assert pairs == [
+        ("joint_3x3_gridworld", "A_uniform_random", 0), ("joint_3x3_gridworld", "A_uniform_random", 1),
+        ("joint_7x7_gridworld_maze", "A_uniform_random", 0), ("joint_7x7_gridworld_maze", "A_uniform_random", 1),
+    ]
+    assert runs[2].config["seed_policy_graph_agent_A"] == "joint_7x7_gridworld_maze_agent_A_uniform_random"
+    assert runs[0].suffix == "joint_mdp_graph__joint_3x3_gridworld-reward_correlation__0-seed_policy_graph_agent_A__uniform3"
+    assert config.zipped == {"joint_mdp_graph": "env", "seed_policy_graph_agent_A": "env"} and config.num_runs == 4
+
+
+def test_zipped_lists_of_different_lengths_are_refused():
+    document = _with(SINGLE, "parameters.discount_rate", {"values": [0.1, 0.9], "zip": "z"})
+    document = _with(document, "parameters.random_seed", {"values": [1, 2, 3], "zip": "z"})
+    error = _error(document, check=False)
+    assert error.field == "parameters.random_seed.zip" and "discount_rate has 2, random_seed has 3" in error.detail
+
+
+def test_value_names_cannot_make_two_runs_share_a_folder():
+    """Names with '-' could join into another run's suffix (x + 'x-num_reward_samples__y'); they are refused."""
+    document = _with(SINGLE, "parameters.discount_rate", {"values": [0.1, 0.9], "names": ["x", "x-num_reward_samples__y"]})
+    error = _error(document, check=False)
+    assert error.field == "parameters.discount_rate.names[1]" and "no '-'" in error.detail
+
+
+@pytest.mark.parametrize("path, value, words", [
+    ("name", "x" * 65, "1 to 64"),
+    ("name", "a\x00b", "1 to 64"),
+    ("parameters.discount_rate.names", ["\x1b[31m", "b"], "letters, digits"),
+    ("parameters.num_reward_samples.value", 10**23, "at most 1,000,000,000"),
+])
+def test_names_and_sizes_are_bounded(path, value, words):
+    assert words in _error(_with(SINGLE, path, value), check=False).detail
+
+
+def test_a_huge_grid_is_refused_up_front():
+    document = yaml.safe_load(_text(SINGLE))
+    for name in ("discount_rate", "random_seed", "convergence_threshold", "num_reward_samples"):
+        document["parameters"][name] = {"values": list(range(1, 301)) if name != "discount_rate" else [i / 301 for i in range(300)]}
+    document["parameters"]["convergence_threshold"] = {"values": [1e-4 * i for i in range(1, 301)]}
+    error = _error(document, check=False)
+    assert error.field == "parameters" and "8,100,000,000 runs" in error.detail and "100,000" in error.detail
+
+
+MAZE_SPEC = {"generator": "maze", "rows": 3, "cols": 3, "seed": 1}
+
+
+def test_generated_mdps_sweep_over_seeds_with_readable_names():
+    document = _with(SINGLE, "parameters.mdp_graph", {"values": [dict(MAZE_SPEC, seed=s) for s in (1, 2, 3)]})
+    config = _parse(document)
+    # mdp_graph comes first in the file, so it varies slowest.
+    assert [r.suffix for r in config.runs()][:3] == ["discount_rate__0p1-mdp_graph__maze_3x3_seed_1",
+                                                     "discount_rate__0p9-mdp_graph__maze_3x3_seed_1",
+                                                     "discount_rate__0p1-mdp_graph__maze_3x3_seed_2"]
+    exp = build_experiment(config.runs()[3].config)
+    assert exp.mdp.name == "maze 3x3 seed 2" and exp.mdp.num_states == 17
+
+
+def test_a_bad_generator_spec_names_the_key():
+    error = _error(_with(SINGLE, "parameters.mdp_graph", {"value": dict(MAZE_SPEC, rows=0)}))
+    assert error.field == "parameters.mdp_graph.value" and "rows" in error.detail
+    error = _error(_with(SINGLE, "parameters.mdp_graph", {"value": dict(MAZE_SPEC, joint="remove")}))
+    assert "is a joint MDP" in error.detail
+
+
+@pytest.mark.parametrize("policy", ["uniform_random", "stay", {"random_deterministic": {"seed": 4}}, {"deterministic": {"action": "left", "fallback": "stay"}}])
+@pytest.mark.parametrize("joint", ["joint_3x3_gridworld", "joint_7x7_gridworld_maze_no_overlaps", dict(MAZE_SPEC, joint="block")])
+def test_generated_seed_policies_fit_any_joint_mdp(policy, joint):
+    document = _with(MULTI, "parameters.seed_policy_graph_agent_A", {"value": policy})
+    document = _with(document, "parameters.joint_mdp_graph", {"value": joint})
+    config = _parse(document)
+    exp = build_experiment(config.runs()[0].config)
+    assert exp.policy_A.agent == "A" and exp.policy_A.states == exp.mdp.states
+    assert exp.policy_A.probabilities.shape == (exp.mdp.num_states, len(exp.mdp.actions_A))
+
+
+def test_seed_policies_sweep_by_generated_name():
+    document = _with(MULTI, "parameters.seed_policy_graph_agent_A", {"values": ["stay", "uniform_random"]})
+    document = _with(document, "parameters.reward_correlation", {"value": 0})
+    config = _parse(document)
+    assert [r.suffix for r in config.runs()] == ["seed_policy_graph_agent_A__stay", "seed_policy_graph_agent_A__uniform_random"]
+
+
+def test_a_bad_policy_spec_names_the_key():
+    error = _error(_with(MULTI, "parameters.seed_policy_graph_agent_A", {"value": {"random_deterministic": {"sed": 2}}}))
+    assert error.field == "parameters.seed_policy_graph_agent_A.value" and "unknown key 'sed'" in error.detail

@@ -29,7 +29,8 @@ from typer.testing import CliRunner  # noqa: E402
 from powerplay.errors import DistributedError  # noqa: E402
 from powerplay.interfaces.cli import app  # noqa: E402
 from powerplay.interfaces.executor_options import parse_cluster, parse_scheduler  # noqa: E402
-from powerplay.runner.config import build_experiment, load_sweep_config  # noqa: E402
+from powerplay.runner.build import build_experiment  # noqa: E402
+from powerplay.runner.config import load_sweep_config  # noqa: E402
 from powerplay.runner.distributed import DaskExecutor, SharedRunInput, solve_chunk_task  # noqa: E402
 from powerplay.runner.events import SweepListener  # noqa: E402
 from powerplay.runner.executors import LocalExecutor  # noqa: E402

@@ -14,7 +14,8 @@ from PIL import Image
 
 from powerplay.figures import style
 from powerplay.figures.run_figures import FigureOptions, RunFigures
-from powerplay.runner.config import build_experiment, parse_sweep_config
+from powerplay.runner.build import build_experiment
+from powerplay.runner.config import parse_sweep_config
 from powerplay.runner.experiment import run_experiment
 from powerplay.runner.sweep import run_sweep
 from powerplay.storage import load_run, write_run

@@ -89,8 +89,9 @@ def test_state_dists_override_and_unknown_states_are_refused():
     dist = _dist(state_dists={"b": {"dist_name": "uniform", "params": [-2, 0]}})
     samples = dist.for_states(["a", "b", "c"]).sample(RNG, 5000)
     assert samples[:, 1].max() < 0 and samples[:, [0, 2]].min() >= 0
-    with pytest.raises(ValueError, match="state_dists: 'b' is not a state"):
+    with pytest.raises(ValueError, match="'b' is not a state") as error:
         dist.for_states(["a"])
+    assert error.value.field == "state_dists"  # structured, so a config reader can point at the field
 
 
 def test_states_with_identical_rewards():

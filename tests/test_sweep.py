@@ -20,7 +20,8 @@ from powerplay.compat.get import (
     get_sweep_type,
 )
 from powerplay.errors import SamplesNotKeptError, SweepError, SweepNotFoundError
-from powerplay.runner.config import build_experiment, load_sweep_config
+from powerplay.runner.build import build_experiment
+from powerplay.runner.config import load_sweep_config
 from powerplay.runner.events import SweepListener
 from powerplay.runner.executors import LocalExecutor
 from powerplay.runner.experiment import solve_chunk

@@ -306,7 +306,7 @@ class StateRewardSampler:
         position = {s: i for i, s in enumerate(states)}
         for state in distribution.state_dists:
             if state not in position:
-                raise ModelError(f"reward_distribution.state_dists: {state!r} is not a state of the MDP")
+                raise ModelError(f"{state!r} is not a state of the MDP", field="state_dists")
         self.per_state = [distribution.state_dists.get(s, distribution.default) for s in states]
         # Group states by distribution so each distribution is sampled in one call.
         groups: dict[int, list[int]] = {}
@@ -320,20 +320,20 @@ class StateRewardSampler:
         for group in distribution.states_with_identical_rewards:
             for state in group:
                 if state not in position:
-                    raise ModelError(f"reward_distribution.states_with_identical_rewards: {state!r} is not a state of the MDP")
+                    raise ModelError(f"{state!r} is not a state of the MDP", field="states_with_identical_rewards")
                 if state in seen:
-                    raise ModelError(f"reward_distribution.states_with_identical_rewards: {state!r} is in two groups")
+                    raise ModelError(f"{state!r} is in two groups", field="states_with_identical_rewards")
                 seen.add(state)
             idx = np.array([position[s] for s in group])
             if len({(self.per_state[i].name, self.per_state[i].params) for i in idx}) > 1:
                 raise ModelError(
-                    f"reward_distribution.states_with_identical_rewards: states {list(group)} have different distributions"
+                    f"states {list(group)} have different distributions", field="states_with_identical_rewards"
                 )
             self._tied.append(idx)
         if not distribution.allow_all_equal_rewards and len(states) - sum(len(g) - 1 for g in self._tied) < 2:
             raise ModelError(
-                "reward_distribution.allow_all_equal_rewards is False but every reward function gives all states "
-                "one value (fewer than two independent states)"
+                "is False but every reward function gives all states "
+                "one value (fewer than two independent states)", field="allow_all_equal_rewards"
             )
 
     @property

@@ -37,24 +37,39 @@ Parameters (``*`` = required):
                                 sweep and records it. Every run of a sweep uses the same
                                 seed, so runs differ only by their parameters (common random
                                 numbers make comparisons across γ or β sharper)
-``mdp_graph``                   ``single_agent``: a single-agent MDP name
-``joint_mdp_graph``             multi-agent types: a joint MDP name
-``policy_graph_agent_A``        ``multiagent_fixed_policy``: Agent A's fixed policy
-``seed_policy_graph_agent_A``   ``multiagent_with_reward``: Agent A's seed policy
+``mdp_graph``                   ``single_agent``: a single-agent MDP name, or a generator spec
+                                ``{generator: maze, rows: 7, cols: 7, seed: 3}``
+``joint_mdp_graph``             multi-agent types: a joint MDP name, or a generator spec with
+                                ``joint: allow | remove | block``
+``policy_graph_agent_A``        ``multiagent_fixed_policy``: Agent A's fixed policy: a name,
+                                or a generated policy (``uniform_random``, ``stay``,
+                                ``{deterministic: left}``, ``{random_deterministic: {seed: 3}}``)
+``seed_policy_graph_agent_A``   ``multiagent_with_reward``: Agent A's seed policy (as above)
 ``discount_rate_agent_A``       ``multiagent_with_reward``: Agent A's discount rate
 ``reward_correlation``          ``multiagent_with_reward``: β in ``[-1, 1]`` (negative β
                                 needs a distribution symmetric on an interval)
 ==============================  ==========================================================
 
 The experiment type follows from which parameters are present (see
-:data:`EXPERIMENT_TYPE_KEYS`). MDP and policy names resolve as described in
-:mod:`powerplay.runner.resolve`.
+:data:`EXPERIMENT_TYPE_KEYS`). MDP and policy names and specs resolve as described in
+:mod:`powerplay.runner.build` and :mod:`powerplay.runner.resolve`.
 
 Several swept parameters make a grid: every combination is one run, the first swept
-parameter in the file varying slowest. A run is named by its value names,
-``{param}__{name}`` for each swept parameter sorted by parameter name, joined with ``-``
-(the reference's rule); ``''`` when nothing is swept. ``names`` may be omitted for numbers
-(``0.1`` is named ``0p1``, ``-1`` is ``n1``).
+parameter in the file varying slowest. Two more forms link parameters instead::
+
+    discount_rate: {values: [0.5, 0.9, 0.99]}
+    discount_rate_agent_A: {same_as: discount_rate}          # takes discount_rate's value in every run
+    joint_mdp_graph: {values: [a, b], zip: env}               # zipped: a with pa, b with pb,
+    seed_policy_graph_agent_A: {values: [pa, pb], zip: env}   # instead of all four pairs
+
+Swept parameters with the same ``zip`` name form one axis of the grid (equal numbers of
+values required). A run is named by its value names, ``{param}__{name}`` for each swept
+parameter sorted by parameter name, joined with ``-`` (the reference's rule); a sweep with
+nothing swept has one run. ``names`` may be omitted for numbers (``0.1`` is named ``0p1``,
+``-1`` is ``n1``), names, environment and policy specs (``maze_7x7_seed_3``) and simple
+reward distributions (``beta_1_2``). Value names are 1 to 64 letters, digits or
+``_ . + =`` -- no ``-``, which separates a run name's parts, so two runs can never share a
+folder. A sweep may expand into at most :data:`MAX_RUNS` runs.
 
 Every mistake is a :class:`ConfigError` whose one-line message names the file and field,
 e.g. ``configs/x.yaml: parameters.discount_rate.values[2]: must be in [0, 1), got 1.0``.
@@ -73,7 +88,7 @@ Examples
 >>> sweep = parse_sweep_config(text)
 >>> sweep.experiment_type, [run.suffix for run in sweep.runs()]
 ('single_agent', ['discount_rate__0p1', 'discount_rate__0p9'])
->>> build_experiment(sweep.runs()[1].config).discount_rate
+>>> sweep.runs()[1].config['discount_rate']
 0.9
 >>> parse_sweep_config(text.replace('0.9', '1.5'))
 Traceback (most recent call last):
@@ -97,14 +112,17 @@ from typing import Annotated, Any, Mapping
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 
-from ..errors import ConfigError, ResolveError
-from ..model.mdp import JointMDP
-from ..model.editing import align_policy
-from ..model.policy import check_policy_compatible
-from ..model.rewards import RewardDistribution, make_distribution
-from ..solvers.values import SolverSettings
-from .experiment import Experiment
-from .resolve import content_hash, resolve_mdp, resolve_policy
+from ..errors import ConfigError, ModelError, ResourceLimitError
+from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
+from ..model.policies import is_policy_spec, parse_policy_spec, policy_spec_name
+from ..model.rewards import make_distribution
+
+#: Most reward samples a run may ask for.
+MAX_SAMPLES = 10**9
+#: Most runs a sweep may expand into (a grid of several long value lists grows fast).
+MAX_RUNS = 100_000
+#: Longest name or description accepted.
+MAX_TEXT_LENGTH = 1000
 
 # --------------------------------------------------------------------------------------
 # Typed schema of parameter values (pydantic v2)
@@ -127,7 +145,30 @@ def _integer(value: Any) -> int:
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty name (string), got {value!r}")
+    if len(value) > MAX_TEXT_LENGTH or any(ord(c) < 32 for c in value):
+        raise ValueError(f"must be a name of at most {MAX_TEXT_LENGTH} printable characters, got {value[:40]!r}...")
     return value
+
+
+def _mdp_value(value: Any) -> Any:
+    """An MDP name, or a generator spec (``{generator: maze, rows, cols, seed, ...}``)."""
+    if is_generator_spec(value):
+        try:
+            return normalize_generator_spec(value)
+        except ModelError as error:
+            raise ValueError(str(error)) from None
+    return _name(value)
+
+
+def _policy_value(value: Any) -> Any:
+    """A policy name, or a generated-policy spec (``uniform_random``, ``{deterministic: left}``, ...)."""
+    if isinstance(value, Mapping):
+        try:
+            parse_policy_spec(value)
+        except ModelError as error:
+            raise ValueError(str(error)) from None
+        return dict(value)
+    return _name(value)
 
 
 def _in_range(low: float, high: float, high_open: bool = False):
@@ -155,8 +196,8 @@ def _positive(value: Any) -> float:
 
 def _sample_count(value: Any) -> int:
     n = _integer(value)
-    if n < 1:
-        raise ValueError(f"must be a positive integer, got {value!r}")
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(f"must be a positive integer of at most {MAX_SAMPLES:,}, got {value!r}")
     return n
 
 
@@ -220,10 +261,10 @@ class RewardDistributionSpec(BaseModel):
 
 #: Each parameter's value type. Validation of a value runs its adapter.
 PARAMETER_TYPES: dict[str, TypeAdapter] = {
-    "mdp_graph": TypeAdapter(Name),
-    "joint_mdp_graph": TypeAdapter(Name),
-    "policy_graph_agent_A": TypeAdapter(Name),
-    "seed_policy_graph_agent_A": TypeAdapter(Name),
+    "mdp_graph": TypeAdapter(Annotated[Any, BeforeValidator(_mdp_value)]),
+    "joint_mdp_graph": TypeAdapter(Annotated[Any, BeforeValidator(_mdp_value)]),
+    "policy_graph_agent_A": TypeAdapter(Annotated[Any, BeforeValidator(_policy_value)]),
+    "seed_policy_graph_agent_A": TypeAdapter(Annotated[Any, BeforeValidator(_policy_value)]),
     "discount_rate": TypeAdapter(Annotated[float, BeforeValidator(_discount_rate)]),
     "discount_rate_agent_A": TypeAdapter(Annotated[float, BeforeValidator(_discount_rate)]),
     "reward_distribution": TypeAdapter(RewardDistributionSpec),
@@ -252,7 +293,11 @@ RUN_METADATA_KEYS = ("experiment_type", "sweep_id", "sweep_name", "run_suffix", 
 _TYPE_SPECIFIC = tuple(dict.fromkeys(k for keys in EXPERIMENT_TYPE_KEYS.values() for k in keys))
 KNOWN_PARAMETERS = tuple(PARAMETER_TYPES)
 
-_BAD_NAME_CHARS = re.compile(r'[\s/\\:*?"<>|]')
+#: A sweep's ``name``: letters, digits and ``_ . + = -`` (it names folders).
+SWEEP_NAME = re.compile(r"^[\w.+=-]{1,64}$")
+#: A value name: the same without ``-``, which separates the parts of a run suffix, so two
+#: different runs can never get the same folder.
+VALUE_NAME = re.compile(r"^[\w.+=]{1,64}$")
 
 
 def _pydantic_error(error: ValidationError) -> ConfigError:
@@ -340,16 +385,46 @@ def detect_experiment_type(keys) -> str:
 # Sweeps
 
 
-def default_value_name(value: Any) -> str:
-    """A run name for a scalar value: ``0.1 -> '0p1'``, ``-1 -> 'n1'``, ``'maze' -> 'maze'``."""
+def _tidy_name(text: str) -> str:
+    """``text`` reduced to the value-name alphabet (other characters become ``_``)."""
+    return re.sub(r"_+", "_", re.sub(r"[^\w.+=]", "_", text)).strip("_")[:64] or "value"
+
+
+def default_value_name(value: Any, param: str = "") -> str:
+    """A run name for a swept value.
+
+    Numbers: ``0.1 -> '0p1'``, ``-1 -> 'n1'``; names are used as they are (tidied); specs of
+    generated environments and policies, and reward distributions, get a short name of
+    what they are.
+
+    Examples
+    --------
+    >>> default_value_name(0.99), default_value_name(-1), default_value_name('7x7_gridworld_maze')
+    ('0p99', 'n1', '7x7_gridworld_maze')
+    >>> default_value_name({'generator': 'maze', 'rows': 7, 'cols': 7, 'seed': 3}, 'mdp_graph')
+    'maze_7x7_seed_3'
+    >>> default_value_name({'random_deterministic': {'seed': 2}}, 'seed_policy_graph_agent_A')
+    'random_deterministic_seed_2'
+    >>> default_value_name({'default_dist': {'dist_name': 'beta', 'params': [1, 2]}}, 'reward_distribution')
+    'beta_1_2'
+    """
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)):
         text = repr(value) if isinstance(value, float) else str(value)
         return text.replace("-", "n").replace(".", "p").replace("+", "")
     if isinstance(value, str):
-        return value
-    raise ValueError("give names for non-scalar values")
+        return _tidy_name(value)
+    if isinstance(value, Mapping):
+        if param in ("mdp_graph", "joint_mdp_graph"):
+            return _tidy_name(generator_spec_name(value))
+        if param in ("policy_graph_agent_A", "seed_policy_graph_agent_A"):
+            return _tidy_name(policy_spec_name(value))
+        default = value.get("default_dist")
+        if param == "reward_distribution" and isinstance(default, Mapping) and not value.get("state_dists"):
+            parts = [str(default.get("dist_name")), *(f"{x:g}" for x in default.get("params") or [])]
+            return _tidy_name("_".join(parts).replace("-", "n"))
+    raise ValueError("give names for these values")
 
 
 @dataclass(frozen=True)
@@ -360,14 +435,20 @@ class Parameter:
     ----------
     name : str
     values : tuple
-        Its values as given in the file (one for a fixed parameter).
+        Its values as given in the file (one for a fixed parameter; none for a linked one).
     names : tuple of str or None
-        Value names of a swept parameter; ``None`` for a fixed one.
+        Value names of a swept parameter; ``None`` for a fixed or linked one.
+    zip_group : str or None
+        Swept parameters with the same ``zip`` name vary together instead of forming a grid.
+    same_as : str or None
+        A linked parameter takes this other parameter's value in every run.
     """
 
     name: str
     values: tuple[Any, ...]
     names: tuple[str, ...] | None = None
+    zip_group: str | None = None
+    same_as: str | None = None
 
     @property
     def swept(self) -> bool:
@@ -375,46 +456,63 @@ class Parameter:
 
     def path(self, index: int) -> str:
         """The config path of value ``index`` (``parameters.x.value`` or ``.values[i]``)."""
+        if self.same_as is not None:
+            return f"parameters.{self.name}.same_as"
         return f"parameters.{self.name}.values[{index}]" if self.swept else f"parameters.{self.name}.value"
+
+
+_SPEC_KEYS = ("value", "values", "names", "zip", "same_as")
 
 
 def _parameter(name: str, spec: Any) -> Parameter:
     where = f"parameters.{name}"
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"must be a mapping with 'value' or with 'values' and 'names', got {spec!r}", where)
-    unknown = [k for k in spec if k not in ("value", "values", "names")]
+        raise ConfigError(f"must be a mapping with 'value', 'values' (and 'names', 'zip') or 'same_as', got {spec!r}", where)
+    unknown = [k for k in spec if k not in _SPEC_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} (expected 'value', or 'values' and 'names')", where)
+        raise ConfigError(f"unknown key {unknown[0]!r} (expected 'value', 'values' with 'names' and 'zip', or 'same_as')", where)
+    if "same_as" in spec:
+        if set(spec) != {"same_as"}:
+            raise ConfigError("'same_as' stands alone: the parameter takes the other parameter's value in every run", where)
+        other = spec["same_as"]
+        if not isinstance(other, str) or other not in PARAMETER_TYPES:
+            raise ConfigError(f"must name another parameter, got {other!r}", f"{where}.same_as")
+        if other == name:
+            raise ConfigError("a parameter cannot be the same as itself", f"{where}.same_as")
+        return Parameter(name, (), None, None, other)
     if "value" in spec:
-        if "values" in spec or "names" in spec:
-            raise ConfigError("has both 'value' and 'values'/'names': use 'value' for a fixed parameter, 'values' for a swept one", where)
+        if set(spec) - {"value"}:
+            raise ConfigError("has both 'value' and 'values'/'names'/'zip': use 'value' for a fixed parameter, 'values' for a swept one", where)
         return Parameter(name, (spec["value"],))
     if "values" not in spec:
-        raise ConfigError("needs 'value' (fixed) or 'values' (swept)", where)
+        raise ConfigError("needs 'value' (fixed), 'values' (swept) or 'same_as' (linked)", where)
     values = spec["values"]
     if not isinstance(values, list) or not values:
         raise ConfigError(f"must be a non-empty list, got {values!r}", f"{where}.values")
     names = spec.get("names")
     if names is None:
         try:
-            names = [default_value_name(v) for v in values]
-        except ValueError:
-            raise ConfigError("swept values that are not numbers or strings need 'names'", f"{where}.names") from None
+            names = [default_value_name(v, name) for v in values]
+        except (ValueError, ModelError):
+            raise ConfigError("swept values that are not numbers, names or specs need 'names'", f"{where}.names") from None
     if not isinstance(names, list):
         raise ConfigError(f"must be a list, got {names!r}", f"{where}.names")
     if len(names) != len(values):
         raise ConfigError(f"has {len(names)} names for {len(values)} values; give one name per value", f"{where}.names")
     clean = []
     for i, n in enumerate(names):
-        if isinstance(n, bool) or not isinstance(n, (str, int, float)) or not str(n):
-            raise ConfigError(f"must be a non-empty string, got {n!r}", f"{where}.names[{i}]")
-        if _BAD_NAME_CHARS.search(str(n)):
-            raise ConfigError(f"is used in folder names and may not contain spaces or /\\:*?\"<>|, got {n!r}", f"{where}.names[{i}]")
+        if isinstance(n, bool) or not isinstance(n, (str, int, float)) or not VALUE_NAME.match(str(n)):
+            raise ConfigError(
+                f"is used in run folder names: 1 to 64 letters, digits or _ . + = (no '-', which separates the "
+                f"parameters of a run name), got {str(n)[:80]!r}", f"{where}.names[{i}]")
         clean.append(str(n))
     if len(set(clean)) != len(clean):
         duplicate = next(n for n in clean if clean.count(n) > 1)
         raise ConfigError(f"name {duplicate!r} is used twice; run names must be unique", f"{where}.names")
-    return Parameter(name, tuple(values), tuple(clean))
+    group = spec.get("zip")
+    if group is not None and (not isinstance(group, str) or not VALUE_NAME.match(group)):
+        raise ConfigError(f"must be a short name (letters, digits, _), got {group!r}", f"{where}.zip")
+    return Parameter(name, tuple(values), tuple(clean), group)
 
 
 @dataclass(frozen=True)
@@ -446,6 +544,17 @@ class RunSpec:
 def run_suffix(value_names: Mapping[str, str]) -> str:
     """``'{param}__{name}'`` per swept parameter, sorted by parameter name, joined by ``'-'``."""
     return "-".join(f"{param}__{value_names[param]}" for param in sorted(value_names))
+
+
+def _link_target(linked: Mapping[str, str], name: str) -> str:
+    """The parameter a chain of ``same_as`` links ends at."""
+    seen = [name]
+    while name in linked:
+        name = linked[name]
+        if name in seen:
+            raise ConfigError(f"same_as links form a loop: {' -> '.join(seen + [name])}", f"parameters.{seen[0]}.same_as")
+        seen.append(name)
+    return name
 
 
 def draw_random_seed() -> int:
@@ -493,6 +602,29 @@ class SweepConfig:
         return {p.name: list(zip(p.values, p.names)) for p in self.parameters if p.swept}
 
     @property
+    def zipped(self) -> dict[str, str]:
+        """``{param: zip group}`` of the swept parameters that vary together."""
+        return {p.name: p.zip_group for p in self.parameters if p.swept and p.zip_group is not None}
+
+    @property
+    def linked(self) -> dict[str, str]:
+        """``{param: other param}`` of the parameters declared ``same_as`` another."""
+        return {p.name: p.same_as for p in self.parameters if p.same_as is not None}
+
+    def dimensions(self) -> list[list[Parameter]]:
+        """The sweep's independent axes, in file order: a swept parameter alone, or a zip group."""
+        axes: dict[str, list[Parameter]] = {}
+        for p in self.parameters:
+            if p.swept:
+                axes.setdefault(p.zip_group or f"\0{p.name}", []).append(p)
+        return list(axes.values())
+
+    @property
+    def num_runs(self) -> int:
+        """How many runs the sweep expands into."""
+        return math.prod(len(axis[0].values) for axis in self.dimensions())
+
+    @property
     def needs_seed(self) -> bool:
         """Whether some run has ``random_seed: null`` (or no seed at all)."""
         seeds = [p for p in self.parameters if p.name == "random_seed"]
@@ -512,14 +644,23 @@ class SweepConfig:
         )
 
     def runs(self) -> list[RunSpec]:
-        """Every run of the grid, the first swept parameter (in file order) varying slowest."""
-        swept = [p for p in self.parameters if p.swept]
+        """Every run: a grid over the axes (:meth:`dimensions`), the first axis varying slowest.
+
+        Parameters of one zip group take their values at the same position; a ``same_as``
+        parameter takes its target's value.
+        """
+        axes = self.dimensions()
+        swept = [p for axis in axes for p in axis]
         runs = []
-        for index, positions in enumerate(itertools.product(*(range(len(p.values)) for p in swept))):
-            chosen = dict(zip((p.name for p in swept), positions))
+        for index, positions in enumerate(itertools.product(*(range(len(axis[0].values)) for axis in axes))):
+            chosen = {p.name: position for axis, position in zip(axes, positions) for p in axis}
             config: dict[str, Any] = {}
             for p in self.parameters:
-                config[p.name] = p.values[chosen.get(p.name, 0)]
+                if p.same_as is None:
+                    config[p.name] = p.values[chosen.get(p.name, 0)]
+            for p in self.parameters:
+                if p.same_as is not None:
+                    config[p.name] = config[_link_target(self.linked, p.name)]
             for key, default in COMMON_OPTIONAL.items():
                 config.setdefault(key, default)
             if config["random_seed"] is None:
@@ -535,29 +676,9 @@ class SweepConfig:
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
-    def check_environments(self, workdir: str | os.PathLike | None = None) -> None:
-        """Build every run's :class:`Experiment` once, so bad names and incompatible
-        policies fail before anything runs.
-
-        Raises
-        ------
-        ConfigError
-            Naming the parameter value at fault (``parameters.x.values[i]``) and the file.
-        """
-        for run in self.runs():
-            try:
-                build_experiment(run.config, workdir=workdir)
-            except ConfigError as error:
-                param = (error.field or "").split(".")[0].split("[")[0]
-                p = self.parameter(param)
-                if p is None:
-                    raise error.located(None, self.source) from None
-                rest = (error.field or "")[len(param):].lstrip(".")
-                raise ConfigError(error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""), self.source) from None
 
 
-def parse_sweep_config(text: str | bytes, source: str = "<config>", check_environments: bool = False,
-                       workdir: str | os.PathLike | None = None) -> SweepConfig:
+def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConfig:
     """Validate config text (YAML) and return a :class:`SweepConfig`.
 
     Parameters
@@ -566,11 +687,9 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>", check_enviro
         The YAML text.
     source : str
         Named in error messages (the file path).
-    check_environments : bool
-        Also resolve every MDP and policy and check them (see
-        :meth:`SweepConfig.check_environments`).
-    workdir : path, optional
-        Where ``mdps/`` and ``policies/`` are (default: the current working directory).
+
+    The MDPs and policies it names are checked separately
+    (:func:`powerplay.runner.build.check_environments`).
 
     Raises
     ------
@@ -594,11 +713,11 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>", check_enviro
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"must be a non-empty string, got {name!r}", "name", source)
-    if _BAD_NAME_CHARS.search(name):
-        raise ConfigError(f"is used in folder names and may not contain spaces or /\\:*?\"<>|, got {name!r}", "name", source)
+    if not SWEEP_NAME.match(name):
+        raise ConfigError(f"is used in folder names: 1 to 64 letters, digits or _ . + = -, got {name[:80]!r}", "name", source)
     description = document.get("description") or ""
-    if not isinstance(description, str):
-        raise ConfigError(f"must be a string, got {description!r}", "description", source)
+    if not isinstance(description, str) or len(description) > MAX_TEXT_LENGTH:
+        raise ConfigError(f"must be a string of at most {MAX_TEXT_LENGTH} characters", "description", source)
     params = document.get("parameters")
     if not isinstance(params, Mapping) or not params:
         raise ConfigError("must be a non-empty mapping of parameters", "parameters", source)
@@ -631,26 +750,46 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>", check_enviro
         if required not in keys:
             raise ConfigError(f"missing required parameter {required!r}", "parameters", source)
     config = SweepConfig(str(name), description, tuple(parameters), kind, source, raw)
+    try:
+        _check_links_and_zips(config)
+    except ConfigError as error:
+        raise error.located(None, source) from None
+    if config.num_runs > MAX_RUNS:
+        raise ConfigError(f"the sweep would have {config.num_runs:,} runs (the product of its swept value counts); "
+                          f"the limit is {MAX_RUNS:,}", "parameters", source)
     if config.needs_seed:
         config = replace(config, drawn_seed=draw_random_seed())
-    if check_environments:
-        config.check_environments(workdir)
     return config
 
 
-def load_sweep_config(path: str | os.PathLike, check_environments: bool = True,
-                      workdir: str | os.PathLike | None = None) -> SweepConfig:
+def _check_links_and_zips(config: SweepConfig) -> None:
+    """``same_as`` targets exist, form no loop and give valid values; zipped lists have equal lengths."""
+    by_name = {p.name: p for p in config.parameters}
+    linked = config.linked
+    for name, other in linked.items():
+        if other not in by_name:
+            raise ConfigError(f"{other!r} is not a parameter of this config", f"parameters.{name}.same_as")
+        target = by_name[_link_target(linked, name)]
+        for i, value in enumerate(target.values):
+            try:
+                validate_value(name, value)
+            except ConfigError as error:
+                raise ConfigError(f"takes {target.path(i)} = {value!r}, which {error.detail}", f"parameters.{name}.same_as") from None
+    for axis in config.dimensions():
+        lengths = {len(p.values) for p in axis}
+        if len(lengths) > 1:
+            sizes = ", ".join(f"{p.name} has {len(p.values)}" for p in axis)
+            raise ConfigError(f"zipped parameters vary together and need equal numbers of values ({sizes})",
+                              f"parameters.{axis[-1].name}.zip")
+
+
+def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
     """Read and validate a config file.
 
     Parameters
     ----------
     path : path
         The YAML file.
-    check_environments : bool
-        Resolve every MDP and policy and check their compatibility now (default), so
-        mistakes surface before any run starts.
-    workdir : path, optional
-        Where ``mdps/`` and ``policies/`` are (default: the current working directory).
 
     Returns
     -------
@@ -671,159 +810,7 @@ def load_sweep_config(path: str | os.PathLike, check_environments: bool = True,
         raise ConfigError("is a folder, not a config file", None, str(path)) from None
     except OSError as error:
         raise ConfigError(f"cannot read config file: {error.strerror}", None, str(path)) from None
-    return parse_sweep_config(raw, str(path), check_environments=check_environments, workdir=workdir)
-
-
-# --------------------------------------------------------------------------------------
-# Runs -> experiments
-
-
-def _typed_run_parameters(run_config: Mapping[str, Any]) -> dict[str, Any]:
-    typed = {}
-    for key, value in run_config.items():
-        if key in RUN_METADATA_KEYS:
-            continue
-        try:
-            typed[key] = validate_value(key, value)
-        except ConfigError as error:
-            raise error.located(key) from None
-    return typed
-
-
-def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None,
-                     diagnostic: bool = False) -> Experiment:
-    """The :class:`Experiment` of one resolved run config (a ``run.yaml`` mapping).
-
-    Parameters
-    ----------
-    run_config : mapping
-        Every parameter with a single plain value, as in :attr:`RunSpec.config` or a run
-        folder's ``run.yaml``; metadata keys (:data:`RUN_METADATA_KEYS`) are ignored.
-    workdir : path, optional
-        Where ``mdps/`` and ``policies/`` are (default: the current working directory).
-    diagnostic : bool
-        Compute the diagnostic POWERs (``multiagent_with_reward`` only).
-
-    Returns
-    -------
-    Experiment
-
-    Raises
-    ------
-    ConfigError
-        With ``field`` naming the run parameter at fault.
-
-    Examples
-    --------
-    >>> exp = build_experiment({'mdp_graph': '3x3_gridworld', 'discount_rate': 0.5,
-    ...     'reward_distribution': {'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}},
-    ...     'num_reward_samples': 10, 'random_seed': 3})
-    >>> exp.kind, exp.mdp.num_states, exp.settings.tolerance
-    ('single_agent', 9, 0.0001)
-    """
-    typed = _typed_run_parameters(run_config)
-    kind = detect_experiment_type(typed)
-    for required in COMMON_REQUIRED:
-        if required not in typed:
-            raise ConfigError(f"missing required parameter {required!r}", "parameters")
-    for key, default in COMMON_OPTIONAL.items():
-        typed.setdefault(key, default)
-    if typed["random_seed"] is None:
-        raise ConfigError("a run needs a concrete seed (the sweep draws one for null)", "random_seed")
-
-    mdp_key = "mdp_graph" if kind == "single_agent" else "joint_mdp_graph"
-    try:
-        mdp, _ = resolve_mdp(typed[mdp_key], workdir)
-    except ResolveError as error:
-        raise ConfigError(str(error), mdp_key) from None
-    if kind == "single_agent" and isinstance(mdp, JointMDP):
-        raise ConfigError(f"{typed[mdp_key]!r} is a joint MDP; single-agent experiments need a single-agent MDP "
-                          "(use joint_mdp_graph with an Agent A policy)", mdp_key)
-    if kind != "single_agent" and not isinstance(mdp, JointMDP):
-        raise ConfigError(f"{typed[mdp_key]!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP", mdp_key)
-
-    policy = None
-    policy_key = {"multiagent_fixed_policy": "policy_graph_agent_A",
-                  "multiagent_with_reward": "seed_policy_graph_agent_A"}.get(kind)
-    if policy_key:
-        try:
-            policy, _ = resolve_policy(typed[policy_key], workdir)
-        except ResolveError as error:
-            raise ConfigError(str(error), policy_key) from None
-        if policy.agent != "A":
-            raise ConfigError(f"policy {typed[policy_key]!r} is Agent {policy.agent}'s; Agent A's policy is needed", policy_key)
-        try:
-            # Policy files may list states in another order than their MDP's (the reference's do).
-            policy = align_policy(policy, mdp)
-            check_policy_compatible(policy, mdp)
-        except ValueError as error:
-            raise ConfigError(str(error), policy_key) from None
-
-    spec: RewardDistributionSpec = typed["reward_distribution"]
-    try:
-        distribution = RewardDistribution.from_config(spec.model_dump())
-        sampler = distribution.for_states(mdp.states)
-    except ValueError as error:
-        # Messages look like "reward_distribution.state_dists: '(9, 9)' is not a state"; keep the sub-field.
-        match = re.match(r"reward_distribution\.(\w+): (.*)", str(error))
-        field, detail = (f"reward_distribution.{match.group(1)}", match.group(2)) if match else ("reward_distribution", str(error))
-        raise ConfigError(detail, field) from None
-    correlation = typed.get("reward_correlation")
-    if correlation is not None and correlation < 0:
-        try:
-            sampler.symmetric_intervals()
-        except ValueError as error:
-            raise ConfigError(str(error), "reward_correlation") from None
-
-    return Experiment(
-        kind=kind,
-        mdp=mdp,
-        discount_rate=typed["discount_rate"],
-        reward_distribution=distribution,
-        num_reward_samples=typed["num_reward_samples"],
-        random_seed=typed["random_seed"],
-        policy_A=policy,
-        discount_rate_agent_A=typed.get("discount_rate_agent_A"),
-        reward_correlation=correlation,
-        diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
-        settings=SolverSettings(tolerance=typed["convergence_threshold"]),
-    )
-
-
-#: Parameters that name an MDP or a policy.
-ENVIRONMENT_KEYS = ("mdp_graph", "joint_mdp_graph", "policy_graph_agent_A", "seed_policy_graph_agent_A")
-
-
-def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
-    """``{'{param}={value}': {'source': ..., 'sha256': ...}}`` for every MDP and policy the runs use.
-
-    The hash is of the contents (:func:`powerplay.runner.resolve.content_hash`), so a sweep
-    resumed after a file changed can refuse to mix two environments.
-    """
-    out: dict[str, dict[str, str]] = {}
-    for run in runs:
-        for key in ENVIRONMENT_KEYS:
-            if key not in run.config:
-                continue
-            label = f"{key}={run.config[key]}"
-            if label in out:
-                continue
-            resolve = resolve_policy if "policy" in key else resolve_mdp
-            obj, source = resolve(run.config[key], workdir)
-            out[label] = {"source": source, "sha256": content_hash(obj)}
-    return out
-
-
-def environment_sources(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None) -> dict[str, str]:
-    """``{parameter: 'builtin' or file path}`` for the MDP and policy a run config names."""
-    sources = {}
-    for key in ("mdp_graph", "joint_mdp_graph"):
-        if key in run_config:
-            sources[key] = resolve_mdp(run_config[key], workdir)[1]
-    for key in ("policy_graph_agent_A", "seed_policy_graph_agent_A"):
-        if key in run_config:
-            sources[key] = resolve_policy(run_config[key], workdir)[1]
-    return sources
+    return parse_sweep_config(raw, str(path))
 
 
 __all__ = [
@@ -831,19 +818,18 @@ __all__ = [
     "COMMON_REQUIRED",
     "EXPERIMENT_TYPE_KEYS",
     "KNOWN_PARAMETERS",
+    "MAX_RUNS",
+    "MAX_SAMPLES",
     "PARAMETER_TYPES",
-    "ConfigError",
+    "RUN_METADATA_KEYS",
     "DistributionSpec",
     "Parameter",
     "RewardDistributionSpec",
     "RunSpec",
     "SweepConfig",
-    "build_experiment",
     "default_value_name",
     "detect_experiment_type",
     "draw_random_seed",
-    "environment_fingerprints",
-    "environment_sources",
     "load_sweep_config",
     "parse_sweep_config",
     "run_suffix",

@@ -93,6 +93,9 @@ CHUNKS_PER_THREAD = 2
 #: ... but no chunk smaller than this many samples (per-task overhead is a few milliseconds).
 MIN_CHUNK_SAMPLES = 256
 
+#: Seconds between questions to the scheduler about the cluster's size.
+SIZE_SECONDS = 2.0
+
 #: Seconds to wait for a scheduler to answer when connecting, if Dask's settings do not say.
 CONNECT_TIMEOUT = 30.0
 
@@ -317,6 +320,7 @@ class DaskExecutor:
         self.stats: list[RunStats] = []
         self._owned = _owned
         self._label = _label or f"dask {client.scheduler.address}"
+        self._known_size, self._size_checked = (0, 0), -float("inf")
 
     # -- creating and closing ----------------------------------------------------------
 
@@ -385,12 +389,18 @@ class DaskExecutor:
     # -- the executor interface --------------------------------------------------------
 
     def _size(self) -> tuple[int, int]:
-        """Workers and threads in the cluster now (from the client's cached scheduler info)."""
+        """Workers and threads in the cluster (asked at most every :data:`SIZE_SECONDS`; a
+        scheduler that cannot answer gives the last known size)."""
+        now = time.monotonic()
+        if now - self._size_checked < SIZE_SECONDS:
+            return self._known_size
+        self._size_checked = now
         try:
             workers = self.client.scheduler_info().get("workers", {})
-        except Exception:  # a scheduler that cannot answer now; the next run asks again
-            return 0, 0
-        return len(workers), int(sum(w.get("nthreads", 1) for w in workers.values()))
+        except Exception:  # a scheduler that cannot answer now: keep what we knew
+            return self._known_size
+        self._known_size = (len(workers), int(sum(w.get("nthreads", 1) for w in workers.values())))
+        return self._known_size
 
     def describe(self) -> str:
         workers, threads = self._size()
@@ -471,7 +481,9 @@ class DaskExecutor:
 
         if self._size()[1] == 0:  # chunk sizes follow the cluster's size: wait until there is one
             warnings.warn("the Dask cluster has no workers yet; waiting for the first one", RuntimeWarning, stacklevel=3)
-            self.client.wait_for_workers(1)
+            with _cluster_errors():
+                self.client.wait_for_workers(1)
+            self._size_checked = -float("inf")
         experiment = job.experiment
         token = uuid.uuid4().hex[:12]
         shared_bytes = len(cloudpickle.dumps(experiment))
@@ -524,6 +536,8 @@ def _cluster_errors():
 
     try:
         yield
+    except AttributeError as error:  # Dask's client after its scheduler went away (its comm is None)
+        raise _lost_cluster(f"the client lost its scheduler ({error})") from None
     except KilledWorker as error:
         raise DistributedError(
             f"a chunk task was on too many workers that died ({' '.join(str(error).split())}); are the workers "

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from ..errors import ModelError
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -54,14 +55,30 @@ import numpy as np
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy, check_policy_compatible
 from ..solvers.values import mask_to_probabilities
+from .build import build_experiment
 
 
-def _as_stored_run(run):
-    """A :class:`StoredRun`, also from the reference-style dict of ``get_properties_from_run``."""
+@dataclass(frozen=True)
+class _RunProperties:
+    """The parts of a run this module needs, from the reference-style dict of ``get_properties_from_run``."""
+
+    name: str
+    config: dict[str, Any]
+    states: tuple[str, ...]
+    rewards: dict[str, np.ndarray]
+
+    @property
+    def num_samples(self) -> int:
+        return int(self.rewards["H"].shape[0])
+
+    def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        return {agent: rewards[start:stop] for agent, rewards in self.rewards.items()}
+
+
+def _as_run(run):
+    """A :class:`~powerplay.storage.runs.StoredRun` as is, or the dict of ``get_properties_from_run``."""
     if not isinstance(run, Mapping):
         return run
-    from ..storage.runs import StoredRun
-
     try:
         config = dict(run["run_config"])
         rewards = {"H": np.asarray(run["reward_samples"])}
@@ -70,16 +87,11 @@ def _as_stored_run(run):
         raise ModelError(f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output") from None
     if "reward_samples_agent_A" in run:
         rewards["A"] = np.asarray(run["reward_samples_agent_A"])
-    power = {"H": np.asarray(run["power_samples"])} if "power_samples" in run else {}
     info = dict(run.get("run_info") or {})
-    return StoredRun(Path(str(info.get("name", "run"))), config, info, states, rewards, power)
+    return _RunProperties(str(info.get("name", "run")), config, states, rewards)
 
 
 def _build_experiment(run, workdir: Path | None):
-    # Imported here: the configuration layer (and its file resolution) is only needed when
-    # a run is inspected.
-    from .config import build_experiment
-
     return build_experiment(run.config, workdir=Path.cwd() if workdir is None else Path(workdir), diagnostic=False)
 
 
@@ -123,19 +135,20 @@ def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str |
 
     Raises
     ------
-    IndexError
+    ModelError
         If the run has no such reward sample.
     """
-    run = _as_stored_run(run)
-    count = run.rewards["H"].shape[0]
+    run = _as_run(run)
+    count = run.num_samples
     if not 0 <= reward_sample_index < count:
         raise ModelError(f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples")
     experiment = _build_experiment(run, None if workdir is None else Path(workdir))
     if tuple(experiment.states) != tuple(run.states):
         raise ModelError(f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on")
     i = reward_sample_index
-    rewards_H = np.ascontiguousarray(run.rewards["H"][i : i + 1])
-    rewards_A = np.ascontiguousarray(run.rewards["A"][i : i + 1]) if "A" in run.rewards else None
+    sample = run.reward_samples(i, i + 1)  # drawn again from the run's seed (only this one)
+    rewards_H = np.ascontiguousarray(sample["H"])
+    rewards_A = np.ascontiguousarray(sample["A"]) if "A" in sample else None
     problem = experiment.problem()
     masks = problem.policies(rewards_H, rewards_A)
     mdp = experiment.mdp

@@ -82,7 +82,8 @@ from ..storage.sweeps import (
     write_runs_table,
     write_sweep_record,
 )
-from .config import RunSpec, SweepConfig, build_experiment, environment_fingerprints, environment_sources, load_sweep_config
+from .build import build_experiment, check_environments, environment_fingerprints, environment_sources
+from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, compute_runs
 
@@ -207,7 +208,7 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         The config with overrides applied, the sweep folder, and whether it was resumed.
     """
     if not isinstance(config, SweepConfig):
-        config = load_sweep_config(config, check_environments=False, workdir=options.workdir)
+        config = load_sweep_config(config)
     config = config.with_overrides(samples=samples_override(options.samples))
     diagnostic = bool(options.diagnostic and config.experiment_type == "multiagent_with_reward")
     overrides = {"samples": config.samples_override, "diagnostic": diagnostic}
@@ -216,7 +217,7 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         record = read_sweep_record(existing)
         if config.needs_seed:
             config = config.with_overrides(drawn_seed=record["random_seed"])
-    config.check_environments(options.workdir)
+    check_environments(config, options.workdir)
     runs = config.runs()
     environments = environment_fingerprints(runs, options.workdir)
     if existing is not None:
@@ -230,7 +231,9 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         environments=environments,
         overrides=overrides,
         random_seed=config.drawn_seed if config.needs_seed else None,
-        swept={p: {"values": [v for v, _ in pairs], "names": [n for _, n in pairs]} for p, pairs in config.swept.items()},
+        swept={p: {"values": [v for v, _ in pairs], "names": [n for _, n in pairs],
+                   **({"zip": config.zipped[p]} if p in config.zipped else {})} for p, pairs in config.swept.items()},
+        linked=config.linked,
         runs=[{"suffix": r.suffix, "values": {p: r.config[p] for p in r.value_names}, "names": r.value_names} for r in runs],
     )
     return config, create_sweep_folder(options.output_dir, record, config.text), False

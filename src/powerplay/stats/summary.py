@@ -177,9 +177,11 @@ class RunSummary:
 
 
 class RunStatistics:
-    """Per-state summaries of a run, for anything with a :attr:`summary` (runs in memory and on disk)."""
+    """Per-state summaries of a run, for anything with a :attr:`summary` and :attr:`states`
+    (runs in memory and on disk)."""
 
     summary: RunSummary
+    states: tuple[str, ...]
 
     @property
     def num_samples(self) -> int:
@@ -209,6 +211,24 @@ class RunStatistics:
     def alignment(self) -> AlignmentStatistics | None:
         """α_HA, its attenuation correction, reliabilities and intervals (two-agent runs; else ``None``)."""
         return self.summary.alignment()
+
+    def to_dataframe(self):
+        """A tidy :class:`pandas.DataFrame`: one row per state and POWER key.
+
+        Columns ``state``, ``agent`` (the POWER key: ``H``, ``A``, ``H_against_seed``,
+        ``A_seed``), ``power_mean``, ``power_sem``, ``power_variance`` and ``num_samples``.
+        """
+        import pandas as pd  # imported on use: it is slow to import and most commands never need it
+
+        states = list(self.states)
+        frames = [
+            pd.DataFrame({
+                "state": states, "agent": key, "power_mean": self.power_mean(key), "power_sem": self.power_sem(key),
+                "power_variance": self.power_variance(key), "num_samples": self.num_samples,
+            })
+            for key in self.power_keys
+        ]
+        return pd.concat(frames, ignore_index=True)
 
 
 __all__ = [

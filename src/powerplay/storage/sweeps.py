@@ -24,8 +24,10 @@ overrides and the *contents* of every MDP and policy the runs use), ``environmen
 environment's source and content hash), ``source`` (the config file it came from),
 ``overrides`` (``samples``, ``diagnostic``), ``random_seed`` (the seed substituted for
 ``random_seed: null``, or ``null``), ``swept`` (``{param: {'values': [...], 'names':
-[...]}}`` in file order), ``runs`` (in sweep order: ``suffix``, ``folder``, ``values``,
-``names``), ``created`` and, once every run has finished, ``finished``. Records are checked
+[...]}}`` in file order, with ``'zip'`` for parameters that vary together), ``linked``
+(``{param: other}`` for ``same_as`` parameters), ``runs`` (in sweep order: ``suffix``,
+``folder``, ``values``, ``names``), ``created`` and, once every run has finished,
+``finished``. Records are checked
 when read: a folder or id that would point outside the sweep folder is refused.
 
 Querying: :func:`load_sweep` gives a :class:`StoredSweep` without reading any samples;
@@ -147,7 +149,8 @@ def new_sweep_record(sweep_id: str, name: str, experiment_type: str, config_byte
                      description: str = "", source: str = "", config_sha256: str | None = None,
                      fingerprint: str | None = None, environments: Mapping[str, Any] | None = None,
                      overrides: Mapping[str, Any] | None = None, random_seed: int | None = None,
-                     swept: Mapping[str, Any] | None = None, runs: list[dict] | None = None) -> dict[str, Any]:
+                     swept: Mapping[str, Any] | None = None, linked: Mapping[str, str] | None = None,
+                     runs: list[dict] | None = None) -> dict[str, Any]:
     """The ``sweep.json`` record of a new sweep (see module docs)."""
     runs = [dict(r, folder=run_folder_name(sweep_id, name, r["suffix"])) for r in (runs or [])]
     folders = [r["folder"] for r in runs]
@@ -167,6 +170,7 @@ def new_sweep_record(sweep_id: str, name: str, experiment_type: str, config_byte
         "overrides": dict(overrides or {}),
         "random_seed": random_seed,
         "swept": dict(swept or {}),
+        "linked": dict(linked or {}),
         "runs": runs,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -512,6 +516,8 @@ class StoredSweep:
         self._check_swept([param, *fixed])
         if tied is None:
             tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
+        zipped = [p for p in self.swept if p != param and self.zip_group(p) is not None
+                  and self.zip_group(p) == self.zip_group(param)]
         chosen = [
             entry for entry in self._entries
             if all(entry.matches(k, v) for k, v in fixed.items())
@@ -519,7 +525,7 @@ class StoredSweep:
         ]
         if not chosen:
             raise SweepNotFoundError(f"sweep {self.path.name} has no finished run with {fixed or 'these values'}")
-        others = [p for p in self.swept if p != param and p not in fixed and p not in tied]
+        others = [p for p in self.swept if p != param and p not in fixed and p not in tied and p not in zipped]
         varying = [p for p in others if len({canonical(e.values.get(p)) for e in chosen}) > 1]
         if varying:
             choices = {p: sorted({e.names.get(p, str(e.values.get(p))) for e in chosen}) for p in varying}
@@ -532,6 +538,11 @@ class StoredSweep:
             pairs.sort(key=lambda pair: float(pair[0]))
         return [(value, self.runs[entry.index]) for value, entry in pairs]
 
+    def zip_group(self, param: str) -> str | None:
+        """The ``zip`` group a swept parameter varies with (``None`` if it forms its own axis)."""
+        spec = self.record.get("swept", {}).get(param) or {}
+        return spec.get("zip") if isinstance(spec, dict) else None
+
     def value_name(self, run: StoredRun, param: str) -> str:
         """The name a run's value of a swept parameter has in folder names (e.g. ``'0p9'``)."""
         for entry in self._entries:
@@ -540,6 +551,28 @@ class StoredSweep:
                     return str(entry.names[param])
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    def to_dataframe(self):
+        """A tidy :class:`pandas.DataFrame` of every finished run: one row per run, state and POWER key.
+
+        Columns: ``run`` (suffix), one column per swept parameter (its value; the value's
+        name for mappings such as reward distributions or generated environments), then
+        those of :meth:`~powerplay.stats.summary.RunStatistics.to_dataframe` (``state``,
+        ``agent``, ``power_mean``, ``power_sem``, ``power_variance``, ``num_samples``).
+        """
+        import pandas as pd
+
+        frames = []
+        for entry in self._entries:
+            frame = self.runs[entry.index].to_dataframe()
+            frame.insert(0, "run", entry.suffix)
+            for position, param in enumerate(self.swept, start=1):
+                value = entry.values.get(param)
+                frame.insert(position, param, entry.names.get(param) if isinstance(value, (dict, list)) else value)
+            frames.append(frame)
+        if not frames:
+            raise SweepNotFoundError(f"sweep {self.path.name} has no finished run")
+        return pd.concat(frames, ignore_index=True)
 
     def table(self) -> list[dict[str, Any]]:
         """One row per finished run: run, folder, swept values and names, timing, POWER, α_HA.

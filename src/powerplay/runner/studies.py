@@ -1,0 +1,267 @@
+"""Studies across environments: is misalignment by default robust to the environment?
+
+A sweep over a family of environments -- generated mazes or rooms sweeping their ``seed``,
+or any list of MDPs (zipped with their seed policies if need be) -- gives one α_HA per
+environment. :func:`environment_studies` summarises them:
+
+* per environment: the attenuation-corrected α_HA with its 95 % interval (and the raw one);
+* across environments: the mean corrected α_HA with a 95 % Student-t interval over
+  environments (the spread between environments, which includes each run's own sampling
+  error), and the share of environments whose corrected α_HA is below 0, with a Wilson
+  interval.
+
+The environments are treated as a random sample from their family, so the interval is
+about the family, not only the environments drawn. If other parameters are swept too, there
+is one study per combination of their values.
+
+:func:`write_environment_studies` writes ``study.json`` and ``study.csv`` into the sweep
+folder; :class:`EnvironmentStudyWriter` does so when a sweep finishes (a sweep listener).
+
+Examples
+--------
+>>> stats = [(-0.4, 0.05), (-0.2, 0.05), (0.1, 0.05)]
+>>> summary = across_environments(np.array([a for a, _ in stats]))
+>>> round(summary['mean'], 3), summary['share_negative']
+(-0.167, 0.6666666666666666)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from ..errors import SweepNotFoundError
+from ..storage.atomic import atomic_write_text
+from ..storage.sweeps import StoredSweep, load_sweep
+from .events import SweepListener
+
+#: Parameters whose values are environments.
+ENVIRONMENT_PARAMETERS = ("joint_mdp_graph", "mdp_graph")
+
+STUDY_JSON = "study.json"
+STUDY_CSV = "study.csv"
+
+#: Coverage of the intervals.
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class EnvironmentResult:
+    """α_HA of one environment (one run)."""
+
+    name: str
+    run: str
+    alpha_corrected: float
+    alpha_corrected_low: float
+    alpha_corrected_high: float
+    alpha: float
+    alpha_sem: float
+    reliability_H: float
+    reliability_A: float
+
+
+@dataclass(frozen=True)
+class EnvironmentStudy:
+    """α_HA across a family of environments (see module notes).
+
+    Attributes
+    ----------
+    param : str
+        The swept environment parameter.
+    fixed : dict
+        Values (names) of the sweep's other swept parameters for this study.
+    environments : tuple of EnvironmentResult
+    mean, mean_low, mean_high : float
+        Mean corrected α_HA over environments and its 95 % interval.
+    share_negative, share_low, share_high : float
+        Share of environments with corrected α_HA < 0 and its 95 % (Wilson) interval.
+    """
+
+    param: str
+    fixed: dict[str, str]
+    environments: tuple[EnvironmentResult, ...]
+    mean: float
+    mean_low: float
+    mean_high: float
+    share_negative: float
+    share_low: float
+    share_high: float
+    sd: float = field(default=math.nan)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["environments"] = [asdict(e) for e in self.environments]
+        return out
+
+    def describe(self) -> str:
+        """One line, e.g. ``'20 environments: mean α_HA (corrected) -0.31 [-0.36, -0.26]; 19/20 below 0'``."""
+        negative = sum(e.alpha_corrected < 0 for e in self.environments if math.isfinite(e.alpha_corrected))
+        where = ", ".join(f"{k}={v}" for k, v in self.fixed.items())
+        return (f"{len(self.environments)} environments{' (' + where + ')' if where else ''}: mean α_HA (corrected) "
+                f"{self.mean:.3f} [{self.mean_low:.3f}, {self.mean_high:.3f}]; {negative}/{len(self.environments)} "
+                f"below 0 (share {self.share_negative:.2f} [{self.share_low:.2f}, {self.share_high:.2f}])")
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval for a proportion (good also near 0 and 1 and for few trials).
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in wilson_interval(19, 20)]
+    [0.764, 0.991]
+    """
+    if trials == 0:
+        return (math.nan, math.nan)
+    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def across_environments(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Mean with a Student-t interval, and the share below 0 with a Wilson interval."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    sd = float(values.std(ddof=1)) if n > 1 else math.nan
+    if n > 1:
+        half = float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+        low, high = mean - half, mean + half
+    else:
+        low = high = math.nan
+    negative = int((values < 0).sum())
+    share_low, share_high = wilson_interval(negative, n, confidence)
+    return {"mean": mean, "mean_low": low, "mean_high": high, "sd": sd,
+            "share_negative": negative / n if n else math.nan, "share_low": share_low, "share_high": share_high}
+
+
+def environment_parameter(sweep: StoredSweep) -> str | None:
+    """The swept parameter whose values are environments (``None`` if the sweep sweeps none)."""
+    return next((p for p in ENVIRONMENT_PARAMETERS if p in sweep.swept), None)
+
+
+def environment_studies(sweep, param: str | None = None, folder=None) -> list[EnvironmentStudy]:
+    """One :class:`EnvironmentStudy` per combination of the sweep's other swept values.
+
+    Parameters
+    ----------
+    sweep : StoredSweep, id or path
+        A ``multiagent_with_reward`` sweep.
+    param : str, optional
+        The environment parameter (default: the swept ``joint_mdp_graph``).
+
+    Raises
+    ------
+    SweepNotFoundError
+        If the sweep sweeps no environment, or has no two-agent runs.
+    """
+    sweep = load_sweep(sweep, folder) if folder is not None else load_sweep(sweep)
+    param = param or environment_parameter(sweep)
+    if param is None or param not in sweep.swept:
+        raise SweepNotFoundError(f"sweep {sweep.path.name} sweeps no environment (mdp_graph or joint_mdp_graph)")
+    if sweep.experiment_type != "multiagent_with_reward":
+        raise SweepNotFoundError(f"an environment study needs α_HA: sweep {sweep.path.name} is {sweep.experiment_type}")
+    group = sweep.zip_group(param)
+    others = [p for p in sweep.swept if p != param and (group is None or sweep.zip_group(p) != group)]
+    combinations = itertools.product(*[[name for _, name in sweep.swept[p]] for p in others]) if others else [()]
+    studies = []
+    for combination in combinations:
+        fixed = dict(zip(others, combination))
+        try:
+            pairs = sweep.runs_over(param, fixed)
+        except SweepNotFoundError:
+            continue  # a combination without finished runs
+        results = []
+        for _, run in pairs:
+            alignment = run.info.get("alignment") or {}
+            low, high = (list(alignment.get("alpha_corrected_interval") or []) + [math.nan, math.nan])[:2]
+            results.append(EnvironmentResult(
+                name=sweep.value_name(run, param), run=str(run.info.get("run_suffix", run.name)),
+                alpha_corrected=_number(alignment.get("alpha_corrected")), alpha_corrected_low=_number(low),
+                alpha_corrected_high=_number(high), alpha=_number(alignment.get("alpha")),
+                alpha_sem=_number(alignment.get("alpha_sem")), reliability_H=_number(alignment.get("reliability_H")),
+                reliability_A=_number(alignment.get("reliability_A")),
+            ))
+        summary = across_environments(np.array([r.alpha_corrected for r in results]))
+        studies.append(EnvironmentStudy(param, fixed, tuple(results), **summary))
+    return studies
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and value is not None else math.nan
+
+
+def study_csv(studies: list[EnvironmentStudy]) -> str:
+    """One row per environment (and study): fixed values, names, α statistics."""
+    buffer = io.StringIO()
+    rows = []
+    for study in studies:
+        for env in study.environments:
+            rows.append({**study.fixed, "environment": env.name, **{k: v for k, v in asdict(env).items() if k != "name"}})
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_environment_studies(sweep, param: str | None = None) -> tuple[list[EnvironmentStudy], list[Path]]:
+    """Compute the studies of a sweep and write ``study.json`` and ``study.csv`` into its folder."""
+    sweep = load_sweep(sweep)
+    studies = environment_studies(sweep, param)
+    document = {"param": studies[0].param if studies else param, "confidence": CONFIDENCE,
+                "studies": [_json_safe(s.as_dict()) for s in studies]}
+    paths = [atomic_write_text(sweep.path / STUDY_JSON, json.dumps(document, indent=2)),
+             atomic_write_text(sweep.path / STUDY_CSV, study_csv(studies))]
+    return studies, paths
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+class EnvironmentStudyWriter(SweepListener):
+    """Writes the environment study of a two-agent sweep over environments when it finishes.
+
+    Does nothing for other sweeps. The studies are kept in :attr:`studies` (for a display).
+    """
+
+    def __init__(self):
+        self.studies: list[EnvironmentStudy] = []
+        self.paths: list[Path] = []
+
+    def on_sweep_finished(self, sweep: StoredSweep) -> None:
+        if sweep.experiment_type != "multiagent_with_reward" or environment_parameter(sweep) is None:
+            return
+        if len(sweep.swept[environment_parameter(sweep)]) < 2:
+            return
+        self.studies, self.paths = write_environment_studies(sweep)
+
+
+__all__ = [
+    "EnvironmentResult",
+    "EnvironmentStudy",
+    "EnvironmentStudyWriter",
+    "across_environments",
+    "environment_parameter",
+    "environment_studies",
+    "wilson_interval",
+    "write_environment_studies",
+]
