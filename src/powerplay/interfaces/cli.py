@@ -222,6 +222,17 @@ def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
     return [RunFigures(FigureOptions(**flags))]
 
 
+def _study_listener(figures: bool):
+    """Writes the environment study (α_HA across environments) of sweeps over environments."""
+    if figures:
+        from ..figures.study_figures import EnvironmentStudyReport
+
+        return EnvironmentStudyReport()
+    from ..runner.studies import EnvironmentStudyWriter
+
+    return EnvironmentStudyWriter()
+
+
 @app.command()
 def run(
     config: Path = typer.Argument(..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."),
@@ -259,6 +270,8 @@ def run(
         listeners: list[SweepListener] = [progress]
         listeners += _figure_listeners(figures, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
                                        plot_correlations=plot_correlations, diagnostic=diagnostic)
+        study = _study_listener(figures)
+        listeners.append(study)
         if wandb:
             from ..runner.tracking import WandbTracker
 
@@ -270,10 +283,60 @@ def run(
             stats = getattr(executor, "stats", None)
     _mark_compiled()
     _print_sweep_summary(progress, sweep)
+    for line in [s.describe() for s in study.studies] + [f"Study written to {printable(p)}" for p in study.paths]:
+        _stdout().print(line, markup=False, soft_wrap=True)
     if stats is not None:  # what the cluster cost: bytes per task, time to first result
         from ..runner.distributed import summarize_stats
 
         _stdout().print(summarize_stats(stats), markup=False, soft_wrap=True)
+
+
+@app.command()
+def scan(
+    config: Path = typer.Argument(..., metavar="CONFIG", help="A config whose other parameters all have one value."),
+    param: str = typer.Option("discount_rate", "--param", help="The parameter to scan."),
+    low: float = typer.Option(..., "--from", help="Start of the range."),
+    high: float = typer.Option(..., "--to", help="End of the range."),
+    statistic: Optional[str] = typer.Option(None, "--statistic", help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), power:STATE[:AGENT] or rank[:AGENT]."),
+    initial_points: int = typer.Option(5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."),
+    resolution: float = typer.Option(0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."),
+    max_runs: int = typer.Option(12, "--max-runs", min=2, max=1000, help="Budget of points (runs)."),
+    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the scan."),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."),
+    workers: Optional[int] = WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    cluster: Optional[str] = CLUSTER,
+) -> None:
+    """Find where along a parameter a statistic changes fastest (an adaptive, resumable scan).
+
+    Points are placed on a log(1 - γ) axis for discount rates; each round adds the midpoint
+    of the interval where the statistic changed most (beyond its standard error).
+    """
+    from ..runner.config import load_sweep_config
+    from ..runner.scan import ScanSettings, run_scan
+
+    _note_compilation()
+    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+        base = load_sweep_config(config)
+        default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
+        settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
+        with executor_from_options(scheduler, cluster, workers) as executor:
+            result = run_scan(base, settings, SweepOptions(output_dir=output, samples=samples), executor=executor,
+                              listeners=[progress])
+        from ..figures.study_figures import scan_figure
+
+        figure = scan_figure(result, result.folder / "scan.png")
+    _mark_compiled()
+    out = _stdout()
+    table = Table(title=printable(f"scan of {settings.statistic} over {param}"), title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in (param, settings.statistic, "± SE"):
+        table.add_column(printable(column), justify="right")
+    for point in result.points:
+        table.add_row(f"{point.value:.6g}", _number(point.statistic, 4), _number(point.sem, 4))
+    out.print(table)
+    out.print(printable(result.describe()), markup=False, soft_wrap=True)
+    out.print(f"Scan in {printable(result.folder)}/ (scan.json, scan.csv); figure: {printable(figure)}", markup=False, soft_wrap=True)
 
 
 @app.command("list")

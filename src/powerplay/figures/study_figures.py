@@ -1,0 +1,113 @@
+"""Figures of studies: α_HA across a family of environments, and phase-change scans.
+
+* :func:`environment_study_figure` -- one row per environment: its corrected α_HA with the
+  95 % interval (sorted), the raw α_HA beside it, the mean over environments with its
+  interval as a band, and the share below 0 in the title;
+* :func:`scan_figure` -- a scanned statistic against the parameter, with error bars, on a
+  ``log10(1 − γ)`` axis for discount rates, the interval of steepest change shaded.
+
+Both write a PNG and return its path.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..runner.scan import LOG_ONE_MINUS, ScanResult
+from ..runner.studies import EnvironmentStudy, EnvironmentStudyWriter
+from ..storage.sweeps import StoredSweep
+from . import style
+
+
+def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
+    """Draw an environment study (see module notes) to ``path`` (PNG); returns the path written."""
+    environments = sorted(study.environments, key=lambda e: (math.isnan(e.alpha_corrected), e.alpha_corrected))
+    count = len(environments)
+    figure = style.new_figure(7.6, max(3.2, 1.5 + 0.26 * count))
+    ax = figure.add_axes([0.33, 0.12, 0.62, 0.72])
+    y = np.arange(count)
+    corrected = np.array([e.alpha_corrected for e in environments])
+    low = np.array([e.alpha_corrected_low for e in environments])
+    high = np.array([e.alpha_corrected_high for e in environments])
+    if math.isfinite(study.mean_low):
+        ax.axvspan(study.mean_low, study.mean_high, color=style.ACCENT_COLOR, alpha=0.15, lw=0,
+                   label="mean over environments, 95% interval")
+    ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
+    ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    ax.errorbar(corrected, y, xerr=[corrected - low, high - corrected], fmt="o", color=style.ACCENT_COLOR, ms=4,
+                capsize=2, lw=1, label="α_HA corrected, 95% interval")
+    ax.plot([e.alpha for e in environments], y, "x", color="0.55", ms=5, label="α_HA raw")
+    ax.set_yticks(y, [e.name for e in environments], fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-0.7, count - 0.3)
+    ax.set_xlabel("α_HA: correlation across states of the agents' POWER", fontsize=style.FONT_SIZE)
+    ax.grid(axis="x", color="0.9")
+    ax.legend(fontsize=style.FONT_SIZE - 2, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
+    fixed = ", ".join(f"{k} = {v}" for k, v in study.fixed.items())
+    figure.suptitle(
+        f"α_HA across {count} environments ({study.param}{'; ' + fixed if fixed else ''})\n"
+        f"mean {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
+        f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]",
+        fontsize=style.FONT_SIZE + 1, y=0.99, va="top",
+    )
+    return style.save_figure(figure, path)
+
+
+def scan_figure(result: ScanResult, path: str | Path) -> Path:
+    """Draw a scan (see module notes) to ``path`` (PNG); returns the path written."""
+    settings = result.settings
+    points = sorted(result.points, key=lambda p: p.axis)
+    figure = style.new_figure(7.2, 4.8)
+    ax = figure.add_axes([0.12, 0.13, 0.84, 0.68])
+    log_axis = settings.param in LOG_ONE_MINUS
+    x = np.array([p.axis if log_axis else p.value for p in points])
+    a, b = result.steepest
+    span = sorted(([math.log10(1 - a), math.log10(1 - b)] if log_axis else [a, b]))
+    ax.axvspan(*span, color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
+    if settings.statistic.startswith("rank"):
+        changes = [0.0]
+        from scipy import stats as scipy_stats
+
+        for p, q in zip(points, points[1:]):
+            changes.append(changes[-1] + 1.0 - float(scipy_stats.spearmanr(p.means, q.means).statistic))
+        ax.plot(x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative 1 − ρ (rank order of states)")
+        ylabel = "cumulative change of the rank order (1 − Spearman ρ)"
+    else:
+        ax.errorbar(x, [p.statistic for p in points], yerr=[p.sem for p in points], fmt="o-", color=style.ACCENT_COLOR,
+                    ms=4, capsize=3, lw=1.2, label=f"{settings.statistic} ± standard error")
+        ylabel = settings.statistic
+    if log_axis:
+        ticks = np.unique(np.round(x, 2))
+        ax.set_xticks(ticks, [f"{1 - 10 ** t:.4g}" for t in ticks], rotation=45, fontsize=style.FONT_SIZE - 2)
+        ax.set_xlabel(f"{settings.param} (γ), on a log(1 − γ) axis", fontsize=style.FONT_SIZE)
+    else:
+        ax.set_xlabel(settings.param, fontsize=style.FONT_SIZE)
+    ax.set_ylabel(ylabel, fontsize=style.FONT_SIZE)
+    ax.grid(color="0.9")
+    ax.legend(fontsize=style.FONT_SIZE - 2, loc="best")
+    figure.suptitle(f"Scan of {settings.statistic} over {settings.param}\n{result.describe()}",
+                    fontsize=style.FONT_SIZE, y=0.99, va="top", wrap=True)
+    return style.save_figure(figure, path)
+
+
+class EnvironmentStudyReport(EnvironmentStudyWriter):
+    """When a two-agent sweep over environments finishes: ``study.json``, ``study.csv`` and a
+    figure per study (``study.png``, or ``study-{fixed values}.png``) in the sweep folder."""
+
+    def __init__(self, figures: bool = True):
+        super().__init__()
+        self.figures = figures
+
+    def on_sweep_finished(self, sweep: StoredSweep) -> None:
+        super().on_sweep_finished(sweep)
+        if not self.figures:
+            return
+        for study in self.studies:
+            tag = "-".join(f"{k}__{v}" for k, v in study.fixed.items())
+            self.paths.append(environment_study_figure(study, sweep.path / style.safe_filename(f"study{'-' + tag if tag else ''}.png")))
+
+
+__all__ = ["EnvironmentStudyReport", "environment_study_figure", "scan_figure"]
