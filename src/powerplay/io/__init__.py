@@ -36,7 +36,7 @@ from .dot import read_dot, write_dot
 from ..errors import FileFormatError
 from .gym_env import from_gymnasium
 from .native import JSON_SUFFIXES, YAML_SUFFIXES, read_native, write_native
-from ..model.reference_graph import from_networkx, to_networkx
+from .reference_graph import from_networkx, to_networkx
 
 DOT_SUFFIXES = (".gv", ".dot")
 #: Every extension the readers understand.

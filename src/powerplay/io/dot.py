@@ -1,6 +1,6 @@
 """Reading and writing the reference tool's Graphviz DOT files (``.gv``).
 
-The files hold MDPs and policies in the graph schema of :mod:`powerplay.model.reference_graph`.
+The files hold MDPs and policies in the graph schema of :mod:`powerplay.io.reference_graph`.
 
 Why a parser of our own: the reference's joint 7x7 files are 2.7 MB with ~70,000 nodes.
 ``pydot`` (and so ``networkx.nx_pydot.read_dot``) parses one with pyparsing in ~50 s
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..model.mdp import MDP, JointMDP
 from ..errors import FileFormatError
-from ..model.reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
+from .reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
 
 _TOKEN = re.compile(
     r"""
@@ -226,7 +226,7 @@ class _Parser:
 
 
 def parse_dot(text: str, path: str = "<string>") -> RawGraph:
-    """Parse DOT text into a :class:`~powerplay.model.reference_graph.RawGraph`.
+    """Parse DOT text into a :class:`~powerplay.io.reference_graph.RawGraph`.
 
     Raises
     ------

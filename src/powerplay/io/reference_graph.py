@@ -42,18 +42,16 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from .environments import successor_mdp
-from ..errors import FileFormatError
-from .gridworld import MOVES
-from .labels import is_joint_label, split_joint_label
-from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
-from .policy import Policy, acting_action_mask
+from ..errors import FileFormatError, ModelError
+from ..model.environments import successor_mdp
+from ..model.gridworld import MOVES
+from ..model.labels import is_joint_label, split_joint_label
+from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
+from ..model.policy import Policy, acting_action_mask
 
 AnyObject = MDP | JointMDP | Policy
 
