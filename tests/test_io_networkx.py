@@ -138,3 +138,28 @@ def test_model_modules_import_each_other_without_cycles():
     assert ("policy", "mdp") in graph.edges  # the walk does see imports
     assert list(nx.simple_cycles(graph)) == []
     assert not hasattr(load_mdp("3x3_gridworld"), "to_networkx")
+
+
+def test_action_lists_and_names_survive_networkx():
+    from powerplay.model.mdp import MDP
+
+    grid = gridworld(1, 2, name='"quoted"')  # up and down are never available
+    graph = to_networkx(grid)
+    assert graph.graph["actions"] == "[up]__[down]__[left]__[right]__[stay]"
+    back = from_networkx(graph)
+    assert back.actions == grid.actions and back.name == '"quoted"'
+    np.testing.assert_array_equal(back.action_mask, grid.action_mask)
+    # Action lists may also be given as Python lists.
+    graph = to_networkx(MDP.from_dict({"a": {"go": {"a": 1.0}}}))
+    graph.graph["actions"] = ["stay", "go"]
+    assert from_networkx(graph).actions == ("stay", "go")
+
+
+def test_labels_the_schema_cannot_hold_are_refused():
+    from powerplay.model.mdp import MDP
+
+    with pytest.raises(FileFormatError, match=r"^networkx graph: state 'a\]__\[b' contains '\]__\['"):
+        to_networkx(MDP.from_dict({"a]__[b": {"go": {"a]__[b": 1.0}}}))
+    # Backslashes, quotes and line breaks are fine in a graph (only DOT files restrict them).
+    odd = MDP.from_dict({'a\\"\n': {"go": {'a\\"\n': 1.0}}})
+    assert from_networkx(to_networkx(odd)).to_dict() == odd.to_dict()
