@@ -41,6 +41,15 @@ def test_reads_a_regular_file_up_to_the_limit(tmp_path):
     assert (error.value.estimate, error.value.limit, error.value.unit) == (100, 99, "bytes")
 
 
+def test_a_file_just_over_the_limit_shows_exact_sizes(tmp_path):
+    path = tmp_path / "m.gv"
+    with open(path, "wb") as handle:
+        handle.truncate(2**20 + 1)  # a hole: no disk space used
+    with pytest.raises(ResourceLimitError) as error:
+        read_limited_bytes(path, limit=2**20, what="graph file")
+    assert one_line(error.value) == f"{path}: the graph file is 1,048,577 bytes, over the limit of 1,048,576 bytes (1 MiB)"
+
+
 def test_default_limit_is_read_when_called(tmp_path, monkeypatch):
     path = tmp_path / "m.yaml"
     path.write_bytes(b"x" * 10)
@@ -162,7 +171,7 @@ def test_alias_bomb_is_refused_with_size_and_limit():
     with pytest.raises(ResourceLimitError) as error:
         load_yaml(text, "bomb.yaml")
     message = one_line(error.value)
-    assert message.startswith("bomb.yaml: YAML aliases expand the document to ")
+    assert message.startswith("bomb.yaml: YAML aliases expand the document to at least ")
     assert error.value.estimate > error.value.limit == safe_load.MAX_NODES
     assert f"over the limit of {safe_load.MAX_NODES:,} values" in message
 
@@ -173,7 +182,7 @@ def test_alias_expansion_is_bounded_in_bytes_too():
     with pytest.raises(ResourceLimitError) as error:
         load_yaml(text, "wide.yaml", max_bytes=1_000_000)
     assert one_line(error.value) == (
-        "wide.yaml: YAML aliases expand the document to about 1.91 MiB (2,001 values), over the limit of 977 KiB"
+        "wide.yaml: YAML aliases expand the document to at least 2,001 values, about 1.91 MiB as text, over the limit of 977 KiB"
     )
     assert len(load_yaml(text, "wide.yaml", max_bytes=3_000_000)["many"]) == 2000
 
@@ -205,7 +214,7 @@ def test_yaml_document_size_limit():
 
 
 def test_value_count_limit_without_aliases():
-    with pytest.raises(ResourceLimitError, match=r"^many.yaml: the document has 1,001 values \(about .*\), over the limit of 1,000 values$"):
+    with pytest.raises(ResourceLimitError, match=r"^many.yaml: the document has at least 1,001 values \(about .*\), over the limit of 1,000 values$"):
         load_yaml("[" + ", ".join(["1"] * 1000) + "]", "many.yaml", max_nodes=1000)
 
 
@@ -238,7 +247,7 @@ def test_json_depth_and_syntax():
 
 
 def test_json_value_limit():
-    with pytest.raises(ResourceLimitError, match=r"^many.json: the document has over 100 values, the limit$"):
+    with pytest.raises(ResourceLimitError, match=r"^many.json: the document has over the limit of 100 values$"):
         load_json("[" + ",".join(["0"] * 200) + "]", "many.json", max_nodes=100)
 
 

@@ -188,9 +188,9 @@ class _Reader:
         try:
             p = float(str(value).strip().strip('"')) if not isinstance(value, (int, float)) else float(value)
         except ValueError:
-            raise self.fail(f"{what}: weight {value!r} is not a number", edge.line) from None
+            raise self.fail(f"{what}: weight {safe_load._short(value)} is not a number", edge.line) from None
         if not math.isfinite(p) or p < 0 or p > 1 + PROBABILITY_TOLERANCE:
-            raise self.fail(f"{what}: probability {value} is not in [0, 1]", edge.line)
+            raise self.fail(f"{what}: probability {safe_load._shorten(str(value))} is not in [0, 1]", edge.line)
         return p
 
     def check_sum(self, total: float, what: str, line: int | None) -> None:

@@ -56,7 +56,7 @@ powerplay.errors.FileFormatError: demo.yaml:3: duplicate key 'a' (first at line 
 >>> load_yaml(bomb, "bomb.yaml")
 Traceback (most recent call last):
 ...
-powerplay.errors.ResourceLimitError: bomb.yaml: YAML aliases expand the document to 11,111,111 values (about 21.2 MiB), over the limit of 10,000,000 values
+powerplay.errors.ResourceLimitError: bomb.yaml: YAML aliases expand the document to at least 11,111,111 values (about 21.2 MiB), over the limit of 10,000,000 values
 >>> load_json('{"kind": "mdp", "kind": "policy"}', "demo.json")
 Traceback (most recent call last):
 ...
@@ -107,9 +107,14 @@ def _size(num_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-def _short(value: object, width: int = 60) -> str:
-    text = repr(value)
+def _shorten(text: str, width: int = 60) -> str:
+    """``text``, cut to ``width`` characters with ``'...'`` if longer (for messages)."""
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _short(value: object, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters (a 100,000-digit number stays readable)."""
+    return _shorten(repr(value), width)
 
 
 def check_size(what: str, estimate: int, limit: int, source: str | os.PathLike, unit: str = "entries") -> None:
@@ -221,9 +226,11 @@ def read_limited_bytes(path: str | os.PathLike, limit: int | None = None, what: 
 
 
 def _too_big(path, what: str, size: int, limit: int, at_least: bool = False) -> ResourceLimitError:
-    size_text = ("over " if at_least else "") + _size(size)
+    size_text, limit_text = _size(size), _size(limit)
+    if size_text == limit_text:  # just over: rounding would show the same number twice
+        size_text, limit_text = f"{size:,} bytes", f"{limit:,} bytes ({limit_text})"
     return ResourceLimitError(
-        f"{path}: the {what} is {size_text}, over the limit of {_size(limit)}", what, size, limit, "bytes"
+        f"{path}: the {what} is {'over ' if at_least else ''}{size_text}, over the limit of {limit_text}", what, size, limit, "bytes"
     )
 
 
@@ -353,7 +360,8 @@ class _BoundedMixin:
         if depth > self.max_depth:
             raise self._fail(f"aliases nest collections more than {self.max_depth} levels deep", mark)
         if nodes > self.max_nodes:
-            how = "YAML aliases expand the document to" if self._uses_aliases else "the document has"
+            # Checked as each collection closes, so this part alone is over: the whole is at least as big.
+            how = "YAML aliases expand the document to at least" if self._uses_aliases else "the document has at least"
             raise ResourceLimitError(
                 f"{self.source}: {how} {nodes:,} values (about {_size(size)}), over the limit of {self.max_nodes:,} values",
                 "YAML values", nodes, self.max_nodes, "values",
@@ -361,7 +369,7 @@ class _BoundedMixin:
         if self._uses_aliases and size > self.max_bytes:
             # Only aliases can make the text bigger than the file, whose size is already checked.
             raise ResourceLimitError(
-                f"{self.source}: YAML aliases expand the document to about {_size(size)} ({nodes:,} values), "
+                f"{self.source}: YAML aliases expand the document to at least {nodes:,} values, about {_size(size)} as text, "
                 f"over the limit of {_size(self.max_bytes)}",
                 "expanded YAML document", size, self.max_bytes, "bytes",
             )
@@ -603,7 +611,7 @@ def _scan_json(text: str, source, max_depth: int, max_nodes: int) -> None:
                 stack[-1][2] = True
             if values > max_nodes:
                 raise ResourceLimitError(
-                    f"{source}: the document has over {max_nodes:,} values, the limit", "JSON values", values, max_nodes, "values"
+                    f"{source}: the document has over the limit of {max_nodes:,} values", "JSON values", values, max_nodes, "values"
                 )
 
 
