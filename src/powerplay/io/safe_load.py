@@ -245,6 +245,16 @@ _OTHER_BOMS = (
 def decode_text(data: bytes, source: str | os.PathLike = "<bytes>") -> str:
     """UTF-8 bytes as text, without a leading byte-order mark (line endings are kept as they are).
 
+    Parameters
+    ----------
+    data : bytes
+    source : str or path
+        Where the bytes come from, for messages.
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     FileFormatError
@@ -273,7 +283,33 @@ def decode_text(data: bytes, source: str | os.PathLike = "<bytes>") -> str:
 
 
 def read_limited_text(path: str | os.PathLike, limit: int | None = None, what: str = "file") -> str:
-    """:func:`read_limited_bytes` then :func:`decode_text`."""
+    """The text of a UTF-8 file: :func:`read_limited_bytes` then :func:`decode_text`.
+
+    Parameters
+    ----------
+    path : str or path
+    limit : int, optional
+        Largest file read, in bytes (default :data:`MAX_FILE_BYTES`).
+    what : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    FileNotFoundError, FileFormatError, ResourceLimitError
+        As :func:`read_limited_bytes` and :func:`decode_text`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / 'notes.txt'
+    >>> _ = path.write_bytes(b'\\xef\\xbb\\xbfline 1\\r\\nline 2')
+    >>> read_limited_text(path, limit=100)
+    'line 1\\r\\nline 2'
+    """
     return decode_text(read_limited_bytes(path, limit, what), path)
 
 
@@ -494,7 +530,7 @@ def _yaml_problem(error: yaml.YAMLError, text: str) -> tuple[str, int | None]:
         code = ord(character) if isinstance(character, str) else character
         what = f"character U+{code:04X}" if isinstance(code, int) else "a character"
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
-        return f"{what} is not allowed in YAML ({error.reason})", line
+        return f"{what} is not allowed in YAML", line
     return str(error).splitlines()[0] if str(error) else type(error).__name__, None
 
 
@@ -552,8 +588,9 @@ def load_yaml(
     max_depth = MAX_DEPTH if max_depth is None else max_depth
     max_nodes = MAX_NODES if max_nodes is None else max_nodes
     text = _as_text(data, source, max_bytes)
-    loader = _Loader(text, source, max_bytes, max_depth, max_nodes)
+    loader = None
     try:
+        loader = _Loader(text, source, max_bytes, max_depth, max_nodes)  # the pure-Python reader checks characters here
         return loader.get_single_data()
     except PowerplayError:
         raise
@@ -565,7 +602,8 @@ def load_yaml(
     except (ValueError, TypeError, OverflowError) as error:  # e.g. a 5000-digit integer
         raise FileFormatError(source, f"YAML value cannot be read: {str(error).split(';')[0]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # -- JSON ------------------------------------------------------------------------------------
