@@ -328,6 +328,7 @@ def test_labels_with_quotes_backslashes_and_line_breaks_round_trip(tmp_path):
         (JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
          "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')"),
         (Policy((), ("a",), np.zeros((0, 1))), "policy '' has no states"),
+        (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "the MDP's name 3 is not text"),
     ],
 )
 def test_what_dot_cannot_hold_is_refused_and_nothing_written(obj, expected, tmp_path):

@@ -410,6 +410,8 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
     ModelError
         If ``mdp`` does not have the policy's states.
     """
+    if not isinstance(obj.name, str):
+        raise FileFormatError(origin, f"the {_kind(obj)}'s name {obj.name!r} is not text")
     if not obj.states:
         raise FileFormatError(origin, f"{_kind(obj)} {obj.name!r} has no states, and a graph needs at least one node")
     for state in obj.states:
