@@ -1,6 +1,9 @@
 """Graphviz drawings of MDPs and policies: content, chunking, and a clear error without ``dot``."""
 
+import json
+import re
 import shutil
+import subprocess
 
 import pytest
 from test_figures_fixtures import png_size
@@ -61,3 +64,82 @@ def test_missing_dot_gives_a_one_line_error(monkeypatch, tmp_path):
 def test_bad_chunking_arguments_are_refused():
     with pytest.raises(ValueError, match="positive"):
         plot_mdp_or_policy(gridworld(1, 2), subgraphs_per_row=0)
+
+
+# -- labels from files cannot change the drawing (issue 11, item 7) -----------------------
+
+#: Labels a crafted MDP file could hold: HTML-like labels (one embedding a local image),
+#: quotes, backslashes (Graphviz escape sequences included), line breaks and DOT syntax.
+CRAFTED = [
+    '<IMG SRC="/etc/passwd"/>',
+    "<<TABLE><TR><TD><IMG SRC='/tmp/x.png'/></TD></TR></TABLE>>",
+    'say "hi"',
+    "back\\slash",
+    "ends in \\",
+    "\\N \\G \\l",
+    '\\"',
+    "two\nlines",
+    "]",
+    'a"]; evil -> pwned [label="x"',
+    '"; b -> c; "',
+    "->",
+    ";",
+    "{ subgraph x {",
+    "// not a comment",
+    "node",
+]
+
+
+def _crafted_mdp():
+    """Each crafted label is a state whose one action (also crafted) leads to the next state."""
+    from powerplay.model.mdp import MDP
+
+    n = len(CRAFTED)
+    return MDP.from_dict({CRAFTED[i]: {CRAFTED[(i + 3) % n]: {CRAFTED[(i + 1) % n]: 0.5, CRAFTED[i]: 0.5}} for i in range(n)})
+
+
+def _graphviz_text(label: str) -> str:
+    """How a label is written in a DOT file so that Graphviz shows it as is (backslashes doubled)."""
+    return label.replace("\\", "\\\\")
+
+
+@pytest.mark.parametrize("index", range(len(CRAFTED)))
+def test_crafted_labels_stay_labels(index):
+    from powerplay.io.dot import parse_dot
+
+    mdp = _crafted_mdp()
+    state = CRAFTED[index]
+    source = state_tree_source(mdp, state).source
+    raw = parse_dot(source, "tree.gv")  # our parser refuses HTML strings ('<...>') outright
+    assert list(raw.nodes) == ["s", "a0", "a0n0", "a0n1"]
+    assert [(e.source, e.target) for e in raw.edges] == [("s", "a0"), ("a0", "a0n0"), ("a0", "a0n1")]
+    (action,) = mdp.available_actions(state)
+    outcomes = list(mdp.next_states(state, action))
+    labels = {name: attributes["label"] for name, attributes in raw.node_attributes.items()}
+    assert labels == {
+        "s": _graphviz_text(state),
+        "a0": _graphviz_text(action),
+        "a0n0": _graphviz_text(outcomes[0]),
+        "a0n1": _graphviz_text(outcomes[1]),
+    }
+    assert "label=<" not in source.replace(" ", "")
+
+
+@needs_dot
+def test_graphviz_sees_the_intended_graph_and_draws_labels_as_text():
+    """Graphviz's own reading: the same nodes and edges, no HTML label, no image; every label drawn as written."""
+    mdp = _crafted_mdp()
+    for state in CRAFTED:
+        source = state_tree_source(mdp, state).source
+        canon = subprocess.run(["dot", "-Tcanon"], input=source, capture_output=True, text=True, check=True).stdout
+        assert "label=<" not in re.sub(r"\s", "", canon)
+        layout = json.loads(subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True, check=True).stdout)
+        names = [node["name"] for node in layout["objects"]]
+        assert names == ["s", "a0", "a0n0", "a0n1"]
+        assert sorted((names[e["tail"]], names[e["head"]]) for e in layout["edges"]) == [("a0", "a0n0"), ("a0", "a0n1"), ("s", "a0")]
+        (action,) = mdp.available_actions(state)
+        expected = [state, action, *mdp.next_states(state, action)]
+        for node, label in zip(layout["objects"], expected):
+            ops = node.get("_draw_", []) + node.get("_ldraw_", [])
+            assert not any(op["op"] == "I" for op in ops)  # no image
+            assert "\n".join(op["text"] for op in ops if op["op"] == "T") == label

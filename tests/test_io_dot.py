@@ -6,6 +6,7 @@ from conftest import REFERENCE
 import numpy as np
 import pytest
 
+from powerplay.errors import ResourceLimitError
 from powerplay.io import FileFormatError, read_any, read_mdp, read_policy, write_mdp, write_policy
 from powerplay.io.dot import dot_text, parse_dot
 from powerplay.model.editing import align_policy, reorder_states
@@ -80,7 +81,8 @@ def test_round_trip_through_dot(path, loaded, tmp_path):
     elif isinstance(original, JointMDP):
         assert (again.actions_H, again.actions_A) == (original.actions_H, original.actions_A)
     else:
-        assert set(again.actions) <= set(original.actions)  # unused action labels are not written
+        assert again.actions == original.actions  # even actions never available (plain-format files)
+        np.testing.assert_array_equal(again.action_mask, original.action_mask)
 
 
 @pytest.mark.parametrize("name", sorted(POLICY_MDP), ids=lambda n: n[:40])
@@ -250,3 +252,139 @@ def test_dot_lexical_features():
     assert raw.name == "G" and raw.attributes["agent"] == "A"
     assert list(raw.nodes) == ["[s]", "[left]__[s]", '[say "hi"]__[s]']
     assert [e.weight for e in raw.edges] == ["0.5", "0.5"]
+
+
+# -- reading: encodings, line endings, the tokenizer's errors -----------------------------------
+
+
+def test_byte_order_mark_and_crlf_line_endings(tmp_path):
+    path = tmp_path / "bom.gv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
+    assert read_mdp(path).to_dict() == {"a": {"go": {"b": 1.0}}, "b": {"stay": {"b": 1.0}}}
+    path.write_bytes(GOOD.replace("1.5", "x").replace('"[a]";', '"[a]" \xff;').encode("latin-1"))
+    with pytest.raises(FileFormatError, match=r"bom.gv:2: not UTF-8 text \(byte 0xff at offset \d+\)$"):
+        read_mdp(path)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('digraph {\n"[a]" -> "[go]__[a]\\\n\\\n', ":2: a quoted string starts here and is never closed"),
+        ('digraph {\n"[a]";\n/* to the end', ":3: a comment '/*' starts here and is never closed"),
+        ('digraph {\n"[a]" -> <b>;\n}', ":2: HTML strings ('<...>') are not supported"),
+        ('digraph {\n"[a]" -> "[b]" [label="x" \\ ];\n}', ":2: unexpected character '\\\\'"),
+    ],
+)
+def test_tokenizer_errors_name_the_line(tmp_path, text, expected):
+    assert expected in _read_broken(tmp_path, text)
+
+
+def test_string_escapes_as_in_dot():
+    """Only \\" is an escape; a backslash-newline joins lines; other backslashes stay."""
+    raw = parse_dot('digraph { "a\\"b" -> "c\\\\d"; "e\\\nf" -> "g\\\r\nh"; "\\N" }')
+    assert list(raw.nodes) == ['a"b', "c\\\\d", "ef", "gh", "\\N"]
+
+
+def test_node_attributes_are_kept():
+    raw = parse_dot('digraph { s [label="say \\"hi\\"", shape=box]; s [color=red]; s -> t [label=x] }')
+    assert raw.node_attributes == {"s": {"label": 'say "hi"', "shape": "box", "color": "red"}}
+
+
+def test_large_plain_graph_is_refused_before_it_is_built(tmp_path):
+    """A chain of n states is an n x n action table in the plain format: refused, not built."""
+    path = tmp_path / "chain.gv"
+    path.write_text("digraph {\n" + " -> ".join(f'"s{i}"' for i in range(6000)) + ' -> "s0";\n}\n')
+    with pytest.raises(ResourceLimitError) as error:
+        read_mdp(path)
+    assert str(error.value) == f"{path}: states x actions would be 36,000,000 entries, over the limit of 25,000,000"
+
+
+# -- writing: what the file cannot hold is refused; action lists survive ------------------------
+
+
+def _written_then_read(obj, tmp_path, name="x.gv", **kw):
+    path = tmp_path / name
+    write_mdp(obj, path) if not isinstance(obj, Policy) else write_policy(obj, path, **kw)
+    return read_any(path), path.read_text(encoding="utf-8")
+
+
+def test_labels_with_quotes_backslashes_and_line_breaks_round_trip(tmp_path):
+    labels = ['say "hi"', "back\\slash", "ends in \\", "\\\\\"even\\", "two\nlines", "cr\rlf\r\n", "\\N", "", "tab\there"]
+    mdp = MDP.from_dict({label: {"go": {labels[(i + 1) % len(labels)]: 1.0}} for i, label in enumerate(labels)}, name="odd labels")
+    again, _ = _written_then_read(mdp, tmp_path)
+    assert again.states == mdp.states and again.to_dict() == mdp.to_dict() and again.name == "odd labels"
+
+
+@pytest.mark.parametrize(
+    "obj, expected",
+    [
+        (MDP.from_dict({'a\\"b': {"go": {'a\\"b': 1.0}}}), "state 'a\\\\\"b' cannot be written in a DOT file"),
+        (MDP.from_dict({"a\\\nb": {"go": {"a\\\nb": 1.0}}}), "cannot be written in a DOT file"),
+        (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name="ends in \\"), "name 'ends in \\\\' cannot be written in a DOT file"),
+        (MDP.from_dict({"a]__[b": {"go": {"a]__[b": 1.0}}}), "state 'a]__[b' contains ']__['"),
+        (MDP.from_dict({"a": {"x]__[y": {"a": 1.0}}}), "action 'x]__[y' contains ']__['"),
+        (MDP.from_dict({"x_H^y_A": {"u_H^v_A": {"x_H^y_A": 1.0}}}), "looks joint ('x_H^y_A'), so the graph would read back as a joint MDP"),
+        (JointMDP.from_dict({"plain": {"u_H^v_A": {"plain": 1.0}}}), "joint MDP state 'plain' is not a joint label"),
+        (JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+         "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')"),
+        (Policy((), ("a",), np.zeros((0, 1))), "policy '' has no states"),
+        (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "the MDP's name 3 is not text"),
+    ],
+)
+def test_what_dot_cannot_hold_is_refused_and_nothing_written(obj, expected, tmp_path):
+    path = tmp_path / "refused.gv"
+    with pytest.raises(FileFormatError) as error:
+        (write_policy if isinstance(obj, Policy) else write_mdp)(obj, path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and expected in message and "\n" not in message
+    assert not path.exists()
+
+
+def test_action_order_and_unused_actions_survive(tmp_path):
+    from powerplay.model.gridworld import gridworld
+
+    grid = gridworld(1, 2)  # up and down are never available
+    again, text = _written_then_read(grid, tmp_path)
+    assert again.actions == grid.actions and np.array_equal(again.action_mask, grid.action_mask)
+    assert 'actions="[up]__[down]__[left]__[right]__[stay]";' in text.splitlines()
+    reordered = MDP.from_dict({"a": {"y": {"a": 1.0}, "x": {"a": 1.0}}}, actions=["x", "z", "y"])
+    assert _written_then_read(reordered, tmp_path)[0].actions == ("x", "z", "y")
+    joint = JointMDP.from_dict({"p_H^q_A": {"b_H^d_A": {"p_H^q_A": 1.0}}}, actions_H=["a", "b"], actions_A=["c", "d"])
+    again, text = _written_then_read(joint, tmp_path)
+    assert (again.actions_H, again.actions_A) == (("a", "b"), ("c", "d"))
+    assert 'actions_H="[a]__[b]";' in text and 'actions_A="[c]__[d]";' in text
+    policy = Policy.from_dict({"s": {"b": 1.0}}, actions=["a", "b"])
+    again, text = _written_then_read(policy, tmp_path)
+    assert again.actions == ("a", "b") and again.probabilities.tolist() == [[0.0, 1.0]]
+
+
+def test_reference_files_need_no_action_attributes(loaded):
+    """Our writer adds an action list only where the nodes would not give it back: never for the
+    reference's own schema. The plain format makes every state a possible move, and in
+    ``mdp_from_paper`` some states are the target of no edge, so that list must be kept."""
+    plain = {"mdp_from_paper"}
+    for name, obj in loaded.items():
+        mdp = loaded[POLICY_MDP[name]] if name in POLICY_MDP else None  # policies list untaken actions with their MDP
+        has_list = any(line.startswith("actions") for line in dot_text(obj, mdp).splitlines()[:3])
+        assert has_list == (name in plain), name
+
+
+@pytest.mark.parametrize(
+    "attribute, expected",
+    [
+        ('actions="go"', "graph attribute actions='go' is not a list of labels like '[up]__[down]'"),
+        ('actions="[go]__[go]__[stay]"', "graph attribute actions lists action 'go' twice"),
+        ('actions="[stay]"', "graph attribute actions does not list action 'go', which the graph uses"),
+    ],
+)
+def test_bad_action_attributes(tmp_path, attribute, expected):
+    text = GOOD.replace("strict digraph {\n", f"strict digraph {{\n{attribute};\n")
+    assert expected in _read_broken(tmp_path, text)
+
+
+def test_empty_name_stays_empty_and_missing_name_is_the_file_name(tmp_path):
+    unnamed = MDP.from_dict({"a": {"go": {"a": 1.0}}})
+    again, text = _written_then_read(unnamed, tmp_path, "stem.gv")
+    assert text.startswith('strict digraph "" {') and again.name == ""
+    (tmp_path / "stem.gv").write_text(text.replace('strict digraph "" {', "strict digraph {"))
+    assert read_any(tmp_path / "stem.gv").name == "stem"

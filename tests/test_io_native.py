@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import yaml
 
-from powerplay.io import FileFormatError, read_any, read_mdp, read_policy, write_mdp, write_policy
+from powerplay.errors import ResourceLimitError
+from powerplay.io import FileFormatError, read_any, read_mdp, read_policy, safe_load, write_mdp, write_policy
 from powerplay.io.native import native_text
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, gridworld_from_map, joint_gridworld
-from powerplay.model.mdp import JointMDP
+from powerplay.model.mdp import MDP, JointMDP
 from powerplay.model.policy import Policy, uniform_random_policy
 
 SMALL = ["3x3_gridworld", "7x7_gridworld_maze", "mdp_from_paper", "stochastic_graph_4_states", "gridworld_selfloop_3x3",
@@ -128,3 +129,119 @@ def test_wrong_kind_and_extension(tmp_path):
         write_mdp(gridworld(1, 1), tmp_path / "m.txt")
     with pytest.raises(FileNotFoundError):
         read_mdp(tmp_path / "missing.yaml")
+
+
+# -- bounded, strict reading ---------------------------------------------------------------------
+
+
+def _refused(tmp_path, name: str, content: str | bytes, error=FileFormatError) -> str:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(error) as caught:
+        read_any(path)
+    message = str(caught.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    return message[len(str(path)):]
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("dup.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n  a: {stay: {a: 1}}\n", ":4: duplicate key 'a' (first at line 3)"),
+        ("dup.yaml", "kind: mdp\nname: x\nkind: policy\n", ":3: duplicate key 'kind' (first at line 1)"),
+        ("dup.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 0.5, a: 0.5}}\n", ":3: duplicate key 'a' (first at line 3)"),
+        ("dup.json", '{"kind": "mdp",\n "transitions": {"a": {"go": {"a": 1}},\n                 "a": {"go": {"a": 1}}}}', ":3: duplicate key 'a' (first at line 2)"),
+        ("same.yaml", "kind: mdp\ntransitions:\n  1: {go: {1: 1}}\n  '1': {go: {1: 1}}\n", ": transitions: two keys are the label '1'"),
+        ("same.yaml", "kind: policy\nprobabilities:\n  s: {1: 0.5, 1.0: 0.5}\n", ":3: duplicate key 1.0 (first at line 3)"),
+        ("list.yaml", "kind: mdp\nname: [a, b]\ntransitions:\n  a: {go: {a: 1}}\n", ": name: a label must be text or a number, not a list"),
+        ("list.yaml", "kind: mdp\nstates: [[a]]\ntransitions:\n  a: {go: {a: 1}}\n", ": states[0]: a label must be text or a number, not a list"),
+        ("big.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1" + "0" * 400 + "}}\n", ": transitions['a']['go']['a']: " + "1" + "0" * 56 + "... is too large"),
+        ("inf.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: .inf}}\n", ": transitions['a']['go']['a']: inf is not a finite number"),
+        ("nan.json", '{"kind": "mdp", "transitions": {"a": {"go": {"a": NaN}}}}', ": transitions['a']['go']['a']: nan is not a finite number"),
+        ("empty.yaml", "kind: mdp\ntransitions: {}\n", ": transitions is empty: an MDP needs at least one state"),
+        ("noise.yaml", "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: [0.1]\n", ": stochastic_noise_level: [0.1] is not a number"),
+        ("noise.yaml", "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: 0.2\nnoise_bias: up\n", ": noise_bias must be a mapping {direction: magnitude}"),
+        ("overlap.yaml", "kind: joint_mdp\ngridworld_map: '..'\noverlap: {a: 1}\n", ": overlap must be 'allow', 'remove' or 'block', not {'a': 1}"),
+        ("utf16.yaml", "kind: mdp\n".encode("utf-16"), ": is UTF-16 text; save it as UTF-8"),
+    ],
+)
+def test_hostile_or_sloppy_documents_get_one_line(tmp_path, name, text, expected):
+    assert _refused(tmp_path, name, text) == expected
+
+
+def test_byte_order_mark(tmp_path):
+    for name, text in (("m.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n"), ("m.json", '{"kind": "mdp", "transitions": {"a": {"go": {"a": 1}}}}')):
+        (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert read_mdp(tmp_path / name).to_dict() == {"a": {"go": {"a": 1.0}}}
+
+
+def test_alias_bomb_in_the_name_is_refused(tmp_path):
+    """The file of issue 11: about 400 bytes whose name would become a 2.8 GB string."""
+    levels = ["&a0 [" + ",".join(["lol"] * 9) + "]"] + [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    text = "kind: mdp\nname: [" + ", ".join(levels) + "]\ntransitions: {s: {go: {s: 1}}}\n"
+    assert len(text) < 450
+    message = _refused(tmp_path, "bomb.yaml", text, ResourceLimitError)
+    assert message.startswith(": YAML aliases expand the document to ") and "over the limit of" in message
+
+
+def test_object_size_is_checked_before_building(tmp_path, monkeypatch):
+    # A joint gridworld of 1,001 open cells has 1,002,001 joint states x 25 joint moves.
+    message = _refused(tmp_path, "joint.yaml", "kind: joint_mdp\ngridworld_map: '" + "." * 1001 + "'\n", ResourceLimitError)
+    assert message == ": states x actions would be 25,050,025 entries, over the limit of 25,000,000"
+    monkeypatch.setattr(safe_load, "MAX_TABLE_ENTRIES", 100)
+    tall = "kind: mdp\ngridworld_map: |\n" + "  .\n" * 10 + "  " + "#" * 20 + "\n"
+    assert _refused(tmp_path, "tall.yaml", tall, ResourceLimitError) == (
+        ": the gridworld map's rows x columns would be 220 cells, over the limit of 100"
+    )
+    rows = "\n".join(f"  s{i}: {{go{i}: {{s0: 1}}}}" for i in range(11))
+    assert _refused(tmp_path, "wide.yaml", "kind: mdp\ntransitions:\n" + rows + "\n", ResourceLimitError) == (
+        ": states x actions would be 121 entries, over the limit of 100"
+    )
+
+
+def test_names_absent_empty_and_odd(tmp_path):
+    unnamed = MDP.from_dict({"a": {"go": {"a": 1.0}}})
+    for suffix in (".yaml", ".json"):
+        write_mdp(unnamed, tmp_path / f"stem{suffix}")
+        assert read_mdp(tmp_path / f"stem{suffix}").name == ""  # written as '', read as ''
+    (tmp_path / "stem.yaml").write_text("kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n")
+    assert read_mdp(tmp_path / "stem.yaml").name == "stem"  # no name: the file's
+
+
+def test_yaml_line_breaks_inside_labels_survive(tmp_path):
+    labels = ["nel\x85here", "line\u2028sep", "para\u2029sep", "cr\rhere", "nul\x00", "\ufeffbom", " padded ", "null", "<<", "- dash", "'q'"]
+    mdp = MDP.from_dict({label: {"go": {label: 1.0}} for label in labels}, name="\x85")
+    for suffix in (".yaml", ".json"):
+        write_mdp(mdp, tmp_path / f"m{suffix}")
+        assert_same(read_mdp(tmp_path / f"m{suffix}"), mdp)
+    text = native_text(mdp)
+    # PyYAML's pure-Python emitter would write NEL unescaped in a plain scalar; ours double-quotes it.
+    assert yaml.load(text, Loader=yaml.SafeLoader)["states"] == labels
+
+
+@pytest.mark.parametrize(
+    "obj, expected",
+    [
+        (MDP.from_dict({"a\ud800": {"go": {"a\ud800": 1.0}}}), "state 'a\\ud800' is not valid Unicode text (it has a lone surrogate)"),
+        (MDP.from_dict({1: {"go": {1: 1.0}}}), "state 1 is not text"),
+        (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "name 3 is not text"),
+        (JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+         "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')"),
+    ],
+)
+def test_what_our_format_cannot_hold_is_refused(obj, expected, tmp_path):
+    for suffix in (".yaml", ".json"):
+        path = tmp_path / f"refused{suffix}"
+        with pytest.raises(FileFormatError) as error:
+            write_mdp(obj, path)
+        assert str(error.value) == f"{path}: {expected}"
+        assert not path.exists()
+
+
+def test_large_cell_coordinates_do_not_make_a_huge_map(tmp_path):
+    far = MDP.from_dict({"(0, 0)": {"go": {"(100000, 0)": 1.0}}, "(100000, 0)": {"go": {"(0, 0)": 1.0}}})
+    assert "gridworld_map" not in native_text(far)
+    negative = MDP.from_dict({"(-1, 0)": {"go": {"(-1, 0)": 1.0}}})
+    assert "gridworld_map" not in native_text(negative)
+    write_mdp(far, tmp_path / "far.yaml")
+    assert_same(read_mdp(tmp_path / "far.yaml"), far)

@@ -1,8 +1,10 @@
 """networkx graphs in the reference schema: out and back, graphs as the reference built
 them, and our DOT parser against pydot (an independent parser) on the reference files."""
 
-from conftest import REFERENCE
+import ast
 from pathlib import Path
+
+from conftest import REFERENCE
 
 import networkx as nx
 import numpy as np
@@ -13,6 +15,7 @@ from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld
 from powerplay.model.policy import Policy, uniform_random_policy
 
+MODEL = Path(__file__).resolve().parents[1] / "src" / "powerplay" / "model"
 
 
 def test_mdp_schema():
@@ -98,3 +101,65 @@ def test_uniform_policy_graph_weights():
     graph = to_networkx(uniform_random_policy(gridworld(2, 2)))
     weights = [graph.edges[e]["weight"] for e in graph.out_edges("[(0, 0)]")]
     assert sorted(weights) == [1 / 3] * 3
+
+
+def test_joint_mdp_and_joint_policy_round_trip():
+    joint = load_mdp("joint_3x3_gridworld")
+    assert from_networkx(to_networkx(joint)).to_dict() == joint.to_dict()
+    seed = load_policy("joint_3x3_gridworld_agent_A_uniform_random")
+    graph = to_networkx(seed, mdp=joint)
+    assert graph.number_of_edges() == int(joint.agent_action_mask("A").sum())  # every available action of A, taken or not
+    back = from_networkx(graph)
+    assert back.agent == "A" and back.to_dict() == seed.to_dict()
+
+
+def _model_imports(path: Path) -> set[str]:
+    """Model modules a model module imports, at the top or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1:  # from .x import ... / from . import x
+                found.update([node.module] if node.module else [alias.name for alias in node.names])
+            elif node.level == 0 and (node.module or "").startswith("powerplay.model."):
+                found.add(node.module.split(".")[2])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[2] for a in node.names if a.name.startswith("powerplay.model."))
+    return {name.split(".")[0] for name in found}
+
+
+def test_model_modules_import_each_other_without_cycles():
+    """The graph schema is io's business: no model module reaches back to a file format (issue 9)."""
+    modules = {path.stem: path for path in MODEL.glob("*.py") if path.stem != "__init__"}
+    assert "reference_graph" not in modules and "mdp" in modules and "policy" in modules
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        graph.add_edges_from((name, other) for other in _model_imports(path) if other in modules)
+    assert ("policy", "mdp") in graph.edges  # the walk does see imports
+    assert list(nx.simple_cycles(graph)) == []
+    assert not hasattr(load_mdp("3x3_gridworld"), "to_networkx")
+
+
+def test_action_lists_and_names_survive_networkx():
+    from powerplay.model.mdp import MDP
+
+    grid = gridworld(1, 2, name='"quoted"')  # up and down are never available
+    graph = to_networkx(grid)
+    assert graph.graph["actions"] == "[up]__[down]__[left]__[right]__[stay]"
+    back = from_networkx(graph)
+    assert back.actions == grid.actions and back.name == '"quoted"'
+    np.testing.assert_array_equal(back.action_mask, grid.action_mask)
+    # Action lists may also be given as Python lists.
+    graph = to_networkx(MDP.from_dict({"a": {"go": {"a": 1.0}}}))
+    graph.graph["actions"] = ["stay", "go"]
+    assert from_networkx(graph).actions == ("stay", "go")
+
+
+def test_labels_the_schema_cannot_hold_are_refused():
+    from powerplay.model.mdp import MDP
+
+    with pytest.raises(FileFormatError, match=r"^networkx graph: state 'a\]__\[b' contains '\]__\['"):
+        to_networkx(MDP.from_dict({"a]__[b": {"go": {"a]__[b": 1.0}}}))
+    # Backslashes, quotes and line breaks are fine in a graph (only DOT files restrict them).
+    odd = MDP.from_dict({'a\\"\n': {"go": {'a\\"\n': 1.0}}})
+    assert from_networkx(to_networkx(odd)).to_dict() == odd.to_dict()

@@ -122,14 +122,3 @@ def test_joint_policy_from_single_uses_the_acting_agents_component():
     assert lifted_A.to_dict()["L_H^R_A"] == {"stay": 0.5, "go": 0.5}
     assert lifted_H.to_dict()["L_H^R_A"] == {"stay": 1.0}
     assert lifted_A.agent == "A" and lifted_H.agent == "H"
-
-
-def test_to_networkx_round_trips_through_the_reference_schema():
-    from powerplay.model.reference_graph import from_networkx
-    from powerplay.model.environments import load_mdp, load_policy
-
-    joint = load_mdp("joint_3x3_gridworld")
-    assert from_networkx(joint.to_networkx()).to_dict() == joint.to_dict()
-    seed = load_policy("joint_3x3_gridworld_agent_A_uniform_random")
-    back = from_networkx(seed.to_networkx(joint))
-    assert back.to_dict() == seed.to_dict()

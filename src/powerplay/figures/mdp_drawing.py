@@ -61,30 +61,67 @@ def _probability(p: float) -> str:
     return f"{p:.4g}"
 
 
+def _text(label: str):
+    r"""A label Graphviz shows as written.
+
+    Labels come from MDP files. The ``graphviz`` library passes a string of the form
+    ``'<...>'`` to Graphviz unquoted, as an HTML-like label (which can add nodes or embed a
+    local image), and Graphviz reads backslash sequences in labels (``\N``, ``\l``, ...).
+    :func:`graphviz.escape` marks the text as not HTML, so it is quoted (and its quotes
+    escaped), and doubles its backslashes.
+    """
+    import graphviz
+
+    return graphviz.escape(str(label))
+
+
 def state_tree_source(thing: MDP | JointMDP | Policy, state: str):
-    """The Graphviz graph of one state's tree (a :class:`graphviz.Digraph`)."""
+    r"""The Graphviz graph of one state's tree.
+
+    Node names are fixed (``s``, ``a0``, ``a0n1``, ...); the state, action and next-state
+    labels are node *labels*, always escaped, so no label can change the graph's structure.
+
+    Parameters
+    ----------
+    thing : MDP, JointMDP or Policy
+    state : str
+        One of its states.
+
+    Returns
+    -------
+    graphviz.Digraph
+        Its ``source`` is the DOT text.
+
+    Examples
+    --------
+    >>> from powerplay.model.mdp import MDP
+    >>> image = '<IMG SRC="x.png"/>'
+    >>> source = state_tree_source(MDP.from_dict({image: {'go': {image: 1.0}}}), image).source
+    >>> print(next(line.strip() for line in source.splitlines() if line.strip().startswith('s [')))
+    s [label="<IMG SRC=\"x.png\"/>" fillcolor="#e8eef7" shape=ellipse style="filled,bold"]
+    """
     import graphviz
 
     graph = graphviz.Digraph(graph_attr={"rankdir": "LR", "margin": "0.08", "nodesep": "0.12", "ranksep": "0.35",
                                          "bgcolor": "white"},
                              node_attr={"fontname": FONT, "fontsize": "11"},
                              edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6"})
-    graph.node("s", state, shape="ellipse", style="filled,bold", fillcolor="#e8eef7")
+    graph.node("s", _text(state), shape="ellipse", style="filled,bold", fillcolor="#e8eef7")
     if isinstance(thing, Policy):
         row = thing.probabilities[thing.states.index(state)]
         color = _HEX_A if thing.agent == "A" else _HEX_H
         for a, p in enumerate(row):
             if p > 0:
-                graph.node(f"a{a}", thing.actions[a], shape="box", style="rounded", color=color)
-                graph.edge("s", f"a{a}", label=_probability(p))
+                graph.node(f"a{a}", _text(thing.actions[a]), shape="box", style="rounded", color=color)
+                graph.edge("s", f"a{a}", label=_text(_probability(p)))
         return graph
     for a, action in enumerate(thing.available_actions(state)):
-        graph.node(f"a{a}", action, shape="box", style="rounded", fontsize="10")
+        graph.node(f"a{a}", _text(action), shape="box", style="rounded", fontsize="10")
         graph.edge("s", f"a{a}")
         for n, (next_state, p) in enumerate(thing.next_states(state, action).items()):
             node = f"a{a}n{n}"
-            graph.node(node, next_state, shape="ellipse", fontsize="10")
-            graph.edge(f"a{a}", node, label=_probability(p) if abs(p - 1) > 1e-12 else "")
+            graph.node(node, _text(next_state), shape="ellipse", fontsize="10")
+            graph.edge(f"a{a}", node, label=_text(_probability(p) if abs(p - 1) > 1e-12 else ""))
     return graph
 
 

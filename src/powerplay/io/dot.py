@@ -1,6 +1,6 @@
 """Reading and writing the reference tool's Graphviz DOT files (``.gv``).
 
-The files hold MDPs and policies in the graph schema of :mod:`powerplay.model.reference_graph`.
+The files hold MDPs and policies in the graph schema of :mod:`powerplay.io.reference_graph`.
 
 Why a parser of our own: the reference's joint 7x7 files are 2.7 MB with ~70,000 nodes.
 ``pydot`` (and so ``networkx.nx_pydot.read_dot``) parses one with pyparsing in ~50 s
@@ -10,6 +10,12 @@ one regular expression (the DOT lexical rules: quoted strings with ``\\"`` escap
 continuations and ``+`` concatenation, identifiers, numerals, comments) and parses statements
 with a small recursive-descent parser. A 7x7 joint file loads, checked, in about a second,
 and every token knows its line, so errors name it.
+
+The tokenizer takes time linear in the file, whatever the file: each token is matched where
+the previous one ended, by alternatives that each read a character one way only (an
+unclosed quoted string is an error naming its line, not a search). Files are read through
+:mod:`powerplay.io.safe_load` (a size limit, regular files only, UTF-8 with or without a
+byte-order mark) and line endings are kept as written.
 
 Supported: ``[strict] digraph [ID] { ... }`` with node statements, edge statements (chains
 ``a -> b -> c`` included), attribute lists, ``graph``/``node``/``edge`` default attribute
@@ -22,10 +28,15 @@ Examples
 >>> from powerplay.model.gridworld import gridworld
 >>> path = pathlib.Path(tempfile.mkdtemp()) / 'tiny.gv'
 >>> write_dot(gridworld(1, 2), path)
->>> print(path.read_text().splitlines()[1])
+>>> print(*path.read_text().splitlines()[:3], sep='\\n')
+strict digraph "1x2 gridworld" {
+actions="[up]__[down]__[left]__[right]__[stay]";
 "[(0, 0)]";
 >>> read_dot(path).next_states('(0, 0)', 'right')
 {'(0, 1)': 1.0}
+
+(The ``actions`` line keeps the two moves no cell of a 1x2 grid allows: see
+:mod:`powerplay.io.reference_graph`.)
 """
 
 from __future__ import annotations
@@ -35,23 +46,40 @@ import os
 import re
 from pathlib import Path
 
-from ..model.mdp import MDP, JointMDP
 from ..errors import FileFormatError
-from ..model.reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
+from ..model.mdp import MDP, JointMDP
+from . import safe_load
+from .reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
 
+# Every alternative is unambiguous -- a quoted string is a run of plain characters and escape
+# pairs, each character read one way only -- so a match, or a failed one, takes time linear in
+# what it looks at. The last alternative takes any other character, so the tokens tile the
+# text and ``finditer`` never searches ahead past a failure (which, retried at every later
+# quote, would be quadratic): an unclosed string shows up as a ``bad`` quote, at once.
 _TOKEN = re.compile(
     r"""
      (?P<space>[ \t\r\f\v\n]+)
     |(?P<comment>//[^\n]*|/\*.*?\*/|(?<![^\n])\#[^\n]*)
-    |(?P<string>"(?:[^"\\]|\\.|\\\n)*")
+    |(?P<string>"[^"\\]*(?:\\.[^"\\]*)*")
     |(?P<id>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*|-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?))
     |(?P<arrow>->|--)
     |(?P<punct>[{}\[\];,=:+<])
+    |(?P<bad>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# Inside a quoted string: \" is a quote, a backslash-newline joins lines, anything else stays.
+_ESCAPE = re.compile(r"\\(\r\n|.)", re.DOTALL)
 
 _KEYWORDS = {"strict", "graph", "digraph", "node", "edge", "subgraph"}
+
+
+def _unescape(match: re.Match) -> str:
+    escaped = match.group(1)
+    if escaped == '"':
+        return '"'
+    return "" if escaped in ("\n", "\r\n") else match.group(0)
 
 
 class _Tokens:
@@ -62,14 +90,12 @@ class _Tokens:
         self.text = text
         self.newlines = [m.start() for m in re.finditer("\n", text)]
         kinds, values, starts = [], [], []
-        position = 0
         for match in _TOKEN.finditer(text):
-            if match.start() != position:
-                raise self.error(f"unexpected character {text[position]!r}", position)
-            position = match.end()
             kind = match.lastgroup
-            if kind in ("space", "comment"):
+            if kind == "space" or kind == "comment":
                 continue
+            if kind == "bad":
+                raise self.unexpected(match.start())
             value = match.group()
             if kind == "id" and value.lower() in _KEYWORDS:
                 kind, value = "keyword", value.lower()
@@ -78,10 +104,15 @@ class _Tokens:
             kinds.append(kind)
             values.append(value)
             starts.append(match.start())
-        if position != len(text):
-            raise self.error(f"unexpected character {text[position]!r}", position)
         self.kinds, self.values, self.starts = kinds, values, starts
         self.index = 0
+
+    def unexpected(self, position: int) -> FileFormatError:
+        if self.text.startswith('"', position):
+            return self.error("a quoted string starts here and is never closed", position)
+        if self.text.startswith("/*", position):
+            return self.error("a comment '/*' starts here and is never closed", position)
+        return self.error(f"unexpected character {self.text[position]!r}", position)
 
     def line(self, position: int) -> int:
         return bisect.bisect_left(self.newlines, position) + 1
@@ -110,9 +141,10 @@ class _Tokens:
 
 
 def _id_value(kind: str, value: str) -> str:
-    if kind == "string":
-        return value[1:-1].replace('\\"', '"').replace("\\\n", "")
-    return value
+    if kind != "string":
+        return value
+    inner = value[1:-1]
+    return _ESCAPE.sub(_unescape, inner) if "\\" in inner else inner
 
 
 class _Parser:
@@ -123,6 +155,7 @@ class _Parser:
         self.edge_index: dict[tuple[str, str], int] = {}
         self.attributes: dict[str, str] = {}
         self.edge_defaults: dict[str, str] = {}
+        self.node_attributes: dict[str, dict[str, str]] = {}
 
     def identifier(self) -> tuple[str, int]:
         kind, value, start = self.t.take()
@@ -196,11 +229,14 @@ class _Parser:
             if arrow != "->":
                 raise self.t.error("undirected edges ('--') are not supported: MDP graphs are directed", start)
             chain.append(self.node())
-        attributes = {**self.edge_defaults, **self.attribute_list()} if len(chain) > 1 else self.attribute_list()
+        if len(chain) == 1:
+            self.node_attributes.setdefault(chain[0][0], {}).update(self.attribute_list())
+            return
+        attributes = {**self.edge_defaults, **self.attribute_list()}
         for (source, start), (target, _) in zip(chain, chain[1:]):
             self.add_edge(source, target, attributes.get("weight"), start)
 
-    def graph(self) -> tuple[str, dict[str, int | None], list[Edge], dict[str, str]]:
+    def graph(self, default_name: str) -> RawGraph:
         if self.t.peek() == ("keyword", "strict"):
             self.t.take()
         kind, value, start = self.t.take()
@@ -208,7 +244,7 @@ class _Parser:
             raise self.t.error(f"expected 'digraph', found {value!r}", start)
         if value == "graph":
             raise self.t.error("an undirected 'graph' cannot hold an MDP: use 'digraph'", start)
-        name = ""
+        name = default_name
         if self.t.peek()[0] in ("id", "string"):
             name, _ = self.identifier()
         self.t.expect("{")
@@ -222,59 +258,154 @@ class _Parser:
         self.t.take()
         if self.t.peek() != (None, None):
             raise self.t.error(f"unexpected {self.t.peek()[1]!r} after the end of the graph")
-        return name, self.nodes, self.edges, self.attributes
+        return RawGraph(self.nodes, self.edges, name, self.attributes, self.t.path, self.node_attributes)
 
 
-def parse_dot(text: str, path: str = "<string>") -> RawGraph:
-    """Parse DOT text into a :class:`~powerplay.model.reference_graph.RawGraph`.
+def parse_dot(text: str, path: str = "<string>", default_name: str = "") -> RawGraph:
+    r"""Parse DOT text into a :class:`~powerplay.io.reference_graph.RawGraph`.
+
+    Parameters
+    ----------
+    text : str
+    path : str
+        Where the text comes from, for messages.
+    default_name : str
+        The graph's name if it has no ID.
+
+    Returns
+    -------
+    RawGraph
+        Nodes and edges in order of appearance, graph attributes, and node attributes.
 
     Raises
     ------
     FileFormatError
         On a syntax error, naming ``path`` and the line.
+
+    Examples
+    --------
+    >>> raw = parse_dot('digraph { a [label="A \\"1\\""]; a -> b [weight=0.5] }')
+    >>> list(raw.nodes), raw.edges[0].weight, raw.node_attributes['a']
+    (['a', 'b'], '0.5', {'label': 'A "1"'})
+    >>> parse_dot('digraph { "a -> b }', 'broken.gv')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: broken.gv:1: a quoted string starts here and is never closed
     """
-    name, nodes, edges, attributes = _Parser(_Tokens(text, path)).graph()
-    return RawGraph(nodes, edges, name, attributes, path)
+    return _Parser(_Tokens(text, path)).graph(default_name)
 
 
-def read_dot(path: str | os.PathLike) -> AnyObject:
-    """Read an MDP, joint MDP or policy from a reference-style ``.gv`` file.
+def read_dot(path: str | os.PathLike, *, max_bytes: int | None = None) -> AnyObject:
+    r"""Read an MDP, joint MDP or policy from a reference-style ``.gv`` file.
 
     The object's name is the graph's ID if it has one, else the file name without extension.
+
+    Parameters
+    ----------
+    path : str or path
+        A UTF-8 file (a byte-order mark is allowed).
+    max_bytes : int, optional
+        Largest file read (default :data:`powerplay.io.safe_load.MAX_FILE_BYTES`).
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    FileFormatError
+        On a syntax error or an invalid MDP/policy, naming the file and the line or state;
+        if the file is not UTF-8 or not a regular file.
+    ResourceLimitError
+        If the file, or the object it describes, is over a limit of :mod:`powerplay.io.safe_load`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / 'loop.gv'
+    >>> _ = path.write_bytes(b'\xef\xbb\xbfdigraph { "[a]" -> "[go]__[a]"; "[go]__[a]" -> "[a]__[go]__[a]" [weight=1] }')
+    >>> mdp = read_dot(path)
+    >>> mdp.name, mdp.to_dict()
+    ('loop', {'a': {'go': {'a': 1.0}}})
+    """
+    path = Path(path)
+    text = safe_load.decode_text(safe_load.read_limited_bytes(path, max_bytes, "graph file"), path)
+    return object_from_graph(parse_dot(text, str(path), default_name=path.stem))
+
+
+def _string(text: str, what: str, origin: str, context: str = "") -> str:
+    r"""``text`` as a quoted DOT string, or an error if it would not read back as ``text``.
+
+    DOT has one escape, ``\"``; any other backslash is kept as written, except before a
+    line break (which it removes). So a label with a backslash right before a quote, a line
+    break or the end of the string cannot be written. ``context`` is the text written
+    around it (node names wrap labels in brackets).
+    """
+    inner = (context[:1] + text + context[1:]).replace('"', '\\"')
+    written = '"' + inner + '"'
+    if _STRING.fullmatch(written) is None or _id_value("string", written) != context[:1] + text + context[1:]:
+        raise FileFormatError(
+            origin,
+            f"{what} {text!r} cannot be written in a DOT file: a backslash before a quote or a line break, "
+            "or at the end, does not read back",
+        )
+    return written
+
+
+def dot_text(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: str = "DOT text") -> str:
+    r"""DOT text of an object in the reference layout (all nodes, then all edges).
+
+    Probabilities are written with ``repr`` so they read back exactly.
+
+    Parameters
+    ----------
+    obj : MDP, JointMDP or Policy
+    mdp : MDP or JointMDP, optional
+        For a policy: also list the MDP's available actions it never takes (weight 0).
+    origin : str
+        Where the text goes (a file name), for messages.
+
+    Returns
+    -------
+    str
 
     Raises
     ------
     FileFormatError
-        On a syntax error or an invalid MDP/policy, naming the file and the line or state.
+        Naming ``origin`` and the label, if a label or the name cannot be written so that
+        it reads back the same (see :func:`_string` and :mod:`powerplay.io.reference_graph`).
+
+    Examples
+    --------
+    >>> from powerplay.model.mdp import MDP
+    >>> print(dot_text(MDP.from_dict({'say "hi"': {'go': {'say "hi"': 1.0}}}, name='quotes')), end='')
+    strict digraph "quotes" {
+    "[say \"hi\"]";
+    "[go]__[say \"hi\"]";
+    "[say \"hi\"]__[go]__[say \"hi\"]";
+    "[say \"hi\"]" -> "[go]__[say \"hi\"]";
+    "[go]__[say \"hi\"]" -> "[say \"hi\"]__[go]__[say \"hi\"]"  [weight="1.0"];
+    }
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise FileFormatError(path, f"not UTF-8 text ({error.reason})") from None
-    raw = parse_dot(text, str(path))
-    raw.name = raw.name or path.stem
-    return object_from_graph(raw)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '\\"') + '"'
-
-
-def dot_text(obj: AnyObject, mdp: MDP | JointMDP | None = None) -> str:
-    """DOT text of an object in the reference layout (all nodes, then all edges).
-
-    Probabilities are written with ``repr`` so they read back exactly.
-    """
-    raw = graph_of_object(obj, mdp)
-    lines = [f"strict digraph {_quote(raw.name)} {{" if raw.name else "strict digraph {"]
-    lines.extend(f"{key}={_quote(value)};" for key, value in raw.attributes.items())
+    raw = graph_of_object(obj, mdp, origin)
+    labels = obj.states + (obj.actions_H + obj.actions_A if isinstance(obj, JointMDP) else obj.actions)
+    for label, what in zip(labels, ["state"] * len(obj.states) + ["action"] * (len(labels) - len(obj.states))):
+        _string(label, what, origin, "[]")  # every label is written between brackets
+    lines = [f"strict digraph {_string(raw.name, 'name', origin)} {{"]
+    lines.extend(f"{key}={_string(value, f'graph attribute {key}', origin)};" for key, value in raw.attributes.items())
     lines.extend(f"{_quote(node)};" for node in raw.nodes)
     for edge in raw.edges:
         weight = "" if edge.weight is None else f'  [weight="{float(edge.weight)!r}"]'
         lines.append(f"{_quote(edge.source)} -> {_quote(edge.target)}{weight};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    # Only for node names, whose labels _string has checked.
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def write_dot(obj: AnyObject, path: str | os.PathLike, mdp: MDP | JointMDP | None = None) -> None:
@@ -286,10 +417,28 @@ def write_dot(obj: AnyObject, path: str | os.PathLike, mdp: MDP | JointMDP | Non
     path : path
     mdp : MDP or JointMDP, optional
         For a policy: also list the MDP's available actions it never takes (weight 0).
+
+    Raises
+    ------
+    FileFormatError
+        Naming ``path`` and the label, if the object cannot be written so that it reads back
+        the same; nothing is written then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from powerplay.model.mdp import MDP
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / 'x.gv'
+    >>> write_dot(MDP.from_dict({'a]__[b': {'go': {'a]__[b': 1.0}}}), path)
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: .../x.gv: state 'a]__[b' contains ']__[', which separates the labels in a node name
+    >>> path.exists()
+    False
     """
     from ..storage.atomic import atomic_write_text
 
-    atomic_write_text(path, dot_text(obj, mdp))
+    atomic_write_text(path, dot_text(obj, mdp, str(path)))
 
 
 __all__ = ["dot_text", "parse_dot", "read_dot", "write_dot"]

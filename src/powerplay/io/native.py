@@ -23,11 +23,19 @@ Joint MDPs (``kind: joint_mdp``) use joint labels ``'x_H^y_A'`` and ``'u_H^v_A'`
 ``actions`` (the acting agent's own) and ``probabilities: {state: {action: p}}``.
 
 ``states`` and ``actions`` fix the order and may be omitted (order of appearance is used).
+``name`` may be omitted too (the file name is used); an empty ``name: ''`` stays empty.
 A gridworld may be given by its map alone (no ``transitions``); optional keys
 ``stochastic_noise_level``, ``noise_bias`` and, for ``kind: joint_mdp``, ``overlap``
 (``allow``, ``remove`` or ``block``) are then passed to
 :func:`powerplay.model.gridworld.gridworld_from_map` /
 :func:`powerplay.model.gridworld.joint_gridworld`.
+
+Reading is bounded and strict (:mod:`powerplay.io.safe_load`): a size limit, no alias bombs,
+no deep nesting, no duplicated keys (also none that become the same label, such as ``1`` and
+``'1'``), labels must be scalars, and an object whose [states x actions] arrays would be over
+:data:`~powerplay.io.safe_load.MAX_TABLE_ENTRIES` is refused before it is built. Writing
+refuses what would not read back the same (a label that is not text or not valid Unicode, a
+joint action whose labels do not split back into the same pair) with one line naming it.
 
 Examples
 --------
@@ -48,19 +56,22 @@ gridworld_map: |-
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import os
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
 
+from ..errors import FileFormatError, ResourceLimitError
 from ..model.gridworld import gridworld_from_map, gridworld_to_map, joint_gridworld
-from ..model.labels import are_gridworld_states, cell_coordinates, cell_label, split_joint_label
+from ..model.labels import are_gridworld_states, cell_coordinates, cell_label, joint_label, split_joint_label
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..errors import FileFormatError
+from . import safe_load
 
 AnyObject = MDP | JointMDP | Policy
 
@@ -69,7 +80,6 @@ KINDS = ("mdp", "joint_mdp", "policy")
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -85,6 +95,18 @@ class _Dumper(_BaseDumper):
     pass
 
 
+# YAML 1.1 counts NEL and the Unicode line/paragraph separators as line breaks, which plain and
+# single-quoted scalars fold away (PyYAML's pure-Python emitter writes them unescaped there):
+# double quotes escape them.
+_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _represent_str(dumper, data: str):
+    style = '"' if any(ch in data for ch in _BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
 _Dumper.add_representer(_Block, lambda d, data: d.represent_scalar("tag:yaml.org,2002:str", str(data), style="|"))
 
@@ -98,15 +120,43 @@ def _cells(states) -> set[tuple[int, int]]:
 
 
 def _map_of_states(states) -> str | None:
-    """The text map of the cells that (joint) gridworld states occupy, or ``None``."""
+    """The text map of the cells that (joint) gridworld states occupy, or ``None``.
+
+    ``None`` too when a map would not be a useful picture: negative coordinates, or a grid
+    mostly made of walls (a cell ``'(100000, 0)'`` would otherwise need a 100,000-line map).
+    """
     if not are_gridworld_states(states):
         return None
-    cells = SimpleNamespace(states=[cell_label(r, c) for r, c in _cells(states)], name="")
-    return gridworld_to_map(cells)  # it only needs the cell labels
+    cells = _cells(states)
+    if not cells or min(min(r, c) for r, c in cells) < 0:
+        return None
+    rows = max(r for r, _ in cells) + 1
+    cols = max(c for _, c in cells) + 1
+    if rows * cols > 16 * len(cells) + 256:
+        return None
+    grid = SimpleNamespace(states=[cell_label(r, c) for r, c in cells], name="")
+    return gridworld_to_map(grid)  # it only needs the cell labels
 
 
 def document_of(obj: AnyObject) -> dict[str, Any]:
-    """The file contents of an object as plain data (see module notes)."""
+    """The file contents of an object as plain data (see module notes).
+
+    Parameters
+    ----------
+    obj : MDP, JointMDP or Policy
+
+    Returns
+    -------
+    dict
+        ``kind``, ``version``, ``name``, maybe ``gridworld_map``, ``states``, the action
+        lists and ``transitions`` (``probabilities`` for a policy).
+
+    Examples
+    --------
+    >>> from powerplay.model.mdp import MDP
+    >>> document_of(MDP.from_dict({'a': {'go': {'a': 1.0}}}, name='loop'))
+    {'kind': 'mdp', 'version': 1, 'name': 'loop', 'states': ['a'], 'actions': ['go'], 'transitions': {'a': {'go': {'a': 1.0}}}}
+    """
     if isinstance(obj, Policy):
         kind = "policy"
     else:
@@ -129,14 +179,65 @@ def document_of(obj: AnyObject) -> dict[str, Any]:
     return doc
 
 
-def native_text(obj: AnyObject, suffix: str = ".yaml") -> str:
-    """The text of an object in our format, YAML or (``suffix='.json'``) JSON."""
+def _check_writable(obj: AnyObject, origin: str) -> None:
+    """Refuse labels our format cannot give back as they are."""
+    if isinstance(obj, JointMDP):
+        groups = (("state", obj.states), ("Agent H action", obj.actions_H), ("Agent A action", obj.actions_A))
+    else:
+        groups = (("state", obj.states), ("action", obj.actions))
+    for what, labels in (("name", (obj.name,)), *groups):
+        for label in labels:
+            if not isinstance(label, str):
+                raise FileFormatError(origin, f"{what} {label!r} is not text")
+            try:
+                label.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FileFormatError(origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)") from None
+    if isinstance(obj, JointMDP):
+        for h in obj.actions_H:
+            for a in obj.actions_A:
+                if split_joint_label(joint_label(h, a)) != (h, a):
+                    raise FileFormatError(
+                        origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair "
+                        f"{split_joint_label(joint_label(h, a))!r}",
+                    )
+
+
+def native_text(obj: AnyObject, suffix: str = ".yaml", origin: str = "text") -> str:
+    """The text of an object in our format, YAML or (``suffix='.json'``) JSON.
+
+    Parameters
+    ----------
+    obj : MDP, JointMDP or Policy
+    suffix : str
+        ``'.json'`` for JSON, anything else YAML.
+    origin : str
+        Where the text goes (a file name), for messages.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    FileFormatError
+        Naming ``origin`` and the label, if a label cannot be written so that it reads back
+        the same.
+
+    Examples
+    --------
+    >>> from powerplay.model.mdp import MDP
+    >>> print(native_text(MDP.from_dict({'a': {'go': {'a': 1.0}}}, name='loop'), '.json'))  # doctest: +ELLIPSIS
+    {
+     "kind": "mdp",
+    ...
+    """
+    _check_writable(obj, origin)
     doc = document_of(obj)
     if suffix in JSON_SUFFIXES:
         return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     if "gridworld_map" in doc:
         doc["gridworld_map"] = _Block(doc["gridworld_map"])
-    doc["states"] = [str(s) for s in doc["states"]]
     if "transitions" in doc:
         doc["transitions"] = {s: {a: _Flow(row) for a, row in acts.items()} for s, acts in doc["transitions"].items()}
     else:
@@ -145,39 +246,145 @@ def native_text(obj: AnyObject, suffix: str = ".yaml") -> str:
 
 
 def write_native(obj: AnyObject, path: str | os.PathLike) -> None:
-    """Write an object in our format (YAML for ``.yaml``/``.yml``, JSON for ``.json``), atomically."""
+    """Write an object in our format (YAML for ``.yaml``/``.yml``, JSON for ``.json``), atomically.
+
+    Parameters
+    ----------
+    obj : MDP, JointMDP or Policy
+    path : str or path
+
+    Raises
+    ------
+    FileFormatError
+        As :func:`native_text`; nothing is written then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from powerplay.model.mdp import MDP
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / 'loop.json'
+    >>> write_native(MDP.from_dict({'a': {'go': {'a': 1.0}}}), path)
+    >>> read_native(path).to_dict()
+    {'a': {'go': {'a': 1.0}}}
+    """
     from ..storage.atomic import atomic_write_text
 
     path = Path(path)
-    atomic_write_text(path, native_text(obj, path.suffix.lower()))
+    atomic_write_text(path, native_text(obj, path.suffix.lower(), str(path)))
 
 
-def _labels(value, field: str, fail) -> list[str] | None:
+# -- reading ---------------------------------------------------------------------------------
+
+_SCALARS = (str, int, float, bool, datetime.date, type(None))
+Fail = Callable[[str], FileFormatError]
+
+
+def _label(value, field: str, fail: Fail) -> str:
+    """A label from a YAML/JSON scalar (YAML may read ``1`` as a number); collections are refused."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, _SCALARS):
+        raise fail(f"{field}: a label must be text or a number, not a {type(value).__name__}")
+    return str(value)
+
+
+def _labels(value, field: str, fail: Fail) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list):
         raise fail(f"{field} must be a list of labels")
-    return [str(v) for v in value]
+    return [_label(v, f"{field}[{i}]", fail) for i, v in enumerate(value)]
 
 
-def _nested(value, depth: int, field: str, fail):
-    """String keys all the way down, numbers at the bottom (YAML may read '1' as an int)."""
+def _number(value, field: str, fail: Fail) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(f"{field}: {safe_load._short(value)} is not a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an int of hundreds of digits
+        raise fail(f"{field}: {safe_load._short(value)} is too large") from None
+    if not math.isfinite(number):
+        raise fail(f"{field}: {number} is not a finite number")
+    return number
+
+
+def _nested(value, depth: int, field: str, fail: Fail):
+    """Labels as keys all the way down, numbers at the bottom; two keys may not give one label."""
     if depth == 0:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail(f"{field}: {value!r} is not a number")
-        return float(value)
+        return _number(value, field, fail)
     if not isinstance(value, Mapping):
         raise fail(f"{field} must be a mapping")
-    return {str(k): _nested(v, depth - 1, f"{field}[{str(k)!r}]", fail) for k, v in value.items()}
+    table = {}
+    for key, item in value.items():
+        label = _label(key, f"{field} key", fail)
+        if label in table:
+            raise fail(f"{field}: two keys are the label {label!r}")
+        table[label] = _nested(item, depth - 1, f"{field}[{label!r}]", fail)
+    return table
+
+
+def _check_table(origin: str, states: int, *actions: int) -> None:
+    entries = states
+    for n in actions:
+        entries *= n
+    safe_load.check_size("states x actions", entries, safe_load.MAX_TABLE_ENTRIES, origin)
+
+
+def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, origin: str, fail: Fail) -> MDP | JointMDP:
+    """The gridworld a map-only document describes, its size checked before it is built."""
+    noise = _number(doc.get("stochastic_noise_level", 0.0), "stochastic_noise_level", fail)
+    bias = doc.get("noise_bias")
+    if bias is not None:
+        if not isinstance(bias, Mapping):
+            raise fail("noise_bias must be a mapping {direction: magnitude}")
+        bias = {_label(k, "noise_bias key", fail): _number(v, f"noise_bias[{k!r}]", fail) for k, v in bias.items()}
+    overlap = doc.get("overlap", "allow")
+    if not isinstance(overlap, str):
+        raise fail(f"overlap must be 'allow', 'remove' or 'block', not {safe_load._short(overlap)}")
+    lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
+    width = max(map(len, lines), default=0)
+    safe_load.check_size("the gridworld map's rows x columns", len(lines) * width, safe_load.MAX_TABLE_ENTRIES, origin, "cells")
+    cells = grid.count(".")
+    if kind == "joint_mdp":
+        _check_table(origin, cells * cells, 25)
+    else:
+        _check_table(origin, cells, 5)
+    single = gridworld_from_map(grid, noise, bias, name=name)
+    return joint_gridworld(single, overlap=overlap, name=name) if kind == "joint_mdp" else single
 
 
 def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyObject:
     """Build an MDP, joint MDP or policy from a parsed document.
 
+    Parameters
+    ----------
+    doc : object
+        What :func:`powerplay.io.safe_load.load_yaml` or ``load_json`` returned.
+    origin : str
+        The file, for messages.
+    default_name : str
+        The name when the document has none.
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
+
     Raises
     ------
     FileFormatError
         Naming ``origin`` and the field, state or action at fault.
+    ResourceLimitError
+        If the object's [states x actions] arrays would be over
+        :data:`~powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
+
+    Examples
+    --------
+    >>> object_from_document({'kind': 'mdp', 'transitions': {'a': {'go': {'a': 1}}}}, 'inline').to_dict()
+    {'a': {'go': {'a': 1.0}}}
+    >>> object_from_document({'kind': 'mdp', 'transitions': {1: {'go': {1: 1}}, '1': {}}}, 'inline')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: inline: transitions: two keys are the label '1'
     """
 
     def fail(problem: str) -> FileFormatError:
@@ -187,10 +394,10 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
         raise fail("expected a mapping with a 'kind' key at the top level")
     kind = doc.get("kind")
     if kind not in KINDS:
-        raise fail(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise fail(f"kind must be one of {', '.join(KINDS)}, not {safe_load._short(kind)}")
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        raise fail(f"version {version!r} is not supported (this is version {FORMAT_VERSION})")
+        raise fail(f"version {safe_load._short(version)} is not supported (this is version {FORMAT_VERSION})")
     allowed = {
         "mdp": {"actions", "transitions"},
         "joint_mdp": {"actions_H", "actions_A", "transitions", "overlap"},
@@ -198,8 +405,9 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
     }[kind] | {"kind", "version", "name", "states", "gridworld_map", "stochastic_noise_level", "noise_bias"}
     unknown = sorted(set(map(str, doc)) - allowed)
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r} for kind {kind!r}")
-    name = str(doc.get("name") or default_name)
+        raise fail(f"unknown key {safe_load._short(unknown[0])} for kind {kind!r}")
+    name = doc.get("name")
+    name = default_name if name is None else _label(name, "name", fail)
     states = _labels(doc.get("states"), "states", fail)
     grid = doc.get("gridworld_map")
     if grid is not None and not isinstance(grid, str):
@@ -215,55 +423,93 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
                 if missing or extra:
                     raise fail(f"probabilities: state {(missing or extra)[0]!r} is {'missing' if missing else 'not in states'}")
                 table = {s: table[s] for s in states}
-            obj = Policy.from_dict(table, actions=_labels(doc.get("actions"), "actions", fail), agent=str(doc.get("agent", "H")), name=name)
+            actions = _labels(doc.get("actions"), "actions", fail)
+            num_actions = len(actions) if actions is not None else len({a for row in table.values() for a in row})
+            _check_table(origin, len(table), num_actions)
+            agent = _label(doc.get("agent", "H"), "agent", fail)
+            obj = Policy.from_dict(table, actions=actions, agent=agent, name=name)
         elif "transitions" not in doc:
             if grid is None:
                 raise fail(f"kind {kind!r} needs 'transitions' (or a 'gridworld_map')")
-            single = gridworld_from_map(grid, float(doc.get("stochastic_noise_level", 0.0)), doc.get("noise_bias"), name=name)
-            obj = joint_gridworld(single, overlap=doc.get("overlap", "allow"), name=name) if kind == "joint_mdp" else single
+            obj = _gridworld_from_document(doc, kind, grid, name, origin, fail)
             grid = None  # the map is the definition, nothing to check
         else:
             table = _nested(doc["transitions"], 3, "transitions", fail)
+            if not table:
+                raise fail(f"transitions is empty: an {'MDP' if kind == 'mdp' else 'joint MDP'} needs at least one state")
+            num_states = len(states) if states is not None else len(table)
+            used = {a for row in table.values() for a in row}
             if kind == "joint_mdp":
-                obj = JointMDP.from_dict(
-                    table, states=states, actions_H=_labels(doc.get("actions_H"), "actions_H", fail),
-                    actions_A=_labels(doc.get("actions_A"), "actions_A", fail), name=name,
+                actions_H = _labels(doc.get("actions_H"), "actions_H", fail)
+                actions_A = _labels(doc.get("actions_A"), "actions_A", fail)
+                pairs = [pair for pair in map(split_joint_label, used) if pair is not None]
+                _check_table(
+                    origin, num_states,
+                    len(actions_H) if actions_H is not None else len({h for h, _ in pairs}),
+                    len(actions_A) if actions_A is not None else len({a for _, a in pairs}),
                 )
+                obj = JointMDP.from_dict(table, states=states, actions_H=actions_H, actions_A=actions_A, name=name)
             else:
-                obj = MDP.from_dict(table, states=states, actions=_labels(doc.get("actions"), "actions", fail), name=name)
-    except FileFormatError:
+                actions = _labels(doc.get("actions"), "actions", fail)
+                _check_table(origin, num_states, len(actions) if actions is not None else len(used))
+                obj = MDP.from_dict(table, states=states, actions=actions, name=name)
+    except (FileFormatError, ResourceLimitError):
         raise
     except (ValueError, TypeError) as error:
         raise fail(str(error)) from None
     if grid is not None:
         if not are_gridworld_states(obj.states):
             raise fail("gridworld_map is given but the states are not gridworld cells '(row, col)'")
-        expected = _cells(gridworld_from_map(grid).states)
+        lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
+        if grid.count(".") > len(obj.states) or len(lines) * max(map(len, lines), default=0) > safe_load.MAX_TABLE_ENTRIES:
+            raise fail("gridworld_map does not match the states (it has more open cells)")
+        try:
+            expected = _cells(gridworld_from_map(grid).states)
+        except ValueError as error:
+            raise fail(f"gridworld_map: {error}") from None
         if _cells(obj.states) != expected:
             stray = sorted(_cells(obj.states) ^ expected)[0]
             raise fail(f"gridworld_map does not match the states (cell {stray} differs)")
     return obj
 
 
-def read_native(path: str | os.PathLike) -> AnyObject:
+def read_native(path: str | os.PathLike, *, max_bytes: int | None = None) -> AnyObject:
     """Read an MDP, joint MDP or policy from a ``.yaml``/``.yml``/``.json`` file in our format.
+
+    Parameters
+    ----------
+    path : str or path
+        UTF-8 (a byte-order mark is allowed); ``.json`` is read as JSON, anything else YAML.
+    max_bytes : int, optional
+        Largest file read (default :data:`powerplay.io.safe_load.MAX_FILE_BYTES`).
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
 
     Raises
     ------
+    FileNotFoundError
+        If there is no such file.
     FileFormatError
-        On a syntax error (with its line) or invalid contents (naming the field or state).
+        On a syntax error (with its line), a duplicated key, invalid contents (naming the
+        field or state), or a file that is not UTF-8 or not a regular file.
+    ResourceLimitError
+        If the file, what its YAML aliases expand to, or the object is over a limit of
+        :mod:`powerplay.io.safe_load`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / 'twice.yaml'
+    >>> _ = path.write_text('kind: mdp\\ntransitions:\\n  a: {go: {a: 1}}\\n  a: {stay: {a: 1}}\\n')
+    >>> read_native(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: .../twice.yaml:4: duplicate key 'a' (first at line 3)
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in JSON_SUFFIXES:
-            doc = json.loads(text)
-        else:
-            doc = yaml.load(text, Loader=_Loader)
-    except json.JSONDecodeError as error:
-        raise FileFormatError(path, f"JSON syntax error: {error.msg}", error.lineno) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise FileFormatError(path, f"YAML syntax error: {problem}", mark.line + 1 if mark else None) from None
+    data = safe_load.read_limited_bytes(path, max_bytes, "MDP/policy file")
+    load = safe_load.load_json if path.suffix.lower() in JSON_SUFFIXES else safe_load.load_yaml
+    doc = load(data, str(path), max_bytes=max_bytes)
     return object_from_document(doc, str(path), default_name=path.stem)

@@ -25,7 +25,6 @@ import re
 from typing import Iterable, Sequence
 
 _CELL = re.compile(r"^\((-?\d+), ?(-?\d+)\)$")
-_JOINT = re.compile(r"^(.*)_H\^(.*)_A$")
 
 AGENTS = ("H", "A")
 
@@ -47,14 +46,22 @@ def joint_label(label_H: str, label_A: str) -> str:
 
 
 def split_joint_label(label: str) -> tuple[str, str] | None:
-    """``(label_H, label_A)`` of a joint label, or ``None`` if ``label`` is not joint."""
-    match = _JOINT.match(label)
-    return (match.group(1), match.group(2)) if match else None
+    """``(label_H, label_A)`` of a joint label, or ``None`` if ``label`` is not joint.
+
+    The split is at the last ``'_H^'`` before the final ``'_A'``. (String methods, not a
+    regular expression: ``^(.*)_H\\^(.*)_A$`` backtracks quadratically on long labels full of
+    ``'_H^'``, and labels come from files.)
+    """
+    if not label.endswith("_A"):
+        return None
+    head = label[:-2]
+    cut = head.rfind("_H^")
+    return (head[:cut], head[cut + 3:]) if cut >= 0 else None
 
 
 def is_joint_label(label: str) -> bool:
     """Whether ``label`` has the joint ``'x_H^y_A'`` form."""
-    return _JOINT.match(label) is not None
+    return split_joint_label(label) is not None
 
 
 def are_gridworld_states(states: Iterable[str]) -> bool:

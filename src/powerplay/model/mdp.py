@@ -219,15 +219,6 @@ class _Transitions:
             for state in self.states
         }
 
-    def to_networkx(self):
-        """This MDP as a ``networkx.DiGraph`` in the reference tool's graph schema.
-
-        See :mod:`powerplay.model.reference_graph` (and ``from_networkx`` there for the reverse).
-        """
-        from .reference_graph import to_networkx
-
-        return to_networkx(self)
-
 
 @dataclass(frozen=True, eq=False)
 class MDP(_Transitions):

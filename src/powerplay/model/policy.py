@@ -126,16 +126,6 @@ class Policy:
             for state, row in zip(self.states, self.probabilities)
         }
 
-    def to_networkx(self, mdp=None):
-        """This policy as a ``networkx.DiGraph`` in the reference tool's graph schema.
-
-        With ``mdp``, available actions the policy never takes are listed with weight 0, as the
-        reference's policy graphs do (see :mod:`powerplay.model.reference_graph`).
-        """
-        from .reference_graph import to_networkx
-
-        return to_networkx(self, mdp=mdp)
-
     def with_probabilities(self, state: str, probabilities: Mapping[str, float]) -> "Policy":
         """A copy with one state's action distribution replaced."""
         table = np.array(self.probabilities)

@@ -29,6 +29,19 @@ States keep the order in which their nodes first appear. Actions keep their orde
 appearance too, except that action sets drawn from the gridworld moves use the canonical
 order ``up, down, left, right, stay``. (The reference tool sorted labels as strings; compare
 objects from its files as sets, or reorder with :func:`powerplay.model.editing.reorder_states`.)
+When that would not give an object's own action list back (another order, or actions never
+available), the writer adds it as a graph attribute ``actions`` (joint MDPs: ``actions_H``
+and ``actions_A``) in node syntax, ``'[up]__[down]'``, which the reader then uses. Files
+of the reference tool never need it.
+
+What cannot be written
+----------------------
+The schema cannot hold every object, and the writer refuses (one line naming the label)
+rather than produce a graph that reads back as something else: a label containing ``']__['``
+(it would split the node name), a label that is not text, an object without states, a
+single-agent MDP whose state and action labels all look joint (it would read back as a joint
+MDP), a joint MDP with a state label that is not joint, and joint actions whose labels do
+not split back into the same pair (Agent A's label containing ``'_H^'``).
 
 Examples
 --------
@@ -42,18 +55,17 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
-from .environments import successor_mdp
-from ..errors import FileFormatError
-from .gridworld import MOVES
-from .labels import is_joint_label, split_joint_label
-from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
-from .policy import Policy, acting_action_mask
+from ..errors import FileFormatError, ModelError
+from ..model.environments import successor_mdp
+from ..model.gridworld import MOVES
+from ..model.labels import is_joint_label, joint_label, split_joint_label
+from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
+from ..model.policy import Policy, acting_action_mask
+from . import safe_load
 
 AnyObject = MDP | JointMDP | Policy
 
@@ -102,9 +114,13 @@ class RawGraph:
     name : str
         The graph's name (DOT graph ID or networkx ``graph.graph['name']``), possibly empty.
     attributes : dict
-        Other graph attributes (``agent`` is read for policies).
+        Other graph attributes (``agent`` is read for policies; ``actions``, ``actions_H``
+        and ``actions_A`` fix action lists, see module notes).
     origin : str
         Where the graph came from, for error messages.
+    node_attributes : dict
+        Node name -> its attributes as written (DOT node statements), for callers that need
+        them; the schema itself uses none.
     """
 
     nodes: dict[str, int | None]
@@ -112,6 +128,7 @@ class RawGraph:
     name: str
     attributes: dict[str, str]
     origin: str
+    node_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _ordered_actions(labels: Iterable[str]) -> tuple[str, ...]:
@@ -120,6 +137,17 @@ def _ordered_actions(labels: Iterable[str]) -> tuple[str, ...]:
     if set(seen) <= set(MOVES):
         return tuple(move for move in MOVES if move in seen)
     return seen
+
+
+#: Graph attributes that fix action lists (written only when the default order would not do).
+ACTION_ATTRIBUTES = ("actions", "actions_H", "actions_A")
+
+
+def _label_list(value: str) -> list[str] | None:
+    """The labels of an ``actions`` attribute (``'[a]__[b]'``), or ``None`` if malformed."""
+    if len(value) < 2 or value[0] != "[" or value[-1] != "]":
+        return None
+    return value[1:-1].split(SEPARATOR)
 
 
 class _Reader:
@@ -131,14 +159,38 @@ class _Reader:
     def fail(self, problem: str, line: int | None = None) -> FileFormatError:
         return FileFormatError(self.raw.origin, problem, line)
 
+    def actions(self, key: str, used: Iterable[str]) -> tuple[str, ...]:
+        """The action list: the graph attribute ``key`` if given (checked), else the used labels in order."""
+        used = _ordered_actions(used)
+        value = self.raw.attributes.get(key)
+        if value is None:
+            return used
+        listed = _label_list(str(value))
+        if listed is None:
+            raise self.fail(f"graph attribute {key}={value!r} is not a list of labels like '[up]__[down]'")
+        if len(set(listed)) != len(listed):
+            twice = next(a for a in listed if listed.count(a) > 1)
+            raise self.fail(f"graph attribute {key} lists action {twice!r} twice")
+        missing = [a for a in used if a not in set(listed)]
+        if missing:
+            raise self.fail(f"graph attribute {key} does not list action {missing[0]!r}, which the graph uses")
+        return tuple(listed)
+
+    def check_table(self, num_states: int, *num_actions: int) -> None:
+        """Refuse an object whose dense [states x actions] arrays would be too big to build."""
+        entries = num_states
+        for n in num_actions:
+            entries *= n
+        safe_load.check_size("states x actions", entries, safe_load.MAX_TABLE_ENTRIES, self.raw.origin)
+
     def probability(self, edge: Edge, what: str) -> float:
         value = edge.weight
         try:
             p = float(str(value).strip().strip('"')) if not isinstance(value, (int, float)) else float(value)
         except ValueError:
-            raise self.fail(f"{what}: weight {value!r} is not a number", edge.line) from None
+            raise self.fail(f"{what}: weight {safe_load._short(value)} is not a number", edge.line) from None
         if not math.isfinite(p) or p < 0 or p > 1 + PROBABILITY_TOLERANCE:
-            raise self.fail(f"{what}: probability {value} is not in [0, 1]", edge.line)
+            raise self.fail(f"{what}: probability {safe_load._shorten(str(value))} is not in [0, 1]", edge.line)
         return p
 
     def check_sum(self, total: float, what: str, line: int | None) -> None:
@@ -156,6 +208,7 @@ class _Reader:
         for state, targets in successors.items():
             if not targets:
                 raise self.fail(f"state {state!r} has no outgoing edge (every state needs an action)", self.raw.nodes[state])
+        self.check_table(len(successors), len(successors))  # one action per state it can move to
         return self.build(lambda: successor_mdp(successors, name=self.raw.name))
 
     # -- the stochastic format --------------------------------------------------------
@@ -246,12 +299,15 @@ class _Reader:
         joint = bool(states) and all(map(is_joint_label, states)) and all(map(is_joint_label, action_labels))
         if joint:
             pairs = [split_joint_label(a) for a in action_labels]
+            actions_H = self.actions("actions_H", (h for h, _ in pairs))
+            actions_A = self.actions("actions_A", (a for _, a in pairs))
+            self.check_table(len(states), len(actions_H), len(actions_A))
             return self.build(lambda: JointMDP.from_dict(
-                table, states=states,
-                actions_H=_ordered_actions(h for h, _ in pairs), actions_A=_ordered_actions(a for _, a in pairs),
-                name=self.raw.name,
+                table, states=states, actions_H=actions_H, actions_A=actions_A, name=self.raw.name,
             ))
-        return self.build(lambda: MDP.from_dict(table, states=states, actions=_ordered_actions(action_labels), name=self.raw.name))
+        actions = self.actions("actions", action_labels)
+        self.check_table(len(states), len(actions))
+        return self.build(lambda: MDP.from_dict(table, states=states, actions=actions, name=self.raw.name))
 
     def policy(self, states, weights, first_line) -> Policy:
         for state in states:
@@ -263,7 +319,8 @@ class _Reader:
         agent = self.raw.attributes.get("agent", default_agent)
         if agent not in ("H", "A"):
             raise self.fail(f"graph attribute agent={agent!r} must be 'H' or 'A'")
-        actions = _ordered_actions(a for state in states for a in weights[state])
+        actions = self.actions("actions", (a for state in states for a in weights[state]))
+        self.check_table(len(states), len(actions))
         table = {state: weights[state] for state in states}
         return self.build(lambda: Policy.from_dict(table, actions=actions, agent=agent, name=self.raw.name))
 
@@ -286,24 +343,47 @@ class _Reader:
 def object_from_graph(raw: RawGraph) -> AnyObject:
     """Interpret a parsed graph as an MDP, joint MDP or policy (see module notes).
 
+    Parameters
+    ----------
+    raw : RawGraph
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
+
     Raises
     ------
     FileFormatError
         Naming ``raw.origin``, the line when known, and the state/action at fault: nodes not
         in the schema, probabilities outside [0, 1] or not summing to one, next states that
         are not states, actions without outcomes, states without actions.
+    ResourceLimitError
+        If the object's [states x actions] arrays would be over
+        :data:`powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
+
+    Examples
+    --------
+    >>> raw = RawGraph({'[a]': 1, '[go]__[a]': 2, '[a]__[go]__[a]': 3},
+    ...                [Edge('[a]', '[go]__[a]', None), Edge('[go]__[a]', '[a]__[go]__[a]', '1.0')], 'loop', {}, 'demo')
+    >>> object_from_graph(raw).to_dict()
+    {'a': {'go': {'a': 1.0}}}
     """
     return _Reader(raw).read()
 
 
-def _check_label(label: str) -> str:
-    # ']__[' would split the node name wrongly; DOT strings cannot end in (or escape around) a backslash.
-    if SEPARATOR in label or "\n" in label or "\\" in label:
-        raise ModelError(f"label {label!r} cannot be written in the reference graph schema")
+def _writable(label, what: str, origin: str) -> str:
+    if not isinstance(label, str):
+        raise FileFormatError(origin, f"{what} {label!r} is not text, so it cannot name a graph node")
+    if SEPARATOR in label:
+        raise FileFormatError(origin, f"{what} {label!r} contains {SEPARATOR!r}, which separates the labels in a node name")
     return label
 
 
-def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None) -> RawGraph:
+def _kind(obj: AnyObject) -> str:
+    return "policy" if isinstance(obj, Policy) else "joint MDP" if isinstance(obj, JointMDP) else "MDP"
+
+
+def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: str = "graph") -> RawGraph:
     """Nodes and edges of an object in the reference schema (weights are Python floats).
 
     Parameters
@@ -313,45 +393,108 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None) -> RawGra
         For a policy: also list the MDP's available actions the policy never takes (weight
         0), as the reference tool did. Without it only actions with positive probability
         are listed.
+    origin : str
+        What the graph is for (a file name), for messages.
+
+    Returns
+    -------
+    RawGraph
+        With graph attributes ``agent`` (policies) and, when the order of appearance would
+        not give the object's action lists back, ``actions`` / ``actions_H`` / ``actions_A``.
+
+    Raises
+    ------
+    FileFormatError
+        Naming ``origin`` and the label, if the object cannot be written in the schema so
+        that it reads back the same (see module notes).
+    ModelError
+        If ``mdp`` does not have the policy's states.
     """
+    if not isinstance(obj.name, str):
+        raise FileFormatError(origin, f"the {_kind(obj)}'s name {obj.name!r} is not text")
+    if not obj.states:
+        raise FileFormatError(origin, f"{_kind(obj)} {obj.name!r} has no states, and a graph needs at least one node")
+    for state in obj.states:
+        _writable(state, "state", origin)
     nodes: dict[str, int | None] = {}
     edges: list[Edge] = []
+    attributes: dict[str, str] = {}
     if isinstance(obj, Policy):
+        for action in obj.actions:
+            _writable(action, "action", origin)
         available = None
         if mdp is not None:
-            actions, mask = acting_action_mask(mdp, obj.agent)
+            mdp_actions, mask = acting_action_mask(mdp, obj.agent)
             position = {s: i for i, s in enumerate(mdp.states)}
+        used = []
         for s, state in enumerate(obj.states):
-            state_node = node_name(_check_label(state))
+            state_node = node_name(state)
             nodes[state_node] = None
             if mdp is not None:
-                row_mask = mask[position[state]]
-                available = {a for a, ok in zip(actions, row_mask) if ok}
+                if state not in position:
+                    raise ModelError(f"policy state {state!r} is not a state of MDP {mdp.name!r}")
+                available = {a for a, ok in zip(mdp_actions, mask[position[state]]) if ok}
             for action, p in zip(obj.actions, obj.probabilities[s]):
                 if p > 0 or (available is not None and action in available):
-                    action_node = node_name(_check_label(action), state)
+                    action_node = node_name(action, state)
                     nodes[action_node] = None
                     edges.append(Edge(state_node, action_node, float(p)))
-        return RawGraph(nodes, edges, obj.name, {"agent": obj.agent}, "policy")
-    for state, by_action in obj.to_dict().items():
-        state_node = node_name(_check_label(state))
+                    used.append(action)
+        attributes["agent"] = obj.agent
+        if _ordered_actions(used) != obj.actions:
+            attributes["actions"] = node_name(*obj.actions)
+        return RawGraph(nodes, edges, obj.name, attributes, origin)
+
+    joint = isinstance(obj, JointMDP)
+    for action in (obj.actions_H + obj.actions_A) if joint else obj.actions:
+        _writable(action, "action", origin)
+    table = obj.to_dict()
+    used = [action for row in table.values() for action in row]
+    if joint:
+        flat = [state for state in obj.states if not is_joint_label(state)]
+        if flat:
+            raise FileFormatError(
+                origin, f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP"
+            )
+        for h in obj.actions_H:
+            for a in obj.actions_A:
+                if split_joint_label(joint_label(h, a)) != (h, a):
+                    raise FileFormatError(
+                        origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair "
+                        f"{split_joint_label(joint_label(h, a))!r}",
+                    )
+        pairs = [split_joint_label(action) for action in used]
+        if _ordered_actions(h for h, _ in pairs) != obj.actions_H:
+            attributes["actions_H"] = node_name(*obj.actions_H)
+        if _ordered_actions(a for _, a in pairs) != obj.actions_A:
+            attributes["actions_A"] = node_name(*obj.actions_A)
+    else:
+        if all(map(is_joint_label, obj.states)) and all(map(is_joint_label, used)):
+            raise FileFormatError(
+                origin, f"every state and action label of the single-agent MDP {obj.name!r} looks joint ('x_H^y_A'), "
+                "so the graph would read back as a joint MDP",
+            )
+        if _ordered_actions(used) != obj.actions:
+            attributes["actions"] = node_name(*obj.actions)
+    for state, by_action in table.items():
+        state_node = node_name(state)
         nodes[state_node] = None
         for action, outcomes in by_action.items():
-            action_node = node_name(_check_label(action), state)
+            action_node = node_name(action, state)
             nodes[action_node] = None
             edges.append(Edge(state_node, action_node, None))
             for next_state, p in outcomes.items():
                 next_node = node_name(next_state, action, state)
                 nodes[next_node] = None
                 edges.append(Edge(action_node, next_node, float(p)))
-    return RawGraph(nodes, edges, obj.name, {}, "mdp")
+    return RawGraph(nodes, edges, obj.name, attributes, origin)
 
 
 def to_networkx(obj: AnyObject, mdp: MDP | JointMDP | None = None):
     """A ``networkx.DiGraph`` of an MDP, joint MDP or policy in the reference tool's schema.
 
     Edge weights are floats. The graph's ``name`` (and, for a policy, ``agent``) are graph
-    attributes.
+    attributes, and so are action lists the nodes alone would not give back (see module notes).
 
     Parameters
     ----------
@@ -359,6 +502,16 @@ def to_networkx(obj: AnyObject, mdp: MDP | JointMDP | None = None):
     mdp : MDP or JointMDP, optional
         For a policy: list the MDP's available actions with weight 0 where the policy never
         takes them (as the reference's policy graphs do).
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Raises
+    ------
+    FileFormatError
+        If the object cannot be put in the schema so that it reads back the same (a label
+        containing ``']__['``, ...; see module notes).
 
     Examples
     --------
@@ -370,7 +523,7 @@ def to_networkx(obj: AnyObject, mdp: MDP | JointMDP | None = None):
     """
     import networkx as nx
 
-    raw = graph_of_object(obj, mdp)
+    raw = graph_of_object(obj, mdp, origin="networkx graph")
     graph = nx.DiGraph(name=raw.name, **raw.attributes)
     graph.add_nodes_from(raw.nodes)
     for edge in raw.edges:
@@ -394,16 +547,44 @@ def from_networkx(graph, origin: str = "networkx graph") -> AnyObject:
     node names with or without surrounding quotes as ``networkx.nx_pydot`` leaves them) and
     the plain state-to-state format.
 
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Graph attributes read: ``name``, ``agent`` (policies) and the action lists
+        ``actions``, ``actions_H``, ``actions_A`` (as written by :func:`to_networkx`, or as
+        Python lists of labels).
+    origin : str
+        What to call the graph in messages.
+
+    Returns
+    -------
+    MDP, JointMDP or Policy
+
     Raises
     ------
     FileFormatError
         As :func:`object_from_graph`, with ``origin`` in place of a file name.
+    ResourceLimitError
+        If the object's [states x actions] arrays would be over
+        :data:`powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from_networkx(nx.DiGraph([('a', 'b'), ('b', 'a')])).next_states('a', 'b')
+    {'b': 1.0}
     """
     nodes = {str(_unquote(str(node))): None for node in graph.nodes}
     edges = [
         Edge(str(_unquote(str(u))), str(_unquote(str(v))), _unquote(data.get("weight")))
         for u, v, data in graph.edges(data=True)
     ]
-    attributes = {k: str(_unquote(v)) for k, v in graph.graph.items() if k == "agent"}
-    name = str(_unquote(graph.graph.get("name", "")) or "")
-    return object_from_graph(RawGraph(nodes, edges, name, attributes, origin))
+    attributes = {}
+    for key in ("agent", *ACTION_ATTRIBUTES):
+        if key in graph.graph:
+            value = graph.graph[key]
+            if key in ACTION_ATTRIBUTES and isinstance(value, (list, tuple)):
+                value = node_name(*map(str, value))
+            attributes[key] = str(_unquote(value))
+    name = graph.graph.get("name")
+    return object_from_graph(RawGraph(nodes, edges, "" if name is None else str(name), attributes, origin))
