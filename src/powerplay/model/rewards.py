@@ -34,9 +34,10 @@ unchanged and the Pearson correlation per state is exactly ``beta``. For ``beta`
 symmetry interval ``[lo, hi]`` (``lo + hi - r``) with probability ``-beta``; this needs a
 distribution symmetric on an interval.
 
-Reproducibility: :class:`RewardStream` draws samples in fixed blocks of :data:`BLOCK_SIZE`,
-each from its own generator derived from ``(seed, stream, block)``. A sample's value
-depends only on the seed and its index, never on how the work is split.
+Reproducibility: :class:`RewardStream` draws samples in fixed blocks (:data:`BLOCK_SIZE`
+samples, fewer for MDPs with more than 1,024 states: :func:`block_size`), each from its own
+generator derived from ``(seed, stream, block)``. A sample's value depends only on the seed,
+the number of states and its index, never on how the work is split.
 
 Examples
 --------
@@ -58,8 +59,30 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-#: Samples per independently seeded block of a :class:`RewardStream`.
+#: Samples per independently seeded block of a :class:`RewardStream` (MDPs of up to
+#: :data:`BLOCK_VALUES` / ``BLOCK_SIZE`` states; see :func:`block_size`).
 BLOCK_SIZE = 1024
+
+#: Most reward values drawn in one block (8 MiB of float64): larger MDPs get smaller blocks,
+#: so drawing a few samples never draws (and holds) gigabytes of others.
+BLOCK_VALUES = 2**20
+
+
+def block_size(num_states: int) -> int:
+    """Samples per reward block for an MDP of ``num_states`` states.
+
+    :data:`BLOCK_SIZE` up to 1,024 states (every built-in and published environment); for
+    larger MDPs the largest power of two with at most :data:`BLOCK_VALUES` values per block.
+
+    Examples
+    --------
+    >>> block_size(961), block_size(40_000), block_size(1_000_000)
+    (1024, 16, 1)
+    """
+    size = BLOCK_SIZE
+    while size > 1 and size * max(int(num_states), 1) > BLOCK_VALUES:
+        size //= 2
+    return size
 
 #: Redraw rounds allowed when ``allow_all_equal_rewards`` is False before giving up.
 MAX_REDRAW_ROUNDS = 1000
@@ -417,9 +440,9 @@ class RewardStream:
 
     Notes
     -----
-    Samples come in blocks of :data:`BLOCK_SIZE`; block ``k`` of agent stream ``j`` (0 for
-    H, 1 for A) uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(j, k)))``. So
-    any range of samples can be produced alone, and results do not depend on chunking or
+    Samples come in blocks of :func:`block_size` samples; block ``k`` of agent stream ``j``
+    (0 for H, 1 for A) uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(j, k)))``.
+    So any range of samples can be produced alone, and results do not depend on chunking or
     worker count.
     """
 
@@ -429,6 +452,7 @@ class RewardStream:
         self.sampler = sampler
         self.seed = int(seed)
         self.correlation = correlation
+        self.block_size = block_size(sampler.num_states)
         if correlation is not None:
             if not -1.0 <= correlation <= 1.0:
                 raise ModelError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
@@ -439,8 +463,8 @@ class RewardStream:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(stream, block)))
 
     def block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Block ``k``: ``([BLOCK_SIZE, S] rewards of H, same for A or None)``."""
-        rewards_H = self.sampler.sample(self._rng(0, k), BLOCK_SIZE)
+        """Block ``k``: ``([block_size, S] rewards of H, same for A or None)``."""
+        rewards_H = self.sampler.sample(self._rng(0, k), self.block_size)
         if self.correlation is None:
             return rewards_H, None
         return rewards_H, self.sampler.correlated(self._rng(1, k), rewards_H, self.correlation)
@@ -449,12 +473,13 @@ class RewardStream:
         """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""
         if not 0 <= start <= stop:
             raise ModelError(f"bad sample range {start}:{stop}")
-        first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE if stop > start else start // BLOCK_SIZE - 1
+        size = self.block_size
+        first, last = start // size, (stop - 1) // size if stop > start else start // size - 1
         parts_H, parts_A = [], []
         for k in range(first, last + 1):
             block_H, block_A = self.block(k)
-            lo = max(start - k * BLOCK_SIZE, 0)
-            hi = min(stop - k * BLOCK_SIZE, BLOCK_SIZE)
+            lo = max(start - k * size, 0)
+            hi = min(stop - k * size, size)
             parts_H.append(block_H[lo:hi])
             if block_A is not None:
                 parts_A.append(block_A[lo:hi])

@@ -81,7 +81,7 @@ import numba
 import numpy as np
 
 from ..errors import DependencyMissing, DistributedError, ModelError
-from ..model.rewards import BLOCK_SIZE
+from ..model.rewards import block_size
 from .executors import RunJob, kernel_threads
 from .experiment import ChunkResult, Experiment, solve_chunk
 
@@ -471,7 +471,8 @@ class DaskExecutor:
         """Samples per chunk task when neither the job nor the executor says (see the class docstring)."""
         wanted = -(-experiment.num_reward_samples // (CHUNKS_PER_THREAD * max(self._size()[1], 1)))
         size = max(wanted, MIN_CHUNK_SAMPLES)
-        unit = BLOCK_SIZE if size > BLOCK_SIZE else 64  # no reward block drawn by two tasks
+        block = block_size(len(experiment.states))
+        unit = block if size > block else 64  # no reward block drawn by two tasks
         size = -(-size // unit) * unit
         return max(1, min(size, experiment.default_chunk_size()))
 

@@ -42,10 +42,10 @@ from typing import Callable, Literal, Protocol
 
 import numpy as np
 
-from ..errors import ModelError, SamplesNotKeptError
+from ..errors import ModelError, ResourceLimitError, SamplesNotKeptError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..model.rewards import BLOCK_SIZE, RewardDistribution, RewardStream
+from ..model.rewards import RewardDistribution, RewardStream, block_size
 from ..solvers.kernels import LANES
 from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
@@ -57,7 +57,17 @@ ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_
 EXPERIMENT_KINDS: tuple[str, ...] = ("single_agent", "multiagent_fixed_policy", "multiagent_with_reward")
 
 #: Rough memory budget (bytes) for one chunk's working arrays; sets the default chunk size.
-CHUNK_MEMORY_BUDGET = 256 * 2**20
+CHUNK_MEMORY_BUDGET = 128 * 2**20
+
+#: Measured working memory per sample and state while a chunk is solved and reduced (solver
+#: arrays, rewards, moments): bytes, for one agent and for two (see :meth:`Experiment.memory_estimate`).
+BYTES_PER_SAMPLE_STATE = {"single": 104, "joint": 208}
+
+#: Measured peak memory of building an MDP and its solver structures, per stored transition.
+BYTES_PER_TRANSITION = 200
+
+#: Memory of the interpreter with powerplay imported.
+BASE_BYTES = 200 * 2**20
 
 #: Per-sample POWER arrays are kept automatically when all of them together are at most this
 #: many bytes (``keep_samples=None``); above it, only their statistics are kept.
@@ -167,15 +177,54 @@ class Experiment:
         """
         return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
 
+    def _per_sample_state(self) -> int:
+        return BYTES_PER_SAMPLE_STATE["joint" if self.kind == "multiagent_with_reward" else "single"]
+
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.
 
         Whole reward blocks when large (no block is drawn twice), whole multiples of the
         kernels' vector lanes when small.
         """
-        per_sample = 8 * len(self.states) * (16 if self.kind == "multiagent_with_reward" else 8)
-        size = int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, LANES, 4 * BLOCK_SIZE))
-        return size - size % BLOCK_SIZE if size >= BLOCK_SIZE else size - size % LANES
+        per_sample = len(self.states) * self._per_sample_state()
+        block = block_size(len(self.states))
+        size = int(np.clip(CHUNK_MEMORY_BUDGET // per_sample, LANES, 4 * block))
+        return size - size % block if size >= block else size - size % LANES
+
+    def memory_estimate(self, chunk_size: int | None = None) -> int:
+        """Peak memory (bytes) of computing this run in one process with chunks of ``chunk_size``.
+
+        ``BASE_BYTES + BYTES_PER_TRANSITION × transitions + chunk × states × bytes per
+        sample-state`` with constants measured on gridworlds (an estimate, erring high).
+        Memory does not grow with the number of samples, only with the chunk size.
+        """
+        chunk = min(chunk_size or self.default_chunk_size(), int(self.num_reward_samples))
+        transitions = int(self.mdp.transitions.nnz)
+        return int(BASE_BYTES + BYTES_PER_TRANSITION * transitions + chunk * len(self.states) * self._per_sample_state())
+
+    def check_memory(self, chunk_size: int | None = None, available: int | None = None) -> None:
+        """Refuse, before anything runs, a run that would not fit in memory.
+
+        Raises
+        ------
+        ResourceLimitError
+            Stating the estimate, what is available and what to change.
+        """
+        if available is None:
+            import psutil
+
+            available = int(psutil.virtual_memory().available)
+        estimate = self.memory_estimate(chunk_size)
+        if estimate <= 0.9 * available:
+            return
+        smallest = self.memory_estimate(LANES)
+        advice = (f"use smaller chunks (chunk_size, at least {LANES}: about {_gib(smallest)})" if smallest <= 0.9 * available
+                  else "it does not fit even in the smallest chunks: use a machine with more memory or a smaller MDP")
+        raise ResourceLimitError(
+            f"a run of {self.mdp.name or 'this MDP'} ({len(self.states):,} states, {self.mdp.transitions.nnz:,} transitions) "
+            f"needs about {_gib(estimate)} of memory but {_gib(available)} is available; {advice}",
+            what="memory", estimate=estimate, limit=available, unit="bytes",
+        )
 
     def chunks(self, chunk_size: int | None = None) -> list[tuple[int, int]]:
         """``(start, stop)`` sample ranges covering the run."""
@@ -184,6 +233,10 @@ class Experiment:
             raise ModelError(f"chunk size must be positive, got {size}")
         n = int(self.num_reward_samples)
         return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 # --------------------------------------------------------------------------------------
@@ -486,6 +539,8 @@ def run_experiment(
     """
     from .executors import LocalExecutor, RunJob, compute_runs
 
+    if executor is None:
+        experiment.check_memory(chunk_size)
     executor = executor or LocalExecutor(threads=workers)
     job = RunJob(experiment, keep_samples=experiment.keeps_samples(keep_samples), chunk_size=chunk_size)
     callback = None if progress is None else (lambda index, done, total: progress(done, total))
