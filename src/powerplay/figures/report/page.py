@@ -415,14 +415,14 @@ class _Page:
         return figure_
 
     def alignment(self):
-        from bokeh.models import HoverTool, Range1d
+        from bokeh.models import BoxSelectTool, HoverTool, Range1d
         from bokeh.plotting import figure
 
         x_limits, y_limits = [], []
         for run in self.data.runs:
             x_limits.append(_padded(float(np.min(run.means["H"])), float(np.max(run.means["H"]))))
             y_limits.append(_padded(float(np.min(run.means["A"])), float(np.max(run.means["A"]))))
-        figure_ = figure(frame_width=420, frame_height=420, x_range=Range1d(*x_limits[0]), y_range=Range1d(*y_limits[0]),
+        figure_ = figure(frame_width=470, frame_height=420, x_range=Range1d(*x_limits[0]), y_range=Range1d(*y_limits[0]),
                          tools="tap,box_select,lasso_select,wheel_zoom,pan,reset,save", toolbar_location="above",
                          title=self.alignment_title(self.first), name="alignment")
         self.titles.append((figure_.title, self.run_texts(self.alignment_title)))
@@ -431,6 +431,8 @@ class _Page:
                                  fill_color="#6a51a3", line_color="white", fill_alpha=0.75,
                                  selection_fill_color=HIGHLIGHT, selection_fill_alpha=1.0, selection_line_color="black",
                                  nonselection_fill_alpha=0.15, nonselection_line_alpha=0.15, name="points")
+        # Dragging selects (a box of points) rather than pans: selecting is what this plot is for.
+        figure_.toolbar.active_drag = figure_.select_one({"type": BoxSelectTool})
         figure_.xaxis.axis_label = "POWER of Agent H"
         figure_.yaxis.axis_label = "POWER of Agent A"
         figure_.add_tools(HoverTool(renderers=[points], tooltips=self.tooltips(), name="hover_alignment"))
@@ -462,7 +464,7 @@ class _Page:
         columns = [c if c.formatter is not None else TableColumn(field=c.field, title=c.title, width=c.width) for c in columns]
         columns += [TableColumn(field="samples", title="samples", formatter=NumberFormatter(format="0,0"), width=70)]
         for key in data.keys:
-            columns += [TableColumn(field=f"mean_{key}", title=f"mean POWER {key}", formatter=NumberFormatter(format=self.fmt), width=95),
+            columns += [TableColumn(field=f"mean_{key}", title=f"mean POWER {key}", formatter=NumberFormatter(format=self.fmt), width=112),
                         TableColumn(field=f"mean_{key}_sem", title="± SE", formatter=NumberFormatter(format=self.fmt), width=70)]
         if data.two_agents:
             columns += [
@@ -679,7 +681,7 @@ class _Page:
         versions = "; ".join(f"{e(n)} {e(', '.join(v))}" for n, v in h["versions"].items()) or "–"
         samples = ", ".join(f"{n:,}" for n in h["num_reward_samples"]) or "–"
         if h["overrides"].get("samples"):
-            samples += f" (overridden with --samples {int(h['overrides']['samples']):,})"
+            samples += " (set with --samples, not the config's count)"
         swept = "; ".join(f"{e(parameter_label(p))}: {e(', '.join(v))}" for p, v in h["swept"].items()) or "nothing"
         timing = f"created {e(h['created'])}" + (f", finished {e(h['finished'])}" if h["finished"] else ", not finished")
         if h["seconds_total"] is not None:
