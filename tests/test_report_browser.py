@@ -310,3 +310,52 @@ def test_runs_table_filter(page):
     rows = browser.count_in(page, "runs_table", ".slick-row")
     assert rows == 2
     assert "γ = 0.9" in browser.element_in(page, "runs_table", ".slick-row .slick-cell.l0").text
+
+
+# --- other kinds of sweeps ---------------------------------------------------------------------
+
+OTHER_SWEEPS = {
+    "gridworld": """
+name: report_browser_single
+parameters:
+  mdp_graph: {value: 3x3_gridworld}
+  discount_rate: {values: [0.2, 0.9], names: ["0p2", "0p9"]}
+  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
+  num_reward_samples: {value: 40}
+  random_seed: {value: 0}
+""",
+    "bars": """
+name: report_browser_graph
+parameters:
+  mdp_graph: {value: mdp_from_paper}
+  discount_rate: {values: [0.2, 0.9], names: ["0p2", "0p9"]}
+  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
+  num_reward_samples: {value: 40}
+  random_seed: {value: 0}
+""",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_SWEEPS))
+def test_single_agent_reports_render_and_hover(driver, tmp_path, kind, artifacts):
+    sweep = run_sweep(parse_sweep_config(OTHER_SWEEPS[kind], source="<browser tests>"), tmp_path)
+    browser.open_report(driver, write_report(sweep))
+    assert browser.console_errors(driver) == []
+    plot = "heatmap_H" if kind == "gridworld" else "bars_H"
+    table = power_table(sweep, 1)
+    state = list(table)[-1]
+    row = row_of(driver, 1, state)
+    browser.click_element(driver, browser.element_in(driver, "runs_table", ".slick-row:nth-child(2) .slick-cell.l0"))
+    if kind == "gridworld":
+        x, y = cell_point(driver, plot, row)
+    else:  # the middle of the bar, on a categorical axis
+        view = "const v = Bokeh.index.find_one(doc.get_model_by_name(arguments[0])); const b = v.canvas_view.el.getBoundingClientRect();"
+        browser.scroll_to(driver, plot)
+        x, y = js(driver, view + " return [b.left + v.frame.x_scale.compute(arguments[1]), b.top + v.frame.y_scale.compute(arguments[2] / 2)];",
+                  plot, state, table[state]["power_H"])
+    text = hover_text(driver, x, y)
+    assert text.splitlines()[0].strip() == state
+    match = re.search(r"POWER H: (-?[\d.]+) ± ([\d.]+) \(rank (\d+) of (\d+)\)", text)
+    assert match and abs(float(match[1]) - table[state]["power_H"]) <= 0.5 * 10 ** -decimals_shown(text) + 1e-12
+    screenshot(driver, artifacts, f"07-single-agent-{kind}")
+    assert browser.console_errors(driver) == []
