@@ -14,6 +14,7 @@ model) and a plot view's frame scales, which map data to pixels.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -57,9 +58,7 @@ def _first_existing(variable: str, candidates: tuple[str, ...], name: str) -> st
 
 def find_browser() -> tuple[str, str] | None:
     """``(chromium, chromedriver)`` paths, or ``None`` when either is missing (or Selenium is)."""
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         return None
     chromium = _first_existing(CHROMIUM_VARIABLE, CHROMIUM_CANDIDATES, "chromium")
     driver = _first_existing(CHROMEDRIVER_VARIABLE, CHROMEDRIVER_CANDIDATES, "chromedriver")
@@ -68,9 +67,7 @@ def find_browser() -> tuple[str, str] | None:
 
 def missing_browser_reason() -> str:
     """Why :func:`find_browser` found nothing, and how to install it."""
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         return "the selenium package is not installed (pip install 'powerplay[test]')"
     return ("no Chromium/ChromeDriver found (apt-get install chromium chromium-driver, as scripts/setup.sh --test does; "
             f"or set {CHROMIUM_VARIABLE} and {CHROMEDRIVER_VARIABLE})")
@@ -186,6 +183,56 @@ return found;
 """
 
 
+#: JavaScript: the first element matching a CSS selector inside the view of the model named
+#: arguments[0] (searching its shadow roots), or null.
+ELEMENT_SCRIPT = """
+const [name, selector] = arguments;
+const view = Bokeh.index.find_one(Bokeh.documents[0].get_model_by_name(name));
+const search = (root) => {
+  const hit = root.querySelector(selector);
+  if (hit != null) { return hit; }
+  for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) { const inner = search(el.shadowRoot); if (inner != null) { return inner; } }
+  }
+  return null;
+};
+return search(view.shadow_el ?? view.el.shadowRoot ?? view.el);
+"""
+
+#: JavaScript: how many elements match a CSS selector inside the view of the model named arguments[0].
+COUNT_SCRIPT = """
+const [name, selector] = arguments;
+const view = Bokeh.index.find_one(Bokeh.documents[0].get_model_by_name(name));
+return (view.shadow_el ?? view.el.shadowRoot ?? view.el).querySelectorAll(selector).length;
+"""
+
+
+def element_in(driver, name: str, selector: str):
+    """The element matching ``selector`` inside the Bokeh model named ``name`` (a Selenium WebElement).
+
+    Raises
+    ------
+    LookupError
+        If there is none.
+    """
+    element = driver.execute_script(ELEMENT_SCRIPT, name, selector)
+    if element is None:
+        raise LookupError(f"no {selector!r} in the view of {name!r}")
+    return element
+
+
+def count_in(driver, name: str, selector: str) -> int:
+    """How many elements match ``selector`` inside the Bokeh model named ``name``."""
+    return int(driver.execute_script(COUNT_SCRIPT, name, selector))
+
+
+def click_element(driver, element) -> None:
+    """Click the middle of an element the way a user would (a real pointer click)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    box = driver.execute_script("const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height]", element)
+    click_at(driver, box[0] + box[2] / 2, box[1] + box[3] / 2)
+
+
 def visible_tooltips(driver) -> list[str]:
     """Text of the hover tooltips shown now."""
     return list(driver.execute_script(TOOLTIP_SCRIPT))
@@ -217,6 +264,9 @@ def click_at(driver, x: float, y: float) -> None:
 
 __all__ = [
     "CHROMEDRIVER_VARIABLE",
+    "click_element",
+    "count_in",
+    "element_in",
     "CHROMIUM_FLAGS",
     "CHROMIUM_VARIABLE",
     "click_at",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -298,7 +298,7 @@ class _Page:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def run_view(self, source=None):
+    def run_view(self):
         from bokeh.models import CDSView, GroupFilter
 
         run_filter = GroupFilter(column_name="run", group=str(self.first.index))
@@ -325,7 +325,7 @@ class _Page:
     # -- per-run pictures ------------------------------------------------------------------
 
     def heatmap(self, key: str):
-        from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper, Range1d
+        from bokeh.models import ColorBar, HoverTool, LinearColorMapper, Range1d
         from bokeh.palettes import Viridis256
         from bokeh.plotting import figure
 
@@ -606,7 +606,6 @@ class _Page:
         from bokeh.models import CDSView, ColumnDataSource, HoverTool, Legend
         from bokeh.plotting import figure
 
-        symbol = PARAMETER_SYMBOLS.get(param, param)
         numeric = self.data.is_numeric(param)
         factors = None if numeric else [str(n) for _, n in self.data.sweep.swept[param]]
         f = figure(frame_width=360, frame_height=260, title=title, tools="wheel_zoom,pan,reset,save", toolbar_location="above",
