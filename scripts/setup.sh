@@ -3,7 +3,8 @@
 # the package (editable), and the compiled kernels. Safe to re-run.
 #
 #   scripts/setup.sh          everything needed to run experiments
-#   scripts/setup.sh --test   also the test, tracking, Gymnasium and Dask extras
+#   scripts/setup.sh --test   also the test, tracking, Gymnasium and Dask extras, and Chromium +
+#                             ChromeDriver (Debian's packages) for the report's browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,20 @@ if ! command -v dot >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq graphviz >/dev/null
   else
     echo "setup: warning: Graphviz 'dot' not found and apt-get unavailable; MDP drawings will not work" >&2
+  fi
+fi
+
+# The report's browser tests drive the system's headless Chromium through its ChromeDriver;
+# nothing downloads a browser at run time.
+if [[ -n "$extras" ]] && ! { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; }; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo_cmd=""
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd="sudo"; fi
+    echo "setup: installing chromium and chromium-driver (apt-get) for the report's browser tests"
+    $sudo_cmd apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "setup: warning: chromium/chromedriver not found and apt-get unavailable; the report's browser tests will skip" >&2
   fi
 fi
 

@@ -12,6 +12,8 @@ same names, inputs and defaults:
 and new ones: :func:`visualize_alignment_against_parameter` (α_HA against β or γ) and
 :func:`visualize_power_against_parameter` (POWER of chosen states against γ).
 
+A sweep's interactive HTML report (one self-contained file): :func:`write_report`.
+
 Lower-level building blocks (:func:`gridworld_heatmap_figure`, :func:`alignment_figure`,
 :func:`sample_aggregation_figure`, ...) return :class:`matplotlib.figure.Figure` objects
 carrying the numbers they drew in ``figure.plotted``; :func:`save_figure` writes one as PNG.
@@ -23,6 +25,7 @@ from .animation import write_gif
 from .heatmaps import GridGeometry, gridworld_heatmap_figure, view_gridworld
 from .mdp_drawing import GraphvizNotFoundError, plot_mdp_or_policy
 from .published import PublishedFigureError, Reproduction, render_published_figure, reproduce
+from .report import write_report
 from .reward_samples import visualize_all_correlated_reward_samples, visualize_correlated_reward_samples
 from .rollout import visualize_full_gridworld_rollout
 from .run_figures import FigureOptions, RunFigures, render_figures_for_run, render_run_figures
@@ -79,4 +82,5 @@ __all__ = [
     "visualize_power_against_discount_rate",
     "visualize_power_against_parameter",
     "write_gif",
+    "write_report",
 ]

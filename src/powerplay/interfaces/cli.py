@@ -8,6 +8,7 @@
     powerplay show 0001                                             # the runs table of a sweep
     powerplay selftest                                              # the five checked self-tests
     powerplay reproduce 1 2                                         # Part 1, Figure 2 of the posts
+    powerplay report 0001                                           # an interactive HTML report of a sweep
 
 Every command has ``--help``. Mistakes in the input (a bad config, an unknown sweep or
 figure, a damaged file) print one line starting with ``error:`` on standard error and exit
@@ -212,6 +213,16 @@ def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
 WORKERS = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results.")
 SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results.")
 CLUSTER = typer.Option(None, "--cluster", metavar="local:N", help="Run on a Dask cluster of N worker processes started on this machine. Needs powerplay[dask]. Never changes results.")
+REPORT = typer.Option(False, "--report", help="When the sweep has finished, write its interactive HTML report (report.html in the sweep folder; see powerplay report).")
+
+
+def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) -> None:
+    """Write a sweep's HTML report and say where (Bokeh is imported only here)."""
+    from ..figures.report import write_report
+
+    with reported_errors():
+        written = write_report(sweep, path, **options)
+    _stdout().print(f"Report in {printable(written)} (one file: open it in a browser, or send it)", markup=False, soft_wrap=True)
 
 
 def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
@@ -251,6 +262,7 @@ def run(
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw per-run figures."),
     scheduler: Optional[str] = SCHEDULER,
     cluster: Optional[str] = CLUSTER,
+    report: bool = REPORT,
 ) -> None:
     """Run (or resume) the sweep a config file describes.
 
@@ -285,6 +297,8 @@ def run(
     _print_sweep_summary(progress, sweep)
     for line in [s.describe() for s in study.studies] + [f"Study written to {printable(p)}" for p in study.paths]:
         _stdout().print(line, markup=False, soft_wrap=True)
+    if report:
+        _write_report(sweep)
     if stats is not None:  # what the cluster cost: bytes per task, time to first result
         from ..runner.distributed import summarize_stats
 
@@ -482,6 +496,7 @@ def reproduce(
     scheduler: Optional[str] = SCHEDULER,
     cluster: Optional[str] = CLUSTER,
     run_figures: bool = typer.Option(True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."),
+    report: bool = REPORT,
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
     out = _stdout()
@@ -505,6 +520,28 @@ def reproduce(
         out.print(f"Sweep data in {printable(result.sweep.path)}", markup=False)
     for path in result.paths:
         out.print(f"Figure available in {printable(path)}", markup=False)
+    if report:
+        if result.sweep is None:
+            out.print("No report: this figure needs no sweep.", markup=False)
+        else:
+            _write_report(result.sweep)
+
+
+@app.command("report")
+def report_command(
+    sweep: str = typer.Argument(..., metavar="SWEEP", help="Sweep id (e.g. 0001), folder name or path."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE.html", help="The HTML file to write (default: report.html in the sweep folder)."),
+    expts: Path = typer.Option(Path(DEFAULT_FOLDER), "--expts", metavar="DIR", help="Folder holding the sweeps (where ids and names are looked up)."),
+    states: Optional[list[str]] = typer.Option(None, "--state", metavar="STATE", help="A state to follow in the sweep plots, e.g. \"(3, 3)\" (repeat for more; default: a few chosen automatically)."),
+    top: int = typer.Option(10, "--top", min=1, max=1000, metavar="K", help="How many states each 'top states' list shows."),
+) -> None:
+    """Write a sweep's interactive HTML report: one self-contained file (no server, no network).
+
+    It shows the sweep's settings, a sortable table of runs with α_HA, and per run POWER heat
+    maps (or bars), the alignment plot and the top states, with hover labels and linked
+    highlighting; and plots of α_HA and POWER against each swept parameter.
+    """
+    _write_report(sweep, output, folder=expts, states=states, top_k=top)
 
 
 app.add_typer(plot_app, name="plot")
