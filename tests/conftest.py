@@ -6,14 +6,21 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
-import pytest
+import pytest  # noqa: E402
 
 from powerplay.model.rewards import RewardDistribution
 
-#: The reference tool's files and README, kept beside the repository (``../shared``).
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+#: The reference tool's files and README, kept beside the repository (``../shared``). Only
+#: tests of interoperability with the reference tool use them; they skip, saying so, without.
+SHARED = Path(os.environ.get("POWERPLAY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 REFERENCE = SHARED / "reference"
 SEEDS = SHARED / "seeds"
+
+#: Marks a test of interoperability with the reference tool's own files.
+needs_reference_files = pytest.mark.skipif(
+    not (REFERENCE / "powerplay-mdps").is_dir(),
+    reason="interop with the reference tool's own files: ../shared/reference is not beside the repository",
+)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The reference's Graphviz DOT files: every shipped file loads, round-trips, matches the
 built-in environment and gives the same POWER; malformed files fail with one clear line."""
 
-from conftest import REFERENCE
+from conftest import REFERENCE, needs_reference_files
 
 import numpy as np
 import pytest
@@ -17,8 +17,6 @@ from powerplay.solvers.power import MultiAgentProblem, SingleAgentProblem
 
 MDP_FILES = sorted((REFERENCE / "powerplay-mdps").glob("*.gv"))
 POLICY_FILES = sorted((REFERENCE / "powerplay-policies").glob("*.gv"))
-
-pytestmark = pytest.mark.skipif(not MDP_FILES, reason="reference files not available")
 
 #: Each reference policy and the MDP it is defined on.
 POLICY_MDP = {
@@ -44,6 +42,7 @@ def loaded():
 
 
 @pytest.mark.parametrize("path", MDP_FILES, ids=lambda p: p.stem[:40])
+@needs_reference_files
 def test_reference_mdp_matches_builtin(path, loaded):
     mdp = loaded[path.stem]
     builtin = load_mdp(path.stem)
@@ -55,6 +54,7 @@ def test_reference_mdp_matches_builtin(path, loaded):
 
 
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.stem[:40])
+@needs_reference_files
 def test_reference_policy_matches_builtin(path, loaded):
     policy = loaded[path.stem]
     assert isinstance(policy, Policy) and policy.agent == "A"
@@ -67,6 +67,7 @@ def test_reference_policy_matches_builtin(path, loaded):
 
 
 @pytest.mark.parametrize("path", MDP_FILES + POLICY_FILES, ids=lambda p: p.stem[:40])
+@needs_reference_files
 def test_round_trip_through_dot(path, loaded, tmp_path):
     original = loaded[path.stem]
     copy = tmp_path / path.name
@@ -86,6 +87,7 @@ def test_round_trip_through_dot(path, loaded, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(POLICY_MDP), ids=lambda n: n[:40])
+@needs_reference_files
 def test_policy_written_with_its_mdp_lists_untaken_actions_like_the_reference(name, loaded, tmp_path):
     """The reference's policy files list every available action, with weight 0 when never taken."""
     mdp = loaded[POLICY_MDP[name]]
@@ -105,6 +107,7 @@ def _rewards(num_states: int, samples: int = 12, seed: int = 0) -> np.ndarray:
 
 @pytest.mark.parametrize("path", [p for p in MDP_FILES if not p.stem.startswith("joint_")], ids=lambda p: p.stem[:40])
 @pytest.mark.parametrize("gamma", [0.0, 0.6, 0.99])
+@needs_reference_files
 def test_single_agent_power_equals_builtin(path, gamma, loaded):
     builtin = load_mdp(path.stem)
     from_file = reorder_states(loaded[path.stem], builtin.states)
@@ -115,6 +118,7 @@ def test_single_agent_power_equals_builtin(path, gamma, loaded):
 
 
 @pytest.mark.parametrize("mdp_name", sorted(JOINT_POLICY), ids=lambda n: n[:40])
+@needs_reference_files
 def test_fixed_policy_power_equals_builtin(mdp_name, loaded):
     builtin, builtin_policy = load_mdp(mdp_name), load_policy(JOINT_POLICY[mdp_name])
     joint = reorder_states(loaded[mdp_name], builtin.states)
@@ -125,6 +129,7 @@ def test_fixed_policy_power_equals_builtin(mdp_name, loaded):
     np.testing.assert_array_equal(got, expected)
 
 
+@needs_reference_files
 def test_multiagent_power_equals_builtin(loaded):
     name = "joint_3x3_gridworld"
     builtin, seed = load_mdp(name), load_policy(JOINT_POLICY[name])
@@ -137,6 +142,7 @@ def test_multiagent_power_equals_builtin(loaded):
         np.testing.assert_array_equal(got[key], expected[key])
 
 
+@needs_reference_files
 def test_plain_successor_format_becomes_move_to_actions(loaded):
     paper = loaded["mdp_from_paper"]
     assert paper.available_actions("★") == ["∅", "ℓ_◁", "r_▷"]
@@ -358,6 +364,7 @@ def test_action_order_and_unused_actions_survive(tmp_path):
     assert again.actions == ("a", "b") and again.probabilities.tolist() == [[0.0, 1.0]]
 
 
+@needs_reference_files
 def test_reference_files_need_no_action_attributes(loaded):
     """Our writer adds an action list only where the nodes would not give it back: never for the
     reference's own schema. The plain format makes every state a possible move, and in

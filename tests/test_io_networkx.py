@@ -86,7 +86,7 @@ def test_our_parser_agrees_with_pydot(relative):
     pydot = pytest.importorskip("pydot")
     path = REFERENCE / relative
     if not path.is_file():
-        pytest.skip("reference files not available")
+        pytest.skip("interop with the reference tool's own files: ../shared/reference is not beside the repository")
     (dot_graph,) = pydot.graph_from_dot_file(str(path), encoding="utf-8")
     graph = nx.nx_pydot.from_pydot(dot_graph)
     theirs = from_networkx(nx.DiGraph(graph))

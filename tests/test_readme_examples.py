@@ -295,16 +295,42 @@ def _answers_for(example: Example) -> str:
 # -- the sessions -------------------------------------------------------------------------
 
 
+class ReadmeSession:
+    """The README's interactive session, advanced example by example.
+
+    Examples depend on the ones before them. Under pytest-xdist a worker may receive only
+    some of them, or receive them out of order, so before running an example the session
+    first runs (without checks) every earlier example it has not run yet -- or starts over
+    in a fresh folder if it is already past that example.
+    """
+
+    def __init__(self, factory, examples):
+        self.factory, self.examples = factory, list(examples)
+        self.reset()
+
+    def reset(self) -> None:
+        self.workdir = self.factory.mktemp("readme")
+        self.namespace: dict = {}
+        exec("from powerplay import base", self.namespace)
+        self.position = 0
+
+    def run(self, example: Example, table: dict, monkeypatch, capsys) -> None:
+        monkeypatch.chdir(self.workdir)
+        monkeypatch.setenv("POWERPLAY_SAMPLES", SAMPLES)
+        target = self.examples.index(example)
+        if target < self.position:
+            self.reset()
+            monkeypatch.chdir(self.workdir)
+        for earlier in self.examples[self.position:target]:
+            _run_with_checks(earlier, self.namespace, self.workdir, {}, monkeypatch, capsys)
+        self.position = target + 1
+        _run_with_checks(example, self.namespace, self.workdir, table, monkeypatch, capsys)
+
+
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    """One interactive session in a fresh working directory."""
-    workdir = tmp_path_factory.mktemp("readme")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(workdir)
-        patch.setenv("POWERPLAY_SAMPLES", SAMPLES)
-        namespace: dict = {}
-        exec("from powerplay import base", namespace)
-        yield namespace, workdir
+    """The interactive session of the README's main examples (see :class:`ReadmeSession`)."""
+    return ReadmeSession(tmp_path_factory, MAIN_EXAMPLES)
 
 
 def _run_with_checks(example, namespace, workdir, table, monkeypatch, capsys):
@@ -327,11 +353,13 @@ def _params(examples):
     return [pytest.param(e, id=e.id, marks=[pytest.mark.slow] if any(h in e.text for h in HEAVY) else []) for e in examples]
 
 
-@pytest.mark.skipif(not MAIN_EXAMPLES, reason="the reference README is not available")
+NO_README = "interop with the reference tool's README (its examples): ../shared/seeds is not beside the repository"
+
+
+@pytest.mark.skipif(not MAIN_EXAMPLES, reason=NO_README)
 @pytest.mark.parametrize("example", _params(MAIN_EXAMPLES))
 def test_readme_example(example, session, monkeypatch, capsys):
-    namespace, workdir = session
-    _run_with_checks(example, namespace, workdir, CHECKS, monkeypatch, capsys)
+    session.run(example, CHECKS, monkeypatch, capsys)
 
 
 @pytest.fixture(scope="module")
@@ -361,7 +389,7 @@ def reference_repository(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not VISUALISATION_EXAMPLES, reason="the reference README is not available")
+@pytest.mark.skipif(not VISUALISATION_EXAMPLES, reason=NO_README)
 @pytest.mark.parametrize("example", _params(VISUALISATION_EXAMPLES))
 def test_readme_visualisation_example(example, reference_repository, monkeypatch, capsys):
     namespace, workdir = reference_repository
@@ -371,7 +399,7 @@ def test_readme_visualisation_example(example, reference_repository, monkeypatch
 def test_every_readme_example_is_collected():
     """Guard against the extraction silently missing examples."""
     if not MAIN_EXAMPLES:
-        pytest.skip("the reference README is not available")
+        pytest.skip(NO_README)
     markdown = sorted(SEEDS.glob("002_*.txt"))[0].read_text(encoding="utf-8")
     prompt_lines = {line.strip()[4:].strip() for line in markdown.splitlines() if line.strip().startswith(">>> ")}
     collected = {line for example in MAIN_EXAMPLES for line in example.lines}
