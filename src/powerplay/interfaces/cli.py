@@ -71,13 +71,23 @@ def _warnings_to(progress: "RichProgress") -> Iterator[None]:
         yield
 
 
-def _note_compilation() -> None:
-    """Say so when the kernels are not compiled yet: the first run then pauses for about half a minute."""
-    from ..solvers.warmup import kernels_compiled
+class CompilationNote(SweepListener):
+    """Says so, once, when a run is about to start and the kernels are not compiled yet (the
+    first run then pauses for about half a minute). Only when computing starts: a command
+    that stops at a bad input prints nothing but its error."""
 
-    if not kernels_compiled():
-        typer.echo("note: compiling the numerical kernels first (once, about half a minute; "
-                   "scripts/setup.sh does this at install time)", err=True)
+    def __init__(self):
+        self.done = False
+
+    def on_run_started(self, run, total_samples: int) -> None:
+        if self.done:
+            return
+        self.done = True
+        from ..solvers.warmup import kernels_compiled
+
+        if not kernels_compiled():
+            typer.echo("note: compiling the numerical kernels first (once, about half a minute; "
+                       "scripts/setup.sh does this at install time)", err=True)
 
 
 def _mark_compiled() -> None:
@@ -273,13 +283,12 @@ def run(
     By default everything runs in this process. With --scheduler or --cluster the runs are
     split into tasks of reward samples for a Dask cluster, several runs at once.
     """
-    _note_compilation()
     if (plot_distributions or plot_correlations) and keep_samples is None:
         keep_samples = True  # those figures are drawn from the samples themselves
     options = SweepOptions(output_dir=output, samples=samples, diagnostic=diagnostic, keep_samples=keep_samples,
                            new=new, repair=repair)
     with reported_errors(), RichProgress() as progress, _warnings_to(progress):
-        listeners: list[SweepListener] = [progress]
+        listeners: list[SweepListener] = [CompilationNote(), progress]
         listeners += _figure_listeners(figures, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
                                        plot_correlations=plot_correlations, diagnostic=diagnostic)
         study = _study_listener(figures)
@@ -329,14 +338,13 @@ def scan(
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
 
-    _note_compilation()
     with reported_errors(), RichProgress() as progress, _warnings_to(progress):
         base = load_sweep_config(config)
         default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = run_scan(base, settings, SweepOptions(output_dir=output, samples=samples), executor=executor,
-                              listeners=[progress])
+                              listeners=[CompilationNote(), progress])
         from ..figures.study_figures import scan_figure
 
         figure = scan_figure(result, result.folder / "scan.png")
@@ -455,10 +463,11 @@ def selftest(
             if verbose or check.status != "pass":
                 out.print(f"      {check.status:<12} {check.description}  {check.detail}".rstrip(), markup=False)
 
-    def listeners(test) -> list[SweepListener]:
-        return _figure_listeners(figures, plot_as_gridworld=test.plot_as_gridworld)
+    note = CompilationNote()
 
-    _note_compilation()
+    def listeners(test) -> list[SweepListener]:
+        return [note, *_figure_listeners(figures, plot_as_gridworld=test.plot_as_gridworld)]
+
     with reported_errors(), executor_from_options(scheduler, cluster, workers) as executor:
         options = SweepOptions(samples=samples)
         outcomes = run_selftests(tests or None, output, options, executor=executor, listeners=listeners, on_outcome=report)
@@ -506,13 +515,12 @@ def reproduce(
             raise typer.Exit(EXIT_BAD_INPUT)
         out.print(_figure_list())
         return
-    _note_compilation()
     with reported_errors(), RichProgress() as progress, _warnings_to(progress):
         from ..figures.published import reproduce as reproduce_figure
 
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = reproduce_figure(post, fig, SweepOptions(output_dir=output, samples=samples), figures_dir=figures_dir,
-                                      run_figures=run_figures, executor=executor, listeners=[progress])
+                                      run_figures=run_figures, executor=executor, listeners=[CompilationNote(), progress])
     _mark_compiled()
     if (post, fig) in ALIASES:
         out.print(f"Part {post} Fig {fig} is Part {result.figure.post} Fig {result.figure.figure}.")
