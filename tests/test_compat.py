@@ -13,7 +13,8 @@ from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.model.policy import Policy, marginalize, uniform_random_policy
 from powerplay.model.rewards import RewardDistribution
-from powerplay.runner.experiment import Experiment, run_experiment
+from powerplay.runner.executors import run_experiment
+from powerplay.runner.experiment import Experiment
 from powerplay.solvers.power import SingleAgentProblem
 from powerplay.solvers.values import SolverSettings
 

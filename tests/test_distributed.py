@@ -34,7 +34,8 @@ from powerplay.runner.config import load_sweep_config  # noqa: E402
 from powerplay.runner.distributed import DaskExecutor, SharedRunInput, solve_chunk_task  # noqa: E402
 from powerplay.runner.events import SweepListener  # noqa: E402
 from powerplay.runner.executors import LocalExecutor  # noqa: E402
-from powerplay.runner.experiment import run_experiment, solve_chunk  # noqa: E402
+from powerplay.runner.executors import run_experiment  # noqa: E402
+from powerplay.runner.experiment import solve_chunk  # noqa: E402
 from powerplay.runner.sweep import run_sweep  # noqa: E402
 from powerplay.solvers.warmup import compile_kernels  # noqa: E402
 from powerplay.storage.sweeps import load_sweep  # noqa: E402

@@ -16,7 +16,7 @@ from powerplay.figures import style
 from powerplay.figures.run_figures import FigureOptions, RunFigures
 from powerplay.runner.build import build_experiment
 from powerplay.runner.config import parse_sweep_config
-from powerplay.runner.experiment import run_experiment
+from powerplay.runner.executors import run_experiment
 from powerplay.runner.sweep import run_sweep
 from powerplay.storage import load_run, write_run
 

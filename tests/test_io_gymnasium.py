@@ -5,7 +5,8 @@ import pytest
 
 from powerplay.io import from_gymnasium
 from powerplay.model.rewards import RewardDistribution
-from powerplay.runner.experiment import Experiment, run_experiment
+from powerplay.runner.executors import run_experiment
+from powerplay.runner.experiment import Experiment
 
 gymnasium = pytest.importorskip("gymnasium")
 

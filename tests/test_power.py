@@ -10,7 +10,8 @@ from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.model.labels import cell_coordinates, cell_label, joint_label, split_joint_label
 from powerplay.model.policy import uniform_random_policy
 from powerplay.model.rewards import RewardDistribution
-from powerplay.runner.experiment import Experiment, run_experiment
+from powerplay.runner.executors import run_experiment
+from powerplay.runner.experiment import Experiment
 from powerplay.solvers.power import MultiAgentProblem, SingleAgentProblem
 from powerplay.solvers.values import ConvergenceWarning, SolverSettings
 

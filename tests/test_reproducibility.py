@@ -6,7 +6,8 @@ import pytest
 
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld
-from powerplay.runner.experiment import Experiment, run_experiment
+from powerplay.runner.executors import run_experiment
+from powerplay.runner.experiment import Experiment
 from powerplay.solvers.power import SingleAgentProblem
 
 

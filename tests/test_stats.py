@@ -15,6 +15,10 @@ from powerplay.stats.tree import group_level, nodes_at, top_level
 LAYOUT = Layout(vectors=("x", "y"), size=4, scalars=(("mx", "x"), ("my", "y")), pairs=(("x", "y"), ("mx", "my")))
 
 
+def reduce_all_samples(samples):
+    return reduce_all(Moments.leaves(LAYOUT, samples))
+
+
 def _samples(n, seed=0, scale=1.0):
     rng = np.random.default_rng(seed)
     return {"x": rng.normal(size=(n, 4)) * scale + 3 * scale, "y": rng.random((n, 4)) * scale}
@@ -31,7 +35,7 @@ def _reduce(samples, chunks, order=None, keep=None):
 
 def test_moments_match_two_pass_numpy():
     samples = _samples(257)
-    m = Moments.of_samples(LAYOUT, samples)
+    m = reduce_all_samples(samples)
     x, y = samples["x"], samples["y"]
     assert m.n == 257
     np.testing.assert_allclose(m.mean("x"), x.mean(0), rtol=1e-14)
@@ -45,26 +49,26 @@ def test_moments_match_two_pass_numpy():
 
 
 def test_single_sample_has_zero_spread():
-    m = Moments.of_samples(LAYOUT, _samples(1))
+    m = reduce_all_samples(_samples(1))
     assert m.n == 1 and np.all(m.sem("x") == 0) and np.all(m.variance("y") == 0)
 
 
 def test_huge_values_do_not_overflow():
     """Sums of squares of numbers near 1e300 overflow; scaled moments do not (issue 11, item 9)."""
     samples = _samples(1000, scale=1e300)
-    m = Moments.of_samples(LAYOUT, samples)
+    m = reduce_all_samples(samples)
     assert np.all(np.isfinite(m.mean("x"))) and np.all(np.isfinite(m.sem("x")))
     scaled = samples["x"] / 1e300
     np.testing.assert_allclose(m.mean("x") / 1e300, scaled.mean(0), rtol=1e-13)
     np.testing.assert_allclose(m.sem("x") / 1e300, scaled.std(0, ddof=1) / math.sqrt(1000), rtol=1e-12)
-    tiny = Moments.of_samples(LAYOUT, _samples(100, scale=1e-300))
+    tiny = reduce_all_samples(_samples(100, scale=1e-300))
     np.testing.assert_allclose(tiny.mean("y") / 1e-300, _samples(100)["y"].mean(0), rtol=1e-12)
 
 
 def test_zero_variables_keep_the_other_operands_precision():
     zeros = {"x": np.zeros((3, 4)), "y": np.zeros((3, 4))}
     small = _samples(5, scale=1e-200)
-    merged = Moments.of_samples(LAYOUT, zeros).merge(Moments.of_samples(LAYOUT, small))
+    merged = reduce_all_samples(zeros).merge(reduce_all_samples(small))
     expected = np.concatenate([zeros["x"], small["x"]]).mean(0)
     np.testing.assert_allclose(merged.mean("x"), expected, rtol=1e-13)
 
@@ -204,7 +208,7 @@ def test_alignment_from_moments_needs_no_samples():
     rng = np.random.default_rng(5)
     h, a = rng.random((300, 7)), rng.random((300, 7))
     layout = alignment_layout(7)
-    total = Moments.of_samples(layout, {"power_H": h, "power_A": a})
+    total = reduce_all(Moments.leaves(layout, {"power_H": h, "power_A": a}))
     without_groups = alignment_from_moments(total)
     with_groups = alignment_of_samples(h, a)
     assert without_groups.alpha == with_groups.alpha and without_groups.alpha_corrected == with_groups.alpha_corrected

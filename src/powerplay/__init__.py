@@ -17,7 +17,6 @@ The reference tool's module-style API lives in :mod:`powerplay.compat` and is re
 from __future__ import annotations
 
 import importlib
-from importlib import metadata as _metadata
 
 from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
 from .model.generators import generate_mdp, generator_spec_name, is_generator_spec, maze, maze_map, rooms, rooms_map
@@ -33,16 +32,14 @@ from .model.policies import (
 )
 from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
 from .model.rewards import RewardDistribution, make_distribution, register_density
-from .runner.experiment import Experiment, RunResult, run_experiment
+from .runner.executors import run_experiment
+from .runner.experiment import Experiment, RunResult
 from .runner.sweep import SweepOptions, run_sweep
 from .errors import ConvergenceWarning, PowerplayError
 from .solvers.values import SolverSettings
 from .storage.sweeps import list_sweeps, load_sweep
+from .version import __version__
 
-try:  # the version is kept in one place, pyproject.toml
-    __version__ = _metadata.version("powerplay")
-except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 #: Reference-compatible modules, imported on first use (they pull in plotting libraries).
 COMPAT_MODULES = ("base", "graph", "mdp", "multi", "policy", "get", "viz", "anim", "learn", "runex", "dist")

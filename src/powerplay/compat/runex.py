@@ -19,7 +19,8 @@ from ..model.editing import align_policy
 from ..model.mdp import JointMDP
 from ..model.policy import Policy
 from ..model.rewards import RewardDistribution
-from ..runner.experiment import Experiment, RunResult, run_experiment
+from ..runner.executors import run_experiment
+from ..runner.experiment import Experiment, RunResult
 from ..solvers.values import SolverSettings
 from ._common import as_mdp, as_policy
 

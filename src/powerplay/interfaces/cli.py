@@ -557,7 +557,7 @@ app.add_typer(plot_app, name="plot")
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from ..version import __version__
 
         typer.echo(f"powerplay {__version__}")
         raise typer.Exit()

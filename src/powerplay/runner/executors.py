@@ -9,7 +9,7 @@ in whatever order it computes them:
   several runs in flight at once.
 
 Both implement :class:`Executor`, and :func:`compute_runs` is the single loop on top of
-them (used by :func:`~powerplay.runner.experiment.run_experiment` and by sweeps): it pulls
+them (used by :func:`run_experiment` and by sweeps): it pulls
 jobs lazily, merges each run's chunks with a
 :class:`~powerplay.runner.experiment.RunAccumulator`, and yields each run as soon as its
 last chunk is in. Results are the same with every executor.
@@ -36,7 +36,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 import numba
 
 from ..errors import ModelError
-from .experiment import ChunkResult, Experiment, RunAccumulator, RunResult, SampleSink, solve_chunk
+from .experiment import ChunkResult, Experiment, MemorySink, RunAccumulator, RunResult, SampleSink, solve_chunk
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,6 @@ def compute_runs(
     (int, RunResult)
         In completion order.
     """
-    from .experiment import MemorySink
-
     accumulators: dict[int, RunAccumulator] = {}
 
     def pulled() -> Iterator[RunJob]:
@@ -195,4 +193,44 @@ def compute_runs(
                 accumulator.sink.discard()
 
 
-__all__ = ["Executor", "LocalExecutor", "RunJob", "compute_runs", "kernel_threads"]
+def run_experiment(
+    experiment: Experiment,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    keep_samples: bool | None = None,
+    executor=None,
+) -> RunResult:
+    """Run one experiment (in this process unless an executor is given).
+
+    Parameters
+    ----------
+    experiment : Experiment
+    chunk_size : int, optional
+        Samples solved together (bounds memory; never changes results).
+    workers : int, optional
+        Threads for the compiled kernels (default: all cores; never changes results).
+    progress : callable, optional
+        Called as ``progress(samples_done, samples_total)`` after each chunk.
+    keep_samples : bool, optional
+        Keep the per-sample POWER arrays in :attr:`RunResult.samples`. Default: keep them
+        when they take at most :data:`AUTO_KEEP_SAMPLES_BYTES`.
+    executor : Executor, optional
+        E.g. a :class:`~powerplay.runner.distributed.DaskExecutor` (default: a
+        :class:`~powerplay.runner.executors.LocalExecutor` with ``workers`` threads).
+
+    Returns
+    -------
+    RunResult
+    """
+    if executor is None:
+        experiment.check_memory(chunk_size)
+    executor = executor or LocalExecutor(threads=workers)
+    job = RunJob(experiment, keep_samples=experiment.keeps_samples(keep_samples), chunk_size=chunk_size)
+    callback = None if progress is None else (lambda index, done, total: progress(done, total))
+    for _, result in compute_runs([job], executor, progress=callback):
+        return result
+    raise AssertionError("the executor returned no result")  # pragma: no cover
+
+
+__all__ = ["Executor", "LocalExecutor", "RunJob", "compute_runs", "kernel_threads", "run_experiment"]

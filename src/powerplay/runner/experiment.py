@@ -1,7 +1,7 @@
 """One run: draw reward samples, solve them chunk by chunk, stream them into statistics.
 
-An :class:`Experiment` holds everything a run needs. :func:`run_experiment` executes it and
-returns a :class:`RunResult`: per-state means and standard errors of every agent's POWER,
+An :class:`Experiment` holds everything a run needs.
+:func:`~powerplay.runner.executors.run_experiment` executes it and returns a :class:`RunResult`: per-state means and standard errors of every agent's POWER,
 α_HA with its noise correction (two agents), convergence statistics and timing -- and the
 per-sample POWER arrays only if asked (``keep_samples``), so memory does not grow with the
 number of samples.
@@ -25,6 +25,7 @@ Examples
 >>> from powerplay.model.rewards import RewardDistribution
 >>> uniform = RewardDistribution.from_config({'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}})
 >>> exp = Experiment('single_agent', load_mdp('3x3_gridworld'), 0.6, uniform, num_reward_samples=2000, random_seed=0)
+>>> from powerplay.runner.executors import run_experiment
 >>> result = run_experiment(exp)
 >>> mean, sem = result.power_mean('H'), result.power_sem('H')
 >>> bool(mean[4] > mean[0])   # the centre of the grid has more POWER than a corner
@@ -507,48 +508,6 @@ class RunAccumulator:
         )
 
 
-def run_experiment(
-    experiment: Experiment,
-    chunk_size: int | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    keep_samples: bool | None = None,
-    executor=None,
-) -> RunResult:
-    """Run one experiment (in this process unless an executor is given).
-
-    Parameters
-    ----------
-    experiment : Experiment
-    chunk_size : int, optional
-        Samples solved together (bounds memory; never changes results).
-    workers : int, optional
-        Threads for the compiled kernels (default: all cores; never changes results).
-    progress : callable, optional
-        Called as ``progress(samples_done, samples_total)`` after each chunk.
-    keep_samples : bool, optional
-        Keep the per-sample POWER arrays in :attr:`RunResult.samples`. Default: keep them
-        when they take at most :data:`AUTO_KEEP_SAMPLES_BYTES`.
-    executor : Executor, optional
-        E.g. a :class:`~powerplay.runner.distributed.DaskExecutor` (default: a
-        :class:`~powerplay.runner.executors.LocalExecutor` with ``workers`` threads).
-
-    Returns
-    -------
-    RunResult
-    """
-    from .executors import LocalExecutor, RunJob, compute_runs
-
-    if executor is None:
-        experiment.check_memory(chunk_size)
-    executor = executor or LocalExecutor(threads=workers)
-    job = RunJob(experiment, keep_samples=experiment.keeps_samples(keep_samples), chunk_size=chunk_size)
-    callback = None if progress is None else (lambda index, done, total: progress(done, total))
-    for _, result in compute_runs([job], executor, progress=callback):
-        return result
-    raise AssertionError("the executor returned no result")  # pragma: no cover
-
-
 __all__ = [
     "AUTO_KEEP_SAMPLES_BYTES",
     "EXPERIMENT_KINDS",
@@ -559,6 +518,5 @@ __all__ = [
     "RunAccumulator",
     "RunResult",
     "SampleSink",
-    "run_experiment",
     "solve_chunk",
 ]

@@ -27,13 +27,20 @@ Examples
 >>> layout = Layout(vectors=('x', 'y'), size=2, pairs=(('x', 'y'),))
 >>> rng = np.random.default_rng(0)
 >>> x, y = rng.random((100, 2)), rng.random((100, 2))
->>> whole = Moments.of_samples(layout, {'x': x, 'y': y})
->>> halves = Moments.of_samples(layout, {'x': x[:37], 'y': y[:37]}).merge(
-...     Moments.of_samples(layout, {'x': x[37:], 'y': y[37:]}))
+>>> whole = Moments.leaves(layout, {'x': x, 'y': y})               # one record per sample ...
+>>> first, rest = whole.take(slice(0, 37)), whole.take(slice(37, None))
+>>> def total(batch):                                               # ... merged one after the other
+...     out = batch.take(0)
+...     for i in range(1, batch.size):
+...         out = out.merge(batch.take(i))
+...     return out
+>>> halves = total(first).merge(total(rest))
 >>> bool(np.allclose(halves.mean('x'), x.mean(0))), bool(np.allclose(halves.variance('y'), y.var(0, ddof=1)))
 (True, True)
->>> bool(np.allclose(whole.covariance('x', 'y'), [np.cov(x[:, s], y[:, s])[0, 1] for s in range(2)]))
+>>> bool(np.allclose(halves.covariance('x', 'y'), [np.cov(x[:, s], y[:, s])[0, 1] for s in range(2)]))
 True
+
+:func:`powerplay.stats.tree.reduce_all` merges a batch along the fixed merge tree instead.
 """
 
 from __future__ import annotations
@@ -171,13 +178,6 @@ class Moments:
             tuple(np.zeros_like(m) for m in means),
             tuple(np.zeros_like(means[layout.index[a]]) for a, _ in layout.pairs),
         )
-
-    @classmethod
-    def of_samples(cls, layout: Layout, samples: dict[str, np.ndarray]) -> "Moments":
-        """The moments of all the samples together (a batch of one), merged pairwise."""
-        from .tree import reduce_all
-
-        return reduce_all(cls.leaves(layout, samples))
 
     # -- batches ----------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def _versions() -> dict[str, str]:
     import numba
     import scipy
 
-    from .. import __version__
+    from ..version import __version__
 
     return {
         "powerplay": __version__,
