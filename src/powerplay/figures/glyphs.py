@@ -2,10 +2,11 @@
 
 Matplotlib lays out and rasterises every :class:`~matplotlib.text.Text` on its own (about a
 millisecond each), so a heat map with a hundred tick digits or printed values spends most
-of its drawing time on text. Here each distinct string is turned into its outline once
-(:class:`~matplotlib.textpath.TextPath`, cached), and all labels of a kind are one
-:class:`~matplotlib.collections.PathCollection` placed at data (or axes) coordinates: one
-draw call, whatever the number of labels.
+of its drawing time on text. Here each character's outline is made once
+(:class:`~matplotlib.textpath.TextPath`, cached with the font's advance width), a string's
+outline is its characters' side by side (no kerning: labels are numbers and coordinates),
+and all labels of a kind are one :class:`~matplotlib.collections.PathCollection` placed at
+data (or axes) coordinates: one draw call, whatever the number of labels.
 
 Examples
 --------
@@ -30,18 +31,42 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 
-@lru_cache(maxsize=4096)
+_PROPERTIES = FontProperties()
+
+
+@lru_cache(maxsize=1024)
+def _character(char: str, size: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Vertices, codes and advance width (points) of one character at ``size`` points."""
+    from matplotlib.font_manager import findfont, get_font
+    from matplotlib.ft2font import LoadFlags
+
+    font = get_font(findfont(_PROPERTIES))
+    font.set_size(size, 72)  # 72 dpi: the advance comes out in points
+    advance = font.load_char(ord(char), flags=LoadFlags.NO_HINTING).linearHoriAdvance / 65536
+    if char.isspace():  # no outline
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), advance
+    path = TextPath((0, 0), char, size=size, prop=_PROPERTIES)
+    return path.vertices, path.codes, advance
+
+
+@lru_cache(maxsize=8192)
 def _outline(text: str, size: float, ha: str, va: str) -> MplPath:
     """The outline of ``text`` at ``size`` points, in points, anchored as ``ha``/``va`` at (0, 0)."""
-    path = TextPath((0, 0), text, size=size, prop=FontProperties())
-    box = path.get_extents()
-    if not np.isfinite([box.x0, box.x1, box.y0, box.y1]).all() or box.width == 0:  # blank text
-        return path
-    dx = {"left": -box.x0, "center": -(box.x0 + box.x1) / 2, "right": -box.x1}[ha]
+    vertices, codes, x = [], [], 0.0
+    for char in text:
+        v, c, advance = _character(char, size)
+        if len(v):
+            vertices.append(v + [x, 0.0])
+            codes.append(c)
+        x += advance
+    if not vertices:  # blank text
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    vertices, codes = np.concatenate(vertices), np.concatenate(codes)
+    dx = {"left": 0.0, "center": -x / 2, "right": -x}[ha]
     # Vertical anchoring on the font's digit height, so labels of one kind line up.
     height = 0.73 * size
     dy = {"bottom": 0.0, "center": -height / 2, "top": -height, "baseline": 0.0}[va]
-    return MplPath(path.vertices + [dx, dy], path.codes)
+    return MplPath(vertices + [dx, dy], codes)
 
 
 def outlines(texts: Sequence[str], size: float, ha: str = "center", va: str = "center") -> list[MplPath]:

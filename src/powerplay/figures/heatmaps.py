@@ -370,7 +370,9 @@ def _cell_labels(data: HeatmapData, cmap, norm) -> tuple[list[str], list[tuple[i
     """The printed cells: texts, (x, y) positions, and black or white for each on its colour."""
     rows, cols = np.nonzero(data.cell_text != "")
     values = data.matrix[rows, cols]
-    colors = [style.text_color_for(cmap(norm(v))) if np.isfinite(v) else "black" for v in values]
+    rgba = cmap(norm(np.where(np.isfinite(values), values, norm.vmin)))  # all cells at once
+    light = rgba[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.55
+    colors = np.where(light | ~np.isfinite(values), "black", "white").tolist()
     return list(data.cell_text[rows, cols]), list(zip(cols.tolist(), rows.tolist())), colors
 
 

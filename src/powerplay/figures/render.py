@@ -4,7 +4,8 @@
 * :func:`save` draws one record and writes it as a PNG;
 * :func:`save_all` writes many records, in worker processes when there are enough of them
   to pay for starting the workers (each record is drawn the same way wherever it is drawn,
-  so the files do not depend on the number of workers);
+  so the files do not depend on the number of workers); :func:`prestart` starts the fork
+  server early, so it has imported the drawing modules by the time it is needed;
 * :func:`frame_pixels` renders a sequence (animation frames, Agent H's then Agent A's heat
   map) reusing one figure: when the next record has the same layout, only its artists'
   data, colour range and title change, and the figure is drawn again.
@@ -20,8 +21,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -100,20 +105,47 @@ def save_sequence(jobs: Sequence[tuple[object, Path]]) -> list[Path]:
 
 _POOL: tuple[int, ProcessPoolExecutor] | None = None
 
+#: Modules a drawing worker needs (imported once by the fork server).
+_DRAWING_MODULES = ("render", "heatmaps", "samples", "alignment", "reward_samples")
+
+
+def _context():
+    """forkserver where it exists (its server imports the drawing modules once), else spawn.
+
+    Not fork: workers start from a clean process, not a copy of one that may be running
+    numerical threads.
+    """
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([f"powerplay.figures.{name}" for name in _DRAWING_MODULES])
+        return context
+    return multiprocessing.get_context("spawn")
+
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """A process pool kept for later calls (workers start once per session, not once per run)."""
     global _POOL
     if _POOL is None or _POOL[0] != workers:
-        import multiprocessing
-
         if _POOL is not None:
             _POOL[1].shutdown(wait=False, cancel_futures=True)
-        # forkserver: workers start from a clean process, not a fork of one running numerical
-        # threads; spawn where forkserver does not exist.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        _POOL = (workers, ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)))
+        _POOL = (workers, ProcessPoolExecutor(workers, mp_context=_context()))
     return _POOL[1]
+
+
+def prestart() -> None:
+    """Start the fork server now, so it imports the drawing modules while other work goes on.
+
+    Cheap and non-blocking; a later :func:`save_all` with several workers then starts them
+    in milliseconds. Does nothing where there is no fork server.
+    """
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with contextlib.suppress(OSError), _without_main_script():
+            forkserver.ensure_running()
 
 
 def default_workers(count: int) -> int:
@@ -123,34 +155,55 @@ def default_workers(count: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1, count // (PARALLEL_MINIMUM // 2)))
 
 
+@contextlib.contextmanager
+def _without_main_script():
+    """Start workers without the user's ``__main__`` script.
+
+    forkserver and spawn workers normally import the main script again; one without an
+    ``if __name__ == '__main__':`` guard would then run again in every worker (a whole sweep,
+    say). Drawing needs nothing from it, so while workers start, ``__main__`` is a blank module.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def save_all(jobs: Sequence[tuple[object, Path]], workers: int | None = None) -> list[Path]:
-    """Write ``(record, path)`` jobs, each drawn on a new figure; in worker processes if worthwhile.
+    """Write ``(record, path)`` jobs; in worker processes if worthwhile.
+
+    Consecutive records of one layout are drawn on one reused figure (:func:`save_sequence`),
+    which gives exactly the pixels of a new figure.
 
     Parameters
     ----------
     jobs : sequence of (record, path)
     workers : int, optional
         Processes to draw in; default :func:`default_workers`. 1 draws here. The files are
-        the same whatever the number of workers.
+        the same whatever the number of workers (and if the workers cannot start, the
+        figures are drawn here).
 
     Returns
     -------
     list of Path
         The files written, in the order of ``jobs``.
     """
+    global _POOL
     jobs = list(jobs)
     workers = default_workers(len(jobs)) if workers is None else max(1, int(workers))
-    if workers <= 1 or len(jobs) < 2:
-        return [save(data, path) for data, path in jobs]
-    pool = _pool(workers)
-    # Chunks of several figures per task: each task's records are pickled once.
-    chunk = max(1, len(jobs) // (4 * workers))
-    return list(pool.map(_save_job, jobs, chunksize=chunk))
+    if workers > 1 and len(jobs) > 1:
+        # Chunks of consecutive jobs: a chunk's records are pickled once, and heat maps of one
+        # layout in a chunk reuse one figure (which draws exactly what a new figure would).
+        chunk = max(1, -(-len(jobs) // (3 * workers)))
+        try:
+            with _without_main_script():
+                futures = [_pool(workers).submit(save_sequence, jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
+            return [path for future in futures for path in future.result()]
+        except (BrokenProcessPool, OSError):  # no processes here (a sandbox, a limit): draw in this one
+            _POOL = None
+    return save_sequence(jobs)
 
 
-def _save_job(job: tuple[object, Path]) -> Path:
-    data, path = job
-    return save(data, path)
-
-
-__all__ = ["default_workers", "draw", "frame_pixels", "save", "save_all", "save_sequence"]
+__all__ = ["default_workers", "draw", "frame_pixels", "prestart", "save", "save_all", "save_sequence"]

@@ -57,14 +57,16 @@ from . import style
 from .alignment import alignment_data
 from .data import HeatmapData
 from .heatmaps import GridGeometry
-from .render import save_all, save_sequence
+from .render import prestart, save_all
 from .samples import (
     MAX_CORRELATION_STATES,
+    MAX_DISTRIBUTION_STATES,
     correlation_data,
     heavy_tailed_rewards,
     histogram_data,
     matrix_data,
     state_values_data,
+    too_many_states,
 )
 
 
@@ -167,18 +169,22 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key),
                            quantity=style.POWER_KEY_NAMES[key])
     if options.plot_distributions:
-        rewards = run.rewards
+        # Histograms need every sample (drawn again, or loaded): only when they will be drawn.
+        histograms = not too_many_states("sample histograms (Reward_samples, POWER_samples)", len(states),
+                                         MAX_DISTRIBUTION_STATES)
+        rewards = run.rewards if histograms else {}
         heavy = heavy_tailed_rewards(run.config)
         for key, tag in agents:
             values(f"POWER_vars{tag}", run.power_variance(key), aggregation="var", agent=key)
-            if key in rewards:
+            if key in run.summary.reward_agents:
                 values(f"Reward_means{tag}", run.summary.reward_mean(key), quantity="Reward", agent=key)
                 values(f"Reward_vars{tag}", run.summary.reward_variance(key), aggregation="var", quantity="Reward",
                        agent=key)
+            if key in rewards:
                 for group, data in histogram_data(rewards[key], states, quantity="Reward", plot_as_gridworld=as_grid,
                                                   label=label, agent=key, heavy_tailed=heavy):
                     records.append((f"Reward_samples{group}{tag}", data))
-            samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)")
+            samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)") if histograms else None
             if samples is not None:
                 for group, data in histogram_data(samples, states, quantity="POWER", plot_as_gridworld=as_grid,
                                                   label=label, agent=key, heavy_tailed=heavy):
@@ -230,12 +236,14 @@ def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None,
         The PNG files written, in drawing order (as :func:`run_figure_records`).
     """
     jobs = [(data, run_figure_path(out_dir, prefix, run.name)) for prefix, data in run_figure_records(run, options, **flags)]
-    # Heat maps share a layout (Agent A's is Agent H's with other values): one figure, redrawn.
-    maps = [job for job in jobs if isinstance(job[0], HeatmapData)]
-    others = [job for job in jobs if not isinstance(job[0], HeatmapData)]
-    written = dict(zip((path for _, path in maps), save_sequence(maps)))
-    written.update(zip((path for _, path in others), save_all(others, workers)))
-    return [written[path] for _, path in jobs]
+    # Heat maps first, together: they share a layout (Agent A's is Agent H's with other values),
+    # so one figure is redrawn for them.
+    order = sorted(range(len(jobs)), key=lambda i: not isinstance(jobs[i][0], HeatmapData))
+    written = save_all([jobs[i] for i in order], workers)
+    paths: list[Path] = [Path()] * len(jobs)
+    for i, path in zip(order, written):
+        paths[i] = path
+    return paths
 
 
 def render_figures_for_run(run: StoredRun, options: FigureOptions) -> list[Path]:
@@ -260,6 +268,8 @@ class RunFigures(SweepListener):
 
     def __init__(self, options: FigureOptions | None = None):
         self.options = options or FigureOptions()
+        if self.options.needs_samples:  # many figures per run: have drawing workers ready in time
+            prestart()
 
     def on_run_written(self, run: StoredRun, fresh: bool) -> None:
         if not fresh and run.info.get("figure_options") == self.options.as_dict():

@@ -313,6 +313,6 @@ def title_inches(title: str, font_size: float = FONT_SIZE + 1) -> float:
 
 
 def text_color_for(rgba) -> str:
-    """Black or white, whichever reads better on a cell of colour ``rgba``."""
+    """Black or white, whichever reads better on a cell of colour ``rgba`` (the rule heat maps use)."""
     r, g, b = rgba[:3]
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
