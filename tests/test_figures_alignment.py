@@ -63,6 +63,11 @@ def test_title_fits_when_the_agents_have_different_discount_rates(run):
     data = alignment_data(run.power_mean("H"), run.power_mean("A"), label=label, statistics=run.alignment())
     assert "γ_H = 0.9, γ_A = 0.99" in data.title
     assert texts_outside(draw_alignment(data)) == []
+    # Even a name wider than the figure is broken (after an underscore) rather than clipped.
+    long = "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"
+    data = alignment_data(run.power_mean("H"), run.power_mean("A"), statistics=run.alignment(),
+                          label=style.RunLabel(long, "multiagent_with_reward", 0.9, 0.99, 0.0, 10_000))
+    assert long in data.title.replace("\n", "") and texts_outside(draw_alignment(data)) == []
 
 
 def test_identical_powers_are_perfectly_aligned_and_constant_powers_undefined():

@@ -16,6 +16,7 @@ from powerplay.figures.sweeps import (
     average_powers_data,
     frame_limits,
     generate_sweep_animation,
+    parameter_axis,
     power_against_parameter_data,
     visualize_alignment_against_parameter,
     visualize_alignment_plots,
@@ -77,7 +78,7 @@ def two_gammas(expts):
     return make_sweep(expts, TWO_GAMMAS)
 
 
-def test_alignment_animation_has_one_frame_per_beta_with_shared_axes(beta_sweep, tmp_path):
+def test_alignment_animation_has_one_frame_per_beta_each_fitted_to_its_points(beta_sweep, tmp_path):
     frames = alignment_frames(beta_sweep)
     runs = [beta_sweep.run(reward_correlation=b) for b in (0, 0.5, 1)]
     for frame, run in zip(frames, runs):
@@ -85,7 +86,16 @@ def test_alignment_animation_has_one_frame_per_beta_with_shared_axes(beta_sweep,
         np.testing.assert_array_equal(frame.y, run.power_mean("A"))
         np.testing.assert_array_equal(frame.baseline, np.unique(np.round(run.power_mean("H_against_seed"), 12)))
         assert frame.statistics.alpha == run.alignment().alpha
-    assert len({frame.limits for frame in frames}) == 1  # the points stay comparable across β
+    # POWER rises with β, so in one shared box the β = 1 frame would be a cluster in a corner:
+    # each frame is fitted to its own points (and says so).
+    assert len({frame.limits for frame in frames}) == 3 and "axes fitted to this frame" in frames[0].title.replace("\n", " ")
+    for frame in frames:
+        (x0, x1), (y0, y1) = frame.limits
+        points_x = np.concatenate([frame.x, frame.baseline])
+        assert x0 <= points_x.min() and points_x.max() <= x1 and y0 <= frame.y.min() and frame.y.max() <= y1
+        assert np.ptp(points_x) >= 0.5 * (x1 - x0) and np.ptp(frame.y) >= 0.5 * (y1 - y0)
+    shared = alignment_frames(beta_sweep, share_axes=True)
+    assert len({frame.limits for frame in shared}) == 1 and "fitted" not in shared[0].title
     path = visualize_alignment_plots(beta_sweep.sweep_id, folder=beta_sweep.path.parent, output_folder=tmp_path)
     assert path == tmp_path / "alignment_plot_animation.gif"
     height, width = render.frame_pixels(frames[:1])[0].shape[:2]
@@ -179,13 +189,20 @@ def test_log_one_minus_gamma_axis_is_labelled_with_gammas(gamma_sweep, tmp_path)
     data = power_against_parameter_data(gamma_sweep, states=["(0, 0)"], log_one_minus_gamma=True)
     assert data.scale == "log_one_minus" and data.x == (0.2, 0.6, 0.95)
     np.testing.assert_allclose(data.positions, [-math.log10(1 - g) for g in (0.2, 0.6, 0.95)])
-    assert [label for _, label in data.ticks] == ["0.5", "0.9"]
+    assert [label for _, label in data.ticks] == ["0.2", "0.6", "0.95"]  # few values: ticks at each
     for position, label in data.ticks:
         assert position == pytest.approx(-math.log10(1 - float(label)))
     assert "log scale of 1 − γ" in data.xlabel
     path = visualize_power_against_parameter(gamma_sweep, states=["(0, 0)"], log_one_minus_gamma=True,
                                              output_folder=tmp_path)
     assert path.name.endswith("-log_one_minus_gamma.png") and path.is_file()
+
+
+def test_log_one_minus_gamma_ticks_many_values_at_round_gammas():
+    gammas = [0.01, 0.05] + [round(0.1 + 0.05 * i, 2) for i in range(18)] + [0.99]  # Part 1's 21 values
+    positions, scale, ticks, _ = parameter_axis(gammas, [str(g) for g in gammas], "discount_rate", True)
+    assert scale == "log_one_minus" and [label for _, label in ticks] == ["0.5", "0.9", "0.99"]
+    np.testing.assert_allclose([p for p, _ in ticks], [-math.log10(0.5), 1.0, 2.0])
 
 
 def test_log_one_minus_gamma_refuses_parameters_that_are_not_discount_rates(beta_sweep):

@@ -69,10 +69,12 @@ def format_alignment(alpha: float, error: float | None = None) -> str:
 
 
 def format_corrected(statistics) -> str:
-    """``'corrected 0.912 [0.85, 0.97]'``: the attenuation-corrected α_HA and its interval."""
+    """``'corrected 0.912 [0.85, 0.97] (95% interval)'``: the attenuation-corrected α_HA and its interval."""
+    if not np.isfinite(statistics.alpha_corrected):
+        return "corrected: undefined (no signal beyond the noise)"
     low, high = statistics.alpha_corrected_interval
     interval = f" [{_number(low, 2)}, {_number(high, 2)}]" if np.isfinite(low) and np.isfinite(high) else ""
-    return f"corrected {_number(statistics.alpha_corrected)}{interval}"
+    return f"corrected {_number(statistics.alpha_corrected)}{interval} ({CONFIDENCE:.0%} interval)"
 
 
 def reliability_note(statistics) -> str | None:
@@ -147,7 +149,7 @@ def alignment_data(
     count = len(x)
     first = format_alignment(alpha, statistics.alpha_sem if statistics is not None else None)
     if statistics is not None:
-        first += f" (raw) · {format_corrected(statistics)} ({CONFIDENCE:.0%} interval)"
+        first += f" (raw) · {format_corrected(statistics)}"
     lines = [heading, f"{first} · {count} states"]
     if label is not None:
         lines.append(label.describe())

@@ -357,8 +357,9 @@ def _squares(squares: Sequence[tuple[float, float, float, float]]) -> list:
 
 def _outlines(squares: Sequence[tuple[float, float, float, float]], color, linewidth: float, zorder: float = 5) -> LineCollection:
     """One artist for many open rectangles ``(x, y, width, height)`` (a patch each is ~1 ms)."""
+    # Not clipped: outlines on the image's edge would lose their outer half.
     return LineCollection(_squares(squares), colors=color, linewidths=linewidth, zorder=zorder, capstyle="projecting",
-                          joinstyle="miter")
+                          joinstyle="miter", clip_on=False)
 
 
 def _tick_step(cell_inches: float, font: float) -> int:

@@ -262,12 +262,27 @@ def text_width(text: str, font_size: float = FONT_SIZE) -> float:
     return len(text) * CHAR_EMS * font_size / 72
 
 
+def _pieces(parts: Sequence[str], width: float, font_size: float) -> list[str]:
+    """``parts``, each too wide for ``width`` broken after its underscores or spaces (long names)."""
+    pieces = []
+    for part in parts:
+        while text_width(part, font_size) > width:
+            fit = int(width / (CHAR_EMS * font_size / 72))
+            cut = max(part.rfind("_", 0, fit), part.rfind(" ", 0, fit))
+            if cut <= 0:
+                break
+            pieces.append(part[: cut + 1].rstrip())
+            part = part[cut + 1 :]
+        pieces.append(part)
+    return pieces
+
+
 def join_fitting(parts: Sequence[str], width: float | None, font_size: float = FONT_SIZE + 1, separator: str = " · ") -> str:
     """``parts`` joined by ``separator``, broken into lines (between parts) that fit ``width`` inches."""
     if width is None:
         return separator.join(parts)
     lines: list[str] = []
-    for part in parts:
+    for part in _pieces(parts, width, font_size):
         if lines and text_width(lines[-1] + separator + part, font_size) <= width:
             lines[-1] += separator + part
         else:

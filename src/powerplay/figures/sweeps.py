@@ -80,8 +80,9 @@ PARAMETER_SYMBOLS = {
 }
 
 #: An alignment animation shares its axes across frames only if every frame's points span
-#: at least this share of the shared range (else each frame would be a dot in a corner).
-SHARED_AXES_MINIMUM = 0.2
+#: at least this share of the shared range in x and in y (else some frame would be a
+#: cluster in a corner).
+SHARED_AXES_MINIMUM = 0.4
 
 
 def resolve_sweep(sweep, folder=DEFAULT_FOLDER):
@@ -119,16 +120,20 @@ def _require_two_agents(sweep, what: str) -> None:
 # The horizontal axis
 
 
+#: Up to this many swept values, a log(1 - γ) axis is labelled at the values themselves.
+MAX_VALUE_TICKS = 8
+
+
 def _log_one_minus_ticks(values: np.ndarray) -> tuple[tuple[float, str], ...]:
-    """Ticks of a ``-log10(1 - γ)`` axis at round γ values (0, 0.5, 0.9, 0.99, ...) within the data."""
+    """Ticks of a ``-log10(1 - γ)`` axis labelled with γ: at the swept values if there are few,
+    else at round values (0, 0.5, 0.9, 0.99, ...) within their range."""
     positions = -np.log10(1.0 - values)
+    if len(np.unique(values)) <= MAX_VALUE_TICKS:
+        return tuple((float(p), style.format_number(v)) for p, v in sorted(set(zip(positions, values))))
     low, high = float(positions.min()), float(positions.max())
     candidates = [0.0, 0.5] + [1.0 - 10.0**-k for k in range(1, 10)]
-    ticks = [(-math.log10(1.0 - g), style.format_number(g)) for g in candidates
-             if low - 1e-9 <= -math.log10(1.0 - g) <= high + 1e-9]
-    if len(ticks) < 2:  # a narrow range: label the swept values themselves
-        ticks = [(float(p), style.format_number(v)) for p, v in zip(positions, values)]
-    return tuple(ticks)
+    return tuple((-math.log10(1.0 - g), style.format_number(g)) for g in candidates
+                 if low - 1e-9 <= -math.log10(1.0 - g) <= high + 1e-9)
 
 
 def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_one_minus_gamma: bool = False):
@@ -280,7 +285,7 @@ def alignment_frames(
     limits, shared = frame_limits(point_sets, share_axes)
     heading = "Alignment plot: POWER of Agents H and A at each state"
     if not shared:
-        heading += " (axes fitted to each frame)"
+        heading += " · axes fitted to this frame"
     return [
         alignment_data(powers_H, powers_A, label=style.RunLabel.from_run(run), statistics=run.alignment(),
                        baseline_H=baseline, limits=frame, heading=heading)
@@ -416,7 +421,8 @@ def alignment_against_parameter_data(sweep, param: str = "reward_correlation", f
     positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
     stats = [run.alignment() for _, run in pairs]
     level = f"{CONFIDENCE:.0%}"
-    corrected = Series(f"{ALPHA} corrected for sampling noise ({level} interval)",
+    undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
+    corrected = Series(f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
                        [s.alpha_corrected for s in stats], [s.alpha_corrected_interval[0] for s in stats],
                        [s.alpha_corrected_interval[1] for s in stats], color=style.ACCENT_COLOR)
     raw = Series(f"{ALPHA} raw ({level} interval)", [s.alpha for s in stats], [s.alpha_interval[0] for s in stats],
