@@ -5,10 +5,15 @@ import pytest
 from PIL import Image
 from test_figures_fixtures import expected_size, gif_frames, png_size
 
-from powerplay.figures import style
+from powerplay.errors import FigureError
+from powerplay.figures import render, style
 from powerplay.figures.animation import write_gif
 from powerplay.figures.reward_samples import (
+    PAIRS_SIZE,
     correlated_reward_samples,
+    draw_reward_pairs,
+    reward_pairs_data,
+    reward_pairs_frames,
     visualize_all_correlated_reward_samples,
     visualize_correlated_reward_samples,
 )
@@ -51,21 +56,37 @@ def test_negative_correlation_mirrors_through_the_symmetry_interval():
         correlated_reward_samples(10, correlation=1.5)
 
 
-def test_scatter_plots_the_sampled_pairs_and_saves_to_the_output_folder(tmp_path):
-    figure = visualize_correlated_reward_samples(500, correlation=0.5, fig_name="pairs", output_folder=tmp_path)
-    points = figure.axes[0].collections[0].get_offsets()
-    np.testing.assert_array_equal(points[:, 0], figure.plotted["rewards_H"])
-    np.testing.assert_array_equal(points[:, 1], figure.plotted["rewards_A"])
-    assert figure.axes[0].get_xlim() == (0.0, 1.0)
-    assert "β = 0.50" in figure._suptitle.get_text()
-    assert png_size(tmp_path / "pairs.png") == expected_size(figure)
+def test_scatter_draws_the_sampled_pairs_and_saves_to_the_output_folder(tmp_path):
+    data = reward_pairs_data(500, correlation=0.5)
+    expected_H, expected_A = correlated_reward_samples(500, correlation=0.5)
+    np.testing.assert_array_equal(data.rewards_H, expected_H)
+    np.testing.assert_array_equal(data.rewards_A, expected_A)
+    assert data.sample_correlation == pytest.approx(np.corrcoef(expected_H, expected_A)[0, 1])
+    assert data.xlim == data.ylim == (0.0, 1.0) and "β = 0.50" in data.title
+    points = draw_reward_pairs(data).axes[0].collections[0].get_offsets()
+    np.testing.assert_array_equal(points, np.column_stack([expected_H, expected_A]))
+    path = visualize_correlated_reward_samples(500, correlation=0.5, fig_name="pairs", output_folder=tmp_path)
+    assert path == tmp_path / "pairs.png"
+    assert png_size(path) == expected_size(draw_reward_pairs(data))
+    default = visualize_correlated_reward_samples(50, correlation=-0.25, symmetric_interval=[0, 1], output_folder=tmp_path)
+    assert default == tmp_path / "correlated_rewards-uniform_0_1--0.25.png" and default.is_file()
 
 
 def test_animation_over_correlations_has_one_frame_per_correlation(tmp_path):
+    frames = reward_pairs_frames(100, correlations_list=[-1, -0.5, 0, 0.5, 1], symmetric_interval=[0, 1])
+    assert [f.correlation for f in frames] == [-1, -0.5, 0, 0.5, 1]
+    np.testing.assert_allclose(frames[0].rewards_A, 1 - frames[0].rewards_H)  # β = -1 mirrors
+    assert {(f.xlim, f.ylim) for f in frames} == {((0.0, 1.0), (0.0, 1.0))}  # the same axes throughout
     path = visualize_all_correlated_reward_samples(100, correlations_list=[-1, -0.5, 0, 0.5, 1],
                                                    symmetric_interval=[0, 1], output_folder=tmp_path)
     assert path == tmp_path / "correlated_reward_animation.gif"
-    frames = gif_frames(path)
-    assert frames.shape[:3] == (5, int(6.3 * style.DPI), int(6.0 * style.DPI))
-    with pytest.raises(ValueError, match="correlations_list is empty"):
+    pixels = gif_frames(path)
+    assert pixels.shape[:3] == (5, int(PAIRS_SIZE[1] * style.DPI), int(PAIRS_SIZE[0] * style.DPI))
+    with pytest.raises(FigureError, match="correlations_list is empty"):
         visualize_all_correlated_reward_samples(100, output_folder=tmp_path)
+
+
+def test_animation_frames_drawn_on_one_figure_match_fresh_drawings():
+    frames = reward_pairs_frames(60, correlations_list=[0, 1])
+    reused = render.frame_pixels(frames)
+    np.testing.assert_array_equal(reused[1], style.figure_pixels(draw_reward_pairs(frames[1])))

@@ -104,3 +104,26 @@ def gif_frames(path: Path) -> np.ndarray:
     import imageio.v3 as iio
 
     return iio.imread(Path(path), index=None)
+
+
+def texts_outside(figure) -> list[str]:
+    """Drawn texts of a figure (titles, labels, tick labels) that stick out of its canvas (would be clipped)."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.canvas.get_width_height()
+    texts = list(figure.texts)
+    for ax in figure.axes:
+        texts += [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():  # ticks outside the view are not drawn
+                if low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                    texts += [tick.label1, tick.label2]
+    outside = []
+    for text in texts:
+        if not text.get_visible() or not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5:
+            outside.append(text.get_text())
+    return outside

@@ -94,7 +94,7 @@ def single_agent_to_multiagent_policy(single_agent_policy_graph, acting_agent_is
 
 
 def view_gridworld(gridworld_mdp_graph):
-    """Draw a (single or joint) gridworld's layout; returns the figure."""
+    """Draw a (single or joint) gridworld's layout into ``./temp/``; returns the PNG's path."""
     from ..figures import view_gridworld as draw
 
     return draw(as_mdp(gridworld_mdp_graph))

@@ -3,14 +3,17 @@
 Each function returns the figure(s) and, with ``save_handle``, also saves them as PNG in
 ``save_folder`` under the reference's file names (``POWER_means-{save_handle}.png``, ...).
 Nothing is shown on screen (matplotlib runs headless here); call ``figure.savefig`` or
-display the returned figure in a notebook.
+display the returned figure in a notebook. The numbers a figure shows come from the
+matching record function of :mod:`powerplay.figures.samples`
+(``sample_aggregation_data``, ``histogram_data``, ``correlation_data``).
 
 Examples
 --------
 >>> import numpy as np
+>>> from powerplay.figures.samples import sample_aggregation_data
 >>> samples = np.random.default_rng(0).random((100, 3))
 >>> figure = plot_sample_aggregations(samples, ['a', 'b', 'c'])
->>> np.allclose(figure.plotted['values'], samples.mean(axis=0))
+>>> np.allclose(sample_aggregation_data(samples, ['a', 'b', 'c']).values, samples.mean(axis=0))
 True
 """
 
@@ -20,14 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..figures.samples import sample_aggregation_figure, sample_correlation_figures, sample_histogram_figures
-from ..figures.style import save_figure
+from ..figures.render import draw
+from ..figures.samples import correlation_data, histogram_data, sample_aggregation_data
+from ..figures.style import file_token, save_figure
 
 EXPERIMENT_FOLDER = "expts"
 
 
 def _save(figure, name: str, save_folder) -> None:
-    save_figure(figure, Path(save_folder) / f"{name}.png")
+    save_figure(figure, Path(save_folder) / f"{file_token(name)}.png")
 
 
 def plot_sample_aggregations(
@@ -40,10 +44,10 @@ def plot_sample_aggregations(
     save_folder=EXPERIMENT_FOLDER,
 ):
     """Mean (with standard errors) or variance of samples ``[N, S]`` per state; ``aggregation`` is ``'mean'`` or ``'var'``."""
-    figure = sample_aggregation_figure(
+    figure = draw(sample_aggregation_data(
         np.asarray(all_samples), list(state_list), aggregation=aggregation, quantity=sample_quantity,
         plot_as_gridworld=plot_as_gridworld,
-    )
+    ))
     if save_handle is not None:
         _save(figure, f"{sample_quantity}_{aggregation}s-{save_handle}", save_folder)
     return figure
@@ -64,9 +68,9 @@ def plot_sample_distributions(
     if states_to_plot is not None:
         index = [states.index(s) for s in states_to_plot]
         samples, states = samples[:, index], list(states_to_plot)
-    tagged = sample_histogram_figures(
+    tagged = [(tag, draw(data)) for tag, data in histogram_data(
         samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
-    )
+    )]
     if save_handle is not None:
         for tag, figure in tagged:
             _save(figure, f"{sample_quantity}_samples{tag}-{save_handle}", save_folder)
@@ -93,11 +97,12 @@ def plot_sample_correlations(
         keep = list(dict.fromkeys(([state_x] if state_x is not None else []) + list(state_list_y)))
         index = [states.index(s) for s in keep]
         samples, states = samples[:, index], keep
-    tagged = sample_correlation_figures(
+    records = correlation_data(
         samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
     )
     if state_x is not None:
-        tagged = [(tag, figure) for tag, figure in tagged if tag == f"_correlations_{state_x}"]
+        records = [(tag, data) for tag, data in records if tag == f"_correlations_{state_x}"]
+    tagged = [(tag, draw(data)) for tag, data in records]
     if save_handle is not None:
         for tag, figure in tagged:
             _save(figure, f"{sample_quantity}{tag}-{save_handle}", save_folder)

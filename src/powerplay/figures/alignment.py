@@ -1,4 +1,4 @@
-"""How aligned are the two agents' POWERs? Alignment plots, α_HA, and sweep-level line plots.
+"""How aligned are the two agents' POWERs? Alignment plots, α_HA, and line plots over a sweep.
 
 The *alignment plot* of a ``multiagent_with_reward`` run puts one point per state: Agent H's
 POWER there (x) against Agent A's (y). Its Pearson coefficient is the alignment coefficient
@@ -8,27 +8,45 @@ POWER there (x) against Agent A's (y). Its Pearson coefficient is the alignment 
 computed from exactly the plotted points (the per-state means). Its standard error, its
 noise-attenuation correction and the reliabilities of the means come from the run's
 streamed statistics (:meth:`RunResult.alignment() <powerplay.stats.summary.RunStatistics.alignment>`,
-see :mod:`powerplay.stats.alignment`).
+see :mod:`powerplay.stats.alignment`): the title shows the raw α_HA ± its standard error and
+the corrected value with its 95 % interval, and a run whose means are too noisy
+(reliability below :data:`~powerplay.stats.alignment.LOW_RELIABILITY`) gets a note on the
+plot with the sample count that would fix it.
 
-Line plots over a sweep (the reference's Part 2 Fig 10 and the alignment curves, and the
-new POWER-against-γ plot) share :func:`parameter_line_figure`.
+:func:`alignment_data` computes what is drawn (:class:`~powerplay.figures.data.AlignmentData`),
+:func:`draw_alignment` draws it. Line plots against a swept parameter
+(:class:`~powerplay.figures.data.LinesData`, built in :mod:`powerplay.figures.sweeps`) are
+drawn by :func:`draw_lines`.
 
 Examples
 --------
 >>> pearson([1, 2, 3], [2, 4, 7]) > 0.98
 True
+>>> data = alignment_data(np.array([0.1, 0.2, 0.4]), np.array([0.2, 0.1, 0.5]))
+>>> round(data.alpha, 4), data.title.splitlines()[1]
+(0.8386, '$\\\\alpha_{HA}$ = 0.839 · 3 states')
 """
 
 from __future__ import annotations
 
-from ..errors import FigureError
-
+import textwrap
 from typing import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY
 from . import style
+from .data import AlignmentData, LinesData
+
+#: Error bars are drawn on alignment plots of at most this many states.
+MAX_ERROR_BAR_STATES = 100
+
+ALPHA = r"$\alpha_{HA}$"
+
+#: Width and axes height (inches) of an alignment plot.
+ALIGNMENT_WIDTH, ALIGNMENT_AXES_HEIGHT = 6.4, 4.8
+
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson correlation of two vectors (NaN if either is constant)."""
@@ -38,27 +56,66 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip((dx @ dy) / scale, -1.0, 1.0)) if scale > 0 else float("nan")
 
 
+def _number(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if value is not None and np.isfinite(value) else "n/a"
+
+
 def format_alignment(alpha: float, error: float | None = None) -> str:
-    """``'α_HA = 0.873 ± 0.004'`` (mathtext), the form every title uses."""
-    text = r"$\alpha_{HA}$ = " + (f"{alpha:.3f}" if np.isfinite(alpha) else "undefined (constant POWER)")
+    """``'α_HA = 0.873 ± 0.004'`` (mathtext): the raw coefficient and its standard error."""
+    text = f"{ALPHA} = " + (f"{alpha:.3f}" if np.isfinite(alpha) else "undefined (constant POWER)")
     if error is not None and np.isfinite(error):
         text += f" ± {error:.3f}"
     return text
 
 
-def alignment_figure(
+def format_corrected(statistics) -> str:
+    """``'corrected 0.912 [0.85, 0.97] (95% interval)'``: the attenuation-corrected α_HA and its interval."""
+    if not np.isfinite(statistics.alpha_corrected):
+        return "corrected: undefined (no signal beyond the noise)"
+    low, high = statistics.alpha_corrected_interval
+    interval = f" [{_number(low, 2)}, {_number(high, 2)}]" if np.isfinite(low) and np.isfinite(high) else ""
+    return f"corrected {_number(statistics.alpha_corrected)}{interval} ({CONFIDENCE:.0%} interval)"
+
+
+def reliability_note(statistics) -> str | None:
+    """The warning a run with noisy per-state means gets on its alignment plot (else ``None``)."""
+    if statistics is None or not statistics.low_reliability:
+        return None
+    text = (f"Low reliability of the per-state means (H {_number(statistics.reliability_H, 2)}, "
+            f"A {_number(statistics.reliability_A, 2)}; below {LOW_RELIABILITY}): sampling noise pulls the raw "
+            f"α_HA towards 0.")
+    if statistics.suggested_samples is not None:
+        text += (f" About {statistics.suggested_samples:,} reward samples would bring both to "
+                 f"{TARGET_RELIABILITY}.")
+    return text
+
+
+def alignment_limits(pairs: Sequence[tuple[np.ndarray, np.ndarray]], padding: float = 0.05):
+    """Axis limits covering every ``(powers_H, powers_A)`` pair, padded by ``padding`` of the range."""
+    xs = np.concatenate([np.asarray(p[0], dtype=np.float64) for p in pairs])
+    ys = np.concatenate([np.asarray(p[1], dtype=np.float64) for p in pairs])
+
+    def padded(values):
+        low, high = float(values.min()), float(values.max())
+        span = high - low or max(abs(high), 1.0) * 0.1
+        return low - padding * span, high + padding * span
+
+    return padded(xs), padded(ys)
+
+
+def alignment_data(
     powers_H: np.ndarray,
     powers_A: np.ndarray,
     *,
     label: style.RunLabel | None = None,
-    alpha_error: float | None = None,
+    statistics=None,
     errors_H: np.ndarray | None = None,
     errors_A: np.ndarray | None = None,
     baseline_H: np.ndarray | None = None,
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None,
     heading: str = "Alignment plot: POWER of Agents H and A at each state",
-) -> Figure:
-    """Alignment plot: one point per state, POWER of H (x) against POWER of A (y).
+) -> AlignmentData:
+    """What an alignment plot draws: one point per state, POWER of H (x) against POWER of A (y).
 
     Parameters
     ----------
@@ -66,42 +123,75 @@ def alignment_figure(
         Per-state mean POWERs.
     label : RunLabel, optional
         The run, for the title.
-    alpha_error : float, optional
-        Standard error of α_HA (from the run's statistics), shown after it.
+    statistics : AlignmentStatistics, optional
+        The run's α_HA statistics (:meth:`run.alignment() <powerplay.stats.summary.RunStatistics.alignment>`):
+        the title then shows the raw α_HA ± its standard error and the corrected α_HA with its
+        95 % interval, and low reliabilities get a note on the plot.
     errors_H, errors_A : array ``[S]``, optional
-        Standard errors of the points, drawn as error bars when there are at most 100 states.
+        Standard errors of the points, drawn as error bars when there are at most
+        :data:`MAX_ERROR_BAR_STATES` states.
     baseline_H : array ``[S]``, optional
         Agent H's POWERs against Agent A's seed policy, drawn as faint vertical lines
         (the reference's baseline).
     limits : ((x0, x1), (y0, y1)), optional
-        Fixed axis limits (e.g. shared by every frame of an animation).
+        Fixed axis limits (e.g. shared by the frames of an animation); by default fitted to
+        the points (and the baseline).
     heading : str
         First line of the title.
 
     Returns
     -------
-    Figure
-        ``figure.plotted`` holds ``'x'``, ``'y'`` (the plotted points) and ``'alpha'``, which
-        is ``pearson(x, y)``.
+    AlignmentData
+        ``alpha`` is the Pearson coefficient of exactly the plotted points.
     """
     x, y = np.asarray(powers_H, dtype=np.float64), np.asarray(powers_A, dtype=np.float64)
     alpha = pearson(x, y)
-    figure = style.new_figure(6.4, 6.6)
-    ax = figure.add_axes([0.15, 0.1, 0.8, 0.69])
+    count = len(x)
+    first = format_alignment(alpha, statistics.alpha_sem if statistics is not None else None)
+    if statistics is not None:
+        first += f" (raw) · {format_corrected(statistics)}"
+    lines = [heading, f"{first} · {count} states"]
+    if label is not None:
+        lines.append(label.describe())
+    title = style.fit_title("\n".join(lines), ALIGNMENT_WIDTH - 0.3)
+    baseline = None
     if baseline_H is not None:
-        for value in np.unique(np.round(np.asarray(baseline_H, dtype=np.float64), 12)):
-            ax.axvline(value, color=style.AGENT_COLORS["H"], alpha=0.2, linewidth=1, zorder=1)
+        baseline = np.unique(np.round(np.asarray(baseline_H, dtype=np.float64), 12))
+    if limits is None:
+        pairs = [(x, y)] + ([(baseline, np.full(len(baseline), y.mean()))] if baseline is not None else [])
+        limits = alignment_limits(pairs)
+    small = count <= MAX_ERROR_BAR_STATES
+    return AlignmentData(
+        title=title, x=x, y=y, alpha=alpha, statistics=statistics,
+        errors_H=None if errors_H is None or not small else np.asarray(errors_H, dtype=np.float64),
+        errors_A=None if errors_A is None or not small else np.asarray(errors_A, dtype=np.float64),
+        baseline=baseline, limits=(tuple(map(float, limits[0])), tuple(map(float, limits[1]))),
+        note=reliability_note(statistics),
+    )
+
+
+def draw_alignment(data: AlignmentData) -> Figure:
+    """Draw an :class:`AlignmentData`: the points, the equal-POWER diagonal, the baseline and notes."""
+    top = style.title_inches(data.title) + 0.35  # the legend sits between the title and the axes
+    bottom, left = 0.6, 0.85
+    width, height = ALIGNMENT_WIDTH, top + ALIGNMENT_AXES_HEIGHT + bottom
+    figure = style.new_figure(width, height)
+    ax = figure.add_axes([left / width, bottom / height, (width - left - 0.3) / width, ALIGNMENT_AXES_HEIGHT / height])
+    many = data.num_states > MAX_ERROR_BAR_STATES
+    if data.baseline is not None:
+        # One collection for every vertical line (one artist each would be slow with many states).
+        ax.vlines(data.baseline, 0, 1, transform=ax.get_xaxis_transform(), colors=style.AGENT_COLORS["H"], alpha=0.2,
+                  linewidths=1, zorder=1)
         ax.plot([], [], color=style.AGENT_COLORS["H"], alpha=0.5, label="H against A's seed policy (baseline)")
-    if (errors_H is not None or errors_A is not None) and len(x) <= 100:
-        ax.errorbar(x, y, xerr=errors_H, yerr=errors_A, fmt="none", ecolor="0.45", elinewidth=0.8, zorder=2)
-    point_alpha = 0.75 if len(x) <= 100 else 0.35
-    ax.scatter(x, y, s=22 if len(x) <= 100 else 10, color=style.ACCENT_COLOR, alpha=point_alpha, linewidths=0, zorder=3,
-               label="states")
-    if limits is not None:
-        ax.set_xlim(*limits[0])
-        ax.set_ylim(*limits[1])
-    low = max(ax.get_xlim()[0], ax.get_ylim()[0])
-    high = min(ax.get_xlim()[1], ax.get_ylim()[1])
+    if data.errors_H is not None or data.errors_A is not None:
+        ax.errorbar(data.x, data.y, xerr=data.errors_H, yerr=data.errors_A, fmt="none", ecolor="0.45", elinewidth=0.8,
+                    zorder=2)
+    ax.scatter(data.x, data.y, s=10 if many else 22, color=style.ACCENT_COLOR, alpha=0.35 if many else 0.75,
+               linewidths=0, zorder=3, label="states")
+    (x0, x1), (y0, y1) = data.limits
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    low, high = max(x0, y0), min(x1, y1)
     if high > low:
         ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
     ax.set_xlabel("POWER of Agent H at the state (reward units)", fontsize=style.FONT_SIZE)
@@ -111,79 +201,97 @@ def alignment_figure(
     ax.legend(fontsize=style.FONT_SIZE - 2, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=3, frameon=False,
               borderaxespad=0.0, handletextpad=0.4, columnspacing=1.0)
     ax.tick_params(labelsize=style.FONT_SIZE - 1)
-    lines = [heading, format_alignment(alpha, alpha_error) + f"  ({len(x)} states)"]
-    if label is not None:
-        lines.append(label.describe())
-    figure.suptitle("\n".join(lines), fontsize=style.FONT_SIZE + 1, y=0.985, va="top")
-    figure.plotted = {"kind": "alignment", "x": x, "y": y, "alpha": alpha, "alpha_error": alpha_error}
+    if data.note:
+        ax.text(0.02, 0.98, textwrap.fill(data.note, 62), transform=ax.transAxes, ha="left", va="top",
+                fontsize=style.FONT_SIZE - 2, color="#7a2e00", zorder=6,
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff1d6", "edgecolor": "#d98c00", "linewidth": 1.2})
+    style.set_title(figure, data.title, 0.08)
     return figure
 
 
-def alignment_limits(pairs: Sequence[tuple[np.ndarray, np.ndarray]], padding: float = 0.05):
-    """Axis limits covering every ``(powers_H, powers_A)`` pair, padded by ``padding`` of the range."""
-    xs = np.concatenate([np.asarray(p[0]) for p in pairs])
-    ys = np.concatenate([np.asarray(p[1]) for p in pairs])
+def update_alignment(figure: Figure, previous: AlignmentData, data: AlignmentData) -> bool:
+    """Show ``data`` on ``figure`` (drawn from ``previous``) if the layout is the same; whether it was.
 
-    def padded(values):
-        low, high = float(values.min()), float(values.max())
-        span = high - low or max(abs(high), 1.0)
-        return low - padding * span, high + padding * span
-
-    return padded(xs), padded(ys)
-
-
-def parameter_line_figure(
-    x: np.ndarray,
-    series: Sequence[dict],
-    *,
-    xlabel: str,
-    ylabel: str,
-    title: str,
-    zero_line: bool = False,
-    legend_title: str | None = None,
-) -> Figure:
-    """Lines with error bars against a swept parameter.
-
-    Parameters
-    ----------
-    x : array ``[K]``
-        Parameter values (sorted).
-    series : list of dict
-        Each with ``'y'`` ``[K]``, optional ``'error'`` ``[K]``, ``'label'``, and optional
-        ``'color'``, ``'marker'``, ``'linestyle'``.
-    xlabel, ylabel, title : str
-    zero_line : bool
-        Draw a horizontal line at zero.
-    legend_title : str, optional
-
-    Returns
-    -------
-    Figure
-        ``figure.plotted`` holds ``'x'`` and ``'series'`` (label -> y values).
+    The same layout: as many states, no error bars and no baseline in either, a note in both
+    or neither, as many title lines. Then the points, limits, note and title change.
     """
-    x = np.asarray(x, dtype=np.float64)
-    figure = style.new_figure(7.2, 5.4)
-    ax = figure.add_axes([0.12, 0.11, 0.84 if len(series) <= 4 else 0.62, 0.72])
-    if zero_line:
+    same = (previous.num_states == data.num_states and previous.errors_H is None and data.errors_H is None
+            and previous.errors_A is None and data.errors_A is None and previous.baseline is None
+            and data.baseline is None and (previous.note is None) == (data.note is None)
+            and previous.title.count("\n") == data.title.count("\n"))
+    if not same:
+        return False
+    ax = figure.axes[0]
+    points = [c for c in ax.collections if c.get_label() == "states"]
+    diagonal = [line for line in ax.lines if line.get_label() == "equal POWER"]
+    (x0, x1), (y0, y1) = data.limits
+    low, high = max(x0, y0), min(x1, y1)
+    if len(points) != 1 or len(diagonal) != 1 or not high > low:
+        return False
+    points[0].set_offsets(np.column_stack([data.x, data.y]))
+    diagonal[0].set_data([low, high], [low, high])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    if data.note:
+        ax.texts[0].set_text(textwrap.fill(data.note, 62))
+    style.set_title(figure, data.title, 0.08)
+    return True
+
+
+def alignment_figure(powers_H: np.ndarray, powers_A: np.ndarray, **options) -> Figure:
+    """:func:`draw_alignment` of :func:`alignment_data` (same arguments)."""
+    return draw_alignment(alignment_data(powers_H, powers_A, **options))
+
+
+def _lighter(color, opacity: float):
+    """``color`` blended with white (so lighter series stay opaque where they cross)."""
+    import matplotlib.colors as mcolors
+
+    rgb = np.array(mcolors.to_rgb(color if color is not None else style.ACCENT_COLOR))
+    return tuple(1 - opacity * (1 - rgb))
+
+
+def draw_lines(data: LinesData) -> Figure:
+    """Draw a :class:`LinesData`: each series with its error bars against the parameter's positions."""
+    many = len(data.series) > 4
+    width, axes_height = 7.2, 4.0
+    tick_room = 0.0
+    if data.scale == "categorical":
+        longest = max((len(label) for _, label in data.ticks), default=1)
+        tick_room = min(2.0, 0.075 * longest) if longest > 8 else 0.0
+    top = style.title_inches(data.title) + 0.15
+    bottom = 0.65 + tick_room
+    height = top + axes_height + bottom
+    figure = style.new_figure(width, height)
+    ax = figure.add_axes([0.9 / width, bottom / height, (4.5 if many else 6.0) / width, axes_height / height])
+    if data.zero_line:
         ax.axhline(0.0, color="0.35", linewidth=1, zorder=1)
-    for item in series:
-        ax.errorbar(
-            x, item["y"], yerr=item.get("error"), label=item.get("label"), color=item.get("color"),
-            marker=item.get("marker", "o"), markersize=5, linestyle=item.get("linestyle", "-"), linewidth=1.4,
-            capsize=3, elinewidth=1, zorder=3,
-        )
-    ax.set_xlabel(xlabel, fontsize=style.FONT_SIZE)
-    ax.set_ylabel(ylabel, fontsize=style.FONT_SIZE)
+    for rank, item in enumerate(data.series):
+        color = item.color if item.opacity >= 1 else _lighter(item.color, item.opacity)
+        errors = None
+        if item.low is not None and item.high is not None:
+            errors = np.vstack([item.y - item.low, item.high - item.y])
+            errors = np.where(np.isfinite(errors), np.maximum(errors, 0.0), 0.0)
+        ax.errorbar(data.positions, item.y, yerr=errors, label=item.label, color=color, marker=item.marker or "",
+                    markersize=5, linestyle=item.linestyle, linewidth=1.4, capsize=3, elinewidth=1,
+                    zorder=3 + (item.opacity >= 1) + 0.01 * rank)
+    if data.ticks:
+        positions, labels = zip(*data.ticks)
+        rotate = data.scale == "categorical" and max(len(label) for label in labels) > 8
+        ax.set_xticks(positions, labels, rotation=30 if rotate else 0, ha="right" if rotate else "center")
+    if data.scale == "categorical":
+        ax.set_xlim(-0.5, len(data.positions) - 0.5)
+    ax.set_xlabel(data.xlabel, fontsize=style.FONT_SIZE)
+    ax.set_ylabel(data.ylabel, fontsize=style.FONT_SIZE)
     ax.grid(color="0.9", zorder=0)
     ax.tick_params(labelsize=style.FONT_SIZE - 1)
-    if any(item.get("label") for item in series):
-        if len(series) <= 4:
-            ax.legend(fontsize=style.FONT_SIZE - 2, title=legend_title, title_fontsize=style.FONT_SIZE - 2)
-        else:
-            ax.legend(fontsize=style.FONT_SIZE - 2, title=legend_title, title_fontsize=style.FONT_SIZE - 2,
+    if any(item.label for item in data.series):
+        if many:
+            ax.legend(fontsize=style.FONT_SIZE - 2, title=data.legend_title, title_fontsize=style.FONT_SIZE - 2,
                       loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-    figure.suptitle(title, fontsize=style.FONT_SIZE + 1, y=0.985, va="top")
-    figure.plotted = {"kind": "lines", "x": x, "series": {item.get("label"): np.asarray(item["y"]) for item in series}}
+        else:
+            ax.legend(fontsize=style.FONT_SIZE - 2, title=data.legend_title, title_fontsize=style.FONT_SIZE - 2)
+    style.set_title(figure, data.title, 0.08)
     return figure
 
 
@@ -193,3 +301,17 @@ def series_colors(count: int) -> list:
 
     cmap = matplotlib.colormaps[style.COLOR_MAP]
     return [cmap(v) for v in np.linspace(0.0, 0.9, max(count, 1))][:count]
+
+
+__all__ = [
+    "alignment_data",
+    "alignment_figure",
+    "alignment_limits",
+    "draw_alignment",
+    "draw_lines",
+    "format_alignment",
+    "pearson",
+    "reliability_note",
+    "series_colors",
+    "update_alignment",
+]

@@ -238,7 +238,7 @@ def plot_mdp_or_policy(
             buffer = io.BytesIO()
             canvas.save(buffer, format="PNG")
             name = f"{graph_name}-{save_handle}" + (f"-{k}" if len(chunks) > 1 else "")
-            path = Path(output_folder) / f"{style.safe_filename(name)}.png"
+            path = style.figure_file(output_folder, name)
             atomic_write_bytes(path, buffer.getvalue())
             paths.append(path)
     return paths

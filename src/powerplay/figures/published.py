@@ -26,25 +26,24 @@ reproduction says so on its face.
 
 from __future__ import annotations
 
-from ..errors import FigureError
-
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import SweepNotFoundError
+from ..errors import FigureError, SweepNotFoundError
 from ..runner.events import SweepListener
 from ..runner.replication import SWEEPS, PublishedFigure, figure
 from ..runner.sweep import SweepOptions, as_options, run_sweep
 from ..storage.sweeps import FIGURES_FOLDER, StoredSweep
 from . import style
-from .alignment import alignment_figure, alignment_limits
+from .alignment import alignment_data, alignment_limits, draw_lines
 from .animation import write_gif
-from .reward_samples import correlated_reward_figure, correlated_reward_samples, visualize_correlated_reward_samples
-from .samples import state_values_figure
-from .sweeps import alignment_against_parameter_figure
+from .render import frame_pixels, save, save_sequence
+from .reward_samples import correlated_reward_samples, pairs_record, reward_pairs_data
+from .samples import state_values_data
+from .sweeps import alignment_against_parameter_data
 
 #: Reward pairs drawn in the Part 2 scatter plots (as in the reference).
 SCATTER_SAMPLES = 256
@@ -102,10 +101,13 @@ def _close(a, b) -> bool:
         return False
 
 
+def _map_data(run, key: str):
+    return state_values_data(run.power_mean(key), run.states, errors=run.power_sem(key), plot_as_gridworld=True,
+                             label=style.RunLabel.from_run(run), agent=key, num_samples=run.num_samples)
+
+
 def _heat_map(run, key: str, name: str, out_dir: Path) -> Path:
-    figure = state_values_figure(run.power_mean(key), run.states, errors=run.power_sem(key), plot_as_gridworld=True,
-                                 label=style.RunLabel.from_run(run), agent=key, num_samples=run.num_samples)
-    return style.save_figure(figure, out_dir / f"POWER_means-{name}.png")
+    return save(_map_data(run, key), out_dir / f"POWER_means-{name}.png")
 
 
 def _sweep_alignment_limits(sweep, param: str = "reward_correlation"):
@@ -113,15 +115,18 @@ def _sweep_alignment_limits(sweep, param: str = "reward_correlation"):
     return alignment_limits([(run.power_mean("H"), run.power_mean("A")) for _, run in pairs])
 
 
+def _alignment_data(run, limits=None):
+    return alignment_data(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
+                          statistics=run.alignment(), limits=limits)
+
+
 def _alignment(run, name: str, out_dir: Path, limits=None) -> Path:
-    figure = alignment_figure(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                              alpha_error=run.alignment().alpha_sem, limits=limits)
-    return style.save_figure(figure, out_dir / f"{name}.png")
+    return save(_alignment_data(run, limits), out_dir / f"{name}.png")
 
 
 def _scatter(correlation: float, name: str, out_dir: Path) -> Path:
-    figure = visualize_correlated_reward_samples(SCATTER_SAMPLES, correlation=correlation, xlim=(0, 1), ylim=(0, 1))
-    return style.save_figure(figure, out_dir / f"{name}.png")
+    return save(reward_pairs_data(SCATTER_SAMPLES, correlation=correlation, xlim=(0, 1), ylim=(0, 1)),
+                out_dir / f"{name}.png")
 
 
 def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
@@ -134,11 +139,7 @@ def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
         if sweep is None:
             raise PublishedFigureError("Part 1 Fig 4 needs its replication sweep (got none)")
         _check_environment(sweep, _ENVIRONMENTS["maze"], 1, 4)
-        frames = [
-            state_values_figure(run.power_mean("H"), run.states, errors=run.power_sem("H"), plot_as_gridworld=True,
-                                label=style.RunLabel.from_run(run), agent="H", num_samples=run.num_samples)
-            for _, run in sweep.runs_over("discount_rate")
-        ]
+        frames = frame_pixels(_map_data(run, "H") for _, run in sweep.runs_over("discount_rate"))
         return [write_gif(frames, out_dir / f"{name}.gif", MS_PER_FRAME, FRAMES_AT_START, FRAMES_AT_END)]
     if fig in (5, 6):
         gamma = 0.1 if fig == 5 else 0.99
@@ -146,14 +147,10 @@ def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
     raise PublishedFigureError(f"Part 1 has no figure {fig}: figures are 1-6")
 
 
-def _part_2_animation_frame(run, limits, rewards, beta: float) -> np.ndarray:
-    """Reward pairs at β beside the alignment plot at β (one frame of Fig 9)."""
-    left = correlated_reward_figure(*rewards, beta, distribution="uniform [0, 1]", xlim=(0, 1), ylim=(0, 1))
-    right = alignment_figure(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                             alpha_error=run.alignment().alpha_sem, limits=limits)
-    pixels = [style.figure_pixels(left), style.figure_pixels(right)]
-    height = max(p.shape[0] for p in pixels)
-    padded = [np.pad(p, ((0, height - p.shape[0]), (0, 0), (0, 0)), constant_values=255) for p in pixels]
+def _side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two images next to each other, tops aligned, padded with white."""
+    height = max(left.shape[0], right.shape[0])
+    padded = [np.pad(p, ((0, height - p.shape[0]), (0, 0), (0, 0)), constant_values=255) for p in (left, right)]
     return np.concatenate(padded, axis=1)
 
 
@@ -173,16 +170,19 @@ def _part_2(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
             raise PublishedFigureError("Part 2 Fig 9 needs its replication sweep (got none)")
         _check_environment(sweep, environment, 2, 9)
         limits = _sweep_alignment_limits(sweep)
-        frames = []
-        for beta, run in sweep.runs_over("reward_correlation"):
-            rewards = correlated_reward_samples(SCATTER_SAMPLES, correlation=float(beta))
-            frames.append(_part_2_animation_frame(run, limits, rewards, float(beta)))
+        # Each frame: the reward pairs at β beside the alignment plot at β (one figure reused for each side).
+        runs = sweep.runs_over("reward_correlation")
+        pairs = [pairs_record(*correlated_reward_samples(SCATTER_SAMPLES, correlation=float(beta)), float(beta),
+                              distribution="uniform [0, 1]", xlim=(0, 1), ylim=(0, 1)) for beta, _ in runs]
+        plots = [_alignment_data(run, limits) for _, run in runs]
+        frames = [_side_by_side(a, b) for a, b in zip(frame_pixels(pairs), frame_pixels(plots))]
         return [write_gif(frames, out_dir / f"{name}.gif", MS_PER_FRAME, FRAMES_AT_START, FRAMES_AT_END)]
     if fig == 10:
         if sweep is None:
             raise PublishedFigureError("Part 2 Fig 10 needs its replication sweep (got none)")
         _check_environment(sweep, environment, 2, 10)
-        return [style.save_figure(alignment_against_parameter_figure(sweep, "reward_correlation"), out_dir / f"{name}.png")]
+        return [style.save_figure(draw_lines(alignment_against_parameter_data(sweep, "reward_correlation")),
+                                  out_dir / f"{name}.png")]
     raise PublishedFigureError(f"Part 2 has no figure {fig}: figures are 1-10")
 
 
@@ -204,8 +204,9 @@ def _part_3(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
     run = _run(sweep, 3, fig, _ENVIRONMENTS[environment], discount_rate=gamma, reward_correlation=0.0)
     if what == "alignment":
         return [_alignment(run, name, out_dir)]
-    if what == "HA":
-        return [_heat_map(run, "H", f"{name}A", out_dir), _heat_map(run, "A", f"{name}B", out_dir)]
+    if what == "HA":  # one figure, redrawn with Agent A's values
+        return save_sequence([(_map_data(run, "H"), out_dir / f"POWER_means-{name}A.png"),
+                              (_map_data(run, "A"), out_dir / f"POWER_means-{name}B.png")])
     return [_heat_map(run, what, name, out_dir)]
 
 

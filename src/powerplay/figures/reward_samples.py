@@ -5,16 +5,17 @@ experiments use (:meth:`powerplay.model.rewards.StateRewardSampler.correlated`),
 pictures show exactly the joint reward distribution a ``multiagent_with_reward`` run samples.
 The sample Pearson coefficient is printed in the title as a check.
 
+:func:`reward_pairs_data` computes what is drawn (:class:`~powerplay.figures.data.RewardPairsData`),
+:func:`draw_reward_pairs` draws it.
+
 Examples
 --------
->>> figure = visualize_correlated_reward_samples(200, correlation=1.0)
->>> bool(np.array_equal(figure.plotted['rewards_H'], figure.plotted['rewards_A']))
-True
+>>> data = reward_pairs_data(200, correlation=1.0)
+>>> bool(np.array_equal(data.rewards_H, data.rewards_A)), data.xlim
+(True, (0.0, 1.0))
 """
 
 from __future__ import annotations
-
-from ..errors import FigureError
 
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -22,10 +23,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..errors import FigureError
 from ..model.rewards import RewardDistribution
 from . import style
 from .alignment import pearson
 from .animation import write_gif
+from .data import RewardPairsData
+from .render import frame_pixels
 
 #: The reference's default marginal distribution: uniform on [0, 1].
 UNIFORM_0_1: Mapping[str, Any] = {"dist_name": "uniform", "params": [0, 1]}
@@ -87,36 +91,78 @@ def _describe(config: Mapping[str, Any]) -> str:
     return f"{config.get('dist_name')} {list(params)}" if params else str(config.get("dist_name"))
 
 
-def correlated_reward_figure(
-    rewards_H: np.ndarray,
-    rewards_A: np.ndarray,
-    correlation: float,
-    *,
-    distribution: str = "",
+def _title(correlation: float, count: int, distribution: str, measured: float) -> str:
+    detail = f"{count:,} samples" + (f" of {distribution}" if distribution else "")
+    detail += f" · sample correlation {measured:.2f}" if np.isfinite(measured) else ""
+    return f"Reward samples of Agents H and A, correlation β = {correlation:.2f}\n{detail}"
+
+
+def pairs_record(rewards_H: np.ndarray, rewards_A: np.ndarray, correlation: float, *, distribution: str = "",
+                 xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None) -> RewardPairsData:
+    """A :class:`RewardPairsData` of given reward pairs (the sample correlation is computed here)."""
+    measured = pearson(rewards_H, rewards_A)
+    return RewardPairsData(
+        title=style.fit_title(_title(correlation, len(rewards_H), distribution, measured), 5.7),
+        rewards_H=np.asarray(rewards_H, dtype=np.float64), rewards_A=np.asarray(rewards_A, dtype=np.float64),
+        correlation=float(correlation), sample_correlation=measured,
+        xlim=None if xlim is None else (float(xlim[0]), float(xlim[1])),
+        ylim=None if ylim is None else (float(ylim[0]), float(ylim[1])),
+    )
+
+
+def reward_pairs_data(
+    num_samples: int,
+    distribution_config: Mapping[str, Any] | None = None,
+    correlation: float = 0.0,
+    symmetric_interval: Sequence[float] | None = None,
+    random_seed: int = 0,
     xlim: Sequence[float] | None = None,
     ylim: Sequence[float] | None = None,
-) -> Figure:
-    """Scatter of reward pairs; ``figure.plotted`` holds the plotted ``rewards_H``/``rewards_A``."""
-    figure = style.new_figure(6.0, 6.3)
+) -> RewardPairsData:
+    """What :func:`visualize_correlated_reward_samples` draws (same arguments).
+
+    The axes default to the distribution's support when it is bounded.
+    """
+    config = dict(distribution_config or UNIFORM_0_1)
+    rewards_H, rewards_A = correlated_reward_samples(num_samples, config, correlation, symmetric_interval, random_seed)
+    support = _support(config, [rewards_H, rewards_A])
+    return pairs_record(rewards_H, rewards_A, correlation, distribution=_describe(config), xlim=xlim or support,
+                        ylim=ylim or support)
+
+
+#: Size (inches) of a reward-pair scatter.
+PAIRS_SIZE = (6.0, 6.3)
+
+
+def draw_reward_pairs(data: RewardPairsData) -> Figure:
+    """Draw a :class:`RewardPairsData` as a scatter (square axes when both ranges are given)."""
+    figure = style.new_figure(*PAIRS_SIZE)
     ax = figure.add_axes([0.14, 0.1, 0.8, 0.74])
-    ax.scatter(rewards_H, rewards_A, s=14, color=style.ACCENT_COLOR, alpha=0.4, linewidths=0)
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set_aspect("equal" if xlim is not None and ylim is not None else "auto")
+    ax.scatter(data.rewards_H, data.rewards_A, s=14, color=style.ACCENT_COLOR, alpha=0.4, linewidths=0)
+    if data.xlim is not None:
+        ax.set_xlim(*data.xlim)
+    if data.ylim is not None:
+        ax.set_ylim(*data.ylim)
+    ax.set_aspect("equal" if data.xlim is not None and data.ylim is not None else "auto")
     ax.set_xlabel("reward of Agent H", fontsize=style.FONT_SIZE)
     ax.set_ylabel("reward of Agent A", fontsize=style.FONT_SIZE)
     ax.grid(color="0.9", zorder=0)
     ax.tick_params(labelsize=style.FONT_SIZE - 1)
-    measured = pearson(rewards_H, rewards_A)
-    title = f"Reward samples of Agents H and A, correlation β = {correlation:.2f}"
-    detail = f"{len(rewards_H):,} samples" + (f" of {distribution}" if distribution else "")
-    detail += f" · sample correlation {measured:.2f}" if np.isfinite(measured) else ""
-    figure.suptitle(f"{title}\n{detail}", fontsize=style.FONT_SIZE + 1, y=0.985, va="top")
-    figure.plotted = {"kind": "reward_pairs", "rewards_H": np.asarray(rewards_H), "rewards_A": np.asarray(rewards_A),
-                      "correlation": correlation, "sample_correlation": measured}
+    style.set_title(figure, data.title, 0.1)
     return figure
+
+
+def update_reward_pairs(figure: Figure, previous: RewardPairsData, data: RewardPairsData) -> bool:
+    """Show ``data`` on ``figure`` (drawn from ``previous``) if both have set axis limits; whether it did."""
+    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or \
+            previous.title.count("\n") != data.title.count("\n"):
+        return False
+    ax = figure.axes[0]
+    ax.collections[0].set_offsets(np.column_stack([data.rewards_H, data.rewards_A]))
+    ax.set_xlim(*data.xlim)
+    ax.set_ylim(*data.ylim)
+    style.set_title(figure, data.title, 0.1)
+    return True
 
 
 def _support(config: Mapping[str, Any], samples: Sequence[np.ndarray]) -> tuple[float, float]:
@@ -132,6 +178,14 @@ def _support(config: Mapping[str, Any], samples: Sequence[np.ndarray]) -> tuple[
     return low - pad, high + pad
 
 
+def default_pairs_name(distribution_config: Mapping[str, Any] | None, correlation: float) -> str:
+    """``'correlated_rewards-{distribution}-{β}'``, e.g. ``'correlated_rewards-uniform_0_1-0.5'``."""
+    config = dict(distribution_config or UNIFORM_0_1)
+    params = "_".join(f"{float(p):g}" for p in config.get("params") or [])
+    return "-".join(filter(None, ["correlated_rewards", f"{config.get('dist_name')}_{params}".rstrip("_"),
+                                  f"{float(correlation):g}"]))
+
+
 def visualize_correlated_reward_samples(
     num_samples: int,
     distribution_config: Mapping[str, Any] | None = None,
@@ -142,8 +196,8 @@ def visualize_correlated_reward_samples(
     output_folder: str | Path = "temp",
     xlim: Sequence[float] | None = None,
     ylim: Sequence[float] | None = None,
-) -> Figure:
-    """Scatter plot of correlated reward samples (the reference function of the same name).
+) -> Path:
+    """Scatter plot of correlated reward samples (the reference function of the same name), saved as PNG.
 
     Parameters
     ----------
@@ -157,7 +211,8 @@ def visualize_correlated_reward_samples(
         For compatibility; must match the distribution's own symmetry interval.
     random_seed : int
     fig_name : str, optional
-        If given, save as ``{output_folder}/{fig_name}.png``.
+        File name (without ``.png``); default ``'correlated_rewards-{distribution}-{β}'``
+        (:func:`default_pairs_name`).
     output_folder : str or Path
         Default ``temp/`` under the working directory.
     xlim, ylim : [low, high], optional
@@ -165,22 +220,36 @@ def visualize_correlated_reward_samples(
 
     Returns
     -------
-    Figure
+    Path
+        The PNG written.
 
     Examples
     --------
-    >>> figure = visualize_correlated_reward_samples(500, correlation=0.5)
-    >>> len(figure.plotted['rewards_H'])
-    500
+    >>> import tempfile
+    >>> visualize_correlated_reward_samples(500, correlation=0.5, output_folder=tempfile.mkdtemp()).name
+    'correlated_rewards-uniform_0_1-0.5.png'
     """
+    data = reward_pairs_data(num_samples, distribution_config, correlation, symmetric_interval, random_seed, xlim, ylim)
+    name = fig_name if fig_name is not None else default_pairs_name(distribution_config, correlation)
+    return style.save_figure(draw_reward_pairs(data), style.figure_file(output_folder, name))
+
+
+def reward_pairs_frames(
+    num_samples: int,
+    distribution_config: Mapping[str, Any] | None = None,
+    correlations_list: Sequence[float] = (),
+    symmetric_interval: Sequence[float] | None = None,
+    random_seed: int = 0,
+) -> list[RewardPairsData]:
+    """The frames of :func:`visualize_all_correlated_reward_samples`: one record per correlation, same axes."""
+    correlations = [float(c) for c in correlations_list]
+    if not correlations:
+        raise FigureError("correlations_list is empty: give the correlations to animate, e.g. [0, 0.5, 1]")
     config = dict(distribution_config or UNIFORM_0_1)
-    rewards_H, rewards_A = correlated_reward_samples(num_samples, config, correlation, symmetric_interval, random_seed)
-    support = _support(config, [rewards_H, rewards_A])
-    figure = correlated_reward_figure(rewards_H, rewards_A, correlation, distribution=_describe(config),
-                                      xlim=xlim or support, ylim=ylim or support)
-    if fig_name is not None:
-        style.save_figure(figure, Path(output_folder) / fig_name)
-    return figure
+    pairs = [correlated_reward_samples(num_samples, config, c, symmetric_interval, random_seed) for c in correlations]
+    support = _support(config, [p for pair in pairs for p in pair])
+    return [pairs_record(h, a, c, distribution=_describe(config), xlim=support, ylim=support)
+            for c, (h, a) in zip(correlations, pairs)]
 
 
 def visualize_all_correlated_reward_samples(
@@ -207,17 +276,9 @@ def visualize_all_correlated_reward_samples(
 
     Raises
     ------
-    ValueError
+    FigureError
         If ``correlations_list`` is empty, or as :func:`correlated_reward_samples`.
     """
-    correlations = [float(c) for c in correlations_list]
-    if not correlations:
-        raise FigureError("correlations_list is empty: give the correlations to animate, e.g. [0, 0.5, 1]")
-    config = dict(distribution_config or UNIFORM_0_1)
-    pairs = [correlated_reward_samples(num_samples, config, c, symmetric_interval, random_seed) for c in correlations]
-    support = _support(config, [p for pair in pairs for p in pair])
-    frames = [
-        correlated_reward_figure(h, a, c, distribution=_describe(config), xlim=support, ylim=support)
-        for c, (h, a) in zip(correlations, pairs)
-    ]
-    return write_gif(frames, Path(output_folder) / fig_name, ms_per_frame, frames_at_start, frames_at_end)
+    records = reward_pairs_frames(num_samples, distribution_config, correlations_list, symmetric_interval, random_seed)
+    return write_gif(frame_pixels(records), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame,
+                     frames_at_start, frames_at_end)

@@ -10,18 +10,18 @@ A moves, and vice versa.
 
 from __future__ import annotations
 
-from ..errors import FigureError
-
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from . import style
-from .animation import write_gif
-from .heatmaps import GridGeometry, single_heatmap_figure
+from ..errors import FigureError
 from ..storage.sweeps import DEFAULT_FOLDER as EXPERIMENT_FOLDER
 from ..storage.sweeps import load_sweep
+from . import style
+from .animation import write_gif
+from .data import HeatmapData
+from .heatmaps import GridGeometry, heatmap_data
+from .render import frame_pixels
 
 #: The reference's default initial state.
 DEFAULT_INITIAL_STATE = "(0, 0)_H^(0, 0)_A"
@@ -30,19 +30,21 @@ DEFAULT_INITIAL_STATE = "(0, 0)_H^(0, 0)_A"
 _H_INSET = 0.14
 
 
-def _landscape(geometry: GridGeometry, rewards: np.ndarray, state_index: int, agent: str) -> tuple[GridGeometry, np.ndarray]:
-    """The reward of ``agent`` over its own positions, the other agent staying where it is."""
+def _landscape(geometry: GridGeometry, states, rewards: np.ndarray, state_index: int, agent: str):
+    """The reward of ``agent`` over its own positions, the other agent staying where it is.
+
+    Returns the geometry of those positions, their (joint) state labels and the rewards.
+    """
     if not geometry.joint:
-        return geometry, rewards
+        return geometry, list(states), rewards
     if agent == "H":
-        other = geometry.cells_A[state_index]
-        keep = np.all(geometry.cells_A == other, axis=1)
+        keep = np.all(geometry.cells_A == geometry.cells_A[state_index], axis=1)
         cells = geometry.cells_H[keep]
     else:
-        other = geometry.cells_H[state_index]
-        keep = np.all(geometry.cells_H == other, axis=1)
+        keep = np.all(geometry.cells_H == geometry.cells_H[state_index], axis=1)
         cells = geometry.cells_A[keep]
-    return GridGeometry(geometry.num_rows, geometry.num_cols, cells, None), rewards[keep]
+    labels = [state for state, kept in zip(states, keep) if kept]
+    return GridGeometry(geometry.num_rows, geometry.num_cols, cells, None), labels, rewards[keep]
 
 
 def rollout_frames(
@@ -54,8 +56,8 @@ def rollout_frames(
     reward_sample_index: int = 0,
     label: style.RunLabel | None = None,
     number_of_steps: int | None = None,
-) -> list[Figure]:
-    """One figure per visited state: agents' positions over the displayed agent's rewards.
+) -> list[HeatmapData]:
+    """One heat map per visited state: agents' positions over the displayed agent's rewards.
 
     Parameters
     ----------
@@ -74,8 +76,9 @@ def rollout_frames(
 
     Returns
     -------
-    list of Figure
-        Each with ``plotted['state']`` (the state shown) and the landscape ``matrix``.
+    list of HeatmapData
+        One per state of ``rollout``: the landscape ``matrix`` over the grid, and the agents'
+        cells as ``markers`` (Agent H blue, inset; Agent A red).
     """
     geometry = GridGeometry.of_states(states)
     index = {s: i for i, s in enumerate(states)}
@@ -85,7 +88,7 @@ def rollout_frames(
     frames = []
     for step, state in enumerate(rollout):
         i = index[state]
-        sub, values = _landscape(geometry, rewards, i, agent)
+        sub, labels, values = _landscape(geometry, states, rewards, i, agent)
         cell_H = tuple(int(v) for v in geometry.cells_H[i])
         markers = [(cell_H, style.AGENT_COLORS["H"], _H_INSET)]
         where = ""
@@ -101,10 +104,8 @@ def rollout_frames(
             + ("Agent H: blue square, Agent A: red square" if geometry.joint else "Agent H: blue square")
             + (f"\n{label.describe()}" if label is not None else "")
         )
-        figure = single_heatmap_figure(values, sub, title=title, colorbar_label=f"reward of Agent {agent}",
-                                       vmin=vmin, vmax=vmax, markers=markers)
-        figure.plotted["state"] = state
-        frames.append(figure)
+        frames.append(heatmap_data(values, labels, title=title, colorbar_label=f"reward of Agent {agent}",
+                                   vmin=vmin, vmax=vmax, markers=markers, geometry=sub))
     return frames
 
 
@@ -155,7 +156,7 @@ def visualize_full_gridworld_rollout(
 
     Raises
     ------
-    ValueError
+    FigureError
         If the run is not a gridworld, the state is unknown, or the displayed agent has no
         rewards in this run.
     """
@@ -181,4 +182,4 @@ def visualize_full_gridworld_rollout(
         rollout, run.states, data[key], agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
         reward_sample_index=reward_sample_index, label=style.RunLabel.from_run(run), number_of_steps=number_of_steps,
     )
-    return write_gif(frames, Path(output_folder) / fig_name, ms_per_frame)
+    return write_gif(frame_pixels(frames), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame)

@@ -18,7 +18,7 @@ figure type (prefix)                   what                                     
 ``Reward_means`` / ``Reward_vars``     mean / variance of the reward samples           ``plot_distributions``
 ``Reward_samples`` / ``POWER_samples`` histograms per state (joint gridworlds: one     ``plot_distributions``
                                        figure per Agent A position,
-                                       ``..._agent_A_state_(r, c)``)
+                                       ``..._agent_A_state_{r}_{c}``)
 ``POWER_correlations_{state}``         2-D histograms of state's POWER samples         ``plot_correlations``
                                        against every state's
 ``POWER_correlation_matrix``           state-by-state Pearson correlations (drawn      ``plot_correlations``
@@ -27,7 +27,14 @@ figure type (prefix)                   what                                     
 
 For ``multiagent_with_reward`` every prefix gets ``-agent_H`` or ``-agent_A`` (e.g.
 ``POWER_samples-agent_A``), as in the reference. With ``plot_as_gridworld`` on an MDP whose
-states are not gridworld cells, bars are drawn instead (with a warning).
+states are not gridworld cells, bars are drawn instead (with a warning). File names hold
+only ASCII letters, digits, ``.``, ``_`` and ``-``: a state in a prefix is written like
+``0_1`` for ``'(0, 1)'`` (:func:`powerplay.figures.style.file_token`).
+
+:func:`run_figure_records` computes every figure's record (what it draws, see
+:mod:`powerplay.figures.data`); :func:`render_run_figures` draws and writes them: heat maps
+of the same layout reuse one figure (Agent A's map is Agent H's with other data), and many
+histograms are drawn in worker processes (:func:`powerplay.figures.render.save_all`).
 
 Means, standard errors and variances come from the run's streamed statistics, so every
 figure but the POWER histograms and correlations is drawn whether or not the run kept its
@@ -40,24 +47,26 @@ how to keep them (reward histograms draw the rewards again from the run's seed).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
-from ..errors import FigureWarning, SamplesNotKeptError
+from ..errors import SamplesNotKeptError
 from ..runner.events import SweepListener
 from ..storage.runs import KEEP_SAMPLES_ADVICE, StoredRun, update_run_info
 from . import style
-from .alignment import alignment_figure
-from .heatmaps import is_gridworld
+from .alignment import alignment_data
+from .data import HeatmapData
+from .heatmaps import GridGeometry
+from .render import prestart, save_all
 from .samples import (
     MAX_CORRELATION_STATES,
-    correlation_matrix_figure,
-    sample_correlation_figures,
-    sample_histogram_figures,
-    state_values_figure,
+    MAX_DISTRIBUTION_STATES,
+    correlation_data,
+    heavy_tailed_rewards,
+    histogram_data,
+    matrix_data,
+    state_values_data,
+    too_many_states,
 )
 
 
@@ -102,12 +111,111 @@ def _samples_or_warn(run, key: str, what: str):
     try:
         return run.power[key]
     except SamplesNotKeptError:
-        warnings.warn(f"{what}: run {run.name} did not keep its POWER samples; to draw it, {KEEP_SAMPLES_ADVICE}",
-                      FigureWarning, stacklevel=3)
+        style.warn(f"{what}: run {run.name} did not keep its POWER samples; to draw it, {KEEP_SAMPLES_ADVICE}")
         return None
 
 
-def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None, **flags: bool) -> list[Path]:
+def run_figure_records(run, options: FigureOptions | None = None, **flags: bool) -> list[tuple[str, object]]:
+    """What each of a finished run's figures draws (see the module table), in drawing order.
+
+    Parameters
+    ----------
+    run : StoredRun or RunResult
+        The run (:func:`powerplay.storage.load_run`).
+    options : FigureOptions, optional
+        Which figures; keyword flags (``plot_as_gridworld=True``, ...) change single options.
+
+    Returns
+    -------
+    list of (str, record)
+        The figure type (file-name prefix, e.g. ``'POWER_means-agent_H'``) and its record
+        (:mod:`powerplay.figures.data`). Skipped figures are left out with a
+        :class:`~powerplay.errors.FigureWarning` saying why.
+    """
+    options = FigureOptions(**{**(options or FigureOptions()).as_dict(), **flags})
+    label = style.RunLabel.from_run(run)
+    handle = run.name
+    states = run.states
+    as_grid = options.plot_as_gridworld
+    geometry = None
+    if as_grid:
+        try:
+            geometry = GridGeometry.of_states(states)
+        except ValueError:
+            style.warn(f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
+                       f"(e.g. {states[0]!r}); drawing bar plots instead")
+            as_grid = False
+    records: list[tuple[str, object]] = []
+
+    def values(prefix: str, means, **kwargs) -> None:
+        records.append((prefix, state_values_data(means, states, plot_as_gridworld=as_grid, label=label,
+                                                  num_samples=run.num_samples, geometry=geometry, **kwargs)))
+
+    agents = _agents(run)
+    two_agents = len(agents) == 2
+    for key, tag in agents:
+        values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key), agent=key if two_agents else "H")
+    if two_agents:
+        records.append(("POWER_alignment", alignment_data(
+            run.power_mean("H"), run.power_mean("A"), label=label, statistics=run.alignment(),
+            errors_H=run.power_sem("H"), errors_A=run.power_sem("A"))))
+        if options.diagnostic:
+            missing = [k for k in ("H_against_seed", "A_seed") if k not in run.power_keys]
+            if missing:
+                style.warn(f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
+                           "run the sweep in diagnostic mode to compute them")
+            for key, tag in (("H_against_seed", "-agent_H_against_seed"), ("A_seed", "-agent_A_seed")):
+                if key in run.power_keys:
+                    values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key),
+                           quantity=style.POWER_KEY_NAMES[key])
+    if options.plot_distributions:
+        # Histograms need every sample (drawn again, or loaded): only when they will be drawn.
+        histograms = not too_many_states("sample histograms (Reward_samples, POWER_samples)", len(states),
+                                         MAX_DISTRIBUTION_STATES)
+        rewards = run.rewards if histograms else {}
+        heavy = heavy_tailed_rewards(run.config)
+        for key, tag in agents:
+            values(f"POWER_vars{tag}", run.power_variance(key), aggregation="var", agent=key)
+            if key in run.summary.reward_agents:
+                values(f"Reward_means{tag}", run.summary.reward_mean(key), quantity="Reward", agent=key)
+                values(f"Reward_vars{tag}", run.summary.reward_variance(key), aggregation="var", quantity="Reward",
+                       agent=key)
+            if key in rewards:
+                for group, data in histogram_data(rewards[key], states, quantity="Reward", plot_as_gridworld=as_grid,
+                                                  label=label, agent=key, heavy_tailed=heavy):
+                    records.append((f"Reward_samples{group}{tag}", data))
+            samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)") if histograms else None
+            if samples is not None:
+                for group, data in histogram_data(samples, states, quantity="POWER", plot_as_gridworld=as_grid,
+                                                  label=label, agent=key, heavy_tailed=heavy):
+                    records.append((f"POWER_samples{group}{tag}", data))
+    if options.plot_correlations:
+        for key, tag in agents:
+            samples = _samples_or_warn(run, key, "POWER correlations")
+            if samples is None:
+                continue
+            if len(states) > MAX_CORRELATION_STATES:
+                style.warn(
+                    f"plot_correlations: run {handle} has {len(states)} states, so the state-pair histograms would "
+                    f"be {len(states)}² = {len(states) ** 2} panels (limit: {MAX_CORRELATION_STATES} states); drawing "
+                    f"the state-by-state correlation matrix POWER_correlation_matrix{tag} instead"
+                )
+            else:
+                for group, data in correlation_data(samples, states, plot_as_gridworld=as_grid, label=label, agent=key):
+                    records.append((f"POWER{group}{tag}", data))
+            matrix = matrix_data(samples, states, label=label, agent=key)
+            if matrix is not None:
+                records.append((f"POWER_correlation_matrix{tag}", matrix))
+    return records
+
+
+def run_figure_path(out_dir: Path, prefix: str, run_name: str) -> Path:
+    """``{out_dir}/{prefix}-{run folder name}.png``, the prefix made a safe file-name part."""
+    return Path(out_dir) / f"{style.file_token(prefix)}-{style.safe_filename(run_name)}.png"
+
+
+def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None, *, workers: int | None = None,
+                       **flags: bool) -> list[Path]:
     """Draw a finished run's figures (see the module table) into ``out_dir``.
 
     Parameters
@@ -118,92 +226,24 @@ def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None,
         Where to write (normally the run folder).
     options : FigureOptions, optional
         Which figures; keyword flags (``plot_as_gridworld=True``, ...) change single options.
+    workers : int, optional
+        Processes drawing the many-panel figures (histograms); by default more than one only
+        when there are many of them. The files never depend on it.
 
     Returns
     -------
     list of Path
-        The PNG files written, in drawing order.
+        The PNG files written, in drawing order (as :func:`run_figure_records`).
     """
-    options = FigureOptions(**{**(options or FigureOptions()).as_dict(), **flags})
-    out_dir = Path(out_dir)
-    label = style.RunLabel.from_run(run)
-    handle = run.name
-    states = run.states
-    as_grid = options.plot_as_gridworld
-    if as_grid and not is_gridworld(states):
-        warnings.warn(
-            f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
-            f"(e.g. {states[0]!r}); drawing bar plots instead",
-            FigureWarning,
-            stacklevel=2,
-        )
-        as_grid = False
-    written: list[Path] = []
-
-    def save(figure: Figure | None, prefix: str) -> None:
-        if figure is not None:
-            written.append(style.save_figure(figure, out_dir / style.safe_filename(f"{prefix}-{handle}.png")))
-
-    n = run.num_samples
-    agents = _agents(run)
-    two_agents = len(agents) == 2
-    for key, tag in agents:
-        save(state_values_figure(run.power_mean(key), states, errors=run.power_sem(key), plot_as_gridworld=as_grid,
-                                 label=label, agent=key if two_agents else "H", num_samples=n), f"POWER_means{tag}")
-    if two_agents:
-        stats = run.alignment()
-        save(alignment_figure(run.power_mean("H"), run.power_mean("A"), label=label, alpha_error=stats.alpha_sem,
-                              errors_H=run.power_sem("H"), errors_A=run.power_sem("A")), "POWER_alignment")
-        if options.diagnostic:
-            missing = [k for k in ("H_against_seed", "A_seed") if k not in run.power_keys]
-            if missing:
-                warnings.warn(f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
-                              "run the sweep in diagnostic mode to compute them", FigureWarning, stacklevel=2)
-            for key, tag in (("H_against_seed", "-agent_H_against_seed"), ("A_seed", "-agent_A_seed")):
-                if key in run.power_keys:
-                    save(state_values_figure(run.power_mean(key), states, errors=run.power_sem(key),
-                                             plot_as_gridworld=as_grid, label=label, num_samples=n,
-                                             quantity=style.POWER_KEY_NAMES[key]), f"POWER_means{tag}")
-    if options.plot_distributions:
-        rewards = run.rewards
-        for key, tag in agents:
-            save(state_values_figure(run.power_variance(key), states, aggregation="var", plot_as_gridworld=as_grid,
-                                     label=label, agent=key, num_samples=n), f"POWER_vars{tag}")
-            if key in rewards:
-                save(state_values_figure(run.summary.reward_mean(key), states, errors=None, quantity="Reward",
-                                         plot_as_gridworld=as_grid, label=label, agent=key, num_samples=n),
-                     f"Reward_means{tag}")
-                save(state_values_figure(run.summary.reward_variance(key), states, aggregation="var", quantity="Reward",
-                                         plot_as_gridworld=as_grid, label=label, agent=key, num_samples=n),
-                     f"Reward_vars{tag}")
-                for group, figure in sample_histogram_figures(rewards[key], states, quantity="Reward",
-                                                              plot_as_gridworld=as_grid, label=label, agent=key):
-                    save(figure, f"Reward_samples{group}{tag}")
-            samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)")
-            if samples is not None:
-                for group, figure in sample_histogram_figures(samples, states, quantity="POWER",
-                                                              plot_as_gridworld=as_grid, label=label, agent=key):
-                    save(figure, f"POWER_samples{group}{tag}")
-    if options.plot_correlations:
-        for key, tag in agents:
-            samples = _samples_or_warn(run, key, "POWER correlations")
-            if samples is None:
-                continue
-            if len(states) > MAX_CORRELATION_STATES:
-                warnings.warn(
-                    f"plot_correlations: run {handle} has {len(states)} states, so the state-pair histograms would "
-                    f"be {len(states)}² = {len(states) ** 2} panels (limit: {MAX_CORRELATION_STATES} states); drawing "
-                    f"the state-by-state correlation matrix POWER_correlation_matrix{tag} instead",
-                    FigureWarning,
-                    stacklevel=2,
-                )
-                save(correlation_matrix_figure(samples, states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
-                continue
-            for group, figure in sample_correlation_figures(samples, states, plot_as_gridworld=as_grid,
-                                                            label=label, agent=key):
-                save(figure, f"POWER{group}{tag}")
-            save(correlation_matrix_figure(samples, states, label=label, agent=key), f"POWER_correlation_matrix{tag}")
-    return written
+    jobs = [(data, run_figure_path(out_dir, prefix, run.name)) for prefix, data in run_figure_records(run, options, **flags)]
+    # Heat maps first, together: they share a layout (Agent A's is Agent H's with other values),
+    # so one figure is redrawn for them.
+    order = sorted(range(len(jobs)), key=lambda i: not isinstance(jobs[i][0], HeatmapData))
+    written = save_all([jobs[i] for i in order], workers)
+    paths: list[Path] = [Path()] * len(jobs)
+    for i, path in zip(order, written):
+        paths[i] = path
+    return paths
 
 
 def render_figures_for_run(run: StoredRun, options: FigureOptions) -> list[Path]:
@@ -228,6 +268,8 @@ class RunFigures(SweepListener):
 
     def __init__(self, options: FigureOptions | None = None):
         self.options = options or FigureOptions()
+        if self.options.needs_samples:  # many figures per run: have drawing workers ready in time
+            prestart()
 
     def on_run_written(self, run: StoredRun, fresh: bool) -> None:
         if not fresh and run.info.get("figure_options") == self.options.as_dict():
@@ -235,4 +277,5 @@ class RunFigures(SweepListener):
         render_figures_for_run(run, self.options)
 
 
-__all__ = ["FigureOptions", "RunFigures", "render_figures_for_run", "render_run_figures"]
+__all__ = ["FigureOptions", "RunFigures", "render_figures_for_run", "render_run_figures", "run_figure_path",
+           "run_figure_records"]

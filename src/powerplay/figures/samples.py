@@ -2,13 +2,22 @@
 
 These are the reference tool's per-run figures:
 
-* :func:`sample_aggregation_figure` -- the mean (with ± standard-error bars) or variance of
-  the samples at each state: a bar plot, or a gridworld heat map (``plot_as_gridworld``);
-* :func:`sample_histogram_figures` -- a histogram of the samples at each state;
-* :func:`sample_correlation_figures` -- for each state ``x``, 2-D histograms of the samples
-  at ``x`` against those at every state ``y``;
-* :func:`correlation_matrix_figure` -- the state-by-state Pearson correlation matrix, a
-  compact alternative when ``N²`` histograms would be impractical.
+* :func:`state_values_data` -- one statistic per state (a mean with its standard errors, or
+  a variance): bars (:class:`~powerplay.figures.data.BarsData`), or a gridworld heat map
+  (:class:`~powerplay.figures.data.HeatmapData`) with ``plot_as_gridworld``;
+  :func:`sample_aggregation_data` computes the statistic from samples first;
+* :func:`histogram_data` -- a histogram of the samples at each state, all panels on shared
+  bins (log-spaced for heavy-tailed samples, see :func:`use_log_bins`);
+* :func:`correlation_data` -- for each state ``x``, 2-D histograms of the samples at ``x``
+  against those at every state ``y``;
+* :func:`matrix_data` -- the state-by-state Pearson correlation matrix, a compact
+  alternative when ``N²`` histograms would be impractical.
+
+Each has a drawing function (:func:`draw_bars`, :func:`draw_histograms`,
+:func:`draw_correlations`, :func:`draw_matrix`; :func:`draw` dispatches on the record). A
+multi-panel figure is drawn on *one* axes (panels placed in inches, bars as one polygon
+collection, the 2-D histograms as one image), so a figure of 49 panels costs about as much
+as one plot.
 
 Histograms and correlations are guarded: beyond :data:`MAX_DISTRIBUTION_STATES` /
 :data:`MAX_CORRELATION_STATES` states they are skipped with a :class:`FigureWarning`
@@ -17,27 +26,47 @@ saying why (pass a larger ``max_states`` to force them).
 Examples
 --------
 >>> samples = np.array([[0.1, 0.5], [0.3, 0.7]])
->>> figure = sample_aggregation_figure(samples, ['a', 'b'], aggregation='mean')
->>> figure.plotted['values'].round(6).tolist(), figure.plotted['errors'].round(6).tolist()
+>>> data = sample_aggregation_data(samples, ['a', 'b'], aggregation='mean')
+>>> data.values.round(6).tolist(), data.errors.round(6).tolist()
 ([0.2, 0.6], [0.1, 0.1])
 """
 
 from __future__ import annotations
 
-from ..errors import FigureError, FigureWarning
-
-import warnings
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..errors import FigureError, FigureWarning
 from ..stats.moments import standard_error
 from . import style
-from .heatmaps import GridGeometry, choose_value_format, gridworld_heatmap_figure
+from .glyphs import text_collection
+from .data import BarsData, CorrelationData, HeatmapData, HistogramData, MatrixData, Panel
+from .heatmaps import GridGeometry, choose_value_format, draw_heatmap, heatmap_data
+
+__all__ = [
+    "FigureWarning",
+    "MAX_CORRELATION_MATRIX_STATES",
+    "MAX_CORRELATION_STATES",
+    "MAX_DISTRIBUTION_STATES",
+    "aggregate",
+    "correlation_data",
+    "draw_bars",
+    "draw_correlations",
+    "draw_histograms",
+    "draw_matrix",
+    "histogram_data",
+    "matrix_data",
+    "sample_aggregation_data",
+    "state_values_data",
+    "too_many_states",
+    "use_log_bins",
+]
 
 #: Above this many states (per agent) the per-state histograms are skipped.
 MAX_DISTRIBUTION_STATES = 256
@@ -47,6 +76,10 @@ MAX_CORRELATION_STATES = 25
 
 #: Above this many states even the correlation matrix is skipped.
 MAX_CORRELATION_MATRIX_STATES = 2500
+
+#: Positive samples whose largest value is at least this many times their median get
+#: log-spaced histogram bins (a heavy tail: linear bins would put nearly everything in one).
+HEAVY_TAIL_RATIO = 50.0
 
 AGGREGATIONS = ("mean", "var")
 
@@ -61,31 +94,44 @@ def aggregate(samples: np.ndarray, aggregation: str = "mean") -> np.ndarray:
     return samples.var(axis=0, ddof=1) if samples.shape[0] > 1 else np.zeros(samples.shape[1])
 
 
-def state_bar_figure(
-    values: np.ndarray,
-    states: Sequence[str],
-    *,
-    errors: np.ndarray | None = None,
-    title: str,
-    ylabel: str,
-) -> Figure:
-    """Bar plot of one value per state, with optional error bars (e.g. ± SEM)."""
+# --------------------------------------------------------------------------------------
+# One value per state
+
+
+def bars_data(values: np.ndarray, states: Sequence[str], *, errors: np.ndarray | None = None, title: str,
+              ylabel: str) -> BarsData:
+    """Bars of one value per state (values printed above the bars when there are at most 30)."""
     values = np.asarray(values, dtype=np.float64)
+    width = _bars_width(len(states))
+    return BarsData(title=style.fit_title(title, width - 0.3), ylabel=ylabel, states=tuple(map(str, states)),
+                    values=values, errors=None if errors is None else np.asarray(errors, dtype=np.float64),
+                    value_format=choose_value_format(values) if len(states) <= 30 else None)
+
+
+def _bars_width(count: int) -> float:
+    return float(np.clip(1.6 + 0.34 * count, 6.4, 26.0))
+
+
+def draw_bars(data: BarsData) -> Figure:
+    """Draw a :class:`BarsData` (one bar per state, error bars, values above them)."""
+    values, errors, states = data.values, data.errors, data.states
     count = len(states)
-    width = float(np.clip(1.6 + 0.34 * count, 6.4, 26.0))
-    longest = max(len(str(s)) for s in states)
+    width = _bars_width(count)
+    longest = max(len(s) for s in states)
     many = count > 150
     label_inches = 0.4 if many else min(2.6, 0.3 + 0.075 * longest)
-    height = 4.4 + label_inches
+    top = style.title_inches(data.title) + 0.2
+    height = 3.8 + label_inches + top
     figure = style.new_figure(width, height)
     bottom = (0.5 + label_inches) / height
-    ax = figure.add_axes([0.95 / width, bottom, 1 - 1.25 / width, 1 - bottom - 0.75 / height])
+    ax = figure.add_axes([0.95 / width, bottom, 1 - 1.25 / width, 1 - bottom - top / height])
     positions = np.arange(count)
     ax.bar(positions, values, color=style.AGENT_COLORS["H"], width=0.8, zorder=2)
     if errors is not None:
-        ax.errorbar(positions, values, yerr=errors, fmt="none", ecolor="black", elinewidth=1, capsize=min(6, 120 / count), zorder=3)
+        ax.errorbar(positions, values, yerr=errors, fmt="none", ecolor="black", elinewidth=1,
+                    capsize=min(6, 120 / count), zorder=3)
     ax.grid(axis="y", color="0.88", zorder=0)
-    ax.set_ylabel(ylabel, fontsize=style.FONT_SIZE)
+    ax.set_ylabel(data.ylabel, fontsize=style.FONT_SIZE)
     ax.set_xlim(-0.7, count - 0.3)
     if many:
         step = int(np.ceil(count / 40))
@@ -93,69 +139,24 @@ def state_bar_figure(
         ax.set_xlabel("state index (labels in power.csv)", fontsize=style.FONT_SIZE)
     else:
         rotate = count > 8 or longest > 6
-        ax.set_xticks(positions, [str(s) for s in states], rotation=90 if rotate else 0,
+        ax.set_xticks(positions, list(states), rotation=90 if rotate else 0,
                       fontsize=style.FONT_SIZE - (2 if count > 40 else 1))
         ax.set_xlabel("state", fontsize=style.FONT_SIZE)
-    if count <= 30:
+    if data.value_format is not None:
         # Each value printed just beyond its error bar.
         reach = values + np.where(values >= 0, 1.0, -1.0) * (errors if errors is not None else 0.0)
         extent = float(np.nanmax(np.abs(reach))) or 1.0
-        value_format = choose_value_format(values)
         for x, v, end in zip(positions, values, reach):
-            ax.text(x, end + (0.02 if v >= 0 else -0.02) * extent, value_format.format(v), ha="center",
+            ax.text(x, end + (0.02 if v >= 0 else -0.02) * extent, data.value_format.format(v), ha="center",
                     va="bottom" if v >= 0 else "top", rotation=90, fontsize=style.FONT_SIZE - 2)
         low, high = min(0.0, float(np.nanmin(reach))), max(0.0, float(np.nanmax(reach)))
         ax.set_ylim(low - (0.2 * extent if low < 0 else 0), high + (0.2 * extent if high > 0 else 0.05 * extent))
     ax.tick_params(axis="y", labelsize=style.FONT_SIZE - 1)
-    figure.suptitle(title, fontsize=style.FONT_SIZE + 1, y=1 - 0.1 / height, va="top")
-    figure.plotted = {"kind": "bars", "values": values, "errors": errors, "states": tuple(states)}
+    style.set_title(figure, data.title, 0.08)
     return figure
 
 
-def sample_aggregation_figure(
-    samples: np.ndarray,
-    states: Sequence[str],
-    *,
-    aggregation: str = "mean",
-    quantity: str = "POWER",
-    plot_as_gridworld: bool = False,
-    label: style.RunLabel | None = None,
-    agent: str | None = None,
-) -> Figure:
-    """Mean (± standard error) or variance of samples ``[N, S]`` at each state.
-
-    Parameters
-    ----------
-    samples : array ``[N, S]``
-        Reward or POWER samples.
-    states : sequence of str
-    aggregation : {'mean', 'var'}
-    quantity : str
-        What the samples are (``'POWER'``, ``'Reward'``), for titles and labels.
-    plot_as_gridworld : bool
-        Draw a gridworld heat map (values printed in cells) instead of bars.
-    label : RunLabel, optional
-        The run, for the title.
-    agent : {'H', 'A'}, optional
-        Whose samples these are, for the title.
-
-    Returns
-    -------
-    Figure
-        ``figure.plotted`` holds the drawn ``'values'`` (and ``'errors'``, the standard
-        errors, for means; bar plots) or ``'matrix'``/``'blocks'`` (heat maps).
-    """
-    samples = np.asarray(samples, dtype=np.float64)
-    if samples.ndim != 2 or samples.shape[1] != len(states):
-        raise FigureError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
-    values = aggregate(samples, aggregation)
-    errors = standard_error(samples) if aggregation == "mean" else None
-    return state_values_figure(values, states, errors=errors, aggregation=aggregation, quantity=quantity,
-                               plot_as_gridworld=plot_as_gridworld, label=label, agent=agent,
-                               num_samples=samples.shape[0])
-
-
-def state_values_figure(
+def state_values_data(
     values: np.ndarray,
     states: Sequence[str],
     *,
@@ -166,11 +167,28 @@ def state_values_figure(
     label: style.RunLabel | None = None,
     agent: str | None = None,
     num_samples: int | None = None,
-) -> Figure:
+    geometry: GridGeometry | None = None,
+) -> HeatmapData | BarsData:
     """One statistic per state (a mean with its standard errors, or a variance) as bars or a heat map.
 
-    The statistics-only form of :func:`sample_aggregation_figure`: a run that kept only the
-    statistics of its samples draws its figures with this.
+    Parameters
+    ----------
+    values : array ``[S]``
+    states : sequence of str
+    errors : array ``[S]``, optional
+        Standard errors of ``values`` (means only).
+    aggregation : {'mean', 'var'}
+    quantity : str
+        What the values are of (``'POWER'``, ``'Reward'``, or a full name such as
+        ``'POWER of Agent H against Agent A's seed policy'``).
+    plot_as_gridworld : bool
+        A gridworld heat map instead of bars.
+    label : RunLabel, optional
+        The run, for the title.
+    agent : {'H', 'A'}, optional
+    num_samples : int, optional
+    geometry : GridGeometry, optional
+        The parsed gridworld states, if already known.
     """
     values = np.asarray(values, dtype=np.float64)
     if aggregation not in AGGREGATIONS:
@@ -187,33 +205,34 @@ def state_values_figure(
         axis_label = f"variance of {quantity} samples"
     title = style.figure_title(what, label, agent, detail)
     if plot_as_gridworld:
-        figure = gridworld_heatmap_figure(values, states, title=title, colorbar_label=f"{axis_label} ({units})")
-        figure.plotted.update({"values": values, "errors": errors})
-        return figure
-    return state_bar_figure(values, states, errors=errors, title=title, ylabel=f"{axis_label} ({units})")
+        return heatmap_data(values, states, title=title, colorbar_label=f"{axis_label} ({units})", errors=errors,
+                            geometry=geometry)
+    return bars_data(values, states, errors=errors, title=title, ylabel=f"{axis_label} ({units})")
 
 
-def _panel_grid(
-    figure_width_panels: int,
-    figure_height_panels: int,
-    positions: Sequence[tuple[int, int]],
+def sample_aggregation_data(
+    samples: np.ndarray,
+    states: Sequence[str],
     *,
-    panel: tuple[float, float] = (2.1, 1.6),
-    gap: tuple[float, float] = (0.35, 0.55),
-    margins: tuple[float, float, float, float] = (0.75, 0.3, 1.05, 0.7),
-) -> tuple[Figure, dict[tuple[int, int], Axes]]:
-    """A figure with one small axes at each ``(row, col)`` of a ``rows x cols`` panel grid."""
-    left, right, top, bottom = margins
-    width = left + right + figure_width_panels * panel[0] + (figure_width_panels - 1) * gap[0]
-    height = top + bottom + figure_height_panels * panel[1] + (figure_height_panels - 1) * gap[1]
-    width = max(width, 6.0)
-    figure = style.new_figure(width, height)
-    axes = {}
-    for r, c in positions:
-        x = left + c * (panel[0] + gap[0])
-        y = bottom + (figure_height_panels - 1 - r) * (panel[1] + gap[1])
-        axes[(r, c)] = figure.add_axes([x / width, y / height, panel[0] / width, panel[1] / height])
-    return figure, axes
+    aggregation: str = "mean",
+    quantity: str = "POWER",
+    plot_as_gridworld: bool = False,
+    label: style.RunLabel | None = None,
+    agent: str | None = None,
+) -> HeatmapData | BarsData:
+    """:func:`state_values_data` of the mean (± standard error) or variance of samples ``[N, S]``."""
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim != 2 or samples.shape[1] != len(states):
+        raise FigureError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
+    values = aggregate(samples, aggregation)
+    errors = standard_error(samples) if aggregation == "mean" else None
+    return state_values_data(values, states, errors=errors, aggregation=aggregation, quantity=quantity,
+                             plot_as_gridworld=plot_as_gridworld, label=label, agent=agent,
+                             num_samples=samples.shape[0])
+
+
+# --------------------------------------------------------------------------------------
+# Panels: many small plots on one axes
 
 
 def _panel_positions(states: Sequence[str], plot_as_gridworld: bool) -> tuple[list[tuple[int, int]], int, int]:
@@ -235,24 +254,177 @@ def _groups_by_agent_A(states: Sequence[str], plot_as_gridworld: bool) -> list[t
             groups = []
             for r, c in geometry.positions_of_A():
                 idx = np.flatnonzero((geometry.cells_A[:, 0] == r) & (geometry.cells_A[:, 1] == c))
-                groups.append((f"_agent_A_state_({r}, {c})", idx, (r, c)))
+                groups.append((f"_agent_A_state_{r}_{c}", idx, (r, c)))
             return groups
     return [("", np.arange(len(states)), None)]
 
 
-def _too_many(kind: str, count: int, limit: int) -> bool:
+def too_many_states(kind: str, count: int, limit: int) -> bool:
+    """Whether ``count`` states exceed ``limit`` for the figures ``kind`` (then warn that they are skipped)."""
     if count > limit:
-        warnings.warn(
-            f"{kind}: {count} states is more than the limit of {limit}; these figures are skipped "
-            f"(pass max_states={count} to draw them anyway)",
-            FigureWarning,
-            stacklevel=3,
-        )
+        style.warn(f"{kind}: {count} states is more than the limit of {limit}; these figures are skipped "
+                   f"(pass max_states={count} to draw them anyway)")
         return True
     return False
 
 
-def sample_histogram_figures(
+@dataclass(frozen=True)
+class _PanelGrid:
+    """Panel sizes and margins (inches) of a multi-panel figure drawn on one axes."""
+
+    rows: int
+    cols: int
+    panel_w: float
+    panel_h: float
+    gap_x: float
+    gap_y: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return max(self.left + self.right + self.cols * self.panel_w + (self.cols - 1) * self.gap_x, 6.0)
+
+    @property
+    def height(self) -> float:
+        return self.top + self.bottom + self.rows * self.panel_h + (self.rows - 1) * self.gap_y
+
+    def origin(self, row: int, col: int) -> tuple[float, float]:
+        """Lower-left corner (inches from the figure's lower left) of the panel at ``(row, col)``."""
+        return (self.left + col * (self.panel_w + self.gap_x),
+                self.bottom + (self.rows - 1 - row) * (self.panel_h + self.gap_y))
+
+
+def _inch_axes(figure: Figure, grid: _PanelGrid):
+    """One invisible axes over the whole figure whose data coordinates are inches."""
+    ax = figure.add_axes([0, 0, 1, 1])
+    ax.set_xlim(0, figure.get_figwidth())
+    ax.set_ylim(0, figure.get_figheight())
+    ax.set_axis_off()
+    return ax
+
+
+def _frames(ax, grid: _PanelGrid, panels: Sequence[Panel], framed_color: str) -> None:
+    """Panel frames as two line collections (plain, and framed in colour)."""
+    plain, framed = [], []
+    for panel in panels:
+        x, y = grid.origin(panel.row, panel.col)
+        square = [(x, y), (x + grid.panel_w, y), (x + grid.panel_w, y + grid.panel_h), (x, y + grid.panel_h), (x, y)]
+        (framed if panel.framed else plain).append(square)
+    ax.add_collection(LineCollection(plain, colors="black", linewidths=0.6, zorder=4))
+    if framed:
+        ax.add_collection(LineCollection(framed, colors=framed_color, linewidths=2.5, zorder=4))
+
+
+def _edge_panels(panels: Sequence[Panel]) -> tuple[set, set]:
+    """Panels lowest in their column and leftmost in their row (those carry tick labels)."""
+    lowest, leftmost = {}, {}
+    for p in panels:
+        lowest[p.col] = max(lowest.get(p.col, -1), p.row)
+        leftmost[p.row] = min(leftmost.get(p.row, 1 << 30), p.col)
+    return ({(p.row, p.col) for p in panels if p.row == lowest[p.col]},
+            {(p.row, p.col) for p in panels if p.col == leftmost[p.row]})
+
+
+def _ticks(ax, grid: _PanelGrid, panels: Sequence[Panel], x_ticks, y_ticks, font: float) -> None:
+    """Tick marks and labels along the bottom of the lowest panels and the left of the leftmost.
+
+    ``x_ticks`` / ``y_ticks``: ``[(fraction of the panel, label)]`` for every panel. The labels
+    are one collection of outlines (:mod:`powerplay.figures.glyphs`), not a text each.
+    """
+    bottom_panels, left_panels = _edge_panels(panels)
+    marks, below, beside = [], ([], []), ([], [])
+    length = 0.04
+    for panel in panels:
+        x, y = grid.origin(panel.row, panel.col)
+        if (panel.row, panel.col) in bottom_panels:
+            for fraction, text in x_ticks:
+                xt = x + fraction * grid.panel_w
+                marks.append([(xt, y), (xt, y - length)])
+                below[0].append(text)
+                below[1].append((xt, y - length - 0.04))
+        if (panel.row, panel.col) in left_panels:
+            for fraction, text in y_ticks:
+                yt = y + fraction * grid.panel_h
+                marks.append([(x, yt), (x - length, yt)])
+                beside[0].append(text)
+                beside[1].append((x - length - 0.04, yt))
+    ax.add_collection(LineCollection(marks, colors="black", linewidths=0.6))
+    if below[0]:
+        text_collection(ax, *below, size=font, va="top")
+    if beside[0]:
+        text_collection(ax, *beside, size=font, ha="right")
+
+
+def _panel_titles(ax, grid: _PanelGrid, panels: Sequence[Panel]) -> None:
+    text_collection(ax, [p.title for p in panels],
+                    [(grid.origin(p.row, p.col)[0] + grid.panel_w / 2, grid.origin(p.row, p.col)[1] + grid.panel_h + 0.05)
+                     for p in panels], size=style.FONT_SIZE - 2, va="bottom")
+
+
+def _tick_label(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    text = f"{value:.3g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _linear_ticks(low: float, high: float, count: int, integer: bool = False) -> list[tuple[float, str]]:
+    values = MaxNLocator(count, integer=integer).tick_values(low, high)
+    span = high - low or 1.0
+    return [((v - low) / span, _tick_label(v)) for v in values if low - 1e-9 * span <= v <= high + 1e-9 * span]
+
+
+def _log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    lo, hi = np.log10(low), np.log10(high)
+    span = hi - lo or 1.0
+    decades = np.arange(np.ceil(lo - 1e-9), np.floor(hi + 1e-9) + 1)
+    if len(decades) > 5:
+        decades = decades[:: int(np.ceil(len(decades) / 5))]
+    return [((d - lo) / span, _tick_label(10.0**d)) for d in decades]
+
+
+# --------------------------------------------------------------------------------------
+# Histograms
+
+
+def use_log_bins(samples: np.ndarray, heavy_tailed: bool = False) -> bool:
+    """Whether histograms of ``samples`` get log-spaced bins.
+
+    Yes when every sample is positive and either ``heavy_tailed`` (e.g. the run's reward
+    distribution is Pareto with shape ≤ 2) or the largest sample is at least
+    :data:`HEAVY_TAIL_RATIO` times the median: linear bins would then put almost every
+    sample in the first bin. Samples with zeros or negatives keep linear bins.
+    """
+    samples = np.asarray(samples, dtype=np.float64).ravel()
+    if samples.size == 0 or not samples.min() > 0 or not np.isfinite(samples.max()):
+        return False
+    # The median of an even subsample of up to 100,000 values is plenty for a 50-fold ratio.
+    median = float(np.median(samples[:: max(1, samples.size // 100_000)]))
+    return bool(heavy_tailed or samples.max() >= HEAVY_TAIL_RATIO * median)
+
+
+def heavy_tailed_rewards(config) -> bool:
+    """Whether a run's ``reward_distribution`` config has a Pareto part with shape (alpha) ≤ 2."""
+    block = (config or {}).get("reward_distribution") or {}
+    parts = [block.get("default_dist")] + list((block.get("state_dists") or {}).values())
+    for part in parts:
+        if isinstance(part, dict) and part.get("dist_name") == "pareto":
+            params = part.get("params") or []
+            if len(params) == 2 and isinstance(params[1], (int, float)) and params[1] <= 2:
+                return True
+    return False
+
+
+def _panel_size(cols: int) -> tuple[float, bool]:
+    # Panels shrink for large grids so the figure stays within ~15 inches (pixels cost time).
+    width = float(np.clip(11.0 / cols, 0.9, 2.1))
+    return width, width < 1.5
+
+
+def histogram_data(
     samples: np.ndarray,
     states: Sequence[str],
     *,
@@ -262,142 +434,125 @@ def sample_histogram_figures(
     agent: str | None = None,
     number_of_bins: int = 30,
     max_states: int = MAX_DISTRIBUTION_STATES,
-) -> list[tuple[str, Figure]]:
-    """Histogram of the samples at each state.
+    log_bins: bool | None = None,
+    heavy_tailed: bool = False,
+) -> list[tuple[str, HistogramData]]:
+    """Histograms of the samples at each state, on bins and a count axis shared by all panels.
 
-    All panels share one set of bins (so areas compare across states) and one count axis.
     For a gridworld the panels sit at their cells; for a joint gridworld there is one figure
-    per position of Agent A (whose cell's panel is framed in red), as in the reference.
+    per position of Agent A (whose own cell's panel is framed in red), as in the reference.
+
+    Parameters
+    ----------
+    samples : array ``[N, S]``
+    states : sequence of str
+    quantity : str
+        ``'POWER'`` or ``'Reward'``.
+    plot_as_gridworld : bool
+    label : RunLabel, optional
+    agent : {'H', 'A'}, optional
+    number_of_bins : int
+    max_states : int
+        Beyond this many states nothing is computed and a :class:`FigureWarning` says why.
+    log_bins : bool, optional
+        Log-spaced bins; by default :func:`use_log_bins` decides.
+    heavy_tailed : bool
+        The samples come from a heavy-tailed distribution (see :func:`use_log_bins`).
 
     Returns
     -------
-    list of (str, Figure)
-        The file-name tag of each figure (``''`` or ``'_agent_A_state_(r, c)'``) and the
-        figure; empty (with a :class:`FigureWarning`) beyond ``max_states`` states. Each
-        figure's ``plotted['counts']`` maps a state to its bin counts, ``plotted['edges']``
-        holds the bin edges.
+    list of (str, HistogramData)
+        The file-name tag of each figure (``''`` or ``'_agent_A_state_{r}_{c}'``) and its data.
     """
     samples = np.asarray(samples, dtype=np.float64)
-    if _too_many(f"{quantity} sample histograms", len(states), max_states):
+    if too_many_states(f"{quantity} sample histograms", len(states), max_states):
         return []
+    log = use_log_bins(samples, heavy_tailed) if log_bins is None else bool(log_bins)
     low, high = float(samples.min()), float(samples.max())
+    if log and low <= 0:
+        raise FigureError(f"log-spaced bins need positive samples; the {quantity} samples reach {low:g}")
     if high <= low:
-        low, high = low - 0.5, high + 0.5
-    edges = np.linspace(low, high, number_of_bins + 1)
-    counts = np.stack([np.histogram(samples[:, s], bins=edges)[0] for s in range(len(states))])  # [S, bins]
+        low, high = (low / 2, low * 2) if log else (low - 0.5, high + 0.5)
+    edges = np.geomspace(low, high, number_of_bins + 1) if log else np.linspace(low, high, number_of_bins + 1)
+    # Bin indices once for every sample and state; then one bincount per state.
+    if log:
+        index = np.floor((np.log(samples) - np.log(low)) / (np.log(high) - np.log(low)) * number_of_bins)
+    else:
+        index = np.floor((samples - low) / (high - low) * number_of_bins)
+    index = np.clip(index.astype(np.int64), 0, number_of_bins - 1)
+    counts = np.stack([np.bincount(index[:, s], minlength=number_of_bins) for s in range(len(states))])
+    color = style.AGENT_COLORS.get(agent or "H", style.AGENT_COLORS["H"])
     out = []
     for tag, idx, position_A in _groups_by_agent_A(states, plot_as_gridworld):
         group_states = [states[i] for i in idx]
         positions, rows, cols = _panel_positions(group_states, plot_as_gridworld)
-        # Panels shrink for large grids so the figure stays within ~24 inches.
-        panel_width = float(np.clip(24.0 / cols - 0.35, 0.9, 2.1))
-        small = panel_width < 1.5
-        figure, axes = _panel_grid(cols, rows, positions, panel=(panel_width, 0.76 * panel_width),
-                                   gap=(0.3, 0.42) if small else (0.35, 0.55))
-        top_count = counts[idx].max() * 1.05
-        lowest, leftmost = {}, {}
-        for (r, c) in positions:
-            lowest[c] = max(lowest.get(c, -1), r)
-            leftmost[r] = min(leftmost.get(r, cols), c)
+        panels = []
         for i, (r, c) in zip(idx, positions):
-            ax = axes[(r, c)]
-            ax.stairs(counts[i], edges, fill=True, color=style.AGENT_COLORS.get(agent or "H", style.AGENT_COLORS["H"]), alpha=0.85)
-            ax.set_xlim(low, high)
-            ax.set_ylim(0, top_count)
-            panel_title = str(states[i])
-            if position_A is not None:  # the figure already says where A is
+            title = str(states[i])
+            if position_A is not None:  # the figure says where A is, and that panels are H's positions
                 row_H, col_H = GridGeometry.of_states([states[i]]).cells_H[0]
-                panel_title = f"Agent H at ({row_H}, {col_H})"
-            ax.set_title(panel_title, fontsize=style.FONT_SIZE - 2, pad=2)
-            ax.tick_params(labelsize=style.FONT_SIZE - 3, length=2, pad=1)
-            ax.xaxis.set_major_locator(MaxNLocator(3 if small else 5))
-            ax.yaxis.set_major_locator(MaxNLocator(3 if small else 5, integer=True))
-            if r != lowest[c]:
-                ax.set_xticklabels([])
-            if c != leftmost[r]:  # every panel shares the count axis
-                ax.set_yticklabels([])
-            if position_A == (r, c):
-                for spine in ax.spines.values():
-                    spine.set_edgecolor(style.AGENT_COLORS["A"])
-                    spine.set_linewidth(2.5)
-        head = style.figure_title(f"{quantity} samples", label, agent, detail=", by state")
+                title = f"({row_H}, {col_H})"
+            panels.append(Panel(str(states[i]), r, c, title, framed=position_A == (r, c)))
+        if position_A is not None and position_A not in positions:  # A's cell, where H cannot be: an empty frame
+            panels.append(Panel("", position_A[0], position_A[1], "Agent A", framed=True))
+        head = style.figure_title(f"{quantity} samples", label, agent,
+                                  detail=", by state" + (" (log-spaced bins)" if log else ""))
         if position_A is not None:
             head += f"\nAgent A at ({position_A[0]}, {position_A[1]}) (red frame); panels: Agent H's position"
-        figure.suptitle(head, fontsize=style.FONT_SIZE, y=1 - 0.08 / figure.get_figheight(), va="top")
-        figure.text(0.5, 0.1 / figure.get_figheight(), f"{quantity} sample (reward units); bins shared by all panels",
-                    ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
-        figure.text(0.1 / figure.get_figwidth(), 0.5, "number of samples", rotation=90, ha="left", va="center",
-                    fontsize=style.FONT_SIZE - 1)
-        figure.plotted = {"kind": "histograms", "edges": edges, "counts": {states[i]: counts[i] for i in idx}}
-        out.append((tag, figure))
+        grid = _histogram_grid(rows, cols, head)
+        out.append((tag, HistogramData(
+            title=style.fit_title(head, grid.width - 0.3), quantity=quantity, edges=edges, log_bins=log,
+            counts={states[i]: counts[i] for i in idx}, panels=tuple(panels), rows=rows, cols=cols,
+            top_count=float(counts[idx].max()) * 1.05 or 1.0, color=color,
+        )))
     return out
 
 
-def sample_correlation_figures(
-    samples: np.ndarray,
-    states: Sequence[str],
-    *,
-    quantity: str = "POWER",
-    plot_as_gridworld: bool = False,
-    label: style.RunLabel | None = None,
-    agent: str | None = None,
-    number_of_bins: int = 30,
-    max_states: int = MAX_CORRELATION_STATES,
-) -> list[tuple[str, Figure]]:
-    """For each state ``x``: 2-D histograms of the samples at ``x`` (horizontal) against each state ``y``.
+def _histogram_grid(rows: int, cols: int, title: str) -> _PanelGrid:
+    panel_w, small = _panel_size(cols)
+    gap = (0.3, 0.42) if small else (0.35, 0.55)
+    return _PanelGrid(rows, cols, panel_w, 0.76 * panel_w, gap[0], gap[1], left=0.9, right=0.3,
+                      top=style.title_inches(title, style.FONT_SIZE) + 0.3, bottom=0.75)
 
-    That is ``N`` figures of ``N`` panels; beyond ``max_states`` states nothing is drawn and
-    a :class:`FigureWarning` explains why (see :func:`correlation_matrix_figure`).
 
-    Returns
-    -------
-    list of (str, Figure)
-        The file-name tag (``'_correlations_{x}'``) and figure for each state ``x``. Each
-        figure's ``plotted['pearson']`` maps ``y`` to the Pearson correlation of the samples.
-    """
-    samples = np.asarray(samples, dtype=np.float64)
-    count = len(states)
-    if _too_many(f"{quantity} sample correlations ({count}² 2-D histograms)", count, max_states):
-        return []
-    grid = plot_as_gridworld and not GridGeometry.of_states(states).joint
-    positions, rows, cols = _panel_positions(states, grid)
-    low, high = samples.min(axis=0), samples.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    # Bin indices of every sample at every state, computed once: [N, S].
-    bins = np.clip(((samples - low) / span * number_of_bins).astype(np.int64), 0, number_of_bins - 1)
-    pearson = _pearson_matrix(samples)
-    out = []
-    for x in range(count):
-        hist = np.zeros((count, number_of_bins, number_of_bins))
-        flat = bins[:, x][:, None] * number_of_bins + bins  # [N, S]
-        for y in range(count):
-            hist[y] = np.bincount(flat[:, y], minlength=number_of_bins**2).reshape(number_of_bins, number_of_bins)
-        off_diagonal = np.delete(hist, x, axis=0)
-        top = max(float(off_diagonal.max()) if off_diagonal.size else 1.0, 1.0)
-        norm = PowerNorm(0.5, vmin=0, vmax=top)
-        figure, axes = _panel_grid(cols, rows, positions, panel=(1.9, 1.9), gap=(0.5, 0.6), margins=(0.75, 1.2, 1.05, 0.7))
-        for y, pos in zip(range(count), positions):
-            ax = axes[pos]
-            # hist[y] is indexed [bin of x, bin of y]; transpose so x runs horizontally.
-            ax.imshow(hist[y].T, origin="lower", cmap=style.color_map(), norm=norm, aspect="auto",
-                      extent=(low[x], low[x] + span[x], low[y], low[y] + span[y]), interpolation="nearest")
-            r = pearson[x, y]
-            ax.set_title(f"{states[y]}  (r = {r:.2f})" if np.isfinite(r) else str(states[y]), fontsize=style.FONT_SIZE - 2, pad=2)
-            ax.tick_params(labelsize=style.FONT_SIZE - 3, length=2, pad=1)
-        from matplotlib.cm import ScalarMappable
+def draw_histograms(data: HistogramData) -> Figure:
+    """Draw a :class:`HistogramData`: every panel's bars as one polygon collection on one axes."""
+    grid = _histogram_grid(data.rows, data.cols, data.title)
+    figure = style.new_figure(grid.width, grid.height)
+    ax = _inch_axes(figure, grid)
+    edges = np.log10(data.edges) if data.log_bins else data.edges
+    fractions = (edges - edges[0]) / (edges[-1] - edges[0])
+    polygons = []
+    for panel in data.panels:
+        if panel.state not in data.counts:  # an empty frame (Agent A's own cell)
+            continue
+        x, y = grid.origin(panel.row, panel.col)
+        heights = y + grid.panel_h * data.counts[panel.state] / data.top_count
+        xs = x + grid.panel_w * np.repeat(fractions, 2)[1:-1]  # each bin's left and right edge
+        ys = np.repeat(heights, 2)
+        polygons.append(np.column_stack([np.r_[xs[0], xs, xs[-1]], np.r_[y, ys, y]]))
+    ax.add_collection(PolyCollection(polygons, facecolors=data.color, edgecolors="none", alpha=0.85, zorder=2))
+    _frames(ax, grid, data.panels, style.AGENT_COLORS["A"])
+    small = grid.panel_w < 1.5
+    font = style.FONT_SIZE - 3
+    _panel_titles(ax, grid, data.panels)
+    low, high = float(data.edges[0]), float(data.edges[-1])
+    # Few tick labels: every text costs about a millisecond to draw.
+    x_ticks = _log_ticks(low, high) if data.log_bins else _linear_ticks(low, high, 3 if small else 4)
+    y_ticks = _linear_ticks(0.0, data.top_count, 3, integer=True)
+    _ticks(ax, grid, data.panels, x_ticks, y_ticks, font)
+    height = grid.height
+    style.set_title(figure, data.title, 0.08, style.FONT_SIZE)
+    scale = "log scale, " if data.log_bins else ""
+    figure.text(0.5, 0.08 / height, f"{data.quantity} sample (reward units; {scale}bins shared by all panels)",
+                ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
+    figure.text(0.1 / grid.width, 0.5, "number of samples", rotation=90, ha="left", va="center",
+                fontsize=style.FONT_SIZE - 1)
+    return figure
 
-        height = figure.get_figheight()
-        cax = figure.add_axes([1 - 0.85 / figure.get_figwidth(), 0.7 / height, 0.16 / figure.get_figwidth(), 1 - 1.75 / height])
-        bar = figure.colorbar(ScalarMappable(norm=norm, cmap=style.color_map()), cax=cax)
-        bar.set_label("samples per bin", fontsize=style.FONT_SIZE - 1)
-        bar.ax.tick_params(labelsize=style.FONT_SIZE - 2)
-        figure.suptitle(style.figure_title(f"{quantity} samples", label, agent, detail=f": state {states[x]} against each state"),
-                        fontsize=style.FONT_SIZE, y=1 - 0.08 / height, va="top")
-        figure.text(0.5, 0.1 / height, f"{quantity} sample at state {states[x]} (reward units); "
-                    f"vertical: {quantity} sample at the panel's state", ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
-        figure.plotted = {"kind": "correlations", "state": states[x], "pearson": dict(zip(states, pearson[x]))}
-        out.append((f"_correlations_{states[x]}", figure))
-    return out
+
+# --------------------------------------------------------------------------------------
+# Correlations
 
 
 def _pearson_matrix(samples: np.ndarray) -> np.ndarray:
@@ -410,41 +565,161 @@ def _pearson_matrix(samples: np.ndarray) -> np.ndarray:
     return np.clip(matrix, -1.0, 1.0)
 
 
-def correlation_matrix_figure(
+def correlation_data(
+    samples: np.ndarray,
+    states: Sequence[str],
+    *,
+    quantity: str = "POWER",
+    plot_as_gridworld: bool = False,
+    label: style.RunLabel | None = None,
+    agent: str | None = None,
+    number_of_bins: int = 30,
+    max_states: int = MAX_CORRELATION_STATES,
+) -> list[tuple[str, CorrelationData]]:
+    """For each state ``x``: 2-D histograms of the samples at ``x`` (horizontal) against each state ``y``.
+
+    That is ``N`` figures of ``N`` panels; beyond ``max_states`` states nothing is computed
+    and a :class:`FigureWarning` explains why (see :func:`matrix_data`).
+
+    Returns
+    -------
+    list of (str, CorrelationData)
+        The file-name tag (``'_correlations_{x}'``) and data for each state ``x``.
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    count = len(states)
+    if too_many_states(f"{quantity} sample correlations ({count}² 2-D histograms)", count, max_states):
+        return []
+    grid_layout = plot_as_gridworld and not GridGeometry.of_states(states).joint
+    positions, rows, cols = _panel_positions(states, grid_layout)
+    low, high = samples.min(axis=0), samples.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    # Bin indices of every sample at every state, computed once: [N, S].
+    bins = np.clip(((samples - low) / span * number_of_bins).astype(np.int64), 0, number_of_bins - 1)
+    pearson = _pearson_matrix(samples)
+    ranges = {s: (float(low[i]), float(low[i] + span[i])) for i, s in enumerate(states)}
+    out = []
+    for x in range(count):
+        flat = bins[:, x][:, None] * number_of_bins + bins  # [N, S]
+        histograms = {states[y]: np.bincount(flat[:, y], minlength=number_of_bins**2).reshape(number_of_bins, number_of_bins)
+                      for y in range(count)}
+        off_diagonal = [h.max() for s, h in histograms.items() if s != states[x]]
+        top = max(float(max(off_diagonal)) if off_diagonal else 1.0, 1.0)
+        panels = []
+        for y, (r, c) in zip(range(count), positions):
+            rho = pearson[x, y]
+            panels.append(Panel(str(states[y]), r, c, f"{states[y]}  (r = {rho:.2f})" if np.isfinite(rho) else str(states[y])))
+        title = style.figure_title(f"{quantity} samples", label, agent, detail=f": state {states[x]} against each state")
+        out.append((f"_correlations_{states[x]}", CorrelationData(
+            title=title, state=str(states[x]), histograms=histograms, ranges=ranges,
+            pearson={str(s): float(v) for s, v in zip(states, pearson[x])}, panels=tuple(panels), rows=rows,
+            cols=cols, top_count=top,
+        )))
+    return out
+
+
+def _correlation_grid(rows: int, cols: int, title: str) -> _PanelGrid:
+    return _PanelGrid(rows, cols, 1.9, 1.9, 0.55, 0.6, left=0.9, right=1.2,
+                      top=style.title_inches(title, style.FONT_SIZE) + 0.3, bottom=0.75)
+
+
+def draw_correlations(data: CorrelationData) -> Figure:
+    """Draw a :class:`CorrelationData`: every panel's 2-D histogram as one mosaic image on one axes."""
+    grid = _correlation_grid(data.rows, data.cols, data.title)
+    figure = style.new_figure(grid.width, grid.height)
+    ax = _inch_axes(figure, grid)
+    bins = next(iter(data.histograms.values())).shape[0]
+    # One image over the whole figure at a resolution of one bin per pixel-block: panels are
+    # whole numbers of bins apart, the rest is blank.
+    per_inch = bins / grid.panel_w
+    shape = (int(round(grid.height * per_inch)), int(round(grid.width * per_inch)))
+    mosaic = np.full(shape, np.nan)
+    for panel in data.panels:
+        x, y = grid.origin(panel.row, panel.col)
+        col0 = int(round(x * per_inch))
+        row0 = shape[0] - int(round((y + grid.panel_h) * per_inch))
+        # Histograms are indexed [bin of x, bin of y]; the image has y upwards, x to the right.
+        mosaic[row0 : row0 + bins, col0 : col0 + bins] = data.histograms[panel.state].T[::-1]
+    norm = PowerNorm(0.5, vmin=0, vmax=data.top_count)
+    image = ax.imshow(np.ma.masked_invalid(mosaic), cmap=style.color_map(), norm=norm, interpolation="nearest",
+                      extent=(0, shape[1] / per_inch, 0, shape[0] / per_inch), aspect="auto", zorder=1)
+    ax.set_xlim(0, grid.width)
+    ax.set_ylim(0, grid.height)
+    _frames(ax, grid, data.panels, style.AGENT_COLORS["A"])
+    font = style.FONT_SIZE - 3
+    _panel_titles(ax, grid, data.panels)
+    low, high = data.ranges[data.state]
+    x_ticks = _linear_ticks(low, high, 3)
+
+    _ticks(ax, grid, data.panels, x_ticks, [], font)
+    # Every panel has its own vertical range (its state's samples): label each panel's left edge.
+    marks, texts, places = [], [], []
+    for panel in data.panels:
+        x, y = grid.origin(panel.row, panel.col)
+        for fraction, text in _linear_ticks(*data.ranges[panel.state], 3):
+            marks.append([(x, y + fraction * grid.panel_h), (x - 0.04, y + fraction * grid.panel_h)])
+            texts.append(text)
+            places.append((x - 0.08, y + fraction * grid.panel_h))
+    ax.add_collection(LineCollection(marks, colors="black", linewidths=0.6))
+    text_collection(ax, texts, places, size=font, ha="right")
+    height, width = grid.height, grid.width
+    cax = figure.add_axes([1 - 0.85 / width, grid.bottom / height, 0.16 / width,
+                           1 - (grid.bottom + grid.top) / height])
+    bar = figure.colorbar(image, cax=cax)
+    bar.set_label("samples per bin", fontsize=style.FONT_SIZE - 1)
+    bar.ax.tick_params(labelsize=style.FONT_SIZE - 2)
+    style.set_title(figure, data.title, 0.08, style.FONT_SIZE)
+    figure.text(0.5, 0.08 / height, f"horizontal: sample at state {data.state}; vertical: sample at the panel's "
+                "state (reward units)", ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
+    return figure
+
+
+def matrix_data(
     samples: np.ndarray,
     states: Sequence[str],
     *,
     quantity: str = "POWER",
     label: style.RunLabel | None = None,
     agent: str | None = None,
-) -> Figure | None:
-    """Heat map of the Pearson correlation between every pair of states' samples.
+) -> MatrixData | None:
+    """The Pearson correlation between every pair of states' samples.
 
     Returns ``None`` (with a :class:`FigureWarning`) beyond
-    :data:`MAX_CORRELATION_MATRIX_STATES` states. ``figure.plotted['matrix']`` is the
-    ``[S, S]`` matrix (NaN where a state's samples are constant).
+    :data:`MAX_CORRELATION_MATRIX_STATES` states.
     """
     count = len(states)
-    if _too_many(f"{quantity} correlation matrix", count, MAX_CORRELATION_MATRIX_STATES):
+    if too_many_states(f"{quantity} correlation matrix", count, MAX_CORRELATION_MATRIX_STATES):
         return None
     matrix = _pearson_matrix(np.asarray(samples, dtype=np.float64))
-    side = float(np.clip(0.28 * count, 5.0, 11.0))
-    width, height = side + 2.4, side + 1.9
+    title = style.figure_title(f"{quantity} samples", label, agent, detail=": Pearson correlation between states")
+    side = _matrix_side(count)
+    return MatrixData(title=style.fit_title(title, side + 2.1), colorbar_label=f"Pearson correlation of {quantity} samples",
+                      states=tuple(map(str, states)), matrix=matrix)
+
+
+def _matrix_side(count: int) -> float:
+    return float(np.clip(0.28 * count, 5.0, 11.0))
+
+
+def draw_matrix(data: MatrixData) -> Figure:
+    """Draw a :class:`MatrixData` as a heat map (state labels when there are at most 40 states)."""
+    count = len(data.states)
+    side = _matrix_side(count)
+    top = style.title_inches(data.title) + 0.2
+    width, height = side + 2.4, side + 0.9 + top
     figure = style.new_figure(width, height)
     ax = figure.add_axes([1.3 / width, 0.9 / height, side / width, side / height])
-    norm = Normalize(-1.0, 1.0)
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=style.color_map(), norm=norm, interpolation="nearest")
+    image = ax.imshow(np.ma.masked_invalid(data.matrix), cmap=style.color_map(), norm=Normalize(-1.0, 1.0),
+                      interpolation="nearest", aspect="auto")
     if count <= 40:
         size = style.FONT_SIZE - (1 if count <= 12 else 3)
-        ax.set_xticks(range(count), [str(s) for s in states], rotation=90, fontsize=size)
-        ax.set_yticks(range(count), [str(s) for s in states], fontsize=size)
+        ax.set_xticks(range(count), list(data.states), rotation=90, fontsize=size)
+        ax.set_yticks(range(count), list(data.states), fontsize=size)
     else:
         ax.set_xlabel("state index", fontsize=style.FONT_SIZE)
         ax.set_ylabel("state index", fontsize=style.FONT_SIZE)
     cax = figure.add_axes([(1.5 + side) / width, 0.9 / height, 0.2 / width, side / height])
     bar = figure.colorbar(image, cax=cax)
-    bar.set_label(f"Pearson correlation of {quantity} samples", fontsize=style.FONT_SIZE)
-    figure.suptitle(style.figure_title(f"{quantity} samples", label, agent, detail=": Pearson correlation between states"),
-                    fontsize=style.FONT_SIZE + 1, y=1 - 0.1 / height, va="top")
-    figure.plotted = {"kind": "correlation_matrix", "matrix": matrix}
+    bar.set_label(data.colorbar_label, fontsize=style.FONT_SIZE)
+    style.set_title(figure, data.title, 0.08)
     return figure

@@ -12,6 +12,9 @@ Conventions
   reward correlation β and sample count (:class:`RunLabel`).
 * Figures are saved as PNG at :data:`DPI` without cropping, so an image's pixel size is its
   figure size in inches times :data:`DPI`.
+* File names are made of ASCII letters, digits, ``.``, ``_`` and ``-`` only
+  (:func:`file_token`): state labels such as ``'(0, 1)'`` become ``0_1``.
+* Warnings (:func:`warn`) name the caller's line outside powerplay, never powerplay's own.
 
 Examples
 --------
@@ -20,22 +23,29 @@ Examples
 '3x3_gridworld · γ = 0.6 · 50,000 reward samples'
 >>> figure_title('POWER', label, agent='H').splitlines()[0]
 'POWER of Agent H'
+>>> file_token('POWER_samples_agent_A_state_(0, 1)'), file_token('ℓ_◁')
+('POWER_samples_agent_A_state_0_1', 'u2113_u25c1')
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from PIL import Image
 
+from ..errors import FigureWarning
 from ..storage.atomic import atomic_write_bytes
 
 #: The colour map of every heat map and 2-D histogram.
@@ -52,6 +62,12 @@ DPI = 100
 
 #: Base font size (points) of titles, axis labels and tick labels.
 FONT_SIZE = 10
+
+#: zlib level of saved PNGs: figures are flat colours, so level 1 is nearly as small and much faster.
+PNG_COMPRESSION = 1
+
+#: Average width of a character of the default font, in ems (for fitting titles).
+CHAR_EMS = 0.58
 
 #: Human-readable names of the POWER sample keys of a run.
 POWER_KEY_NAMES = {
@@ -79,27 +95,47 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
-def png_bytes(figure: Figure) -> bytes:
-    """The figure as PNG bytes (size = figure size x :data:`DPI`, never cropped)."""
+def figure_pixels(figure: Figure) -> np.ndarray:
+    """``[height, width, 3]`` uint8 RGB pixels of the rendered figure (drawn once)."""
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes of ``[H, W, 3]`` uint8 pixels (deterministic)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
-def save_figure(figure: Figure, path: str | Path) -> Path:
-    """Write ``figure`` as a PNG at ``path`` (atomically; ``.png`` is added if missing)."""
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG bytes (size = figure size x :data:`DPI`, never cropped)."""
+    return encode_png(figure_pixels(figure))
+
+
+def png_path(path: str | Path) -> Path:
+    """``path`` with ``.png`` added if it has another suffix or none."""
     path = Path(path)
-    if path.suffix.lower() != ".png":
-        path = path.with_name(path.name + ".png")
+    return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
+    """Write ``figure`` as a PNG at ``path`` (atomically; ``.png`` is added if missing).
+
+    The figure is drawn once, on its Agg canvas, and the pixels encoded directly (no second
+    draw as ``savefig`` would do).
+    """
+    path = png_path(path)
     atomic_write_bytes(path, png_bytes(figure))
     return path
 
 
-def figure_pixels(figure: Figure) -> np.ndarray:
-    """``[height, width, 3]`` uint8 RGB pixels of the rendered figure."""
-    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+def save_pixels(pixels: np.ndarray, path: str | Path) -> Path:
+    """Write already rendered ``[H, W, 3]`` pixels as a PNG at ``path`` (atomically)."""
+    path = png_path(path)
+    atomic_write_bytes(path, encode_png(pixels))
+    return path
 
 
 _UNSAFE_FILENAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -108,6 +144,46 @@ _UNSAFE_FILENAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 def safe_filename(name: str) -> str:
     """``name`` with characters that are invalid in file names (on any OS) replaced by ``_``."""
     return _UNSAFE_FILENAME.sub("_", name)
+
+
+# A run of underscores and other characters, with at least one character not allowed.
+_NOT_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9.-]*[^A-Za-z0-9._-][^A-Za-z0-9.-]*")
+
+
+def file_token(text: object) -> str:
+    """``text`` as a file-name part: ASCII letters, digits, ``.``, ``_`` and ``-`` only.
+
+    Other ASCII characters (spaces, parentheses, commas, ``^``, ...) become ``_`` (a run of
+    them, with the underscores around it, one ``_``; none at the ends), while existing
+    underscores are kept (``discount_rate__0p9`` stays). Other characters become
+    ``u{code point}`` so distinct labels stay distinct (``'★'`` is ``'u2605'``). Never
+    empty, never starts with ``.``.
+    """
+    spaced = "".join(char if char.isascii() else f" u{ord(char):04x} " for char in str(text))
+    token = _NOT_IN_FILE_NAMES.sub("_", spaced).strip("_").lstrip(".")
+    return token or "_"
+
+
+def figure_file(folder: str | Path, name: str, suffix: str = ".png") -> Path:
+    """``{folder}/{file_token(name)}{suffix}`` (a ``suffix`` already ending ``name`` is not repeated)."""
+    if name.lower().endswith(suffix):
+        name = name[: -len(suffix)]
+    return Path(folder) / f"{file_token(name)}{suffix}"
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def warn(message: str, category: type[Warning] = FigureWarning) -> None:
+    """Issue ``category`` attributed to the nearest caller outside powerplay.
+
+    Python then points at the user's own line (a script, a notebook cell, a test) instead of
+    powerplay's ``warnings.warn(...)`` source line.
+    """
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def format_number(value: float | None) -> str:
@@ -161,31 +237,97 @@ class RunLabel:
         """From a :class:`~powerplay.storage.StoredRun` (its sample count is what was stored)."""
         return cls.from_config(run.config, run.experiment_type or run.config.get("experiment_type"), run.num_samples)
 
-    def describe(self) -> str:
-        """One line: environment, discount rate(s), β, sample count."""
+    def parts(self) -> list[str]:
+        """The description's parts: environment, discount rate(s), β, sample count."""
         parts = [self.environment]
         if self.gamma_A is not None and self.gamma_H is not None and self.gamma_A != self.gamma_H:
             parts.append(f"γ_H = {format_number(self.gamma_H)}, γ_A = {format_number(self.gamma_A)}")
         elif self.gamma_H is not None:
             parts.append(f"γ = {format_number(self.gamma_H)}")
+        elif self.gamma_A is not None:
+            parts.append(f"γ_A = {format_number(self.gamma_A)}")
         if self.beta is not None:
             parts.append(f"β = {format_number(self.beta)}")
         if self.num_samples is not None:
             parts.append(f"{int(self.num_samples):,} reward samples")
-        return " · ".join(parts)
+        return parts
+
+    def describe(self, width: float | None = None, font_size: float = FONT_SIZE + 1) -> str:
+        """The parts joined by ``' · '``; wrapped into lines that fit ``width`` inches if given."""
+        return join_fitting(self.parts(), width, font_size)
 
 
-def figure_title(quantity: str, label: RunLabel | None = None, agent: str | None = None, detail: str = "") -> str:
-    """A two-line title: ``'{quantity} of Agent {agent}{detail}'`` then the run's description.
+def text_width(text: str, font_size: float = FONT_SIZE) -> float:
+    """Estimated width (inches) of one line of ``text`` at ``font_size`` points."""
+    return len(text) * CHAR_EMS * font_size / 72
 
-    ``quantity`` already naming an agent (e.g. ``'POWER of Agent H against ...'``) is used as is.
+
+def _pieces(parts: Sequence[str], width: float, font_size: float) -> list[str]:
+    """``parts``, each too wide for ``width`` broken after its underscores or spaces (long names)."""
+    pieces = []
+    for part in parts:
+        while text_width(part, font_size) > width:
+            fit = int(width / (CHAR_EMS * font_size / 72))
+            cut = max(part.rfind("_", 0, fit), part.rfind(" ", 0, fit))
+            if cut <= 0:
+                break
+            pieces.append(part[: cut + 1].rstrip())
+            part = part[cut + 1 :]
+        pieces.append(part)
+    return pieces
+
+
+def join_fitting(parts: Sequence[str], width: float | None, font_size: float = FONT_SIZE + 1, separator: str = " · ") -> str:
+    """``parts`` joined by ``separator``, broken into lines (between parts) that fit ``width`` inches."""
+    if width is None:
+        return separator.join(parts)
+    lines: list[str] = []
+    for part in _pieces(parts, width, font_size):
+        if lines and text_width(lines[-1] + separator + part, font_size) <= width:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+def fit_title(title: str, width: float, font_size: float = FONT_SIZE + 1) -> str:
+    """``title`` with each line too wide for ``width`` inches broken between its ``' · '`` parts."""
+    lines = []
+    for line in title.split("\n"):
+        lines.append(line if text_width(line, font_size) <= width else join_fitting(line.split(" · "), width, font_size))
+    return "\n".join(lines)
+
+
+def figure_title(quantity: str, label: RunLabel | None = None, agent: str | None = None, detail: str = "",
+                 width: float | None = None) -> str:
+    """A title: ``'{quantity} of Agent {agent}{detail}'`` then the run's description.
+
+    ``quantity`` already naming an agent (e.g. ``'POWER of Agent H against ...'``) is used as
+    is. With ``width`` (inches) the description is wrapped to fit it.
     """
     first = quantity if (agent is None or "Agent" in quantity) else f"{quantity} of Agent {agent}"
     first += detail
-    return first if label is None else f"{first}\n{label.describe()}"
+    return first if label is None else f"{first}\n{label.describe(width)}"
+
+
+def set_title(figure: Figure, title: str, top: float = 0.1, font_size: float = FONT_SIZE + 1) -> None:
+    """Put ``title`` centred at the top of ``figure``, ``top`` inches below its edge (replacing any title).
+
+    A replaced title is a new text (not the old one edited), so a figure redrawn with a new
+    title is pixel for pixel the figure drawn fresh with it.
+    """
+    for text in [t for t in figure.texts if t.get_gid() == "title"]:
+        text.remove()
+    figure.text(0.5, 1 - top / figure.get_figheight(), title, ha="center", va="top", fontsize=font_size, gid="title",
+                multialignment="center")
+
+
+def title_inches(title: str, font_size: float = FONT_SIZE + 1) -> float:
+    """Height (inches) a title of this many lines takes, with a margin above it."""
+    return 0.14 + 1.3 * font_size / 72 * (title.count("\n") + 1)
 
 
 def text_color_for(rgba) -> str:
-    """Black or white, whichever reads better on a cell of colour ``rgba``."""
+    """Black or white, whichever reads better on a cell of colour ``rgba`` (the rule heat maps use)."""
     r, g, b = rgba[:3]
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"

@@ -9,35 +9,80 @@ folder path or a loaded :class:`~powerplay.storage.sweeps.StoredSweep`):
 
 New, for questions the posts leave open:
 
-* :func:`visualize_alignment_against_parameter` -- α_HA against β (Part 2 Fig 10) or γ;
+* :func:`visualize_alignment_against_parameter` -- α_HA against β (Part 2 Fig 10) or γ:
+  the attenuation-corrected value with its 95 % interval, and the raw value (lighter);
 * :func:`visualize_power_against_parameter` -- POWER of chosen states against γ (or any
   swept parameter), with standard-error bars, to locate phase changes such as Part 3's
   corridor blocking above γ ≈ 0.9.
 
-Functions that save into ``temp/`` take ``output_folder`` (default ``temp`` under the
-working directory); sweeps are looked up in ``folder`` (default ``expts``).
+Every function saves its figure and returns the path(s) it wrote. Functions that save into
+``temp/`` take ``output_folder`` (default ``temp`` under the working directory); sweeps are
+looked up in ``folder`` (default ``expts``). Where the reference's ``fig_name`` may be
+``None``, the file gets a default name made of the figure kind, the parameter and the sweep's
+*folder name* (never a path as typed), e.g.
+``temp/alignment_coefficient_against_reward_correlation-0002-PART_2-FIGURES_2_3_4_6_7_8_9_10.png``.
+
+The horizontal axis
+-------------------
+* numeric parameters: the values themselves; with ``log_one_minus_gamma=True`` (for
+  discount rates) the axis is ``log10(1 - γ)``, reversed so γ grows to the right, with ticks
+  labelled by γ (0, 0.5, 0.9, 0.99, ...), which spreads out the values near 1;
+* other parameters (mappings such as reward distributions or generated-environment specs):
+  a categorical axis, one tick per value labelled with its value name, in sweep order.
+
+``fixed={'param': value}`` holds other swept parameters (values or value names, as
+:meth:`StoredSweep.run <powerplay.storage.sweeps.StoredSweep.run>`); the titles name every
+parameter held fixed (γ_A included).
+
+Each figure's numbers are computed by a ``*_data`` function (``alignment_against_parameter_data``,
+``power_against_parameter_data``, ``average_powers_data``, ``alignment_frames``) that returns
+its record (:mod:`powerplay.figures.data`).
 """
 
 from __future__ import annotations
 
-from ..errors import FigureError, FigureWarning
-
-import dataclasses
-import warnings
+import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from ..errors import FigureError, SweepNotFoundError
+from ..stats.alignment import CONFIDENCE
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, load_sweep
 from . import style
-from .alignment import alignment_figure, alignment_limits, parameter_line_figure, series_colors
+from .alignment import ALPHA, alignment_data, alignment_limits, draw_lines, series_colors
 from .animation import MS_PER_FRAME, read_png, write_gif
+from .data import AlignmentData, LinesData, Series
+from .render import frame_pixels
 
 EXPERIMENT_FOLDER = DEFAULT_FOLDER
 TEMP_FOLDER = FIGURES_FOLDER
+
+#: Parameters that are discount rates (their figures can use a log(1 - γ) axis).
+DISCOUNT_RATES = ("discount_rate", "discount_rate_agent_A")
+
+#: Axis labels of the parameters figures are usually drawn against.
+PARAMETER_LABELS = {
+    "reward_correlation": "reward correlation β between Agents H and A",
+    "discount_rate": "discount rate γ",
+    "discount_rate_agent_A": "discount rate γ_A of Agent A",
+    "num_reward_samples": "number of reward samples",
+}
+
+#: Short names of parameters in titles.
+PARAMETER_SYMBOLS = {
+    "reward_correlation": "β",
+    "discount_rate": "γ",
+    "discount_rate_agent_A": "γ_A",
+    "num_reward_samples": "reward samples",
+}
+
+#: An alignment animation shares its axes across frames only if every frame's points span
+#: at least this share of the shared range in x and in y (else some frame would be a
+#: cluster in a corner).
+SHARED_AXES_MINIMUM = 0.4
 
 
 def resolve_sweep(sweep, folder=DEFAULT_FOLDER):
@@ -49,23 +94,6 @@ def sweep_name(sweep) -> str:
     return sweep.path.name
 
 
-def runs_over(sweep, param: str, fixed=None):
-    return sweep.runs_over(param, fixed)
-
-
-def parameter_value(run, param: str):
-    if param not in run.config:
-        raise FigureError(f"parameter {param!r} is not in the configuration of run {run.name}")
-    return run.config[param]
-
-#: Axis labels of the parameters figures are usually drawn against.
-PARAMETER_LABELS = {
-    "reward_correlation": "reward correlation β between Agents H and A",
-    "discount_rate": "discount rate γ",
-    "discount_rate_agent_A": "discount rate γ_A of Agent A",
-}
-
-
 def parameter_label(param: str) -> str:
     """Axis label of a swept parameter."""
     return PARAMETER_LABELS.get(param, param)
@@ -75,14 +103,8 @@ def _short(param: str) -> str:
     return parameter_label(param).split(" between")[0]
 
 
-def _label_across(run, param: str) -> style.RunLabel:
-    """The run's title description without the parameter that varies along the x axis."""
-    label = style.RunLabel.from_run(run)
-    if param == "reward_correlation":
-        return dataclasses.replace(label, beta=None)
-    if param in ("discount_rate", "discount_rate_agent_A"):
-        return dataclasses.replace(label, gamma_H=None, gamma_A=None)
-    return label
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def _require_two_agents(sweep, what: str) -> None:
@@ -94,10 +116,109 @@ def _require_two_agents(sweep, what: str) -> None:
         )
 
 
-def _save(figure: Figure, fig_name: str | None, output_folder: str | Path) -> Figure:
-    if fig_name is not None:
-        style.save_figure(figure, Path(output_folder) / fig_name)
-    return figure
+# --------------------------------------------------------------------------------------
+# The horizontal axis
+
+
+#: Up to this many swept values, a log(1 - γ) axis is labelled at the values themselves.
+MAX_VALUE_TICKS = 8
+
+
+def _log_one_minus_ticks(values: np.ndarray) -> tuple[tuple[float, str], ...]:
+    """Ticks of a ``-log10(1 - γ)`` axis labelled with γ: at the swept values if there are few,
+    else at round values (0, 0.5, 0.9, 0.99, ...) within their range."""
+    positions = -np.log10(1.0 - values)
+    if len(np.unique(values)) <= MAX_VALUE_TICKS:
+        return tuple((float(p), style.format_number(v)) for p, v in sorted(set(zip(positions, values))))
+    low, high = float(positions.min()), float(positions.max())
+    candidates = [0.0, 0.5] + [1.0 - 10.0**-k for k in range(1, 10)]
+    return tuple((-math.log10(1.0 - g), style.format_number(g)) for g in candidates
+                 if low - 1e-9 <= -math.log10(1.0 - g) <= high + 1e-9)
+
+
+def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_one_minus_gamma: bool = False):
+    """Where each value of ``param`` goes on the horizontal axis, and how the axis is labelled.
+
+    Returns
+    -------
+    (positions, scale, ticks, xlabel)
+        See :class:`~powerplay.figures.data.LinesData`.
+
+    Raises
+    ------
+    FigureError
+        If ``log_one_minus_gamma`` is asked for values that are not numbers below 1.
+    """
+    numeric = all(_numeric(v) for v in values)
+    if log_one_minus_gamma:
+        bad = [v for v in values if not (_numeric(v) and float(v) < 1.0)]
+        if bad:
+            raise FigureError(f"a log(1 - γ) axis needs {param} values below 1 (discount rates); {param} = {bad[0]!r}")
+        x = np.array([float(v) for v in values])
+        return (-np.log10(1.0 - x), "log_one_minus", _log_one_minus_ticks(x),
+                f"{parameter_label(param)} (axis: log scale of 1 − {PARAMETER_SYMBOLS.get(param, param)})")
+    if numeric:
+        return np.array([float(v) for v in values]), "linear", (), parameter_label(param)
+    return (np.arange(len(values), dtype=np.float64), "categorical", tuple(enumerate(map(str, names))),
+            parameter_label(param))
+
+
+def _along(sweep, param: str, fixed: Mapping[str, Any] | None):
+    """``[(value, run)]`` along ``param`` and each run's value name."""
+    pairs = sweep.runs_over(param, fixed)
+    names = [sweep.value_name(run, param) for _, run in pairs]
+    return pairs, names
+
+
+def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
+    """What is held fixed along ``param``: environment, the other parameters (γ_A included), samples."""
+    config = run.config
+    two_agents = "discount_rate_agent_A" in config and sweep.experiment_type == "multiagent_with_reward"
+    parts = [str(config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP")]
+    gamma_H, gamma_A = config.get("discount_rate"), config.get("discount_rate_agent_A")
+    tied = (param == "discount_rate" and "discount_rate_agent_A" in sweep.swept
+            and "discount_rate_agent_A" not in (fixed or {}))
+    if param == "discount_rate":
+        if two_agents:
+            parts.append("γ_A = γ_H" if tied else f"γ_A = {style.format_number(gamma_A)}")
+    elif param == "discount_rate_agent_A":
+        parts.append(f"γ_H = {style.format_number(gamma_H)}")
+    elif gamma_H is not None:
+        if two_agents and gamma_A is not None and gamma_A != gamma_H:
+            parts.append(f"γ_H = {style.format_number(gamma_H)}, γ_A = {style.format_number(gamma_A)}")
+        else:
+            parts.append(f"γ = {style.format_number(gamma_H)}")
+    if param != "reward_correlation" and config.get("reward_correlation") is not None and two_agents:
+        parts.append(f"β = {style.format_number(config['reward_correlation'])}")
+    shown = {"discount_rate", "discount_rate_agent_A", "reward_correlation", "num_reward_samples", param}
+    for other in sweep.swept:
+        if other not in shown:
+            parts.append(f"{other} = {sweep.value_name(run, other)}")
+    if param != "num_reward_samples":
+        parts.append(f"{int(run.num_samples):,} reward samples")
+    return " · ".join(parts)
+
+
+def _title(what: str, sweep, pairs, param: str, fixed) -> str:
+    return style.fit_title(f"{what} against {_short(param)}\n{_context(sweep, pairs[0][1], param, fixed)}", 6.9)
+
+
+def _fixed_tags(sweep, run, fixed: Mapping[str, Any] | None) -> list[str]:
+    return [f"{p}__{sweep.value_name(run, p)}" for p in sorted(fixed or {})]
+
+
+def default_name(kind: str, sweep, run=None, fixed: Mapping[str, Any] | None = None, log_one_minus_gamma: bool = False) -> str:
+    """The file name a sweep figure gets without ``fig_name``: kind, sweep folder name, fixed values."""
+    tags = _fixed_tags(sweep, run, fixed) if run is not None else []
+    return "-".join([kind, sweep_name(sweep), *tags] + (["log_one_minus_gamma"] if log_one_minus_gamma else []))
+
+
+def _save_lines(data: LinesData, name: str, output_folder) -> Path:
+    return style.save_figure(draw_lines(data), style.figure_file(output_folder, name))
+
+
+# --------------------------------------------------------------------------------------
+# Alignment plots over a sweep
 
 
 def _baseline(run, include: bool, warned: list) -> np.ndarray | None:
@@ -106,36 +227,70 @@ def _baseline(run, include: bool, warned: list) -> np.ndarray | None:
     if "H_against_seed" in run.power_keys:
         return run.power_mean("H_against_seed")
     if not warned:
-        warnings.warn(
-            f"run {run.name} has no baseline POWERs (Agent H against the seed policy); run the sweep with "
-            "diagnostic mode to include them. Drawing without the baseline.",
-            FigureWarning,
-            stacklevel=3,
-        )
+        style.warn(f"run {run.name} has no baseline POWERs (Agent H against the seed policy); run the sweep with "
+                   "diagnostic mode to include them. Drawing without the baseline.")
         warned.append(True)
     return None
 
 
-def alignment_plot_frames(
+def frame_limits(frames: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], share_axes: bool | None = None):
+    """Axis limits of each frame of an alignment animation, and whether they are shared.
+
+    ``frames[k]`` is the ``(x, y)`` point sets of frame ``k`` (the points, and the baseline).
+    Shared limits cover every frame; with ``share_axes=None`` they are used unless some
+    frame's points would span less than :data:`SHARED_AXES_MINIMUM` of the shared range
+    (in x or y), in which case each frame gets limits fitted to its own points.
+
+    Examples
+    --------
+    >>> near = [[(np.array([0.0, 1.0]), np.array([0.0, 1.0]))], [(np.array([0.2, 1.2]), np.array([0.1, 0.9]))]]
+    >>> frame_limits(near)[1], frame_limits([near[0], [(np.array([10.0, 10.1]), np.array([5.0, 5.1]))]])[1]
+    (True, False)
+    """
+    own = [alignment_limits(list(sets)) for sets in frames]
+    shared = alignment_limits([pair for sets in frames for pair in sets])
+    if share_axes is None:
+        spans = np.array([[x1 - x0, y1 - y0] for (x0, x1), (y0, y1) in own])
+        whole = np.array([shared[0][1] - shared[0][0], shared[1][1] - shared[1][0]])
+        share_axes = bool(np.all(spans >= SHARED_AXES_MINIMUM * whole))
+    return ([shared] * len(frames) if share_axes else own), share_axes
+
+
+def alignment_frames(
     sweep,
     param: str = "reward_correlation",
     include_baseline_powers: bool = True,
     fixed: Mapping[str, Any] | None = None,
-) -> list[Figure]:
-    """One alignment plot per run over ``param`` (sorted), all with the same axis limits."""
+    share_axes: bool | None = None,
+) -> list[AlignmentData]:
+    """One alignment plot per run along ``param`` (sorted by value).
+
+    Parameters
+    ----------
+    sweep : StoredSweep
+    param : str
+    include_baseline_powers : bool
+    fixed : dict, optional
+    share_axes : bool, optional
+        Same axis limits in every frame; by default shared unless that would squeeze some
+        frame into a corner (:func:`frame_limits`). Frames with their own limits say so in
+        the title.
+    """
     _require_two_agents(sweep, "an alignment plot")
-    pairs = runs_over(sweep, param, fixed)
+    pairs, _ = _along(sweep, param, fixed)
     means = [(run.power_mean("H"), run.power_mean("A")) for _, run in pairs]
     warned: list = []
     baselines = [_baseline(run, include_baseline_powers, warned) for _, run in pairs]
-    limits = alignment_limits(means + [(b, m[1]) for b, m in zip(baselines, means) if b is not None])
-    frames = []
-    for (_, run), (powers_H, powers_A), baseline in zip(pairs, means, baselines):
-        frames.append(alignment_figure(
-            powers_H, powers_A, label=style.RunLabel.from_run(run), alpha_error=run.alignment().alpha_sem,
-            baseline_H=baseline, limits=limits,
-        ))
-    return frames
+    point_sets = [[m] + ([(b, m[1])] if b is not None else []) for m, b in zip(means, baselines)]
+    limits, shared = frame_limits(point_sets, share_axes)
+    heading = "Alignment plot: POWER of Agents H and A at each state"
+    if not shared:
+        heading += " · axes fitted to this frame"
+    return [
+        alignment_data(powers_H, powers_A, label=style.RunLabel.from_run(run), statistics=run.alignment(),
+                       baseline_H=baseline, limits=frame, heading=heading)
+        for (_, run), (powers_H, powers_A), baseline, frame in zip(pairs, means, baselines, limits)
+    ]
 
 
 def visualize_alignment_plots(
@@ -148,8 +303,10 @@ def visualize_alignment_plots(
     ms_per_frame: int = 200,
     frames_at_start: int = 1,
     frames_at_end: int = 1,
+    fixed: Mapping[str, Any] | None = None,
+    share_axes: bool | None = None,
 ) -> Path:
-    """Animation of the alignment plots of a sweep over reward correlations.
+    """Animation of the alignment plots of a sweep over reward correlations (or another parameter).
 
     Parameters
     ----------
@@ -168,6 +325,10 @@ def visualize_alignment_plots(
         The swept parameter to animate over (the reference requires a β sweep).
     ms_per_frame, frames_at_start, frames_at_end : int
         Animation timing.
+    fixed : dict, optional
+        Values of other swept parameters.
+    share_axes : bool, optional
+        See :func:`frame_limits` (default: shared unless that squeezes some frame).
 
     Returns
     -------
@@ -175,33 +336,34 @@ def visualize_alignment_plots(
         The GIF (one frame per run, in increasing ``param``).
     """
     sweep = resolve_sweep(sweep_id, folder)
-    frames = alignment_plot_frames(sweep, param, include_baseline_powers)
-    return write_gif(frames, Path(output_folder) / fig_name, ms_per_frame, frames_at_start, frames_at_end)
+    frames = alignment_frames(sweep, param, include_baseline_powers, fixed, share_axes)
+    return write_gif(frame_pixels(frames), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame,
+                     frames_at_start, frames_at_end)
 
 
-def average_powers_figure(sweep, param: str = "reward_correlation", include_baseline_power: bool = True,
-                          fixed: Mapping[str, Any] | None = None) -> Figure:
-    """Average over states of each agent's POWER against ``param`` (± standard error)."""
+# --------------------------------------------------------------------------------------
+# Quantities against a parameter
+
+
+def average_powers_data(sweep, param: str = "reward_correlation", include_baseline_power: bool = True,
+                        fixed: Mapping[str, Any] | None = None, log_one_minus_gamma: bool = False) -> LinesData:
+    """Average over states of each agent's POWER against ``param`` (± standard error over reward samples)."""
     _require_two_agents(sweep, "the average-POWER plot")
-    pairs = runs_over(sweep, param, fixed)
-    x = np.array([float(v) for v, _ in pairs])
-
-    def averaged(run, key):
-        return run.average_power(key)  # each sample's average over states: its mean and standard error
-
+    pairs, names = _along(sweep, param, fixed)
+    positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
     series = []
     for key, name, marker in (("A", "Agent A POWER, averaged over states", "s"), ("H", "Agent H POWER, averaged over states", "o")):
-        values = np.array([averaged(run, key) for _, run in pairs])
-        series.append({"y": values[:, 0], "error": values[:, 1], "label": name, "color": style.AGENT_COLORS[key], "marker": marker})
+        values = np.array([run.average_power(key) for _, run in pairs])
+        series.append(Series(name, values[:, 0], values[:, 0] - values[:, 1], values[:, 0] + values[:, 1],
+                             color=style.AGENT_COLORS[key], marker=marker))
     warned: list = []
     if include_baseline_power and all(_baseline(run, True, warned) is not None for _, run in pairs):
-        values = np.array([averaged(run, "H_against_seed") for _, run in pairs])
-        series.append({"y": values[:, 0], "error": values[:, 1], "label": "Agent H baseline (against A's seed policy)",
-                       "color": style.AGENT_COLORS["H"], "marker": "", "linestyle": "--"})
-    return parameter_line_figure(
-        x, series, xlabel=parameter_label(param), ylabel="POWER averaged over states (reward units)",
-        title=f"Average POWER of Agents H and A against {_short(param)}\n{_label_across(pairs[0][1], param).describe()}",
-    )
+        values = np.array([run.average_power("H_against_seed") for _, run in pairs])
+        series.append(Series("Agent H baseline (against A's seed policy)", values[:, 0], values[:, 0] - values[:, 1],
+                             values[:, 0] + values[:, 1], color=style.AGENT_COLORS["H"], marker="", linestyle="--"))
+    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=tuple(series), xlabel=xlabel,
+                     ylabel="POWER averaged over states (reward units)", scale=scale, ticks=ticks,
+                     title=_title("Average POWER of Agents H and A", sweep, pairs, param, fixed))
 
 
 def visualize_average_powers(
@@ -211,8 +373,10 @@ def visualize_average_powers(
     folder: str | Path = EXPERIMENT_FOLDER,
     output_folder: str | Path = TEMP_FOLDER,
     param: str = "reward_correlation",
-) -> Figure:
-    """Average POWER of Agents H and A over all states, against the swept reward correlation.
+    fixed: Mapping[str, Any] | None = None,
+    log_one_minus_gamma: bool = False,
+) -> Path:
+    """Average POWER of Agents H and A over all states, against the swept reward correlation; saved as PNG.
 
     Parameters
     ----------
@@ -220,34 +384,54 @@ def visualize_average_powers(
     include_baseline_power : bool
         Also plot Agent H's average POWER against Agent A's seed policy (diagnostic runs).
     fig_name : str, optional
-        If given, save as ``{output_folder}/{fig_name}.png``.
+        File name (without ``.png``); default ``'average_powers_against_{param}-{sweep folder}'``.
     folder, output_folder : str or Path
     param : str
         The swept parameter on the horizontal axis.
+    fixed : dict, optional
+        Values of other swept parameters.
+    log_one_minus_gamma : bool
+        A ``log(1 - γ)`` axis (discount-rate parameters).
 
     Returns
     -------
-    Figure
-        Error bars are standard errors of the state-averaged POWER over reward samples.
+    Path
+        The PNG written. Error bars are standard errors of the state-averaged POWER over
+        reward samples.
     """
     sweep = resolve_sweep(sweep_id, folder)
-    return _save(average_powers_figure(sweep, param, include_baseline_power), fig_name, output_folder)
+    data = average_powers_data(sweep, param, include_baseline_power, fixed, log_one_minus_gamma)
+    name = fig_name or default_name(f"average_powers_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed,
+                                    log_one_minus_gamma)
+    return _save_lines(data, name, output_folder)
 
 
-def alignment_against_parameter_figure(sweep, param: str = "reward_correlation", fixed: Mapping[str, Any] | None = None,
-                                       include_zero_line: bool = True) -> Figure:
-    """α_HA (± jackknife standard error) of each run against ``param``."""
+def alignment_against_parameter_data(sweep, param: str = "reward_correlation", fixed: Mapping[str, Any] | None = None,
+                                     include_zero_line: bool = True, log_one_minus_gamma: bool = False) -> LinesData:
+    """α_HA of each run against ``param``: corrected (with its interval) and raw (lighter, with its interval).
+
+    The two :class:`~powerplay.figures.data.Series` are labelled
+    ``'α_HA corrected for sampling noise (95% interval)'`` and ``'α_HA raw (95% interval)'``;
+    their values are each run's :meth:`alignment() <powerplay.stats.summary.RunStatistics.alignment>`
+    ``alpha_corrected`` / ``alpha`` and the ends of its ``alpha_corrected_interval`` /
+    ``alpha_interval``.
+    """
     _require_two_agents(sweep, "α_HA")
-    pairs = runs_over(sweep, param, fixed)
-    x = np.array([float(v) for v, _ in pairs])
-    stats = np.array([(run.alignment().alpha, run.alignment().alpha_sem) for _, run in pairs])
-    return parameter_line_figure(
-        x, [{"y": stats[:, 0], "error": stats[:, 1], "label": r"$\alpha_{HA}$ (± jackknife standard error)",
-             "color": style.ACCENT_COLOR}],
-        xlabel=parameter_label(param), ylabel=r"$\alpha_{HA}$: state-by-state correlation of POWERs",
-        title=f"Alignment coefficient against {_short(param)}\n{_label_across(pairs[0][1], param).describe()}",
-        zero_line=include_zero_line,
-    )
+    pairs, names = _along(sweep, param, fixed)
+    positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
+    stats = [run.alignment() for _, run in pairs]
+    level = f"{CONFIDENCE:.0%}"
+    undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
+    corrected = Series(f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
+                       [s.alpha_corrected for s in stats], [s.alpha_corrected_interval[0] for s in stats],
+                       [s.alpha_corrected_interval[1] for s in stats], color=style.ACCENT_COLOR)
+    raw = Series(f"{ALPHA} raw ({level} interval)", [s.alpha for s in stats], [s.alpha_interval[0] for s in stats],
+                 [s.alpha_interval[1] for s in stats], color=style.ACCENT_COLOR, marker="s", linestyle="--",
+                 opacity=0.4)
+    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=(corrected, raw), xlabel=xlabel,
+                     ylabel=f"{ALPHA}: state-by-state correlation of POWERs", scale=scale, ticks=ticks,
+                     zero_line=include_zero_line,
+                     title=_title("Alignment coefficient", sweep, pairs, param, fixed))
 
 
 def visualize_alignment_against_parameter(
@@ -258,29 +442,36 @@ def visualize_alignment_against_parameter(
     output_folder: str | Path = TEMP_FOLDER,
     fixed: Mapping[str, Any] | None = None,
     include_zero_line: bool = True,
-) -> Figure:
-    """α_HA against a swept parameter: β (Part 2 Fig 10) or γ.
+    log_one_minus_gamma: bool = False,
+) -> Path:
+    """α_HA against a swept parameter: β (Part 2 Fig 10), γ, or any other (categorical ones too).
 
     Parameters
     ----------
     sweep_id : str, int, Path or StoredSweep
         A ``multiagent_with_reward`` sweep.
     param : str
-        ``'reward_correlation'``, ``'discount_rate'``, ...
+        ``'reward_correlation'``, ``'discount_rate'``, ``'reward_distribution'``, ...
     fig_name : str, optional
-        If given, save as ``{output_folder}/{fig_name}.png``.
+        File name (without ``.png``); default
+        ``'alignment_coefficient_against_{param}-{sweep folder}[-{fixed param}__{name}...]'``.
     folder, output_folder : str or Path
     fixed : dict, optional
         Values of other swept parameters, if the sweep varies several.
     include_zero_line : bool
+    log_one_minus_gamma : bool
+        A ``log(1 - γ)`` axis (discount-rate parameters).
 
     Returns
     -------
-    Figure
-        ``figure.plotted['series']`` holds the α_HA values.
+    Path
+        The PNG written (see :func:`alignment_against_parameter_data` for what it shows).
     """
     sweep = resolve_sweep(sweep_id, folder)
-    return _save(alignment_against_parameter_figure(sweep, param, fixed, include_zero_line), fig_name, output_folder)
+    data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma)
+    name = fig_name or default_name(f"alignment_coefficient_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1],
+                                    fixed, log_one_minus_gamma)
+    return _save_lines(data, name, output_folder)
 
 
 def _default_states(means_last: np.ndarray, states: Sequence[str], count: int = 8) -> list[str]:
@@ -291,15 +482,16 @@ def _default_states(means_last: np.ndarray, states: Sequence[str], count: int = 
     return [states[i] for i in picked]
 
 
-def power_against_parameter_figure(
+def power_against_parameter_data(
     sweep,
     states: Sequence[str] | None = None,
     param: str = "discount_rate",
     agent: str = "H",
     fixed: Mapping[str, Any] | None = None,
-) -> Figure:
-    """POWER (± standard error) of chosen states in each run, against ``param``."""
-    pairs = runs_over(sweep, param, fixed)
+    log_one_minus_gamma: bool = False,
+) -> LinesData:
+    """POWER (± standard error) of chosen states in each run, against ``param`` (one series per state)."""
+    pairs, names = _along(sweep, param, fixed)
     key = agent
     for _, run in pairs:
         if key not in run.power_keys:
@@ -311,17 +503,17 @@ def power_against_parameter_figure(
     missing = [s for s in states if s not in index]
     if missing:
         raise FigureError(f"state {missing[0]!r} is not a state of sweep {sweep_name(sweep)} (e.g. {run_states[0]!r})")
-    x = np.array([float(v) for v, _ in pairs])
-    means = np.array([run.power_mean(key)[[index[s] for s in states]] for _, run in pairs])  # [K, M]
-    errors = np.array([run.power_sem(key)[[index[s] for s in states]] for _, run in pairs])
+    positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
+    chosen = [index[s] for s in states]
+    means = np.array([run.power_mean(key)[chosen] for _, run in pairs])  # [K, M]
+    errors = np.array([run.power_sem(key)[chosen] for _, run in pairs])
     colors = series_colors(len(states))
-    series = [{"y": means[:, j], "error": errors[:, j], "label": str(s), "color": colors[j]} for j, s in enumerate(states)]
+    series = tuple(Series(str(s), means[:, j], means[:, j] - errors[:, j], means[:, j] + errors[:, j], color=colors[j])
+                   for j, s in enumerate(states))
     quantity = style.POWER_KEY_NAMES.get(key, f"POWER ({key})")
-    return parameter_line_figure(
-        x, series, xlabel=parameter_label(param), ylabel="POWER (reward units)",
-        title=f"{quantity} at chosen states against {_short(param)}\n{_label_across(pairs[0][1], param).describe()}",
-        legend_title="state",
-    )
+    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=series, xlabel=xlabel,
+                     ylabel="POWER (reward units)", scale=scale, ticks=ticks, legend_title="state",
+                     title=_title(f"{quantity} at chosen states", sweep, pairs, param, fixed))
 
 
 def visualize_power_against_parameter(
@@ -333,7 +525,8 @@ def visualize_power_against_parameter(
     folder: str | Path = EXPERIMENT_FOLDER,
     output_folder: str | Path = TEMP_FOLDER,
     fixed: Mapping[str, Any] | None = None,
-) -> Figure:
+    log_one_minus_gamma: bool = False,
+) -> Path:
     """POWER of chosen states against a swept parameter (by default γ), with standard errors.
 
     Parameters
@@ -348,44 +541,51 @@ def visualize_power_against_parameter(
     agent : str
         POWER samples to use: ``'H'``, ``'A'``, ``'H_against_seed'``, ``'A_seed'``.
     fig_name : str, optional
-        If given, save as ``{output_folder}/{fig_name}.png``.
+        File name (without ``.png``); default ``'POWER_{agent}_against_{param}-{sweep folder}'``.
     folder, output_folder : str or Path
     fixed : dict, optional
         Values of other swept parameters.
+    log_one_minus_gamma : bool
+        A ``log(1 - γ)`` axis (discount-rate parameters).
 
     Returns
     -------
-    Figure
-        ``figure.plotted['series']`` maps each state to its POWER values.
+    Path
+        The PNG written.
     """
     sweep = resolve_sweep(sweep_id, folder)
-    figure = power_against_parameter_figure(sweep, states, param, agent, fixed)
-    return _save(figure, fig_name, output_folder)
+    data = power_against_parameter_data(sweep, states, param, agent, fixed, log_one_minus_gamma)
+    name = fig_name or default_name(f"POWER_{agent}_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1],
+                                    fixed, log_one_minus_gamma)
+    return _save_lines(data, name, output_folder)
 
 
-def visualize_power_against_discount_rate(sweep_id, states: Sequence[str] | None = None, agent: str = "H", **kwargs) -> Figure:
+def visualize_power_against_discount_rate(sweep_id, states: Sequence[str] | None = None, agent: str = "H", **kwargs) -> Path:
     """:func:`visualize_power_against_parameter` with ``param='discount_rate'``."""
     return visualize_power_against_parameter(sweep_id, states, "discount_rate", agent, **kwargs)
 
 
-def visualize_alignment_against_discount_rate(sweep_id, **kwargs) -> Figure:
+def visualize_alignment_against_discount_rate(sweep_id, **kwargs) -> Path:
     """:func:`visualize_alignment_against_parameter` with ``param='discount_rate'``."""
     return visualize_alignment_against_parameter(sweep_id, "discount_rate", **kwargs)
 
 
-def _value_name(run, param: str) -> str:
-    """The name a sweep gave a run's value of ``param`` (e.g. ``'0p9'``), else the value."""
-    names = run.config.get("value_names") or {}
-    if param in names:
-        return str(names[param])
-    value = parameter_value(run, param)
-    return style.format_number(value) if isinstance(value, (int, float)) else str(value)
+# --------------------------------------------------------------------------------------
+# Animations of per-run figures
 
 
 def _figure_prefixes(run) -> set[str]:
     """Figure types present in a run folder: ``'{prefix}-{run name}.png'`` -> prefix."""
     ending = f"-{run.name}.png"
     return {p.name[: -len(ending)] for p in Path(run.path).glob("*.png") if p.name.endswith(ending)}
+
+
+def _ordered(sweep, runs: list, param: str) -> list:
+    """Runs by increasing value of ``param`` (numbers), else in sweep order (e.g. mappings)."""
+    values = [run.config.get(param) for run in runs]
+    if all(_numeric(v) for v in values):
+        return [run for _, run in sorted(zip(values, runs), key=lambda pair: float(pair[0]))]
+    return runs
 
 
 def generate_sweep_animation(
@@ -396,16 +596,17 @@ def generate_sweep_animation(
     ms_per_frame: int = MS_PER_FRAME,
     frames_at_start: int = 1,
     frames_at_end: int = 1,
+    fixed: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """GIFs of per-run figures across a swept parameter, saved in the sweep folder.
 
     Each run folder holds figures named ``'{figure_prefix}-{run folder name}.png'`` (e.g.
     ``POWER_means-agent_H-0002-NAME-reward_correlation__0p5.png``). This animates one figure
     type (or, with ``figure_prefix=None``, every type found) over ``animation_param``, one
-    frame per run in increasing parameter value, as
-    ``{sweep folder}/animation-{figure_prefix}-{sweep folder name}.gif``. If other
+    frame per run in increasing parameter value (sweep order for categorical parameters),
+    as ``{sweep folder}/animation-{figure_prefix}-{sweep folder name}.gif``. If other
     parameters are swept too, one GIF is made per combination of their values (their
-    names are appended to the file name).
+    names are appended to the file name), or only for the runs matching ``fixed``.
 
     Parameters
     ----------
@@ -418,16 +619,18 @@ def generate_sweep_animation(
         Where sweeps live (default ``expts``).
     ms_per_frame, frames_at_start, frames_at_end : int
         Animation timing.
+    fixed : dict, optional
+        Values (or value names) of other swept parameters: animate only those runs.
 
     Returns
     -------
     list of Path
         The GIFs written. Figure types missing from some runs are skipped with a
-        :class:`FigureWarning` (not an error).
+        :class:`~powerplay.errors.FigureWarning` (not an error).
 
     Raises
     ------
-    ValueError
+    FigureError
         If ``animation_param`` is not swept in this sweep.
     """
     sweep = resolve_sweep(sweep_id, folder)
@@ -436,31 +639,53 @@ def generate_sweep_animation(
         raise FigureError(
             f"sweep {sweep_name(sweep)} does not sweep {animation_param!r}; swept parameters: {', '.join(swept) or 'none'}"
         )
-    others = [p for p in swept if p != animation_param]
+    fixed = dict(fixed or {})
+    chosen = {entry.index for entry in sweep.entries()}
+    if fixed:
+        unknown = [p for p in fixed if p not in sweep.swept]
+        if unknown:
+            raise SweepNotFoundError(f"{unknown[0]!r} is not swept in sweep {sweep_name(sweep)} (swept: {', '.join(swept)})")
+        chosen = {entry.index for entry in sweep.entries() if all(entry.matches(k, v) for k, v in fixed.items())}
+        if not chosen:
+            raise FigureError(f"sweep {sweep_name(sweep)} has no finished run with {fixed}")
+    others = [p for p in swept if p != animation_param and p not in fixed]
     groups: dict[str, list] = defaultdict(list)
-    for run in sweep.runs:  # figures are found by file name: no samples are loaded
-        groups["-".join(f"{p}__{_value_name(run, p)}" for p in others)].append(run)
+    for index, run in enumerate(sweep.runs):  # figures are found by file name: no samples are loaded
+        if index in chosen:
+            groups["-".join(f"{p}__{sweep.value_name(run, p)}" for p in others)].append(run)
     written = []
     for tag, runs in groups.items():
-        runs = sorted(runs, key=lambda run: float(parameter_value(run, animation_param)))
+        runs = _ordered(sweep, runs, animation_param)
         present = [_figure_prefixes(run) for run in runs]
         prefixes = [figure_prefix] if figure_prefix is not None else sorted(set().union(*present))
         if not prefixes:
-            warnings.warn(f"sweep {sweep_name(sweep)}: no figures found in its run folders; nothing to animate",
-                          FigureWarning, stacklevel=2)
+            style.warn(f"sweep {sweep_name(sweep)}: no figures found in its run folders; nothing to animate")
         for prefix in prefixes:
             lacking = [run.name for run, have in zip(runs, present) if prefix not in have]
             if lacking:
-                warnings.warn(
-                    f"sweep {sweep_name(sweep)}: figure type {prefix!r} is missing from {len(lacking)} of {len(runs)} "
-                    f"runs (e.g. {lacking[0]}); skipping its animation",
-                    FigureWarning,
-                    stacklevel=2,
-                )
+                style.warn(f"sweep {sweep_name(sweep)}: figure type {prefix!r} is missing from {len(lacking)} of "
+                           f"{len(runs)} runs (e.g. {lacking[0]}); skipping its animation")
                 continue
             frames = [read_png(Path(run.path) / f"{prefix}-{run.name}.png") for run in runs]
             name = "-".join(filter(None, ["animation", prefix, sweep_name(sweep), tag]))
-            written.append(write_gif(frames, Path(sweep.path) / style.safe_filename(name), ms_per_frame,
+            written.append(write_gif(frames, style.figure_file(sweep.path, name, ".gif"), ms_per_frame,
                                      frames_at_start, frames_at_end))
     return written
 
+
+__all__ = [
+    "alignment_against_parameter_data",
+    "alignment_frames",
+    "average_powers_data",
+    "default_name",
+    "frame_limits",
+    "generate_sweep_animation",
+    "parameter_axis",
+    "power_against_parameter_data",
+    "visualize_alignment_against_discount_rate",
+    "visualize_alignment_against_parameter",
+    "visualize_alignment_plots",
+    "visualize_average_powers",
+    "visualize_power_against_discount_rate",
+    "visualize_power_against_parameter",
+]

@@ -7,26 +7,35 @@
     powerplay plot rewards --correlation 0.5                    # sampled (R_H, R_A) pairs
     powerplay plot rewards --correlation -1 --correlation 0 --correlation 1   # ... animated
     powerplay plot power 0001 --state "(3, 3)" --state "(0, 6)" # POWER of states against gamma
+    powerplay plot power 0005 --log-one-minus-gamma             # ... on a log(1 - gamma) axis
     powerplay plot alpha 0002                                   # alpha_HA against beta
+    powerplay plot alpha 0005 --param discount_rate --fixed discount_rate_agent_A=0.99
     powerplay plot alignment 0002                               # alignment plots, animated over beta
     powerplay plot average-powers 0002                          # mean POWER of H and A against beta
     powerplay plot rollout 0002 --run-suffix reward_correlation__0
     powerplay plot animate 0001 discount_rate --figure-prefix POWER_means
 
 Sweep figures and animations go to ``temp/`` (``--output``), except ``animate``, which saves
-into the sweep's folder as the reference did. Each command prints ``Figure available in PATH``.
+into the sweep's folder as the reference did. File names are made from the figure kind and
+the sweep's folder name (whatever way the sweep was named on the command line). Each
+command prints ``Figure available in PATH`` for exactly the files it wrote, and each warning
+as one ``warning: ...`` line. ``--fixed PARAM=VALUE`` (repeatable) holds another swept
+parameter at a value or value name (``--fixed discount_rate_agent_A=0p99``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
+from ..errors import FigureError
 from ..runner.resolve import resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
-from .errors import reported_errors
+from .errors import printable, reported_errors
 
 plot_app = typer.Typer(
     help="Draw figures and animations of environments, reward samples and finished sweeps.",
@@ -36,6 +45,10 @@ plot_app = typer.Typer(
 
 OUTPUT = typer.Option(Path(FIGURES_FOLDER), "--output", "-o", help="Folder for the figure (default: ./temp).")
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
+FIXED = typer.Option(None, "--fixed", metavar="PARAM=VALUE",
+                     help="Hold another swept parameter at a value or value name (repeat for several).")
+LOG_GAMMA = typer.Option(False, "--log-one-minus-gamma",
+                         help="Discount rates on a log(1 - γ) axis (ticks labelled with γ).")
 
 
 def _announce(paths) -> None:
@@ -43,18 +56,64 @@ def _announce(paths) -> None:
         typer.echo(f"Figure available in {path}")
 
 
-def _saved(output: Path, fig_name: str) -> list[Path]:
-    from ..figures.style import safe_filename
-
-    path = Path(output) / f"{safe_filename(fig_name)}.png"
-    if not path.is_file():
-        raise FileNotFoundError(f"the figure was not written to {path}")
-    return [path]
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Show every warning as one ``warning: ...`` line on stderr (no file names, no source lines)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, *args, **kwargs: typer.echo(f"warning: {printable(message)}", err=True)
+        yield
 
 
 def _plot(action: Callable[[], list[Path]]) -> None:
-    with reported_errors():
+    with reported_errors(), _one_line_warnings():
         _announce(action())
+
+
+def parse_value(text: str) -> Any:
+    """A ``--fixed`` value: a number if it reads as one, a mapping or list in YAML braces, else the text.
+
+    Text is kept as is otherwise, so value names (``0p99``, ``uniform``) match by name.
+
+    Examples
+    --------
+    >>> parse_value('0.99'), parse_value('0p99'), parse_value('{dist_name: uniform, params: [0, 1]}')
+    (0.99, '0p99', {'dist_name': 'uniform', 'params': [0, 1]})
+    """
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text[:1] in "{[":
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise FigureError(f"--fixed value {text!r} is not valid YAML") from None
+    return text
+
+
+def parse_fixed(items: Optional[list[str]]) -> dict[str, Any]:
+    """``--fixed PARAM=VALUE`` options as ``{param: value}``.
+
+    Raises
+    ------
+    FigureError
+        For an item without ``=`` or a parameter given twice.
+    """
+    fixed: dict[str, Any] = {}
+    for item in items or []:
+        param, sep, text = item.partition("=")
+        param = param.strip()
+        if not sep or not param or not text.strip():
+            raise FigureError(f"--fixed expects PARAM=VALUE (e.g. discount_rate_agent_A=0.99), got {item!r}")
+        if param in fixed:
+            raise FigureError(f"--fixed gives {param} twice")
+        fixed[param] = parse_value(text)
+    return fixed
 
 
 @plot_app.command()
@@ -65,12 +124,7 @@ def view(
     """The cells of a gridworld (single or joint), as the reference's view_gridworld."""
     from ..figures import view_gridworld
 
-    def action():
-        name = f"gridworld-{Path(mdp).stem}"
-        view_gridworld(resolve_mdp(mdp)[0], fig_name=name, output_folder=output)
-        return _saved(output, name)
-
-    _plot(action)
+    _plot(lambda: [view_gridworld(resolve_mdp(mdp)[0], output_folder=output)])
 
 
 @plot_app.command()
@@ -86,8 +140,9 @@ def draw(
 
     def action():
         thing = resolve_policy(name)[0] if policy else resolve_mdp(name)[0]
+        # Files are named after the MDP or policy itself, not after the path typed.
         return plot_mdp_or_policy(thing, subgraphs_per_row=per_row, subgraphs_per_figure=per_figure,
-                                  save_handle="policy" if policy else "mdp", graph_name=Path(name).stem,
+                                  save_handle="policy" if policy else "mdp", graph_name=thing.name or Path(name).stem,
                                   output_folder=output)
 
     _plot(action)
@@ -112,10 +167,8 @@ def rewards(
     def action():
         interval = make_distribution(config).symmetric_interval if min(betas) < 0 else None
         if len(betas) == 1:
-            name = f"correlated_rewards-{dist}-{betas[0]:g}"
-            visualize_correlated_reward_samples(samples, config, correlation=betas[0], symmetric_interval=interval,
-                                                random_seed=seed, fig_name=name, output_folder=output)
-            return _saved(output, name)
+            return [visualize_correlated_reward_samples(samples, config, correlation=betas[0], symmetric_interval=interval,
+                                                        random_seed=seed, output_folder=output)]
         return [visualize_all_correlated_reward_samples(samples, config, correlations_list=betas, symmetric_interval=interval,
                                                         random_seed=seed, output_folder=output)]
 
@@ -128,37 +181,34 @@ def power(
     state: Optional[list[str]] = typer.Option(None, "--state", help="A state to plot (repeat; default: a representative few)."),
     param: str = typer.Option("discount_rate", "--param", help="The swept parameter on the x axis."),
     agent: str = typer.Option("H", "--agent", help="H or A."),
+    fixed: Optional[list[str]] = FIXED,
+    log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
     """POWER of chosen states (± standard error) against a swept parameter, e.g. γ."""
     from ..figures import visualize_power_against_parameter
 
-    def action():
-        name = f"POWER_against_{param}-{sweep}-agent_{agent}"
-        visualize_power_against_parameter(sweep, states=state or None, param=param, agent=agent, fig_name=name,
-                                          folder=folder, output_folder=output)
-        return _saved(output, name)
-
-    _plot(action)
+    _plot(lambda: [visualize_power_against_parameter(
+        sweep, states=state or None, param=param, agent=agent, folder=folder, output_folder=output,
+        fixed=parse_fixed(fixed), log_one_minus_gamma=log_one_minus_gamma)])
 
 
 @plot_app.command()
 def alpha(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
-    param: str = typer.Option("reward_correlation", "--param", help="reward_correlation (β) or discount_rate (γ)."),
+    param: str = typer.Option("reward_correlation", "--param", help="reward_correlation (β), discount_rate (γ), or any swept parameter."),
+    fixed: Optional[list[str]] = FIXED,
+    log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
-    """The alignment coefficient α_HA (± jackknife error) against β or γ."""
+    """The alignment coefficient α_HA against a swept parameter: corrected (95% interval) and raw."""
     from ..figures import visualize_alignment_against_parameter
 
-    def action():
-        name = f"alignment_coefficient_against_{param}-{sweep}"
-        visualize_alignment_against_parameter(sweep, param=param, fig_name=name, folder=folder, output_folder=output)
-        return _saved(output, name)
-
-    _plot(action)
+    _plot(lambda: [visualize_alignment_against_parameter(
+        sweep, param=param, folder=folder, output_folder=output, fixed=parse_fixed(fixed),
+        log_one_minus_gamma=log_one_minus_gamma)])
 
 
 @plot_app.command()
@@ -166,6 +216,7 @@ def alignment(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
     param: str = typer.Option("reward_correlation", "--param", help="The swept parameter to animate over."),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Include H's POWER against the seed policy (diagnostic runs)."),
+    fixed: Optional[list[str]] = FIXED,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
@@ -173,7 +224,7 @@ def alignment(
     from ..figures import visualize_alignment_plots
 
     _plot(lambda: [visualize_alignment_plots(sweep, include_baseline_powers=baseline, folder=folder,
-                                             output_folder=output, param=param)])
+                                             output_folder=output, param=param, fixed=parse_fixed(fixed))])
 
 
 @plot_app.command("average-powers")
@@ -181,19 +232,17 @@ def average_powers(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
     param: str = typer.Option("reward_correlation", "--param", help="The swept parameter on the x axis."),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Include H's average POWER against the seed policy."),
+    fixed: Optional[list[str]] = FIXED,
+    log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
     """Average POWER of Agents H and A over states against β (visualize_average_powers)."""
     from ..figures import visualize_average_powers
 
-    def action():
-        name = f"average_powers-{sweep}"
-        visualize_average_powers(sweep, include_baseline_power=baseline, fig_name=name, folder=folder,
-                                 output_folder=output, param=param)
-        return _saved(output, name)
-
-    _plot(action)
+    _plot(lambda: [visualize_average_powers(sweep, include_baseline_power=baseline, folder=folder, output_folder=output,
+                                            param=param, fixed=parse_fixed(fixed),
+                                            log_one_minus_gamma=log_one_minus_gamma)])
 
 
 @plot_app.command()
@@ -221,12 +270,14 @@ def animate(
     sweep: str = typer.Argument(..., help="Sweep id or folder."),
     param: str = typer.Argument(..., help="The swept parameter to animate over, e.g. discount_rate."),
     figure_prefix: Optional[str] = typer.Option(None, "--figure-prefix", help="Only this figure type, e.g. POWER_means."),
+    fixed: Optional[list[str]] = FIXED,
     folder: Path = FOLDER,
 ) -> None:
     """A GIF of each per-run figure type across a swept parameter, saved in the sweep folder."""
     from ..figures import generate_sweep_animation
 
-    _plot(lambda: generate_sweep_animation(sweep, param, figure_prefix=figure_prefix, folder=folder))
+    _plot(lambda: generate_sweep_animation(sweep, param, figure_prefix=figure_prefix, folder=folder,
+                                           fixed=parse_fixed(fixed)))
 
 
 def iter_commands() -> Iterator[str]:
