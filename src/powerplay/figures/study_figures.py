@@ -56,40 +56,51 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
     return style.save_figure(figure, path)
 
 
+#: Discount rates labelled on a log(1 − γ) axis (those inside the plotted range).
+GAMMA_TICKS = (0.1, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999)
+
+
 def scan_figure(result: ScanResult, path: str | Path) -> Path:
     """Draw a scan (see module notes) to ``path`` (PNG); returns the path written."""
     settings = result.settings
-    points = sorted(result.points, key=lambda p: p.axis)
-    figure = style.new_figure(7.2, 4.8)
-    ax = figure.add_axes([0.12, 0.13, 0.84, 0.68])
+    points = sorted(result.points, key=lambda p: p.value)
+    width = 7.2
+    title = style.fit_title(f"Scan of {settings.statistic} over {settings.param}\n" + " · ".join(result.describe().split("; ")),
+                            width - 0.3, style.FONT_SIZE)
+    top = style.title_inches(title, style.FONT_SIZE) + 0.35
+    height = 3.8 + top
+    figure = style.new_figure(width, height)
+    ax = figure.add_axes([0.12, 0.75 / height, 0.84, (height - top - 0.75) / height])
     log_axis = settings.param in LOG_ONE_MINUS
-    x = np.array([p.axis if log_axis else p.value for p in points])
-    a, b = result.steepest
-    span = sorted(([math.log10(1 - a), math.log10(1 - b)] if log_axis else [a, b]))
-    ax.axvspan(*span, color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
-    if settings.statistic.startswith("rank"):
-        changes = [0.0]
-        from scipy import stats as scipy_stats
 
+    def position(value: float) -> float:  # -log10(1 - γ): increases with γ, spreads γ -> 1
+        return -math.log10(1 - value) if log_axis else value
+
+    x = np.array([position(p.value) for p in points])
+    a, b = result.steepest
+    ax.axvspan(position(a), position(b), color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
+    if settings.statistic.startswith("rank"):
+        from ..runner.scan import _change
+
+        changes = [0.0]
         for p, q in zip(points, points[1:]):
-            changes.append(changes[-1] + 1.0 - float(scipy_stats.spearmanr(p.means, q.means).statistic))
-        ax.plot(x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative 1 − ρ (rank order of states)")
-        ylabel = "cumulative change of the rank order (1 − Spearman ρ)"
+            changes.append(changes[-1] + _change(p, q, "rank")[0])
+        ax.plot(x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative change of the rank order (beyond noise)")
+        ylabel = "cumulative 1 − Spearman ρ, beyond noise"
     else:
         ax.errorbar(x, [p.statistic for p in points], yerr=[p.sem for p in points], fmt="o-", color=style.ACCENT_COLOR,
                     ms=4, capsize=3, lw=1.2, label=f"{settings.statistic} ± standard error")
         ylabel = settings.statistic
     if log_axis:
-        ticks = np.unique(np.round(x, 2))
-        ax.set_xticks(ticks, [f"{1 - 10 ** t:.4g}" for t in ticks], rotation=45, fontsize=style.FONT_SIZE - 2)
-        ax.set_xlabel(f"{settings.param} (γ), on a log(1 − γ) axis", fontsize=style.FONT_SIZE)
+        ticks = [g for g in GAMMA_TICKS if min(p.value for p in points) - 1e-12 <= g <= max(p.value for p in points) + 1e-12]
+        ax.set_xticks([position(g) for g in ticks], [f"{g:g}" for g in ticks], fontsize=style.FONT_SIZE - 1)
+        ax.set_xlabel(f"{settings.param} γ (axis: −log10(1 − γ))", fontsize=style.FONT_SIZE)
     else:
         ax.set_xlabel(settings.param, fontsize=style.FONT_SIZE)
     ax.set_ylabel(ylabel, fontsize=style.FONT_SIZE)
     ax.grid(color="0.9")
     ax.legend(fontsize=style.FONT_SIZE - 2, loc="best")
-    figure.suptitle(f"Scan of {settings.statistic} over {settings.param}\n{result.describe()}",
-                    fontsize=style.FONT_SIZE, y=0.99, va="top", wrap=True)
+    style.set_title(figure, title, font_size=style.FONT_SIZE)
     return style.save_figure(figure, path)
 
 

@@ -18,16 +18,20 @@ Statistics (``--statistic``):
     POWER averaged over states.
 ``rank`` or ``rank:AGENT``
     The rank order of states by POWER: the change between two points is ``1 − ρ``, with
-    ρ Spearman's rank correlation of their per-state means.
+    ρ Spearman's rank correlation of their per-state means, less the ``1 − ρ`` sampling
+    noise alone would give (states of equal POWER swap places at random).
 
 Each point is one run, computed as a one-run sweep inside the scan's folder
 ``{output}/{name}-scan-{param}/`` (one sweep folder per point), so a repeated or extended
 scan reuses the points it already has. ``scan.json`` records the points, the steepest
 interval and the settings; ``scan.csv`` the points.
 
-The result names the interval of steepest change ``[a, b]`` (its width is the resolution
-of the location) and the change across it with its standard error, so a reader can judge
-whether the "phase change" is larger than the noise.
+The result names the interval of steepest change ``[a, b]`` -- among neighbouring points
+whose change exceeds two standard errors, the one with the largest change per unit of the
+scan axis (its width is the resolution of the location) -- and the change across it (from
+``a`` to ``b``) with its standard error. When no change exceeds two standard errors the
+steepest one is reported and said to be not significant: more samples, not more points,
+are then what the scan needs.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ from .sweep import SweepOptions, as_options, run_sweep
 
 #: Parameters scanned on a ``log10(1 - value)`` axis.
 LOG_ONE_MINUS = ("discount_rate", "discount_rate_agent_A")
+
+#: Standard errors a change must exceed to count as a change rather than noise.
+SIGNIFICANT = 2.0
 
 SCAN_JSON = "scan.json"
 SCAN_CSV = "scan.csv"
@@ -152,6 +159,7 @@ class ScanPoint:
     sem: float
     run: str
     means: tuple[float, ...] = field(default=(), repr=False)  # per-state means (for rank changes)
+    sems: tuple[float, ...] = field(default=(), repr=False)  # and their standard errors
 
 
 @dataclass(frozen=True)
@@ -185,14 +193,15 @@ class ScanResult:
 
     def describe(self) -> str:
         s = self.settings
+        verdict = "" if self.significance >= SIGNIFICANT else "; not significant: no change exceeds 2 standard errors"
         return (f"steepest change of {s.statistic} in {s.param} ∈ [{self.steepest[0]:.6g}, {self.steepest[1]:.6g}]: "
                 f"{self.change:+.4g} ± {self.change_sem:.2g} ({self.significance:.1f} standard errors; "
-                f"{len(self.points)} points)")
+                f"{len(self.points)} points{verdict})")
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "settings": asdict(self.settings),
-            "points": [{k: v for k, v in asdict(p).items() if k != "means"} for p in self.points],
+            "points": [{k: v for k, v in asdict(p).items() if k not in ("means", "sems")} for p in self.points],
             "steepest": list(self.steepest), "change": self.change, "change_sem": self.change_sem,
         }
 
@@ -212,11 +221,30 @@ def _point_statistic(run: StoredRun, statistic: str, config: SweepConfig) -> tup
     return math.nan, math.nan  # rank: compared between points, not per point
 
 
+#: Noisy copies of two points' per-state means drawn to judge a change of rank order.
+RANK_DRAWS = 200
+
+
+def _rank_change(x, y) -> float:
+    rho = float(scipy_stats.spearmanr(x, y).statistic)
+    return 1.0 - rho if math.isfinite(rho) else 0.0
+
+
 def _change(a: ScanPoint, b: ScanPoint, kind: str) -> tuple[float, float]:
-    """The statistic's change from ``a`` to ``b`` and its standard error."""
+    """The statistic's change from ``a`` to ``b`` and its standard error.
+
+    For ``rank`` the change is ``1 − ρ`` less what sampling noise alone gives (two noisy
+    copies of ``a``'s means, drawn from their standard errors), and its standard error is
+    the spread of ``1 − ρ`` between noisy copies of ``a`` and ``b``; both from a fixed
+    random stream, so the result is reproducible.
+    """
     if kind == "rank":
-        rho = float(scipy_stats.spearmanr(a.means, b.means).statistic)
-        return (1.0 - rho if math.isfinite(rho) else 0.0), 0.0
+        rng = np.random.default_rng(0)
+        x, y = np.asarray(a.means), np.asarray(b.means)
+        sx, sy = np.asarray(a.sems), np.asarray(b.sems)
+        between = [_rank_change(x + rng.normal(size=x.shape) * sx, y + rng.normal(size=y.shape) * sy) for _ in range(RANK_DRAWS)]
+        within = [_rank_change(x + rng.normal(size=x.shape) * sx, x + rng.normal(size=x.shape) * sx) for _ in range(RANK_DRAWS)]
+        return max(_rank_change(x, y) - float(np.mean(within)), 0.0), float(np.std(between, ddof=1))
     return b.statistic - a.statistic, math.hypot(a.sem, b.sem)
 
 
@@ -262,14 +290,17 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
                           executor=executor, listeners=list(listeners))
         run = sweep.run()
         statistic, sem = _point_statistic(run, settings.statistic, base)
-        means = tuple(float(x) for x in run.power_mean(_statistic_parts(settings.statistic, base)[2]))
-        points[value] = ScanPoint(value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path), means)
+        agent = _statistic_parts(settings.statistic, base)[2]
+        means = tuple(float(x) for x in run.power_mean(agent))
+        sems = tuple(float(x) for x in run.power_sem(agent))
+        points[value] = ScanPoint(value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path),
+                                  means, sems)
 
     low, high = to_axis(settings.param, settings.low), to_axis(settings.param, settings.high)
     for u in np.linspace(low, high, settings.initial_points):
         compute(from_axis(settings.param, float(u)))
     while len(points) < settings.max_runs:
-        ordered = sorted(points.values(), key=lambda p: p.axis)
+        ordered = sorted(points.values(), key=lambda p: p.value)
         candidates = []
         for a, b in zip(ordered, ordered[1:]):
             change, sem = _change(a, b, kind)
@@ -282,17 +313,18 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
         if middle in points:
             break
         compute(middle)
-    ordered = tuple(sorted(points.values(), key=lambda p: p.axis))
-    steepest_pair, change, sem = None, math.nan, math.nan
-    best = -math.inf
+    ordered = tuple(sorted(points.values(), key=lambda p: p.value))
+    pairs = []
     for a, b in zip(ordered, ordered[1:]):
         delta, delta_sem = _change(a, b, kind)
-        slope = abs(delta) / abs(b.axis - a.axis)
-        if slope > best:
-            best, steepest_pair, change, sem = slope, (a, b), delta, delta_sem
+        significant = delta_sem == 0 or abs(delta) >= SIGNIFICANT * delta_sem
+        pairs.append((significant, abs(delta) / abs(b.axis - a.axis), (a, b), delta, delta_sem))
+    # The steepest of the significant changes; if none is, the steepest of all (and the
+    # result says it is not significant).
+    pool = [pair for pair in pairs if pair[0]] or pairs
+    _, _, steepest_pair, change, sem = max(pool, key=lambda pair: pair[1])
     a, b = steepest_pair
-    interval = (min(a.value, b.value), max(a.value, b.value))
-    result = ScanResult(settings, tuple(sorted(ordered, key=lambda p: p.value)), interval, change, sem, folder)
+    result = ScanResult(settings, ordered, (a.value, b.value), change, sem, folder)
     _write(result)
     return result
 
