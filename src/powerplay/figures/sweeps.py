@@ -176,8 +176,11 @@ def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
     two_agents = "discount_rate_agent_A" in config and sweep.experiment_type == "multiagent_with_reward"
     parts = [str(config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP")]
     gamma_H, gamma_A = config.get("discount_rate"), config.get("discount_rate_agent_A")
-    tied = (param == "discount_rate" and "discount_rate_agent_A" in sweep.swept
-            and "discount_rate_agent_A" not in (fixed or {}))
+    linked = sweep.record.get("linked") or {}
+    tied = param == "discount_rate" and (
+        ("discount_rate_agent_A" in sweep.swept and "discount_rate_agent_A" not in (fixed or {}))
+        or linked.get("discount_rate_agent_A") == "discount_rate"
+    )
     if param == "discount_rate":
         if two_agents:
             parts.append("γ_A = γ_H" if tied else f"γ_A = {style.format_number(gamma_A)}")
