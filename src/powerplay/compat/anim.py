@@ -13,13 +13,14 @@ Examples
 
 from __future__ import annotations
 
+from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import ModelError
 
 from pathlib import Path
 
 from ..figures.animation import read_png, write_gif
 
-TEMP_FOLDER = "temp"
+TEMP_FOLDER = FIGURES_FOLDER
 
 
 def animate_from_filenames(

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..storage.sweeps import DEFAULT_FOLDER
 from ..figures.render import draw
 from ..figures.samples import correlation_data, histogram_data, sample_aggregation_data
 from ..figures.style import file_token, save_figure
 
-EXPERIMENT_FOLDER = "expts"
+EXPERIMENT_FOLDER = DEFAULT_FOLDER
 
 
 def _save(figure, name: str, save_folder) -> None:

@@ -49,6 +49,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
+from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..model.labels import cell_coordinates, split_joint_label
 from . import style
@@ -548,7 +549,7 @@ def view_data(gridworld_mdp) -> HeatmapData:
                         labels=[f"({r}, {c})" for r, c in geometry.cells_H], colorbar_label=None, geometry=geometry)
 
 
-def view_gridworld(gridworld_mdp, fig_name: str | None = None, output_folder: str | Path = "temp") -> Path:
+def view_gridworld(gridworld_mdp, fig_name: str | None = None, output_folder: str | Path = FIGURES_FOLDER) -> Path:
     """Draw a gridworld MDP's layout (the reference's ``view_gridworld``) and save it as a PNG.
 
     A single-agent gridworld is drawn as one grid with each cell's ``(row, col)`` label;

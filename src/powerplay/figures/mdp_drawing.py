@@ -14,6 +14,7 @@ Needs Graphviz's ``dot`` program (``apt-get install graphviz``, ``brew install g
 
 from __future__ import annotations
 
+from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import DependencyMissing, FigureError
 
 import io
@@ -180,7 +181,7 @@ def plot_mdp_or_policy(
     subgraphs_per_figure: int = 128,
     save_handle: str = "temp",
     graph_name: str | None = None,
-    output_folder: str | Path = "temp",
+    output_folder: str | Path = FIGURES_FOLDER,
     workers: int = 2,
 ) -> list[Path]:
     """Draw every state's transitions (or policy choices) with Graphviz.

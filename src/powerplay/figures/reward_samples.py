@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..model.rewards import RewardDistribution
 from . import style
@@ -193,7 +194,7 @@ def visualize_correlated_reward_samples(
     symmetric_interval: Sequence[float] | None = None,
     random_seed: int = 0,
     fig_name: str | None = None,
-    output_folder: str | Path = "temp",
+    output_folder: str | Path = FIGURES_FOLDER,
     xlim: Sequence[float] | None = None,
     ylim: Sequence[float] | None = None,
 ) -> Path:
@@ -259,7 +260,7 @@ def visualize_all_correlated_reward_samples(
     symmetric_interval: Sequence[float] | None = None,
     random_seed: int = 0,
     fig_name: str = "correlated_reward_animation",
-    output_folder: str | Path = "temp",
+    output_folder: str | Path = FIGURES_FOLDER,
     ms_per_frame: int = 200,
     frames_at_start: int = 1,
     frames_at_end: int = 1,

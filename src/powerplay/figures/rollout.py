@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..storage.sweeps import DEFAULT_FOLDER as EXPERIMENT_FOLDER
 from ..storage.sweeps import load_sweep
@@ -118,7 +119,7 @@ def visualize_full_gridworld_rollout(
     agent_whose_rewards_are_displayed: str = "H",
     fig_name: str = "gridworld_rollout",
     folder: str | Path = EXPERIMENT_FOLDER,
-    output_folder: str | Path = "temp",
+    output_folder: str | Path = FIGURES_FOLDER,
     random_seed: int = 0,
     ms_per_frame: int = 400,
     workdir: str | Path | None = None,
