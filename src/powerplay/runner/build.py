@@ -345,9 +345,16 @@ def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None 
             f"lies within the rewards' range; got {threshold:g}", "convergence_threshold")
 
 
-def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None) -> None:
-    """Build every run's :class:`Experiment` once, so bad names, specs and incompatible
-    policies fail before anything runs.
+def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None,
+                       diagnostic: bool = False) -> list[int]:
+    """Build every run's :class:`Experiment` once, so bad names, specs, incompatible policies
+    and experiments that cannot be computed (:func:`check_experiment`) fail before anything runs.
+
+    Returns
+    -------
+    list of int
+        Each run's :meth:`Experiment.sample_bytes` (with ``diagnostic``), in run order, for
+        estimates of the disk space kept samples need.
 
     Raises
     ------
@@ -355,9 +362,10 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
         Naming the parameter value at fault (``parameters.x.values[i]``) and the file.
     """
     by_name = {p.name: p for p in config.parameters}
+    sizes = []
     for run in config.runs():
         try:
-            build_experiment(run.config, workdir=workdir)
+            sizes.append(build_experiment(run.config, workdir=workdir, diagnostic=diagnostic).sample_bytes())
         except ConfigError as error:
             param = (error.field or "").split(".")[0].split("[")[0]
             p = by_name.get(param)
@@ -366,6 +374,7 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
             rest = (error.field or "")[len(param):].lstrip(".")
             raise ConfigError(error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""),
                               config.source) from None
+    return sizes
 
 
 def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any, str]]:
