@@ -400,7 +400,7 @@ def show(
     if with_alpha:
         for run in stored.runs:
             if isinstance(run.info.get("alignment"), dict):
-                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {message}", err=True))
+                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {printable(message)}", err=True))
     out.print(f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
               markup=False, soft_wrap=True)
     if stored.missing_runs:
