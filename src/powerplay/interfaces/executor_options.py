@@ -45,8 +45,12 @@ def parse_scheduler(text: str) -> str:
     """
     value = text.strip()
     shown = _short(text)
+    try:
+        is_file = "://" not in value and Path(value).is_file()
+    except (OSError, ValueError):  # a name too long to be a file, a NUL byte
+        is_file = False
     path = Path(value)
-    if "://" not in value and path.is_file():
+    if is_file:
         try:
             document = load_json(read_limited_bytes(path, MAX_SCHEDULER_FILE_BYTES, "scheduler file"), value,
                                  max_bytes=MAX_SCHEDULER_FILE_BYTES)

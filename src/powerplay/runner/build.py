@@ -122,7 +122,10 @@ def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None
         For a name that resolves to nothing, or a bad spec (``field`` names the key).
     """
     if not is_generator_spec(value):
-        return resolve_mdp(value, workdir)
+        try:
+            return resolve_mdp(value, workdir)
+        except OSError as error:  # e.g. a name too long for a file name: not a file, then
+            raise ResolveError(f"MDP {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
     key = _canonical(value)
     if key in _generated:
         _generated.move_to_end(key)
@@ -142,6 +145,8 @@ def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | Non
     if isinstance(value, str):
         try:
             return resolve_policy(value, workdir)
+        except OSError as error:
+            raise ResolveError(f"policy {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
         except ResolveError:
             if not is_policy_spec(value):
                 raise

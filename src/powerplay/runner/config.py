@@ -163,6 +163,9 @@ def _name(value: Any) -> str:
 def _mdp_value(value: Any) -> Any:
     """An MDP name, or a generator spec (``{generator: maze, rows, cols, seed, ...}``)."""
     if is_generator_spec(value):
+        generator = value.get("generator")
+        if generator is not None and not isinstance(generator, str):  # e.g. a list: unhashable
+            raise ValueError(f"generator must be the name of a generator (maze, rooms), got {generator!r}")
         try:
             return normalize_generator_spec(value)
         except ModelError as error:
@@ -503,7 +506,13 @@ def _parameter(name: str, spec: Any) -> Parameter:
     if names is None:
         try:
             names = [default_value_name(v, name) for v in values]
-        except (ValueError, ModelError):
+        except (ValueError, ModelError, TypeError):
+            # A value that cannot be named may be invalid: then say what is wrong with it instead.
+            for i, value in enumerate(values):
+                try:
+                    validate_value(name, value)
+                except ConfigError as error:
+                    raise error.located(f"{where}.values[{i}]") from None
             raise ConfigError("swept values that are not numbers, names or specs need 'names'", f"{where}.names") from None
     if not isinstance(names, list):
         raise ConfigError(f"must be a list, got {names!r}", f"{where}.names")

@@ -209,6 +209,8 @@ class SampleArchive:
                 self._header(handle, name)
                 handle.seek(0)
                 return np.lib.format.read_array(handle, allow_pickle=False)
+        except FileFormatError:
+            raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
             raise FileFormatError(self.path, f"entry {name} is damaged ({' '.join(str(error).split())[:120]})") from None
 
@@ -230,6 +232,8 @@ class SampleArchive:
                 handle.seek(handle.tell() + start * row)
                 data = handle.read((stop - start) * row)
                 return np.frombuffer(data, dtype=dtype).reshape((stop - start, *shape[1:])).copy()
+        except FileFormatError:
+            raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
             raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({' '.join(str(error).split())[:120]})") from None
 
