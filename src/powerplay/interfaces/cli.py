@@ -283,8 +283,8 @@ def run(
             stats = getattr(executor, "stats", None)
     _mark_compiled()
     _print_sweep_summary(progress, sweep)
-    for line in [s.describe() for s in study.studies] + [f"Study written to {printable(p)}" for p in study.paths]:
-        _stdout().print(line, markup=False, soft_wrap=True)
+    for line in [s.describe() for s in study.studies] + [f"Study written to {p}" for p in study.paths]:
+        _stdout().print(printable(line), markup=False, soft_wrap=True)  # names of generated MDPs are free text
     if stats is not None:  # what the cluster cost: bytes per task, time to first result
         from ..runner.distributed import summarize_stats
 

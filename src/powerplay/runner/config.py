@@ -166,6 +166,8 @@ def _mdp_value(value: Any) -> Any:
         generator = value.get("generator")
         if generator is not None and not isinstance(generator, str):  # e.g. a list: unhashable
             raise ValueError(f"generator must be the name of a generator (maze, rooms), got {generator!r}")
+        if isinstance(value.get("name"), str) and value["name"]:
+            _name(value["name"])  # it titles figures and tables: printable and bounded, as any name
         try:
             return normalize_generator_spec(value)
         except ModelError as error:

@@ -17,9 +17,9 @@ Layout of a run folder (the output contract; tests and users rely on it)::
 redoes it). Every file is written atomically. Nothing is pickled.
 
 Reading is bounded and checked (:mod:`powerplay.io.safe_load`): ``run.json`` and ``run.yaml``
-are read as regular files of at most :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES`, with
-bounded nesting, no duplicate keys, and every field ``run.json`` is known to hold checked for
-its type; ``power.csv`` is read up to the size ``run.json`` recorded for it (at most
+are read as regular files of at most :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES` and
+:data:`~powerplay.io.safe_load.MAX_FILE_BYTES`, with bounded nesting, no duplicate keys, and
+every field ``run.json`` is known to hold checked for its type; ``power.csv`` is read up to the size ``run.json`` recorded for it (at most
 :data:`MAX_TABLE_BYTES`) and must have one row per state. A damaged file is a one-line
 :class:`~powerplay.errors.FileFormatError` naming it. A folder (or ``run.json``) that is a
 symbolic link is not a finished run: results are only read from, and written to, real folders
@@ -316,11 +316,12 @@ def check_fields(record: dict[str, Any], fields: dict[str, Any], path, prefix: s
                 raise FileFormatError(path, f"{prefix}{key} should be {expected or 'a mapping of numbers'}, got {shown}")
 
 
-def _read_document(path: Path, what: str, load) -> Any:
-    """A small YAML/JSON file of a run or sweep folder, read within limits."""
+def _read_document(path: Path, what: str, load, limit: int | None = None) -> Any:
+    """A YAML/JSON file of a run or sweep folder, read within limits (default the config limit)."""
+    limit = safe_load.MAX_CONFIG_BYTES if limit is None else limit
     try:
-        data = safe_load.read_limited_bytes(path, safe_load.MAX_CONFIG_BYTES, what)
-        return load(data, str(path), max_bytes=safe_load.MAX_CONFIG_BYTES)
+        data = safe_load.read_limited_bytes(path, limit, what)
+        return load(data, str(path), max_bytes=limit)
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
     except ModelError as error:  # not expected from the readers; keep the one-line contract
@@ -579,7 +580,8 @@ def load_run(folder) -> StoredRun:
         raise FileFormatError(folder, "is a symbolic link, not a run folder")
     info = read_run_info(folder)
     config_path = folder / RUN_CONFIG
-    config = _read_document(config_path, "run config", safe_load.load_yaml)
+    # Our own dump of a config of up to 4 MiB: block style may make it bigger than the config was.
+    config = _read_document(config_path, "run config", safe_load.load_yaml, safe_load.MAX_FILE_BYTES)
     if config is None:
         config = {}
     if not isinstance(config, dict):
