@@ -1,6 +1,11 @@
-"""A corpus of hostile inputs for powerplay's readers, each run in a fresh process (issue 11).
+"""A corpus of hostile inputs for powerplay, each run in a fresh process (issue 11).
 
-Run ``python benchmarks/hostile_inputs.py`` (about a minute) or pick cases by name:
+The corpus covers the MDP and policy readers (``dot/``, ``yaml/``, ``json/``, ``policy/``),
+experiment configs (``config/``), experiments that cannot be computed (``experiment/``), the
+command line (``cli/``), damaged run folders (``run-folder/``) and sweep records
+(``sweep-json/``), and Dask scheduler addresses (``dask/``).
+
+Run ``python benchmarks/hostile_inputs.py`` (a few minutes) or pick cases by name:
 ``python benchmarks/hostile_inputs.py dot/ yaml/alias`` (substrings). ``--list`` lists the
 cases, ``--timeout S`` changes the per-case limit (default 20 s), ``--keep`` keeps the
 folders. One line is printed per case -- ``ok`` or ``NOT CLEAN``, the time, the outcome --
@@ -20,16 +25,20 @@ what to pass on, and either
 * ``call="module:function"`` -- called with that one argument (a path) in a fresh interpreter;
   its result is summarised, a ``PowerplayError`` is the expected kind of refusal; or
 * ``command=[...]`` -- a command line run in the folder, ``{input}`` replaced by the built
-  path and ``{python}`` by this interpreter; clean means exit status 0, or a non-zero status
-  whose standard error ends in one line and holds no traceback.
+  path and ``{python}`` by this interpreter (:data:`POWERPLAY` is the ``powerplay`` entry
+  point); clean means exit status 0, or status 2 with standard error ending in one
+  ``error: ...`` line, with no traceback and no raw control characters.
 
-For instance, for the experiment-config reader and the CLI (once they use
-:mod:`powerplay.io.safe_load`)::
+``env`` adds environment variables for the child; ``verify(folder)`` checks the case's folder
+afterwards (e.g. that nothing appeared outside the output folder, that a link's target is
+untouched) and returns a problem or ``None``.
 
-    Case("config/alias-bomb", lambda d: write(d / "c.yaml", ALIAS_BOMB_CONFIG),
-         call="powerplay.runner.config:load_config", expect="error")
-    Case("cli/run-deep-config", lambda d: write(d / "c.yaml", "[" * 10**6),
-         command=["{python}", "-m", "powerplay.interfaces.cli", "run", "{input}"])
+For instance::
+
+    Case("config/alias-bomb", lambda d: write(d / "c.yaml", _config_alias_bomb()),
+         call="powerplay.runner.config:load_sweep_config", expect="error")
+    Case("cli/run-deep-config", lambda d: write(d / "c.yaml", "name: x\\nparameters: " + "[" * 10**6),
+         command=[*POWERPLAY, "run", "{input}"], expect="error")
 
 and add them to :data:`CASES` (or a list of your own passed to :func:`run_cases`).
 """
@@ -37,17 +46,20 @@ and add them to :data:`CASES` (or a list of your own passed to :func:`run_cases`
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -76,6 +88,10 @@ class Case:
         result must also be right.
     note : str
         Why the case is there.
+    env : mapping, optional
+        Extra environment variables for the child.
+    verify : callable, optional
+        ``verify(folder) -> problem or None``, run on the case's folder afterwards.
     """
 
     name: str
@@ -85,6 +101,8 @@ class Case:
     expect: str = "any"
     check: Callable[[dict], bool] | None = None
     note: str = ""
+    env: Mapping[str, str] | None = None
+    verify: Callable[[Path], str | None] | None = None
 
 
 @dataclass
@@ -151,7 +169,8 @@ def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
     for sub in ("work", "home", "tmp"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     target = case.build(work)
-    env = {**os.environ, "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg",
+           "POWERPLAY_SAMPLES": "", **(case.env or {})}
     if case.command is not None:
         argv = [part.replace("{input}", str(target)).replace("{python}", sys.executable) for part in case.command]
     else:
@@ -168,6 +187,10 @@ def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
         extra.append("changed files in the repository")
     if _home_listing() != before_home:
         extra.append("changed the home folder")
+    if case.verify is not None:
+        problem = case.verify(folder)
+        if problem:
+            extra.append(problem)
     clean, detail = (_judge_command if case.command is not None else _judge_call)(case, done)
     return Outcome(case, clean and not extra, seconds, detail, extra)
 
@@ -198,8 +221,11 @@ def _judge_command(case: Case, done: subprocess.CompletedProcess) -> tuple[bool,
     if done.returncode == 0:
         return case.expect in ("any", "result"), f"exit 0: {_last_line(done.stdout)[:160]}"
     stderr = done.stderr.strip()
-    one_line = bool(stderr) and "Traceback" not in stderr
-    return one_line and case.expect in ("any", "error"), f"exit {done.returncode}: {_last_line(stderr)[:160]}"
+    last = _last_line(stderr)
+    # Progress lines may come first; the error is the last line, one line, escaped, status 2.
+    clean = (done.returncode == 2 and last.startswith("error: ") and "Traceback" not in stderr
+             and not any(ord(c) < 32 for c in last))
+    return clean and case.expect in ("any", "error"), f"exit {done.returncode}: {last[:160]}"
 
 
 def run_cases(cases: Sequence[Case], timeout: float = 20.0, keep: bool = False) -> list[Outcome]:
@@ -435,6 +461,295 @@ CASES: list[Case] = [
          expect="error"),
     Case("policy/read-as-mdp", lambda d: write(d / "p.yaml", "kind: policy\nprobabilities: {s: {go: 1}}\n"),
          call="powerplay.io:read_mdp", expect="error"),
+]
+
+
+# -- experiment configs, the command line, run folders, sweep records, Dask ---------------------
+
+#: The ``powerplay`` command, run by this interpreter (the console script may not be installed).
+POWERPLAY = ["{python}", "-c", "import sys; sys.argv[0] = 'powerplay'; from powerplay.interfaces.cli import main; main()"]
+#: Bounded by a short connect timeout, so a silent scheduler costs seconds, not the default 30.
+DASK_ENV = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2"}
+
+_UNIFORM = "{default_dist: {dist_name: uniform, params: [0, 1]}, allow_all_equal_rewards: false}"
+
+
+def _config(name: str = "hostile", mdp: str = "3x3_gridworld", rewards: str = _UNIFORM, extra: str = "",
+            discount: str = "{values: [0.3, 0.9]}") -> str:
+    return (f"name: {name}\nparameters:\n  mdp_graph: {{value: {mdp}}}\n  discount_rate: {discount}\n"
+            f"  reward_distribution: {{value: {rewards}}}\n  num_reward_samples: {{value: 64}}\n"
+            f"  random_seed: {{value: 0}}\n{extra}")
+
+
+def _config_alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """states_with_identical_rewards as nested aliases: width**levels state names from ~1 KB."""
+    anchors = ["        a0: &a0 [" + ", ".join(["'(0, 0)'"] * width) + "]"]
+    anchors += [f"        a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return ("name: bomb\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n  discount_rate: {value: 0.9}\n"
+            "  num_reward_samples: {value: 10}\n  reward_distribution:\n    value:\n"
+            "      default_dist: {dist_name: uniform, params: [0, 1]}\n      anchors:\n" + "\n".join(anchors)
+            + f"\n      states_with_identical_rewards: [*a{levels - 1}]\n")
+
+
+def _cfg(content: str | bytes, name: str = "c.yaml") -> Callable[[Path], Path]:
+    return lambda folder: write(folder / name, content)
+
+
+def _wide_mdp(folder: Path) -> Path:
+    """A deterministic MDP with 66 actions in ./mdps/, and a config using it."""
+    actions = ", ".join(f"a{i}: {{s: 1}}" for i in range(66))
+    write(folder / "mdps" / "wide.yaml", f"kind: mdp\nname: wide\ntransitions:\n  s: {{{actions}}}\n  t: {{go: {{s: 1}}}}\n")
+    return write(folder / "c.yaml", _config(mdp="wide"))
+
+
+def _nothing_written(folder: Path) -> str | None:
+    return "created expts/ although the input was refused" if (folder / "work" / "expts").exists() else None
+
+
+_FINISHED: dict[str, Path] = {}
+
+
+def _finished_sweep() -> Path:
+    """A finished two-run sweep made once by the ``powerplay`` command, copied by each case that damages it."""
+    if "path" not in _FINISHED:
+        base = Path(tempfile.mkdtemp(prefix="powerplay-hostile-sweep-"))
+        atexit.register(shutil.rmtree, base, True)
+        write(base / "hostile.yaml", _config())
+        argv = [part.replace("{python}", sys.executable) for part in POWERPLAY]
+        done = subprocess.run([*argv, "run", "hostile.yaml", "--no-figures"], cwd=base, capture_output=True, text=True,
+                              env={**os.environ, "POWERPLAY_SAMPLES": ""}, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not make the sweep the run-folder cases damage: {_last_line(done.stderr)}")
+        _FINISHED["path"] = base
+    return _FINISHED["path"]
+
+
+def _damaged(damage: Callable[[Path, Path], None]) -> Callable[[Path], Path]:
+    """A copy of the finished sweep in the case's folder, ``damage(sweep folder, outside folder)`` applied."""
+
+    def build(work: Path) -> Path:
+        shutil.copytree(_finished_sweep(), work, dirs_exist_ok=True)
+        outside = work.parent / "outside"
+        outside.mkdir(exist_ok=True)
+        write(outside / "keep.txt", "not powerplay's")
+        damage(work / "expts" / "0001-hostile", outside)
+        return work / "hostile.yaml"
+
+    return build
+
+
+def _run_folder(sweep: Path) -> Path:
+    return sweep / "0001-hostile-discount_rate__0p3"
+
+
+def _replace(name: str, content: bytes) -> Callable[[Path, Path], None]:
+    return lambda sweep, outside: (_run_folder(sweep) / name).write_bytes(content)
+
+
+def _truncate(name: str) -> Callable[[Path, Path], None]:
+    def damage(sweep: Path, outside: Path) -> None:
+        path = _run_folder(sweep) / name
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    return damage
+
+
+def _swap(name: str) -> Callable[[Path, Path], None]:
+    return lambda sweep, outside: shutil.copyfile(sweep / "0001-hostile-discount_rate__0p9" / name, _run_folder(sweep) / name)
+
+
+def _remove(name: str) -> Callable[[Path, Path], None]:
+    return lambda sweep, outside: (_run_folder(sweep) / name).unlink()
+
+
+def _link_run_folder(sweep: Path, outside: Path) -> None:
+    """The run folder replaced by a link to a damaged copy elsewhere (--repair must not touch it)."""
+    shutil.copytree(_run_folder(sweep), outside / "elsewhere")
+    (outside / "elsewhere" / "summary.npz").unlink()
+    shutil.rmtree(_run_folder(sweep))
+    _run_folder(sweep).symlink_to(outside / "elsewhere", target_is_directory=True)
+
+
+def _link_lock(sweep: Path, outside: Path) -> None:
+    (sweep / ".lock").unlink(missing_ok=True)
+    (sweep / ".lock").symlink_to(outside / "created-through-lock")
+
+
+def _stale_temporary(sweep: Path, outside: Path) -> None:
+    path = sweep / ".sweep.json.killed.tmp"
+    path.write_bytes(b"\0" * 2**20)
+    os.utime(path, (0, 0))
+
+
+def _tamper(change: Callable[[dict], None]) -> Callable[[Path, Path], None]:
+    def damage(sweep: Path, outside: Path) -> None:
+        record = json.loads((sweep / "sweep.json").read_text())
+        change(record)
+        (sweep / "sweep.json").write_text(json.dumps(record))
+
+    return damage
+
+
+def _outside_untouched(folder: Path) -> str | None:
+    outside = folder / "outside"
+    names = sorted(p.name for p in outside.iterdir()) if outside.is_dir() else []
+    if "created-through-lock" in names:
+        return "created a file outside the output folder"
+    if (outside / "elsewhere").is_dir() and not (outside / "elsewhere" / "run.json").is_file():
+        return "deleted run.json through a linked run folder"
+    if (outside / "elsewhere").is_dir() and (outside / "elsewhere" / "summary.npz").exists():
+        return "wrote through a linked run folder"
+    return None
+
+
+def _no_new_sweep(folder: Path) -> str | None:
+    sweeps = sorted(p.name for p in (folder / "work" / "expts").iterdir())
+    return None if sweeps == ["0001-hostile"] else f"sweeps are now {sweeps}"
+
+
+def _stale_removed(folder: Path) -> str | None:
+    return "left the stale temporary file" if (folder / "work" / "expts" / "0001-hostile" / ".sweep.json.killed.tmp").exists() else None
+
+
+_SERVERS: list[socket.socket] = []
+
+
+def _fake_scheduler(behaviour: str) -> Callable[[Path], Path]:
+    """A loopback server that accepts and stays silent, or answers garbage; its address in a scheduler file."""
+
+    def build(work: Path) -> Path:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        _SERVERS.append(server)
+        held: list[socket.socket] = []
+
+        def serve() -> None:
+            while True:
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    return
+                held.append(connection)
+                if behaviour == "garbage":
+                    try:
+                        connection.sendall(os.urandom(4096))
+                    except OSError:
+                        pass
+
+        threading.Thread(target=serve, daemon=True).start()
+        write(work / "c.yaml", _config())
+        return write(work / "scheduler.json", json.dumps({"address": f"tcp://127.0.0.1:{server.getsockname()[1]}"}))
+
+    return build
+
+
+_RUN = [*POWERPLAY, "run", "{input}", "--no-figures"]
+_SHOW = [*POWERPLAY, "show", "1"]
+_GRID = ("name: grid\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n"
+         f"  reward_distribution: {{value: {_UNIFORM}}}\n"
+         f"  discount_rate: {{values: [{', '.join(f'{i / 301:.6f}' for i in range(300))}]}}\n"
+         f"  random_seed: {{values: [{', '.join(str(i) for i in range(300))}]}}\n"
+         f"  num_reward_samples: {{values: [{', '.join(str(i) for i in range(1, 301))}]}}\n"
+         f"  convergence_threshold: {{values: [{', '.join(f'{(i + 1) * 1e-6:.6e}' for i in range(300))}]}}\n")
+
+CASES += [
+    # experiment configs, read ------------------------------------------------------------------
+    Case("config/alias-bomb-in-identical-rewards", _cfg(_config_alias_bomb()), call="powerplay.runner.config:load_sweep_config",
+         expect="error", note="issue 11 item 6: aliases expanding a 1 KB config"),
+    Case("config/duplicate-key", _cfg(_config() + "  random_seed: {value: 1}\n"), call="powerplay.runner.config:load_sweep_config",
+         expect="error", note="issue 11 item 9: YAML keeps the last value silently"),
+    Case("config/deep-flow-nesting", _cfg("name: x\nparameters: " + "[" * 1_000_000 + "]" * 1_000_000),
+         call="powerplay.runner.config:load_sweep_config", expect="error", note="issue 11 item 8: RecursionError"),
+    Case("config/deep-block-nesting", _cfg("name: x\nparameters:\n" + "".join("  " * i + "- \n" for i in range(1, 1500))),
+         call="powerplay.runner.config:load_sweep_config", expect="error"),
+    Case("config/dev-zero", lambda d: symlink(d / "c.yaml", "/dev/zero"), call="powerplay.runner.config:load_sweep_config",
+         expect="error", note="issue 11 item 6: powerplay run /dev/zero"),
+    Case("config/fifo", lambda d: fifo(d / "c.yaml"), call="powerplay.runner.config:load_sweep_config", expect="error"),
+    Case("config/directory", lambda d: (d / "c.yaml").mkdir() or d / "c.yaml", call="powerplay.runner.config:load_sweep_config",
+         expect="error"),
+    Case("config/over-4MiB", lambda d: sparse_file(d / "c.yaml", 4 * MIB + 1), call="powerplay.runner.config:load_sweep_config",
+         expect="error"),
+    Case("config/utf16", _cfg(_config().encode("utf-16")), call="powerplay.runner.config:load_sweep_config", expect="error"),
+    Case("config/python-object-tag", _cfg(_config().replace("name: hostile", "name: !!python/object/apply:os.system [touch pwned]")),
+         call="powerplay.runner.config:load_sweep_config", expect="error", verify=lambda d: "ran code" if (d / "work" / "pwned").exists() else None),
+    Case("config/nul-in-name", _cfg(_config().replace("name: hostile", 'name: "a\\0b"')), call="powerplay.runner.config:load_sweep_config",
+         expect="error", note="issue 11 item 8"),
+    Case("config/over-long-name", _cfg(_config().replace("name: hostile", "name: " + "n" * 5000)),
+         call="powerplay.runner.config:load_sweep_config", expect="error"),
+    Case("config/grid-of-8e9-runs", _cfg(_GRID), call="powerplay.runner.config:load_sweep_config", expect="error",
+         note="issue 11 item 6: 4 parameters x 300 values"),
+    Case("config/huge-generated-maze", _cfg(_config(mdp="{generator: maze, rows: 1000000, cols: 1000000, seed: 0}")),
+         call="powerplay.runner.config:load_sweep_config", expect="error", note="issue 11 item 6"),
+    Case("config/huge-joint-gridworld", _cfg(_config(mdp="x").replace("  mdp_graph: {value: x}\n",
+         "  joint_mdp_graph: {value: {generator: rooms, rows: 12, cols: 12, seed: 0, joint: allow}}\n"
+         "  policy_graph_agent_A: {value: uniform_random}\n")), call="powerplay.runner.config:load_sweep_config", expect="error"),
+    # experiments that cannot be computed: refused before the sweep folder exists ---------------------
+    Case("experiment/bernoulli-0-all-equal-refused",
+         _cfg(_config(rewards="{default_dist: {dist_name: bernoulli, params: [0]}, allow_all_equal_rewards: false}")),
+         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
+    Case("experiment/uniform-1e308", _cfg(_config(rewards="{default_dist: {dist_name: uniform, params: [-1.0e+308, 1.0e+308]}}")),
+         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
+    Case("experiment/pareto-tiny-shape", _cfg(_config(rewards="{default_dist: {dist_name: pareto, params: [1, 0.001]}}")),
+         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
+    Case("experiment/convergence-threshold-1e10", _cfg(_config(extra="  convergence_threshold: {value: 1.0e+10}\n")),
+         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 9: POWER 1.84"),
+    Case("experiment/66-actions-deterministic", _wide_mdp, call="powerplay.runner.sweep:run_sweep", expect="error",
+         verify=_nothing_written, note="issue 11 item 8"),
+    # the command line ----------------------------------------------------------------------------
+    Case("cli/run-dev-zero", lambda d: symlink(d / "c.yaml", "/dev/zero"), command=_RUN, expect="error", verify=_nothing_written),
+    Case("cli/run-deep-config", _cfg("name: x\nparameters: " + "[" * 1_000_000), command=_RUN, expect="error"),
+    Case("cli/run-workers-0", _cfg(_config()), command=[*_RUN, "--workers", "0"], expect="error"),
+    Case("cli/run-samples-1e23", _cfg(_config()), command=[*_RUN, "-n", str(10**23)], expect="error", note="issue 11 item 6"),
+    Case("cli/run-output-is-a-file", lambda d: write(d / "expts", "x") and write(d / "c.yaml", _config()), command=_RUN,
+         expect="error", note="issue 11 item 8"),
+    Case("cli/run-control-characters", _cfg(_config(mdp='"no\\e[2J\\e]0;pwned\\asuch"')), command=_RUN, expect="error",
+         note="issue 11 item 10: escapes must not reach the terminal"),
+    Case("cli/run-name-too-long-for-a-file", _cfg(_config(mdp="a" * 300)), command=_RUN, expect="error"),
+    Case("cli/show-missing-sweep", _cfg(_config()), command=_SHOW, expect="error"),
+    # damaged run folders ---------------------------------------------------------------------------
+    Case("run-folder/run.json-garbage", _damaged(_replace("run.json", b"\0{[garbage")), command=_RUN, expect="error",
+         note="issue 11 item 8"),
+    Case("run-folder/run.json-garbage-repair", _damaged(_replace("run.json", b"\0{[garbage")), command=[*_RUN, "--repair"],
+         expect="result"),
+    Case("run-folder/run.json-wrong-types", _damaged(_replace("run.json", b'{"num_reward_samples": "x", "convergence": [1]}')),
+         command=_SHOW, expect="error", note="issue 11 item 8: wrong-typed run.json"),
+    Case("run-folder/run.yaml-not-a-mapping", _damaged(_replace("run.yaml", b"[1, 2]\n")), command=_SHOW, expect="error"),
+    Case("run-folder/power.csv-wrong-types", _damaged(_replace("power.csv", b"state,power_H,power_H_sem\nx,one,two\n")),
+         command=_SHOW, expect="error"),
+    Case("run-folder/summary.npz-garbage", _damaged(_replace("summary.npz", b"PK\x03\x04garbage")), command=_SHOW, expect="error"),
+    Case("run-folder/samples.npz-truncated", _damaged(_truncate("samples.npz")), command=_RUN, expect="error",
+         note="issue 11 item 10: reused as finished before checksums"),
+    Case("run-folder/samples.npz-truncated-repair", _damaged(_truncate("samples.npz")), command=[*_RUN, "--repair"], expect="result"),
+    Case("run-folder/samples.npz-missing", _damaged(_remove("samples.npz")), command=_RUN, expect="error"),
+    Case("run-folder/samples.npz-swapped", _damaged(_swap("samples.npz")), command=_RUN, expect="error"),
+    Case("run-folder/linked-run-folder-repair", _damaged(_link_run_folder), command=[*_RUN, "--repair"], expect="error",
+         verify=_outside_untouched, note="issue 11 item 3: written through"),
+    Case("run-folder/linked-lock-file", _damaged(_link_lock), command=_RUN, expect="error", verify=_outside_untouched),
+    Case("run-folder/stale-temporary-file", _damaged(_stale_temporary), command=_RUN, expect="result", verify=_stale_removed,
+         note="issue 11 item 10: a killed writer's temporary file"),
+    # tampered sweep records -------------------------------------------------------------------------
+    Case("sweep-json/sweep-id-traversal", _damaged(_tamper(lambda r: r.update(sweep_id="../../x"))), command=_RUN,
+         expect="error", verify=_no_new_sweep, note="issue 11 item 3: writes outside the output folder"),
+    Case("sweep-json/run-folder-traversal", _damaged(_tamper(lambda r: r["runs"][0].update(folder="../../outside"))),
+         command=_SHOW, expect="error", note="issue 11 item 3: reads arbitrary paths"),
+    Case("sweep-json/absolute-run-folder", _damaged(_tamper(lambda r: r["runs"][0].update(folder="/etc"))), command=_SHOW,
+         expect="error"),
+    Case("sweep-json/wrong-types", _damaged(_tamper(lambda r: r.update(environments=[1], random_seed="seven"))), command=_RUN,
+         expect="error", verify=_no_new_sweep),
+    Case("sweep-json/fewer-runs", _damaged(_tamper(lambda r: r.update(runs=r["runs"][:1]))), command=_RUN, expect="error",
+         verify=_no_new_sweep),
+    Case("sweep-json/control-characters-in-name", _damaged(_tamper(lambda r: r.update(name="hostile\x1b[2J"))), command=_SHOW,
+         expect="error"),
+    # Dask scheduler addresses -------------------------------------------------------------------------
+    Case("dask/silent-scheduler", _fake_scheduler("silent"), command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+         expect="error", env=DASK_ENV, note="issue 11 item 5: hung forever"),
+    Case("dask/garbage-scheduler", _fake_scheduler("garbage"), command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+         expect="error", env=DASK_ENV, note="issue 11 item 5: struct.error or a 60 s hang on exit"),
+    Case("dask/scheduler-file-deep-json", lambda d: write(d / "c.yaml", _config()) and write(d / "scheduler.json", "[" * 500_000), command=[*POWERPLAY, "run", "c.yaml",
+         "--scheduler", "{input}"], expect="error"),
+    Case("dask/scheduler-address-too-long", _cfg(_config()), command=[*POWERPLAY, "run", "{input}", "--scheduler", "x" * 100_000],
+         expect="error"),
 ]
 
 

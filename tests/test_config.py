@@ -205,7 +205,8 @@ def test_yaml_syntax_error_names_line(tmp_path):
     bad.write_text("name: x\nparameters:\n  discount_rate: {value: [0.1\n")
     with pytest.raises(ConfigError) as info:
         load_sweep_config(bad)
-    assert str(info.value).startswith(f"{bad}: not valid YAML: line ")
+    assert str(info.value).startswith(f"{bad}: line 4: YAML syntax error: ")
+    assert info.value.field == "line 4"
 
 
 def test_missing_file():

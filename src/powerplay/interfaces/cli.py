@@ -304,8 +304,8 @@ def run(
             stats = getattr(executor, "stats", None)
     _mark_compiled()
     _print_sweep_summary(progress, sweep)
-    for line in [s.describe() for s in study.studies] + [f"Study written to {printable(p)}" for p in study.paths]:
-        _stdout().print(line, markup=False, soft_wrap=True)
+    for line in [s.describe() for s in study.studies] + [f"Study written to {p}" for p in study.paths]:
+        _stdout().print(printable(line), markup=False, soft_wrap=True)  # names of generated MDPs are free text
     if report:
         _write_report(sweep)
     if stats is not None:  # what the cluster cost: bytes per task, time to first result
@@ -422,7 +422,7 @@ def show(
     if with_alpha:
         for run in stored.runs:
             if isinstance(run.info.get("alignment"), dict):
-                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {message}", err=True))
+                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {printable(message)}", err=True))
     out.print(f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
               markup=False, soft_wrap=True)
     if stored.missing_runs:
@@ -568,18 +568,30 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Estimate POWER (instrumental value) in single- and two-agent MDPs."""
 
 
+def _click_classes(name: str) -> tuple[type, ...]:
+    """``click.exceptions.{name}`` and, for typer versions that bundle their own copy of click
+    (``typer._click``, raised instead of click's own), that copy's class too."""
+    found = [getattr(click.exceptions, name)]
+    for module in ("typer._click.exceptions", "typer.exceptions"):
+        vendored = getattr(sys.modules.get(module), name, None)
+        if isinstance(vendored, type) and vendored not in found:
+            found.append(vendored)
+    return tuple(found)
+
+
 def main() -> None:
     """Entry point of the ``powerplay`` console script: usage mistakes are one line too."""
     try:
         code = app(standalone_mode=False)
-    except click.UsageError as error:  # e.g. --workers 0: one line instead of click's usage block
-        command = error.ctx.command_path if error.ctx is not None else "powerplay"
+    except _click_classes("UsageError") as error:  # e.g. --workers 0: one line instead of click's usage block
+        ctx = getattr(error, "ctx", None)
+        command = ctx.command_path if ctx is not None else "powerplay"
         typer.echo(f"error: {printable(error.format_message())} (see {command} --help)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
+    except _click_classes("Abort"):
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except click.ClickException as error:
+    except _click_classes("ClickException") as error:
         typer.echo(f"error: {printable(error.format_message())}", err=True)
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

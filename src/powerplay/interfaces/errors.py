@@ -20,6 +20,7 @@ import os
 import tempfile
 import time
 import traceback
+import unicodedata
 from pathlib import Path
 from typing import Iterator
 
@@ -35,14 +36,27 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+#: Unicode categories shown escaped: controls, invisible formatting (including the bidirectional
+#: overrides that reorder what a terminal shows), surrogates, private use, unassigned, and
+#: line and paragraph separators.
+_HIDDEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
 def printable(text: object) -> str:
-    """``text`` on one line, with control characters shown as escapes (``\\x1b``, ``\\n``, ...)."""
+    """``text`` on one line, with control characters shown as escapes (``\\x1b``, ``\\u202e``, ...).
+
+    Examples
+    --------
+    >>> printable('name\\x1b[2J\\u202egnp.exe\\nnext')
+    'name\\\\x1b[2J\\\\u202egnp.exe next'
+    """
     out = []
     for char in str(text):
         if char in "\n\r\t":
             out.append(" ")
-        elif ord(char) < 32 or 127 <= ord(char) < 160:
-            out.append(repr(char)[1:-1])
+        elif unicodedata.category(char) in _HIDDEN:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
         else:
             out.append(char)
     return " ".join("".join(out).split())

@@ -2,7 +2,9 @@
 
 ``--scheduler`` is ``tcp://HOST:PORT`` (or ``tls://HOST:PORT``, or bare ``HOST:PORT``), or the
 path of the JSON file ``dask scheduler --scheduler-file FILE`` writes (handy on a cluster
-whose nodes share a file system). ``--cluster`` is ``local:N`` (``local`` alone: one worker
+whose nodes share a file system; read as a regular file of at most 1 MiB with the bounded
+JSON reader of :mod:`powerplay.io.safe_load`). Connecting is bounded in time
+(:meth:`powerplay.runner.distributed.DaskExecutor.connect`). ``--cluster`` is ``local:N`` (``local`` alone: one worker
 process per core). Without either, runs are computed in this process on ``--workers``
 threads. Every command that runs sweeps (``run``, ``selftest``, ``reproduce``) takes them.
 
@@ -17,13 +19,13 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import DistributedError
+from ..errors import DistributedError, FileFormatError, PowerplayError
+from ..io.safe_load import _short, load_json, read_limited_bytes
 from ..runner.executors import Executor, LocalExecutor
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
@@ -42,18 +44,24 @@ def parse_scheduler(text: str) -> str:
         Naming the option and the value (or the file).
     """
     value = text.strip()
+    shown = _short(text)
+    try:
+        is_file = "://" not in value and Path(value).is_file()
+    except (OSError, ValueError):  # a name too long to be a file, a NUL byte
+        is_file = False
     path = Path(value)
-    if "://" not in value and path.is_file():
+    if is_file:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_SCHEDULER_FILE_BYTES + 1)
-            if len(data) > MAX_SCHEDULER_FILE_BYTES:
-                raise ValueError("too large")
-            address = json.loads(data.decode("utf-8"))["address"]
-        except (OSError, ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
-            raise DistributedError(f"--scheduler: {text!r} is not a Dask scheduler file (JSON with an \"address\")") from None
-        return _check_address(str(address), f"the address in {text!r}")
-    return _check_address(value, repr(text))
+            document = load_json(read_limited_bytes(path, MAX_SCHEDULER_FILE_BYTES, "scheduler file"), value,
+                                 max_bytes=MAX_SCHEDULER_FILE_BYTES)
+        except (PowerplayError, OSError) as error:
+            reason = error.problem if isinstance(error, FileFormatError) else str(error)
+            raise DistributedError(f"--scheduler: {shown} is not a Dask scheduler file ({reason})") from None
+        address = document.get("address") if isinstance(document, dict) else None
+        if not isinstance(address, str):
+            raise DistributedError(f"--scheduler: {shown} is not a Dask scheduler file (JSON with an \"address\" string)")
+        return _check_address(address, f"the address {_short(address)} in {shown}")
+    return _check_address(value, shown)
 
 
 def _check_address(value: str, where: str) -> str:

@@ -14,11 +14,20 @@ equal everywhere (``allow_all_equal_rewards: False``). This is the reference too
 ==================  =====================  ==========================================
 ``uniform``         ``[low, high]``        uniform on ``[low, high)``
 ``beta``            ``[alpha, beta]``      Beta(alpha, beta) on ``(0, 1)``
-``pareto``          ``[scale, alpha]``     Pareto with support ``[scale, inf)``
+``pareto``          ``[scale, alpha]``     Pareto (type I) with support ``[scale, inf)``
 ``bernoulli``       ``[p]``                0 or 1, ``P(1) = p``
 ``jaynes_prior``    ``[]``                 density ∝ 1 / (x (1 - x)) on ``(0, 1)``
 ``uniform_0_1_manual`` ``[]``              uniform on ``(0, 1)`` via the density sampler
 ==================  =====================  ==========================================
+
+The Pareto distribution is the classic type I: ``scale`` (often written ``x_m``) is its
+smallest value and ``alpha`` its shape or tail index, ``P(X > x) = (scale / x) ** alpha`` for
+``x >= scale``. Its mean ``alpha * scale / (alpha - 1)`` exists only for ``alpha > 1`` and
+its variance only for ``alpha > 2``. (NumPy's ``Generator.pareto(alpha)`` draws the Lomax,
+or Pareto II, distribution ``X / scale - 1``; samples here are ``scale * (1 + Lomax)``.) POWER
+is an average of rewards, so it inherits the tails: with ``alpha <= 1`` it has no mean and an
+experiment refuses to run (:mod:`powerplay.runner.build`); with ``alpha <= 2`` the standard
+errors of its means are meaningless and a :class:`~powerplay.errors.StatisticsWarning` says so.
 
 ``jaynes_prior`` is improper (its integral diverges at both ends); like the reference we
 make it proper by treating the density as constant on each of 99 equal bins of ``(0, 1)``
@@ -107,6 +116,17 @@ class Distribution:
         interval; needed for negative reward correlations.
     mean : float
         Its expectation (``inf`` if it has none).
+    support : (float, float)
+        Smallest and largest value it can give (``-inf``/``inf`` if unbounded).
+    atoms : mapping or None
+        ``{value: probability}`` of a discrete distribution; ``None`` for a continuous one
+        (no value has positive probability).
+    spread : float
+        How widely its values vary: the width of the support when it is bounded, else a
+        scale parameter (``scale`` for Pareto). Tolerances are judged against it.
+    tail_index : float or None
+        For heavy-tailed distributions, the order from which moments are infinite (Pareto's
+        ``alpha``); ``None`` if every moment is finite.
     """
 
     name: str
@@ -114,9 +134,36 @@ class Distribution:
     draw: Sampler = field(repr=False, compare=False)
     symmetric_interval: tuple[float, float] | None
     mean: float
+    support: tuple[float, float] = (-np.inf, np.inf)
+    atoms: Mapping[float, float] | None = field(default=None, compare=False)
+    spread: float = 1.0
+    tail_index: float | None = None
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return np.asarray(self.draw(rng, shape), dtype=np.float64)
+
+    def magnitude(self, tail_probability: float = 0.0) -> float:
+        """The largest ``|value|`` it gives, except with probability ``tail_probability``.
+
+        Exact for bounded distributions; for Pareto the ``1 - tail_probability`` quantile
+        (``inf`` if that overflows).
+
+        Examples
+        --------
+        >>> make_distribution({'dist_name': 'uniform', 'params': [-3, 2]}).magnitude()
+        3.0
+        >>> make_distribution({'dist_name': 'pareto', 'params': [1, 2]}).magnitude(1e-6)
+        1000.0
+        """
+        low, high = self.support
+        if np.isfinite(low) and np.isfinite(high):
+            return float(max(abs(low), abs(high)))
+        if self.name == "pareto" and self.tail_index is not None and tail_probability > 0:
+            scale = self.params[0]
+            # scale * q ** (-1 / alpha), in logarithms: it overflows for small alpha.
+            exponent = np.log10(scale) - np.log10(tail_probability) / self.tail_index
+            return float(10.0 ** exponent) if exponent < 308 else float("inf")
+        return float("inf")
 
     def config(self) -> dict[str, Any]:
         return {"dist_name": self.name, "params": list(self.params)}
@@ -135,7 +182,8 @@ def _uniform(params):
     lo, hi = _need("uniform", params, 2)
     if not lo < hi:
         raise ModelError(f"distribution 'uniform' needs low < high, got {[lo, hi]}")
-    return Distribution("uniform", (lo, hi), lambda rng, shape: rng.uniform(lo, hi, shape), (lo, hi), (lo + hi) / 2)
+    return Distribution("uniform", (lo, hi), lambda rng, shape: rng.uniform(lo, hi, shape), (lo, hi), (lo + hi) / 2,
+                        support=(lo, hi), spread=hi - lo)
 
 
 def _beta(params):
@@ -143,7 +191,7 @@ def _beta(params):
     if not (a > 0 and b > 0):
         raise ModelError(f"distribution 'beta' needs positive alpha and beta, got {[a, b]}")
     symmetric = (0.0, 1.0) if a == b else None
-    return Distribution("beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b))
+    return Distribution("beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b), support=(0.0, 1.0))
 
 
 def _pareto(params):
@@ -152,7 +200,8 @@ def _pareto(params):
         raise ModelError(f"distribution 'pareto' needs positive scale and alpha, got {[scale, alpha]}")
     mean = alpha * scale / (alpha - 1) if alpha > 1 else float("inf")
     # numpy's pareto is the Lomax (Pareto II) distribution; shift and scale to Pareto I.
-    return Distribution("pareto", (scale, alpha), lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)), None, mean)
+    return Distribution("pareto", (scale, alpha), lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)), None, mean,
+                        support=(scale, np.inf), spread=scale, tail_index=alpha)
 
 
 def _bernoulli(params):
@@ -160,7 +209,9 @@ def _bernoulli(params):
     if not 0 <= p <= 1:
         raise ModelError(f"distribution 'bernoulli' needs p in [0, 1], got {p}")
     symmetric = (0.0, 1.0) if p == 0.5 else None
-    return Distribution("bernoulli", (p,), lambda rng, shape: (rng.random(shape) < p).astype(np.float64), symmetric, p)
+    atoms = {value: mass for value, mass in ((0.0, 1.0 - p), (1.0, p)) if mass > 0}
+    return Distribution("bernoulli", (p,), lambda rng, shape: (rng.random(shape) < p).astype(np.float64), symmetric, p,
+                        support=(min(atoms), max(atoms)), atoms=atoms)
 
 
 def density_distribution(
@@ -206,7 +257,7 @@ def density_distribution(
         return edges[b] + frac * (edges[b + 1] - edges[b])
 
     mean = float(np.sum(weights / weights.sum() * mids))
-    return Distribution(name, (), draw, (lo, hi) if symmetric else None, mean)
+    return Distribution(name, (), draw, (lo, hi) if symmetric else None, mean, support=(lo, hi), spread=hi - lo)
 
 
 def _jaynes(params):
@@ -362,6 +413,70 @@ class StateRewardSampler:
     @property
     def num_states(self) -> int:
         return len(self.states)
+
+    def independent_distributions(self) -> list[Distribution]:
+        """One distribution per independently drawn value: each identical-reward group counts once."""
+        tied = {int(i) for idx in self._tied for i in idx[1:]}
+        return [dist for i, dist in enumerate(self.per_state) if i not in tied]
+
+    def all_equal_probability(self) -> float:
+        """Probability that a drawn reward function gives every state the same value.
+
+        0 as soon as two independently drawn values come from distributions without atoms
+        (one of them continuous); for discrete ones, ``sum over v of prod_i P_i(v)``.
+
+        Examples
+        --------
+        >>> coin = RewardDistribution.from_config({'default_dist': {'dist_name': 'bernoulli', 'params': [0.5]}})
+        >>> round(coin.for_states(['a', 'b', 'c']).all_equal_probability(), 12)
+        0.25
+        """
+        units = self.independent_distributions()
+        if len(units) < 2:
+            return 1.0
+        if any(dist.atoms is None for dist in units):
+            return 0.0
+        values = set.intersection(*(set(dist.atoms) for dist in units))
+        # Sums of logarithms: a product over thousands of states would underflow term by term.
+        total = 0.0
+        for value in values:
+            total += float(np.exp(sum(np.log(dist.atoms[value]) for dist in units)))
+        return min(total, 1.0)
+
+    def check_redraws(self, num_draws: int) -> None:
+        """Refuse ``allow_all_equal_rewards: False`` when redrawing could not finish.
+
+        All-equal reward functions are redrawn at most :data:`MAX_REDRAW_ROUNDS` times; a
+        sample still all-equal after that stops the run. This refuses distributions whose
+        functions are always all-equal, and those for which ``num_draws`` samples would
+        stop the run with probability over one in a million.
+
+        Raises
+        ------
+        ModelError
+            With ``field='allow_all_equal_rewards'``.
+        """
+        if self.distribution.allow_all_equal_rewards:
+            return
+        q = self.all_equal_probability()
+        if q >= 1.0:
+            described = ", ".join(sorted({f"{d.name} {list(d.params)}" for d in self.independent_distributions()}))
+            raise ModelError(
+                f"is False but every reward function drawn from {described} gives all states the same value, "
+                "so none could be drawn; allow them, or use a distribution that varies", field="allow_all_equal_rewards")
+        if q > 0 and np.log(max(num_draws, 1)) + MAX_REDRAW_ROUNDS * np.log(q) > np.log(1e-6):
+            raise ModelError(
+                f"is False but a reward function is all-equal with probability {q:.6g}, so some of the {num_draws:,} "
+                f"samples would likely still be all-equal after {MAX_REDRAW_ROUNDS} redraws and stop the run; "
+                "allow them, or use a distribution that varies more", field="allow_all_equal_rewards")
+
+    def magnitude(self, tail_probability: float = 0.0) -> float:
+        """The largest ``|reward|`` of any state, except with probability ``tail_probability`` per draw."""
+        return max((dist.magnitude(tail_probability) for dist in self.per_state), default=0.0)
+
+    def spread(self) -> float:
+        """The widest :attr:`Distribution.spread` over the states (the scale of the rewards)."""
+        return max((dist.spread for dist in self.per_state), default=1.0)
 
     def symmetric_intervals(self) -> np.ndarray:
         """``[S, 2]`` symmetry interval of each state's distribution.

@@ -16,6 +16,33 @@ names its MDP and Agent A's policy in one of three ways:
 incompatible policy fails before anything runs; :func:`environment_fingerprints` hashes
 what each run uses, so a resumed sweep can tell when a file changed.
 
+What can be computed
+--------------------
+:func:`build_experiment` also refuses, naming the parameter, an experiment whose numbers
+could not be computed or would mean nothing (:func:`check_experiment`):
+
+* **optimal policies over more than 64 actions** -- policies are kept as 64-bit masks
+  (:data:`~powerplay.solvers.values.MAX_POLICY_ACTIONS`). They are needed for Agent H on a
+  deterministic MDP (solved exactly by policy iteration) and for both agents of
+  ``multiagent_with_reward``; a stochastic single-agent MDP has no such limit;
+* **rewards too large for double precision**: every reward and every value
+  ``R / (1 - γ)`` must stay below :data:`MAX_VALUE_MAGNITUDE` (``1e150``), so that squares
+  and sums over samples and states (variances, correlations) cannot overflow. For Pareto
+  rewards, "every" means all but a one-in-a-million chance over the run's draws;
+* **rewards without a mean**: Pareto with ``alpha <= 1`` (POWER, an average of rewards, has
+  no mean either, so its estimate never settles). With ``alpha <= 2`` the variance is
+  infinite and a :class:`~powerplay.errors.StatisticsWarning` says that means and standard
+  errors are unreliable;
+* **a convergence_threshold that certifies nothing**: it bounds the error of every POWER
+  sample, and POWER lies within the rewards' range, so it must be at most
+  :data:`MAX_RELATIVE_THRESHOLD` (1%) of the reward scale -- the widest
+  :attr:`~powerplay.model.rewards.Distribution.spread` of a state's distribution (the width
+  of a bounded support, Pareto's ``scale``). ``1e10`` for rewards in ``[0, 1]`` is refused;
+  the default ``1e-4`` is 0.01% of that range;
+* **allow_all_equal_rewards: False that cannot be honoured** -- distributions whose reward
+  functions are always (``bernoulli [0]``) or almost always all-equal
+  (:meth:`~powerplay.model.rewards.StateRewardSampler.check_redraws`).
+
 Examples
 --------
 >>> exp = build_experiment({'joint_mdp_graph': {'generator': 'maze', 'rows': 2, 'cols': 2, 'seed': 0, 'joint': 'remove'},
@@ -29,18 +56,22 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 import os
+import warnings
 from collections import OrderedDict
 from typing import Any, Mapping
 
-from ..errors import ConfigError, ModelError, ResolveError
+import numpy as np
+
+from ..errors import ConfigError, ModelError, ResolveError, StatisticsWarning
 from ..model.editing import align_policy
 from ..model.generators import generate_mdp, is_generator_spec
 from ..model.mdp import JointMDP
 from ..model.policies import generated_policy, is_policy_spec
-from ..model.policy import check_policy_compatible
-from ..model.rewards import RewardDistribution
-from ..solvers.values import SolverSettings
+from ..model.policy import check_policy_compatible, marginalize
+from ..model.rewards import RewardDistribution, StateRewardSampler
+from ..solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from .config import (
     COMMON_OPTIONAL,
     COMMON_REQUIRED,
@@ -64,6 +95,17 @@ GENERATED = "generated"
 #: Generated MDPs kept in memory (a sweep builds each of its runs' MDPs more than once).
 GENERATED_CACHE_SIZE = 16
 
+#: Largest magnitude of a reward or a value ``R / (1 - γ)``: squares of numbers this large,
+#: summed over many samples and states, stay well inside double precision (1.8e308).
+MAX_VALUE_MAGNITUDE = 1e150
+
+#: Largest ``convergence_threshold``, as a fraction of the reward scale (see module notes).
+MAX_RELATIVE_THRESHOLD = 0.01
+
+#: Chance, over all of a run's reward draws, that a heavy-tailed reward exceeds the bound
+#: used for :data:`MAX_VALUE_MAGNITUDE`.
+TAIL_CHANCE = 1e-6
+
 _generated: "OrderedDict[str, Any]" = OrderedDict()
 
 
@@ -80,7 +122,10 @@ def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None
         For a name that resolves to nothing, or a bad spec (``field`` names the key).
     """
     if not is_generator_spec(value):
-        return resolve_mdp(value, workdir)
+        try:
+            return resolve_mdp(value, workdir)
+        except OSError as error:  # e.g. a name too long for a file name: not a file, then
+            raise ResolveError(f"MDP {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
     key = _canonical(value)
     if key in _generated:
         _generated.move_to_end(key)
@@ -100,6 +145,8 @@ def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | Non
     if isinstance(value, str):
         try:
             return resolve_policy(value, workdir)
+        except OSError as error:
+            raise ResolveError(f"policy {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
         except ResolveError:
             if not is_policy_spec(value):
                 raise
@@ -212,7 +259,7 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
         except ValueError as error:
             raise ConfigError(str(error), "reward_correlation") from None
 
-    return Experiment(
+    experiment = Experiment(
         kind=kind,
         mdp=mdp,
         discount_rate=typed["discount_rate"],
@@ -225,11 +272,94 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
         diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
         settings=SolverSettings(tolerance=typed["convergence_threshold"]),
     )
+    check_experiment(experiment, sampler, described)
+    return experiment
 
 
-def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None) -> None:
-    """Build every run's :class:`Experiment` once, so bad names, specs and incompatible
-    policies fail before anything runs.
+def _number_text(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else "infinity"
+
+
+def _check_policy_width(experiment: Experiment, described: str) -> None:
+    mdp, key = experiment.mdp, "mdp_graph" if experiment.kind == "single_agent" else "joint_mdp_graph"
+    if experiment.kind == "multiagent_with_reward":
+        for agent, actions in (("H", mdp.actions_H), ("A", mdp.actions_A)):
+            if len(actions) > MAX_POLICY_ACTIONS:
+                raise ConfigError(
+                    f"Agent {agent} has {len(actions)} actions in {described!r}, but multiagent_with_reward computes both "
+                    f"agents' optimal policies, which support at most {MAX_POLICY_ACTIONS} actions", key)
+        return
+    actions = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
+    if len(actions) <= MAX_POLICY_ACTIONS:
+        return
+    own = marginalize(mdp, experiment.policy_A) if isinstance(mdp, JointMDP) else mdp
+    if int(np.diff(own.transitions.indptr).max(initial=0)) <= 1:  # deterministic: solved by policy iteration
+        raise ConfigError(
+            f"{described!r} has {len(actions)} actions and is deterministic, so POWER is computed from optimal "
+            f"policies, which support at most {MAX_POLICY_ACTIONS} actions", key)
+
+
+def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None = None, described: str = "the MDP") -> None:
+    """Refuse an experiment whose numbers could not be computed or would mean nothing.
+
+    See "What can be computed" in the module notes. Called by :func:`build_experiment`.
+
+    Raises
+    ------
+    ConfigError
+        With ``field`` naming the run parameter at fault.
+
+    Warns
+    -----
+    StatisticsWarning
+        For rewards with infinite variance (Pareto ``alpha <= 2``).
+    """
+    _check_policy_width(experiment, described)
+    sampler = sampler or experiment.reward_distribution.for_states(experiment.states)
+    distributions = {(d.name, d.params): d for d in sampler.per_state}.values()
+    for dist in distributions:
+        alpha = dist.tail_index
+        what = f"{dist.name} {list(dist.params)}"
+        if alpha is not None and alpha <= 1:
+            raise ConfigError(
+                f"{what} has no mean (alpha <= 1), so neither has POWER and its estimate would never settle; "
+                "use alpha > 1", "reward_distribution")
+        if alpha is not None and alpha <= 2:
+            warnings.warn(StatisticsWarning(
+                f"reward distribution {what} has infinite variance (alpha <= 2): POWER means converge slowly and "
+                "their standard errors are unreliable"), stacklevel=2)
+    agents = 2 if experiment.kind == "multiagent_with_reward" else 1
+    draws = experiment.num_reward_samples * agents
+    try:
+        sampler.check_redraws(draws)
+    except ModelError as error:
+        raise ConfigError(str(error), f"reward_distribution.{error.field}") from None
+    gamma = max(experiment.discount_rate, experiment.discount_rate_agent_A or 0.0)
+    largest = sampler.magnitude(TAIL_CHANCE / (draws * max(len(experiment.states), 1)))
+    values = largest / (1.0 - gamma)
+    if not values <= MAX_VALUE_MAGNITUDE:
+        raise ConfigError(
+            f"rewards up to {_number_text(largest)} in magnitude give values R/(1 - γ) up to {_number_text(values)} "
+            f"at discount rate {gamma:g}, over the limit of {MAX_VALUE_MAGNITUDE:g} (beyond it variances overflow "
+            "double precision); rescale the rewards", "reward_distribution")
+    threshold, scale = experiment.settings.tolerance, sampler.spread()
+    if threshold > MAX_RELATIVE_THRESHOLD * scale:
+        raise ConfigError(
+            f"must be at most {MAX_RELATIVE_THRESHOLD:.0%} of the reward scale ({MAX_RELATIVE_THRESHOLD:g} x "
+            f"{scale:g} = {MAX_RELATIVE_THRESHOLD * scale:g}): it bounds the error of each POWER sample, and POWER "
+            f"lies within the rewards' range; got {threshold:g}", "convergence_threshold")
+
+
+def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None,
+                       diagnostic: bool = False) -> list[int]:
+    """Build every run's :class:`Experiment` once, so bad names, specs, incompatible policies
+    and experiments that cannot be computed (:func:`check_experiment`) fail before anything runs.
+
+    Returns
+    -------
+    list of int
+        Each run's :meth:`Experiment.sample_bytes` (with ``diagnostic``), in run order, for
+        estimates of the disk space kept samples need.
 
     Raises
     ------
@@ -237,9 +367,10 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
         Naming the parameter value at fault (``parameters.x.values[i]``) and the file.
     """
     by_name = {p.name: p for p in config.parameters}
+    sizes = []
     for run in config.runs():
         try:
-            build_experiment(run.config, workdir=workdir)
+            sizes.append(build_experiment(run.config, workdir=workdir, diagnostic=diagnostic).sample_bytes())
         except ConfigError as error:
             param = (error.field or "").split(".")[0].split("[")[0]
             p = by_name.get(param)
@@ -248,6 +379,7 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
             rest = (error.field or "")[len(param):].lstrip(".")
             raise ConfigError(error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""),
                               config.source) from None
+    return sizes
 
 
 def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any, str]]:
@@ -289,8 +421,11 @@ def environment_sources(run_config: Mapping[str, Any], workdir: str | os.PathLik
 __all__ = [
     "ENVIRONMENT_KEYS",
     "GENERATED",
+    "MAX_RELATIVE_THRESHOLD",
+    "MAX_VALUE_MAGNITUDE",
     "build_experiment",
     "check_environments",
+    "check_experiment",
     "environment_fingerprints",
     "environment_sources",
     "resolve_environment_mdp",

@@ -74,6 +74,16 @@ folder. A sweep may expand into at most :data:`MAX_RUNS` runs.
 Every mistake is a :class:`ConfigError` whose one-line message names the file and field,
 e.g. ``configs/x.yaml: parameters.discount_rate.values[2]: must be in [0, 1), got 1.0``.
 
+Reading is bounded (:mod:`powerplay.io.safe_load`): a config file is at most
+:data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES` (4 MiB) and must be a regular file
+(``/dev/zero`` or a FIFO is refused before anything is read); its YAML may nest at most
+:data:`~powerplay.io.safe_load.MAX_DEPTH` levels and its aliases may not expand it beyond
+4 MiB of text; a key given twice is an error naming both lines (YAML would silently keep the
+last value). Oversized inputs raise :class:`~powerplay.errors.ResourceLimitError` stating
+the size and the limit. So does a generator spec whose MDP would be too big to build
+(more than :data:`~powerplay.io.safe_load.MAX_TABLE_ENTRIES` (state, action) entries, the
+limit the file readers apply), estimated from its size before anything is generated.
+
 Examples
 --------
 >>> text = '''
@@ -109,10 +119,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Mapping
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 
-from ..errors import ConfigError, ModelError, ResourceLimitError
+from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitError
+from ..io import safe_load
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
 from ..model.policies import is_policy_spec, parse_policy_spec, policy_spec_name
 from ..model.rewards import make_distribution
@@ -153,6 +163,11 @@ def _name(value: Any) -> str:
 def _mdp_value(value: Any) -> Any:
     """An MDP name, or a generator spec (``{generator: maze, rows, cols, seed, ...}``)."""
     if is_generator_spec(value):
+        generator = value.get("generator")
+        if generator is not None and not isinstance(generator, str):  # e.g. a list: unhashable
+            raise ValueError(f"generator must be the name of a generator (maze, rooms), got {generator!r}")
+        if isinstance(value.get("name"), str) and value["name"]:
+            _name(value["name"])  # it titles figures and tables: printable and bounded, as any name
         try:
             return normalize_generator_spec(value)
         except ModelError as error:
@@ -493,7 +508,13 @@ def _parameter(name: str, spec: Any) -> Parameter:
     if names is None:
         try:
             names = [default_value_name(v, name) for v in values]
-        except (ValueError, ModelError):
+        except (ValueError, ModelError, TypeError):
+            # A value that cannot be named may be invalid: then say what is wrong with it instead.
+            for i, value in enumerate(values):
+                try:
+                    validate_value(name, value)
+                except ConfigError as error:
+                    raise error.located(f"{where}.values[{i}]") from None
             raise ConfigError("swept values that are not numbers, names or specs need 'names'", f"{where}.names") from None
     if not isinstance(names, list):
         raise ConfigError(f"must be a list, got {names!r}", f"{where}.names")
@@ -695,16 +716,8 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     ------
     ConfigError
     """
-    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    try:
-        document = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"is not UTF-8 text ({error.reason})", None, source) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(f"not valid YAML: {where}{problem}", None, source) from None
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    document = load_config_document(raw, source)
     if not isinstance(document, Mapping):
         raise ConfigError("must be a YAML mapping with 'name' and 'parameters'", None, source)
     unknown = [k for k in document if k not in ("name", "description", "program", "parameters")]
@@ -736,9 +749,11 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
             raise error.located(None, source) from None
         for i, value in enumerate(parameter.values):
             try:
-                validate_value(key, value)
+                typed = validate_value(key, value)
             except ConfigError as error:
                 raise error.located(parameter.path(i), source) from None
+            if key in ("mdp_graph", "joint_mdp_graph") and is_generator_spec(typed):
+                check_generated_size(typed, f"{source}: {parameter.path(i)}")
         parameters.append(parameter)
 
     keys = [p.name for p in parameters]
@@ -783,6 +798,84 @@ def _check_links_and_zips(config: SweepConfig) -> None:
                               f"parameters.{axis[-1].name}.zip")
 
 
+def load_config_document(data: bytes | str, source: str = "<config>") -> Any:
+    """Parse config text with the bounded YAML reader (see the module notes on limits).
+
+    Raises
+    ------
+    ConfigError
+        For text that is not UTF-8 or not YAML, nesting deeper than
+        :data:`~powerplay.io.safe_load.MAX_DEPTH`, or a duplicated key (naming the line).
+    ResourceLimitError
+        If the text, or what its aliases expand to, is over
+        :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES`.
+
+    Examples
+    --------
+    >>> load_config_document('name: a\\nname: b\\n', 'c.yaml')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.ConfigError: c.yaml: line 2: duplicate key 'name' (first at line 1)
+    """
+    try:
+        return safe_load.load_yaml(data, source, max_bytes=safe_load.MAX_CONFIG_BYTES)
+    except FileFormatError as error:
+        raise ConfigError(error.problem, f"line {error.line}" if error.line is not None else None, source) from None
+
+
+def _count(n: int) -> str:
+    """``n`` with thousands separators, or as a power of ten when it has more than 15 digits."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
+
+
+def generated_size(spec: Mapping[str, Any]) -> tuple[int, int]:
+    """``(states, (state, action) entries)`` of the MDP a normalised generator spec describes.
+
+    Computed from the spec alone (exact for mazes, an upper bound for rooms), with Python
+    integers, so a spec of any size is measured without building anything. Joint specs count
+    the full product of the two agents' states and moves, which is what gets built before
+    an overlap rule removes anything.
+
+    Examples
+    --------
+    >>> generated_size({'generator': 'maze', 'rows': 7, 'cols': 7, 'seed': 0, 'loops': 0, 'joint': None})
+    (97, 485)
+    >>> generated_size({'generator': 'maze', 'rows': 7, 'cols': 7, 'seed': 0, 'loops': 0, 'joint': 'remove'})
+    (9409, 235225)
+    """
+    rows, cols = int(spec["rows"]), int(spec["cols"])
+    if spec["generator"] == "maze":
+        area = (2 * rows - 1) * (2 * cols - 1)
+        states = 2 * rows * cols - 1 + int(spec.get("loops") or 0)
+    else:
+        size = spec.get("room_size", 3)
+        height, width = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        area = (rows * (height + 1) - 1) * (cols * (width + 1) - 1)
+        states = rows * cols * height * width + rows * (cols - 1) + cols * (rows - 1)
+    states = min(states, area)
+    moves = 5  # up, down, left, right, stay
+    if spec.get("joint") is None:
+        return states, max(states * moves, area)
+    return states * states, states * states * moves * moves
+
+
+def check_generated_size(spec: Mapping[str, Any], where: str) -> None:
+    """Refuse a generator spec whose MDP would be over :data:`~powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
+
+    Raises
+    ------
+    ResourceLimitError
+        Stating the estimated states and entries and the limit (``where`` starts the message).
+    """
+    states, entries = generated_size(spec)
+    limit = safe_load.MAX_TABLE_ENTRIES
+    if entries > limit:
+        kind = "joint MDP" if spec.get("joint") is not None else "MDP"
+        raise ResourceLimitError(
+            f"{where}: the generated {kind} would have {_count(states)} states and {_count(entries)} (state, action) "
+            f"entries, over the limit of {limit:,} entries", "generated MDP size", float(entries), float(limit), "entries")
+
+
 def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
     """Read and validate a config file.
 
@@ -800,16 +893,17 @@ def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
     ------
     ConfigError
         For a missing or unreadable file or any invalid content, naming file and field.
+    ResourceLimitError
+        For a file over :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES`, aliases expanding
+        beyond it, too many runs, or a generated MDP too big to build.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = safe_load.read_limited_bytes(path, safe_load.MAX_CONFIG_BYTES, "config file")
     except FileNotFoundError:
         raise ConfigError("config file not found", None, str(path)) from None
-    except IsADirectoryError:
-        raise ConfigError("is a folder, not a config file", None, str(path)) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config file: {error.strerror}", None, str(path)) from None
+    except FileFormatError as error:  # a folder, a device, a FIFO, unreadable
+        raise ConfigError(error.problem, None, str(path)) from None
     return parse_sweep_config(raw, str(path))
 
 
@@ -829,7 +923,10 @@ __all__ = [
     "SweepConfig",
     "default_value_name",
     "detect_experiment_type",
+    "check_generated_size",
     "draw_random_seed",
+    "generated_size",
+    "load_config_document",
     "load_sweep_config",
     "parse_sweep_config",
     "run_suffix",

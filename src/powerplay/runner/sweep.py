@@ -11,7 +11,8 @@ What it does, in order:
 1. Load and validate the config (:func:`powerplay.runner.config.load_sweep_config`), resolving
    every MDP and policy up front, so mistakes surface before anything is written.
 2. Find or create the sweep folder ``{output_dir}/{SWEEP_ID}-{name}/`` (see
-   :mod:`powerplay.storage.sweeps`). **Resuming:** if ``output_dir`` already holds a sweep
+   :mod:`powerplay.storage.sweeps`), after checking that the output folder can be written
+   and has room for the samples that will be kept. **Resuming:** if ``output_dir`` already holds a sweep
    with the same name, identical config bytes and the same result-changing overrides
    (``samples``, ``diagnostic``), the latest such folder is reused: its finished runs are
    checked against the checksums they recorded and skipped, so re-running an interrupted
@@ -61,18 +62,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..errors import DamagedRunError, SweepError
-from ..storage.atomic import remove_stale_temporary_files
-from ..storage.runs import RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info, verify_run, write_run
+from ..errors import DamagedRunError, ResourceLimitError, SweepError
+from ..storage.atomic import STALE_SECONDS, remove_stale_temporary_files
+from ..storage.runs import RECORDED_FILES, RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info, verify_run, write_run
 from ..storage.samples import SCRATCH_PREFIX, SampleFileWriter
 from ..storage.sweeps import (
     DEFAULT_FOLDER,
     StoredSweep,
+    check_output_folder,
     create_sweep_folder,
     find_matching_sweep,
     load_sweep,
@@ -86,6 +89,7 @@ from .build import build_experiment, check_environments, environment_fingerprint
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, compute_runs
+from .experiment import AUTO_KEEP_SAMPLES_BYTES
 
 #: Environment variable overriding every run's ``num_reward_samples`` (when ``samples`` is not given).
 SAMPLES_ENVIRONMENT_VARIABLE = "POWERPLAY_SAMPLES"
@@ -197,32 +201,92 @@ def _check_environments_unchanged(path: Path, record: dict[str, Any], current: d
             )
 
 
+def _check_record_matches(path: Path, record: dict[str, Any], runs: list[RunSpec]) -> None:
+    """A resumed sweep's record lists exactly the config's runs (it could have been edited)."""
+    recorded = [r["suffix"] for r in record["runs"]]
+    if recorded != [r.suffix for r in runs]:
+        raise SweepError(f"{path / 'sweep.json'} lists other runs than its config.yaml gives "
+                         f"({len(recorded)} against {len(runs)}), so it was changed; restore it, or start a new sweep with --new")
+
+
+def _free_space(folder: Path) -> int | None:
+    """Free bytes where ``folder`` is (or would be created); ``None`` if unknown."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        return shutil.disk_usage(existing).free
+    except OSError:
+        return None
+
+
+def _check_disk_space(folder: Path, sample_bytes: list[int], keep_samples: bool | None) -> None:
+    """Refuse up front when the samples the runs keep cannot fit where they go.
+
+    A kept run writes its samples to uncompressed scratch files, then compresses them into
+    ``samples.npz``; the uncompressed size of every kept archive plus the largest scratch
+    space is an upper bound of what the sweep adds to the disk.
+    """
+    kept = [b for b in sample_bytes if (keep_samples if keep_samples is not None else b <= AUTO_KEEP_SAMPLES_BYTES)]
+    if not kept:
+        return
+    needed, free = sum(kept) + max(kept), _free_space(folder)
+    if free is not None and needed > free:
+        from ..io.safe_load import _size
+
+        raise ResourceLimitError(
+            f"keeping the samples of {len(kept):,} run(s) needs up to {_size(needed)} in {folder}, but only "
+            f"{_size(free)} is free; run without --keep-samples (statistics are kept either way) or free some space",
+            "disk space for kept samples", float(needed), float(free), "bytes")
+
+
 def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions) -> tuple[SweepConfig, Path, bool]:
     """Validate the config and find (resume) or create its sweep folder.
 
-    Everything that can be checked is checked before anything is written.
+    Everything that can be checked is checked before anything is written: the config, every
+    run's environments and reward distribution (:func:`~powerplay.runner.build.check_environments`),
+    that a resumed sweep's record and environments still match, that the output folder can
+    be written, and that the samples to keep fit on its disk.
 
     Returns
     -------
     (SweepConfig, Path, bool)
         The config with overrides applied, the sweep folder, and whether it was resumed.
+
+    Raises
+    ------
+    ConfigError, ResourceLimitError, SweepError
+        One line each, before anything is created.
     """
     if not isinstance(config, SweepConfig):
         config = load_sweep_config(config)
     config = config.with_overrides(samples=samples_override(options.samples))
     diagnostic = bool(options.diagnostic and config.experiment_type == "multiagent_with_reward")
     overrides = {"samples": config.samples_override, "diagnostic": diagnostic}
-    existing = None if options.new else find_matching_sweep(options.output_dir, config.name, config.sha256, overrides)
+    output = options.output_dir
+    if output.exists() and not output.is_dir():
+        check_output_folder(output)  # says it is a file
+    existing = None if options.new else find_matching_sweep(output, config.name, config.sha256, overrides)
     if existing is not None:
         record = read_sweep_record(existing)
         if config.needs_seed:
+            if record.get("random_seed") is None:
+                raise SweepError(f"{existing / 'sweep.json'} lacks the seed drawn for random_seed: null, so the sweep "
+                                 "cannot be resumed with the same rewards; start a new sweep with --new")
             config = config.with_overrides(drawn_seed=record["random_seed"])
-    check_environments(config, options.workdir)
+    sample_bytes = check_environments(config, options.workdir, diagnostic)
     runs = config.runs()
     environments = environment_fingerprints(runs, options.workdir)
     if existing is not None:
+        _check_record_matches(existing, record, runs)
         _check_environments_unchanged(existing, record, environments)
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise SweepError(f"sweep folder {existing} cannot be written: permission denied")
+        pending = [size for size, entry in zip(sample_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])]
+        _check_disk_space(existing, pending, options.keep_samples)
         return config, existing, True
+    check_output_folder(output)
+    _check_disk_space(output, sample_bytes, options.keep_samples)
     record = new_sweep_record(
         next_sweep_id(options.output_dir), config.name, config.experiment_type, config.text,
         description=config.description,
@@ -247,7 +311,14 @@ def _sweep_lock(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not POSIX: no lock, no cleanup of others' files
         yield
         return
-    with open(path / LOCK_FILE, "a+") as handle:
+    # O_NOFOLLOW: a lock file replaced by a link must not create or open a file elsewhere.
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path / LOCK_FILE, flags, 0o666)
+    except OSError as error:
+        raise SweepError(f"cannot lock sweep {path}: {LOCK_FILE} cannot be opened ({error.strerror or error}); "
+                         "if it is not a plain file, remove it") from None
+    with os.fdopen(fd, "r+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -266,9 +337,28 @@ def _clean_interrupted(folder: Path) -> None:
     remove_stale_temporary_files(folder, older_than=0.0, patterns=(".*.tmp", f"{SCRATCH_PREFIX}*"))
 
 
+def _check_plain_folder(folder: Path) -> None:
+    """A run folder is written and read only if it is a real folder inside the sweep folder."""
+    if folder.is_symlink():
+        raise SweepError(f"{folder} is a symbolic link, not a run folder of this sweep; nothing is read or written "
+                         "through it: remove the link and run the same command again")
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"{folder} is not a plain folder; remove it and run the same command again")
+
+
+def _check_writable(folder: Path) -> None:
+    """Files a run writes must be replaceable: a folder in their place would stop the run after computing it."""
+    for name in (*RECORDED_FILES, RUN_INFO):
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            raise SweepError(f"{path} is a folder where the run writes a file; remove it and run the same command again")
+
+
 def _reusable(folder: Path, options: SweepOptions, listeners) -> bool:
     """Whether a finished run can be reused as is (its files match their checksums)."""
-    if not is_complete_run(folder):
+    _check_plain_folder(folder)
+    _check_writable(folder)
+    if not (folder / RUN_INFO).exists() and not (folder / RUN_INFO).is_symlink():
         return False
     try:
         verify_run(folder)
@@ -276,7 +366,7 @@ def _reusable(folder: Path, options: SweepOptions, listeners) -> bool:
         if not options.repair:
             raise SweepError(f"{error}; run the same command with --repair to recompute it") from None
         listeners.on_warning(f"{error}; recomputing it (--repair)")
-        (folder / RUN_INFO).unlink(missing_ok=True)
+        (folder / RUN_INFO).unlink(missing_ok=True)  # a link is removed, never what it points to
         return False
     return True
 
@@ -326,7 +416,11 @@ def run_sweep(
     executor = executor or LocalExecutor(threads=options.workers)
     try:
         with _sweep_lock(sweep_path):
+            # Temporary files of writers killed long ago (a sweep record, a runs table, a redrawn figure).
+            remove_stale_temporary_files(sweep_path, older_than=STALE_SECONDS)
             finished = {r.suffix for r in runs if _reusable(folders[r.suffix], options, events)}
+            for suffix in finished:
+                remove_stale_temporary_files(folders[suffix], older_than=STALE_SECONDS)
             events.on_sweep_started(sweep_path, runs, finished, resumed)
             for run in runs:
                 if run.suffix in finished:
@@ -335,8 +429,8 @@ def run_sweep(
                     events.on_run_finished(run, stored.path, read_run_info(stored.path), True)
             pending = [run for run in runs if run.suffix not in finished]
             for folder in (folders[r.suffix] for r in pending):
-                if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-                    raise SweepError(f"{folder} is not a plain folder; remove it and run the same command again")
+                _check_plain_folder(folder)
+                _check_writable(folder)
                 _clean_interrupted(folder)
             for run, stored in _compute(pending, folders, config, record["sweep_id"], options, executor, events):
                 events.on_run_written(stored, True)

@@ -85,7 +85,7 @@ def remove_stale_temporary_files(folder: str | os.PathLike, older_than: float = 
         The files removed.
     """
     folder = Path(folder)
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():  # never delete through a link to somewhere else
         return []
     now, removed = time.time(), []
     for pattern in patterns:

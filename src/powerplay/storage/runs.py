@@ -16,6 +16,20 @@ Layout of a run folder (the output contract; tests and users rely on it)::
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
 redoes it). Every file is written atomically. Nothing is pickled.
 
+Reading is bounded and checked (:mod:`powerplay.io.safe_load`): ``run.json`` and ``run.yaml``
+are read as regular files of at most :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES` and
+:data:`~powerplay.io.safe_load.MAX_FILE_BYTES`, with bounded nesting, no duplicate keys, and
+every field ``run.json`` is known to hold checked for its type; ``power.csv`` is read up to the size ``run.json`` recorded for it (at most
+:data:`MAX_TABLE_BYTES`) and must have one row per state. A damaged file is a one-line
+:class:`~powerplay.errors.FileFormatError` naming it. A folder (or ``run.json``) that is a
+symbolic link is not a finished run: results are only read from, and written to, real folders
+inside the sweep folder.
+
+Integrity: :func:`verify_run` checks every recorded file against the size and SHA-256 in
+``run.json``; an unreadable ``run.json`` or a changed, missing, swapped or extra file is a
+:class:`~powerplay.errors.DamagedRunError` (the sweep runner then stops, or with ``--repair``
+recomputes the run).
+
 Reward samples are never stored: :attr:`StoredRun.rewards` draws them again, exactly, from
 the run's seeded stream (the distribution, seed and states are in ``run.yaml`` and
 ``power.csv``); ``run.json`` records a checksum of the first reward block so a changed
@@ -59,7 +73,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..errors import DamagedRunError, FileFormatError, ModelError, SamplesNotKeptError
+from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
+from ..io import safe_load
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .atomic import atomic_write_bytes, atomic_write_text
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
@@ -71,6 +86,9 @@ RUN_INFO = "run.json"
 
 #: Files whose size and checksum ``run.json`` records (those present).
 RECORDED_FILES = (RUN_CONFIG, POWER_TABLE, SUMMARY, SAMPLES)
+
+#: Largest ``power.csv`` read (about ten million states).
+MAX_TABLE_BYTES = 2**30
 
 #: How to keep samples, for error messages.
 KEEP_SAMPLES_ADVICE = (
@@ -203,23 +221,129 @@ def _json_safe(value):
     return value
 
 
-def read_run_info(folder) -> dict[str, Any]:
-    """A run folder's ``run.json``.
+# -- checking what was read back ------------------------------------------------------------
+# Each checker returns None if the value is fine, else what it should have been.
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _kind(test, text: str):
+    return lambda value: None if test(value) else text
+
+
+def _optional(check):
+    return lambda value: None if value is None else check(value)
+
+
+def _mapping_of(check, text: str):
+    def checker(value):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            return text
+        problems = (check(v) for v in value.values())
+        return next((problem or text for problem in problems if problem is not None), None)
+
+    return checker
+
+
+def _list_of(check, text: str):
+    def checker(value):
+        if not isinstance(value, list):
+            return text
+        return next((text for v in value if check(v) is not None), None)
+
+    return checker
+
+
+TEXT = _kind(lambda v: isinstance(v, str), "a string")
+BOOLEAN = _kind(lambda v: isinstance(v, bool), "true or false")
+COUNT = _kind(lambda v: _is_int(v) and v >= 0, "a non-negative integer")
+NUMBER = _kind(_is_number, "a number")
+MAPPING = _kind(lambda v: isinstance(v, dict), "a mapping")
+TEXT_MAPPING = _mapping_of(TEXT, "a mapping of strings")
+_STAT = _optional(_kind(lambda v: _is_number(v) or (isinstance(v, list) and all(x is None or _is_number(x) for x in v)),
+                        "a number"))
+_FILE_ENTRY = _kind(lambda v: isinstance(v, dict) and _is_int(v.get("bytes")) and v["bytes"] >= 0
+                    and isinstance(v.get("sha256"), str), "{bytes, sha256}")
+
+#: The type of every field ``run.json`` is known to hold (others are kept as they are).
+RUN_INFO_FIELDS = {
+    "name": TEXT,
+    "num_reward_samples": _kind(lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    "num_states": COUNT,
+    "random_seed": _optional(COUNT),
+    "seconds": _optional(NUMBER),
+    "samples_per_second": _optional(NUMBER),
+    "convergence": _mapping_of(_mapping_of(_optional(NUMBER), ""), "a mapping of stages to statistics"),
+    "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
+    "samples_kept": BOOLEAN,
+    "reward_check": _optional(TEXT),
+    "files": _mapping_of(_FILE_ENTRY, "a mapping of file names to {bytes, sha256}"),
+    "versions": TEXT_MAPPING,
+    "finished": TEXT,
+    "experiment_type": TEXT,
+    "sweep_id": TEXT,
+    "sweep_name": TEXT,
+    "run_suffix": TEXT,
+    "value_names": TEXT_MAPPING,
+    "diagnostic": BOOLEAN,
+    "executor": TEXT,
+    "sources": TEXT_MAPPING,
+    "figures": _list_of(TEXT, "a list of file names"),
+    "figure_options": MAPPING,
+    "figure_error": TEXT,
+}
+
+
+def check_fields(record: dict[str, Any], fields: dict[str, Any], path, prefix: str = "") -> None:
+    """Check the types of the known fields of a record read back from ``path``.
 
     Raises
     ------
     FileFormatError
-        If it is missing, not JSON, or not a JSON object.
+        Naming the first field of the wrong type and what it should be.
     """
-    path = Path(folder) / RUN_INFO
+    for key, check in fields.items():
+        if key in record:
+            expected = check(record[key])
+            if expected is not None:
+                shown = safe_load._short(record[key], 40)
+                raise FileFormatError(path, f"{prefix}{key} should be {expected or 'a mapping of numbers'}, got {shown}")
+
+
+def _read_document(path: Path, what: str, load, limit: int | None = None) -> Any:
+    """A YAML/JSON file of a run or sweep folder, read within limits (default the config limit)."""
+    limit = safe_load.MAX_CONFIG_BYTES if limit is None else limit
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        data = safe_load.read_limited_bytes(path, limit, what)
+        return load(data, str(path), max_bytes=limit)
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise FileFormatError(path, f"cannot be read as JSON ({type(error).__name__})") from None
+    except ModelError as error:  # not expected from the readers; keep the one-line contract
+        raise FileFormatError(path, str(error)) from None
+
+
+def read_run_info(folder) -> dict[str, Any]:
+    """A run folder's ``run.json``, checked (see :data:`RUN_INFO_FIELDS`).
+
+    Raises
+    ------
+    FileFormatError
+        If it is missing, not a regular file, not JSON, not a JSON object, or a known field
+        has the wrong type.
+    ResourceLimitError
+        If it is over :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES`.
+    """
+    path = Path(folder) / RUN_INFO
+    record = _read_document(path, "run record", safe_load.load_json)
     if not isinstance(record, dict):
         raise FileFormatError(path, "is not a JSON object")
+    check_fields(record, RUN_INFO_FIELDS, path)
     return record
 
 
@@ -231,8 +355,11 @@ def update_run_info(folder, **fields: Any) -> None:
 
 
 def is_complete_run(folder) -> bool:
-    """Whether ``folder`` holds a finished run (its ``run.json`` exists)."""
-    return (Path(folder) / RUN_INFO).is_file()
+    """Whether ``folder`` holds a finished run: a real folder (not a symbolic link) whose
+    ``run.json`` is a regular file."""
+    folder = Path(folder)
+    info = folder / RUN_INFO
+    return folder.is_dir() and not folder.is_symlink() and info.is_file() and not info.is_symlink()
 
 
 def verify_run(folder) -> None:
@@ -241,20 +368,23 @@ def verify_run(folder) -> None:
     Raises
     ------
     DamagedRunError
-        Naming the first file that is missing or changed (and the folder).
-    FileFormatError
-        If ``run.json`` itself is unreadable.
+        Naming the first file that is missing, changed, swapped in or not a regular file --
+        or ``run.json`` itself, if it cannot be read or is not a regular file.
     """
     folder = Path(folder)
-    info = read_run_info(folder)
+    if (folder / RUN_INFO).is_symlink():
+        raise DamagedRunError(f"run {folder} is damaged: {RUN_INFO} is a symbolic link", str(folder), RUN_INFO)
+    try:
+        info = read_run_info(folder)
+    except PowerplayError as error:
+        problem = error.problem if isinstance(error, FileFormatError) else str(error)
+        raise DamagedRunError(f"run {folder} is damaged: {RUN_INFO} {problem}", str(folder), RUN_INFO) from None
     recorded = info.get("files")
     if recorded is None:  # written before checksums were recorded: check what can be checked
         missing = [name for name in (RUN_CONFIG, POWER_TABLE, SAMPLES) if not (folder / name).is_file()]
         if missing:
             raise DamagedRunError(f"run {folder} is damaged: {missing[0]} is missing", str(folder), missing[0])
         return
-    if not isinstance(recorded, dict):
-        raise FileFormatError(folder / RUN_INFO, "'files' is not a mapping")
     for name in RECORDED_FILES:
         path = folder / name
         expected = recorded.get(name)
@@ -262,7 +392,9 @@ def verify_run(folder) -> None:
             if path.exists():  # e.g. a samples.npz copied in from another run
                 raise DamagedRunError(f"run {folder} is damaged: {name} is not a file the run wrote", str(folder), name)
             continue
-        if not path.is_file() or path.is_symlink():
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise DamagedRunError(f"run {folder} is damaged: {name} is not a regular file", str(folder), name)
+        if not path.is_file():
             raise DamagedRunError(f"run {folder} is damaged: {name} is missing", str(folder), name)
         if not isinstance(expected, dict) or path.stat().st_size != expected.get("bytes") or file_record(path)["sha256"] != expected.get("sha256"):
             raise DamagedRunError(f"run {folder} is damaged: {name} changed since the run wrote it", str(folder), name)
@@ -276,25 +408,44 @@ def _reward_stream(config: dict[str, Any], states):
     return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
 
 
-def _read_power_table(folder: Path) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """States, means and standard errors from ``power.csv``."""
+def _read_power_table(folder: Path, info: dict[str, Any] | None = None) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """States, means and standard errors from ``power.csv`` (see the module notes on limits)."""
     path = folder / POWER_TABLE
+    info = info or {}
+    recorded = (info.get("files") or {}).get(POWER_TABLE)
+    limit = min(recorded["bytes"], MAX_TABLE_BYTES) if recorded else min(safe_load.MAX_FILE_BYTES, MAX_TABLE_BYTES)
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        size = path.stat().st_size
+        if recorded and path.is_file() and size != recorded["bytes"]:
+            raise FileFormatError(path, f"is {size:,} bytes, but {RUN_INFO} recorded {recorded['bytes']:,}: "
+                                        "it changed since the run wrote it")
+        text = safe_load.decode_text(safe_load.read_limited_bytes(path, limit, "power table"), path)
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise FileFormatError(path, f"cannot be read as CSV ({error})") from None
-    if not rows or "state" not in rows[0]:
-        raise FileFormatError(path, "has no 'state' column or no rows")
-    keys = [k for k in POWER_KEYS if f"power_{k}" in rows[0] and f"power_{k}_sem" in rows[0]]
+    # A state label is one field; the file is already bounded, so let a field be as long as it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
-        means = {k: np.array([float(r[f"power_{k}"]) for r in rows]) for k in keys}
-        sems = {k: np.array([float(r[f"power_{k}_sem"]) for r in rows]) for k in keys}
-    except (TypeError, ValueError) as error:
-        raise FileFormatError(path, f"has a value that is not a number ({error})") from None
-    return tuple(r["state"] for r in rows), means, sems
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        rows = list(reader)
+    except csv.Error as error:
+        raise FileFormatError(path, f"cannot be read as CSV ({error})") from None
+    if not header or header[0] != "state" or not rows:
+        raise FileFormatError(path, "has no 'state' column or no rows")
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise FileFormatError(path, f"has {len(row)} fields where the header has {len(header)}", number)
+    column = {name: i for i, name in enumerate(header)}
+    keys = [k for k in POWER_KEYS if f"power_{k}" in column and f"power_{k}_sem" in column]
+    try:
+        means = {k: np.array([float(r[column[f"power_{k}"]]) for r in rows]) for k in keys}
+        sems = {k: np.array([float(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
+    except ValueError as error:
+        raise FileFormatError(path, f"has a value that is not a number ({safe_load._shorten(str(error))})") from None
+    num_states = info.get("num_states")
+    if num_states is not None and num_states != len(rows):
+        raise FileFormatError(path, f"has {len(rows):,} rows, but the run has {num_states:,} states")
+    return tuple(r[0] for r in rows), means, sems
 
 
 @dataclass
@@ -335,11 +486,13 @@ class StoredRun(RunStatistics):
         """The run's streamed statistics (``summary.npz``; computed from the samples for older folders)."""
         path = self.path / SUMMARY
         if path.is_file():
+            if not zipfile.is_zipfile(path):  # np.load would try it as a pickle and say so
+                raise FileFormatError(path, "is damaged (not an .npz archive)")
             try:
                 with np.load(path, allow_pickle=False) as arrays:
                     return RunSummary.from_arrays(arrays)
-            except (OSError, ValueError, zipfile.BadZipFile, ModelError) as error:
-                raise FileFormatError(path, f"is damaged ({' '.join(str(error).split())})") from None
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, ModelError, MemoryError) as error:
+                raise FileFormatError(path, f"is damaged ({safe_load._shorten(' '.join(str(error).split()), 120)})") from None
         archive = self._archive()
         power = {k: archive.load(k) for k in archive.keys()}
         rewards = {a: archive.load(a, "rewards_") for a in archive.reward_keys()}
@@ -419,24 +572,27 @@ def load_run(folder) -> StoredRun:
     ------
     FileFormatError
         If the folder is not a finished run or one of these files is unreadable (naming it).
+    ResourceLimitError
+        If one of them is over its size limit.
     """
     folder = Path(folder)
+    if folder.is_symlink():
+        raise FileFormatError(folder, "is a symbolic link, not a run folder")
     info = read_run_info(folder)
     config_path = folder / RUN_CONFIG
-    try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise FileFormatError(config_path, "not found (is the folder a finished run?)") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
-        raise FileFormatError(config_path, f"cannot be read as YAML ({type(error).__name__})") from None
+    # Our own dump of a config of up to 4 MiB: block style may make it bigger than the config was.
+    config = _read_document(config_path, "run config", safe_load.load_yaml, safe_load.MAX_FILE_BYTES)
+    if config is None:
+        config = {}
     if not isinstance(config, dict):
         raise FileFormatError(config_path, "is not a YAML mapping")
-    states, means, sems = _read_power_table(folder)
+    states, means, sems = _read_power_table(folder, info)
     return StoredRun(folder, config, info, states, means, sems)
 
 
 __all__ = [
     "KEEP_SAMPLES_ADVICE",
+    "MAX_TABLE_BYTES",
     "POWER_KEYS",
     "POWER_TABLE",
     "RECORDED_FILES",
@@ -444,7 +600,9 @@ __all__ = [
     "RUN_INFO",
     "SAMPLES",
     "SUMMARY",
+    "RUN_INFO_FIELDS",
     "StoredRun",
+    "check_fields",
     "file_record",
     "is_complete_run",
     "load_run",

@@ -162,7 +162,8 @@ class SampleArchive:
         try:
             with zipfile.ZipFile(self.path) as archive:
                 self._names = [info.filename for info in archive.infolist()]
-        except (OSError, zipfile.BadZipFile, ValueError) as error:
+                self._sizes = {info.filename: info.file_size for info in archive.infolist()}
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as error:
             raise FileFormatError(self.path, f"not a readable sample archive ({error})") from None
 
     def _entries(self, prefix: str) -> tuple[str, ...]:
@@ -184,41 +185,57 @@ class SampleArchive:
             archive.close()
             raise FileFormatError(self.path, f"has no entry {name!r}") from None
 
-    def _header(self, handle) -> tuple[tuple[int, ...], np.dtype]:
+    def _header(self, handle, name: str) -> tuple[tuple[int, ...], np.dtype]:
+        """Shape and dtype of an entry, checked against the entry's size before anything is allocated."""
         version = np.lib.format.read_magic(handle)
         read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read(handle)
         if fortran:
             raise FileFormatError(self.path, "Fortran-ordered arrays are not supported")
+        if dtype.hasobject:
+            raise FileFormatError(self.path, f"entry {name} holds Python objects")
+        # A damaged or crafted header could announce terabytes: the entry's own size must match.
+        expected = int(np.prod(shape, dtype=object)) * dtype.itemsize + handle.tell()
+        size = self._sizes.get(f"{name}.npy")
+        if expected != size:
+            raise FileFormatError(self.path, f"entry {name} is damaged (its header announces {expected:,} bytes, "
+                                             f"the archive holds {size:,})")
         return shape, dtype
+
+    def _read(self, name: str) -> np.ndarray:
+        archive, handle = self._open(name)
+        try:
+            with archive, handle:
+                self._header(handle, name)
+                handle.seek(0)
+                return np.lib.format.read_array(handle, allow_pickle=False)
+        except FileFormatError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
+            raise FileFormatError(self.path, f"entry {name} is damaged ({' '.join(str(error).split())[:120]})") from None
 
     def load(self, key: str, prefix: str = "power_") -> np.ndarray:
         """The whole ``[N, S]`` array of a key."""
-        archive, handle = self._open(f"{prefix}{key}")
-        try:
-            with archive, handle:
-                return np.lib.format.read_array(handle, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({error})") from None
+        return self._read(f"{prefix}{key}")
 
     def states(self) -> tuple[str, ...]:
-        archive, handle = self._open("states")
-        with archive, handle:
-            return tuple(str(s) for s in np.lib.format.read_array(handle, allow_pickle=False))
+        return tuple(str(s) for s in self._read("states"))
 
     def rows(self, key: str, start: int, stop: int, prefix: str = "power_") -> np.ndarray:
         """Samples ``start:stop`` of a key, reading only up to them."""
         archive, handle = self._open(f"{prefix}{key}")
         try:
             with archive, handle:
-                shape, dtype = self._header(handle)
+                shape, dtype = self._header(handle, f"{prefix}{key}")
                 stop = min(stop, shape[0])
                 row = int(np.prod(shape[1:])) * dtype.itemsize
                 handle.seek(handle.tell() + start * row)
                 data = handle.read((stop - start) * row)
                 return np.frombuffer(data, dtype=dtype).reshape((stop - start, *shape[1:])).copy()
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({error})") from None
+        except FileFormatError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
+            raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({' '.join(str(error).split())[:120]})") from None
 
 
 def stale_scratch_files(folder) -> list[Path]:

@@ -27,8 +27,14 @@ environment's source and content hash), ``source`` (the config file it came from
 [...]}}`` in file order, with ``'zip'`` for parameters that vary together), ``linked``
 (``{param: other}`` for ``same_as`` parameters), ``runs`` (in sweep order: ``suffix``,
 ``folder``, ``values``, ``names``), ``created`` and, once every run has finished,
-``finished``. Records are checked
-when read: a folder or id that would point outside the sweep folder is refused.
+``finished``.
+
+Records are checked when read (:func:`read_sweep_record`): ``sweep.json`` must be a regular
+file of at most :data:`~powerplay.io.safe_load.MAX_FILE_BYTES` holding JSON without duplicate
+keys, every field must have its type, and every name that becomes a path (``sweep_id``,
+``name``, ``runs[].folder``) must be a plain name without separators or control characters,
+each run folder one of this sweep's; so no record can lead a reader or a resumed sweep
+outside the sweep folder. ``config.yaml`` is read with the bounded config reader.
 
 Querying: :func:`load_sweep` gives a :class:`StoredSweep` without reading any samples;
 :meth:`StoredSweep.run` finds one run by suffix, swept values or value names;
@@ -65,18 +71,34 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
+import shutil
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import yaml
-
-from ..errors import FileFormatError, SweepError, SweepNotFoundError
+from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
+from ..io import safe_load
 from .atomic import atomic_write_bytes, atomic_write_text
-from .runs import RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info
+from .runs import (
+    COUNT,
+    MAPPING,
+    RUN_INFO,
+    TEXT,
+    TEXT_MAPPING,
+    StoredRun,
+    _kind,
+    _mapping_of,
+    _optional,
+    check_fields,
+    is_complete_run,
+    load_run,
+    read_run_info,
+)
 
 #: Default folder for sweeps (relative to the working directory), as in the reference.
 DEFAULT_FOLDER = "expts"
@@ -122,8 +144,10 @@ def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
 
 
 def _plain_name(value: Any) -> bool:
+    """A name usable as one path component: no separators, no control or format characters."""
     return (isinstance(value, str) and value not in ("", ".", "..") and "/" not in value and "\\" not in value
-            and "\x00" not in value and len(value.encode("utf-8", "surrogatepass")) <= 255)
+            and len(value.encode("utf-8", "surrogatepass")) <= 255
+            and not any(unicodedata.category(c)[0] == "C" for c in value))
 
 
 def _sweep_folders(folder: Path) -> list[Path]:
@@ -138,11 +162,49 @@ def _sweep_folders(folder: Path) -> list[Path]:
     return [p for _, _, p in sorted(found)]
 
 
+#: Largest sweep id (ids have at most nine digits; longer numbers in folder names are ignored).
+MAX_SWEEP_ID = 999_999_999
+
+
 def next_sweep_id(folder) -> str:
-    """The next free 4-digit sweep id in ``folder`` (one more than the largest in use)."""
+    """The next free 4-digit sweep id in ``folder`` (one more than the largest in use).
+
+    Raises
+    ------
+    SweepError
+        If every id up to :data:`MAX_SWEEP_ID` is taken.
+    """
     folder = Path(folder)
-    used = [int(m.group(1)) for p in (folder.iterdir() if folder.is_dir() else []) if (m := _SWEEP_FOLDER.match(p.name))]
-    return f"{max(used, default=0) + 1:04d}"
+    used = [number for p in (folder.iterdir() if folder.is_dir() else []) if (m := _SWEEP_FOLDER.match(p.name))
+            and (number := int(m.group(1))) <= MAX_SWEEP_ID]
+    following = max(used, default=0) + 1
+    if following > MAX_SWEEP_ID:
+        raise SweepError(f"{folder} has a sweep with the largest id, {MAX_SWEEP_ID}; use another output folder")
+    return f"{following:04d}"
+
+
+def check_output_folder(folder) -> None:
+    """Check, before anything is written, that sweep folders can be created in ``folder``.
+
+    ``folder`` may not exist yet; its nearest existing ancestor must then be a writable folder.
+
+    Raises
+    ------
+    SweepError
+        If ``folder`` (or an ancestor) is a file, or it cannot be written.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        if existing.is_symlink():  # a dangling link: mkdir would fail on it
+            raise SweepError(f"output folder {folder}: {existing} is a broken symbolic link")
+        existing = existing.parent
+    if not existing.is_dir():
+        which = "is a file" if existing == folder else f"cannot be created: {existing} is a file"
+        raise SweepError(f"output folder {folder} {which}, not a folder; choose another with --output")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == folder else f" ({existing} is not writable)"
+        raise SweepError(f"output folder {folder} cannot be written{where}: permission denied")
 
 
 def new_sweep_record(sweep_id: str, name: str, experiment_type: str, config_bytes: bytes, *,
@@ -183,6 +245,7 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
     used and the record updated.
     """
     folder = Path(folder)
+    check_output_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for _ in range(1000):
         path = folder / sweep_folder_name(record["sweep_id"], record["name"])
@@ -193,8 +256,13 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
             record["sweep_id"] = sweep_id
             record["runs"] = [dict(r, folder=run_folder_name(sweep_id, record["name"], r["suffix"])) for r in record["runs"]]
             continue
-        atomic_write_bytes(path / SWEEP_CONFIG, config_bytes)
-        write_sweep_record(path, record)
+        try:
+            atomic_write_bytes(path / SWEEP_CONFIG, config_bytes)
+            write_sweep_record(path, record)
+        except BaseException:
+            # A disk that filled up (or Ctrl-C) leaves no half-made sweep behind: it is ours and new.
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         return path
     raise SweepError(f"could not create a sweep folder in {folder}")  # pragma: no cover
 
@@ -203,60 +271,104 @@ def write_sweep_record(path, record: Mapping[str, Any]) -> None:
     atomic_write_text(Path(path) / SWEEP_RECORD, json.dumps(record, indent=2, ensure_ascii=False))
 
 
+def _swept_entry(value) -> str | None:
+    if not isinstance(value, dict) or not isinstance(value.get("values"), list) or not isinstance(value.get("names"), list):
+        return "a mapping of parameters to {values, names}"
+    if len(value["values"]) != len(value["names"]) or not all(isinstance(n, str) for n in value["names"]):
+        return "a mapping of parameters to {values, names} with one name (a string) per value"
+    if "zip" in value and not isinstance(value["zip"], str):
+        return "a mapping of parameters to {values, names, zip}"
+    return None
+
+
+_ENVIRONMENT = _kind(lambda v: isinstance(v, dict) and isinstance(v.get("source"), str) and isinstance(v.get("sha256"), str),
+                     "{source, sha256}")
+
+#: The type of every field ``sweep.json`` is known to hold (``runs`` is checked separately).
+SWEEP_RECORD_FIELDS = {
+    "description": TEXT,
+    "experiment_type": TEXT,
+    "config_sha256": TEXT,
+    "fingerprint": TEXT,
+    "environments": _mapping_of(_ENVIRONMENT, "a mapping of environments to {source, sha256}"),
+    "source": TEXT,
+    "overrides": MAPPING,
+    "random_seed": _optional(COUNT),
+    "swept": _mapping_of(_swept_entry, "a mapping of parameters to {values, names}"),
+    "linked": TEXT_MAPPING,
+    "created": TEXT,
+    "finished": TEXT,
+}
+
+
 def read_sweep_record(path) -> dict[str, Any]:
-    """A sweep folder's ``sweep.json``, checked.
+    """A sweep folder's ``sweep.json``, checked (see the module notes).
 
     Raises
     ------
     FileFormatError
-        If it is unreadable, or a field that names files (``sweep_id``, ``name``,
-        ``runs[].folder``) would lead outside the sweep folder or is of the wrong type.
+        If it is missing, not a regular file, unreadable, or a field has the wrong type -- in
+        particular if a field that names files (``sweep_id``, ``name``, ``runs[].folder``)
+        would lead outside the sweep folder.
+    ResourceLimitError
+        If it is over :data:`~powerplay.io.safe_load.MAX_FILE_BYTES`.
     """
     path = Path(path)
     record_path = path / SWEEP_RECORD
+    if record_path.is_symlink():
+        raise FileFormatError(record_path, "is a symbolic link, not the sweep's own record")
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+        record = safe_load.load_json(safe_load.read_limited_bytes(record_path, safe_load.MAX_FILE_BYTES, "sweep record"),
+                                     str(record_path))
     except FileNotFoundError:
         raise FileFormatError(record_path, "not found (is the folder a sweep?)") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise FileFormatError(record_path, f"cannot be read as JSON ({type(error).__name__})") from None
     if not isinstance(record, dict):
         raise FileFormatError(record_path, "is not a JSON object")
+    short = safe_load._short
     sweep_id, name = record.get("sweep_id"), record.get("name")
     if not isinstance(sweep_id, str) or not _SWEEP_ID.match(sweep_id):
-        raise FileFormatError(record_path, f"sweep_id {sweep_id!r} is not a 4-digit id")
+        raise FileFormatError(record_path, f"sweep_id {short(sweep_id)} is not a 4-digit id")
     if not _plain_name(name):
-        raise FileFormatError(record_path, f"name {name!r} is not a plain folder name")
+        raise FileFormatError(record_path, f"name {short(name)} is not a plain folder name")
+    check_fields(record, SWEEP_RECORD_FIELDS, record_path)
     runs = record.get("runs", [])
     if not isinstance(runs, list):
         raise FileFormatError(record_path, "'runs' is not a list")
-    seen = set()
+    folders, suffixes = set(), set()
     for i, run in enumerate(runs):
-        if not isinstance(run, dict) or not isinstance(run.get("suffix"), str):
-            raise FileFormatError(record_path, f"runs[{i}] is not a run entry with a suffix")
+        if not isinstance(run, dict) or not isinstance(run.get("suffix"), str) or run["suffix"] in suffixes:
+            raise FileFormatError(record_path, f"runs[{i}] is not a run entry with its own suffix")
+        suffixes.add(run["suffix"])
         folder = run.get("folder")
-        if not _plain_name(folder) or not folder.startswith(f"{sweep_id}-{name}") or folder in seen:
-            raise FileFormatError(record_path, f"runs[{i}].folder {folder!r} is not a run folder of this sweep")
-        seen.add(folder)
+        if not _plain_name(folder) or not folder.startswith(f"{sweep_id}-{name}") or folder in folders:
+            raise FileFormatError(record_path, f"runs[{i}].folder {short(folder)} is not a run folder of this sweep")
+        folders.add(folder)
         for key in ("values", "names"):
             if not isinstance(run.setdefault(key, {}), dict):
                 raise FileFormatError(record_path, f"runs[{i}].{key} is not a mapping")
-    swept = record.get("swept", {})
-    if not isinstance(swept, dict) or not all(
-        isinstance(spec, dict) and isinstance(spec.get("values"), list) and isinstance(spec.get("names"), list)
-        for spec in swept.values()
-    ):
-        raise FileFormatError(record_path, "'swept' is not a mapping of {values, names} lists")
+        if not all(isinstance(n, str) for n in run["names"].values()):
+            raise FileFormatError(record_path, f"runs[{i}].names has a name that is not a string")
     return record
 
 
 def find_matching_sweep(folder, name: str, config_sha256: str, overrides: Mapping[str, Any]) -> Path | None:
-    """The latest sweep in ``folder`` with this name, config hash and overrides (or ``None``)."""
+    """The latest sweep in ``folder`` with this name, config hash and overrides (or ``None``).
+
+    Raises
+    ------
+    SweepError
+        If, before a matching sweep is found, a sweep folder named for ``name`` has a damaged
+        record: it may be this config's sweep, and silently starting another would compute
+        its finished runs again. The message says to repair it or start anew with ``--new``.
+    """
     for path in reversed(_sweep_folders(Path(folder))):
         try:
             record = read_sweep_record(path)
-        except FileFormatError:
-            continue
+        except PowerplayError as error:
+            if _SWEEP_FOLDER.match(path.name).group(2) != name:
+                continue
+            raise SweepError(f"{error}; it may be this config's sweep, so it is not resumed or replaced silently: "
+                             "restore its sweep.json, or start a new sweep with --new") from None
         if (record.get("name") == name and record.get("config_sha256") == config_sha256
                 and record.get("overrides") == dict(overrides)):
             return path
@@ -407,9 +519,15 @@ class StoredSweep:
         """``config.yaml`` as given (parsed)."""
         path = self.path / SWEEP_CONFIG
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
-            raise FileFormatError(path, f"cannot be read as YAML ({type(error).__name__})") from None
+            document = safe_load.load_yaml(safe_load.read_limited_bytes(path, safe_load.MAX_CONFIG_BYTES, "config"),
+                                           str(path), max_bytes=safe_load.MAX_CONFIG_BYTES)
+        except FileNotFoundError:
+            raise FileFormatError(path, "not found") from None
+        if document is None:
+            return {}
+        if not isinstance(document, dict):
+            raise FileFormatError(path, "is not a YAML mapping")
+        return document
 
     @property
     def is_complete(self) -> bool:
@@ -697,7 +815,7 @@ def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
     for path in _sweep_folders(Path(folder)):
         try:
             record = read_sweep_record(path)
-        except FileFormatError:
+        except PowerplayError:
             continue
         runs = record.get("runs", [])
         finished = sum(is_complete_run(path / r["folder"]) for r in runs)
@@ -735,8 +853,11 @@ __all__ = [
     "RunList",
     "StoredSweep",
     "SweepListing",
+    "MAX_SWEEP_ID",
+    "SWEEP_RECORD_FIELDS",
     "alignment_columns",
     "canonical",
+    "check_output_folder",
     "create_sweep_folder",
     "find_matching_sweep",
     "list_sweeps",
