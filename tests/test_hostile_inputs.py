@@ -31,10 +31,12 @@ import errno
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -817,6 +819,33 @@ def test_cli_one_line_errors_in_a_fresh_process(tmp_path, case, fragment):
     assert not {k for k in changed if k.split(os.sep)[0] not in ("home", "tmp")}, changed  # not even an empty expts/
     assert not list((tmp_path / "tmp").glob("powerplay-crash-*"))
     assert not (repository / "expts").exists()
+
+
+def test_a_scheduler_answering_garbage_is_one_line_and_a_quick_exit(tmp_path):
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def answer_garbage() -> None:
+        held = []
+        while True:
+            try:
+                connection, _ = server.accept()
+                held.append(connection)  # kept open: the client must not wait for our close
+                connection.sendall(np.random.default_rng(0).bytes(4096))
+            except OSError:
+                return
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    try:
+        (tmp_path / "ok.yaml").write_text(config_text(num_reward_samples={"value": 20}))
+        done = _cli(tmp_path, "run", "ok.yaml", "--no-figures", "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}")
+    finally:
+        server.close()
+    assert_cli_error(done, "cannot reach a Dask scheduler")
+    # the half-built client is closed where it failed, not by its __del__ at exit
+    assert "Exception ignored" not in done.stderr and "TimeoutError" not in done.stderr, done.stderr[-2000:]
 
 
 def test_cli_show_and_run_on_a_damaged_sweep_in_a_fresh_process(sweep_copy):

@@ -267,7 +267,10 @@ def _connect_with_timeout(distributed, address: str, timeout: float):
         try:
             outcome["client"] = distributed.Client(address, timeout=timeout, set_as_default=False)
         except BaseException as error:  # reported below, in the caller's thread
-            outcome["error"] = error
+            # Keep only the words: the exception's frames hold the half-built client, whose
+            # __del__ at exit would wait seconds and print a traceback. Close it here instead.
+            outcome["error"] = (type(error).__name__, " ".join(str(error).split()))
+            _close_half_built_client(distributed, error)
 
     thread = threading.Thread(target=connect, name="powerplay-dask-connect", daemon=True)
     thread.start()
@@ -276,10 +279,22 @@ def _connect_with_timeout(distributed, address: str, timeout: float):
         raise DistributedError(f"cannot reach a Dask scheduler at {address}: no answer within {timeout:g} s "
                                "(is it a Dask scheduler, and reachable?)")
     if "error" in outcome:
-        error = outcome["error"]
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise DistributedError(f"cannot reach a Dask scheduler at {address} ({type(error).__name__}: {reason})")
+        kind, reason = outcome["error"]
+        raise DistributedError(f"cannot reach a Dask scheduler at {address} ({kind}: {reason or kind})")
     return outcome["client"]
+
+
+def _close_half_built_client(distributed, error: BaseException) -> None:
+    """Close the client whose constructor raised ``error`` (found in the traceback's frames)."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        candidate = traceback.tb_frame.f_locals.get("self")
+        if isinstance(candidate, distributed.Client):
+            with contextlib.suppress(Exception):
+                candidate.close(timeout=1)
+            candidate.status = "closed"  # its __del__ then has nothing left to do
+            return
+        traceback = traceback.tb_next
 
 
 class DaskExecutor:
