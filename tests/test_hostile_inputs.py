@@ -661,6 +661,19 @@ def test_kept_samples_that_cannot_fit_on_the_disk_are_refused_up_front(tmp_path,
     assert not (tmp_path / "expts").exists()
 
 
+def test_runs_that_cannot_fit_in_memory_are_refused_before_the_sweep_exists(tmp_path, monkeypatch):
+    import psutil
+
+    config = write_config(tmp_path)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=1000))
+    error = refused(lambda: run_sweep(config, tmp_path / "expts"), ResourceLimitError, "of memory but", "is available")
+    assert error.limit == 1000 and error.estimate > 1000
+    assert not (tmp_path / "expts").exists()
+    # a cluster's workers have their own memory: not this machine's to judge
+    prepare_sweep(config, SweepOptions(output_dir=tmp_path / "expts", workdir=tmp_path), computed_here=False)
+    assert (tmp_path / "expts").is_dir()
+
+
 def test_a_full_disk_while_creating_the_sweep_leaves_nothing_half_made(tmp_path, monkeypatch):
     from powerplay.storage import sweeps
 

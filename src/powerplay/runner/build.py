@@ -60,7 +60,7 @@ import math
 import os
 import warnings
 from collections import OrderedDict
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -351,9 +351,12 @@ def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None 
 
 
 def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None,
-                       diagnostic: bool = False) -> list[int]:
+                       diagnostic: bool = False, check: Callable[[Experiment], None] | None = None) -> list[int]:
     """Build every run's :class:`Experiment` once, so bad names, specs, incompatible policies
     and experiments that cannot be computed (:func:`check_experiment`) fail before anything runs.
+
+    ``check(experiment)``, if given, is called for every run too (e.g. the memory check of
+    runs computed in this process, :meth:`Experiment.check_memory`).
 
     Returns
     -------
@@ -370,7 +373,7 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
     sizes = []
     for run in config.runs():
         try:
-            sizes.append(build_experiment(run.config, workdir=workdir, diagnostic=diagnostic).sample_bytes())
+            experiment = build_experiment(run.config, workdir=workdir, diagnostic=diagnostic)
         except ConfigError as error:
             param = (error.field or "").split(".")[0].split("[")[0]
             p = by_name.get(param)
@@ -379,6 +382,9 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
             rest = (error.field or "")[len(param):].lstrip(".")
             raise ConfigError(error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""),
                               config.source) from None
+        sizes.append(experiment.sample_bytes())
+        if check is not None:
+            check(experiment)
     return sizes
 
 

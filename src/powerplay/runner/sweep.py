@@ -240,13 +240,15 @@ def _check_disk_space(folder: Path, sample_bytes: list[int], keep_samples: bool 
             "disk space for kept samples", float(needed), float(free), "bytes")
 
 
-def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions) -> tuple[SweepConfig, Path, bool]:
+def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions,
+                  computed_here: bool = True) -> tuple[SweepConfig, Path, bool]:
     """Validate the config and find (resume) or create its sweep folder.
 
     Everything that can be checked is checked before anything is written: the config, every
     run's environments and reward distribution (:func:`~powerplay.runner.build.check_environments`),
     that a resumed sweep's record and environments still match, that the output folder can
-    be written, and that the samples to keep fit on its disk.
+    be written, that the samples to keep fit on its disk and, when the runs are
+    ``computed_here`` (not on a cluster), that each fits in this machine's memory.
 
     Returns
     -------
@@ -274,7 +276,8 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
                 raise SweepError(f"{existing / 'sweep.json'} lacks the seed drawn for random_seed: null, so the sweep "
                                  "cannot be resumed with the same rewards; start a new sweep with --new")
             config = config.with_overrides(drawn_seed=record["random_seed"])
-    sample_bytes = check_environments(config, options.workdir, diagnostic)
+    fits_in_memory = (lambda experiment: experiment.check_memory(options.chunk_size)) if computed_here else None
+    sample_bytes = check_environments(config, options.workdir, diagnostic, check=fits_in_memory)
     runs = config.runs()
     environments = environment_fingerprints(runs, options.workdir)
     if existing is not None:
@@ -408,7 +411,7 @@ def run_sweep(
     """
     options = as_options(options).with_(**option_changes)
     events = combine(listeners)
-    config, sweep_path, resumed = prepare_sweep(config, options)
+    config, sweep_path, resumed = prepare_sweep(config, options, computed_here=executor is None)
     record = read_sweep_record(sweep_path)
     runs = config.runs()
     folders = {r["suffix"]: sweep_path / r["folder"] for r in record["runs"]}
