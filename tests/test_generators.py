@@ -187,6 +187,7 @@ def test_joint_block_with_noise_and_remove_refused_with_noise():
     [
         ({"rows": 3, "cols": 3, "seed": 0}, "generator", "needs a 'generator' key; valid: maze, rooms"),
         ({"generator": "labyrinth", "rows": 3, "cols": 3, "seed": 0}, "generator", "unknown generator 'labyrinth'; valid: maze, rooms"),
+        ({"generator": ["maze"], "rows": 3, "cols": 3, "seed": 0}, "generator", "unknown generator ['maze']; valid: maze, rooms"),
         ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "doors": "all"}, "doors", "doors: unknown key for generator 'maze'; valid: generator, rows"),
         ({"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "loops": 2}, "loops", "unknown key for generator 'rooms'"),
         ({"generator": "maze", "rows": 3, "seed": 0}, "cols", "cols: missing"),

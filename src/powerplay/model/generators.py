@@ -405,7 +405,7 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(spec, Mapping):
         raise ModelError(f"a generator spec is a mapping such as {{generator: maze, rows: 7, cols: 7, seed: 0}}, not {spec!r}")
     generator = spec.get("generator")
-    if generator not in GENERATOR_KEYS:
+    if not isinstance(generator, str) or generator not in GENERATOR_KEYS:  # a list is unhashable
         what = "a generator spec needs a 'generator' key" if "generator" not in spec else f"unknown generator {generator!r}"
         raise ModelError(f"{what}; valid: {', '.join(GENERATOR_KEYS)}", field="generator")
     keys = GENERATOR_KEYS[generator]

@@ -52,7 +52,7 @@ from scipy import stats as scipy_stats
 from ..errors import ConfigError
 from ..storage.atomic import atomic_write_text
 from ..storage.runs import StoredRun
-from .config import SweepConfig, load_sweep_config, parse_sweep_config, validate_value
+from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
 from .events import SweepListener
 from .sweep import SweepOptions, as_options, run_sweep
 
@@ -276,7 +276,7 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
     options = as_options(options)
     base = load_sweep_config(config) if not isinstance(config, SweepConfig) else config
     settings.check(base)
-    document = yaml.safe_load(base.text.decode("utf-8"))
+    document = load_config_document(base.text, base.source)  # already validated; the same bounded reader
     folder = options.output_dir / f"{base.name}-scan-{settings.param}"
     point_options = options.with_(output_dir=folder, new=False)
     kind = _statistic_parts(settings.statistic, base)[0]
