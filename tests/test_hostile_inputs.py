@@ -739,8 +739,10 @@ def test_scheduler_addresses_that_are_not_addresses():
 # -- numbers: the largest allowed rewards still give exact, finite statistics [9] ---------------------
 
 
-def test_the_largest_allowed_rewards_give_finite_scale_exact_statistics(tmp_path):
-    scale = 4e149  # values R/(1 - γ) up to 8e149 at γ = 0.5: just inside MAX_VALUE_MAGNITUDE
+# 4e149: values R/(1 - γ) up to 8e149 at γ = 0.5, just inside MAX_VALUE_MAGNITUDE. 1e-9: below the
+# default tie tolerance (1e-8), which would tie every action unless it scales with the rewards.
+@pytest.mark.parametrize("scale", [4e149, 1e-9])
+def test_rescaled_rewards_give_finite_scale_exact_statistics(tmp_path, scale):
     joint = {"mdp_graph": None, "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
              "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
              "discount_rate": {"value": 0.5}, "discount_rate_agent_A": {"value": 0.5},

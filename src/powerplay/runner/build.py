@@ -270,10 +270,24 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
         discount_rate_agent_A=typed.get("discount_rate_agent_A"),
         reward_correlation=correlation,
         diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
-        settings=SolverSettings(tolerance=typed["convergence_threshold"]),
+        settings=solver_settings(typed["convergence_threshold"], sampler.spread()),
     )
     check_experiment(experiment, sampler, described)
     return experiment
+
+
+def solver_settings(convergence_threshold: float, reward_scale: float) -> SolverSettings:
+    """Solver settings whose policy and tie tolerances are relative to the reward scale.
+
+    The defaults (:class:`SolverSettings`) suit rewards of scale 1; for rewards in
+    ``[0, 1e-9]`` they would tie every action, and for rewards near ``1e149`` rounding noise
+    would decide ties. Scaling both by the width of the reward support keeps the same
+    relative accuracy, so scaling the rewards scales POWER and nothing else.
+    """
+    relative = reward_scale if math.isfinite(reward_scale) and reward_scale > 0 else 1.0
+    defaults = SolverSettings()
+    return SolverSettings(tolerance=convergence_threshold, policy_tolerance=defaults.policy_tolerance * relative,
+                          tie_tolerance=defaults.tie_tolerance * relative)
 
 
 def _number_text(x: float) -> str:
