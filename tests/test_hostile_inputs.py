@@ -65,7 +65,7 @@ from powerplay.model.mdp import MDP, JointMDP
 from powerplay.runner.build import MAX_VALUE_MAGNITUDE, check_environments
 from powerplay.runner.config import MAX_RUNS, load_sweep_config, parse_sweep_config
 from powerplay.runner.sweep import SweepOptions, prepare_sweep, run_sweep
-from powerplay.solvers.values import MAX_POLICY_ACTIONS
+from powerplay.solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from powerplay.storage.runs import load_run
 from powerplay.storage.samples import SampleArchive
 from powerplay.storage.sweeps import load_sweep, read_sweep_record
@@ -297,6 +297,19 @@ def test_what_can_be_computed_still_is(tmp_path):
          "convergence_threshold": {"value": 1e140}},
     ):
         check_environments(load_sweep_config(write_config(tmp_path, **overrides)), tmp_path)
+
+
+def test_experiments_built_in_python_get_the_same_checks_as_configs():
+    from powerplay import Experiment, RewardDistribution, load_mdp, run_experiment
+
+    def experiment(dist: str, params: list[float], threshold: float = 1e-4) -> Experiment:
+        rewards = RewardDistribution.from_config({"default_dist": {"dist_name": dist, "params": params}})
+        return Experiment("single_agent", load_mdp("3x3_gridworld"), 0.5, rewards, 10, 0,
+                          settings=SolverSettings(tolerance=threshold))
+
+    refused(lambda: run_experiment(experiment("pareto", [1, 0.5])), ConfigError, "has no mean")
+    refused(lambda: run_experiment(experiment("uniform", [0, 1], threshold=0.5)), ConfigError, "at most 1% of the reward scale")
+    assert run_experiment(experiment("uniform", [0, 1])).power_mean().shape == (9,)
 
 
 def test_heavy_tails_warn_that_standard_errors_are_unreliable(tmp_path):

@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 import numba
 
 from ..errors import ModelError
+from .build import check_experiment
 from .experiment import ChunkResult, Experiment, MemorySink, RunAccumulator, RunResult, SampleSink, solve_chunk
 
 
@@ -222,7 +223,15 @@ def run_experiment(
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    ConfigError
+        For an experiment a config would have been refused for (:func:`~powerplay.runner.build.check_experiment`).
+    ResourceLimitError
+        For a run computed here that would not fit in memory.
     """
+    check_experiment(experiment)  # what a config would have been refused for, for experiments built in Python
     if executor is None:
         experiment.check_memory(chunk_size)
     executor = executor or LocalExecutor(threads=workers)
