@@ -9,14 +9,13 @@ from powerplay.errors import FigureError
 from powerplay.figures import render, style
 from powerplay.figures.animation import write_gif
 from powerplay.figures.reward_samples import (
-    PAIRS_SIZE,
     correlated_reward_samples,
-    draw_reward_pairs,
     reward_pairs_data,
     reward_pairs_frames,
     visualize_all_correlated_reward_samples,
     visualize_correlated_reward_samples,
 )
+from powerplay.figures.samples import PAIRS_SIZE, draw_reward_pairs
 
 
 def test_gif_has_one_frame_per_input_padded_to_the_largest_and_pauses_by_duration(tmp_path):

@@ -46,7 +46,6 @@ from .published import PublishedFigureError, Reproduction, render_published_figu
 from .render import draw, frame_pixels, save, save_all, save_sequence
 from .report import write_report
 from .reward_samples import (
-    draw_reward_pairs,
     reward_pairs_data,
     visualize_all_correlated_reward_samples,
     visualize_correlated_reward_samples,
@@ -59,6 +58,7 @@ from .samples import (
     draw_correlations,
     draw_histograms,
     draw_matrix,
+    draw_reward_pairs,
     histogram_data,
     matrix_data,
     sample_aggregation_data,

@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..storage.atomic import atomic_write_bytes
+from ..io.atomic import atomic_write_bytes
 from . import style
 
 #: Default display time of one frame (milliseconds).

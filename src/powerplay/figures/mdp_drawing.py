@@ -27,7 +27,7 @@ from PIL import Image
 
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..storage.atomic import atomic_write_bytes
+from ..io.atomic import atomic_write_bytes
 from . import style
 
 FONT = "DejaVu Sans"

@@ -49,8 +49,7 @@ def _drawers() -> dict[type, Callable]:
     from .data import (AlignmentData, BarsData, CorrelationData, HeatmapData, HistogramData, LinesData, MatrixData,
                        RewardPairsData)
     from .heatmaps import draw_heatmap
-    from .reward_samples import draw_reward_pairs
-    from .samples import draw_bars, draw_correlations, draw_histograms, draw_matrix
+    from .samples import draw_bars, draw_correlations, draw_histograms, draw_matrix, draw_reward_pairs
 
     return {HeatmapData: draw_heatmap, BarsData: draw_bars, HistogramData: draw_histograms,
             CorrelationData: draw_correlations, MatrixData: draw_matrix, AlignmentData: draw_alignment,
@@ -61,7 +60,7 @@ def _updaters() -> dict[type, Callable]:
     from .alignment import update_alignment
     from .data import AlignmentData, HeatmapData, RewardPairsData
     from .heatmaps import update_heatmap
-    from .reward_samples import update_reward_pairs
+    from .samples import update_reward_pairs
 
     return {HeatmapData: update_heatmap, AlignmentData: update_alignment, RewardPairsData: update_reward_pairs}
 
@@ -106,7 +105,7 @@ def save_sequence(jobs: Sequence[tuple[object, Path]]) -> list[Path]:
 _POOL: tuple[int, ProcessPoolExecutor] | None = None
 
 #: Modules a drawing worker needs (imported once by the fork server).
-_DRAWING_MODULES = ("render", "heatmaps", "samples", "alignment", "reward_samples")
+_DRAWING_MODULES = ("render", "heatmaps", "samples", "alignment")
 
 
 def _context():

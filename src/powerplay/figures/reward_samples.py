@@ -6,7 +6,7 @@ pictures show exactly the joint reward distribution a ``multiagent_with_reward``
 The sample Pearson coefficient is printed in the title as a check.
 
 :func:`reward_pairs_data` computes what is drawn (:class:`~powerplay.figures.data.RewardPairsData`),
-:func:`draw_reward_pairs` draws it.
+:func:`~powerplay.figures.samples.draw_reward_pairs` draws it.
 
 Examples
 --------
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
@@ -30,7 +29,7 @@ from . import style
 from .alignment import pearson
 from .animation import write_gif
 from .data import RewardPairsData
-from .render import frame_pixels
+from .render import frame_pixels, save
 
 #: The reference's default marginal distribution: uniform on [0, 1].
 UNIFORM_0_1: Mapping[str, Any] = {"dist_name": "uniform", "params": [0, 1]}
@@ -131,41 +130,6 @@ def reward_pairs_data(
                         ylim=ylim or support)
 
 
-#: Size (inches) of a reward-pair scatter.
-PAIRS_SIZE = (6.0, 6.3)
-
-
-def draw_reward_pairs(data: RewardPairsData) -> Figure:
-    """Draw a :class:`RewardPairsData` as a scatter (square axes when both ranges are given)."""
-    figure = style.new_figure(*PAIRS_SIZE)
-    ax = figure.add_axes([0.14, 0.1, 0.8, 0.74])
-    ax.scatter(data.rewards_H, data.rewards_A, s=14, color=style.ACCENT_COLOR, alpha=0.4, linewidths=0)
-    if data.xlim is not None:
-        ax.set_xlim(*data.xlim)
-    if data.ylim is not None:
-        ax.set_ylim(*data.ylim)
-    ax.set_aspect("equal" if data.xlim is not None and data.ylim is not None else "auto")
-    ax.set_xlabel("reward of Agent H", fontsize=style.FONT_SIZE)
-    ax.set_ylabel("reward of Agent A", fontsize=style.FONT_SIZE)
-    ax.grid(color="0.9", zorder=0)
-    ax.tick_params(labelsize=style.FONT_SIZE - 1)
-    style.set_title(figure, data.title, 0.1)
-    return figure
-
-
-def update_reward_pairs(figure: Figure, previous: RewardPairsData, data: RewardPairsData) -> bool:
-    """Show ``data`` on ``figure`` (drawn from ``previous``) if both have set axis limits; whether it did."""
-    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or \
-            previous.title.count("\n") != data.title.count("\n"):
-        return False
-    ax = figure.axes[0]
-    ax.collections[0].set_offsets(np.column_stack([data.rewards_H, data.rewards_A]))
-    ax.set_xlim(*data.xlim)
-    ax.set_ylim(*data.ylim)
-    style.set_title(figure, data.title, 0.1)
-    return True
-
-
 def _support(config: Mapping[str, Any], samples: Sequence[np.ndarray]) -> tuple[float, float]:
     sampler = RewardDistribution.from_config({"default_dist": dict(config)}).for_states(["state"])
     interval = sampler.per_state[0].symmetric_interval
@@ -232,7 +196,7 @@ def visualize_correlated_reward_samples(
     """
     data = reward_pairs_data(num_samples, distribution_config, correlation, symmetric_interval, random_seed, xlim, ylim)
     name = fig_name if fig_name is not None else default_pairs_name(distribution_config, correlation)
-    return style.save_figure(draw_reward_pairs(data), style.figure_file(output_folder, name))
+    return save(data, style.figure_file(output_folder, name))
 
 
 def reward_pairs_frames(

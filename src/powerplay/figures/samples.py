@@ -1,4 +1,5 @@
-"""Per-state summaries of reward and POWER samples: means, variances, histograms, correlations.
+"""Per-state summaries of reward and POWER samples: means, variances, histograms, correlations;
+and the scatter of Agent H's and Agent A's reward pairs.
 
 These are the reference tool's per-run figures:
 
@@ -14,7 +15,9 @@ These are the reference tool's per-run figures:
   alternative when ``N²`` histograms would be impractical.
 
 Each has a drawing function (:func:`draw_bars`, :func:`draw_histograms`,
-:func:`draw_correlations`, :func:`draw_matrix`; :func:`draw` dispatches on the record). A
+:func:`draw_correlations`, :func:`draw_matrix`; :func:`draw` dispatches on the record).
+:func:`draw_reward_pairs` draws the reward-pair scatters that
+:mod:`powerplay.figures.reward_samples` computes. A
 multi-panel figure is drawn on *one* axes (panels placed in inches, bars as one polygon
 collection, the 2-D histograms as one image), so a figure of 49 panels costs about as much
 as one plot.
@@ -46,7 +49,7 @@ from ..errors import FigureError, FigureWarning
 from ..stats.moments import standard_error
 from . import style
 from .glyphs import text_collection
-from .data import BarsData, CorrelationData, HeatmapData, HistogramData, MatrixData, Panel
+from .data import BarsData, CorrelationData, HeatmapData, HistogramData, MatrixData, Panel, RewardPairsData
 from .heatmaps import GridGeometry, choose_value_format, draw_heatmap, heatmap_data
 
 __all__ = [
@@ -60,11 +63,13 @@ __all__ = [
     "draw_correlations",
     "draw_histograms",
     "draw_matrix",
+    "draw_reward_pairs",
     "histogram_data",
     "matrix_data",
     "sample_aggregation_data",
     "state_values_data",
     "too_many_states",
+    "update_reward_pairs",
     "use_log_bins",
 ]
 
@@ -723,3 +728,38 @@ def draw_matrix(data: MatrixData) -> Figure:
     bar.set_label(data.colorbar_label, fontsize=style.FONT_SIZE)
     style.set_title(figure, data.title, 0.08)
     return figure
+
+
+#: Size (inches) of a reward-pair scatter.
+PAIRS_SIZE = (6.0, 6.3)
+
+
+def draw_reward_pairs(data: RewardPairsData) -> Figure:
+    """Draw a :class:`RewardPairsData` as a scatter (square axes when both ranges are given)."""
+    figure = style.new_figure(*PAIRS_SIZE)
+    ax = figure.add_axes([0.14, 0.1, 0.8, 0.74])
+    ax.scatter(data.rewards_H, data.rewards_A, s=14, color=style.ACCENT_COLOR, alpha=0.4, linewidths=0)
+    if data.xlim is not None:
+        ax.set_xlim(*data.xlim)
+    if data.ylim is not None:
+        ax.set_ylim(*data.ylim)
+    ax.set_aspect("equal" if data.xlim is not None and data.ylim is not None else "auto")
+    ax.set_xlabel("reward of Agent H", fontsize=style.FONT_SIZE)
+    ax.set_ylabel("reward of Agent A", fontsize=style.FONT_SIZE)
+    ax.grid(color="0.9", zorder=0)
+    ax.tick_params(labelsize=style.FONT_SIZE - 1)
+    style.set_title(figure, data.title, 0.1)
+    return figure
+
+
+def update_reward_pairs(figure: Figure, previous: RewardPairsData, data: RewardPairsData) -> bool:
+    """Show ``data`` on ``figure`` (drawn from ``previous``) if both have set axis limits; whether it did."""
+    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or \
+            previous.title.count("\n") != data.title.count("\n"):
+        return False
+    ax = figure.axes[0]
+    ax.collections[0].set_offsets(np.column_stack([data.rewards_H, data.rewards_A]))
+    ax.set_xlim(*data.xlim)
+    ax.set_ylim(*data.ylim)
+    style.set_title(figure, data.title, 0.1)
+    return True

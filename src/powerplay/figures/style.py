@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..errors import FigureWarning
-from ..storage.atomic import atomic_write_bytes
+from ..io.atomic import atomic_write_bytes
 
 #: The colour map of every heat map and 2-D histogram.
 COLOR_MAP = "viridis"

@@ -49,6 +49,7 @@ from pathlib import Path
 from ..errors import FileFormatError
 from ..model.mdp import MDP, JointMDP
 from . import safe_load
+from .atomic import atomic_write_text
 from .reference_graph import AnyObject, Edge, RawGraph, graph_of_object, object_from_graph
 
 # Every alternative is unambiguous -- a quoted string is a run of plain characters and escape
@@ -436,7 +437,6 @@ def write_dot(obj: AnyObject, path: str | os.PathLike, mdp: MDP | JointMDP | Non
     >>> path.exists()
     False
     """
-    from ..storage.atomic import atomic_write_text
 
     atomic_write_text(path, dot_text(obj, mdp, str(path)))
 

@@ -72,6 +72,7 @@ from ..model.labels import are_gridworld_states, cell_coordinates, cell_label, j
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from . import safe_load
+from .atomic import atomic_write_text
 
 AnyObject = MDP | JointMDP | Policy
 
@@ -267,7 +268,6 @@ def write_native(obj: AnyObject, path: str | os.PathLike) -> None:
     >>> read_native(path).to_dict()
     {'a': {'go': {'a': 1.0}}}
     """
-    from ..storage.atomic import atomic_write_text
 
     path = Path(path)
     atomic_write_text(path, native_text(obj, path.suffix.lower(), str(path)))

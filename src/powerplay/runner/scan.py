@@ -50,7 +50,7 @@ import yaml
 from scipy import stats as scipy_stats
 
 from ..errors import ConfigError
-from ..storage.atomic import atomic_write_text
+from ..io.atomic import atomic_write_text
 from ..storage.runs import StoredRun
 from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
 from .events import SweepListener

@@ -40,7 +40,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from ..errors import SweepNotFoundError
-from ..storage.atomic import atomic_write_text
+from ..io.atomic import atomic_write_text
 from ..storage.sweeps import StoredSweep, load_sweep
 from .events import SweepListener
 

@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..errors import DamagedRunError, ResourceLimitError, SweepError
-from ..storage.atomic import STALE_SECONDS, remove_stale_temporary_files
+from ..io.atomic import STALE_SECONDS, remove_stale_temporary_files
 from ..storage.runs import RECORDED_FILES, RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info, verify_run, write_run
 from ..storage.samples import SCRATCH_PREFIX, SampleFileWriter
 from ..storage.sweeps import (

@@ -76,7 +76,7 @@ import yaml
 from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
 from ..io import safe_load
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
-from .atomic import atomic_write_bytes, atomic_write_text
+from ..io.atomic import atomic_write_bytes, atomic_write_text
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 
 RUN_CONFIG = "run.yaml"

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from .atomic import atomic_write_with
+from ..io.atomic import atomic_write_with
 
 SAMPLES = "samples.npz"
 

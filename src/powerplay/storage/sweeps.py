@@ -83,7 +83,7 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
-from .atomic import atomic_write_bytes, atomic_write_text
+from ..io.atomic import atomic_write_bytes, atomic_write_text
 from .runs import (
     COUNT,
     MAPPING,

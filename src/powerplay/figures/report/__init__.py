@@ -29,7 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ...storage.atomic import atomic_write_text
+from ...io.atomic import atomic_write_text
 from ...storage.sweeps import DEFAULT_FOLDER
 from .data import ReportData, gather_report_data
 
