@@ -708,15 +708,15 @@ def test_a_full_disk_while_writing_a_run_keeps_finished_runs(tmp_path, monkeypat
     from powerplay.storage import runs
 
     config = write_config(tmp_path)
-    original, calls = runs.atomic_write_text, []
+    original, calls = runs.atomic_write_json, []
 
-    def fills_up(path, text):
+    def fills_up(path, value):
         calls.append(path)
         if Path(path).name == "run.json" and len([c for c in calls if Path(c).name == "run.json"]) == 2:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return original(path, text)
+        return original(path, value)
 
-    monkeypatch.setattr(runs, "atomic_write_text", fills_up)
+    monkeypatch.setattr(runs, "atomic_write_json", fills_up)
     result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "expts"), "--no-figures"])
     assert result.exit_code == 2 and result.stderr.strip().splitlines()[-1].startswith("error: No space left on device")
     assert "finished runs are saved" in result.stderr

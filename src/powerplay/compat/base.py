@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from ..interfaces import editor

@@ -50,7 +50,7 @@ from ..stats.moments import standard_error
 from . import style
 from .glyphs import text_collection
 from .data import BarsData, CorrelationData, HeatmapData, HistogramData, MatrixData, Panel, RewardPairsData
-from .heatmaps import GridGeometry, choose_value_format, draw_heatmap, heatmap_data
+from .heatmaps import GridGeometry, choose_value_format, heatmap_data
 
 __all__ = [
     "FigureWarning",

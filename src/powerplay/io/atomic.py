@@ -17,12 +17,14 @@ Examples
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 #: Temporary files older than this (seconds) are stale: no writer is still using them.
 STALE_SECONDS = 3600.0
@@ -70,6 +72,28 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities (in nested dicts, lists and tuples) as ``None``.
+
+    JSON has no such numbers; ``json.dumps`` would write ``NaN``, which strict readers refuse.
+
+    >>> json_safe({'a': [1.0, float('nan')], 'b': float('inf')})
+    {'a': [1.0, None], 'b': None}
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def atomic_write_json(path: str | os.PathLike, value: Any) -> Path:
+    """Write ``value`` as indented JSON (non-finite numbers as ``null``, see :func:`json_safe`)."""
+    return atomic_write_text(path, json.dumps(json_safe(value), indent=2, ensure_ascii=False))
 
 
 def remove_stale_temporary_files(folder: str | os.PathLike, older_than: float = STALE_SECONDS,

@@ -68,7 +68,7 @@ import yaml
 
 from ..errors import FileFormatError, ResourceLimitError
 from ..model.gridworld import gridworld_from_map, gridworld_to_map, joint_gridworld
-from ..model.labels import are_gridworld_states, cell_coordinates, cell_label, joint_label, split_joint_label
+from ..model.labels import ambiguous_joint_pair, are_gridworld_states, cell_coordinates, cell_label, split_joint_label
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from . import safe_load
@@ -195,13 +195,10 @@ def _check_writable(obj: AnyObject, origin: str) -> None:
             except UnicodeEncodeError:
                 raise FileFormatError(origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)") from None
     if isinstance(obj, JointMDP):
-        for h in obj.actions_H:
-            for a in obj.actions_A:
-                if split_joint_label(joint_label(h, a)) != (h, a):
-                    raise FileFormatError(
-                        origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair "
-                        f"{split_joint_label(joint_label(h, a))!r}",
-                    )
+        ambiguous = ambiguous_joint_pair(obj.actions_H, obj.actions_A)
+        if ambiguous is not None:
+            h, a, read_back = ambiguous
+            raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
 
 
 def native_text(obj: AnyObject, suffix: str = ".yaml", origin: str = "text") -> str:

@@ -62,7 +62,7 @@ from typing import Iterable
 from ..errors import FileFormatError, ModelError
 from ..model.environments import successor_mdp
 from ..model.gridworld import MOVES
-from ..model.labels import is_joint_label, joint_label, split_joint_label
+from ..model.labels import ambiguous_joint_pair, is_joint_label, split_joint_label
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from ..model.policy import Policy, acting_action_mask
 from . import safe_load
@@ -456,13 +456,10 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
             raise FileFormatError(
                 origin, f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP"
             )
-        for h in obj.actions_H:
-            for a in obj.actions_A:
-                if split_joint_label(joint_label(h, a)) != (h, a):
-                    raise FileFormatError(
-                        origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair "
-                        f"{split_joint_label(joint_label(h, a))!r}",
-                    )
+        ambiguous = ambiguous_joint_pair(obj.actions_H, obj.actions_A)
+        if ambiguous is not None:
+            h, a, read_back = ambiguous
+            raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
         pairs = [split_joint_label(action) for action in used]
         if _ordered_actions(h for h, _ in pairs) != obj.actions_H:
             attributes["actions_H"] = node_name(*obj.actions_H)

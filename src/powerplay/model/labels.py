@@ -59,6 +59,21 @@ def split_joint_label(label: str) -> tuple[str, str] | None:
     return (head[:cut], head[cut + 3:]) if cut >= 0 else None
 
 
+def ambiguous_joint_pair(labels_H: Iterable[str], labels_A: Iterable[str]) -> tuple[str, str, tuple[str, str] | None] | None:
+    """The first pair ``(h, a, read_back)`` whose joint label splits into something else, or ``None``.
+
+    E.g. Agent H's ``'x_H^y'`` with Agent A's ``'z'`` gives ``'x_H^y_H^z_A'``, which splits as
+    ``('x_H^y', 'z')`` -- fine -- but Agent A's ``'y_H^z'`` would read back differently.
+    """
+    labels_A = list(labels_A)
+    for h in labels_H:
+        for a in labels_A:
+            read_back = split_joint_label(joint_label(h, a))
+            if read_back != (h, a):
+                return h, a, read_back
+    return None
+
+
 def is_joint_label(label: str) -> bool:
     """Whether ``label`` has the joint ``'x_H^y_A'`` form."""
     return split_joint_label(label) is not None

@@ -124,7 +124,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, Valida
 from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitError
 from ..io import safe_load
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
-from ..model.policies import is_policy_spec, parse_policy_spec, policy_spec_name
+from ..model.policies import parse_policy_spec, policy_spec_name
 from ..model.rewards import make_distribution
 
 #: Most reward samples a run may ask for.

@@ -39,7 +39,6 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,7 +49,7 @@ import yaml
 from scipy import stats as scipy_stats
 
 from ..errors import ConfigError
-from ..io.atomic import atomic_write_text
+from ..io.atomic import atomic_write_json, atomic_write_text
 from ..storage.runs import StoredRun
 from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
 from .events import SweepListener
@@ -335,18 +334,8 @@ def _write(result: ScanResult) -> list[Path]:
     writer.writerow([result.settings.param, "axis", result.settings.statistic, "sem", "run"])
     for p in result.points:
         writer.writerow([repr(p.value), f"{p.axis:.12g}", f"{p.statistic:.10g}", f"{p.sem:.10g}", p.run])
-    return [atomic_write_text(result.folder / SCAN_JSON, json.dumps(_json_safe(result.as_dict()), indent=2)),
+    return [atomic_write_json(result.folder / SCAN_JSON, result.as_dict()),
             atomic_write_text(result.folder / SCAN_CSV, buffer.getvalue())]
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 __all__ = ["LOG_ONE_MINUS", "ScanPoint", "ScanResult", "ScanSettings", "from_axis", "run_scan", "to_axis"]

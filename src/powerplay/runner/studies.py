@@ -30,17 +30,16 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from scipy import stats as scipy_stats
 
 from ..errors import SweepNotFoundError
-from ..io.atomic import atomic_write_text
+from ..io.atomic import atomic_write_json, atomic_write_text
 from ..storage.sweeps import StoredSweep, load_sweep
 from .events import SweepListener
 
@@ -221,20 +220,10 @@ def write_environment_studies(sweep, param: str | None = None) -> tuple[list[Env
     sweep = load_sweep(sweep)
     studies = environment_studies(sweep, param)
     document = {"param": studies[0].param if studies else param, "confidence": CONFIDENCE,
-                "studies": [_json_safe(s.as_dict()) for s in studies]}
-    paths = [atomic_write_text(sweep.path / STUDY_JSON, json.dumps(document, indent=2)),
+                "studies": [s.as_dict() for s in studies]}
+    paths = [atomic_write_json(sweep.path / STUDY_JSON, document),
              atomic_write_text(sweep.path / STUDY_CSV, study_csv(studies))]
     return studies, paths
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 class EnvironmentStudyWriter(SweepListener):

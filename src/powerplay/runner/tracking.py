@@ -24,7 +24,7 @@ import csv
 import netrc
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from ..errors import DependencyMissing, TrackingError

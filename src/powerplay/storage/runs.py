@@ -61,7 +61,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import platform
 import time
 import zipfile
@@ -76,7 +75,7 @@ import yaml
 from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
 from ..io import safe_load
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
-from ..io.atomic import atomic_write_bytes, atomic_write_text
+from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 
 RUN_CONFIG = "run.yaml"
@@ -206,19 +205,8 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     record.update(info or {})
-    atomic_write_text(folder / RUN_INFO, json.dumps(_json_safe(record), indent=2, sort_keys=False))
+    atomic_write_json(folder / RUN_INFO, record)
     return folder
-
-
-def _json_safe(value):
-    """NaN and infinities as ``null`` (JSON has no such numbers)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 # -- checking what was read back ------------------------------------------------------------
@@ -351,7 +339,7 @@ def update_run_info(folder, **fields: Any) -> None:
     """Merge ``fields`` into an existing ``run.json`` (atomically)."""
     record = read_run_info(folder)
     record.update(fields)
-    atomic_write_text(Path(folder) / RUN_INFO, json.dumps(_json_safe(record), indent=2, sort_keys=False))
+    atomic_write_json(Path(folder) / RUN_INFO, record)
 
 
 def is_complete_run(folder) -> bool:
