@@ -80,6 +80,57 @@ def test_non_finite_samples_are_refused():
         Moments.leaves(LAYOUT, samples)
 
 
+def _textbook_merge(a: Moments, b: Moments) -> Moments:
+    """Chan et al.'s update written out plainly: every array materialised, every product formed."""
+    n = a.count + b.count
+    exponent = np.maximum(a.exponent, b.exponent)
+    sa, sb = np.ldexp(1.0, a.exponent - exponent), np.ldexp(1.0, b.exponent - exponent)
+    w_b, w_ab = (b.count / n).astype(float), (a.count * b.count / n).astype(float)
+
+    def col(x, nd):
+        return x.reshape(x.shape + (1,) * (nd - 1))
+
+    means, m2s, deltas = [], [], []
+    for v in range(len(a.means)):
+        nd = a.means[v].ndim
+        ma, mb = a.means[v] * col(sa[:, v], nd), b.means[v] * col(sb[:, v], nd)
+        delta = mb - ma
+        means.append(ma + delta * col(w_b, nd))
+        m2s.append(np.array(a.m2s[v]) * col(sa[:, v], nd) * col(sa[:, v], nd)
+                   + np.array(b.m2s[v]) * col(sb[:, v], nd) * col(sb[:, v], nd) + delta * delta * col(w_ab, nd))
+        deltas.append(delta)
+    crosses = []
+    for p, (x, y) in enumerate(a.layout.pairs):
+        i, j = a.layout.index[x], a.layout.index[y]
+        nd = a.crosses[p].ndim
+        crosses.append(np.array(a.crosses[p]) * col(sa[:, i] * sa[:, j], nd) + np.array(b.crosses[p]) * col(sb[:, i] * sb[:, j], nd)
+                       + deltas[i] * deltas[j] * col(w_ab, nd))
+    return Moments(a.layout, n, exponent, tuple(means), tuple(m2s), tuple(crosses))
+
+
+def _bits(m: Moments) -> list[bytes]:
+    return [np.ascontiguousarray(x).tobytes() for x in (m.count, m.exponent, *m.means, *m.m2s, *m.crosses)]
+
+
+def test_merge_gives_the_bits_of_the_textbook_update():
+    """The merge skips products by 1 and sums of zeros and reuses temporaries: none of it may change a bit."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(64, 4)) * np.ldexp(1.0, rng.integers(-40, 40, size=(64, 1)))  # exponents differ per sample
+    x[::7] = 0.0  # zero rows: the smallest exponent
+    x[3, 1] = -0.0
+    y = np.where(rng.random((64, 4)) < 0.3, -0.0, rng.random((64, 4)))
+    leaves = Moments.leaves(LAYOUT, {"x": x, "y": y})
+    level, textbook = leaves, leaves
+    while level.size > 1:  # up the tree, comparing every level (leaf pairs first, with their zero spreads)
+        half = level.size // 2
+        level = level.take(slice(0, 2 * half, 2)).merge(level.take(slice(1, 2 * half, 2)))
+        textbook = _textbook_merge(textbook.take(slice(0, 2 * half, 2)), textbook.take(slice(1, 2 * half, 2)))
+        assert _bits(level) == _bits(textbook)
+    same_exponents = Moments.leaves(LAYOUT, {"x": rng.random((8, 4)), "y": rng.random((8, 4))})
+    assert _bits(same_exponents.take(slice(0, 4)).merge(same_exponents.take(slice(4, 8)))) == \
+        _bits(_textbook_merge(same_exponents.take(slice(0, 4)), same_exponents.take(slice(4, 8))))
+
+
 def _reference_node(leaves: Moments, level: int, index: int, n: int) -> Moments:
     """The tree's definition, recursively (module notes of powerplay.stats.tree)."""
     if level == 0:

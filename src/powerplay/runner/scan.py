@@ -46,7 +46,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import yaml
-from scipy import stats as scipy_stats
 
 from ..errors import ConfigError
 from ..io.atomic import atomic_write_json, atomic_write_text
@@ -225,7 +224,9 @@ RANK_DRAWS = 200
 
 
 def _rank_change(x, y) -> float:
-    rho = float(scipy_stats.spearmanr(x, y).statistic)
+    from scipy.stats import spearmanr  # here, not at import: scipy.stats costs half a second of start-up
+
+    rho = float(spearmanr(x, y).statistic)
     return 1.0 - rho if math.isfinite(rho) else 0.0
 
 

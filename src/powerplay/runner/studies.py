@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
+from scipy.special import ndtri, stdtrit  # normal and Student's t quantiles, without importing scipy.stats
 
 from ..errors import SweepNotFoundError
 from ..io.atomic import atomic_write_json, atomic_write_text
@@ -120,7 +120,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE)
     """
     if trials == 0:
         return (math.nan, math.nan)
-    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
@@ -135,7 +135,7 @@ def across_environments(values: np.ndarray, confidence: float = CONFIDENCE) -> d
     mean = float(values.mean()) if n else math.nan
     sd = float(values.std(ddof=1)) if n > 1 else math.nan
     if n > 1:
-        half = float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+        half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * sd / math.sqrt(n)
         low, high = mean - half, mean + half
     else:
         low = high = math.nan

@@ -74,7 +74,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats as scipy_stats
+from scipy.special import stdtrit  # Student's t quantile; scipy.stats would add half a second to start-up
 
 from ..errors import ModelError
 from .moments import Layout, Moments
@@ -230,7 +230,7 @@ def _linear_interval(estimate: float, replicates: np.ndarray, sizes: np.ndarray)
     error = _jackknife(estimate, replicates, sizes)
     if not math.isfinite(error):
         return (math.nan, math.nan)
-    quantile = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(replicates) - 1))
+    quantile = float(stdtrit(len(replicates) - 1, 0.5 + CONFIDENCE / 2))
     return (max(-1.0, estimate - quantile * error), min(1.0, estimate + quantile * error))
 
 
@@ -244,7 +244,7 @@ def _interval(estimate: float, replicates: np.ndarray, sizes: np.ndarray) -> tup
     error = _jackknife(z, z_replicates, sizes)
     if not math.isfinite(error):
         return (math.nan, math.nan)
-    quantile = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(replicates) - 1))
+    quantile = float(stdtrit(len(replicates) - 1, 0.5 + CONFIDENCE / 2))
     return (math.tanh(z - quantile * error), math.tanh(z + quantile * error))
 
 

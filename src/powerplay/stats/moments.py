@@ -106,6 +106,39 @@ def _exponents(values: np.ndarray) -> np.ndarray:
     return np.where(largest > 0, exponent, ZERO_EXPONENT).astype(np.int64)
 
 
+def _zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """Read-only zeros that take no memory (a single-sample record's m2 and co-moments)."""
+    return np.broadcast_to(np.zeros(()), shape)
+
+
+def _is_zeros(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view made by :func:`_zeros` (or a slice of one)."""
+    return array.size > 0 and not any(array.strides) and array.flat[0] == 0.0
+
+
+def _sum_of_scaled(a: np.ndarray, scale_a, b: np.ndarray, scale_b, times: int = 1) -> np.ndarray | None:
+    """``a * scale_a**times + b * scale_b**times`` (``scale`` None: 1; multiplied ``times`` times,
+    in that order), or None when both are :func:`_zeros`."""
+    if _is_zeros(a) and _is_zeros(b):
+        return None
+
+    def scaled(x, scale):
+        for _ in range(times if scale is not None else 0):
+            x = x * scale
+        return x
+
+    return scaled(a, scale_a) + scaled(b, scale_b)
+
+
+def _plus(total: np.ndarray | None, term: np.ndarray) -> np.ndarray:
+    """``total + term`` into ``term``; for ``total`` None (zeros), ``0.0 + term`` (which turns -0.0 into 0.0)."""
+    if total is None:
+        term += 0.0
+    else:
+        term += total
+    return term
+
+
 def _expand(scale: np.ndarray, ndim: int) -> np.ndarray:
     return scale.reshape(scale.shape + (1,) * (ndim - 1))
 
@@ -175,8 +208,8 @@ class Moments:
             np.ones(n, dtype=np.int64),
             np.stack(exponents, axis=1) if exponents else np.zeros((n, 0), dtype=np.int64),
             tuple(means),
-            tuple(np.zeros_like(m) for m in means),
-            tuple(np.zeros_like(means[layout.index[a]]) for a, _ in layout.pairs),
+            tuple(_zeros(m.shape) for m in means),
+            tuple(_zeros(means[layout.index[a]].shape) for a, _ in layout.pairs),
         )
 
     # -- batches ----------------------------------------------------------------------
@@ -225,27 +258,40 @@ class Moments:
         na, nb = self.count, other.count
         n = na + nb
         exponent = np.maximum(self.exponent, other.exponent)
-        # Powers of two: exact rescaling (the smaller operand's numbers shrink, never grow).
-        scale_a = np.ldexp(1.0, self.exponent - exponent)  # [m, V]
-        scale_b = np.ldexp(1.0, other.exponent - exponent)
         weight_b = (nb / np.maximum(n, 1)).astype(np.float64)  # [m]
         weight_ab = (na * nb / np.maximum(n, 1)).astype(np.float64)
+        # Powers of two: exact rescaling (the smaller operand's numbers shrink, never grow).
+        # Where every scale is 1 the products are skipped: multiplying by 1.0 changes no bit.
+        scale_a = np.ldexp(1.0, self.exponent - exponent)  # [m, V]
+        scale_b = np.ldexp(1.0, other.exponent - exponent)
+        unscaled_a = np.all(scale_a == 1.0, axis=0)  # [V]
+        unscaled_b = np.all(scale_b == 1.0, axis=0)
         means, m2s, deltas = [], [], []
         for v in range(len(self.means)):
-            shape_nd = self.means[v].ndim
-            sa, sb = _expand(scale_a[:, v], shape_nd), _expand(scale_b[:, v], shape_nd)
-            ma, mb = self.means[v] * sa, other.means[v] * sb
+            nd = self.means[v].ndim
+            sa = None if unscaled_a[v] else _expand(scale_a[:, v], nd)
+            sb = None if unscaled_b[v] else _expand(scale_b[:, v], nd)
+            ma = self.means[v] if sa is None else self.means[v] * sa
+            mb = other.means[v] if sb is None else other.means[v] * sb
             delta = mb - ma
-            means.append(ma + delta * _expand(weight_b, shape_nd))
-            m2s.append(self.m2s[v] * sa * sa + other.m2s[v] * sb * sb + delta * delta * _expand(weight_ab, shape_nd))
+            # The same operations in the same order as ma + delta w_b and
+            # (m2_a sa² + m2_b sb²) + delta² w_ab, with fewer temporaries.
+            mean = delta * _expand(weight_b, nd)
+            mean += ma
+            means.append(mean)
+            spread = delta * delta
+            spread *= _expand(weight_ab, nd)
+            m2s.append(_plus(_sum_of_scaled(self.m2s[v], sa, other.m2s[v], sb, times=2), spread))
             deltas.append(delta)
         crosses = []
         for p, (a, b) in enumerate(self.layout.pairs):
             i, j = self.layout.index[a], self.layout.index[b]
             nd = self.crosses[p].ndim
-            sa = _expand(scale_a[:, i] * scale_a[:, j], nd)
-            sb = _expand(scale_b[:, i] * scale_b[:, j], nd)
-            crosses.append(self.crosses[p] * sa + other.crosses[p] * sb + deltas[i] * deltas[j] * _expand(weight_ab, nd))
+            product = deltas[i] * deltas[j]
+            product *= _expand(weight_ab, nd)
+            sa = None if unscaled_a[i] and unscaled_a[j] else _expand(scale_a[:, i] * scale_a[:, j], nd)
+            sb = None if unscaled_b[i] and unscaled_b[j] else _expand(scale_b[:, i] * scale_b[:, j], nd)
+            crosses.append(_plus(_sum_of_scaled(self.crosses[p], sa, other.crosses[p], sb), product))
         return Moments(self.layout, n, exponent, tuple(means), tuple(m2s), tuple(crosses))
 
     # -- results (unscaled; batch of one) --------------------------------------------
