@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from powerplay import anim, base, dist, get, graph, learn, mdp, multi, policy, runex, viz
+from powerplay.compat import anim, base, dist, get, graph, learn, mdp, multi, policy, runex, viz
 from powerplay.io import to_networkx, write_mdp
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, joint_gridworld

@@ -147,7 +147,7 @@ def test_policy_end_of_input_keeps_everything(maze):
 
 
 def test_base_editor_reads_standard_input(monkeypatch, maze, capsys):
-    from powerplay import base
+    from powerplay.compat import base
 
     monkeypatch.setattr("sys.stdin", io.StringIO("down\n\n"))
     edited = base.edit_gridworld_mdp(maze)

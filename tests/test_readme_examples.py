@@ -1,4 +1,4 @@
-"""Every ``>>>`` example of the reference tool's README, run as written after ``from powerplay import base``.
+"""Every ``>>>`` example of the reference tool's README, run as written after ``from powerplay.compat import base``.
 
 The examples are read from the README itself (``shared/seeds/002_*.txt``, the markdown, plus
 the visualisation section that only the text version ``001_*.txt`` has). As in the
@@ -313,7 +313,7 @@ class ReadmeSession:
     def reset(self) -> None:
         self.workdir = self.factory.mktemp("readme")
         self.namespace: dict = {}
-        exec("from powerplay import base", self.namespace)
+        exec("from powerplay.compat import base", self.namespace)
         self.position = 0
 
     def run(self, example: Example, table: dict, monkeypatch, capsys) -> None:
@@ -386,7 +386,7 @@ def reference_repository(tmp_path_factory):
         second = run_sweep(config, "expts", diagnostic=True, listeners=figures)  # as the reference ran it: with baselines
         assert (first.sweep_id, second.sweep_id) == ("0001", "0002")
         namespace: dict = {}
-        exec("from powerplay import base", namespace)
+        exec("from powerplay.compat import base", namespace)
         yield namespace, workdir
 
 

@@ -9,14 +9,12 @@ The public Python API is re-exported here; see the README for a tour.
 >>> result.power_mean().shape
 (31,)
 
-The reference tool's module-style API lives in :mod:`powerplay.compat` and is reachable as
-``from powerplay import base`` (also ``graph``, ``mdp``, ``multi``, ``policy``, ``get``, ``viz``,
+The reference tool's module-style API lives in :mod:`powerplay.compat`:
+``from powerplay.compat import base`` (also ``graph``, ``mdp``, ``multi``, ``policy``, ``get``, ``viz``,
 ``anim``, ``learn``, ``runex``, ``dist``).
 """
 
 from __future__ import annotations
-
-import importlib
 
 from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
 from .model.generators import generate_mdp, generator_spec_name, is_generator_spec, maze, maze_map, rooms, rooms_map
@@ -41,14 +39,14 @@ from .storage.sweeps import list_sweeps, load_sweep
 from .version import __version__
 
 
-#: Reference-compatible modules, imported on first use (they pull in plotting libraries).
+#: The reference tool's module names, found in :mod:`powerplay.compat` (kept out of this package's
+#: namespace: the core API does not depend on the compatibility layer, nor import plotting).
 COMPAT_MODULES = ("base", "graph", "mdp", "multi", "policy", "get", "viz", "anim", "learn", "runex", "dist")
 
 
 def __getattr__(name: str):
-    if name in COMPAT_MODULES:
-        return importlib.import_module(f"powerplay.compat.{name}")
-    raise AttributeError(f"module 'powerplay' has no attribute {name!r}")
+    hint = f"; the reference tool's {name!r} module is powerplay.compat.{name}" if name in COMPAT_MODULES else ""
+    raise AttributeError(f"module 'powerplay' has no attribute {name!r}{hint}")
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The reference tool's ``base`` module, on our model: ``from powerplay import base``.
+"""The reference tool's ``base`` module, on our model: ``from powerplay.compat import base``.
 
 Every function of the reference's ``base`` keeps its name, parameters and defaults, so the
 reference README's examples run as written. Differences (details in ``docs/compat.md``):

@@ -11,7 +11,7 @@ Differences from the reference (see ``docs/compat.md``):
 
 Examples
 --------
->>> from powerplay import base
+>>> from powerplay.compat import base
 >>> grid = base.construct_single_agent_gridworld_mdp(1, 2)
 >>> get_states_from_graph(grid), get_available_actions_from_graph_state(grid, '(0, 0)')
 (['(0, 0)', '(0, 1)'], ['right', 'stay'])

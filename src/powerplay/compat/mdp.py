@@ -6,7 +6,7 @@ to one are always checked, and an error names the state and action at fault.
 
 Examples
 --------
->>> from powerplay import base
+>>> from powerplay.compat import base
 >>> grid = base.construct_single_agent_gridworld_mdp(1, 3)
 >>> update_state_action(grid, '(0, 2)', {'left': {'(0, 1)': 1}}).available_actions('(0, 2)')
 ['left']

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from powerplay import base
+>>> from powerplay.compat import base
 >>> joint = create_joint_multiagent_graph(base.construct_single_agent_gridworld_mdp(1, 2))
 >>> joint.states
 ('(0, 0)_H^(0, 0)_A', '(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A', '(0, 1)_H^(0, 1)_A')

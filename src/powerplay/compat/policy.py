@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from powerplay import base
+>>> from powerplay.compat import base
 >>> policy = base.construct_policy_from_mdp(base.construct_single_agent_gridworld_mdp(1, 2))
 >>> update_state_actions(policy, '(0, 0)', {'stay': 1}).to_dict()['(0, 0)']
 {'stay': 1.0}

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from powerplay import base
+>>> from powerplay.compat import base
 >>> result = run_one_experiment([base.construct_single_agent_gridworld_mdp(3, 3)], 0.5,
 ...     {'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}}, num_reward_samples=200, random_seed=0)
 >>> result.power['H'].shape
