@@ -245,7 +245,7 @@ runner = CliRunner()
 
 def test_report_command(joint_sweep, tmp_path):
     target = tmp_path / "shared" / "sweep.html"
-    result = runner.invoke(app, ["report", joint_sweep.sweep_id, "--expts", str(joint_sweep.path.parent), "-o", str(target),
+    result = runner.invoke(app, ["report", joint_sweep.sweep_id, "--folder", str(joint_sweep.path.parent), "-o", str(target),
                                  "--state", "(0, 0)_H^(1, 1)_A", "--top", "3"])
     assert result.exit_code == 0, result.output
     assert target.is_file() and str(target) in result.stdout.replace("\n", "")

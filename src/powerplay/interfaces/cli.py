@@ -539,7 +539,7 @@ def reproduce(
 def report_command(
     sweep: str = typer.Argument(..., metavar="SWEEP", help="Sweep id (e.g. 0001), folder name or path."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE.html", help="The HTML file to write (default: report.html in the sweep folder)."),
-    expts: Path = typer.Option(Path(DEFAULT_FOLDER), "--expts", metavar="DIR", help="Folder holding the sweeps (where ids and names are looked up)."),
+    expts: Path = typer.Option(Path(DEFAULT_FOLDER), "--folder", "--expts", metavar="DIR", help="Folder holding the sweeps (where ids and names are looked up), as for the plot commands."),
     states: Optional[list[str]] = typer.Option(None, "--state", metavar="STATE", help="A state to follow in the sweep plots, e.g. \"(3, 3)\" (repeat for more; default: a few chosen automatically)."),
     top: int = typer.Option(10, "--top", min=1, max=1000, metavar="K", help="How many states each 'top states' list shows."),
 ) -> None:
