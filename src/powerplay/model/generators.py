@@ -89,7 +89,6 @@ from typing import Any, Mapping
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import minimum_spanning_tree
 
 from ..errors import ModelError
 from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld
@@ -140,6 +139,8 @@ def _spanning_tree(num_nodes: int, u: np.ndarray, v: np.ndarray, rng: np.random.
     weights = 1.0 - rng.random(u.size)  # in (0, 1]: csgraph reads a zero weight as "no edge"
     if u.size == 0:
         return np.zeros(0, dtype=bool)
+    from scipy.sparse.csgraph import minimum_spanning_tree  # here: csgraph adds 50 ms to every start-up
+
     graph = sparse.coo_array((weights, (u, v)), shape=(num_nodes, num_nodes)).tocsr()
     tree = minimum_spanning_tree(graph).tocoo()
     # An edge (u, v), u < v, is in the tree if its key u * N + v is among the tree's keys.
