@@ -127,6 +127,18 @@ def test_policy_bad_answers(maze):
     assert "action 'down' is not allowed in this state" in text
 
 
+def test_a_pasted_alias_bomb_is_refused_and_asked_again(maze):
+    """Answers go through the bounded YAML reader: 9**7 values from a one-line answer are not built."""
+    levels = ["a: &a [" + ",".join(["x"] * 9) + "]"]
+    for i, name in enumerate("bcdefg"):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{'abcdefg'[i]}"] * 9) + "]")
+    bomb = "{" + ", ".join(levels) + "}"
+    policy = uniform_random_policy(maze)
+    edited, text = run(edit_gridworld_policy, policy, bomb + "\n" + "{down: 0.5, stay: 0.5}\n")
+    assert "over the limit of 64 KiB" in text
+    assert edited.to_dict()["(0, 2)"] == {"down": 0.5, "stay": 0.5}
+
+
 def test_joint_policy_and_custom_mdp(maze):
     joint = joint_gridworld(maze)
     policy = uniform_random_policy(joint, "A")

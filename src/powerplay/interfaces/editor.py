@@ -33,14 +33,13 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import sys
 from typing import TextIO
 
 import numpy as np
-import yaml
 
+from ..errors import FileFormatError, ModelError
+from ..io.safe_load import load_yaml
 from ..model.editing import align_policy, remove_states_with_overlapping_agents, update_state_action, update_state_actions
 from ..model.gridworld import MOVES, gridworld_from_cells, joint_gridworld
 from ..model.labels import cell_coordinates, cell_label, joint_label, split_joint_label
@@ -86,9 +85,9 @@ def _quoted(labels) -> str:
 
 def _parse_distribution(answer: str, what: str) -> dict[str, float]:
     """``{label: probability}`` from ``{'a': 0.5, 'b': 0.5}`` (YAML/Python dict syntax)."""
-    try:
-        parsed = yaml.safe_load(answer)
-    except yaml.YAMLError:
+    try:  # the bounded reader, as for files: a pasted alias bomb is refused, not expanded
+        parsed = load_yaml(answer, "<answer>", max_bytes=64 * 1024)
+    except FileFormatError:
         raise ModelError(f"could not read {answer!r} as {{{what}: probability, ...}}") from None
     if not isinstance(parsed, dict) or not parsed:
         raise ModelError(f"could not read {answer!r} as {{{what}: probability, ...}}")
