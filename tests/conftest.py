@@ -7,6 +7,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
 import pytest  # noqa: E402
+from hypothesis import settings
+
+# Property tests draw the same examples on every run by default, so a CI run cannot fail by
+# chance; POWERPLAY_HYPOTHESIS=explore draws new random examples on each run, to look for more.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("POWERPLAY_HYPOTHESIS", "repeatable"))
 
 from powerplay.model.rewards import RewardDistribution
 

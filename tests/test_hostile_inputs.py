@@ -44,7 +44,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -401,6 +401,7 @@ _VALID_PATHS = list(_paths(_VALID))
 
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(_VALID_PATHS), st.sampled_from(["set", "delete", "add"]), _VALUES), min_size=1, max_size=3))
+@example(edits=[((), "set", None), (("name",), "add", None)])  # the whole document replaced, then edited
 def test_fuzz_mutations_of_a_valid_config(edits, tmp_path_factory):
     document = json.loads(json.dumps(_VALID))
     for path, action, value in edits:
@@ -417,9 +418,9 @@ def test_fuzz_mutations_of_a_valid_config(edits, tmp_path_factory):
                 del parent[path[-1]]
             elif isinstance(parent, dict):
                 parent[str(value)[:10]] = value
-            else:
+            elif isinstance(parent, list):
                 parent.append(value)
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError):  # the path is gone (an earlier edit replaced a container)
             continue
     _clean_outcome(yaml.safe_dump(document, allow_unicode=True), tmp_path_factory.getbasetemp())
 
