@@ -584,8 +584,9 @@ def _click_classes(name: str) -> tuple[type, ...]:
 def main() -> None:
     """Entry point of the ``powerplay`` console script: usage mistakes are one line too."""
     # At exit, the interpreter's last garbage collection would walk every object numba, scipy
-    # and matplotlib made (0.3 s of a 5 s run); frozen objects are skipped. Registered first, so
-    # it runs after every other exit handler (and results are closed files by then).
+    # and matplotlib made (0.3 s of a 5 s run); frozen objects are skipped. Exit handlers still
+    # run, and results are closed files by then. (Once per process, however often main runs.)
+    atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     try:
         code = app(standalone_mode=False)
