@@ -700,6 +700,7 @@ def test_a_full_disk_while_creating_the_sweep_leaves_nothing_half_made(tmp_path,
     result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "expts"), "--no-figures"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1].startswith("error: No space left on device")
+    assert f"No space left on device ({tmp_path / 'expts'}); finished runs are saved" in result.stderr
     assert list((tmp_path / "expts").iterdir()) == []  # the half-made sweep folder is gone
     monkeypatch.undo()
     assert run_sweep(config, tmp_path / "expts").path.name == "0001-hostile"

@@ -336,6 +336,16 @@ def test_results_api(tmp_path):
         get_properties_from_run("0001", "reward_correlation__2", folder=expts)
 
 
+
+def test_a_missing_sweep_names_a_few_of_many_sweeps_on_one_line(tmp_path):
+    for i in range(1, 13):
+        (tmp_path / f"{i:04d}-s").mkdir()
+        (tmp_path / f"{i:04d}-s" / "sweep.json").write_text("{}")
+    with pytest.raises(SweepNotFoundError) as raised:
+        load_sweep("99", tmp_path)
+    assert str(raised.value).endswith(
+        "(sweeps there: 0001-s, 0002-s, 0003-s, ... 6 more ..., 0010-s, 0011-s, 0012-s)")
+
 # -- hooks ------------------------------------------------------------------------------------
 
 def test_a_failing_hook_keeps_results(tmp_path):

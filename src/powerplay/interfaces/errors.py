@@ -88,7 +88,7 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except OSError as error:
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
-        typer.echo(f"error: {printable(error.strerror or error)}{printable(where)}; finished runs are saved", err=True)
+        typer.echo(f"error: {printable(f'{error.strerror or error}{where}')}; finished runs are saved", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except RecursionError:
         typer.echo("error: the input is nested too deeply to process", err=True)

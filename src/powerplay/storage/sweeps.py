@@ -397,7 +397,10 @@ def resolve_sweep_path(path_or_id, folder=DEFAULT_FOLDER) -> Path:
         matches = [p for p in sweeps if int(_SWEEP_FOLDER.match(p.name).group(1)) == int(key)]
         if len(matches) == 1:
             return matches[0]
-    known = ", ".join(p.name for p in sweeps) or "none"
+    names = [p.name for p in sweeps]
+    if len(names) > 10:  # the error stays one readable line
+        names = [*names[:3], f"... {len(names) - 6} more ...", *names[-3:]]
+    known = ", ".join(names) or "none"
     raise SweepNotFoundError(f"no sweep {str(path_or_id)!r} in {folder}/ (sweeps there: {known})")
 
 
