@@ -102,7 +102,7 @@ def test_a_big_maze_builds_fast_and_is_still_a_tree():
 # -- rooms -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rows, cols, size", [(1, 1, 3), (1, 4, 2), (3, 2, 4), (3, 3, (2, 5)), (4, 4, 1)])
+@pytest.mark.parametrize("rows, cols, size", [(1, 1, 3), (1, 4, 2), (3, 1, 3), (3, 2, 4), (3, 3, (2, 5)), (4, 4, 1)])
 @pytest.mark.parametrize("doors", ["all", "tree"])
 def test_rooms_sizes_doors_and_connectivity(rows, cols, size, doors):
     height, width = (size, size) if isinstance(size, int) else size

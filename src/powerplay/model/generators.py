@@ -268,7 +268,7 @@ def rooms_cells(rows: int, cols: int, seed: int, room_size: int | tuple[int, int
     cells[height :: height + 1, :] = False
     cells[:, width :: width + 1] = False
     u, v = _grid_edges(rows, cols)  # neighbouring rooms: side by side, then one above the other
-    side_by_side = v - u == 1
+    side_by_side = np.arange(u.size) < rows * (cols - 1)  # (not v - u == 1: with one column, so are vertical ones)
     # Door positions for every shared wall first, so that 'tree' doors sit where 'all' puts them.
     offset = rng.integers(np.where(side_by_side, height, width))
     (r, c) = np.divmod(u, cols)
