@@ -65,6 +65,7 @@ from powerplay.model.mdp import MDP, JointMDP
 from powerplay.runner.build import MAX_VALUE_MAGNITUDE, check_environments
 from powerplay.runner.config import MAX_RUNS, load_sweep_config, parse_sweep_config
 from powerplay.runner.sweep import SweepOptions, prepare_sweep, run_sweep
+from powerplay.runner.executors import LocalExecutor
 from powerplay.solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from powerplay.storage.runs import load_run
 from powerplay.storage.samples import SampleArchive
@@ -683,8 +684,24 @@ def test_runs_that_cannot_fit_in_memory_are_refused_before_the_sweep_exists(tmp_
     error = refused(lambda: run_sweep(config, tmp_path / "expts"), ResourceLimitError, "of memory but", "is available")
     assert error.limit == 1000 and error.estimate > 1000
     assert not (tmp_path / "expts").exists()
-    # a cluster's workers have their own memory: not this machine's to judge
-    prepare_sweep(config, SweepOptions(output_dir=tmp_path / "expts", workdir=tmp_path), computed_here=False)
+    # the same with the executor the CLI passes in
+    refused(lambda: run_sweep(config, tmp_path / "expts", executor=LocalExecutor(threads=1)), ResourceLimitError,
+            "of memory but")
+    result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "expts"), "--no-figures"])
+    assert result.exit_code == 2 and "of memory but" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "expts").exists()
+
+    class Cluster:  # computes elsewhere: its workers have their own memory, not this machine's to judge
+        def solve(self, jobs):
+            raise AssertionError("not reached")
+
+        def describe(self):
+            return "elsewhere"
+
+        def close(self):
+            pass
+
+    prepare_sweep(config, SweepOptions(output_dir=tmp_path / "expts", workdir=tmp_path), Cluster())
     assert (tmp_path / "expts").is_dir()
 
 

@@ -130,6 +130,22 @@ class LocalExecutor:
         pass
 
 
+def check_fits(experiment: Experiment, executor: Executor, chunk_size: int | None = None) -> None:
+    """Refuse, before anything runs, a run that ``executor`` would compute in this process's memory
+    and that does not fit there (:meth:`Experiment.check_memory`).
+
+    Only a :class:`LocalExecutor` computes here; a cluster's workers have their own memory,
+    which is not this machine's to judge.
+
+    Raises
+    ------
+    ResourceLimitError
+        Stating the estimate, what is available and what to change.
+    """
+    if isinstance(executor, LocalExecutor):
+        experiment.check_memory(chunk_size or executor.chunk_size)
+
+
 SinkFactory = Callable[[int, RunJob], "SampleSink | None"]
 ProgressCallback = Callable[[int, int, int], None]
 
@@ -232,9 +248,8 @@ def run_experiment(
         For a run computed here that would not fit in memory.
     """
     check_experiment(experiment)  # what a config would have been refused for, for experiments built in Python
-    if executor is None:
-        experiment.check_memory(chunk_size)
     executor = executor or LocalExecutor(threads=workers)
+    check_fits(experiment, executor, chunk_size)
     job = RunJob(experiment, keep_samples=experiment.keeps_samples(keep_samples), chunk_size=chunk_size)
     callback = None if progress is None else (lambda index, done, total: progress(done, total))
     for _, result in compute_runs([job], executor, progress=callback):
@@ -242,4 +257,4 @@ def run_experiment(
     raise AssertionError("the executor returned no result")  # pragma: no cover
 
 
-__all__ = ["Executor", "LocalExecutor", "RunJob", "compute_runs", "kernel_threads", "run_experiment"]
+__all__ = ["Executor", "LocalExecutor", "RunJob", "check_fits", "compute_runs", "kernel_threads", "run_experiment"]

@@ -88,7 +88,7 @@ from ..storage.sweeps import (
 from .build import build_experiment, check_environments, environment_fingerprints, environment_sources
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
-from .executors import Executor, LocalExecutor, RunJob, compute_runs
+from .executors import Executor, LocalExecutor, RunJob, check_fits, compute_runs
 from .experiment import AUTO_KEEP_SAMPLES_BYTES
 
 #: Environment variable overriding every run's ``num_reward_samples`` (when ``samples`` is not given).
@@ -241,14 +241,15 @@ def _check_disk_space(folder: Path, sample_bytes: list[int], keep_samples: bool 
 
 
 def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions,
-                  computed_here: bool = True) -> tuple[SweepConfig, Path, bool]:
+                  executor: Executor | None = None) -> tuple[SweepConfig, Path, bool]:
     """Validate the config and find (resume) or create its sweep folder.
 
     Everything that can be checked is checked before anything is written: the config, every
     run's environments and reward distribution (:func:`~powerplay.runner.build.check_environments`),
     that a resumed sweep's record and environments still match, that the output folder can
-    be written, that the samples to keep fit on its disk and, when the runs are
-    ``computed_here`` (not on a cluster), that each fits in this machine's memory.
+    be written, that the samples to keep fit on its disk and, when ``executor`` computes in
+    this process (the default, a :class:`LocalExecutor`; not a cluster), that each run fits in
+    this machine's memory (:func:`~powerplay.runner.executors.check_fits`).
 
     Returns
     -------
@@ -276,8 +277,9 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
                 raise SweepError(f"{existing / 'sweep.json'} lacks the seed drawn for random_seed: null, so the sweep "
                                  "cannot be resumed with the same rewards; start a new sweep with --new")
             config = config.with_overrides(drawn_seed=record["random_seed"])
-    fits_in_memory = (lambda experiment: experiment.check_memory(options.chunk_size)) if computed_here else None
-    sample_bytes = check_environments(config, options.workdir, diagnostic, check=fits_in_memory)
+    executor = executor or LocalExecutor(threads=options.workers)
+    sample_bytes = check_environments(config, options.workdir, diagnostic,
+                                      check=lambda experiment: check_fits(experiment, executor, options.chunk_size))
     runs = config.runs()
     environments = environment_fingerprints(runs, options.workdir)
     if existing is not None:
@@ -411,12 +413,12 @@ def run_sweep(
     """
     options = as_options(options).with_(**option_changes)
     events = combine(listeners)
-    config, sweep_path, resumed = prepare_sweep(config, options, computed_here=executor is None)
+    own_executor = executor is None
+    executor = executor or LocalExecutor(threads=options.workers)
+    config, sweep_path, resumed = prepare_sweep(config, options, executor)
     record = read_sweep_record(sweep_path)
     runs = config.runs()
     folders = {r["suffix"]: sweep_path / r["folder"] for r in record["runs"]}
-    own_executor = executor is None
-    executor = executor or LocalExecutor(threads=options.workers)
     try:
         with _sweep_lock(sweep_path):
             # Temporary files of writers killed long ago (a sweep record, a runs table, a redrawn figure).
