@@ -433,10 +433,8 @@ def run_sweep(
                     events.on_run_written(stored, False)
                     events.on_run_finished(run, stored.path, read_run_info(stored.path), True)
             pending = [run for run in runs if run.suffix not in finished]
-            for folder in (folders[r.suffix] for r in pending):
-                _check_plain_folder(folder)
-                _check_writable(folder)
-                _clean_interrupted(folder)
+            for run in pending:  # (plain and writable: checked with every folder by _reusable)
+                _clean_interrupted(folders[run.suffix])
             for run, stored in _compute(pending, folders, config, record["sweep_id"], options, executor, events):
                 events.on_run_written(stored, True)
                 events.on_run_finished(run, stored.path, read_run_info(stored.path), False)
@@ -446,7 +444,7 @@ def run_sweep(
     sweep = load_sweep(sweep_path)
     write_runs_table(sweep)
     if sweep.is_complete and "finished" not in record:
-        record = read_sweep_record(sweep_path)
+        record = dict(sweep.record)
         record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         write_sweep_record(sweep_path, record)
         sweep = load_sweep(sweep_path)
@@ -457,12 +455,10 @@ def run_sweep(
 def _compute(pending: list[RunSpec], folders: dict[str, Path], config: SweepConfig, sweep_id: str,
              options: SweepOptions, executor: Executor, events) -> Iterator[tuple[RunSpec, StoredRun]]:
     """Compute the pending runs; write and yield each as soon as it is complete."""
-    experiments: dict[int, Any] = {}
 
     def jobs() -> Iterator[RunJob]:  # pulled by the executor as it has room
-        for index, run in enumerate(pending):
+        for run in pending:
             experiment = build_experiment(run.config, workdir=options.workdir, diagnostic=options.diagnostic)
-            experiments[index] = experiment
             yield RunJob(experiment, keep_samples=experiment.keeps_samples(options.keep_samples),
                          chunk_size=options.chunk_size)
 
@@ -480,7 +476,7 @@ def _compute(pending: list[RunSpec], folders: dict[str, Path], config: SweepConf
         events.on_samples_done(pending[index], done, total)
 
     for index, result in compute_runs(jobs(), executor, sink=sink, started=started, progress=progress):
-        run, experiment = pending[index], experiments.pop(index)
+        run, experiment = pending[index], result.experiment
         run_config = dict(run.config)
         run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
         info = {
