@@ -348,6 +348,22 @@ def test_more_than_64_actions_of_agent_a_are_refused_for_multiagent_with_reward(
     assert not (tmp_path / "expts").exists()
 
 
+def test_names_too_long_for_a_file_name_are_one_line_lookup_errors(tmp_path):
+    """Every caller of the resolver gets a ResolveError, not an OSError from the file system."""
+    from powerplay.errors import ResolveError
+    from powerplay.runner.resolve import resolve_mdp, resolve_policy
+
+    (tmp_path / "mdps").mkdir()
+    (tmp_path / "policies").mkdir()
+    long_name = "x" * 300
+    refused(lambda: resolve_mdp(long_name, tmp_path), ResolveError, "MDP 'xxx", "cannot be looked up as a file")
+    refused(lambda: resolve_policy(long_name, tmp_path), ResolveError, "policy 'xxx", "cannot be looked up as a file")
+    config = write_config(tmp_path, mdp_graph={"value": long_name})
+    result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "expts"), "--no-figures"])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1 and "mdp_graph" in result.stderr
+    assert not (tmp_path / "expts").exists()
+
+
 # -- Hypothesis: the config parser never fails other than in one line [8] ----------------------------
 
 _SCALARS = st.one_of(

@@ -472,11 +472,11 @@ class StateRewardSampler:
 
     def magnitude(self, tail_probability: float = 0.0) -> float:
         """The largest ``|reward|`` of any state, except with probability ``tail_probability`` per draw."""
-        return max((dist.magnitude(tail_probability) for dist in self.per_state), default=0.0)
+        return max((dist.magnitude(tail_probability) for dist, _ in self._groups), default=0.0)
 
     def spread(self) -> float:
         """The widest :attr:`Distribution.spread` over the states (the scale of the rewards)."""
-        return max((dist.spread for dist in self.per_state), default=1.0)
+        return max((dist.spread for dist, _ in self._groups), default=1.0)
 
     def symmetric_intervals(self) -> np.ndarray:
         """``[S, 2]`` symmetry interval of each state's distribution.

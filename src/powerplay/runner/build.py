@@ -122,10 +122,7 @@ def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None
         For a name that resolves to nothing, or a bad spec (``field`` names the key).
     """
     if not is_generator_spec(value):
-        try:
-            return resolve_mdp(value, workdir)
-        except OSError as error:  # e.g. a name too long for a file name: not a file, then
-            raise ResolveError(f"MDP {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
+        return resolve_mdp(value, workdir)
     key = _canonical(value)
     if key in _generated:
         _generated.move_to_end(key)
@@ -145,8 +142,6 @@ def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | Non
     if isinstance(value, str):
         try:
             return resolve_policy(value, workdir)
-        except OSError as error:
-            raise ResolveError(f"policy {value[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
         except ResolveError:
             if not is_policy_spec(value):
                 raise
@@ -250,8 +245,7 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
         distribution = RewardDistribution.from_config(spec.model_dump())
         sampler = distribution.for_states(mdp.states)
     except ModelError as error:
-        field = f"reward_distribution.{error.field}" if getattr(error, "field", None) else "reward_distribution"
-        raise ConfigError(str(error), field) from None
+        raise _spec_error(error, "reward_distribution") from None
     correlation = typed.get("reward_correlation")
     if correlation is not None and correlation < 0:
         try:

@@ -99,13 +99,17 @@ def _resolve(kind: str, name: str, folder_name: str, builtin_names: Callable[[],
     if not isinstance(name, str) or not name:
         raise ResolveError(f"{kind} name must be a non-empty string, got {name!r}")
     workdir = Path.cwd() if workdir is None else Path(workdir)
-    if _looks_like_path(name):
-        path = Path(name) if os.path.isabs(name) else workdir / name
-        if not path.is_file():
-            raise ResolveError(f"{kind} file {path} not found")
-        return _read(kind, path), str(path.resolve())
-    folder = workdir / folder_name
-    found = _candidates(folder, name)
+    label = "MDP" if kind == "mdp" else kind
+    try:
+        if _looks_like_path(name):
+            path = Path(name) if os.path.isabs(name) else workdir / name
+            if not path.is_file():
+                raise ResolveError(f"{kind} file {path} not found")
+            return _read(kind, path), str(path.resolve())
+        folder = workdir / folder_name
+        found = _candidates(folder, name)
+    except OSError as error:  # e.g. a name too long for a file name: not a file, then
+        raise ResolveError(f"{label} {name[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
     if len(found) > 1:
         raise ResolveError(
             f"{kind} name {name!r} is ambiguous: several files match in {folder}/ ({', '.join(p.name for p in found)})"
@@ -115,7 +119,7 @@ def _resolve(kind: str, name: str, folder_name: str, builtin_names: Callable[[],
     if name in builtin_names():
         return load_builtin(name), BUILTIN
     raise ResolveError(
-        f"unknown {'MDP' if kind == 'mdp' else kind} {name!r}: not a file, not in {folder}/, not a built-in "
+        f"unknown {label} {name!r}: not a file, not in {folder}/, not a built-in "
         f"(built-ins: {', '.join(builtin_names())})"
     )
 
