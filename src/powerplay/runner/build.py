@@ -139,13 +139,18 @@ def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | Non
     A name is looked up first (files, built-ins); a spec name such as ``stay`` that is not a
     file or built-in is generated.
     """
+    return _named_policy(value, workdir) or (generated_policy(value, mdp, "A"), GENERATED)
+
+
+def _named_policy(value: Any, workdir) -> tuple[Any, str] | None:
+    """``(Policy, source)`` of a policy name that resolves; None for a spec to generate."""
     if isinstance(value, str):
         try:
             return resolve_policy(value, workdir)
         except ResolveError:
             if not is_policy_spec(value):
                 raise
-    return generated_policy(value, mdp, "A"), GENERATED
+    return None
 
 
 def _typed_run_parameters(run_config: Mapping[str, Any]) -> dict[str, Any]:
@@ -423,13 +428,22 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():
-            out.setdefault(labels[key], {"source": source, "sha256": content_hash(obj)})
+            if labels[key] not in out:  # (hashing a big MDP takes a second: once per environment)
+                out[labels[key]] = {"source": source, "sha256": content_hash(obj)}
     return out
 
 
 def environment_sources(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None) -> dict[str, str]:
-    """``{parameter: 'builtin', 'generated' or file path}`` for the MDP and policy a run config names."""
-    return {key: source for key, (_, source) in _environments(run_config, workdir).items()}
+    """``{parameter: 'builtin', 'generated' or file path}`` for the MDP and policy a run config names.
+
+    Generated policies are not built again just to say they are generated.
+    """
+    sources = {key: resolve_environment_mdp(run_config[key], workdir)[1] for key in MDP_KEYS if key in run_config}
+    for key in POLICY_KEYS:
+        if key in run_config:
+            named = _named_policy(run_config[key], workdir)
+            sources[key] = named[1] if named else GENERATED
+    return sources
 
 
 __all__ = [
