@@ -44,3 +44,13 @@ def test_warmup_marks_the_kernels_compiled(tmp_path, monkeypatch):
     assert warmup.kernels_compiled()
     (tmp_path / "stamp").write_text("an older version")
     assert not warmup.kernels_compiled()
+
+
+def test_a_marker_that_cannot_be_written_does_not_fail_the_compilation(tmp_path, monkeypatch):
+    """A read-only install: numba caches elsewhere, only the marker is missing."""
+    import powerplay.solvers.warmup as warmup
+
+    (tmp_path / "a file").write_text("")
+    monkeypatch.setattr(warmup, "_stamp", lambda: Path(tmp_path) / "a file" / "stamp")
+    warmup.mark_kernels_compiled()
+    assert not warmup.kernels_compiled()

@@ -39,6 +39,7 @@ from ..runner.config import RunSpec
 from ..runner.events import SweepListener
 from ..runner.replication import ALIASES, FIGURES, siblings
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
+from ..solvers.warmup import mark_kernels_compiled
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
 from .errors import EXIT_BAD_INPUT, printable, reported_errors
 from .executor_options import executor_from_options
@@ -90,13 +91,6 @@ class CompilationNote(SweepListener):
         if not kernels_compiled():
             typer.echo("note: compiling the numerical kernels first (once, about half a minute; "
                        "scripts/setup.sh does this at install time)", err=True)
-
-
-def _mark_compiled() -> None:
-    from ..solvers.warmup import mark_kernels_compiled
-
-    with contextlib.suppress(OSError):
-        mark_kernels_compiled()
 
 
 def _stdout() -> Console:
@@ -304,7 +298,7 @@ def run(
                 progress.console.print(f"running on {printable(executor.describe())}", markup=False, soft_wrap=True)
             sweep = run_sweep(config, options, executor=executor, listeners=listeners)
             stats = getattr(executor, "stats", None)
-    _mark_compiled()
+    mark_kernels_compiled()
     _print_sweep_summary(progress, sweep)
     for line in [s.describe() for s in study.studies] + [f"Study written to {p}" for p in study.paths]:
         _stdout().print(printable(line), markup=False, soft_wrap=True)  # names of generated MDPs are free text
@@ -350,7 +344,7 @@ def scan(
         from ..figures.study_figures import scan_figure
 
         figure = scan_figure(result, result.folder / "scan.png")
-    _mark_compiled()
+    mark_kernels_compiled()
     out = _stdout()
     table = Table(title=printable(f"scan of {settings.statistic} over {param}"), title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
@@ -473,7 +467,7 @@ def selftest(
     with reported_errors(), executor_from_options(scheduler, cluster, workers) as executor:
         options = SweepOptions(samples=samples)
         outcomes = run_selftests(tests or None, output, options, executor=executor, listeners=listeners, on_outcome=report)
-    _mark_compiled()
+    mark_kernels_compiled()
     failed = [o.name for o in outcomes if not o.passed]
     if output is not None:
         out.print(f"Test sweeps kept in {printable(output)}", markup=False)
@@ -523,7 +517,7 @@ def reproduce(
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = reproduce_figure(post, fig, SweepOptions(output_dir=output, samples=samples), figures_dir=figures_dir,
                                       run_figures=run_figures, executor=executor, listeners=[CompilationNote(), progress])
-    _mark_compiled()
+    mark_kernels_compiled()
     if (post, fig) in ALIASES:
         out.print(f"Part {post} Fig {fig} is Part {result.figure.post} Fig {result.figure.figure}.")
     if result.sweep is not None:

@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol
@@ -123,7 +122,8 @@ class LocalExecutor:
                 yield index, chunk
 
     def describe(self) -> str:
-        threads = self.threads or os.cpu_count()
+        # What kernel_threads will use: numba's own count by default, never more than it has.
+        threads = min(self.threads, numba.config.NUMBA_NUM_THREADS) if self.threads else numba.get_num_threads()
         return f"local, {threads} thread{'' if threads == 1 else 's'}"
 
     def close(self) -> None:

@@ -51,7 +51,7 @@ from ..solvers.kernels import LANES
 from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
 from ..stats.moments import Layout, Moments
-from ..stats.summary import GROUP_VARIABLES, RunStatistics, RunSummary, power_variable, reward_variable, run_layout
+from ..stats.summary import GROUP_VARIABLES, POWER_KEYS, RunStatistics, RunSummary, power_variable, reward_variable, run_layout
 from ..stats.tree import Node, TreeReducer, reduce_chunk
 
 ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
@@ -142,7 +142,7 @@ class Experiment:
         """The POWER sample keys this run produces."""
         if self.kind != "multiagent_with_reward":
             return ("H",)
-        return ("H", "A", "H_against_seed", "A_seed") if self.diagnostic else ("H", "A")
+        return POWER_KEYS if self.diagnostic else POWER_KEYS[:2]
 
     @property
     def states(self) -> tuple[str, ...]:

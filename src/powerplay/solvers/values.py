@@ -75,14 +75,6 @@ class Convergence:
     bound: np.ndarray
     capped: np.ndarray
 
-    def summary(self) -> dict[str, float]:
-        return {
-            "iterations_mean": float(self.iterations.mean()) if self.iterations.size else 0.0,
-            "iterations_max": int(self.iterations.max()) if self.iterations.size else 0,
-            "bound_max": float(self.bound.max()) if self.bound.size else 0.0,
-            "samples_capped": int(self.capped.sum()),
-        }
-
 
 def check_discount_rate(gamma: float, field: str = "discount_rate") -> float:
     """Return ``gamma`` as a float if it is in ``[0, 1)``.

@@ -8,6 +8,7 @@ time, with a message, rather than silently inside a user's first sweep.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -51,10 +52,15 @@ def kernels_compiled() -> bool:
 
 
 def mark_kernels_compiled() -> None:
-    """Record that the kernels are compiled for the current sources (after a run used them)."""
+    """Record that the kernels are compiled for the current sources (after a run used them).
+
+    Best effort: on a read-only install numba caches elsewhere and the kernels still work;
+    only the marker (and so the "first run compiles" note) is missing.
+    """
     path = _stamp()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_fingerprint(), encoding="utf-8")
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_fingerprint(), encoding="utf-8")
 
 
 def compile_kernels() -> float:
