@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from powerplay.errors import FigureError, SweepNotFoundError
 from powerplay.figures import write_report
+from powerplay.figures.heatmaps import BLOCK_GAP
 from powerplay.figures.report.data import (
-    BLOCK_GAP,
     Layout,
     colour_range,
     colour_values,
@@ -50,6 +50,31 @@ parameters:
   discount_rate: {values: [0.2, 0.9], names: ["0p2", "0p9"]}
   reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
   num_reward_samples: {value: 60}
+  random_seed: {value: 0}
+"""
+
+#: A swept parameter that is not a number (the MDP itself).
+NAMED_SWEEP = """
+name: report_named
+parameters:
+  mdp_graph: {values: [3x3_gridworld, mdp_from_paper]}
+  discount_rate: {value: 0.5}
+  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
+  num_reward_samples: {value: 20}
+  random_seed: {value: 0}
+"""
+
+#: Two parameters varying together (one ``zip`` group), not as a grid.
+ZIPPED_SWEEP = """
+name: report_zipped
+parameters:
+  joint_mdp_graph: {value: joint_3x3_gridworld}
+  seed_policy_graph_agent_A: {value: joint_3x3_gridworld_agent_A_uniform_random}
+  discount_rate: {values: [0.2, 0.5, 0.9], names: ["0p2", "0p5", "0p9"], zip: together}
+  discount_rate_agent_A: {values: [0.3, 0.6, 0.8], names: ["0p3", "0p6", "0p8"], zip: together}
+  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
+  reward_correlation: {value: 0}
+  num_reward_samples: {value: 20}
   random_seed: {value: 0}
 """
 
@@ -183,6 +208,16 @@ def test_sweep_series_fix_the_other_parameters(joint_sweep):
     assert len(data.chosen_states) >= 2
 
 
+def test_zipped_parameters_make_one_series_with_every_point(tmp_path):
+    data = gather_report_data(make_sweep(tmp_path / "expts", ZIPPED_SWEEP))
+    assert data.plotted_parameters == ["discount_rate", "discount_rate_agent_A"]
+    for param, values in (("discount_rate", [0.2, 0.5, 0.9]), ("discount_rate_agent_A", [0.3, 0.6, 0.8])):
+        series = data.series(param)
+        assert [label for label, _ in series] == ["all runs"]
+        assert [run.values[param] for run in series[0][1]] == values
+        assert {data.combo_label(run, param) for run in data.runs} == {"all runs"}
+
+
 def test_page_columns_hold_every_run_and_state_in_order(joint_sweep):
     data = gather_report_data(joint_sweep, top_k=4)
     columns = state_source_columns(data)
@@ -222,6 +257,15 @@ def test_single_agent_and_non_gridworld_sweeps(single_sweep, tmp_path):
     data = gather_report_data(graph)
     assert data.kind == "bars" and data.plotted_parameters == []
     assert "heatmap" not in write_report(graph).read_text(encoding="utf-8").split("Bokeh.embed")[-1]
+
+
+def test_sweep_over_a_parameter_that_is_not_a_number(tmp_path):
+    sweep = make_sweep(tmp_path / "expts", NAMED_SWEEP)
+    data = gather_report_data(sweep)
+    assert data.kind == "bars" and data.plotted_parameters == ["mdp_graph"] and not data.is_numeric("mdp_graph")
+    assert runs_source_columns(data)["p_mdp_graph"] == ["3x3_gridworld", "mdp_from_paper"]
+    text = write_report(sweep).read_text(encoding="utf-8")
+    assert '"field":"p_mdp_graph"' in text.replace(" ", "")  # the table has a column for it
 
 
 def test_bad_requests_are_one_line_errors(joint_sweep, tmp_path):

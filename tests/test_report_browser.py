@@ -13,7 +13,6 @@ Without Chromium, ChromeDriver or Selenium these tests skip, saying why -- unles
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_report import JOINT_SWEEP, power_csv
 
 from powerplay.figures import write_report
 from powerplay.figures.report import browser
@@ -33,18 +33,9 @@ from powerplay.runner.sweep import run_sweep
 REQUIRE_VARIABLE = "POWERPLAY_REQUIRE_BROWSER"
 ARTIFACTS_VARIABLE = "POWERPLAY_TEST_ARTIFACTS"
 
-SWEEP = """
-name: report_browser
-parameters:
-  joint_mdp_graph: {value: joint_3x3_gridworld}
-  seed_policy_graph_agent_A: {value: joint_3x3_gridworld_agent_A_uniform_random}
-  discount_rate: {values: [0.3, 0.9], names: ["0p3", "0p9"]}
-  discount_rate_agent_A: {value: 0.6}
-  reward_distribution: {value: {default_dist: {dist_name: uniform, params: [0, 1]}}}
-  reward_correlation: {values: [0, 1], names: ["0", "1"]}
-  num_reward_samples: {value: 50}
-  random_seed: {value: 0}
-"""
+#: The joint sweep of the other report tests, under its own name (the header must show it).
+SWEEP = JOINT_SWEEP.replace("name: report_joint", "name: report_browser")
+assert "report_browser" in SWEEP
 
 #: Colour of selected cells' outlines and selected points (page.HIGHLIGHT).
 ORANGE = (255, 127, 14)
@@ -89,9 +80,7 @@ def page(driver, report):
 
 
 def power_table(sweep, run_index: int) -> dict[str, dict[str, float]]:
-    folder = sweep.path / sweep.record["runs"][run_index]["folder"]
-    with open(folder / "power.csv", newline="", encoding="utf-8") as handle:
-        return {row["state"]: {k: float(v) for k, v in row.items() if k != "state"} for row in csv.DictReader(handle)}
+    return power_csv(sweep.path / sweep.record["runs"][run_index]["folder"])
 
 
 def js(driver, code: str, *args):

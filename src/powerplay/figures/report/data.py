@@ -22,25 +22,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ...errors import FigureError
 from ...storage.sweeps import DEFAULT_FOLDER, StoredSweep, load_sweep
-from ..heatmaps import GridGeometry, is_gridworld
+from ..heatmaps import BLOCK_GAP, GridGeometry, is_gridworld
 
 #: Agents whose POWER a report shows (diagnostic keys are left to the per-run figures).
 REPORT_KEYS = ("H", "A")
 
-#: Parameters shown as discount rates (they get a log(1 − γ) axis in sweep plots).
-DISCOUNT_PARAMETERS = ("discount_rate", "discount_rate_agent_A")
-
 #: Short names of well-known parameters, for labels.
 PARAMETER_SYMBOLS = {"discount_rate": "γ", "discount_rate_agent_A": "γ_A", "reward_correlation": "β"}
-
-#: Cells between neighbouring blocks of the joint block layout.
-BLOCK_GAP = 1
 
 
 def ranks_descending(values: np.ndarray) -> np.ndarray:
@@ -60,7 +55,8 @@ def block_layout_positions(cells_H: np.ndarray, cells_A: np.ndarray | None, num_
     """Plot coordinates ``(x, y)`` of each state's cell (``y`` grows downwards, row 0 on top).
 
     A single-agent cell ``(r, c)`` sits at ``x = c``, ``y = r``. A joint state sits in the
-    block of Agent A's position (blocks arranged as the grid, :data:`BLOCK_GAP` cells apart),
+    block of Agent A's position (blocks arranged as the grid,
+    :data:`~powerplay.figures.heatmaps.BLOCK_GAP` cells apart),
     at Agent H's position within the block -- the layout of
     :mod:`powerplay.figures.heatmaps`.
     """
@@ -208,10 +204,6 @@ class Layout:
         height = geometry.num_rows * (geometry.num_rows + BLOCK_GAP) - BLOCK_GAP
         return cls("joint_gridworld", x, y, width, height, blocks, block_of, geometry)
 
-    @property
-    def is_heatmap(self) -> bool:
-        return self.kind != "bars"
-
     def block_origin(self, block: int) -> tuple[float, float]:
         """Plot coordinates of cell (0, 0) of a block (joint gridworlds)."""
         r, c = self.blocks[block]
@@ -285,12 +277,13 @@ class ReportData:
     top_k: int
     table: list[dict[str, Any]]
 
-    @property
+    # Cached: the page reads these once per run and state (the dataclass is frozen, the runs fixed).
+    @cached_property
     def same_states(self) -> bool:
         """Whether every run has the same states in the same order."""
         return all(run.states == self.runs[0].states for run in self.runs)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """How runs are drawn: ``'gridworld'``, ``'joint_gridworld'`` or ``'bars'`` (also for mixed layouts)."""
         kinds = {layout.kind for layout in self.layouts}
@@ -356,33 +349,35 @@ class ReportData:
             "path": str(self.sweep.path),
         }
 
+    def other_parameters(self, param: str) -> list[str]:
+        """The swept parameters that split the runs along ``param`` into series.
+
+        Those varying with ``param`` in one ``zip`` group do not: they change with it along
+        a single series. (The rule of :meth:`StoredSweep.runs_over
+        <powerplay.storage.sweeps.StoredSweep.runs_over>`, which has no helper of its own.)
+        """
+        group = self.sweep.zip_group(param)
+        return [p for p in self.sweep.swept
+                if p != param and (group is None or self.sweep.zip_group(p) != group)]
+
+    def combo_label(self, run: RunData, param: str) -> str:
+        """The label of ``run``'s values of the other swept parameters (``'all runs'`` if none; see :meth:`series`)."""
+        others = self.other_parameters(param)
+        return run_label(run.values, run.names, others) if others else "all runs"
+
     def series(self, param: str) -> list[tuple[str, list[RunData]]]:
         """The runs along ``param``: one ``(label of the other swept values, runs by value)`` per combination."""
-        others = [p for p in self.sweep.swept if p != param]
+        others = self.other_parameters(param)
         groups: dict[tuple, list[RunData]] = {}
         for run in self.runs:
             key = tuple(run.names.get(p, format_value(run.values.get(p))) for p in others)
             groups.setdefault(key, []).append(run)
         out = []
-        for key, runs in groups.items():
+        for runs in groups.values():
             if all(_is_number(r.values.get(param)) for r in runs):
                 runs = sorted(runs, key=lambda r: float(r.values[param]))
-            label = " · ".join(f"{PARAMETER_SYMBOLS.get(p, p)} = {format_value(self._value_of(runs[0], p))}"
-                               for p in others) or "all runs"
-            out.append((label, runs))
+            out.append((self.combo_label(runs[0], param), runs))
         return out
-
-    @staticmethod
-    def _value_of(run: RunData, param: str) -> Any:
-        value = run.values.get(param)
-        return run.names.get(param, "") if isinstance(value, (dict, list)) else value
-
-    def combo_of(self, run: RunData, param: str) -> str:
-        """The label of ``run``'s values of the swept parameters other than ``param`` (see :meth:`series`)."""
-        for label, runs in self.series(param):
-            if any(r.index == run.index for r in runs):
-                return label
-        return ""
 
     def is_numeric(self, param: str) -> bool:
         return all(_is_number(v) for v, _ in self.sweep.swept.get(param, []))
@@ -403,11 +398,20 @@ def _default_chosen_states(runs: list[RunData], keys: Sequence[str], limit: int 
 
     Chosen on POWER averaged over the runs (states shared by every run only).
     """
-    shared = [s for s in runs[0].states if all(s in set(r.states) for r in runs[1:])] if len(runs) > 1 else list(runs[0].states)
+    first = runs[0].states
+    same = all(r.states == first for r in runs[1:])
+    if same:  # the usual case: every run's arrays line up, no lookups needed
+        shared = list(first)
+    else:
+        others = [set(r.states) for r in runs[1:]]  # built once, not once per state
+        shared = [s for s in first if all(s in states for states in others)]
     if not shared:
         return []
-    position = [{s: i for i, s in enumerate(r.states)} for r in runs]
-    average = {k: np.mean([[r.means[k][p[s]] for s in shared] for r, p in zip(runs, position)], axis=0) for k in keys}
+    if same:
+        average = {k: np.mean([r.means[k] for r in runs], axis=0) for k in keys}
+    else:
+        position = [{s: i for i, s in enumerate(r.states)} for r in runs]
+        average = {k: np.mean([[r.means[k][p[s]] for s in shared] for r, p in zip(runs, position)], axis=0) for k in keys}
     picks: list[int] = []
     for key in keys:
         picks += [int(np.argmax(average[key])), int(np.argmin(average[key]))]
@@ -487,8 +491,6 @@ def gather_report_data(sweep, *, folder=DEFAULT_FOLDER, states: Sequence[str] | 
 
 
 __all__ = [
-    "BLOCK_GAP",
-    "DISCOUNT_PARAMETERS",
     "Layout",
     "REPORT_KEYS",
     "ReportData",

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .data import DISCOUNT_PARAMETERS, Layout, PARAMETER_SYMBOLS, ReportData, colour_range, colour_values, format_value, parameter_label
+from ...runner.scan import LOG_ONE_MINUS
+from .data import Layout, PARAMETER_SYMBOLS, ReportData, colour_range, colour_values, format_value, parameter_label
 
 #: Agent colours (as in the PNG figures: H blue, A red).
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
@@ -159,21 +160,22 @@ def state_source_columns(data: ReportData) -> dict[str, Any]:
         arrays.setdefault(name, []).append(np.asarray(values))
         dtypes[name] = dtype
 
+    kind, same_states = data.kind, data.same_states  # read once, not once per run
     for run, layout in zip(data.runs, data.layouts):
         count = len(run.states)
         runs_column += [str(run.index)] * count
         states_column += list(run.states)
-        if data.kind != "bars":
+        if kind != "bars":
             add("x", layout.x, np.int32)
             add("y", layout.y, np.int32)
-        if not data.same_states:
+        if not same_states:
             add("n_states", np.full(count, count), np.int32)
         for key in data.keys:
             mean, sem = run.means[key], run.sems[key]
             add(f"{key}_mean", mean, np.float64)
             add(f"{key}_sem", sem, np.float64)
             add(f"{key}_rank", run.ranks[key], np.int32)
-            if data.kind == "joint_gridworld":
+            if kind == "joint_gridworld":
                 colours = colour_values(mean, layout)
                 for mode in MODES[1:]:
                     add(colour_field(key, mode), colours[mode], np.float32)
@@ -459,9 +461,9 @@ class _Page:
         number = NumberFormatter(format="0.000", nan_format="–")
         columns = [TableColumn(field="label", title="run", width=200)]
         for param in data.sweep.swept:
-            columns.append(TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70,
-                                       formatter=NumberFormatter(format="0.[0000]", nan_format="–") if data.is_numeric(param) else None))
-        columns = [c if c.formatter is not None else TableColumn(field=c.field, title=c.title, width=c.width) for c in columns]
+            # Text columns keep Bokeh's default formatter: it rejects formatter=None.
+            formatter = {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
+            columns.append(TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70, **formatter))
         columns += [TableColumn(field="samples", title="samples", formatter=NumberFormatter(format="0,0"), width=70)]
         for key in data.keys:
             columns += [TableColumn(field=f"mean_{key}", title=f"mean POWER {key}", formatter=NumberFormatter(format=self.fmt), width=112),
@@ -528,7 +530,8 @@ class _Page:
             self.axis_sources, self.axis_figures = [], []
             plots = self.sweep_plots(param)
             symbol = PARAMETER_SYMBOLS.get(param, param)
-            if param in DISCOUNT_PARAMETERS and data.is_numeric(param) and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param]):
+            # Discount rates get a log(1 − γ) axis, as in the scans' plots.
+            if param in LOG_ONE_MINUS and data.is_numeric(param) and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param]):
                 for source in self.axis_sources:
                     columns = dict(source.data)
                     if "x" in columns:
@@ -652,11 +655,12 @@ class _Page:
                     lines.add(xs=xs, ys=ys, colour=colour, dash="solid" if key == "H" else "dashed",
                               legend=f"{state} · {key}", combo=combo)
         several = len(series) > 1
-        title_of = (lambda run: f"POWER of chosen states against {symbol}" + (f" at {data.combo_of(run, param)}" if several else ""))
-        first_combo = data.combo_of(self.first, param)
+        # combo_label gives each run the label of its series (the lines' 'combo' column).
+        title_of = (lambda run: f"POWER of chosen states against {symbol}" + (f" at {data.combo_label(run, param)}" if several else ""))
+        first_combo = data.combo_label(self.first, param)
         line_filter = GroupFilter(column_name="combo", group=first_combo)
         point_filter = GroupFilter(column_name="combo", group=first_combo)
-        groups = [data.combo_of(run, param) for run in data.runs]
+        groups = [data.combo_label(run, param) for run in data.runs]
         self.combo_filters += [(line_filter, groups), (point_filter, groups)]
         tips = [("run", "@run"), ("", "@what"), ("value", f"@y{{{self.fmt}}} ± @sem{{{self.fmt}}}")]
         f = self.line_figure(param, title_of(self.first), f"sweep_states_{param}", lines, points, tips,
