@@ -45,7 +45,8 @@ from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..errors import FigureError, FigureWarning
+from ..errors import FigureError, FigureWarning, ModelError
+from ..model.rewards import RewardDistribution
 from ..stats.moments import standard_error
 from . import style
 from .glyphs import text_collection
@@ -413,14 +414,13 @@ def use_log_bins(samples: np.ndarray, heavy_tailed: bool = False) -> bool:
 
 def heavy_tailed_rewards(config) -> bool:
     """Whether a run's ``reward_distribution`` config has a Pareto part with shape (alpha) ≤ 2."""
-    block = (config or {}).get("reward_distribution") or {}
-    parts = [block.get("default_dist")] + list((block.get("state_dists") or {}).values())
-    for part in parts:
-        if isinstance(part, dict) and part.get("dist_name") == "pareto":
-            params = part.get("params") or []
-            if len(params) == 2 and isinstance(params[1], (int, float)) and params[1] <= 2:
-                return True
-    return False
+    block = (config or {}).get("reward_distribution")
+    try:
+        distribution = RewardDistribution.from_config(block)
+    except (ModelError, TypeError, AttributeError):  # no (valid) distribution: nothing to warn about
+        return False
+    parts = [distribution.default, *distribution.state_dists.values()]
+    return any(part.tail_index is not None and part.tail_index <= 2 for part in parts)
 
 
 def _panel_size(cols: int) -> tuple[float, bool]:

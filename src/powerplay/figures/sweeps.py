@@ -60,9 +60,6 @@ from .render import frame_pixels
 EXPERIMENT_FOLDER = DEFAULT_FOLDER
 TEMP_FOLDER = FIGURES_FOLDER
 
-#: Parameters that are discount rates (their figures can use a log(1 - γ) axis).
-DISCOUNT_RATES = ("discount_rate", "discount_rate_agent_A")
-
 #: Axis labels of the parameters figures are usually drawn against.
 PARAMETER_LABELS = {
     "reward_correlation": "reward correlation β between Agents H and A",

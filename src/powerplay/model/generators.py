@@ -91,7 +91,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld
+from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld, joint_name
 from .mdp import MDP, JointMDP
 
 #: Door layouts of :func:`rooms`.
@@ -244,11 +244,9 @@ def maze(
     >>> m.name, m.num_states
     ('maze 7x7 seed 3', 97)
     """
-    spec = {"generator": "maze", "rows": rows, "cols": cols, "seed": seed, "loops": loops,
-            "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {})}
-    return gridworld_from_cells(
-        maze_cells(rows, cols, seed, loops), stochastic_noise_level, noise_bias, name=name or generator_spec_name(spec)
-    )
+    return generate_mdp({"generator": "maze", "rows": rows, "cols": cols, "seed": seed, "loops": loops,
+                         "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {}),
+                         "name": name or ""})
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -348,12 +346,9 @@ def rooms(
     >>> r.name, r.num_states
     ('rooms 2x3 (4x4 each) seed 1, tree doors', 101)
     """
-    spec = {"generator": "rooms", "rows": rows, "cols": cols, "seed": seed, "room_size": room_size, "doors": doors,
-            "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {})}
-    return gridworld_from_cells(
-        rooms_cells(rows, cols, seed, room_size, doors), stochastic_noise_level, noise_bias,
-        name=name or generator_spec_name(spec),
-    )
+    return generate_mdp({"generator": "rooms", "rows": rows, "cols": cols, "seed": seed, "room_size": room_size,
+                         "doors": doors, "stochastic_noise_level": stochastic_noise_level,
+                         "noise_bias": dict(noise_bias or {}), "name": name or ""})
 
 
 def _render(cells: np.ndarray) -> str:
@@ -488,7 +483,7 @@ def generator_spec_name(spec: Mapping[str, Any]) -> str:
     single = ", ".join(parts)
     if spec["joint"] is None:
         return single
-    return " ".join(filter(None, ["joint", single, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[spec["joint"]]]))
+    return joint_name(single, spec["joint"])
 
 
 def generate_mdp(spec: Mapping[str, Any]) -> MDP | JointMDP:

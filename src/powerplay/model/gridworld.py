@@ -341,6 +341,11 @@ def _joint_product(single: MDP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return joint_row.astype(np.int64), kron.col.astype(np.int64), kron.data, mask.reshape(S * S, A, A)
 
 
+def joint_name(single_name: str, overlap: str) -> str:
+    """The default name of the joint MDP of ``single_name`` with an overlap rule, e.g. ``'joint maze (no overlap)'``."""
+    return " ".join(filter(None, ["joint", single_name, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]]))
+
+
 def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "") -> JointMDP:
     """The two-agent MDP in which Agents H and A each move in ``single``.
 
@@ -363,7 +368,7 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
     S, A = single.num_states, single.num_actions
     rows, cols, probs, mask = _joint_product(single)
     labels = [joint_label(x, y) for x in single.states for y in single.states]
-    name = name or " ".join(filter(None, ["joint", single.name, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]]))
+    name = name or joint_name(single.name, overlap)
 
     if overlap == "allow":
         transitions = sparse.coo_array((probs, (rows, cols)), shape=(S * S * A * A, S * S))
