@@ -8,6 +8,7 @@ from test_figures_fixtures import BETA_SWEEP, make_sweep
 from test_figures_sweeps import DISTRIBUTIONS, TWO_GAMMAS
 from typer.testing import CliRunner
 
+from powerplay.errors import ResourceLimitError
 from powerplay.interfaces.cli import app
 from powerplay.interfaces.plot_commands import iter_commands, parse_fixed
 
@@ -127,6 +128,11 @@ def test_parse_fixed_reads_numbers_names_and_mappings():
         "discount_rate_agent_A": 0.99, "reward_correlation": "0p5", "n": 3}
     assert parse_fixed(["reward_distribution={default_dist: {dist_name: uniform, params: [0, 1]}}"]) == {
         "reward_distribution": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}}
+    # read like files, within limits: a one-line alias bomb (9**7 values) is refused, not expanded
+    levels = ["a: &a [" + ",".join(["x"] * 9) + "]"]
+    levels += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdef", "bcdefg")]
+    with pytest.raises(ResourceLimitError, match="over the limit of 64 KiB"):
+        parse_fixed(["reward_distribution={" + ", ".join(levels) + "}"])
 
 
 @pytest.mark.parametrize(

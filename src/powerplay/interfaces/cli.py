@@ -20,13 +20,11 @@ saying where its traceback was saved and exits with status 70
 from __future__ import annotations
 
 import atexit
-import contextlib
 import gc
 import math
 import sys
-import warnings
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import click
 import typer
@@ -41,7 +39,7 @@ from ..runner.replication import ALIASES, FIGURES, siblings
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
 from ..solvers.warmup import mark_kernels_compiled
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
-from .errors import EXIT_BAD_INPUT, printable, reported_errors
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, printable, reported_errors, warnings_as_lines
 from .executor_options import executor_from_options
 from .plot_commands import plot_app
 
@@ -63,15 +61,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-
-@contextlib.contextmanager
-def _warnings_to(progress: "RichProgress") -> Iterator[None]:
-    """Show Python warnings (figures, convergence, statistics) as one ``warning:`` line each."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.showwarning = lambda message, category, *args, **kwargs: progress.on_warning(str(message))
-        yield
 
 
 class CompilationNote(SweepListener):
@@ -283,7 +272,7 @@ def run(
         keep_samples = True  # those figures are drawn from the samples themselves
     options = SweepOptions(output_dir=output, samples=samples, diagnostic=diagnostic, keep_samples=keep_samples,
                            new=new, repair=repair)
-    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+    with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         listeners: list[SweepListener] = [CompilationNote(), progress]
         listeners += _figure_listeners(figures, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
                                        plot_correlations=plot_correlations, diagnostic=diagnostic)
@@ -334,7 +323,7 @@ def scan(
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
 
-    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+    with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         base = load_sweep_config(config)
         default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
@@ -511,7 +500,7 @@ def reproduce(
             raise typer.Exit(EXIT_BAD_INPUT)
         out.print(_figure_list())
         return
-    with reported_errors(), RichProgress() as progress, _warnings_to(progress):
+    with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         from ..figures.published import reproduce as reproduce_figure
 
         with executor_from_options(scheduler, cluster, workers) as executor:
@@ -591,7 +580,7 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except _click_classes("Abort"):
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except _click_classes("ClickException") as error:
         typer.echo(f"error: {printable(error.format_message())}", err=True)
         sys.exit(error.exit_code)

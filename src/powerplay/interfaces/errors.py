@@ -21,8 +21,9 @@ import tempfile
 import time
 import traceback
 import unicodedata
+import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import typer
 
@@ -74,6 +75,16 @@ def save_traceback() -> Path | None:
 
 
 @contextlib.contextmanager
+def warnings_as_lines(show: Callable[[str], None]) -> Iterator[None]:
+    """Pass every Python warning (figures, convergence, statistics) to ``show`` as its message
+    alone: one line, no file name or source line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, *args, **kwargs: show(str(message))
+        yield
+
+
+@contextlib.contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn every exception into one line on stderr and an exit status (see module notes)."""
     try:
@@ -100,4 +111,5 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "reported_errors", "save_traceback"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "reported_errors", "save_traceback",
+           "warnings_as_lines"]

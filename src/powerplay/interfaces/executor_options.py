@@ -93,8 +93,7 @@ def parse_cluster(text: str) -> int:
 
 
 @contextlib.contextmanager
-def executor_from_options(scheduler: str | None, cluster: str | None, workers: int | None,
-                          chunk_size: int | None = None) -> Iterator[Executor]:
+def executor_from_options(scheduler: str | None, cluster: str | None, workers: int | None) -> Iterator[Executor]:
     """The executor the options ask for, closed (with any cluster it started) on exit.
 
     Raises
@@ -105,7 +104,7 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         If Dask is needed and not installed.
     """
     if scheduler is None and cluster is None:
-        executor: Executor = LocalExecutor(threads=workers, chunk_size=chunk_size)
+        executor: Executor = LocalExecutor(threads=workers)
     else:
         if scheduler is not None and cluster is not None:
             raise DistributedError("--scheduler and --cluster exclude each other: use an existing cluster or start one")
@@ -114,9 +113,9 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         from ..runner.distributed import DaskExecutor  # Dask is imported only when a cluster is asked for
 
         if scheduler is not None:
-            executor = DaskExecutor.connect(parse_scheduler(scheduler), chunk_size=chunk_size)
+            executor = DaskExecutor.connect(parse_scheduler(scheduler))
         else:
-            executor = DaskExecutor.local_cluster(parse_cluster(cluster), chunk_size=chunk_size)
+            executor = DaskExecutor.local_cluster(parse_cluster(cluster))
     try:
         yield executor
     finally:

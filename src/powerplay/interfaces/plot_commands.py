@@ -25,17 +25,16 @@ parameter at a value or value name (``--fixed discount_rate_agent_A=0p99``).
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import typer
 
-from ..errors import FigureError
+from ..errors import FigureError, FileFormatError
+from ..io.safe_load import load_yaml
 from ..runner.resolve import resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
-from .errors import printable, reported_errors
+from .errors import printable, reported_errors, warnings_as_lines
 
 plot_app = typer.Typer(
     help="Draw figures and animations of environments, reward samples and finished sweeps.",
@@ -56,17 +55,8 @@ def _announce(paths) -> None:
         typer.echo(f"Figure available in {path}")
 
 
-@contextlib.contextmanager
-def _one_line_warnings() -> Iterator[None]:
-    """Show every warning as one ``warning: ...`` line on stderr (no file names, no source lines)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.showwarning = lambda message, *args, **kwargs: typer.echo(f"warning: {printable(message)}", err=True)
-        yield
-
-
 def _plot(action: Callable[[], list[Path]]) -> None:
-    with reported_errors(), _one_line_warnings():
+    with reported_errors(), warnings_as_lines(lambda message: typer.echo(f"warning: {printable(message)}", err=True)):
         _announce(action())
 
 
@@ -87,11 +77,9 @@ def parse_value(text: str) -> Any:
         except ValueError:
             pass
     if text[:1] in "{[":
-        import yaml
-
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError:
+        try:  # the bounded reader, as for files: an alias bomb is refused, not expanded
+            return load_yaml(text, "--fixed", max_bytes=64 * 1024)
+        except FileFormatError:
             raise FigureError(f"--fixed value {text!r} is not valid YAML") from None
     return text
 
