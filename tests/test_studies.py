@@ -112,6 +112,7 @@ def test_a_scan_refines_where_the_statistic_changes_and_reuses_its_points(tmp_pa
     a, b = result.steepest
     assert a in values and b in values and values.index(b) == values.index(a) + 1
     assert result.change == pytest.approx(result.points[values.index(b)].statistic - result.points[values.index(a)].statistic)
+    assert len(result.changes) == len(values) - 1 and result.changes[values.index(a)] == (result.change, result.change_sem)
     sweeps_before = sorted(p.name for p in result.folder.iterdir() if p.is_dir())
     again = run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     assert [p.value for p in again.points] == values
@@ -124,6 +125,7 @@ def test_a_scan_refines_where_the_statistic_changes_and_reuses_its_points(tmp_pa
     (dict(high=1.0), "below 1"),
     (dict(statistic="alpha"), "needs a multiagent_with_reward config"),
     (dict(statistic="median"), "unknown statistic"),
+    (dict(statistic="power:(9, 9)"), "'(9, 9)' is not a state of the MDP"),
 ])
 def test_bad_scans_are_one_line_errors(tmp_path, change, words):
     settings = ScanSettings(**{"param": "discount_rate", "low": 0.1, "high": 0.9, "statistic": "average_power", **change})

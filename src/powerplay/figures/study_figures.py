@@ -80,11 +80,7 @@ def scan_figure(result: ScanResult, path: str | Path) -> Path:
     a, b = result.steepest
     ax.axvspan(position(a), position(b), color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
     if settings.statistic.startswith("rank"):
-        from ..runner.scan import _change
-
-        changes = [0.0]
-        for p, q in zip(points, points[1:]):
-            changes.append(changes[-1] + _change(p, q, "rank")[0])
+        changes = np.concatenate([[0.0], np.cumsum([delta for delta, _ in result.changes])])
         ax.plot(x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative change of the rank order (beyond noise)")
         ylabel = "cumulative 1 − Spearman ρ, beyond noise"
     else:

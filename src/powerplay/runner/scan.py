@@ -50,6 +50,7 @@ import yaml
 from ..errors import ConfigError
 from ..io.atomic import atomic_write_json, atomic_write_text
 from ..storage.runs import StoredRun
+from .build import build_experiment
 from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
 from .events import SweepListener
 from .sweep import SweepOptions, as_options, run_sweep
@@ -175,6 +176,8 @@ class ScanResult:
         The statistic's change across it (for ``rank``: ``1 − ρ``) and its standard error.
     folder : Path
         The scan's folder.
+    changes : tuple of (float, float)
+        ``(change, standard error)`` between each point and the next.
     """
 
     settings: ScanSettings
@@ -183,6 +186,7 @@ class ScanResult:
     change: float
     change_sem: float
     folder: Path
+    changes: tuple[tuple[float, float], ...] = field(default=(), repr=False)
 
     @property
     def significance(self) -> float:
@@ -204,17 +208,14 @@ class ScanResult:
         }
 
 
-def _point_statistic(run: StoredRun, statistic: str, config: SweepConfig) -> tuple[float, float]:
-    kind, state, agent = _statistic_parts(statistic, config)
+def _point_statistic(run: StoredRun, kind: str, state: str | None, agent: str) -> tuple[float, float]:
     if kind in ("alpha", "alpha_corrected"):
         stats = run.alignment()
         return (stats.alpha, stats.alpha_sem) if kind == "alpha" else (stats.alpha_corrected, stats.alpha_corrected_sem)
     if kind == "average_power":
         return run.average_power(agent)
     if kind == "power":
-        if state not in run.states:
-            raise ConfigError(f"{state!r} is not a state of the MDP (e.g. {run.states[0]!r})", "--statistic", config.source)
-        index = run.states.index(state)
+        index = run.states.index(state)  # (a state of the MDP: checked before the scan started)
         return float(run.power_mean(agent)[index]), float(run.power_sem(agent)[index])
     return math.nan, math.nan  # rank: compared between points, not per point
 
@@ -279,33 +280,45 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
     document = load_config_document(base.text, base.source)  # already validated; the same bounded reader
     folder = options.output_dir / f"{base.name}-scan-{settings.param}"
     point_options = options.with_(output_dir=folder, new=False)
-    kind = _statistic_parts(settings.statistic, base)[0]
+    kind, state, agent = _statistic_parts(settings.statistic, base)
+    low, high = to_axis(settings.param, settings.low), to_axis(settings.param, settings.high)
+
+    def point_config(value: float) -> SweepConfig:
+        text = _point_config(document, settings.param, value)
+        return parse_sweep_config(text, source=f"{base.source} ({settings.param} = {value:g})")
+
+    if kind == "power":  # a misspelt state is refused before any run, not after the first
+        states = build_experiment(point_config(from_axis(settings.param, low)).runs()[0].config, options.workdir).states
+        if state not in states:
+            raise ConfigError(f"{state!r} is not a state of the MDP (e.g. {states[0]!r})", "--statistic", base.source)
     points: dict[float, ScanPoint] = {}
+    changes: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def change(a: ScanPoint, b: ScanPoint) -> tuple[float, float]:  # (for rank, hundreds of correlations: once)
+        if (a.value, b.value) not in changes:
+            changes[a.value, b.value] = _change(a, b, kind)
+        return changes[a.value, b.value]
 
     def compute(value: float) -> None:
         if value in points:
             return
-        text = _point_config(document, settings.param, value)
-        sweep = run_sweep(parse_sweep_config(text, source=f"{base.source} ({settings.param} = {value:g})"), point_options,
-                          executor=executor, listeners=list(listeners))
+        sweep = run_sweep(point_config(value), point_options, executor=executor, listeners=list(listeners))
         run = sweep.run()
-        statistic, sem = _point_statistic(run, settings.statistic, base)
-        agent = _statistic_parts(settings.statistic, base)[2]
+        statistic, sem = _point_statistic(run, kind, state, agent)
         means = tuple(float(x) for x in run.power_mean(agent))
         sems = tuple(float(x) for x in run.power_sem(agent))
         points[value] = ScanPoint(value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path),
                                   means, sems)
 
-    low, high = to_axis(settings.param, settings.low), to_axis(settings.param, settings.high)
     for u in np.linspace(low, high, settings.initial_points):
         compute(from_axis(settings.param, float(u)))
     while len(points) < settings.max_runs:
         ordered = sorted(points.values(), key=lambda p: p.value)
         candidates = []
         for a, b in zip(ordered, ordered[1:]):
-            change, sem = _change(a, b, kind)
             if abs(b.axis - a.axis) > settings.resolution:
-                candidates.append((abs(change) - sem, a, b))
+                delta, sem = change(a, b)
+                candidates.append((abs(delta) - sem, a, b))
         if not candidates:
             break
         _, a, b = max(candidates, key=lambda c: c[0])
@@ -316,15 +329,16 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
     ordered = tuple(sorted(points.values(), key=lambda p: p.value))
     pairs = []
     for a, b in zip(ordered, ordered[1:]):
-        delta, delta_sem = _change(a, b, kind)
+        delta, delta_sem = change(a, b)
         significant = delta_sem == 0 or abs(delta) >= SIGNIFICANT * delta_sem
         pairs.append((significant, abs(delta) / abs(b.axis - a.axis), (a, b), delta, delta_sem))
     # The steepest of the significant changes; if none is, the steepest of all (and the
     # result says it is not significant).
     pool = [pair for pair in pairs if pair[0]] or pairs
-    _, _, steepest_pair, change, sem = max(pool, key=lambda pair: pair[1])
+    _, _, steepest_pair, change_steepest, sem = max(pool, key=lambda pair: pair[1])
     a, b = steepest_pair
-    result = ScanResult(settings, ordered, (a.value, b.value), change, sem, folder)
+    result = ScanResult(settings, ordered, (a.value, b.value), change_steepest, sem, folder,
+                        tuple(change(p, q) for p, q in zip(ordered, ordered[1:])))
     _write(result)
     return result
 
