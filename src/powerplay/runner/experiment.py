@@ -51,7 +51,7 @@ from ..solvers.kernels import LANES
 from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
 from ..stats.moments import Layout, Moments
-from ..stats.summary import GROUP_VARIABLES, POWER_KEYS, RunStatistics, RunSummary, power_variable, reward_variable, run_layout
+from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary, kept_groups, power_variable, reward_variable, run_layout
 from ..stats.tree import Node, TreeReducer, reduce_chunk
 
 ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
@@ -468,8 +468,7 @@ class RunAccumulator:
     def __init__(self, experiment: Experiment, sink: SampleSink | None = None):
         self.experiment = experiment
         self.sink = sink
-        two_agents = "A" in experiment.power_keys
-        self.reducer = TreeReducer(experiment.num_reward_samples, keep_groups=GROUP_VARIABLES if two_agents else None)
+        self.reducer = TreeReducer(experiment.num_reward_samples, keep_groups=kept_groups(experiment.power_keys))
         self.convergence: dict[str, ConvergenceTotals] = {}
         self.started = time.perf_counter()
 

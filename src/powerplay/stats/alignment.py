@@ -78,6 +78,7 @@ from scipy.special import stdtrit  # Student's t quantile; scipy.stats would add
 
 from ..errors import ModelError
 from .moments import Layout, Moments
+from .tree import reduced
 
 #: Variables an alignment computation needs (see :func:`alignment_layout`).
 H, A = "power_H", "power_A"
@@ -323,16 +324,11 @@ def alignment_of_samples(power_H: np.ndarray, power_A: np.ndarray) -> AlignmentS
     The same fixed merge tree and groups as a streamed run are used, so the numbers are
     identical to those of the run that produced the samples.
     """
-    from .tree import TreeReducer, reduce_chunk
-
     power_H, power_A = np.asarray(power_H, dtype=np.float64), np.asarray(power_A, dtype=np.float64)
     if power_H.shape != power_A.shape or power_H.ndim != 2:
         raise ModelError(f"POWER samples must be paired [N, S] arrays, got {power_H.shape} and {power_A.shape}")
     layout = alignment_layout(power_H.shape[1])
-    leaves = Moments.leaves(layout, {H: power_H, A: power_A})
-    reducer = TreeReducer(power_H.shape[0], keep_groups=layout.names)
-    for node in reduce_chunk(leaves, 0, power_H.shape[0]):
-        reducer.add(node)
+    reducer = reduced(Moments.leaves(layout, {H: power_H, A: power_A}), keep_groups=layout.names)
     return alignment_from_moments(reducer.root(), reducer.group_moments())
 
 

@@ -30,13 +30,18 @@ import numpy as np
 from ..errors import ModelError, UnknownLabelError
 from .alignment import A, H, MEAN_A, MEAN_H, AlignmentStatistics, alignment_from_moments, alignment_layout
 from .moments import Layout, Moments
-from .tree import TreeReducer, reduce_chunk
+from .tree import reduced
 
 #: POWER keys in the order their columns appear in tables.
 POWER_KEYS = ("H", "A", "H_against_seed", "A_seed")
 
 #: Variables kept per group, for α_HA's error bars.
 GROUP_VARIABLES = alignment_layout(1).names
+
+
+def kept_groups(power_keys) -> tuple[str, ...] | None:
+    """The variables a run keeps per group: α_HA's, for runs with both agents (else none)."""
+    return GROUP_VARIABLES if "A" in power_keys else None
 
 
 def power_variable(key: str) -> str:
@@ -140,9 +145,7 @@ class RunSummary:
         layout = run_layout(num_states, power, rewards)
         arrays = {power_variable(k): v for k, v in power.items()}
         arrays.update({reward_variable(a): v for a, v in rewards.items()})
-        reducer = TreeReducer(n, keep_groups=GROUP_VARIABLES if "A" in power else None)
-        for node in reduce_chunk(Moments.leaves(layout, arrays), 0, n):
-            reducer.add(node)
+        reducer = reduced(Moments.leaves(layout, arrays), keep_groups=kept_groups(power))
         return cls(reducer.root(), tuple(reducer.group_moments()))
 
     # -- storage ----------------------------------------------------------------------
@@ -236,6 +239,7 @@ __all__ = [
     "POWER_KEYS",
     "RunStatistics",
     "RunSummary",
+    "kept_groups",
     "power_variable",
     "reward_variable",
     "run_layout",

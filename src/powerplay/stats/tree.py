@@ -134,13 +134,19 @@ def reduce_chunk(leaves: Moments, start: int, num_samples: int, cap_level: int |
 
 def reduce_all(leaves: Moments) -> Moments:
     """The root of the tree over a batch of per-sample records (one chunk holding everything)."""
+    return reduced(leaves).root()
+
+
+def reduced(leaves: Moments, keep_groups: tuple[str, ...] | None = None) -> "TreeReducer":
+    """A :class:`TreeReducer` given every sample of a batch of per-sample records held in
+    memory (one chunk holding everything): the same tree, so the same numbers, as a streamed run."""
     n = leaves.size
     if n == 0:
         raise ModelError("no samples to reduce")
-    reducer = TreeReducer(n)
+    reducer = TreeReducer(n, keep_groups=keep_groups)
     for node in reduce_chunk(leaves, 0, n):
         reducer.add(node)
-    return reducer.root()
+    return reducer
 
 
 class TreeReducer:
@@ -218,4 +224,5 @@ class TreeReducer:
         return [self.groups[j] for j in sorted(self.groups)]
 
 
-__all__ = ["MAX_GROUPS", "Node", "TreeReducer", "group_level", "nodes_at", "reduce_all", "reduce_chunk", "top_level"]
+__all__ = ["MAX_GROUPS", "Node", "TreeReducer", "group_level", "nodes_at", "reduce_all", "reduce_chunk", "reduced",
+           "top_level"]
