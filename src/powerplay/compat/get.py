@@ -44,9 +44,7 @@ def get_transition_graphs(run_params: Mapping[str, Any], check_graph_compatibili
     return [mdp, align_policy(resolve_policy(run_params[policy_key])[0], mdp)]
 
 
-def _run_properties(sweep_id, run_suffix: str, folder) -> dict[str, Any]:
-    sweep = load_sweep(sweep_id, folder)
-    run = sweep.run(run_suffix)
+def _run_properties(sweep, run) -> dict[str, Any]:
     properties = dict(run.config)
     properties.update(
         sweep_type=sweep.experiment_type,
@@ -98,17 +96,20 @@ def get_properties_from_run(sweep_id, run_suffix: str = "", folder=DEFAULT_FOLDE
         ``multiagent_with_reward`` also the ``..._agent_A`` versions, and in diagnostic mode
         ``power_samples_H_against_seed`` and ``power_samples_A_seed``.
     """
-    properties = _run_properties(sweep_id, run_suffix, folder)
+    sweep = load_sweep(sweep_id, folder)
+    properties = _run_properties(sweep, sweep.run(run_suffix))
     properties["transition_graphs"] = get_transition_graphs(properties["run_config"])
     return properties
 
 
 def get_sweep_run_results(sweep_id, run_suffix="", results_type="inputs", folder=DEFAULT_FOLDER) -> dict[str, Any]:
     """A run's ``'inputs'`` (its resolved parameters, ``run.yaml``) or ``'outputs'`` (reward and POWER samples)."""
-    properties = _run_properties(sweep_id, run_suffix, folder)
+    sweep = load_sweep(sweep_id, folder)
+    run = sweep.run(run_suffix)
     if results_type == "inputs":
-        return dict(properties["run_config"])
+        return dict(run.config)  # no need to draw every reward sample again for the config
     if results_type == "outputs":
+        properties = _run_properties(sweep, run)
         return {k: v for k, v in properties.items() if k.startswith(("reward_samples", "power_samples", "power_means", "power_sems"))}
     raise ModelError(f"results_type must be 'inputs' or 'outputs', not {results_type!r}")
 
@@ -125,10 +126,7 @@ def get_sweep_run_suffixes_for_param(sweep_id, param_name: str, folder=DEFAULT_F
         If ``param_name`` is not swept (listing the swept parameters).
     """
     sweep = load_sweep(sweep_id, folder)
-    if param_name not in sweep.swept:
-        raise SweepNotFoundError(
-            f"{param_name!r} is not swept in sweep {sweep.path.name} (swept: {', '.join(sweep.swept) or 'nothing'})"
-        )
+    sweep.check_swept([param_name])
     return [f"{param_name}__{name}" for _, name in sweep.swept[param_name]]
 
 

@@ -332,7 +332,7 @@ def read_dot(path: str | os.PathLike, *, max_bytes: int | None = None) -> AnyObj
     ('loop', {'a': {'go': {'a': 1.0}}})
     """
     path = Path(path)
-    text = safe_load.decode_text(safe_load.read_limited_bytes(path, max_bytes, "graph file"), path)
+    text = safe_load.read_limited_text(path, max_bytes, "graph file")
     return object_from_graph(parse_dot(text, str(path), default_name=path.stem))
 
 

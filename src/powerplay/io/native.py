@@ -79,7 +79,7 @@ AnyObject = MDP | JointMDP | Policy
 FORMAT_VERSION = 1
 KINDS = ("mdp", "joint_mdp", "policy")
 YAML_SUFFIXES = (".yaml", ".yml")
-JSON_SUFFIXES = (".json",)
+JSON_SUFFIXES = safe_load.JSON_SUFFIXES
 
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -195,10 +195,35 @@ def _check_writable(obj: AnyObject, origin: str) -> None:
             except UnicodeEncodeError:
                 raise FileFormatError(origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)") from None
     if isinstance(obj, JointMDP):
-        ambiguous = ambiguous_joint_pair(obj.actions_H, obj.actions_A)
-        if ambiguous is not None:
-            h, a, read_back = ambiguous
-            raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
+        check_joint_actions(obj.actions_H, obj.actions_A, origin)
+
+
+def check_joint_actions(actions_H, actions_A, origin: str) -> None:
+    """Refuse joint actions whose labels would not split back into the same pair when read.
+
+    Parameters
+    ----------
+    actions_H, actions_A : sequence of str
+        Agent H's and Agent A's actions.
+    origin : str
+        Where the object is written (a file name), for messages.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the first such pair and what it would read back as.
+
+    Examples
+    --------
+    >>> check_joint_actions(['u'], ['v_H^w'], 'out.yaml')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: out.yaml: the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')
+    """
+    ambiguous = ambiguous_joint_pair(actions_H, actions_A)
+    if ambiguous is not None:
+        h, a, read_back = ambiguous
+        raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
 
 
 def native_text(obj: AnyObject, suffix: str = ".yaml", origin: str = "text") -> str:
@@ -320,13 +345,6 @@ def _nested(value, depth: int, field: str, fail: Fail):
     return table
 
 
-def _check_table(origin: str, states: int, *actions: int) -> None:
-    entries = states
-    for n in actions:
-        entries *= n
-    safe_load.check_size("states x actions", entries, safe_load.MAX_TABLE_ENTRIES, origin)
-
-
 def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, origin: str, fail: Fail) -> MDP | JointMDP:
     """The gridworld a map-only document describes, its size checked before it is built."""
     noise = _number(doc.get("stochastic_noise_level", 0.0), "stochastic_noise_level", fail)
@@ -343,9 +361,9 @@ def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, orig
     safe_load.check_size("the gridworld map's rows x columns", len(lines) * width, safe_load.MAX_TABLE_ENTRIES, origin, "cells")
     cells = grid.count(".")
     if kind == "joint_mdp":
-        _check_table(origin, cells * cells, 25)
+        safe_load.check_table(origin, cells * cells, 25)
     else:
-        _check_table(origin, cells, 5)
+        safe_load.check_table(origin, cells, 5)
     single = gridworld_from_map(grid, noise, bias, name=name)
     return joint_gridworld(single, overlap=overlap, name=name) if kind == "joint_mdp" else single
 
@@ -416,13 +434,14 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
             table = _nested(doc["probabilities"], 2, "probabilities", fail)
             if states is not None:
                 missing = [s for s in states if s not in table]
-                extra = [s for s in table if s not in set(states)]
+                listed = set(states)  # built once: a set per state made this check quadratic
+                extra = [s for s in table if s not in listed]
                 if missing or extra:
                     raise fail(f"probabilities: state {(missing or extra)[0]!r} is {'missing' if missing else 'not in states'}")
                 table = {s: table[s] for s in states}
             actions = _labels(doc.get("actions"), "actions", fail)
             num_actions = len(actions) if actions is not None else len({a for row in table.values() for a in row})
-            _check_table(origin, len(table), num_actions)
+            safe_load.check_table(origin, len(table), num_actions)
             agent = _label(doc.get("agent", "H"), "agent", fail)
             obj = Policy.from_dict(table, actions=actions, agent=agent, name=name)
         elif "transitions" not in doc:
@@ -440,7 +459,7 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
                 actions_H = _labels(doc.get("actions_H"), "actions_H", fail)
                 actions_A = _labels(doc.get("actions_A"), "actions_A", fail)
                 pairs = [pair for pair in map(split_joint_label, used) if pair is not None]
-                _check_table(
+                safe_load.check_table(
                     origin, num_states,
                     len(actions_H) if actions_H is not None else len({h for h, _ in pairs}),
                     len(actions_A) if actions_A is not None else len({a for _, a in pairs}),
@@ -448,7 +467,7 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
                 obj = JointMDP.from_dict(table, states=states, actions_H=actions_H, actions_A=actions_A, name=name)
             else:
                 actions = _labels(doc.get("actions"), "actions", fail)
-                _check_table(origin, num_states, len(actions) if actions is not None else len(used))
+                safe_load.check_table(origin, num_states, len(actions) if actions is not None else len(used))
                 obj = MDP.from_dict(table, states=states, actions=actions, name=name)
     except (FileFormatError, ResourceLimitError):
         raise
@@ -506,7 +525,5 @@ def read_native(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any
     powerplay.errors.FileFormatError: .../twice.yaml:4: duplicate key 'a' (first at line 3)
     """
     path = Path(path)
-    data = safe_load.read_limited_bytes(path, max_bytes, "MDP/policy file")
-    load = safe_load.load_json if path.suffix.lower() in JSON_SUFFIXES else safe_load.load_yaml
-    doc = load(data, str(path), max_bytes=max_bytes)
+    doc = safe_load.load_document(path, max_bytes=max_bytes, what="MDP/policy file")
     return object_from_document(doc, str(path), default_name=path.stem)

@@ -62,10 +62,11 @@ from typing import Iterable
 from ..errors import FileFormatError, ModelError
 from ..model.environments import successor_mdp
 from ..model.gridworld import MOVES
-from ..model.labels import ambiguous_joint_pair, is_joint_label, split_joint_label
+from ..model.labels import is_joint_label, split_joint_label
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from ..model.policy import Policy, acting_action_mask
 from . import safe_load
+from .native import check_joint_actions
 
 AnyObject = MDP | JointMDP | Policy
 
@@ -168,20 +169,14 @@ class _Reader:
         listed = _label_list(str(value))
         if listed is None:
             raise self.fail(f"graph attribute {key}={value!r} is not a list of labels like '[up]__[down]'")
-        if len(set(listed)) != len(listed):
+        known = set(listed)  # built once: a set per action made the check below quadratic
+        if len(known) != len(listed):
             twice = next(a for a in listed if listed.count(a) > 1)
             raise self.fail(f"graph attribute {key} lists action {twice!r} twice")
-        missing = [a for a in used if a not in set(listed)]
+        missing = [a for a in used if a not in known]
         if missing:
             raise self.fail(f"graph attribute {key} does not list action {missing[0]!r}, which the graph uses")
         return tuple(listed)
-
-    def check_table(self, num_states: int, *num_actions: int) -> None:
-        """Refuse an object whose dense [states x actions] arrays would be too big to build."""
-        entries = num_states
-        for n in num_actions:
-            entries *= n
-        safe_load.check_size("states x actions", entries, safe_load.MAX_TABLE_ENTRIES, self.raw.origin)
 
     def probability(self, edge: Edge, what: str) -> float:
         value = edge.weight
@@ -208,7 +203,7 @@ class _Reader:
         for state, targets in successors.items():
             if not targets:
                 raise self.fail(f"state {state!r} has no outgoing edge (every state needs an action)", self.raw.nodes[state])
-        self.check_table(len(successors), len(successors))  # one action per state it can move to
+        safe_load.check_table(self.raw.origin, len(successors), len(successors))  # one action per state it can move to
         return self.build(lambda: successor_mdp(successors, name=self.raw.name))
 
     # -- the stochastic format --------------------------------------------------------
@@ -301,12 +296,12 @@ class _Reader:
             pairs = [split_joint_label(a) for a in action_labels]
             actions_H = self.actions("actions_H", (h for h, _ in pairs))
             actions_A = self.actions("actions_A", (a for _, a in pairs))
-            self.check_table(len(states), len(actions_H), len(actions_A))
+            safe_load.check_table(self.raw.origin, len(states), len(actions_H), len(actions_A))
             return self.build(lambda: JointMDP.from_dict(
                 table, states=states, actions_H=actions_H, actions_A=actions_A, name=self.raw.name,
             ))
         actions = self.actions("actions", action_labels)
-        self.check_table(len(states), len(actions))
+        safe_load.check_table(self.raw.origin, len(states), len(actions))
         return self.build(lambda: MDP.from_dict(table, states=states, actions=actions, name=self.raw.name))
 
     def policy(self, states, weights, first_line) -> Policy:
@@ -320,7 +315,7 @@ class _Reader:
         if agent not in ("H", "A"):
             raise self.fail(f"graph attribute agent={agent!r} must be 'H' or 'A'")
         actions = self.actions("actions", (a for state in states for a in weights[state]))
-        self.check_table(len(states), len(actions))
+        safe_load.check_table(self.raw.origin, len(states), len(actions))
         table = {state: weights[state] for state in states}
         return self.build(lambda: Policy.from_dict(table, actions=actions, agent=agent, name=self.raw.name))
 
@@ -456,10 +451,7 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
             raise FileFormatError(
                 origin, f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP"
             )
-        ambiguous = ambiguous_joint_pair(obj.actions_H, obj.actions_A)
-        if ambiguous is not None:
-            h, a, read_back = ambiguous
-            raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
+        check_joint_actions(obj.actions_H, obj.actions_A, origin)
         pairs = [split_joint_label(action) for action in used]
         if _ordered_actions(h for h, _ in pairs) != obj.actions_H:
             attributes["actions_H"] = node_name(*obj.actions_H)

@@ -148,6 +148,36 @@ def check_size(what: str, estimate: int, limit: int, source: str | os.PathLike, 
         )
 
 
+def check_table(source: str | os.PathLike, num_states: int, *num_actions: int) -> None:
+    """Refuse an object whose dense [states x actions] arrays would be too big to build.
+
+    Parameters
+    ----------
+    source : str or path
+        The file (or other origin) the object comes from, for the message.
+    num_states : int
+    *num_actions : int
+        The size of each action set (two for a joint MDP: Agent H's and Agent A's).
+
+    Raises
+    ------
+    ResourceLimitError
+        If states x actions is over :data:`MAX_TABLE_ENTRIES` (read at call time).
+
+    Examples
+    --------
+    >>> check_table('m.yaml', 10, 5)
+    >>> check_table('m.yaml', 10**6, 100, 100)
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.ResourceLimitError: m.yaml: states x actions would be 10,000,000,000 entries, over the limit of 25,000,000
+    """
+    entries = num_states
+    for n in num_actions:
+        entries *= n
+    check_size("states x actions", entries, MAX_TABLE_ENTRIES, source)
+
+
 # -- bytes and text -------------------------------------------------------------------------
 
 _FILE_KINDS = (
@@ -751,6 +781,7 @@ __all__ = [
     "MAX_NODES",
     "MAX_TABLE_ENTRIES",
     "check_size",
+    "check_table",
     "decode_text",
     "load_document",
     "load_json",

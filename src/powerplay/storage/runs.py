@@ -149,8 +149,16 @@ def reward_check(config: dict[str, Any], states) -> str | None:
     """SHA-256 of the run's first reward block, drawn from its config (``None`` if it cannot be drawn)."""
     try:
         stream = _reward_stream(config, states)
-        rewards_H, rewards_A = stream.rewards(0, 1)
     except Exception:  # a distribution registered only in the writing session
+        return None
+    return _stream_check(stream)
+
+
+def _stream_check(stream) -> str | None:
+    """SHA-256 of a reward stream's first reward block (``None`` if it cannot be drawn)."""
+    try:
+        rewards_H, rewards_A = stream.rewards(0, 1)
+    except Exception:  # e.g. a sampler that fails only when it draws
         return None
     digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
     if rewards_A is not None:
@@ -288,7 +296,7 @@ RUN_INFO_FIELDS = {
 }
 
 
-def check_fields(record: dict[str, Any], fields: dict[str, Any], path, prefix: str = "") -> None:
+def check_fields(record: dict[str, Any], fields: dict[str, Any], path) -> None:
     """Check the types of the known fields of a record read back from ``path``.
 
     Raises
@@ -301,19 +309,16 @@ def check_fields(record: dict[str, Any], fields: dict[str, Any], path, prefix: s
             expected = check(record[key])
             if expected is not None:
                 shown = safe_load._short(record[key], 40)
-                raise FileFormatError(path, f"{prefix}{key} should be {expected or 'a mapping of numbers'}, got {shown}")
+                raise FileFormatError(path, f"{key} should be {expected or 'a mapping of numbers'}, got {shown}")
 
 
-def _read_document(path: Path, what: str, load, limit: int | None = None) -> Any:
-    """A YAML/JSON file of a run or sweep folder, read within limits (default the config limit)."""
+def _read_document(path: Path, what: str, limit: int | None = None) -> Any:
+    """A YAML/JSON file of a run folder (JSON for ``.json``), read within limits (default the config limit)."""
     limit = safe_load.MAX_CONFIG_BYTES if limit is None else limit
     try:
-        data = safe_load.read_limited_bytes(path, limit, what)
-        return load(data, str(path), max_bytes=limit)
+        return safe_load.load_document(path, max_bytes=limit, what=what)
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
-    except ModelError as error:  # not expected from the readers; keep the one-line contract
-        raise FileFormatError(path, str(error)) from None
 
 
 def read_run_info(folder) -> dict[str, Any]:
@@ -328,7 +333,7 @@ def read_run_info(folder) -> dict[str, Any]:
         If it is over :data:`~powerplay.io.safe_load.MAX_CONFIG_BYTES`.
     """
     path = Path(folder) / RUN_INFO
-    record = _read_document(path, "run record", safe_load.load_json)
+    record = _read_document(path, "run record")
     if not isinstance(record, dict):
         raise FileFormatError(path, "is not a JSON object")
     check_fields(record, RUN_INFO_FIELDS, path)
@@ -396,10 +401,9 @@ def _reward_stream(config: dict[str, Any], states):
     return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
 
 
-def _read_power_table(folder: Path, info: dict[str, Any] | None = None) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _read_power_table(folder: Path, info: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """States, means and standard errors from ``power.csv`` (see the module notes on limits)."""
     path = folder / POWER_TABLE
-    info = info or {}
     recorded = (info.get("files") or {}).get(POWER_TABLE)
     limit = min(recorded["bytes"], MAX_TABLE_BYTES) if recorded else min(safe_load.MAX_FILE_BYTES, MAX_TABLE_BYTES)
     try:
@@ -407,7 +411,7 @@ def _read_power_table(folder: Path, info: dict[str, Any] | None = None) -> tuple
         if recorded and path.is_file() and size != recorded["bytes"]:
             raise FileFormatError(path, f"is {size:,} bytes, but {RUN_INFO} recorded {recorded['bytes']:,}: "
                                         "it changed since the run wrote it")
-        text = safe_load.decode_text(safe_load.read_limited_bytes(path, limit, "power table"), path)
+        text = safe_load.read_limited_text(path, limit, "power table")
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
     # A state label is one field; the file is already bounded, so let a field be as long as it.
@@ -541,7 +545,7 @@ class StoredRun(RunStatistics):
         except (KeyError, TypeError, ValueError) as error:
             raise SamplesNotKeptError(f"run {self.name}: its reward samples cannot be drawn again here ({error})") from None
         expected = self.info.get("reward_check")
-        if expected and reward_check(self.config, self.states) != expected:
+        if expected and _stream_check(stream) != expected:  # the stream just built: no second one
             raise SamplesNotKeptError(
                 f"run {self.name}: this installation draws different reward samples from the same seed than the one "
                 "that computed the run (numpy's generator changed?), so its rewards cannot be reproduced"
@@ -569,7 +573,7 @@ def load_run(folder) -> StoredRun:
     info = read_run_info(folder)
     config_path = folder / RUN_CONFIG
     # Our own dump of a config of up to 4 MiB: block style may make it bigger than the config was.
-    config = _read_document(config_path, "run config", safe_load.load_yaml, safe_load.MAX_FILE_BYTES)
+    config = _read_document(config_path, "run config", safe_load.MAX_FILE_BYTES)
     if config is None:
         config = {}
     if not isinstance(config, dict):

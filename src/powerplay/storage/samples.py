@@ -238,10 +238,4 @@ class SampleArchive:
             raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({' '.join(str(error).split())[:120]})") from None
 
 
-def stale_scratch_files(folder) -> list[Path]:
-    """Scratch files left in a run folder by an interrupted writer."""
-    folder = Path(folder)
-    return sorted(folder.glob(f"{SCRATCH_PREFIX}*")) if folder.is_dir() else []
-
-
-__all__ = ["SAMPLES", "SCRATCH_PREFIX", "SampleArchive", "SampleFileWriter", "sample_archive_bytes", "stale_scratch_files"]
+__all__ = ["SAMPLES", "SCRATCH_PREFIX", "SampleArchive", "SampleFileWriter", "sample_archive_bytes"]

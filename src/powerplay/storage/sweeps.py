@@ -83,7 +83,7 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
-from ..io.atomic import atomic_write_bytes, atomic_write_text
+from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .runs import (
     COUNT,
     MAPPING,
@@ -268,7 +268,8 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
 
 
 def write_sweep_record(path, record: Mapping[str, Any]) -> None:
-    atomic_write_text(Path(path) / SWEEP_RECORD, json.dumps(record, indent=2, ensure_ascii=False))
+    """Write a sweep folder's ``sweep.json`` atomically (a non-finite number as ``null``: strict JSON)."""
+    atomic_write_json(Path(path) / SWEEP_RECORD, record)
 
 
 def _swept_entry(value) -> str | None:
@@ -318,8 +319,7 @@ def read_sweep_record(path) -> dict[str, Any]:
     if record_path.is_symlink():
         raise FileFormatError(record_path, "is a symbolic link, not the sweep's own record")
     try:
-        record = safe_load.load_json(safe_load.read_limited_bytes(record_path, safe_load.MAX_FILE_BYTES, "sweep record"),
-                                     str(record_path))
+        record = safe_load.load_document(record_path, max_bytes=safe_load.MAX_FILE_BYTES, what="sweep record")
     except FileNotFoundError:
         raise FileFormatError(record_path, "not found (is the folder a sweep?)") from None
     if not isinstance(record, dict):
@@ -522,8 +522,7 @@ class StoredSweep:
         """``config.yaml`` as given (parsed)."""
         path = self.path / SWEEP_CONFIG
         try:
-            document = safe_load.load_yaml(safe_load.read_limited_bytes(path, safe_load.MAX_CONFIG_BYTES, "config"),
-                                           str(path), max_bytes=safe_load.MAX_CONFIG_BYTES)
+            document = safe_load.load_document(path, max_bytes=safe_load.MAX_CONFIG_BYTES, what="config")
         except FileNotFoundError:
             raise FileFormatError(path, "not found") from None
         if document is None:
@@ -564,7 +563,8 @@ class StoredSweep:
                 return self.path / entry["folder"]
         raise SweepNotFoundError(f"sweep {self.path.name} has no run {suffix!r}")
 
-    def _check_swept(self, params) -> None:
+    def check_swept(self, params) -> None:
+        """Raise :class:`SweepNotFoundError` naming the first of ``params`` that is not swept (and those that are)."""
         unknown = [p for p in params if p not in self.swept]
         if unknown:
             raise SweepNotFoundError(
@@ -581,7 +581,7 @@ class StoredSweep:
         SweepNotFoundError
             If no run or several runs match (listing the candidates).
         """
-        self._check_swept(params)
+        self.check_swept(params)
         parts = [p for p in suffix.split("-") if p] if suffix else []
         matches = [
             entry for entry in self._entries
@@ -634,7 +634,7 @@ class StoredSweep:
             are not fixed (listing their values).
         """
         fixed = dict(fixed or {})
-        self._check_swept([param, *fixed])
+        self.check_swept([param, *fixed])
         if tied is None:
             tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
         zipped = [p for p in self.swept if p != param and self.zip_group(p) is not None
