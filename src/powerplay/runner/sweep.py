@@ -89,7 +89,6 @@ from .build import build_experiment, check_environments, environment_fingerprint
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, check_fits, compute_runs
-from .experiment import AUTO_KEEP_SAMPLES_BYTES
 
 #: Environment variable overriding every run's ``num_reward_samples`` (when ``samples`` is not given).
 SAMPLES_ENVIRONMENT_VARIABLE = "POWERPLAY_SAMPLES"
@@ -220,14 +219,15 @@ def _free_space(folder: Path) -> int | None:
         return None
 
 
-def _check_disk_space(folder: Path, sample_bytes: list[int], keep_samples: bool | None) -> None:
-    """Refuse up front when the samples the runs keep cannot fit where they go.
+def _check_disk_space(folder: Path, kept_bytes: list[int]) -> None:
+    """Refuse up front when the samples the runs keep (``kept_bytes``, 0 for a run that keeps
+    none) cannot fit where they go.
 
     A kept run writes its samples to uncompressed scratch files, then compresses them into
     ``samples.npz``; the uncompressed size of every kept archive plus the largest scratch
     space is an upper bound of what the sweep adds to the disk.
     """
-    kept = [b for b in sample_bytes if (keep_samples if keep_samples is not None else b <= AUTO_KEEP_SAMPLES_BYTES)]
+    kept = [b for b in kept_bytes if b]
     if not kept:
         return
     needed, free = sum(kept) + max(kept), _free_space(folder)
@@ -278,8 +278,13 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
                                  "cannot be resumed with the same rewards; start a new sweep with --new")
             config = config.with_overrides(drawn_seed=record["random_seed"])
     executor = executor or LocalExecutor(threads=options.workers)
-    sample_bytes = check_environments(config, options.workdir, diagnostic,
-                                      check=lambda experiment: check_fits(experiment, executor, options.chunk_size))
+    kept_bytes: list[int] = []  # per run: the bytes of the samples it will keep (Experiment.keeps_samples)
+
+    def check(experiment) -> None:
+        check_fits(experiment, executor, options.chunk_size)
+        kept_bytes.append(experiment.sample_bytes() if experiment.keeps_samples(options.keep_samples) else 0)
+
+    check_environments(config, options.workdir, diagnostic, check=check)
     runs = config.runs()
     environments = environment_fingerprints(runs, options.workdir)
     if existing is not None:
@@ -287,11 +292,11 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         _check_environments_unchanged(existing, record, environments)
         if not os.access(existing, os.W_OK | os.X_OK):
             raise SweepError(f"sweep folder {existing} cannot be written: permission denied")
-        pending = [size for size, entry in zip(sample_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])]
-        _check_disk_space(existing, pending, options.keep_samples)
+        pending = [size for size, entry in zip(kept_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])]
+        _check_disk_space(existing, pending)
         return config, existing, True
     check_output_folder(output)
-    _check_disk_space(output, sample_bytes, options.keep_samples)
+    _check_disk_space(output, kept_bytes)
     record = new_sweep_record(
         next_sweep_id(options.output_dir), config.name, config.experiment_type, config.text,
         description=config.description,
