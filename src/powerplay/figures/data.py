@@ -67,12 +67,20 @@ def _frozen_arrays(record) -> None:
         object.__setattr__(record, item.name, _frozen(getattr(record, item.name)))
 
 
+@dataclass(frozen=True, eq=False)
+class _Record:
+    """Base of the figure records: on creation their arrays become read-only copies."""
+
+    def __post_init__(self):
+        _frozen_arrays(self)
+
+
 def _array(value, dtype=np.float64) -> np.ndarray | None:
     return None if value is None else np.array(value, dtype=dtype)
 
 
 @dataclass(frozen=True, eq=False)
-class HeatmapData:
+class HeatmapData(_Record):
     """A gridworld heat map (see :mod:`powerplay.figures.heatmaps`).
 
     Attributes
@@ -122,8 +130,6 @@ class HeatmapData:
     cell_inches: float
     errors: np.ndarray | None = None
 
-    def __post_init__(self):
-        _frozen_arrays(self)
 
     @property
     def joint(self) -> bool:
@@ -142,7 +148,7 @@ class HeatmapData:
 
 
 @dataclass(frozen=True, eq=False)
-class BarsData:
+class BarsData(_Record):
     """One value per state as bars.
 
     Attributes
@@ -163,12 +169,9 @@ class BarsData:
     errors: np.ndarray | None
     value_format: str | None
 
-    def __post_init__(self):
-        _frozen_arrays(self)
-
 
 @dataclass(frozen=True, eq=False)
-class AlignmentData:
+class AlignmentData(_Record):
     """An alignment plot: one point per state, POWER of Agent H (x) against Agent A's (y).
 
     Attributes
@@ -203,8 +206,6 @@ class AlignmentData:
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None
     note: str | None = None
 
-    def __post_init__(self):
-        _frozen_arrays(self)
 
     @property
     def num_states(self) -> int:
@@ -212,7 +213,7 @@ class AlignmentData:
 
 
 @dataclass(frozen=True, eq=False)
-class Series:
+class Series(_Record):
     """One line of a :class:`LinesData`: values with an optional band ``[low, high]`` as error bars.
 
     Attributes
@@ -240,7 +241,7 @@ class Series:
     def __post_init__(self):
         for name in ("y", "low", "high"):
             object.__setattr__(self, name, _array(getattr(self, name)))
-        _frozen_arrays(self)
+        super().__post_init__()
 
 
 #: Horizontal scales of a :class:`LinesData`.
@@ -248,7 +249,7 @@ X_SCALES = ("linear", "log_one_minus", "categorical")
 
 
 @dataclass(frozen=True, eq=False)
-class LinesData:
+class LinesData(_Record):
     """Quantities against a swept parameter.
 
     Attributes
@@ -283,7 +284,7 @@ class LinesData:
 
     def __post_init__(self):
         object.__setattr__(self, "positions", _array(self.positions))
-        _frozen_arrays(self)
+        super().__post_init__()
 
     def series_by_label(self) -> dict[str, Series]:
         return {item.label: item for item in self.series}
@@ -301,7 +302,7 @@ class Panel:
 
 
 @dataclass(frozen=True, eq=False)
-class HistogramData:
+class HistogramData(_Record):
     """Histograms of the samples at each state, all on the same bins and count axis.
 
     Attributes
@@ -335,12 +336,9 @@ class HistogramData:
     top_count: float
     color: str
 
-    def __post_init__(self):
-        _frozen_arrays(self)
-
 
 @dataclass(frozen=True, eq=False)
-class CorrelationData:
+class CorrelationData(_Record):
     """2-D histograms of the samples at one state (horizontal) against each state's (vertical).
 
     Attributes
@@ -370,12 +368,9 @@ class CorrelationData:
     cols: int
     top_count: float
 
-    def __post_init__(self):
-        _frozen_arrays(self)
-
 
 @dataclass(frozen=True, eq=False)
-class MatrixData:
+class MatrixData(_Record):
     """The state-by-state Pearson correlation matrix of samples.
 
     Attributes
@@ -391,12 +386,9 @@ class MatrixData:
     states: tuple[str, ...]
     matrix: np.ndarray
 
-    def __post_init__(self):
-        _frozen_arrays(self)
-
 
 @dataclass(frozen=True, eq=False)
-class RewardPairsData:
+class RewardPairsData(_Record):
     """A scatter of correlated reward pairs.
 
     Attributes
@@ -419,8 +411,6 @@ class RewardPairsData:
     xlim: tuple[float, float] | None = None
     ylim: tuple[float, float] | None = None
 
-    def __post_init__(self):
-        _frozen_arrays(self)
 
 
 __all__ = [
