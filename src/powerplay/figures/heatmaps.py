@@ -382,6 +382,14 @@ def _marker_gid(color, inset) -> str:
     return f"markers {color} {inset}"
 
 
+def _marker_squares(markers) -> dict[str, list]:
+    """``{collection id: [(x, y, width, height), ...]}``: the outlines of each look (colour, inset)."""
+    groups: dict[str, list] = {}
+    for (r, c), color, inset in markers:
+        groups.setdefault(_marker_gid(color, inset), []).append((c - 0.5 + inset, r - 0.5 + inset, 1 - 2 * inset, 1 - 2 * inset))
+    return groups
+
+
 def _marker_looks(markers) -> list:
     return sorted({(str(color), float(inset)) for _, color, inset in markers})
 
@@ -467,11 +475,9 @@ def draw_heatmap(data: HeatmapData) -> Figure:
         ax.text(1.01 + 0.22 / layout.image_width, 0.5, "Agent A's row", transform=ax.transAxes, ha="left",
                 va="center", rotation=-90, fontsize=style.FONT_SIZE - 1, color=MARKER_COLOR)
     if data.markers:
-        by_look: dict[tuple, list] = {}
-        for (r, c), color, inset in data.markers:
-            by_look.setdefault((color, inset), []).append((c - 0.5 + inset, r - 0.5 + inset, 1 - 2 * inset, 1 - 2 * inset))
-        for (color, inset), squares in by_look.items():
-            ax.add_collection(_outlines(squares, color, 2.2 if data.joint else 3.5)).set_gid(_marker_gid(color, inset))
+        colours = {_marker_gid(color, inset): color for _, color, inset in data.markers}
+        for gid, squares in _marker_squares(data.markers).items():
+            ax.add_collection(_outlines(squares, colours[gid], 2.2 if data.joint else 3.5)).set_gid(gid)
     if data.cell_text is not None:
         texts, positions, colors = _cell_labels(data, cmap, norm)
         text_collection(ax, texts, positions, size=data.font_size, colors=colors).set_gid("cells")
@@ -515,9 +521,7 @@ def update_heatmap(figure: Figure, previous: HeatmapData, data: HeatmapData) -> 
     if data.colorbar_label is not None:
         image.colorbar.set_label(data.colorbar_label, fontsize=style.FONT_SIZE)
     if data.markers != previous.markers:
-        groups: dict[str, list] = {}
-        for (r, c), color, inset in data.markers:
-            groups.setdefault(_marker_gid(color, inset), []).append((c - 0.5 + inset, r - 0.5 + inset, 1 - 2 * inset, 1 - 2 * inset))
+        groups = _marker_squares(data.markers)
         for collection in ax.collections:
             if collection.get_gid() in groups:
                 collection.set_segments(_squares(groups[collection.get_gid()]))
