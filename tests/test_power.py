@@ -174,3 +174,17 @@ def test_iteration_cap_warns_and_reports_the_achieved_bound(uniform01):
         batch = SingleAgentProblem(load_mdp("stochastic_graph_4_states"), 0.99, settings=settings).solve(rewards)
     assert batch.convergence["H"].capped.all()
     assert (batch.convergence["H"].bound > settings.tolerance).all()
+
+
+def test_a_run_warns_about_the_iteration_cap_once_with_its_totals(uniform01):
+    """Chunks stay quiet; the run says it once, whatever the chunking (or executor)."""
+    exp = Experiment("single_agent", load_mdp("stochastic_graph_4_states"), 0.99, uniform01, 40, 0,
+                     settings=SolverSettings(max_iterations=3))
+    with pytest.warns(ConvergenceWarning) as record:
+        result = run_experiment(exp, chunk_size=8)
+    capped = [w.message for w in record if isinstance(w.message, ConvergenceWarning)]
+    assert len(capped) == len(result.convergence)  # one per stage, not one per chunk (5 chunks)
+    for warning in capped:
+        totals = result.convergence[warning.stage]
+        assert warning.samples_capped == totals.samples_capped == 40 and warning.cap == 3
+        assert warning.bound == totals.bound_max

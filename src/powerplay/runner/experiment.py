@@ -37,13 +37,14 @@ True
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 
-from ..errors import ModelError, ResourceLimitError, SamplesNotKeptError
+from ..errors import ConvergenceWarning, ModelError, ResourceLimitError, SamplesNotKeptError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from ..model.rewards import RewardDistribution, RewardStream, block_size
@@ -348,7 +349,12 @@ def solve_chunk(problem, stream: RewardStream, layout: Layout, num_samples: int,
     """
     started = time.perf_counter()
     rewards_H, rewards_A = stream.rewards(start, stop)
-    batch = problem.solve(rewards_H, rewards_A)
+    with warnings.catch_warnings():
+        # Reported once per run from the merged totals (RunAccumulator.result), wherever the
+        # chunk ran: a Dask worker's warnings would not reach the user, and local runs would
+        # say it once per chunk.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        batch = problem.solve(rewards_H, rewards_A)
     arrays = {power_variable(k): v for k, v in batch.power.items()}
     arrays[reward_variable("H")] = rewards_H
     if rewards_A is not None:
@@ -500,6 +506,10 @@ class RunAccumulator:
             samples = getattr(self.sink, "arrays", None)
         # Stages come back in solver order from every chunk; sort for a stable record.
         convergence = {stage: self.convergence[stage] for stage in sorted(self.convergence)}
+        for stage, totals in convergence.items():
+            if totals.samples_capped:  # capped samples stopped at the cap: their iteration count is it
+                warnings.warn(ConvergenceWarning(stage, totals.samples_capped, totals.iterations_max, totals.bound_max),
+                              stacklevel=2)
         return RunResult(
             states=tuple(self.experiment.states), summary=summary, convergence=convergence,
             seconds=time.perf_counter() - self.started, random_seed=self.experiment.random_seed,
