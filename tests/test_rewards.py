@@ -147,3 +147,22 @@ def test_streams_are_reproducible_by_index_and_seed():
     other = RewardStream(sampler, seed=4, correlation=0.4).rewards(0, 10)[0]
     assert not np.array_equal(other, whole_H[:10])
     assert RewardStream(sampler, seed=3).rewards(0, 0)[0].shape == (0, 3)
+
+
+def test_states_are_grouped_by_distribution_in_order_of_first_state():
+    """The groups (and so the order rewards are drawn in) match a plain pass over the states."""
+    rng = np.random.default_rng(0)
+    specs = [{"dist_name": "uniform", "params": [0, 1]}, {"dist_name": "uniform", "params": [0, 2]},
+             {"dist_name": "beta", "params": [1, 2]}]
+    for _ in range(200):
+        n = int(rng.integers(2, 12))
+        states = [f"s{i}" for i in range(n)]
+        config = {"default_dist": specs[int(rng.integers(3))]}
+        named = rng.choice(n, size=int(rng.integers(0, n + 1)), replace=False)
+        if named.size:
+            config["state_dists"] = {states[i]: specs[int(rng.integers(3))] for i in named}
+        sampler = RewardDistribution.from_config(config).for_states(states)
+        expected: dict[int, list[int]] = {}  # by distribution object, in order of first state
+        for i, dist in enumerate(sampler.per_state):
+            expected.setdefault(id(dist), []).append(i)
+        assert [(id(dist), idx.tolist()) for dist, idx in sampler._groups] == list(expected.items())

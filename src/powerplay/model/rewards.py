@@ -371,24 +371,43 @@ class RewardDistribution:
         return StateRewardSampler(self, tuple(states))
 
 
+def _groups_by_distribution(default: Distribution, num_states: int,
+                            named: dict[int, Distribution]) -> list[tuple[Distribution, np.ndarray]]:
+    """``[(distribution, ascending state indices)]``, one per distinct distribution object, in
+    the order of each one's first state (the order samples are drawn in, so it fixes the numbers)."""
+    members: dict[int, list[int]] = {}
+    unique: dict[int, Distribution] = {}
+    for i, dist in named.items():
+        unique.setdefault(id(dist), dist)
+        members.setdefault(id(dist), []).append(i)
+    by_default = np.ones(num_states, dtype=bool)
+    by_default[list(named)] = False
+    groups = {key: np.sort(np.array(idx, dtype=np.int64)) for key, idx in members.items()}
+    rest = np.flatnonzero(by_default)
+    if rest.size:
+        unique.setdefault(id(default), default)
+        groups[id(default)] = np.sort(np.concatenate([groups.get(id(default), np.zeros(0, dtype=np.int64)), rest]))
+    return [(unique[key], idx) for key, idx in sorted(groups.items(), key=lambda item: item[1][0])]
+
+
 class StateRewardSampler:
     """A :class:`RewardDistribution` bound to a state list: draws ``[n, S]`` reward samples."""
 
     def __init__(self, distribution: RewardDistribution, states: tuple[str, ...]):
         self.distribution = distribution
         self.states = states
-        position = {s: i for i, s in enumerate(states)}
+        # Only states named in the config need looking up: no per-state Python work otherwise
+        # (a million-state MDP with one distribution binds in milliseconds).
+        named = bool(distribution.state_dists or distribution.states_with_identical_rewards)
+        position = {s: i for i, s in enumerate(states)} if named else {}
         for state in distribution.state_dists:
             if state not in position:
                 raise ModelError(f"{state!r} is not a state of the MDP", field="state_dists")
-        self.per_state = [distribution.state_dists.get(s, distribution.default) for s in states]
-        # Group states by distribution so each distribution is sampled in one call.
-        groups: dict[int, list[int]] = {}
-        unique: dict[int, Distribution] = {}
-        for i, dist in enumerate(self.per_state):
-            unique.setdefault(id(dist), dist)
-            groups.setdefault(id(dist), []).append(i)
-        self._groups = [(unique[k], np.array(v)) for k, v in groups.items()]
+        self.per_state = [distribution.default] * len(states)
+        for state, dist in distribution.state_dists.items():
+            self.per_state[position[state]] = dist
+        self._groups = _groups_by_distribution(distribution.default, len(states),
+                                               {position[s]: d for s, d in distribution.state_dists.items()})
         self._tied: list[np.ndarray] = []
         seen: set[str] = set()
         for group in distribution.states_with_identical_rewards:
