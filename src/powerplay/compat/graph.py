@@ -21,10 +21,11 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import WrongKindError
+from dataclasses import replace
 
 import numpy as np
 
+from ..errors import WrongKindError
 from ..model.labels import is_joint_label, joint_label
 from ..model.mdp import JointMDP
 from ..model.policy import Policy, marginalize
@@ -113,7 +114,7 @@ def any_graphs_to_full_transition_tensor(*transition_graphs, acting_agent_is_H: 
     joint, policy = as_mdp(transition_graphs[0]), as_policy(transition_graphs[1])
     other = "A" if acting_agent_is_H else "H"
     if policy.agent != other:  # the reference's graphs carry no agent: position decides
-        policy = Policy(policy.states, policy.actions, policy.probabilities, agent=other, name=policy.name)
+        policy = replace(policy, agent=other)
     from ..model.editing import align_policy
 
     folded = marginalize(joint, align_policy(policy, joint))

@@ -10,6 +10,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..model import editing
@@ -56,7 +58,7 @@ def sample_optimal_policy_data_from_run(run_properties, reward_sample_index=0):
 def _as_agent(policy: Policy, agent: str, mdp) -> Policy:
     """The reference's graphs carry no agent: the argument position decides whose policy it is."""
     if policy.agent != agent:
-        policy = Policy(policy.states, policy.actions, policy.probabilities, agent=agent, name=policy.name)
+        policy = replace(policy, agent=agent)
     return editing.align_policy(policy, mdp)
 
 

@@ -11,13 +11,13 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import WrongKindError
+from dataclasses import replace
 
 import numpy as np
 
+from ..errors import WrongKindError
 from ..model.editing import align_policy
 from ..model.mdp import JointMDP
-from ..model.policy import Policy
 from ..model.rewards import RewardDistribution
 from ..runner.executors import run_experiment
 from ..runner.experiment import Experiment, RunResult
@@ -87,7 +87,7 @@ def run_one_experiment(
             raise WrongKindError("with a policy, the first graph must be a joint MDP")
         policy = as_policy(graphs[1])
         if policy.agent != "A":  # the reference's graphs carry no agent: the second graph is Agent A's
-            policy = Policy(policy.states, policy.actions, policy.probabilities, agent="A", name=policy.name)
+            policy = replace(policy, agent="A")
         policy = align_policy(policy, mdp)
     elif len(graphs) != 1:
         raise WrongKindError("transition_graphs must be [mdp] or [joint_mdp, policy_A]")

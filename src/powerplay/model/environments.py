@@ -34,14 +34,14 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import UnknownLabelError
-
+from dataclasses import replace
 from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 from scipy import sparse
 
+from ..errors import UnknownLabelError
 from .gridworld import gridworld, gridworld_from_map, joint_gridworld
 from .labels import split_joint_label
 from .mdp import MDP, JointMDP
@@ -143,7 +143,7 @@ def _joint_1x3_forbidden_stay() -> JointMDP:
 def _move_left_policy_1x3() -> Policy:
     """Agent A moves left whenever it can, and otherwise stays."""
     policy = deterministic_policy(_joint_1x3_forbidden_stay(), "A", "left", fallback="stay")
-    return Policy(policy.states, policy.actions, policy.probabilities, agent="A", name="agent A moves left")
+    return replace(policy, name="agent A moves left")
 
 
 def _simulated_1x3() -> MDP:
@@ -170,7 +170,7 @@ def _simulated_1x3() -> MDP:
 def _joint_uniform(mdp_name: str) -> Callable[[], Policy]:
     def build() -> Policy:
         policy = uniform_random_policy(load_mdp(mdp_name), agent="A")
-        return Policy(policy.states, policy.actions, policy.probabilities, agent="A", name=f"{mdp_name}_agent_A_uniform_random")
+        return replace(policy, name=f"{mdp_name}_agent_A_uniform_random")
 
     return build
 

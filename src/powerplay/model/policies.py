@@ -65,6 +65,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from numbers import Integral
 from typing import Any, Mapping, Sequence
 
@@ -193,10 +195,9 @@ def stay_policy(mdp: AnyMDP, agent: str = "A", fallback: Fallback = UNIFORM_FALL
             "use deterministic_policy with one of them"
         )
     policy = deterministic_policy(mdp, agent, "stay", fallback)
-    if np.all(mask[:, actions.index("stay")]):
-        return Policy(policy.states, policy.actions, policy.probabilities, agent=agent, name=policy_name("stays", mdp, agent))
-    what = f"stays where it can, else {_fallback_text(as_preferences(fallback))}"
-    return Policy(policy.states, policy.actions, policy.probabilities, agent=agent, name=policy_name(what, mdp, agent))
+    everywhere = np.all(mask[:, actions.index("stay")])
+    what = "stays" if everywhere else f"stays where it can, else {_fallback_text(as_preferences(fallback))}"
+    return replace(policy, name=policy_name(what, mdp, agent))
 
 
 def random_deterministic_policy(mdp: AnyMDP, agent: str, seed: int | np.random.Generator) -> Policy:
