@@ -8,10 +8,9 @@ schema (converted with :func:`powerplay.io.from_networkx`), and returns our obje
 
 from __future__ import annotations
 
-from ..errors import WrongKindError
-
 from typing import Any
 
+from ..errors import WrongKindError
 from ..io import from_networkx
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy

@@ -14,10 +14,10 @@ Examples
 from __future__ import annotations
 
 from ..storage.sweeps import FIGURES_FOLDER
-from ..errors import ModelError
 
 from pathlib import Path
 
+from ..errors import ModelError
 from ..figures.animation import read_png, write_gif
 
 TEMP_FOLDER = FIGURES_FOLDER

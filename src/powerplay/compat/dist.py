@@ -18,12 +18,11 @@ True
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import ModelError
 from ..model.rewards import DISTRIBUTIONS, Distribution, RewardDistribution, StateRewardSampler
 
 #: ``dist_name`` -> factory taking ``params`` (the same registry the configs use).

@@ -28,11 +28,10 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelError
 from ..model.mdp import MDP
 from ..solvers.power import SingleAgentProblem
 from ..solvers.values import SolverSettings, check_discount_rate, mask_to_probabilities

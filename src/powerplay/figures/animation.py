@@ -16,8 +16,6 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import FigureError
-
 import io
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -27,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ..errors import FigureError
 from ..io.atomic import atomic_write_bytes
 from . import style
 

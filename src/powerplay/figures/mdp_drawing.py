@@ -15,7 +15,6 @@ Needs Graphviz's ``dot`` program (``apt-get install graphviz``, ``brew install g
 from __future__ import annotations
 
 from ..storage.sweeps import FIGURES_FOLDER
-from ..errors import DependencyMissing, FigureError
 
 import io
 import math
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..errors import DependencyMissing, FigureError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from ..io.atomic import atomic_write_bytes

@@ -27,10 +27,9 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from typing import Any, Callable, Sequence
 
+from ..errors import ModelError
 from ..model.labels import cell_label
 from ..model.mdp import MDP
 

@@ -26,13 +26,12 @@ powerplay.errors.ModelError: state '(0, 2)', action 'left': next state '(0, 7)' 
 
 from __future__ import annotations
 
-from ..errors import ModelError, WrongKindError
-
 from typing import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelError, WrongKindError
 from .gridworld import gridworld_from_cells, joint_gridworld
 from .labels import cell_coordinates, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP

@@ -64,13 +64,12 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from typing import Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelError
 from .labels import cell_coordinates, cell_label, joint_label
 from .mdp import MDP, JointMDP
 

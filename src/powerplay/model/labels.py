@@ -19,10 +19,10 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 import re
 from typing import Iterable, Sequence
+
+from ..errors import ModelError
 
 _CELL = re.compile(r"^\((-?\d+), ?(-?\d+)\)$")
 

@@ -36,8 +36,6 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError, UnknownLabelError
-
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping, Sequence
@@ -45,6 +43,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelError, UnknownLabelError
 from .labels import index_of, joint_label, split_joint_label
 
 #: Probabilities of an available action must sum to one within this tolerance.

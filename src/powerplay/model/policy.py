@@ -29,8 +29,6 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError, UnknownLabelError, WrongKindError
-
 from dataclasses import dataclass
 from itertools import product
 from typing import Mapping, Sequence
@@ -38,6 +36,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelError, UnknownLabelError, WrongKindError
 from .labels import AGENTS, index_of, joint_label, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 

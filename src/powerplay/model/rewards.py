@@ -61,12 +61,12 @@ True
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from ..errors import ModelError
 
 #: Samples per independently seeded block of a :class:`RewardStream` (MDPs of up to
 #: :data:`BLOCK_VALUES` / ``BLOCK_SIZE`` states; see :func:`block_size`).

@@ -44,14 +44,13 @@ Examples
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from ..errors import ModelError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy, check_policy_compatible
 from ..solvers.values import mask_to_probabilities

@@ -28,12 +28,11 @@ Experiment types
 
 from __future__ import annotations
 
-from ..errors import ModelError
-
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ModelError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy, check_policy_compatible, marginalize
 from .structure import JointStructure, ResponseIndex, RowStructure

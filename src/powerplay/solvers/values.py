@@ -10,8 +10,6 @@ values is within ``e`` of the exact POWER.
 
 from __future__ import annotations
 
-from ..errors import ConvergenceWarning, ModelError
-
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from ..errors import ConvergenceWarning, ModelError
 from . import kernels
 from .structure import JointStructure, ResponseIndex, RowStructure
 
