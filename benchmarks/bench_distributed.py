@@ -49,23 +49,31 @@ class Workload:
 
 
 WORKLOADS = [
-    Workload("maze7_sweep", "7x7 maze, the 21 discount rates of Part 1, 20,000 samples each", {
-        "mdp_graph": {"value": "7x7_gridworld_maze"},
-        "discount_rate": {"values": PART_1_GAMMAS},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": 20_000},
-        "random_seed": {"value": 0},
-    }),
-    Workload("joint7_beta_sweep", "joint 7x7 maze with reward, gamma 0.9, 5 reward correlations, 2,000 samples each", {
-        "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze"},
-        "seed_policy_graph_agent_A": {"value": "joint_7x7_gridworld_maze_agent_A_uniform_random"},
-        "discount_rate": {"value": 0.9},
-        "discount_rate_agent_A": {"value": 0.9},
-        "reward_correlation": {"values": [-1, -0.5, 0, 0.5, 1]},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": 2_000},
-        "random_seed": {"value": 0},
-    }),
+    Workload(
+        "maze7_sweep",
+        "7x7 maze, the 21 discount rates of Part 1, 20,000 samples each",
+        {
+            "mdp_graph": {"value": "7x7_gridworld_maze"},
+            "discount_rate": {"values": PART_1_GAMMAS},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": 20_000},
+            "random_seed": {"value": 0},
+        },
+    ),
+    Workload(
+        "joint7_beta_sweep",
+        "joint 7x7 maze with reward, gamma 0.9, 5 reward correlations, 2,000 samples each",
+        {
+            "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze"},
+            "seed_policy_graph_agent_A": {"value": "joint_7x7_gridworld_maze_agent_A_uniform_random"},
+            "discount_rate": {"value": 0.9},
+            "discount_rate_agent_A": {"value": 0.9},
+            "reward_correlation": {"values": [-1, -0.5, 0, 0.5, 1]},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": 2_000},
+            "random_seed": {"value": 0},
+        },
+    ),
 ]
 
 
@@ -87,8 +95,10 @@ def _timed_sweep(config: Path, output: Path, executor) -> tuple[float, object]:
 
 
 def _identical(a, b) -> bool:
-    return all((a.run_folder(s) / "samples.npz").read_bytes() == (b.run_folder(s) / "samples.npz").read_bytes()
-               for s in a.run_suffixes)
+    return all(
+        (a.run_folder(s) / "samples.npz").read_bytes() == (b.run_folder(s) / "samples.npz").read_bytes()
+        for s in a.run_suffixes
+    )
 
 
 def _round_trip_ms(client, repeats: int = 30) -> float:
@@ -119,9 +129,13 @@ def bench(workload: Workload, scale: float, max_workers: int, folder: Path) -> N
     compile_kernels()
     local_seconds, local = _timed_sweep(config, folder / "local", LocalExecutor())
     total = sum(run.num_samples for run in local.runs)
-    print(f"  {'plain local run, ' + str(os.cpu_count()) + ' threads':<38} {local_seconds:8.2f} s   {total / local_seconds:>10,.0f} samples/s")
+    print(
+        f"  {'plain local run, ' + str(os.cpu_count()) + ' threads':<38} {local_seconds:8.2f} s   {total / local_seconds:>10,.0f} samples/s"
+    )
     one_thread_seconds, _ = _timed_sweep(config, folder / "local1", LocalExecutor(workers=1))
-    print(f"  {'plain local run, 1 thread':<38} {one_thread_seconds:8.2f} s   {total / one_thread_seconds:>10,.0f} samples/s")
+    print(
+        f"  {'plain local run, 1 thread':<38} {one_thread_seconds:8.2f} s   {total / one_thread_seconds:>10,.0f} samples/s"
+    )
 
     by_workers = {}
     for workers in sorted({1, max_workers}):
@@ -137,18 +151,28 @@ def bench(workload: Workload, scale: float, max_workers: int, folder: Path) -> N
         task_seconds = sum(s.task_seconds for s in stats)
         used = {w for s in stats for w in s.tasks_per_worker}
         label = f"Dask LocalCluster, {workers} worker{'s' if workers > 1 else ''}"
-        print(f"  {label:<38} {seconds:8.2f} s   {total / seconds:>10,.0f} samples/s   "
-              f"speed-up vs plain local {local_seconds / seconds:5.2f}x   identical results: {'yes' if _identical(local, sweep) else 'NO'}")
-        print(f"      cluster start-up {startup:.2f} s; {len(stats)} runs, {tasks} chunk tasks on {len(used)} workers; "
-              f"empty-task round trip {round_trip:.1f} ms; first result after {min(s.first_result_seconds for s in stats):.2f} s")
-        print(f"      sent per task {sum(s.task_bytes * s.tasks for s in stats) / tasks:,.0f} B; shared input per run "
-              f"{_bytes(max(s.shared_input_bytes for s in stats))} (once per worker); results per task "
-              f"{_bytes(sum(s.result_bytes * s.tasks for s in stats) / tasks)}")
-        print(f"      time inside tasks {task_seconds:.2f} s; parallel efficiency {task_seconds / (seconds * workers):.0%}; "
-              f"round trips if nothing overlapped: {tasks} tasks x {round_trip:.1f} ms = {tasks * round_trip / 1000:.2f} s")
+        print(
+            f"  {label:<38} {seconds:8.2f} s   {total / seconds:>10,.0f} samples/s   "
+            f"speed-up vs plain local {local_seconds / seconds:5.2f}x   identical results: {'yes' if _identical(local, sweep) else 'NO'}"
+        )
+        print(
+            f"      cluster start-up {startup:.2f} s; {len(stats)} runs, {tasks} chunk tasks on {len(used)} workers; "
+            f"empty-task round trip {round_trip:.1f} ms; first result after {min(s.first_result_seconds for s in stats):.2f} s"
+        )
+        print(
+            f"      sent per task {sum(s.task_bytes * s.tasks for s in stats) / tasks:,.0f} B; shared input per run "
+            f"{_bytes(max(s.shared_input_bytes for s in stats))} (once per worker); results per task "
+            f"{_bytes(sum(s.result_bytes * s.tasks for s in stats) / tasks)}"
+        )
+        print(
+            f"      time inside tasks {task_seconds:.2f} s; parallel efficiency {task_seconds / (seconds * workers):.0%}; "
+            f"round trips if nothing overlapped: {tasks} tasks x {round_trip:.1f} ms = {tasks * round_trip / 1000:.2f} s"
+        )
     if max_workers > 1:
-        print(f"  scaling 1 -> {max_workers} workers: {by_workers[1] / by_workers[max_workers]:.2f}x "
-              f"(ideal {max_workers}x on {max_workers}+ free cores)")
+        print(
+            f"  scaling 1 -> {max_workers} workers: {by_workers[1] / by_workers[max_workers]:.2f}x "
+            f"(ideal {max_workers}x on {max_workers}+ free cores)"
+        )
 
 
 def main() -> None:

@@ -38,15 +38,29 @@ class Workload:
 
 
 WORKLOADS = [
-    Workload("joint7_099", "joint 7x7 maze (961 states), with reward, gamma 0.99", 10_000, 20.0,
-             "joint 7x7 maze, gamma 0.99, with reward"),
-    Workload("joint7_nooverlap_099", "joint 7x7 maze, no overlap (930 states), with reward, gamma 0.99", 10_000, 20.0,
-             "joint 7x7 maze, gamma 0.99, with reward"),
+    Workload(
+        "joint7_099",
+        "joint 7x7 maze (961 states), with reward, gamma 0.99",
+        10_000,
+        20.0,
+        "joint 7x7 maze, gamma 0.99, with reward",
+    ),
+    Workload(
+        "joint7_nooverlap_099",
+        "joint 7x7 maze, no overlap (930 states), with reward, gamma 0.99",
+        10_000,
+        20.0,
+        "joint 7x7 maze, gamma 0.99, with reward",
+    ),
     Workload("joint7_01", "joint 7x7 maze, with reward, gamma 0.1", 10_000, 2.0),
     Workload("joint7_nooverlap_01", "joint 7x7 maze, no overlap, with reward, gamma 0.1", 10_000, 2.0),
     Workload("joint3_06", "joint 3x3, with reward, gamma 0.6", 20_000, 1.0, "joint 3x3, gamma 0.6, with reward"),
-    Workload("maze7_sweep", "7x7 maze, all 21 discount rates of the Part 1 sweep", 20_000, 10.0, "7x7 maze, gamma 0.99"),
-    Workload("robot_face_099", "20x20 robot face (220 states), gamma 0.99", 10_000, 5.0, "20x20 robot face, gamma 0.99"),
+    Workload(
+        "maze7_sweep", "7x7 maze, all 21 discount rates of the Part 1 sweep", 20_000, 10.0, "7x7 maze, gamma 0.99"
+    ),
+    Workload(
+        "robot_face_099", "20x20 robot face (220 states), gamma 0.99", 10_000, 5.0, "20x20 robot face, gamma 0.99"
+    ),
     Workload("scale_40k", "joint 10x20 gridworld (40,000 states), with reward, gamma 0.9", 1_000, None),
 ]
 PART_1_GAMMAS = [0.01, 0.05] + [round(0.1 + 0.05 * i, 2) for i in range(18)] + [0.99]
@@ -62,8 +76,17 @@ def _experiments(name: str, samples: int):
     def with_reward(mdp_name, policy_name, gamma, mdp=None, policy=None):
         mdp = mdp or pp.load_mdp(mdp_name)
         policy = policy or pp.load_policy(policy_name)
-        return Experiment("multiagent_with_reward", mdp, gamma, uniform, samples, 0, policy_A=policy,
-                          discount_rate_agent_A=gamma, reward_correlation=0.0)
+        return Experiment(
+            "multiagent_with_reward",
+            mdp,
+            gamma,
+            uniform,
+            samples,
+            0,
+            policy_A=policy,
+            discount_rate_agent_A=gamma,
+            reward_correlation=0.0,
+        )
 
     joint7 = ("joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random")
     no_overlap = ("joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random")
@@ -145,7 +168,8 @@ def main() -> None:
         samples = max(64, int(workload.samples * scale))
         proc = subprocess.run(
             [sys.executable, __file__, "--one", workload.name, "--samples", str(samples)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             print(f"{workload.description:<58} FAILED\n{proc.stderr}")
@@ -164,9 +188,13 @@ def main() -> None:
             f"{'' if target is None else f'{target:.1f}':>7} {ok:>3} {result['total_samples'] / result['seconds']:>10,.0f} "
             f"{result['peak_rss_mib']:>9,.0f} {speedup:>8}"
         )
-        rows.append({"workload": workload.name, "description": workload.description, "target_seconds": target, **result})
-    print("\nseconds exclude one-off JIT compilation (warm-up per workload, in seconds): "
-          + ", ".join(f"{r['workload']} {r['warmup_seconds']:.1f}" for r in rows))
+        rows.append(
+            {"workload": workload.name, "description": workload.description, "target_seconds": target, **result}
+        )
+    print(
+        "\nseconds exclude one-off JIT compilation (warm-up per workload, in seconds): "
+        + ", ".join(f"{r['workload']} {r['warmup_seconds']:.1f}" for r in rows)
+    )
     print("'vs ref' = the reference tool's measured seconds per sample x samples / our seconds.")
     if args.json:
         with open(args.json, "w") as handle:

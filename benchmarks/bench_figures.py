@@ -96,14 +96,25 @@ def _one_run(folder: Path, config, samples: int, flags: dict, diagnostic: bool =
 
     keep = bool(flags.get("plot_distributions") or flags.get("plot_correlations"))
     listener = _timed_figures(flags)
-    sweep, wall = _timed(lambda: run_sweep(config, SweepOptions(output_dir=folder / "expts", samples=samples,
-                                                               diagnostic=diagnostic, keep_samples=keep),
-                                           listeners=[listener]))
+    sweep, wall = _timed(
+        lambda: run_sweep(
+            config,
+            SweepOptions(output_dir=folder / "expts", samples=samples, diagnostic=diagnostic, keep_samples=keep),
+            listeners=[listener],
+        )
+    )
     run = sweep.runs[0]
     paths, again = _timed(lambda: render_run_figures(run, folder / "again", FigureOptions(**flags)))
-    return {"states": len(run.states), "samples": run.num_samples, "compute": float(run.info["seconds"]),
-            "run_wall": wall - listener.seconds, "import": import_seconds, "figures_first": listener.seconds,
-            "figures_again": again, "count": len(paths)}
+    return {
+        "states": len(run.states),
+        "samples": run.num_samples,
+        "compute": float(run.info["seconds"]),
+        "run_wall": wall - listener.seconds,
+        "import": import_seconds,
+        "figures_first": listener.seconds,
+        "figures_again": again,
+        "count": len(paths),
+    }
 
 
 def workload(name: str, quick: bool) -> dict:
@@ -137,30 +148,44 @@ def _sweep(folder: Path, samples: int) -> dict:
     out = folder / "temp"
     steps = {
         "alpha_against_gamma": lambda: sweep_figures.visualize_alignment_against_parameter(
-            sweep, param="discount_rate", fig_name="alpha", output_folder=out),
+            sweep, param="discount_rate", fig_name="alpha", output_folder=out
+        ),
         "average_powers": lambda: sweep_figures.visualize_average_powers(
-            sweep, param="discount_rate", include_baseline_power=False, fig_name="averages", output_folder=out),
+            sweep, param="discount_rate", include_baseline_power=False, fig_name="averages", output_folder=out
+        ),
         "power_against_gamma": lambda: sweep_figures.visualize_power_against_parameter(
-            sweep, param="discount_rate", fig_name="power", output_folder=out),
+            sweep, param="discount_rate", fig_name="power", output_folder=out
+        ),
         "alignment_animation": lambda: sweep_figures.visualize_alignment_plots(
-            sweep, include_baseline_powers=False, param="discount_rate", output_folder=out),
+            sweep, include_baseline_powers=False, param="discount_rate", output_folder=out
+        ),
         "sweep_animations": lambda: sweep_figures.generate_sweep_animation(sweep, "discount_rate"),
     }
     sweep_level = {name: _timed(step)[1] for name, step in steps.items()}
     compute = sum(float(run.info["seconds"]) for run in sweep.runs)
-    return {"runs": len(sweep.runs), "samples": samples, "compute": compute, "sweep_wall": wall,
-            "run_figures": listener.seconds, "sweep_figures": sweep_level}
+    return {
+        "runs": len(sweep.runs),
+        "samples": samples,
+        "compute": compute,
+        "sweep_wall": wall,
+        "run_figures": listener.seconds,
+        "sweep_figures": sweep_level,
+    }
 
 
 def _report(name: str, result: dict) -> None:
     if name == "sweep":
         figures = result["run_figures"] + sum(result["sweep_figures"].values())
         total = result["sweep_wall"] + sum(result["sweep_figures"].values())
-        print(f"\n{name}: {result['runs']} runs of the no-overlap maze (930 states), {result['samples']:,} samples each")
+        print(
+            f"\n{name}: {result['runs']} runs of the no-overlap maze (930 states), {result['samples']:,} samples each"
+        )
         print(f"  compute (engine, all runs)          {result['compute']:7.2f} s")
         print(f"  sweep wall time (with run figures)  {result['sweep_wall']:7.2f} s")
-        print(f"  per-run figures (all runs)          {result['run_figures']:7.2f} s"
-              f"  ({result['run_figures'] / result['runs']:.2f} s per run)")
+        print(
+            f"  per-run figures (all runs)          {result['run_figures']:7.2f} s"
+            f"  ({result['run_figures'] / result['runs']:.2f} s per run)"
+        )
         for step, seconds in result["sweep_figures"].items():
             print(f"  {step:<36}{seconds:7.2f} s")
         print(f"  figures / wall time                 {figures / total:7.0%}   (budget: at most 50%)")
@@ -168,7 +193,9 @@ def _report(name: str, result: dict) -> None:
         return
     total = result["run_wall"] + result["import"] + result["figures_first"]
     print(f"\n{name}: {result['states']} states, {result['samples']:,} samples, {result['count']} figures")
-    print(f"  compute (engine)                    {result['compute']:7.2f} s   (run_sweep wall without figures {result['run_wall']:.2f} s)")
+    print(
+        f"  compute (engine)                    {result['compute']:7.2f} s   (run_sweep wall without figures {result['run_wall']:.2f} s)"
+    )
     print(f"  import of the figure modules        {result['import']:7.2f} s")
     print(f"  figures, as powerplay run draws them{result['figures_first']:7.2f} s   (first in the process)")
     print(f"  figures, again                      {result['figures_again']:7.2f} s")
@@ -178,8 +205,14 @@ def _report(name: str, result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("workloads", nargs="*", choices=[[], *WORKLOADS], default=[], metavar="WORKLOAD",
-                        help=f"some of: {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument(
+        "workloads",
+        nargs="*",
+        choices=[[], *WORKLOADS],
+        default=[],
+        metavar="WORKLOAD",
+        help=f"some of: {', '.join(WORKLOADS)} (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="divide sample counts by 5")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -56,7 +56,9 @@ def sweep_config(samples: int) -> dict:
 
 def script_sizes(text: str) -> tuple[int, int]:
     """Bytes of inlined library code and of everything else (the page's data and markup)."""
-    library = sum(len(body) for body in re.findall(r"<script[^>]*>(.*?)</script>", text, re.S) if "BEGIN bokeh" in body[:200])
+    library = sum(
+        len(body) for body in re.findall(r"<script[^>]*>(.*?)</script>", text, re.S) if "BEGIN bokeh" in body[:200]
+    )
     return library, len(text) - library
 
 
@@ -78,8 +80,10 @@ def main() -> int:
     config = parse_sweep_config(yaml.safe_dump(sweep_config(args.samples), sort_keys=False), source="<bench_report>")
     start = time.perf_counter()
     sweep = run_sweep(config, folder / "expts", keep_samples=False)
-    print(f"sweep: {len(sweep.runs)} runs x {len(sweep.states)} joint states, {args.samples} samples each, "
-          f"computed in {time.perf_counter() - start:.1f} s ({sweep.path})")
+    print(
+        f"sweep: {len(sweep.runs)} runs x {len(sweep.states)} joint states, {args.samples} samples each, "
+        f"computed in {time.perf_counter() - start:.1f} s ({sweep.path})"
+    )
 
     times = []
     for _ in range(3):
@@ -89,7 +93,9 @@ def main() -> int:
     text = path.read_text(encoding="utf-8")
     library, data = script_sizes(text)
     print(f"write_report: median {statistics.median(times):.2f} s over {len(times)} (first {times[0]:.2f} s)")
-    print(f"file: {path.stat().st_size / 1e6:.2f} MB ({library / 1e6:.2f} MB BokehJS, {data / 1e6:.2f} MB data and markup)")
+    print(
+        f"file: {path.stat().st_size / 1e6:.2f} MB ({library / 1e6:.2f} MB BokehJS, {data / 1e6:.2f} MB data and markup)"
+    )
 
     cold, warm = [], []
     for _ in range(args.repeats):
@@ -98,11 +104,17 @@ def main() -> int:
             errors = browser.console_errors(driver)
             for _ in range(args.repeats):
                 warm.append(browser.open_report(driver, path))
-    print(f"render, cold browser: median {statistics.median(cold) / 1000:.2f} s, worst {max(cold) / 1000:.2f} s ({len(cold)} loads)")
-    print(f"render, warm browser: median {statistics.median(warm) / 1000:.2f} s, worst {max(warm) / 1000:.2f} s ({len(warm)} loads)")
+    print(
+        f"render, cold browser: median {statistics.median(cold) / 1000:.2f} s, worst {max(cold) / 1000:.2f} s ({len(cold)} loads)"
+    )
+    print(
+        f"render, warm browser: median {statistics.median(warm) / 1000:.2f} s, worst {max(warm) / 1000:.2f} s ({len(warm)} loads)"
+    )
     print(f"console errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    print(f"target: render < 3 s -> {'met' if max(cold) < 3000 else 'NOT met'} (worst cold load); size < 10 MB -> "
-          f"{'met' if path.stat().st_size < 10e6 else 'NOT met'}")
+    print(
+        f"target: render < 3 s -> {'met' if max(cold) < 3000 else 'NOT met'} (worst cold load); size < 10 MB -> "
+        f"{'met' if path.stat().st_size < 10e6 else 'NOT met'}"
+    )
     return 0
 
 

@@ -71,15 +71,21 @@ def measure(spec: dict) -> dict:
 
 def memory_against_samples(counts: list[int]) -> None:
     print("\n1. Peak memory against the sample count (target: flat within 30%)")
-    for label, spec in (("100x100 gridworld, γ = 0.99", {"kind": "grid", "rows": 100, "cols": 100, "gamma": 0.99}),
-                        ("Part 3 no-overlap joint maze, γ = 0.1",
-                         {"kind": "joint", "builtin": "joint_7x7_gridworld_maze_no_overlaps", "gamma": 0.1})):
+    for label, spec in (
+        ("100x100 gridworld, γ = 0.99", {"kind": "grid", "rows": 100, "cols": 100, "gamma": 0.99}),
+        (
+            "Part 3 no-overlap joint maze, γ = 0.1",
+            {"kind": "joint", "builtin": "joint_7x7_gridworld_maze_no_overlaps", "gamma": 0.1},
+        ),
+    ):
         peaks = []
         for n in counts:
             result = measure({**spec, "samples": n})
             peaks.append(result["peak_mb"])
-            print(f"   {label:42s} {n:>6,} samples: {result['seconds']:7.1f} s, peak {result['peak_mb']:6.0f} MB "
-                  f"(estimate {result['estimate_mb']:.0f} MB)")
+            print(
+                f"   {label:42s} {n:>6,} samples: {result['seconds']:7.1f} s, peak {result['peak_mb']:6.0f} MB "
+                f"(estimate {result['estimate_mb']:.0f} MB)"
+            )
         print(f"   {'':42s} largest / smallest peak: {max(peaks) / min(peaks):.2f}")
 
 
@@ -90,13 +96,20 @@ def _config(folder: Path, name: str, parameters: dict) -> Path:
 
 
 def _part_3(folder: Path, samples: int) -> Path:
-    return _config(folder, "part3_no_overlap", {
-        "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze_no_overlaps"},
-        "seed_policy_graph_agent_A": {"value": "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random"},
-        "discount_rate": {"value": 0.1}, "discount_rate_agent_A": {"same_as": "discount_rate"},
-        "reward_distribution": {"value": UNIFORM}, "reward_correlation": {"value": 0},
-        "num_reward_samples": {"value": samples}, "random_seed": {"value": 0},
-    })
+    return _config(
+        folder,
+        "part3_no_overlap",
+        {
+            "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze_no_overlaps"},
+            "seed_policy_graph_agent_A": {"value": "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random"},
+            "discount_rate": {"value": 0.1},
+            "discount_rate_agent_A": {"same_as": "discount_rate"},
+            "reward_distribution": {"value": UNIFORM},
+            "reward_correlation": {"value": 0},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 0},
+        },
+    )
 
 
 def _folder_bytes(path: Path) -> int:
@@ -121,12 +134,16 @@ def run_folders(samples: int, work: Path) -> None:
     _, sweep = _cli(["run", str(config), "--no-figures", "--new"], work)
     run = next(p for p in sweep.iterdir() if p.is_dir())
     files = sorted(p.name for p in run.iterdir())
-    print(f"   default: files {', '.join(files)}; folder {_folder_bytes(run) / 1e6:.2f} MB (target < 5 MB, no samples.npz)")
+    print(
+        f"   default: files {', '.join(files)}; folder {_folder_bytes(run) / 1e6:.2f} MB (target < 5 MB, no samples.npz)"
+    )
     _, kept = _cli(["run", str(config), "--no-figures", "--keep-samples", "--new"], work)
     samples_file = next(p for p in kept.iterdir() if p.is_dir()) / "samples.npz"
     old = 8 * samples * 930 * 4  # the earlier format: rewards and POWER of both agents, uncompressed
-    print(f"   --keep-samples: samples.npz {samples_file.stat().st_size / 1e6:.1f} MB; the earlier format took "
-          f"{old / 1e6:.0f} MB: ratio {samples_file.stat().st_size / old:.2f} (target <= 0.5)")
+    print(
+        f"   --keep-samples: samples.npz {samples_file.stat().st_size / 1e6:.1f} MB; the earlier format took "
+        f"{old / 1e6:.0f} MB: ratio {samples_file.stat().st_size / old:.2f} (target <= 0.5)"
+    )
 
 
 def figures_against_compute(samples: int, work: Path) -> None:
@@ -134,32 +151,51 @@ def figures_against_compute(samples: int, work: Path) -> None:
     config = _part_3(work, samples)
     wall, sweep = _cli(["run", str(config), "--plot-as-gridworld", "--new"], work)
     compute = _compute_seconds(sweep)
-    print(f"   Part 3 γ = 0.1, {samples:,} samples: wall {wall:.1f} s, compute {compute:.1f} s, "
-          f"ratio {wall / compute:.2f} (target <= 1.5; includes interpreter start-up)")
+    print(
+        f"   Part 3 γ = 0.1, {samples:,} samples: wall {wall:.1f} s, compute {compute:.1f} s, "
+        f"ratio {wall / compute:.2f} (target <= 1.5; includes interpreter start-up)"
+    )
     gammas = [0.1, 0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99]
-    sweep_config = _config(work, "gamma_tied", {
-        "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze_no_overlaps"},
-        "seed_policy_graph_agent_A": {"value": "uniform_random"},
-        "discount_rate": {"values": gammas}, "discount_rate_agent_A": {"same_as": "discount_rate"},
-        "reward_distribution": {"value": UNIFORM}, "reward_correlation": {"value": 0},
-        "num_reward_samples": {"value": samples}, "random_seed": {"value": 0},
-    })
+    sweep_config = _config(
+        work,
+        "gamma_tied",
+        {
+            "joint_mdp_graph": {"value": "joint_7x7_gridworld_maze_no_overlaps"},
+            "seed_policy_graph_agent_A": {"value": "uniform_random"},
+            "discount_rate": {"values": gammas},
+            "discount_rate_agent_A": {"same_as": "discount_rate"},
+            "reward_distribution": {"value": UNIFORM},
+            "reward_correlation": {"value": 0},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 0},
+        },
+    )
     wall, sweep = _cli(["run", str(sweep_config), "--plot-as-gridworld", "--new"], work)
     compute = _compute_seconds(sweep)
-    print(f"   8-run γ_H = γ_A sweep, {samples:,} samples: wall {wall:.1f} s, compute {compute:.1f} s, "
-          f"ratio {wall / compute:.2f} (target <= 2)")
+    print(
+        f"   8-run γ_H = γ_A sweep, {samples:,} samples: wall {wall:.1f} s, compute {compute:.1f} s, "
+        f"ratio {wall / compute:.2f} (target <= 2)"
+    )
 
 
 def big_problems(quick: bool) -> None:
     print("\n4. Big problems")
-    cases = [("40,000-state joint gridworld (10x20 cells, no overlap), γ = 0.9",
-              {"kind": "joint", "rows": 10, "cols": 20, "gamma": 0.9, "samples": 500 if quick else 10_000}),
-             ("1,000,000-state gridworld (1000x1000), γ = 0.99",
-              {"kind": "grid", "rows": 1000, "cols": 1000, "gamma": 0.99, "samples": 32 if quick else 1000})]
+    cases = [
+        (
+            "40,000-state joint gridworld (10x20 cells, no overlap), γ = 0.9",
+            {"kind": "joint", "rows": 10, "cols": 20, "gamma": 0.9, "samples": 500 if quick else 10_000},
+        ),
+        (
+            "1,000,000-state gridworld (1000x1000), γ = 0.99",
+            {"kind": "grid", "rows": 1000, "cols": 1000, "gamma": 0.99, "samples": 32 if quick else 1000},
+        ),
+    ]
     for label, spec in cases:
         result = measure(spec)
-        print(f"   {label}: {spec['samples']:,} samples, {result['states']:,} states: {result['seconds']:.0f} s, "
-              f"peak {result['peak_mb'] / 1024:.1f} GB (estimate {result['estimate_mb'] / 1024:.1f} GB)")
+        print(
+            f"   {label}: {spec['samples']:,} samples, {result['states']:,} states: {result['seconds']:.0f} s, "
+            f"peak {result['peak_mb'] / 1024:.1f} GB (estimate {result['estimate_mb'] / 1024:.1f} GB)"
+        )
 
 
 def main() -> None:

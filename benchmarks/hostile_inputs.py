@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -57,9 +58,9 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -157,7 +158,11 @@ def _home_listing() -> set[str]:
 def _repository_status() -> str:
     try:
         return subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=60,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -169,8 +174,14 @@ def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
     for sub in ("work", "home", "tmp"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     target = case.build(work)
-    env = {**os.environ, "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg",
-           "POWERPLAY_SAMPLES": "", **(case.env or {})}
+    env = {
+        **os.environ,
+        "HOME": str(folder / "home"),
+        "TMPDIR": str(folder / "tmp"),
+        "MPLBACKEND": "Agg",
+        "POWERPLAY_SAMPLES": "",
+        **(case.env or {}),
+    }
     if case.command is not None:
         argv = [part.replace("{input}", str(target)).replace("{python}", sys.executable) for part in case.command]
     else:
@@ -223,8 +234,12 @@ def _judge_command(case: Case, done: subprocess.CompletedProcess) -> tuple[bool,
     stderr = done.stderr.strip()
     last = _last_line(stderr)
     # Progress lines may come first; the error is the last line, one line, escaped, status 2.
-    clean = (done.returncode == 2 and last.startswith("error: ") and "Traceback" not in stderr
-             and not any(ord(c) < 32 for c in last))
+    clean = (
+        done.returncode == 2
+        and last.startswith("error: ")
+        and "Traceback" not in stderr
+        and not any(ord(c) < 32 for c in last)
+    )
     return clean and case.expect in ("any", "error"), f"exit {done.returncode}: {last[:160]}"
 
 
@@ -368,39 +383,95 @@ def _doc(name: str, content: str | bytes) -> Callable[[Path], Path]:
 
 CASES: list[Case] = [
     # DOT (.gv) -------------------------------------------------------------------------
-    Case("dot/backslash-newlines-44", _dot("x.gv", 'digraph {\n"[a]\n' + "\\\n" * 44 + "}\n"), expect="error",
-         note="issue 11 item 1: time doubled per line"),
+    Case(
+        "dot/backslash-newlines-44",
+        _dot("x.gv", 'digraph {\n"[a]\n' + "\\\n" * 44 + "}\n"),
+        expect="error",
+        note="issue 11 item 1: time doubled per line",
+    ),
     Case("dot/backslash-newlines-1M", _dot("x.gv", 'digraph {\n"[a]\n' + "\\\n" * 1_000_000 + "}\n"), expect="error"),
-    Case("dot/escaped-quotes-never-closed", _dot("q.gv", 'digraph { "' + '\\"' * 1_000_000), expect="error",
-         note="a tokenizer that searches ahead retries at every quote: quadratic"),
+    Case(
+        "dot/escaped-quotes-never-closed",
+        _dot("q.gv", 'digraph { "' + '\\"' * 1_000_000),
+        expect="error",
+        note="a tokenizer that searches ahead retries at every quote: quadratic",
+    ),
     Case("dot/unclosed-block-comment", _dot("c.gv", "digraph { /*" + "*" * 5_000_000), expect="error"),
     Case("dot/truncated", lambda d: _truncated(_written(_noisy_gridworld(), d / "mdps" / "t.gv")), expect="error"),
     Case("dot/empty-file", _dot("e.gv", ""), expect="error"),
     Case("dot/utf16", _dot("u16.gv", GOOD_DOT.encode("utf-16")), expect="error"),
     Case("dot/latin1-bytes", _dot("l1.gv", GOOD_DOT.replace("[a]", "[é]").encode("latin-1")), expect="error"),
-    Case("dot/byte-order-mark", _dot("bom.gv", b"\xef\xbb\xbf" + GOOD_DOT.encode()), expect="result", check=_two_states,
-         note="issue 11 item 10"),
+    Case(
+        "dot/byte-order-mark",
+        _dot("bom.gv", b"\xef\xbb\xbf" + GOOD_DOT.encode()),
+        expect="result",
+        check=_two_states,
+        note="issue 11 item 10",
+    ),
     Case("dot/crlf-line-endings", _dot("crlf.gv", GOOD_DOT.replace("\n", "\r\n")), expect="result", check=_two_states),
     Case("dot/nul-bytes", _dot("nul.gv", GOOD_DOT.replace('"[a]";', '"[a]";\x00\x00')), expect="error"),
-    Case("dot/control-characters-in-labels", _dot("ctl.gv", GOOD_DOT.replace("[a]", "[\x01\x1b\x7f]")), expect="result",
-         check=_two_states),
-    Case("dot/huge-weight", _dot("w.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', 'weight="1e400"];\n"[b]"')), expect="error"),
-    Case("dot/nan-weight", _dot("nan.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', 'weight="nan"];\n"[b]"')), expect="error"),
-    Case("dot/100k-digit-weight", _dot("d.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', f'weight="{"9" * 100_000}"];\n"[b]"')),
-         expect="error"),
-    Case("dot/duplicate-nodes", _dot("dup.gv", GOOD_DOT.replace('"[a]";', '"[a]";\n"[a]";\n"[a]" [label=x];')),
-         expect="result", check=_two_states),
-    Case("dot/duplicate-edge-other-weight", _dot("dupe.gv", GOOD_DOT.replace("}\n", '"[go]__[a]" -> "[b]__[go]__[a]" [weight=0.5];\n}\n')),
-         expect="error"),
-    Case("dot/html-label", _dot("html.gv", GOOD_DOT.replace('"[a]";', '"[a]" [label=<<IMG SRC="/etc/passwd"/>>];')), expect="error"),
-    Case("dot/enormous-line", _dot("long.gv", GOOD_DOT.replace('"[a]";', '"[a]";' + " " * 20 * MIB)), expect="result",
-         check=_two_states),
-    Case("dot/enormous-label", _dot("label.gv", GOOD_DOT.replace("[a]", "[" + "a" * 5 * MIB + "]")), expect="result",
-         check=_two_states),
-    Case("dot/label-full-of-_H^", _dot("h.gv", GOOD_DOT.replace("[a]", "[" + "_H^" * MIB + "x]")), expect="result",
-         check=_two_states, note="the old joint-label regex was quadratic"),
-    Case("dot/plain-chain-6000", _dot("chain.gv", _plain_chain(6000)), expect="error",
-         note="6000 x 6000 action table from 70 KB"),
+    Case(
+        "dot/control-characters-in-labels",
+        _dot("ctl.gv", GOOD_DOT.replace("[a]", "[\x01\x1b\x7f]")),
+        expect="result",
+        check=_two_states,
+    ),
+    Case(
+        "dot/huge-weight",
+        _dot("w.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', 'weight="1e400"];\n"[b]"')),
+        expect="error",
+    ),
+    Case(
+        "dot/nan-weight",
+        _dot("nan.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', 'weight="nan"];\n"[b]"')),
+        expect="error",
+    ),
+    Case(
+        "dot/100k-digit-weight",
+        _dot("d.gv", GOOD_DOT.replace('weight="1.0"];\n"[b]"', f'weight="{"9" * 100_000}"];\n"[b]"')),
+        expect="error",
+    ),
+    Case(
+        "dot/duplicate-nodes",
+        _dot("dup.gv", GOOD_DOT.replace('"[a]";', '"[a]";\n"[a]";\n"[a]" [label=x];')),
+        expect="result",
+        check=_two_states,
+    ),
+    Case(
+        "dot/duplicate-edge-other-weight",
+        _dot("dupe.gv", GOOD_DOT.replace("}\n", '"[go]__[a]" -> "[b]__[go]__[a]" [weight=0.5];\n}\n')),
+        expect="error",
+    ),
+    Case(
+        "dot/html-label",
+        _dot("html.gv", GOOD_DOT.replace('"[a]";', '"[a]" [label=<<IMG SRC="/etc/passwd"/>>];')),
+        expect="error",
+    ),
+    Case(
+        "dot/enormous-line",
+        _dot("long.gv", GOOD_DOT.replace('"[a]";', '"[a]";' + " " * 20 * MIB)),
+        expect="result",
+        check=_two_states,
+    ),
+    Case(
+        "dot/enormous-label",
+        _dot("label.gv", GOOD_DOT.replace("[a]", "[" + "a" * 5 * MIB + "]")),
+        expect="result",
+        check=_two_states,
+    ),
+    Case(
+        "dot/label-full-of-_H^",
+        _dot("h.gv", GOOD_DOT.replace("[a]", "[" + "_H^" * MIB + "x]")),
+        expect="result",
+        check=_two_states,
+        note="the old joint-label regex was quadratic",
+    ),
+    Case(
+        "dot/plain-chain-6000",
+        _dot("chain.gv", _plain_chain(6000)),
+        expect="error",
+        note="6000 x 6000 action table from 70 KB",
+    ),
     Case("dot/over-64MiB", lambda d: sparse_file(d / "big.gv", 64 * MIB + 1), expect="error"),
     Case("dot/fifo", lambda d: fifo(d / "pipe.gv"), expect="error", note="opening a FIFO waits for a writer"),
     Case("dot/dev-zero", lambda d: symlink(d / "zero.gv", "/dev/zero"), expect="error"),
@@ -409,86 +480,185 @@ CASES: list[Case] = [
     Case("yaml/alias-bomb-in-name", _doc("bomb.yaml", _alias_bomb()), expect="error", note="issue 11 item 6"),
     Case("yaml/wide-alias-bomb", _doc("wide.yaml", _alias_bomb(levels=4, width=300)), expect="error"),
     Case("yaml/nested-alias-lists", _doc("nested.yaml", _nested_alias_lists()), expect="error"),
-    Case("yaml/self-referencing-anchor", _doc("self.yaml", "kind: mdp\nname: &n [*n]\ntransitions: {s: {go: {s: 1}}}\n"),
-         expect="error"),
+    Case(
+        "yaml/self-referencing-anchor",
+        _doc("self.yaml", "kind: mdp\nname: &n [*n]\ntransitions: {s: {go: {s: 1}}}\n"),
+        expect="error",
+    ),
     Case("yaml/merge-chain", _doc("merge.yaml", _merge_chain()), expect="error"),
-    Case("yaml/duplicate-keys", _doc("dup.yaml", GOOD_YAML + "  a: {stay: {a: 1.0}}\n"), expect="error", note="issue 11 item 9"),
-    Case("yaml/keys-equal-as-labels", _doc("same.yaml", "kind: mdp\ntransitions:\n  1: {go: {1: 1}}\n  '1': {go: {1: 1}}\n"),
-         expect="error"),
+    Case(
+        "yaml/duplicate-keys",
+        _doc("dup.yaml", GOOD_YAML + "  a: {stay: {a: 1.0}}\n"),
+        expect="error",
+        note="issue 11 item 9",
+    ),
+    Case(
+        "yaml/keys-equal-as-labels",
+        _doc("same.yaml", "kind: mdp\ntransitions:\n  1: {go: {1: 1}}\n  '1': {go: {1: 1}}\n"),
+        expect="error",
+    ),
     Case("yaml/deep-flow-nesting", _doc("deep.yaml", "[" * 5_000_000 + "]" * 5_000_000), expect="error"),
-    Case("yaml/deep-block-nesting", _doc("block.yaml", "kind: mdp\nname:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))),
-         expect="error"),
-    Case("yaml/100k-digit-integer", _doc("int.yaml", GOOD_YAML.replace("b: 1.0}}\n  b:", "b: " + "9" * 100_000 + "}}\n  b:")),
-         expect="error"),
-    Case("yaml/nan-probability", _doc("nan.yaml", GOOD_YAML.replace("{b: 1.0}}\n  b:", "{b: .nan}}\n  b:")), expect="error"),
-    Case("yaml/inf-probability", _doc("inf.yaml", GOOD_YAML.replace("{b: 1.0}}\n  b:", "{b: .inf}}\n  b:")), expect="error"),
-    Case("yaml/truncated", lambda d: _truncated(_written(_noisy_gridworld(), d / "mdps" / "t.yaml"), 0.6), expect="error"),
+    Case(
+        "yaml/deep-block-nesting",
+        _doc("block.yaml", "kind: mdp\nname:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))),
+        expect="error",
+    ),
+    Case(
+        "yaml/100k-digit-integer",
+        _doc("int.yaml", GOOD_YAML.replace("b: 1.0}}\n  b:", "b: " + "9" * 100_000 + "}}\n  b:")),
+        expect="error",
+    ),
+    Case(
+        "yaml/nan-probability",
+        _doc("nan.yaml", GOOD_YAML.replace("{b: 1.0}}\n  b:", "{b: .nan}}\n  b:")),
+        expect="error",
+    ),
+    Case(
+        "yaml/inf-probability",
+        _doc("inf.yaml", GOOD_YAML.replace("{b: 1.0}}\n  b:", "{b: .inf}}\n  b:")),
+        expect="error",
+    ),
+    Case(
+        "yaml/truncated", lambda d: _truncated(_written(_noisy_gridworld(), d / "mdps" / "t.yaml"), 0.6), expect="error"
+    ),
     Case("yaml/empty-file", _doc("e.yaml", ""), expect="error"),
     Case("yaml/utf16", _doc("u16.yaml", GOOD_YAML.encode("utf-16")), expect="error"),
     Case("yaml/latin1-bytes", _doc("l1.yaml", GOOD_YAML.replace("a:", "é:").encode("latin-1")), expect="error"),
-    Case("yaml/byte-order-mark", _doc("bom.yaml", b"\xef\xbb\xbf" + GOOD_YAML.encode()), expect="result", check=_two_states),
+    Case(
+        "yaml/byte-order-mark",
+        _doc("bom.yaml", b"\xef\xbb\xbf" + GOOD_YAML.encode()),
+        expect="result",
+        check=_two_states,
+    ),
     Case("yaml/nul-byte", _doc("nul.yaml", GOOD_YAML.replace("two states", "two\x00states")), expect="error"),
-    Case("yaml/escaped-control-characters", _doc("ctl.yaml", GOOD_YAML.replace("  a:", '  "\\x01\\x1b\\0":').replace("{b: 1.0}}\n  b:", "{b: 1.0}}\n  b:")),
-         expect="result", check=_two_states),
-    Case("yaml/python-object-tag", _doc("py.yaml", "kind: mdp\nname: !!python/object/apply:os.system ['touch pwned']\n"),
-         expect="error"),
-    Case("yaml/binary-label", _doc("bin.yaml", "kind: mdp\ntransitions:\n  !!binary aGVsbG8=: {go: {a: 1}}\n"), expect="error"),
+    Case(
+        "yaml/escaped-control-characters",
+        _doc("ctl.yaml", GOOD_YAML.replace("  a:", '  "\\x01\\x1b\\0":').replace("{b: 1.0}}\n  b:", "{b: 1.0}}\n  b:")),
+        expect="result",
+        check=_two_states,
+    ),
+    Case(
+        "yaml/python-object-tag",
+        _doc("py.yaml", "kind: mdp\nname: !!python/object/apply:os.system ['touch pwned']\n"),
+        expect="error",
+    ),
+    Case(
+        "yaml/binary-label",
+        _doc("bin.yaml", "kind: mdp\ntransitions:\n  !!binary aGVsbG8=: {go: {a: 1}}\n"),
+        expect="error",
+    ),
     Case("yaml/several-documents", _doc("docs.yaml", GOOD_YAML + "---\n" + GOOD_YAML), expect="error"),
-    Case("yaml/huge-joint-map", _doc("map.yaml", "kind: joint_mdp\ngridworld_map: '" + "." * 5000 + "'\n"), expect="error"),
-    Case("yaml/tall-and-wide-map", _doc("area.yaml", "kind: mdp\ngridworld_map: |\n" + "  .\n" * 100_000 + "  " + "#" * 100_000 + "\n"),
-         expect="error"),
-    Case("yaml/own-action-per-state", _doc("own.yaml", "kind: mdp\ntransitions:\n" + "".join(f"  s{i}: {{a{i}: {{s0: 1}}}}\n" for i in range(6000))),
-         expect="error", note="6000 x 6000 action table from 150 KB"),
-    Case("yaml/enormous-label", lambda d: _written(_long_label_mdp(), d / "mdps" / "label.yaml"), expect="result",
-         check=_two_states, note="written by us: a key over 1024 characters must be an explicit '? key'"),
-    Case("json/enormous-label", lambda d: _written(_long_label_mdp(), d / "mdps" / "label.json"), expect="result",
-         check=_two_states),
+    Case(
+        "yaml/huge-joint-map",
+        _doc("map.yaml", "kind: joint_mdp\ngridworld_map: '" + "." * 5000 + "'\n"),
+        expect="error",
+    ),
+    Case(
+        "yaml/tall-and-wide-map",
+        _doc("area.yaml", "kind: mdp\ngridworld_map: |\n" + "  .\n" * 100_000 + "  " + "#" * 100_000 + "\n"),
+        expect="error",
+    ),
+    Case(
+        "yaml/own-action-per-state",
+        _doc("own.yaml", "kind: mdp\ntransitions:\n" + "".join(f"  s{i}: {{a{i}: {{s0: 1}}}}\n" for i in range(6000))),
+        expect="error",
+        note="6000 x 6000 action table from 150 KB",
+    ),
+    Case(
+        "yaml/enormous-label",
+        lambda d: _written(_long_label_mdp(), d / "mdps" / "label.yaml"),
+        expect="result",
+        check=_two_states,
+        note="written by us: a key over 1024 characters must be an explicit '? key'",
+    ),
+    Case(
+        "json/enormous-label",
+        lambda d: _written(_long_label_mdp(), d / "mdps" / "label.json"),
+        expect="result",
+        check=_two_states,
+    ),
     Case("yaml/over-64MiB", lambda d: sparse_file(d / "big.yaml", 64 * MIB + 1), expect="error"),
     Case("yaml/fifo", lambda d: fifo(d / "pipe.yaml"), expect="error"),
     # our JSON format --------------------------------------------------------------------
     Case("json/deep-nesting", _doc("deep.json", "[" * 5_000_000 + "]" * 5_000_000), expect="error"),
-    Case("json/duplicate-keys", _doc("dup.json", GOOD_JSON.replace('"b": {"stay"', '"a": {"stay": {"a": 1}}, "b": {"stay"')),
-         expect="error"),
-    Case("json/100k-digit-integer", _doc("int.json", GOOD_JSON.replace('{"b": 1.0}', '{"b": ' + "9" * 100_000 + "}")),
-         expect="error"),
-    Case("json/nan-and-infinity", _doc("nan.json", GOOD_JSON.replace('{"b": 1.0}', '{"b": NaN, "a": Infinity}')), expect="error"),
+    Case(
+        "json/duplicate-keys",
+        _doc("dup.json", GOOD_JSON.replace('"b": {"stay"', '"a": {"stay": {"a": 1}}, "b": {"stay"')),
+        expect="error",
+    ),
+    Case(
+        "json/100k-digit-integer",
+        _doc("int.json", GOOD_JSON.replace('{"b": 1.0}', '{"b": ' + "9" * 100_000 + "}")),
+        expect="error",
+    ),
+    Case(
+        "json/nan-and-infinity",
+        _doc("nan.json", GOOD_JSON.replace('{"b": 1.0}', '{"b": NaN, "a": Infinity}')),
+        expect="error",
+    ),
     Case("json/truncated", lambda d: _truncated(_written(_noisy_gridworld(), d / "mdps" / "t.json")), expect="error"),
-    Case("json/byte-order-mark", _doc("bom.json", b"\xef\xbb\xbf" + GOOD_JSON.encode()), expect="result", check=_two_states),
+    Case(
+        "json/byte-order-mark",
+        _doc("bom.json", b"\xef\xbb\xbf" + GOOD_JSON.encode()),
+        expect="result",
+        check=_two_states,
+    ),
     Case("json/latin1-bytes", _doc("l1.json", GOOD_JSON.replace('"a"', '"é"').encode("latin-1")), expect="error"),
     Case("json/not-an-object", _doc("list.json", "[1, 2, 3]"), expect="error"),
     # policies, and a policy file read as an MDP ------------------------------------------
-    Case("policy/weights-not-summing-to-one", _dot("p.gv", 'digraph { agent="A"; "[s]" -> "[go]__[s]" [weight=0.6]; }'),
-         expect="error"),
-    Case("policy/read-as-mdp", lambda d: write(d / "p.yaml", "kind: policy\nprobabilities: {s: {go: 1}}\n"),
-         call="powerplay.io:read_mdp", expect="error"),
+    Case(
+        "policy/weights-not-summing-to-one",
+        _dot("p.gv", 'digraph { agent="A"; "[s]" -> "[go]__[s]" [weight=0.6]; }'),
+        expect="error",
+    ),
+    Case(
+        "policy/read-as-mdp",
+        lambda d: write(d / "p.yaml", "kind: policy\nprobabilities: {s: {go: 1}}\n"),
+        call="powerplay.io:read_mdp",
+        expect="error",
+    ),
 ]
 
 
 # -- experiment configs, the command line, run folders, sweep records, Dask ---------------------
 
 #: The ``powerplay`` command, run by this interpreter (the console script may not be installed).
-POWERPLAY = ["{python}", "-c", "import sys; sys.argv[0] = 'powerplay'; from powerplay.interfaces.cli import main; main()"]
+POWERPLAY = [
+    "{python}",
+    "-c",
+    "import sys; sys.argv[0] = 'powerplay'; from powerplay.interfaces.cli import main; main()",
+]
 #: Bounded by a short connect timeout, so a silent scheduler costs seconds, not the default 30.
 DASK_ENV = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2"}
 
 _UNIFORM = "{default_dist: {dist_name: uniform, params: [0, 1]}, allow_all_equal_rewards: false}"
 
 
-def _config(name: str = "hostile", mdp: str = "3x3_gridworld", rewards: str = _UNIFORM, extra: str = "",
-            discount: str = "{values: [0.3, 0.9]}") -> str:
-    return (f"name: {name}\nparameters:\n  mdp_graph: {{value: {mdp}}}\n  discount_rate: {discount}\n"
-            f"  reward_distribution: {{value: {rewards}}}\n  num_reward_samples: {{value: 64}}\n"
-            f"  random_seed: {{value: 0}}\n{extra}")
+def _config(
+    name: str = "hostile",
+    mdp: str = "3x3_gridworld",
+    rewards: str = _UNIFORM,
+    extra: str = "",
+    discount: str = "{values: [0.3, 0.9]}",
+) -> str:
+    return (
+        f"name: {name}\nparameters:\n  mdp_graph: {{value: {mdp}}}\n  discount_rate: {discount}\n"
+        f"  reward_distribution: {{value: {rewards}}}\n  num_reward_samples: {{value: 64}}\n"
+        f"  random_seed: {{value: 0}}\n{extra}"
+    )
 
 
 def _config_alias_bomb(levels: int = 9, width: int = 10) -> str:
     """states_with_identical_rewards as nested aliases: width**levels state names from ~1 KB."""
     anchors = ["        a0: &a0 [" + ", ".join(["'(0, 0)'"] * width) + "]"]
     anchors += [f"        a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
-    return ("name: bomb\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n  discount_rate: {value: 0.9}\n"
-            "  num_reward_samples: {value: 10}\n  reward_distribution:\n    value:\n"
-            "      default_dist: {dist_name: uniform, params: [0, 1]}\n      anchors:\n" + "\n".join(anchors)
-            + f"\n      states_with_identical_rewards: [*a{levels - 1}]\n")
+    return (
+        "name: bomb\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n  discount_rate: {value: 0.9}\n"
+        "  num_reward_samples: {value: 10}\n  reward_distribution:\n    value:\n"
+        "      default_dist: {dist_name: uniform, params: [0, 1]}\n      anchors:\n"
+        + "\n".join(anchors)
+        + f"\n      states_with_identical_rewards: [*a{levels - 1}]\n"
+    )
 
 
 def _cfg(content: str | bytes, name: str = "c.yaml") -> Callable[[Path], Path]:
@@ -498,7 +668,10 @@ def _cfg(content: str | bytes, name: str = "c.yaml") -> Callable[[Path], Path]:
 def _wide_mdp(folder: Path) -> Path:
     """A deterministic MDP with 66 actions in ./mdps/, and a config using it."""
     actions = ", ".join(f"a{i}: {{s: 1}}" for i in range(66))
-    write(folder / "mdps" / "wide.yaml", f"kind: mdp\nname: wide\ntransitions:\n  s: {{{actions}}}\n  t: {{go: {{s: 1}}}}\n")
+    write(
+        folder / "mdps" / "wide.yaml",
+        f"kind: mdp\nname: wide\ntransitions:\n  s: {{{actions}}}\n  t: {{go: {{s: 1}}}}\n",
+    )
     return write(folder / "c.yaml", _config(mdp="wide"))
 
 
@@ -516,8 +689,14 @@ def _finished_sweep() -> Path:
         atexit.register(shutil.rmtree, base, True)
         write(base / "hostile.yaml", _config())
         argv = [part.replace("{python}", sys.executable) for part in POWERPLAY]
-        done = subprocess.run([*argv, "run", "hostile.yaml", "--no-figures"], cwd=base, capture_output=True, text=True,
-                              env={**os.environ, "POWERPLAY_SAMPLES": ""}, timeout=600)
+        done = subprocess.run(
+            [*argv, "run", "hostile.yaml", "--no-figures"],
+            cwd=base,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "POWERPLAY_SAMPLES": ""},
+            timeout=600,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"could not make the sweep the run-folder cases damage: {_last_line(done.stderr)}")
         _FINISHED["path"] = base
@@ -555,7 +734,9 @@ def _truncate(name: str) -> Callable[[Path, Path], None]:
 
 
 def _swap(name: str) -> Callable[[Path, Path], None]:
-    return lambda sweep, outside: shutil.copyfile(sweep / "0001-hostile-discount_rate__0p9" / name, _run_folder(sweep) / name)
+    return lambda sweep, outside: shutil.copyfile(
+        sweep / "0001-hostile-discount_rate__0p9" / name, _run_folder(sweep) / name
+    )
 
 
 def _remove(name: str) -> Callable[[Path, Path], None]:
@@ -608,7 +789,11 @@ def _no_new_sweep(folder: Path) -> str | None:
 
 
 def _stale_removed(folder: Path) -> str | None:
-    return "left the stale temporary file" if (folder / "work" / "expts" / "0001-hostile" / ".sweep.json.killed.tmp").exists() else None
+    return (
+        "left the stale temporary file"
+        if (folder / "work" / "expts" / "0001-hostile" / ".sweep.json.killed.tmp").exists()
+        else None
+    )
 
 
 _SERVERS: list[socket.socket] = []
@@ -632,10 +817,8 @@ def _fake_scheduler(behaviour: str) -> Callable[[Path], Path]:
                     return
                 held.append(connection)
                 if behaviour == "garbage":
-                    try:
+                    with contextlib.suppress(OSError):
                         connection.sendall(os.urandom(4096))
-                    except OSError:
-                        pass
 
         threading.Thread(target=serve, daemon=True).start()
         write(work / "c.yaml", _config())
@@ -646,110 +829,329 @@ def _fake_scheduler(behaviour: str) -> Callable[[Path], Path]:
 
 _RUN = [*POWERPLAY, "run", "{input}", "--no-figures"]
 _SHOW = [*POWERPLAY, "show", "1"]
-_GRID = ("name: grid\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n"
-         f"  reward_distribution: {{value: {_UNIFORM}}}\n"
-         f"  discount_rate: {{values: [{', '.join(f'{i / 301:.6f}' for i in range(300))}]}}\n"
-         f"  random_seed: {{values: [{', '.join(str(i) for i in range(300))}]}}\n"
-         f"  num_reward_samples: {{values: [{', '.join(str(i) for i in range(1, 301))}]}}\n"
-         f"  convergence_threshold: {{values: [{', '.join(f'{(i + 1) * 1e-6:.6e}' for i in range(300))}]}}\n")
+_GRID = (
+    "name: grid\nparameters:\n  mdp_graph: {value: 3x3_gridworld}\n"
+    f"  reward_distribution: {{value: {_UNIFORM}}}\n"
+    f"  discount_rate: {{values: [{', '.join(f'{i / 301:.6f}' for i in range(300))}]}}\n"
+    f"  random_seed: {{values: [{', '.join(str(i) for i in range(300))}]}}\n"
+    f"  num_reward_samples: {{values: [{', '.join(str(i) for i in range(1, 301))}]}}\n"
+    f"  convergence_threshold: {{values: [{', '.join(f'{(i + 1) * 1e-6:.6e}' for i in range(300))}]}}\n"
+)
 
 CASES += [
     # experiment configs, read ------------------------------------------------------------------
-    Case("config/alias-bomb-in-identical-rewards", _cfg(_config_alias_bomb()), call="powerplay.runner.config:load_sweep_config",
-         expect="error", note="issue 11 item 6: aliases expanding a 1 KB config"),
-    Case("config/duplicate-key", _cfg(_config() + "  random_seed: {value: 1}\n"), call="powerplay.runner.config:load_sweep_config",
-         expect="error", note="issue 11 item 9: YAML keeps the last value silently"),
-    Case("config/deep-flow-nesting", _cfg("name: x\nparameters: " + "[" * 1_000_000 + "]" * 1_000_000),
-         call="powerplay.runner.config:load_sweep_config", expect="error", note="issue 11 item 8: RecursionError"),
-    Case("config/deep-block-nesting", _cfg("name: x\nparameters:\n" + "".join("  " * i + "- \n" for i in range(1, 1500))),
-         call="powerplay.runner.config:load_sweep_config", expect="error"),
-    Case("config/dev-zero", lambda d: symlink(d / "c.yaml", "/dev/zero"), call="powerplay.runner.config:load_sweep_config",
-         expect="error", note="issue 11 item 6: powerplay run /dev/zero"),
+    Case(
+        "config/alias-bomb-in-identical-rewards",
+        _cfg(_config_alias_bomb()),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 6: aliases expanding a 1 KB config",
+    ),
+    Case(
+        "config/duplicate-key",
+        _cfg(_config() + "  random_seed: {value: 1}\n"),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 9: YAML keeps the last value silently",
+    ),
+    Case(
+        "config/deep-flow-nesting",
+        _cfg("name: x\nparameters: " + "[" * 1_000_000 + "]" * 1_000_000),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 8: RecursionError",
+    ),
+    Case(
+        "config/deep-block-nesting",
+        _cfg("name: x\nparameters:\n" + "".join("  " * i + "- \n" for i in range(1, 1500))),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
+    Case(
+        "config/dev-zero",
+        lambda d: symlink(d / "c.yaml", "/dev/zero"),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 6: powerplay run /dev/zero",
+    ),
     Case("config/fifo", lambda d: fifo(d / "c.yaml"), call="powerplay.runner.config:load_sweep_config", expect="error"),
-    Case("config/directory", lambda d: (d / "c.yaml").mkdir() or d / "c.yaml", call="powerplay.runner.config:load_sweep_config",
-         expect="error"),
-    Case("config/over-4MiB", lambda d: sparse_file(d / "c.yaml", 4 * MIB + 1), call="powerplay.runner.config:load_sweep_config",
-         expect="error"),
-    Case("config/utf16", _cfg(_config().encode("utf-16")), call="powerplay.runner.config:load_sweep_config", expect="error"),
-    Case("config/python-object-tag", _cfg(_config().replace("name: hostile", "name: !!python/object/apply:os.system [touch pwned]")),
-         call="powerplay.runner.config:load_sweep_config", expect="error", verify=lambda d: "ran code" if (d / "work" / "pwned").exists() else None),
-    Case("config/nul-in-name", _cfg(_config().replace("name: hostile", 'name: "a\\0b"')), call="powerplay.runner.config:load_sweep_config",
-         expect="error", note="issue 11 item 8"),
-    Case("config/over-long-name", _cfg(_config().replace("name: hostile", "name: " + "n" * 5000)),
-         call="powerplay.runner.config:load_sweep_config", expect="error"),
-    Case("config/grid-of-8e9-runs", _cfg(_GRID), call="powerplay.runner.config:load_sweep_config", expect="error",
-         note="issue 11 item 6: 4 parameters x 300 values"),
-    Case("config/huge-generated-maze", _cfg(_config(mdp="{generator: maze, rows: 1000000, cols: 1000000, seed: 0}")),
-         call="powerplay.runner.config:load_sweep_config", expect="error", note="issue 11 item 6"),
-    Case("config/huge-joint-gridworld", _cfg(_config(mdp="x").replace("  mdp_graph: {value: x}\n",
-         "  joint_mdp_graph: {value: {generator: rooms, rows: 12, cols: 12, seed: 0, joint: allow}}\n"
-         "  policy_graph_agent_A: {value: uniform_random}\n")), call="powerplay.runner.config:load_sweep_config", expect="error"),
+    Case(
+        "config/directory",
+        lambda d: (d / "c.yaml").mkdir() or d / "c.yaml",
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
+    Case(
+        "config/over-4MiB",
+        lambda d: sparse_file(d / "c.yaml", 4 * MIB + 1),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
+    Case(
+        "config/utf16",
+        _cfg(_config().encode("utf-16")),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
+    Case(
+        "config/python-object-tag",
+        _cfg(_config().replace("name: hostile", "name: !!python/object/apply:os.system [touch pwned]")),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        verify=lambda d: "ran code" if (d / "work" / "pwned").exists() else None,
+    ),
+    Case(
+        "config/nul-in-name",
+        _cfg(_config().replace("name: hostile", 'name: "a\\0b"')),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 8",
+    ),
+    Case(
+        "config/over-long-name",
+        _cfg(_config().replace("name: hostile", "name: " + "n" * 5000)),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
+    Case(
+        "config/grid-of-8e9-runs",
+        _cfg(_GRID),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 6: 4 parameters x 300 values",
+    ),
+    Case(
+        "config/huge-generated-maze",
+        _cfg(_config(mdp="{generator: maze, rows: 1000000, cols: 1000000, seed: 0}")),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+        note="issue 11 item 6",
+    ),
+    Case(
+        "config/huge-joint-gridworld",
+        _cfg(
+            _config(mdp="x").replace(
+                "  mdp_graph: {value: x}\n",
+                "  joint_mdp_graph: {value: {generator: rooms, rows: 12, cols: 12, seed: 0, joint: allow}}\n"
+                "  policy_graph_agent_A: {value: uniform_random}\n",
+            )
+        ),
+        call="powerplay.runner.config:load_sweep_config",
+        expect="error",
+    ),
     # experiments that cannot be computed: refused before the sweep folder exists ---------------------
-    Case("experiment/bernoulli-0-all-equal-refused",
-         _cfg(_config(rewards="{default_dist: {dist_name: bernoulli, params: [0]}, allow_all_equal_rewards: false}")),
-         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
-    Case("experiment/uniform-1e308", _cfg(_config(rewards="{default_dist: {dist_name: uniform, params: [-1.0e+308, 1.0e+308]}}")),
-         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
-    Case("experiment/pareto-tiny-shape", _cfg(_config(rewards="{default_dist: {dist_name: pareto, params: [1, 0.001]}}")),
-         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 8"),
-    Case("experiment/convergence-threshold-1e10", _cfg(_config(extra="  convergence_threshold: {value: 1.0e+10}\n")),
-         call="powerplay.runner.sweep:run_sweep", expect="error", verify=_nothing_written, note="issue 11 item 9: POWER 1.84"),
-    Case("experiment/66-actions-deterministic", _wide_mdp, call="powerplay.runner.sweep:run_sweep", expect="error",
-         verify=_nothing_written, note="issue 11 item 8"),
+    Case(
+        "experiment/bernoulli-0-all-equal-refused",
+        _cfg(_config(rewards="{default_dist: {dist_name: bernoulli, params: [0]}, allow_all_equal_rewards: false}")),
+        call="powerplay.runner.sweep:run_sweep",
+        expect="error",
+        verify=_nothing_written,
+        note="issue 11 item 8",
+    ),
+    Case(
+        "experiment/uniform-1e308",
+        _cfg(_config(rewards="{default_dist: {dist_name: uniform, params: [-1.0e+308, 1.0e+308]}}")),
+        call="powerplay.runner.sweep:run_sweep",
+        expect="error",
+        verify=_nothing_written,
+        note="issue 11 item 8",
+    ),
+    Case(
+        "experiment/pareto-tiny-shape",
+        _cfg(_config(rewards="{default_dist: {dist_name: pareto, params: [1, 0.001]}}")),
+        call="powerplay.runner.sweep:run_sweep",
+        expect="error",
+        verify=_nothing_written,
+        note="issue 11 item 8",
+    ),
+    Case(
+        "experiment/convergence-threshold-1e10",
+        _cfg(_config(extra="  convergence_threshold: {value: 1.0e+10}\n")),
+        call="powerplay.runner.sweep:run_sweep",
+        expect="error",
+        verify=_nothing_written,
+        note="issue 11 item 9: POWER 1.84",
+    ),
+    Case(
+        "experiment/66-actions-deterministic",
+        _wide_mdp,
+        call="powerplay.runner.sweep:run_sweep",
+        expect="error",
+        verify=_nothing_written,
+        note="issue 11 item 8",
+    ),
     # the command line ----------------------------------------------------------------------------
-    Case("cli/run-dev-zero", lambda d: symlink(d / "c.yaml", "/dev/zero"), command=_RUN, expect="error", verify=_nothing_written),
+    Case(
+        "cli/run-dev-zero",
+        lambda d: symlink(d / "c.yaml", "/dev/zero"),
+        command=_RUN,
+        expect="error",
+        verify=_nothing_written,
+    ),
     Case("cli/run-deep-config", _cfg("name: x\nparameters: " + "[" * 1_000_000), command=_RUN, expect="error"),
     Case("cli/run-workers-0", _cfg(_config()), command=[*_RUN, "--workers", "0"], expect="error"),
-    Case("cli/run-samples-1e23", _cfg(_config()), command=[*_RUN, "-n", str(10**23)], expect="error", note="issue 11 item 6"),
-    Case("cli/run-output-is-a-file", lambda d: write(d / "expts", "x") and write(d / "c.yaml", _config()), command=_RUN,
-         expect="error", note="issue 11 item 8"),
-    Case("cli/run-control-characters", _cfg(_config(mdp='"no\\e[2J\\e]0;pwned\\asuch"')), command=_RUN, expect="error",
-         note="issue 11 item 10: escapes must not reach the terminal"),
+    Case(
+        "cli/run-samples-1e23",
+        _cfg(_config()),
+        command=[*_RUN, "-n", str(10**23)],
+        expect="error",
+        note="issue 11 item 6",
+    ),
+    Case(
+        "cli/run-output-is-a-file",
+        lambda d: write(d / "expts", "x") and write(d / "c.yaml", _config()),
+        command=_RUN,
+        expect="error",
+        note="issue 11 item 8",
+    ),
+    Case(
+        "cli/run-control-characters",
+        _cfg(_config(mdp='"no\\e[2J\\e]0;pwned\\asuch"')),
+        command=_RUN,
+        expect="error",
+        note="issue 11 item 10: escapes must not reach the terminal",
+    ),
     Case("cli/run-name-too-long-for-a-file", _cfg(_config(mdp="a" * 300)), command=_RUN, expect="error"),
     Case("cli/show-missing-sweep", _cfg(_config()), command=_SHOW, expect="error"),
     # damaged run folders ---------------------------------------------------------------------------
-    Case("run-folder/run.json-garbage", _damaged(_replace("run.json", b"\0{[garbage")), command=_RUN, expect="error",
-         note="issue 11 item 8"),
-    Case("run-folder/run.json-garbage-repair", _damaged(_replace("run.json", b"\0{[garbage")), command=[*_RUN, "--repair"],
-         expect="result"),
-    Case("run-folder/run.json-wrong-types", _damaged(_replace("run.json", b'{"num_reward_samples": "x", "convergence": [1]}')),
-         command=_SHOW, expect="error", note="issue 11 item 8: wrong-typed run.json"),
-    Case("run-folder/run.yaml-not-a-mapping", _damaged(_replace("run.yaml", b"[1, 2]\n")), command=_SHOW, expect="error"),
-    Case("run-folder/power.csv-wrong-types", _damaged(_replace("power.csv", b"state,power_H,power_H_sem\nx,one,two\n")),
-         command=_SHOW, expect="error"),
-    Case("run-folder/summary.npz-garbage", _damaged(_replace("summary.npz", b"PK\x03\x04garbage")), command=_SHOW, expect="error"),
-    Case("run-folder/samples.npz-truncated", _damaged(_truncate("samples.npz")), command=_RUN, expect="error",
-         note="issue 11 item 10: reused as finished before checksums"),
-    Case("run-folder/samples.npz-truncated-repair", _damaged(_truncate("samples.npz")), command=[*_RUN, "--repair"], expect="result"),
+    Case(
+        "run-folder/run.json-garbage",
+        _damaged(_replace("run.json", b"\0{[garbage")),
+        command=_RUN,
+        expect="error",
+        note="issue 11 item 8",
+    ),
+    Case(
+        "run-folder/run.json-garbage-repair",
+        _damaged(_replace("run.json", b"\0{[garbage")),
+        command=[*_RUN, "--repair"],
+        expect="result",
+    ),
+    Case(
+        "run-folder/run.json-wrong-types",
+        _damaged(_replace("run.json", b'{"num_reward_samples": "x", "convergence": [1]}')),
+        command=_SHOW,
+        expect="error",
+        note="issue 11 item 8: wrong-typed run.json",
+    ),
+    Case(
+        "run-folder/run.yaml-not-a-mapping", _damaged(_replace("run.yaml", b"[1, 2]\n")), command=_SHOW, expect="error"
+    ),
+    Case(
+        "run-folder/power.csv-wrong-types",
+        _damaged(_replace("power.csv", b"state,power_H,power_H_sem\nx,one,two\n")),
+        command=_SHOW,
+        expect="error",
+    ),
+    Case(
+        "run-folder/summary.npz-garbage",
+        _damaged(_replace("summary.npz", b"PK\x03\x04garbage")),
+        command=_SHOW,
+        expect="error",
+    ),
+    Case(
+        "run-folder/samples.npz-truncated",
+        _damaged(_truncate("samples.npz")),
+        command=_RUN,
+        expect="error",
+        note="issue 11 item 10: reused as finished before checksums",
+    ),
+    Case(
+        "run-folder/samples.npz-truncated-repair",
+        _damaged(_truncate("samples.npz")),
+        command=[*_RUN, "--repair"],
+        expect="result",
+    ),
     Case("run-folder/samples.npz-missing", _damaged(_remove("samples.npz")), command=_RUN, expect="error"),
     Case("run-folder/samples.npz-swapped", _damaged(_swap("samples.npz")), command=_RUN, expect="error"),
-    Case("run-folder/linked-run-folder-repair", _damaged(_link_run_folder), command=[*_RUN, "--repair"], expect="error",
-         verify=_outside_untouched, note="issue 11 item 3: written through"),
+    Case(
+        "run-folder/linked-run-folder-repair",
+        _damaged(_link_run_folder),
+        command=[*_RUN, "--repair"],
+        expect="error",
+        verify=_outside_untouched,
+        note="issue 11 item 3: written through",
+    ),
     Case("run-folder/linked-lock-file", _damaged(_link_lock), command=_RUN, expect="error", verify=_outside_untouched),
-    Case("run-folder/stale-temporary-file", _damaged(_stale_temporary), command=_RUN, expect="result", verify=_stale_removed,
-         note="issue 11 item 10: a killed writer's temporary file"),
+    Case(
+        "run-folder/stale-temporary-file",
+        _damaged(_stale_temporary),
+        command=_RUN,
+        expect="result",
+        verify=_stale_removed,
+        note="issue 11 item 10: a killed writer's temporary file",
+    ),
     # tampered sweep records -------------------------------------------------------------------------
-    Case("sweep-json/sweep-id-traversal", _damaged(_tamper(lambda r: r.update(sweep_id="../../x"))), command=_RUN,
-         expect="error", verify=_no_new_sweep, note="issue 11 item 3: writes outside the output folder"),
-    Case("sweep-json/run-folder-traversal", _damaged(_tamper(lambda r: r["runs"][0].update(folder="../../outside"))),
-         command=_SHOW, expect="error", note="issue 11 item 3: reads arbitrary paths"),
-    Case("sweep-json/absolute-run-folder", _damaged(_tamper(lambda r: r["runs"][0].update(folder="/etc"))), command=_SHOW,
-         expect="error"),
-    Case("sweep-json/wrong-types", _damaged(_tamper(lambda r: r.update(environments=[1], random_seed="seven"))), command=_RUN,
-         expect="error", verify=_no_new_sweep),
-    Case("sweep-json/fewer-runs", _damaged(_tamper(lambda r: r.update(runs=r["runs"][:1]))), command=_RUN, expect="error",
-         verify=_no_new_sweep),
-    Case("sweep-json/control-characters-in-name", _damaged(_tamper(lambda r: r.update(name="hostile\x1b[2J"))), command=_SHOW,
-         expect="error"),
+    Case(
+        "sweep-json/sweep-id-traversal",
+        _damaged(_tamper(lambda r: r.update(sweep_id="../../x"))),
+        command=_RUN,
+        expect="error",
+        verify=_no_new_sweep,
+        note="issue 11 item 3: writes outside the output folder",
+    ),
+    Case(
+        "sweep-json/run-folder-traversal",
+        _damaged(_tamper(lambda r: r["runs"][0].update(folder="../../outside"))),
+        command=_SHOW,
+        expect="error",
+        note="issue 11 item 3: reads arbitrary paths",
+    ),
+    Case(
+        "sweep-json/absolute-run-folder",
+        _damaged(_tamper(lambda r: r["runs"][0].update(folder="/etc"))),
+        command=_SHOW,
+        expect="error",
+    ),
+    Case(
+        "sweep-json/wrong-types",
+        _damaged(_tamper(lambda r: r.update(environments=[1], random_seed="seven"))),
+        command=_RUN,
+        expect="error",
+        verify=_no_new_sweep,
+    ),
+    Case(
+        "sweep-json/fewer-runs",
+        _damaged(_tamper(lambda r: r.update(runs=r["runs"][:1]))),
+        command=_RUN,
+        expect="error",
+        verify=_no_new_sweep,
+    ),
+    Case(
+        "sweep-json/control-characters-in-name",
+        _damaged(_tamper(lambda r: r.update(name="hostile\x1b[2J"))),
+        command=_SHOW,
+        expect="error",
+    ),
     # Dask scheduler addresses -------------------------------------------------------------------------
-    Case("dask/silent-scheduler", _fake_scheduler("silent"), command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
-         expect="error", env=DASK_ENV, note="issue 11 item 5: hung forever"),
-    Case("dask/garbage-scheduler", _fake_scheduler("garbage"), command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
-         expect="error", env=DASK_ENV, note="issue 11 item 5: struct.error or a 60 s hang on exit"),
-    Case("dask/scheduler-file-deep-json", lambda d: write(d / "c.yaml", _config()) and write(d / "scheduler.json", "[" * 500_000), command=[*POWERPLAY, "run", "c.yaml",
-         "--scheduler", "{input}"], expect="error"),
-    Case("dask/scheduler-address-too-long", _cfg(_config()), command=[*POWERPLAY, "run", "{input}", "--scheduler", "x" * 100_000],
-         expect="error"),
+    Case(
+        "dask/silent-scheduler",
+        _fake_scheduler("silent"),
+        command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+        expect="error",
+        env=DASK_ENV,
+        note="issue 11 item 5: hung forever",
+    ),
+    Case(
+        "dask/garbage-scheduler",
+        _fake_scheduler("garbage"),
+        command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+        expect="error",
+        env=DASK_ENV,
+        note="issue 11 item 5: struct.error or a 60 s hang on exit",
+    ),
+    Case(
+        "dask/scheduler-file-deep-json",
+        lambda d: write(d / "c.yaml", _config()) and write(d / "scheduler.json", "[" * 500_000),
+        command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+        expect="error",
+    ),
+    Case(
+        "dask/scheduler-address-too-long",
+        _cfg(_config()),
+        command=[*POWERPLAY, "run", "{input}", "--scheduler", "x" * 100_000],
+        expect="error",
+    ),
 ]
 
 

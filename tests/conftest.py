@@ -6,7 +6,7 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
-import pytest  # noqa: E402
+import pytest
 from hypothesis import settings
 
 # Property tests draw the same examples on every run by default, so a CI run cannot fail by

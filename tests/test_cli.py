@@ -57,8 +57,21 @@ def test_help_explains_commands():
     text = " ".join(result.stdout.split())
     assert "powerplay run CONFIG.yaml" in text and "powerplay selftest needs no config" in text
     run_help = runner.invoke(app, ["run", "--help"]).stdout
-    for option in ("--output", "--workers", "--plot-as-gridworld", "--plot-distributions", "--plot-correlations",
-                   "--diagnostic", "--wandb", "--samples", "--new", "--keep-samples", "--repair", "--scheduler", "--cluster"):
+    for option in (
+        "--output",
+        "--workers",
+        "--plot-as-gridworld",
+        "--plot-distributions",
+        "--plot-correlations",
+        "--diagnostic",
+        "--wandb",
+        "--samples",
+        "--new",
+        "--keep-samples",
+        "--repair",
+        "--scheduler",
+        "--cluster",
+    ):
         assert option in run_help
 
 
@@ -84,12 +97,15 @@ def test_run_output_folder_and_environment_override(tmp_path, monkeypatch):
     assert {run.num_samples for run in load_sweep("0001", "results").runs} == {40}
 
 
-@pytest.mark.parametrize("overrides, fragments", [
-    ({"discount_rate": {"value": 1}}, ["demo.yaml", "parameters.discount_rate.value", "below 1"]),
-    ({"mdp_graph": {"value": "no_such_mdp"}}, ["parameters.mdp_graph.value", "unknown MDP 'no_such_mdp'"]),
-    ({"reward_correlation": {"value": 0.5}}, ["parameters", "no experiment type matches"]),
-    ({"num_reward_samples": {"value": "many"}}, ["parameters.num_reward_samples.value", "integer"]),
-])
+@pytest.mark.parametrize(
+    "overrides, fragments",
+    [
+        ({"discount_rate": {"value": 1}}, ["demo.yaml", "parameters.discount_rate.value", "below 1"]),
+        ({"mdp_graph": {"value": "no_such_mdp"}}, ["parameters.mdp_graph.value", "unknown MDP 'no_such_mdp'"]),
+        ({"reward_correlation": {"value": 0.5}}, ["parameters", "no experiment type matches"]),
+        ({"num_reward_samples": {"value": "many"}}, ["parameters.num_reward_samples.value", "integer"]),
+    ],
+)
 def test_bad_configs_fail_with_one_line(tmp_path, overrides, fragments):
     result = runner.invoke(app, ["run", str(write_config(tmp_path / "demo.yaml", **overrides))])
     assert_one_line_error(result, *fragments)
@@ -121,7 +137,10 @@ def test_selftest_command(tmp_path):
     assert "PASS  test_multiagent" in result.stdout and "PASS  test_stochastic" in result.stdout
     assert "All 2 self-tests passed." in result.stdout
     assert sorted(p.name for p in Path("kept").iterdir()) == [
-        "0001-test_multiagent_simulated", "0002-test_multiagent_actual", "0003-test_stochastic"]
+        "0001-test_multiagent_simulated",
+        "0002-test_multiagent_actual",
+        "0003-test_stochastic",
+    ]
     assert_one_line_error(runner.invoke(app, ["selftest", "test_nothing"]), "unknown self-test 'test_nothing'")
 
 

@@ -14,13 +14,24 @@ from powerplay.interfaces import cli
 
 def test_a_bad_config_is_one_line_even_before_the_kernels_are_compiled(tmp_path):
     config = tmp_path / "bad.yaml"
-    config.write_text(yaml.safe_dump({"name": "bad", "parameters": {"mdp_graph": {"value": "3x3_gridworld"},
-                                                                    "discount_rate": {"value": 1.5}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {"name": "bad", "parameters": {"mdp_graph": {"value": "3x3_gridworld"}, "discount_rate": {"value": 1.5}}}
+        )
+    )
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "empty-cache"), "POWERPLAY_SAMPLES": ""}
-    out = subprocess.run([sys.executable, "-c", "from powerplay.interfaces.cli import main; main()", "run", str(config)],
-                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "from powerplay.interfaces.cli import main; main()", "run", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == [f"error: {config}: parameters.discount_rate.value: must be in [0, 1), got 1.5"]
+    assert out.stderr.strip().splitlines() == [
+        f"error: {config}: parameters.discount_rate.value: must be in [0, 1), got 1.5"
+    ]
     assert not (tmp_path / "expts").exists()
 
 

@@ -52,15 +52,34 @@ BASE_SIGNATURES = {
 
 #: The advanced functions the reference README documents, by module.
 ADVANCED = {
-    graph: ["is_graph_multiagent", "get_states_from_graph", "get_actions_from_graph", "get_single_agent_actions_from_joint_mdp_graph",
-            "get_available_actions_from_graph_state", "get_available_states_and_probabilities_from_mdp_graph_state_and_action",
-            "graph_to_joint_transition_tensor", "graph_to_full_transition_tensor", "graph_to_policy_tensor",
-            "any_graphs_to_full_transition_tensor"],
+    graph: [
+        "is_graph_multiagent",
+        "get_states_from_graph",
+        "get_actions_from_graph",
+        "get_single_agent_actions_from_joint_mdp_graph",
+        "get_available_actions_from_graph_state",
+        "get_available_states_and_probabilities_from_mdp_graph_state_and_action",
+        "graph_to_joint_transition_tensor",
+        "graph_to_full_transition_tensor",
+        "graph_to_policy_tensor",
+        "any_graphs_to_full_transition_tensor",
+    ],
     mdp: ["add_state_action", "update_state_action", "remove_state_completely", "generate_noised_gridworlds"],
     multi: ["remove_states_with_overlapping_agents", "create_joint_multiagent_graph"],
-    policy: ["update_state_actions", "single_agent_to_multiagent_policy_graph", "sample_optimal_policy_data_from_run",
-             "simulate_policy_rollout", "policy_tensor_to_graph"],
-    get: ["get_properties_from_run", "get_sweep_run_suffixes_for_param", "get_sweep_type", "get_transition_graphs", "get_sweep_state_list"],
+    policy: [
+        "update_state_actions",
+        "single_agent_to_multiagent_policy_graph",
+        "sample_optimal_policy_data_from_run",
+        "simulate_policy_rollout",
+        "policy_tensor_to_graph",
+    ],
+    get: [
+        "get_properties_from_run",
+        "get_sweep_run_suffixes_for_param",
+        "get_sweep_type",
+        "get_transition_graphs",
+        "get_sweep_state_list",
+    ],
     viz: ["plot_sample_aggregations", "plot_sample_distributions", "plot_sample_correlations"],
     anim: ["animate_from_filenames"],
     learn: ["value_iteration", "policy_evaluation", "find_optimal_policy", "compute_power_values"],
@@ -75,7 +94,12 @@ def test_base_signatures_match_the_reference(name):
 
 
 def test_advanced_functions_exist():
-    missing = [f"{module.__name__}.{name}" for module, names in ADVANCED.items() for name in names if not callable(getattr(module, name, None))]
+    missing = [
+        f"{module.__name__}.{name}"
+        for module, names in ADVANCED.items()
+        for name in names
+        if not callable(getattr(module, name, None))
+    ]
     assert not missing
     assert "uniform" in dist.DISTRIBUTION_DICT and "jaynes_prior" in dist.DISTRIBUTION_DICT
 
@@ -87,12 +111,17 @@ def test_networkx_graphs_are_accepted_everywhere():
     from_graph = base.construct_policy_from_mdp(as_graph)
     np.testing.assert_array_equal(from_graph.probabilities, uniform_random_policy(maze).probabilities)
     assert graph.get_states_from_graph(as_graph) == list(maze.states)
-    assert multi.create_joint_multiagent_graph(as_graph).num_states == maze.num_states ** 2
+    assert multi.create_joint_multiagent_graph(as_graph).num_states == maze.num_states**2
 
 
 def test_construct_and_convert():
-    single = base.construct_single_agent_gridworld_mdp(3, 4, stochastic_noise_level=0.5, noise_bias={"left": 0.2}, description="d")
-    assert single.name == "d" and single.to_dict() == gridworld(3, 4, stochastic_noise_level=0.5, noise_bias={"left": 0.2}).to_dict()
+    single = base.construct_single_agent_gridworld_mdp(
+        3, 4, stochastic_noise_level=0.5, noise_bias={"left": 0.2}, description="d"
+    )
+    assert (
+        single.name == "d"
+        and single.to_dict() == gridworld(3, 4, stochastic_noise_level=0.5, noise_bias={"left": 0.2}).to_dict()
+    )
     joint = base.construct_multiagent_gridworld_mdp(3, 4)
     assert joint.num_states == 144
     agent_A = base.construct_policy_from_mdp(joint)
@@ -108,17 +137,28 @@ def test_graph_queries_and_tensors():
     assert graph.is_graph_multiagent(joint) and not graph.is_graph_multiagent(gridworld(1, 3))
     assert graph.get_single_agent_actions_from_joint_mdp_graph(joint) == [list(joint.actions_H), list(joint.actions_A)]
     assert "stay_H^stay_A" not in graph.get_available_actions_from_graph_state(joint, "(0, 0)_H^(0, 2)_A")
-    assert graph.get_available_states_and_probabilities_from_mdp_graph_state_and_action(joint, "(0, 0)_H^(0, 0)_A", "right_H^stay_A") == {"(0, 1)_H^(0, 0)_A": 1.0}
+    assert graph.get_available_states_and_probabilities_from_mdp_graph_state_and_action(
+        joint, "(0, 0)_H^(0, 0)_A", "right_H^stay_A"
+    ) == {"(0, 1)_H^(0, 0)_A": 1.0}
     tensor = graph.graph_to_joint_transition_tensor(joint)
     assert tensor.shape == (9, 5, 5, 9) and np.allclose(tensor.sum(axis=3)[joint.action_mask], 1)
     folded = graph.any_graphs_to_full_transition_tensor(joint, move_left, acting_agent_is_H=True)
     np.testing.assert_array_equal(folded, marginalize(joint, move_left).transitions.toarray().reshape(9, 5, 9))
     # By hand: H stays at (0, 0) while A steps left from (0, 2) to (0, 1).
-    assert folded[joint.states.index("(0, 0)_H^(0, 2)_A"), joint.actions_H.index("right"), joint.states.index("(0, 1)_H^(0, 1)_A")] == 1
+    assert (
+        folded[
+            joint.states.index("(0, 0)_H^(0, 2)_A"),
+            joint.actions_H.index("right"),
+            joint.states.index("(0, 1)_H^(0, 1)_A"),
+        ]
+        == 1
+    )
     single = graph.graph_to_full_transition_tensor(gridworld(1, 2))
     assert single[0, 3, 1] == 1 and single[0, 0].sum() == 0  # 'right' moves; 'up' is unavailable
     assert graph.graph_to_policy_tensor(move_left).shape == (9, 5)
-    back = policy.policy_tensor_to_graph(graph.graph_to_policy_tensor(uniform_random_policy(joint, "A")), joint, acting_agent_is_H=False)
+    back = policy.policy_tensor_to_graph(
+        graph.graph_to_policy_tensor(uniform_random_policy(joint, "A")), joint, acting_agent_is_H=False
+    )
     assert back.to_dict() == uniform_random_policy(joint, "A").to_dict()
 
 
@@ -129,7 +169,9 @@ def test_mdp_and_multi_edits():
     assert mdp.add_state_action(grid, "pit", {"stay": {"pit": 1}}).num_states == 4
     assert mdp.remove_state_completely(grid, "(0, 2)").states == ("(0, 0)", "(0, 1)")
     assert [g.next_states("(0, 0)", "right") for g in mdp.generate_noised_gridworlds(grid, [0, 0.5])] == [
-        {"(0, 1)": 1.0}, {"(0, 0)": 0.25, "(0, 1)": 0.75}]
+        {"(0, 1)": 1.0},
+        {"(0, 0)": 0.25, "(0, 1)": 0.75},
+    ]
     assert multi.remove_states_with_overlapping_agents(multi.create_joint_multiagent_graph(grid)).num_states == 6
     with pytest.raises(TypeError, match="expected an MDP graph, got policy"):
         multi.create_joint_multiagent_graph(uniform_random_policy(grid))
@@ -166,7 +208,11 @@ def test_learn_against_numpy(gamma):
     evaluated = learn.policy_evaluation(rewards, gamma, tensor, optimal, convergence_threshold=1e-9)
     np.testing.assert_allclose(evaluated, expected, atol=1e-8)
     power = learn.compute_power_values(rewards, values, gamma, transition_tensor=tensor)
-    reference = SingleAgentProblem(load_mdp("stochastic_graph_4_states"), gamma, settings=SolverSettings(tolerance=1e-11)).solve(rewards[None]).power["H"][0]
+    reference = (
+        SingleAgentProblem(load_mdp("stochastic_graph_4_states"), gamma, settings=SolverSettings(tolerance=1e-11))
+        .solve(rewards[None])
+        .power["H"][0]
+    )
     np.testing.assert_allclose(power, reference, atol=1e-8)
     if gamma > 0:
         np.testing.assert_allclose(learn.compute_power_values(rewards, values, gamma), reference, atol=1e-7)
@@ -181,7 +227,9 @@ def test_policy_evaluation_is_exact_for_a_random_policy():
     rewards = np.random.default_rng(3).normal(size=6)
     followed = np.einsum("sa,sat->st", pol, tensor)
     exact = np.linalg.solve(np.eye(6) - 0.8 * followed, rewards)
-    np.testing.assert_allclose(learn.policy_evaluation(rewards, 0.8, tensor, pol, convergence_threshold=1e-10), exact, atol=1e-9)
+    np.testing.assert_allclose(
+        learn.policy_evaluation(rewards, 0.8, tensor, pol, convergence_threshold=1e-10), exact, atol=1e-9
+    )
     bad = pol.copy()
     bad[0] = 0
     bad[0, 0] = 1  # 'up' from the top row is unavailable
@@ -197,13 +245,17 @@ def test_dist_samplers():
     pdf = dist.config_to_pdf_constructor({"dist_name": "beta", "params": [1, 2]})
     draws = pdf(20000, rng=rng)
     assert draws.shape == (20000,) and abs(draws.mean() - 1 / 3) < 0.01
-    sampler = dist.config_to_reward_distribution(["a", "b", "c"], {"default_dist": UNIFORM, "state_dists": {"c": {"dist_name": "uniform", "params": [-1, 0]}}})
+    sampler = dist.config_to_reward_distribution(
+        ["a", "b", "c"], {"default_dist": UNIFORM, "state_dists": {"c": {"dist_name": "uniform", "params": [-1, 0]}}}
+    )
     rewards_H = sampler([5000], rng=np.random.default_rng(1))
     assert rewards_H.shape == (5000, 3) and rewards_H[:, 2].max() <= 0 <= rewards_H[:, 0].min()
     np.testing.assert_array_equal(sampler(7, rng=np.random.default_rng(2)), sampler(7, rng=np.random.default_rng(2)))
     same = dist.generate_correlated_reward_samples(sampler, rewards_H, correlation=1, rng=rng)
     np.testing.assert_array_equal(same, rewards_H)
-    mirrored = dist.generate_correlated_reward_samples(sampler, rewards_H, correlation=-1, symmetric_interval=[0, 1], rng=rng)
+    mirrored = dist.generate_correlated_reward_samples(
+        sampler, rewards_H, correlation=-1, symmetric_interval=[0, 1], rng=rng
+    )
     np.testing.assert_allclose(mirrored[:, :2], 1 - rewards_H[:, :2])
     half = dist.generate_correlated_reward_samples(sampler, rewards_H, correlation=0.5, rng=rng)
     assert abs(np.corrcoef(half[:, 0], rewards_H[:, 0])[0, 1] - 0.5) < 0.05
@@ -219,7 +271,9 @@ def test_run_one_experiment_matches_the_runner():
     sampler = dist.config_to_reward_distribution(joint.states, config)
     fixed = runex.run_one_experiment([joint, seed], 0.6, sampler, num_reward_samples=50, random_seed=1)
     assert set(fixed.power) == {"H"}
-    both = runex.run_one_experiment([joint, seed], 0.6, sampler, num_reward_samples=50, random_seed=1, reward_correlation=1)
+    both = runex.run_one_experiment(
+        [joint, seed], 0.6, sampler, num_reward_samples=50, random_seed=1, reward_correlation=1
+    )
     np.testing.assert_allclose(both.power["A"], both.power["H"], atol=1e-9)  # identical rewards, identical POWER
 
 
@@ -230,7 +284,10 @@ def test_save_and_load_in_the_reference_layout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     maze = base.construct_single_agent_gridworld_mdp(3, 4, squares_to_delete=[["(0, 0)", "(1, 1)"]])
     path = base.save_mdp_graph(maze, "3x4_gridworld_maze")
-    assert path == tmp_path / "mdps" / "3x4_gridworld_maze.yaml" or path.resolve() == (tmp_path / "mdps" / "3x4_gridworld_maze.yaml").resolve()
+    assert (
+        path == tmp_path / "mdps" / "3x4_gridworld_maze.yaml"
+        or path.resolve() == (tmp_path / "mdps" / "3x4_gridworld_maze.yaml").resolve()
+    )
     loaded = base.load_mdp_graph("3x4_gridworld_maze")
     assert loaded.states == maze.states and loaded.to_dict() == maze.to_dict()
     random_A = base.construct_policy_from_mdp(joint_gridworld(maze))
@@ -250,7 +307,8 @@ def test_launch_experiment_and_get(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("POWERPLAY_SAMPLES", "200")
     (tmp_path / "configs").mkdir()
-    (tmp_path / "configs" / "tiny.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "configs" / "tiny.yaml").write_text(
+        textwrap.dedent("""\
         name: tiny
         description: a tiny sweep
         program: sweep.py
@@ -261,7 +319,8 @@ def test_launch_experiment_and_get(tmp_path, monkeypatch, capsys):
           num_reward_samples: {value: 100000}
           convergence_threshold: {value: 0.0001}
           random_seed: {value: 0}
-        """))
+        """)
+    )
     base.save_mdp_graph(gridworld(2, 2), "mine")
     sweep = base.launch_experiment("tiny.yaml")
     assert sweep.path.name == "0001-tiny"
@@ -293,10 +352,21 @@ def test_joint_rollout_moves_both_agents():
     joint = load_mdp("joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right")
     random_H = base.construct_policy_from_mdp(joint, acting_agent_is_H=True)
     move_left = load_policy("joint_1x3_gridworld_agent_A_move_left")
-    rollout = policy.simulate_policy_rollout("(0, 0)_H^(0, 2)_A", random_H, joint, policy_graph_A=move_left, number_of_steps=5, random_seed=1)
+    rollout = policy.simulate_policy_rollout(
+        "(0, 0)_H^(0, 2)_A", random_H, joint, policy_graph_A=move_left, number_of_steps=5, random_seed=1
+    )
     assert len(rollout) == 6
-    assert [state.split("_H^")[1] for state in rollout] == ["(0, 2)_A", "(0, 1)_A", "(0, 0)_A", "(0, 0)_A", "(0, 0)_A", "(0, 0)_A"]
-    again = policy.simulate_policy_rollout("(0, 0)_H^(0, 2)_A", random_H, joint, policy_graph_A=move_left, number_of_steps=5, random_seed=1)
+    assert [state.split("_H^")[1] for state in rollout] == [
+        "(0, 2)_A",
+        "(0, 1)_A",
+        "(0, 0)_A",
+        "(0, 0)_A",
+        "(0, 0)_A",
+        "(0, 0)_A",
+    ]
+    again = policy.simulate_policy_rollout(
+        "(0, 0)_H^(0, 2)_A", random_H, joint, policy_graph_A=move_left, number_of_steps=5, random_seed=1
+    )
     assert again == rollout
 
 

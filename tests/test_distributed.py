@@ -24,21 +24,23 @@ import yaml
 
 distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install 'powerplay[dask]'")
 
-from typer.testing import CliRunner  # noqa: E402
+from typer.testing import CliRunner
 
-from powerplay.errors import DistributedError  # noqa: E402
-from powerplay.interfaces.cli import app  # noqa: E402
-from powerplay.interfaces.executor_options import parse_cluster, parse_scheduler  # noqa: E402
-from powerplay.runner.build import build_experiment  # noqa: E402
-from powerplay.runner.config import load_sweep_config  # noqa: E402
-from powerplay.runner.distributed import DaskExecutor, SharedRunInput, solve_chunk_task  # noqa: E402
-from powerplay.runner.events import SweepListener  # noqa: E402
-from powerplay.runner.executors import LocalExecutor  # noqa: E402
-from powerplay.runner.executors import run_experiment  # noqa: E402
-from powerplay.runner.experiment import solve_chunk  # noqa: E402
-from powerplay.runner.sweep import run_sweep  # noqa: E402
-from powerplay.solvers.warmup import compile_kernels  # noqa: E402
-from powerplay.storage.sweeps import load_sweep  # noqa: E402
+from powerplay.errors import DistributedError
+from powerplay.interfaces.cli import app
+from powerplay.interfaces.executor_options import parse_cluster, parse_scheduler
+from powerplay.runner.build import build_experiment
+from powerplay.runner.config import load_sweep_config
+from powerplay.runner.distributed import DaskExecutor, SharedRunInput, solve_chunk_task
+from powerplay.runner.events import SweepListener
+from powerplay.runner.executors import (
+    LocalExecutor,
+    run_experiment,
+)
+from powerplay.runner.experiment import solve_chunk
+from powerplay.runner.sweep import run_sweep
+from powerplay.solvers.warmup import compile_kernels
+from powerplay.storage.sweeps import load_sweep
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
 STARTUP_SECONDS = 60
@@ -58,26 +60,34 @@ def write_config(folder: Path, name: str, parameters: dict) -> Path:
 
 def correlation_config(folder: Path, samples: int) -> Path:
     """multiagent_with_reward: correlated rewards for A, two solver stages, diagnostics possible."""
-    return write_config(folder, "corr", {
-        "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
-        "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
-        "discount_rate": {"value": 0.6},
-        "discount_rate_agent_A": {"value": 0.6},
-        "reward_correlation": {"values": [0.5, -1], "names": ["0p5", "n1"]},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": samples},
-        "random_seed": {"value": 3},
-    })
+    return write_config(
+        folder,
+        "corr",
+        {
+            "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
+            "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
+            "discount_rate": {"value": 0.6},
+            "discount_rate_agent_A": {"value": 0.6},
+            "reward_correlation": {"values": [0.5, -1], "names": ["0p5", "n1"]},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 3},
+        },
+    )
 
 
 def maze_config(folder: Path, samples: int, gammas=(0.1, 0.9, 0.99)) -> Path:
-    return write_config(folder, "maze", {
-        "mdp_graph": {"value": "7x7_gridworld_maze"},
-        "discount_rate": {"values": list(gammas)},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": samples},
-        "random_seed": {"value": 0},
-    })
+    return write_config(
+        folder,
+        "maze",
+        {
+            "mdp_graph": {"value": "7x7_gridworld_maze"},
+            "discount_rate": {"values": list(gammas)},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 0},
+        },
+    )
 
 
 def assert_same_files(a, b) -> None:
@@ -85,10 +95,14 @@ def assert_same_files(a, b) -> None:
     assert a.run_suffixes == b.run_suffixes and a.is_complete and b.is_complete
     for suffix in a.run_suffixes:
         for name in ("samples.npz", "summary.npz", "power.csv"):
-            assert (a.run_folder(suffix) / name).read_bytes() == (b.run_folder(suffix) / name).read_bytes(), (suffix, name)
+            assert (a.run_folder(suffix) / name).read_bytes() == (b.run_folder(suffix) / name).read_bytes(), (
+                suffix,
+                name,
+            )
 
 
 # -- a real cluster on loopback ------------------------------------------------------------------
+
 
 def _dask_command() -> str:
     beside_python = Path(sys.executable).parent / "dask"
@@ -107,14 +121,46 @@ class LoopbackCluster:
         self.processes: list[subprocess.Popen] = []
         self.scheduler_file = folder / "scheduler.json"
         dask = _dask_command()
-        self._start("scheduler", [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(self.scheduler_file)])
+        self._start(
+            "scheduler",
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--scheduler-file",
+                str(self.scheduler_file),
+            ],
+        )
         self.address = self._wait_for_scheduler()
         for n in range(workers):
-            self._start(f"worker{n}", [dask, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
-                                       "--no-nanny", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-                                       "--name", f"worker{n}", "--death-timeout", "60",
-                                       "--local-directory", str(folder / f"worker{n}")])
+            self._start(
+                f"worker{n}",
+                [
+                    dask,
+                    "worker",
+                    self.address,
+                    "--host",
+                    "127.0.0.1",
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--dashboard-address",
+                    "127.0.0.1:0",
+                    "--name",
+                    f"worker{n}",
+                    "--death-timeout",
+                    "60",
+                    "--local-directory",
+                    str(folder / f"worker{n}"),
+                ],
+            )
         with distributed.Client(self.address, timeout=STARTUP_SECONDS, set_as_default=False) as client:
             client.wait_for_workers(workers, timeout=STARTUP_SECONDS)
             client.run(compile_kernels)  # load the cached kernels now, so that every worker takes tasks from the start
@@ -123,7 +169,9 @@ class LoopbackCluster:
         # A peer that died is retried until the connect timeout (30 s by default): keep it short here.
         env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": CONNECT_TIMEOUT}
         log = open(self.folder / f"{name}.log", "wb")
-        self.processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
+        self.processes.append(
+            subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        )
         log.close()
 
     def _wait_for_scheduler(self) -> str:
@@ -172,8 +220,10 @@ def local_sweeps(tmp_path_factory):
     """The reference: each config run locally in this process (default chunking, all threads)."""
     folder = tmp_path_factory.mktemp("local")
     configs = {"corr": correlation_config(folder, 1100), "maze": maze_config(folder, 2600)}
-    return {name: (config, run_sweep(config, folder / f"expts-{name}", executor=LocalExecutor()))
-            for name, config in configs.items()}
+    return {
+        name: (config, run_sweep(config, folder / f"expts-{name}", executor=LocalExecutor()))
+        for name, config in configs.items()
+    }
 
 
 class Recorder(SweepListener):
@@ -193,12 +243,15 @@ class Recorder(SweepListener):
 
 # -- results and overhead ----------------------------------------------------------------------
 
+
 def test_chunk_tasks_on_a_real_cluster_give_bit_identical_results(cluster, local_sweeps, tmp_path):
     config, local = local_sweeps["corr"]
     with DaskExecutor.connect(cluster.address, chunk_size=300) as executor:
         progress = Recorder()
         sweep = run_sweep(config, tmp_path / "dask", executor=executor, listeners=progress)
-        transfers = executor.client.run(lambda dask_worker: [list(t["keys"]) for t in dask_worker.transfer_incoming_log])
+        transfers = executor.client.run(
+            lambda dask_worker: [list(t["keys"]) for t in dask_worker.transfer_incoming_log]
+        )
         description = executor.describe()
     assert_same_files(local, sweep)
 
@@ -234,8 +287,15 @@ def test_results_do_not_depend_on_chunking(cluster, local_sweeps, tmp_path):
     experiment = build_experiment(load_sweep_config(config).runs()[1].config)
     shared = SharedRunInput(experiment, 123)
     output = solve_chunk_task(shared, 1000, 1300, keep_samples=True)
-    direct = solve_chunk(experiment.problem(), experiment.reward_stream(), experiment.layout(),
-                         experiment.num_reward_samples, 1000, 1300, keep_samples=True)
+    direct = solve_chunk(
+        experiment.problem(),
+        experiment.reward_stream(),
+        experiment.layout(),
+        experiment.num_reward_samples,
+        1000,
+        1300,
+        keep_samples=True,
+    )
     assert output.worker == "local" and output.seconds > 0
     np.testing.assert_array_equal(output.samples["H"], direct.samples["H"])
     np.testing.assert_array_equal(output.samples["H"], local.runs[1].power["H"][1000:1300])
@@ -252,10 +312,11 @@ def test_shared_input_ships_the_experiment_not_the_built_problem():
     from powerplay.model.rewards import RewardDistribution
     from powerplay.runner.experiment import Experiment
 
-    experiment = Experiment("single_agent", load_mdp("7x7_gridworld_maze"), 0.9,
-                            RewardDistribution.from_config(UNIFORM), 10, 0)
+    experiment = Experiment(
+        "single_agent", load_mdp("7x7_gridworld_maze"), 0.9, RewardDistribution.from_config(UNIFORM), 10, 0
+    )
     shared = SharedRunInput(experiment, len(cloudpickle.dumps(experiment)))
-    problem, stream, layout = shared.solver_inputs()
+    problem, _stream, _layout = shared.solver_inputs()
     assert shared.solver_inputs()[0] is problem  # built once per worker
     copy = cloudpickle.loads(cloudpickle.dumps(shared))
     assert copy._solver_inputs is None and shared.nbytes == len(cloudpickle.dumps(experiment))
@@ -264,6 +325,7 @@ def test_shared_input_ships_the_experiment_not_the_built_problem():
 
 
 # -- failures ----------------------------------------------------------------------------------
+
 
 class KillBusiestWorkerAfterFirstChunk(Recorder):
     """SIGKILLs the worker with the most tasks in hand once the first chunk result is in."""
@@ -288,8 +350,10 @@ def test_a_worker_killed_mid_sweep_costs_only_its_tasks(local_sweeps, tmp_path):
     config, local = local_sweeps["maze"]
     cluster = LoopbackCluster(tmp_path / "cluster")
     try:
-        with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}), \
-                DaskExecutor.connect(cluster.address, chunk_size=200) as executor:
+        with (
+            dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}),
+            DaskExecutor.connect(cluster.address, chunk_size=200) as executor,
+        ):
             progress = KillBusiestWorkerAfterFirstChunk(executor.client)
             sweep = run_sweep(config, tmp_path / "dask", executor=executor, listeners=progress)
             survivors = executor.client.nthreads()
@@ -326,7 +390,10 @@ def test_an_interrupted_cluster_sweep_keeps_finished_runs_and_resumes_identicall
         written = {name: (partial.runs[0].path / name).read_bytes() for name in ("run.json", "samples.npz")}
         # The unfinished runs' tasks were cancelled: the scheduler forgets them.
         deadline = time.monotonic() + 20
-        while executor.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) and time.monotonic() < deadline:
+        while (
+            executor.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         assert executor.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
 
@@ -335,7 +402,9 @@ def test_an_interrupted_cluster_sweep_keeps_finished_runs_and_resumes_identicall
     assert resumed.path == partial.path
     kept = partial.run_suffixes[0]
     assert progress.finished[0] == (kept, True)  # reported first, not recomputed
-    assert sorted(s for s, skipped in progress.finished[1:] if not skipped) == sorted(set(resumed.run_suffixes) - {kept})
+    assert sorted(s for s, skipped in progress.finished[1:] if not skipped) == sorted(
+        set(resumed.run_suffixes) - {kept}
+    )
     assert {name: (partial.runs[0].path / name).read_bytes() for name in written} == written
     assert_same_files(local, resumed)
 
@@ -350,7 +419,9 @@ def test_an_engine_error_in_a_task_reaches_the_caller(cluster, tmp_path):
     from powerplay.model.environments import load_mdp
     from powerplay.model.rewards import RewardDistribution
 
-    broken = BrokenExperiment("single_agent", load_mdp("3x3_gridworld"), 0.5, RewardDistribution.from_config(UNIFORM), 10, 0)
+    broken = BrokenExperiment(
+        "single_agent", load_mdp("3x3_gridworld"), 0.5, RewardDistribution.from_config(UNIFORM), 10, 0
+    )
     with DaskExecutor.connect(cluster.address, retries=0) as executor:
         with pytest.raises(ValueError, match="broken problem for the test"):
             run_experiment(broken, executor=executor)
@@ -358,23 +429,30 @@ def test_an_engine_error_in_a_task_reaches_the_caller(cluster, tmp_path):
 
 # -- the command line --------------------------------------------------------------------------
 
+
 def _run_cli(args: list[str]):
     return CliRunner().invoke(app, args)
 
 
 def test_cli_scheduler_option_runs_on_the_cluster(cluster, local_sweeps, tmp_path):
     config, local = local_sweeps["corr"]
-    result = _run_cli(["run", str(config), "--scheduler", cluster.address, "--no-figures", "-o", str(tmp_path / "expts")])
+    result = _run_cli(
+        ["run", str(config), "--scheduler", cluster.address, "--no-figures", "-o", str(tmp_path / "expts")]
+    )
     assert result.exit_code == 0, result.output
     assert f"running on dask {cluster.address} (2 workers, 2 threads)" in result.output
-    assert "dask: 8 chunk tasks on 2 workers" in result.output  # 4 chunks of <= 320 samples per run: 2 per worker thread
+    assert (
+        "dask: 8 chunk tasks on 2 workers" in result.output
+    )  # 4 chunks of <= 320 samples per run: 2 per worker thread
     assert "bytes sent per task" in result.output
     assert_same_files(local, load_sweep("0001", tmp_path / "expts"))
 
 
 def test_cli_scheduler_file_and_local_cluster(cluster, local_sweeps, tmp_path):
     config, local = local_sweeps["corr"]
-    result = _run_cli(["run", str(config), "--scheduler", str(cluster.scheduler_file), "--no-figures", "-o", str(tmp_path / "a")])
+    result = _run_cli(
+        ["run", str(config), "--scheduler", str(cluster.scheduler_file), "--no-figures", "-o", str(tmp_path / "a")]
+    )
     assert result.exit_code == 0, result.output
     assert_same_files(local, load_sweep("0001", tmp_path / "a"))
     result = _run_cli(["run", str(config), "--cluster", "local:1", "--no-figures", "-o", str(tmp_path / "b")])
@@ -383,15 +461,24 @@ def test_cli_scheduler_file_and_local_cluster(cluster, local_sweeps, tmp_path):
     assert_same_files(local, load_sweep("0001", tmp_path / "b"))
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--scheduler", "not an address"], "--scheduler: 'not an address' is not a Dask scheduler address (expected tcp://HOST:PORT)"),
-    (["--scheduler", "tcp://127.0.0.1:70000"], "--scheduler: port 70000 of 'tcp://127.0.0.1:70000' is not between 1 and 65535"),
-    (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach a Dask scheduler at tcp://127.0.0.1:1 ("),
-    (["--cluster", "local:0"], "--cluster: 'local:0' needs between 1 and 1024 workers"),
-    (["--cluster", "slurm"], "--cluster: 'slurm' is not understood (expected local:N"),
-    (["--cluster", "local:2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --cluster exclude each other"),
-    (["--cluster", "local:2", "--workers", "2"], "--workers sets threads for a local run"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            ["--scheduler", "not an address"],
+            "--scheduler: 'not an address' is not a Dask scheduler address (expected tcp://HOST:PORT)",
+        ),
+        (
+            ["--scheduler", "tcp://127.0.0.1:70000"],
+            "--scheduler: port 70000 of 'tcp://127.0.0.1:70000' is not between 1 and 65535",
+        ),
+        (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach a Dask scheduler at tcp://127.0.0.1:1 ("),
+        (["--cluster", "local:0"], "--cluster: 'local:0' needs between 1 and 1024 workers"),
+        (["--cluster", "slurm"], "--cluster: 'slurm' is not understood (expected local:N"),
+        (["--cluster", "local:2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --cluster exclude each other"),
+        (["--cluster", "local:2", "--workers", "2"], "--workers sets threads for a local run"),
+    ],
+)
 def test_cli_bad_cluster_options_are_one_line_errors(options, message, tmp_path, monkeypatch):
     monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "1s")  # nothing listens on port 1: fail fast
     import dask
@@ -411,7 +498,10 @@ def test_cli_without_dask_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     result = _run_cli(["run", str(maze_config(tmp_path, 10)), "--cluster", "local:2"])
     assert result.exit_code == 2
-    assert result.output.strip() == "error: running on a Dask cluster needs the powerplay[dask] extra: pip install 'powerplay[dask]'"
+    assert (
+        result.output.strip()
+        == "error: running on a Dask cluster needs the powerplay[dask] extra: pip install 'powerplay[dask]'"
+    )
 
 
 def test_a_local_run_imports_no_dask(tmp_path):
@@ -420,7 +510,7 @@ def test_a_local_run_imports_no_dask(tmp_path):
         import sys
         from typer.testing import CliRunner
         from powerplay.interfaces.cli import app
-        result = CliRunner().invoke(app, ["run", {str(config)!r}, "--no-figures", "-o", {str(tmp_path / 'expts')!r}])
+        result = CliRunner().invoke(app, ["run", {str(config)!r}, "--no-figures", "-o", {str(tmp_path / "expts")!r}])
         assert result.exit_code == 0, result.output
         print(sorted(m for m in ("dask", "distributed") if m in sys.modules))
     """)
@@ -459,12 +549,13 @@ def test_a_lost_scheduler_is_a_one_line_error_and_finished_runs_are_kept(local_s
     expts = tmp_path / "expts"
     cluster = LoopbackCluster(tmp_path / "cluster")
     try:
-        with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}), \
-                DaskExecutor.connect(cluster.address, chunk_size=200) as executor:
+        with (
+            dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}),
+            DaskExecutor.connect(cluster.address, chunk_size=200) as executor,
+        ):
             lost = r"^lost the Dask cluster \((scheduler-connection-lost|its tasks were cancelled)\); finished runs are saved"
             with pytest.raises(DistributedError, match=lost + ", run the same command again to resume$"):
-                run_sweep(config, expts, executor=executor,
-                          listeners=KillSchedulerAfterFirstRun(cluster.processes[0]))
+                run_sweep(config, expts, executor=executor, listeners=KillSchedulerAfterFirstRun(cluster.processes[0]))
     finally:
         cluster.stop()
     partial = load_sweep("0001", expts)

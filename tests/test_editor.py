@@ -30,7 +30,9 @@ def test_delete_stay_from_one_state(maze):
     edited, _ = run(edit_gridworld_mdp, maze, "down\n\n\n")
     assert edited.available_actions("(0, 2)") == ["down"]
     assert edited.next_states("(0, 2)", "down") == {"(1, 2)": 1.0}
-    assert {s: r for s, r in edited.to_dict().items() if s != "(0, 2)"} == {s: r for s, r in maze.to_dict().items() if s != "(0, 2)"}
+    assert {s: r for s, r in edited.to_dict().items() if s != "(0, 2)"} == {
+        s: r for s, r in maze.to_dict().items() if s != "(0, 2)"
+    }
     assert maze.available_actions("(0, 2)") == ["down", "stay"]  # the input is untouched
 
 
@@ -41,17 +43,22 @@ def test_end_of_input_keeps_everything(maze):
 
 
 def test_bad_answers_are_asked_again(maze):
-    answers = "\n".join([
-        "fly",                                   # unknown action
-        "right",                                 # (0, 2) cannot move right: a new action
-        "",                                      # done choosing
-        "",                                      # Enter: no default for a move into a wall
-        "(0, 3)",                                # a deleted cell
-        "(5, 5)",                                # off the grid
-        "{'(1, 2)': 0.5, '(0, 2)': 0.4}",         # does not sum to one
-        "{'(1, 2)': 'lots'}",                    # not a number
-        "{'(1, 2)': 0.5, '(0, 2)': 0.5}",         # fine
-    ]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "fly",  # unknown action
+                "right",  # (0, 2) cannot move right: a new action
+                "",  # done choosing
+                "",  # Enter: no default for a move into a wall
+                "(0, 3)",  # a deleted cell
+                "(5, 5)",  # off the grid
+                "{'(1, 2)': 0.5, '(0, 2)': 0.4}",  # does not sum to one
+                "{'(1, 2)': 'lots'}",  # not a number
+                "{'(1, 2)': 0.5, '(0, 2)': 0.5}",  # fine
+            ]
+        )
+        + "\n"
+    )
     edited, text = run(edit_gridworld_mdp, maze, answers)
     assert edited.available_actions("(0, 2)") == ["right"]
     assert edited.next_states("(0, 2)", "right") == {"(1, 2)": 0.5, "(0, 2)": 0.5}
@@ -73,17 +80,22 @@ def test_new_move_defaults_to_its_cell(maze):
 def test_joint_mdp_overlaps_and_joint_actions():
     joint = multiagent_gridworld(3, 4, MAZE_3X4)
     first = "(0, 2)_H^(1, 2)_A"
-    answers = "\n".join([
-        "maybe",                 # not y/n
-        "y",                     # delete the overlapping states
-        "left_H^down_A",         # a joint action, new in this state
-        "stay_H^stay_A",
-        "",                      # done choosing
-        "(1, 2)_H^(1, 2)_A",     # an overlapping state, deleted a moment ago
-        "",                      # Enter: H cannot move left here, so there is no default
-        "(1, 2)_H^(2, 2)_A",     # fine
-        "",                      # keep stay_H^stay_A as it is
-    ]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "maybe",  # not y/n
+                "y",  # delete the overlapping states
+                "left_H^down_A",  # a joint action, new in this state
+                "stay_H^stay_A",
+                "",  # done choosing
+                "(1, 2)_H^(1, 2)_A",  # an overlapping state, deleted a moment ago
+                "",  # Enter: H cannot move left here, so there is no default
+                "(1, 2)_H^(2, 2)_A",  # fine
+                "",  # keep stay_H^stay_A as it is
+            ]
+        )
+        + "\n"
+    )
     edited, text = run(edit_gridworld_mdp, joint, answers)
     assert "Please answer 'y' or 'n'" in text
     assert edited.num_states == 30
@@ -108,15 +120,20 @@ def test_policy_stays_everywhere(maze):
 
 def test_policy_bad_answers(maze):
     policy = uniform_random_policy(maze)
-    answers = "\n".join([
-        "up",                                  # not allowed in (0, 2)
-        "fly",                                 # unknown
-        "{'down': 0.5, 'stay': 0.6}",          # sums to 1.1
-        "'down'",                              # quoted is fine
-        "",                                    # keep (1, 2)
-        "{down: 0.25, stay: 0.75}",           # (1, 3) has no 'down'
-        "{left: 0.25, stay: 0.75}",
-    ]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "up",  # not allowed in (0, 2)
+                "fly",  # unknown
+                "{'down': 0.5, 'stay': 0.6}",  # sums to 1.1
+                "'down'",  # quoted is fine
+                "",  # keep (1, 2)
+                "{down: 0.25, stay: 0.75}",  # (1, 3) has no 'down'
+                "{left: 0.25, stay: 0.75}",
+            ]
+        )
+        + "\n"
+    )
     edited, text = run(edit_gridworld_policy, policy, answers)
     assert edited.to_dict()["(0, 2)"] == {"down": 1.0}
     assert edited.to_dict()["(1, 2)"] == policy.to_dict()["(1, 2)"]

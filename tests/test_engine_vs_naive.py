@@ -19,7 +19,9 @@ def _random_rows(rng, num_rows, num_states, deterministic, leak):
     """Random transition rows; each has 1-3 next states (or exactly 1) and mass 1 (or less)."""
     data = np.zeros((num_rows, num_states))
     for r in range(num_rows):
-        support = rng.choice(num_states, size=1 if deterministic else rng.integers(1, min(3, num_states) + 1), replace=False)
+        support = rng.choice(
+            num_states, size=1 if deterministic else rng.integers(1, min(3, num_states) + 1), replace=False
+        )
         data[r, support] = rng.dirichlet(np.ones(len(support)))
         if leak and rng.random() < 0.3:
             data[r] *= rng.uniform(0.2, 0.9)
@@ -66,8 +68,11 @@ def multiagent_cases(draw):
     mask = _random_mask(rng, (S, AH, AA))
     rows = _random_rows(rng, S * AH * AA, S, deterministic, leak=False) * mask.reshape(-1, 1)
     joint = JointMDP(
-        tuple(f"x{i}_H^y{i}_A" for i in range(S)), tuple(f"h{i}" for i in range(AH)), tuple(f"a{i}" for i in range(AA)),
-        sparse.csr_array(rows), mask,
+        tuple(f"x{i}_H^y{i}_A" for i in range(S)),
+        tuple(f"h{i}" for i in range(AH)),
+        tuple(f"a{i}" for i in range(AA)),
+        sparse.csr_array(rows),
+        mask,
     )
     available_A = mask.any(axis=1)
     seed_probs = rng.random((S, AA)) * available_A

@@ -21,8 +21,14 @@ def run(tmp_path_factory):
 
 def test_plotted_points_are_the_means_and_alpha_is_their_pearson(run, tmp_path):
     stats = run.alignment()
-    data = alignment_data(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                          statistics=stats, errors_H=run.power_sem("H"), errors_A=run.power_sem("A"))
+    data = alignment_data(
+        run.power_mean("H"),
+        run.power_mean("A"),
+        label=style.RunLabel.from_run(run),
+        statistics=stats,
+        errors_H=run.power_sem("H"),
+        errors_A=run.power_sem("A"),
+    )
     np.testing.assert_array_equal(data.x, run.power_mean("H"))
     np.testing.assert_array_equal(data.y, run.power_mean("A"))
     numpy_alpha = np.corrcoef(data.x, data.y)[0, 1]
@@ -35,11 +41,15 @@ def test_plotted_points_are_the_means_and_alpha_is_their_pearson(run, tmp_path):
 
 def test_title_shows_raw_alpha_with_its_error_and_the_corrected_value_with_its_interval(run):
     stats = run.alignment()
-    data = alignment_data(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run), statistics=stats)
+    data = alignment_data(
+        run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run), statistics=stats
+    )
     title = data.title.replace("\n", " ")
     raw = re.search(r"\$ = (-?\d+\.\d+) ± (\d+\.\d+) \(raw\)", title)
-    assert (float(raw.group(1)), float(raw.group(2))) == (pytest.approx(stats.alpha, abs=5e-4),
-                                                          pytest.approx(stats.alpha_sem, abs=5e-4))
+    assert (float(raw.group(1)), float(raw.group(2))) == (
+        pytest.approx(stats.alpha, abs=5e-4),
+        pytest.approx(stats.alpha_sem, abs=5e-4),
+    )
     corrected = re.search(r"corrected (-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\] \(95% interval\)", title)
     assert float(corrected.group(1)) == pytest.approx(stats.alpha_corrected, abs=5e-4)
     assert float(corrected.group(2)) == pytest.approx(stats.alpha_corrected_interval[0], abs=5e-3)
@@ -51,7 +61,9 @@ def test_low_reliability_gets_a_note_with_the_suggested_sample_count(run):
     stats = run.alignment()
     noisy = replace(stats, reliability_H=LOW_RELIABILITY - 0.2, reliability_A=0.95, suggested_samples=12_550)
     data = alignment_data(run.power_mean("H"), run.power_mean("A"), statistics=noisy)
-    assert data.note is not None and "12,550 reward samples" in data.note and f"H {LOW_RELIABILITY - 0.2:.2f}" in data.note
+    assert (
+        data.note is not None and "12,550 reward samples" in data.note and f"H {LOW_RELIABILITY - 0.2:.2f}" in data.note
+    )
     figure = draw_alignment(data)
     assert any("12,550" in text.get_text() for text in figure.axes[0].texts)  # drawn on the plot
     reliable = replace(stats, reliability_H=0.95, reliability_A=0.95, suggested_samples=None)
@@ -65,8 +77,12 @@ def test_title_fits_when_the_agents_have_different_discount_rates(run):
     assert texts_outside(draw_alignment(data)) == []
     # Even a name wider than the figure is broken (after an underscore) rather than clipped.
     long = "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"
-    data = alignment_data(run.power_mean("H"), run.power_mean("A"), statistics=run.alignment(),
-                          label=style.RunLabel(long, "multiagent_with_reward", 0.9, 0.99, 0.0, 10_000))
+    data = alignment_data(
+        run.power_mean("H"),
+        run.power_mean("A"),
+        statistics=run.alignment(),
+        label=style.RunLabel(long, "multiagent_with_reward", 0.9, 0.99, 0.0, 10_000),
+    )
     assert long in data.title.replace("\n", "") and texts_outside(draw_alignment(data)) == []
 
 
@@ -94,9 +110,18 @@ def test_many_states_have_no_error_bars():
 
 
 def test_line_plots_draw_asymmetric_intervals_and_lighter_secondary_series(tmp_path):
-    data = LinesData(x=(0.0, 0.5, 1.0), positions=np.array([0.0, 0.5, 1.0]), xlabel="β", ylabel="y", title="t",
-                     series=(Series("main", [1, 2, 3], [0.5, 1.5, 2.9], [1.2, 2.5, 3.0]),
-                             Series("raw", [0.8, 1.8, 2.8], opacity=0.4, color="#7b3294")), zero_line=True)
+    data = LinesData(
+        x=(0.0, 0.5, 1.0),
+        positions=np.array([0.0, 0.5, 1.0]),
+        xlabel="β",
+        ylabel="y",
+        title="t",
+        series=(
+            Series("main", [1, 2, 3], [0.5, 1.5, 2.9], [1.2, 2.5, 3.0]),
+            Series("raw", [0.8, 1.8, 2.8], opacity=0.4, color="#7b3294"),
+        ),
+        zero_line=True,
+    )
     figure = draw_lines(data)
     (bars,) = [c for c in figure.axes[0].collections if len(c.get_segments()) == 3]
     np.testing.assert_allclose([s[:, 1] for s in bars.get_segments()], [[0.5, 1.2], [1.5, 2.5], [2.9, 3.0]])

@@ -19,7 +19,11 @@ from powerplay.figures.samples import PAIRS_SIZE, draw_reward_pairs
 
 
 def test_gif_has_one_frame_per_input_padded_to_the_largest_and_pauses_by_duration(tmp_path):
-    frames = [np.full((10, 20, 3), 30, np.uint8), np.full((14, 12, 3), 200, np.uint8), np.full((10, 20, 3), 90, np.uint8)]
+    frames = [
+        np.full((10, 20, 3), 30, np.uint8),
+        np.full((14, 12, 3), 200, np.uint8),
+        np.full((10, 20, 3), 90, np.uint8),
+    ]
     path = write_gif(frames, tmp_path / "demo", ms_per_frame=50, frames_at_start=3, frames_at_end=2)
     assert path.name == "demo.gif"
     pixels = gif_frames(path)
@@ -67,7 +71,9 @@ def test_scatter_draws_the_sampled_pairs_and_saves_to_the_output_folder(tmp_path
     path = visualize_correlated_reward_samples(500, correlation=0.5, fig_name="pairs", output_folder=tmp_path)
     assert path == tmp_path / "pairs.png"
     assert png_size(path) == expected_size(draw_reward_pairs(data))
-    default = visualize_correlated_reward_samples(50, correlation=-0.25, symmetric_interval=[0, 1], output_folder=tmp_path)
+    default = visualize_correlated_reward_samples(
+        50, correlation=-0.25, symmetric_interval=[0, 1], output_folder=tmp_path
+    )
     assert default == tmp_path / "correlated_rewards-uniform_0_1--0.25.png" and default.is_file()
 
 
@@ -76,8 +82,9 @@ def test_animation_over_correlations_has_one_frame_per_correlation(tmp_path):
     assert [f.correlation for f in frames] == [-1, -0.5, 0, 0.5, 1]
     np.testing.assert_allclose(frames[0].rewards_A, 1 - frames[0].rewards_H)  # β = -1 mirrors
     assert {(f.xlim, f.ylim) for f in frames} == {((0.0, 1.0), (0.0, 1.0))}  # the same axes throughout
-    path = visualize_all_correlated_reward_samples(100, correlations_list=[-1, -0.5, 0, 0.5, 1],
-                                                   symmetric_interval=[0, 1], output_folder=tmp_path)
+    path = visualize_all_correlated_reward_samples(
+        100, correlations_list=[-1, -0.5, 0, 0.5, 1], symmetric_interval=[0, 1], output_folder=tmp_path
+    )
     assert path == tmp_path / "correlated_reward_animation.gif"
     pixels = gif_frames(path)
     assert pixels.shape[:3] == (5, int(PAIRS_SIZE[1] * style.DPI), int(PAIRS_SIZE[0] * style.DPI))

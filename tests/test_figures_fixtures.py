@@ -26,8 +26,14 @@ UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}
 def run_config(kind: str, environment: str, gamma: float, samples: int, **extra) -> dict:
     """A resolved run configuration (``run.yaml``) of one run."""
     key = "mdp_graph" if kind == "single_agent" else "joint_mdp_graph"
-    config = {key: environment, "discount_rate": gamma, "reward_distribution": UNIFORM,
-              "num_reward_samples": samples, "convergence_threshold": 1e-4, "random_seed": 0}
+    config = {
+        key: environment,
+        "discount_rate": gamma,
+        "reward_distribution": UNIFORM,
+        "num_reward_samples": samples,
+        "convergence_threshold": 1e-4,
+        "random_seed": 0,
+    }
     config.update(extra)
     config["experiment_type"] = kind
     return config
@@ -45,10 +51,24 @@ def single_run(folder: Path, environment: str = "3x3_gridworld", gamma: float = 
     return make_run(folder, run_config("single_agent", environment, gamma, samples))
 
 
-def joint_run(folder: Path, environment: str = "joint_3x3_gridworld", policy: str = "joint_3x3_gridworld_agent_A_uniform_random",
-              gamma: float = 0.6, beta: float = 0.5, samples: int = 60, diagnostic: bool = True):
-    config = run_config("multiagent_with_reward", environment, gamma, samples, seed_policy_graph_agent_A=policy,
-                        discount_rate_agent_A=gamma, reward_correlation=beta)
+def joint_run(
+    folder: Path,
+    environment: str = "joint_3x3_gridworld",
+    policy: str = "joint_3x3_gridworld_agent_A_uniform_random",
+    gamma: float = 0.6,
+    beta: float = 0.5,
+    samples: int = 60,
+    diagnostic: bool = True,
+):
+    config = run_config(
+        "multiagent_with_reward",
+        environment,
+        gamma,
+        samples,
+        seed_policy_graph_agent_A=policy,
+        discount_rate_agent_A=gamma,
+        reward_correlation=beta,
+    )
     return make_run(folder, config, diagnostic=diagnostic)
 
 
@@ -76,7 +96,9 @@ parameters:
 """
 
 
-def make_sweep(expts: Path, text: str, *, diagnostic: bool = False, render_figures: bool = False, samples: int | None = None):
+def make_sweep(
+    expts: Path, text: str, *, diagnostic: bool = False, render_figures: bool = False, samples: int | None = None
+):
     """Run a sweep config (YAML text) into ``expts`` and return the loaded sweep."""
     config = parse_sweep_config(text, source="<figure tests>")
     listeners = [RunFigures(FigureOptions(plot_as_gridworld=True, diagnostic=diagnostic))] if render_figures else []

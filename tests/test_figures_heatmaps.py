@@ -32,10 +32,13 @@ def test_single_heatmap_puts_the_run_means_in_their_cells(tmp_path):
 def test_joint_blocks_are_indexed_by_agent_A_and_marked_in_the_right_block():
     joint = load_mdp("joint_3x3_gridworld")
     # Encode each joint state's coordinates in its value: 1000 rH + 100 cH + 10 rA + cA.
-    values = np.array([
-        1000 * h[0] + 100 * h[1] + 10 * a[0] + a[1]
-        for h, a in (map(cell_coordinates, split_joint_label(s)) for s in joint.states)
-    ], dtype=float)
+    values = np.array(
+        [
+            1000 * h[0] + 100 * h[1] + 10 * a[0] + a[1]
+            for h, a in (map(cell_coordinates, split_joint_label(s)) for s in joint.states)
+        ],
+        dtype=float,
+    )
     data = heatmap_data(values, joint.states, title="POWER", annotate=False)
     assert data.joint and sorted(data.blocks) == [(r, c) for r in range(3) for c in range(3)]
     for (rA, cA), block in data.blocks.items():

@@ -35,7 +35,9 @@ def test_plot_writes_one_image_per_chunk_of_states(tmp_path):
     assert len(grid.states) == 6
     single = plot_mdp_or_policy(grid, output_folder=tmp_path)
     assert single == [tmp_path / "mdp_graph-temp.png"]
-    chunks = plot_mdp_or_policy(grid, subgraphs_per_figure=4, subgraphs_per_row=2, save_handle="maze", output_folder=tmp_path)
+    chunks = plot_mdp_or_policy(
+        grid, subgraphs_per_figure=4, subgraphs_per_row=2, save_handle="maze", output_folder=tmp_path
+    )
     assert [p.name for p in chunks] == ["mdp_graph-maze-1.png", "mdp_graph-maze-2.png"]
     assert png_size(chunks[0])[1] > png_size(chunks[1])[1]  # 4 trees in two rows, then 2 in one row
     wide = png_size(single[0])
@@ -95,7 +97,9 @@ def _crafted_mdp():
     from powerplay.model.mdp import MDP
 
     n = len(CRAFTED)
-    return MDP.from_dict({CRAFTED[i]: {CRAFTED[(i + 3) % n]: {CRAFTED[(i + 1) % n]: 0.5, CRAFTED[i]: 0.5}} for i in range(n)})
+    return MDP.from_dict(
+        {CRAFTED[i]: {CRAFTED[(i + 3) % n]: {CRAFTED[(i + 1) % n]: 0.5, CRAFTED[i]: 0.5}} for i in range(n)}
+    )
 
 
 def _graphviz_text(label: str) -> str:
@@ -133,10 +137,16 @@ def test_graphviz_sees_the_intended_graph_and_draws_labels_as_text():
         source = state_tree_source(mdp, state).source
         canon = subprocess.run(["dot", "-Tcanon"], input=source, capture_output=True, text=True, check=True).stdout
         assert "label=<" not in re.sub(r"\s", "", canon)
-        layout = json.loads(subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True, check=True).stdout)
+        layout = json.loads(
+            subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True, check=True).stdout
+        )
         names = [node["name"] for node in layout["objects"]]
         assert names == ["s", "a0", "a0n0", "a0n1"]
-        assert sorted((names[e["tail"]], names[e["head"]]) for e in layout["edges"]) == [("a0", "a0n0"), ("a0", "a0n1"), ("s", "a0")]
+        assert sorted((names[e["tail"]], names[e["head"]]) for e in layout["edges"]) == [
+            ("a0", "a0n0"),
+            ("a0", "a0n1"),
+            ("s", "a0"),
+        ]
         (action,) = mdp.available_actions(state)
         expected = [state, action, *mdp.next_states(state, action)]
         for node, label in zip(layout["objects"], expected):

@@ -22,7 +22,7 @@ def test_wrong_sweeps_and_unknown_figures_are_refused(tmp_path):
     sweep = make_sweep(tmp_path / "expts", GAMMA_SWEEP.replace("0.6,", "0.5,").replace('"0p6"', '"0p5"'), samples=10)
     with pytest.raises(PublishedFigureError, match="drawn on 7x7_gridworld_maze, but sweep .* ran 3x3_gridworld"):
         render_published_figure(1, 2, sweep, tmp_path)
-    with pytest.raises(PublishedFigureError, match='Part 1 Fig 1: no finished run discount_rate=0.6'):
+    with pytest.raises(PublishedFigureError, match="Part 1 Fig 1: no finished run discount_rate=0.6"):
         render_published_figure(1, 1, sweep, tmp_path)  # γ = 0.6 is not in this sweep
     with pytest.raises(PublishedFigureError, match="needs its replication sweep"):
         render_published_figure(2, 10, None, tmp_path)
@@ -33,22 +33,41 @@ def test_wrong_sweeps_and_unknown_figures_are_refused(tmp_path):
 
 
 #: Reduced sample counts per replication sweep (the joint 7x7 sweeps are the costly ones).
-_SAMPLES = {"PART_1-FIGURE_1": 60, "PART_1-FIGURES_2_3_4": 30, "PART_1-FIGURES_5_6": 20,
-            "PART_2-FIGURES_2_3_4_6_7_8_9_10": 20}
+_SAMPLES = {
+    "PART_1-FIGURE_1": 60,
+    "PART_1-FIGURES_2_3_4": 30,
+    "PART_1-FIGURES_5_6": 20,
+    "PART_2-FIGURES_2_3_4_6_7_8_9_10": 20,
+}
 
 #: File names each figure must produce.
 _EXPECTED = {
-    (1, 1): ["POWER_means-PART_1-FIGURE_1.png"], (1, 2): ["POWER_means-PART_1-FIGURE_2.png"],
-    (1, 3): ["POWER_means-PART_1-FIGURE_3.png"], (1, 4): ["PART_1-FIGURE_4.gif"],
-    (1, 5): ["POWER_means-PART_1-FIGURE_5.png"], (1, 6): ["POWER_means-PART_1-FIGURE_6.png"],
-    (2, 1): ["PART_2-FIGURE_1.png"], (2, 2): ["POWER_means-PART_2-FIGURE_2.png"], (2, 3): ["POWER_means-PART_2-FIGURE_3.png"],
-    (2, 4): ["PART_2-FIGURE_4.png"], (2, 5): ["PART_2-FIGURE_5.png"], (2, 6): ["POWER_means-PART_2-FIGURE_6.png"],
-    (2, 7): ["POWER_means-PART_2-FIGURE_7.png"], (2, 8): ["PART_2-FIGURE_8.png"], (2, 9): ["PART_2-FIGURE_9.gif"],
+    (1, 1): ["POWER_means-PART_1-FIGURE_1.png"],
+    (1, 2): ["POWER_means-PART_1-FIGURE_2.png"],
+    (1, 3): ["POWER_means-PART_1-FIGURE_3.png"],
+    (1, 4): ["PART_1-FIGURE_4.gif"],
+    (1, 5): ["POWER_means-PART_1-FIGURE_5.png"],
+    (1, 6): ["POWER_means-PART_1-FIGURE_6.png"],
+    (2, 1): ["PART_2-FIGURE_1.png"],
+    (2, 2): ["POWER_means-PART_2-FIGURE_2.png"],
+    (2, 3): ["POWER_means-PART_2-FIGURE_3.png"],
+    (2, 4): ["PART_2-FIGURE_4.png"],
+    (2, 5): ["PART_2-FIGURE_5.png"],
+    (2, 6): ["POWER_means-PART_2-FIGURE_6.png"],
+    (2, 7): ["POWER_means-PART_2-FIGURE_7.png"],
+    (2, 8): ["PART_2-FIGURE_8.png"],
+    (2, 9): ["PART_2-FIGURE_9.gif"],
     (2, 10): ["PART_2-FIGURE_10.png"],
-    (3, 2): ["POWER_means-PART_3-FIGURE_2.png"], (3, 3): ["POWER_means-PART_3-FIGURE_3.png"], (3, 4): ["PART_3-FIGURE_4.png"],
-    (3, 5): ["POWER_means-PART_3-FIGURE_5.png"], (3, 6): ["POWER_means-PART_3-FIGURE_6.png"], (3, 7): ["PART_3-FIGURE_7.png"],
-    (3, 8): ["POWER_means-PART_3-FIGURE_8A.png", "POWER_means-PART_3-FIGURE_8B.png"], (3, 9): ["PART_3-FIGURE_9.png"],
-    (3, 10): ["POWER_means-PART_3-FIGURE_10A.png", "POWER_means-PART_3-FIGURE_10B.png"], (3, 11): ["PART_3-FIGURE_11.png"],
+    (3, 2): ["POWER_means-PART_3-FIGURE_2.png"],
+    (3, 3): ["POWER_means-PART_3-FIGURE_3.png"],
+    (3, 4): ["PART_3-FIGURE_4.png"],
+    (3, 5): ["POWER_means-PART_3-FIGURE_5.png"],
+    (3, 6): ["POWER_means-PART_3-FIGURE_6.png"],
+    (3, 7): ["PART_3-FIGURE_7.png"],
+    (3, 8): ["POWER_means-PART_3-FIGURE_8A.png", "POWER_means-PART_3-FIGURE_8B.png"],
+    (3, 9): ["PART_3-FIGURE_9.png"],
+    (3, 10): ["POWER_means-PART_3-FIGURE_10A.png", "POWER_means-PART_3-FIGURE_10B.png"],
+    (3, 11): ["PART_3-FIGURE_11.png"],
 }
 
 

@@ -40,11 +40,25 @@ def test_single_agent_distributions_and_correlations(tmp_path):
     run = make_run(tmp_path / "run", run_config("single_agent", "stochastic_graph_4_states", 0.8, 100))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 4 states: nothing is guarded
-        paths = render_run_figures(run, tmp_path / "figures", plot_as_gridworld=False, plot_distributions=True,
-                                   plot_correlations=True, diagnostic=False)
+        paths = render_run_figures(
+            run,
+            tmp_path / "figures",
+            plot_as_gridworld=False,
+            plot_distributions=True,
+            plot_correlations=True,
+            diagnostic=False,
+        )
     assert _names(paths, run) == [
-        "POWER_means", "POWER_vars", "Reward_means", "Reward_vars", "Reward_samples", "POWER_samples",
-        "POWER_correlations_1", "POWER_correlations_2", "POWER_correlations_3", "POWER_correlations_4",
+        "POWER_means",
+        "POWER_vars",
+        "Reward_means",
+        "Reward_vars",
+        "Reward_samples",
+        "POWER_samples",
+        "POWER_correlations_1",
+        "POWER_correlations_2",
+        "POWER_correlations_3",
+        "POWER_correlations_4",
         "POWER_correlation_matrix",
     ]
     assert all((tmp_path / "figures" / p.name).is_file() for p in paths)
@@ -60,16 +74,25 @@ def test_multiagent_with_reward_figures_per_agent_with_alignment_and_diagnostics
     run = joint_run(tmp_path / "run", samples=40, diagnostic=True)
     records = run_figure_records(run, **dict(FLAGS, diagnostic=True))
     assert [prefix for prefix, _ in records] == [
-        "POWER_means-agent_H", "POWER_means-agent_A", "POWER_alignment",
-        "POWER_means-agent_H_against_seed", "POWER_means-agent_A_seed",
+        "POWER_means-agent_H",
+        "POWER_means-agent_A",
+        "POWER_alignment",
+        "POWER_means-agent_H_against_seed",
+        "POWER_means-agent_A_seed",
     ]
     by_prefix = dict(records)
-    for key, prefix in (("H", "POWER_means-agent_H"), ("A", "POWER_means-agent_A"),
-                        ("H_against_seed", "POWER_means-agent_H_against_seed"), ("A_seed", "POWER_means-agent_A_seed")):
+    for key, prefix in (
+        ("H", "POWER_means-agent_H"),
+        ("A", "POWER_means-agent_A"),
+        ("H_against_seed", "POWER_means-agent_H_against_seed"),
+        ("A_seed", "POWER_means-agent_A_seed"),
+    ):
         np.testing.assert_allclose(by_prefix[prefix].values, run.table_power(key)[0], rtol=1e-9)
     alignment = by_prefix["POWER_alignment"]
     assert isinstance(alignment, AlignmentData)
-    assert alignment.statistics.alpha == run.alignment().alpha and alignment.alpha == pytest.approx(run.alignment().alpha)
+    assert alignment.statistics.alpha == run.alignment().alpha and alignment.alpha == pytest.approx(
+        run.alignment().alpha
+    )
     paths = render_run_figures(run, run.path, **dict(FLAGS, diagnostic=True))
     assert _names(paths, run) == [prefix for prefix, _ in records]
     for (_, data), path in zip(records, paths):
@@ -87,8 +110,13 @@ def test_agent_A_map_reuses_agent_H_figure_and_matches_a_fresh_drawing(tmp_path)
 
 
 def test_multiagent_distributions_make_one_histogram_figure_per_position_of_A(tmp_path):
-    run = joint_run(tmp_path / "run", "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right",
-                    "joint_1x3_gridworld_agent_A_move_left", samples=40, diagnostic=False)
+    run = joint_run(
+        tmp_path / "run",
+        "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right",
+        "joint_1x3_gridworld_agent_A_move_left",
+        samples=40,
+        diagnostic=False,
+    )
     paths = render_run_figures(run, run.path, **dict(FLAGS, plot_distributions=True))
     names = _names(paths, run)
     assert names[:3] == ["POWER_means-agent_H", "POWER_means-agent_A", "POWER_alignment"]
@@ -98,8 +126,11 @@ def test_multiagent_distributions_make_one_histogram_figure_per_position_of_A(tm
             assert [n for n in names if n.startswith(f"{quantity}_samples") and n.endswith(f"-agent_{agent}")] == [
                 f"{quantity}_samples_agent_A_state_0_{c}-agent_{agent}" for c in range(3)
             ]
-    histograms = [data for _, data in run_figure_records(run, **dict(FLAGS, plot_distributions=True))
-                  if isinstance(data, HistogramData)]
+    histograms = [
+        data
+        for _, data in run_figure_records(run, **dict(FLAGS, plot_distributions=True))
+        if isinstance(data, HistogramData)
+    ]
     assert all(sum(c.sum() for c in h.counts.values()) == 40 * len(h.counts) for h in histograms)
 
 

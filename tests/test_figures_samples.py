@@ -28,13 +28,20 @@ def paper_run(tmp_path_factory):
 
 
 def test_bars_are_the_means_with_standard_errors(paper_run, tmp_path):
-    data = sample_aggregation_data(paper_run.power["H"], paper_run.states, label=style.RunLabel.from_run(paper_run), agent="H")
+    data = sample_aggregation_data(
+        paper_run.power["H"], paper_run.states, label=style.RunLabel.from_run(paper_run), agent="H"
+    )
     assert isinstance(data, BarsData)
     np.testing.assert_allclose(data.values, paper_run.power_mean("H"))
     np.testing.assert_allclose(data.errors, paper_run.power_sem("H"))
     assert data.states == tuple(paper_run.states) and data.value_format == "{:.3f}"
     title = data.title
-    assert "POWER of Agent H" in title and "mdp_from_paper" in title and "γ = 0.9" in title and "400 reward samples" in title
+    assert (
+        "POWER of Agent H" in title
+        and "mdp_from_paper" in title
+        and "γ = 0.9" in title
+        and "400 reward samples" in title
+    )
     figure = render.draw(data)
     np.testing.assert_allclose([bar.get_height() for bar in figure.axes[0].patches], data.values)
     assert png_size(render.save(data, tmp_path / "bars")) == expected_size(figure)
@@ -86,7 +93,7 @@ def test_heavy_tailed_samples_get_log_spaced_bins(tmp_path):
     pareto = 1.0 + rng.pareto(1.5, size=(4000, 3))  # shape 1.5: infinite variance
     assert use_log_bins(pareto) and not use_log_bins(rng.random((4000, 3)))
     assert not use_log_bins(pareto - 2.0)  # not positive: no log bins
-    (_, data), = histogram_data(pareto, ["a", "b", "c"], number_of_bins=25)
+    ((_, data),) = histogram_data(pareto, ["a", "b", "c"], number_of_bins=25)
     assert data.log_bins
     np.testing.assert_allclose(np.diff(np.log(data.edges)), np.log(data.edges[-1] / data.edges[0]) / 25)
     for s, state in enumerate("abc"):
@@ -96,8 +103,9 @@ def test_heavy_tailed_samples_get_log_spaced_bins(tmp_path):
     mild = 1.0 + rng.random((100, 2))
     assert not use_log_bins(mild) and use_log_bins(mild, heavy_tailed=True)
     pareto_config = {"reward_distribution": {"default_dist": {"dist_name": "pareto", "params": [1, 2]}}}
-    assert heavy_tailed_rewards(pareto_config) and not heavy_tailed_rewards({"reward_distribution": {
-        "default_dist": {"dist_name": "pareto", "params": [1, 3]}}})
+    assert heavy_tailed_rewards(pareto_config) and not heavy_tailed_rewards(
+        {"reward_distribution": {"default_dist": {"dist_name": "pareto", "params": [1, 3]}}}
+    )
     render.save(data, tmp_path / "log_bins")
 
 
@@ -132,7 +140,9 @@ def test_correlation_histograms_guard_and_matrix_fallback(tmp_path):
 
 
 def test_parallel_drawing_writes_the_same_files(paper_run, tmp_path):
-    records = histogram_data(paper_run.power["H"], paper_run.states) + histogram_data(paper_run.rewards["H"], paper_run.states)
+    records = histogram_data(paper_run.power["H"], paper_run.states) + histogram_data(
+        paper_run.rewards["H"], paper_run.states
+    )
     jobs = [(data, tmp_path / "serial" / f"{i}.png") for i, (_, data) in enumerate(records)]
     serial = render.save_all(jobs, workers=1)
     parallel = render.save_all([(data, tmp_path / "parallel" / path.name) for data, path in jobs], workers=2)

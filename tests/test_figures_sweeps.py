@@ -88,7 +88,9 @@ def test_alignment_animation_has_one_frame_per_beta_each_fitted_to_its_points(be
         assert frame.statistics.alpha == run.alignment().alpha
     # POWER rises with β, so in one shared box the β = 1 frame would be a cluster in a corner:
     # each frame is fitted to its own points (and says so).
-    assert len({frame.limits for frame in frames}) == 3 and "axes fitted to this frame" in frames[0].title.replace("\n", " ")
+    assert len({frame.limits for frame in frames}) == 3 and "axes fitted to this frame" in frames[0].title.replace(
+        "\n", " "
+    )
     for frame in frames:
         (x0, x1), (y0, y1) = frame.limits
         points_x = np.concatenate([frame.x, frame.baseline])
@@ -126,8 +128,11 @@ def test_average_powers_are_each_runs_state_averages(beta_sweep, tmp_path):
     series = data.series_by_label()
     runs = [beta_sweep.run(reward_correlation=b) for b in (0, 0.5, 1)]
     assert data.x == (0, 0.5, 1) and data.scale == "linear"
-    for label, key in (("Agent H POWER, averaged over states", "H"), ("Agent A POWER, averaged over states", "A"),
-                       ("Agent H baseline (against A's seed policy)", "H_against_seed")):
+    for label, key in (
+        ("Agent H POWER, averaged over states", "H"),
+        ("Agent A POWER, averaged over states", "A"),
+        ("Agent H baseline (against A's seed policy)", "H_against_seed"),
+    ):
         means = [r.average_power(key)[0] for r in runs]
         sems = [r.average_power(key)[1] for r in runs]
         np.testing.assert_allclose(series[label].y, means)
@@ -156,8 +161,9 @@ def test_alignment_against_beta_shows_corrected_and_raw_alpha_with_intervals(bet
 
 
 def test_alpha_figure_names_the_sweep_folder_not_the_path_typed(beta_sweep, tmp_path):
-    by_id = visualize_alignment_against_parameter(beta_sweep.sweep_id, folder=beta_sweep.path.parent,
-                                                  output_folder=tmp_path)
+    by_id = visualize_alignment_against_parameter(
+        beta_sweep.sweep_id, folder=beta_sweep.path.parent, output_folder=tmp_path
+    )
     by_path = visualize_alignment_against_parameter(str(beta_sweep.path), output_folder=tmp_path)
     assert by_id == by_path == tmp_path / f"alignment_coefficient_against_reward_correlation-{beta_sweep.path.name}.png"
     assert by_id.is_file()
@@ -176,8 +182,9 @@ def test_power_against_discount_rate_at_chosen_states(gamma_sweep, tmp_path):
         i = gamma_sweep.runs[0].states.index(state)
         runs = [gamma_sweep.run(discount_rate=g) for g in (0.2, 0.6, 0.95)]
         np.testing.assert_allclose(data.series_by_label()[state].y, [r.table_power("H")[0][i] for r in runs], rtol=1e-9)
-        np.testing.assert_allclose(data.series_by_label()[state].high - data.series_by_label()[state].y,
-                                   [r.power_sem("H")[i] for r in runs])
+        np.testing.assert_allclose(
+            data.series_by_label()[state].high - data.series_by_label()[state].y, [r.power_sem("H")[i] for r in runs]
+        )
     assert len(power_against_parameter_data(gamma_sweep).series) == 8  # 4 highest and 4 lowest of 9 states
     with pytest.raises(FigureError, match=r"'\(9, 9\)' is not a state"):
         power_against_parameter_data(gamma_sweep, states=["(9, 9)"])
@@ -193,14 +200,15 @@ def test_log_one_minus_gamma_axis_is_labelled_with_gammas(gamma_sweep, tmp_path)
     for position, label in data.ticks:
         assert position == pytest.approx(-math.log10(1 - float(label)))
     assert "log scale of 1 − γ" in data.xlabel
-    path = visualize_power_against_parameter(gamma_sweep, states=["(0, 0)"], log_one_minus_gamma=True,
-                                             output_folder=tmp_path)
+    path = visualize_power_against_parameter(
+        gamma_sweep, states=["(0, 0)"], log_one_minus_gamma=True, output_folder=tmp_path
+    )
     assert path.name.endswith("-log_one_minus_gamma.png") and path.is_file()
 
 
 def test_log_one_minus_gamma_ticks_many_values_at_round_gammas():
     gammas = [0.01, 0.05] + [round(0.1 + 0.05 * i, 2) for i in range(18)] + [0.99]  # Part 1's 21 values
-    positions, scale, ticks, _ = parameter_axis(gammas, [str(g) for g in gammas], "discount_rate", True)
+    _positions, scale, ticks, _ = parameter_axis(gammas, [str(g) for g in gammas], "discount_rate", True)
     assert scale == "log_one_minus" and [label for _, label in ticks] == ["0.5", "0.9", "0.99"]
     np.testing.assert_allclose([p for p, _ in ticks], [-math.log10(0.5), 1.0, 2.0])
 
@@ -225,21 +233,34 @@ def test_sweep_animation_of_every_type_skips_missing_ones_with_a_warning(beta_sw
     with pytest.warns(FigureWarning, match="'POWER_alignment' is missing from 1 of 3 runs"):
         paths = generate_sweep_animation(beta_sweep, "reward_correlation")
     assert sorted(p.name.split("-" + beta_sweep.path.name)[0] for p in paths) == [
-        "animation-POWER_means-agent_A", "animation-POWER_means-agent_A_seed",
-        "animation-POWER_means-agent_H", "animation-POWER_means-agent_H_against_seed",
+        "animation-POWER_means-agent_A",
+        "animation-POWER_means-agent_A_seed",
+        "animation-POWER_means-agent_H",
+        "animation-POWER_means-agent_H_against_seed",
     ]
     with pytest.raises(FigureError, match="does not sweep 'discount_rate'"):
         generate_sweep_animation(beta_sweep, "discount_rate")
 
 
 def test_rollout_gif_follows_the_optimal_policies_of_the_sample(beta_sweep, tmp_path):
-    path = visualize_full_gridworld_rollout(beta_sweep, run_suffix="reward_correlation__0p5", number_of_steps=6,
-                                            reward_sample_index=3, output_folder=tmp_path)
+    path = visualize_full_gridworld_rollout(
+        beta_sweep,
+        run_suffix="reward_correlation__0p5",
+        number_of_steps=6,
+        reward_sample_index=3,
+        output_folder=tmp_path,
+    )
     assert path == tmp_path / "gridworld_rollout.gif"
     run = beta_sweep.run(reward_correlation=0.5)
     data = sample_optimal_policy_data(run, 3)
-    expected = simulate_policy_rollout("(0, 0)_H^(0, 0)_A", data["policy_graph_H"], data["mdp_graph"], 6,
-                                       other_policy=data["policy_graph_A"], rng=np.random.default_rng(0))
+    expected = simulate_policy_rollout(
+        "(0, 0)_H^(0, 0)_A",
+        data["policy_graph_H"],
+        data["mdp_graph"],
+        6,
+        other_policy=data["policy_graph_A"],
+        rng=np.random.default_rng(0),
+    )
     assert gif_frames(path).shape[0] == len(expected) == 7
     with pytest.raises(SweepNotFoundError, match="no finished run 'beta__2'"):
         visualize_full_gridworld_rollout(beta_sweep, run_suffix="beta__2", output_folder=tmp_path)
@@ -255,7 +276,9 @@ def test_rollout_frames_mark_both_agents_over_the_displayed_landscape(beta_sweep
         if s.startswith("(0, 1)_H^"):
             row, col = int(s[-7]), int(s[-4])
             assert frame.matrix[row, col] == rewards[i]
-    assert sorted(frame.markers) == sorted([((0, 1), style.AGENT_COLORS["H"], 0.14), ((2, 2), style.AGENT_COLORS["A"], 0.0)])
+    assert sorted(frame.markers) == sorted(
+        [((0, 1), style.AGENT_COLORS["H"], 0.14), ((2, 2), style.AGENT_COLORS["A"], 0.0)]
+    )
 
 
 def test_alignment_against_gamma_uses_the_runs_where_both_agents_share_it(two_gammas):
@@ -269,16 +292,22 @@ def test_alignment_against_gamma_uses_the_runs_where_both_agents_share_it(two_ga
     other = two_gammas.run(discount_rate=0.5, discount_rate_agent_A=0.9)
     assert fixed.series[1].y[0] == pytest.approx(other.alignment().alpha)
     assert "γ_A = 0.9" in fixed.title and "β = 0.5" in fixed.title
-    by_name = alignment_against_parameter_data(two_gammas, param="discount_rate", fixed={"discount_rate_agent_A": "0p9"})
+    by_name = alignment_against_parameter_data(
+        two_gammas, param="discount_rate", fixed={"discount_rate_agent_A": "0p9"}
+    )
     np.testing.assert_array_equal(by_name.series[1].y, fixed.series[1].y)
     with pytest.raises(SweepNotFoundError, match="'reward_correlation' is not swept"):
         alignment_against_parameter_data(two_gammas, param="reward_correlation")
 
 
 def test_fixed_values_are_part_of_the_default_file_name(two_gammas, tmp_path):
-    path = visualize_alignment_against_parameter(two_gammas, param="discount_rate", output_folder=tmp_path,
-                                                 fixed={"discount_rate_agent_A": 0.9})
-    assert path.name == f"alignment_coefficient_against_discount_rate-{two_gammas.path.name}-discount_rate_agent_A__0p9.png"
+    path = visualize_alignment_against_parameter(
+        two_gammas, param="discount_rate", output_folder=tmp_path, fixed={"discount_rate_agent_A": 0.9}
+    )
+    assert (
+        path.name
+        == f"alignment_coefficient_against_discount_rate-{two_gammas.path.name}-discount_rate_agent_A__0p9.png"
+    )
 
 
 def test_mapping_valued_parameters_get_a_categorical_axis_of_value_names(expts, tmp_path):

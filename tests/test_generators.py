@@ -28,7 +28,9 @@ def move_graph(mdp):
     """``[S, S]`` symmetric 0/1 adjacency of distinct states one move apart."""
     S = mdp.num_states
     rows = mdp.transitions.tocoo()
-    graph = sparse.coo_array((np.ones(rows.nnz), (rows.row // (mdp.transitions.shape[0] // S), rows.col)), shape=(S, S)).tocsr()
+    graph = sparse.coo_array(
+        (np.ones(rows.nnz), (rows.row // (mdp.transitions.shape[0] // S), rows.col)), shape=(S, S)
+    ).tocsr()
     graph.setdiag(0)
     graph.eliminate_zeros()
     graph = ((graph + graph.T) > 0).astype(np.int8)
@@ -151,13 +153,24 @@ def test_specs_build_the_same_gridworlds_as_the_functions():
     direct = maze(7, 7, 3)
     assert from_spec.name == direct.name == "maze 7x7 seed 3"
     assert from_spec.states == direct.states and (from_spec.transitions != direct.transitions).nnz == 0
-    spec = {"generator": "rooms", "rows": 2, "cols": 3, "seed": 1, "room_size": [2, 4], "doors": "tree",
-            "stochastic_noise_level": 0.2, "noise_bias": {"left": 0.1}}
+    spec = {
+        "generator": "rooms",
+        "rows": 2,
+        "cols": 3,
+        "seed": 1,
+        "room_size": [2, 4],
+        "doors": "tree",
+        "stochastic_noise_level": 0.2,
+        "noise_bias": {"left": 0.1},
+    }
     noisy = generate_mdp(spec)
     assert noisy.name == "rooms 2x3 (2x4 each) seed 1, tree doors, noise 0.2 (bias left 0.1)"
     assert noisy.to_dict() == rooms(2, 3, 1, (2, 4), "tree", 0.2, {"left": 0.1}).to_dict()
     assert generate_mdp({**spec, "name": "my rooms"}).name == "my rooms"
-    assert generate_mdp({"generator": "maze", "rows": 5, "cols": 5, "seed": 0, "loops": 1}).name == "maze 5x5 seed 0, 1 loop"
+    assert (
+        generate_mdp({"generator": "maze", "rows": 5, "cols": 5, "seed": 0, "loops": 1}).name
+        == "maze 5x5 seed 0, 1 loop"
+    )
 
 
 @pytest.mark.parametrize("rule, suffix", [("allow", ""), ("remove", " (no overlap)"), ("block", " (blocking)")])
@@ -186,23 +199,65 @@ def test_joint_block_with_noise_and_remove_refused_with_noise():
     "spec, field, message",
     [
         ({"rows": 3, "cols": 3, "seed": 0}, "generator", "needs a 'generator' key; valid: maze, rooms"),
-        ({"generator": "labyrinth", "rows": 3, "cols": 3, "seed": 0}, "generator", "unknown generator 'labyrinth'; valid: maze, rooms"),
-        ({"generator": ["maze"], "rows": 3, "cols": 3, "seed": 0}, "generator", "unknown generator ['maze']; valid: maze, rooms"),
-        ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "doors": "all"}, "doors", "doors: unknown key for generator 'maze'; valid: generator, rows"),
-        ({"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "loops": 2}, "loops", "unknown key for generator 'rooms'"),
+        (
+            {"generator": "labyrinth", "rows": 3, "cols": 3, "seed": 0},
+            "generator",
+            "unknown generator 'labyrinth'; valid: maze, rooms",
+        ),
+        (
+            {"generator": ["maze"], "rows": 3, "cols": 3, "seed": 0},
+            "generator",
+            "unknown generator ['maze']; valid: maze, rooms",
+        ),
+        (
+            {"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "doors": "all"},
+            "doors",
+            "doors: unknown key for generator 'maze'; valid: generator, rows",
+        ),
+        (
+            {"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "loops": 2},
+            "loops",
+            "unknown key for generator 'rooms'",
+        ),
         ({"generator": "maze", "rows": 3, "seed": 0}, "cols", "cols: missing"),
         ({"generator": "maze", "rows": 0, "cols": 3, "seed": 0}, "rows", "rows must be an integer >= 1, not 0"),
         ({"generator": "maze", "rows": 3.0, "cols": 3, "seed": 0}, "rows", "rows must be an integer >= 1, not 3.0"),
         ({"generator": "maze", "rows": 3, "cols": 3, "seed": -1}, "seed", "seed must be an integer >= 0"),
         ({"generator": "maze", "rows": 3, "cols": 3, "seed": True}, "seed", "seed must be an integer >= 0"),
         ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "loops": -1}, "loops", "loops must be an integer >= 0"),
-        ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "joint": "yes"}, "joint", "joint must be one of allow, remove, block"),
-        ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "stochastic_noise_level": 2}, "stochastic_noise_level", "in [0, 1]"),
+        (
+            {"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "joint": "yes"},
+            "joint",
+            "joint must be one of allow, remove, block",
+        ),
+        (
+            {"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "stochastic_noise_level": 2},
+            "stochastic_noise_level",
+            "in [0, 1]",
+        ),
         ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "noise_bias": {"north": 0.0}}, "noise_bias", "'north'"),
-        ({"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "stochastic_noise_level": 0.1, "noise_bias": {"up": 0.2}},
-         "noise_bias", "noise_bias magnitudes sum"),
-        ({"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "room_size": 0}, "room_size", "room_size must be an integer >= 1"),
-        ({"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "doors": "few"}, "doors", "doors must be one of all, tree"),
+        (
+            {
+                "generator": "maze",
+                "rows": 3,
+                "cols": 3,
+                "seed": 0,
+                "stochastic_noise_level": 0.1,
+                "noise_bias": {"up": 0.2},
+            },
+            "noise_bias",
+            "noise_bias magnitudes sum",
+        ),
+        (
+            {"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "room_size": 0},
+            "room_size",
+            "room_size must be an integer >= 1",
+        ),
+        (
+            {"generator": "rooms", "rows": 3, "cols": 3, "seed": 0, "doors": "few"},
+            "doors",
+            "doors must be one of all, tree",
+        ),
     ],
 )
 def test_bad_specs_name_the_field_at_fault(spec, field, message):
@@ -216,8 +271,16 @@ def test_is_generator_spec_and_normalisation():
     assert is_generator_spec({"generator": "maze"}) and is_generator_spec({})
     assert not is_generator_spec("7x7_gridworld_maze") and not is_generator_spec(None)
     assert normalize_generator_spec({"generator": "rooms", "rows": 2, "cols": 2, "seed": 0, "room_size": [3, 3]}) == {
-        "generator": "rooms", "rows": 2, "cols": 2, "seed": 0, "stochastic_noise_level": 0.0, "noise_bias": {},
-        "joint": None, "name": "", "room_size": 3, "doors": "all",
+        "generator": "rooms",
+        "rows": 2,
+        "cols": 2,
+        "seed": 0,
+        "stochastic_noise_level": 0.0,
+        "noise_bias": {},
+        "joint": None,
+        "name": "",
+        "room_size": 3,
+        "doors": "all",
     }
     with pytest.raises(ModelError, match="a generator spec is a mapping"):
         generate_mdp("maze")

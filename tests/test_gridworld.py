@@ -46,7 +46,9 @@ def test_partial_bias_and_bias_into_a_wall():
         {"(0, 1)": 0.5 + 0.06, "(2, 1)": 0.06, "(1, 0)": 0.06 + 0.2, "(1, 2)": 0.06, "(1, 1)": 0.06}
     )
     # top-left: 'left' is blocked, so its bias is spread like the rest of the noise
-    assert grid.next_states("(0, 0)", "stay") == pytest.approx({"(0, 0)": 0.5 + 0.5 / 3, "(1, 0)": 0.5 / 3, "(0, 1)": 0.5 / 3})
+    assert grid.next_states("(0, 0)", "stay") == pytest.approx(
+        {"(0, 0)": 0.5 + 0.5 / 3, "(1, 0)": 0.5 / 3, "(0, 1)": 0.5 / 3}
+    )
     for mdp in (grid, gridworld(3, 4, MAZE_3X4, 0.9, {"up": 0.4})):
         mdp.check_stochastic()
 
@@ -89,7 +91,9 @@ def _brute_force_joint(single, overlap):
         actions = {}
         for u, v in itertools.product(single.available_actions(x), single.available_actions(y)):
             outcome = {}
-            for (nx, p), (ny, q) in itertools.product(single.next_states(x, u).items(), single.next_states(y, v).items()):
+            for (nx, p), (ny, q) in itertools.product(
+                single.next_states(x, u).items(), single.next_states(y, v).items()
+            ):
                 if overlap == "block" and nx == ny:
                     nx, ny = (x if nx != x else nx), (y if ny != y else ny)
                 key = f"{nx}_H^{ny}_A"

@@ -64,15 +64,16 @@ from powerplay.io.safe_load import MAX_CONFIG_BYTES, MAX_TABLE_ENTRIES
 from powerplay.model.mdp import MDP, JointMDP
 from powerplay.runner.build import MAX_VALUE_MAGNITUDE, check_environments
 from powerplay.runner.config import MAX_RUNS, load_sweep_config, parse_sweep_config
-from powerplay.runner.sweep import SweepOptions, prepare_sweep, run_sweep
 from powerplay.runner.executors import LocalExecutor
+from powerplay.runner.sweep import SweepOptions, prepare_sweep, run_sweep
 from powerplay.solvers.values import MAX_POLICY_ACTIONS, SolverSettings
-from powerplay.storage.runs import load_run
 from powerplay.storage.samples import SampleArchive
 from powerplay.storage.sweeps import load_sweep, read_sweep_record
 
 runner = CliRunner()
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
 
@@ -138,14 +139,17 @@ def _alias_bomb_groups(levels: int = 8, width: int = 10) -> str:
         + "parameters:\n  mdp_graph: {value: 3x3_gridworld}\n  discount_rate: {value: 0.9}\n"
         + "  num_reward_samples: {value: 10}\n  random_seed: {value: 0}\n"
         + "  reward_distribution:\n    value:\n      default_dist: {dist_name: uniform, params: [0, 1]}\n"
-        + "      anchors:\n" + "\n".join("  " * 3 + line for line in anchors) + "\n"
+        + "      anchors:\n"
+        + "\n".join("  " * 3 + line for line in anchors)
+        + "\n"
         + f"      states_with_identical_rewards: [*a{levels - 1}]\n"
     )
 
 
 def test_alias_bomb_in_a_config_is_refused_with_its_size_and_limit():
-    error = refused(lambda: parse_sweep_config(_alias_bomb_groups(), "bomb.yaml"), ResourceLimitError,
-                    "bomb.yaml", "over the limit")
+    error = refused(
+        lambda: parse_sweep_config(_alias_bomb_groups(), "bomb.yaml"), ResourceLimitError, "bomb.yaml", "over the limit"
+    )
     assert error.limit > 0 and error.estimate > error.limit
 
 
@@ -161,35 +165,53 @@ parameters:
 """
 
 
-@pytest.mark.parametrize("text, fragment", [
-    (_SMALL.replace("  random_seed: {value: 0}\n", "  random_seed: {value: 0}\n  random_seed: {value: 1}\n"),
-     "duplicate key 'random_seed'"),
-    (_SMALL + "name: again\n", "duplicate key 'name'"),
-    (_SMALL.replace("params: [0, 1]}", "params: [0, 1], params: [0, 2]}"), "duplicate key 'params'"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            _SMALL.replace("  random_seed: {value: 0}\n", "  random_seed: {value: 0}\n  random_seed: {value: 1}\n"),
+            "duplicate key 'random_seed'",
+        ),
+        (_SMALL + "name: again\n", "duplicate key 'name'"),
+        (_SMALL.replace("params: [0, 1]}", "params: [0, 1], params: [0, 2]}"), "duplicate key 'params'"),
+    ],
+)
 def test_duplicate_keys_in_a_config_are_errors_naming_both_lines(text, fragment):
-    error = refused(lambda: parse_sweep_config(text, "dup.yaml"), ConfigError, "dup.yaml: line ", fragment, "first at line")
+    error = refused(
+        lambda: parse_sweep_config(text, "dup.yaml"), ConfigError, "dup.yaml: line ", fragment, "first at line"
+    )
     assert error.field.startswith("line ")
 
 
-@pytest.mark.parametrize("text", [
-    "name: x\nparameters: " + "[" * 100_000 + "]" * 100_000,
-    "name: x\nparameters:\n" + "".join("  " * i + "- \n" for i in range(1, 400)),
-    '{"name": "x", "parameters": ' + "{\"a\": " * 5000 + "1" + "}" * 5000 + "}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\nparameters: " + "[" * 100_000 + "]" * 100_000,
+        "name: x\nparameters:\n" + "".join("  " * i + "- \n" for i in range(1, 400)),
+        '{"name": "x", "parameters": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}",
+    ],
+)
 def test_deeply_nested_configs_are_one_line_errors(text):
-    refused(lambda: parse_sweep_config(text, "deep.yaml"), ConfigError, "deep.yaml", "nest")  # ours, or libyaml's own limit
+    refused(
+        lambda: parse_sweep_config(text, "deep.yaml"), ConfigError, "deep.yaml", "nest"
+    )  # ours, or libyaml's own limit
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (config_text().encode("utf-16"), "UTF-16"),
-    (config_text().replace("hostile", "h\xe9").encode("latin-1"), "not UTF-8"),
-    (config_text().replace("name: hostile", "name: !!python/object/apply:os.system [touch pwned]").encode(), "python/object"),
-    (b"name: x\nparameters: {a: \x00}\n", "not allowed"),
-    (b"\xef\xbb\xbf" + b"[1, 2]", "must be a YAML mapping"),
-    (b"", "must be a YAML mapping"),
-    (b"name: x\n---\nname: y\n", "YAML syntax error"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (config_text().encode("utf-16"), "UTF-16"),
+        (config_text().replace("hostile", "h\xe9").encode("latin-1"), "not UTF-8"),
+        (
+            config_text().replace("name: hostile", "name: !!python/object/apply:os.system [touch pwned]").encode(),
+            "python/object",
+        ),
+        (b"name: x\nparameters: {a: \x00}\n", "not allowed"),
+        (b"\xef\xbb\xbf" + b"[1, 2]", "must be a YAML mapping"),
+        (b"", "must be a YAML mapping"),
+        (b"name: x\n---\nname: y\n", "YAML syntax error"),
+    ],
+)
 def test_config_encodings_tags_and_shapes(data, fragment, tmp_path):
     path = tmp_path / "c.yaml"
     path.write_bytes(data)
@@ -219,32 +241,47 @@ def test_sweep_names_that_cannot_name_a_folder(name, tmp_path):
 
 
 def test_value_names_cannot_collide_or_escape(tmp_path):
-    for names, fragment in ((["a-b", "c"], "no '-'"), (["../x", "y"], "letters, digits"), (["same", "same"], "used twice")):
+    for names, fragment in (
+        (["a-b", "c"], "no '-'"),
+        (["../x", "y"], "letters, digits"),
+        (["same", "same"], "used twice"),
+    ):
         text = config_text(discount_rate={"values": [0.3, 0.9], "names": names})
         refused(lambda: parse_sweep_config(text, "v.yaml"), ConfigError, "names", fragment)
 
 
 def test_huge_sweeps_and_sample_counts_are_refused_before_expanding(tmp_path):
     values = [float(x) for x in np.round(np.linspace(0.01, 0.98, 300), 6)]
-    text = config_text(discount_rate={"values": values}, random_seed={"values": list(range(300))},
-                       num_reward_samples={"values": list(range(1, 301))})
+    text = config_text(
+        discount_rate={"values": values},
+        random_seed={"values": list(range(300))},
+        num_reward_samples={"values": list(range(1, 301))},
+    )
     refused(lambda: parse_sweep_config(text, "grid.yaml"), ConfigError, "27,000,000 runs", f"{MAX_RUNS:,}")
     config = parse_sweep_config(config_text(), "ok.yaml")
     refused(lambda: config.with_overrides(samples=10**23), ConfigError, "at most 1,000,000,000")
 
 
-@pytest.mark.parametrize("spec, fragment", [
-    ({"generator": "maze", "rows": 100_000, "cols": 100_000, "seed": 0}, "19,999,999,999 states"),
-    ({"generator": "maze", "rows": 10**100, "cols": 3, "seed": 0}, "about 10^100 states"),
-    ({"generator": "rooms", "rows": 2, "cols": 2, "seed": 0, "room_size": 10**6}, "states"),
-    ({"generator": "maze", "rows": 30, "cols": 30, "seed": 0, "joint": "remove"}, "joint MDP would have"),
-])
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ({"generator": "maze", "rows": 100_000, "cols": 100_000, "seed": 0}, "19,999,999,999 states"),
+        ({"generator": "maze", "rows": 10**100, "cols": 3, "seed": 0}, "about 10^100 states"),
+        ({"generator": "rooms", "rows": 2, "cols": 2, "seed": 0, "room_size": 10**6}, "states"),
+        ({"generator": "maze", "rows": 30, "cols": 30, "seed": 0, "joint": "remove"}, "joint MDP would have"),
+    ],
+)
 def test_generated_environments_too_big_to_build_are_refused_from_their_size(spec, fragment):
     key = "joint_mdp_graph" if "joint" in spec else "mdp_graph"
     extra = {} if key == "mdp_graph" else {"mdp_graph": None, "policy_graph_agent_A": {"value": "uniform_random"}}
     text = config_text(**{key: {"value": spec}}, **extra)
-    error = refused(lambda: parse_sweep_config(text, "gen.yaml"), ResourceLimitError,
-                    f"gen.yaml: parameters.{key}.value", fragment, f"over the limit of {MAX_TABLE_ENTRIES:,}")
+    error = refused(
+        lambda: parse_sweep_config(text, "gen.yaml"),
+        ResourceLimitError,
+        f"gen.yaml: parameters.{key}.value",
+        fragment,
+        f"over the limit of {MAX_TABLE_ENTRIES:,}",
+    )
     assert error.estimate > error.limit == MAX_TABLE_ENTRIES
 
 
@@ -260,27 +297,80 @@ def _prepare(folder: Path, config: Path, **options):
     return prepare_sweep(config, SweepOptions(output_dir=folder / "expts", workdir=folder, **options))
 
 
-@pytest.mark.parametrize("overrides, kind, fragments", [
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "bernoulli", "params": [0]}, "allow_all_equal_rewards": False}}},
-     ConfigError, ["allow_all_equal_rewards", "bernoulli [0.0] gives all states the same value"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "bernoulli", "params": [1]}, "allow_all_equal_rewards": False,
-                                        "state_dists": {"(0, 0)": {"dist_name": "bernoulli", "params": [1]}}}}},
-     ConfigError, ["allow_all_equal_rewards", "same value"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "bernoulli", "params": [0.9999]}, "allow_all_equal_rewards": False}}},
-     ConfigError, ["all-equal with probability", "after 1000 redraws"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [-1e308, 1e308]}}}},
-     ConfigError, ["parameters.reward_distribution.value", "R/(1 - γ)", f"{MAX_VALUE_MAGNITUDE:g}"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1e149]}}},
-      "discount_rate": {"value": 0.99}},
-     ConfigError, ["values R/(1 - γ) up to 1e+151", "discount rate 0.99"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "pareto", "params": [1, 0.001]}}}},
-     ConfigError, ["pareto [1.0, 0.001] has no mean"]),
-    ({"reward_distribution": {"value": {"default_dist": {"dist_name": "pareto", "params": [1e148, 3]}}}},
-     ConfigError, ["R/(1 - γ)"]),
-    ({"convergence_threshold": {"value": 1e10}}, ConfigError, ["parameters.convergence_threshold.value", "at most 1%", "got 1e+10"]),
-    ({"convergence_threshold": {"value": 0.02}}, ConfigError, ["0.01 x 1 = 0.01"]),
-])
-def test_experiments_that_cannot_be_computed_are_refused_before_anything_is_written(tmp_path, overrides, kind, fragments):
+@pytest.mark.parametrize(
+    "overrides, kind, fragments",
+    [
+        (
+            {
+                "reward_distribution": {
+                    "value": {
+                        "default_dist": {"dist_name": "bernoulli", "params": [0]},
+                        "allow_all_equal_rewards": False,
+                    }
+                }
+            },
+            ConfigError,
+            ["allow_all_equal_rewards", "bernoulli [0.0] gives all states the same value"],
+        ),
+        (
+            {
+                "reward_distribution": {
+                    "value": {
+                        "default_dist": {"dist_name": "bernoulli", "params": [1]},
+                        "allow_all_equal_rewards": False,
+                        "state_dists": {"(0, 0)": {"dist_name": "bernoulli", "params": [1]}},
+                    }
+                }
+            },
+            ConfigError,
+            ["allow_all_equal_rewards", "same value"],
+        ),
+        (
+            {
+                "reward_distribution": {
+                    "value": {
+                        "default_dist": {"dist_name": "bernoulli", "params": [0.9999]},
+                        "allow_all_equal_rewards": False,
+                    }
+                }
+            },
+            ConfigError,
+            ["all-equal with probability", "after 1000 redraws"],
+        ),
+        (
+            {"reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [-1e308, 1e308]}}}},
+            ConfigError,
+            ["parameters.reward_distribution.value", "R/(1 - γ)", f"{MAX_VALUE_MAGNITUDE:g}"],
+        ),
+        (
+            {
+                "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1e149]}}},
+                "discount_rate": {"value": 0.99},
+            },
+            ConfigError,
+            ["values R/(1 - γ) up to 1e+151", "discount rate 0.99"],
+        ),
+        (
+            {"reward_distribution": {"value": {"default_dist": {"dist_name": "pareto", "params": [1, 0.001]}}}},
+            ConfigError,
+            ["pareto [1.0, 0.001] has no mean"],
+        ),
+        (
+            {"reward_distribution": {"value": {"default_dist": {"dist_name": "pareto", "params": [1e148, 3]}}}},
+            ConfigError,
+            ["R/(1 - γ)"],
+        ),
+        (
+            {"convergence_threshold": {"value": 1e10}},
+            ConfigError,
+            ["parameters.convergence_threshold.value", "at most 1%", "got 1e+10"],
+        ),
+        ({"convergence_threshold": {"value": 0.02}}, ConfigError, ["0.01 x 1 = 0.01"]),
+    ],
+)
+def test_experiments_that_cannot_be_computed_are_refused_before_anything_is_written(
+    tmp_path, overrides, kind, fragments
+):
     config = write_config(tmp_path, **overrides)
     refused(lambda: _prepare(tmp_path, config), kind, str(config), *fragments)
     assert not (tmp_path / "expts").exists()
@@ -290,12 +380,20 @@ def test_what_can_be_computed_still_is(tmp_path):
     # Thresholds scale with the rewards; degenerate rewards are fine when all-equal ones are allowed.
     for overrides in (
         {"convergence_threshold": {"value": 0.01}},
-        {"reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1000]}}},
-         "convergence_threshold": {"value": 10.0}},
+        {
+            "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1000]}}},
+            "convergence_threshold": {"value": 10.0},
+        },
         {"reward_distribution": {"value": {"default_dist": {"dist_name": "bernoulli", "params": [0]}}}},
-        {"reward_distribution": {"value": {"default_dist": {"dist_name": "bernoulli", "params": [0.5]}, "allow_all_equal_rewards": False}}},
-        {"reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1e148]}}},
-         "convergence_threshold": {"value": 1e140}},
+        {
+            "reward_distribution": {
+                "value": {"default_dist": {"dist_name": "bernoulli", "params": [0.5]}, "allow_all_equal_rewards": False}
+            }
+        },
+        {
+            "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1e148]}}},
+            "convergence_threshold": {"value": 1e140},
+        },
     ):
         check_environments(load_sweep_config(write_config(tmp_path, **overrides)), tmp_path)
 
@@ -305,19 +403,28 @@ def test_experiments_built_in_python_get_the_same_checks_as_configs():
 
     def experiment(dist: str, params: list[float], threshold: float = 1e-4) -> Experiment:
         rewards = RewardDistribution.from_config({"default_dist": {"dist_name": dist, "params": params}})
-        return Experiment("single_agent", load_mdp("3x3_gridworld"), 0.5, rewards, 10, 0,
-                          settings=SolverSettings(tolerance=threshold))
+        return Experiment(
+            "single_agent", load_mdp("3x3_gridworld"), 0.5, rewards, 10, 0, settings=SolverSettings(tolerance=threshold)
+        )
 
     refused(lambda: run_experiment(experiment("pareto", [1, 0.5])), ConfigError, "has no mean")
-    refused(lambda: run_experiment(experiment("uniform", [0, 1], threshold=0.5)), ConfigError, "at most 1% of the reward scale")
+    refused(
+        lambda: run_experiment(experiment("uniform", [0, 1], threshold=0.5)),
+        ConfigError,
+        "at most 1% of the reward scale",
+    )
     assert run_experiment(experiment("uniform", [0, 1])).power_mean().shape == (9,)
 
 
 def test_heavy_tails_warn_that_standard_errors_are_unreliable(tmp_path):
-    config = write_config(tmp_path, reward_distribution={"value": {"default_dist": {"dist_name": "pareto", "params": [1, 1.5]}}})
+    config = write_config(
+        tmp_path, reward_distribution={"value": {"default_dist": {"dist_name": "pareto", "params": [1, 1.5]}}}
+    )
     with pytest.warns(StatisticsWarning, match=r"pareto \[1.0, 1.5\] has infinite variance"):
         check_environments(load_sweep_config(config), tmp_path)
-    light = write_config(tmp_path, reward_distribution={"value": {"default_dist": {"dist_name": "pareto", "params": [1, 3]}}})
+    light = write_config(
+        tmp_path, reward_distribution={"value": {"default_dist": {"dist_name": "pareto", "params": [1, 3]}}}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", StatisticsWarning)
         check_environments(load_sweep_config(light), tmp_path)
@@ -329,8 +436,13 @@ def test_more_than_64_actions_are_refused_where_optimal_policies_are_needed(tmp_
     write_any(_many_action_mdp(wide, deterministic=True), tmp_path / "mdps" / "wide.yaml")
     write_any(_many_action_mdp(wide, deterministic=False), tmp_path / "mdps" / "noisy.yaml")
     config = write_config(tmp_path, mdp_graph={"value": "wide"})
-    refused(lambda: _prepare(tmp_path, config), ConfigError, "parameters.mdp_graph.value", f"{wide + 1} actions",
-            f"at most {MAX_POLICY_ACTIONS}")
+    refused(
+        lambda: _prepare(tmp_path, config),
+        ConfigError,
+        "parameters.mdp_graph.value",
+        f"{wide + 1} actions",
+        f"at most {MAX_POLICY_ACTIONS}",
+    )
     assert not (tmp_path / "expts").exists()
     # Value iteration needs no policy masks: a stochastic MDP this wide runs.
     check_environments(load_sweep_config(write_config(tmp_path, mdp_graph={"value": "noisy"})), tmp_path)
@@ -340,11 +452,18 @@ def test_more_than_64_actions_of_agent_a_are_refused_for_multiagent_with_reward(
     (tmp_path / "mdps").mkdir()
     moves = {f"x_H^a{i}_A": {"s": 1.0} for i in range(MAX_POLICY_ACTIONS + 1)}
     write_any(JointMDP.from_dict({"s": moves}, name="wide joint"), tmp_path / "mdps" / "widejoint.yaml")
-    config = write_config(tmp_path, mdp_graph=None, joint_mdp_graph={"value": "widejoint"},
-                          reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
-                          seed_policy_graph_agent_A={"value": "uniform_random"}, discount_rate_agent_A={"value": 0.5},
-                          reward_correlation={"value": 0.0})
-    refused(lambda: _prepare(tmp_path, config), ConfigError, "parameters.joint_mdp_graph.value", "Agent A has 65 actions")
+    config = write_config(
+        tmp_path,
+        mdp_graph=None,
+        joint_mdp_graph={"value": "widejoint"},
+        reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
+        seed_policy_graph_agent_A={"value": "uniform_random"},
+        discount_rate_agent_A={"value": 0.5},
+        reward_correlation={"value": 0.0},
+    )
+    refused(
+        lambda: _prepare(tmp_path, config), ConfigError, "parameters.joint_mdp_graph.value", "Agent A has 65 actions"
+    )
     assert not (tmp_path / "expts").exists()
 
 
@@ -367,13 +486,23 @@ def test_names_too_long_for_a_file_name_are_one_line_lookup_errors(tmp_path):
 # -- Hypothesis: the config parser never fails other than in one line [8] ----------------------------
 
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20), st.sampled_from(["3x3_gridworld", "uniform", "stay", "maze", "uniform_random", "0p9", "-", "../x"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(["3x3_gridworld", "uniform", "stay", "maze", "uniform_random", "0p9", "-", "../x"]),
 )
 _VALUES = st.recursive(
     _SCALARS,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.one_of(st.text(max_size=12), _SCALARS.filter(
-        lambda k: isinstance(k, (str, int, bool)) or k is None)), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(
+            st.one_of(st.text(max_size=12), _SCALARS.filter(lambda k: isinstance(k, (str, int, bool)) or k is None)),
+            children,
+            max_size=4,
+        ),
+    ),
     max_leaves=12,
 )
 
@@ -394,7 +523,11 @@ def test_fuzz_random_text_and_bytes(text, tmp_path_factory):
 
 
 @FUZZ
-@given(document=st.dictionaries(st.sampled_from(["name", "description", "program", "parameters", "other"]), _VALUES, max_size=5))
+@given(
+    document=st.dictionaries(
+        st.sampled_from(["name", "description", "program", "parameters", "other"]), _VALUES, max_size=5
+    )
+)
 def test_fuzz_random_yaml_documents(document, tmp_path_factory):
     _clean_outcome(yaml.safe_dump(document, allow_unicode=True), tmp_path_factory.getbasetemp())
 
@@ -409,15 +542,25 @@ def _paths(node, prefix=()):
             yield from _paths(value, prefix + (index,))
 
 
-_VALID = {"name": "fuzzed", "description": "a config to mutate", "parameters": {
-    **parameters(mdp_graph={"values": ["3x3_gridworld", {"generator": "maze", "rows": 2, "cols": 3, "seed": 1}]}),
-    "convergence_threshold": {"value": 0.0001},
-}}
+_VALID = {
+    "name": "fuzzed",
+    "description": "a config to mutate",
+    "parameters": {
+        **parameters(mdp_graph={"values": ["3x3_gridworld", {"generator": "maze", "rows": 2, "cols": 3, "seed": 1}]}),
+        "convergence_threshold": {"value": 0.0001},
+    },
+}
 _VALID_PATHS = list(_paths(_VALID))
 
 
 @FUZZ
-@given(edits=st.lists(st.tuples(st.sampled_from(_VALID_PATHS), st.sampled_from(["set", "delete", "add"]), _VALUES), min_size=1, max_size=3))
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(_VALID_PATHS), st.sampled_from(["set", "delete", "add"]), _VALUES),
+        min_size=1,
+        max_size=3,
+    )
+)
 @example(edits=[((), "set", None), (("name",), "add", None)])  # the whole document replaced, then edited
 def test_fuzz_mutations_of_a_valid_config(edits, tmp_path_factory):
     document = json.loads(json.dumps(_VALID))
@@ -491,13 +634,26 @@ def _damage(run: Path, other: Path, outside: Path, name: str, how: str) -> None:
         path.unlink()
         path.mkdir()
     elif how == "wrong-types":
-        wrong = {"run.json": '{"num_reward_samples": "many", "convergence": [1], "files": 7}',
-                 "run.yaml": "[1, 2, 3]\n", "power.csv": "state,power_H,power_H_sem\nx,one,two\n"}
+        wrong = {
+            "run.json": '{"num_reward_samples": "many", "convergence": [1], "files": 7}',
+            "run.yaml": "[1, 2, 3]\n",
+            "power.csv": "state,power_H,power_H_sem\nx,one,two\n",
+        }
         path.write_text(wrong.get(name, "{}"))
 
 
 FILES = ["run.json", "run.yaml", "power.csv", "summary.npz", "samples.npz"]
-DAMAGES = ["garbage", "truncated", "empty", "missing", "swapped", "link-outside", "dev-zero", "directory", "wrong-types"]
+DAMAGES = [
+    "garbage",
+    "truncated",
+    "empty",
+    "missing",
+    "swapped",
+    "link-outside",
+    "dev-zero",
+    "directory",
+    "wrong-types",
+]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
@@ -582,21 +738,24 @@ def test_a_lock_file_replaced_by_a_link_creates_nothing_elsewhere(sweep_copy):
     assert not (outside / "created-by-lock").exists()
 
 
-@pytest.mark.parametrize("field, value, fragment", [
-    ("sweep_id", "../../x", "is not a 4-digit id"),
-    ("name", "../escape", "not a plain folder name"),
-    ("name", "x\x1b[31m", "not a plain folder name"),
-    ("runs.0.folder", "../../outside", "not a run folder of this sweep"),
-    ("runs.0.folder", "/etc", "not a run folder of this sweep"),
-    ("runs.1.folder", "{first}", "not a run folder of this sweep"),
-    ("runs.0.suffix", 5, "run entry"),
-    ("runs.0.names", {"discount_rate": [1]}, "not a string"),
-    ("swept", {"discount_rate": {"values": [0.3, 0.9], "names": ["0p3"]}}, "one name"),
-    ("environments", [1], "environments should be"),
-    ("random_seed", "seven", "random_seed should be"),
-    ("overrides", 3, "overrides should be"),
-    ("description", {"x": 1}, "description should be"),
-])
+@pytest.mark.parametrize(
+    "field, value, fragment",
+    [
+        ("sweep_id", "../../x", "is not a 4-digit id"),
+        ("name", "../escape", "not a plain folder name"),
+        ("name", "x\x1b[31m", "not a plain folder name"),
+        ("runs.0.folder", "../../outside", "not a run folder of this sweep"),
+        ("runs.0.folder", "/etc", "not a run folder of this sweep"),
+        ("runs.1.folder", "{first}", "not a run folder of this sweep"),
+        ("runs.0.suffix", 5, "run entry"),
+        ("runs.0.names", {"discount_rate": [1]}, "not a string"),
+        ("swept", {"discount_rate": {"values": [0.3, 0.9], "names": ["0p3"]}}, "one name"),
+        ("environments", [1], "environments should be"),
+        ("random_seed", "seven", "random_seed should be"),
+        ("overrides", 3, "overrides should be"),
+        ("description", {"x": 1}, "description should be"),
+    ],
+)
 def test_a_tampered_sweep_record_is_refused_and_leads_nowhere(sweep_copy, field, value, fragment):
     work, sweep, outside = sweep_copy
     record_path = sweep / "sweep.json"
@@ -642,15 +801,23 @@ def test_resuming_after_an_environment_file_changed_is_refused(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(config, tmp_path / "expts", workdir=tmp_path, listeners=StopAfterFirst())
     write_any(_many_action_mdp(4, deterministic=True), tmp_path / "mdps" / "small.yaml")  # same name, other MDP
-    refused(lambda: run_sweep(config, tmp_path / "expts", workdir=tmp_path), SweepError,
-            "small.yaml changed since sweep 0001-hostile was started", "--new")
+    refused(
+        lambda: run_sweep(config, tmp_path / "expts", workdir=tmp_path),
+        SweepError,
+        "small.yaml changed since sweep 0001-hostile was started",
+        "--new",
+    )
     assert run_sweep(config, tmp_path / "expts", workdir=tmp_path, new=True).path.name == "0002-hostile"
 
 
 def test_stale_temporary_files_are_cleaned_on_resume_and_fresh_ones_kept(sweep_copy):
     work, sweep, _ = sweep_copy
     run = sorted(p for p in sweep.iterdir() if p.is_dir())[0]
-    old, fresh, pending_left = sweep / ".sweep.json.abc.tmp", run / ".power.csv.fresh.tmp", run / ".samples-scratch-x-H.raw"
+    old, fresh, pending_left = (
+        sweep / ".sweep.json.abc.tmp",
+        run / ".power.csv.fresh.tmp",
+        run / ".samples-scratch-x-H.raw",
+    )
     for path in (old, fresh, pending_left):
         path.write_bytes(b"x" * 1000)
     os.utime(old, (0, 0))  # a writer killed long ago
@@ -686,8 +853,12 @@ def test_output_folder_problems_are_found_before_anything_is_written(tmp_path, m
 def test_kept_samples_that_cannot_fit_on_the_disk_are_refused_up_front(tmp_path, monkeypatch):
     config = write_config(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: SimpleNamespace(total=10**6, used=10**6 - 100, free=100))
-    error = refused(lambda: run_sweep(config, tmp_path / "expts", keep_samples=True), ResourceLimitError,
-                    "keeping the samples of 2 run(s) needs up to", "only 100 bytes is free")
+    error = refused(
+        lambda: run_sweep(config, tmp_path / "expts", keep_samples=True),
+        ResourceLimitError,
+        "keeping the samples of 2 run(s) needs up to",
+        "only 100 bytes is free",
+    )
     assert error.estimate == 3 * 8 * 64 * 9 and error.limit == 100
     assert not (tmp_path / "expts").exists()
 
@@ -701,8 +872,11 @@ def test_runs_that_cannot_fit_in_memory_are_refused_before_the_sweep_exists(tmp_
     assert error.limit == 1000 and error.estimate > 1000
     assert not (tmp_path / "expts").exists()
     # the same with the executor the CLI passes in
-    refused(lambda: run_sweep(config, tmp_path / "expts", executor=LocalExecutor(threads=1)), ResourceLimitError,
-            "of memory but")
+    refused(
+        lambda: run_sweep(config, tmp_path / "expts", executor=LocalExecutor(threads=1)),
+        ResourceLimitError,
+        "of memory but",
+    )
     result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "expts"), "--no-figures"])
     assert result.exit_code == 2 and "of memory but" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "expts").exists()
@@ -758,20 +932,23 @@ def test_a_full_disk_while_writing_a_run_keeps_finished_runs(tmp_path, monkeypat
     monkeypatch.undo()
     assert load_sweep("0001", tmp_path / "expts").run_suffixes == ["discount_rate__0p3"]
     assert run_sweep(config, tmp_path / "expts").is_complete
-    assert not [p for p in (tmp_path / "expts").rglob(".*.tmp")]
+    assert not list((tmp_path / "expts").rglob(".*.tmp"))
 
 
 # -- the Dask scheduler option [5] -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, fragment", [
-    (b'{"address": "tcp://127.0.0.1:8786", "address": "tcp://evil:1"}', "duplicate key"),
-    (b"[" * 100_000, "nested more than"),
-    (b'{"address": 5}', '"address" string'),
-    (b'{"address": "tcp://127.0.0.1:99999"}', "port 99999"),
-    (b'{"address": "tcp://a b:1"}', "not a Dask scheduler address"),
-    (b"\xff\xfe{}", "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b'{"address": "tcp://127.0.0.1:8786", "address": "tcp://evil:1"}', "duplicate key"),
+        (b"[" * 100_000, "nested more than"),
+        (b'{"address": 5}', '"address" string'),
+        (b'{"address": "tcp://127.0.0.1:99999"}', "port 99999"),
+        (b'{"address": "tcp://a b:1"}', "not a Dask scheduler address"),
+        (b"\xff\xfe{}", "UTF-16"),
+    ],
+)
 def test_scheduler_files_are_read_within_limits(tmp_path, content, fragment):
     path = tmp_path / "scheduler.json"
     path.write_bytes(content)
@@ -791,16 +968,34 @@ def test_scheduler_addresses_that_are_not_addresses():
 # default tie tolerance (1e-8), which would tie every action unless it scales with the rewards.
 @pytest.mark.parametrize("scale", [4e149, 1e-9])
 def test_rescaled_rewards_give_finite_scale_exact_statistics(tmp_path, scale):
-    joint = {"mdp_graph": None, "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
-             "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
-             "discount_rate": {"value": 0.5}, "discount_rate_agent_A": {"value": 0.5},
-             "reward_correlation": {"value": 0.5}, "num_reward_samples": {"value": 300}}
-    unit = run_sweep(write_config(tmp_path, "unit", **joint,
-                                  reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}}),
-                     tmp_path / "expts")
-    huge = run_sweep(write_config(tmp_path, "huge", **joint, convergence_threshold={"value": 1e-4 * scale},
-                                  reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, scale]}}}),
-                     tmp_path / "expts")
+    joint = {
+        "mdp_graph": None,
+        "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
+        "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
+        "discount_rate": {"value": 0.5},
+        "discount_rate_agent_A": {"value": 0.5},
+        "reward_correlation": {"value": 0.5},
+        "num_reward_samples": {"value": 300},
+    }
+    unit = run_sweep(
+        write_config(
+            tmp_path,
+            "unit",
+            **joint,
+            reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
+        ),
+        tmp_path / "expts",
+    )
+    huge = run_sweep(
+        write_config(
+            tmp_path,
+            "huge",
+            **joint,
+            convergence_threshold={"value": 1e-4 * scale},
+            reward_distribution={"value": {"default_dist": {"dist_name": "uniform", "params": [0, scale]}}},
+        ),
+        tmp_path / "expts",
+    )
     a, b = unit.runs[0], huge.runs[0]
     for key in ("H", "A"):
         mean, sem = b.power_mean(key), b.power_sem(key)
@@ -817,15 +1012,24 @@ def test_rescaled_rewards_give_finite_scale_exact_statistics(tmp_path, scale):
 
 def _powerplay() -> list[str]:
     script = Path(sys.executable).parent / "powerplay"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from powerplay.interfaces.cli import main; main()"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from powerplay.interfaces.cli import main; main()"]
+    )
 
 
 def _cli(folder: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """``powerplay ARGS`` in a fresh process inside ``folder`` (its own HOME and TMPDIR), with a memory cap."""
     for sub in ("home", "tmp"):
         (folder / sub).mkdir(exist_ok=True)
-    env = {**os.environ, "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "MPLBACKEND": "Agg",
-           "POWERPLAY_SAMPLES": ""}
+    env = {
+        **os.environ,
+        "HOME": str(folder / "home"),
+        "TMPDIR": str(folder / "tmp"),
+        "MPLBACKEND": "Agg",
+        "POWERPLAY_SAMPLES": "",
+    }
     cap = textwrap.dedent("""
         import resource, os, sys
         resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
@@ -866,11 +1070,19 @@ def _cli_inputs(folder: Path) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("case, fragment", [
-    ("dev-zero", "character device"), ("deep", "nest"), ("alias-bomb", "over the limit"), ("workers-0", "--workers"),
-    ("duplicate-key", "duplicate key 'name'"), ("control-characters", "\\x1b[2J"), ("output-is-a-file", "is a file"),
-    ("samples-10**23", "--samples"),
-])
+@pytest.mark.parametrize(
+    "case, fragment",
+    [
+        ("dev-zero", "character device"),
+        ("deep", "nest"),
+        ("alias-bomb", "over the limit"),
+        ("workers-0", "--workers"),
+        ("duplicate-key", "duplicate key 'name'"),
+        ("control-characters", "\\x1b[2J"),
+        ("output-is-a-file", "is a file"),
+        ("samples-10**23", "--samples"),
+    ],
+)
 def test_cli_one_line_errors_in_a_fresh_process(tmp_path, case, fragment):
     commands = _cli_inputs(tmp_path)
     repository = Path(__file__).resolve().parents[1]
@@ -903,7 +1115,9 @@ def test_a_scheduler_answering_garbage_is_one_line_and_a_quick_exit(tmp_path):
     threading.Thread(target=answer_garbage, daemon=True).start()
     try:
         (tmp_path / "ok.yaml").write_text(config_text(num_reward_samples={"value": 20}))
-        done = _cli(tmp_path, "run", "ok.yaml", "--no-figures", "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}")
+        done = _cli(
+            tmp_path, "run", "ok.yaml", "--no-figures", "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        )
     finally:
         server.close()
     assert_cli_error(done, "cannot reach a Dask scheduler")
@@ -912,7 +1126,7 @@ def test_a_scheduler_answering_garbage_is_one_line_and_a_quick_exit(tmp_path):
 
 
 def test_cli_show_and_run_on_a_damaged_sweep_in_a_fresh_process(sweep_copy):
-    work, sweep, outside = sweep_copy
+    work, sweep, _outside = sweep_copy
     run = sorted(p for p in sweep.iterdir() if p.is_dir())[0]
     (run / "run.json").write_text('{"num_reward_samples": "x\\u001b[2J"}')
     assert_cli_error(_cli(work, "show", "1"), "run.json", "num_reward_samples should be")

@@ -85,7 +85,9 @@ def read_in_subprocess(paths: list[Path], timeout: float = 300) -> dict[str, str
     a hang into a failure. Returns each path's line of outcome.
     """
     try:
-        done = subprocess.run([sys.executable, "-c", _READER, *map(str, paths)], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-c", _READER, *map(str, paths)], capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired as expired:
         finished = (expired.stdout or b"").decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
         pending = [p.name for p in paths if str(p) not in finished]
@@ -120,7 +122,12 @@ HOSTILE = {
         "refused FileFormatError",
     ),
     "label_of_h.gv": (
-        "digraph {\n" + "".join(f'"[{s}]" -> "[go]__[{s}]"; "[go]__[{s}]" -> "[{s}]__[go]__[{s}]" [weight=1];\n' for s in ("_H^" * 300_000 + "x", "y")) + "}\n",
+        "digraph {\n"
+        + "".join(
+            f'"[{s}]" -> "[go]__[{s}]"; "[go]__[{s}]" -> "[{s}]__[go]__[{s}]" [weight=1];\n'
+            for s in ("_H^" * 300_000 + "x", "y")
+        )
+        + "}\n",
         "read MDP 2",
     ),
     # Issue 11 item 6: about 400 bytes whose name expands to gigabytes.
@@ -130,9 +137,15 @@ HOSTILE = {
     "deep_yaml.yaml": ("[" * 1_000_000 + "]" * 1_000_000, "refused FileFormatError"),
     "deep_block_yaml.yaml": ("- " * 200_000 + "x\n", "refused FileFormatError"),
     "deep_json.json": ("[" * 1_000_000 + "]" * 1_000_000, "refused FileFormatError"),
-    "long_int.json": ('{"kind": "mdp", "transitions": {"a": {"go": {"a": ' + "9" * 100_000 + "}}}}", "refused FileFormatError"),
+    "long_int.json": (
+        '{"kind": "mdp", "transitions": {"a": {"go": {"a": ' + "9" * 100_000 + "}}}}",
+        "refused FileFormatError",
+    ),
     # Quadratic memory from linear input: n states each with its own action.
-    "own_actions.yaml": ("kind: mdp\ntransitions:\n" + "".join(f"  s{i}: {{a{i}: {{s0: 1}}}}\n" for i in range(6000)), "refused ResourceLimitError"),
+    "own_actions.yaml": (
+        "kind: mdp\ntransitions:\n" + "".join(f"  s{i}: {{a{i}: {{s0: 1}}}}\n" for i in range(6000)),
+        "refused ResourceLimitError",
+    ),
     "huge_joint_map.yaml": ("kind: joint_mdp\ngridworld_map: '" + "." * 3000 + "'\n", "refused ResourceLimitError"),
 }
 
@@ -164,17 +177,113 @@ def test_special_files_are_refused_without_blocking(folder):
 # -- fuzzing the readers ---------------------------------------------------------------------
 
 _DOT_PIECES = [
-    "strict ", "digraph ", "graph ", "subgraph ", "node ", "edge ", "{", "}", "[", "]", ";", ",", "=", "->", "--", ":",
-    "+", " ", "\n", "\r\n", '"', '\\"', "\\\n", "\\", "//", "/*", "*/", "#", "<", ">", "weight", "agent", "actions",
-    '"[a]"', '"[b]"', '"[go]__[a]"', '"[a]__[go]__[a]"', '"[b]__[go]__[a]"', '"[x]__[y]__[z]__[w]"', "0.5", "1", "1.0",
-    "-1", "nan", "1e400", "0.3", '"A"', '"[up]__[down]"', "x_H^y_A", "é", "\x00", "\ufeff",
+    "strict ",
+    "digraph ",
+    "graph ",
+    "subgraph ",
+    "node ",
+    "edge ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    ",",
+    "=",
+    "->",
+    "--",
+    ":",
+    "+",
+    " ",
+    "\n",
+    "\r\n",
+    '"',
+    '\\"',
+    "\\\n",
+    "\\",
+    "//",
+    "/*",
+    "*/",
+    "#",
+    "<",
+    ">",
+    "weight",
+    "agent",
+    "actions",
+    '"[a]"',
+    '"[b]"',
+    '"[go]__[a]"',
+    '"[a]__[go]__[a]"',
+    '"[b]__[go]__[a]"',
+    '"[x]__[y]__[z]__[w]"',
+    "0.5",
+    "1",
+    "1.0",
+    "-1",
+    "nan",
+    "1e400",
+    "0.3",
+    '"A"',
+    '"[up]__[down]"',
+    "x_H^y_A",
+    "é",
+    "\x00",
+    "\ufeff",
 ]
 
 _YAML_PIECES = [
-    "kind: ", "mdp", "joint_mdp", "policy", "\n", "  ", "- ", "transitions:", "probabilities:", "states:", "actions:",
-    "name:", "gridworld_map:", "overlap:", "noise_bias:", "stochastic_noise_level:", "a", "b", "go", "{", "}", "[", "]",
-    ",", ": ", "&x ", "*x", "<<: ", "'", '"', "1", "0.5", ".nan", ".inf", "!!binary ", "!!set ", "? ", "|", ">", "---",
-    "...", "#", "%YAML 1.1", "\t", "~", "null", "true", "(0, 0)", "x_H^y_A", "\x85", "\ufeff", "\\",
+    "kind: ",
+    "mdp",
+    "joint_mdp",
+    "policy",
+    "\n",
+    "  ",
+    "- ",
+    "transitions:",
+    "probabilities:",
+    "states:",
+    "actions:",
+    "name:",
+    "gridworld_map:",
+    "overlap:",
+    "noise_bias:",
+    "stochastic_noise_level:",
+    "a",
+    "b",
+    "go",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ": ",
+    "&x ",
+    "*x",
+    "<<: ",
+    "'",
+    '"',
+    "1",
+    "0.5",
+    ".nan",
+    ".inf",
+    "!!binary ",
+    "!!set ",
+    "? ",
+    "|",
+    ">",
+    "---",
+    "...",
+    "#",
+    "%YAML 1.1",
+    "\t",
+    "~",
+    "null",
+    "true",
+    "(0, 0)",
+    "x_H^y_A",
+    "\x85",
+    "\ufeff",
+    "\\",
 ]
 
 
@@ -208,16 +317,46 @@ def test_readers_on_arbitrary_bytes(folder, data, suffix):
 
 
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=6),
     st.sampled_from(["mdp", "joint_mdp", "policy", "go", "a", "b", "H", "A", "(0, 0)", "..#", "allow", "remove"]),
 )
 _DOCUMENTS = st.recursive(
     _SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.one_of(st.sampled_from(["kind", "transitions", "probabilities", "states", "actions", "actions_H", "actions_A",
-                                   "agent", "name", "gridworld_map", "overlap", "version", "noise_bias",
-                                   "stochastic_noise_level", "a", "b", "go"]), st.text(max_size=4), st.integers()),
-        children, max_size=5,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.one_of(
+                st.sampled_from(
+                    [
+                        "kind",
+                        "transitions",
+                        "probabilities",
+                        "states",
+                        "actions",
+                        "actions_H",
+                        "actions_A",
+                        "agent",
+                        "name",
+                        "gridworld_map",
+                        "overlap",
+                        "version",
+                        "noise_bias",
+                        "stochastic_noise_level",
+                        "a",
+                        "b",
+                        "go",
+                    ]
+                ),
+                st.text(max_size=4),
+                st.integers(),
+            ),
+            children,
+            max_size=5,
+        )
     ),
     max_leaves=25,
 )
@@ -245,10 +384,61 @@ def test_native_reader_on_dumped_data(folder, document):
 #: Pieces of awkward but legal labels: quotes, backslashes, brackets and the node separator's
 #: parts, joint-label markers, line breaks, YAML/DOT/JSON syntax, control and non-ASCII characters.
 _AWKWARD = [
-    "a", "b", "go", " ", '"', "'", "\\", "[", "]", "__", "_H^", "_A", "\n", "\r", "\t", "#", ":", "{", "}", ",", "-",
-    "? ", "&", "*", "!", "%", "@", "`", "|", ">", "<", "=", ";", "->", "~", "null", "true", "1", "0.5", "(0, 1)",
-    "(1, 0)", "é", "★", "\x85", "\u2028", "\ufeff", "\x00", "\x1b", "<<", "---", "\\N",
-    "]__[", '\\"', "\\\n", "p_H^q_A",  # pieces the graph formats cannot always hold
+    "a",
+    "b",
+    "go",
+    " ",
+    '"',
+    "'",
+    "\\",
+    "[",
+    "]",
+    "__",
+    "_H^",
+    "_A",
+    "\n",
+    "\r",
+    "\t",
+    "#",
+    ":",
+    "{",
+    "}",
+    ",",
+    "-",
+    "? ",
+    "&",
+    "*",
+    "!",
+    "%",
+    "@",
+    "`",
+    "|",
+    ">",
+    "<",
+    "=",
+    ";",
+    "->",
+    "~",
+    "null",
+    "true",
+    "1",
+    "0.5",
+    "(0, 1)",
+    "(1, 0)",
+    "é",
+    "★",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\x00",
+    "\x1b",
+    "<<",
+    "---",
+    "\\N",
+    "]__[",
+    '\\"',
+    "\\\n",
+    "p_H^q_A",  # pieces the graph formats cannot always hold
 ]
 LABELS = st.lists(st.sampled_from(_AWKWARD), max_size=4).map("".join) | st.text(max_size=5)
 FORMATS = [".yaml", ".json", ".gv", "networkx"]
@@ -286,7 +476,8 @@ def joint_mdps(draw):
     for state in states:
         available = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=len(pairs), unique=True))
         table[state] = {
-            joint_label(h, a): {states[i]: p for i, p in _probability_rows(draw, len(states)).items()} for h, a in available
+            joint_label(h, a): {states[i]: p for i, p in _probability_rows(draw, len(states)).items()}
+            for h, a in available
         }
     return JointMDP.from_dict(table, states=states, actions_H=actions_H, actions_A=actions_A, name=draw(LABELS))
 

@@ -1,9 +1,12 @@
 """Optimal policies of single reward samples, and rollouts (with leaking probability)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from test_figures_fixtures import BETA_SWEEP, joint_run, make_run, make_sweep, run_config, single_run
 
+from powerplay.compat.get import get_properties_from_run
 from powerplay.errors import ModelError
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, joint_gridworld
@@ -11,7 +14,6 @@ from powerplay.model.policy import Policy, marginalize, uniform_random_policy
 from powerplay.runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
 from powerplay.solvers.power import SingleAgentProblem
 from powerplay.solvers.values import mask_to_probabilities
-from powerplay.compat.get import get_properties_from_run
 
 
 def _deterministic(mdp, agent, choice) -> Policy:
@@ -27,7 +29,14 @@ def test_single_agent_rollout_follows_a_deterministic_policy():
     grid = gridworld(2, 2)
     clockwise = {"(0, 0)": "right", "(0, 1)": "down", "(1, 1)": "left", "(1, 0)": "up"}
     policy = _deterministic(grid, "H", clockwise.get)
-    assert simulate_policy_rollout("(0, 0)", policy, grid, 5) == ["(0, 0)", "(0, 1)", "(1, 1)", "(1, 0)", "(0, 0)", "(0, 1)"]
+    assert simulate_policy_rollout("(0, 0)", policy, grid, 5) == [
+        "(0, 0)",
+        "(0, 1)",
+        "(1, 1)",
+        "(1, 0)",
+        "(0, 0)",
+        "(0, 1)",
+    ]
 
 
 def test_stochastic_rollouts_are_reproducible_from_the_generator():
@@ -37,7 +46,7 @@ def test_stochastic_rollouts_are_reproducible_from_the_generator():
     again = simulate_policy_rollout("(1, 1)", policy, grid, 30, rng=np.random.default_rng(7))
     other = simulate_policy_rollout("(1, 1)", policy, grid, 30, rng=np.random.default_rng(8))
     assert first == again and first != other and len(first) == 31
-    for here, there in zip(first, first[1:]):
+    for here, there in itertools.pairwise(first):
         assert any(there in grid.next_states(here, a) for a in grid.available_actions(here))
 
 
@@ -53,20 +62,29 @@ def test_joint_rollout_moves_both_agents_and_stops_when_a_joint_move_leaks():
     right_shared = _deterministic(shared, "H", lambda s: "right" if not s.startswith("(0, 2)") else "stay")
     stay_shared = _deterministic(shared, "A", lambda s: "stay")
     assert simulate_policy_rollout("(0, 0)_H^(0, 2)_A", stay_shared, shared, 3, other_policy=right_shared) == [
-        "(0, 0)_H^(0, 2)_A", "(0, 1)_H^(0, 2)_A", "(0, 2)_H^(0, 2)_A", "(0, 2)_H^(0, 2)_A"]
+        "(0, 0)_H^(0, 2)_A",
+        "(0, 1)_H^(0, 2)_A",
+        "(0, 2)_H^(0, 2)_A",
+        "(0, 2)_H^(0, 2)_A",
+    ]
 
 
 def test_sub_stochastic_rows_end_the_rollout_when_mass_leaks():
     joint = joint_gridworld(gridworld(1, 2), overlap="remove")
-    right = lambda s: "right" if s.startswith("(0, 0)") else "stay"  # noqa: E731
+    right = lambda s: "right" if s.startswith("(0, 0)") else "stay"
     # A never moves: H stepping right onto A's cell has no probability left at all.
     blocked = marginalize(joint, _deterministic(joint, "A", lambda s: "stay"))
     assert blocked.row_mass[blocked.state_index("(0, 0)_H^(0, 1)_A"), blocked.actions.index("right")] == 0
-    assert simulate_policy_rollout("(0, 0)_H^(0, 1)_A", _deterministic(blocked, "H", right), blocked, 5) == ["(0, 0)_H^(0, 1)_A"]
+    assert simulate_policy_rollout("(0, 0)_H^(0, 1)_A", _deterministic(blocked, "H", right), blocked, 5) == [
+        "(0, 0)_H^(0, 1)_A"
+    ]
     # A moves left half the time (the agents swap): half the rollouts end at once, the rest swap.
     leaky = marginalize(joint, uniform_random_policy(joint, "A"))
     policy = _deterministic(leaky, "H", right)
-    firsts = [simulate_policy_rollout("(0, 0)_H^(0, 1)_A", policy, leaky, 1, rng=np.random.default_rng(seed)) for seed in range(400)]
+    firsts = [
+        simulate_policy_rollout("(0, 0)_H^(0, 1)_A", policy, leaky, 1, rng=np.random.default_rng(seed))
+        for seed in range(400)
+    ]
     stopped = sum(len(r) == 1 for r in firsts)
     assert abs(stopped / 400 - 0.5) < 4 * 0.025
     assert {r[1] for r in firsts if len(r) == 2} == {"(0, 1)_H^(0, 0)_A"}
@@ -81,8 +99,12 @@ def test_rollout_input_errors_name_the_problem():
     with pytest.raises(ValueError, match="give both agents' policies"):
         simulate_policy_rollout("(0, 0)_H^(0, 1)_A", uniform_random_policy(joint, "H"), joint)
     with pytest.raises(ValueError, match="one Agent H and one Agent A"):
-        simulate_policy_rollout("(0, 0)_H^(0, 1)_A", uniform_random_policy(joint, "A"), joint,
-                                other_policy=uniform_random_policy(joint, "A"))
+        simulate_policy_rollout(
+            "(0, 0)_H^(0, 1)_A",
+            uniform_random_policy(joint, "A"),
+            joint,
+            other_policy=uniform_random_policy(joint, "A"),
+        )
 
 
 def _optimal_actions(mdp, rewards, gamma):
@@ -109,18 +131,24 @@ def test_single_agent_optimal_policy_matches_value_iteration(tmp_path):
         mdp = data["mdp_graph"]
         rollout = simulate_policy_rollout("(0, 0)", data["policy_graph_H"], mdp, 12)
         assert len(rollout) == 13
-        for here, there in zip(rollout, rollout[1:]):
+        for here, there in itertools.pairwise(rollout):
             s = mdp.state_index(here)
             assert any(there in mdp.next_states(here, a) for a, ok in zip(mdp.actions, optimal[s]) if ok)
 
 
 def test_fixed_policy_run_returns_the_fixed_policy(tmp_path):
-    config = run_config("multiagent_fixed_policy", "joint_3x3_gridworld", 0.6, 10,
-                        policy_graph_agent_A="joint_3x3_gridworld_agent_A_uniform_random")
+    config = run_config(
+        "multiagent_fixed_policy",
+        "joint_3x3_gridworld",
+        0.6,
+        10,
+        policy_graph_agent_A="joint_3x3_gridworld_agent_A_uniform_random",
+    )
     run = make_run(tmp_path / "fixed", config)
     data = sample_optimal_policy_data(run, 2)
-    np.testing.assert_array_equal(data["policy_graph_A"].probabilities,
-                                  load_policy("joint_3x3_gridworld_agent_A_uniform_random").probabilities)
+    np.testing.assert_array_equal(
+        data["policy_graph_A"].probabilities, load_policy("joint_3x3_gridworld_agent_A_uniform_random").probabilities
+    )
     assert data["policy_graph_H"].agent == "H" and data["policy_graph_H"].states == run.states
 
 
@@ -135,7 +163,9 @@ def test_multiagent_policies_are_h_against_the_seed_and_a_against_h(tmp_path):
     masks = against_seed.policies(run.rewards["H"][5:6])["H"][0]
     np.testing.assert_array_equal(data["policy_graph_H"].probabilities, mask_to_probabilities(masks, 5))
     assert data["policy_graph_A"].agent == "A" and data["policy_graph_A"].actions == joint.actions_A
-    rollout = simulate_policy_rollout("(1, 1)_H^(1, 1)_A", data["policy_graph_H"], joint, 5, other_policy=data["policy_graph_A"])
+    rollout = simulate_policy_rollout(
+        "(1, 1)_H^(1, 1)_A", data["policy_graph_H"], joint, 5, other_policy=data["policy_graph_A"]
+    )
     assert len(rollout) == 6  # overlapping is allowed: nothing leaks
 
 

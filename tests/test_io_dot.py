@@ -1,10 +1,9 @@
 """The reference's Graphviz DOT files: every shipped file loads, round-trips, matches the
 built-in environment and gives the same POWER; malformed files fail with one clear line."""
 
-from conftest import REFERENCE, needs_reference_files
-
 import numpy as np
 import pytest
+from conftest import REFERENCE, needs_reference_files
 
 from powerplay.errors import ResourceLimitError
 from powerplay.io import FileFormatError, read_any, read_mdp, read_policy, write_mdp, write_policy
@@ -30,9 +29,7 @@ JOINT_POLICY = {mdp: policy for policy, mdp in POLICY_MDP.items()}
 
 def same_mdp(a, b) -> bool:
     """Same states (as sets), same transition table; joint MDPs also the same agent action sets."""
-    if type(a) is not type(b) or set(a.states) != set(b.states) or a.to_dict() != b.to_dict():
-        return False
-    return True
+    return not (type(a) is not type(b) or set(a.states) != set(b.states) or a.to_dict() != b.to_dict())
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +93,9 @@ def test_policy_written_with_its_mdp_lists_untaken_actions_like_the_reference(na
     ours = parse_dot((tmp_path / "p.gv").read_text(), "ours")
     theirs = parse_dot((REFERENCE / "powerplay-policies" / f"{name}.gv").read_text(encoding="utf-8"), "theirs")
     assert set(ours.nodes) == set(theirs.nodes)
-    assert {(e.source, e.target): float(e.weight) for e in ours.edges} == {(e.source, e.target): float(e.weight) for e in theirs.edges}
+    assert {(e.source, e.target): float(e.weight) for e in ours.edges} == {
+        (e.source, e.target): float(e.weight) for e in theirs.edges
+    }
     again = read_policy(tmp_path / "p.gv", mdp=mdp)
     np.testing.assert_array_equal(again.probabilities, policy.probabilities)
 
@@ -199,11 +198,26 @@ def test_good_file_reads(tmp_path):
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="1.5"]'), ":9: state 'a', action 'go': probability 1.5 is not in [0, 1]"),
-        (('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="lots"]'), ":9: state 'a', action 'go': weight 'lots' is not a number"),
-        (('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="0.7"]'), ":9: state 'a', action 'go': probabilities sum to 0.7, not 1"),
-        (('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"'), ":9: state 'a', action 'go': the edge to next state 'b' has no weight"),
-        (('"[b]__[stay]__[b]"  [weight="1.0"]', '"[c]__[stay]__[b]"  [weight="1.0"]'), ":11: state 'b', action 'stay': next state 'c' is not a state of the graph"),
+        (
+            ('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="1.5"]'),
+            ":9: state 'a', action 'go': probability 1.5 is not in [0, 1]",
+        ),
+        (
+            ('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="lots"]'),
+            ":9: state 'a', action 'go': weight 'lots' is not a number",
+        ),
+        (
+            ('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"  [weight="0.7"]'),
+            ":9: state 'a', action 'go': probabilities sum to 0.7, not 1",
+        ),
+        (
+            ('"[b]__[go]__[a]"  [weight="1.0"]', '"[b]__[go]__[a]"'),
+            ":9: state 'a', action 'go': the edge to next state 'b' has no weight",
+        ),
+        (
+            ('"[b]__[stay]__[b]"  [weight="1.0"]', '"[c]__[stay]__[b]"  [weight="1.0"]'),
+            ":11: state 'b', action 'stay': next state 'c' is not a state of the graph",
+        ),
         (('"[b]" -> "[stay]__[b]";', '"[b]" -> "[stay]__[b]" -> ;'), ":10: expected a name, found ';'"),
         (("}\n", ""), "unexpected end of file (missing '}'?)"),
         (('"[a]";', '"[a]" @;'), ":2: unexpected character '@'"),
@@ -211,7 +225,7 @@ def test_good_file_reads(tmp_path):
         (('"[a]";', '"a";'), ":2: node 'a' is not of the form '[state]'"),
         (('"[a]" -> "[go]__[a]";', '"[a]" -> "[go]__[a]"  [weight=1];'), "mixes an MDP"),
         (('"[a]" -> "[go]__[a]";\n', ""), ":4: action node '[go]__[a]' has no edge from its state '[a]'"),
-        (('strict digraph {', 'strict graph {'), ":1: an undirected 'graph' cannot hold an MDP"),
+        (("strict digraph {", "strict graph {"), ":1: an undirected 'graph' cannot hold an MDP"),
     ],
 )
 def test_malformed_files_name_file_line_and_state(tmp_path, change, expected):
@@ -222,7 +236,9 @@ def test_malformed_files_name_file_line_and_state(tmp_path, change, expected):
 
 
 def test_state_without_actions_is_named(tmp_path):
-    text = GOOD.replace('"[b]" -> "[stay]__[b]";\n', "").replace('"[stay]__[b]" -> "[b]__[stay]__[b]"  [weight="1.0"];\n', "")
+    text = GOOD.replace('"[b]" -> "[stay]__[b]";\n', "").replace(
+        '"[stay]__[b]" -> "[b]__[stay]__[b]"  [weight="1.0"];\n', ""
+    )
     text = text.replace('"[stay]__[b]";\n"[b]__[stay]__[b]";\n', "")
     message = _read_broken(tmp_path, text)
     assert ":3: state 'b' has no actions" in message
@@ -230,7 +246,9 @@ def test_state_without_actions_is_named(tmp_path):
 
 def test_policy_rows_must_sum_to_one(tmp_path):
     path = tmp_path / "policy.gv"
-    path.write_text('strict digraph {\n"[a]";\n"[x]__[a]";\n"[y]__[a]";\n"[a]" -> "[x]__[a]" [weight=0.5];\n"[a]" -> "[y]__[a]" [weight=0.4];\n}\n')
+    path.write_text(
+        'strict digraph {\n"[a]";\n"[x]__[a]";\n"[y]__[a]";\n"[a]" -> "[x]__[a]" [weight=0.5];\n"[a]" -> "[y]__[a]" [weight=0.4];\n}\n'
+    )
     with pytest.raises(FileFormatError, match=r"policy.gv:5: state 'a': probabilities sum to 0.9, not 1"):
         read_policy(path)
 
@@ -315,8 +333,20 @@ def _written_then_read(obj, tmp_path, name="x.gv", **kw):
 
 
 def test_labels_with_quotes_backslashes_and_line_breaks_round_trip(tmp_path):
-    labels = ['say "hi"', "back\\slash", "ends in \\", "\\\\\"even\\", "two\nlines", "cr\rlf\r\n", "\\N", "", "tab\there"]
-    mdp = MDP.from_dict({label: {"go": {labels[(i + 1) % len(labels)]: 1.0}} for i, label in enumerate(labels)}, name="odd labels")
+    labels = [
+        'say "hi"',
+        "back\\slash",
+        "ends in \\",
+        '\\\\"even\\',
+        "two\nlines",
+        "cr\rlf\r\n",
+        "\\N",
+        "",
+        "tab\there",
+    ]
+    mdp = MDP.from_dict(
+        {label: {"go": {labels[(i + 1) % len(labels)]: 1.0}} for i, label in enumerate(labels)}, name="odd labels"
+    )
     again, _ = _written_then_read(mdp, tmp_path)
     assert again.states == mdp.states and again.to_dict() == mdp.to_dict() and again.name == "odd labels"
 
@@ -326,13 +356,21 @@ def test_labels_with_quotes_backslashes_and_line_breaks_round_trip(tmp_path):
     [
         (MDP.from_dict({'a\\"b': {"go": {'a\\"b': 1.0}}}), "state 'a\\\\\"b' cannot be written in a DOT file"),
         (MDP.from_dict({"a\\\nb": {"go": {"a\\\nb": 1.0}}}), "cannot be written in a DOT file"),
-        (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name="ends in \\"), "name 'ends in \\\\' cannot be written in a DOT file"),
+        (
+            MDP.from_dict({"a": {"go": {"a": 1.0}}}, name="ends in \\"),
+            "name 'ends in \\\\' cannot be written in a DOT file",
+        ),
         (MDP.from_dict({"a]__[b": {"go": {"a]__[b": 1.0}}}), "state 'a]__[b' contains ']__['"),
         (MDP.from_dict({"a": {"x]__[y": {"a": 1.0}}}), "action 'x]__[y' contains ']__['"),
-        (MDP.from_dict({"x_H^y_A": {"u_H^v_A": {"x_H^y_A": 1.0}}}), "looks joint ('x_H^y_A'), so the graph would read back as a joint MDP"),
+        (
+            MDP.from_dict({"x_H^y_A": {"u_H^v_A": {"x_H^y_A": 1.0}}}),
+            "looks joint ('x_H^y_A'), so the graph would read back as a joint MDP",
+        ),
         (JointMDP.from_dict({"plain": {"u_H^v_A": {"plain": 1.0}}}), "joint MDP state 'plain' is not a joint label"),
-        (JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
-         "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')"),
+        (
+            JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+            "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')",
+        ),
         (Policy((), ("a",), np.zeros((0, 1))), "policy '' has no states"),
         (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "the MDP's name 3 is not text"),
     ],

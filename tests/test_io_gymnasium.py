@@ -10,6 +10,7 @@ from powerplay.runner.experiment import Experiment
 
 gymnasium = pytest.importorskip("gymnasium")
 
+
 def make(family: str):
     """The newest registered version of an environment family (names change across gymnasium releases)."""
     versions = [key for key in gymnasium.registry if key.startswith(f"{family}-v")]

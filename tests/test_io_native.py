@@ -14,8 +14,15 @@ from powerplay.model.gridworld import gridworld, gridworld_from_map, joint_gridw
 from powerplay.model.mdp import MDP, JointMDP
 from powerplay.model.policy import Policy, uniform_random_policy
 
-SMALL = ["3x3_gridworld", "7x7_gridworld_maze", "mdp_from_paper", "stochastic_graph_4_states", "gridworld_selfloop_3x3",
-         "joint_3x3_gridworld", "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"]
+SMALL = [
+    "3x3_gridworld",
+    "7x7_gridworld_maze",
+    "mdp_from_paper",
+    "stochastic_graph_4_states",
+    "gridworld_selfloop_3x3",
+    "joint_3x3_gridworld",
+    "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right",
+]
 
 
 def assert_same(a, b):
@@ -43,7 +50,10 @@ def test_builtin_mdps_round_trip_exactly(name, suffix, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".yaml", ".yml", ".json"])
 def test_policies_round_trip_exactly(suffix, tmp_path):
-    for policy in (load_policy("joint_1x3_gridworld_agent_A_move_left"), uniform_random_policy(gridworld(2, 3, stochastic_noise_level=0.3))):
+    for policy in (
+        load_policy("joint_1x3_gridworld_agent_A_move_left"),
+        uniform_random_policy(gridworld(2, 3, stochastic_noise_level=0.3)),
+    ):
         write_policy(policy, tmp_path / f"p{suffix}")
         assert_same(read_policy(tmp_path / f"p{suffix}"), policy)
 
@@ -72,7 +82,9 @@ def test_json_has_the_same_keys():
 
 
 def test_gridworld_map_alone_defines_a_gridworld(tmp_path):
-    (tmp_path / "maze.yaml").write_text("kind: mdp\nname: maze\ngridworld_map: |\n  ..#\n  ...\nstochastic_noise_level: 0.2\n")
+    (tmp_path / "maze.yaml").write_text(
+        "kind: mdp\nname: maze\ngridworld_map: |\n  ..#\n  ...\nstochastic_noise_level: 0.2\n"
+    )
     expected = gridworld_from_map("..#\n...", stochastic_noise_level=0.2, name="maze")
     assert_same(read_mdp(tmp_path / "maze.yaml"), expected)
     (tmp_path / "joint.yaml").write_text("kind: joint_mdp\ngridworld_map: |\n  ...\noverlap: remove\n")
@@ -95,11 +107,17 @@ def test_hand_written_file_with_number_labels(tmp_path):
         ("kind: mdpp\n", "kind must be one of mdp, joint_mdp, policy, not 'mdpp'"),
         ("kind: mdp\nversion: 2\ntransitions: {}\n", "version 2 is not supported"),
         ("kind: mdp\ncolour: red\ntransitions: {}\n", "unknown key 'colour' for kind 'mdp'"),
-        ("kind: mdp\ntransitions:\n  a: {go: {b: 1}}\n", "state 'a', action 'go': next state 'b' is not a state of the MDP"),
+        (
+            "kind: mdp\ntransitions:\n  a: {go: {b: 1}}\n",
+            "state 'a', action 'go': next state 'b' is not a state of the MDP",
+        ),
         ("kind: mdp\ntransitions:\n  a: {go: {a: 0.6}}\n", "state 'a', action 'go': probabilities sum to 0.6, not 1"),
         ("kind: mdp\ntransitions:\n  a: {go: {a: high}}\n", "transitions['a']['go']['a']: 'high' is not a number"),
         ("kind: mdp\ntransitions:\n  a: {go: {a: 1}\n", ":4: YAML syntax error"),
-        ("kind: mdp\ngridworld_map: |\n  ..\ntransitions:\n  (0, 0): {stay: {'(0, 0)': 1}}\n", "gridworld_map does not match the states"),
+        (
+            "kind: mdp\ngridworld_map: |\n  ..\ntransitions:\n  (0, 0): {stay: {'(0, 0)': 1}}\n",
+            "gridworld_map does not match the states",
+        ),
         ("kind: policy\nprobabilities:\n  a: {x: 0.5, y: 0.6}\n", "state 'a': policy probabilities sum to 1.1, not 1"),
         ("- just\n- a list\n", "expected a mapping with a 'kind' key"),
     ],
@@ -141,27 +159,79 @@ def _refused(tmp_path, name: str, content: str | bytes, error=FileFormatError) -
         read_any(path)
     message = str(caught.value)
     assert message.startswith(str(path)) and "\n" not in message
-    return message[len(str(path)):]
+    return message[len(str(path)) :]
 
 
 @pytest.mark.parametrize(
     "name, text, expected",
     [
-        ("dup.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n  a: {stay: {a: 1}}\n", ":4: duplicate key 'a' (first at line 3)"),
+        (
+            "dup.yaml",
+            "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n  a: {stay: {a: 1}}\n",
+            ":4: duplicate key 'a' (first at line 3)",
+        ),
         ("dup.yaml", "kind: mdp\nname: x\nkind: policy\n", ":3: duplicate key 'kind' (first at line 1)"),
-        ("dup.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 0.5, a: 0.5}}\n", ":3: duplicate key 'a' (first at line 3)"),
-        ("dup.json", '{"kind": "mdp",\n "transitions": {"a": {"go": {"a": 1}},\n                 "a": {"go": {"a": 1}}}}', ":3: duplicate key 'a' (first at line 2)"),
-        ("same.yaml", "kind: mdp\ntransitions:\n  1: {go: {1: 1}}\n  '1': {go: {1: 1}}\n", ": transitions: two keys are the label '1'"),
-        ("same.yaml", "kind: policy\nprobabilities:\n  s: {1: 0.5, 1.0: 0.5}\n", ":3: duplicate key 1.0 (first at line 3)"),
-        ("list.yaml", "kind: mdp\nname: [a, b]\ntransitions:\n  a: {go: {a: 1}}\n", ": name: a label must be text or a number, not a list"),
-        ("list.yaml", "kind: mdp\nstates: [[a]]\ntransitions:\n  a: {go: {a: 1}}\n", ": states[0]: a label must be text or a number, not a list"),
-        ("big.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1" + "0" * 400 + "}}\n", ": transitions['a']['go']['a']: " + "1" + "0" * 56 + "... is too large"),
-        ("inf.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: .inf}}\n", ": transitions['a']['go']['a']: inf is not a finite number"),
-        ("nan.json", '{"kind": "mdp", "transitions": {"a": {"go": {"a": NaN}}}}', ": transitions['a']['go']['a']: nan is not a finite number"),
+        (
+            "dup.yaml",
+            "kind: mdp\ntransitions:\n  a: {go: {a: 0.5, a: 0.5}}\n",
+            ":3: duplicate key 'a' (first at line 3)",
+        ),
+        (
+            "dup.json",
+            '{"kind": "mdp",\n "transitions": {"a": {"go": {"a": 1}},\n                 "a": {"go": {"a": 1}}}}',
+            ":3: duplicate key 'a' (first at line 2)",
+        ),
+        (
+            "same.yaml",
+            "kind: mdp\ntransitions:\n  1: {go: {1: 1}}\n  '1': {go: {1: 1}}\n",
+            ": transitions: two keys are the label '1'",
+        ),
+        (
+            "same.yaml",
+            "kind: policy\nprobabilities:\n  s: {1: 0.5, 1.0: 0.5}\n",
+            ":3: duplicate key 1.0 (first at line 3)",
+        ),
+        (
+            "list.yaml",
+            "kind: mdp\nname: [a, b]\ntransitions:\n  a: {go: {a: 1}}\n",
+            ": name: a label must be text or a number, not a list",
+        ),
+        (
+            "list.yaml",
+            "kind: mdp\nstates: [[a]]\ntransitions:\n  a: {go: {a: 1}}\n",
+            ": states[0]: a label must be text or a number, not a list",
+        ),
+        (
+            "big.yaml",
+            "kind: mdp\ntransitions:\n  a: {go: {a: 1" + "0" * 400 + "}}\n",
+            ": transitions['a']['go']['a']: " + "1" + "0" * 56 + "... is too large",
+        ),
+        (
+            "inf.yaml",
+            "kind: mdp\ntransitions:\n  a: {go: {a: .inf}}\n",
+            ": transitions['a']['go']['a']: inf is not a finite number",
+        ),
+        (
+            "nan.json",
+            '{"kind": "mdp", "transitions": {"a": {"go": {"a": NaN}}}}',
+            ": transitions['a']['go']['a']: nan is not a finite number",
+        ),
         ("empty.yaml", "kind: mdp\ntransitions: {}\n", ": transitions is empty: an MDP needs at least one state"),
-        ("noise.yaml", "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: [0.1]\n", ": stochastic_noise_level: [0.1] is not a number"),
-        ("noise.yaml", "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: 0.2\nnoise_bias: up\n", ": noise_bias must be a mapping {direction: magnitude}"),
-        ("overlap.yaml", "kind: joint_mdp\ngridworld_map: '..'\noverlap: {a: 1}\n", ": overlap must be 'allow', 'remove' or 'block', not {'a': 1}"),
+        (
+            "noise.yaml",
+            "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: [0.1]\n",
+            ": stochastic_noise_level: [0.1] is not a number",
+        ),
+        (
+            "noise.yaml",
+            "kind: mdp\ngridworld_map: '..'\nstochastic_noise_level: 0.2\nnoise_bias: up\n",
+            ": noise_bias must be a mapping {direction: magnitude}",
+        ),
+        (
+            "overlap.yaml",
+            "kind: joint_mdp\ngridworld_map: '..'\noverlap: {a: 1}\n",
+            ": overlap must be 'allow', 'remove' or 'block', not {'a': 1}",
+        ),
         ("utf16.yaml", "kind: mdp\n".encode("utf-16"), ": is UTF-16 text; save it as UTF-8"),
     ],
 )
@@ -170,14 +240,19 @@ def test_hostile_or_sloppy_documents_get_one_line(tmp_path, name, text, expected
 
 
 def test_byte_order_mark(tmp_path):
-    for name, text in (("m.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n"), ("m.json", '{"kind": "mdp", "transitions": {"a": {"go": {"a": 1}}}}')):
+    for name, text in (
+        ("m.yaml", "kind: mdp\ntransitions:\n  a: {go: {a: 1}}\n"),
+        ("m.json", '{"kind": "mdp", "transitions": {"a": {"go": {"a": 1}}}}'),
+    ):
         (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + text.encode())
         assert read_mdp(tmp_path / name).to_dict() == {"a": {"go": {"a": 1.0}}}
 
 
 def test_alias_bomb_in_the_name_is_refused(tmp_path):
     """The file of issue 11: about 400 bytes whose name would become a 2.8 GB string."""
-    levels = ["&a0 [" + ",".join(["lol"] * 9) + "]"] + [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    levels = ["&a0 [" + ",".join(["lol"] * 9) + "]"] + [
+        f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)
+    ]
     text = "kind: mdp\nname: [" + ", ".join(levels) + "]\ntransitions: {s: {go: {s: 1}}}\n"
     assert len(text) < 450
     message = _refused(tmp_path, "bomb.yaml", text, ResourceLimitError)
@@ -186,7 +261,9 @@ def test_alias_bomb_in_the_name_is_refused(tmp_path):
 
 def test_object_size_is_checked_before_building(tmp_path, monkeypatch):
     # A joint gridworld of 1,001 open cells has 1,002,001 joint states x 25 joint moves.
-    message = _refused(tmp_path, "joint.yaml", "kind: joint_mdp\ngridworld_map: '" + "." * 1001 + "'\n", ResourceLimitError)
+    message = _refused(
+        tmp_path, "joint.yaml", "kind: joint_mdp\ngridworld_map: '" + "." * 1001 + "'\n", ResourceLimitError
+    )
     assert message == ": states x actions would be 25,050,025 entries, over the limit of 25,000,000"
     monkeypatch.setattr(safe_load, "MAX_TABLE_ENTRIES", 100)
     tall = "kind: mdp\ngridworld_map: |\n" + "  .\n" * 10 + "  " + "#" * 20 + "\n"
@@ -209,7 +286,19 @@ def test_names_absent_empty_and_odd(tmp_path):
 
 
 def test_yaml_line_breaks_inside_labels_survive(tmp_path):
-    labels = ["nel\x85here", "line\u2028sep", "para\u2029sep", "cr\rhere", "nul\x00", "\ufeffbom", " padded ", "null", "<<", "- dash", "'q'"]
+    labels = [
+        "nel\x85here",
+        "line\u2028sep",
+        "para\u2029sep",
+        "cr\rhere",
+        "nul\x00",
+        "\ufeffbom",
+        " padded ",
+        "null",
+        "<<",
+        "- dash",
+        "'q'",
+    ]
     mdp = MDP.from_dict({label: {"go": {label: 1.0}} for label in labels}, name="\x85")
     for suffix in (".yaml", ".json"):
         write_mdp(mdp, tmp_path / f"m{suffix}")
@@ -222,11 +311,16 @@ def test_yaml_line_breaks_inside_labels_survive(tmp_path):
 @pytest.mark.parametrize(
     "obj, expected",
     [
-        (MDP.from_dict({"a\ud800": {"go": {"a\ud800": 1.0}}}), "state 'a\\ud800' is not valid Unicode text (it has a lone surrogate)"),
+        (
+            MDP.from_dict({"a\ud800": {"go": {"a\ud800": 1.0}}}),
+            "state 'a\\ud800' is not valid Unicode text (it has a lone surrogate)",
+        ),
         (MDP.from_dict({1: {"go": {1: 1.0}}}), "state 1 is not text"),
         (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "name 3 is not text"),
-        (JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
-         "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')"),
+        (
+            JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+            "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')",
+        ),
     ],
 )
 def test_what_our_format_cannot_hold_is_refused(obj, expected, tmp_path):

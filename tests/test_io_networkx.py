@@ -4,11 +4,10 @@ them, and our DOT parser against pydot (an independent parser) on the reference 
 import ast
 from pathlib import Path
 
-from conftest import REFERENCE
-
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import REFERENCE
 
 from powerplay.io import FileFormatError, from_networkx, read_any, to_networkx
 from powerplay.model.environments import load_mdp, load_policy
@@ -29,7 +28,9 @@ def test_mdp_schema():
     assert graph.number_of_nodes() == 14
 
 
-@pytest.mark.parametrize("name", ["3x3_gridworld", "mdp_from_paper", "stochastic_graph_4_states", "joint_3x3_gridworld"])
+@pytest.mark.parametrize(
+    "name", ["3x3_gridworld", "mdp_from_paper", "stochastic_graph_4_states", "joint_3x3_gridworld"]
+)
 def test_mdp_round_trip(name):
     mdp = load_mdp(name)
     back = from_networkx(to_networkx(mdp))
@@ -68,7 +69,9 @@ def test_bad_graph_is_reported():
     graph = nx.DiGraph()
     graph.add_edge("[a]", "[go]__[a]")
     graph.add_edge("[go]__[a]", "[a]__[go]__[a]", weight=2.0)
-    with pytest.raises(FileFormatError, match=r"^networkx graph: state 'a', action 'go': probability 2.0 is not in \[0, 1\]$"):
+    with pytest.raises(
+        FileFormatError, match=r"^networkx graph: state 'a', action 'go': probability 2.0 is not in \[0, 1\]$"
+    ):
         from_networkx(graph)
 
 
@@ -108,7 +111,9 @@ def test_joint_mdp_and_joint_policy_round_trip():
     assert from_networkx(to_networkx(joint)).to_dict() == joint.to_dict()
     seed = load_policy("joint_3x3_gridworld_agent_A_uniform_random")
     graph = to_networkx(seed, mdp=joint)
-    assert graph.number_of_edges() == int(joint.agent_action_mask("A").sum())  # every available action of A, taken or not
+    assert graph.number_of_edges() == int(
+        joint.agent_action_mask("A").sum()
+    )  # every available action of A, taken or not
     back = from_networkx(graph)
     assert back.agent == "A" and back.to_dict() == seed.to_dict()
 

@@ -47,7 +47,9 @@ def test_a_file_just_over_the_limit_shows_exact_sizes(tmp_path):
         handle.truncate(2**20 + 1)  # a hole: no disk space used
     with pytest.raises(ResourceLimitError) as error:
         read_limited_bytes(path, limit=2**20, what="graph file")
-    assert one_line(error.value) == f"{path}: the graph file is 1,048,577 bytes, over the limit of 1,048,576 bytes (1 MiB)"
+    assert (
+        one_line(error.value) == f"{path}: the graph file is 1,048,577 bytes, over the limit of 1,048,576 bytes (1 MiB)"
+    )
 
 
 def test_default_limit_is_read_when_called(tmp_path, monkeypatch):
@@ -95,7 +97,7 @@ def test_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
 
 
 def test_utf8_with_or_without_bom(tmp_path):
-    assert decode_text(codecs.BOM_UTF8 + "kind: mdp\n".encode()) == "kind: mdp\n"
+    assert decode_text(codecs.BOM_UTF8 + b"kind: mdp\n") == "kind: mdp\n"
     assert decode_text("état\r\n".encode()) == "état\r\n"  # line endings are kept
     path = tmp_path / "m.gv"
     path.write_bytes(codecs.BOM_UTF8 + b"digraph {}")
@@ -130,11 +132,13 @@ def either_loader(request, monkeypatch):
     return request.param
 
 
-
 def test_plain_yaml_loads_as_usual(either_loader):
     text = "kind: mdp\nbase: &b {x: 1, y: 2}\nmerged: {<<: *b, y: 3}\nlist: [1, 2.5, null, true, '1']\n"
     assert load_yaml(text, "m.yaml") == {
-        "kind": "mdp", "base": {"x": 1, "y": 2}, "merged": {"x": 1, "y": 3}, "list": [1, 2.5, None, True, "1"],
+        "kind": "mdp",
+        "base": {"x": 1, "y": 2},
+        "merged": {"x": 1, "y": 3},
+        "list": [1, 2.5, None, True, "1"],
     }
     assert load_yaml(codecs.BOM_UTF8 + b"a: 1\n", "m.yaml") == {"a": 1}
     assert load_yaml("", "empty.yaml") is None
@@ -165,7 +169,11 @@ def test_merge_keys_may_be_overridden_in_any_order(either_loader):
 
 def test_yaml_nesting_is_bounded_without_recursion_error(either_loader):
     assert load_yaml("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
-    for text in ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "- " * 100_000 + "x", "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200))):
+    for text in (
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        "- " * 100_000 + "x",
+        "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200)),
+    ):
         with pytest.raises(FileFormatError) as error:
             load_yaml(text, "deep.yaml")
         assert "nested more than" in one_line(error.value) or "nesting depth" in one_line(error.value)
@@ -205,12 +213,21 @@ def test_alias_expansion_is_bounded_in_bytes_too(either_loader):
         ("a: &x {k: *x}", "loop.yaml:1: alias *x is inside its own anchor &x (a recursive structure)"),
         ("a: *x\n", "loop.yaml:1: alias *x has no anchor &x before it"),
         ("a: &x 1\nb: &x 2\n", "loop.yaml:2: anchor &x is defined twice (first at line 1)"),
-        ("a: 1\n---\nb: 2\n", "loop.yaml:2: YAML syntax error: expected a single document in the stream: but found another document"),
+        (
+            "a: 1\n---\nb: 2\n",
+            "loop.yaml:2: YAML syntax error: expected a single document in the stream: but found another document",
+        ),
         ("a: [1, 2\n", "loop.yaml:2: YAML syntax error: while parsing a flow sequence: "),
         ("a: \x00\n", "loop.yaml:1: YAML syntax error: character U+0000 is not allowed in YAML"),
-        ("a: 1" + "0" * 5000, "loop.yaml: YAML value cannot be read: Exceeds the limit (4300 digits) for integer string conversion"),
+        (
+            "a: 1" + "0" * 5000,
+            "loop.yaml: YAML value cannot be read: Exceeds the limit (4300 digits) for integer string conversion",
+        ),
         ("? [a]\n: 1\n", "loop.yaml:1: YAML syntax error: while constructing a mapping: found unhashable key"),
-        ("a: !!python/object:os.system x\n", "loop.yaml:1: YAML syntax error: could not determine a constructor for the tag"),
+        (
+            "a: !!python/object:os.system x\n",
+            "loop.yaml:1: YAML syntax error: could not determine a constructor for the tag",
+        ),
     ],
 )
 def test_malformed_yaml_gives_one_line(text, expected, either_loader):
@@ -225,7 +242,10 @@ def test_yaml_document_size_limit(either_loader):
 
 
 def test_value_count_limit_without_aliases(either_loader):
-    with pytest.raises(ResourceLimitError, match=r"^many.yaml: the document has at least 1,001 values \(about .*\), over the limit of 1,000 values$"):
+    with pytest.raises(
+        ResourceLimitError,
+        match=r"^many.yaml: the document has at least 1,001 values \(about .*\), over the limit of 1,000 values$",
+    ):
         load_yaml("[" + ", ".join(["1"] * 1000) + "]", "many.yaml", max_nodes=1000)
 
 
@@ -252,7 +272,9 @@ def test_json_depth_and_syntax():
         load_json("[" * 65 + "]" * 65, "deep.json")
     with pytest.raises(FileFormatError, match=r"^bad.json:2: JSON syntax error: Expecting value$"):
         load_json('{"a":\n}', "bad.json")
-    with pytest.raises(FileFormatError, match=r"^big.json: JSON value cannot be read: Exceeds the limit \(4300 digits\)"):
+    with pytest.raises(
+        FileFormatError, match=r"^big.json: JSON value cannot be read: Exceeds the limit \(4300 digits\)"
+    ):
         load_json("[" + "9" * 5000 + "]", "big.json")
     assert load_json("[NaN, Infinity]", "nan.json")[1] == float("inf")  # read; range checks come later
 

@@ -21,7 +21,11 @@ def _invoke(*args):
 
 
 def _figures(output: str) -> list[str]:
-    return [line.removeprefix("Figure available in ").strip() for line in output.splitlines() if line.startswith("Figure available in ")]
+    return [
+        line.removeprefix("Figure available in ").strip()
+        for line in output.splitlines()
+        if line.startswith("Figure available in ")
+    ]
 
 
 def _new_files(folder: Path, before: set) -> set:
@@ -62,9 +66,12 @@ def test_sweep_figures_announce_exactly_the_files_written(sweeps, monkeypatch, h
     folder, sweep, _, _ = sweeps
     monkeypatch.chdir(folder)
     name = {"id": sweep.sweep_id, "folder name": sweep.path.name, "path": f"expts/{sweep.path.name}"}[how]
-    for args in (["alpha", name], ["average-powers", name],
-                 ["power", name, "--param", "reward_correlation", "--state", "(1, 1)_H^(0, 0)_A"],
-                 ["alignment", name]):
+    for args in (
+        ["alpha", name],
+        ["average-powers", name],
+        ["power", name, "--param", "reward_correlation", "--state", "(1, 1)_H^(0, 0)_A"],
+        ["alignment", name],
+    ):
         before = {p for p in folder.rglob("*") if p.is_file()}
         code, output, errors = _invoke(*args)
         assert code == 0, errors
@@ -82,13 +89,16 @@ def test_sweep_figures_announce_exactly_the_files_written(sweeps, monkeypatch, h
 def test_fixed_option_holds_other_swept_parameters(sweeps, monkeypatch):
     folder, _, gammas, _ = sweeps
     monkeypatch.chdir(folder)
-    code, output, errors = _invoke("alpha", gammas.sweep_id, "--param", "discount_rate", "--fixed", "discount_rate_agent_A=0p9")
+    code, output, errors = _invoke(
+        "alpha", gammas.sweep_id, "--param", "discount_rate", "--fixed", "discount_rate_agent_A=0p9"
+    )
     assert code == 0, errors
     (path,) = _figures(output)
     assert path.endswith(f"{gammas.path.name}-discount_rate_agent_A__0p9.png")
     for command in ("average-powers", "power", "alignment"):
-        code, output, errors = _invoke(command, gammas.sweep_id, "--param", "discount_rate", "--fixed",
-                                       "discount_rate_agent_A=0.9")
+        code, output, errors = _invoke(
+            command, gammas.sweep_id, "--param", "discount_rate", "--fixed", "discount_rate_agent_A=0.9"
+        )
         assert code == 0, errors
     code, output, errors = _invoke("animate", gammas.sweep_id, "discount_rate", "--fixed", "discount_rate_agent_A=0.5")
     assert code == 0, errors
@@ -116,7 +126,7 @@ def test_mapping_valued_parameter_is_a_categorical_axis_not_a_crash(sweeps, monk
 def test_warnings_are_one_line_without_source(sweeps, monkeypatch):
     folder, _, gammas, _ = sweeps
     monkeypatch.chdir(folder)
-    code, output, errors = _invoke("alignment", gammas.sweep_id, "--param", "discount_rate")
+    code, _output, errors = _invoke("alignment", gammas.sweep_id, "--param", "discount_rate")
     assert code == 0
     lines = [line for line in errors.splitlines() if line.strip()]
     assert lines and all(line.startswith("warning: ") for line in lines), lines
@@ -125,9 +135,13 @@ def test_warnings_are_one_line_without_source(sweeps, monkeypatch):
 
 def test_parse_fixed_reads_numbers_names_and_mappings():
     assert parse_fixed(["discount_rate_agent_A=0.99", "reward_correlation=0p5", "n=3"]) == {
-        "discount_rate_agent_A": 0.99, "reward_correlation": "0p5", "n": 3}
+        "discount_rate_agent_A": 0.99,
+        "reward_correlation": "0p5",
+        "n": 3,
+    }
     assert parse_fixed(["reward_distribution={default_dist: {dist_name: uniform, params: [0, 1]}}"]) == {
-        "reward_distribution": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}}
+        "reward_distribution": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}
+    }
     # read like files, within limits: a one-line alias bomb (9**7 values) is refused, not expanded
     levels = ["a: &a [" + ",".join(["x"] * 9) + "]"]
     levels += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdef", "bcdefg")]

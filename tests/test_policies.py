@@ -98,7 +98,9 @@ def test_stay_policy_on_the_joint_1x3_gridworld_where_H_may_not_always_stay():
     assert stays_A.name == f"agent A stays on {joint.name}"
     stays_H = stay_policy(joint, "H")
     # H cannot stay while A is in (0, 2): uniform over H's other moves there.
-    assert rows_of(stays_H, joint, ["(0, 0)_H^(0, 2)_A", "(0, 1)_H^(0, 2)_A", "(0, 2)_H^(0, 2)_A", "(0, 1)_H^(0, 1)_A"]) == {
+    assert rows_of(
+        stays_H, joint, ["(0, 0)_H^(0, 2)_A", "(0, 1)_H^(0, 2)_A", "(0, 2)_H^(0, 2)_A", "(0, 1)_H^(0, 1)_A"]
+    ) == {
         "(0, 0)_H^(0, 2)_A": {"right": 1.0},
         "(0, 1)_H^(0, 2)_A": {"left": 0.5, "right": 0.5},
         "(0, 2)_H^(0, 2)_A": {"left": 1.0},
@@ -118,7 +120,10 @@ def test_deterministic_policy_without_fallback_names_the_first_state_and_the_cou
         f"action 'stay' is not available in state '(0, 0)_H^(0, 2)_A' (3 such state(s) in {joint.name}); "
         "give a fallback, e.g. fallback='uniform_random'"
     )
-    with pytest.raises(ModelError, match=r"action 'stay' nor the fallback 'left' is not available in state '\(0, 0\)_H\^\(0, 2\)_A' \(1 such"):
+    with pytest.raises(
+        ModelError,
+        match=r"action 'stay' nor the fallback 'left' is not available in state '\(0, 0\)_H\^\(0, 2\)_A' \(1 such",
+    ):
         deterministic_policy(joint, "H", "stay", fallback="left")
 
 
@@ -206,14 +211,30 @@ def test_specs_build_the_same_policies_as_the_functions():
 @pytest.mark.parametrize(
     "spec, field, message",
     [
-        ("stai", "stai", "unknown policy generator 'stai'; valid: uniform_random, stay, deterministic, random_deterministic"),
-        ({"stai": {}}, "stai", "unknown policy generator 'stai'; valid: uniform_random, stay, deterministic, random_deterministic"),
+        (
+            "stai",
+            "stai",
+            "unknown policy generator 'stai'; valid: uniform_random, stay, deterministic, random_deterministic",
+        ),
+        (
+            {"stai": {}},
+            "stai",
+            "unknown policy generator 'stai'; valid: uniform_random, stay, deterministic, random_deterministic",
+        ),
         ({"stay": {}, "deterministic": "up"}, None, "a mapping with one key"),
-        ({"deterministic": {"acton": "up"}}, "deterministic.acton", "deterministic: unknown key 'acton'; valid: action, fallback"),
+        (
+            {"deterministic": {"acton": "up"}},
+            "deterministic.acton",
+            "deterministic: unknown key 'acton'; valid: action, fallback",
+        ),
         ({"uniform_random": {"seed": 3}}, "uniform_random.seed", "uniform_random: unknown key 'seed'; valid: none"),
         ("deterministic", "deterministic.action", "deterministic: needs an action name"),
         ({"deterministic": "jump"}, "deterministic.action", "action 'jump' is not one of agent A's actions"),
-        ({"deterministic": {"action": "up", "fallback": "fly"}}, "deterministic.fallback", "'fly' is not one of the actions"),
+        (
+            {"deterministic": {"action": "up", "fallback": "fly"}},
+            "deterministic.fallback",
+            "'fly' is not one of the actions",
+        ),
         ({"stay": {"fallback": [1, 2]}}, "stay.fallback", "fallback must be an action, a list of actions"),
         ("random_deterministic", "random_deterministic.seed", "seed must be a non-negative integer, got None"),
         ({"random_deterministic": {"seed": -2}}, "random_deterministic.seed", "got -2"),
@@ -275,7 +296,9 @@ def test_lifting_onto_a_joint_mdp_conditions_on_the_available_actions():
         # ... and where the policy used nothing else, the fallback decides
         "(0, 2)_H^(0, 2)_A": {"left": 1.0},
     }
-    with pytest.raises(ModelError, match=r"joint state '\(0, 2\)_H\^\(0, 2\)_A': agent H can take none of the actions \['stay'\]"):
+    with pytest.raises(
+        ModelError, match=r"joint state '\(0, 2\)_H\^\(0, 2\)_A': agent H can take none of the actions \['stay'\]"
+    ):
         joint_policy_from_single(single, "H", joint=joint)
 
 
@@ -336,7 +359,9 @@ def test_remove_states_with_overlapping_agents_takes_policies_and_refuses_other_
     assert smaller.states == no_overlap.states and smaller.agent == "A"
     check_policy_compatible(smaller, no_overlap)
     np.testing.assert_array_equal(smaller.probabilities, uniform_random_policy(no_overlap, "A").probabilities)
-    np.testing.assert_array_equal(multi.remove_states_with_overlapping_agents(seed).probabilities, smaller.probabilities)
+    np.testing.assert_array_equal(
+        multi.remove_states_with_overlapping_agents(seed).probabilities, smaller.probabilities
+    )
     with pytest.raises(WrongKindError, match="expected a joint MDP or a policy on joint states, got dict"):
         remove_states_with_overlapping_agents({"a": 1})
     with pytest.raises(ModelError, match="state 'a' is not a joint state"):

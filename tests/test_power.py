@@ -60,12 +60,17 @@ def test_absorbing_state_power_is_its_own_reward(gamma):
     dist = RewardDistribution.from_config(
         {
             "default_dist": {"dist_name": "uniform", "params": [0, 1]},
-            "state_dists": {"∅": {"dist_name": "uniform", "params": [-1, 1]}, "ℓ_◁": {"dist_name": "beta", "params": [1, 2]}},
+            "state_dists": {
+                "∅": {"dist_name": "uniform", "params": [-1, 1]},
+                "ℓ_◁": {"dist_name": "beta", "params": [1, 2]},
+            },
         }
     )
     result = _single(paper, gamma, 10_000, dist)
     s = paper.states.index("∅")
-    np.testing.assert_allclose(result.power["H"][:, s], result.rewards["H"][:, s], atol=1e-12)  # exact: deterministic MDP
+    np.testing.assert_allclose(
+        result.power["H"][:, s], result.rewards["H"][:, s], atol=1e-12
+    )  # exact: deterministic MDP
     assert_within_sem(result.power_mean()[s], result.power_sem()[s], 0.0)
     assert abs(result.power_mean()[s] - 0.25) > 0.2
 
@@ -145,8 +150,15 @@ def test_fixed_policy_joint_equals_simulated_single_agent_exactly(uniform01):
 def test_identical_rewards_give_identical_powers(uniform01, overlap):
     joint = joint_gridworld(gridworld(2, 3), overlap=overlap)
     exp = Experiment(
-        "multiagent_with_reward", joint, 0.7, uniform01, 300, 1,
-        policy_A=uniform_random_policy(joint, "A"), discount_rate_agent_A=0.7, reward_correlation=1.0,
+        "multiagent_with_reward",
+        joint,
+        0.7,
+        uniform01,
+        300,
+        1,
+        policy_A=uniform_random_policy(joint, "A"),
+        discount_rate_agent_A=0.7,
+        reward_correlation=1.0,
     )
     result = run_experiment(exp)
     np.testing.assert_array_equal(result.rewards["H"], result.rewards["A"])
@@ -159,8 +171,15 @@ def test_blocking_rule_gives_proper_probabilities_and_different_powers(uniform01
     for overlap in ("remove", "block"):
         joint = joint_gridworld(single, overlap=overlap)
         exp = Experiment(
-            "multiagent_with_reward", joint, 0.9, uniform01, 2000, 0,
-            policy_A=uniform_random_policy(joint, "A"), discount_rate_agent_A=0.9, reward_correlation=0.0,
+            "multiagent_with_reward",
+            joint,
+            0.9,
+            uniform01,
+            2000,
+            0,
+            policy_A=uniform_random_policy(joint, "A"),
+            discount_rate_agent_A=0.9,
+            reward_correlation=0.0,
         )
         results[overlap] = run_experiment(exp)
     # Mass lost to removed joint actions lowers H's POWER against the random seed policy.
@@ -178,8 +197,15 @@ def test_iteration_cap_warns_and_reports_the_achieved_bound(uniform01):
 
 def test_a_run_warns_about_the_iteration_cap_once_with_its_totals(uniform01):
     """Chunks stay quiet; the run says it once, whatever the chunking (or executor)."""
-    exp = Experiment("single_agent", load_mdp("stochastic_graph_4_states"), 0.99, uniform01, 40, 0,
-                     settings=SolverSettings(max_iterations=3))
+    exp = Experiment(
+        "single_agent",
+        load_mdp("stochastic_graph_4_states"),
+        0.99,
+        uniform01,
+        40,
+        0,
+        settings=SolverSettings(max_iterations=3),
+    )
     with pytest.warns(ConvergenceWarning) as record:
         result = run_experiment(exp, chunk_size=8)
     capped = [w.message for w in record if isinstance(w.message, ConvergenceWarning)]

@@ -20,8 +20,6 @@ This file also runs the Python examples of ``docs/authoring.md`` and ``docs/comp
 
 from __future__ import annotations
 
-from conftest import SEEDS
-
 import ast
 import io
 import re
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SEEDS
 
 SAMPLES = "40"
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,7 +322,7 @@ class ReadmeSession:
         if target < self.position:
             self.reset()
             monkeypatch.chdir(self.workdir)
-        for earlier in self.examples[self.position:target]:
+        for earlier in self.examples[self.position : target]:
             _run_with_checks(earlier, self.namespace, self.workdir, {}, monkeypatch, capsys)
         self.position = target + 1
         _run_with_checks(example, self.namespace, self.workdir, table, monkeypatch, capsys)
@@ -352,7 +351,9 @@ HEAVY = ("base.run_all_tests()", "base.reproduce_figure(", "plot_distributions=T
 
 
 def _params(examples):
-    return [pytest.param(e, id=e.id, marks=[pytest.mark.slow] if any(h in e.text for h in HEAVY) else []) for e in examples]
+    return [
+        pytest.param(e, id=e.id, marks=[pytest.mark.slow] if any(h in e.text for h in HEAVY) else []) for e in examples
+    ]
 
 
 NO_README = "interop with the reference tool's README (its examples): ../shared/seeds is not beside the repository"
@@ -383,7 +384,9 @@ def reference_repository(tmp_path_factory):
         doc["parameters"]["reward_correlation"] = correlations
         config.write_text(yaml.safe_dump(doc, sort_keys=False))
         figures = RunFigures(FigureOptions(plot_as_gridworld=True, diagnostic=True))
-        second = run_sweep(config, "expts", diagnostic=True, listeners=figures)  # as the reference ran it: with baselines
+        second = run_sweep(
+            config, "expts", diagnostic=True, listeners=figures
+        )  # as the reference ran it: with baselines
         assert (first.sweep_id, second.sweep_id) == ("0001", "0002")
         namespace: dict = {}
         exec("from powerplay.compat import base", namespace)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import REFERENCE
-
 import json
 
 import pytest
+from conftest import REFERENCE
 
 from powerplay.figures.published import reproduce
 from powerplay.runner.config import load_sweep_config
@@ -47,7 +46,10 @@ def test_sweep_names_say_which_figures_share_them(name):
     assert first.sweep == name
 
 
-@pytest.mark.skipif(not REPLICATION.is_dir(), reason="interop with the reference tool's replication configs: ../shared/reference is not beside the repository")
+@pytest.mark.skipif(
+    not REPLICATION.is_dir(),
+    reason="interop with the reference tool's replication configs: ../shared/reference is not beside the repository",
+)
 @pytest.mark.parametrize("name", sorted(SWEEPS))
 def test_sweeps_carry_the_reference_replication_parameters(name):
     reference = load_sweep_config(REPLICATION / f"{name}.yaml")
@@ -66,7 +68,9 @@ def test_unknown_figures():
 def test_siblings_reuse_one_sweep(tmp_path):
     kwargs = dict(samples=40, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp", run_figures=False)
     first = reproduce(1, 5, **kwargs)
-    assert first.paths == [tmp_path / "temp" / "POWER_means-PART_1-FIGURE_5.png"] and first.paths[0].stat().st_size > 1000
+    assert (
+        first.paths == [tmp_path / "temp" / "POWER_means-PART_1-FIGURE_5.png"] and first.paths[0].stat().st_size > 1000
+    )
     assert first.sweep.path.name == "0001-PART_1-FIGURES_5_6" and first.sweep.is_complete
     info_before = [json.loads((first.sweep.run_folder(s) / "run.json").read_text()) for s in first.sweep.run_suffixes]
     second = reproduce(1, 6, **kwargs)
@@ -83,8 +87,9 @@ def test_siblings_reuse_one_sweep(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("post, number", [(1, 1), (2, 1), (2, 4)])
 def test_published_figures_render_at_reduced_samples(tmp_path, post, number):
-    result = reproduce(post, number, samples=40, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp",
-                       run_figures=False)
+    result = reproduce(
+        post, number, samples=40, output_dir=tmp_path / "expts", figures_dir=tmp_path / "temp", run_figures=False
+    )
     assert result.paths
     for path in result.paths:
         assert path.is_file() and path.stat().st_size > 1000

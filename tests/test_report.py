@@ -175,7 +175,12 @@ def test_gathered_statistics_match_power_csv_and_run_json(joint_sweep):
             assert run.states[int(np.argmin(run.ranks[key]))] == order[0]
         info = json.loads((folder / "run.json").read_text())
         assert run.alignment["alpha"] == info["alignment"]["alpha"]
-    assert [run.label for run in data.runs] == ["γ = 0.3 · β = 0", "γ = 0.3 · β = 1", "γ = 0.9 · β = 0", "γ = 0.9 · β = 1"]
+    assert [run.label for run in data.runs] == [
+        "γ = 0.3 · β = 0",
+        "γ = 0.3 · β = 1",
+        "γ = 0.9 · β = 0",
+        "γ = 0.9 · β = 1",
+    ]
 
 
 def test_top_states_are_the_extremes(joint_sweep):
@@ -223,7 +228,7 @@ def test_page_columns_hold_every_run_and_state_in_order(joint_sweep):
     columns = state_source_columns(data)
     count = len(data.runs[0].states)
     assert len(columns["state"]) == 4 * count and columns["run"][count] == "1"
-    np.testing.assert_array_equal(columns["A_mean"][2 * count:3 * count], data.runs[2].means["A"])
+    np.testing.assert_array_equal(columns["A_mean"][2 * count : 3 * count], data.runs[2].means["A"])
     assert columns["c_H_block"].dtype == np.float32 and columns["x"].dtype == np.int32
     runs = runs_source_columns(data)
     assert runs["alpha"][3] == pytest.approx(data.runs[3].alignment["alpha"])
@@ -289,8 +294,21 @@ runner = CliRunner()
 
 def test_report_command(joint_sweep, tmp_path):
     target = tmp_path / "shared" / "sweep.html"
-    result = runner.invoke(app, ["report", joint_sweep.sweep_id, "--folder", str(joint_sweep.path.parent), "-o", str(target),
-                                 "--state", "(0, 0)_H^(1, 1)_A", "--top", "3"])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            joint_sweep.sweep_id,
+            "--folder",
+            str(joint_sweep.path.parent),
+            "-o",
+            str(target),
+            "--state",
+            "(0, 0)_H^(1, 1)_A",
+            "--top",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert target.is_file() and str(target) in result.stdout.replace("\n", "")
     bad = runner.invoke(app, ["report", "0099", "--expts", str(tmp_path)])

@@ -91,8 +91,12 @@ def js(driver, code: str, *args):
 
 def row_of(driver, run: int, state: str) -> int:
     """Row of (run, state) in the page's state source."""
-    return js(driver, "return states.data.state.findIndex((s, i) => s == arguments[0] && states.data.run[i] == arguments[1]);",
-              state, str(run))
+    return js(
+        driver,
+        "return states.data.state.findIndex((s, i) => s == arguments[0] && states.data.run[i] == arguments[1]);",
+        state,
+        str(run),
+    )
 
 
 def cell_point(driver, plot: str, row: int) -> tuple[float, float]:
@@ -126,7 +130,7 @@ def screenshot(driver, folder: Path, name: str) -> Image.Image:
 
 
 def pixels_near(image: Image.Image, x: float, y: float, radius: int) -> np.ndarray:
-    box = np.asarray(image)[int(y) - radius:int(y) + radius + 1, int(x) - radius:int(x) + radius + 1]
+    box = np.asarray(image)[int(y) - radius : int(y) + radius + 1, int(x) - radius : int(x) + radius + 1]
     return box.reshape(-1, 3).astype(int)
 
 
@@ -158,14 +162,20 @@ def check_tooltip(text: str, state: str, table: dict[str, dict[str, float]]) -> 
 def test_page_loads_renders_every_plot_and_row(driver, report, sweep, artifacts):
     milliseconds = browser.open_report(driver, report)
     assert milliseconds > 0 and browser.console_errors(driver) == []
-    figures = js(driver, """
+    figures = js(
+        driver,
+        """
         return [...doc.all_models].filter(m => m.type == 'Figure')
-          .map(m => [m.name, Bokeh.index.find_one(m) != null && Bokeh.index.find_one(m).canvas_view.el.getBoundingClientRect().width > 0]);""")
+          .map(m => [m.name, Bokeh.index.find_one(m) != null && Bokeh.index.find_one(m).canvas_view.el.getBoundingClientRect().width > 0]);""",
+    )
     names = {name for name, shown in figures if shown}
     assert len(figures) == len(names)  # every figure has a rendered, visible canvas
     # two heat maps and the alignment plot; per swept parameter α_HA, average POWER, chosen states
     assert names == {"heatmap_H", "heatmap_A", "alignment"} | {
-        f"sweep_{kind}_{param}" for kind in ("alpha", "average", "states") for param in ("discount_rate", "reward_correlation")}
+        f"sweep_{kind}_{param}"
+        for kind in ("alpha", "average", "states")
+        for param in ("discount_rate", "reward_correlation")
+    }
     assert browser.count_in(driver, "runs_table", ".slick-row") == len(sweep.runs) == 4
     assert browser.count_in(driver, "top_table", ".slick-row") == 10
     text = js(driver, "return doc.get_model_by_name('header').text;")
@@ -205,7 +215,11 @@ def test_selecting_an_alignment_point_highlights_its_cell(page, sweep, artifacts
     for plot in ("heatmap_H", "heatmap_A"):
         x, y = cell_point(page, plot, row)
         ox, oy = cell_point(page, plot, row_of(page, 0, other))
-        cell = js(page, "const v = Bokeh.index.find_one(doc.get_model_by_name(arguments[0])); return v.frame.x_scale.compute(1) - v.frame.x_scale.compute(0);", plot)
+        cell = js(
+            page,
+            "const v = Bokeh.index.find_one(doc.get_model_by_name(arguments[0])); return v.frame.x_scale.compute(1) - v.frame.x_scale.compute(0);",
+            plot,
+        )
         image = screenshot(page, artifacts, f"03-selected-point-{plot}")
         # The selected cell keeps its full colour (viridis always has a dark channel); other
         # cells fade towards white; an orange outline runs along the selected cell's edge.
@@ -259,15 +273,21 @@ def test_colour_scale_switch(page, sweep, artifacts):
     table = power_table(sweep, 0)
     buttons = {}
     for label in ("shared scale", "per-block scale", "difference from block mean"):
-        buttons[label] = js(page, """
+        buttons[label] = js(
+            page,
+            """
             const view = Bokeh.index.find_one(doc.get_model_by_name('colour_mode'));
             const root = view.shadow_el ?? view.el.shadowRoot;
-            return [...root.querySelectorAll('button')].find(b => b.innerText.trim() == arguments[0]);""", label)
+            return [...root.querySelectorAll('button')].find(b => b.innerText.trim() == arguments[0]);""",
+            label,
+        )
     browser.click_element(page, buttons["per-block scale"])
     mapper = "const r = doc.get_model_by_name('cells_H'); return [r.glyph.fill_color.field, r.glyph.fill_color.transform.low, r.glyph.fill_color.transform.high];"
     assert js(page, mapper) == ["c_H_block", 0, 1]
     state = list(table)[4]
-    check_tooltip(hover_text(page, *cell_point(page, "heatmap_H", row_of(page, 0, state))), state, table)  # values, not colours
+    check_tooltip(
+        hover_text(page, *cell_point(page, "heatmap_H", row_of(page, 0, state))), state, table
+    )  # values, not colours
     screenshot(page, artifacts, "06-per-block-scale")
     browser.click_element(page, buttons["difference from block mean"])
     field, low, high = js(page, mapper)
@@ -280,9 +300,12 @@ def test_colour_scale_switch(page, sweep, artifacts):
 def test_log_axis_switch_for_discount_rates(page):
     source = "return doc.get_model_by_name('sweep_alpha_discount_rate').renderers.map(r => r.data_source).find(s => s.data.y != null).data.x;"
     assert sorted(set(js(page, source))) == [0.3, 0.9]
-    button = js(page, """
+    button = js(
+        page,
+        """
         const view = Bokeh.index.find_one(doc.get_model_by_name('axis_discount_rate'));
-        return [...(view.shadow_el ?? view.el.shadowRoot).querySelectorAll('button')][1];""")
+        return [...(view.shadow_el ?? view.el.shadowRoot).querySelectorAll('button')][1];""",
+    )
     browser.click_element(page, button)
     assert sorted(set(js(page, source))) == pytest.approx(sorted({math.log10(1 - 0.3), math.log10(1 - 0.9)}))
     label = js(page, "return doc.get_model_by_name('sweep_alpha_discount_rate').below[0].axis_label;")
@@ -340,8 +363,14 @@ def test_single_agent_reports_render_and_hover(driver, tmp_path, kind, artifacts
     else:  # the middle of the bar, on a categorical axis
         view = "const v = Bokeh.index.find_one(doc.get_model_by_name(arguments[0])); const b = v.canvas_view.el.getBoundingClientRect();"
         browser.scroll_to(driver, plot)
-        x, y = js(driver, view + " return [b.left + v.frame.x_scale.compute(arguments[1]), b.top + v.frame.y_scale.compute(arguments[2] / 2)];",
-                  plot, state, table[state]["power_H"])
+        x, y = js(
+            driver,
+            view
+            + " return [b.left + v.frame.x_scale.compute(arguments[1]), b.top + v.frame.y_scale.compute(arguments[2] / 2)];",
+            plot,
+            state,
+            table[state]["power_H"],
+        )
     text = hover_text(driver, x, y)
     assert text.splitlines()[0].strip() == state
     match = re.search(r"POWER H: (-?[\d.]+) ± ([\d.]+) \(rank (\d+) of (\d+)\)", text)

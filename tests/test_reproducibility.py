@@ -14,14 +14,23 @@ from powerplay.solvers.power import SingleAgentProblem
 def _experiments(uniform01):
     joint = load_mdp("joint_7x7_gridworld_maze_no_overlaps")
     return {
-        "deterministic single agent": Experiment("single_agent", load_mdp("7x7_gridworld_maze"), 0.9, uniform01, 200, 5),
+        "deterministic single agent": Experiment(
+            "single_agent", load_mdp("7x7_gridworld_maze"), 0.9, uniform01, 200, 5
+        ),
         "stochastic single agent": Experiment(
             "single_agent", gridworld(3, 4, stochastic_noise_level=0.3), 0.95, uniform01, 200, 5
         ),
         "two agents, no overlap": Experiment(
-            "multiagent_with_reward", joint, 0.9, uniform01, 70, 5,
+            "multiagent_with_reward",
+            joint,
+            0.9,
+            uniform01,
+            70,
+            5,
             policy_A=load_policy("joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random"),
-            discount_rate_agent_A=0.8, reward_correlation=0.5, diagnostic=True,
+            discount_rate_agent_A=0.8,
+            reward_correlation=0.5,
+            diagnostic=True,
         ),
     }
 
@@ -33,7 +42,9 @@ def test_results_do_not_depend_on_chunking_or_workers(uniform01, which):
     for chunk_size, workers in [(7, 1), (33, 2), (64, 1)]:
         other = run_experiment(experiment, chunk_size=chunk_size, workers=workers)
         for key in reference.power:
-            np.testing.assert_array_equal(other.power[key], reference.power[key], err_msg=f"{key} {chunk_size} {workers}")
+            np.testing.assert_array_equal(
+                other.power[key], reference.power[key], err_msg=f"{key} {chunk_size} {workers}"
+            )
         for agent in reference.rewards:
             np.testing.assert_array_equal(other.rewards[agent], reference.rewards[agent])
 

@@ -130,7 +130,9 @@ def test_correlated_rewards_keep_marginals_and_reach_the_correlation(beta):
 
 
 def test_negative_correlation_needs_a_symmetric_distribution():
-    sampler = RewardDistribution.from_config({"default_dist": {"dist_name": "beta", "params": [1, 2]}}).for_states(["a"])
+    sampler = RewardDistribution.from_config({"default_dist": {"dist_name": "beta", "params": [1, 2]}}).for_states(
+        ["a"]
+    )
     with pytest.raises(ValueError, match="symmetric on an interval; beta \\[1.0, 2.0\\]"):
         sampler.correlated(RNG, sampler.sample(RNG, 10), -0.5)
     with pytest.raises(ValueError, match="reward_correlation must be in"):
@@ -152,8 +154,11 @@ def test_streams_are_reproducible_by_index_and_seed():
 def test_states_are_grouped_by_distribution_in_order_of_first_state():
     """The groups (and so the order rewards are drawn in) match a plain pass over the states."""
     rng = np.random.default_rng(0)
-    specs = [{"dist_name": "uniform", "params": [0, 1]}, {"dist_name": "uniform", "params": [0, 2]},
-             {"dist_name": "beta", "params": [1, 2]}]
+    specs = [
+        {"dist_name": "uniform", "params": [0, 1]},
+        {"dist_name": "uniform", "params": [0, 2]},
+        {"dist_name": "beta", "params": [1, 2]},
+    ]
     for _ in range(200):
         n = int(rng.integers(2, 12))
         states = [f"s{i}" for i in range(n)]

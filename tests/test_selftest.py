@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import REFERENCE
-
-
 import numpy as np
 import pytest
 import yaml
+from conftest import REFERENCE
 
 from powerplay.model.environments import load_mdp
 from powerplay.runner.config import parse_sweep_config
@@ -33,15 +31,23 @@ def _no_samples_override(monkeypatch):
 
 def test_all_five_selftests_pass(tmp_path):
     outcomes = run_selftests(output_dir=tmp_path, samples=500)
-    assert [o.name for o in outcomes] == ["test_vanilla", "test_gridworld", "test_stochastic", "test_multiagent",
-                                          "test_reward_correlation"]
+    assert [o.name for o in outcomes] == [
+        "test_vanilla",
+        "test_gridworld",
+        "test_stochastic",
+        "test_multiagent",
+        "test_reward_correlation",
+    ]
     for outcome in outcomes:
         assert outcome.passed, [c for c in outcome.checks if c.failed]
         assert all(c.status in ("pass", "inconclusive") for c in outcome.checks)
     assert len(list(tmp_path.iterdir())) == 6  # test_multiagent runs two sweeps
 
 
-@pytest.mark.skipif(not REFERENCE_TESTS.is_dir(), reason="interop with the reference tool's test configs: ../shared/reference is not beside the repository")
+@pytest.mark.skipif(
+    not REFERENCE_TESTS.is_dir(),
+    reason="interop with the reference tool's test configs: ../shared/reference is not beside the repository",
+)
 @pytest.mark.parametrize("name", sorted(TEST_CONFIGS))
 def test_selftest_sweeps_match_the_reference_configs(name):
     reference = parse_sweep_config((REFERENCE_TESTS / f"{name}.yaml").read_bytes())
@@ -102,7 +108,13 @@ def test_checks_catch_unequal_powers_at_full_correlation(tmp_path):
 
 
 def test_registry_lists_the_reference_tests():
-    assert list(SELFTESTS) == ["test_vanilla", "test_gridworld", "test_stochastic", "test_multiagent", "test_reward_correlation"]
+    assert list(SELFTESTS) == [
+        "test_vanilla",
+        "test_gridworld",
+        "test_stochastic",
+        "test_multiagent",
+        "test_reward_correlation",
+    ]
     assert SELFTESTS["test_multiagent"].configs == ("test_multiagent_simulated", "test_multiagent_actual")
     for text in TEST_CONFIGS.values():
         assert "program" not in yaml.safe_load(text)

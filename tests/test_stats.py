@@ -1,5 +1,6 @@
 """Streaming statistics: moments, the fixed merge tree, α_HA and its noise correction."""
 
+import itertools
 import math
 
 import numpy as np
@@ -27,7 +28,7 @@ def _samples(n, seed=0, scale=1.0):
 def _reduce(samples, chunks, order=None, keep=None):
     n = len(samples["x"])
     reducer = TreeReducer(n, keep_groups=keep)
-    for a, b in (chunks if order is None else [chunks[i] for i in order]):
+    for a, b in chunks if order is None else [chunks[i] for i in order]:
         for node in reduce_chunk(Moments.leaves(LAYOUT, {k: v[a:b] for k, v in samples.items()}), a, n):
             reducer.add(node)
     return reducer
@@ -96,15 +97,21 @@ def _textbook_merge(a: Moments, b: Moments) -> Moments:
         ma, mb = a.means[v] * col(sa[:, v], nd), b.means[v] * col(sb[:, v], nd)
         delta = mb - ma
         means.append(ma + delta * col(w_b, nd))
-        m2s.append(np.array(a.m2s[v]) * col(sa[:, v], nd) * col(sa[:, v], nd)
-                   + np.array(b.m2s[v]) * col(sb[:, v], nd) * col(sb[:, v], nd) + delta * delta * col(w_ab, nd))
+        m2s.append(
+            np.array(a.m2s[v]) * col(sa[:, v], nd) * col(sa[:, v], nd)
+            + np.array(b.m2s[v]) * col(sb[:, v], nd) * col(sb[:, v], nd)
+            + delta * delta * col(w_ab, nd)
+        )
         deltas.append(delta)
     crosses = []
     for p, (x, y) in enumerate(a.layout.pairs):
         i, j = a.layout.index[x], a.layout.index[y]
         nd = a.crosses[p].ndim
-        crosses.append(np.array(a.crosses[p]) * col(sa[:, i] * sa[:, j], nd) + np.array(b.crosses[p]) * col(sb[:, i] * sb[:, j], nd)
-                       + deltas[i] * deltas[j] * col(w_ab, nd))
+        crosses.append(
+            np.array(a.crosses[p]) * col(sa[:, i] * sa[:, j], nd)
+            + np.array(b.crosses[p]) * col(sb[:, i] * sb[:, j], nd)
+            + deltas[i] * deltas[j] * col(w_ab, nd)
+        )
     return Moments(a.layout, n, exponent, tuple(means), tuple(m2s), tuple(crosses))
 
 
@@ -127,8 +134,9 @@ def test_merge_gives_the_bits_of_the_textbook_update():
         textbook = _textbook_merge(textbook.take(slice(0, 2 * half, 2)), textbook.take(slice(1, 2 * half, 2)))
         assert _bits(level) == _bits(textbook)
     same_exponents = Moments.leaves(LAYOUT, {"x": rng.random((8, 4)), "y": rng.random((8, 4))})
-    assert _bits(same_exponents.take(slice(0, 4)).merge(same_exponents.take(slice(4, 8)))) == \
-        _bits(_textbook_merge(same_exponents.take(slice(0, 4)), same_exponents.take(slice(4, 8))))
+    assert _bits(same_exponents.take(slice(0, 4)).merge(same_exponents.take(slice(4, 8)))) == _bits(
+        _textbook_merge(same_exponents.take(slice(0, 4)), same_exponents.take(slice(4, 8)))
+    )
 
 
 def _reference_node(leaves: Moments, level: int, index: int, n: int) -> Moments:
@@ -148,12 +156,16 @@ def test_root_is_the_recursive_definition(n):
     expected = _reference_node(leaves, top_level(n), 0, n)
     root = reduce_all(leaves)
     for name in LAYOUT.names:
-        assert np.array_equal(root.mean(name), expected.mean(name)) and np.array_equal(root.sem(name), expected.sem(name))
+        assert np.array_equal(root.mean(name), expected.mean(name)) and np.array_equal(
+            root.sem(name), expected.sem(name)
+        )
 
 
 def test_tree_shape():
     assert [top_level(n) for n in (1, 2, 3, 4, 5, 1024, 1025)] == [0, 1, 2, 2, 3, 10, 11]
-    assert group_level(32) == 0 and nodes_at(group_level(10_000), 10_000) <= 32 < nodes_at(group_level(10_000) - 1, 10_000)
+    assert group_level(32) == 0 and nodes_at(group_level(10_000), 10_000) <= 32 < nodes_at(
+        group_level(10_000) - 1, 10_000
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -163,7 +175,7 @@ def test_any_chunking_and_arrival_order_gives_identical_bits(n, data):
     whole = reduce_all(Moments.leaves(LAYOUT, samples))
     cuts = sorted(set(data.draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=12)))) if n > 1 else []
     bounds = [0, *[c for c in cuts if 0 < c < n], n]
-    chunks = list(zip(bounds[:-1], bounds[1:]))
+    chunks = list(itertools.pairwise(bounds))
     order = data.draw(st.permutations(range(len(chunks))))
     reducer = _reduce(samples, chunks, order, keep=("x", "y", "mx", "my"))
     root = reducer.root()
@@ -203,7 +215,7 @@ def test_jackknife_with_equal_groups_is_the_textbook_formula():
     replicates = []
     for g in range(stats.groups):
         keep = np.ones(n, dtype=bool)
-        keep[g * sizes:(g + 1) * sizes] = False
+        keep[g * sizes : (g + 1) * sizes] = False
         replicates.append(np.corrcoef(h[keep].mean(0), a[keep].mean(0))[0, 1])
     replicates = np.array(replicates)
     k = stats.groups
@@ -214,7 +226,9 @@ def test_jackknife_with_equal_groups_is_the_textbook_formula():
 def _noisy_pair(rng, mu_h, mu_a, n, noise=8.0, common=5.0):
     """POWER-like samples: per-state truth plus independent noise and a shock shared by all states."""
     shock = rng.normal(size=(n, 1)) * common
-    return mu_h + rng.normal(size=(n, len(mu_h))) * noise + shock, mu_a + rng.normal(size=(n, len(mu_a))) * noise - shock
+    return mu_h + rng.normal(size=(n, len(mu_h))) * noise + shock, mu_a + rng.normal(
+        size=(n, len(mu_a))
+    ) * noise - shock
 
 
 def test_corrected_alpha_removes_the_attenuation_of_noisy_means():

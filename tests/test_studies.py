@@ -14,7 +14,12 @@ from typer.testing import CliRunner
 from powerplay.errors import ConfigError
 from powerplay.interfaces.cli import app
 from powerplay.runner.scan import ScanSettings, from_axis, run_scan, to_axis
-from powerplay.runner.studies import across_environments, environment_studies, wilson_interval, write_environment_studies
+from powerplay.runner.studies import (
+    across_environments,
+    environment_studies,
+    wilson_interval,
+    write_environment_studies,
+)
 from powerplay.runner.sweep import run_sweep
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
@@ -32,7 +37,9 @@ def _write(path, name, parameters):
 
 def maze_family(tmp_path, seeds=(0, 1, 2), betas=None):
     parameters = {
-        "joint_mdp_graph": {"values": [{"generator": "maze", "rows": 2, "cols": 3, "seed": s, "joint": "remove"} for s in seeds]},
+        "joint_mdp_graph": {
+            "values": [{"generator": "maze", "rows": 2, "cols": 3, "seed": s, "joint": "remove"} for s in seeds]
+        },
         "seed_policy_graph_agent_A": {"value": "uniform_random"},
         "discount_rate": {"value": 0.9},
         "discount_rate_agent_A": {"same_as": "discount_rate"},
@@ -64,7 +71,7 @@ def test_environment_study_of_a_generated_maze_family(tmp_path):
     corrected = [sweep.run(joint_mdp_graph=e.name).alignment().alpha_corrected for e in study.environments]
     assert [e.alpha_corrected for e in study.environments] == pytest.approx(corrected)
     assert study.mean == pytest.approx(np.mean(corrected))
-    _, paths = write_environment_studies(sweep)
+    _, _paths = write_environment_studies(sweep)
     document = json.loads((sweep.path / "study.json").read_text())
     assert document["studies"][0]["mean"] == pytest.approx(study.mean)
     assert (sweep.path / "study.csv").read_text().count("\n") == 4
@@ -88,11 +95,19 @@ def test_the_run_command_writes_the_study(tmp_path, monkeypatch):
 
 # -- scans -----------------------------------------------------------------------------------
 
+
 def single_agent(tmp_path, samples=400):
-    return _write(tmp_path / "grid.yaml", "grid", {
-        "mdp_graph": {"value": "3x3_gridworld"}, "discount_rate": {"value": 0.5},
-        "reward_distribution": {"value": UNIFORM}, "num_reward_samples": {"value": samples}, "random_seed": {"value": 0},
-    })
+    return _write(
+        tmp_path / "grid.yaml",
+        "grid",
+        {
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "discount_rate": {"value": 0.5},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 0},
+        },
+    )
 
 
 def test_scan_axis_is_log_one_minus_gamma():
@@ -102,33 +117,47 @@ def test_scan_axis_is_log_one_minus_gamma():
 
 
 def test_a_scan_refines_where_the_statistic_changes_and_reuses_its_points(tmp_path):
-    settings = ScanSettings("discount_rate", 0.01, 0.99, statistic="power:(1, 1)", initial_points=3, resolution=0.2, max_runs=6)
+    settings = ScanSettings(
+        "discount_rate", 0.01, 0.99, statistic="power:(1, 1)", initial_points=3, resolution=0.2, max_runs=6
+    )
     result = run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     values = [p.value for p in result.points]
     assert len(values) == 6 and values == sorted(values) and values[0] == 0.01 and values[-1] == 0.99
     # The centre's POWER against γ, from its own run.
     for point in result.points:
-        assert point.statistic == pytest.approx(json.loads((result.folder / "scan.json").read_text())["points"][values.index(point.value)]["statistic"])
+        assert point.statistic == pytest.approx(
+            json.loads((result.folder / "scan.json").read_text())["points"][values.index(point.value)]["statistic"]
+        )
     a, b = result.steepest
     assert a in values and b in values and values.index(b) == values.index(a) + 1
-    assert result.change == pytest.approx(result.points[values.index(b)].statistic - result.points[values.index(a)].statistic)
-    assert len(result.changes) == len(values) - 1 and result.changes[values.index(a)] == (result.change, result.change_sem)
+    assert result.change == pytest.approx(
+        result.points[values.index(b)].statistic - result.points[values.index(a)].statistic
+    )
+    assert len(result.changes) == len(values) - 1 and result.changes[values.index(a)] == (
+        result.change,
+        result.change_sem,
+    )
     sweeps_before = sorted(p.name for p in result.folder.iterdir() if p.is_dir())
     again = run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     assert [p.value for p in again.points] == values
     assert sorted(p.name for p in result.folder.iterdir() if p.is_dir()) == sweeps_before  # nothing recomputed
 
 
-@pytest.mark.parametrize("change, words", [
-    (dict(param="reward_correlation"), "not a parameter of this config"),
-    (dict(low=0.9, high=0.5), "--from below --to"),
-    (dict(high=1.0), "below 1"),
-    (dict(statistic="alpha"), "needs a multiagent_with_reward config"),
-    (dict(statistic="median"), "unknown statistic"),
-    (dict(statistic="power:(9, 9)"), "'(9, 9)' is not a state of the MDP"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (dict(param="reward_correlation"), "not a parameter of this config"),
+        (dict(low=0.9, high=0.5), "--from below --to"),
+        (dict(high=1.0), "below 1"),
+        (dict(statistic="alpha"), "needs a multiagent_with_reward config"),
+        (dict(statistic="median"), "unknown statistic"),
+        (dict(statistic="power:(9, 9)"), "'(9, 9)' is not a state of the MDP"),
+    ],
+)
 def test_bad_scans_are_one_line_errors(tmp_path, change, words):
-    settings = ScanSettings(**{"param": "discount_rate", "low": 0.1, "high": 0.9, "statistic": "average_power", **change})
+    settings = ScanSettings(
+        **{"param": "discount_rate", "low": 0.1, "high": 0.9, "statistic": "average_power", **change}
+    )
     with pytest.raises(ConfigError) as error:
         run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     assert words in str(error.value) and "\n" not in str(error.value)
@@ -136,20 +165,43 @@ def test_bad_scans_are_one_line_errors(tmp_path, change, words):
 
 
 def test_a_scan_needs_the_other_parameters_fixed(tmp_path):
-    config = _write(tmp_path / "swept.yaml", "swept", {
-        "mdp_graph": {"value": "3x3_gridworld"}, "discount_rate": {"value": 0.5},
-        "reward_distribution": {"value": UNIFORM}, "num_reward_samples": {"value": 50},
-        "random_seed": {"values": [0, 1]},
-    })
+    config = _write(
+        tmp_path / "swept.yaml",
+        "swept",
+        {
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "discount_rate": {"value": 0.5},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": 50},
+            "random_seed": {"values": [0, 1]},
+        },
+    )
     with pytest.raises(ConfigError, match="fix random_seed"):
         run_scan(config, ScanSettings("discount_rate", 0.1, 0.9, "average_power"), tmp_path / "expts")
 
 
 def test_the_scan_command(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["scan", str(single_agent(tmp_path, 200)), "--from", "0.1", "--to", "0.99",
-                                      "--initial-points", "3", "--max-runs", "4", "--statistic", "rank"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "scan",
+            str(single_agent(tmp_path, 200)),
+            "--from",
+            "0.1",
+            "--to",
+            "0.99",
+            "--initial-points",
+            "3",
+            "--max-runs",
+            "4",
+            "--statistic",
+            "rank",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "steepest change of rank in discount_rate" in result.stdout
     folder = tmp_path / "expts" / "grid-scan-discount_rate"
-    assert (folder / "scan.png").stat().st_size > 1000 and len(json.loads((folder / "scan.json").read_text())["points"]) == 4
+    assert (folder / "scan.png").stat().st_size > 1000 and len(
+        json.loads((folder / "scan.json").read_text())["points"]
+    ) == 4

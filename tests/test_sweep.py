@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import REFERENCE
-
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from conftest import REFERENCE
 
 from powerplay.compat.get import (
     get_properties_from_run,
@@ -19,7 +17,7 @@ from powerplay.compat.get import (
     get_sweep_state_list,
     get_sweep_type,
 )
-from powerplay.errors import SamplesNotKeptError, SweepError, SweepNotFoundError
+from powerplay.errors import SweepError, SweepNotFoundError
 from powerplay.runner.build import build_experiment
 from powerplay.runner.config import load_sweep_config
 from powerplay.runner.events import SweepListener
@@ -49,30 +47,39 @@ def write_config(folder: Path, name: str, parameters: dict, file_name: str | Non
 
 
 def maze_config(folder: Path, samples: int = 300, seed=0, name="maze") -> Path:
-    return write_config(folder, name, {
-        "mdp_graph": {"value": "7x7_gridworld_maze"},
-        "discount_rate": {"values": [0.1, 0.9, 0.99], "names": ["0p1", "0p9", "0p99"]},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": samples},
-        "convergence_threshold": {"value": 0.0001},
-        "random_seed": {"value": seed},
-    })
+    return write_config(
+        folder,
+        name,
+        {
+            "mdp_graph": {"value": "7x7_gridworld_maze"},
+            "discount_rate": {"values": [0.1, 0.9, 0.99], "names": ["0p1", "0p9", "0p99"]},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": samples},
+            "convergence_threshold": {"value": 0.0001},
+            "random_seed": {"value": seed},
+        },
+    )
 
 
 def correlation_config(folder: Path, samples: int = 200) -> Path:
-    return write_config(folder, "corr", {
-        "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
-        "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
-        "discount_rate": {"value": 0.6},
-        "discount_rate_agent_A": {"value": 0.6},
-        "reward_distribution": {"value": UNIFORM},
-        "reward_correlation": {"values": [1, 0.5], "names": ["1", "0p5"]},
-        "num_reward_samples": {"value": samples},
-        "random_seed": {"value": 5},
-    })
+    return write_config(
+        folder,
+        "corr",
+        {
+            "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
+            "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
+            "discount_rate": {"value": 0.6},
+            "discount_rate_agent_A": {"value": 0.6},
+            "reward_distribution": {"value": UNIFORM},
+            "reward_correlation": {"values": [1, 0.5], "names": ["1", "0p5"]},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 5},
+        },
+    )
 
 
 # -- folders and files ------------------------------------------------------------------------
+
 
 def test_sweep_folder_layout_and_run_contract(tmp_path):
     config = maze_config(tmp_path)
@@ -87,20 +94,40 @@ def test_sweep_folder_layout_and_run_contract(tmp_path):
 
     folder = sweep.path / "0001-maze-discount_rate__0p9"
     # 300 x 31 samples are small, so they are kept (automatically) in samples.npz.
-    assert sorted(p.name for p in folder.iterdir()) == ["power.csv", "run.json", "run.yaml", "samples.npz", "summary.npz"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "power.csv",
+        "run.json",
+        "run.yaml",
+        "samples.npz",
+        "summary.npz",
+    ]
     run_config = yaml.safe_load((folder / "run.yaml").read_text())
     assert run_config == {
-        "mdp_graph": "7x7_gridworld_maze", "discount_rate": 0.9, "reward_distribution": UNIFORM,
-        "num_reward_samples": 300, "convergence_threshold": 0.0001, "random_seed": 0,
-        "experiment_type": "single_agent", "value_names": {"discount_rate": "0p9"},
-        "sweep_id": "0001", "sweep_name": "maze", "run_suffix": "discount_rate__0p9",
+        "mdp_graph": "7x7_gridworld_maze",
+        "discount_rate": 0.9,
+        "reward_distribution": UNIFORM,
+        "num_reward_samples": 300,
+        "convergence_threshold": 0.0001,
+        "random_seed": 0,
+        "experiment_type": "single_agent",
+        "value_names": {"discount_rate": "0p9"},
+        "sweep_id": "0001",
+        "sweep_name": "maze",
+        "run_suffix": "discount_rate__0p9",
     }
     exp = build_experiment(run_config)  # run.yaml rebuilds the run's experiment
     assert (exp.discount_rate, exp.num_reward_samples, exp.random_seed, exp.mdp.num_states) == (0.9, 300, 0, 31)
     info = json.loads((folder / "run.json").read_text())
-    assert info["num_reward_samples"] == 300 and info["random_seed"] == 0 and info["sources"] == {"mdp_graph": "builtin"}
+    assert (
+        info["num_reward_samples"] == 300 and info["random_seed"] == 0 and info["sources"] == {"mdp_graph": "builtin"}
+    )
     assert info["seconds"] > 0 and info["samples_per_second"] == pytest.approx(300 / info["seconds"])
-    assert info["samples_kept"] is True and set(info["files"]) == {"run.yaml", "power.csv", "summary.npz", "samples.npz"}
+    assert info["samples_kept"] is True and set(info["files"]) == {
+        "run.yaml",
+        "power.csv",
+        "summary.npz",
+        "samples.npz",
+    }
     with open(folder / "power.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["state", "power_H", "power_H_sem"] and len(rows) == 32
@@ -116,8 +143,10 @@ def test_sweep_folder_layout_and_run_contract(tmp_path):
 def test_multiagent_power_table_and_diagnostic_columns(tmp_path):
     sweep = run_sweep(correlation_config(tmp_path), tmp_path / "expts", diagnostic=True)
     header = (sweep.run_folder("reward_correlation__1") / "power.csv").read_text().splitlines()[0]
-    assert header == ("state,power_H,power_H_sem,power_A,power_A_sem,power_H_against_seed,power_H_against_seed_sem,"
-                      "power_A_seed,power_A_seed_sem")
+    assert header == (
+        "state,power_H,power_H_sem,power_A,power_A_sem,power_H_against_seed,power_H_against_seed_sem,"
+        "power_A_seed,power_A_seed_sem"
+    )
     same = sweep.run(reward_correlation=1)
     np.testing.assert_array_equal(same.rewards["A"], same.rewards["H"])
     np.testing.assert_allclose(same.power["A"], same.power["H"], atol=2e-4)
@@ -127,17 +156,23 @@ def test_multiagent_power_table_and_diagnostic_columns(tmp_path):
 
 
 def test_several_swept_parameters_make_a_grid(tmp_path):
-    config = write_config(tmp_path, "grid", {
-        "mdp_graph": {"value": "3x3_gridworld"},
-        "random_seed": {"values": [1, 2], "names": ["s1", "s2"]},
-        "discount_rate": {"values": [0.2, 0.8], "names": ["0p2", "0p8"]},
-        "reward_distribution": {"value": UNIFORM},
-        "num_reward_samples": {"value": 50},
-    })
+    config = write_config(
+        tmp_path,
+        "grid",
+        {
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "random_seed": {"values": [1, 2], "names": ["s1", "s2"]},
+            "discount_rate": {"values": [0.2, 0.8], "names": ["0p2", "0p8"]},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": 50},
+        },
+    )
     sweep = run_sweep(config, tmp_path / "expts")
     assert sweep.run_suffixes == [
-        "discount_rate__0p2-random_seed__s1", "discount_rate__0p8-random_seed__s1",
-        "discount_rate__0p2-random_seed__s2", "discount_rate__0p8-random_seed__s2",
+        "discount_rate__0p2-random_seed__s1",
+        "discount_rate__0p8-random_seed__s1",
+        "discount_rate__0p2-random_seed__s2",
+        "discount_rate__0p8-random_seed__s2",
     ]
     assert (sweep.path / "0001-grid-discount_rate__0p8-random_seed__s2" / "run.json").is_file()
     run = sweep.run(random_seed=2, discount_rate="0p8")
@@ -150,10 +185,17 @@ def test_several_swept_parameters_make_a_grid(tmp_path):
 
 
 def test_nothing_swept_gives_one_run_named_like_the_sweep(tmp_path):
-    config = write_config(tmp_path, "single", {
-        "mdp_graph": {"value": "3x3_gridworld"}, "discount_rate": {"value": 0.6},
-        "reward_distribution": {"value": UNIFORM}, "num_reward_samples": {"value": 40}, "random_seed": {"value": 0},
-    })
+    config = write_config(
+        tmp_path,
+        "single",
+        {
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "discount_rate": {"value": 0.6},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": 40},
+            "random_seed": {"value": 0},
+        },
+    )
     sweep = run_sweep(config, tmp_path / "expts")
     assert sweep.run_suffixes == [""] and (sweep.path / "0001-single" / "run.json").is_file()
     props = get_properties_from_run("0001", folder=tmp_path / "expts")
@@ -161,6 +203,7 @@ def test_nothing_swept_gives_one_run_named_like_the_sweep(tmp_path):
 
 
 # -- reproducibility and resuming --------------------------------------------------------------
+
 
 def test_results_do_not_depend_on_workers_or_chunking(tmp_path):
     config = correlation_config(tmp_path, samples=1100)  # more than one reward block (1024)
@@ -212,11 +255,17 @@ def test_interrupted_sweep_resumes_to_identical_results(tmp_path):
     resumed = run_sweep(config, tmp_path / "expts", listeners=progress)
     assert not [p.name for p in killed.iterdir() if p.name.startswith(".")]  # leftovers of the killed writer are gone
     assert resumed.path == partial.path and resumed.is_complete
-    assert progress.skipped == [("discount_rate__0p1", True), ("discount_rate__0p9", False), ("discount_rate__0p99", False)]
+    assert progress.skipped == [
+        ("discount_rate__0p1", True),
+        ("discount_rate__0p9", False),
+        ("discount_rate__0p99", False),
+    ]
     assert (partial.run_folder("discount_rate__0p1") / "run.json").read_text() == first_info  # not recomputed
     for suffix in reference.run_suffixes:
         for name in ("samples.npz", "summary.npz", "power.csv"):
-            assert (reference.run_folder(suffix) / name).read_bytes() == (resumed.run_folder(suffix) / name).read_bytes()
+            assert (reference.run_folder(suffix) / name).read_bytes() == (
+                resumed.run_folder(suffix) / name
+            ).read_bytes()
     assert sorted(p.name for p in (tmp_path / "expts").iterdir()) == ["0001-maze"]
 
 
@@ -295,13 +344,16 @@ def test_a_pluggable_executor_gives_the_same_numbers(tmp_path):
 
 # -- loading results back -------------------------------------------------------------------
 
+
 def test_results_api(tmp_path):
     expts = tmp_path / "expts"
     sweep = run_sweep(correlation_config(tmp_path), expts)
     assert get_sweep_type("0001", folder=expts) == "multiagent_with_reward"
     assert get_sweep_type(1, folder=expts) == "multiagent_with_reward"
     assert get_sweep_run_suffixes_for_param("0001", "reward_correlation", folder=expts) == [
-        "reward_correlation__1", "reward_correlation__0p5"]
+        "reward_correlation__1",
+        "reward_correlation__0p5",
+    ]
     states = get_sweep_state_list("0001", folder=expts)
     assert len(states) == 81 and states[0] == "(0, 0)_H^(0, 0)_A"
     props = get_properties_from_run("0001", "reward_correlation__0p5", folder=expts)
@@ -317,9 +369,13 @@ def test_results_api(tmp_path):
     assert [row["run"] for row in table] == ["reward_correlation__1", "reward_correlation__0p5"]
     assert table[1]["reward_correlation"] == 0.5 and table[1]["reward_correlation_name"] == "0p5"
     assert table[1]["power_A_mean"] == pytest.approx(float(run.power["A"].mean()), rel=1e-8)
-    assert table[1]["power_A_mean_sem"] == pytest.approx(run.power["A"].mean(axis=1).std(ddof=1) / np.sqrt(200), rel=1e-8)
+    assert table[1]["power_A_mean_sem"] == pytest.approx(
+        run.power["A"].mean(axis=1).std(ddof=1) / np.sqrt(200), rel=1e-8
+    )
     alignment = run.alignment()
-    assert table[1]["alpha_HA"] == pytest.approx(np.corrcoef(run.power["H"].mean(0), run.power["A"].mean(0))[0, 1], abs=1e-12)
+    assert table[1]["alpha_HA"] == pytest.approx(
+        np.corrcoef(run.power["H"].mean(0), run.power["A"].mean(0))[0, 1], abs=1e-12
+    )
     assert table[1]["alpha_HA_corrected"] == pytest.approx(alignment.alpha_corrected)
     assert 0 < table[1]["reliability_H"] <= 1 and table[1]["alpha_HA_sem"] > 0
     with open(sweep.path / "runs.csv", newline="") as handle:
@@ -336,24 +392,26 @@ def test_results_api(tmp_path):
         get_properties_from_run("0001", "reward_correlation__2", folder=expts)
 
 
-
 def test_a_missing_sweep_names_a_few_of_many_sweeps_on_one_line(tmp_path):
     for i in range(1, 13):
         (tmp_path / f"{i:04d}-s").mkdir()
         (tmp_path / f"{i:04d}-s" / "sweep.json").write_text("{}")
     with pytest.raises(SweepNotFoundError) as raised:
         load_sweep("99", tmp_path)
-    assert str(raised.value).endswith(
-        "(sweeps there: 0001-s, 0002-s, 0003-s, ... 6 more ..., 0010-s, 0011-s, 0012-s)")
+    assert str(raised.value).endswith("(sweeps there: 0001-s, 0002-s, 0003-s, ... 6 more ..., 0010-s, 0011-s, 0012-s)")
+
 
 # -- hooks ------------------------------------------------------------------------------------
+
 
 def test_a_failing_hook_keeps_results(tmp_path):
     class Broken(SweepListener):
         def on_run_written(self, run, fresh):
             raise RuntimeError("no display")
 
-    with pytest.warns(UserWarning, match="Broken failed for 0001-maze-discount_rate__0p[0-9]+ .RuntimeError: no display"):
+    with pytest.warns(
+        UserWarning, match="Broken failed for 0001-maze-discount_rate__0p[0-9]+ .RuntimeError: no display"
+    ):
         sweep = run_sweep(maze_config(tmp_path, samples=30), tmp_path / "expts", listeners=Broken())
     assert sweep.is_complete and sweep.runs[0].power["H"].shape == (30, 31)
 
@@ -370,7 +428,9 @@ def test_hooks_see_fresh_and_reused_runs(tmp_path):
     first, second = Seen(), Seen()
     run_sweep(config, tmp_path / "expts", listeners=first)
     run_sweep(config, tmp_path / "expts", listeners=second)
-    assert [fresh for _, fresh, _ in first.events] == [True] * 3 and [fresh for _, fresh, _ in second.events] == [False] * 3
+    assert [fresh for _, fresh, _ in first.events] == [True] * 3 and [fresh for _, fresh, _ in second.events] == [
+        False
+    ] * 3
     assert [name for name, _, _ in first.events] == [name for name, _, _ in second.events]
 
 
@@ -390,7 +450,7 @@ def test_every_reference_config_runs(path, tmp_path):
     assert sweep.experiment_type == config.experiment_type
     for run in sweep.runs:
         assert run.num_samples == samples
-        for key, power in run.power.items():  # small runs keep their samples
+        for power in run.power.values():  # small runs keep their samples
             assert np.all(np.isfinite(power))
             # POWER is a normalised average of rewards, so it lies within the rewards' range.
             low, high = run.rewards["H"].min(), run.rewards["H"].max()

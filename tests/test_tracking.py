@@ -20,7 +20,14 @@ def isolated_wandb(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for variable in ("WANDB_API_KEY", "WANDB_MODE", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_BASE_URL", "POWERPLAY_SAMPLES"):
+    for variable in (
+        "WANDB_API_KEY",
+        "WANDB_MODE",
+        "WANDB_PROJECT",
+        "WANDB_ENTITY",
+        "WANDB_BASE_URL",
+        "POWERPLAY_SAMPLES",
+    ):
         monkeypatch.delenv(variable, raising=False)
     for variable in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR"):
         monkeypatch.setenv(variable, str(tmp_path / "wandb-home"))
@@ -39,13 +46,20 @@ def test_mode_follows_login_state(isolated_wandb, monkeypatch):
 
 def test_runs_are_logged_offline(isolated_wandb):
     config = isolated_wandb / "tracked.yaml"
-    config.write_text(yaml.safe_dump({"name": "tracked", "parameters": {
-        "mdp_graph": {"value": "stochastic_graph_4_states"},
-        "discount_rate": {"values": [0.3, 0.9], "names": ["0p3", "0p9"]},
-        "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
-        "num_reward_samples": {"value": 100},
-        "random_seed": {"value": 0},
-    }}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tracked",
+                "parameters": {
+                    "mdp_graph": {"value": "stochastic_graph_4_states"},
+                    "discount_rate": {"values": [0.3, 0.9], "names": ["0p3", "0p9"]},
+                    "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
+                    "num_reward_samples": {"value": 100},
+                    "random_seed": {"value": 0},
+                },
+            }
+        )
+    )
     sweep = run_sweep(config, isolated_wandb / "expts", listeners=WandbTracker())
     offline = sorted((sweep.path / "wandb").glob("offline-run-*"))
     assert len(offline) == 2
@@ -55,8 +69,14 @@ def test_runs_are_logged_offline(isolated_wandb):
         folder = next(p for p in offline if p.name.endswith(record["id"]))
         data = (folder / f"run-{record['id']}.wandb").read_bytes()
         # The run's name, group, config and summary are in the offline record (uploaded by `wandb sync`).
-        for fragment in (run.path.name, "0001-tracked", "discount_rate", "power_H_mean_over_states",
-                         "samples_per_second", "stochastic_graph_4_states"):
+        for fragment in (
+            run.path.name,
+            "0001-tracked",
+            "discount_rate",
+            "power_H_mean_over_states",
+            "samples_per_second",
+            "stochastic_graph_4_states",
+        ):
             assert fragment.encode() in data, fragment
     # Resuming does not log runs twice.
     again = run_sweep(config, isolated_wandb / "expts", listeners=WandbTracker())

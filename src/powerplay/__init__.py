@@ -16,6 +16,7 @@ The reference tool's module-style API lives in :mod:`powerplay.compat`:
 
 from __future__ import annotations
 
+from .errors import ConvergenceWarning, PowerplayError
 from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
 from .model.generators import generate_mdp, generator_spec_name, is_generator_spec, maze, maze_map, rooms, rooms_map
 from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
@@ -33,11 +34,9 @@ from .model.rewards import RewardDistribution, make_distribution, register_densi
 from .runner.executors import run_experiment
 from .runner.experiment import Experiment, RunResult
 from .runner.sweep import SweepOptions, run_sweep
-from .errors import ConvergenceWarning, PowerplayError
 from .solvers.values import SolverSettings
 from .storage.sweeps import list_sweeps, load_sweep
 from .version import __version__
-
 
 #: The reference tool's module names, found in :mod:`powerplay.compat` (kept out of this package's
 #: namespace: the core API does not depend on the compatibility layer, nor import plotting).
@@ -52,14 +51,15 @@ def __getattr__(name: str):
 __all__ = [
     "MDP",
     "ConvergenceWarning",
-    "PowerplayError",
     "Experiment",
     "JointMDP",
     "Policy",
+    "PowerplayError",
     "RewardDistribution",
     "RunResult",
     "SolverSettings",
     "SweepOptions",
+    "__version__",
     "builtin_mdp_names",
     "builtin_policy_names",
     "deterministic_policy",
@@ -72,8 +72,8 @@ __all__ = [
     "is_policy_spec",
     "joint_gridworld",
     "joint_policy_from_single",
-    "load_mdp",
     "list_sweeps",
+    "load_mdp",
     "load_policy",
     "load_sweep",
     "make_distribution",

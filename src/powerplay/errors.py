@@ -120,7 +120,7 @@ class ConfigError(PowerplayError, ValueError):
         self.source = source
         super().__init__(": ".join(part for part in (source, field, self.detail) if part))
 
-    def located(self, field: str | None = None, source: str | None = None) -> "ConfigError":
+    def located(self, field: str | None = None, source: str | None = None) -> ConfigError:
         """The same error with the field path (prefixed) and source filled in."""
         if field and self.field:
             joined = field + (self.field if self.field.startswith("[") else "." + self.field)

@@ -28,7 +28,9 @@ def as_object(graph: Any) -> MDP | JointMDP | Policy:
         return graph
     if hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "graph"):
         return from_networkx(graph)
-    raise WrongKindError(f"expected an MDP, JointMDP, Policy or a networkx graph in the reference schema, got {type(graph).__name__}")
+    raise WrongKindError(
+        f"expected an MDP, JointMDP, Policy or a networkx graph in the reference schema, got {type(graph).__name__}"
+    )
 
 
 def as_mdp(graph: Any) -> MDP | JointMDP:

@@ -13,12 +13,11 @@ Examples
 
 from __future__ import annotations
 
-from ..storage.sweeps import FIGURES_FOLDER
-
 from pathlib import Path
 
 from ..errors import ModelError
 from ..figures.animation import read_png, write_gif
+from ..storage.sweeps import FIGURES_FOLDER
 
 TEMP_FOLDER = FIGURES_FOLDER
 
@@ -36,7 +35,11 @@ def animate_from_filenames(
     Returns the path of the GIF.
     """
     names = list(filename_list)
-    folders = [input_folder_or_list] * len(names) if isinstance(input_folder_or_list, (str, Path)) else list(input_folder_or_list)
+    folders = (
+        [input_folder_or_list] * len(names)
+        if isinstance(input_folder_or_list, (str, Path))
+        else list(input_folder_or_list)
+    )
     if len(folders) != len(names):
         raise ModelError(f"{len(folders)} input folders for {len(names)} files")
     frames = []

@@ -85,7 +85,9 @@ def edit_gridworld_policy(policy_graph):
 
 def single_agent_to_multiagent_policy(single_agent_policy_graph, acting_agent_is_H=False):
     """Lift a single-agent policy to joint states (Agent A's policy unless ``acting_agent_is_H``)."""
-    return editing.single_agent_to_multiagent_policy(as_policy(single_agent_policy_graph), acting_agent_is_H=acting_agent_is_H)
+    return editing.single_agent_to_multiagent_policy(
+        as_policy(single_agent_policy_graph), acting_agent_is_H=acting_agent_is_H
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,8 +198,12 @@ def launch_experiment(
 
     figures = FigureOptions(plot_as_gridworld, plot_distributions, plot_correlations, diagnostic_mode)
     listeners = [RunFigures(figures)]
-    options = SweepOptions(output_dir=EXPERIMENT_FOLDER, workers=number_of_workers, diagnostic=diagnostic_mode,
-                           keep_samples=True if figures.needs_samples else None)
+    options = SweepOptions(
+        output_dir=EXPERIMENT_FOLDER,
+        workers=number_of_workers,
+        diagnostic=diagnostic_mode,
+        keep_samples=True if figures.needs_samples else None,
+    )
     previous = os.environ.get("WANDB_ENTITY")
     if wandb_entity is not None:
         from ..runner.tracking import WandbTracker
@@ -218,8 +224,11 @@ def _selftest(name: str):
     from ..figures.run_figures import FigureOptions, RunFigures
     from ..runner.selftest import run_selftest
 
-    outcome = run_selftest(name, output_dir=EXPERIMENT_FOLDER,
-                           listeners=lambda test: [RunFigures(FigureOptions(plot_as_gridworld=test.plot_as_gridworld))])
+    outcome = run_selftest(
+        name,
+        output_dir=EXPERIMENT_FOLDER,
+        listeners=lambda test: [RunFigures(FigureOptions(plot_as_gridworld=test.plot_as_gridworld))],
+    )
     for check in outcome.checks:
         print(f"[{check.status}] {name}: {check.description}{' -- ' + check.detail if check.detail else ''}")
     print(f"{name}: {'passed' if outcome.passed else 'FAILED'}; results in {', '.join(map(str, outcome.sweeps))}")
@@ -253,7 +262,9 @@ def test_reward_correlation():
 
 def run_all_tests():
     """Run all five tests in succession; returns their outcomes."""
-    return [test() for test in (test_vanilla, test_gridworld, test_stochastic, test_multiagent, test_reward_correlation)]
+    return [
+        test() for test in (test_vanilla, test_gridworld, test_stochastic, test_multiagent, test_reward_correlation)
+    ]
 
 
 def reproduce_figure(post_number, fig_number):
@@ -290,8 +301,12 @@ def visualize_correlated_reward_samples(
     from ..figures import visualize_correlated_reward_samples as draw
 
     return draw(
-        num_samples, distribution_config=distribution_config, correlation=correlation,
-        symmetric_interval=symmetric_interval, random_seed=random_seed, fig_name=fig_name,
+        num_samples,
+        distribution_config=distribution_config,
+        correlation=correlation,
+        symmetric_interval=symmetric_interval,
+        random_seed=random_seed,
+        fig_name=fig_name,
     )
 
 
@@ -307,8 +322,12 @@ def visualize_all_correlated_reward_samples(
     from ..figures import visualize_all_correlated_reward_samples as draw
 
     return draw(
-        num_samples, distribution_config=distribution_config, correlations_list=list(correlations_list),
-        symmetric_interval=symmetric_interval, random_seed=random_seed, fig_name=fig_name,
+        num_samples,
+        distribution_config=distribution_config,
+        correlations_list=list(correlations_list),
+        symmetric_interval=symmetric_interval,
+        random_seed=random_seed,
+        fig_name=fig_name,
     )
 
 
@@ -316,18 +335,14 @@ def visualize_alignment_plots(sweep_id, include_baseline_powers=True, fig_name="
     """Animation of the alignment plots (H vs A POWER per state) of a sweep over ``reward_correlation``."""
     from ..figures import visualize_alignment_plots as draw
 
-    return draw(
-        sweep_id, include_baseline_powers=include_baseline_powers, fig_name=fig_name
-    )
+    return draw(sweep_id, include_baseline_powers=include_baseline_powers, fig_name=fig_name)
 
 
 def visualize_average_powers(sweep_id, include_baseline_power=True, fig_name=None):
     """Average POWER of each agent against ``reward_correlation``."""
     from ..figures import visualize_average_powers as draw
 
-    return draw(
-        sweep_id, include_baseline_power=include_baseline_power, fig_name=fig_name
-    )
+    return draw(sweep_id, include_baseline_power=include_baseline_power, fig_name=fig_name)
 
 
 def visualize_full_gridworld_rollout(
@@ -343,8 +358,12 @@ def visualize_full_gridworld_rollout(
     from ..figures import visualize_full_gridworld_rollout as draw
 
     return draw(
-        sweep_id, run_suffix=run_suffix, initial_state=initial_state, reward_sample_index=reward_sample_index,
-        number_of_steps=number_of_steps, agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
+        sweep_id,
+        run_suffix=run_suffix,
+        initial_state=initial_state,
+        reward_sample_index=reward_sample_index,
+        number_of_steps=number_of_steps,
+        agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
         fig_name=fig_name,
     )
 
@@ -378,8 +397,8 @@ __all__ = [
     "test_stochastic",
     "test_vanilla",
     "view_gridworld",
-    "visualize_all_correlated_reward_samples",
     "visualize_alignment_plots",
+    "visualize_all_correlated_reward_samples",
     "visualize_average_powers",
     "visualize_correlated_reward_samples",
     "visualize_full_gridworld_rollout",

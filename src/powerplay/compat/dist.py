@@ -18,7 +18,8 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -84,8 +85,13 @@ def config_to_reward_distribution(state_list, reward_dist_config, distribution_d
     else:
         distribution = RewardDistribution(
             default=_distribution(reward_dist_config["default_dist"], distribution_dict),
-            state_dists={str(s): _distribution(c, distribution_dict) for s, c in (reward_dist_config.get("state_dists") or {}).items()},
-            states_with_identical_rewards=tuple(tuple(g) for g in reward_dist_config.get("states_with_identical_rewards") or ()),
+            state_dists={
+                str(s): _distribution(c, distribution_dict)
+                for s, c in (reward_dist_config.get("state_dists") or {}).items()
+            },
+            states_with_identical_rewards=tuple(
+                tuple(g) for g in reward_dist_config.get("states_with_identical_rewards") or ()
+            ),
             allow_all_equal_rewards=bool(reward_dist_config.get("allow_all_equal_rewards", True)),
         )
     return RewardSampler(distribution, state_list)

@@ -15,7 +15,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import ModelError, SamplesNotKeptError, SweepNotFoundError, UnknownLabelError
 from ..storage.sweeps import DEFAULT_FOLDER, load_sweep
@@ -110,7 +111,11 @@ def get_sweep_run_results(sweep_id, run_suffix="", results_type="inputs", folder
         return dict(run.config)  # no need to draw every reward sample again for the config
     if results_type == "outputs":
         properties = _run_properties(sweep, run)
-        return {k: v for k, v in properties.items() if k.startswith(("reward_samples", "power_samples", "power_means", "power_sems"))}
+        return {
+            k: v
+            for k, v in properties.items()
+            if k.startswith(("reward_samples", "power_samples", "power_means", "power_sems"))
+        }
     raise ModelError(f"results_type must be 'inputs' or 'outputs', not {results_type!r}")
 
 

@@ -51,7 +51,9 @@ def get_actions_from_graph(input_graph) -> list[str]:
     obj = as_object(input_graph)
     if isinstance(obj, JointMDP):
         used = obj.action_mask.any(axis=0)
-        return [joint_label(h, a) for i, h in enumerate(obj.actions_H) for j, a in enumerate(obj.actions_A) if used[i, j]]
+        return [
+            joint_label(h, a) for i, h in enumerate(obj.actions_H) for j, a in enumerate(obj.actions_A) if used[i, j]
+        ]
     return list(obj.actions)
 
 
@@ -73,7 +75,9 @@ def get_available_actions_from_graph_state(input_graph, state: str) -> list[str]
     return obj.available_actions(state)
 
 
-def get_available_states_and_probabilities_from_mdp_graph_state_and_action(input_mdp_graph, state: str, action: str) -> dict[str, float]:
+def get_available_states_and_probabilities_from_mdp_graph_state_and_action(
+    input_mdp_graph, state: str, action: str
+) -> dict[str, float]:
     """``{next_state: probability}`` of an available action in a state."""
     return as_mdp(input_mdp_graph).next_states(state, action)
 

@@ -57,8 +57,10 @@ def transition_tensor_to_mdp(transition_tensor) -> MDP:
     S, A, _ = tensor.shape
     mask = tensor.sum(axis=2) > 0
     return MDP(
-        tuple(str(s) for s in range(S)), tuple(str(a) for a in range(A)),
-        sparse.csr_array(tensor.reshape(S * A, S)), mask,
+        tuple(str(s) for s in range(S)),
+        tuple(str(a) for a in range(A)),
+        sparse.csr_array(tensor.reshape(S * A, S)),
+        mask,
     )
 
 
@@ -79,14 +81,21 @@ def _values(mdp: MDP, rewards: np.ndarray, discount_rate: float, convergence_thr
     return rewards + g * power / (1 - g)
 
 
-def value_iteration(reward_function, discount_rate, transition_tensor, value_initialization=None, convergence_threshold=1e-4):
+def value_iteration(
+    reward_function, discount_rate, transition_tensor, value_initialization=None, convergence_threshold=1e-4
+):
     """Optimal state values ``[S]`` of a reward function on a ``[S, A, S']`` transition tensor."""
     mdp = transition_tensor_to_mdp(transition_tensor)
     return _values(mdp, _rewards(reward_function, mdp.num_states), discount_rate, convergence_threshold)
 
 
 def policy_evaluation(
-    reward_function, discount_rate, transition_tensor, policy_tensor, value_initialization=None, convergence_threshold=1e-4
+    reward_function,
+    discount_rate,
+    transition_tensor,
+    policy_tensor,
+    value_initialization=None,
+    convergence_threshold=1e-4,
 ):
     """State values ``[S]`` of following ``policy_tensor`` ``[S, A]``: ``V = R + g P_pi V``.
 
@@ -112,7 +121,9 @@ def policy_evaluation(
     return _values(one_action, _rewards(reward_function, mdp.num_states), discount_rate, convergence_threshold)
 
 
-def find_optimal_policy(reward_function, discount_rate, transition_tensor, value_initialization=None, convergence_threshold=1e-4):
+def find_optimal_policy(
+    reward_function, discount_rate, transition_tensor, value_initialization=None, convergence_threshold=1e-4
+):
     """Optimal policy ``[S, A]``: uniform over the optimal actions of each state."""
     mdp = transition_tensor_to_mdp(transition_tensor)
     rewards = _rewards(reward_function, mdp.num_states)

@@ -26,7 +26,9 @@ def update_state_actions(policy_graph, state, new_policy_actions):
 
 def single_agent_to_multiagent_policy_graph(single_agent_policy_graph, acting_agent_is_H=False):
     """Lift a single-agent policy to joint states (Agent A's policy unless ``acting_agent_is_H``)."""
-    return editing.single_agent_to_multiagent_policy(as_policy(single_agent_policy_graph), acting_agent_is_H=acting_agent_is_H)
+    return editing.single_agent_to_multiagent_policy(
+        as_policy(single_agent_policy_graph), acting_agent_is_H=acting_agent_is_H
+    )
 
 
 def policy_tensor_to_graph(policy_tensor, associated_mdp_graph, acting_agent_is_H=True):
@@ -83,8 +85,14 @@ def simulate_policy_rollout(
     mdp = as_mdp(mdp_graph_H)
     policy_H = _as_agent(as_policy(policy_graph_H), "H", mdp)
     policy_A = None if policy_graph_A is None else _as_agent(as_policy(policy_graph_A), "A", mdp)
-    return rollout(initial_state, policy_H, mdp, number_of_steps=number_of_steps, other_policy=policy_A,
-                   rng=np.random.default_rng(random_seed))
+    return rollout(
+        initial_state,
+        policy_H,
+        mdp,
+        number_of_steps=number_of_steps,
+        other_policy=policy_A,
+        rng=np.random.default_rng(random_seed),
+    )
 
 
 __all__ = [

@@ -97,10 +97,16 @@ def run_one_experiment(
         kind = "multiagent_fixed_policy" if reward_correlation is None else "multiagent_with_reward"
     seed = int(random_seed) if random_seed is not None else int(np.random.SeedSequence().entropy % 2**63)
     experiment = Experiment(
-        kind, mdp, discount_rate, _distribution(reward_sampler), int(num_reward_samples), seed,
+        kind,
+        mdp,
+        discount_rate,
+        _distribution(reward_sampler),
+        int(num_reward_samples),
+        seed,
         policy_A=policy,
         discount_rate_agent_A=(discount_rate if discount_rate_agent_A is None else discount_rate_agent_A)
-        if kind == "multiagent_with_reward" else None,
+        if kind == "multiagent_with_reward"
+        else None,
         reward_correlation=reward_correlation if kind == "multiagent_with_reward" else None,
         diagnostic=bool(diagnostic_mode),
         settings=SolverSettings(tolerance=convergence_threshold),

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..storage.sweeps import DEFAULT_FOLDER
 from ..figures.render import draw
 from ..figures.samples import correlation_data, histogram_data, sample_aggregation_data
 from ..figures.style import file_token, save_figure
+from ..storage.sweeps import DEFAULT_FOLDER
 
 EXPERIMENT_FOLDER = DEFAULT_FOLDER
 
@@ -45,10 +45,15 @@ def plot_sample_aggregations(
     save_folder=EXPERIMENT_FOLDER,
 ):
     """Mean (with standard errors) or variance of samples ``[N, S]`` per state; ``aggregation`` is ``'mean'`` or ``'var'``."""
-    figure = draw(sample_aggregation_data(
-        np.asarray(all_samples), list(state_list), aggregation=aggregation, quantity=sample_quantity,
-        plot_as_gridworld=plot_as_gridworld,
-    ))
+    figure = draw(
+        sample_aggregation_data(
+            np.asarray(all_samples),
+            list(state_list),
+            aggregation=aggregation,
+            quantity=sample_quantity,
+            plot_as_gridworld=plot_as_gridworld,
+        )
+    )
     if save_handle is not None:
         _save(figure, f"{sample_quantity}_{aggregation}s-{save_handle}", save_folder)
     return figure
@@ -69,9 +74,16 @@ def plot_sample_distributions(
     if states_to_plot is not None:
         index = [states.index(s) for s in states_to_plot]
         samples, states = samples[:, index], list(states_to_plot)
-    tagged = [(tag, draw(data)) for tag, data in histogram_data(
-        samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
-    )]
+    tagged = [
+        (tag, draw(data))
+        for tag, data in histogram_data(
+            samples,
+            states,
+            quantity=sample_quantity,
+            plot_as_gridworld=plot_as_gridworld,
+            number_of_bins=number_of_bins,
+        )
+    ]
     if save_handle is not None:
         for tag, figure in tagged:
             _save(figure, f"{sample_quantity}_samples{tag}-{save_handle}", save_folder)
@@ -99,7 +111,11 @@ def plot_sample_correlations(
         index = [states.index(s) for s in keep]
         samples, states = samples[:, index], keep
     records = correlation_data(
-        samples, states, quantity=sample_quantity, plot_as_gridworld=plot_as_gridworld, number_of_bins=number_of_bins,
+        samples,
+        states,
+        quantity=sample_quantity,
+        plot_as_gridworld=plot_as_gridworld,
+        number_of_bins=number_of_bins,
     )
     if state_x is not None:
         records = [(tag, data) for tag, data in records if tag == f"_correlations_{state_x}"]

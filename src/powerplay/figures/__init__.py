@@ -80,9 +80,9 @@ from .sweeps import (
 )
 
 __all__ = [
+    "COLOR_MAP",
     "AlignmentData",
     "BarsData",
-    "COLOR_MAP",
     "CorrelationData",
     "FigureOptions",
     "FigureWarning",

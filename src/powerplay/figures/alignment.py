@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -81,12 +81,13 @@ def reliability_note(statistics) -> str | None:
     """The warning a run with noisy per-state means gets on its alignment plot (else ``None``)."""
     if statistics is None or not statistics.low_reliability:
         return None
-    text = (f"Low reliability of the per-state means (H {_number(statistics.reliability_H, 2)}, "
-            f"A {_number(statistics.reliability_A, 2)}; below {LOW_RELIABILITY}): sampling noise pulls the raw "
-            f"α_HA towards 0.")
+    text = (
+        f"Low reliability of the per-state means (H {_number(statistics.reliability_H, 2)}, "
+        f"A {_number(statistics.reliability_A, 2)}; below {LOW_RELIABILITY}): sampling noise pulls the raw "
+        f"α_HA towards 0."
+    )
     if statistics.suggested_samples is not None:
-        text += (f" About {statistics.suggested_samples:,} reward samples would bring both to "
-                 f"{TARGET_RELIABILITY}.")
+        text += f" About {statistics.suggested_samples:,} reward samples would bring both to {TARGET_RELIABILITY}."
     return text
 
 
@@ -162,10 +163,15 @@ def alignment_data(
         limits = alignment_limits(pairs)
     small = count <= MAX_ERROR_BAR_STATES
     return AlignmentData(
-        title=title, x=x, y=y, alpha=alpha, statistics=statistics,
+        title=title,
+        x=x,
+        y=y,
+        alpha=alpha,
+        statistics=statistics,
         errors_H=None if errors_H is None or not small else np.asarray(errors_H, dtype=np.float64),
         errors_A=None if errors_A is None or not small else np.asarray(errors_A, dtype=np.float64),
-        baseline=baseline, limits=(tuple(map(float, limits[0])), tuple(map(float, limits[1]))),
+        baseline=baseline,
+        limits=(tuple(map(float, limits[0])), tuple(map(float, limits[1]))),
         note=reliability_note(statistics),
     )
 
@@ -180,14 +186,31 @@ def draw_alignment(data: AlignmentData) -> Figure:
     many = data.num_states > MAX_ERROR_BAR_STATES
     if data.baseline is not None:
         # One collection for every vertical line (one artist each would be slow with many states).
-        ax.vlines(data.baseline, 0, 1, transform=ax.get_xaxis_transform(), colors=style.AGENT_COLORS["H"], alpha=0.2,
-                  linewidths=1, zorder=1)
+        ax.vlines(
+            data.baseline,
+            0,
+            1,
+            transform=ax.get_xaxis_transform(),
+            colors=style.AGENT_COLORS["H"],
+            alpha=0.2,
+            linewidths=1,
+            zorder=1,
+        )
         ax.plot([], [], color=style.AGENT_COLORS["H"], alpha=0.5, label="H against A's seed policy (baseline)")
     if data.errors_H is not None or data.errors_A is not None:
-        ax.errorbar(data.x, data.y, xerr=data.errors_H, yerr=data.errors_A, fmt="none", ecolor="0.45", elinewidth=0.8,
-                    zorder=2)
-    ax.scatter(data.x, data.y, s=10 if many else 22, color=style.ACCENT_COLOR, alpha=0.35 if many else 0.75,
-               linewidths=0, zorder=3, label="states")
+        ax.errorbar(
+            data.x, data.y, xerr=data.errors_H, yerr=data.errors_A, fmt="none", ecolor="0.45", elinewidth=0.8, zorder=2
+        )
+    ax.scatter(
+        data.x,
+        data.y,
+        s=10 if many else 22,
+        color=style.ACCENT_COLOR,
+        alpha=0.35 if many else 0.75,
+        linewidths=0,
+        zorder=3,
+        label="states",
+    )
     (x0, x1), (y0, y1) = data.limits
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -198,13 +221,30 @@ def draw_alignment(data: AlignmentData) -> Figure:
     ax.set_ylabel("POWER of Agent A at the state (reward units)", fontsize=style.FONT_SIZE)
     ax.grid(color="0.9", zorder=0)
     # Above the axes: alignment plots are often dense everywhere inside them.
-    ax.legend(fontsize=style.FONT_SIZE - 2, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=3, frameon=False,
-              borderaxespad=0.0, handletextpad=0.4, columnspacing=1.0)
+    ax.legend(
+        fontsize=style.FONT_SIZE - 2,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncol=3,
+        frameon=False,
+        borderaxespad=0.0,
+        handletextpad=0.4,
+        columnspacing=1.0,
+    )
     ax.tick_params(labelsize=style.FONT_SIZE - 1)
     if data.note:
-        ax.text(0.02, 0.98, textwrap.fill(data.note, 62), transform=ax.transAxes, ha="left", va="top",
-                fontsize=style.FONT_SIZE - 2, color="#7a2e00", zorder=6,
-                bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff1d6", "edgecolor": "#d98c00", "linewidth": 1.2})
+        ax.text(
+            0.02,
+            0.98,
+            textwrap.fill(data.note, 62),
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=style.FONT_SIZE - 2,
+            color="#7a2e00",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff1d6", "edgecolor": "#d98c00", "linewidth": 1.2},
+        )
     style.set_title(figure, data.title, 0.08)
     return figure
 
@@ -215,10 +255,17 @@ def update_alignment(figure: Figure, previous: AlignmentData, data: AlignmentDat
     The same layout: as many states, no error bars and no baseline in either, a note in both
     or neither, as many title lines. Then the points, limits, note and title change.
     """
-    same = (previous.num_states == data.num_states and previous.errors_H is None and data.errors_H is None
-            and previous.errors_A is None and data.errors_A is None and previous.baseline is None
-            and data.baseline is None and (previous.note is None) == (data.note is None)
-            and previous.title.count("\n") == data.title.count("\n"))
+    same = (
+        previous.num_states == data.num_states
+        and previous.errors_H is None
+        and data.errors_H is None
+        and previous.errors_A is None
+        and data.errors_A is None
+        and previous.baseline is None
+        and data.baseline is None
+        and (previous.note is None) == (data.note is None)
+        and previous.title.count("\n") == data.title.count("\n")
+    )
     if not same:
         return False
     ax = figure.axes[0]
@@ -272,9 +319,20 @@ def draw_lines(data: LinesData) -> Figure:
         if item.low is not None and item.high is not None:
             errors = np.vstack([item.y - item.low, item.high - item.y])
             errors = np.where(np.isfinite(errors), np.maximum(errors, 0.0), 0.0)
-        ax.errorbar(data.positions, item.y, yerr=errors, label=item.label, color=color, marker=item.marker or "",
-                    markersize=5, linestyle=item.linestyle, linewidth=1.4, capsize=3, elinewidth=1,
-                    zorder=3 + (item.opacity >= 1) + 0.01 * rank)
+        ax.errorbar(
+            data.positions,
+            item.y,
+            yerr=errors,
+            label=item.label,
+            color=color,
+            marker=item.marker or "",
+            markersize=5,
+            linestyle=item.linestyle,
+            linewidth=1.4,
+            capsize=3,
+            elinewidth=1,
+            zorder=3 + (item.opacity >= 1) + 0.01 * rank,
+        )
     if data.ticks:
         positions, labels = zip(*data.ticks)
         rotate = data.scale == "categorical" and max(len(label) for label in labels) > 8
@@ -287,8 +345,14 @@ def draw_lines(data: LinesData) -> Figure:
     ax.tick_params(labelsize=style.FONT_SIZE - 1)
     if any(item.label for item in data.series):
         if many:
-            ax.legend(fontsize=style.FONT_SIZE - 2, title=data.legend_title, title_fontsize=style.FONT_SIZE - 2,
-                      loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+            ax.legend(
+                fontsize=style.FONT_SIZE - 2,
+                title=data.legend_title,
+                title_fontsize=style.FONT_SIZE - 2,
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                borderaxespad=0,
+            )
         else:
             ax.legend(fontsize=style.FONT_SIZE - 2, title=data.legend_title, title_fontsize=style.FONT_SIZE - 2)
     style.set_title(figure, data.title, 0.08)

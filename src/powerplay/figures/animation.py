@@ -17,8 +17,8 @@ Examples
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import imageio.v3 as iio
 import numpy as np
@@ -98,8 +98,9 @@ def write_gif(
     # Each frame gets its own 256-colour palette (fast octree: figures have few colours).
     palettes = [Image.fromarray(frame).quantize(colors=256, method=Image.Quantize.FASTOCTREE) for frame in stack]
     buffer = io.BytesIO()
-    palettes[0].save(buffer, format="GIF", save_all=True, append_images=palettes[1:], duration=durations, loop=0,
-                     disposal=1)
+    palettes[0].save(
+        buffer, format="GIF", save_all=True, append_images=palettes[1:], duration=durations, loop=0, disposal=1
+    )
     atomic_write_bytes(path, buffer.getvalue())
     return path
 

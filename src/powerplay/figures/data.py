@@ -38,8 +38,9 @@ False
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -130,7 +131,6 @@ class HeatmapData(_Record):
     cell_inches: float
     errors: np.ndarray | None = None
 
-
     @property
     def joint(self) -> bool:
         return bool(self.block_origins)
@@ -205,7 +205,6 @@ class AlignmentData(_Record):
     baseline: np.ndarray | None = None
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None
     note: str | None = None
-
 
     @property
     def num_states(self) -> int:
@@ -412,8 +411,8 @@ class RewardPairsData(_Record):
     ylim: tuple[float, float] | None = None
 
 
-
 __all__ = [
+    "X_SCALES",
     "AlignmentData",
     "BarsData",
     "CorrelationData",
@@ -425,5 +424,4 @@ __all__ = [
     "Panel",
     "RewardPairsData",
     "Series",
-    "X_SCALES",
 ]

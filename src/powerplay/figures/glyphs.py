@@ -20,8 +20,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 from matplotlib.collections import PathCollection
@@ -29,7 +29,6 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
-
 
 _PROPERTIES = FontProperties()
 
@@ -105,9 +104,16 @@ def text_collection(
         Of the positions (default ``ax.transData``).
     """
     paths = outlines(texts, size, ha, va)
-    collection = PathCollection(paths, offsets=np.asarray(positions, dtype=np.float64).reshape(-1, 2),
-                                offset_transform=transform if transform is not None else ax.transData,
-                                facecolors=colors, edgecolors="none", linewidths=0, zorder=zorder, clip_on=False)
+    collection = PathCollection(
+        paths,
+        offsets=np.asarray(positions, dtype=np.float64).reshape(-1, 2),
+        offset_transform=transform if transform is not None else ax.transData,
+        facecolors=colors,
+        edgecolors="none",
+        linewidths=0,
+        zorder=zorder,
+        clip_on=False,
+    )
     # Outlines are in points; the figure's DPI turns them into pixels around each offset.
     collection.set_transform(Affine2D().scale(ax.figure.dpi / 72.0))
     ax.add_collection(collection, autolim=False)

@@ -38,20 +38,19 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
-from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..model.labels import cell_coordinates, split_joint_label
+from ..storage.sweeps import FIGURES_FOLDER
 from . import style
 from .data import HeatmapData, Marker
 from .glyphs import outlines, text_collection
@@ -87,7 +86,7 @@ class GridGeometry:
     cells_A: np.ndarray | None  # [S, 2] or None
 
     @classmethod
-    def of_states(cls, states: Sequence[str]) -> "GridGeometry":
+    def of_states(cls, states: Sequence[str]) -> GridGeometry:
         """Parse gridworld state labels ``'(r, c)'`` or ``'(r, c)_H^(r, c)_A'``.
 
         Raises
@@ -153,7 +152,6 @@ class GridGeometry:
         if self.cells_A is None:
             return []
         return sorted({(int(r), int(c)) for r, c in self.cells_A})
-
 
 
 def is_gridworld(states: Sequence[str]) -> bool:
@@ -231,8 +229,16 @@ class _Layout:
 
 def _layout(shape: tuple[int, int], cell: float, joint: bool, colorbar: bool, title: str) -> _Layout:
     extra = 0.45 if joint else 0.0  # Agent A's row labels right of the image, column labels above it
-    return _Layout(cell, shape[0], shape[1], left=0.75, right=(1.35 if colorbar else 0.4) + extra,
-                   top=style.title_inches(title) + 0.12 + extra, bottom=0.65, min_width=6.0 if joint else 5.6)
+    return _Layout(
+        cell,
+        shape[0],
+        shape[1],
+        left=0.75,
+        right=(1.35 if colorbar else 0.4) + extra,
+        top=style.title_inches(title) + 0.12 + extra,
+        bottom=0.65,
+        min_width=6.0 if joint else 5.6,
+    )
 
 
 def _cell_inches(shape: tuple[int, int], blocks: int) -> float:
@@ -253,8 +259,10 @@ def _mosaic(geometry: GridGeometry, values: np.ndarray) -> tuple[np.ndarray, dic
     origin = (cells_A - low) * np.array([rows + BLOCK_GAP, cols + BLOCK_GAP])
     where = origin + cells_H
     mosaic[where[:, 0], where[:, 1]] = values
-    origins = {(int(r), int(c)): (int(r - low[0]) * (rows + BLOCK_GAP), int(c - low[1]) * (cols + BLOCK_GAP))
-               for r, c in geometry.positions_of_A()}
+    origins = {
+        (int(r), int(c)): (int(r - low[0]) * (rows + BLOCK_GAP), int(c - low[1]) * (cols + BLOCK_GAP))
+        for r, c in geometry.positions_of_A()
+    }
     return mosaic, origins, where
 
 
@@ -345,10 +353,21 @@ def heatmap_data(
             cell_text[~np.isfinite(matrix)] = ""
     layout = _layout(matrix.shape, cell, geometry.joint, colorbar_label is not None, title)
     title = style.fit_title(title, layout.width - 0.3)
-    return HeatmapData(title=title, values=values, states=states, matrix=matrix, block_origins=origins,
-                       block_shape=(rows, cols), norm=norm, colorbar_label=colorbar_label, cell_text=cell_text,
-                       font_size=font, markers=markers, cell_inches=cell,
-                       errors=None if errors is None else np.asarray(errors, dtype=np.float64))
+    return HeatmapData(
+        title=title,
+        values=values,
+        states=states,
+        matrix=matrix,
+        block_origins=origins,
+        block_shape=(rows, cols),
+        norm=norm,
+        colorbar_label=colorbar_label,
+        cell_text=cell_text,
+        font_size=font,
+        markers=markers,
+        cell_inches=cell,
+        errors=None if errors is None else np.asarray(errors, dtype=np.float64),
+    )
 
 
 def _squares(squares: Sequence[tuple[float, float, float, float]]) -> list:
@@ -356,11 +375,20 @@ def _squares(squares: Sequence[tuple[float, float, float, float]]) -> list:
     return [[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)] for x, y, w, h in squares]
 
 
-def _outlines(squares: Sequence[tuple[float, float, float, float]], color, linewidth: float, zorder: float = 5) -> LineCollection:
+def _outlines(
+    squares: Sequence[tuple[float, float, float, float]], color, linewidth: float, zorder: float = 5
+) -> LineCollection:
     """One artist for many open rectangles ``(x, y, width, height)`` (a patch each is ~1 ms)."""
     # Not clipped: outlines on the image's edge would lose their outer half.
-    return LineCollection(_squares(squares), colors=color, linewidths=linewidth, zorder=zorder, capstyle="projecting",
-                          joinstyle="miter", clip_on=False)
+    return LineCollection(
+        _squares(squares),
+        colors=color,
+        linewidths=linewidth,
+        zorder=zorder,
+        capstyle="projecting",
+        joinstyle="miter",
+        clip_on=False,
+    )
 
 
 def _tick_step(cell_inches: float, font: float) -> int:
@@ -386,7 +414,9 @@ def _marker_squares(markers) -> dict[str, list]:
     """``{collection id: [(x, y, width, height), ...]}``: the outlines of each look (colour, inset)."""
     groups: dict[str, list] = {}
     for (r, c), color, inset in markers:
-        groups.setdefault(_marker_gid(color, inset), []).append((c - 0.5 + inset, r - 0.5 + inset, 1 - 2 * inset, 1 - 2 * inset))
+        groups.setdefault(_marker_gid(color, inset), []).append(
+            (c - 0.5 + inset, r - 0.5 + inset, 1 - 2 * inset, 1 - 2 * inset)
+        )
     return groups
 
 
@@ -407,12 +437,14 @@ def draw_heatmap(data: HeatmapData) -> Figure:
     layout = _layout(matrix.shape, data.cell_inches, data.joint, data.colorbar_label is not None, data.title)
     width, height = layout.width, layout.height
     figure = style.new_figure(width, height)
-    ax = figure.add_axes([layout.x0 / width, layout.bottom / height, layout.image_width / width,
-                          layout.image_height / height])
+    ax = figure.add_axes(
+        [layout.x0 / width, layout.bottom / height, layout.image_width / width, layout.image_height / height]
+    )
     cmap = style.color_map()
     norm = Normalize(*data.norm)
-    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, norm=norm, interpolation="nearest", origin="upper",
-                      aspect="auto")
+    image = ax.imshow(
+        np.ma.masked_invalid(matrix), cmap=cmap, norm=norm, interpolation="nearest", origin="upper", aspect="auto"
+    )
     # Thin white lines between cells make neighbouring equal values distinguishable (blank
     # cells and the gaps between blocks are white too, so the lines vanish there).
     ax.vlines(np.arange(0.5, cols - 1), -0.5, rows - 0.5, colors="white", linewidths=0.6)
@@ -430,8 +462,11 @@ def draw_heatmap(data: HeatmapData) -> Figure:
         origins = data.block_origins
         for spine in ax.spines.values():  # the blocks have frames; the mosaic needs none
             spine.set_visible(False)
-        ax.add_collection(_outlines([(c0 - 0.5, r0 - 0.5, block_cols, block_rows) for r0, c0 in origins.values()],
-                                    "0.55", 0.6, zorder=4))
+        ax.add_collection(
+            _outlines(
+                [(c0 - 0.5, r0 - 0.5, block_cols, block_rows) for r0, c0 in origins.values()], "0.55", 0.6, zorder=4
+            )
+        )
         column_starts = sorted({c0 for _, c0 in origins.values()})
         row_starts = sorted({r0 for r0, _ in origins.values()})
         xs = [(c0 + c, c) for c0 in column_starts for c in range(0, block_cols, step)]
@@ -449,16 +484,46 @@ def draw_heatmap(data: HeatmapData) -> Figure:
     def shifted(transform, dx_points, dy_points):
         return transform + ScaledTranslation(dx_points / 72, dy_points / 72, points)
 
-    ax.add_collection(LineCollection([[(0, 0), (0, -2.5)] for _ in xs], colors="black", linewidths=0.6,
-                                     offsets=[(x, 0.0) for x, _ in xs], offset_transform=below,
-                                     transform=Affine2D().scale(figure.dpi / 72), clip_on=False))
-    ax.add_collection(LineCollection([[(0, 0), (-2.5, 0)] for _ in ys], colors="black", linewidths=0.6,
-                                     offsets=[(0.0, y) for y, _ in ys], offset_transform=left_of,
-                                     transform=Affine2D().scale(figure.dpi / 72), clip_on=False))
-    text_collection(ax, [str(c) for _, c in xs], [(x, 0.0) for x, _ in xs], size=tick_font, ha="center", va="top",
-                    transform=shifted(below, 0, -4))
-    text_collection(ax, [str(r) for _, r in ys], [(0.0, y) for y, _ in ys], size=tick_font, ha="right", va="center",
-                    transform=shifted(left_of, -4, 0))
+    ax.add_collection(
+        LineCollection(
+            [[(0, 0), (0, -2.5)] for _ in xs],
+            colors="black",
+            linewidths=0.6,
+            offsets=[(x, 0.0) for x, _ in xs],
+            offset_transform=below,
+            transform=Affine2D().scale(figure.dpi / 72),
+            clip_on=False,
+        )
+    )
+    ax.add_collection(
+        LineCollection(
+            [[(0, 0), (-2.5, 0)] for _ in ys],
+            colors="black",
+            linewidths=0.6,
+            offsets=[(0.0, y) for y, _ in ys],
+            offset_transform=left_of,
+            transform=Affine2D().scale(figure.dpi / 72),
+            clip_on=False,
+        )
+    )
+    text_collection(
+        ax,
+        [str(c) for _, c in xs],
+        [(x, 0.0) for x, _ in xs],
+        size=tick_font,
+        ha="center",
+        va="top",
+        transform=shifted(below, 0, -4),
+    )
+    text_collection(
+        ax,
+        [str(r) for _, r in ys],
+        [(0.0, y) for y, _ in ys],
+        size=tick_font,
+        ha="right",
+        va="center",
+        transform=shifted(left_of, -4, 0),
+    )
     ax.set_xlabel(x_label, fontsize=style.FONT_SIZE - (1 if data.joint else 0), labelpad=tick_font + 4)
     ax.set_ylabel(y_label, fontsize=style.FONT_SIZE - (1 if data.joint else 0), labelpad=tick_font + 6)
     if data.joint:
@@ -466,14 +531,45 @@ def draw_heatmap(data: HeatmapData) -> Figure:
         label_font = float(np.clip(block_cols * data.cell_inches * 72 / 6, 6.0, style.FONT_SIZE - 1))
         columns_A = {c0: c for (_, c), (_, c0) in origins.items()}
         rows_A = {r0: r for (r, _), (r0, _) in origins.items()}
-        text_collection(ax, [str(c) for c in columns_A.values()], [(c0 + (block_cols - 1) / 2, 1.0) for c0 in columns_A],
-                        size=label_font, colors=MARKER_COLOR, va="bottom", transform=shifted(below, 0, 3))
-        text_collection(ax, [str(r) for r in rows_A.values()], [(1.0, r0 + (block_rows - 1) / 2) for r0 in rows_A],
-                        size=label_font, colors=MARKER_COLOR, ha="left", transform=shifted(left_of, 5, 0))
-        ax.text(0.5, 1.004 + 0.24 / layout.image_height, "Agent A's column", transform=ax.transAxes, ha="center",
-                va="bottom", fontsize=style.FONT_SIZE - 1, color=MARKER_COLOR)
-        ax.text(1.01 + 0.22 / layout.image_width, 0.5, "Agent A's row", transform=ax.transAxes, ha="left",
-                va="center", rotation=-90, fontsize=style.FONT_SIZE - 1, color=MARKER_COLOR)
+        text_collection(
+            ax,
+            [str(c) for c in columns_A.values()],
+            [(c0 + (block_cols - 1) / 2, 1.0) for c0 in columns_A],
+            size=label_font,
+            colors=MARKER_COLOR,
+            va="bottom",
+            transform=shifted(below, 0, 3),
+        )
+        text_collection(
+            ax,
+            [str(r) for r in rows_A.values()],
+            [(1.0, r0 + (block_rows - 1) / 2) for r0 in rows_A],
+            size=label_font,
+            colors=MARKER_COLOR,
+            ha="left",
+            transform=shifted(left_of, 5, 0),
+        )
+        ax.text(
+            0.5,
+            1.004 + 0.24 / layout.image_height,
+            "Agent A's column",
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=style.FONT_SIZE - 1,
+            color=MARKER_COLOR,
+        )
+        ax.text(
+            1.01 + 0.22 / layout.image_width,
+            0.5,
+            "Agent A's row",
+            transform=ax.transAxes,
+            ha="left",
+            va="center",
+            rotation=-90,
+            fontsize=style.FONT_SIZE - 1,
+            color=MARKER_COLOR,
+        )
     if data.markers:
         colours = {_marker_gid(color, inset): color for _, color, inset in data.markers}
         for gid, squares in _marker_squares(data.markers).items():
@@ -483,8 +579,12 @@ def draw_heatmap(data: HeatmapData) -> Figure:
         text_collection(ax, texts, positions, size=data.font_size, colors=colors).set_gid("cells")
     if data.colorbar_label is not None:
         left = layout.x0 + layout.image_width + (0.7 if data.joint else 0.25)
-        _add_colorbar(figure, image, [left / width, layout.bottom / height, 0.2 / width, layout.image_height / height],
-                      data.colorbar_label)
+        _add_colorbar(
+            figure,
+            image,
+            [left / width, layout.bottom / height, 0.2 / width, layout.image_height / height],
+            data.colorbar_label,
+        )
     style.set_title(figure, data.title, 0.1)
     return figure
 
@@ -504,17 +604,24 @@ def update_heatmap(figure: Figure, previous: HeatmapData, data: HeatmapData) -> 
     and as many title lines. Then only the image, the colour range (and colour bar), its
     label and the title change.
     """
-    same = (previous.matrix.shape == data.matrix.shape and previous.block_origins == data.block_origins
-            and _marker_looks(previous.markers) == _marker_looks(data.markers) and len(previous.markers) == len(data.markers)
-            and (previous.cell_text is None) == (data.cell_text is None)
-            and (previous.colorbar_label is None) == (data.colorbar_label is None)
-            and previous.title.count("\n") == data.title.count("\n") and previous.cell_inches == data.cell_inches)
+    same = (
+        previous.matrix.shape == data.matrix.shape
+        and previous.block_origins == data.block_origins
+        and _marker_looks(previous.markers) == _marker_looks(data.markers)
+        and len(previous.markers) == len(data.markers)
+        and (previous.cell_text is None) == (data.cell_text is None)
+        and (previous.colorbar_label is None) == (data.colorbar_label is None)
+        and previous.title.count("\n") == data.title.count("\n")
+        and previous.cell_inches == data.cell_inches
+    )
     if not same:
         return False
     ax = figure.axes[0]
-    if data.cell_text is not None:  # the same cells must carry text, in the same size
-        if data.font_size != previous.font_size or not np.array_equal(data.cell_text != "", previous.cell_text != ""):
-            return False
+    # The same cells must carry text, in the same size.
+    if data.cell_text is not None and (
+        data.font_size != previous.font_size or not np.array_equal(data.cell_text != "", previous.cell_text != "")
+    ):
+        return False
     image = ax.images[0]
     image.set_data(np.ma.masked_invalid(data.matrix))
     image.set_clim(*data.norm)
@@ -547,10 +654,26 @@ def view_data(gridworld_mdp) -> HeatmapData:
     name = gridworld_mdp.name or ("joint gridworld" if geometry.joint else "gridworld")
     ones = np.ones(len(states))
     if geometry.joint:
-        return heatmap_data(ones, states, title=f"{name}: {len(states)} joint states", annotate=False, vmin=0.0,
-                            vmax=1.25, colorbar_label=None, geometry=geometry)
-    return heatmap_data(ones, states, title=f"{name}: {len(states)} cells", vmin=0.0, vmax=1.25,
-                        labels=[f"({r}, {c})" for r, c in geometry.cells_H], colorbar_label=None, geometry=geometry)
+        return heatmap_data(
+            ones,
+            states,
+            title=f"{name}: {len(states)} joint states",
+            annotate=False,
+            vmin=0.0,
+            vmax=1.25,
+            colorbar_label=None,
+            geometry=geometry,
+        )
+    return heatmap_data(
+        ones,
+        states,
+        title=f"{name}: {len(states)} cells",
+        vmin=0.0,
+        vmax=1.25,
+        labels=[f"({r}, {c})" for r, c in geometry.cells_H],
+        colorbar_label=None,
+        geometry=geometry,
+    )
 
 
 def view_gridworld(gridworld_mdp, fig_name: str | None = None, output_folder: str | Path = FIGURES_FOLDER) -> Path:

@@ -14,8 +14,6 @@ Needs Graphviz's ``dot`` program (``apt-get install graphviz``, ``brew install g
 
 from __future__ import annotations
 
-from ..storage.sweeps import FIGURES_FOLDER
-
 import io
 import math
 import shutil
@@ -25,9 +23,10 @@ from pathlib import Path
 from PIL import Image
 
 from ..errors import DependencyMissing, FigureError
+from ..io.atomic import atomic_write_bytes
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..io.atomic import atomic_write_bytes
+from ..storage.sweeps import FIGURES_FOLDER
 from . import style
 
 FONT = "DejaVu Sans"
@@ -103,10 +102,11 @@ def state_tree_source(thing: MDP | JointMDP | Policy, state: str):
     """
     import graphviz
 
-    graph = graphviz.Digraph(graph_attr={"rankdir": "LR", "margin": "0.08", "nodesep": "0.12", "ranksep": "0.35",
-                                         "bgcolor": "white"},
-                             node_attr={"fontname": FONT, "fontsize": "11"},
-                             edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6"})
+    graph = graphviz.Digraph(
+        graph_attr={"rankdir": "LR", "margin": "0.08", "nodesep": "0.12", "ranksep": "0.35", "bgcolor": "white"},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6"},
+    )
     graph.node("s", _text(state), shape="ellipse", style="filled,bold", fillcolor="#e8eef7")
     if isinstance(thing, Policy):
         row = thing.probabilities[thing.states.index(state)]
@@ -150,7 +150,9 @@ def _compose(images: list[Image.Image], per_row: int, title: str) -> Image.Image
     canvas = Image.new("RGB", (cols * cell_w, rows * cell_h + title_h), "white")
     for k, image in enumerate(images):
         r, c = divmod(k, cols)
-        canvas.paste(image, (c * cell_w + (cell_w - image.width) // 2, title_h + r * cell_h + (cell_h - image.height) // 2))
+        canvas.paste(
+            image, (c * cell_w + (cell_w - image.width) // 2, title_h + r * cell_h + (cell_h - image.height) // 2)
+        )
     from PIL import ImageDraw, ImageFont
 
     draw = ImageDraw.Draw(canvas)
@@ -234,7 +236,11 @@ def plot_mdp_or_policy(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for k, chunk in enumerate(chunks, start=1):
             images = list(pool.map(lambda s: _render(state_tree_source(mdp_or_policy, s)), chunk))
-            heading = title + (f" (states {states.index(chunk[0]) + 1}-{states.index(chunk[-1]) + 1} of {len(states)})" if len(chunks) > 1 else "")
+            heading = title + (
+                f" (states {states.index(chunk[0]) + 1}-{states.index(chunk[-1]) + 1} of {len(states)})"
+                if len(chunks) > 1
+                else ""
+            )
             canvas = _compose(images, subgraphs_per_row, heading)
             buffer = io.BytesIO()
             canvas.save(buffer, format="PNG")
@@ -243,6 +249,3 @@ def plot_mdp_or_policy(
             atomic_write_bytes(path, buffer.getvalue())
             paths.append(path)
     return paths
-
-
-

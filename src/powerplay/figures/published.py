@@ -26,9 +26,10 @@ reproduction says so on its face.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,9 @@ def _run(sweep, post: int, fig: int, environment: str, **values: Any):
         raise PublishedFigureError(f"Part {post} Fig {fig}: {error}") from None
     for key, value in values.items():  # fixed parameters must have the figure's value too
         if key not in swept and run.config.get(key) != value and not _close(run.config.get(key), value):
-            raise PublishedFigureError(f"Part {post} Fig {fig} needs {key} = {value}, but sweep {sweep.path.name} has {run.config.get(key)}")
+            raise PublishedFigureError(
+                f"Part {post} Fig {fig} needs {key} = {value}, but sweep {sweep.path.name} has {run.config.get(key)}"
+            )
     return run
 
 
@@ -102,8 +105,15 @@ def _close(a, b) -> bool:
 
 
 def _map_data(run, key: str):
-    return state_values_data(run.power_mean(key), run.states, errors=run.power_sem(key), plot_as_gridworld=True,
-                             label=style.RunLabel.from_run(run), agent=key, num_samples=run.num_samples)
+    return state_values_data(
+        run.power_mean(key),
+        run.states,
+        errors=run.power_sem(key),
+        plot_as_gridworld=True,
+        label=style.RunLabel.from_run(run),
+        agent=key,
+        num_samples=run.num_samples,
+    )
 
 
 def _heat_map(run, key: str, name: str, out_dir: Path) -> Path:
@@ -116,8 +126,13 @@ def _sweep_alignment_limits(sweep, param: str = "reward_correlation"):
 
 
 def _alignment_data(run, limits=None):
-    return alignment_data(run.power_mean("H"), run.power_mean("A"), label=style.RunLabel.from_run(run),
-                          statistics=run.alignment(), limits=limits)
+    return alignment_data(
+        run.power_mean("H"),
+        run.power_mean("A"),
+        label=style.RunLabel.from_run(run),
+        statistics=run.alignment(),
+        limits=limits,
+    )
 
 
 def _alignment(run, name: str, out_dir: Path, limits=None) -> Path:
@@ -125,8 +140,9 @@ def _alignment(run, name: str, out_dir: Path, limits=None) -> Path:
 
 
 def _scatter(correlation: float, name: str, out_dir: Path) -> Path:
-    return save(reward_pairs_data(SCATTER_SAMPLES, correlation=correlation, xlim=(0, 1), ylim=(0, 1)),
-                out_dir / f"{name}.png")
+    return save(
+        reward_pairs_data(SCATTER_SAMPLES, correlation=correlation, xlim=(0, 1), ylim=(0, 1)), out_dir / f"{name}.png"
+    )
 
 
 def _part_1(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
@@ -172,8 +188,16 @@ def _part_2(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
         limits = _sweep_alignment_limits(sweep)
         # Each frame: the reward pairs at β beside the alignment plot at β (one figure reused for each side).
         runs = sweep.runs_over("reward_correlation")
-        pairs = [pairs_record(*correlated_reward_samples(SCATTER_SAMPLES, correlation=float(beta)), float(beta),
-                              distribution="uniform [0, 1]", xlim=(0, 1), ylim=(0, 1)) for beta, _ in runs]
+        pairs = [
+            pairs_record(
+                *correlated_reward_samples(SCATTER_SAMPLES, correlation=float(beta)),
+                float(beta),
+                distribution="uniform [0, 1]",
+                xlim=(0, 1),
+                ylim=(0, 1),
+            )
+            for beta, _ in runs
+        ]
         plots = [_alignment_data(run, limits) for _, run in runs]
         frames = [_side_by_side(a, b) for a, b in zip(frame_pixels(pairs), frame_pixels(plots))]
         return [write_gif(frames, out_dir / f"{name}.gif", MS_PER_FRAME, FRAMES_AT_START, FRAMES_AT_END)]
@@ -181,17 +205,26 @@ def _part_2(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
         if sweep is None:
             raise PublishedFigureError("Part 2 Fig 10 needs its replication sweep (got none)")
         _check_environment(sweep, environment, 2, 10)
-        return [style.save_figure(draw_lines(alignment_against_parameter_data(sweep, "reward_correlation")),
-                                  out_dir / f"{name}.png")]
+        return [
+            style.save_figure(
+                draw_lines(alignment_against_parameter_data(sweep, "reward_correlation")), out_dir / f"{name}.png"
+            )
+        ]
     raise PublishedFigureError(f"Part 2 has no figure {fig}: figures are 1-10")
 
 
 #: Part 3: figure -> (environment key, γ, what): what is 'H', 'A', 'HA' (8A/8B pair) or 'alignment'.
 _PART_3 = {
-    2: ("joint7", 0.1, "H"), 3: ("joint7", 0.1, "A"), 4: ("joint7", 0.1, "alignment"),
-    5: ("joint7_no_overlap", 0.1, "H"), 6: ("joint7_no_overlap", 0.1, "A"), 7: ("joint7_no_overlap", 0.1, "alignment"),
-    8: ("joint7", 0.99, "HA"), 9: ("joint7", 0.99, "alignment"),
-    10: ("joint7_no_overlap", 0.99, "HA"), 11: ("joint7_no_overlap", 0.99, "alignment"),
+    2: ("joint7", 0.1, "H"),
+    3: ("joint7", 0.1, "A"),
+    4: ("joint7", 0.1, "alignment"),
+    5: ("joint7_no_overlap", 0.1, "H"),
+    6: ("joint7_no_overlap", 0.1, "A"),
+    7: ("joint7_no_overlap", 0.1, "alignment"),
+    8: ("joint7", 0.99, "HA"),
+    9: ("joint7", 0.99, "alignment"),
+    10: ("joint7_no_overlap", 0.99, "HA"),
+    11: ("joint7_no_overlap", 0.99, "alignment"),
 }
 
 
@@ -205,8 +238,12 @@ def _part_3(fig: int, sweep, out_dir: Path, name: str) -> list[Path]:
     if what == "alignment":
         return [_alignment(run, name, out_dir)]
     if what == "HA":  # one figure, redrawn with Agent A's values
-        return save_sequence([(_map_data(run, "H"), out_dir / f"POWER_means-{name}A.png"),
-                              (_map_data(run, "A"), out_dir / f"POWER_means-{name}B.png")])
+        return save_sequence(
+            [
+                (_map_data(run, "H"), out_dir / f"POWER_means-{name}A.png"),
+                (_map_data(run, "A"), out_dir / f"POWER_means-{name}B.png"),
+            ]
+        )
     return [_heat_map(run, what, name, out_dir)]
 
 
@@ -264,9 +301,17 @@ class Reproduction:
     paths: list[Path]
 
 
-def reproduce(post: int, number: int, options: SweepOptions | None = None, *, figures_dir: str | Path = FIGURES_FOLDER,
-              run_figures: bool = True, executor=None, listeners: Sequence[SweepListener] = (),
-              **option_changes: Any) -> Reproduction:
+def reproduce(
+    post: int,
+    number: int,
+    options: SweepOptions | None = None,
+    *,
+    figures_dir: str | Path = FIGURES_FOLDER,
+    run_figures: bool = True,
+    executor=None,
+    listeners: Sequence[SweepListener] = (),
+    **option_changes: Any,
+) -> Reproduction:
     """Reproduce a published figure: run (or reuse) its replication sweep, then draw it.
 
     Parameters

@@ -25,10 +25,10 @@ import contextlib
 import os
 import sys
 import types
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -46,14 +46,29 @@ MAX_WORKERS = 4
 
 def _drawers() -> dict[type, Callable]:
     from .alignment import draw_alignment, draw_lines
-    from .data import (AlignmentData, BarsData, CorrelationData, HeatmapData, HistogramData, LinesData, MatrixData,
-                       RewardPairsData)
+    from .data import (
+        AlignmentData,
+        BarsData,
+        CorrelationData,
+        HeatmapData,
+        HistogramData,
+        LinesData,
+        MatrixData,
+        RewardPairsData,
+    )
     from .heatmaps import draw_heatmap
     from .samples import draw_bars, draw_correlations, draw_histograms, draw_matrix, draw_reward_pairs
 
-    return {HeatmapData: draw_heatmap, BarsData: draw_bars, HistogramData: draw_histograms,
-            CorrelationData: draw_correlations, MatrixData: draw_matrix, AlignmentData: draw_alignment,
-            LinesData: draw_lines, RewardPairsData: draw_reward_pairs}
+    return {
+        HeatmapData: draw_heatmap,
+        BarsData: draw_bars,
+        HistogramData: draw_histograms,
+        CorrelationData: draw_correlations,
+        MatrixData: draw_matrix,
+        AlignmentData: draw_alignment,
+        LinesData: draw_lines,
+        RewardPairsData: draw_reward_pairs,
+    }
 
 
 def _updaters() -> dict[type, Callable]:
@@ -198,7 +213,9 @@ def save_all(jobs: Sequence[tuple[object, Path]], workers: int | None = None) ->
         chunk = max(1, -(-len(jobs) // (3 * workers)))
         try:
             with _without_main_script():
-                futures = [_pool(workers).submit(save_sequence, jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
+                futures = [
+                    _pool(workers).submit(save_sequence, jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)
+                ]
             return [path for future in futures for path in future.result()]
         except (BrokenProcessPool, OSError):  # no processes here (a sandbox, a limit): draw in this one
             _POOL = None

@@ -17,14 +17,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..model.rewards import RewardDistribution
+from ..storage.sweeps import FIGURES_FOLDER
 from . import style
 from .alignment import pearson
 from .animation import write_gif
@@ -97,14 +98,23 @@ def _title(correlation: float, count: int, distribution: str, measured: float) -
     return f"Reward samples of Agents H and A, correlation β = {correlation:.2f}\n{detail}"
 
 
-def pairs_record(rewards_H: np.ndarray, rewards_A: np.ndarray, correlation: float, *, distribution: str = "",
-                 xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None) -> RewardPairsData:
+def pairs_record(
+    rewards_H: np.ndarray,
+    rewards_A: np.ndarray,
+    correlation: float,
+    *,
+    distribution: str = "",
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+) -> RewardPairsData:
     """A :class:`RewardPairsData` of given reward pairs (the sample correlation is computed here)."""
     measured = pearson(rewards_H, rewards_A)
     return RewardPairsData(
         title=style.fit_title(_title(correlation, len(rewards_H), distribution, measured), 5.7),
-        rewards_H=np.asarray(rewards_H, dtype=np.float64), rewards_A=np.asarray(rewards_A, dtype=np.float64),
-        correlation=float(correlation), sample_correlation=measured,
+        rewards_H=np.asarray(rewards_H, dtype=np.float64),
+        rewards_A=np.asarray(rewards_A, dtype=np.float64),
+        correlation=float(correlation),
+        sample_correlation=measured,
         xlim=None if xlim is None else (float(xlim[0]), float(xlim[1])),
         ylim=None if ylim is None else (float(ylim[0]), float(ylim[1])),
     )
@@ -126,8 +136,9 @@ def reward_pairs_data(
     config = dict(distribution_config or UNIFORM_0_1)
     rewards_H, rewards_A = correlated_reward_samples(num_samples, config, correlation, symmetric_interval, random_seed)
     support = _support(config, [rewards_H, rewards_A])
-    return pairs_record(rewards_H, rewards_A, correlation, distribution=_describe(config), xlim=xlim or support,
-                        ylim=ylim or support)
+    return pairs_record(
+        rewards_H, rewards_A, correlation, distribution=_describe(config), xlim=xlim or support, ylim=ylim or support
+    )
 
 
 def _support(config: Mapping[str, Any], samples: Sequence[np.ndarray]) -> tuple[float, float]:
@@ -147,8 +158,11 @@ def default_pairs_name(distribution_config: Mapping[str, Any] | None, correlatio
     """``'correlated_rewards-{distribution}-{β}'``, e.g. ``'correlated_rewards-uniform_0_1-0.5'``."""
     config = dict(distribution_config or UNIFORM_0_1)
     params = "_".join(f"{float(p):g}" for p in config.get("params") or [])
-    return "-".join(filter(None, ["correlated_rewards", f"{config.get('dist_name')}_{params}".rstrip("_"),
-                                  f"{float(correlation):g}"]))
+    return "-".join(
+        filter(
+            None, ["correlated_rewards", f"{config.get('dist_name')}_{params}".rstrip("_"), f"{float(correlation):g}"]
+        )
+    )
 
 
 def visualize_correlated_reward_samples(
@@ -213,8 +227,10 @@ def reward_pairs_frames(
     config = dict(distribution_config or UNIFORM_0_1)
     pairs = [correlated_reward_samples(num_samples, config, c, symmetric_interval, random_seed) for c in correlations]
     support = _support(config, [p for pair in pairs for p in pair])
-    return [pairs_record(h, a, c, distribution=_describe(config), xlim=support, ylim=support)
-            for c, (h, a) in zip(correlations, pairs)]
+    return [
+        pairs_record(h, a, c, distribution=_describe(config), xlim=support, ylim=support)
+        for c, (h, a) in zip(correlations, pairs)
+    ]
 
 
 def visualize_all_correlated_reward_samples(
@@ -245,5 +261,10 @@ def visualize_all_correlated_reward_samples(
         If ``correlations_list`` is empty, or as :func:`correlated_reward_samples`.
     """
     records = reward_pairs_frames(num_samples, distribution_config, correlations_list, symmetric_interval, random_seed)
-    return write_gif(frame_pixels(records), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame,
-                     frames_at_start, frames_at_end)
+    return write_gif(
+        frame_pixels(records),
+        style.figure_file(output_folder, fig_name, ".gif"),
+        ms_per_frame,
+        frames_at_start,
+        frames_at_end,
+    )

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..storage.sweeps import FIGURES_FOLDER
 from ..errors import FigureError
 from ..storage.sweeps import DEFAULT_FOLDER as EXPERIMENT_FOLDER
-from ..storage.sweeps import load_sweep
+from ..storage.sweeps import FIGURES_FOLDER, load_sweep
 from . import style
 from .animation import write_gif
 from .data import HeatmapData
@@ -98,15 +97,29 @@ def rollout_frames(
             markers.append((cell_A, style.AGENT_COLORS["A"], 0.0))
             other, other_cell = ("A", cell_A) if agent == "H" else ("H", cell_H)
             where = f" with Agent {other} at ({other_cell[0]}, {other_cell[1]})"
-        ended = " (rollout ended: the next joint move leaves the MDP)" if step == len(rollout) - 1 and len(rollout) - 1 < total else ""
+        ended = (
+            " (rollout ended: the next joint move leaves the MDP)"
+            if step == len(rollout) - 1 and len(rollout) - 1 < total
+            else ""
+        )
         title = (
             f"Rollout of optimal policies: step {step} of {total}{ended}\n"
             f"Background: reward of Agent {agent} (sample {reward_sample_index}){where}\n"
             + ("Agent H: blue square, Agent A: red square" if geometry.joint else "Agent H: blue square")
             + (f"\n{label.describe()}" if label is not None else "")
         )
-        frames.append(heatmap_data(values, labels, title=title, colorbar_label=f"reward of Agent {agent}",
-                                   vmin=vmin, vmax=vmax, markers=markers, geometry=sub))
+        frames.append(
+            heatmap_data(
+                values,
+                labels,
+                title=title,
+                colorbar_label=f"reward of Agent {agent}",
+                vmin=vmin,
+                vmax=vmax,
+                markers=markers,
+                geometry=sub,
+            )
+        )
     return frames
 
 
@@ -165,22 +178,35 @@ def visualize_full_gridworld_rollout(
     from ..runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
 
     if agent_whose_rewards_are_displayed not in ("H", "A"):
-        raise FigureError(f"agent_whose_rewards_are_displayed must be 'H' or 'A', not {agent_whose_rewards_are_displayed!r}")
+        raise FigureError(
+            f"agent_whose_rewards_are_displayed must be 'H' or 'A', not {agent_whose_rewards_are_displayed!r}"
+        )
     run = load_sweep(sweep_id, folder).run(run_suffix)
     GridGeometry.of_states(run.states)  # fail early, naming the state, if not a gridworld
     data = sample_optimal_policy_data(run, reward_sample_index, workdir=workdir)
     key = f"reward_function_{agent_whose_rewards_are_displayed}"
     if key not in data:
-        raise FigureError(f"run {run.name} ({data['experiment_type']}) has no rewards for Agent {agent_whose_rewards_are_displayed}")
+        raise FigureError(
+            f"run {run.name} ({data['experiment_type']}) has no rewards for Agent {agent_whose_rewards_are_displayed}"
+        )
     mdp = data["mdp_graph"]
     if initial_state is None:
         initial_state = DEFAULT_INITIAL_STATE if DEFAULT_INITIAL_STATE in set(mdp.states) else mdp.states[0]
     rollout = simulate_policy_rollout(
-        initial_state, data["policy_graph_H"], mdp, number_of_steps,
-        other_policy=data.get("policy_graph_A"), rng=np.random.default_rng(random_seed),
+        initial_state,
+        data["policy_graph_H"],
+        mdp,
+        number_of_steps,
+        other_policy=data.get("policy_graph_A"),
+        rng=np.random.default_rng(random_seed),
     )
     frames = rollout_frames(
-        rollout, run.states, data[key], agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
-        reward_sample_index=reward_sample_index, label=style.RunLabel.from_run(run), number_of_steps=number_of_steps,
+        rollout,
+        run.states,
+        data[key],
+        agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
+        reward_sample_index=reward_sample_index,
+        label=style.RunLabel.from_run(run),
+        number_of_steps=number_of_steps,
     )
     return write_gif(frame_pixels(frames), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame)

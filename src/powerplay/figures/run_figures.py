@@ -142,52 +142,102 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
         try:
             geometry = GridGeometry.of_states(states)
         except ValueError:
-            style.warn(f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
-                       f"(e.g. {states[0]!r}); drawing bar plots instead")
+            style.warn(
+                f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
+                f"(e.g. {states[0]!r}); drawing bar plots instead"
+            )
             as_grid = False
     records: list[tuple[str, object]] = []
 
     def values(prefix: str, means, **kwargs) -> None:
-        records.append((prefix, state_values_data(means, states, plot_as_gridworld=as_grid, label=label,
-                                                  num_samples=run.num_samples, geometry=geometry, **kwargs)))
+        records.append(
+            (
+                prefix,
+                state_values_data(
+                    means,
+                    states,
+                    plot_as_gridworld=as_grid,
+                    label=label,
+                    num_samples=run.num_samples,
+                    geometry=geometry,
+                    **kwargs,
+                ),
+            )
+        )
 
     agents = _agents(run)
     two_agents = len(agents) == 2
     for key, tag in agents:
         values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key), agent=key if two_agents else "H")
     if two_agents:
-        records.append(("POWER_alignment", alignment_data(
-            run.power_mean("H"), run.power_mean("A"), label=label, statistics=run.alignment(),
-            errors_H=run.power_sem("H"), errors_A=run.power_sem("A"))))
+        records.append(
+            (
+                "POWER_alignment",
+                alignment_data(
+                    run.power_mean("H"),
+                    run.power_mean("A"),
+                    label=label,
+                    statistics=run.alignment(),
+                    errors_H=run.power_sem("H"),
+                    errors_A=run.power_sem("A"),
+                ),
+            )
+        )
         if options.diagnostic:
             missing = [k for k in ("H_against_seed", "A_seed") if k not in run.power_keys]
             if missing:
-                style.warn(f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
-                           "run the sweep in diagnostic mode to compute them")
+                style.warn(
+                    f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
+                    "run the sweep in diagnostic mode to compute them"
+                )
             for key, tag in (("H_against_seed", "-agent_H_against_seed"), ("A_seed", "-agent_A_seed")):
                 if key in run.power_keys:
-                    values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key),
-                           quantity=style.POWER_KEY_NAMES[key])
+                    values(
+                        f"POWER_means{tag}",
+                        run.power_mean(key),
+                        errors=run.power_sem(key),
+                        quantity=style.POWER_KEY_NAMES[key],
+                    )
     if options.plot_distributions:
         # Histograms need every sample (drawn again, or loaded): only when they will be drawn.
-        histograms = not too_many_states("sample histograms (Reward_samples, POWER_samples)", len(states),
-                                         MAX_DISTRIBUTION_STATES)
+        histograms = not too_many_states(
+            "sample histograms (Reward_samples, POWER_samples)", len(states), MAX_DISTRIBUTION_STATES
+        )
         rewards = run.rewards if histograms else {}
         heavy = heavy_tailed_rewards(run.config)
         for key, tag in agents:
             values(f"POWER_vars{tag}", run.power_variance(key), aggregation="var", agent=key)
             if key in run.summary.reward_agents:
                 values(f"Reward_means{tag}", run.summary.reward_mean(key), quantity="Reward", agent=key)
-                values(f"Reward_vars{tag}", run.summary.reward_variance(key), aggregation="var", quantity="Reward",
-                       agent=key)
+                values(
+                    f"Reward_vars{tag}",
+                    run.summary.reward_variance(key),
+                    aggregation="var",
+                    quantity="Reward",
+                    agent=key,
+                )
             if key in rewards:
-                for group, data in histogram_data(rewards[key], states, quantity="Reward", plot_as_gridworld=as_grid,
-                                                  label=label, agent=key, heavy_tailed=heavy):
+                for group, data in histogram_data(
+                    rewards[key],
+                    states,
+                    quantity="Reward",
+                    plot_as_gridworld=as_grid,
+                    label=label,
+                    agent=key,
+                    heavy_tailed=heavy,
+                ):
                     records.append((f"Reward_samples{group}{tag}", data))
             samples = _samples_or_warn(run, key, "POWER_samples (histograms of POWER samples)") if histograms else None
             if samples is not None:
-                for group, data in histogram_data(samples, states, quantity="POWER", plot_as_gridworld=as_grid,
-                                                  label=label, agent=key, heavy_tailed=heavy):
+                for group, data in histogram_data(
+                    samples,
+                    states,
+                    quantity="POWER",
+                    plot_as_gridworld=as_grid,
+                    label=label,
+                    agent=key,
+                    heavy_tailed=heavy,
+                ):
                     records.append((f"POWER_samples{group}{tag}", data))
     if options.plot_correlations:
         for key, tag in agents:
@@ -214,8 +264,9 @@ def run_figure_path(out_dir: Path, prefix: str, run_name: str) -> Path:
     return Path(out_dir) / f"{style.file_token(prefix)}-{style.safe_filename(run_name)}.png"
 
 
-def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None, *, workers: int | None = None,
-                       **flags: bool) -> list[Path]:
+def render_run_figures(
+    run, out_dir: Path, options: FigureOptions | None = None, *, workers: int | None = None, **flags: bool
+) -> list[Path]:
     """Draw a finished run's figures (see the module table) into ``out_dir``.
 
     Parameters
@@ -235,7 +286,9 @@ def render_run_figures(run, out_dir: Path, options: FigureOptions | None = None,
     list of Path
         The PNG files written, in drawing order (as :func:`run_figure_records`).
     """
-    jobs = [(data, run_figure_path(out_dir, prefix, run.name)) for prefix, data in run_figure_records(run, options, **flags)]
+    jobs = [
+        (data, run_figure_path(out_dir, prefix, run.name)) for prefix, data in run_figure_records(run, options, **flags)
+    ]
     # Heat maps first, together: they share a layout (Agent A's is Agent H's with other values),
     # so one figure is redrawn for them.
     order = sorted(range(len(jobs)), key=lambda i: not isinstance(jobs[i][0], HeatmapData))
@@ -277,5 +330,11 @@ class RunFigures(SweepListener):
         render_figures_for_run(run, self.options)
 
 
-__all__ = ["FigureOptions", "RunFigures", "render_figures_for_run", "render_run_figures", "run_figure_path",
-           "run_figure_records"]
+__all__ = [
+    "FigureOptions",
+    "RunFigures",
+    "render_figures_for_run",
+    "render_run_figures",
+    "run_figure_path",
+    "run_figure_records",
+]

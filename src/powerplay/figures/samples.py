@@ -36,8 +36,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
@@ -49,15 +49,15 @@ from ..errors import FigureError, FigureWarning, ModelError
 from ..model.rewards import RewardDistribution
 from ..stats.moments import standard_error
 from . import style
-from .glyphs import text_collection
 from .data import BarsData, CorrelationData, HeatmapData, HistogramData, MatrixData, Panel, RewardPairsData
+from .glyphs import text_collection
 from .heatmaps import GridGeometry, choose_value_format, heatmap_data
 
 __all__ = [
-    "FigureWarning",
     "MAX_CORRELATION_MATRIX_STATES",
     "MAX_CORRELATION_STATES",
     "MAX_DISTRIBUTION_STATES",
+    "FigureWarning",
     "aggregate",
     "correlation_data",
     "draw_bars",
@@ -104,14 +104,20 @@ def aggregate(samples: np.ndarray, aggregation: str = "mean") -> np.ndarray:
 # One value per state
 
 
-def bars_data(values: np.ndarray, states: Sequence[str], *, errors: np.ndarray | None = None, title: str,
-              ylabel: str) -> BarsData:
+def bars_data(
+    values: np.ndarray, states: Sequence[str], *, errors: np.ndarray | None = None, title: str, ylabel: str
+) -> BarsData:
     """Bars of one value per state (values printed above the bars when there are at most 30)."""
     values = np.asarray(values, dtype=np.float64)
     width = _bars_width(len(states))
-    return BarsData(title=style.fit_title(title, width - 0.3), ylabel=ylabel, states=tuple(map(str, states)),
-                    values=values, errors=None if errors is None else np.asarray(errors, dtype=np.float64),
-                    value_format=choose_value_format(values) if len(states) <= 30 else None)
+    return BarsData(
+        title=style.fit_title(title, width - 0.3),
+        ylabel=ylabel,
+        states=tuple(map(str, states)),
+        values=values,
+        errors=None if errors is None else np.asarray(errors, dtype=np.float64),
+        value_format=choose_value_format(values) if len(states) <= 30 else None,
+    )
 
 
 def _bars_width(count: int) -> float:
@@ -134,8 +140,16 @@ def draw_bars(data: BarsData) -> Figure:
     positions = np.arange(count)
     ax.bar(positions, values, color=style.AGENT_COLORS["H"], width=0.8, zorder=2)
     if errors is not None:
-        ax.errorbar(positions, values, yerr=errors, fmt="none", ecolor="black", elinewidth=1,
-                    capsize=min(6, 120 / count), zorder=3)
+        ax.errorbar(
+            positions,
+            values,
+            yerr=errors,
+            fmt="none",
+            ecolor="black",
+            elinewidth=1,
+            capsize=min(6, 120 / count),
+            zorder=3,
+        )
     ax.grid(axis="y", color="0.88", zorder=0)
     ax.set_ylabel(data.ylabel, fontsize=style.FONT_SIZE)
     ax.set_xlim(-0.7, count - 0.3)
@@ -145,16 +159,24 @@ def draw_bars(data: BarsData) -> Figure:
         ax.set_xlabel("state index (labels in power.csv)", fontsize=style.FONT_SIZE)
     else:
         rotate = count > 8 or longest > 6
-        ax.set_xticks(positions, list(states), rotation=90 if rotate else 0,
-                      fontsize=style.FONT_SIZE - (2 if count > 40 else 1))
+        ax.set_xticks(
+            positions, list(states), rotation=90 if rotate else 0, fontsize=style.FONT_SIZE - (2 if count > 40 else 1)
+        )
         ax.set_xlabel("state", fontsize=style.FONT_SIZE)
     if data.value_format is not None:
         # Each value printed just beyond its error bar.
         reach = values + np.where(values >= 0, 1.0, -1.0) * (errors if errors is not None else 0.0)
         extent = float(np.nanmax(np.abs(reach))) or 1.0
         for x, v, end in zip(positions, values, reach):
-            ax.text(x, end + (0.02 if v >= 0 else -0.02) * extent, data.value_format.format(v), ha="center",
-                    va="bottom" if v >= 0 else "top", rotation=90, fontsize=style.FONT_SIZE - 2)
+            ax.text(
+                x,
+                end + (0.02 if v >= 0 else -0.02) * extent,
+                data.value_format.format(v),
+                ha="center",
+                va="bottom" if v >= 0 else "top",
+                rotation=90,
+                fontsize=style.FONT_SIZE - 2,
+            )
         low, high = min(0.0, float(np.nanmin(reach))), max(0.0, float(np.nanmax(reach)))
         ax.set_ylim(low - (0.2 * extent if low < 0 else 0), high + (0.2 * extent if high > 0 else 0.05 * extent))
     ax.tick_params(axis="y", labelsize=style.FONT_SIZE - 1)
@@ -202,7 +224,9 @@ def state_values_data(
     if aggregation == "mean":
         what, units, axis_label = quantity, "reward units", f"{quantity} (mean over samples)"
         if errors is not None and (num_samples is None or num_samples > 1):
-            detail = f" (largest standard error {np.max(errors):.2g})" if plot_as_gridworld else " (mean ± standard error)"
+            detail = (
+                f" (largest standard error {np.max(errors):.2g})" if plot_as_gridworld else " (mean ± standard error)"
+            )
         else:
             detail = ""
     else:
@@ -211,8 +235,9 @@ def state_values_data(
         axis_label = f"variance of {quantity} samples"
     title = style.figure_title(what, label, agent, detail)
     if plot_as_gridworld:
-        return heatmap_data(values, states, title=title, colorbar_label=f"{axis_label} ({units})", errors=errors,
-                            geometry=geometry)
+        return heatmap_data(
+            values, states, title=title, colorbar_label=f"{axis_label} ({units})", errors=errors, geometry=geometry
+        )
     return bars_data(values, states, errors=errors, title=title, ylabel=f"{axis_label} ({units})")
 
 
@@ -232,9 +257,17 @@ def sample_aggregation_data(
         raise FigureError(f"samples have shape {samples.shape}, expected [num_samples, {len(states)}]")
     values = aggregate(samples, aggregation)
     errors = standard_error(samples) if aggregation == "mean" else None
-    return state_values_data(values, states, errors=errors, aggregation=aggregation, quantity=quantity,
-                             plot_as_gridworld=plot_as_gridworld, label=label, agent=agent,
-                             num_samples=samples.shape[0])
+    return state_values_data(
+        values,
+        states,
+        errors=errors,
+        aggregation=aggregation,
+        quantity=quantity,
+        plot_as_gridworld=plot_as_gridworld,
+        label=label,
+        agent=agent,
+        num_samples=samples.shape[0],
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -252,7 +285,9 @@ def _panel_positions(states: Sequence[str], plot_as_gridworld: bool) -> tuple[li
     return [divmod(i, cols) for i in range(count)], rows, cols
 
 
-def _groups_by_agent_A(states: Sequence[str], plot_as_gridworld: bool) -> list[tuple[str, np.ndarray, tuple[int, int] | None]]:
+def _groups_by_agent_A(
+    states: Sequence[str], plot_as_gridworld: bool
+) -> list[tuple[str, np.ndarray, tuple[int, int] | None]]:
     """Split a joint gridworld's states by Agent A's position (one figure each), else one group."""
     if plot_as_gridworld:
         geometry = GridGeometry.of_states(states)
@@ -268,8 +303,10 @@ def _groups_by_agent_A(states: Sequence[str], plot_as_gridworld: bool) -> list[t
 def too_many_states(kind: str, count: int, limit: int) -> bool:
     """Whether ``count`` states exceed ``limit`` for the figures ``kind`` (then warn that they are skipped)."""
     if count > limit:
-        style.warn(f"{kind}: {count} states is more than the limit of {limit}; these figures are skipped "
-                   f"(pass max_states={count} to draw them anyway)")
+        style.warn(
+            f"{kind}: {count} states is more than the limit of {limit}; these figures are skipped "
+            f"(pass max_states={count} to draw them anyway)"
+        )
         return True
     return False
 
@@ -299,8 +336,10 @@ class _PanelGrid:
 
     def origin(self, row: int, col: int) -> tuple[float, float]:
         """Lower-left corner (inches from the figure's lower left) of the panel at ``(row, col)``."""
-        return (self.left + col * (self.panel_w + self.gap_x),
-                self.bottom + (self.rows - 1 - row) * (self.panel_h + self.gap_y))
+        return (
+            self.left + col * (self.panel_w + self.gap_x),
+            self.bottom + (self.rows - 1 - row) * (self.panel_h + self.gap_y),
+        )
 
 
 def _inch_axes(figure: Figure, grid: _PanelGrid):
@@ -330,8 +369,10 @@ def _edge_panels(panels: Sequence[Panel]) -> tuple[set, set]:
     for p in panels:
         lowest[p.col] = max(lowest.get(p.col, -1), p.row)
         leftmost[p.row] = min(leftmost.get(p.row, 1 << 30), p.col)
-    return ({(p.row, p.col) for p in panels if p.row == lowest[p.col]},
-            {(p.row, p.col) for p in panels if p.col == leftmost[p.row]})
+    return (
+        {(p.row, p.col) for p in panels if p.row == lowest[p.col]},
+        {(p.row, p.col) for p in panels if p.col == leftmost[p.row]},
+    )
 
 
 def _ticks(ax, grid: _PanelGrid, panels: Sequence[Panel], x_ticks, y_ticks, font: float) -> None:
@@ -365,9 +406,16 @@ def _ticks(ax, grid: _PanelGrid, panels: Sequence[Panel], x_ticks, y_ticks, font
 
 
 def _panel_titles(ax, grid: _PanelGrid, panels: Sequence[Panel]) -> None:
-    text_collection(ax, [p.title for p in panels],
-                    [(grid.origin(p.row, p.col)[0] + grid.panel_w / 2, grid.origin(p.row, p.col)[1] + grid.panel_h + 0.05)
-                     for p in panels], size=style.FONT_SIZE - 2, va="bottom")
+    text_collection(
+        ax,
+        [p.title for p in panels],
+        [
+            (grid.origin(p.row, p.col)[0] + grid.panel_w / 2, grid.origin(p.row, p.col)[1] + grid.panel_h + 0.05)
+            for p in panels
+        ],
+        size=style.FONT_SIZE - 2,
+        va="bottom",
+    )
 
 
 def _tick_label(value: float) -> str:
@@ -500,24 +548,47 @@ def histogram_data(
             panels.append(Panel(str(states[i]), r, c, title, framed=position_A == (r, c)))
         if position_A is not None and position_A not in positions:  # A's cell, where H cannot be: an empty frame
             panels.append(Panel("", position_A[0], position_A[1], "Agent A", framed=True))
-        head = style.figure_title(f"{quantity} samples", label, agent,
-                                  detail=", by state" + (" (log-spaced bins)" if log else ""))
+        head = style.figure_title(
+            f"{quantity} samples", label, agent, detail=", by state" + (" (log-spaced bins)" if log else "")
+        )
         if position_A is not None:
             head += f"\nAgent A at ({position_A[0]}, {position_A[1]}) (red frame); panels: Agent H's position"
         grid = _histogram_grid(rows, cols, head)
-        out.append((tag, HistogramData(
-            title=style.fit_title(head, grid.width - 0.3), quantity=quantity, edges=edges, log_bins=log,
-            counts={states[i]: counts[i] for i in idx}, panels=tuple(panels), rows=rows, cols=cols,
-            top_count=float(counts[idx].max()) * 1.05 or 1.0, color=color,
-        )))
+        out.append(
+            (
+                tag,
+                HistogramData(
+                    title=style.fit_title(head, grid.width - 0.3),
+                    quantity=quantity,
+                    edges=edges,
+                    log_bins=log,
+                    counts={states[i]: counts[i] for i in idx},
+                    panels=tuple(panels),
+                    rows=rows,
+                    cols=cols,
+                    top_count=float(counts[idx].max()) * 1.05 or 1.0,
+                    color=color,
+                ),
+            )
+        )
     return out
 
 
 def _histogram_grid(rows: int, cols: int, title: str) -> _PanelGrid:
     panel_w, small = _panel_size(cols)
     gap = (0.3, 0.42) if small else (0.35, 0.55)
-    return _PanelGrid(rows, cols, panel_w, 0.76 * panel_w, gap[0], gap[1], left=0.9, right=0.3,
-                      top=style.title_inches(title, style.FONT_SIZE) + 0.3, bottom=0.75)
+    return _PanelGrid(
+        rows,
+        cols,
+        panel_w,
+        0.76 * panel_w,
+        gap[0],
+        gap[1],
+        left=0.9,
+        right=0.3,
+        top=style.title_inches(title, style.FONT_SIZE) + 0.3,
+        bottom=0.75,
+    )
 
 
 def draw_histograms(data: HistogramData) -> Figure:
@@ -549,10 +620,17 @@ def draw_histograms(data: HistogramData) -> Figure:
     height = grid.height
     style.set_title(figure, data.title, 0.08, style.FONT_SIZE)
     scale = "log scale, " if data.log_bins else ""
-    figure.text(0.5, 0.08 / height, f"{data.quantity} sample (reward units; {scale}bins shared by all panels)",
-                ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
-    figure.text(0.1 / grid.width, 0.5, "number of samples", rotation=90, ha="left", va="center",
-                fontsize=style.FONT_SIZE - 1)
+    figure.text(
+        0.5,
+        0.08 / height,
+        f"{data.quantity} sample (reward units; {scale}bins shared by all panels)",
+        ha="center",
+        va="bottom",
+        fontsize=style.FONT_SIZE - 1,
+    )
+    figure.text(
+        0.1 / grid.width, 0.5, "number of samples", rotation=90, ha="left", va="center", fontsize=style.FONT_SIZE - 1
+    )
     return figure
 
 
@@ -606,26 +684,53 @@ def correlation_data(
     out = []
     for x in range(count):
         flat = bins[:, x][:, None] * number_of_bins + bins  # [N, S]
-        histograms = {states[y]: np.bincount(flat[:, y], minlength=number_of_bins**2).reshape(number_of_bins, number_of_bins)
-                      for y in range(count)}
+        histograms = {
+            states[y]: np.bincount(flat[:, y], minlength=number_of_bins**2).reshape(number_of_bins, number_of_bins)
+            for y in range(count)
+        }
         off_diagonal = [h.max() for s, h in histograms.items() if s != states[x]]
         top = max(float(max(off_diagonal)) if off_diagonal else 1.0, 1.0)
         panels = []
         for y, (r, c) in zip(range(count), positions):
             rho = pearson[x, y]
-            panels.append(Panel(str(states[y]), r, c, f"{states[y]}  (r = {rho:.2f})" if np.isfinite(rho) else str(states[y])))
-        title = style.figure_title(f"{quantity} samples", label, agent, detail=f": state {states[x]} against each state")
-        out.append((f"_correlations_{states[x]}", CorrelationData(
-            title=title, state=str(states[x]), histograms=histograms, ranges=ranges,
-            pearson={str(s): float(v) for s, v in zip(states, pearson[x])}, panels=tuple(panels), rows=rows,
-            cols=cols, top_count=top,
-        )))
+            panels.append(
+                Panel(str(states[y]), r, c, f"{states[y]}  (r = {rho:.2f})" if np.isfinite(rho) else str(states[y]))
+            )
+        title = style.figure_title(
+            f"{quantity} samples", label, agent, detail=f": state {states[x]} against each state"
+        )
+        out.append(
+            (
+                f"_correlations_{states[x]}",
+                CorrelationData(
+                    title=title,
+                    state=str(states[x]),
+                    histograms=histograms,
+                    ranges=ranges,
+                    pearson={str(s): float(v) for s, v in zip(states, pearson[x])},
+                    panels=tuple(panels),
+                    rows=rows,
+                    cols=cols,
+                    top_count=top,
+                ),
+            )
+        )
     return out
 
 
 def _correlation_grid(rows: int, cols: int, title: str) -> _PanelGrid:
-    return _PanelGrid(rows, cols, 1.9, 1.9, 0.55, 0.6, left=0.9, right=1.2,
-                      top=style.title_inches(title, style.FONT_SIZE) + 0.3, bottom=0.75)
+    return _PanelGrid(
+        rows,
+        cols,
+        1.9,
+        1.9,
+        0.55,
+        0.6,
+        left=0.9,
+        right=1.2,
+        top=style.title_inches(title, style.FONT_SIZE) + 0.3,
+        bottom=0.75,
+    )
 
 
 def draw_correlations(data: CorrelationData) -> Figure:
@@ -646,8 +751,15 @@ def draw_correlations(data: CorrelationData) -> Figure:
         # Histograms are indexed [bin of x, bin of y]; the image has y upwards, x to the right.
         mosaic[row0 : row0 + bins, col0 : col0 + bins] = data.histograms[panel.state].T[::-1]
     norm = PowerNorm(0.5, vmin=0, vmax=data.top_count)
-    image = ax.imshow(np.ma.masked_invalid(mosaic), cmap=style.color_map(), norm=norm, interpolation="nearest",
-                      extent=(0, shape[1] / per_inch, 0, shape[0] / per_inch), aspect="auto", zorder=1)
+    image = ax.imshow(
+        np.ma.masked_invalid(mosaic),
+        cmap=style.color_map(),
+        norm=norm,
+        interpolation="nearest",
+        extent=(0, shape[1] / per_inch, 0, shape[0] / per_inch),
+        aspect="auto",
+        zorder=1,
+    )
     ax.set_xlim(0, grid.width)
     ax.set_ylim(0, grid.height)
     _frames(ax, grid, data.panels, style.AGENT_COLORS["A"])
@@ -668,14 +780,19 @@ def draw_correlations(data: CorrelationData) -> Figure:
     ax.add_collection(LineCollection(marks, colors="black", linewidths=0.6))
     text_collection(ax, texts, places, size=font, ha="right")
     height, width = grid.height, grid.width
-    cax = figure.add_axes([1 - 0.85 / width, grid.bottom / height, 0.16 / width,
-                           1 - (grid.bottom + grid.top) / height])
+    cax = figure.add_axes([1 - 0.85 / width, grid.bottom / height, 0.16 / width, 1 - (grid.bottom + grid.top) / height])
     bar = figure.colorbar(image, cax=cax)
     bar.set_label("samples per bin", fontsize=style.FONT_SIZE - 1)
     bar.ax.tick_params(labelsize=style.FONT_SIZE - 2)
     style.set_title(figure, data.title, 0.08, style.FONT_SIZE)
-    figure.text(0.5, 0.08 / height, f"horizontal: sample at state {data.state}; vertical: sample at the panel's "
-                "state (reward units)", ha="center", va="bottom", fontsize=style.FONT_SIZE - 1)
+    figure.text(
+        0.5,
+        0.08 / height,
+        f"horizontal: sample at state {data.state}; vertical: sample at the panel's state (reward units)",
+        ha="center",
+        va="bottom",
+        fontsize=style.FONT_SIZE - 1,
+    )
     return figure
 
 
@@ -698,8 +815,12 @@ def matrix_data(
     matrix = _pearson_matrix(np.asarray(samples, dtype=np.float64))
     title = style.figure_title(f"{quantity} samples", label, agent, detail=": Pearson correlation between states")
     side = _matrix_side(count)
-    return MatrixData(title=style.fit_title(title, side + 2.1), colorbar_label=f"Pearson correlation of {quantity} samples",
-                      states=tuple(map(str, states)), matrix=matrix)
+    return MatrixData(
+        title=style.fit_title(title, side + 2.1),
+        colorbar_label=f"Pearson correlation of {quantity} samples",
+        states=tuple(map(str, states)),
+        matrix=matrix,
+    )
 
 
 def _matrix_side(count: int) -> float:
@@ -714,8 +835,13 @@ def draw_matrix(data: MatrixData) -> Figure:
     width, height = side + 2.4, side + 0.9 + top
     figure = style.new_figure(width, height)
     ax = figure.add_axes([1.3 / width, 0.9 / height, side / width, side / height])
-    image = ax.imshow(np.ma.masked_invalid(data.matrix), cmap=style.color_map(), norm=Normalize(-1.0, 1.0),
-                      interpolation="nearest", aspect="auto")
+    image = ax.imshow(
+        np.ma.masked_invalid(data.matrix),
+        cmap=style.color_map(),
+        norm=Normalize(-1.0, 1.0),
+        interpolation="nearest",
+        aspect="auto",
+    )
     if count <= 40:
         size = style.FONT_SIZE - (1 if count <= 12 else 3)
         ax.set_xticks(range(count), list(data.states), rotation=90, fontsize=size)
@@ -754,8 +880,9 @@ def draw_reward_pairs(data: RewardPairsData) -> Figure:
 
 def update_reward_pairs(figure: Figure, previous: RewardPairsData, data: RewardPairsData) -> bool:
     """Show ``data`` on ``figure`` (drawn from ``previous``) if both have set axis limits; whether it did."""
-    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or \
-            previous.title.count("\n") != data.title.count("\n"):
+    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or previous.title.count("\n") != data.title.count(
+        "\n"
+    ):
         return False
     ax = figure.axes[0]
     ax.collections[0].set_offsets(np.column_stack([data.rewards_H, data.rewards_A]))

@@ -33,12 +33,27 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
     low = np.array([e.alpha_corrected_low for e in environments])
     high = np.array([e.alpha_corrected_high for e in environments])
     if math.isfinite(study.mean_low):
-        ax.axvspan(study.mean_low, study.mean_high, color=style.ACCENT_COLOR, alpha=0.15, lw=0,
-                   label="mean over environments, 95% interval")
+        ax.axvspan(
+            study.mean_low,
+            study.mean_high,
+            color=style.ACCENT_COLOR,
+            alpha=0.15,
+            lw=0,
+            label="mean over environments, 95% interval",
+        )
     ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
     ax.axvline(0.0, color="0.3", lw=1, ls="--")
-    ax.errorbar(corrected, y, xerr=[corrected - low, high - corrected], fmt="o", color=style.ACCENT_COLOR, ms=4,
-                capsize=2, lw=1, label="α_HA corrected, 95% interval")
+    ax.errorbar(
+        corrected,
+        y,
+        xerr=[corrected - low, high - corrected],
+        fmt="o",
+        color=style.ACCENT_COLOR,
+        ms=4,
+        capsize=2,
+        lw=1,
+        label="α_HA corrected, 95% interval",
+    )
     ax.plot([e.alpha for e in environments], y, "x", color="0.55", ms=5, label="α_HA raw")
     ax.set_yticks(y, [e.name for e in environments], fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
     ax.set_xlim(-1.05, 1.05)
@@ -51,7 +66,9 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
         f"α_HA across {count} environments ({study.param}{'; ' + fixed if fixed else ''})\n"
         f"mean {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
         f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]",
-        fontsize=style.FONT_SIZE + 1, y=0.99, va="top",
+        fontsize=style.FONT_SIZE + 1,
+        y=0.99,
+        va="top",
     )
     return style.save_figure(figure, path)
 
@@ -65,8 +82,11 @@ def scan_figure(result: ScanResult, path: str | Path) -> Path:
     settings = result.settings
     points = sorted(result.points, key=lambda p: p.value)
     width = 7.2
-    title = style.fit_title(f"Scan of {settings.statistic} over {settings.param}\n" + " · ".join(result.describe().split("; ")),
-                            width - 0.3, style.FONT_SIZE)
+    title = style.fit_title(
+        f"Scan of {settings.statistic} over {settings.param}\n" + " · ".join(result.describe().split("; ")),
+        width - 0.3,
+        style.FONT_SIZE,
+    )
     top = style.title_inches(title, style.FONT_SIZE) + 0.35
     height = 3.8 + top
     figure = style.new_figure(width, height)
@@ -81,14 +101,27 @@ def scan_figure(result: ScanResult, path: str | Path) -> Path:
     ax.axvspan(position(a), position(b), color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
     if settings.statistic.startswith("rank"):
         changes = np.concatenate([[0.0], np.cumsum([delta for delta, _ in result.changes])])
-        ax.plot(x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative change of the rank order (beyond noise)")
+        ax.plot(
+            x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative change of the rank order (beyond noise)"
+        )
         ylabel = "cumulative 1 − Spearman ρ, beyond noise"
     else:
-        ax.errorbar(x, [p.statistic for p in points], yerr=[p.sem for p in points], fmt="o-", color=style.ACCENT_COLOR,
-                    ms=4, capsize=3, lw=1.2, label=f"{settings.statistic} ± standard error")
+        ax.errorbar(
+            x,
+            [p.statistic for p in points],
+            yerr=[p.sem for p in points],
+            fmt="o-",
+            color=style.ACCENT_COLOR,
+            ms=4,
+            capsize=3,
+            lw=1.2,
+            label=f"{settings.statistic} ± standard error",
+        )
         ylabel = settings.statistic
     if log_axis:
-        ticks = [g for g in GAMMA_TICKS if min(p.value for p in points) - 1e-12 <= g <= max(p.value for p in points) + 1e-12]
+        ticks = [
+            g for g in GAMMA_TICKS if min(p.value for p in points) - 1e-12 <= g <= max(p.value for p in points) + 1e-12
+        ]
         ax.set_xticks([position(g) for g in ticks], [f"{g:g}" for g in ticks], fontsize=style.FONT_SIZE - 1)
         ax.set_xlabel(f"{settings.param} γ (axis: −log10(1 − γ))", fontsize=style.FONT_SIZE)
     else:
@@ -114,7 +147,11 @@ class EnvironmentStudyReport(EnvironmentStudyWriter):
             return
         for study in self.studies:
             tag = "-".join(f"{k}__{v}" for k, v in study.fixed.items())
-            self.paths.append(environment_study_figure(study, sweep.path / style.safe_filename(f"study{'-' + tag if tag else ''}.png")))
+            self.paths.append(
+                environment_study_figure(
+                    study, sweep.path / style.safe_filename(f"study{'-' + tag if tag else ''}.png")
+                )
+            )
 
 
 __all__ = ["EnvironmentStudyReport", "environment_study_figure", "scan_figure"]

@@ -34,9 +34,10 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -220,7 +221,9 @@ class RunLabel:
     num_samples: int | None = None
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], experiment_type: str | None = None, num_samples: int | None = None) -> "RunLabel":
+    def from_config(
+        cls, config: Mapping[str, Any], experiment_type: str | None = None, num_samples: int | None = None
+    ) -> RunLabel:
         """From a resolved run configuration (``run.yaml``)."""
         environment = config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP"
         return cls(
@@ -233,7 +236,7 @@ class RunLabel:
         )
 
     @classmethod
-    def from_run(cls, run) -> "RunLabel":
+    def from_run(cls, run) -> RunLabel:
         """From a :class:`~powerplay.storage.StoredRun` (its sample count is what was stored)."""
         return cls.from_config(run.config, run.experiment_type or run.config.get("experiment_type"), run.num_samples)
 
@@ -277,7 +280,9 @@ def _pieces(parts: Sequence[str], width: float, font_size: float) -> list[str]:
     return pieces
 
 
-def join_fitting(parts: Sequence[str], width: float | None, font_size: float = FONT_SIZE + 1, separator: str = " · ") -> str:
+def join_fitting(
+    parts: Sequence[str], width: float | None, font_size: float = FONT_SIZE + 1, separator: str = " · "
+) -> str:
     """``parts`` joined by ``separator``, broken into lines (between parts) that fit ``width`` inches."""
     if width is None:
         return separator.join(parts)
@@ -294,12 +299,15 @@ def fit_title(title: str, width: float, font_size: float = FONT_SIZE + 1) -> str
     """``title`` with each line too wide for ``width`` inches broken between its ``' · '`` parts."""
     lines = []
     for line in title.split("\n"):
-        lines.append(line if text_width(line, font_size) <= width else join_fitting(line.split(" · "), width, font_size))
+        lines.append(
+            line if text_width(line, font_size) <= width else join_fitting(line.split(" · "), width, font_size)
+        )
     return "\n".join(lines)
 
 
-def figure_title(quantity: str, label: RunLabel | None = None, agent: str | None = None, detail: str = "",
-                 width: float | None = None) -> str:
+def figure_title(
+    quantity: str, label: RunLabel | None = None, agent: str | None = None, detail: str = "", width: float | None = None
+) -> str:
     """A title: ``'{quantity} of Agent {agent}{detail}'`` then the run's description.
 
     ``quantity`` already naming an agent (e.g. ``'POWER of Agent H against ...'``) is used as
@@ -318,8 +326,16 @@ def set_title(figure: Figure, title: str, top: float = 0.1, font_size: float = F
     """
     for text in [t for t in figure.texts if t.get_gid() == "title"]:
         text.remove()
-    figure.text(0.5, 1 - top / figure.get_figheight(), title, ha="center", va="top", fontsize=font_size, gid="title",
-                multialignment="center")
+    figure.text(
+        0.5,
+        1 - top / figure.get_figheight(),
+        title,
+        ha="center",
+        va="top",
+        fontsize=font_size,
+        gid="title",
+        multialignment="center",
+    )
 
 
 def title_inches(title: str, font_size: float = FONT_SIZE + 1) -> float:

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -129,8 +130,11 @@ def _log_one_minus_ticks(values: np.ndarray) -> tuple[tuple[float, str], ...]:
         return tuple((float(p), style.format_number(v)) for p, v in sorted(set(zip(positions, values))))
     low, high = float(positions.min()), float(positions.max())
     candidates = [0.0, 0.5] + [1.0 - 10.0**-k for k in range(1, 10)]
-    return tuple((-math.log10(1.0 - g), style.format_number(g)) for g in candidates
-                 if low - 1e-9 <= -math.log10(1.0 - g) <= high + 1e-9)
+    return tuple(
+        (-math.log10(1.0 - g), style.format_number(g))
+        for g in candidates
+        if low - 1e-9 <= -math.log10(1.0 - g) <= high + 1e-9
+    )
 
 
 def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_one_minus_gamma: bool = False):
@@ -152,12 +156,20 @@ def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_
         if bad:
             raise FigureError(f"a log(1 - γ) axis needs {param} values below 1 (discount rates); {param} = {bad[0]!r}")
         x = np.array([float(v) for v in values])
-        return (-np.log10(1.0 - x), "log_one_minus", _log_one_minus_ticks(x),
-                f"{parameter_label(param)} (axis: log scale of 1 − {PARAMETER_SYMBOLS.get(param, param)})")
+        return (
+            -np.log10(1.0 - x),
+            "log_one_minus",
+            _log_one_minus_ticks(x),
+            f"{parameter_label(param)} (axis: log scale of 1 − {PARAMETER_SYMBOLS.get(param, param)})",
+        )
     if numeric:
         return np.array([float(v) for v in values]), "linear", (), parameter_label(param)
-    return (np.arange(len(values), dtype=np.float64), "categorical", tuple(enumerate(map(str, names))),
-            parameter_label(param))
+    return (
+        np.arange(len(values), dtype=np.float64),
+        "categorical",
+        tuple(enumerate(map(str, names))),
+        parameter_label(param),
+    )
 
 
 def _along(sweep, param: str, fixed: Mapping[str, Any] | None):
@@ -207,7 +219,9 @@ def _fixed_tags(sweep, run, fixed: Mapping[str, Any] | None) -> list[str]:
     return [f"{p}__{sweep.value_name(run, p)}" for p in sorted(fixed or {})]
 
 
-def default_name(kind: str, sweep, run=None, fixed: Mapping[str, Any] | None = None, log_one_minus_gamma: bool = False) -> str:
+def default_name(
+    kind: str, sweep, run=None, fixed: Mapping[str, Any] | None = None, log_one_minus_gamma: bool = False
+) -> str:
     """The file name a sweep figure gets without ``fig_name``: kind, sweep folder name, fixed values."""
     tags = _fixed_tags(sweep, run, fixed) if run is not None else []
     return "-".join([kind, sweep_name(sweep), *tags] + (["log_one_minus_gamma"] if log_one_minus_gamma else []))
@@ -227,8 +241,10 @@ def _baseline(run, include: bool, warned: list) -> np.ndarray | None:
     if "H_against_seed" in run.power_keys:
         return run.power_mean("H_against_seed")
     if not warned:
-        style.warn(f"run {run.name} has no baseline POWERs (Agent H against the seed policy); run the sweep with "
-                   "diagnostic mode to include them. Drawing without the baseline.")
+        style.warn(
+            f"run {run.name} has no baseline POWERs (Agent H against the seed policy); run the sweep with "
+            "diagnostic mode to include them. Drawing without the baseline."
+        )
         warned.append(True)
     return None
 
@@ -287,8 +303,15 @@ def alignment_frames(
     if not shared:
         heading += " · axes fitted to this frame"
     return [
-        alignment_data(powers_H, powers_A, label=style.RunLabel.from_run(run), statistics=run.alignment(),
-                       baseline_H=baseline, limits=frame, heading=heading)
+        alignment_data(
+            powers_H,
+            powers_A,
+            label=style.RunLabel.from_run(run),
+            statistics=run.alignment(),
+            baseline_H=baseline,
+            limits=frame,
+            heading=heading,
+        )
         for (_, run), (powers_H, powers_A), baseline, frame in zip(pairs, means, baselines, limits)
     ]
 
@@ -337,33 +360,70 @@ def visualize_alignment_plots(
     """
     sweep = resolve_sweep(sweep_id, folder)
     frames = alignment_frames(sweep, param, include_baseline_powers, fixed, share_axes)
-    return write_gif(frame_pixels(frames), style.figure_file(output_folder, fig_name, ".gif"), ms_per_frame,
-                     frames_at_start, frames_at_end)
+    return write_gif(
+        frame_pixels(frames),
+        style.figure_file(output_folder, fig_name, ".gif"),
+        ms_per_frame,
+        frames_at_start,
+        frames_at_end,
+    )
 
 
 # --------------------------------------------------------------------------------------
 # Quantities against a parameter
 
 
-def average_powers_data(sweep, param: str = "reward_correlation", include_baseline_power: bool = True,
-                        fixed: Mapping[str, Any] | None = None, log_one_minus_gamma: bool = False) -> LinesData:
+def average_powers_data(
+    sweep,
+    param: str = "reward_correlation",
+    include_baseline_power: bool = True,
+    fixed: Mapping[str, Any] | None = None,
+    log_one_minus_gamma: bool = False,
+) -> LinesData:
     """Average over states of each agent's POWER against ``param`` (± standard error over reward samples)."""
     _require_two_agents(sweep, "the average-POWER plot")
     pairs, names = _along(sweep, param, fixed)
     positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
     series = []
-    for key, name, marker in (("A", "Agent A POWER, averaged over states", "s"), ("H", "Agent H POWER, averaged over states", "o")):
+    for key, name, marker in (
+        ("A", "Agent A POWER, averaged over states", "s"),
+        ("H", "Agent H POWER, averaged over states", "o"),
+    ):
         values = np.array([run.average_power(key) for _, run in pairs])
-        series.append(Series(name, values[:, 0], values[:, 0] - values[:, 1], values[:, 0] + values[:, 1],
-                             color=style.AGENT_COLORS[key], marker=marker))
+        series.append(
+            Series(
+                name,
+                values[:, 0],
+                values[:, 0] - values[:, 1],
+                values[:, 0] + values[:, 1],
+                color=style.AGENT_COLORS[key],
+                marker=marker,
+            )
+        )
     warned: list = []
     if include_baseline_power and all(_baseline(run, True, warned) is not None for _, run in pairs):
         values = np.array([run.average_power("H_against_seed") for _, run in pairs])
-        series.append(Series("Agent H baseline (against A's seed policy)", values[:, 0], values[:, 0] - values[:, 1],
-                             values[:, 0] + values[:, 1], color=style.AGENT_COLORS["H"], marker="", linestyle="--"))
-    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=tuple(series), xlabel=xlabel,
-                     ylabel="POWER averaged over states (reward units)", scale=scale, ticks=ticks,
-                     title=_title("Average POWER of Agents H and A", sweep, pairs, param, fixed))
+        series.append(
+            Series(
+                "Agent H baseline (against A's seed policy)",
+                values[:, 0],
+                values[:, 0] - values[:, 1],
+                values[:, 0] + values[:, 1],
+                color=style.AGENT_COLORS["H"],
+                marker="",
+                linestyle="--",
+            )
+        )
+    return LinesData(
+        x=tuple(v for v, _ in pairs),
+        positions=positions,
+        series=tuple(series),
+        xlabel=xlabel,
+        ylabel="POWER averaged over states (reward units)",
+        scale=scale,
+        ticks=ticks,
+        title=_title("Average POWER of Agents H and A", sweep, pairs, param, fixed),
+    )
 
 
 def visualize_average_powers(
@@ -401,13 +461,19 @@ def visualize_average_powers(
     """
     sweep = resolve_sweep(sweep_id, folder)
     data = average_powers_data(sweep, param, include_baseline_power, fixed, log_one_minus_gamma)
-    name = fig_name or default_name(f"average_powers_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed,
-                                    log_one_minus_gamma)
+    name = fig_name or default_name(
+        f"average_powers_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
+    )
     return _save_lines(data, name, output_folder)
 
 
-def alignment_against_parameter_data(sweep, param: str = "reward_correlation", fixed: Mapping[str, Any] | None = None,
-                                     include_zero_line: bool = True, log_one_minus_gamma: bool = False) -> LinesData:
+def alignment_against_parameter_data(
+    sweep,
+    param: str = "reward_correlation",
+    fixed: Mapping[str, Any] | None = None,
+    include_zero_line: bool = True,
+    log_one_minus_gamma: bool = False,
+) -> LinesData:
     """α_HA of each run against ``param``: corrected (with its interval) and raw (lighter, with its interval).
 
     The two :class:`~powerplay.figures.data.Series` are labelled
@@ -422,16 +488,34 @@ def alignment_against_parameter_data(sweep, param: str = "reward_correlation", f
     stats = [run.alignment() for _, run in pairs]
     level = f"{CONFIDENCE:.0%}"
     undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
-    corrected = Series(f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
-                       [s.alpha_corrected for s in stats], [s.alpha_corrected_interval[0] for s in stats],
-                       [s.alpha_corrected_interval[1] for s in stats], color=style.ACCENT_COLOR)
-    raw = Series(f"{ALPHA} raw ({level} interval)", [s.alpha for s in stats], [s.alpha_interval[0] for s in stats],
-                 [s.alpha_interval[1] for s in stats], color=style.ACCENT_COLOR, marker="s", linestyle="--",
-                 opacity=0.4)
-    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=(corrected, raw), xlabel=xlabel,
-                     ylabel=f"{ALPHA}: state-by-state correlation of POWERs", scale=scale, ticks=ticks,
-                     zero_line=include_zero_line,
-                     title=_title("Alignment coefficient", sweep, pairs, param, fixed))
+    corrected = Series(
+        f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
+        [s.alpha_corrected for s in stats],
+        [s.alpha_corrected_interval[0] for s in stats],
+        [s.alpha_corrected_interval[1] for s in stats],
+        color=style.ACCENT_COLOR,
+    )
+    raw = Series(
+        f"{ALPHA} raw ({level} interval)",
+        [s.alpha for s in stats],
+        [s.alpha_interval[0] for s in stats],
+        [s.alpha_interval[1] for s in stats],
+        color=style.ACCENT_COLOR,
+        marker="s",
+        linestyle="--",
+        opacity=0.4,
+    )
+    return LinesData(
+        x=tuple(v for v, _ in pairs),
+        positions=positions,
+        series=(corrected, raw),
+        xlabel=xlabel,
+        ylabel=f"{ALPHA}: state-by-state correlation of POWERs",
+        scale=scale,
+        ticks=ticks,
+        zero_line=include_zero_line,
+        title=_title("Alignment coefficient", sweep, pairs, param, fixed),
+    )
 
 
 def visualize_alignment_against_parameter(
@@ -469,8 +553,9 @@ def visualize_alignment_against_parameter(
     """
     sweep = resolve_sweep(sweep_id, folder)
     data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma)
-    name = fig_name or default_name(f"alignment_coefficient_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1],
-                                    fixed, log_one_minus_gamma)
+    name = fig_name or default_name(
+        f"alignment_coefficient_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
+    )
     return _save_lines(data, name, output_folder)
 
 
@@ -478,7 +563,7 @@ def _default_states(means_last: np.ndarray, states: Sequence[str], count: int = 
     if len(states) <= count:
         return list(states)
     order = np.argsort(means_last, kind="stable")
-    picked = list(order[-(count // 2):][::-1]) + list(order[: count - count // 2])
+    picked = list(order[-(count // 2) :][::-1]) + list(order[: count - count // 2])
     return [states[i] for i in picked]
 
 
@@ -508,12 +593,22 @@ def power_against_parameter_data(
     means = np.array([run.power_mean(key)[chosen] for _, run in pairs])  # [K, M]
     errors = np.array([run.power_sem(key)[chosen] for _, run in pairs])
     colors = series_colors(len(states))
-    series = tuple(Series(str(s), means[:, j], means[:, j] - errors[:, j], means[:, j] + errors[:, j], color=colors[j])
-                   for j, s in enumerate(states))
+    series = tuple(
+        Series(str(s), means[:, j], means[:, j] - errors[:, j], means[:, j] + errors[:, j], color=colors[j])
+        for j, s in enumerate(states)
+    )
     quantity = style.POWER_KEY_NAMES.get(key, f"POWER ({key})")
-    return LinesData(x=tuple(v for v, _ in pairs), positions=positions, series=series, xlabel=xlabel,
-                     ylabel="POWER (reward units)", scale=scale, ticks=ticks, legend_title="state",
-                     title=_title(f"{quantity} at chosen states", sweep, pairs, param, fixed))
+    return LinesData(
+        x=tuple(v for v, _ in pairs),
+        positions=positions,
+        series=series,
+        xlabel=xlabel,
+        ylabel="POWER (reward units)",
+        scale=scale,
+        ticks=ticks,
+        legend_title="state",
+        title=_title(f"{quantity} at chosen states", sweep, pairs, param, fixed),
+    )
 
 
 def visualize_power_against_parameter(
@@ -555,12 +650,15 @@ def visualize_power_against_parameter(
     """
     sweep = resolve_sweep(sweep_id, folder)
     data = power_against_parameter_data(sweep, states, param, agent, fixed, log_one_minus_gamma)
-    name = fig_name or default_name(f"POWER_{agent}_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1],
-                                    fixed, log_one_minus_gamma)
+    name = fig_name or default_name(
+        f"POWER_{agent}_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
+    )
     return _save_lines(data, name, output_folder)
 
 
-def visualize_power_against_discount_rate(sweep_id, states: Sequence[str] | None = None, agent: str = "H", **kwargs) -> Path:
+def visualize_power_against_discount_rate(
+    sweep_id, states: Sequence[str] | None = None, agent: str = "H", **kwargs
+) -> Path:
     """:func:`visualize_power_against_parameter` with ``param='discount_rate'``."""
     return visualize_power_against_parameter(sweep_id, states, "discount_rate", agent, **kwargs)
 
@@ -644,7 +742,9 @@ def generate_sweep_animation(
     if fixed:
         unknown = [p for p in fixed if p not in sweep.swept]
         if unknown:
-            raise SweepNotFoundError(f"{unknown[0]!r} is not swept in sweep {sweep_name(sweep)} (swept: {', '.join(swept)})")
+            raise SweepNotFoundError(
+                f"{unknown[0]!r} is not swept in sweep {sweep_name(sweep)} (swept: {', '.join(swept)})"
+            )
         chosen = {entry.index for entry in sweep.entries() if all(entry.matches(k, v) for k, v in fixed.items())}
         if not chosen:
             raise FigureError(f"sweep {sweep_name(sweep)} has no finished run with {fixed}")
@@ -663,13 +763,18 @@ def generate_sweep_animation(
         for prefix in prefixes:
             lacking = [run.name for run, have in zip(runs, present) if prefix not in have]
             if lacking:
-                style.warn(f"sweep {sweep_name(sweep)}: figure type {prefix!r} is missing from {len(lacking)} of "
-                           f"{len(runs)} runs (e.g. {lacking[0]}); skipping its animation")
+                style.warn(
+                    f"sweep {sweep_name(sweep)}: figure type {prefix!r} is missing from {len(lacking)} of "
+                    f"{len(runs)} runs (e.g. {lacking[0]}); skipping its animation"
+                )
                 continue
             frames = [read_png(Path(run.path) / f"{prefix}-{run.name}.png") for run in runs]
             name = "-".join(filter(None, ["animation", prefix, sweep_name(sweep), tag]))
-            written.append(write_gif(frames, style.figure_file(sweep.path, name, ".gif"), ms_per_frame,
-                                     frames_at_start, frames_at_end))
+            written.append(
+                write_gif(
+                    frames, style.figure_file(sweep.path, name, ".gif"), ms_per_frame, frames_at_start, frames_at_end
+                )
+            )
     return written
 
 

@@ -24,7 +24,7 @@ import gc
 import math
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import click
 import typer
@@ -78,8 +78,11 @@ class CompilationNote(SweepListener):
         from ..solvers.warmup import kernels_compiled
 
         if not kernels_compiled():
-            typer.echo("note: compiling the numerical kernels first (once, about half a minute; "
-                       "scripts/setup.sh does this at install time)", err=True)
+            typer.echo(
+                "note: compiling the numerical kernels first (once, about half a minute; "
+                "scripts/setup.sh does this at install time)",
+                err=True,
+            )
 
 
 def _stdout() -> Console:
@@ -93,8 +96,12 @@ class RichProgress(SweepListener):
     def __init__(self, console: Console | None = None):
         self.console = console or Console(stderr=True, highlight=False)
         self.bars = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-            TimeElapsedColumn(), console=self.console,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
         )
         self.rows: list[dict[str, Any]] = []
         self._runs = None
@@ -102,7 +109,7 @@ class RichProgress(SweepListener):
         self._order: dict[str, int] = {}  # run suffix -> position in the sweep
         self._started = False
 
-    def __enter__(self) -> "RichProgress":
+    def __enter__(self) -> RichProgress:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -114,7 +121,11 @@ class RichProgress(SweepListener):
         if not self._started:  # started here, not on entry, so input errors print no empty progress display
             self.bars.start()
             self._started = True
-        verb = f"resuming {sweep_path} ({len(finished)} of {len(runs)} runs already finished)" if resumed else f"sweep {sweep_path}"
+        verb = (
+            f"resuming {sweep_path} ({len(finished)} of {len(runs)} runs already finished)"
+            if resumed
+            else f"sweep {sweep_path}"
+        )
         self.console.print(printable(verb), markup=False, soft_wrap=True)
         if self._runs is not None:
             self.bars.remove_task(self._runs)
@@ -122,24 +133,28 @@ class RichProgress(SweepListener):
         self._order = {run.suffix: position for position, run in enumerate(runs)}
 
     def on_run_started(self, run: RunSpec, total_samples: int) -> None:
-        self._samples[run.suffix] = self.bars.add_task(f"samples {printable(run.suffix) or '(single run)'}", total=total_samples)
+        self._samples[run.suffix] = self.bars.add_task(
+            f"samples {printable(run.suffix) or '(single run)'}", total=total_samples
+        )
 
     def on_samples_done(self, run: RunSpec, done: int, total: int) -> None:
         self.bars.update(self._samples[run.suffix], completed=done)
 
     def on_run_finished(self, run: RunSpec, folder: Path, info: dict[str, Any], reused: bool) -> None:
         alignment = info.get("alignment") if isinstance(info.get("alignment"), dict) else None
-        self.rows.append({
-            "run": run.suffix or "(single run)",
-            "status": "reused" if reused else "new",
-            "samples": info.get("num_reward_samples"),
-            "seconds": info.get("seconds"),
-            "samples_per_second": info.get("samples_per_second"),
-            "folder": str(folder),
-            "figures": len(info.get("figures") or []),
-            "alignment": alignment,
-            "position": self._order.get(run.suffix, len(self._order)),
-        })
+        self.rows.append(
+            {
+                "run": run.suffix or "(single run)",
+                "status": "reused" if reused else "new",
+                "samples": info.get("num_reward_samples"),
+                "seconds": info.get("seconds"),
+                "samples_per_second": info.get("samples_per_second"),
+                "folder": str(folder),
+                "figures": len(info.get("figures") or []),
+                "alignment": alignment,
+                "position": self._order.get(run.suffix, len(self._order)),
+            }
+        )
         if alignment is not None:
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
@@ -158,10 +173,15 @@ def _warn_low_reliability(name: str, alignment: dict[str, Any], warn) -> None:
         return
     shown = ", ".join(_number(r, 2) for r in reliabilities)
     suggestion = alignment.get("suggested_samples")
-    advice = (f"about {suggestion:,} samples would reach reliability {TARGET_RELIABILITY}" if suggestion
-              else "the per-state POWER means hardly vary across states")
-    warn(f"{name}: α_HA rests on noisy per-state means (reliability H, A: {shown}); the raw α_HA is attenuated "
-         f"towards 0, compare runs by alpha_HA_corrected; {advice}")
+    advice = (
+        f"about {suggestion:,} samples would reach reliability {TARGET_RELIABILITY}"
+        if suggestion
+        else "the per-state POWER means hardly vary across states"
+    )
+    warn(
+        f"{name}: α_HA rests on noisy per-state means (reliability H, A: {shown}); the raw α_HA is attenuated "
+        f"towards 0, compare runs by alpha_HA_corrected; {advice}"
+    )
 
 
 def _number(value, digits: int = 3) -> str:
@@ -180,12 +200,16 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
     with_alpha = any(row.get("alignment") for row in rows)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
-    columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (["α_HA", "α_HA corrected"] if with_alpha else [])
+    columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (
+        ["α_HA", "α_HA corrected"] if with_alpha else []
+    )
     for column in columns:
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     for row in rows:
         cells = [
-            printable(Path(row["folder"]).name), row["status"], f"{row['samples']:,}" if row["samples"] else "",
+            printable(Path(row["folder"]).name),
+            row["status"],
+            f"{row['samples']:,}" if row["samples"] else "",
             f"{row['seconds']:.2f}" if row["seconds"] is not None else "",
             f"{row['samples_per_second']:,.0f}" if row["samples_per_second"] else "",
             str(row["figures"]),
@@ -200,15 +224,35 @@ def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
     out = _stdout()
     rows = sorted(progress.rows, key=lambda row: row["position"])  # runs on a cluster finish in any order
     out.print(_summary_table(rows, printable(f"{sweep.path.name} ({sweep.experiment_type})")))
-    out.print(f"Results in {printable(sweep.path)}/ (one folder per run; table of runs: "
-              f"{printable(sweep.path / 'runs.csv')})", markup=False, soft_wrap=True)
+    out.print(
+        f"Results in {printable(sweep.path)}/ (one folder per run; table of runs: "
+        f"{printable(sweep.path / 'runs.csv')})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # Options shared by every command that computes sweeps.
-WORKERS = typer.Option(None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results.")
-SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results.")
-CLUSTER = typer.Option(None, "--cluster", metavar="local:N", help="Run on a Dask cluster of N worker processes started on this machine. Needs powerplay[dask]. Never changes results.")
-REPORT = typer.Option(False, "--report", help="When the sweep has finished, write its interactive HTML report (report.html in the sweep folder; see powerplay report).")
+WORKERS = typer.Option(
+    None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results."
+)
+SCHEDULER = typer.Option(
+    None,
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on an existing Dask cluster: its scheduler's address tcp://HOST:PORT (or a scheduler file). Needs powerplay[dask]. Never changes results.",
+)
+CLUSTER = typer.Option(
+    None,
+    "--cluster",
+    metavar="local:N",
+    help="Run on a Dask cluster of N worker processes started on this machine. Needs powerplay[dask]. Never changes results.",
+)
+REPORT = typer.Option(
+    False,
+    "--report",
+    help="When the sweep has finished, write its interactive HTML report (report.html in the sweep folder; see powerplay report).",
+)
 
 
 def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) -> None:
@@ -217,7 +261,9 @@ def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) 
 
     with reported_errors():
         written = write_report(sweep, path, **options)
-    _stdout().print(f"Report in {printable(written)} (one file: open it in a browser, or send it)", markup=False, soft_wrap=True)
+    _stdout().print(
+        f"Report in {printable(written)} (one file: open it in a browser, or send it)", markup=False, soft_wrap=True
+    )
 
 
 def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
@@ -241,22 +287,62 @@ def _study_listener(figures: bool):
 
 @app.command()
 def run(
-    config: Path = typer.Argument(..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."),
-    workers: Optional[int] = WORKERS,
-    plot_as_gridworld: bool = typer.Option(False, "--plot-as-gridworld", help="Draw POWER as gridworld heat maps (gridworld MDPs only)."),
-    plot_distributions: bool = typer.Option(False, "--plot-distributions", help="Also draw histograms of reward and POWER samples per state (keeps the samples)."),
-    plot_correlations: bool = typer.Option(False, "--plot-correlations", help="Also draw correlations of POWER samples between states (keeps the samples)."),
-    diagnostic: bool = typer.Option(False, "--diagnostic", help="multiagent_with_reward: also compute H's POWER against A's seed policy and A's seed-policy POWER."),
-    keep_samples: Optional[bool] = typer.Option(None, "--keep-samples/--no-keep-samples", help="Keep every per-sample POWER array in samples.npz (default: only when they are small, at most 64 MB per run)."),
-    wandb: bool = typer.Option(False, "--wandb", help="Also log runs to Weights & Biases (offline unless you are logged in; upload later with `wandb sync`)."),
-    wandb_project: Optional[str] = typer.Option(None, "--wandb-project", metavar="NAME", help="Weights & Biases project (default: powerplay)."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help=f"Override num_reward_samples for a quick look (default: ${SAMPLES_ENVIRONMENT_VARIABLE} if set)."),
-    new: bool = typer.Option(False, "--new", help="Start a new sweep even if an unfinished or finished one with the same config could be resumed."),
-    repair: bool = typer.Option(False, "--repair", help="Recompute finished runs whose files were changed or damaged since they were written."),
+    config: Path = typer.Argument(
+        ..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."
+    ),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."
+    ),
+    workers: int | None = WORKERS,
+    plot_as_gridworld: bool = typer.Option(
+        False, "--plot-as-gridworld", help="Draw POWER as gridworld heat maps (gridworld MDPs only)."
+    ),
+    plot_distributions: bool = typer.Option(
+        False,
+        "--plot-distributions",
+        help="Also draw histograms of reward and POWER samples per state (keeps the samples).",
+    ),
+    plot_correlations: bool = typer.Option(
+        False, "--plot-correlations", help="Also draw correlations of POWER samples between states (keeps the samples)."
+    ),
+    diagnostic: bool = typer.Option(
+        False,
+        "--diagnostic",
+        help="multiagent_with_reward: also compute H's POWER against A's seed policy and A's seed-policy POWER.",
+    ),
+    keep_samples: bool | None = typer.Option(
+        None,
+        "--keep-samples/--no-keep-samples",
+        help="Keep every per-sample POWER array in samples.npz (default: only when they are small, at most 64 MB per run).",
+    ),
+    wandb: bool = typer.Option(
+        False,
+        "--wandb",
+        help="Also log runs to Weights & Biases (offline unless you are logged in; upload later with `wandb sync`).",
+    ),
+    wandb_project: str | None = typer.Option(
+        None, "--wandb-project", metavar="NAME", help="Weights & Biases project (default: powerplay)."
+    ),
+    samples: int | None = typer.Option(
+        None,
+        "--samples",
+        "-n",
+        min=1,
+        max=10**9,
+        metavar="N",
+        help=f"Override num_reward_samples for a quick look (default: ${SAMPLES_ENVIRONMENT_VARIABLE} if set).",
+    ),
+    new: bool = typer.Option(
+        False,
+        "--new",
+        help="Start a new sweep even if an unfinished or finished one with the same config could be resumed.",
+    ),
+    repair: bool = typer.Option(
+        False, "--repair", help="Recompute finished runs whose files were changed or damaged since they were written."
+    ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw per-run figures."),
-    scheduler: Optional[str] = SCHEDULER,
-    cluster: Optional[str] = CLUSTER,
+    scheduler: str | None = SCHEDULER,
+    cluster: str | None = CLUSTER,
     report: bool = REPORT,
 ) -> None:
     """Run (or resume) the sweep a config file describes.
@@ -270,12 +356,18 @@ def run(
     """
     if (plot_distributions or plot_correlations) and keep_samples is None:
         keep_samples = True  # those figures are drawn from the samples themselves
-    options = SweepOptions(output_dir=output, samples=samples, diagnostic=diagnostic, keep_samples=keep_samples,
-                           new=new, repair=repair)
+    options = SweepOptions(
+        output_dir=output, samples=samples, diagnostic=diagnostic, keep_samples=keep_samples, new=new, repair=repair
+    )
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         listeners: list[SweepListener] = [CompilationNote(), progress]
-        listeners += _figure_listeners(figures, plot_as_gridworld=plot_as_gridworld, plot_distributions=plot_distributions,
-                                       plot_correlations=plot_correlations, diagnostic=diagnostic)
+        listeners += _figure_listeners(
+            figures,
+            plot_as_gridworld=plot_as_gridworld,
+            plot_distributions=plot_distributions,
+            plot_correlations=plot_correlations,
+            diagnostic=diagnostic,
+        )
         study = _study_listener(figures)
         listeners.append(study)
         if wandb:
@@ -305,15 +397,25 @@ def scan(
     param: str = typer.Option("discount_rate", "--param", help="The parameter to scan."),
     low: float = typer.Option(..., "--from", help="Start of the range."),
     high: float = typer.Option(..., "--to", help="End of the range."),
-    statistic: Optional[str] = typer.Option(None, "--statistic", help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), power:STATE[:AGENT] or rank[:AGENT]."),
-    initial_points: int = typer.Option(5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."),
-    resolution: float = typer.Option(0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."),
+    statistic: str | None = typer.Option(
+        None,
+        "--statistic",
+        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), power:STATE[:AGENT] or rank[:AGENT].",
+    ),
+    initial_points: int = typer.Option(
+        5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."
+    ),
+    resolution: float = typer.Option(
+        0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."
+    ),
     max_runs: int = typer.Option(12, "--max-runs", min=2, max=1000, help="Budget of points (runs)."),
     output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the scan."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."),
-    workers: Optional[int] = WORKERS,
-    scheduler: Optional[str] = SCHEDULER,
-    cluster: Optional[str] = CLUSTER,
+    samples: int | None = typer.Option(
+        None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."
+    ),
+    workers: int | None = WORKERS,
+    scheduler: str | None = SCHEDULER,
+    cluster: str | None = CLUSTER,
 ) -> None:
     """Find where along a parameter a statistic changes fastest (an adaptive, resumable scan).
 
@@ -328,27 +430,42 @@ def scan(
         default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
-            result = run_scan(base, settings, SweepOptions(output_dir=output, samples=samples), executor=executor,
-                              listeners=[CompilationNote(), progress])
+            result = run_scan(
+                base,
+                settings,
+                SweepOptions(output_dir=output, samples=samples),
+                executor=executor,
+                listeners=[CompilationNote(), progress],
+            )
         from ..figures.study_figures import scan_figure
 
         figure = scan_figure(result, result.folder / "scan.png")
     mark_kernels_compiled()
     out = _stdout()
-    table = Table(title=printable(f"scan of {settings.statistic} over {param}"), title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=printable(f"scan of {settings.statistic} over {param}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for column in (param, settings.statistic, "± SE"):
         table.add_column(printable(column), justify="right")
     for point in result.points:
         table.add_row(f"{point.value:.6g}", _number(point.statistic, 4), _number(point.sem, 4))
     out.print(table)
     out.print(printable(result.describe()), markup=False, soft_wrap=True)
-    out.print(f"Scan in {printable(result.folder)}/ (scan.json, scan.csv); figure: {printable(figure)}", markup=False, soft_wrap=True)
+    out.print(
+        f"Scan in {printable(result.folder)}/ (scan.json, scan.csv); figure: {printable(figure)}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("list")
 def list_command(
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."
+    ),
 ) -> None:
     """List the sweeps in an output folder: id, name, type, runs finished, when started."""
     with reported_errors():
@@ -361,16 +478,23 @@ def list_command(
     for column in ("id", "name", "type", "runs", "started", "description"):
         table.add_column(column, overflow="fold")
     for sweep in sweeps:
-        table.add_row(sweep.sweep_id, printable(sweep.name), sweep.experiment_type,
-                      f"{sweep.runs_finished}/{sweep.runs_total}", printable(sweep.created[:16]),
-                      printable(sweep.description)[:80])
+        table.add_row(
+            sweep.sweep_id,
+            printable(sweep.name),
+            sweep.experiment_type,
+            f"{sweep.runs_finished}/{sweep.runs_total}",
+            printable(sweep.created[:16]),
+            printable(sweep.description)[:80],
+        )
     out.print(table)
 
 
 @app.command()
 def show(
     sweep: str = typer.Argument(..., metavar="SWEEP", help="Sweep id (e.g. 0001), folder name or path."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."
+    ),
     csv: bool = typer.Option(False, "--csv", help="Print the runs table as CSV instead."),
 ) -> None:
     """Show the runs of a sweep: parameter values, timing, mean POWER and, for two agents, α_HA."""
@@ -381,9 +505,17 @@ def show(
         sys.stdout.write(runs_table_csv(rows))
         return
     out = _stdout()
-    table = Table(title=printable(f"{stored.path} ({stored.experiment_type})"), title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    power_keys = [c[len("power_"):-len("_mean")] for c in (rows[0] if rows else {}) if c.startswith("power_") and c.endswith("_mean")]
+    table = Table(
+        title=printable(f"{stored.path} ({stored.experiment_type})"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    power_keys = [
+        c[len("power_") : -len("_mean")]
+        for c in (rows[0] if rows else {})
+        if c.startswith("power_") and c.endswith("_mean")
+    ]
     with_alpha = any("alpha_HA" in row for row in rows)
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
     if with_alpha:
@@ -392,9 +524,14 @@ def show(
         table.add_column(printable(column), justify="right")
     for row in rows:
         cells = [printable(row[p]) for p in stored.swept]
-        cells += [f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
-                  _number(row.get("seconds"), 2)]
-        cells += [f"{_number(row.get(f'power_{k}_mean'), 4)} ± {_number(row.get(f'power_{k}_mean_sem'), 4)}" for k in power_keys]
+        cells += [
+            f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
+            _number(row.get("seconds"), 2),
+        ]
+        cells += [
+            f"{_number(row.get(f'power_{k}_mean'), 4)} ± {_number(row.get(f'power_{k}_mean_sem'), 4)}"
+            for k in power_keys
+        ]
         if with_alpha:
             cells += [
                 f"{_number(row.get('alpha_HA'))} ± {_number(row.get('alpha_HA_sem'))}",
@@ -407,23 +544,53 @@ def show(
     if with_alpha:
         for run in stored.runs:
             if isinstance(run.info.get("alignment"), dict):
-                _warn_low_reliability(run.name, run.info["alignment"], lambda message: typer.echo(f"warning: {printable(message)}", err=True))
-    out.print(f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
-              markup=False, soft_wrap=True)
+                _warn_low_reliability(
+                    run.name,
+                    run.info["alignment"],
+                    lambda message: typer.echo(f"warning: {printable(message)}", err=True),
+                )
+    out.print(
+        f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
+        markup=False,
+        soft_wrap=True,
+    )
     if stored.missing_runs:
-        out.print(f"unfinished runs: {printable(', '.join(stored.missing_runs))} (run the sweep's command again to finish them)",
-                  markup=False, soft_wrap=True)
+        out.print(
+            f"unfinished runs: {printable(', '.join(stored.missing_runs))} (run the sweep's command again to finish them)",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
 def selftest(
-    tests: Optional[list[str]] = typer.Argument(None, metavar="[TEST]...", help="Which tests (default: all): test_vanilla, test_gridworld, test_stochastic, test_multiagent, test_reward_correlation."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Reward samples per run (default: the reference's counts) for a quick check."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="DIR", help="Keep the test sweeps in this folder (default: a temporary folder, deleted)."),
-    figures: bool = typer.Option(False, "--figures", help="Also draw each run's figures (needs --output to keep them)."),
-    workers: Optional[int] = WORKERS,
-    scheduler: Optional[str] = SCHEDULER,
-    cluster: Optional[str] = CLUSTER,
+    tests: list[str] | None = typer.Argument(
+        None,
+        metavar="[TEST]...",
+        help="Which tests (default: all): test_vanilla, test_gridworld, test_stochastic, test_multiagent, test_reward_correlation.",
+    ),
+    samples: int | None = typer.Option(
+        None,
+        "--samples",
+        "-n",
+        min=1,
+        max=10**9,
+        metavar="N",
+        help="Reward samples per run (default: the reference's counts) for a quick check.",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Keep the test sweeps in this folder (default: a temporary folder, deleted).",
+    ),
+    figures: bool = typer.Option(
+        False, "--figures", help="Also draw each run's figures (needs --output to keep them)."
+    ),
+    workers: int | None = WORKERS,
+    scheduler: str | None = SCHEDULER,
+    cluster: str | None = CLUSTER,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print every check, not only failures."),
 ) -> None:
     """Run the reference's five test sweeps and check their results.
@@ -442,8 +609,11 @@ def selftest(
         word = "PASS" if outcome.passed else "FAIL"
         counts = {s: sum(c.status == s for c in outcome.checks) for s in ("pass", "fail", "inconclusive")}
         extra = f", {counts['inconclusive']} inconclusive" if counts["inconclusive"] else ""
-        out.print(f"{word}  {outcome.name}  ({counts['pass']} of {len(outcome.checks)} checks passed{extra}, {outcome.seconds:.1f} s)",
-                  style="green" if outcome.passed else "bold red", markup=False)
+        out.print(
+            f"{word}  {outcome.name}  ({counts['pass']} of {len(outcome.checks)} checks passed{extra}, {outcome.seconds:.1f} s)",
+            style="green" if outcome.passed else "bold red",
+            markup=False,
+        )
         for check in outcome.checks:
             if verbose or check.status != "pass":
                 out.print(f"      {check.status:<12} {check.description}  {check.detail}".rstrip(), markup=False)
@@ -455,13 +625,17 @@ def selftest(
 
     with reported_errors(), executor_from_options(scheduler, cluster, workers) as executor:
         options = SweepOptions(samples=samples)
-        outcomes = run_selftests(tests or None, output, options, executor=executor, listeners=listeners, on_outcome=report)
+        outcomes = run_selftests(
+            tests or None, output, options, executor=executor, listeners=listeners, on_outcome=report
+        )
     mark_kernels_compiled()
     failed = [o.name for o in outcomes if not o.passed]
     if output is not None:
         out.print(f"Test sweeps kept in {printable(output)}", markup=False)
     if failed:
-        out.print(f"{len(failed)} of {len(outcomes)} self-tests FAILED: {', '.join(failed)}", style="bold red", markup=False)
+        out.print(
+            f"{len(failed)} of {len(outcomes)} self-tests FAILED: {', '.join(failed)}", style="bold red", markup=False
+        )
         raise typer.Exit(EXIT_FAILED)
     out.print(f"All {len(outcomes)} self-tests passed.", style="green")
 
@@ -481,22 +655,40 @@ def _figure_list() -> Table:
 
 @app.command()
 def reproduce(
-    post: Optional[int] = typer.Argument(None, metavar="[POST]", help="Post number: 1, 2 or 3 (omit both to list the figures)."),
-    fig: Optional[int] = typer.Argument(None, metavar="[FIG]", help="Figure number in that post."),
-    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override the published sample count for a quick look."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."),
-    figures_dir: Path = typer.Option(Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."),
-    workers: Optional[int] = WORKERS,
-    scheduler: Optional[str] = SCHEDULER,
-    cluster: Optional[str] = CLUSTER,
-    run_figures: bool = typer.Option(True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."),
+    post: int | None = typer.Argument(
+        None, metavar="[POST]", help="Post number: 1, 2 or 3 (omit both to list the figures)."
+    ),
+    fig: int | None = typer.Argument(None, metavar="[FIG]", help="Figure number in that post."),
+    samples: int | None = typer.Option(
+        None,
+        "--samples",
+        "-n",
+        min=1,
+        max=10**9,
+        metavar="N",
+        help="Override the published sample count for a quick look.",
+    ),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."
+    ),
+    figures_dir: Path = typer.Option(
+        Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."
+    ),
+    workers: int | None = WORKERS,
+    scheduler: str | None = SCHEDULER,
+    cluster: str | None = CLUSTER,
+    run_figures: bool = typer.Option(
+        True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."
+    ),
     report: bool = REPORT,
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
     out = _stdout()
     if post is None or fig is None:
         if post is not None:
-            typer.echo("error: give both POST and FIG (e.g. powerplay reproduce 1 2), or neither to list the figures", err=True)
+            typer.echo(
+                "error: give both POST and FIG (e.g. powerplay reproduce 1 2), or neither to list the figures", err=True
+            )
             raise typer.Exit(EXIT_BAD_INPUT)
         out.print(_figure_list())
         return
@@ -504,8 +696,15 @@ def reproduce(
         from ..figures.published import reproduce as reproduce_figure
 
         with executor_from_options(scheduler, cluster, workers) as executor:
-            result = reproduce_figure(post, fig, SweepOptions(output_dir=output, samples=samples), figures_dir=figures_dir,
-                                      run_figures=run_figures, executor=executor, listeners=[CompilationNote(), progress])
+            result = reproduce_figure(
+                post,
+                fig,
+                SweepOptions(output_dir=output, samples=samples),
+                figures_dir=figures_dir,
+                run_figures=run_figures,
+                executor=executor,
+                listeners=[CompilationNote(), progress],
+            )
     mark_kernels_compiled()
     if (post, fig) in ALIASES:
         out.print(f"Part {post} Fig {fig} is Part {result.figure.post} Fig {result.figure.figure}.")
@@ -523,10 +722,29 @@ def reproduce(
 @app.command("report")
 def report_command(
     sweep: str = typer.Argument(..., metavar="SWEEP", help="Sweep id (e.g. 0001), folder name or path."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE.html", help="The HTML file to write (default: report.html in the sweep folder)."),
-    expts: Path = typer.Option(Path(DEFAULT_FOLDER), "--folder", "--expts", metavar="DIR", help="Folder holding the sweeps (where ids and names are looked up), as for the plot commands."),
-    states: Optional[list[str]] = typer.Option(None, "--state", metavar="STATE", help="A state to follow in the sweep plots, e.g. \"(3, 3)\" (repeat for more; default: a few chosen automatically)."),
-    top: int = typer.Option(10, "--top", min=1, max=1000, metavar="K", help="How many states each 'top states' list shows."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE.html",
+        help="The HTML file to write (default: report.html in the sweep folder).",
+    ),
+    expts: Path = typer.Option(
+        Path(DEFAULT_FOLDER),
+        "--folder",
+        "--expts",
+        metavar="DIR",
+        help="Folder holding the sweeps (where ids and names are looked up), as for the plot commands.",
+    ),
+    states: list[str] | None = typer.Option(
+        None,
+        "--state",
+        metavar="STATE",
+        help='A state to follow in the sweep plots, e.g. "(3, 3)" (repeat for more; default: a few chosen automatically).',
+    ),
+    top: int = typer.Option(
+        10, "--top", min=1, max=1000, metavar="K", help="How many states each 'top states' list shows."
+    ),
 ) -> None:
     """Write a sweep's interactive HTML report: one self-contained file (no server, no network).
 
@@ -549,7 +767,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
     """Estimate POWER (instrumental value) in single- and two-agent MDPs."""
 
 

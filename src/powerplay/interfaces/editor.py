@@ -40,7 +40,12 @@ import numpy as np
 
 from ..errors import FileFormatError, ModelError
 from ..io.safe_load import load_yaml
-from ..model.editing import align_policy, remove_states_with_overlapping_agents, update_state_action, update_state_actions
+from ..model.editing import (
+    align_policy,
+    remove_states_with_overlapping_agents,
+    update_state_action,
+    update_state_actions,
+)
 from ..model.gridworld import MOVES, gridworld_from_cells, joint_gridworld
 from ..model.labels import cell_coordinates, cell_label, joint_label, split_joint_label
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
@@ -225,13 +230,14 @@ def edit_gridworld_mdp(
         "such as {'(1, 2)': 0.8, '(0, 2)': 0.2}."
     )
     edited = mdp
-    if _has_overlaps(mdp):
-        if _ask_yes_no(prompter, "Delete the states where both agents occupy the same cell (the no-overlap rule)?"):
-            try:
-                edited = remove_states_with_overlapping_agents(mdp)
-                prompter.say(f"Deleted {mdp.num_states - edited.num_states} overlapping states.")
-            except ValueError as error:
-                prompter.say(f"  Cannot delete them: {error}. Keeping all states.")
+    if _has_overlaps(mdp) and _ask_yes_no(
+        prompter, "Delete the states where both agents occupy the same cell (the no-overlap rule)?"
+    ):
+        try:
+            edited = remove_states_with_overlapping_agents(mdp)
+            prompter.say(f"Deleted {mdp.num_states - edited.num_states} overlapping states.")
+        except ValueError as error:
+            prompter.say(f"  Cannot delete them: {error}. Keeping all states.")
     known = _all_actions(edited)
     for state in edited.states:
         if prompter.finished:
@@ -347,4 +353,3 @@ def edit_gridworld_policy(
                 continue
             break
     return edited
-

@@ -22,8 +22,8 @@ import time
 import traceback
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import typer
 
@@ -111,5 +111,12 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "printable", "reported_errors", "save_traceback",
-           "warnings_as_lines"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "printable",
+    "reported_errors",
+    "save_traceback",
+    "warnings_as_lines",
+]

@@ -21,8 +21,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import DistributedError, FileFormatError, PowerplayError
 from ..io.safe_load import _short, load_json, read_limited_bytes
@@ -52,14 +52,17 @@ def parse_scheduler(text: str) -> str:
     path = Path(value)
     if is_file:
         try:
-            document = load_json(read_limited_bytes(path, MAX_SCHEDULER_FILE_BYTES, "scheduler file"), value,
-                                 max_bytes=MAX_SCHEDULER_FILE_BYTES)
+            document = load_json(
+                read_limited_bytes(path, MAX_SCHEDULER_FILE_BYTES, "scheduler file"),
+                value,
+                max_bytes=MAX_SCHEDULER_FILE_BYTES,
+            )
         except (PowerplayError, OSError) as error:
             reason = error.problem if isinstance(error, FileFormatError) else str(error)
             raise DistributedError(f"--scheduler: {shown} is not a Dask scheduler file ({reason})") from None
         address = document.get("address") if isinstance(document, dict) else None
         if not isinstance(address, str):
-            raise DistributedError(f"--scheduler: {shown} is not a Dask scheduler file (JSON with an \"address\" string)")
+            raise DistributedError(f'--scheduler: {shown} is not a Dask scheduler file (JSON with an "address" string)')
         return _check_address(address, f"the address {_short(address)} in {shown}")
     return _check_address(value, shown)
 
@@ -109,7 +112,9 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         if scheduler is not None and cluster is not None:
             raise DistributedError("--scheduler and --cluster exclude each other: use an existing cluster or start one")
         if workers is not None:
-            raise DistributedError("--workers sets threads for a local run; with --scheduler/--cluster, size the Dask cluster instead")
+            raise DistributedError(
+                "--workers sets threads for a local run; with --scheduler/--cluster, size the Dask cluster instead"
+            )
         from ..runner.distributed import DaskExecutor  # Dask is imported only when a cluster is asked for
 
         if scheduler is not None:

@@ -25,8 +25,9 @@ parameter at a value or value name (``--fixed discount_rate_agent_A=0p99``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import typer
 
@@ -44,10 +45,15 @@ plot_app = typer.Typer(
 
 OUTPUT = typer.Option(Path(FIGURES_FOLDER), "--output", "-o", help="Folder for the figure (default: ./temp).")
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
-FIXED = typer.Option(None, "--fixed", metavar="PARAM=VALUE",
-                     help="Hold another swept parameter at a value or value name (repeat for several).")
-LOG_GAMMA = typer.Option(False, "--log-one-minus-gamma",
-                         help="Discount rates on a log(1 - γ) axis (ticks labelled with γ).")
+FIXED = typer.Option(
+    None,
+    "--fixed",
+    metavar="PARAM=VALUE",
+    help="Hold another swept parameter at a value or value name (repeat for several).",
+)
+LOG_GAMMA = typer.Option(
+    False, "--log-one-minus-gamma", help="Discount rates on a log(1 - γ) axis (ticks labelled with γ)."
+)
 
 
 def _announce(paths) -> None:
@@ -84,7 +90,7 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def parse_fixed(items: Optional[list[str]]) -> dict[str, Any]:
+def parse_fixed(items: list[str] | None) -> dict[str, Any]:
     """``--fixed PARAM=VALUE`` options as ``{param: value}``.
 
     Raises
@@ -117,7 +123,9 @@ def view(
 
 @plot_app.command()
 def draw(
-    name: str = typer.Argument(..., help="An MDP or, with --policy, a policy (built-in, in ./mdps/ or ./policies/, or a file)."),
+    name: str = typer.Argument(
+        ..., help="An MDP or, with --policy, a policy (built-in, in ./mdps/ or ./policies/, or a file)."
+    ),
     policy: bool = typer.Option(False, "--policy", help="NAME is a policy."),
     per_row: int = typer.Option(4, "--per-row", help="State subgraphs per row."),
     per_figure: int = typer.Option(128, "--per-figure", help="State subgraphs per figure (larger MDPs span several)."),
@@ -129,9 +137,14 @@ def draw(
     def action():
         thing = resolve_policy(name)[0] if policy else resolve_mdp(name)[0]
         # Files are named after the MDP or policy itself, not after the path typed.
-        return plot_mdp_or_policy(thing, subgraphs_per_row=per_row, subgraphs_per_figure=per_figure,
-                                  save_handle="policy" if policy else "mdp", graph_name=thing.name or Path(name).stem,
-                                  output_folder=output)
+        return plot_mdp_or_policy(
+            thing,
+            subgraphs_per_row=per_row,
+            subgraphs_per_figure=per_figure,
+            save_handle="policy" if policy else "mdp",
+            graph_name=thing.name or Path(name).stem,
+            output_folder=output,
+        )
 
     _plot(action)
 
@@ -139,9 +152,15 @@ def draw(
 @plot_app.command()
 def rewards(
     samples: int = typer.Option(500, "--samples", help="Number of reward pairs."),
-    dist: str = typer.Option("uniform", "--dist", help="Distribution name (uniform, beta, pareto, bernoulli, jaynes_prior, ...)."),
-    params: Optional[list[float]] = typer.Option(None, "--param", help="A distribution parameter (repeat; default 0 1 for uniform)."),
-    correlation: Optional[list[float]] = typer.Option(None, "--correlation", help="Reward correlation β (repeat for an animation)."),
+    dist: str = typer.Option(
+        "uniform", "--dist", help="Distribution name (uniform, beta, pareto, bernoulli, jaynes_prior, ...)."
+    ),
+    params: list[float] | None = typer.Option(
+        None, "--param", help="A distribution parameter (repeat; default 0 1 for uniform)."
+    ),
+    correlation: list[float] | None = typer.Option(
+        None, "--correlation", help="Reward correlation β (repeat for an animation)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     output: Path = OUTPUT,
 ) -> None:
@@ -155,10 +174,26 @@ def rewards(
     def action():
         interval = make_distribution(config).symmetric_interval if min(betas) < 0 else None
         if len(betas) == 1:
-            return [visualize_correlated_reward_samples(samples, config, correlation=betas[0], symmetric_interval=interval,
-                                                        random_seed=seed, output_folder=output)]
-        return [visualize_all_correlated_reward_samples(samples, config, correlations_list=betas, symmetric_interval=interval,
-                                                        random_seed=seed, output_folder=output)]
+            return [
+                visualize_correlated_reward_samples(
+                    samples,
+                    config,
+                    correlation=betas[0],
+                    symmetric_interval=interval,
+                    random_seed=seed,
+                    output_folder=output,
+                )
+            ]
+        return [
+            visualize_all_correlated_reward_samples(
+                samples,
+                config,
+                correlations_list=betas,
+                symmetric_interval=interval,
+                random_seed=seed,
+                output_folder=output,
+            )
+        ]
 
     _plot(action)
 
@@ -166,10 +201,12 @@ def rewards(
 @plot_app.command()
 def power(
     sweep: str = typer.Argument(..., help="Sweep id (e.g. 0001) or folder."),
-    state: Optional[list[str]] = typer.Option(None, "--state", help="A state to plot (repeat; default: a representative few)."),
+    state: list[str] | None = typer.Option(
+        None, "--state", help="A state to plot (repeat; default: a representative few)."
+    ),
     param: str = typer.Option("discount_rate", "--param", help="The swept parameter on the x axis."),
     agent: str = typer.Option("H", "--agent", help="H or A."),
-    fixed: Optional[list[str]] = FIXED,
+    fixed: list[str] | None = FIXED,
     log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
@@ -177,16 +214,29 @@ def power(
     """POWER of chosen states (± standard error) against a swept parameter, e.g. γ."""
     from ..figures import visualize_power_against_parameter
 
-    _plot(lambda: [visualize_power_against_parameter(
-        sweep, states=state or None, param=param, agent=agent, folder=folder, output_folder=output,
-        fixed=parse_fixed(fixed), log_one_minus_gamma=log_one_minus_gamma)])
+    _plot(
+        lambda: [
+            visualize_power_against_parameter(
+                sweep,
+                states=state or None,
+                param=param,
+                agent=agent,
+                folder=folder,
+                output_folder=output,
+                fixed=parse_fixed(fixed),
+                log_one_minus_gamma=log_one_minus_gamma,
+            )
+        ]
+    )
 
 
 @plot_app.command()
 def alpha(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
-    param: str = typer.Option("reward_correlation", "--param", help="reward_correlation (β), discount_rate (γ), or any swept parameter."),
-    fixed: Optional[list[str]] = FIXED,
+    param: str = typer.Option(
+        "reward_correlation", "--param", help="reward_correlation (β), discount_rate (γ), or any swept parameter."
+    ),
+    fixed: list[str] | None = FIXED,
     log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
@@ -194,33 +244,56 @@ def alpha(
     """The alignment coefficient α_HA against a swept parameter: corrected (95% interval) and raw."""
     from ..figures import visualize_alignment_against_parameter
 
-    _plot(lambda: [visualize_alignment_against_parameter(
-        sweep, param=param, folder=folder, output_folder=output, fixed=parse_fixed(fixed),
-        log_one_minus_gamma=log_one_minus_gamma)])
+    _plot(
+        lambda: [
+            visualize_alignment_against_parameter(
+                sweep,
+                param=param,
+                folder=folder,
+                output_folder=output,
+                fixed=parse_fixed(fixed),
+                log_one_minus_gamma=log_one_minus_gamma,
+            )
+        ]
+    )
 
 
 @plot_app.command()
 def alignment(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
     param: str = typer.Option("reward_correlation", "--param", help="The swept parameter to animate over."),
-    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Include H's POWER against the seed policy (diagnostic runs)."),
-    fixed: Optional[list[str]] = FIXED,
+    baseline: bool = typer.Option(
+        True, "--baseline/--no-baseline", help="Include H's POWER against the seed policy (diagnostic runs)."
+    ),
+    fixed: list[str] | None = FIXED,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
     """Alignment plots (POWER of H against A per state) animated over β (visualize_alignment_plots)."""
     from ..figures import visualize_alignment_plots
 
-    _plot(lambda: [visualize_alignment_plots(sweep, include_baseline_powers=baseline, folder=folder,
-                                             output_folder=output, param=param, fixed=parse_fixed(fixed))])
+    _plot(
+        lambda: [
+            visualize_alignment_plots(
+                sweep,
+                include_baseline_powers=baseline,
+                folder=folder,
+                output_folder=output,
+                param=param,
+                fixed=parse_fixed(fixed),
+            )
+        ]
+    )
 
 
 @plot_app.command("average-powers")
 def average_powers(
     sweep: str = typer.Argument(..., help="Sweep id or folder of a multiagent_with_reward sweep."),
     param: str = typer.Option("reward_correlation", "--param", help="The swept parameter on the x axis."),
-    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Include H's average POWER against the seed policy."),
-    fixed: Optional[list[str]] = FIXED,
+    baseline: bool = typer.Option(
+        True, "--baseline/--no-baseline", help="Include H's average POWER against the seed policy."
+    ),
+    fixed: list[str] | None = FIXED,
     log_one_minus_gamma: bool = LOG_GAMMA,
     folder: Path = FOLDER,
     output: Path = OUTPUT,
@@ -228,16 +301,28 @@ def average_powers(
     """Average POWER of Agents H and A over states against β (visualize_average_powers)."""
     from ..figures import visualize_average_powers
 
-    _plot(lambda: [visualize_average_powers(sweep, include_baseline_power=baseline, folder=folder, output_folder=output,
-                                            param=param, fixed=parse_fixed(fixed),
-                                            log_one_minus_gamma=log_one_minus_gamma)])
+    _plot(
+        lambda: [
+            visualize_average_powers(
+                sweep,
+                include_baseline_power=baseline,
+                folder=folder,
+                output_folder=output,
+                param=param,
+                fixed=parse_fixed(fixed),
+                log_one_minus_gamma=log_one_minus_gamma,
+            )
+        ]
+    )
 
 
 @plot_app.command()
 def rollout(
     sweep: str = typer.Argument(..., help="Sweep id or folder."),
-    run_suffix: str = typer.Option("", "--run-suffix", help="Which run, e.g. reward_correlation__0 (empty: an unswept sweep)."),
-    initial_state: Optional[str] = typer.Option(None, "--initial-state", help="Start state (default: the first state)."),
+    run_suffix: str = typer.Option(
+        "", "--run-suffix", help="Which run, e.g. reward_correlation__0 (empty: an unswept sweep)."
+    ),
+    initial_state: str | None = typer.Option(None, "--initial-state", help="Start state (default: the first state)."),
     sample_index: int = typer.Option(0, "--sample-index", help="Which reward sample's optimal policies to follow."),
     steps: int = typer.Option(20, "--steps", help="Number of steps."),
     agent: str = typer.Option("H", "--agent", help="Whose rewards form the background: H or A."),
@@ -247,25 +332,38 @@ def rollout(
     """A GIF of both agents following their optimal policies for one reward sample."""
     from ..figures import visualize_full_gridworld_rollout
 
-    _plot(lambda: [visualize_full_gridworld_rollout(
-        sweep, run_suffix=run_suffix, initial_state=initial_state, reward_sample_index=sample_index,
-        number_of_steps=steps, agent_whose_rewards_are_displayed=agent, folder=folder, output_folder=output,
-    )])
+    _plot(
+        lambda: [
+            visualize_full_gridworld_rollout(
+                sweep,
+                run_suffix=run_suffix,
+                initial_state=initial_state,
+                reward_sample_index=sample_index,
+                number_of_steps=steps,
+                agent_whose_rewards_are_displayed=agent,
+                folder=folder,
+                output_folder=output,
+            )
+        ]
+    )
 
 
 @plot_app.command()
 def animate(
     sweep: str = typer.Argument(..., help="Sweep id or folder."),
     param: str = typer.Argument(..., help="The swept parameter to animate over, e.g. discount_rate."),
-    figure_prefix: Optional[str] = typer.Option(None, "--figure-prefix", help="Only this figure type, e.g. POWER_means."),
-    fixed: Optional[list[str]] = FIXED,
+    figure_prefix: str | None = typer.Option(None, "--figure-prefix", help="Only this figure type, e.g. POWER_means."),
+    fixed: list[str] | None = FIXED,
     folder: Path = FOLDER,
 ) -> None:
     """A GIF of each per-run figure type across a swept parameter, saved in the sweep folder."""
     from ..figures import generate_sweep_animation
 
-    _plot(lambda: generate_sweep_animation(sweep, param, figure_prefix=figure_prefix, folder=folder,
-                                           fixed=parse_fixed(fixed)))
+    _plot(
+        lambda: generate_sweep_animation(
+            sweep, param, figure_prefix=figure_prefix, folder=folder, fixed=parse_fixed(fixed)
+        )
+    )
 
 
 def iter_commands() -> Iterator[str]:

@@ -23,8 +23,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 #: Temporary files older than this (seconds) are stale: no writer is still using them.
 STALE_SECONDS = 3600.0
@@ -96,8 +97,9 @@ def atomic_write_json(path: str | os.PathLike, value: Any) -> Path:
     return atomic_write_text(path, json.dumps(json_safe(value), indent=2, ensure_ascii=False))
 
 
-def remove_stale_temporary_files(folder: str | os.PathLike, older_than: float = STALE_SECONDS,
-                                 patterns: tuple[str, ...] = (".*.tmp",)) -> list[Path]:
+def remove_stale_temporary_files(
+    folder: str | os.PathLike, older_than: float = STALE_SECONDS, patterns: tuple[str, ...] = (".*.tmp",)
+) -> list[Path]:
     """Delete temporary files an interrupted writer left in ``folder`` (not in subfolders).
 
     Only files matching ``patterns`` and untouched for ``older_than`` seconds are removed, so

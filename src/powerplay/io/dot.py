@@ -42,6 +42,7 @@ actions="[up]__[down]__[left]__[right]__[stay]";
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 from pathlib import Path
@@ -234,7 +235,7 @@ class _Parser:
             self.node_attributes.setdefault(chain[0][0], {}).update(self.attribute_list())
             return
         attributes = {**self.edge_defaults, **self.attribute_list()}
-        for (source, start), (target, _) in zip(chain, chain[1:]):
+        for (source, start), (target, _) in itertools.pairwise(chain):
             self.add_edge(source, target, attributes.get("weight"), start)
 
     def graph(self, default_name: str) -> RawGraph:

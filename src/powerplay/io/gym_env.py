@@ -27,7 +27,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..errors import ModelError
 from ..model.labels import cell_label
@@ -125,11 +126,21 @@ def from_gymnasium(
         raise ModelError(f"action_labels has {len(action_labels)} labels for {len(action_ids)} actions")
     action_names = dict(zip(action_ids, map(str, action_labels)))
 
-    terminal = {n for by_action in table.values() for outcomes in by_action.values() for p, n, _r, done in outcomes if done and p > 0}
+    terminal = {
+        n
+        for by_action in table.values()
+        for outcomes in by_action.values()
+        for p, n, _r, done in outcomes
+        if done and p > 0
+    }
     # Moves out of a terminal state are replaced by self-loops, so only moves from other states matter here.
     entered_otherwise = {
-        n for s, by_action in table.items() if s not in terminal
-        for outcomes in by_action.values() for p, n, _r, done in outcomes if not done and p > 0
+        n
+        for s, by_action in table.items()
+        if s not in terminal
+        for outcomes in by_action.values()
+        for p, n, _r, done in outcomes
+        if not done and p > 0
     }
     # A terminal state also entered without terminating (Taxi's passenger-delivered states) keeps
     # its dynamics; terminating moves then lead to an absorbing copy of it instead.

@@ -60,9 +60,10 @@ import datetime
 import json
 import math
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import yaml
 
@@ -108,7 +109,9 @@ def _represent_str(dumper, data: str):
 
 
 _Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
 _Dumper.add_representer(_Block, lambda d, data: d.represent_scalar("tag:yaml.org,2002:str", str(data), style="|"))
 
 
@@ -193,7 +196,9 @@ def _check_writable(obj: AnyObject, origin: str) -> None:
             try:
                 label.encode("utf-8")
             except UnicodeEncodeError:
-                raise FileFormatError(origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)") from None
+                raise FileFormatError(
+                    origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)"
+                ) from None
     if isinstance(obj, JointMDP):
         check_joint_actions(obj.actions_H, obj.actions_A, origin)
 
@@ -223,7 +228,9 @@ def check_joint_actions(actions_H, actions_A, origin: str) -> None:
     ambiguous = ambiguous_joint_pair(actions_H, actions_A)
     if ambiguous is not None:
         h, a, read_back = ambiguous
-        raise FileFormatError(origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}")
+        raise FileFormatError(
+            origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}"
+        )
 
 
 def native_text(obj: AnyObject, suffix: str = ".yaml", origin: str = "text") -> str:
@@ -358,7 +365,9 @@ def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, orig
         raise fail(f"overlap must be 'allow', 'remove' or 'block', not {safe_load._short(overlap)}")
     lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
     width = max(map(len, lines), default=0)
-    safe_load.check_size("the gridworld map's rows x columns", len(lines) * width, safe_load.MAX_TABLE_ENTRIES, origin, "cells")
+    safe_load.check_size(
+        "the gridworld map's rows x columns", len(lines) * width, safe_load.MAX_TABLE_ENTRIES, origin, "cells"
+    )
     cells = grid.count(".")
     if kind == "joint_mdp":
         safe_load.check_table(origin, cells * cells, 25)
@@ -437,7 +446,9 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
                 listed = set(states)  # built once: a set per state made this check quadratic
                 extra = [s for s in table if s not in listed]
                 if missing or extra:
-                    raise fail(f"probabilities: state {(missing or extra)[0]!r} is {'missing' if missing else 'not in states'}")
+                    raise fail(
+                        f"probabilities: state {(missing or extra)[0]!r} is {'missing' if missing else 'not in states'}"
+                    )
                 table = {s: table[s] for s in states}
             actions = _labels(doc.get("actions"), "actions", fail)
             num_actions = len(actions) if actions is not None else len({a for row in table.values() for a in row})
@@ -452,7 +463,9 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
         else:
             table = _nested(doc["transitions"], 3, "transitions", fail)
             if not table:
-                raise fail(f"transitions is empty: an {'MDP' if kind == 'mdp' else 'joint MDP'} needs at least one state")
+                raise fail(
+                    f"transitions is empty: an {'MDP' if kind == 'mdp' else 'joint MDP'} needs at least one state"
+                )
             num_states = len(states) if states is not None else len(table)
             used = {a for row in table.values() for a in row}
             if kind == "joint_mdp":
@@ -460,7 +473,8 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
                 actions_A = _labels(doc.get("actions_A"), "actions_A", fail)
                 pairs = [pair for pair in map(split_joint_label, used) if pair is not None]
                 safe_load.check_table(
-                    origin, num_states,
+                    origin,
+                    num_states,
                     len(actions_H) if actions_H is not None else len({h for h, _ in pairs}),
                     len(actions_A) if actions_A is not None else len({a for _, a in pairs}),
                 )
@@ -477,7 +491,10 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
         if not are_gridworld_states(obj.states):
             raise fail("gridworld_map is given but the states are not gridworld cells '(row, col)'")
         lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
-        if grid.count(".") > len(obj.states) or len(lines) * max(map(len, lines), default=0) > safe_load.MAX_TABLE_ENTRIES:
+        if (
+            grid.count(".") > len(obj.states)
+            or len(lines) * max(map(len, lines), default=0) > safe_load.MAX_TABLE_ENTRIES
+        ):
             raise fail("gridworld_map does not match the states (it has more open cells)")
         try:
             expected = _cells(gridworld_from_map(grid).states)

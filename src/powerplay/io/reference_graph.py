@@ -56,8 +56,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..errors import FileFormatError, ModelError
 from ..model.environments import successor_mdp
@@ -202,7 +202,9 @@ class _Reader:
             successors[edge.source].append(edge.target)
         for state, targets in successors.items():
             if not targets:
-                raise self.fail(f"state {state!r} has no outgoing edge (every state needs an action)", self.raw.nodes[state])
+                raise self.fail(
+                    f"state {state!r} has no outgoing edge (every state needs an action)", self.raw.nodes[state]
+                )
         safe_load.check_table(self.raw.origin, len(successors), len(successors))  # one action per state it can move to
         return self.build(lambda: successor_mdp(successors, name=self.raw.name))
 
@@ -214,7 +216,10 @@ class _Reader:
         for name, line in raw.nodes.items():
             split = split_node(name)
             if split is None:
-                raise self.fail(f"node {name!r} is not of the form '[state]', '[action]__[state]' or '[next]__[action]__[state]'", line)
+                raise self.fail(
+                    f"node {name!r} is not of the form '[state]', '[action]__[state]' or '[next]__[action]__[state]'",
+                    line,
+                )
             parts[name] = split
         states = [p[0] for p in parts.values() if len(p) == 1]
         state_set = set(states)
@@ -251,7 +256,9 @@ class _Reader:
                 if next_state not in state_set:
                     raise self.fail(f"{what}: next state {next_state!r} is not a state of the graph", edge.line)
                 if edge.weight is None:
-                    raise self.fail(f"{what}: the edge to next state {next_state!r} has no weight (probability)", edge.line)
+                    raise self.fail(
+                        f"{what}: the edge to next state {next_state!r} has no weight (probability)", edge.line
+                    )
                 p = self.probability(edge, what)
                 row = outcomes.setdefault((state, action), {})
                 if next_state in row and row[next_state] != p:
@@ -259,7 +266,9 @@ class _Reader:
                 row[next_state] = p
                 first_line.setdefault((state, action), edge.line)
             else:
-                raise self.fail(f"unexpected edge {edge.source!r} -> {edge.target!r} for the MDP/policy graph schema", edge.line)
+                raise self.fail(
+                    f"unexpected edge {edge.source!r} -> {edge.target!r} for the MDP/policy graph schema", edge.line
+                )
 
         is_mdp = bool(outcomes) or any(len(p) == 3 for p in parts.values())
         if is_mdp and weighted_choice is not None:
@@ -297,9 +306,15 @@ class _Reader:
             actions_H = self.actions("actions_H", (h for h, _ in pairs))
             actions_A = self.actions("actions_A", (a for _, a in pairs))
             safe_load.check_table(self.raw.origin, len(states), len(actions_H), len(actions_A))
-            return self.build(lambda: JointMDP.from_dict(
-                table, states=states, actions_H=actions_H, actions_A=actions_A, name=self.raw.name,
-            ))
+            return self.build(
+                lambda: JointMDP.from_dict(
+                    table,
+                    states=states,
+                    actions_H=actions_H,
+                    actions_A=actions_A,
+                    name=self.raw.name,
+                )
+            )
         actions = self.actions("actions", action_labels)
         safe_load.check_table(self.raw.origin, len(states), len(actions))
         return self.build(lambda: MDP.from_dict(table, states=states, actions=actions, name=self.raw.name))
@@ -370,7 +385,9 @@ def _writable(label, what: str, origin: str) -> str:
     if not isinstance(label, str):
         raise FileFormatError(origin, f"{what} {label!r} is not text, so it cannot name a graph node")
     if SEPARATOR in label:
-        raise FileFormatError(origin, f"{what} {label!r} contains {SEPARATOR!r}, which separates the labels in a node name")
+        raise FileFormatError(
+            origin, f"{what} {label!r} contains {SEPARATOR!r}, which separates the labels in a node name"
+        )
     return label
 
 
@@ -449,7 +466,8 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
         flat = [state for state in obj.states if not is_joint_label(state)]
         if flat:
             raise FileFormatError(
-                origin, f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP"
+                origin,
+                f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP",
             )
         check_joint_actions(obj.actions_H, obj.actions_A, origin)
         pairs = [split_joint_label(action) for action in used]
@@ -460,7 +478,8 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
     else:
         if all(map(is_joint_label, obj.states)) and all(map(is_joint_label, used)):
             raise FileFormatError(
-                origin, f"every state and action label of the single-agent MDP {obj.name!r} looks joint ('x_H^y_A'), "
+                origin,
+                f"every state and action label of the single-agent MDP {obj.name!r} looks joint ('x_H^y_A'), "
                 "so the graph would read back as a joint MDP",
             )
         if _ordered_actions(used) != obj.actions:

@@ -260,7 +260,11 @@ def _too_big(path, what: str, size: int, limit: int, at_least: bool = False) -> 
     if size_text == limit_text:  # just over: rounding would show the same number twice
         size_text, limit_text = f"{size:,} bytes", f"{limit:,} bytes ({limit_text})"
     return ResourceLimitError(
-        f"{path}: the {what} is {'over ' if at_least else ''}{size_text}, over the limit of {limit_text}", what, size, limit, "bytes"
+        f"{path}: the {what} is {'over ' if at_least else ''}{size_text}, over the limit of {limit_text}",
+        what,
+        size,
+        limit,
+        "bytes",
     )
 
 
@@ -300,7 +304,7 @@ def decode_text(data: bytes, source: str | os.PathLike = "<bytes>") -> str:
     powerplay.errors.FileFormatError: x.gv:2: not UTF-8 text (byte 0xff at offset 7)
     """
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     else:
         for bom, name in _OTHER_BOMS:
             if data.startswith(bom):
@@ -309,7 +313,9 @@ def decode_text(data: bytes, source: str | os.PathLike = "<bytes>") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise FileFormatError(source, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})", line) from None
+        raise FileFormatError(
+            source, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})", line
+        ) from None
 
 
 def read_limited_text(path: str | os.PathLike, limit: int | None = None, what: str = "file") -> str:
@@ -363,7 +369,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 class _Open:
     """A collection being composed, with the running totals of what it expands to."""
 
-    __slots__ = ("node", "anchor", "key", "nodes", "size", "depth")
+    __slots__ = ("anchor", "depth", "key", "node", "nodes", "size")
 
     def __init__(self, node, anchor):
         self.node, self.anchor, self.key = node, anchor, None
@@ -430,14 +436,20 @@ class _BoundedMixin:
             how = "YAML aliases expand the document to at least" if self._uses_aliases else "the document has at least"
             raise ResourceLimitError(
                 f"{self.source}: {how} {nodes:,} values (about {_size(size)}), over the limit of {self.max_nodes:,} values",
-                "YAML values", nodes, self.max_nodes, "values",
+                "YAML values",
+                nodes,
+                self.max_nodes,
+                "values",
             )
         if self._uses_aliases and size > self.max_bytes:
             # Only aliases can make the text bigger than the file, whose size is already checked.
             raise ResourceLimitError(
                 f"{self.source}: YAML aliases expand the document to at least {nodes:,} values, about {_size(size)} as text, "
                 f"over the limit of {_size(self.max_bytes)}",
-                "expanded YAML document", size, self.max_bytes, "bytes",
+                "expanded YAML document",
+                size,
+                self.max_bytes,
+                "bytes",
             )
 
     def _compose(self):
@@ -449,7 +461,9 @@ class _BoundedMixin:
                 if anchor not in self.anchors:
                     raise self._fail(f"alias *{anchor} has no anchor &{anchor} before it", event.start_mark)
                 if anchor not in self._measured:
-                    raise self._fail(f"alias *{anchor} is inside its own anchor &{anchor} (a recursive structure)", event.start_mark)
+                    raise self._fail(
+                        f"alias *{anchor} is inside its own anchor &{anchor} (a recursive structure)", event.start_mark
+                    )
                 self._uses_aliases = True
                 node = self.anchors[anchor]
                 nodes, size, depth = self._measured[anchor]
@@ -663,11 +677,15 @@ def _scan_json(text: str, source, max_depth: int, max_nodes: int) -> None:
                 key = token[1:-1] if "\\" not in token else json.loads(token)
                 previous = top[1].setdefault(key, match.start())
                 if previous != match.start():
-                    raise FileFormatError(source, f"duplicate key {_short(key)} (first at line {line(previous)})", line(match.start()))
+                    raise FileFormatError(
+                        source, f"duplicate key {_short(key)} (first at line {line(previous)})", line(match.start())
+                    )
                 top[2] = False
         elif first in "[{":
             if len(stack) >= max_depth:
-                raise FileFormatError(source, f"collections are nested more than {max_depth} levels deep", line(match.start()))
+                raise FileFormatError(
+                    source, f"collections are nested more than {max_depth} levels deep", line(match.start())
+                )
             stack.append([first == "{", {}, True])
             values += 1
         elif first in "]}":
@@ -679,7 +697,11 @@ def _scan_json(text: str, source, max_depth: int, max_nodes: int) -> None:
                 stack[-1][2] = True
             if values > max_nodes:
                 raise ResourceLimitError(
-                    f"{source}: the document has over the limit of {max_nodes:,} values", "JSON values", values, max_nodes, "values"
+                    f"{source}: the document has over the limit of {max_nodes:,} values",
+                    "JSON values",
+                    values,
+                    max_nodes,
+                    "values",
                 )
 
 

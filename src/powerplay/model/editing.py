@@ -26,7 +26,7 @@ powerplay.errors.ModelError: state '(0, 2)', action 'left': next state '(0, 7)' 
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -253,7 +253,9 @@ def create_joint_multiagent_graph(single: MDP, overlap: str = "allow") -> JointM
     """
     if not isinstance(single, MDP):
         hint = " (use single_agent_to_multiagent_policy for policies)" if isinstance(single, Policy) else ""
-        raise WrongKindError(f"create_joint_multiagent_graph needs a single-agent MDP, got {type(single).__name__}{hint}")
+        raise WrongKindError(
+            f"create_joint_multiagent_graph needs a single-agent MDP, got {type(single).__name__}{hint}"
+        )
     return joint_gridworld(single, overlap=overlap)
 
 
@@ -334,7 +336,9 @@ def update_state_actions(
         if not np.isfinite(p) or p < 0:
             raise ModelError(f"state {state!r}, action {action!r}: probability {p!r} must be non-negative")
         if available is not None and p > 0 and action not in available:
-            raise ModelError(f"state {state!r}: action {action!r} is not available there (available: {sorted(available)})")
+            raise ModelError(
+                f"state {state!r}: action {action!r} is not available there (available: {sorted(available)})"
+            )
     total = float(sum(new_policy_actions.values()))
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
         raise ModelError(f"state {state!r}: action probabilities sum to {total:.12g}, not 1")
@@ -402,7 +406,9 @@ def reorder_states(obj: AnyMDP | Policy, states: Sequence[str]) -> AnyMDP | Poli
     states = tuple(states)
     if sorted(states) != sorted(obj.states) or len(set(states)) != len(states):
         missing = sorted(set(obj.states) - set(states)) or sorted(set(states) - set(obj.states)) or ["(duplicate)"]
-        raise ModelError(f"the new state order is not a permutation of the states of {obj.name!r} (e.g. {missing[0]!r})")
+        raise ModelError(
+            f"the new state order is not a permutation of the states of {obj.name!r} (e.g. {missing[0]!r})"
+        )
     position = {s: i for i, s in enumerate(obj.states)}
     perm = np.array([position[s] for s in states], dtype=np.int64)
     if isinstance(obj, Policy):
@@ -455,8 +461,12 @@ def align_policy(policy: Policy, mdp: AnyMDP) -> Policy:
     position = {state: i for i, state in enumerate(policy.states)}
     missing = next((state for state in mdp.states if state not in position), None)
     if missing is not None:
-        raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: state {missing!r} of the MDP is missing from the policy")
-    rows = policy.probabilities[np.fromiter((position[state] for state in mdp.states), dtype=np.int64, count=len(mdp.states))]
+        raise ModelError(
+            f"policy {policy.name!r} does not fit MDP {mdp.name!r}: state {missing!r} of the MDP is missing from the policy"
+        )
+    rows = policy.probabilities[
+        np.fromiter((position[state] for state in mdp.states), dtype=np.int64, count=len(mdp.states))
+    ]
     actions, _ = acting_action_mask(mdp, policy.agent)
     column = {a: j for j, a in enumerate(actions)}
     table = np.zeros((len(mdp.states), len(actions)))

@@ -34,9 +34,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 from scipy import sparse
@@ -105,9 +105,7 @@ STOCHASTIC_4_STATES = {
 }
 
 _FAR_RIGHT = "(0, 2)"
-_SIMULATED_1X3 = (
-    "stoch_1x3_gridworld_with_agent_A_moving_left_and_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right_simulated"
-)
+_SIMULATED_1X3 = "stoch_1x3_gridworld_with_agent_A_moving_left_and_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right_simulated"
 _JOINT_1X3 = "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"
 
 
@@ -137,7 +135,14 @@ def _joint_1x3_forbidden_stay() -> JointMDP:
         if split_joint_label(state)[1] == _FAR_RIGHT:
             mask[s, stay, :] = False
     kept = sparse.diags_array(mask.reshape(-1).astype(float)) @ joint.transitions
-    return JointMDP(joint.states, joint.actions_H, joint.actions_A, kept, mask, name="joint 1x3 gridworld, H cannot stay while A is at the far right")
+    return JointMDP(
+        joint.states,
+        joint.actions_H,
+        joint.actions_A,
+        kept,
+        mask,
+        name="joint 1x3 gridworld, H cannot stay while A is at the far right",
+    )
 
 
 def _move_left_policy_1x3() -> Policy:
@@ -194,7 +199,9 @@ _MDPS: dict[str, Callable[[], MDP | JointMDP]] = {
 _POLICIES: dict[str, Callable[[], Policy]] = {
     "joint_3x3_gridworld_agent_A_uniform_random": _joint_uniform("joint_3x3_gridworld"),
     "joint_7x7_gridworld_maze_agent_A_uniform_random": _joint_uniform("joint_7x7_gridworld_maze"),
-    "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random": _joint_uniform("joint_7x7_gridworld_maze_no_overlaps"),
+    "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random": _joint_uniform(
+        "joint_7x7_gridworld_maze_no_overlaps"
+    ),
     "joint_1x3_gridworld_agent_A_move_left": _move_left_policy_1x3,
 }
 
@@ -207,7 +214,7 @@ def builtin_policy_names() -> list[str]:
     return sorted(_POLICIES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_mdp(name: str) -> MDP | JointMDP:
     """A built-in MDP or joint MDP by name.
 
@@ -221,7 +228,7 @@ def load_mdp(name: str) -> MDP | JointMDP:
     return _MDPS[name]()
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_policy(name: str) -> Policy:
     """A built-in policy by name (see :func:`load_mdp`)."""
     if name not in _POLICIES:
@@ -237,8 +244,8 @@ def simulated_state_for_joint(label: str) -> str:
 
 __all__ = [
     "MAZE_7X7",
-    "ROBOT_FACE_20X20",
     "PAPER_MDP_SUCCESSORS",
+    "ROBOT_FACE_20X20",
     "STOCHASTIC_4_STATES",
     "builtin_mdp_names",
     "builtin_policy_names",

@@ -84,8 +84,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from numbers import Integral, Real
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -165,7 +166,9 @@ def maze_cells(rows: int, cols: int, seed: int, loops: int = 0) -> np.ndarray:
     passages = _spanning_tree(rows * cols, u, v, rng)
     walls = np.flatnonzero(~passages)
     if loops > walls.size:
-        raise ModelError(f"loops={loops} but a {rows}x{cols} maze has only {walls.size} inner walls to open", field="loops")
+        raise ModelError(
+            f"loops={loops} but a {rows}x{cols} maze has only {walls.size} inner walls to open", field="loops"
+        )
     passages[rng.choice(walls, size=loops, replace=False)] = True
     cells = np.zeros((2 * rows - 1, 2 * cols - 1), dtype=bool)
     cells[::2, ::2] = True
@@ -244,15 +247,26 @@ def maze(
     >>> m.name, m.num_states
     ('maze 7x7 seed 3', 97)
     """
-    return generate_mdp({"generator": "maze", "rows": rows, "cols": cols, "seed": seed, "loops": loops,
-                         "stochastic_noise_level": stochastic_noise_level, "noise_bias": dict(noise_bias or {}),
-                         "name": name or ""})
+    return generate_mdp(
+        {
+            "generator": "maze",
+            "rows": rows,
+            "cols": cols,
+            "seed": seed,
+            "loops": loops,
+            "stochastic_noise_level": stochastic_noise_level,
+            "noise_bias": dict(noise_bias or {}),
+            "name": name or "",
+        }
+    )
 
 
 # -- rooms -------------------------------------------------------------------------------------
 
 
-def rooms_cells(rows: int, cols: int, seed: int, room_size: int | tuple[int, int] = 3, doors: str = "all") -> np.ndarray:
+def rooms_cells(
+    rows: int, cols: int, seed: int, room_size: int | tuple[int, int] = 3, doors: str = "all"
+) -> np.ndarray:
     """The open squares of :func:`rooms_map` as a boolean array.
 
     Parameters and errors as :func:`rooms_map`.
@@ -346,9 +360,19 @@ def rooms(
     >>> r.name, r.num_states
     ('rooms 2x3 (4x4 each) seed 1, tree doors', 101)
     """
-    return generate_mdp({"generator": "rooms", "rows": rows, "cols": cols, "seed": seed, "room_size": room_size,
-                         "doors": doors, "stochastic_noise_level": stochastic_noise_level,
-                         "noise_bias": dict(noise_bias or {}), "name": name or ""})
+    return generate_mdp(
+        {
+            "generator": "rooms",
+            "rows": rows,
+            "cols": cols,
+            "seed": seed,
+            "room_size": room_size,
+            "doors": doors,
+            "stochastic_noise_level": stochastic_noise_level,
+            "noise_bias": dict(noise_bias or {}),
+            "name": name or "",
+        }
+    )
 
 
 def _render(cells: np.ndarray) -> str:
@@ -399,15 +423,23 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, name, loops
     """
     if not isinstance(spec, Mapping):
-        raise ModelError(f"a generator spec is a mapping such as {{generator: maze, rows: 7, cols: 7, seed: 0}}, not {spec!r}")
+        raise ModelError(
+            f"a generator spec is a mapping such as {{generator: maze, rows: 7, cols: 7, seed: 0}}, not {spec!r}"
+        )
     generator = spec.get("generator")
     if not isinstance(generator, str) or generator not in GENERATOR_KEYS:  # a list is unhashable
-        what = "a generator spec needs a 'generator' key" if "generator" not in spec else f"unknown generator {generator!r}"
+        what = (
+            "a generator spec needs a 'generator' key"
+            if "generator" not in spec
+            else f"unknown generator {generator!r}"
+        )
         raise ModelError(f"{what}; valid: {', '.join(GENERATOR_KEYS)}", field="generator")
     keys = GENERATOR_KEYS[generator]
     for key in spec:
         if key not in keys:
-            raise ModelError(f"{key}: unknown key for generator {generator!r}; valid: {', '.join(keys)}", field=str(key))
+            raise ModelError(
+                f"{key}: unknown key for generator {generator!r}; valid: {', '.join(keys)}", field=str(key)
+            )
     for key in ("rows", "cols", "seed"):
         if key not in spec:
             raise ModelError(f"{key}: missing (a {generator} spec needs rows, cols and seed)", field=key)
@@ -419,7 +451,9 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
     level = spec.get("stochastic_noise_level", 0.0)
     if not isinstance(level, Real) or isinstance(level, bool) or not 0.0 <= level <= 1.0:
-        raise ModelError(f"stochastic_noise_level must be a number in [0, 1], not {level!r}", field="stochastic_noise_level")
+        raise ModelError(
+            f"stochastic_noise_level must be a number in [0, 1], not {level!r}", field="stochastic_noise_level"
+        )
     bias = spec.get("noise_bias") or {}
     if not isinstance(bias, Mapping) or not all(isinstance(b, Real) and not isinstance(b, bool) for b in bias.values()):
         raise ModelError(f"noise_bias must be a mapping {{direction: magnitude}}, not {bias!r}", field="noise_bias")
@@ -431,7 +465,9 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     out["stochastic_noise_level"], out["noise_bias"] = float(level), bias
     joint = spec.get("joint")
     if joint is not None and joint not in JOINT_RULES:
-        raise ModelError(f"joint must be one of {', '.join(JOINT_RULES)} (the overlap rule), not {joint!r}", field="joint")
+        raise ModelError(
+            f"joint must be one of {', '.join(JOINT_RULES)} (the overlap rule), not {joint!r}", field="joint"
+        )
     out["joint"] = joint
     name = spec.get("name", "")
     if not isinstance(name, str):

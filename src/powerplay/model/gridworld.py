@@ -64,7 +64,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Iterable, Literal, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -110,7 +111,9 @@ def _parse_map(text_map: str) -> np.ndarray:
     for r, line in enumerate(lines):
         for c, char in enumerate(line):
             if char not in ".#":
-                raise ModelError(f"gridworld map line {r + 1}, column {c + 1}: {char!r} is not '.' (open) or '#' (wall)")
+                raise ModelError(
+                    f"gridworld map line {r + 1}, column {c + 1}: {char!r} is not '.' (open) or '#' (wall)"
+                )
             open_cells[r, c] = char == "."
     return open_cells
 
@@ -310,7 +313,10 @@ def gridworld_from_map(
     """
     open_cells = _parse_map(text_map)
     return gridworld_from_cells(
-        open_cells, stochastic_noise_level, noise_bias, name=name or f"{open_cells.shape[0]}x{open_cells.shape[1]} gridworld"
+        open_cells,
+        stochastic_noise_level,
+        noise_bias,
+        name=name or f"{open_cells.shape[0]}x{open_cells.shape[1]} gridworld",
     )
 
 
@@ -342,7 +348,9 @@ def _joint_product(single: MDP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 def joint_name(single_name: str, overlap: str) -> str:
     """The default name of the joint MDP of ``single_name`` with an overlap rule, e.g. ``'joint maze (no overlap)'``."""
-    return " ".join(filter(None, ["joint", single_name, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]]))
+    return " ".join(
+        filter(None, ["joint", single_name, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]])
+    )
 
 
 def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "") -> JointMDP:

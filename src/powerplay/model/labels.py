@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..errors import ModelError
 
@@ -56,10 +56,12 @@ def split_joint_label(label: str) -> tuple[str, str] | None:
         return None
     head = label[:-2]
     cut = head.rfind("_H^")
-    return (head[:cut], head[cut + 3:]) if cut >= 0 else None
+    return (head[:cut], head[cut + 3 :]) if cut >= 0 else None
 
 
-def ambiguous_joint_pair(labels_H: Iterable[str], labels_A: Iterable[str]) -> tuple[str, str, tuple[str, str] | None] | None:
+def ambiguous_joint_pair(
+    labels_H: Iterable[str], labels_A: Iterable[str]
+) -> tuple[str, str, tuple[str, str] | None] | None:
     """The first pair ``(h, a, read_back)`` whose joint label splits into something else, or ``None``.
 
     E.g. Agent H's ``'x_H^y'`` with Agent A's ``'z'`` gives ``'x_H^y_H^z_A'``, which splits as

@@ -36,9 +36,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -206,10 +206,7 @@ class _Transitions:
             raise UnknownLabelError(f"action {action!r} is not available in state {state!r}")
         row = s * len(self.action_labels) + a
         lo, hi = self.transitions.indptr[row], self.transitions.indptr[row + 1]
-        return {
-            self.states[j]: float(p)
-            for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])
-        }
+        return {self.states[j]: float(p) for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])}
 
     def to_dict(self) -> dict[str, dict[str, dict[str, float]]]:
         """``{state: {action: {next_state: probability}}}`` for the available actions."""
@@ -265,7 +262,7 @@ class MDP(_Transitions):
         states: Sequence[str] | None = None,
         actions: Sequence[str] | None = None,
         name: str = "",
-    ) -> "MDP":
+    ) -> MDP:
         """Build an MDP from ``{state: {action: {next_state: probability}}}``.
 
         ``states`` and ``actions`` fix the label order; by default they follow the order of
@@ -306,7 +303,7 @@ class MDP(_Transitions):
         """``[S, A]`` total probability of each row (zero where unavailable)."""
         return np.asarray(self.transitions.sum(axis=1)).reshape(self.num_states, self.num_actions)
 
-    def with_name(self, name: str) -> "MDP":
+    def with_name(self, name: str) -> MDP:
         return MDP(self.states, self.actions, self.transitions, self.action_mask, name=name)
 
 
@@ -352,7 +349,7 @@ class JointMDP(_Transitions):
         actions_H: Sequence[str] | None = None,
         actions_A: Sequence[str] | None = None,
         name: str = "",
-    ) -> "JointMDP":
+    ) -> JointMDP:
         """Build a joint MDP from ``{state: {'u_H^v_A': {next_state: probability}}}``.
 
         Raises
@@ -372,8 +369,12 @@ class JointMDP(_Transitions):
             return out
 
         all_pairs = [pairs(state) for state in transitions]
-        actions_H = tuple(actions_H) if actions_H is not None else _ordered_union([[p[0] for p in ps] for ps in all_pairs])
-        actions_A = tuple(actions_A) if actions_A is not None else _ordered_union([[p[1] for p in ps] for ps in all_pairs])
+        actions_H = (
+            tuple(actions_H) if actions_H is not None else _ordered_union([[p[0] for p in ps] for ps in all_pairs])
+        )
+        actions_A = (
+            tuple(actions_A) if actions_A is not None else _ordered_union([[p[1] for p in ps] for ps in all_pairs])
+        )
         pos_H, pos_A = index_of(actions_H, "Agent H action"), index_of(actions_A, "Agent A action")
 
         def action_index(action: str, state: str) -> int:
@@ -385,7 +386,9 @@ class JointMDP(_Transitions):
         width = len(actions_H) * len(actions_A)
         rows, cols, probs, mask = _triples_from_dict(transitions, states, action_index, width)
         matrix = sparse.coo_array((probs, (rows, cols)), shape=(len(states) * width, len(states)))
-        joint = cls(states, actions_H, actions_A, matrix, mask.reshape(len(states), len(actions_H), len(actions_A)), name=name)
+        joint = cls(
+            states, actions_H, actions_A, matrix, mask.reshape(len(states), len(actions_H), len(actions_A)), name=name
+        )
         joint.check_stochastic()
         return joint
 
@@ -402,6 +405,5 @@ class JointMDP(_Transitions):
         """``[S, A_agent]``: an agent's action is available if some joint action uses it."""
         return self.action_mask.any(axis={"H": 2, "A": 1}[agent])
 
-    def with_name(self, name: str) -> "JointMDP":
+    def with_name(self, name: str) -> JointMDP:
         return JointMDP(self.states, self.actions_H, self.actions_A, self.transitions, self.action_mask, name=name)
-

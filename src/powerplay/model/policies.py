@@ -65,10 +65,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-
 from numbers import Integral
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -320,7 +320,9 @@ def parse_policy_spec(spec: Any) -> tuple[str, dict[str, Any]]:
         params = {}
     elif not isinstance(params, Mapping):
         if name not in _SHORTHAND:
-            raise ModelError(f"{name}: parameters must be a mapping with keys {_valid(keys)}, not {params!r}", field=name)
+            raise ModelError(
+                f"{name}: parameters must be a mapping with keys {_valid(keys)}, not {params!r}", field=name
+            )
         params = {_SHORTHAND[name]: params}
     for key in params:
         if key not in keys:
@@ -330,8 +332,10 @@ def parse_policy_spec(spec: Any) -> tuple[str, dict[str, Any]]:
         out["fallback"] = params.get("fallback", UNIFORM_FALLBACK)
     if name == "deterministic":
         if not isinstance(params.get("action"), str):
-            raise ModelError(f"deterministic: needs an action name, e.g. {{deterministic: left}}, got {params.get('action')!r}",
-                             field="deterministic.action")
+            raise ModelError(
+                f"deterministic: needs an action name, e.g. {{deterministic: left}}, got {params.get('action')!r}",
+                field="deterministic.action",
+            )
         out["action"], out["fallback"] = params["action"], params.get("fallback")
     if "fallback" in out:
         try:
@@ -341,8 +345,10 @@ def parse_policy_spec(spec: Any) -> tuple[str, dict[str, Any]]:
     if name == "random_deterministic":
         seed = params.get("seed")
         if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-            raise ModelError(f"random_deterministic: seed must be a non-negative integer, got {seed!r}",
-                             field="random_deterministic.seed")
+            raise ModelError(
+                f"random_deterministic: seed must be a non-negative integer, got {seed!r}",
+                field="random_deterministic.seed",
+            )
         out["seed"] = int(seed)
     return name, out
 

@@ -29,9 +29,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -101,7 +101,7 @@ class Policy:
         actions: Sequence[str] | None = None,
         agent: str = "H",
         name: str = "",
-    ) -> "Policy":
+    ) -> Policy:
         """Build a policy from ``{state: {action: probability}}`` (missing actions get zero)."""
         states = tuple(probabilities)
         if actions is None:
@@ -125,7 +125,7 @@ class Policy:
             for state, row in zip(self.states, self.probabilities)
         }
 
-    def with_probabilities(self, state: str, probabilities: Mapping[str, float]) -> "Policy":
+    def with_probabilities(self, state: str, probabilities: Mapping[str, float]) -> Policy:
         """A copy with one state's action distribution replaced."""
         table = np.array(self.probabilities)
         s = self.states.index(state)
@@ -306,8 +306,10 @@ def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
         missing = [s for s in mdp.states if s not in set(policy.states)]
         extra = [s for s in policy.states if s not in set(mdp.states)]
         detail = (
-            f"state {missing[0]!r} of the MDP is missing from the policy" if missing
-            else f"policy state {extra[0]!r} is not in the MDP" if extra
+            f"state {missing[0]!r} of the MDP is missing from the policy"
+            if missing
+            else f"policy state {extra[0]!r} is not in the MDP"
+            if extra
             else "the policy lists the MDP's states in a different order"
         )
         raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
@@ -356,9 +358,7 @@ def marginalize(joint: JointMDP, policy: Policy) -> MDP:
         weight, acting_action, width = policy.probabilities[s, a], h, AH
     else:
         weight, acting_action, width = policy.probabilities[s, h], a, AA
-    folded = sparse.coo_array(
-        (rows.data * weight, (s * width + acting_action, rows.col)), shape=(S * width, S)
-    )
+    folded = sparse.coo_array((rows.data * weight, (s * width + acting_action, rows.col)), shape=(S * width, S))
     return MDP(
         joint.states,
         joint.agent_actions(acting),

@@ -61,8 +61,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -92,6 +93,7 @@ def block_size(num_states: int) -> int:
     while size > 1 and size * max(int(num_states), 1) > BLOCK_VALUES:
         size //= 2
     return size
+
 
 #: Redraw rounds allowed when ``allow_all_equal_rewards`` is False before giving up.
 MAX_REDRAW_ROUNDS = 1000
@@ -162,7 +164,7 @@ class Distribution:
             scale = self.params[0]
             # scale * q ** (-1 / alpha), in logarithms: it overflows for small alpha.
             exponent = np.log10(scale) - np.log10(tail_probability) / self.tail_index
-            return float(10.0 ** exponent) if exponent < 308 else float("inf")
+            return float(10.0**exponent) if exponent < 308 else float("inf")
         return float("inf")
 
     def config(self) -> dict[str, Any]:
@@ -182,8 +184,15 @@ def _uniform(params):
     lo, hi = _need("uniform", params, 2)
     if not lo < hi:
         raise ModelError(f"distribution 'uniform' needs low < high, got {[lo, hi]}")
-    return Distribution("uniform", (lo, hi), lambda rng, shape: rng.uniform(lo, hi, shape), (lo, hi), (lo + hi) / 2,
-                        support=(lo, hi), spread=hi - lo)
+    return Distribution(
+        "uniform",
+        (lo, hi),
+        lambda rng, shape: rng.uniform(lo, hi, shape),
+        (lo, hi),
+        (lo + hi) / 2,
+        support=(lo, hi),
+        spread=hi - lo,
+    )
 
 
 def _beta(params):
@@ -191,7 +200,9 @@ def _beta(params):
     if not (a > 0 and b > 0):
         raise ModelError(f"distribution 'beta' needs positive alpha and beta, got {[a, b]}")
     symmetric = (0.0, 1.0) if a == b else None
-    return Distribution("beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b), support=(0.0, 1.0))
+    return Distribution(
+        "beta", (a, b), lambda rng, shape: rng.beta(a, b, shape), symmetric, a / (a + b), support=(0.0, 1.0)
+    )
 
 
 def _pareto(params):
@@ -200,8 +211,16 @@ def _pareto(params):
         raise ModelError(f"distribution 'pareto' needs positive scale and alpha, got {[scale, alpha]}")
     mean = alpha * scale / (alpha - 1) if alpha > 1 else float("inf")
     # numpy's pareto is the Lomax (Pareto II) distribution; shift and scale to Pareto I.
-    return Distribution("pareto", (scale, alpha), lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)), None, mean,
-                        support=(scale, np.inf), spread=scale, tail_index=alpha)
+    return Distribution(
+        "pareto",
+        (scale, alpha),
+        lambda rng, shape: scale * (1.0 + rng.pareto(alpha, shape)),
+        None,
+        mean,
+        support=(scale, np.inf),
+        spread=scale,
+        tail_index=alpha,
+    )
 
 
 def _bernoulli(params):
@@ -210,8 +229,15 @@ def _bernoulli(params):
         raise ModelError(f"distribution 'bernoulli' needs p in [0, 1], got {p}")
     symmetric = (0.0, 1.0) if p == 0.5 else None
     atoms = {value: mass for value, mass in ((0.0, 1.0 - p), (1.0, p)) if mass > 0}
-    return Distribution("bernoulli", (p,), lambda rng, shape: (rng.random(shape) < p).astype(np.float64), symmetric, p,
-                        support=(min(atoms), max(atoms)), atoms=atoms)
+    return Distribution(
+        "bernoulli",
+        (p,),
+        lambda rng, shape: (rng.random(shape) < p).astype(np.float64),
+        symmetric,
+        p,
+        support=(min(atoms), max(atoms)),
+        atoms=atoms,
+    )
 
 
 def density_distribution(
@@ -346,14 +372,16 @@ class RewardDistribution:
     allow_all_equal_rewards: bool = True
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "RewardDistribution":
+    def from_config(cls, config: Mapping[str, Any]) -> RewardDistribution:
         """From the reference's ``reward_distribution`` block (see module docs)."""
         if "default_dist" not in config:
             raise ModelError("reward_distribution needs a 'default_dist'")
         return cls(
             default=make_distribution(config["default_dist"]),
             state_dists={str(s): make_distribution(c) for s, c in (config.get("state_dists") or {}).items()},
-            states_with_identical_rewards=tuple(tuple(map(str, g)) for g in config.get("states_with_identical_rewards") or ()),
+            states_with_identical_rewards=tuple(
+                tuple(map(str, g)) for g in config.get("states_with_identical_rewards") or ()
+            ),
             allow_all_equal_rewards=bool(config.get("allow_all_equal_rewards", True)),
         )
 
@@ -366,13 +394,14 @@ class RewardDistribution:
         out["allow_all_equal_rewards"] = self.allow_all_equal_rewards
         return out
 
-    def for_states(self, states: Sequence[str]) -> "StateRewardSampler":
+    def for_states(self, states: Sequence[str]) -> StateRewardSampler:
         """Bind to an MDP's state order (checking every named state exists)."""
         return StateRewardSampler(self, tuple(states))
 
 
-def _groups_by_distribution(default: Distribution, num_states: int,
-                            named: dict[int, Distribution]) -> list[tuple[Distribution, np.ndarray]]:
+def _groups_by_distribution(
+    default: Distribution, num_states: int, named: dict[int, Distribution]
+) -> list[tuple[Distribution, np.ndarray]]:
     """``[(distribution, ascending state indices)]``, one per distinct distribution object, in
     the order of each one's first state (the order samples are drawn in, so it fixes the numbers)."""
     members: dict[int, list[int]] = {}
@@ -406,8 +435,9 @@ class StateRewardSampler:
         self.per_state = [distribution.default] * len(states)
         for state, dist in distribution.state_dists.items():
             self.per_state[position[state]] = dist
-        self._groups = _groups_by_distribution(distribution.default, len(states),
-                                               {position[s]: d for s, d in distribution.state_dists.items()})
+        self._groups = _groups_by_distribution(
+            distribution.default, len(states), {position[s]: d for s, d in distribution.state_dists.items()}
+        )
         self._tied: list[np.ndarray] = []
         seen: set[str] = set()
         for group in distribution.states_with_identical_rewards:
@@ -425,8 +455,8 @@ class StateRewardSampler:
             self._tied.append(idx)
         if not distribution.allow_all_equal_rewards and len(states) - sum(len(g) - 1 for g in self._tied) < 2:
             raise ModelError(
-                "is False but every reward function gives all states "
-                "one value (fewer than two independent states)", field="allow_all_equal_rewards"
+                "is False but every reward function gives all states one value (fewer than two independent states)",
+                field="allow_all_equal_rewards",
             )
 
     @property
@@ -482,12 +512,16 @@ class StateRewardSampler:
             described = ", ".join(sorted({f"{d.name} {list(d.params)}" for d in self.independent_distributions()}))
             raise ModelError(
                 f"is False but every reward function drawn from {described} gives all states the same value, "
-                "so none could be drawn; allow them, or use a distribution that varies", field="allow_all_equal_rewards")
+                "so none could be drawn; allow them, or use a distribution that varies",
+                field="allow_all_equal_rewards",
+            )
         if q > 0 and np.log(max(num_draws, 1)) + MAX_REDRAW_ROUNDS * np.log(q) > np.log(1e-6):
             raise ModelError(
                 f"is False but a reward function is all-equal with probability {q:.6g}, so some of the {num_draws:,} "
                 f"samples would likely still be all-equal after {MAX_REDRAW_ROUNDS} redraws and stop the run; "
-                "allow them, or use a distribution that varies more", field="allow_all_equal_rewards")
+                "allow them, or use a distribution that varies more",
+                field="allow_all_equal_rewards",
+            )
 
     def magnitude(self, tail_probability: float = 0.0) -> float:
         """The largest ``|reward|`` of any state, except with probability ``tail_probability`` per draw."""
@@ -539,9 +573,7 @@ class StateRewardSampler:
             if not flat.any():
                 return out
             out[flat] = self._draw(rng, int(flat.sum()))
-        raise ModelError(
-            "allow_all_equal_rewards is False but reward functions kept coming out equal at every state"
-        )
+        raise ModelError("allow_all_equal_rewards is False but reward functions kept coming out equal at every state")
 
     def correlated(self, rng: np.random.Generator, rewards_H: np.ndarray, correlation: float) -> np.ndarray:
         """Agent A's rewards with the given correlation to ``rewards_H`` ``[n, S]`` (module docs)."""

@@ -60,7 +60,8 @@ import math
 import os
 import warnings
 from collections import OrderedDict
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,7 @@ MAX_RELATIVE_THRESHOLD = 0.01
 #: used for :data:`MAX_VALUE_MAGNITUDE`.
 TAIL_CHANCE = 1e-6
 
-_generated: "OrderedDict[str, Any]" = OrderedDict()
+_generated: OrderedDict[str, Any] = OrderedDict()
 
 
 def _canonical(value: Any) -> str:
@@ -169,8 +170,9 @@ def _spec_error(error: ModelError, key: str) -> ConfigError:
     return ConfigError(str(error), f"{key}.{error.field}" if getattr(error, "field", None) else key)
 
 
-def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None,
-                     diagnostic: bool = False) -> Experiment:
+def build_experiment(
+    run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None, diagnostic: bool = False
+) -> Experiment:
     """The :class:`Experiment` of one resolved run config (a ``run.yaml`` mapping).
 
     Parameters
@@ -220,15 +222,20 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
     except ModelError as error:
         raise _spec_error(error, mdp_key) from None
     if kind == "single_agent" and isinstance(mdp, JointMDP):
-        raise ConfigError(f"{described!r} is a joint MDP; single-agent experiments need a single-agent MDP "
-                          "(use joint_mdp_graph with an Agent A policy)", mdp_key)
+        raise ConfigError(
+            f"{described!r} is a joint MDP; single-agent experiments need a single-agent MDP "
+            "(use joint_mdp_graph with an Agent A policy)",
+            mdp_key,
+        )
     if kind != "single_agent" and not isinstance(mdp, JointMDP):
         hint = " (add joint: allow, remove or block to the generator spec)" if is_generator_spec(typed[mdp_key]) else ""
         raise ConfigError(f"{described!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP{hint}", mdp_key)
 
     policy = None
-    policy_key = {"multiagent_fixed_policy": "policy_graph_agent_A",
-                  "multiagent_with_reward": "seed_policy_graph_agent_A"}.get(kind)
+    policy_key = {
+        "multiagent_fixed_policy": "policy_graph_agent_A",
+        "multiagent_with_reward": "seed_policy_graph_agent_A",
+    }.get(kind)
     if policy_key:
         try:
             policy, _ = resolve_environment_policy(typed[policy_key], mdp, workdir)
@@ -237,7 +244,9 @@ def build_experiment(run_config: Mapping[str, Any], workdir: str | os.PathLike |
         except ModelError as error:
             raise _spec_error(error, policy_key) from None
         if policy.agent != "A":
-            raise ConfigError(f"policy {typed[policy_key]!r} is Agent {policy.agent}'s; Agent A's policy is needed", policy_key)
+            raise ConfigError(
+                f"policy {typed[policy_key]!r} is Agent {policy.agent}'s; Agent A's policy is needed", policy_key
+            )
         try:
             # Policy files may list states in another order than their MDP's (the reference's do).
             policy = align_policy(policy, mdp)
@@ -285,8 +294,11 @@ def solver_settings(convergence_threshold: float, reward_scale: float) -> Solver
     """
     relative = reward_scale if math.isfinite(reward_scale) and reward_scale > 0 else 1.0
     defaults = SolverSettings()
-    return SolverSettings(tolerance=convergence_threshold, policy_tolerance=defaults.policy_tolerance * relative,
-                          tie_tolerance=defaults.tie_tolerance * relative)
+    return SolverSettings(
+        tolerance=convergence_threshold,
+        policy_tolerance=defaults.policy_tolerance * relative,
+        tie_tolerance=defaults.tie_tolerance * relative,
+    )
 
 
 def _number_text(x: float) -> str:
@@ -300,7 +312,9 @@ def _check_policy_width(experiment: Experiment, described: str) -> None:
             if len(actions) > MAX_POLICY_ACTIONS:
                 raise ConfigError(
                     f"Agent {agent} has {len(actions)} actions in {described!r}, but multiagent_with_reward computes both "
-                    f"agents' optimal policies, which support at most {MAX_POLICY_ACTIONS} actions", key)
+                    f"agents' optimal policies, which support at most {MAX_POLICY_ACTIONS} actions",
+                    key,
+                )
         return
     actions = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
     if len(actions) <= MAX_POLICY_ACTIONS:
@@ -309,10 +323,14 @@ def _check_policy_width(experiment: Experiment, described: str) -> None:
     if int(np.diff(own.transitions.indptr).max(initial=0)) <= 1:  # deterministic: solved by policy iteration
         raise ConfigError(
             f"{described!r} has {len(actions)} actions and is deterministic, so POWER is computed from optimal "
-            f"policies, which support at most {MAX_POLICY_ACTIONS} actions", key)
+            f"policies, which support at most {MAX_POLICY_ACTIONS} actions",
+            key,
+        )
 
 
-def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None = None, described: str = "the MDP") -> None:
+def check_experiment(
+    experiment: Experiment, sampler: StateRewardSampler | None = None, described: str = "the MDP"
+) -> None:
     """Refuse an experiment whose numbers could not be computed or would mean nothing.
 
     See "What can be computed" in the module notes. Called by :func:`build_experiment`.
@@ -336,11 +354,17 @@ def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None 
         if alpha is not None and alpha <= 1:
             raise ConfigError(
                 f"{what} has no mean (alpha <= 1), so neither has POWER and its estimate would never settle; "
-                "use alpha > 1", "reward_distribution")
+                "use alpha > 1",
+                "reward_distribution",
+            )
         if alpha is not None and alpha <= 2:
-            warnings.warn(StatisticsWarning(
-                f"reward distribution {what} has infinite variance (alpha <= 2): POWER means converge slowly and "
-                "their standard errors are unreliable"), stacklevel=2)
+            warnings.warn(
+                StatisticsWarning(
+                    f"reward distribution {what} has infinite variance (alpha <= 2): POWER means converge slowly and "
+                    "their standard errors are unreliable"
+                ),
+                stacklevel=2,
+            )
     agents = 2 if experiment.kind == "multiagent_with_reward" else 1
     draws = experiment.num_reward_samples * agents
     try:
@@ -354,17 +378,25 @@ def check_experiment(experiment: Experiment, sampler: StateRewardSampler | None 
         raise ConfigError(
             f"rewards up to {_number_text(largest)} in magnitude give values R/(1 - γ) up to {_number_text(values)} "
             f"at discount rate {gamma:g}, over the limit of {MAX_VALUE_MAGNITUDE:g} (beyond it variances overflow "
-            "double precision); rescale the rewards", "reward_distribution")
+            "double precision); rescale the rewards",
+            "reward_distribution",
+        )
     threshold, scale = experiment.settings.tolerance, sampler.spread()
     if threshold > MAX_RELATIVE_THRESHOLD * scale:
         raise ConfigError(
             f"must be at most {MAX_RELATIVE_THRESHOLD:.0%} of the reward scale ({MAX_RELATIVE_THRESHOLD:g} x "
             f"{scale:g} = {MAX_RELATIVE_THRESHOLD * scale:g}): it bounds the error of each POWER sample, and POWER "
-            f"lies within the rewards' range; got {threshold:g}", "convergence_threshold")
+            f"lies within the rewards' range; got {threshold:g}",
+            "convergence_threshold",
+        )
 
 
-def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = None,
-                       diagnostic: bool = False, check: Callable[[Experiment], None] | None = None) -> list[int]:
+def check_environments(
+    config: SweepConfig,
+    workdir: str | os.PathLike | None = None,
+    diagnostic: bool = False,
+    check: Callable[[Experiment], None] | None = None,
+) -> list[int]:
     """Build every run's :class:`Experiment` once, so bad names, specs, incompatible policies
     and experiments that cannot be computed (:func:`check_experiment`) fail before anything runs.
 
@@ -392,9 +424,10 @@ def check_environments(config: SweepConfig, workdir: str | os.PathLike | None = 
             p = by_name.get(param)
             if p is None:
                 raise error.located(None, config.source) from None
-            rest = (error.field or "")[len(param):].lstrip(".")
-            raise ConfigError(error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""),
-                              config.source) from None
+            rest = (error.field or "")[len(param) :].lstrip(".")
+            raise ConfigError(
+                error.detail, p.path(run.positions.get(param, 0)) + (f".{rest}" if rest else ""), config.source
+            ) from None
         sizes.append(experiment.sample_bytes())
         if check is not None:
             check(experiment)
@@ -423,8 +456,11 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
     """
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        labels = {key: f"{key}={_canonical(run.config[key]) if not isinstance(run.config[key], str) else run.config[key]}"
-                  for key in ENVIRONMENT_KEYS if key in run.config}
+        labels = {
+            key: f"{key}={_canonical(run.config[key]) if not isinstance(run.config[key], str) else run.config[key]}"
+            for key in ENVIRONMENT_KEYS
+            if key in run.config
+        }
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():

@@ -115,11 +115,21 @@ import math
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitError
 from ..io import safe_load
@@ -147,7 +157,11 @@ def _number(value: Any) -> float:
 
 
 def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         raise ValueError(f"must be an integer, got {value!r}")
     return int(value)
 
@@ -237,7 +251,7 @@ class DistributionSpec(BaseModel):
     params: list[Number] = []
 
     @model_validator(mode="after")
-    def _known(self) -> "DistributionSpec":
+    def _known(self) -> DistributionSpec:
         make_distribution({"dist_name": self.dist_name, "params": self.params})  # ValueError names the problem
         return self
 
@@ -299,7 +313,12 @@ COMMON_OPTIONAL: dict[str, Any] = {"convergence_threshold": 1e-4, "random_seed":
 EXPERIMENT_TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "single_agent": ("mdp_graph",),
     "multiagent_fixed_policy": ("joint_mdp_graph", "policy_graph_agent_A"),
-    "multiagent_with_reward": ("joint_mdp_graph", "seed_policy_graph_agent_A", "discount_rate_agent_A", "reward_correlation"),
+    "multiagent_with_reward": (
+        "joint_mdp_graph",
+        "seed_policy_graph_agent_A",
+        "discount_rate_agent_A",
+        "reward_correlation",
+    ),
 }
 
 #: Keys a resolved run config carries besides parameters (added by the sweep runner).
@@ -482,13 +501,19 @@ _SPEC_KEYS = ("value", "values", "names", "zip", "same_as")
 def _parameter(name: str, spec: Any) -> Parameter:
     where = f"parameters.{name}"
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"must be a mapping with 'value', 'values' (and 'names', 'zip') or 'same_as', got {spec!r}", where)
+        raise ConfigError(
+            f"must be a mapping with 'value', 'values' (and 'names', 'zip') or 'same_as', got {spec!r}", where
+        )
     unknown = [k for k in spec if k not in _SPEC_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} (expected 'value', 'values' with 'names' and 'zip', or 'same_as')", where)
+        raise ConfigError(
+            f"unknown key {unknown[0]!r} (expected 'value', 'values' with 'names' and 'zip', or 'same_as')", where
+        )
     if "same_as" in spec:
         if set(spec) != {"same_as"}:
-            raise ConfigError("'same_as' stands alone: the parameter takes the other parameter's value in every run", where)
+            raise ConfigError(
+                "'same_as' stands alone: the parameter takes the other parameter's value in every run", where
+            )
         other = spec["same_as"]
         if not isinstance(other, str) or other not in PARAMETER_TYPES:
             raise ConfigError(f"must name another parameter, got {other!r}", f"{where}.same_as")
@@ -497,7 +522,10 @@ def _parameter(name: str, spec: Any) -> Parameter:
         return Parameter(name, (), None, None, other)
     if "value" in spec:
         if set(spec) - {"value"}:
-            raise ConfigError("has both 'value' and 'values'/'names'/'zip': use 'value' for a fixed parameter, 'values' for a swept one", where)
+            raise ConfigError(
+                "has both 'value' and 'values'/'names'/'zip': use 'value' for a fixed parameter, 'values' for a swept one",
+                where,
+            )
         return Parameter(name, (spec["value"],))
     if "values" not in spec:
         raise ConfigError("needs 'value' (fixed), 'values' (swept) or 'same_as' (linked)", where)
@@ -515,7 +543,9 @@ def _parameter(name: str, spec: Any) -> Parameter:
                     validate_value(name, value)
                 except ConfigError as error:
                     raise error.located(f"{where}.values[{i}]") from None
-            raise ConfigError("swept values that are not numbers, names or specs need 'names'", f"{where}.names") from None
+            raise ConfigError(
+                "swept values that are not numbers, names or specs need 'names'", f"{where}.names"
+            ) from None
     if not isinstance(names, list):
         raise ConfigError(f"must be a list, got {names!r}", f"{where}.names")
     if len(names) != len(values):
@@ -525,7 +555,9 @@ def _parameter(name: str, spec: Any) -> Parameter:
         if isinstance(n, bool) or not isinstance(n, (str, int, float)) or not VALUE_NAME.match(str(n)):
             raise ConfigError(
                 f"is used in run folder names: 1 to 64 letters, digits or _ . + = (no '-', which separates the "
-                f"parameters of a run name), got {str(n)[:80]!r}", f"{where}.names[{i}]")
+                f"parameters of a run name), got {str(n)[:80]!r}",
+                f"{where}.names[{i}]",
+            )
         clean.append(str(n))
     if len(set(clean)) != len(clean):
         duplicate = next(n for n in clean if clean.count(n) > 1)
@@ -573,7 +605,9 @@ def _link_target(linked: Mapping[str, str], name: str) -> str:
     while name in linked:
         name = linked[name]
         if name in seen:
-            raise ConfigError(f"same_as links form a loop: {' -> '.join(seen + [name])}", f"parameters.{seen[0]}.same_as")
+            raise ConfigError(
+                f"same_as links form a loop: {' -> '.join(seen + [name])}", f"parameters.{seen[0]}.same_as"
+            )
         seen.append(name)
     return name
 
@@ -651,7 +685,7 @@ class SweepConfig:
         seeds = [p for p in self.parameters if p.name == "random_seed"]
         return not seeds or any(v is None for v in seeds[0].values)
 
-    def with_overrides(self, samples: int | None = None, drawn_seed: int | None = None) -> "SweepConfig":
+    def with_overrides(self, samples: int | None = None, drawn_seed: int | None = None) -> SweepConfig:
         """A copy using ``samples`` reward samples per run and/or a given seed for ``null`` seeds."""
         if samples is not None:
             try:
@@ -698,7 +732,6 @@ class SweepConfig:
         return next((p for p in self.parameters if p.name == name), None)
 
 
-
 def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConfig:
     """Validate config text (YAML) and return a :class:`SweepConfig`.
 
@@ -727,7 +760,9 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"must be a non-empty string, got {name!r}", "name", source)
     if not SWEEP_NAME.match(name):
-        raise ConfigError(f"is used in folder names: 1 to 64 letters, digits or _ . + = -, got {name[:80]!r}", "name", source)
+        raise ConfigError(
+            f"is used in folder names: 1 to 64 letters, digits or _ . + = -, got {name[:80]!r}", "name", source
+        )
     description = document.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_TEXT_LENGTH:
         raise ConfigError(f"must be a string of at most {MAX_TEXT_LENGTH} characters", "description", source)
@@ -770,8 +805,12 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     except ConfigError as error:
         raise error.located(None, source) from None
     if config.num_runs > MAX_RUNS:
-        raise ConfigError(f"the sweep would have {config.num_runs:,} runs (the product of its swept value counts); "
-                          f"the limit is {MAX_RUNS:,}", "parameters", source)
+        raise ConfigError(
+            f"the sweep would have {config.num_runs:,} runs (the product of its swept value counts); "
+            f"the limit is {MAX_RUNS:,}",
+            "parameters",
+            source,
+        )
     if config.needs_seed:
         config = replace(config, drawn_seed=draw_random_seed())
     return config
@@ -789,13 +828,17 @@ def _check_links_and_zips(config: SweepConfig) -> None:
             try:
                 validate_value(name, value)
             except ConfigError as error:
-                raise ConfigError(f"takes {target.path(i)} = {value!r}, which {error.detail}", f"parameters.{name}.same_as") from None
+                raise ConfigError(
+                    f"takes {target.path(i)} = {value!r}, which {error.detail}", f"parameters.{name}.same_as"
+                ) from None
     for axis in config.dimensions():
         lengths = {len(p.values) for p in axis}
         if len(lengths) > 1:
             sizes = ", ".join(f"{p.name} has {len(p.values)}" for p in axis)
-            raise ConfigError(f"zipped parameters vary together and need equal numbers of values ({sizes})",
-                              f"parameters.{axis[-1].name}.zip")
+            raise ConfigError(
+                f"zipped parameters vary together and need equal numbers of values ({sizes})",
+                f"parameters.{axis[-1].name}.zip",
+            )
 
 
 def load_config_document(data: bytes | str, source: str = "<config>") -> Any:
@@ -873,7 +916,12 @@ def check_generated_size(spec: Mapping[str, Any], where: str) -> None:
         kind = "joint MDP" if spec.get("joint") is not None else "MDP"
         raise ResourceLimitError(
             f"{where}: the generated {kind} would have {_count(states)} states and {_count(entries)} (state, action) "
-            f"entries, over the limit of {limit:,} entries", "generated MDP size", float(entries), float(limit), "entries")
+            f"entries, over the limit of {limit:,} entries",
+            "generated MDP size",
+            float(entries),
+            float(limit),
+            "entries",
+        )
 
 
 def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
@@ -921,9 +969,9 @@ __all__ = [
     "RewardDistributionSpec",
     "RunSpec",
     "SweepConfig",
+    "check_generated_size",
     "default_value_name",
     "detect_experiment_type",
-    "check_generated_size",
     "draw_random_seed",
     "generated_size",
     "load_config_document",

@@ -74,8 +74,9 @@ import threading
 import time
 import uuid
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numba
 import numpy as np
@@ -161,8 +162,9 @@ def _kernel_guard():
     return _KERNEL_LOCK if layer in (None, "workqueue") else contextlib.nullcontext()
 
 
-def solve_chunk_task(shared: SharedRunInput, start: int, stop: int, keep_samples: bool = False,
-                     threads: int = 1) -> ChunkResult:
+def solve_chunk_task(
+    shared: SharedRunInput, start: int, stop: int, keep_samples: bool = False, threads: int = 1
+) -> ChunkResult:
     """The Dask task: samples ``start:stop`` of a run, solved and reduced (pure, so safe to rerun).
 
     Parameters
@@ -276,8 +278,10 @@ def _connect_with_timeout(distributed, address: str, timeout: float):
     thread.start()
     thread.join(timeout + 5.0)
     if thread.is_alive():
-        raise DistributedError(f"cannot reach a Dask scheduler at {address}: no answer within {timeout:g} s "
-                               "(is it a Dask scheduler, and reachable?)")
+        raise DistributedError(
+            f"cannot reach a Dask scheduler at {address}: no answer within {timeout:g} s "
+            "(is it a Dask scheduler, and reachable?)"
+        )
     if "error" in outcome:
         kind, reason = outcome["error"]
         raise DistributedError(f"cannot reach a Dask scheduler at {address} ({kind}: {reason or kind})")
@@ -322,8 +326,16 @@ class DaskExecutor:
         One entry per computed run, in completion order.
     """
 
-    def __init__(self, client, *, chunk_size: int | None = None, retries: int = 2, kernel_threads: int = 1,
-                 _owned: tuple = (), _label: str | None = None):
+    def __init__(
+        self,
+        client,
+        *,
+        chunk_size: int | None = None,
+        retries: int = 2,
+        kernel_threads: int = 1,
+        _owned: tuple = (),
+        _label: str | None = None,
+    ):
         if chunk_size is not None and chunk_size < 1:
             raise ModelError(f"chunk_size must be positive, got {chunk_size}")
         if retries < 0 or kernel_threads < 1:
@@ -340,7 +352,7 @@ class DaskExecutor:
     # -- creating and closing ----------------------------------------------------------
 
     @classmethod
-    def connect(cls, address: str, *, timeout: float | None = None, **options) -> "DaskExecutor":
+    def connect(cls, address: str, *, timeout: float | None = None, **options) -> DaskExecutor:
         """Connect to a running scheduler at ``address`` (e.g. ``'tcp://10.0.0.5:8786'``).
 
         ``timeout`` defaults to Dask's ``distributed.comm.timeouts.connect`` setting (30 s;
@@ -366,7 +378,7 @@ class DaskExecutor:
         return cls(client, _owned=(client,), **options)
 
     @classmethod
-    def local_cluster(cls, n_workers: int, **options) -> "DaskExecutor":
+    def local_cluster(cls, n_workers: int, **options) -> DaskExecutor:
         """Start a :class:`distributed.LocalCluster` of ``n_workers`` single-threaded worker
         processes listening on 127.0.0.1 only, closed with the executor.
 
@@ -382,11 +394,17 @@ class DaskExecutor:
         distributed = _import_distributed()
         logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         cluster = distributed.LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,  # loopback only, any free port
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,  # loopback only, any free port
         )
         client = distributed.Client(cluster, set_as_default=False)
-        return cls(client, _owned=(client, cluster), _label=f"dask local cluster {cluster.scheduler_address}", **options)
+        return cls(
+            client, _owned=(client, cluster), _label=f"dask local cluster {cluster.scheduler_address}", **options
+        )
 
     def close(self) -> None:
         """Close the client and cluster this executor created (not a client it was given)."""
@@ -395,7 +413,7 @@ class DaskExecutor:
                 thing.close()
         self._owned = ()
 
-    def __enter__(self) -> "DaskExecutor":
+    def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -496,7 +514,9 @@ class DaskExecutor:
         import dask
 
         if self._size()[1] == 0:  # chunk sizes follow the cluster's size: wait until there is one
-            warnings.warn("the Dask cluster has no workers yet; waiting for the first one", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "the Dask cluster has no workers yet; waiting for the first one", RuntimeWarning, stacklevel=3
+            )
             with _cluster_errors():
                 self.client.wait_for_workers(1)
             self._size_checked = -float("inf")
@@ -506,32 +526,47 @@ class DaskExecutor:
         # The experiment goes into the task graph once per run, on purpose: the scheduler can
         # then rebuild the shared input if all its holders die (scattered data it cannot).
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": max(shared_bytes * 2, 10 * 2**20)}):
-            shared = self.client.submit(SharedRunInput, experiment, shared_bytes, key=f"powerplay-input-{token}",
-                                        retries=self.retries)
+            shared = self.client.submit(
+                SharedRunInput, experiment, shared_bytes, key=f"powerplay-input-{token}", retries=self.retries
+            )
         size = job.chunk_size or self.chunk_size or self.default_chunk_size(experiment)
         chunks = experiment.chunks(size)
         keys = [f"powerplay-chunk-{token}-{start}" for start, _ in chunks]
         # One graph message for all the run's chunks; each task names the shared input by key.
         futures = self.client.map(
-            solve_chunk_task, [shared] * len(chunks), [a for a, _ in chunks], [b for _, b in chunks],
-            [job.keep_samples] * len(chunks), [self.kernel_threads] * len(chunks), key=keys, retries=self.retries,
+            solve_chunk_task,
+            [shared] * len(chunks),
+            [a for a, _ in chunks],
+            [b for _, b in chunks],
+            [job.keep_samples] * len(chunks),
+            [self.kernel_threads] * len(chunks),
+            key=keys,
+            retries=self.retries,
         )
-        task_bytes = int(np.mean([len(cloudpickle.dumps((solve_chunk_task, shared.key, a, b, job.keep_samples,
-                                                         self.kernel_threads))) for a, b in chunks]))
+        task_bytes = int(
+            np.mean(
+                [
+                    len(cloudpickle.dumps((solve_chunk_task, shared.key, a, b, job.keep_samples, self.kernel_threads)))
+                    for a, b in chunks
+                ]
+            )
+        )
         run = _Run(index, job, shared, set(keys), time.perf_counter(), task_bytes, shared_bytes)
         return run, futures
 
     def _record(self, run: _Run, now: float) -> None:
-        self.stats.append(RunStats(
-            tasks=len(run.result_bytes),
-            task_bytes=run.task_bytes,
-            shared_input_bytes=run.shared_bytes,
-            result_bytes=int(np.mean(run.result_bytes)),
-            seconds=now - run.submitted,
-            first_result_seconds=(run.first_result or now) - run.submitted,
-            task_seconds=run.task_seconds,
-            tasks_per_worker=dict(sorted(run.per_worker.items())),
-        ))
+        self.stats.append(
+            RunStats(
+                tasks=len(run.result_bytes),
+                task_bytes=run.task_bytes,
+                shared_input_bytes=run.shared_bytes,
+                result_bytes=int(np.mean(run.result_bytes)),
+                seconds=now - run.submitted,
+                first_result_seconds=(run.first_result or now) - run.submitted,
+                task_seconds=run.task_seconds,
+                tasks_per_worker=dict(sorted(run.per_worker.items())),
+            )
+        )
 
 
 def _cancel_reason(futures) -> str:
@@ -563,7 +598,9 @@ def _cluster_errors():
         raise _lost_cluster(" ".join(str(error).split()) or "timed out") from None
     except (OSError, asyncio.CancelledError, concurrent.futures.CancelledError) as error:
         # Dask's cancellation errors carry a reason (one, or one per future) such as 'scheduler-connection-lost'.
-        reasons = sorted({getattr(e, "reason", None) for e in getattr(error, "error_groups", [error])} - {None, "unknown"})
+        reasons = sorted(
+            {getattr(e, "reason", None) for e in getattr(error, "error_groups", [error])} - {None, "unknown"}
+        )
         if isinstance(error, (asyncio.CancelledError, concurrent.futures.CancelledError)):
             reason = ", ".join(reasons) or "its tasks were cancelled"
         else:
@@ -572,7 +609,9 @@ def _cluster_errors():
 
 
 def _lost_cluster(reason: str) -> DistributedError:
-    return DistributedError(f"lost the Dask cluster ({reason}); finished runs are saved, run the same command again to resume")
+    return DistributedError(
+        f"lost the Dask cluster ({reason}); finished runs are saved, run the same command again to resume"
+    )
 
 
 def summarize_stats(stats: list[RunStats]) -> str:

@@ -17,8 +17,9 @@ never loses computed results (the run folder is complete before the hook is call
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PowerplayWarning
 
@@ -31,28 +32,28 @@ if TYPE_CHECKING:  # pragma: no cover
 class SweepListener:
     """Receives a sweep's events; the base class ignores them all. Override what you need."""
 
-    def on_sweep_started(self, sweep_path: Path, runs: "list[RunSpec]", finished: set[str], resumed: bool) -> None:
+    def on_sweep_started(self, sweep_path: Path, runs: list[RunSpec], finished: set[str], resumed: bool) -> None:
         """Before the first run; ``finished`` holds the suffixes of runs that will be reused."""
 
-    def on_run_started(self, run: "RunSpec", total_samples: int) -> None:
+    def on_run_started(self, run: RunSpec, total_samples: int) -> None:
         """Before a run is computed."""
 
-    def on_samples_done(self, run: "RunSpec", done: int, total: int) -> None:
+    def on_samples_done(self, run: RunSpec, done: int, total: int) -> None:
         """After each chunk of a run."""
 
-    def on_run_written(self, run: "StoredRun", fresh: bool) -> None:
+    def on_run_written(self, run: StoredRun, fresh: bool) -> None:
         """A run folder is complete: just computed (``fresh``) or reused from an earlier sweep.
 
         The hook for figures and tracking. Exceptions become warnings; results are safe.
         """
 
-    def on_run_finished(self, run: "RunSpec", folder: Path, info: dict[str, Any], reused: bool) -> None:
+    def on_run_finished(self, run: RunSpec, folder: Path, info: dict[str, Any], reused: bool) -> None:
         """After every ``on_run_written`` hook of a run (``info`` is its final ``run.json``)."""
 
     def on_warning(self, message: str) -> None:
         """Something went wrong without losing results (a figure, tracking, a statistic)."""
 
-    def on_sweep_finished(self, sweep: "StoredSweep") -> None:
+    def on_sweep_finished(self, sweep: StoredSweep) -> None:
         """After the last run."""
 
 
@@ -81,7 +82,7 @@ class Listeners(SweepListener):
         for listener in self.listeners:
             listener.on_samples_done(*args)
 
-    def on_run_written(self, run: "StoredRun", fresh: bool) -> None:
+    def on_run_written(self, run: StoredRun, fresh: bool) -> None:
         for listener in self.listeners:
             try:
                 listener.on_run_written(run, fresh)
@@ -97,7 +98,7 @@ class Listeners(SweepListener):
         for listener in self.listeners:
             listener.on_warning(message)
 
-    def on_sweep_finished(self, sweep: "StoredSweep") -> None:
+    def on_sweep_finished(self, sweep: StoredSweep) -> None:
         for listener in self.listeners:
             listener.on_sweep_finished(sweep)
 

@@ -28,9 +28,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Protocol
 
 import numba
 
@@ -117,8 +118,15 @@ class LocalExecutor:
             problem, stream, layout = experiment.problem(), experiment.reward_stream(), experiment.layout()
             for start, stop in experiment.chunks(job.chunk_size or self.chunk_size):
                 with kernel_threads(self.threads):
-                    chunk = solve_chunk(problem, stream, layout, experiment.num_reward_samples, start, stop,
-                                        keep_samples=job.keep_samples)
+                    chunk = solve_chunk(
+                        problem,
+                        stream,
+                        layout,
+                        experiment.num_reward_samples,
+                        start,
+                        stop,
+                        keep_samples=job.keep_samples,
+                    )
                 yield index, chunk
 
     def describe(self) -> str:

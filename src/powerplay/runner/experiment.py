@@ -52,7 +52,15 @@ from ..solvers.kernels import LANES
 from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
 from ..stats.moments import Layout, Moments
-from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary, kept_groups, power_variable, reward_variable, run_layout
+from ..stats.summary import (
+    POWER_KEYS,
+    RunStatistics,
+    RunSummary,
+    kept_groups,
+    power_variable,
+    reward_variable,
+    run_layout,
+)
 from ..stats.tree import Node, TreeReducer, reduce_chunk
 
 ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
@@ -157,8 +165,12 @@ class Experiment:
         """The solver object for this run (independent of the reward samples)."""
         if self.kind == "multiagent_with_reward":
             return MultiAgentProblem(
-                self.mdp, self.policy_A, self.discount_rate, self.discount_rate_agent_A,
-                diagnostic=self.diagnostic, settings=self.settings,
+                self.mdp,
+                self.policy_A,
+                self.discount_rate,
+                self.discount_rate_agent_A,
+                diagnostic=self.diagnostic,
+                settings=self.settings,
             )
         return SingleAgentProblem(self.mdp, self.discount_rate, policy_A=self.policy_A, settings=self.settings)
 
@@ -202,7 +214,9 @@ class Experiment:
         """
         chunk = min(chunk_size or self.default_chunk_size(), int(self.num_reward_samples))
         transitions = int(self.mdp.transitions.nnz)
-        return int(BASE_BYTES + BYTES_PER_TRANSITION * transitions + chunk * len(self.states) * self._per_sample_state())
+        return int(
+            BASE_BYTES + BYTES_PER_TRANSITION * transitions + chunk * len(self.states) * self._per_sample_state()
+        )
 
     def check_memory(self, chunk_size: int | None = None, available: int | None = None) -> None:
         """Refuse, before anything runs, a run that would not fit in memory.
@@ -220,12 +234,18 @@ class Experiment:
         if estimate <= 0.9 * available:
             return
         smallest = self.memory_estimate(LANES)
-        advice = (f"use smaller chunks (chunk_size, at least {LANES}: about {_gib(smallest)})" if smallest <= 0.9 * available
-                  else "it does not fit even in the smallest chunks: use a machine with more memory or a smaller MDP")
+        advice = (
+            f"use smaller chunks (chunk_size, at least {LANES}: about {_gib(smallest)})"
+            if smallest <= 0.9 * available
+            else "it does not fit even in the smallest chunks: use a machine with more memory or a smaller MDP"
+        )
         raise ResourceLimitError(
             f"a run of {self.mdp.name or 'this MDP'} ({len(self.states):,} states, {self.mdp.transitions.nnz:,} transitions) "
             f"needs about {_gib(estimate)} of memory but {_gib(available)} is available; {advice}",
-            what="memory", estimate=estimate, limit=available, unit="bytes",
+            what="memory",
+            estimate=estimate,
+            limit=available,
+            unit="bytes",
         )
 
     def chunks(self, chunk_size: int | None = None) -> list[tuple[int, int]]:
@@ -266,18 +286,23 @@ class ConvergenceTotals:
     samples_capped: int
 
     @classmethod
-    def of(cls, conv: Convergence) -> "ConvergenceTotals":
+    def of(cls, conv: Convergence) -> ConvergenceTotals:
         n = int(conv.iterations.size)
         return cls(
-            n, int(conv.iterations.sum()), int(conv.iterations.max()) if n else 0,
-            float(conv.bound.max()) if n else 0.0, int(conv.capped.sum()),
+            n,
+            int(conv.iterations.sum()),
+            int(conv.iterations.max()) if n else 0,
+            float(conv.bound.max()) if n else 0.0,
+            int(conv.capped.sum()),
         )
 
-    def merge(self, other: "ConvergenceTotals") -> "ConvergenceTotals":
+    def merge(self, other: ConvergenceTotals) -> ConvergenceTotals:
         # Integer sums and maxima: exact in any order.
         return ConvergenceTotals(
-            self.samples + other.samples, self.iterations_sum + other.iterations_sum,
-            max(self.iterations_max, other.iterations_max), max(self.bound_max, other.bound_max),
+            self.samples + other.samples,
+            self.iterations_sum + other.iterations_sum,
+            max(self.iterations_max, other.iterations_max),
+            max(self.bound_max, other.bound_max),
             self.samples_capped + other.samples_capped,
         )
 
@@ -328,8 +353,9 @@ class ChunkResult:
         return total + sum(a.nbytes for a in (self.samples or {}).values())
 
 
-def solve_chunk(problem, stream: RewardStream, layout: Layout, num_samples: int, start: int, stop: int,
-                keep_samples: bool = False) -> ChunkResult:
+def solve_chunk(
+    problem, stream: RewardStream, layout: Layout, num_samples: int, start: int, stop: int, keep_samples: bool = False
+) -> ChunkResult:
     """Compute samples ``start:stop`` of a run and reduce them to merge-tree nodes.
 
     Pure: the same inputs give the same numbers, on any machine, any number of times.
@@ -372,10 +398,9 @@ def solve_chunk(problem, stream: RewardStream, layout: Layout, num_samples: int,
 class SampleSink(Protocol):
     """Where a run's kept POWER samples go, chunk by chunk (in memory, or a file being written)."""
 
-    def write(self, key: str, start: int, samples: np.ndarray) -> None:
-        ...  # pragma: no cover
+    def write(self, key: str, start: int, samples: np.ndarray) -> None: ...  # pragma: no cover
 
-    def close(self) -> "Path | None":
+    def close(self) -> Path | None:
         """Finish (all chunks written); return the file written, if any."""
 
     def discard(self) -> None:
@@ -508,12 +533,19 @@ class RunAccumulator:
         convergence = {stage: self.convergence[stage] for stage in sorted(self.convergence)}
         for stage, totals in convergence.items():
             if totals.samples_capped:  # capped samples stopped at the cap: their iteration count is it
-                warnings.warn(ConvergenceWarning(stage, totals.samples_capped, totals.iterations_max, totals.bound_max),
-                              stacklevel=2)
+                warnings.warn(
+                    ConvergenceWarning(stage, totals.samples_capped, totals.iterations_max, totals.bound_max),
+                    stacklevel=2,
+                )
         return RunResult(
-            states=tuple(self.experiment.states), summary=summary, convergence=convergence,
-            seconds=time.perf_counter() - self.started, random_seed=self.experiment.random_seed,
-            samples=samples, samples_file=samples_file, experiment=self.experiment,
+            states=tuple(self.experiment.states),
+            summary=summary,
+            convergence=convergence,
+            seconds=time.perf_counter() - self.started,
+            random_seed=self.experiment.random_seed,
+            samples=samples,
+            samples_file=samples_file,
+            experiment=self.experiment,
         )
 
 

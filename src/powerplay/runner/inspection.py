@@ -44,9 +44,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,9 @@ def _as_run(run):
         rewards = {"H": np.asarray(run["reward_samples"])}
         states = tuple(run["states"])
     except KeyError as error:
-        raise ModelError(f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output") from None
+        raise ModelError(
+            f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output"
+        ) from None
     if "reward_samples_agent_A" in run:
         rewards["A"] = np.asarray(run["reward_samples_agent_A"])
     info = dict(run.get("run_info") or {})
@@ -140,10 +143,14 @@ def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str |
     run = _as_run(run)
     count = run.num_samples
     if not 0 <= reward_sample_index < count:
-        raise ModelError(f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples")
+        raise ModelError(
+            f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples"
+        )
     experiment = _build_experiment(run, None if workdir is None else Path(workdir))
     if tuple(experiment.states) != tuple(run.states):
-        raise ModelError(f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on")
+        raise ModelError(
+            f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on"
+        )
     i = reward_sample_index
     sample = run.reward_samples(i, i + 1)  # drawn again from the run's seed (only this one)
     rewards_H = np.ascontiguousarray(sample["H"])
@@ -158,14 +165,18 @@ def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str |
         "reward_sample_index": i,
         "mdp_graph": mdp,
         "reward_function_H": rewards_H[0].copy(),
-        "policy_graph_H": _policy(masks["H"][0], states, actions_H, "H", f"optimal policy of Agent H, reward sample {i}"),
+        "policy_graph_H": _policy(
+            masks["H"][0], states, actions_H, "H", f"optimal policy of Agent H, reward sample {i}"
+        ),
     }
     if experiment.kind == "multiagent_fixed_policy":
         data["policy_graph_A"] = experiment.policy_A
     elif experiment.kind == "multiagent_with_reward":
         data["seed_policy_graph_A"] = experiment.policy_A
         data["reward_function_A"] = rewards_A[0].copy()
-        data["policy_graph_A"] = _policy(masks["A"][0], states, mdp.actions_A, "A", f"optimal policy of Agent A, reward sample {i}")
+        data["policy_graph_A"] = _policy(
+            masks["A"][0], states, mdp.actions_A, "A", f"optimal policy of Agent A, reward sample {i}"
+        )
     return data
 
 

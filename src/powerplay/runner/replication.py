@@ -67,8 +67,11 @@ class ReplicationSweep:
 
     def config_text(self) -> str:
         """The sweep's config file text (deterministic, so re-runs find the same sweep)."""
-        return yaml.safe_dump({"name": self.name, "description": self.description, "parameters": self.parameters},
-                              sort_keys=False, allow_unicode=True)
+        return yaml.safe_dump(
+            {"name": self.name, "description": self.description, "parameters": self.parameters},
+            sort_keys=False,
+            allow_unicode=True,
+        )
 
     def config(self) -> SweepConfig:
         return parse_sweep_config(self.config_text(), source=f"<replication {self.name}>")
@@ -76,57 +79,118 @@ class ReplicationSweep:
 
 def _single(name, description, mdp, gammas, samples):
     gamma = {"value": gammas} if isinstance(gammas, float) else _gammas(gammas)
-    return ReplicationSweep(name, description, {
-        "mdp_graph": {"value": mdp},
-        "discount_rate": gamma,
-        "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
-        "num_reward_samples": {"value": samples},
-        "convergence_threshold": {"value": 0.0001},
-        "random_seed": {"value": 0},
-    })
+    return ReplicationSweep(
+        name,
+        description,
+        {
+            "mdp_graph": {"value": mdp},
+            "discount_rate": gamma,
+            "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
+            "num_reward_samples": {"value": samples},
+            "convergence_threshold": {"value": 0.0001},
+            "random_seed": {"value": 0},
+        },
+    )
 
 
 def _multi(name, description, joint, policy, gamma, correlation, samples, diagnostic=False):
-    return ReplicationSweep(name, description, diagnostic=diagnostic, parameters={
-        "joint_mdp_graph": {"value": joint},
-        "seed_policy_graph_agent_A": {"value": policy},
-        "discount_rate": {"value": gamma},
-        "discount_rate_agent_A": {"value": gamma},
-        "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
-        "reward_correlation": correlation,
-        "num_reward_samples": {"value": samples},
-        "convergence_threshold": {"value": 0.0001},
-        "random_seed": {"value": 0},
-    })
+    return ReplicationSweep(
+        name,
+        description,
+        diagnostic=diagnostic,
+        parameters={
+            "joint_mdp_graph": {"value": joint},
+            "seed_policy_graph_agent_A": {"value": policy},
+            "discount_rate": {"value": gamma},
+            "discount_rate_agent_A": {"value": gamma},
+            "reward_distribution": {"value": UNIFORM_0_1_NO_TIES},
+            "reward_correlation": correlation,
+            "num_reward_samples": {"value": samples},
+            "convergence_threshold": {"value": 0.0001},
+            "random_seed": {"value": 0},
+        },
+    )
 
 
 _GAMMAS_21 = [0.01] + [round(0.05 * i, 2) for i in range(1, 20)] + [0.99]
 _BETAS_21 = [round(0.05 * i, 2) for i in range(21)]
 
 #: Every replication sweep, by name.
-SWEEPS: dict[str, ReplicationSweep] = {s.name: s for s in (
-    _single("PART_1-FIGURE_1", "Part 1, Fig. 1: one agent on the 3x3 gridworld at discount rate 0.6 (50,000 reward samples).",
-            "3x3_gridworld", 0.6, 50000),
-    _single("PART_1-FIGURES_2_3_4", "Part 1, Figs. 2-4: one agent on the 7x7 maze, 21 discount rates (20,000 reward samples).",
-            "7x7_gridworld_maze", _GAMMAS_21, 20000),
-    _single("PART_1-FIGURES_5_6", "Part 1, Figs. 5-6: one agent on the 20x20 robot-face gridworld at discount rates 0.1 and 0.99 (10,000 reward samples).",
-            "20x20_gridworld_robot_face", [0.1, 0.99], 10000),
-    _multi("PART_2-FIGURES_2_3_4_6_7_8_9_10",
-           "Part 2: Agents H and A on the joint 3x3 gridworld at discount rate 0.6, reward correlation from 0 to 1 in 21 steps (20,000 reward samples; diagnostic mode for the baselines).",
-           "joint_3x3_gridworld", "joint_3x3_gridworld_agent_A_uniform_random", 0.6,
-           {"values": [0 if b == 0 else 1 if b == 1 else b for b in _BETAS_21],
-            "names": ["0"] + [f"0p{round(b * 100):02d}" for b in _BETAS_21[1:-1]] + ["1"]}, 20000, diagnostic=True),
-    _multi("PART_3-FIGURES_2_3_4", "Part 3, Figs. 2-4: Agents H and A on the joint 7x7 maze at discount rate 0.1, independent rewards (10,000 reward samples).",
-           "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
-    _multi("PART_3-FIGURES_5_6_7",
-           "Part 3, Figs. 5-7: as Figs. 2-4 with the no-overlap rule (10,000 reward samples).",
-           "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.1, {"value": 0}, 10000),
-    _multi("PART_3-FIGURES_8_9", "Part 3, Figs. 8-9: Agents H and A on the joint 7x7 maze at discount rate 0.99, independent rewards (10,000 reward samples).",
-           "joint_7x7_gridworld_maze", "joint_7x7_gridworld_maze_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
-    _multi("PART_3-FIGURES_10_11",
-           "Part 3, Figs. 10-11: as Figs. 8-9 with the no-overlap rule (10,000 reward samples).",
-           "joint_7x7_gridworld_maze_no_overlaps", "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random", 0.99, {"value": 0}, 10000),
-)}
+SWEEPS: dict[str, ReplicationSweep] = {
+    s.name: s
+    for s in (
+        _single(
+            "PART_1-FIGURE_1",
+            "Part 1, Fig. 1: one agent on the 3x3 gridworld at discount rate 0.6 (50,000 reward samples).",
+            "3x3_gridworld",
+            0.6,
+            50000,
+        ),
+        _single(
+            "PART_1-FIGURES_2_3_4",
+            "Part 1, Figs. 2-4: one agent on the 7x7 maze, 21 discount rates (20,000 reward samples).",
+            "7x7_gridworld_maze",
+            _GAMMAS_21,
+            20000,
+        ),
+        _single(
+            "PART_1-FIGURES_5_6",
+            "Part 1, Figs. 5-6: one agent on the 20x20 robot-face gridworld at discount rates 0.1 and 0.99 (10,000 reward samples).",
+            "20x20_gridworld_robot_face",
+            [0.1, 0.99],
+            10000,
+        ),
+        _multi(
+            "PART_2-FIGURES_2_3_4_6_7_8_9_10",
+            "Part 2: Agents H and A on the joint 3x3 gridworld at discount rate 0.6, reward correlation from 0 to 1 in 21 steps (20,000 reward samples; diagnostic mode for the baselines).",
+            "joint_3x3_gridworld",
+            "joint_3x3_gridworld_agent_A_uniform_random",
+            0.6,
+            {
+                "values": [0 if b == 0 else 1 if b == 1 else b for b in _BETAS_21],
+                "names": ["0"] + [f"0p{round(b * 100):02d}" for b in _BETAS_21[1:-1]] + ["1"],
+            },
+            20000,
+            diagnostic=True,
+        ),
+        _multi(
+            "PART_3-FIGURES_2_3_4",
+            "Part 3, Figs. 2-4: Agents H and A on the joint 7x7 maze at discount rate 0.1, independent rewards (10,000 reward samples).",
+            "joint_7x7_gridworld_maze",
+            "joint_7x7_gridworld_maze_agent_A_uniform_random",
+            0.1,
+            {"value": 0},
+            10000,
+        ),
+        _multi(
+            "PART_3-FIGURES_5_6_7",
+            "Part 3, Figs. 5-7: as Figs. 2-4 with the no-overlap rule (10,000 reward samples).",
+            "joint_7x7_gridworld_maze_no_overlaps",
+            "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random",
+            0.1,
+            {"value": 0},
+            10000,
+        ),
+        _multi(
+            "PART_3-FIGURES_8_9",
+            "Part 3, Figs. 8-9: Agents H and A on the joint 7x7 maze at discount rate 0.99, independent rewards (10,000 reward samples).",
+            "joint_7x7_gridworld_maze",
+            "joint_7x7_gridworld_maze_agent_A_uniform_random",
+            0.99,
+            {"value": 0},
+            10000,
+        ),
+        _multi(
+            "PART_3-FIGURES_10_11",
+            "Part 3, Figs. 10-11: as Figs. 8-9 with the no-overlap rule (10,000 reward samples).",
+            "joint_7x7_gridworld_maze_no_overlaps",
+            "joint_7x7_gridworld_maze_no_overlaps_agent_A_uniform_random",
+            0.99,
+            {"value": 0},
+            10000,
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)

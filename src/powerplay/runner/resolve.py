@@ -34,8 +34,8 @@ import hashlib
 import json
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -56,7 +56,7 @@ BUILTIN = "builtin"
 #: Parsed files kept in memory (most recently used first out of the cache is the oldest).
 FILE_CACHE_SIZE = 32
 
-_file_cache: "OrderedDict[tuple[str, str, int, int], object]" = OrderedDict()
+_file_cache: OrderedDict[tuple[str, str, int, int], object] = OrderedDict()
 
 
 _READERS: dict[str, Callable[[Path], object]] = {"mdp": read_mdp, "policy": read_policy}
@@ -90,12 +90,15 @@ def _candidates(folder: Path, name: str) -> list[Path]:
     if exact.is_file() and exact.suffix:
         return [exact]
     return sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and p.name.startswith(name + ".") and not p.name.endswith((".tmp", "~"))
     )
 
 
-def _resolve(kind: str, name: str, folder_name: str, builtin_names: Callable[[], list[str]], load_builtin, workdir) -> tuple[object, str]:
+def _resolve(
+    kind: str, name: str, folder_name: str, builtin_names: Callable[[], list[str]], load_builtin, workdir
+) -> tuple[object, str]:
     if not isinstance(name, str) or not name:
         raise ResolveError(f"{kind} name must be a non-empty string, got {name!r}")
     workdir = Path.cwd() if workdir is None else Path(workdir)
@@ -109,7 +112,9 @@ def _resolve(kind: str, name: str, folder_name: str, builtin_names: Callable[[],
         folder = workdir / folder_name
         found = _candidates(folder, name)
     except OSError as error:  # e.g. a name too long for a file name: not a file, then
-        raise ResolveError(f"{label} {name[:60]!r}... cannot be looked up as a file ({error.strerror or error})") from None
+        raise ResolveError(
+            f"{label} {name[:60]!r}... cannot be looked up as a file ({error.strerror or error})"
+        ) from None
     if len(found) > 1:
         raise ResolveError(
             f"{kind} name {name!r} is ambiguous: several files match in {folder}/ ({', '.join(p.name for p in found)})"
@@ -185,4 +190,13 @@ def content_hash(obj: MDP | JointMDP | Policy) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["BUILTIN", "FILE_CACHE_SIZE", "content_hash", "MDP_FOLDER", "POLICY_FOLDER", "ResolveError", "resolve_mdp", "resolve_policy"]
+__all__ = [
+    "BUILTIN",
+    "FILE_CACHE_SIZE",
+    "MDP_FOLDER",
+    "POLICY_FOLDER",
+    "ResolveError",
+    "content_hash",
+    "resolve_mdp",
+    "resolve_policy",
+]

@@ -39,10 +39,12 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import yaml
@@ -111,7 +113,9 @@ class ScanSettings:
         if param is None:
             raise ConfigError(f"{self.param!r} is not a parameter of this config", "--param", config.source)
         if param.same_as is not None:
-            raise ConfigError(f"{self.param!r} is linked to {param.same_as!r}; scan that one instead", "--param", config.source)
+            raise ConfigError(
+                f"{self.param!r} is linked to {param.same_as!r}; scan that one instead", "--param", config.source
+            )
         for value, option in ((self.low, "--from"), (self.high, "--to")):
             try:
                 validate_value(self.param, value)
@@ -121,11 +125,17 @@ class ScanSettings:
             raise ConfigError(f"needs --from below --to, got {self.low} and {self.high}", "--param", config.source)
         others = [p.name for p in config.parameters if p.swept and p.name != self.param]
         if others:
-            raise ConfigError(f"a scan varies one parameter; fix {', '.join(others)} (give each a single value)",
-                              "parameters", config.source)
+            raise ConfigError(
+                f"a scan varies one parameter; fix {', '.join(others)} (give each a single value)",
+                "parameters",
+                config.source,
+            )
         if not 2 <= self.initial_points <= self.max_runs:
-            raise ConfigError(f"needs 2 <= initial points <= max runs, got {self.initial_points} and {self.max_runs}",
-                              "--initial-points", config.source)
+            raise ConfigError(
+                f"needs 2 <= initial points <= max runs, got {self.initial_points} and {self.max_runs}",
+                "--initial-points",
+                config.source,
+            )
         if not self.resolution > 0:
             raise ConfigError(f"must be positive, got {self.resolution}", "--resolution", config.source)
         _statistic_parts(self.statistic, config)
@@ -144,8 +154,12 @@ def _statistic_parts(statistic: str, config: SweepConfig) -> tuple[str, str | No
         return kind, None, parts[1] if len(parts) == 2 else "H"
     if kind == "power" and len(parts) in (2, 3):
         return kind, parts[1], parts[2] if len(parts) == 3 else "H"
-    raise ConfigError(f"unknown statistic {statistic!r}; use alpha_corrected, alpha, average_power[:AGENT], "
-                      "power:STATE[:AGENT] or rank[:AGENT]", "--statistic", config.source)
+    raise ConfigError(
+        f"unknown statistic {statistic!r}; use alpha_corrected, alpha, average_power[:AGENT], "
+        "power:STATE[:AGENT] or rank[:AGENT]",
+        "--statistic",
+        config.source,
+    )
 
 
 @dataclass(frozen=True)
@@ -196,15 +210,19 @@ class ScanResult:
     def describe(self) -> str:
         s = self.settings
         verdict = "" if self.significance >= SIGNIFICANT else "; not significant: no change exceeds 2 standard errors"
-        return (f"steepest change of {s.statistic} in {s.param} ∈ [{self.steepest[0]:.6g}, {self.steepest[1]:.6g}]: "
-                f"{self.change:+.4g} ± {self.change_sem:.2g} ({self.significance:.1f} standard errors; "
-                f"{len(self.points)} points{verdict})")
+        return (
+            f"steepest change of {s.statistic} in {s.param} ∈ [{self.steepest[0]:.6g}, {self.steepest[1]:.6g}]: "
+            f"{self.change:+.4g} ± {self.change_sem:.2g} ({self.significance:.1f} standard errors; "
+            f"{len(self.points)} points{verdict})"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "settings": asdict(self.settings),
             "points": [{k: v for k, v in asdict(p).items() if k not in ("means", "sems")} for p in self.points],
-            "steepest": list(self.steepest), "change": self.change, "change_sem": self.change_sem,
+            "steepest": list(self.steepest),
+            "change": self.change,
+            "change_sem": self.change_sem,
         }
 
 
@@ -243,8 +261,14 @@ def _change(a: ScanPoint, b: ScanPoint, kind: str) -> tuple[float, float]:
         rng = np.random.default_rng(0)
         x, y = np.asarray(a.means), np.asarray(b.means)
         sx, sy = np.asarray(a.sems), np.asarray(b.sems)
-        between = [_rank_change(x + rng.normal(size=x.shape) * sx, y + rng.normal(size=y.shape) * sy) for _ in range(RANK_DRAWS)]
-        within = [_rank_change(x + rng.normal(size=x.shape) * sx, x + rng.normal(size=x.shape) * sx) for _ in range(RANK_DRAWS)]
+        between = [
+            _rank_change(x + rng.normal(size=x.shape) * sx, y + rng.normal(size=y.shape) * sy)
+            for _ in range(RANK_DRAWS)
+        ]
+        within = [
+            _rank_change(x + rng.normal(size=x.shape) * sx, x + rng.normal(size=x.shape) * sx)
+            for _ in range(RANK_DRAWS)
+        ]
         return max(_rank_change(x, y) - float(np.mean(within)), 0.0), float(np.std(between, ddof=1))
     return b.statistic - a.statistic, math.hypot(a.sem, b.sem)
 
@@ -255,8 +279,14 @@ def _point_config(document: dict[str, Any], param: str, value: float) -> str:
     return yaml.safe_dump(point, sort_keys=False, allow_unicode=True)
 
 
-def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None, *, executor=None,
-             listeners: Sequence[SweepListener] = ()) -> ScanResult:
+def run_scan(
+    config,
+    settings: ScanSettings,
+    options: SweepOptions | None = None,
+    *,
+    executor=None,
+    listeners: Sequence[SweepListener] = (),
+) -> ScanResult:
     """Run (or extend, or reuse) an adaptive scan and write ``scan.json`` and ``scan.csv``.
 
     Parameters
@@ -307,15 +337,16 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
         statistic, sem = _point_statistic(run, kind, state, agent)
         means = tuple(float(x) for x in run.power_mean(agent))
         sems = tuple(float(x) for x in run.power_sem(agent))
-        points[value] = ScanPoint(value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path),
-                                  means, sems)
+        points[value] = ScanPoint(
+            value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path), means, sems
+        )
 
     for u in np.linspace(low, high, settings.initial_points):
         compute(from_axis(settings.param, float(u)))
     while len(points) < settings.max_runs:
         ordered = sorted(points.values(), key=lambda p: p.value)
         candidates = []
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if abs(b.axis - a.axis) > settings.resolution:
                 delta, sem = change(a, b)
                 candidates.append((abs(delta) - sem, a, b))
@@ -328,7 +359,7 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
         compute(middle)
     ordered = tuple(sorted(points.values(), key=lambda p: p.value))
     pairs = []
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         delta, delta_sem = change(a, b)
         significant = delta_sem == 0 or abs(delta) >= SIGNIFICANT * delta_sem
         pairs.append((significant, abs(delta) / abs(b.axis - a.axis), (a, b), delta, delta_sem))
@@ -337,8 +368,15 @@ def run_scan(config, settings: ScanSettings, options: SweepOptions | None = None
     pool = [pair for pair in pairs if pair[0]] or pairs
     _, _, steepest_pair, change_steepest, sem = max(pool, key=lambda pair: pair[1])
     a, b = steepest_pair
-    result = ScanResult(settings, ordered, (a.value, b.value), change_steepest, sem, folder,
-                        tuple(change(p, q) for p, q in zip(ordered, ordered[1:])))
+    result = ScanResult(
+        settings,
+        ordered,
+        (a.value, b.value),
+        change_steepest,
+        sem,
+        folder,
+        tuple(change(p, q) for p, q in itertools.pairwise(ordered)),
+    )
     _write(result)
     return result
 
@@ -349,8 +387,10 @@ def _write(result: ScanResult) -> list[Path]:
     writer.writerow([result.settings.param, "axis", result.settings.statistic, "sem", "run"])
     for p in result.points:
         writer.writerow([repr(p.value), f"{p.axis:.12g}", f"{p.statistic:.10g}", f"{p.sem:.10g}", p.run])
-    return [atomic_write_json(result.folder / SCAN_JSON, result.as_dict()),
-            atomic_write_text(result.folder / SCAN_CSV, buffer.getvalue())]
+    return [
+        atomic_write_json(result.folder / SCAN_JSON, result.as_dict()),
+        atomic_write_text(result.folder / SCAN_CSV, buffer.getvalue()),
+    ]
 
 
 __all__ = ["LOG_ONE_MINUS", "ScanPoint", "ScanResult", "ScanSettings", "from_axis", "run_scan", "to_axis"]

@@ -39,11 +39,13 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import yaml
@@ -77,7 +79,9 @@ def _swept(values, names):
 
 
 def _config(name: str, description: str, parameters: dict[str, Any]) -> str:
-    return yaml.safe_dump({"name": name, "description": description, "parameters": parameters}, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(
+        {"name": name, "description": description, "parameters": parameters}, sort_keys=False, allow_unicode=True
+    )
 
 
 def _common(samples: int, allow_all_equal: bool, dist=None) -> dict[str, Any]:
@@ -98,44 +102,71 @@ TEST_CONFIGS: dict[str, str] = {
         {
             "mdp_graph": _fixed("mdp_from_paper"),
             "discount_rate": _swept([0.1, 0.3, 0.5], ["0p1", "0p3", "0p5"]),
-            **_common(10000, True, {"state_dists": {"∅": {"dist_name": "uniform", "params": [-1, 1]},
-                                                    "ℓ_◁": {"dist_name": "beta", "params": [1, 2]}}}),
+            **_common(
+                10000,
+                True,
+                {
+                    "state_dists": {
+                        "∅": {"dist_name": "uniform", "params": [-1, 1]},
+                        "ℓ_◁": {"dist_name": "beta", "params": [1, 2]},
+                    }
+                },
+            ),
         },
     ),
     "test_gridworld": _config(
         "test_gridworld",
         "Self-test: the 3x3 gridworld written as move-to-a-neighbour actions, at three discount rates.",
-        {"mdp_graph": _fixed("gridworld_selfloop_3x3"), "discount_rate": _swept([0.3, 0.6, 0.9], ["0p3", "0p6", "0p9"]),
-         **_common(10000, True)},
+        {
+            "mdp_graph": _fixed("gridworld_selfloop_3x3"),
+            "discount_rate": _swept([0.3, 0.6, 0.9], ["0p3", "0p6", "0p9"]),
+            **_common(10000, True),
+        },
     ),
     "test_stochastic": _config(
         "test_stochastic",
         "Self-test: a 4-state chain with stochastic left/hold/right actions, at two discount rates.",
-        {"mdp_graph": _fixed("stochastic_graph_4_states"), "discount_rate": _swept([0.3, 0.9], ["0p3", "0p9"]),
-         **_common(50000, True)},
+        {
+            "mdp_graph": _fixed("stochastic_graph_4_states"),
+            "discount_rate": _swept([0.3, 0.9], ["0p3", "0p9"]),
+            **_common(50000, True),
+        },
     ),
     "test_multiagent_simulated": _config(
         "test_multiagent_simulated",
         "Self-test: Agent A's always-move-left policy written into a single-agent 1x3 MDP by hand "
         "(Agent H may not stay while A is in the right-hand cell); discount rate 0.1.",
-        {"mdp_graph": _fixed("stoch_1x3_gridworld_with_agent_A_moving_left_and_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right_simulated"),
-         "discount_rate": _fixed(0.1), **_common(10000, True)},
+        {
+            "mdp_graph": _fixed(
+                "stoch_1x3_gridworld_with_agent_A_moving_left_and_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right_simulated"
+            ),
+            "discount_rate": _fixed(0.1),
+            **_common(10000, True),
+        },
     ),
     "test_multiagent_actual": _config(
         "test_multiagent_actual",
         "Self-test: the same setting built as a joint 1x3 MDP plus Agent A's fixed move-left policy; must match exactly.",
-        {"joint_mdp_graph": _fixed("joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"),
-         "policy_graph_agent_A": _fixed("joint_1x3_gridworld_agent_A_move_left"),
-         "discount_rate": _fixed(0.1), **_common(10000, True)},
+        {
+            "joint_mdp_graph": _fixed(
+                "joint_1x3_gridworld_with_agent_H_forbidden_from_staying_when_agent_A_is_at_far_right"
+            ),
+            "policy_graph_agent_A": _fixed("joint_1x3_gridworld_agent_A_move_left"),
+            "discount_rate": _fixed(0.1),
+            **_common(10000, True),
+        },
     ),
     "test_reward_correlation": _config(
         "test_reward_correlation",
         "Self-test: Agents H and A on the joint 3x3 gridworld at discount rate 0.2, reward correlations 1, 0 and -1.",
-        {"joint_mdp_graph": _fixed("joint_3x3_gridworld"),
-         "seed_policy_graph_agent_A": _fixed("joint_3x3_gridworld_agent_A_uniform_random"),
-         "discount_rate": _fixed(0.2), "discount_rate_agent_A": _fixed(0.2),
-         **_common(10000, False),
-         "reward_correlation": _swept([1, 0, -1], ["1", "0", "n1"])},
+        {
+            "joint_mdp_graph": _fixed("joint_3x3_gridworld"),
+            "seed_policy_graph_agent_A": _fixed("joint_3x3_gridworld_agent_A_uniform_random"),
+            "discount_rate": _fixed(0.2),
+            "discount_rate_agent_A": _fixed(0.2),
+            **_common(10000, False),
+            "reward_correlation": _swept([1, 0, -1], ["1", "0", "n1"]),
+        },
     ),
 }
 
@@ -211,8 +242,11 @@ def _dense_cross_check(run: StoredRun, label: str) -> Check:
     tolerance = float(run.config["convergence_threshold"])
     expected = dense_power(mdp, run.rewards["H"][:k], float(run.config["discount_rate"]))
     error = float(np.abs(run.power["H"][:k] - expected).max())
-    return _check(f"{label}: first {k} POWER samples match dense value iteration", error <= tolerance + 1e-9,
-                  f"largest difference {error:.2e} (tolerance {tolerance:g})")
+    return _check(
+        f"{label}: first {k} POWER samples match dense value iteration",
+        error <= tolerance + 1e-9,
+        f"largest difference {error:.2e} (tolerance {tolerance:g})",
+    )
 
 
 def _paired_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -238,12 +272,22 @@ def check_vanilla(sweeps: dict[str, StoredSweep]) -> list[Check]:
         empty = run.states.index("∅")
         tolerance = float(run.config["convergence_threshold"])
         gap = float(np.abs(run.power["H"][:, empty] - run.rewards["H"][:, empty]).max())
-        checks.append(_check(f"{label}: POWER(∅) equals ∅'s reward in every sample (absorbing state)", gap <= tolerance + 1e-9,
-                             f"largest difference {gap:.2e}"))
+        checks.append(
+            _check(
+                f"{label}: POWER(∅) equals ∅'s reward in every sample (absorbing state)",
+                gap <= tolerance + 1e-9,
+                f"largest difference {gap:.2e}",
+            )
+        )
         power = run.power["H"][:, empty]  # the samples themselves, as every check here uses
         mean, sem = float(power.mean()), float(standard_error(power[:, None])[0])
-        checks.append(_check(f"{label}: POWER(∅) ≈ 0 for U[-1, 1] rewards", abs(mean) <= Z_EQUAL * sem + tolerance,
-                             f"{mean:+.4f} ± {sem:.4f}"))
+        checks.append(
+            _check(
+                f"{label}: POWER(∅) ≈ 0 for U[-1, 1] rewards",
+                abs(mean) <= Z_EQUAL * sem + tolerance,
+                f"{mean:+.4f} ± {sem:.4f}",
+            )
+        )
     return checks
 
 
@@ -262,10 +306,16 @@ def check_gridworld(sweeps: dict[str, StoredSweep]) -> list[Check]:
         for group, members in (("corners", GRID_CORNERS), ("edges", GRID_EDGES)):
             worst = 0.0
             for i, a in enumerate(members):
-                for b in members[i + 1:]:
+                for b in members[i + 1 :]:
                     mean, sem = _paired_z(power[:, col[a]], power[:, col[b]])
                     worst = max(worst, abs(mean) / sem if sem > 0 else (0.0 if mean == 0 else np.inf))
-            checks.append(_check(f"{label}: symmetric {group} agree", worst <= Z_EQUAL, f"largest difference {worst:.1f} standard errors"))
+            checks.append(
+                _check(
+                    f"{label}: symmetric {group} agree",
+                    worst <= Z_EQUAL,
+                    f"largest difference {worst:.1f} standard errors",
+                )
+            )
         corners = power[:, [col[s] for s in GRID_CORNERS]].mean(axis=1)
         edges = power[:, [col[s] for s in GRID_EDGES]].mean(axis=1)
         centre = power[:, col[GRID_CENTRE]]
@@ -277,7 +327,9 @@ def check_gridworld(sweeps: dict[str, StoredSweep]) -> list[Check]:
             elif z < -Z_ORDER:
                 checks.append(Check(f"{label}: {text}", "fail", f"reversed by {-z:.1f} standard errors"))
             else:
-                checks.append(Check(f"{label}: {text}", "inconclusive", f"difference {z:+.1f} standard errors; use more samples"))
+                checks.append(
+                    Check(f"{label}: {text}", "inconclusive", f"difference {z:+.1f} standard errors; use more samples")
+                )
     return checks
 
 
@@ -292,14 +344,25 @@ def check_multiagent(sweeps: dict[str, StoredSweep]) -> list[Check]:
     try:
         order = [position[simulated_state_for_joint(s)] for s in actual.states]
     except (KeyError, TypeError):
-        return [_check("joint states map onto the simulated MDP's states", False, "a joint state has no simulated counterpart")]
-    checks = [_check("joint states map one-to-one onto the simulated MDP's states", sorted(order) == list(range(len(order))))]
+        return [
+            _check(
+                "joint states map onto the simulated MDP's states", False, "a joint state has no simulated counterpart"
+            )
+        ]
+    checks = [
+        _check("joint states map one-to-one onto the simulated MDP's states", sorted(order) == list(range(len(order))))
+    ]
     same_rewards = np.array_equal(actual.rewards["H"], simulated.rewards["H"][:, order])
     checks.append(_check("both sweeps draw the same reward for each (mapped) state", same_rewards))
     tolerance = float(actual.config["convergence_threshold"]) + float(simulated.config["convergence_threshold"])
     gap = float(np.abs(actual.power["H"] - simulated.power["H"][:, order]).max())
-    checks.append(_check("simulated and actual multi-agent POWER agree in every sample", same_rewards and gap <= tolerance + 1e-9,
-                         f"largest difference {gap:.2e} (tolerance {tolerance:g})"))
+    checks.append(
+        _check(
+            "simulated and actual multi-agent POWER agree in every sample",
+            same_rewards and gap <= tolerance + 1e-9,
+            f"largest difference {gap:.2e} (tolerance {tolerance:g})",
+        )
+    )
     return checks
 
 
@@ -312,25 +375,42 @@ def check_reward_correlation(sweeps: dict[str, StoredSweep]) -> list[Check]:
         tolerance = 2 * float(run.config["convergence_threshold"])
         checks.append(_check("β = 1: A's rewards equal H's", np.array_equal(run.rewards["A"], run.rewards["H"])))
         gap = float(np.abs(run.power["A"] - run.power["H"]).max())
-        checks.append(_check("β = 1: A's POWER equals H's in every sample", gap <= tolerance + 1e-9, f"largest difference {gap:.2e}"))
+        checks.append(
+            _check(
+                "β = 1: A's POWER equals H's in every sample", gap <= tolerance + 1e-9, f"largest difference {gap:.2e}"
+            )
+        )
     if -1.0 in by_beta:
         run = by_beta[-1.0]
         gap = float(np.abs(run.rewards["A"] - (1.0 - run.rewards["H"])).max())
-        checks.append(_check("β = -1: A's rewards are H's mirrored (1 - r)", gap <= 1e-12, f"largest difference {gap:.1e}"))
+        checks.append(
+            _check("β = -1: A's rewards are H's mirrored (1 - r)", gap <= 1e-12, f"largest difference {gap:.1e}")
+        )
     if 0.0 in by_beta:
         run = by_beta[0.0]
         h, a = run.rewards["H"].ravel(), run.rewards["A"].ravel()
         r = float(np.corrcoef(h, a)[0, 1])
         limit = Z_EQUAL / np.sqrt(len(h))
-        checks.append(_check("β = 0: A's rewards are uncorrelated with H's", abs(r) <= limit, f"correlation {r:+.4f} (limit ±{limit:.4f})"))
+        checks.append(
+            _check(
+                "β = 0: A's rewards are uncorrelated with H's",
+                abs(r) <= limit,
+                f"correlation {r:+.4f} (limit ±{limit:.4f})",
+            )
+        )
     betas = sorted(by_beta, reverse=True)
-    for high, low in zip(betas, betas[1:]):
+    for high, low in itertools.pairwise(betas):
         a = by_beta[high].power["H"].mean(axis=1)
         b = by_beta[low].power["H"].mean(axis=1)
         diff = float(a.mean() - b.mean())
         sem = float(np.hypot(a.std(ddof=1) / np.sqrt(len(a)), b.std(ddof=1) / np.sqrt(len(b))))
-        checks.append(_check(f"H's average POWER is higher at β = {high:g} than at β = {low:g}", diff > Z_ORDER * sem,
-                             f"{a.mean():.4f} vs {b.mean():.4f} (± {sem:.4f})"))
+        checks.append(
+            _check(
+                f"H's average POWER is higher at β = {high:g} than at β = {low:g}",
+                diff > Z_ORDER * sem,
+                f"{a.mean():.4f} vs {b.mean():.4f} (± {sem:.4f})",
+            )
+        )
     return checks
 
 
@@ -348,8 +428,12 @@ SELFTESTS: dict[str, SelfTest] = {
     "test_vanilla": SelfTest("test_vanilla", ("test_vanilla",), check_vanilla),
     "test_gridworld": SelfTest("test_gridworld", ("test_gridworld",), check_gridworld, plot_as_gridworld=True),
     "test_stochastic": SelfTest("test_stochastic", ("test_stochastic",), check_stochastic),
-    "test_multiagent": SelfTest("test_multiagent", ("test_multiagent_simulated", "test_multiagent_actual"), check_multiagent),
-    "test_reward_correlation": SelfTest("test_reward_correlation", ("test_reward_correlation",), check_reward_correlation, plot_as_gridworld=True),
+    "test_multiagent": SelfTest(
+        "test_multiagent", ("test_multiagent_simulated", "test_multiagent_actual"), check_multiagent
+    ),
+    "test_reward_correlation": SelfTest(
+        "test_reward_correlation", ("test_reward_correlation",), check_reward_correlation, plot_as_gridworld=True
+    ),
 }
 
 
@@ -361,8 +445,14 @@ def selftest_config(name: str) -> SweepConfig:
 ListenerFactory = Callable[[SelfTest], Sequence[SweepListener]]
 
 
-def run_selftest(name: str, options: SweepOptions | None = None, *, executor=None,
-                 listeners: ListenerFactory | None = None, **option_changes: Any) -> SelfTestOutcome:
+def run_selftest(
+    name: str,
+    options: SweepOptions | None = None,
+    *,
+    executor=None,
+    listeners: ListenerFactory | None = None,
+    **option_changes: Any,
+) -> SelfTestOutcome:
     """Run one self-test's sweeps (always fresh, keeping their samples) and check them.
 
     Parameters
@@ -388,8 +478,12 @@ def run_selftest(name: str, options: SweepOptions | None = None, *, executor=Non
     started = time.perf_counter()
     sweeps = {}
     for config_name in test.configs:
-        sweep = run_sweep(selftest_config(config_name), options, executor=executor,
-                          listeners=list(listeners(test)) if listeners is not None else None)
+        sweep = run_sweep(
+            selftest_config(config_name),
+            options,
+            executor=executor,
+            listeners=list(listeners(test)) if listeners is not None else None,
+        )
         sweeps[config_name] = sweep
         outcome.sweeps.append(sweep.path)
     outcome.checks = test.check(sweeps)
@@ -397,9 +491,16 @@ def run_selftest(name: str, options: SweepOptions | None = None, *, executor=Non
     return outcome
 
 
-def run_selftests(names=None, output_dir: str | Path | None = None, options: SweepOptions | None = None, *,
-                  executor=None, listeners: ListenerFactory | None = None,
-                  on_outcome: Callable[[SelfTestOutcome], None] | None = None, **option_changes: Any) -> list[SelfTestOutcome]:
+def run_selftests(
+    names=None,
+    output_dir: str | Path | None = None,
+    options: SweepOptions | None = None,
+    *,
+    executor=None,
+    listeners: ListenerFactory | None = None,
+    on_outcome: Callable[[SelfTestOutcome], None] | None = None,
+    **option_changes: Any,
+) -> list[SelfTestOutcome]:
     """Run several self-tests (default: all five) and return their outcomes.
 
     With ``output_dir=None`` the sweeps go to a temporary folder deleted afterwards; other

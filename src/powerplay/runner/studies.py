@@ -105,9 +105,11 @@ class EnvironmentStudy:
         """One line, e.g. ``'20 environments: mean α_HA (corrected) -0.31 [-0.36, -0.26]; 19/20 below 0'``."""
         negative = sum(e.alpha_corrected < 0 for e in self.environments if math.isfinite(e.alpha_corrected))
         where = ", ".join(f"{k}={v}" for k, v in self.fixed.items())
-        return (f"{len(self.environments)} environments{' (' + where + ')' if where else ''}: mean α_HA (corrected) "
-                f"{self.mean:.3f} [{self.mean_low:.3f}, {self.mean_high:.3f}]; {negative}/{len(self.environments)} "
-                f"below 0 (share {self.share_negative:.2f} [{self.share_low:.2f}, {self.share_high:.2f}])")
+        return (
+            f"{len(self.environments)} environments{' (' + where + ')' if where else ''}: mean α_HA (corrected) "
+            f"{self.mean:.3f} [{self.mean_low:.3f}, {self.mean_high:.3f}]; {negative}/{len(self.environments)} "
+            f"below 0 (share {self.share_negative:.2f} [{self.share_low:.2f}, {self.share_high:.2f}])"
+        )
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -141,8 +143,15 @@ def across_environments(values: np.ndarray, confidence: float = CONFIDENCE) -> d
         low = high = math.nan
     negative = int((values < 0).sum())
     share_low, share_high = wilson_interval(negative, n, confidence)
-    return {"mean": mean, "mean_low": low, "mean_high": high, "sd": sd,
-            "share_negative": negative / n if n else math.nan, "share_low": share_low, "share_high": share_high}
+    return {
+        "mean": mean,
+        "mean_low": low,
+        "mean_high": high,
+        "sd": sd,
+        "share_negative": negative / n if n else math.nan,
+        "share_low": share_low,
+        "share_high": share_high,
+    }
 
 
 def environment_parameter(sweep: StoredSweep) -> str | None:
@@ -185,13 +194,19 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
         for _, run in pairs:
             alignment = run.info.get("alignment") or {}
             low, high = (list(alignment.get("alpha_corrected_interval") or []) + [math.nan, math.nan])[:2]
-            results.append(EnvironmentResult(
-                name=sweep.value_name(run, param), run=str(run.info.get("run_suffix", run.name)),
-                alpha_corrected=_number(alignment.get("alpha_corrected")), alpha_corrected_low=_number(low),
-                alpha_corrected_high=_number(high), alpha=_number(alignment.get("alpha")),
-                alpha_sem=_number(alignment.get("alpha_sem")), reliability_H=_number(alignment.get("reliability_H")),
-                reliability_A=_number(alignment.get("reliability_A")),
-            ))
+            results.append(
+                EnvironmentResult(
+                    name=sweep.value_name(run, param),
+                    run=str(run.info.get("run_suffix", run.name)),
+                    alpha_corrected=_number(alignment.get("alpha_corrected")),
+                    alpha_corrected_low=_number(low),
+                    alpha_corrected_high=_number(high),
+                    alpha=_number(alignment.get("alpha")),
+                    alpha_sem=_number(alignment.get("alpha_sem")),
+                    reliability_H=_number(alignment.get("reliability_H")),
+                    reliability_A=_number(alignment.get("reliability_A")),
+                )
+            )
         summary = across_environments(np.array([r.alpha_corrected for r in results]))
         studies.append(EnvironmentStudy(param, fixed, tuple(results), **summary))
     return studies
@@ -207,7 +222,9 @@ def study_csv(studies: list[EnvironmentStudy]) -> str:
     rows = []
     for study in studies:
         for env in study.environments:
-            rows.append({**study.fixed, "environment": env.name, **{k: v for k, v in asdict(env).items() if k != "name"}})
+            rows.append(
+                {**study.fixed, "environment": env.name, **{k: v for k, v in asdict(env).items() if k != "name"}}
+            )
     columns = list(dict.fromkeys(k for row in rows for k in row))
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
     writer.writeheader()
@@ -219,10 +236,15 @@ def write_environment_studies(sweep, param: str | None = None) -> tuple[list[Env
     """Compute the studies of a sweep and write ``study.json`` and ``study.csv`` into its folder."""
     sweep = load_sweep(sweep)
     studies = environment_studies(sweep, param)
-    document = {"param": studies[0].param if studies else param, "confidence": CONFIDENCE,
-                "studies": [s.as_dict() for s in studies]}
-    paths = [atomic_write_json(sweep.path / STUDY_JSON, document),
-             atomic_write_text(sweep.path / STUDY_CSV, study_csv(studies))]
+    document = {
+        "param": studies[0].param if studies else param,
+        "confidence": CONFIDENCE,
+        "studies": [s.as_dict() for s in studies],
+    }
+    paths = [
+        atomic_write_json(sweep.path / STUDY_JSON, document),
+        atomic_write_text(sweep.path / STUDY_CSV, study_csv(studies)),
+    ]
     return studies, paths
 
 

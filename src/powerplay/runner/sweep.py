@@ -64,13 +64,23 @@ import contextlib
 import os
 import shutil
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ..errors import DamagedRunError, ResourceLimitError, SweepError
 from ..io.atomic import STALE_SECONDS, remove_stale_temporary_files
-from ..storage.runs import RECORDED_FILES, RUN_INFO, StoredRun, is_complete_run, load_run, read_run_info, verify_run, write_run
+from ..storage.runs import (
+    RECORDED_FILES,
+    RUN_INFO,
+    StoredRun,
+    is_complete_run,
+    load_run,
+    read_run_info,
+    verify_run,
+    write_run,
+)
 from ..storage.samples import SCRATCH_PREFIX, SampleFileWriter
 from ..storage.sweeps import (
     DEFAULT_FOLDER,
@@ -146,7 +156,7 @@ class SweepOptions:
         if self.chunk_size is not None and self.chunk_size < 1:
             raise SweepError(f"chunk_size must be at least 1, got {self.chunk_size}")
 
-    def with_(self, **changes: Any) -> "SweepOptions":
+    def with_(self, **changes: Any) -> SweepOptions:
         """A copy with some fields changed (unknown names are an error naming them)."""
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
@@ -204,8 +214,10 @@ def _check_record_matches(path: Path, record: dict[str, Any], runs: list[RunSpec
     """A resumed sweep's record lists exactly the config's runs (it could have been edited)."""
     recorded = [r["suffix"] for r in record["runs"]]
     if recorded != [r.suffix for r in runs]:
-        raise SweepError(f"{path / 'sweep.json'} lists other runs than its config.yaml gives "
-                         f"({len(recorded)} against {len(runs)}), so it was changed; restore it, or start a new sweep with --new")
+        raise SweepError(
+            f"{path / 'sweep.json'} lists other runs than its config.yaml gives "
+            f"({len(recorded)} against {len(runs)}), so it was changed; restore it, or start a new sweep with --new"
+        )
 
 
 def _free_space(folder: Path) -> int | None:
@@ -237,11 +249,16 @@ def _check_disk_space(folder: Path, kept_bytes: list[int]) -> None:
         raise ResourceLimitError(
             f"keeping the samples of {len(kept):,} run(s) needs up to {_size(needed)} in {folder}, but only "
             f"{_size(free)} is free; run without --keep-samples (statistics are kept either way) or free some space",
-            "disk space for kept samples", float(needed), float(free), "bytes")
+            "disk space for kept samples",
+            float(needed),
+            float(free),
+            "bytes",
+        )
 
 
-def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions,
-                  executor: Executor | None = None) -> tuple[SweepConfig, Path, bool]:
+def prepare_sweep(
+    config: SweepConfig | str | os.PathLike, options: SweepOptions, executor: Executor | None = None
+) -> tuple[SweepConfig, Path, bool]:
     """Validate the config and find (resume) or create its sweep folder.
 
     Everything that can be checked is checked before anything is written: the config, every
@@ -274,8 +291,10 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         record = read_sweep_record(existing)
         if config.needs_seed:
             if record.get("random_seed") is None:
-                raise SweepError(f"{existing / 'sweep.json'} lacks the seed drawn for random_seed: null, so the sweep "
-                                 "cannot be resumed with the same rewards; start a new sweep with --new")
+                raise SweepError(
+                    f"{existing / 'sweep.json'} lacks the seed drawn for random_seed: null, so the sweep "
+                    "cannot be resumed with the same rewards; start a new sweep with --new"
+                )
             config = config.with_overrides(drawn_seed=record["random_seed"])
     executor = executor or LocalExecutor(threads=options.workers)
     kept_bytes: list[int] = []  # per run: the bytes of the samples it will keep (Experiment.keeps_samples)
@@ -292,23 +311,37 @@ def prepare_sweep(config: SweepConfig | str | os.PathLike, options: SweepOptions
         _check_environments_unchanged(existing, record, environments)
         if not os.access(existing, os.W_OK | os.X_OK):
             raise SweepError(f"sweep folder {existing} cannot be written: permission denied")
-        pending = [size for size, entry in zip(kept_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])]
+        pending = [
+            size for size, entry in zip(kept_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])
+        ]
         _check_disk_space(existing, pending)
         return config, existing, True
     check_output_folder(output)
     _check_disk_space(output, kept_bytes)
     record = new_sweep_record(
-        next_sweep_id(options.output_dir), config.name, config.experiment_type, config.text,
+        next_sweep_id(options.output_dir),
+        config.name,
+        config.experiment_type,
+        config.text,
         description=config.description,
         source=str(Path(config.source).resolve()) if Path(config.source).is_file() else config.source,
         config_sha256=config.sha256,
         environments=environments,
         overrides=overrides,
         random_seed=config.drawn_seed if config.needs_seed else None,
-        swept={p: {"values": [v for v, _ in pairs], "names": [n for _, n in pairs],
-                   **({"zip": config.zipped[p]} if p in config.zipped else {})} for p, pairs in config.swept.items()},
+        swept={
+            p: {
+                "values": [v for v, _ in pairs],
+                "names": [n for _, n in pairs],
+                **({"zip": config.zipped[p]} if p in config.zipped else {}),
+            }
+            for p, pairs in config.swept.items()
+        },
         linked=config.linked,
-        runs=[{"suffix": r.suffix, "values": {p: r.config[p] for p in r.value_names}, "names": r.value_names} for r in runs],
+        runs=[
+            {"suffix": r.suffix, "values": {p: r.config[p] for p in r.value_names}, "names": r.value_names}
+            for r in runs
+        ],
     )
     return config, create_sweep_folder(options.output_dir, record, config.text), False
 
@@ -326,8 +359,10 @@ def _sweep_lock(path: Path) -> Iterator[None]:
     try:
         fd = os.open(path / LOCK_FILE, flags, 0o666)
     except OSError as error:
-        raise SweepError(f"cannot lock sweep {path}: {LOCK_FILE} cannot be opened ({error.strerror or error}); "
-                         "if it is not a plain file, remove it") from None
+        raise SweepError(
+            f"cannot lock sweep {path}: {LOCK_FILE} cannot be opened ({error.strerror or error}); "
+            "if it is not a plain file, remove it"
+        ) from None
     with os.fdopen(fd, "r+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -350,8 +385,10 @@ def _clean_interrupted(folder: Path) -> None:
 def _check_plain_folder(folder: Path) -> None:
     """A run folder is written and read only if it is a real folder inside the sweep folder."""
     if folder.is_symlink():
-        raise SweepError(f"{folder} is a symbolic link, not a run folder of this sweep; nothing is read or written "
-                         "through it: remove the link and run the same command again")
+        raise SweepError(
+            f"{folder} is a symbolic link, not a run folder of this sweep; nothing is read or written "
+            "through it: remove the link and run the same command again"
+        )
     if folder.exists() and not folder.is_dir():
         raise SweepError(f"{folder} is not a plain folder; remove it and run the same command again")
 
@@ -361,7 +398,9 @@ def _check_writable(folder: Path) -> None:
     for name in (*RECORDED_FILES, RUN_INFO):
         path = folder / name
         if path.is_dir() and not path.is_symlink():
-            raise SweepError(f"{path} is a folder where the run writes a file; remove it and run the same command again")
+            raise SweepError(
+                f"{path} is a folder where the run writes a file; remove it and run the same command again"
+            )
 
 
 def _reusable(folder: Path, options: SweepOptions, listeners) -> bool:
@@ -457,22 +496,31 @@ def run_sweep(
     return sweep
 
 
-def _compute(pending: list[RunSpec], folders: dict[str, Path], config: SweepConfig, sweep_id: str,
-             options: SweepOptions, executor: Executor, events) -> Iterator[tuple[RunSpec, StoredRun]]:
+def _compute(
+    pending: list[RunSpec],
+    folders: dict[str, Path],
+    config: SweepConfig,
+    sweep_id: str,
+    options: SweepOptions,
+    executor: Executor,
+    events,
+) -> Iterator[tuple[RunSpec, StoredRun]]:
     """Compute the pending runs; write and yield each as soon as it is complete."""
 
     def jobs() -> Iterator[RunJob]:  # pulled by the executor as it has room
         for run in pending:
             experiment = build_experiment(run.config, workdir=options.workdir, diagnostic=options.diagnostic)
-            yield RunJob(experiment, keep_samples=experiment.keeps_samples(options.keep_samples),
-                         chunk_size=options.chunk_size)
+            yield RunJob(
+                experiment, keep_samples=experiment.keeps_samples(options.keep_samples), chunk_size=options.chunk_size
+            )
 
     def sink(index: int, job: RunJob):
         if not job.keep_samples:
             return None
         experiment = job.experiment
-        return SampleFileWriter(folders[pending[index].suffix], experiment.states, experiment.power_keys,
-                                experiment.num_reward_samples)
+        return SampleFileWriter(
+            folders[pending[index].suffix], experiment.states, experiment.power_keys, experiment.num_reward_samples
+        )
 
     def started(index: int, job: RunJob) -> None:
         events.on_run_started(pending[index], job.experiment.num_reward_samples)

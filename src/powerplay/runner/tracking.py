@@ -66,7 +66,9 @@ def _summary(run: StoredRun) -> dict[str, Any]:
         summary[f"power_{key}_mean_over_states"] = run.average_power(key)[0]
     alignment = info.get("alignment")
     if isinstance(alignment, dict):
-        summary.update({k: alignment.get(k) for k in ("alpha", "alpha_sem", "alpha_corrected", "reliability_H", "reliability_A")})
+        summary.update(
+            {k: alignment.get(k) for k in ("alpha", "alpha_sem", "alpha_corrected", "reliability_H", "reliability_A")}
+        )
     return {k: v for k, v in summary.items() if v is not None}
 
 
@@ -116,7 +118,9 @@ class WandbTracker(SweepListener):
         try:
             record = self.log_run(run)
         except Exception as error:  # reported by the sweep as a warning; results are safe
-            raise TrackingError(f"Weights & Biases logging of {run.name} failed ({type(error).__name__}: {error})") from None
+            raise TrackingError(
+                f"Weights & Biases logging of {run.name} failed ({type(error).__name__}: {error})"
+            ) from None
         update_run_info(run.path, wandb_run=record)
 
     def log_run(self, run: StoredRun) -> dict[str, Any]:
@@ -151,9 +155,16 @@ class WandbTracker(SweepListener):
             for key, value in _summary(run).items():
                 wb_run.summary[key] = value
             url = wb_run.url if self.mode == "online" else None  # offline runs have no URL (wandb warns if asked)
-            record = {"id": wb_run.id, "mode": self.mode, "project": self.project, "url": url, "dir": str(Path(wb_run.dir).parent)}
+            record = {
+                "id": wb_run.id,
+                "mode": self.mode,
+                "project": self.project,
+                "url": url,
+                "dir": str(Path(wb_run.dir).parent),
+            }
         finally:
             wb_run.finish()
         return record
+
 
 __all__ = ["DEFAULT_PROJECT", "TrackingError", "WandbTracker", "tracking_mode", "wandb_logged_in"]

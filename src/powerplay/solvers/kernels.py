@@ -78,8 +78,22 @@ def _clear_lane(lane, R, V, W):
 
 @njit(cache=True, fastmath=False)
 def _shared_block(
-    lo, hi, state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks,
-    values_out, iters_out, bound_out,
+    lo,
+    hi,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    rewards,
+    gamma,
+    tol,
+    max_iter,
+    jacobi,
+    leaks,
+    values_out,
+    iters_out,
+    bound_out,
 ):
     """Solve samples ``lo:hi`` on one thread, LANES at a time, refilling lanes as they finish.
 
@@ -141,8 +155,21 @@ def _shared_block(
 
 @njit(cache=True, parallel=True, fastmath=False)
 def shared_optimal_values(
-    state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks, num_blocks,
-    values_out, iters_out, bound_out,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    rewards,
+    gamma,
+    tol,
+    max_iter,
+    jacobi,
+    leaks,
+    num_blocks,
+    values_out,
+    iters_out,
+    bound_out,
 ):
     """Optimal values of every reward sample on one shared MDP.
 
@@ -155,13 +182,42 @@ def shared_optimal_values(
         lo = (B * j) // num_blocks
         hi = (B * (j + 1)) // num_blocks
         _shared_block(
-            lo, hi, state_ptr, row_ptr, cols, probs, row_self, rewards, gamma, tol, max_iter, jacobi, leaks,
-            values_out, iters_out, bound_out,
+            lo,
+            hi,
+            state_ptr,
+            row_ptr,
+            cols,
+            probs,
+            row_self,
+            rewards,
+            gamma,
+            tol,
+            max_iter,
+            jacobi,
+            leaks,
+            values_out,
+            iters_out,
+            bound_out,
         )
 
 
 @njit(cache=True)
-def _greedy_sample(b, state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out, q):
+def _greedy_sample(
+    b,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_action,
+    values,
+    gamma,
+    tie_tol,
+    want_policy,
+    policy_out,
+    cont_out,
+    q,
+):
     V = values[b]
     for s in range(values.shape[1]):
         r0 = state_ptr[s]
@@ -185,7 +241,18 @@ def _greedy_sample(b, state_ptr, row_ptr, cols, probs, row_self, row_action, val
 
 @njit(cache=True, parallel=True, fastmath=False)
 def shared_greedy(
-    state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, num_blocks, policy_out,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_action,
+    values,
+    gamma,
+    tie_tol,
+    want_policy,
+    num_blocks,
+    policy_out,
     cont_out,
 ):
     """Greedy policy as a tie mask and the continuation value ``max_a sum P V``.
@@ -200,7 +267,22 @@ def shared_greedy(
     for j in prange(num_blocks):
         q = np.empty(max_rows)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
-            _greedy_sample(b, state_ptr, row_ptr, cols, probs, row_self, row_action, values, gamma, tie_tol, want_policy, policy_out, cont_out, q)
+            _greedy_sample(
+                b,
+                state_ptr,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                row_action,
+                values,
+                gamma,
+                tie_tol,
+                want_policy,
+                policy_out,
+                cont_out,
+                q,
+            )
 
 
 # ----------------------------------------------------------------------------------------
@@ -378,7 +460,9 @@ def _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, othe
                 mixed = True
             else:
                 h, x = (a, o) if agent_is_H else (o, a)
-                row = row_index[(s * (num_act if agent_is_H else num_other) + h) * (num_other if agent_is_H else num_act) + x]
+                row = row_index[
+                    (s * (num_act if agent_is_H else num_other) + h) * (num_other if agent_is_H else num_act) + x
+                ]
                 eff[i] = row if row >= 0 else _NO_ROW
     return mixed
 
@@ -432,12 +516,16 @@ def _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q):
 
 
 @njit(cache=True)
-def _mixed_action_values(b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q):
+def _mixed_action_values(
+    b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
+):
     """``q`` for the actions that mix several joint rows (the other agent splits a tie)."""
     for s in range(S):
         for a in range(num_act):
             if eff[s * num_act + a] == _MIXED:
-                q[s * num_act + a] = _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V)
+                q[s * num_act + a] = _mixed_q(
+                    s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V
+                )
 
 
 @njit(cache=True)
@@ -460,7 +548,24 @@ def _improve(S, num_act, q, pol, slack):
 
 
 @njit(cache=True)
-def _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+def _mixed_chain(
+    b,
+    S,
+    num_act,
+    eff,
+    pol,
+    act_ptr,
+    act_row,
+    act_other,
+    other_policy,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    chain_ptr,
+    chain_cols,
+    chain_w,
+):
     """Chain of a policy when some chosen actions mix joint rows (merging repeated next states)."""
     n = 0
     for s in range(S):
@@ -481,9 +586,39 @@ def _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_pol
 
 @njit(cache=True)
 def _best_response_sample(
-    b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
-    other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out, iters_out, bound_out,
-    V, pol, q, eff, chosen, chain_ptr, chain_cols, chain_w, status, path,
+    b,
+    act_ptr,
+    act_row,
+    act_other,
+    num_act,
+    num_other,
+    agent_is_H,
+    row_index,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    other_policy,
+    rewards,
+    gamma,
+    tol,
+    tie_tol,
+    max_iter,
+    values_out,
+    cont_out,
+    policy_out,
+    iters_out,
+    bound_out,
+    V,
+    pol,
+    q,
+    eff,
+    chosen,
+    chain_ptr,
+    chain_cols,
+    chain_w,
+    status,
+    path,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
@@ -500,11 +635,30 @@ def _best_response_sample(
         iteration += 1
         _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q)
         if mixed:
-            _mixed_action_values(b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q)
+            _mixed_action_values(
+                b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
+            )
         if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
             break
         if mixed:
-            _mixed_chain(b, S, num_act, eff, pol, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+            _mixed_chain(
+                b,
+                S,
+                num_act,
+                eff,
+                pol,
+                act_ptr,
+                act_row,
+                act_other,
+                other_policy,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                chain_ptr,
+                chain_cols,
+                chain_w,
+            )
         else:
             for s in range(S):
                 chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
@@ -530,8 +684,28 @@ def _best_response_sample(
 
 @njit(cache=True, parallel=True, fastmath=False)
 def best_response(
-    act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs, row_self,
-    other_policy, rewards, gamma, tol, tie_tol, max_iter, num_blocks, values_out, cont_out, policy_out, iters_out,
+    act_ptr,
+    act_row,
+    act_other,
+    num_act,
+    num_other,
+    agent_is_H,
+    row_index,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    other_policy,
+    rewards,
+    gamma,
+    tol,
+    tie_tol,
+    max_iter,
+    num_blocks,
+    values_out,
+    cont_out,
+    policy_out,
+    iters_out,
     bound_out,
 ):
     """Optimal values and policy of the acting agent against a per-sample policy of the other.
@@ -564,9 +738,39 @@ def best_response(
         chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
-                b, act_ptr, act_row, act_other, num_act, num_other, agent_is_H, row_index, row_ptr, cols, probs,
-                row_self, other_policy, rewards, gamma, tol, tie_tol, max_iter, values_out, cont_out, policy_out,
-                iters_out, bound_out, V, pol, q, eff, chosen, chain_ptr, chain_cols, chain_w, status, path,
+                b,
+                act_ptr,
+                act_row,
+                act_other,
+                num_act,
+                num_other,
+                agent_is_H,
+                row_index,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                other_policy,
+                rewards,
+                gamma,
+                tol,
+                tie_tol,
+                max_iter,
+                values_out,
+                cont_out,
+                policy_out,
+                iters_out,
+                bound_out,
+                V,
+                pol,
+                q,
+                eff,
+                chosen,
+                chain_ptr,
+                chain_cols,
+                chain_w,
+                status,
+                path,
             )
 
 
@@ -619,7 +823,24 @@ def _rows_chain(S, chosen_row, row_ptr, cols, probs, row_self, chain_ptr, chain_
 
 
 @njit(cache=True)
-def _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, use_dense_A, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w):
+def _mixed_pair_chain(
+    b,
+    S,
+    state_ptr,
+    row_h,
+    row_a,
+    mask_H,
+    mask_A,
+    dense_A,
+    use_dense_A,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    chain_ptr,
+    chain_cols,
+    chain_w,
+):
     n = 0
     for s in range(S):
         chain_ptr[s] = n
@@ -635,15 +856,58 @@ def _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, us
 
 @njit(cache=True)
 def _joint_policy_sample(
-    b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
-    rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, pair_row, chain_ptr, chain_cols,
-    chain_w, status, path,
+    b,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_h,
+    row_a,
+    row_index,
+    num_H,
+    num_A,
+    mask_H,
+    mask_A,
+    dense_A,
+    rewards,
+    gamma,
+    tol,
+    max_iter,
+    values_out,
+    cont_out,
+    iters_out,
+    bound_out,
+    V,
+    pair_row,
+    chain_ptr,
+    chain_cols,
+    chain_w,
+    status,
+    path,
 ):
     S = rewards.shape[1]
     use_dense_A = dense_A.shape[0] > 0
     R = rewards[b]
     if _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
-        _mixed_pair_chain(b, S, state_ptr, row_h, row_a, mask_H, mask_A, dense_A, use_dense_A, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+        _mixed_pair_chain(
+            b,
+            S,
+            state_ptr,
+            row_h,
+            row_a,
+            mask_H,
+            mask_A,
+            dense_A,
+            use_dense_A,
+            row_ptr,
+            cols,
+            probs,
+            row_self,
+            chain_ptr,
+            chain_cols,
+            chain_w,
+        )
     else:
         _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
@@ -661,8 +925,28 @@ def _joint_policy_sample(
 
 @njit(cache=True, parallel=True, fastmath=False)
 def joint_policy_values(
-    state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A, dense_A,
-    rewards, gamma, tol, max_iter, num_blocks, values_out, cont_out, iters_out, bound_out,
+    state_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_h,
+    row_a,
+    row_index,
+    num_H,
+    num_A,
+    mask_H,
+    mask_A,
+    dense_A,
+    rewards,
+    gamma,
+    tol,
+    max_iter,
+    num_blocks,
+    values_out,
+    cont_out,
+    iters_out,
+    bound_out,
 ):
     """Values of a fixed pair of policies on a joint MDP.
 
@@ -680,7 +964,33 @@ def joint_policy_values(
         chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _joint_policy_sample(
-                b, state_ptr, row_ptr, cols, probs, row_self, row_h, row_a, row_index, num_H, num_A, mask_H, mask_A,
-                dense_A, rewards, gamma, tol, max_iter, values_out, cont_out, iters_out, bound_out, V, pair_row,
-                chain_ptr, chain_cols, chain_w, status, path,
+                b,
+                state_ptr,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                row_h,
+                row_a,
+                row_index,
+                num_H,
+                num_A,
+                mask_H,
+                mask_A,
+                dense_A,
+                rewards,
+                gamma,
+                tol,
+                max_iter,
+                values_out,
+                cont_out,
+                iters_out,
+                bound_out,
+                V,
+                pair_row,
+                chain_ptr,
+                chain_cols,
+                chain_w,
+                status,
+                path,
             )

@@ -84,7 +84,13 @@ class SingleAgentProblem:
 
     agents = ("H",)
 
-    def __init__(self, mdp: MDP | JointMDP, discount_rate: float, policy_A: Policy | None = None, settings: SolverSettings | None = None):
+    def __init__(
+        self,
+        mdp: MDP | JointMDP,
+        discount_rate: float,
+        policy_A: Policy | None = None,
+        settings: SolverSettings | None = None,
+    ):
         self.discount_rate = check_discount_rate(discount_rate)
         if isinstance(mdp, JointMDP):
             if policy_A is None:
@@ -189,7 +195,9 @@ class MultiAgentProblem:
     def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> BatchResult:
         """POWER samples ``[B, S]`` of both agents (and diagnostics) for paired reward samples."""
         gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
-        policy_H, continuation_H0, conv_H0, policy_A, continuation_A, conv_A = self._optimal_policies(rewards_H, rewards_A)
+        policy_H, continuation_H0, conv_H0, policy_A, continuation_A, conv_A = self._optimal_policies(
+            rewards_H, rewards_A
+        )
         # 3. H's frozen policy evaluated against A's optimal policy.
         _, continuation_H, conv_H = joint_policy_values(
             self.joint, policy_H, policy_A, rewards_H, gH, s.tolerance, s.max_iterations

@@ -16,9 +16,7 @@ def _split_self_loops(rows: sparse.csr_array, row_state: np.ndarray):
     is_self = coo.col == row_state[coo.row]
     row_self = np.zeros(rows.shape[0])
     np.add.at(row_self, coo.row[is_self], coo.data[is_self])
-    rest = sparse.csr_array(
-        (coo.data[~is_self], (coo.row[~is_self], coo.col[~is_self])), shape=rows.shape
-    )
+    rest = sparse.csr_array((coo.data[~is_self], (coo.row[~is_self], coo.col[~is_self])), shape=rows.shape)
     rest.sort_indices()
     return (
         rest.indptr.astype(np.int64),
@@ -59,7 +57,7 @@ class RowStructure:
     deterministic: bool
 
     @classmethod
-    def build(cls, transitions: sparse.csr_array, mask: np.ndarray) -> "RowStructure":
+    def build(cls, transitions: sparse.csr_array, mask: np.ndarray) -> RowStructure:
         S = mask.shape[0]
         flat = mask.reshape(S, -1)
         num_actions = flat.shape[1]
@@ -83,11 +81,11 @@ class RowStructure:
         )
 
     @classmethod
-    def of_mdp(cls, mdp: MDP) -> "RowStructure":
+    def of_mdp(cls, mdp: MDP) -> RowStructure:
         return cls.build(mdp.transitions, mdp.action_mask)
 
     @classmethod
-    def of_joint(cls, joint: JointMDP) -> "RowStructure":
+    def of_joint(cls, joint: JointMDP) -> RowStructure:
         return cls.build(joint.transitions, joint.action_mask)
 
 
@@ -106,7 +104,7 @@ class ActingIndex:
     num_act: int
 
     @classmethod
-    def build(cls, rows: RowStructure, num_H: int, num_A: int, agent: str) -> "ActingIndex":
+    def build(cls, rows: RowStructure, num_H: int, num_A: int, agent: str) -> ActingIndex:
         S = len(rows.state_ptr) - 1
         row_state = np.repeat(np.arange(S), np.diff(rows.state_ptr))
         h, a = np.divmod(rows.row_action, num_A)
@@ -132,7 +130,7 @@ class ResponseIndex:
     agent_is_H: bool
 
     @classmethod
-    def of_single(cls, rows: RowStructure) -> "ResponseIndex":
+    def of_single(cls, rows: RowStructure) -> ResponseIndex:
         S, A = len(rows.state_ptr) - 1, rows.num_actions
         row_state = np.repeat(np.arange(S), np.diff(rows.state_ptr))
         row_index = np.full(S * A, -1, dtype=np.int64)

@@ -146,8 +146,21 @@ def optimal_values(
     jacobi = not rows.leaks
     with _balanced():
         kernels.shared_optimal_values(
-            rows.state_ptr, rows.row_ptr, rows.cols, rows.probs, rows.row_self, rewards, gamma,
-            float(tolerance), int(max_iterations), jacobi, rows.leaks, blocks, values, iterations, bound,
+            rows.state_ptr,
+            rows.row_ptr,
+            rows.cols,
+            rows.probs,
+            rows.row_self,
+            rewards,
+            gamma,
+            float(tolerance),
+            int(max_iterations),
+            jacobi,
+            rows.leaks,
+            blocks,
+            values,
+            iterations,
+            bound,
         )
     return values, _record(iterations, bound, max_iterations, "optimal values")
 
@@ -193,8 +206,18 @@ def greedy(
     continuation = np.empty((B, S))
     with _balanced():
         kernels.shared_greedy(
-            rows.state_ptr, rows.row_ptr, rows.cols, rows.probs, rows.row_self, rows.row_action,
-            np.ascontiguousarray(values), float(gamma), float(tie_tolerance), with_policy, _num_blocks(B), policy,
+            rows.state_ptr,
+            rows.row_ptr,
+            rows.cols,
+            rows.probs,
+            rows.row_self,
+            rows.row_action,
+            np.ascontiguousarray(values),
+            float(gamma),
+            float(tie_tolerance),
+            with_policy,
+            _num_blocks(B),
+            policy,
             continuation,
         )
     return (policy if with_policy else None), continuation
@@ -238,11 +261,29 @@ def policy_iteration(
     r = index.rows
     with _balanced():
         kernels.best_response(
-            acting.act_ptr, acting.act_row, acting.act_other, acting.num_act, index.num_other, index.agent_is_H,
-            index.row_index, r.row_ptr, r.cols, r.probs, r.row_self,
-            np.ascontiguousarray(other_policy, dtype=np.uint64), rewards, gamma,
-            float(settings.policy_tolerance), float(settings.tie_tolerance), int(settings.max_iterations),
-            _num_blocks(B), values, continuation, policy, iterations, bound,
+            acting.act_ptr,
+            acting.act_row,
+            acting.act_other,
+            acting.num_act,
+            index.num_other,
+            index.agent_is_H,
+            index.row_index,
+            r.row_ptr,
+            r.cols,
+            r.probs,
+            r.row_self,
+            np.ascontiguousarray(other_policy, dtype=np.uint64),
+            rewards,
+            gamma,
+            float(settings.policy_tolerance),
+            float(settings.tie_tolerance),
+            int(settings.max_iterations),
+            _num_blocks(B),
+            values,
+            continuation,
+            policy,
+            iterations,
+            bound,
         )
     return values, continuation, policy, _record(iterations, bound, settings.max_iterations, stage)
 
@@ -288,7 +329,9 @@ def best_response(
     convergence : Convergence
         Policy-iteration steps per sample.
     """
-    return policy_iteration(joint.response(agent), other_policy, rewards, gamma, settings, f"best response of agent {agent}")
+    return policy_iteration(
+        joint.response(agent), other_policy, rewards, gamma, settings, f"best response of agent {agent}"
+    )
 
 
 def joint_policy_values(
@@ -323,8 +366,27 @@ def joint_policy_values(
     r = joint.rows
     with _balanced():
         kernels.joint_policy_values(
-            r.state_ptr, r.row_ptr, r.cols, r.probs, r.row_self, joint.row_h, joint.row_a, joint.row_index,
-            joint.num_H, joint.num_A, np.ascontiguousarray(policy_H, dtype=np.uint64), mask_A, dense_A,
-            rewards, gamma, float(tolerance), int(max_iterations), _num_blocks(B), values, continuation, iterations, bound,
+            r.state_ptr,
+            r.row_ptr,
+            r.cols,
+            r.probs,
+            r.row_self,
+            joint.row_h,
+            joint.row_a,
+            joint.row_index,
+            joint.num_H,
+            joint.num_A,
+            np.ascontiguousarray(policy_H, dtype=np.uint64),
+            mask_A,
+            dense_A,
+            rewards,
+            gamma,
+            float(tolerance),
+            int(max_iterations),
+            _num_blocks(B),
+            values,
+            continuation,
+            iterations,
+            bound,
         )
     return values, continuation, _record(iterations, bound, max_iterations, "policy evaluation")

@@ -198,8 +198,8 @@ def _parts(moments: Moments) -> _Parts:
     n = moments.n
     mean_h, m2_h, e_h = moments.scaled(H)
     mean_a, m2_a, e_a = moments.scaled(A)
-    mh_mean, mh_m2, e_mh = moments.scaled(MEAN_H)
-    ma_mean, ma_m2, e_ma = moments.scaled(MEAN_A)
+    _mh_mean, mh_m2, e_mh = moments.scaled(MEAN_H)
+    _ma_mean, ma_m2, e_ma = moments.scaled(MEAN_A)
     if (e_mh, e_ma) != (e_h, e_a):  # by construction a state mean shares its vector's scale
         raise ModelError("state-mean moments are not on their vectors' scale")
     dh, da = mean_h - mean_h.mean(), mean_a - mean_a.mean()
@@ -333,10 +333,10 @@ def alignment_of_samples(power_H: np.ndarray, power_A: np.ndarray) -> AlignmentS
 
 
 __all__ = [
-    "AlignmentStatistics",
     "CONFIDENCE",
     "LOW_RELIABILITY",
     "TARGET_RELIABILITY",
+    "AlignmentStatistics",
     "alignment_from_moments",
     "alignment_layout",
     "alignment_of_samples",

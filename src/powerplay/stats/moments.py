@@ -177,7 +177,7 @@ class Moments:
     # -- construction -----------------------------------------------------------------
 
     @classmethod
-    def leaves(cls, layout: Layout, samples: dict[str, np.ndarray]) -> "Moments":
+    def leaves(cls, layout: Layout, samples: dict[str, np.ndarray]) -> Moments:
         """One record per sample: ``samples[v]`` is ``[n, S]`` for every vector variable.
 
         Raises
@@ -197,7 +197,7 @@ class Moments:
             e = _exponents(values)
             exponents.append(e)
             means.append(np.ldexp(values, _expand(-e, 2)))
-        for name, source in layout.scalars:
+        for _name, source in layout.scalars:
             # The state mean of a scaled vector is the scaled state mean: no overflow possible.
             i = layout.index[source]
             means.append(means[i].mean(axis=1))
@@ -219,17 +219,21 @@ class Moments:
         """Number of records in the batch."""
         return int(self.count.shape[0])
 
-    def take(self, index) -> "Moments":
+    def take(self, index) -> Moments:
         """Records ``index`` (a slice, or an integer array) as a new batch."""
         if isinstance(index, (int, np.integer)):
             index = slice(int(index), int(index) + 1)
         return Moments(
-            self.layout, self.count[index], self.exponent[index],
-            tuple(a[index] for a in self.means), tuple(a[index] for a in self.m2s), tuple(a[index] for a in self.crosses),
+            self.layout,
+            self.count[index],
+            self.exponent[index],
+            tuple(a[index] for a in self.means),
+            tuple(a[index] for a in self.m2s),
+            tuple(a[index] for a in self.crosses),
         )
 
     @staticmethod
-    def concatenate(parts: list["Moments"]) -> "Moments":
+    def concatenate(parts: list[Moments]) -> Moments:
         """Several batches (same layout) as one."""
         first = parts[0]
         if len(parts) == 1:
@@ -239,7 +243,9 @@ class Moments:
             return np.concatenate([getter(p) for p in parts], axis=0)
 
         return Moments(
-            first.layout, cat(lambda p: p.count), cat(lambda p: p.exponent),
+            first.layout,
+            cat(lambda p: p.count),
+            cat(lambda p: p.exponent),
             tuple(cat(lambda p, i=i: p.means[i]) for i in range(len(first.means))),
             tuple(cat(lambda p, i=i: p.m2s[i]) for i in range(len(first.m2s))),
             tuple(cat(lambda p, i=i: p.crosses[i]) for i in range(len(first.crosses))),
@@ -247,7 +253,7 @@ class Moments:
 
     # -- merging ----------------------------------------------------------------------
 
-    def merge(self, other: "Moments") -> "Moments":
+    def merge(self, other: Moments) -> Moments:
         """Records ``self[k]`` and ``other[k]`` merged, for every ``k`` (Chan et al.'s update).
 
         Both batches must have the same layout and size. Elementwise only: the result is a
@@ -352,7 +358,7 @@ class Moments:
         self._single()
         return self.crosses[self.layout.pairs.index((a, b))][0]
 
-    def select(self, names: tuple[str, ...]) -> "Moments":
+    def select(self, names: tuple[str, ...]) -> Moments:
         """The same records restricted to some variables (and the pairs among them)."""
         keep_vectors = tuple(v for v in self.layout.vectors if v in names)
         keep_scalars = tuple((s, src) for s, src in self.layout.scalars if s in names and src in keep_vectors)
@@ -360,8 +366,11 @@ class Moments:
         layout = Layout(keep_vectors, self.layout.size, keep_scalars, keep_pairs)
         idx = [self.layout.index[n] for n in layout.names]
         return Moments(
-            layout, self.count, self.exponent[:, idx],
-            tuple(self.means[i] for i in idx), tuple(self.m2s[i] for i in idx),
+            layout,
+            self.count,
+            self.exponent[:, idx],
+            tuple(self.means[i] for i in idx),
+            tuple(self.m2s[i] for i in idx),
             tuple(self.crosses[self.layout.pairs.index(pair)] for pair in keep_pairs),
         )
 
@@ -384,7 +393,7 @@ class Moments:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays, prefix: str) -> "Moments":
+    def from_arrays(cls, arrays, prefix: str) -> Moments:
         """Inverse of :meth:`to_arrays` (``arrays`` maps names to arrays, e.g. an open ``.npz``).
 
         Raises
@@ -421,4 +430,4 @@ def standard_error(samples: np.ndarray) -> np.ndarray:
     return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
 
 
-__all__ = ["Layout", "Moments", "ZERO_EXPONENT", "standard_error"]
+__all__ = ["ZERO_EXPONENT", "Layout", "Moments", "standard_error"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError, UnknownLabelError
-from .alignment import A, H, MEAN_A, MEAN_H, AlignmentStatistics, alignment_from_moments, alignment_layout
+from .alignment import MEAN_A, MEAN_H, A, AlignmentStatistics, H, alignment_from_moments, alignment_layout
 from .moments import Layout, Moments
 from .tree import reduced
 
@@ -134,14 +134,14 @@ class RunSummary:
     # -- building ---------------------------------------------------------------------
 
     @classmethod
-    def of_samples(cls, power: dict[str, np.ndarray], rewards: dict[str, np.ndarray] | None = None) -> "RunSummary":
+    def of_samples(cls, power: dict[str, np.ndarray], rewards: dict[str, np.ndarray] | None = None) -> RunSummary:
         """The summary of samples held in memory (e.g. a run folder written before summaries).
 
         Uses the same merge tree and groups as a streamed run, so the numbers are identical.
         """
         rewards = rewards or {}
         first = next(iter(power.values()))
-        n, num_states = first.shape
+        _n, num_states = first.shape
         layout = run_layout(num_states, power, rewards)
         arrays = {power_variable(k): v for k, v in power.items()}
         arrays.update({reward_variable(a): v for a, v in rewards.items()})
@@ -158,7 +158,7 @@ class RunSummary:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays) -> "RunSummary":
+    def from_arrays(cls, arrays) -> RunSummary:
         """Inverse of :meth:`to_arrays`.
 
         Raises
@@ -225,10 +225,16 @@ class RunStatistics:
 
         states = list(self.states)
         frames = [
-            pd.DataFrame({
-                "state": states, "agent": key, "power_mean": self.power_mean(key), "power_sem": self.power_sem(key),
-                "power_variance": self.power_variance(key), "num_samples": self.num_samples,
-            })
+            pd.DataFrame(
+                {
+                    "state": states,
+                    "agent": key,
+                    "power_mean": self.power_mean(key),
+                    "power_sem": self.power_sem(key),
+                    "power_variance": self.power_variance(key),
+                    "num_samples": self.num_samples,
+                }
+            )
             for key in self.power_keys
         ]
         return pd.concat(frames, ignore_index=True)

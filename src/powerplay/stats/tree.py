@@ -25,6 +25,7 @@ delete-a-group jackknife error bars (:mod:`powerplay.stats.alignment`).
 
 Examples
 --------
+>>> import numpy as np
 >>> from powerplay.stats.moments import Layout, Moments
 >>> layout = Layout(vectors=('x',), size=3)
 >>> x = np.random.default_rng(1).random((100, 3))
@@ -40,8 +41,6 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
 
 from ..errors import ModelError
 from .moments import Moments
@@ -125,8 +124,11 @@ def reduce_chunk(leaves: Moments, start: int, num_samples: int, cap_level: int |
             break
         lone = hi % 2 == 1  # hi == count: the level's last node has no sibling and moves up as is
         paired = _pairs(batch.take(slice(0, batch.size - 1))) if lone else _pairs(batch)
-        batch = Moments.concatenate([paired, batch.take(batch.size - 1)]) if lone and paired.size else (
-            batch.take(batch.size - 1) if lone else paired)
+        batch = (
+            Moments.concatenate([paired, batch.take(batch.size - 1)])
+            if lone and paired.size
+            else (batch.take(batch.size - 1) if lone else paired)
+        )
         lo, hi, level = lo // 2, (hi + 1) // 2, level + 1
     middle = [Node(level, lo + i, batch.take(i)) for i in range(hi - lo)] if hi > lo else []
     return left + middle + right[::-1]
@@ -137,7 +139,7 @@ def reduce_all(leaves: Moments) -> Moments:
     return reduced(leaves).root()
 
 
-def reduced(leaves: Moments, keep_groups: tuple[str, ...] | None = None) -> "TreeReducer":
+def reduced(leaves: Moments, keep_groups: tuple[str, ...] | None = None) -> TreeReducer:
     """A :class:`TreeReducer` given every sample of a batch of per-sample records held in
     memory (one chunk holding everything): the same tree, so the same numbers, as a streamed run."""
     n = leaves.size
@@ -224,5 +226,14 @@ class TreeReducer:
         return [self.groups[j] for j in sorted(self.groups)]
 
 
-__all__ = ["MAX_GROUPS", "Node", "TreeReducer", "group_level", "nodes_at", "reduce_all", "reduce_chunk", "reduced",
-           "top_level"]
+__all__ = [
+    "MAX_GROUPS",
+    "Node",
+    "TreeReducer",
+    "group_level",
+    "nodes_at",
+    "reduce_all",
+    "reduce_chunk",
+    "reduced",
+    "top_level",
+]

@@ -74,8 +74,8 @@ import yaml
 
 from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
 from ..io import safe_load
-from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 
 RUN_CONFIG = "run.yaml"
@@ -193,7 +193,10 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     atomic_write_bytes(folder / SUMMARY, npz_bytes(result.summary.to_arrays()))
     if getattr(result, "samples", None):
         atomic_write_bytes(folder / SAMPLES, sample_archive_bytes(result.states, result.samples))
-    elif getattr(result, "samples_file", None) is None or Path(result.samples_file).resolve() != (folder / SAMPLES).resolve():
+    elif (
+        getattr(result, "samples_file", None) is None
+        or Path(result.samples_file).resolve() != (folder / SAMPLES).resolve()
+    ):
         (folder / SAMPLES).unlink(missing_ok=True)
     n = result.summary.num_samples
     alignment = result.summary.alignment()
@@ -262,10 +265,13 @@ COUNT = _kind(lambda v: _is_int(v) and v >= 0, "a non-negative integer")
 NUMBER = _kind(_is_number, "a number")
 MAPPING = _kind(lambda v: isinstance(v, dict), "a mapping")
 TEXT_MAPPING = _mapping_of(TEXT, "a mapping of strings")
-_STAT = _optional(_kind(lambda v: _is_number(v) or (isinstance(v, list) and all(x is None or _is_number(x) for x in v)),
-                        "a number"))
-_FILE_ENTRY = _kind(lambda v: isinstance(v, dict) and _is_int(v.get("bytes")) and v["bytes"] >= 0
-                    and isinstance(v.get("sha256"), str), "{bytes, sha256}")
+_STAT = _optional(
+    _kind(lambda v: _is_number(v) or (isinstance(v, list) and all(x is None or _is_number(x) for x in v)), "a number")
+)
+_FILE_ENTRY = _kind(
+    lambda v: isinstance(v, dict) and _is_int(v.get("bytes")) and v["bytes"] >= 0 and isinstance(v.get("sha256"), str),
+    "{bytes, sha256}",
+)
 
 #: The type of every field ``run.json`` is known to hold (others are kept as they are).
 RUN_INFO_FIELDS = {
@@ -389,7 +395,11 @@ def verify_run(folder) -> None:
             raise DamagedRunError(f"run {folder} is damaged: {name} is not a regular file", str(folder), name)
         if not path.is_file():
             raise DamagedRunError(f"run {folder} is damaged: {name} is missing", str(folder), name)
-        if not isinstance(expected, dict) or path.stat().st_size != expected.get("bytes") or file_record(path)["sha256"] != expected.get("sha256"):
+        if (
+            not isinstance(expected, dict)
+            or path.stat().st_size != expected.get("bytes")
+            or file_record(path)["sha256"] != expected.get("sha256")
+        ):
             raise DamagedRunError(f"run {folder} is damaged: {name} changed since the run wrote it", str(folder), name)
 
 
@@ -397,11 +407,15 @@ def _reward_stream(config: dict[str, Any], states):
     from ..model.rewards import RewardDistribution, RewardStream
 
     distribution = RewardDistribution.from_config(config["reward_distribution"])
-    correlation = config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
+    correlation = (
+        config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
+    )
     return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
 
 
-def _read_power_table(folder: Path, info: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _read_power_table(
+    folder: Path, info: dict[str, Any]
+) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """States, means and standard errors from ``power.csv`` (see the module notes on limits)."""
     path = folder / POWER_TABLE
     recorded = (info.get("files") or {}).get(POWER_TABLE)
@@ -409,8 +423,10 @@ def _read_power_table(folder: Path, info: dict[str, Any]) -> tuple[tuple[str, ..
     try:
         size = path.stat().st_size
         if recorded and path.is_file() and size != recorded["bytes"]:
-            raise FileFormatError(path, f"is {size:,} bytes, but {RUN_INFO} recorded {recorded['bytes']:,}: "
-                                        "it changed since the run wrote it")
+            raise FileFormatError(
+                path,
+                f"is {size:,} bytes, but {RUN_INFO} recorded {recorded['bytes']:,}: it changed since the run wrote it",
+            )
         text = safe_load.read_limited_text(path, limit, "power table")
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
@@ -484,9 +500,11 @@ class StoredRun(RunStatistics):
                 with np.load(path, allow_pickle=False) as arrays:
                     return RunSummary.from_arrays(arrays)
             except (OSError, ValueError, EOFError, zipfile.BadZipFile, ModelError, MemoryError) as error:
-                raise FileFormatError(path, f"is damaged ({safe_load._shorten(' '.join(str(error).split()), 120)})") from None
+                raise FileFormatError(
+                    path, f"is damaged ({safe_load._shorten(' '.join(str(error).split()), 120)})"
+                ) from None
         archive = self._archive()
-        power = {k: archive.load(k) for k in archive.keys()}
+        power = {k: archive.load(k) for k in archive.keys()}  # noqa: SIM118 - not a mapping
         rewards = {a: archive.load(a, "rewards_") for a in archive.reward_keys()}
         return RunSummary.of_samples(power, rewards)
 
@@ -520,7 +538,7 @@ class StoredRun(RunStatistics):
             If the run did not keep its samples (the message says how to keep them).
         """
         archive = self._archive()
-        return {k: archive.load(k) for k in archive.keys()}
+        return {k: archive.load(k) for k in archive.keys()}  # noqa: SIM118 - not a mapping
 
     @cached_property
     def rewards(self) -> dict[str, np.ndarray]:
@@ -543,7 +561,9 @@ class StoredRun(RunStatistics):
         try:
             stream = _reward_stream(self.config, self.states)
         except (KeyError, TypeError, ValueError) as error:
-            raise SamplesNotKeptError(f"run {self.name}: its reward samples cannot be drawn again here ({error})") from None
+            raise SamplesNotKeptError(
+                f"run {self.name}: its reward samples cannot be drawn again here ({error})"
+            ) from None
         expected = self.info.get("reward_check")
         if expected and _stream_check(stream) != expected:  # the stream just built: no second one
             raise SamplesNotKeptError(
@@ -590,9 +610,9 @@ __all__ = [
     "RECORDED_FILES",
     "RUN_CONFIG",
     "RUN_INFO",
+    "RUN_INFO_FIELDS",
     "SAMPLES",
     "SUMMARY",
-    "RUN_INFO_FIELDS",
     "StoredRun",
     "check_fields",
     "file_record",

@@ -96,8 +96,14 @@ class SampleFileWriter:
     def write(self, key: str, start: int, samples: np.ndarray) -> None:
         """Put samples ``start : start + len(samples)`` of ``key`` in place."""
         array = np.ascontiguousarray(samples, dtype=np.float64)
-        if array.ndim != 2 or array.shape[1] != len(self.states) or not 0 <= start <= start + len(array) <= self.num_samples:
-            raise FileFormatError(self.folder / SAMPLES, f"samples {start}:{start + len(array)} of {key!r} have shape {array.shape}")
+        if (
+            array.ndim != 2
+            or array.shape[1] != len(self.states)
+            or not 0 <= start <= start + len(array) <= self.num_samples
+        ):
+            raise FileFormatError(
+                self.folder / SAMPLES, f"samples {start}:{start + len(array)} of {key!r} have shape {array.shape}"
+            )
         handle = self._handles[key]
         handle.seek(8 * len(self.states) * start)
         handle.write(array.tobytes())
@@ -198,8 +204,10 @@ class SampleArchive:
         expected = int(np.prod(shape, dtype=object)) * dtype.itemsize + handle.tell()
         size = self._sizes.get(f"{name}.npy")
         if expected != size:
-            raise FileFormatError(self.path, f"entry {name} is damaged (its header announces {expected:,} bytes, "
-                                             f"the archive holds {size:,})")
+            raise FileFormatError(
+                self.path,
+                f"entry {name} is damaged (its header announces {expected:,} bytes, the archive holds {size:,})",
+            )
         return shape, dtype
 
     def _read(self, name: str) -> np.ndarray:
@@ -212,7 +220,9 @@ class SampleArchive:
         except FileFormatError:
             raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
-            raise FileFormatError(self.path, f"entry {name} is damaged ({' '.join(str(error).split())[:120]})") from None
+            raise FileFormatError(
+                self.path, f"entry {name} is damaged ({' '.join(str(error).split())[:120]})"
+            ) from None
 
     def load(self, key: str, prefix: str = "power_") -> np.ndarray:
         """The whole ``[N, S]`` array of a key."""
@@ -235,7 +245,9 @@ class SampleArchive:
         except FileFormatError:
             raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as error:
-            raise FileFormatError(self.path, f"entry {prefix}{key} is damaged ({' '.join(str(error).split())[:120]})") from None
+            raise FileFormatError(
+                self.path, f"entry {prefix}{key} is damaged ({' '.join(str(error).split())[:120]})"
+            ) from None
 
 
 __all__ = ["SAMPLES", "SCRATCH_PREFIX", "SampleArchive", "SampleFileWriter", "sample_archive_bytes"]

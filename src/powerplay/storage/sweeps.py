@@ -76,10 +76,10 @@ import re
 import shutil
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
@@ -145,9 +145,14 @@ def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
 
 def _plain_name(value: Any) -> bool:
     """A name usable as one path component: no separators, no control or format characters."""
-    return (isinstance(value, str) and value not in ("", ".", "..") and "/" not in value and "\\" not in value
-            and len(value.encode("utf-8", "surrogatepass")) <= 255
-            and not any(unicodedata.category(c)[0] == "C" for c in value))
+    return (
+        isinstance(value, str)
+        and value not in ("", ".", "..")
+        and "/" not in value
+        and "\\" not in value
+        and len(value.encode("utf-8", "surrogatepass")) <= 255
+        and not any(unicodedata.category(c)[0] == "C" for c in value)
+    )
 
 
 def _sweep_folders(folder: Path) -> list[Path]:
@@ -175,8 +180,11 @@ def next_sweep_id(folder) -> str:
         If every id up to :data:`MAX_SWEEP_ID` is taken.
     """
     folder = Path(folder)
-    used = [number for p in (folder.iterdir() if folder.is_dir() else []) if (m := _SWEEP_FOLDER.match(p.name))
-            and (number := int(m.group(1))) <= MAX_SWEEP_ID]
+    used = [
+        number
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if (m := _SWEEP_FOLDER.match(p.name)) and (number := int(m.group(1))) <= MAX_SWEEP_ID
+    ]
     following = max(used, default=0) + 1
     if following > MAX_SWEEP_ID:
         raise SweepError(f"{folder} has a sweep with the largest id, {MAX_SWEEP_ID}; use another output folder")
@@ -207,12 +215,23 @@ def check_output_folder(folder) -> None:
         raise SweepError(f"output folder {folder} cannot be written{where}: permission denied")
 
 
-def new_sweep_record(sweep_id: str, name: str, experiment_type: str, config_bytes: bytes, *,
-                     description: str = "", source: str = "", config_sha256: str | None = None,
-                     fingerprint: str | None = None, environments: Mapping[str, Any] | None = None,
-                     overrides: Mapping[str, Any] | None = None, random_seed: int | None = None,
-                     swept: Mapping[str, Any] | None = None, linked: Mapping[str, str] | None = None,
-                     runs: list[dict] | None = None) -> dict[str, Any]:
+def new_sweep_record(
+    sweep_id: str,
+    name: str,
+    experiment_type: str,
+    config_bytes: bytes,
+    *,
+    description: str = "",
+    source: str = "",
+    config_sha256: str | None = None,
+    fingerprint: str | None = None,
+    environments: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    random_seed: int | None = None,
+    swept: Mapping[str, Any] | None = None,
+    linked: Mapping[str, str] | None = None,
+    runs: list[dict] | None = None,
+) -> dict[str, Any]:
     """The ``sweep.json`` record of a new sweep (see module docs)."""
     runs = [dict(r, folder=run_folder_name(sweep_id, name, r["suffix"])) for r in (runs or [])]
     folders = [r["folder"] for r in runs]
@@ -254,7 +273,9 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
         except FileExistsError:
             sweep_id = next_sweep_id(folder)
             record["sweep_id"] = sweep_id
-            record["runs"] = [dict(r, folder=run_folder_name(sweep_id, record["name"], r["suffix"])) for r in record["runs"]]
+            record["runs"] = [
+                dict(r, folder=run_folder_name(sweep_id, record["name"], r["suffix"])) for r in record["runs"]
+            ]
             continue
         try:
             atomic_write_bytes(path / SWEEP_CONFIG, config_bytes)
@@ -273,7 +294,11 @@ def write_sweep_record(path, record: Mapping[str, Any]) -> None:
 
 
 def _swept_entry(value) -> str | None:
-    if not isinstance(value, dict) or not isinstance(value.get("values"), list) or not isinstance(value.get("names"), list):
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("values"), list)
+        or not isinstance(value.get("names"), list)
+    ):
         return "a mapping of parameters to {values, names}"
     if len(value["values"]) != len(value["names"]) or not all(isinstance(n, str) for n in value["names"]):
         return "a mapping of parameters to {values, names} with one name (a string) per value"
@@ -282,8 +307,10 @@ def _swept_entry(value) -> str | None:
     return None
 
 
-_ENVIRONMENT = _kind(lambda v: isinstance(v, dict) and isinstance(v.get("source"), str) and isinstance(v.get("sha256"), str),
-                     "{source, sha256}")
+_ENVIRONMENT = _kind(
+    lambda v: isinstance(v, dict) and isinstance(v.get("source"), str) and isinstance(v.get("sha256"), str),
+    "{source, sha256}",
+)
 
 #: The type of every field ``sweep.json`` is known to hold (``runs`` is checked separately).
 SWEEP_RECORD_FIELDS = {
@@ -367,10 +394,15 @@ def find_matching_sweep(folder, name: str, config_sha256: str, overrides: Mappin
         except PowerplayError as error:
             if _SWEEP_FOLDER.match(path.name).group(2) != name:
                 continue
-            raise SweepError(f"{error}; it may be this config's sweep, so it is not resumed or replaced silently: "
-                             "restore its sweep.json, or start a new sweep with --new") from None
-        if (record.get("name") == name and record.get("config_sha256") == config_sha256
-                and record.get("overrides") == dict(overrides)):
+            raise SweepError(
+                f"{error}; it may be this config's sweep, so it is not resumed or replaced silently: "
+                "restore its sweep.json, or start a new sweep with --new"
+            ) from None
+        if (
+            record.get("name") == name
+            and record.get("config_sha256") == config_sha256
+            and record.get("overrides") == dict(overrides)
+        ):
             return path
     return None
 
@@ -584,7 +616,8 @@ class StoredSweep:
         self.check_swept(params)
         parts = [p for p in suffix.split("-") if p] if suffix else []
         matches = [
-            entry for entry in self._entries
+            entry
+            for entry in self._entries
             if (not suffix or entry.suffix == suffix or all(p in entry.suffix.split("-") for p in parts))
             and all(entry.matches(k, v) for k, v in params.items())
         ]
@@ -612,8 +645,9 @@ class StoredSweep:
         """
         return self.runs[self.find(suffix, **params).index]
 
-    def runs_over(self, param: str, fixed: Mapping[str, Any] | None = None,
-                  tied: Sequence[str] | None = None) -> list[tuple[Any, StoredRun]]:
+    def runs_over(
+        self, param: str, fixed: Mapping[str, Any] | None = None, tied: Sequence[str] | None = None
+    ) -> list[tuple[Any, StoredRun]]:
         """``[(value, run)]`` along one swept parameter, sorted by value (numbers) or sweep order.
 
         Parameters
@@ -637,10 +671,14 @@ class StoredSweep:
         self.check_swept([param, *fixed])
         if tied is None:
             tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
-        zipped = [p for p in self.swept if p != param and self.zip_group(p) is not None
-                  and self.zip_group(p) == self.zip_group(param)]
+        zipped = [
+            p
+            for p in self.swept
+            if p != param and self.zip_group(p) is not None and self.zip_group(p) == self.zip_group(param)
+        ]
         chosen = [
-            entry for entry in self._entries
+            entry
+            for entry in self._entries
             if all(entry.matches(k, v) for k, v in fixed.items())
             and all(same_value(entry.values.get(t), entry.values.get(param)) for t in tied)
         ]
@@ -667,9 +705,9 @@ class StoredSweep:
     def value_name(self, run: StoredRun, param: str) -> str:
         """The name a run's value of a swept parameter has in folder names (e.g. ``'0p9'``)."""
         for entry in self._entries:
-            if self.path / entry.folder.name == run.path or entry.folder.name == run.name:
-                if param in entry.names:
-                    return str(entry.names[param])
+            is_run = self.path / entry.folder.name == run.path or entry.folder.name == run.name
+            if is_run and param in entry.names:
+                return str(entry.names[param])
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
@@ -783,8 +821,10 @@ def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
     record = read_sweep_record(path)
     swept = {p: list(zip(spec["values"], spec["names"])) for p, spec in record.get("swept", {}).items()}
     finished = [r for r in record.get("runs", []) if is_complete_run(path / r["folder"])]
-    entries = [RunEntry(i, r["suffix"], path / r["folder"], dict(r["values"]), {k: str(v) for k, v in r["names"].items()})
-               for i, r in enumerate(finished)]
+    entries = [
+        RunEntry(i, r["suffix"], path / r["folder"], dict(r["values"]), {k: str(v) for k, v in r["names"].items()})
+        for i, r in enumerate(finished)
+    ]
     return StoredSweep(
         path=path,
         sweep_id=record["sweep_id"],
@@ -822,8 +862,18 @@ def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
             continue
         runs = record.get("runs", [])
         finished = sum(is_complete_run(path / r["folder"]) for r in runs)
-        out.append(SweepListing(path, record["sweep_id"], record["name"], str(record.get("experiment_type")),
-                                finished, len(runs), str(record.get("created", "")), str(record.get("description") or "")))
+        out.append(
+            SweepListing(
+                path,
+                record["sweep_id"],
+                record["name"],
+                str(record.get("experiment_type")),
+                finished,
+                len(runs),
+                str(record.get("created", "")),
+                str(record.get("description") or ""),
+            )
+        )
     return out
 
 
@@ -848,16 +898,16 @@ def write_runs_table(sweep: StoredSweep, path=None) -> Path:
 __all__ = [
     "DEFAULT_FOLDER",
     "FIGURES_FOLDER",
+    "MAX_SWEEP_ID",
     "RUNS_TABLE",
     "RUN_INFO",
     "SWEEP_CONFIG",
     "SWEEP_RECORD",
+    "SWEEP_RECORD_FIELDS",
     "RunEntry",
     "RunList",
     "StoredSweep",
     "SweepListing",
-    "MAX_SWEEP_ID",
-    "SWEEP_RECORD_FIELDS",
     "alignment_columns",
     "canonical",
     "check_output_folder",

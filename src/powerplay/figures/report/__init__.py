@@ -26,8 +26,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ...io.atomic import atomic_write_text
 from ...storage.sweeps import DEFAULT_FOLDER
@@ -37,8 +37,9 @@ from .data import ReportData, gather_report_data
 REPORT_FILE = "report.html"
 
 
-def write_report(sweep, path=None, *, folder=DEFAULT_FOLDER, states: Sequence[str] | None = None,
-                 top_k: int = 10) -> Path:
+def write_report(
+    sweep, path=None, *, folder=DEFAULT_FOLDER, states: Sequence[str] | None = None, top_k: int = 10
+) -> Path:
     """Write a sweep's interactive HTML report.
 
     Parameters

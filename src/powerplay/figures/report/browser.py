@@ -19,8 +19,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...errors import DependencyMissing
 
@@ -32,9 +33,16 @@ CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver",)
 
 #: Flags for a headless, offline, sandbox-free (root) Chromium that phones nowhere.
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
 )
 
 #: JavaScript: milliseconds from navigation start to when every Bokeh root has rendered, or null.
@@ -69,8 +77,10 @@ def missing_browser_reason() -> str:
     """Why :func:`find_browser` found nothing, and how to install it."""
     if importlib.util.find_spec("selenium") is None:
         return "the selenium package is not installed (pip install 'powerplay[test]')"
-    return ("no Chromium/ChromeDriver found (apt-get install chromium chromium-driver, as scripts/setup.sh --test does; "
-            f"or set {CHROMIUM_VARIABLE} and {CHROMEDRIVER_VARIABLE})")
+    return (
+        "no Chromium/ChromeDriver found (apt-get install chromium chromium-driver, as scripts/setup.sh --test does; "
+        f"or set {CHROMIUM_VARIABLE} and {CHROMEDRIVER_VARIABLE})"
+    )
 
 
 @contextlib.contextmanager
@@ -229,7 +239,9 @@ def count_in(driver, name: str, selector: str) -> int:
 def click_element(driver, element) -> None:
     """Click the middle of an element the way a user would (a real pointer click)."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    box = driver.execute_script("const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height]", element)
+    box = driver.execute_script(
+        "const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height]", element
+    )
     click_at(driver, box[0] + box[2] / 2, box[1] + box[3] / 2)
 
 
@@ -264,13 +276,13 @@ def click_at(driver, x: float, y: float) -> None:
 
 __all__ = [
     "CHROMEDRIVER_VARIABLE",
-    "click_element",
-    "count_in",
-    "element_in",
     "CHROMIUM_FLAGS",
     "CHROMIUM_VARIABLE",
     "click_at",
+    "click_element",
     "console_errors",
+    "count_in",
+    "element_in",
     "find_browser",
     "headless_chromium",
     "missing_browser_reason",

@@ -21,9 +21,10 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,8 +51,9 @@ def ranks_descending(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def block_layout_positions(cells_H: np.ndarray, cells_A: np.ndarray | None, num_rows: int,
-                           num_cols: int) -> tuple[np.ndarray, np.ndarray]:
+def block_layout_positions(
+    cells_H: np.ndarray, cells_A: np.ndarray | None, num_rows: int, num_cols: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Plot coordinates ``(x, y)`` of each state's cell (``y`` grows downwards, row 0 on top).
 
     A single-agent cell ``(r, c)`` sits at ``x = c``, ``y = r``. A joint state sits in the
@@ -189,7 +191,7 @@ class Layout:
     geometry: GridGeometry | None
 
     @classmethod
-    def of_states(cls, states: Sequence[str]) -> "Layout":
+    def of_states(cls, states: Sequence[str]) -> Layout:
         if not is_gridworld(states):
             positions = np.arange(len(states), dtype=np.float64)
             return cls("bars", positions, np.zeros(len(states)), len(states), 1, [], None, None)
@@ -226,7 +228,9 @@ def colour_values(values: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
     high = np.full(count, -np.inf)
     np.minimum.at(low, block_of, values)
     np.maximum.at(high, block_of, values)
-    mean = np.bincount(block_of, weights=values, minlength=count) / np.maximum(np.bincount(block_of, minlength=count), 1)
+    mean = np.bincount(block_of, weights=values, minlength=count) / np.maximum(
+        np.bincount(block_of, minlength=count), 1
+    )
     span = (high - low)[block_of]
     with np.errstate(invalid="ignore", divide="ignore"):
         within = np.where(span > 0, (values - low[block_of]) / np.where(span > 0, span, 1.0), 0.5)
@@ -318,8 +322,9 @@ class ReportData:
         seconds = [run.seconds for run in runs if run.seconds is not None]
         seeds = sorted({str(run.info.get("random_seed")) for run in runs})
         samples = sorted({run.num_samples for run in runs if run.num_samples is not None})
-        environments = sorted({str(run.config.get("joint_mdp_graph") or run.config.get("mdp_graph") or "")
-                               for run in runs} - {""})
+        environments = sorted(
+            {str(run.config.get("joint_mdp_graph") or run.config.get("mdp_graph") or "") for run in runs} - {""}
+        )
         try:
             config_text = (self.sweep.path / "config.yaml").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -357,8 +362,7 @@ class ReportData:
         <powerplay.storage.sweeps.StoredSweep.runs_over>`, which has no helper of its own.)
         """
         group = self.sweep.zip_group(param)
-        return [p for p in self.sweep.swept
-                if p != param and (group is None or self.sweep.zip_group(p) != group)]
+        return [p for p in self.sweep.swept if p != param and (group is None or self.sweep.zip_group(p) != group)]
 
     def combo_label(self, run: RunData, param: str) -> str:
         """The label of ``run``'s values of the other swept parameters (``'all runs'`` if none; see :meth:`series`)."""
@@ -411,7 +415,9 @@ def _default_chosen_states(runs: list[RunData], keys: Sequence[str], limit: int 
         average = {k: np.mean([r.means[k] for r in runs], axis=0) for k in keys}
     else:
         position = [{s: i for i, s in enumerate(r.states)} for r in runs]
-        average = {k: np.mean([[r.means[k][p[s]] for s in shared] for r, p in zip(runs, position)], axis=0) for k in keys}
+        average = {
+            k: np.mean([[r.means[k][p[s]] for s in shared] for r, p in zip(runs, position)], axis=0) for k in keys
+        }
     picks: list[int] = []
     for key in keys:
         picks += [int(np.argmax(average[key])), int(np.argmin(average[key]))]
@@ -422,8 +428,9 @@ def _default_chosen_states(runs: list[RunData], keys: Sequence[str], limit: int 
     return list(dict.fromkeys(shared[i] for i in picks))[:limit]
 
 
-def gather_report_data(sweep, *, folder=DEFAULT_FOLDER, states: Sequence[str] | None = None,
-                       top_k: int = 10) -> ReportData:
+def gather_report_data(
+    sweep, *, folder=DEFAULT_FOLDER, states: Sequence[str] | None = None, top_k: int = 10
+) -> ReportData:
     """Read a sweep's statistics for a report.
 
     Parameters
@@ -458,21 +465,23 @@ def gather_report_data(sweep, *, folder=DEFAULT_FOLDER, states: Sequence[str] | 
         means = {k: np.asarray(run.power_mean(k), dtype=np.float64) for k in keys}
         sems = {k: np.asarray(run.power_sem(k), dtype=np.float64) for k in keys}
         alignment = run.info.get("alignment")
-        runs.append(RunData(
-            index=entry.index,
-            suffix=entry.suffix,
-            label=run_label(entry.values, entry.names, swept),
-            values=dict(entry.values),
-            names=dict(entry.names),
-            states=tuple(run.states),
-            means=means,
-            sems=sems,
-            ranks={k: ranks_descending(means[k]) for k in keys},
-            average={k: run.average_power(k) for k in keys},
-            alignment=alignment if isinstance(alignment, dict) else None,
-            info=run.info,
-            config=run.config,
-        ))
+        runs.append(
+            RunData(
+                index=entry.index,
+                suffix=entry.suffix,
+                label=run_label(entry.values, entry.names, swept),
+                values=dict(entry.values),
+                names=dict(entry.names),
+                states=tuple(run.states),
+                means=means,
+                sems=sems,
+                ranks={k: ranks_descending(means[k]) for k in keys},
+                average={k: run.average_power(k) for k in keys},
+                alignment=alignment if isinstance(alignment, dict) else None,
+                info=run.info,
+                config=run.config,
+            )
+        )
     keys = tuple(k for k in REPORT_KEYS if all(k in r.means for r in runs))
     if not keys:
         raise FigureError(f"sweep {stored.path.name}: its runs share no POWER key to report")
@@ -486,13 +495,15 @@ def gather_report_data(sweep, *, folder=DEFAULT_FOLDER, states: Sequence[str] | 
         unknown = [s for s in chosen if s not in known]
         if unknown:
             example = ", ".join(runs[0].states[:3])
-            raise FigureError(f"state {unknown[0]!r} is not a state of sweep {stored.path.name} (states look like {example}, ...)")
+            raise FigureError(
+                f"state {unknown[0]!r} is not a state of sweep {stored.path.name} (states look like {example}, ...)"
+            )
     return ReportData(stored, runs, layouts, keys, chosen, int(top_k), stored.table())
 
 
 __all__ = [
-    "Layout",
     "REPORT_KEYS",
+    "Layout",
     "ReportData",
     "RunData",
     "block_layout_positions",

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ...runner.scan import LOG_ONE_MINUS
-from .data import Layout, PARAMETER_SYMBOLS, ReportData, colour_range, colour_values, format_value, parameter_label
+from .data import PARAMETER_SYMBOLS, Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
 #: Agent colours (as in the PNG figures: H blue, A red).
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
@@ -110,8 +110,15 @@ REFILTER_CODE = "source.change.emit();"
 
 def _decimals(data: ReportData) -> int:
     """Decimals that show each mean to about a tenth of its smallest standard error (3 to 8)."""
-    smallest = min((float(np.min(run.sems[k][run.sems[k] > 0])) for run in data.runs for k in data.keys
-                    if np.any(run.sems[k] > 0)), default=1e-3)
+    smallest = min(
+        (
+            float(np.min(run.sems[k][run.sems[k] > 0]))
+            for run in data.runs
+            for k in data.keys
+            if np.any(run.sems[k] > 0)
+        ),
+        default=1e-3,
+    )
     return int(np.clip(math.ceil(-math.log10(smallest)) + 1, 3, 8))
 
 
@@ -120,7 +127,11 @@ def _number_format(decimals: int) -> str:
 
 
 def _finite(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else math.nan
+    return (
+        float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        else math.nan
+    )
 
 
 def _padded(low: float, high: float, share: float = 0.06) -> list[float]:
@@ -212,15 +223,22 @@ def runs_source_columns(data: ReportData) -> dict[str, Any]:
             value = row.get(param)
             out[f"p_{param}"].append(_finite(value) if data.is_numeric(param) else str(value))
         values = {
-            "samples": row.get("num_reward_samples"), "seconds": row.get("seconds"),
-            "samples_per_second": row.get("samples_per_second"), "bound_max": row.get("bound_max"),
+            "samples": row.get("num_reward_samples"),
+            "seconds": row.get("seconds"),
+            "samples_per_second": row.get("samples_per_second"),
+            "bound_max": row.get("bound_max"),
         }
         for key in data.keys:
             values[f"mean_{key}"], values[f"mean_{key}_sem"] = run.average[key]
         if data.two_agents:
-            values.update(alpha=row.get("alpha_HA"), alpha_sem=row.get("alpha_HA_sem"),
-                          alpha_c=row.get("alpha_HA_corrected"), alpha_c_sem=row.get("alpha_HA_corrected_sem"),
-                          reliability_H=row.get("reliability_H"), reliability_A=row.get("reliability_A"))
+            values.update(
+                alpha=row.get("alpha_HA"),
+                alpha_sem=row.get("alpha_HA_sem"),
+                alpha_c=row.get("alpha_HA_corrected"),
+                alpha_c_sem=row.get("alpha_HA_corrected_sem"),
+                reliability_H=row.get("reliability_H"),
+                reliability_A=row.get("reliability_A"),
+            )
             out["alpha_ci"].append(_interval(row.get("alpha_HA_low"), row.get("alpha_HA_high")))
             out["alpha_c_ci"].append(_interval(row.get("alpha_HA_corrected_low"), row.get("alpha_HA_corrected_high")))
         for name in numeric:
@@ -312,10 +330,12 @@ class _Page:
         count = len(self.first.states) if self.data.same_states else "@n_states"
         lines = ['<div class="pp-tip"><b class="pp-state">@state</b>']
         for key in self.data.keys:
-            lines.append(f'<div><span style="color:{AGENT_COLORS[key]}">POWER {key}</span>: '
-                         f'<span class="pp-{key}-mean">@{key}_mean{{{self.fmt}}}</span> ± '
-                         f'<span class="pp-{key}-sem">@{key}_sem{{{self.fmt}}}</span> '
-                         f'(rank <span class="pp-{key}-rank">@{key}_rank</span> of {count})</div>')
+            lines.append(
+                f'<div><span style="color:{AGENT_COLORS[key]}">POWER {key}</span>: '
+                f'<span class="pp-{key}-mean">@{key}_mean{{{self.fmt}}}</span> ± '
+                f'<span class="pp-{key}-sem">@{key}_sem{{{self.fmt}}}</span> '
+                f'(rank <span class="pp-{key}-rank">@{key}_rank</span> of {count})</div>'
+            )
         if self.data.two_agents:
             lines.append(f"<div>H − A: @gap{{{self.fmt}}}</div>")
         lines.append("</div>")
@@ -341,18 +361,32 @@ class _Page:
         self.colour_limits[key] = limits
         mapper = LinearColorMapper(palette=Viridis256, low=limits[0]["shared"][0], high=limits[0]["shared"][1])
         figure_ = figure(
-            frame_width=int(layout.width * scale), frame_height=int(layout.height * scale),
-            x_range=Range1d(-0.5, layout.width - 0.5), y_range=Range1d(layout.height - 0.5, -0.5 - (0.9 if layout.kind == "joint_gridworld" else 0)),
-            tools="tap,box_select,wheel_zoom,pan,reset,save", toolbar_location="above",
-            title=self.heatmap_title(key, self.first), name=f"heatmap_{key}",
+            frame_width=int(layout.width * scale),
+            frame_height=int(layout.height * scale),
+            x_range=Range1d(-0.5, layout.width - 0.5),
+            y_range=Range1d(layout.height - 0.5, -0.5 - (0.9 if layout.kind == "joint_gridworld" else 0)),
+            tools="tap,box_select,wheel_zoom,pan,reset,save",
+            toolbar_location="above",
+            title=self.heatmap_title(key, self.first),
+            name=f"heatmap_{key}",
         )
         self.titles.append((figure_.title, self.run_texts(lambda run: self.heatmap_title(key, run))))
         figure_.grid.visible = False
         cells = figure_.rect(
-            x="x", y="y", width=0.94, height=0.94, source=self.source, view=self.run_view(),
-            fill_color={"field": colour_field(key, "shared"), "transform": mapper}, line_color=None,
-            selection_line_color=HIGHLIGHT, selection_line_width=3, selection_fill_alpha=1.0,
-            nonselection_fill_alpha=0.3, nonselection_line_color=None, name=f"cells_{key}",
+            x="x",
+            y="y",
+            width=0.94,
+            height=0.94,
+            source=self.source,
+            view=self.run_view(),
+            fill_color={"field": colour_field(key, "shared"), "transform": mapper},
+            line_color=None,
+            selection_line_color=HIGHLIGHT,
+            selection_line_width=3,
+            selection_fill_alpha=1.0,
+            nonselection_fill_alpha=0.3,
+            nonselection_line_color=None,
+            name=f"cells_{key}",
         )
         if layout.kind == "joint_gridworld":
             if self.data.same_states:
@@ -385,13 +419,39 @@ class _Page:
             marks_y.append(y0 + r)
             labels_y.append(y0 - 0.55)
             texts.append(f"A at ({r}, {c})")
-        frames = ColumnDataSource({"x": centres_x, "y": centres_y, "mx": marks_x, "my": marks_y, "ly": labels_y, "text": texts})
-        figure_.rect(x="x", y="y", width=g.num_cols, height=g.num_rows, source=frames, fill_color=None,
-                     line_color="#999999", line_width=1)
-        figure_.rect(x="mx", y="my", width=0.94, height=0.94, source=frames, fill_color=None,
-                     line_color=AGENT_COLORS["A"], line_width=2)
-        figure_.text(x="x", y="ly", text="text", source=frames, text_align="center", text_baseline="bottom",
-                     text_font_size="8pt", text_color="#555555")
+        frames = ColumnDataSource(
+            {"x": centres_x, "y": centres_y, "mx": marks_x, "my": marks_y, "ly": labels_y, "text": texts}
+        )
+        figure_.rect(
+            x="x",
+            y="y",
+            width=g.num_cols,
+            height=g.num_rows,
+            source=frames,
+            fill_color=None,
+            line_color="#999999",
+            line_width=1,
+        )
+        figure_.rect(
+            x="mx",
+            y="my",
+            width=0.94,
+            height=0.94,
+            source=frames,
+            fill_color=None,
+            line_color=AGENT_COLORS["A"],
+            line_width=2,
+        )
+        figure_.text(
+            x="x",
+            y="ly",
+            text="text",
+            source=frames,
+            text_align="center",
+            text_baseline="bottom",
+            text_font_size="8pt",
+            text_color="#555555",
+        )
 
     def bars(self, key: str):
         from bokeh.models import FactorRange, HoverTool, Range1d
@@ -399,18 +459,46 @@ class _Page:
 
         states = list(dict.fromkeys(s for run in self.data.runs for s in run.states))
         width = int(np.clip(28 * len(states) * len(self.data.keys) / 2, 420, 4000))
-        y_limits = [_padded(min(0.0, float(np.min(run.means[key] - run.sems[key]))),
-                            float(np.max(run.means[key] + run.sems[key]))) for run in self.data.runs]
-        figure_ = figure(x_range=FactorRange(*states), y_range=Range1d(*y_limits[0]), frame_width=width, frame_height=300,
-                         tools="tap,box_select,xwheel_zoom,xpan,reset,save", toolbar_location="above",
-                         title=self.heatmap_title(key, self.first), name=f"bars_{key}")
+        y_limits = [
+            _padded(
+                min(0.0, float(np.min(run.means[key] - run.sems[key]))), float(np.max(run.means[key] + run.sems[key]))
+            )
+            for run in self.data.runs
+        ]
+        figure_ = figure(
+            x_range=FactorRange(*states),
+            y_range=Range1d(*y_limits[0]),
+            frame_width=width,
+            frame_height=300,
+            tools="tap,box_select,xwheel_zoom,xpan,reset,save",
+            toolbar_location="above",
+            title=self.heatmap_title(key, self.first),
+            name=f"bars_{key}",
+        )
         self.titles.append((figure_.title, self.run_texts(lambda run: self.heatmap_title(key, run))))
         self.ranges.append((figure_.y_range, y_limits))
         view = self.run_view()
-        bars = figure_.vbar(x="state", top=f"{key}_mean", width=0.7, source=self.source, view=view,
-                            color=AGENT_COLORS[key], selection_color=HIGHLIGHT, nonselection_alpha=0.3, name=f"cells_{key}")
-        figure_.segment(x0="state", x1="state", y0=f"{key}_low", y1=f"{key}_high", source=self.source,
-                        view=self.run_view(), color="black", line_width=1.2)
+        bars = figure_.vbar(
+            x="state",
+            top=f"{key}_mean",
+            width=0.7,
+            source=self.source,
+            view=view,
+            color=AGENT_COLORS[key],
+            selection_color=HIGHLIGHT,
+            nonselection_alpha=0.3,
+            name=f"cells_{key}",
+        )
+        figure_.segment(
+            x0="state",
+            x1="state",
+            y0=f"{key}_low",
+            y1=f"{key}_high",
+            source=self.source,
+            view=self.run_view(),
+            color="black",
+            line_width=1.2,
+        )
         figure_.xaxis.major_label_orientation = math.pi / 3 if len(states) > 8 else 0
         figure_.yaxis.axis_label = "POWER (mean ± SE)"
         figure_.add_tools(HoverTool(renderers=[bars], tooltips=self.tooltips(), name=f"hover_{key}"))
@@ -424,15 +512,34 @@ class _Page:
         for run in self.data.runs:
             x_limits.append(_padded(float(np.min(run.means["H"])), float(np.max(run.means["H"]))))
             y_limits.append(_padded(float(np.min(run.means["A"])), float(np.max(run.means["A"]))))
-        figure_ = figure(frame_width=470, frame_height=420, x_range=Range1d(*x_limits[0]), y_range=Range1d(*y_limits[0]),
-                         tools="tap,box_select,lasso_select,wheel_zoom,pan,reset,save", toolbar_location="above",
-                         title=self.alignment_title(self.first), name="alignment")
+        figure_ = figure(
+            frame_width=470,
+            frame_height=420,
+            x_range=Range1d(*x_limits[0]),
+            y_range=Range1d(*y_limits[0]),
+            tools="tap,box_select,lasso_select,wheel_zoom,pan,reset,save",
+            toolbar_location="above",
+            title=self.alignment_title(self.first),
+            name="alignment",
+        )
         self.titles.append((figure_.title, self.run_texts(self.alignment_title)))
         self.ranges += [(figure_.x_range, x_limits), (figure_.y_range, y_limits)]
-        points = figure_.scatter(x="H_mean", y="A_mean", source=self.source, view=self.run_view(), size=7,
-                                 fill_color="#6a51a3", line_color="white", fill_alpha=0.75,
-                                 selection_fill_color=HIGHLIGHT, selection_fill_alpha=1.0, selection_line_color="black",
-                                 nonselection_fill_alpha=0.15, nonselection_line_alpha=0.15, name="points")
+        points = figure_.scatter(
+            x="H_mean",
+            y="A_mean",
+            source=self.source,
+            view=self.run_view(),
+            size=7,
+            fill_color="#6a51a3",
+            line_color="white",
+            fill_alpha=0.75,
+            selection_fill_color=HIGHLIGHT,
+            selection_fill_alpha=1.0,
+            selection_line_color="black",
+            nonselection_fill_alpha=0.15,
+            nonselection_line_alpha=0.15,
+            name="points",
+        )
         # Dragging selects (a box of points) rather than pans: selecting is what this plot is for.
         figure_.toolbar.active_drag = figure_.select_one({"type": BoxSelectTool})
         figure_.xaxis.axis_label = "POWER of Agent H"
@@ -450,24 +557,48 @@ class _Page:
     # -- tables ----------------------------------------------------------------------------
 
     def runs_table(self):
-        from bokeh.models import (CDSView, ColumnDataSource, CustomJS, CustomJSFilter, DataTable, NumberFormatter,
-                                  ScientificFormatter, TableColumn, TextInput)
+        from bokeh.models import (
+            CDSView,
+            ColumnDataSource,
+            CustomJS,
+            CustomJSFilter,
+            DataTable,
+            NumberFormatter,
+            ScientificFormatter,
+            TableColumn,
+            TextInput,
+        )
 
         data = self.data
         source = ColumnDataSource(runs_source_columns(data), name="runs")
-        query = TextInput(title="Filter runs (words in the run's values, e.g. 0p9):", value="", width=360, name="run_query")
+        query = TextInput(
+            title="Filter runs (words in the run's values, e.g. 0p9):", value="", width=360, name="run_query"
+        )
         run_filter = CustomJSFilter(args={"query": query}, code=RUN_FILTER_CODE)
         query.js_on_change("value_input", CustomJS(args={"source": source}, code=REFILTER_CODE))
         number = NumberFormatter(format="0.000", nan_format="–")
         columns = [TableColumn(field="label", title="run", width=200)]
         for param in data.sweep.swept:
             # Text columns keep Bokeh's default formatter: it rejects formatter=None.
-            formatter = {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
-            columns.append(TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70, **formatter))
+            formatter = (
+                {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
+            )
+            columns.append(
+                TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70, **formatter)
+            )
         columns += [TableColumn(field="samples", title="samples", formatter=NumberFormatter(format="0,0"), width=70)]
         for key in data.keys:
-            columns += [TableColumn(field=f"mean_{key}", title=f"mean POWER {key}", formatter=NumberFormatter(format=self.fmt), width=112),
-                        TableColumn(field=f"mean_{key}_sem", title="± SE", formatter=NumberFormatter(format=self.fmt), width=70)]
+            columns += [
+                TableColumn(
+                    field=f"mean_{key}",
+                    title=f"mean POWER {key}",
+                    formatter=NumberFormatter(format=self.fmt),
+                    width=112,
+                ),
+                TableColumn(
+                    field=f"mean_{key}_sem", title="± SE", formatter=NumberFormatter(format=self.fmt), width=70
+                ),
+            ]
         if data.two_agents:
             columns += [
                 TableColumn(field="alpha", title="α_HA", formatter=number, width=60),
@@ -476,23 +607,64 @@ class _Page:
                 TableColumn(field="alpha_c", title="α_HA corrected", formatter=number, width=95),
                 TableColumn(field="alpha_c_sem", title="± SE", formatter=number, width=55),
                 TableColumn(field="alpha_c_ci", title="95% interval", width=115),
-                TableColumn(field="reliability_H", title="reliability H", formatter=NumberFormatter(format="0.00", nan_format="–"), width=80),
-                TableColumn(field="reliability_A", title="reliability A", formatter=NumberFormatter(format="0.00", nan_format="–"), width=80),
+                TableColumn(
+                    field="reliability_H",
+                    title="reliability H",
+                    formatter=NumberFormatter(format="0.00", nan_format="–"),
+                    width=80,
+                ),
+                TableColumn(
+                    field="reliability_A",
+                    title="reliability A",
+                    formatter=NumberFormatter(format="0.00", nan_format="–"),
+                    width=80,
+                ),
             ]
-        columns += [TableColumn(field="seconds", title="time (s)", formatter=NumberFormatter(format="0.00", nan_format="–"), width=65),
-                    TableColumn(field="samples_per_second", title="samples/s", formatter=NumberFormatter(format="0,0", nan_format="–"), width=75),
-                    TableColumn(field="bound_max", title="max error bound", formatter=ScientificFormatter(precision=1, nan_format="–"), width=95)]
+        columns += [
+            TableColumn(
+                field="seconds", title="time (s)", formatter=NumberFormatter(format="0.00", nan_format="–"), width=65
+            ),
+            TableColumn(
+                field="samples_per_second",
+                title="samples/s",
+                formatter=NumberFormatter(format="0,0", nan_format="–"),
+                width=75,
+            ),
+            TableColumn(
+                field="bound_max",
+                title="max error bound",
+                formatter=ScientificFormatter(precision=1, nan_format="–"),
+                width=95,
+            ),
+        ]
         height = int(min(30 + 26 * len(data.runs), 340))
-        table = DataTable(source=source, columns=columns, view=CDSView(filter=run_filter), sortable=True, selectable=True,
-                          index_position=None, height=height, width=min(1400, sum(c.width for c in columns) + 20),
-                          name="runs_table")
+        table = DataTable(
+            source=source,
+            columns=columns,
+            view=CDSView(filter=run_filter),
+            sortable=True,
+            selectable=True,
+            index_position=None,
+            height=height,
+            width=min(1400, sum(c.width for c in columns) + 20),
+            name="runs_table",
+        )
         return source, query, table
 
     def top_tables(self):
         """One table of the run's top states; a menu (linked to the table's filter, no code) picks the list."""
         from bokeh.layouts import column
-        from bokeh.models import (CDSView, ColumnDataSource, CustomJS, DataTable, GroupFilter, IntersectionFilter,
-                                  NumberFormatter, Select, TableColumn)
+        from bokeh.models import (
+            CDSView,
+            ColumnDataSource,
+            CustomJS,
+            DataTable,
+            GroupFilter,
+            IntersectionFilter,
+            NumberFormatter,
+            Select,
+            TableColumn,
+        )
 
         data = self.data
         top = ColumnDataSource(top_source_columns(data), name="top_states")
@@ -502,18 +674,35 @@ class _Page:
         run_filter = GroupFilter(column_name="run", group=str(self.first.index))
         list_filter = GroupFilter(column_name="list", group=names[0])
         self.run_filters.append(run_filter)
-        menu = Select(title=f"Top states (k = {data.top_k}; click a row to highlight the state):", value=names[0],
-                      options=[(name, _list_title(name)) for name in names], width=360, name="top_list")
+        menu = Select(
+            title=f"Top states (k = {data.top_k}; click a row to highlight the state):",
+            value=names[0],
+            options=[(name, _list_title(name)) for name in names],
+            width=360,
+            name="top_list",
+        )
         menu.js_link("value", list_filter, "group")
-        columns = [TableColumn(field="place", title="#", width=28), TableColumn(field="state", title="state", width=150)]
+        columns = [
+            TableColumn(field="place", title="#", width=28),
+            TableColumn(field="state", title="state", width=150),
+        ]
         for key in data.keys:
-            columns += [TableColumn(field=f"{key}_mean", title=f"POWER {key}", formatter=value, width=72),
-                        TableColumn(field=f"{key}_sem", title="± SE", formatter=value, width=60)]
+            columns += [
+                TableColumn(field=f"{key}_mean", title=f"POWER {key}", formatter=value, width=72),
+                TableColumn(field=f"{key}_sem", title="± SE", formatter=value, width=60),
+            ]
         if data.two_agents:
             columns.append(TableColumn(field="gap", title="H − A", formatter=value, width=70))
-        table = DataTable(source=top, columns=columns, view=CDSView(filter=IntersectionFilter(operands=[run_filter, list_filter])),
-                          sortable=True, index_position=None, height=int(30 + 25 * min(data.top_k, 16)),
-                          width=sum(c.width for c in columns) + 16, name="top_table")
+        table = DataTable(
+            source=top,
+            columns=columns,
+            view=CDSView(filter=IntersectionFilter(operands=[run_filter, list_filter])),
+            sortable=True,
+            index_position=None,
+            height=int(30 + 25 * min(data.top_k, 16)),
+            width=sum(c.width for c in columns) + 16,
+            name="top_table",
+        )
         return column(menu, table)
 
     # -- sweep plots -----------------------------------------------------------------------
@@ -531,18 +720,34 @@ class _Page:
             plots = self.sweep_plots(param)
             symbol = PARAMETER_SYMBOLS.get(param, param)
             # Discount rates get a log(1 − γ) axis, as in the scans' plots.
-            if param in LOG_ONE_MINUS and data.is_numeric(param) and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param]):
+            if (
+                param in LOG_ONE_MINUS
+                and data.is_numeric(param)
+                and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param])
+            ):
                 for source in self.axis_sources:
                     columns = dict(source.data)
                     if "x" in columns:
                         columns["x_lin"], columns["x_log"] = columns["x"], [math.log10(1 - x) for x in columns["x"]]
                     if "xs" in columns:
-                        columns["xs_lin"], columns["xs_log"] = columns["xs"], [[math.log10(1 - x) for x in xs] for xs in columns["xs"]]
+                        columns["xs_lin"], columns["xs_log"] = (
+                            columns["xs"],
+                            [[math.log10(1 - x) for x in xs] for xs in columns["xs"]],
+                        )
                     source.data = columns
                 switch = RadioButtonGroup(labels=[symbol, f"log₁₀(1 − {symbol})"], active=0, name=f"axis_{param}")
                 labels = [parameter_label(param), f"log₁₀(1 − {symbol})  ({param})"]
-                switch.js_on_change("active", CustomJS(args={"sources": self.axis_sources, "axes": [f.xaxis[0] for f in self.axis_figures],
-                                                             "labels": labels}, code=AXIS_CODE))
+                switch.js_on_change(
+                    "active",
+                    CustomJS(
+                        args={
+                            "sources": self.axis_sources,
+                            "axes": [f.xaxis[0] for f in self.axis_figures],
+                            "labels": labels,
+                        },
+                        code=AXIS_CODE,
+                    ),
+                )
                 parts.append(column(heading, row(Div(text="x axis:"), switch), row(*plots)))
             else:
                 parts.append(column(heading, row(*plots)))
@@ -567,7 +772,10 @@ class _Page:
             lines, points = _Lines(), _Lines()
             for i, (combo, runs) in enumerate(series):
                 colour = Category10_10[i % 10]
-                for name, key, dash, marker in (("raw", "alpha", "solid", "circle"), ("corrected", "alpha_corrected", "dashed", "square")):
+                for name, key, dash, marker in (
+                    ("raw", "alpha", "solid", "circle"),
+                    ("corrected", "alpha_corrected", "dashed", "square"),
+                ):
                     stats = [r.alignment or {} for r in runs]
                     xs = [self._x(r, param) for r in runs]
                     ys = [_finite(a.get(key)) for a in stats]
@@ -575,11 +783,26 @@ class _Page:
                     lines.add(xs=xs, ys=ys, colour=colour, dash=dash, legend=legend)
                     for r, a, x, y in zip(runs, stats, xs, ys):
                         interval = list(a.get(f"{key}_interval") or [None, None]) + [None, None]
-                        points.add(x=x, y=y, sem=_finite(a.get(f"{key}_sem")), low=_finite(interval[0]), high=_finite(interval[1]),
-                                   colour=colour, marker=marker, run=r.label, what=f"α_HA {name}")
-            tips = [("run", "@run"), ("", "@what"), ("value", "@y{0.000} ± @sem{0.000}"), ("95% interval", "[@low{0.000}, @high{0.000}]")]
-            f = self.line_figure(param, f"α_HA against {symbol} (95% intervals)",
-                                 f"sweep_alpha_{param}", lines, points, tips)
+                        points.add(
+                            x=x,
+                            y=y,
+                            sem=_finite(a.get(f"{key}_sem")),
+                            low=_finite(interval[0]),
+                            high=_finite(interval[1]),
+                            colour=colour,
+                            marker=marker,
+                            run=r.label,
+                            what=f"α_HA {name}",
+                        )
+            tips = [
+                ("run", "@run"),
+                ("", "@what"),
+                ("value", "@y{0.000} ± @sem{0.000}"),
+                ("95% interval", "[@low{0.000}, @high{0.000}]"),
+            ]
+            f = self.line_figure(
+                param, f"α_HA against {symbol} (95% intervals)", f"sweep_alpha_{param}", lines, points, tips
+            )
             f.yaxis.axis_label = "α_HA"
             plots.append(f)
         lines, points = _Lines(), _Lines()
@@ -588,31 +811,62 @@ class _Page:
             for key in data.keys:
                 xs = [self._x(r, param) for r in runs]
                 means = [r.average[key][0] for r in runs]
-                lines.add(xs=xs, ys=means, colour=AGENT_COLORS[key], dash=dashes[i % len(dashes)],
-                          legend=AGENT_NAMES[key] + (f" · {combo}" if several else ""))
+                lines.add(
+                    xs=xs,
+                    ys=means,
+                    colour=AGENT_COLORS[key],
+                    dash=dashes[i % len(dashes)],
+                    legend=AGENT_NAMES[key] + (f" · {combo}" if several else ""),
+                )
                 for r, x, m in zip(runs, xs, means):
                     sem = r.average[key][1]
-                    points.add(x=x, y=m, sem=sem, low=m - sem, high=m + sem, colour=AGENT_COLORS[key], marker="circle",
-                               run=r.label, what=f"mean POWER {key}")
+                    points.add(
+                        x=x,
+                        y=m,
+                        sem=sem,
+                        low=m - sem,
+                        high=m + sem,
+                        colour=AGENT_COLORS[key],
+                        marker="circle",
+                        run=r.label,
+                        what=f"mean POWER {key}",
+                    )
         tips = [("run", "@run"), ("", "@what"), ("value", f"@y{{{self.fmt}}} ± @sem{{{self.fmt}}}")]
-        f = self.line_figure(param, f"POWER averaged over states against {symbol}", f"sweep_average_{param}",
-                             lines, points, tips)
+        f = self.line_figure(
+            param, f"POWER averaged over states against {symbol}", f"sweep_average_{param}", lines, points, tips
+        )
         f.yaxis.axis_label = "POWER (mean over states ± SE)"
         plots.append(f)
         if data.chosen_states:
             plots.append(self.chosen_states_plot(param, series))
         return plots
 
-    def line_figure(self, param: str, title: str, name: str, lines: "_Lines", points: "_Lines", tooltips,
-                    line_filter=None, point_filter=None):
+    def line_figure(
+        self,
+        param: str,
+        title: str,
+        name: str,
+        lines: _Lines,
+        points: _Lines,
+        tooltips,
+        line_filter=None,
+        point_filter=None,
+    ):
         """A sweep plot: one line per row of ``lines``, points with error bars from ``points`` (a few renderers only)."""
         from bokeh.models import CDSView, ColumnDataSource, HoverTool, Legend
         from bokeh.plotting import figure
 
         numeric = self.data.is_numeric(param)
         factors = None if numeric else [str(n) for _, n in self.data.sweep.swept[param]]
-        f = figure(frame_width=360, frame_height=260, title=title, tools="wheel_zoom,pan,reset,save", toolbar_location="above",
-                   name=name, **({"x_range": factors} if factors else {}))
+        f = figure(
+            frame_width=360,
+            frame_height=260,
+            title=title,
+            tools="wheel_zoom,pan,reset,save",
+            toolbar_location="above",
+            name=name,
+            **({"x_range": factors} if factors else {}),
+        )
         f.xaxis.axis_label = parameter_label(param)
         f.toolbar.autohide = True  # the title stays readable
         f.add_layout(Legend(label_text_font_size="8pt", spacing=0, padding=4, margin=4), "below")
@@ -621,8 +875,16 @@ class _Page:
         self.axis_figures.append(f)
         line_view = CDSView(filter=line_filter) if line_filter is not None else CDSView()
         point_view = (lambda: CDSView(filter=point_filter)) if point_filter is not None else CDSView
-        f.multi_line("xs", "ys", source=line_source, view=line_view, color="colour", line_dash="dash", line_width=1.5,
-                     legend_field="legend")
+        f.multi_line(
+            "xs",
+            "ys",
+            source=line_source,
+            view=line_view,
+            color="colour",
+            line_dash="dash",
+            line_width=1.5,
+            legend_field="legend",
+        )
         f.segment(x0="x", x1="x", y0="low", y1="high", source=point_source, view=point_view(), color="colour")
         dots = f.scatter("x", "y", source=point_source, view=point_view(), color="colour", marker="marker", size=6)
         f.add_tools(HoverTool(renderers=[dots], tooltips=tooltips))
@@ -649,22 +911,40 @@ class _Page:
                         x, mean, sem = self._x(run, param), float(run.means[key][i]), float(run.sems[key][i])
                         xs.append(x)
                         ys.append(mean)
-                        points.add(x=x, y=mean, sem=sem, low=mean - sem, high=mean + sem, colour=colour,
-                                   marker="circle" if key == "H" else "triangle", run=run.label, what=f"{state}, POWER {key}",
-                                   combo=combo)
-                    lines.add(xs=xs, ys=ys, colour=colour, dash="solid" if key == "H" else "dashed",
-                              legend=f"{state} · {key}", combo=combo)
+                        points.add(
+                            x=x,
+                            y=mean,
+                            sem=sem,
+                            low=mean - sem,
+                            high=mean + sem,
+                            colour=colour,
+                            marker="circle" if key == "H" else "triangle",
+                            run=run.label,
+                            what=f"{state}, POWER {key}",
+                            combo=combo,
+                        )
+                    lines.add(
+                        xs=xs,
+                        ys=ys,
+                        colour=colour,
+                        dash="solid" if key == "H" else "dashed",
+                        legend=f"{state} · {key}",
+                        combo=combo,
+                    )
         several = len(series) > 1
         # combo_label gives each run the label of its series (the lines' 'combo' column).
-        title_of = (lambda run: f"POWER of chosen states against {symbol}" + (f" at {data.combo_label(run, param)}" if several else ""))
+        title_of = lambda run: (
+            f"POWER of chosen states against {symbol}" + (f" at {data.combo_label(run, param)}" if several else "")
+        )
         first_combo = data.combo_label(self.first, param)
         line_filter = GroupFilter(column_name="combo", group=first_combo)
         point_filter = GroupFilter(column_name="combo", group=first_combo)
         groups = [data.combo_label(run, param) for run in data.runs]
         self.combo_filters += [(line_filter, groups), (point_filter, groups)]
         tips = [("run", "@run"), ("", "@what"), ("value", f"@y{{{self.fmt}}} ± @sem{{{self.fmt}}}")]
-        f = self.line_figure(param, title_of(self.first), f"sweep_states_{param}", lines, points, tips,
-                             line_filter, point_filter)
+        f = self.line_figure(
+            param, title_of(self.first), f"sweep_states_{param}", lines, points, tips, line_filter, point_filter
+        )
         if several:
             self.titles.append((f.title, self.run_texts(title_of)))
         f.yaxis.axis_label = "POWER (mean ± SE; H solid, A dashed)"
@@ -686,28 +966,48 @@ class _Page:
         if h["overrides"].get("samples"):
             samples += " (set with --samples, not the config's count)"
         swept = "; ".join(f"{e(parameter_label(p))}: {e(', '.join(v))}" for p, v in h["swept"].items()) or "nothing"
-        timing = f"created {e(h['created'])}" + (f", finished {e(h['finished'])}" if h["finished"] else ", not finished")
+        timing = f"created {e(h['created'])}" + (
+            f", finished {e(h['finished'])}" if h["finished"] else ", not finished"
+        )
         if h["seconds_total"] is not None:
             timing += f"; computing time {h['seconds_total']:.2f} s in all (longest run {h['seconds_max']:.2f} s)"
         threshold = ", ".join(f"{t:g}" for t in h["convergence_threshold"]) or "–"
-        convergence = (f"tolerance {threshold}; largest certified POWER error {h['bound_max']:.3g}; "
-                       f"{h['samples_capped']:,} sample(s) stopped at the iteration cap")
+        convergence = (
+            f"tolerance {threshold}; largest certified POWER error {h['bound_max']:.3g}; "
+            f"{h['samples_capped']:,} sample(s) stopped at the iteration cap"
+        )
         runs = f"{h['runs_finished']} of {h['runs_total']} finished"
         if h["missing_runs"]:
             runs += f" (unfinished: {e(', '.join(h['missing_runs']))})"
         rows = [
-            fact("experiment", e(h["experiment_type"]) + (f" on {e(', '.join(h['environments']))}" if h["environments"] else "")),
-            fact("swept", swept), fact("runs", runs), fact("states", e(", ".join(str(n) for n in h["num_states"]))),
-            fact("reward samples per run", samples), fact("random seed", e(h["random_seed"])),
-            fact("convergence", convergence), fact("timing", timing), fact("versions", versions),
+            fact(
+                "experiment",
+                e(h["experiment_type"]) + (f" on {e(', '.join(h['environments']))}" if h["environments"] else ""),
+            ),
+            fact("swept", swept),
+            fact("runs", runs),
+            fact("states", e(", ".join(str(n) for n in h["num_states"]))),
+            fact("reward samples per run", samples),
+            fact("random seed", e(h["random_seed"])),
+            fact("convergence", convergence),
+            fact("timing", timing),
+            fact("versions", versions),
             fact("folder", f"<code>{e(h['path'])}</code>"),
         ]
         description = f"<p>{e(h['description'])}</p>" if h["description"] else ""
-        config = f"<details><summary>config.yaml</summary><pre>{e(h['config_text'])}</pre></details>" if h["config_text"] else ""
-        style = ("<style>.pp-facts th{text-align:left;padding:1px 12px 1px 0;vertical-align:top;font-weight:600}"
-                 ".pp-facts td{padding:1px 0}</style>")
-        text = (f"{style}<h1 style='margin:4px 0'>{e(h['title'])}</h1>{description}"
-                f"<table class='pp-facts'>{''.join(rows)}</table>{config}")
+        config = (
+            f"<details><summary>config.yaml</summary><pre>{e(h['config_text'])}</pre></details>"
+            if h["config_text"]
+            else ""
+        )
+        style = (
+            "<style>.pp-facts th{text-align:left;padding:1px 12px 1px 0;vertical-align:top;font-weight:600}"
+            ".pp-facts td{padding:1px 0}</style>"
+        )
+        text = (
+            f"{style}<h1 style='margin:4px 0'>{e(h['title'])}</h1>{description}"
+            f"<table class='pp-facts'>{''.join(rows)}</table>{config}"
+        )
         return Div(text=text, width=1200, name="header")
 
     def build(self):
@@ -716,8 +1016,13 @@ class _Page:
 
         data = self.data
         runs_source, query, runs_table = self.runs_table()
-        select = Select(title="Run shown below:", value=str(self.first.index),
-                        options=[(str(run.index), run.label) for run in data.runs], width=360, name="run_select")
+        select = Select(
+            title="Run shown below:",
+            value=str(self.first.index),
+            options=[(str(run.index), run.label) for run in data.runs],
+            width=360,
+            name="run_select",
+        )
         if data.kind == "joint_gridworld":
             self.mode = RadioButtonGroup(labels=list(MODE_LABELS), active=0, name="colour_mode")
         pictures = [self.bars(k) if data.kind == "bars" else self.heatmap(k) for k in data.keys]
@@ -725,25 +1030,54 @@ class _Page:
         tops = self.top_tables()
         sweep_parts = self.sweep_section()
         same = data.same_states
-        update = CustomJS(args={
-            "select": select, "mode": self.mode, "source": self.source, "run_filters": self.run_filters,
-            "combo_filters": self.combo_filters, "titles": self.titles, "ranges": self.ranges, "mappers": self.mappers,
-            "colour_limits": self.colour_limits, "palettes": self.palettes(), "bar_titles": MODE_TITLES,
-            "modes": list(MODES), "same_states": same, "n_states": len(self.first.states),
-            "fields": {k: {mode: colour_field(k, mode) for mode in MODES} for k in data.keys},
-        }, code=UPDATE_CODE)
+        update = CustomJS(
+            args={
+                "select": select,
+                "mode": self.mode,
+                "source": self.source,
+                "run_filters": self.run_filters,
+                "combo_filters": self.combo_filters,
+                "titles": self.titles,
+                "ranges": self.ranges,
+                "mappers": self.mappers,
+                "colour_limits": self.colour_limits,
+                "palettes": self.palettes(),
+                "bar_titles": MODE_TITLES,
+                "modes": list(MODES),
+                "same_states": same,
+                "n_states": len(self.first.states),
+                "fields": {k: {mode: colour_field(k, mode) for mode in MODES} for k in data.keys},
+            },
+            code=UPDATE_CODE,
+        )
         select.js_on_change("value", update)
         if self.mode is not None:
             self.mode.js_on_change("active", update)
-        runs_source.selected.js_on_change("indices", CustomJS(args={"runs": runs_source, "select": select}, code=RUN_ROW_CODE))
-        hint = Div(text=(
-            "<p style='margin:2px 0;color:#444'>Hover a cell or point for its state, each agent's POWER (mean ± standard error) "
-            "and rank. Click a cell, point or table row to highlight that state everywhere (shift-click adds more); drag a "
-            "box or lasso in the alignment plot to highlight a group. Highlights follow when another run is shown.</p>"),
-            width=1200)
-        controls = [select] + ([column(Div(text="Colour scale of the heat maps:"), self.mode)] if self.mode is not None else [])
+        runs_source.selected.js_on_change(
+            "indices", CustomJS(args={"runs": runs_source, "select": select}, code=RUN_ROW_CODE)
+        )
+        hint = Div(
+            text=(
+                "<p style='margin:2px 0;color:#444'>Hover a cell or point for its state, each agent's POWER (mean ± standard error) "
+                "and rank. Click a cell, point or table row to highlight that state everywhere (shift-click adds more); drag a "
+                "box or lasso in the alignment plot to highlight a group. Highlights follow when another run is shown.</p>"
+            ),
+            width=1200,
+        )
+        controls = [select] + (
+            [column(Div(text="Colour scale of the heat maps:"), self.mode)] if self.mode is not None else []
+        )
         section = lambda text: Div(text=f"<h2 style='margin:14px 0 2px'>{html.escape(text)}</h2>", width=1200)
-        parts = [self.header(), section("Runs"), query, runs_table, section("One run"), row(*controls), hint, row(*pictures)]
+        parts = [
+            self.header(),
+            section("Runs"),
+            query,
+            runs_table,
+            section("One run"),
+            row(*controls),
+            hint,
+            row(*pictures),
+        ]
         lower = [alignment] if alignment is not None else []
         lower.append(tops)
         parts.append(row(*lower))
@@ -774,5 +1108,12 @@ def report_html(data: ReportData) -> str:
     return file_html(layout, INLINE, title=title)
 
 
-__all__ = ["AGENT_COLORS", "MODES", "build_layout", "report_html", "runs_source_columns", "state_source_columns",
-           "top_source_columns"]
+__all__ = [
+    "AGENT_COLORS",
+    "MODES",
+    "build_layout",
+    "report_html",
+    "runs_source_columns",
+    "state_source_columns",
+    "top_source_columns",
+]
