@@ -115,7 +115,7 @@ def run_one(name: str, samples: int) -> dict:
     """Worker side: warm up, time the workload, report JSON."""
     from dataclasses import replace
 
-    from powerplay.runner.experiment import run_experiment
+    from powerplay.runner.executors import run_experiment
 
     started = time.perf_counter()
     experiments = _experiments(name, samples)
