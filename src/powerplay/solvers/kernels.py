@@ -290,16 +290,31 @@ def shared_greedy(
 # ----------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path):
-    """Exact ``V = R + gamma * P V`` when every state has at most one successor.
+#: Chains with at most this many stochastic states are solved directly (dense elimination on
+#: the reduced system); larger ones by Gauss-Seidel sweeps on that reduced system.
+DIRECT_MAX = 64
 
-    ``chain_w`` holds the probability of that successor (it may be below one: the rest
-    leaks). Follows each path to a known value, a dead end, or a cycle solved in closed form.
+
+@njit(cache=True)
+def _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path):
+    """Each state's value as ``A[s] + Bc[s] * V[X[s]]`` (``X[s] = -1``: just ``A[s]``).
+
+    Deterministic states (at most one successor, whose probability ``chain_w`` may be below
+    one: the rest leaks) are followed to a dead end, a cycle solved in closed form, or a
+    *stochastic* state (several successors), which stands for itself (``X[x] = x``).
+    Returns the number of stochastic states.
     """
     S = R.shape[0]
+    k = 0
     for s in range(S):
-        status[s] = 0
+        if chain_ptr[s + 1] - chain_ptr[s] > 1:
+            A[s] = 0.0
+            Bc[s] = 1.0
+            X[s] = s
+            status[s] = 2
+            k += 1
+        else:
+            status[s] = 0
     for start in range(S):
         if status[start] != 0:
             continue
@@ -308,7 +323,9 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
         while True:
             if chain_ptr[s + 1] == chain_ptr[s]:
                 # dead end: everything after s is worth nothing
-                V[s] = R[s]
+                A[s] = R[s]
+                Bc[s] = 0.0
+                X[s] = -1
                 status[s] = 2
                 break
             status[s] = 1
@@ -328,11 +345,15 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
                     u = path[i]
                     total += weight * R[u]
                     weight *= gamma * chain_w[chain_ptr[u]]
-                V[t] = total / (1.0 - weight)
+                A[t] = total / (1.0 - weight)
+                Bc[t] = 0.0
+                X[t] = -1
                 status[t] = 2
                 for i in range(n - 1, i0, -1):
                     u = path[i]
-                    V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                    A[u] = R[u] + gamma * chain_w[chain_ptr[u]] * A[chain_cols[chain_ptr[u]]]
+                    Bc[u] = 0.0
+                    X[u] = -1
                     status[u] = 2
                 n = i0
                 break
@@ -340,50 +361,134 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
         for i in range(n - 1, -1, -1):
             u = path[i]
             if status[u] != 2:
-                V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                f = gamma * chain_w[chain_ptr[u]]
+                nxt = chain_cols[chain_ptr[u]]
+                A[u] = R[u] + f * A[nxt]
+                Bc[u] = f * Bc[nxt]
+                X[u] = X[nxt]
                 status[u] = 2
+    return k
 
 
 @njit(cache=True)
-def _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter):
-    """Gauss-Seidel evaluation with self-loop elimination; returns (sweeps, POWER-unit bound)."""
+def _reduced_system(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, xs, pos, red_ptr, red_col, red_w, rhs, diag):
+    """The values of the stochastic states ``xs`` solve ``y = rhs + C y``; C as CSR without its diagonal."""
     S = R.shape[0]
+    k = 0
+    for s in range(S):
+        if X[s] == s:
+            pos[s] = k
+            xs[k] = s
+            k += 1
+    n = 0
+    for j in range(k):
+        x = xs[j]
+        red_ptr[j] = n
+        acc = R[x]
+        d = 0.0
+        for e in range(chain_ptr[x], chain_ptr[x + 1]):
+            c = chain_cols[e]
+            f = gamma * chain_w[e]
+            acc += f * A[c]
+            if X[c] >= 0:
+                i = pos[X[c]]
+                if i == j:
+                    d += f * Bc[c]
+                else:
+                    red_col[n] = i
+                    red_w[n] = f * Bc[c]
+                    n += 1
+        rhs[j] = acc
+        diag[j] = d
+    red_ptr[k] = n
+    return k
+
+
+@njit(cache=True)
+def _solve_dense(k, red_ptr, red_col, red_w, rhs, diag, mat, y):
+    """``(I - C) y = rhs`` by Gaussian elimination; ``I - C`` is strictly diagonally dominant
+    (every row of ``C`` sums to at most ``gamma``), so no pivoting is needed."""
+    for i in range(k * k):
+        mat[i] = 0.0
+    for j in range(k):
+        mat[j * k + j] = 1.0 - diag[j]
+        for e in range(red_ptr[j], red_ptr[j + 1]):
+            mat[j * k + red_col[e]] -= red_w[e]
+        y[j] = rhs[j]
+    for p in range(k):
+        piv = mat[p * k + p]
+        for i in range(p + 1, k):
+            f = mat[i * k + p] / piv
+            if f != 0.0:
+                for j in range(p + 1, k):
+                    mat[i * k + j] -= f * mat[p * k + j]
+                y[i] -= f * y[p]
+    for p in range(k - 1, -1, -1):
+        acc = y[p]
+        for j in range(p + 1, k):
+            acc -= mat[p * k + j] * y[j]
+        y[p] = acc / mat[p * k + p]
+
+
+@njit(cache=True)
+def _iterate_reduced(k, red_ptr, red_col, red_w, rhs, diag, y, gamma, tol, max_iter):
+    """Gauss-Seidel on ``y = rhs + C y`` (a ``gamma``-contraction); returns (sweeps, POWER-unit bound)."""
     bound = np.inf
     for it in range(1, max_iter + 1):
         delta = 0.0
-        for s in range(S):
-            acc = 0.0
-            diag = 0.0
-            for k in range(chain_ptr[s], chain_ptr[s + 1]):
-                c = chain_cols[k]
-                if c == s:
-                    diag += chain_w[k]
-                else:
-                    acc += chain_w[k] * V[c]
-            v = (R[s] + gamma * acc) / (1.0 - gamma * diag)
-            d = abs(v - V[s])
+        for j in range(k):
+            acc = rhs[j]
+            for e in range(red_ptr[j], red_ptr[j + 1]):
+                acc += red_w[e] * y[red_col[e]]
+            v = acc / (1.0 - diag[j])
+            d = abs(v - y[j])
             if d > delta:
                 delta = d
-            V[s] = v
-        bound = gamma * delta
+            y[j] = v
+        bound = gamma * delta  # |y - y*| <= gamma/(1-gamma) * delta, times (1-gamma) for POWER units
         if bound <= tol:
             return it, bound
     return max_iter, bound
 
 
 @njit(cache=True)
-def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path):
-    """Values of a fixed chain: exact if deterministic, else iterated. Returns (sweeps, bound)."""
+def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork):
+    """Values ``V`` of a fixed chain; returns (sweeps, POWER-unit bound).
+
+    Deterministic states are resolved in closed form along their paths, which leaves a
+    linear system over the stochastic states only: none (exact), up to :data:`DIRECT_MAX`
+    (solved directly: exact to rounding), or more (Gauss-Seidel from the values in ``V``,
+    to ``tol``).
+    """
     S = R.shape[0]
-    deterministic = True
+    status = iwork[:S]
+    path = iwork[S : 2 * S]
+    X = iwork[2 * S : 3 * S]
+    A = fwork[:S]
+    Bc = fwork[S : 2 * S]
+    k = _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path)
+    it, bound = 1, 0.0
+    if k > 0:
+        xs = iwork[3 * S : 4 * S]
+        pos = iwork[4 * S : 5 * S]
+        red_ptr = iwork[5 * S : 6 * S + 1]
+        red_col = iwork[6 * S + 1 :]
+        rhs = fwork[2 * S : 3 * S]
+        diag = fwork[3 * S : 4 * S]
+        y = fwork[4 * S : 5 * S]
+        red_w = fwork[5 * S : 5 * S + red_col.shape[0]]
+        mat = fwork[5 * S + red_col.shape[0] :]
+        _reduced_system(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, xs, pos, red_ptr, red_col, red_w, rhs, diag)
+        if k <= DIRECT_MAX:
+            _solve_dense(k, red_ptr, red_col, red_w, rhs, diag, mat, y)
+        else:
+            for j in range(k):
+                y[j] = V[xs[j]]
+            it, bound = _iterate_reduced(k, red_ptr, red_col, red_w, rhs, diag, y, gamma, tol, max_iter)
     for s in range(S):
-        if chain_ptr[s + 1] - chain_ptr[s] > 1:
-            deterministic = False
-            break
-    if deterministic:
-        _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path)
-        return 1, 0.0
-    return _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter)
+        x = X[s]
+        V[s] = A[s] if x < 0 else A[s] + Bc[s] * y[pos[x]]
+    return it, bound
 
 
 @njit(cache=True)
@@ -488,12 +593,13 @@ def _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_pt
 
 @njit(cache=True)
 def _chain_scratch(S, nnz_total):
+    """Chain CSR arrays plus the integer and float work arrays of :func:`_evaluate_chain`."""
     return (
         np.zeros(S + 1, dtype=np.int64),
         np.empty(nnz_total, dtype=np.int64),
         np.empty(nnz_total),
-        np.empty(S, dtype=np.int64),
-        np.empty(S, dtype=np.int64),
+        np.empty(6 * S + 1 + nnz_total, dtype=np.int64),
+        np.empty(5 * S + nnz_total + DIRECT_MAX * DIRECT_MAX),
     )
 
 
@@ -617,8 +723,8 @@ def _best_response_sample(
     chain_ptr,
     chain_cols,
     chain_w,
-    status,
-    path,
+    iwork,
+    fwork,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
@@ -663,7 +769,7 @@ def _best_response_sample(
             for s in range(S):
                 chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
             _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-        _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+        _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
         slack = 2.0 * bound / (1.0 - gamma)
     # The last improvement pass saw no change, so its action values belong to the final V.
     for s in range(S):
@@ -735,7 +841,7 @@ def best_response(
         q = np.empty(S * num_act)
         eff = np.empty(S * num_act, dtype=np.int64)
         chosen = np.empty(S, dtype=np.int64)
-        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
                 b,
@@ -769,8 +875,8 @@ def best_response(
                 chain_ptr,
                 chain_cols,
                 chain_w,
-                status,
-                path,
+                iwork,
+                fwork,
             )
 
 
@@ -883,8 +989,8 @@ def _joint_policy_sample(
     chain_ptr,
     chain_cols,
     chain_w,
-    status,
-    path,
+    iwork,
+    fwork,
 ):
     S = rewards.shape[1]
     use_dense_A = dense_A.shape[0] > 0
@@ -912,7 +1018,7 @@ def _joint_policy_sample(
         _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)
-    it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+    it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
     for s in range(S):
         acc = 0.0
         for k in range(chain_ptr[s], chain_ptr[s + 1]):
@@ -961,7 +1067,7 @@ def joint_policy_values(
     for j in prange(num_blocks):
         V = np.empty(S)
         pair_row = np.empty(S, dtype=np.int64)
-        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _joint_policy_sample(
                 b,
@@ -991,6 +1097,6 @@ def joint_policy_values(
                 chain_ptr,
                 chain_cols,
                 chain_w,
-                status,
-                path,
+                iwork,
+                fwork,
             )
