@@ -88,6 +88,48 @@ def gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma
 |   stats[1, {l}] = hi{l}
 '''
 
+TIE_MARGINS = '''
+
+@njit(cache=True, fastmath=False)
+def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_tol, Q, out):
+    """How far the values ``V + shift`` are from changing their greedy tie sets.
+
+    out[0] = min over states, and over actions other than the (first) best, of
+    ``|(1 - gamma)(Q_max - Q_a) - tie_tol|``, computed with exactly the operations of
+    ``kernels.shared_greedy`` on ``V + shift``; out[1] = max ``|V + shift|``. ``Q`` is scratch
+    of at least (most rows of a state) x lanes. (The best action needs no margin of its own:
+    if every other action's gap is certain, so is whether the best one is within ``tie_tol``
+    of the exact maximum.)
+    """
+    S = V.shape[0]
+    g = 1.0 - gamma
+|   sh{l} = shift[{l}]
+|   mg{l} = np.inf
+|   vm{l} = 0.0
+    for s in range(S):
+        r0 = state_ptr[s]
+|       b{l} = -np.inf
+|       i{l} = 0
+|       u{l} = V[s, {l}] + sh{l}
+|       w{l} = abs(u{l})
+|       vm{l} = w{l} if w{l} > vm{l} else vm{l}
+        for r in range(r0, state_ptr[s + 1]):
+            ps = row_self[r]
+|           a{l} = ps * u{l}
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                c = cols[k]
+                p = probs[k]
+|               a{l} += p * (V[c, {l}] + sh{l})
+|           Q[r - r0, {l}] = a{l}
+|           i{l} = r - r0 if a{l} > b{l} else i{l}
+|           b{l} = a{l} if a{l} > b{l} else b{l}
+        for i in range(state_ptr[s + 1] - r0):
+|           e{l} = np.inf if i == i{l} else abs(g * (b{l} - Q[i, {l}]) - tie_tol)
+|           mg{l} = e{l} if e{l} < mg{l} else mg{l}
+|   out[0, {l}] = mg{l}
+|   out[1, {l}] = vm{l}
+'''
+
 
 def expand(template: str, lanes: int = LANES) -> str:
     out = []
@@ -102,7 +144,7 @@ def expand(template: str, lanes: int = LANES) -> str:
 
 
 def generate(lanes: int = LANES) -> str:
-    return HEADER.format(lanes=lanes) + expand(JACOBI, lanes) + expand(GAUSS_SEIDEL, lanes)
+    return HEADER.format(lanes=lanes) + expand(JACOBI, lanes) + expand(GAUSS_SEIDEL, lanes) + expand(TIE_MARGINS, lanes)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit, prange
 from numba.core import config as numba_config
 
-from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep
+from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep, tie_margins
 
 _NEG_INF = -np.inf
 
@@ -76,6 +76,12 @@ def _clear_lane(lane, R, V, W):
         W[s, lane] = 0.0
 
 
+#: With policy certification on, lanes are checked (and refilled) every this many sweeps; a
+#: sample loaded on a multiple of it is checked on multiples of its own sweep count, so when it
+#: stops never depends on the other samples sharing its lanes.
+CERTIFY_EVERY = 8
+
+
 @njit(cache=True, fastmath=False)
 def _shared_block(
     lo,
@@ -91,6 +97,9 @@ def _shared_block(
     max_iter,
     jacobi,
     leaks,
+    certify,
+    tie_tol,
+    certify_tol,
     values_out,
     iters_out,
     bound_out,
@@ -98,7 +107,9 @@ def _shared_block(
     """Solve samples ``lo:hi`` on one thread, LANES at a time, refilling lanes as they finish.
 
     A lane's sweeps depend only on its own sample, so when and where a sample runs does not
-    change its result.
+    change its result. With ``certify``, a sample also stops once its bound is at most
+    ``certify_tol`` and its greedy tie sets are certain: no action's gap is within twice the
+    bound (plus rounding) of ``tie_tol`` (see :func:`tie_margins`).
     """
     S = rewards.shape[1]
     R = np.zeros((S, LANES))
@@ -107,21 +118,40 @@ def _shared_block(
     stats = np.zeros((2, LANES))
     lane_sample = np.full(LANES, -1, dtype=np.int64)
     lane_iter = np.zeros(LANES, dtype=np.int64)
+    lane_bound = np.zeros(LANES)
+    lane_shift = np.zeros(LANES)
+    max_rows = 1
+    max_entries = 1
+    for s in range(S):
+        max_rows = max(max_rows, state_ptr[s + 1] - state_ptr[s])
+    for r in range(row_ptr.shape[0] - 1):
+        max_entries = max(max_entries, row_ptr[r + 1] - row_ptr[r] + 1)
+    Q = np.zeros((max_rows if certify else 1, LANES))
+    margins = np.zeros((2, LANES))
+    eps = np.finfo(np.float64).eps
     factor = gamma / (1.0 - gamma)
+    align = CERTIFY_EVERY if certify else 1
+    sweep = 0
     nxt = lo
     active = 0
-    for lane in range(LANES):
-        if nxt < hi:
-            _load_lane(lane, nxt, rewards, gamma, R, V)
-            lane_sample[lane] = nxt
-            nxt += 1
-            active += 1
-    while active > 0:
+    while True:
+        if sweep % align == 0:
+            for lane in range(LANES):
+                if lane_sample[lane] < 0 and nxt < hi:
+                    _load_lane(lane, nxt, rewards, gamma, R, V)
+                    lane_sample[lane] = nxt
+                    lane_iter[lane] = 0
+                    nxt += 1
+                    active += 1
+        if active == 0:
+            break
         if jacobi:
             jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
             V, W = W, V
         else:
             gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
+        sweep += 1
+        due = False
         for lane in range(LANES):
             b = lane_sample[lane]
             if b < 0:
@@ -137,20 +167,37 @@ def _shared_block(
             else:
                 bound = (1.0 - gamma) * factor * stats[1, lane]
                 shift = 0.0
+            lane_bound[lane] = bound
+            lane_shift[lane] = shift
             if bound <= tol or lane_iter[lane] >= max_iter:
-                for s in range(S):
-                    values_out[b, s] = V[s, lane] + shift
-                iters_out[b] = lane_iter[lane]
-                bound_out[b] = bound
-                lane_iter[lane] = 0
-                if nxt < hi:
-                    _load_lane(lane, nxt, rewards, gamma, R, V)
-                    lane_sample[lane] = nxt
-                    nxt += 1
-                else:
+                _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
+                lane_sample[lane] = -1
+                _clear_lane(lane, R, V, W)
+                active -= 1
+            elif certify and bound <= certify_tol:
+                due = True
+        if due and sweep % align == 0:
+            tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, lane_shift, gamma, tie_tol, Q, margins)
+            for lane in range(LANES):
+                b = lane_sample[lane]
+                bound = lane_bound[lane]
+                if b < 0 or bound > certify_tol:
+                    continue
+                # gaps are computed from values within `bound` of V*, plus rounding of the sums
+                slack = 2.0 * bound + (2.0 * max_entries + 8.0) * eps * (1.0 - gamma) * margins[1, lane]
+                if margins[0, lane] > slack:
+                    _finish_lane(lane, b, V, lane_shift[lane], lane_iter[lane], bound, values_out, iters_out, bound_out)
                     lane_sample[lane] = -1
                     _clear_lane(lane, R, V, W)
                     active -= 1
+
+
+@njit(cache=True, fastmath=False)
+def _finish_lane(lane, b, V, shift, iterations, bound, values_out, iters_out, bound_out):
+    for s in range(V.shape[0]):
+        values_out[b, s] = V[s, lane] + shift
+    iters_out[b] = iterations
+    bound_out[b] = bound
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -166,6 +213,9 @@ def shared_optimal_values(
     max_iter,
     jacobi,
     leaks,
+    certify,
+    tie_tol,
+    certify_tol,
     num_blocks,
     values_out,
     iters_out,
@@ -175,6 +225,8 @@ def shared_optimal_values(
 
     ``jacobi`` selects Jacobi sweeps with span bounds (for stochastic rows; ``leaks`` if some
     rows are sub-stochastic) instead of Gauss-Seidel sweeps with self-loop elimination.
+    With ``certify`` a sample may stop before its bound reaches ``tol``: once it is at most
+    ``certify_tol`` and the greedy tie sets (``tie_tol``) of its values are certain.
     Samples are split into ``num_blocks`` contiguous ranges solved in parallel.
     """
     B = rewards.shape[0]
@@ -195,6 +247,9 @@ def shared_optimal_values(
             max_iter,
             jacobi,
             leaks,
+            certify,
+            tie_tol,
+            certify_tol,
             values_out,
             iters_out,
             bound_out,

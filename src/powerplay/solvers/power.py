@@ -128,7 +128,9 @@ class SingleAgentProblem:
         g, s = self.discount_rate, self.settings
         if self.response is not None:
             return {"H": exact_optimal(self.response, rewards_H, g, s)[2]}
-        values, _ = optimal_values(self.rows, rewards_H, g, s.policy_tolerance, s.max_iterations)
+        values, _ = optimal_values(
+            self.rows, rewards_H, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+        )
         policy, _ = greedy(self.rows, values, g, s.tie_tolerance)
         return {"H": policy}
 
@@ -177,7 +179,10 @@ class MultiAgentProblem:
             raise ModelError("multiagent_with_reward needs Agent A's reward samples")
         gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
         # 1. H's optimal policies against A's seed policy.
-        values_H0, conv_H0 = optimal_values(self.rows_H, rewards_H, gH, s.policy_tolerance, s.max_iterations)
+        # Stops once each sample's greedy policy is certain (and its values within tolerance).
+        values_H0, conv_H0 = optimal_values(
+            self.rows_H, rewards_H, gH, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+        )
         policy_H, continuation_H0 = greedy(self.rows_H, values_H0, gH, s.tie_tolerance)
         # 2. A's optimal responses to each frozen H policy, with A's own rewards.
         _, continuation_A, policy_A, conv_A = best_response(self.joint, "A", policy_H, rewards_A, gA, s)

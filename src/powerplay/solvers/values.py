@@ -127,13 +127,25 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
 
 
 def optimal_values(
-    rows: RowStructure, rewards: np.ndarray, gamma: float, tolerance: float, max_iterations: int
+    rows: RowStructure,
+    rewards: np.ndarray,
+    gamma: float,
+    tolerance: float,
+    max_iterations: int,
+    tie_tolerance: float | None = None,
+    certify_tolerance: float | None = None,
 ) -> tuple[np.ndarray, Convergence]:
     """Optimal values ``[B, S]`` of each reward sample on a shared MDP.
 
     Stochastic MDPs use Jacobi sweeps with McQueen-Porteus span bounds; MDPs with
     sub-stochastic rows use Gauss-Seidel sweeps with self-loop elimination and the sup-norm
     bound (see :mod:`powerplay.solvers.kernels`).
+
+    With ``tie_tolerance`` (for values from which a policy is read off), a sample also stops
+    before its bound reaches ``tolerance`` once the bound is at most ``certify_tolerance``
+    and its greedy policy is certain: every action's gap ``(1 - gamma)(Q_max - Q_a)`` is
+    farther from ``tie_tolerance`` than the values' error can move it, so :func:`greedy`
+    on the returned values gives exactly the tie sets of the exact optimal values.
     """
     gamma = check_discount_rate(gamma)
     S = len(rows.state_ptr) - 1
@@ -144,6 +156,7 @@ def optimal_values(
     bound = np.zeros(B)
     blocks = _num_blocks(B, kernels.LANES)
     jacobi = not rows.leaks
+    certify = tie_tolerance is not None
     with _balanced():
         kernels.shared_optimal_values(
             rows.state_ptr,
@@ -157,6 +170,9 @@ def optimal_values(
             int(max_iterations),
             jacobi,
             rows.leaks,
+            certify,
+            float(tie_tolerance) if certify else 0.0,
+            float(certify_tolerance if certify_tolerance is not None else tolerance),
             blocks,
             values,
             iterations,
