@@ -94,12 +94,13 @@ TIE_MARGINS = '''
 def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_tol, Q, out):
     """How far the values ``V + shift`` are from changing their greedy tie sets.
 
-    out[0] = min over states, and over actions other than the (first) best, of
+    out[0] = min over states, and over actions other than one best action, of
     ``|(1 - gamma)(Q_max - Q_a) - tie_tol|``, computed with exactly the operations of
     ``kernels.shared_greedy`` on ``V + shift``; out[1] = max ``|V + shift|``. ``Q`` is scratch
     of at least (most rows of a state) x lanes. (The best action needs no margin of its own:
     if every other action's gap is certain, so is whether the best one is within ``tie_tol``
-    of the exact maximum.)
+    of the exact maximum.) Actions with a gap of exactly zero beside the best count with a
+    margin of ``tie_tol``; selects instead of branches keep the lanes vectorised.
     """
     S = V.shape[0]
     g = 1.0 - gamma
@@ -109,7 +110,6 @@ def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_
     for s in range(S):
         r0 = state_ptr[s]
 |       b{l} = -np.inf
-|       i{l} = 0
 |       u{l} = V[s, {l}] + sh{l}
 |       w{l} = abs(u{l})
 |       vm{l} = w{l} if w{l} > vm{l} else vm{l}
@@ -121,10 +121,13 @@ def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_
                 p = probs[k]
 |               a{l} += p * (V[c, {l}] + sh{l})
 |           Q[r - r0, {l}] = a{l}
-|           i{l} = r - r0 if a{l} > b{l} else i{l}
 |           b{l} = a{l} if a{l} > b{l} else b{l}
+|       z{l} = -1.0
         for i in range(state_ptr[s + 1] - r0):
-|           e{l} = np.inf if i == i{l} else abs(g * (b{l} - Q[i, {l}]) - tie_tol)
+|           G{l} = g * (b{l} - Q[i, {l}])
+|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
+|           z{l} += 1.0 if G{l} == 0.0 else 0.0
+|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
 |           mg{l} = e{l} if e{l} < mg{l} else mg{l}
 |   out[0, {l}] = mg{l}
 |   out[1, {l}] = vm{l}

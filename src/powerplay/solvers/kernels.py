@@ -120,6 +120,8 @@ def _shared_block(
     lane_iter = np.zeros(LANES, dtype=np.int64)
     lane_bound = np.zeros(LANES)
     lane_shift = np.zeros(LANES)
+    lane_margin = np.zeros(LANES)  # the last check's margin: no use checking before 2 * bound is below it
+    lane_due = np.zeros(LANES, dtype=np.bool_)
     max_rows = 1
     max_entries = 1
     for s in range(S):
@@ -141,6 +143,7 @@ def _shared_block(
                     _load_lane(lane, nxt, rewards, gamma, R, V)
                     lane_sample[lane] = nxt
                     lane_iter[lane] = 0
+                    lane_margin[lane] = np.inf
                     nxt += 1
                     active += 1
         if active == 0:
@@ -169,20 +172,25 @@ def _shared_block(
                 shift = 0.0
             lane_bound[lane] = bound
             lane_shift[lane] = shift
+            lane_due[lane] = False
             if bound <= tol or lane_iter[lane] >= max_iter:
                 _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                 lane_sample[lane] = -1
                 _clear_lane(lane, R, V, W)
                 active -= 1
-            elif certify and bound <= certify_tol:
+            elif certify and sweep % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
+                lane_due[lane] = True
                 due = True
-        if due and sweep % align == 0:
+        if due:
+            # Computed for every lane, used only for the lanes due: a sample's checks depend on
+            # its own sweeps alone.
             tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, lane_shift, gamma, tie_tol, Q, margins)
             for lane in range(LANES):
                 b = lane_sample[lane]
-                bound = lane_bound[lane]
-                if b < 0 or bound > certify_tol:
+                if b < 0 or not lane_due[lane]:
                     continue
+                bound = lane_bound[lane]
+                lane_margin[lane] = margins[0, lane]
                 # gaps are computed from values within `bound` of V*, plus rounding of the sums
                 slack = 2.0 * bound + (2.0 * max_entries + 8.0) * eps * (1.0 - gamma) * margins[1, lane]
                 if margins[0, lane] > slack:
