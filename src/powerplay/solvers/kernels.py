@@ -59,13 +59,31 @@ def slp_vectorization():
 # ----------------------------------------------------------------------------------------
 
 
+@njit(cache=True)
+def rounding_floor(entries, magnitude, gamma):
+    """Largest POWER error that rounding alone can cause in a value-iteration result.
+
+    ``entries`` is the most terms of any row's sum (self-loop included) and ``magnitude`` the
+    largest ``|R|``, so values stay within ``magnitude / (1 - gamma)``. Each Bellman step's
+    sums are then wrong by at most about ``(entries + 3) eps`` times that; the span or
+    sup-norm bounds turn such an error into at most its size again in POWER units, and the
+    continuation ``max_a P V`` adds its own sum's rounding. The constant is twice the
+    count, for the few extra operations of the bounds themselves (see ``docs/engine.md``).
+    """
+    eps = 2.220446049250313e-16
+    return (2.0 * entries + 12.0) * eps * magnitude * (1.0 + 1.0 / (1.0 - gamma))
+
+
 @njit(cache=True, fastmath=False)
 def _load_lane(lane, b, rewards, gamma, R, V):
     S = rewards.shape[1]
     scale = 1.0 / (1.0 - gamma)
+    magnitude = 0.0
     for s in range(S):
         R[s, lane] = rewards[b, s]
         V[s, lane] = rewards[b, s] * scale  # the value of staying put forever: a fair start
+        magnitude = max(magnitude, abs(rewards[b, s]))
+    return magnitude
 
 
 @njit(cache=True, fastmath=False)
@@ -121,13 +139,12 @@ def _shared_block(
     lane_bound = np.zeros(LANES)
     lane_shift = np.zeros(LANES)
     lane_margin = np.zeros(LANES)  # the last check's margin: no use checking before 2 * bound is below it
+    lane_floor = np.zeros(LANES)  # rounding's share of the bound (see rounding_floor)
     lane_due = np.zeros(LANES, dtype=np.bool_)
     max_rows = 1
-    max_entries = 1
     for s in range(S):
         max_rows = max(max_rows, state_ptr[s + 1] - state_ptr[s])
-    for r in range(row_ptr.shape[0] - 1):
-        max_entries = max(max_entries, row_ptr[r + 1] - row_ptr[r] + 1)
+    max_entries = _most_entries(row_ptr)
     Q = np.zeros((max_rows if certify else 1, LANES))
     margins = np.zeros((2, LANES))
     eps = np.finfo(np.float64).eps
@@ -140,7 +157,7 @@ def _shared_block(
         if sweep % align == 0:
             for lane in range(LANES):
                 if lane_sample[lane] < 0 and nxt < hi:
-                    _load_lane(lane, nxt, rewards, gamma, R, V)
+                    lane_floor[lane] = rounding_floor(max_entries, _load_lane(lane, nxt, rewards, gamma, R, V), gamma)
                     lane_sample[lane] = nxt
                     lane_iter[lane] = 0
                     lane_margin[lane] = np.inf
@@ -170,10 +187,13 @@ def _shared_block(
             else:
                 bound = (1.0 - gamma) * factor * stats[1, lane]
                 shift = 0.0
+            # A bound no larger than rounding's share cannot be improved by more sweeps.
+            converged = bound <= lane_floor[lane]
+            bound += lane_floor[lane]
             lane_bound[lane] = bound
             lane_shift[lane] = shift
             lane_due[lane] = False
-            if bound <= tol or lane_iter[lane] >= max_iter:
+            if bound <= tol or converged or lane_iter[lane] >= max_iter:
                 _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                 lane_sample[lane] = -1
                 _clear_lane(lane, R, V, W)
@@ -365,10 +385,11 @@ def _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, pa
     Deterministic states (at most one successor, whose probability ``chain_w`` may be below
     one: the rest leaks) are followed to a dead end, a cycle solved in closed form, or a
     *stochastic* state (several successors), which stands for itself (``X[x] = x``).
-    Returns the number of stochastic states.
+    Returns the number of stochastic states and the longest path walked (for rounding bounds).
     """
     S = R.shape[0]
     k = 0
+    longest = 0
     for s in range(S):
         if chain_ptr[s + 1] - chain_ptr[s] > 1:
             A[s] = 0.0
@@ -394,6 +415,7 @@ def _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, pa
             status[s] = 1
             path[n] = s
             n += 1
+            longest = max(longest, n)
             t = chain_cols[chain_ptr[s]]
             if status[t] == 2:
                 break
@@ -430,7 +452,7 @@ def _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, pa
                 Bc[u] = f * Bc[nxt]
                 X[u] = X[nxt]
                 status[u] = 2
-    return k
+    return k, longest
 
 
 @njit(cache=True)
@@ -516,7 +538,10 @@ def _iterate_reduced(k, red_ptr, red_col, red_w, rhs, diag, y, gamma, tol, max_i
 
 @njit(cache=True)
 def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork):
-    """Values ``V`` of a fixed chain; returns (sweeps, POWER-unit bound).
+    """Values ``V`` of a fixed chain; returns (sweeps, POWER-unit bound, longest path).
+
+    The bound is 0 for the direct solutions (their rounding is measured afterwards, from
+    the Bellman residual: :func:`residual_bound`) and the iteration's bound otherwise.
 
     Deterministic states are resolved in closed form along their paths, which leaves a
     linear system over the stochastic states only: none (exact), up to :data:`DIRECT_MAX`
@@ -529,7 +554,7 @@ def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, 
     X = iwork[2 * S : 3 * S]
     A = fwork[:S]
     Bc = fwork[S : 2 * S]
-    k = _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path)
+    k, longest = _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path)
     it, bound = 1, 0.0
     if k > 0:
         xs = iwork[3 * S : 4 * S]
@@ -551,7 +576,36 @@ def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, 
     for s in range(S):
         x = X[s]
         V[s] = A[s] if x < 0 else A[s] + Bc[s] * y[pos[x]]
-    return it, bound
+    return it, bound, longest
+
+
+@njit(cache=True)
+def _most_entries(row_ptr):
+    """Most terms of a row's sum: its entries plus the self-loop kept apart."""
+    most = 1
+    for r in range(row_ptr.shape[0] - 1):
+        most = max(most, row_ptr[r + 1] - row_ptr[r] + 1)
+    return most
+
+
+@njit(cache=True)
+def residual_bound(residual, terms, magnitude, value_max, gamma, iteration_bound, longest):
+    """Certified POWER error of values ``V`` from their Bellman residual ``max |TV - V|``.
+
+    ``T`` (optimal or a fixed policy's) is a ``gamma``-contraction, so
+    ``|V - V*| <= |TV - V| / (1 - gamma)``, and POWER ``(1 - gamma) max P V`` is then within
+    ``|TV - V|`` of the exact one, plus the rounding of the residual's own computation (sums
+    of ``terms`` products of values up to ``value_max``, rewards up to ``magnitude``) and of
+    the continuation. However the values were computed, this holds. An iterative evaluation
+    also has its own bound, valid up to the rounding of the reduced system it iterated
+    (paths of up to ``longest`` steps); the smaller of the two is returned.
+    """
+    eps = 2.220446049250313e-16
+    rounding = (terms + 4.0) * eps * (magnitude + 2.0 * value_max) + (1.0 - gamma) * (terms + 1.0) * eps * value_max
+    bound = residual + rounding
+    if iteration_bound > 0.0:
+        bound = min(bound, iteration_bound + (3.0 * longest + terms + 8.0) * eps * (magnitude + 2.0 * value_max))
+    return bound
 
 
 @njit(cache=True)
@@ -773,6 +827,7 @@ def _best_response_sample(
     tol,
     tie_tol,
     max_iter,
+    terms,
     values_out,
     cont_out,
     policy_out,
@@ -798,6 +853,7 @@ def _best_response_sample(
         V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
         pol[s] = -1
     bound = 0.0
+    longest = 0
     slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
     iteration = 0
     while True:
@@ -832,13 +888,20 @@ def _best_response_sample(
             for s in range(S):
                 chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
             _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-        _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
+        _, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
         slack = 2.0 * bound / (1.0 - gamma)
     # The last improvement pass saw no change, so its action values belong to the final V.
+    residual = 0.0
+    magnitude = 0.0
+    value_max = 0.0
     for s in range(S):
         qmax = _NEG_INF
         for a in range(num_act):
             qmax = max(qmax, q[s * num_act + a])
+        if qmax > _NEG_INF:
+            residual = max(residual, abs(R[s] + gamma * qmax - V[s]))
+        magnitude = max(magnitude, abs(R[s]))
+        value_max = max(value_max, abs(V[s]))
         mask = np.uint64(0)
         for a in range(num_act):
             qa = q[s * num_act + a]
@@ -848,7 +911,7 @@ def _best_response_sample(
         cont_out[b, s] = qmax
         values_out[b, s] = V[s]
     iters_out[b] = iteration
-    bound_out[b] = bound
+    bound_out[b] = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -898,6 +961,7 @@ def best_response(
     """
     B, S = rewards.shape
     nnz_total = cols.shape[0] + row_self.shape[0]
+    terms = num_other * _most_entries(row_ptr) + 2  # terms of an action value's sum, mixed rows included
     for j in prange(num_blocks):
         V = np.empty(S)
         pol = np.empty(S, dtype=np.int64)
@@ -925,6 +989,7 @@ def best_response(
                 tol,
                 tie_tol,
                 max_iter,
+                terms,
                 values_out,
                 cont_out,
                 policy_out,
@@ -1081,15 +1146,23 @@ def _joint_policy_sample(
         _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)
-    it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
+    it, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
+    residual = 0.0
+    magnitude = 0.0
+    value_max = 0.0
+    terms = 1
     for s in range(S):
         acc = 0.0
         for k in range(chain_ptr[s], chain_ptr[s + 1]):
             acc += chain_w[k] * V[chain_cols[k]]
         cont_out[b, s] = acc
         values_out[b, s] = V[s]
+        residual = max(residual, abs(R[s] + gamma * acc - V[s]))
+        magnitude = max(magnitude, abs(R[s]))
+        value_max = max(value_max, abs(V[s]))
+        terms = max(terms, chain_ptr[s + 1] - chain_ptr[s])
     iters_out[b] = it
-    bound_out[b] = bound
+    bound_out[b] = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
 
 
 @njit(cache=True, parallel=True, fastmath=False)
