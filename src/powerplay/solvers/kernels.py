@@ -844,14 +844,25 @@ def _mixed_chain(
     chain_cols,
     chain_w,
 ):
-    """Chain of a policy when some chosen actions mix joint rows (merging repeated next states)."""
+    """Chain of a policy when some chosen actions mix joint rows (merging repeated next states).
+
+    States whose action resolves to one row are copied in place: a helper call per state
+    would cost more than the copy (see the module notes).
+    """
     n = 0
     for s in range(S):
         chain_ptr[s] = n
         a = pol[s]
         code = eff[s * num_act + a]
         if code >= 0:
-            n = _add_row(code, 1.0, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+            if row_self[code] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[code]
+                n += 1
+            for k in range(row_ptr[code], row_ptr[code + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
         elif code == _MIXED:
             start = n
             for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
@@ -1126,13 +1137,29 @@ def _mixed_pair_chain(
     cols,
     probs,
     row_self,
+    pair_row,
     chain_ptr,
     chain_cols,
     chain_w,
 ):
+    """Chain of two policies of which one mixes somewhere: states where both pick one joint row
+    (``pair_row >= 0``) are copied in place, only the mixed ones (-2) are summed and merged."""
     n = 0
     for s in range(S):
         chain_ptr[s] = n
+        one = pair_row[s]
+        if one >= 0:
+            if row_self[one] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[one]
+                n += 1
+            for k in range(row_ptr[one], row_ptr[one + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
+            continue
+        if one == -1:
+            continue
         start = n
         for r in range(state_ptr[s], state_ptr[s + 1]):
             w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
@@ -1193,6 +1220,7 @@ def _joint_policy_sample(
             cols,
             probs,
             row_self,
+            pair_row,
             chain_ptr,
             chain_cols,
             chain_w,
