@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,9 +12,10 @@ import yaml
 from scipy import stats as scipy_stats
 from typer.testing import CliRunner
 
-from powerplay.errors import ConfigError
+from powerplay.errors import ConfigError, SweepError
 from powerplay.interfaces.cli import app
-from powerplay.runner.scan import ScanSettings, from_axis, run_scan, to_axis
+from powerplay.runner.config import load_sweep_config
+from powerplay.runner.scan import ScanSettings, from_axis, run_scan, scan_folder, to_axis
 from powerplay.runner.studies import (
     across_environments,
     environment_studies,
@@ -21,6 +23,7 @@ from powerplay.runner.studies import (
     write_environment_studies,
 )
 from powerplay.runner.sweep import run_sweep
+from powerplay.storage.runs import load_run
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}, "allow_all_equal_rewards": False}
 
@@ -123,24 +126,100 @@ def test_a_scan_refines_where_the_statistic_changes_and_reuses_its_points(tmp_pa
     result = run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     values = [p.value for p in result.points]
     assert len(values) == 6 and values == sorted(values) and values[0] == 0.01 and values[-1] == 0.99
-    # The centre's POWER against γ, from its own run.
-    for point in result.points:
-        assert point.statistic == pytest.approx(
-            json.loads((result.folder / "scan.json").read_text())["points"][values.index(point.value)]["statistic"]
-        )
-    a, b = result.steepest
+    document = json.loads((result.folder / "scan.json").read_text())
+    for point, recorded in zip(result.points, document["points"]):
+        run = load_run(point.run)
+        index = run.states.index("(1, 1)")
+        assert point.statistic == recorded["statistic"] == run.power_mean("H")[index]
+        assert point.sem == pytest.approx(run.power_sem("H")[index])
+    a, b = result.steepest_interval
     assert a in values and b in values and values.index(b) == values.index(a) + 1
     assert result.change == pytest.approx(
         result.points[values.index(b)].statistic - result.points[values.index(a)].statistic
     )
-    assert len(result.changes) == len(values) - 1 and result.changes[values.index(a)] == (
-        result.change,
-        result.change_sem,
-    )
-    sweeps_before = sorted(p.name for p in result.folder.iterdir() if p.is_dir())
+    # Every point draws the same rewards: every step is paired, and its error is far below hypot(sem_a, sem_b).
+    assert len(result.steps) == len(values) - 1 and all(step.change.paired for step in result.steps)
+    for step, p, q in zip(result.steps, result.points, result.points[1:]):
+        assert step.change.sem < 0.5 * math.hypot(p.sem, q.sem)
+    assert [s["paired"] for s in document["steps"]] == [True] * 5
+    sweeps_before = sorted(p.name for p in result.points_folder.iterdir() if p.is_dir())
     again = run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
     assert [p.value for p in again.points] == values
-    assert sorted(p.name for p in result.folder.iterdir() if p.is_dir()) == sweeps_before  # nothing recomputed
+    assert sorted(p.name for p in result.points_folder.iterdir() if p.is_dir()) == sweeps_before  # nothing recomputed
+    # Another statistic reuses the points and writes its own folder: nothing is overwritten.
+    average = run_scan(
+        single_agent(tmp_path), replace(settings, statistic="average_power", max_runs=3), tmp_path / "expts"
+    )
+    assert average.points_folder == result.points_folder and average.folder != result.folder
+    assert json.loads((result.folder / "scan.json").read_text()) == document
+    assert sorted(p.name for p in result.points_folder.iterdir() if p.is_dir() and p.name[0].isdigit()) == [
+        n for n in sweeps_before if n[0].isdigit()
+    ]
+
+
+def test_the_paired_test_finds_a_real_change_that_unpaired_errors_hide(tmp_path):
+    """POWER of the 3x3 centre rises with γ; between γ = 0.5 and 0.55 the rise is small against
+    each run's noise but the runs share their draws, so the paired step finds it."""
+    settings = ScanSettings("discount_rate", 0.5, 0.55, "power:(1, 1)", initial_points=2, resolution=10, max_runs=2)
+    result = run_scan(single_agent(tmp_path, 300), settings, tmp_path / "expts")
+    (step,) = result.steps
+    low, high = result.points
+    assert step.change.paired and step.change.value > 0
+    assert step.change.value / step.change.sem > 2 > step.change.value / math.hypot(low.sem, high.sem)
+    assert "standard errors" in result.describe() and "not significant" not in result.describe()
+
+
+def test_a_scan_is_validated_before_its_first_run(tmp_path):
+    config = single_agent(tmp_path, 50)
+    # Close to 1: values are rounded on 1 - γ, so the ends stay below 1.
+    close = ScanSettings("discount_rate", 0.9, 0.9999999999999, "average_power", initial_points=4, max_runs=4)
+    values = close.initial_values()
+    assert values[-1] == pytest.approx(0.9999999999999, abs=1e-15) and all(v < 1 for v in values)
+    assert len(set(values)) == 4
+    # Integer parameters are scanned on integers.
+    samples = ScanSettings("num_reward_samples", 10, 50, "average_power", initial_points=3, max_runs=3)
+    assert samples.initial_values() == [10, 30, 50]
+    result = run_scan(config, samples, tmp_path / "counts")
+    assert [p.value for p in result.points] == [10, 30, 50]
+    assert all(step.change.paired is False and "sample counts" in step.change.note for step in result.steps)
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (dict(low=0.1, high=0.1000000000001), "too narrow"),
+        (dict(statistic="average_power:A"), "needs POWER of 'A'"),
+        (dict(statistic='contrast:H:"(9, *)" - "(1, 1)"'), "matches no state"),
+        (dict(param="random_seed", low=0.5, high=3), "is an integer"),
+        (dict(param="reward_distribution"), "is not a number"),
+    ],
+)
+def test_more_bad_scans_are_refused_before_any_run(tmp_path, change, words):
+    settings = ScanSettings(
+        **{"param": "discount_rate", "low": 0.1, "high": 0.9, "statistic": "average_power", **change}
+    )
+    with pytest.raises(ConfigError) as error:
+        run_scan(single_agent(tmp_path), settings, tmp_path / "expts")
+    assert words in str(error.value) and "\n" not in str(error.value)
+    assert not (tmp_path / "expts").exists()
+
+
+def test_scan_folders_are_unique_to_the_config_and_never_a_symbolic_link(tmp_path):
+    settings = ScanSettings("discount_rate", 0.1, 0.9, "average_power", initial_points=2, max_runs=2)
+    first = run_scan(single_agent(tmp_path, 40), settings, tmp_path / "expts")
+    other = tmp_path / "other"
+    other.mkdir()
+    second = run_scan(single_agent(other, 60), settings, tmp_path / "expts")  # the same name, another config
+    assert first.points_folder != second.points_folder
+    assert (first.folder / "scan.json").is_file() and (second.folder / "scan.json").is_file()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = scan_folder(tmp_path / "linked", load_sweep_config(single_agent(tmp_path, 40)), settings)
+    target.parent.mkdir()
+    target.symlink_to(outside)
+    with pytest.raises(SweepError, match="symbolic link"):
+        run_scan(single_agent(tmp_path, 40), settings, tmp_path / "linked")
+    assert list(outside.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -149,7 +228,7 @@ def test_a_scan_refines_where_the_statistic_changes_and_reuses_its_points(tmp_pa
         (dict(param="reward_correlation"), "not a parameter of this config"),
         (dict(low=0.9, high=0.5), "--from below --to"),
         (dict(high=1.0), "below 1"),
-        (dict(statistic="alpha"), "needs a multiagent_with_reward config"),
+        (dict(statistic="alpha"), "needs POWER of 'A'"),
         (dict(statistic="median"), "unknown statistic"),
         (dict(statistic="power:(9, 9)"), "'(9, 9)' is not a state of the MDP"),
     ],
@@ -200,8 +279,8 @@ def test_the_scan_command(tmp_path, monkeypatch):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "steepest change of rank in discount_rate" in result.stdout
-    folder = tmp_path / "expts" / "grid-scan-discount_rate"
+    assert "steepest change of rank change of H's POWER (1 − ρ) in discount_rate" in result.stdout
+    (folder,) = (tmp_path / "expts").glob("grid-scan-discount_rate-*/rank_H-*")
     assert (folder / "scan.png").stat().st_size > 1000 and len(
         json.loads((folder / "scan.json").read_text())["points"]
     ) == 4

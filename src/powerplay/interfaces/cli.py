@@ -400,7 +400,8 @@ def scan(
     statistic: str | None = typer.Option(
         None,
         "--statistic",
-        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), power:STATE[:AGENT] or rank[:AGENT].",
+        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), "
+        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN" (see docs/studies.md).',
     ),
     initial_points: int = typer.Option(
         5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."
@@ -420,14 +421,17 @@ def scan(
     """Find where along a parameter a statistic changes fastest (an adaptive, resumable scan).
 
     Points are placed on a log(1 - γ) axis for discount rates; each round adds the midpoint
-    of the interval where the statistic changed most (beyond its standard error).
+    of the interval where the statistic changed most (beyond its standard error). Points
+    share their reward draws, so each step is tested with its paired standard error.
     """
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
+    from ..stats.statistics import default_statistic
 
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         base = load_sweep_config(config)
-        default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
+        two_agents = base.experiment_type == "multiagent_with_reward"
+        default = default_statistic(("H", "A") if two_agents else ("H",))
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = run_scan(
@@ -439,21 +443,37 @@ def scan(
             )
         from ..figures.study_figures import scan_figure
 
-        figure = scan_figure(result, result.folder / "scan.png")
+        figure = scan_figure(result)
     mark_kernels_compiled()
     out = _stdout()
     table = Table(
-        title=printable(f"scan of {settings.statistic} over {param}"),
+        title=printable(f"scan of {result.label} over {param}"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for column in (param, settings.statistic, "± SE"):
+    per_run = any(p.estimate.defined for p in result.points)
+    columns = [param] + (["value ± SE"] if per_run else []) + ["change to next ± SE", "paired", "verdict"]
+    for column in columns:
         table.add_column(printable(column), justify="right")
-    for point in result.points:
-        table.add_row(f"{point.value:.6g}", _number(point.statistic, 4), _number(point.sem, 4))
+    for i, point in enumerate(result.points):
+        step = result.steps[i] if i < len(result.steps) else None
+        cells = [f"{point.value:.6g}"]
+        if per_run:
+            cells.append(point.estimate.describe())
+        if step is None:
+            cells += ["", "", ""]
+        else:
+            change = step.change
+            verdict = {True: "change", False: "no change", None: "no verdict"}[change.significant]
+            shown = change.describe(signed=True).replace(" (paired)", "").split(" (unpaired")[0]
+            cells += [shown, {True: "yes", False: "no", None: ""}[change.paired], verdict]
+        table.add_row(*(printable(c) for c in cells))
     out.print(table)
     out.print(printable(result.describe()), markup=False, soft_wrap=True)
+    unpaired = {s.change.note for s in result.steps if s.change.paired is False and s.change.note}
+    if unpaired:
+        out.print(printable(f"unpaired steps: {'; '.join(sorted(unpaired))}"), markup=False, soft_wrap=True)
     out.print(
         f"Scan in {printable(result.folder)}/ (scan.json, scan.csv); figure: {printable(figure)}",
         markup=False,

@@ -77,10 +77,19 @@ def save_traceback() -> Path | None:
 @contextlib.contextmanager
 def warnings_as_lines(show: Callable[[str], None]) -> Iterator[None]:
     """Pass every Python warning (figures, convergence, statistics) to ``show`` as its message
-    alone: one line, no file name or source line."""
+    alone: one line, no file name or source line, and once per message (a config checked,
+    built and run warns about its reward distribution from three places: one cause, one line)."""
+    shown: set[str] = set()
+
+    def once(message, *args, **kwargs) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            show(text)
+
     with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.showwarning = lambda message, *args, **kwargs: show(str(message))
+        warnings.simplefilter("always")
+        warnings.showwarning = once
         yield
 
 

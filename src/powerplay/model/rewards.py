@@ -61,6 +61,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -634,6 +635,16 @@ class RewardStream:
         if self.correlation is None:
             return rewards_H, None
         return rewards_H, self.sampler.correlated(self._rng(1, k), rewards_H, self.correlation)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the first reward sample of each agent: two streams with the same
+        fingerprint draw the same rewards (same seed, distribution, states and correlation),
+        and a changed random-number generator is detected."""
+        rewards_H, rewards_A = self.rewards(0, 1)
+        digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
+        if rewards_A is not None:
+            digest.update(np.ascontiguousarray(rewards_A).tobytes())
+        return digest.hexdigest()
 
     def rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""

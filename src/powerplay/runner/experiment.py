@@ -56,6 +56,7 @@ from ..stats.summary import (
     POWER_KEYS,
     RunStatistics,
     RunSummary,
+    kept_group_means,
     kept_groups,
     power_variable,
     reward_variable,
@@ -453,10 +454,20 @@ class RunResult(RunStatistics):
     samples: dict[str, np.ndarray] | None = field(default=None, repr=False)
     samples_file: Path | None = None
     experiment: Experiment | None = field(default=None, repr=False)
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def samples_kept(self) -> bool:
         return self.samples is not None or self.samples_file is not None
+
+    @property
+    def reward_fingerprint(self) -> str | None:
+        """The fingerprint of the run's reward draws (drawn again from its experiment; cached)."""
+        if self.experiment is None:
+            return None
+        if self._fingerprint is None:
+            self._fingerprint = self.experiment.reward_stream().fingerprint()
+        return self._fingerprint
 
     @property
     def power(self) -> dict[str, np.ndarray]:
@@ -499,7 +510,11 @@ class RunAccumulator:
     def __init__(self, experiment: Experiment, sink: SampleSink | None = None):
         self.experiment = experiment
         self.sink = sink
-        self.reducer = TreeReducer(experiment.num_reward_samples, keep_groups=kept_groups(experiment.power_keys))
+        self.reducer = TreeReducer(
+            experiment.num_reward_samples,
+            keep_groups=kept_groups(experiment.power_keys),
+            keep_group_means=kept_group_means(experiment.power_keys),
+        )
         self.convergence: dict[str, ConvergenceTotals] = {}
         self.started = time.perf_counter()
 
@@ -524,7 +539,7 @@ class RunAccumulator:
 
     def result(self) -> RunResult:
         """The finished run (all samples added)."""
-        summary = RunSummary(self.reducer.root(), tuple(self.reducer.group_moments()))
+        summary = RunSummary.of_reducer(self.reducer)
         samples, samples_file = None, None
         if self.sink is not None:
             samples_file = self.sink.close()

@@ -4,13 +4,15 @@ Layout of a run folder (the output contract; tests and users rely on it)::
 
     run.yaml       the fully resolved run configuration (plain values, no sweep syntax)
     power.csv      one row per state: state, power_H, power_H_sem
-                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem]
+                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem];
+                   a standard error that is undefined (a run of one sample) is an empty field
     summary.npz    the run's streamed statistics (powerplay.stats.summary.RunSummary): per-state
                    moments of every POWER key and of the rewards, H-A cross products, group moments
     samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
                    (see powerplay.storage.samples)
     run.json       timing, versions, seed, convergence statistics, α_HA statistics (two agents),
-                   the size and SHA-256 of every file above, figure list
+                   the size and SHA-256 of every file above, figure list; ``sem_undefined``
+                   says why standard errors are undefined (``'1 sample'``) when they are
     *.png / *.gif  figures
 
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
@@ -120,8 +122,17 @@ def power_table_csv(states, summary: RunSummary) -> str:
     means = {k: summary.power_mean(k) for k in keys}
     sems = {k: summary.power_sem(k) for k in keys}
     for i, state in enumerate(states):
-        writer.writerow([state] + [f"{x:.10g}" for k in keys for x in (means[k][i], sems[k][i])])
+        writer.writerow([state] + [_table_number(x) for k in keys for x in (means[k][i], sems[k][i])])
     return buffer.getvalue()
+
+
+def _table_number(x: float) -> str:
+    """A number of ``power.csv``; an undefined one (NaN: the standard error of one sample) is empty."""
+    return f"{x:.10g}" if np.isfinite(x) else ""
+
+
+def _table_value(text: str) -> float:
+    return float(text) if text != "" else float("nan")
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -155,15 +166,11 @@ def reward_check(config: dict[str, Any], states) -> str | None:
 
 
 def _stream_check(stream) -> str | None:
-    """SHA-256 of a reward stream's first reward block (``None`` if it cannot be drawn)."""
+    """A reward stream's :meth:`~powerplay.model.rewards.RewardStream.fingerprint` (``None`` if it cannot be drawn)."""
     try:
-        rewards_H, rewards_A = stream.rewards(0, 1)
+        return stream.fingerprint()
     except Exception:  # e.g. a sampler that fails only when it draws
         return None
-    digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
-    if rewards_A is not None:
-        digest.update(np.ascontiguousarray(rewards_A).tobytes())
-    return digest.hexdigest()
 
 
 def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | None = None) -> Path:
@@ -209,6 +216,7 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
         "alignment": alignment.as_dict() if alignment is not None else None,
+        **({"sem_undefined": "1 sample"} if n < 2 else {}),
         "samples_kept": (folder / SAMPLES).is_file(),
         "reward_check": reward_check(config, result.states),
         "files": {name: file_record(folder / name) for name in RECORDED_FILES if (folder / name).is_file()},
@@ -266,7 +274,14 @@ NUMBER = _kind(_is_number, "a number")
 MAPPING = _kind(lambda v: isinstance(v, dict), "a mapping")
 TEXT_MAPPING = _mapping_of(TEXT, "a mapping of strings")
 _STAT = _optional(
-    _kind(lambda v: _is_number(v) or (isinstance(v, list) and all(x is None or _is_number(x) for x in v)), "a number")
+    _kind(
+        lambda v: (
+            _is_number(v)
+            or isinstance(v, (bool, str))  # flags, and why a statistic is undefined
+            or (isinstance(v, list) and all(x is None or _is_number(x) for x in v))
+        ),
+        "a number",
+    )
 )
 _FILE_ENTRY = _kind(
     lambda v: isinstance(v, dict) and _is_int(v.get("bytes")) and v["bytes"] >= 0 and isinstance(v.get("sha256"), str),
@@ -285,6 +300,7 @@ RUN_INFO_FIELDS = {
     "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
     "samples_kept": BOOLEAN,
     "reward_check": _optional(TEXT),
+    "sem_undefined": TEXT,
     "files": _mapping_of(_FILE_ENTRY, "a mapping of file names to {bytes, sha256}"),
     "versions": TEXT_MAPPING,
     "finished": TEXT,
@@ -447,7 +463,7 @@ def _read_power_table(
     keys = [k for k in POWER_KEYS if f"power_{k}" in column and f"power_{k}_sem" in column]
     try:
         means = {k: np.array([float(r[column[f"power_{k}"]]) for r in rows]) for k in keys}
-        sems = {k: np.array([float(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
+        sems = {k: np.array([_table_value(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
     except ValueError as error:
         raise FileFormatError(path, f"has a value that is not a number ({safe_load._shorten(str(error))})") from None
     num_states = info.get("num_states")
@@ -488,6 +504,12 @@ class StoredRun(RunStatistics):
     @property
     def samples_kept(self) -> bool:
         return (self.path / SAMPLES).is_file()
+
+    @property
+    def reward_fingerprint(self) -> str | None:
+        """The fingerprint of its reward draws ``run.json`` recorded (``reward_check``)."""
+        value = self.info.get("reward_check")
+        return value if isinstance(value, str) else None
 
     @cached_property
     def summary(self) -> RunSummary:
