@@ -44,13 +44,11 @@ the same draws and the difference gets a *paired* error, from replicates that ar
 differences too; otherwise the runs are independent and the error is
 ``hypot(sem_a, sem_b)``. The estimate says which (:attr:`Estimate.paired`, :attr:`Estimate.note`).
 
-For ``rank``, a rank correlation is not smooth in the means (the jackknife does not apply), so
-the change is corrected and its error found with a Gaussian multiplier bootstrap over the
-sample groups: each draw perturbs both runs' means by the same random combination of group
-deviations when they share draws (independent ones otherwise), which keeps the noise's
-correlation across states and between the runs; the correction subtracts the bootstrap's
-bias, ``2 (1 − ρ̂) − mean(1 − ρ*)``, and the error is the spread of ``1 − ρ*``
-(:data:`RANK_DRAWS` draws from a fixed seed, so the numbers are reproducible).
+For ``rank``, a rank correlation is not smooth in the means (the jackknife does not apply, and
+noise reorders states of nearly equal POWER however many samples there are), so the change is
+measured between random halves of the sample groups, less the change within each run between
+its own halves (:class:`RankStatistic`: 0 in expectation when the order does not change), with
+a bootstrap error over the groups (reproducible: a fixed seed).
 
 Examples
 --------
@@ -82,8 +80,10 @@ from .summary import POWER_KEYS, RunSummary, state_mean_variable
 #: Standard errors a difference must exceed to count as a change rather than noise.
 SIGNIFICANT = 2.0
 
-#: Bootstrap draws for rank changes.
-RANK_DRAWS = 200
+#: Bootstrap resamplings of the groups for a rank change's error, and random splits of the
+#: groups into halves averaged in each.
+RANK_DRAWS = 100
+RANK_SPLITS = 8
 
 #: Values of one bootstrap batch (draws × states), to bound memory for huge MDPs.
 RANK_BATCH_VALUES = 2**22
@@ -645,8 +645,36 @@ def rank_change(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 1.0 - rho
 
 
+def _half_means(means: np.ndarray, counts: np.ndarray, index: np.ndarray, masks: np.ndarray) -> tuple:
+    """Count-weighted means of the two halves of resampled groups.
+
+    ``means`` ``[G, S]``, ``counts`` ``[G]``, ``index`` ``[R, G]`` (resampled groups),
+    ``masks`` ``[K, G]`` (1 for the first half, -1 for the second, 0 for a left-over group);
+    returns two ``[R, K, S]`` arrays.
+    """
+    weights = counts[index].astype(np.float64)  # [R, G]
+    values = means[index]  # [R, G, S]
+    halves = []
+    for side in (1, -1):
+        w = weights[:, None, :] * (masks == side)[None, :, :]  # [R, K, G]
+        halves.append(np.einsum("rkg,rgs->rks", w, values) / w.sum(axis=-1)[..., None])
+    return halves[0], halves[1]
+
+
 class RankStatistic(Statistic):
-    """``rank[:AGENT]``: the noise-corrected change of the order of states by POWER between runs."""
+    """``rank[:AGENT]``: how much the order of states by POWER changes between runs, beyond noise.
+
+    Each run's sample groups are split at random into two halves of equal size. The rank
+    change *between* the runs, ``1 − ρ`` of one run's half against the other run's other half,
+    less the rank change *within* each run, ``1 − ρ`` of its two halves, carries the same
+    noise in both terms (independent halves of the same size), so it is 0 in expectation
+    when the order does not change -- states of (nearly) equal POWER, which noise reorders
+    at random however many samples there are, included. It is averaged over
+    :data:`RANK_SPLITS` random splits; its standard error comes from a bootstrap over the
+    groups (:data:`RANK_DRAWS` resamplings, the same groups for both runs when they share
+    draws), all from a fixed seed. With much noise the change is diluted (it is measured at
+    half the samples); it is never inflated.
+    """
 
     kind = "rank"
     per_run = False
@@ -655,7 +683,7 @@ class RankStatistic(Statistic):
         self.agent = _check_agent(agent)
         self.keys = (agent,)
         self.spec = f"rank:{agent}"
-        self.label = f"rank change of {agent}'s POWER (1 − ρ)"
+        self.label = f"rank change of {agent}'s POWER beyond noise (1 − ρ)"
 
     def of_run(self, run: RunLike) -> Estimate:
         return Estimate.undefined_as("a change between two runs, not a value of one")
@@ -663,43 +691,56 @@ class RankStatistic(Statistic):
     def columns(self, run: RunLike) -> dict[str, Any]:
         return {}
 
+    def _change(self, groups, index, masks) -> np.ndarray:
+        """``[R]`` the split-averaged change for each resampling ``index`` (``[R, G]`` per run)."""
+        a1, a2 = _half_means(groups[0].means[self.agent], groups[0].counts, index[0], masks[0])
+        b1, b2 = _half_means(groups[1].means[self.agent], groups[1].counts, index[1], masks[1])
+        between = (rank_change(a1, b2) + rank_change(a2, b1)) / 2
+        within = (rank_change(a1, a2) + rank_change(b1, b2)) / 2
+        return np.nanmean(between - within, axis=-1)
+
     def difference(self, first: RunLike, second: RunLike) -> Estimate:
         paired, why = pairing(first, second)
         first_groups, second_groups = first.summary.paired, second.summary.paired
         if first_groups is None or second_groups is None:
             return Estimate.undefined_as(f"needs sample groups; {why}", paired=False, note=why)
         groups = (first_groups, second_groups)
-        n = min(g.num_samples for g in groups)
-        if min(g.size for g in groups) < 2:
-            return Estimate.undefined_as(undefined_reason(n), paired=paired, note=why)
-        means = [first.summary.power_mean(self.agent), second.summary.power_mean(self.agent)]
         if len(first.states) != len(second.states):
             raise ModelError(
                 f"a rank change needs runs with the same states ({len(first.states)} and {len(second.states)})"
             )
-        observed = float(rank_change(means[0], means[1]))
-        if not math.isfinite(observed):
-            return Estimate.undefined_as("POWER does not vary across states", paired=paired, note=why)
+        n = min(g.num_samples for g in groups)
+        if min(g.size for g in groups) < 4:
+            return Estimate.undefined_as(f"too few samples ({n:,}) to split into groups", paired=paired, note=why)
         rng = np.random.default_rng(0)
-        deviations = []
-        for group, mean in zip(groups, means):
-            weights = group.counts / group.counts.sum()
-            # sqrt(G / (G - 1)): the deviations of G group means from their own mean understate the spread.
-            scale = math.sqrt(group.size / (group.size - 1))
-            deviations.append(scale * weights[:, None] * (group.means[self.agent] - mean[None, :]))
-        batch = max(1, RANK_BATCH_VALUES // max(len(means[0]), 1))
-        draws = []
-        for start in range(0, RANK_DRAWS, batch):
-            count = min(batch, RANK_DRAWS - start)
-            z_first = rng.normal(size=(count, groups[0].size))
-            z_second = z_first if paired else rng.normal(size=(count, groups[1].size))
-            draws.append(rank_change(means[0] + z_first @ deviations[0], means[1] + z_second @ deviations[1]))
+
+        def masks(size: int) -> np.ndarray:
+            out = np.zeros((RANK_SPLITS, size), dtype=np.int8)
+            half = size // 2
+            for k in range(RANK_SPLITS):
+                order = rng.permutation(size)
+                out[k, order[:half]], out[k, order[half : 2 * half]] = 1, -1
+            return out
+
+        split = [masks(groups[0].size)]
+        split.append(split[0] if paired else masks(groups[1].size))
+        identity = [np.arange(g.size)[None, :] for g in groups]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = float(self._change(groups, identity, split)[0])
+            if not math.isfinite(value):
+                return Estimate.undefined_as("POWER does not vary across states", paired=paired, note=why)
+            batch = max(1, RANK_BATCH_VALUES // max(RANK_SPLITS * len(first.states) * max(g.size for g in groups), 1))
+            draws = []
+            for start in range(0, RANK_DRAWS, batch):
+                count = min(batch, RANK_DRAWS - start)
+                index_a = rng.integers(0, groups[0].size, size=(count, groups[0].size))
+                index_b = index_a if paired else rng.integers(0, groups[1].size, size=(count, groups[1].size))
+                draws.append(self._change(groups, [index_a, index_b], split))
         changes = np.concatenate(draws)
         changes = changes[np.isfinite(changes)]
         if len(changes) < 2:
             return Estimate.undefined_as(undefined_reason(n), paired=paired, note=why)
-        corrected = 2 * observed - float(changes.mean())
-        return Estimate(corrected, float(changes.std(ddof=1)), paired=paired, note=why)
+        return Estimate(value, float(changes.std(ddof=1)), paired=paired, note=why)
 
 
 # --------------------------------------------------------------------------------------
