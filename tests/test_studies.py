@@ -279,7 +279,7 @@ def test_the_scan_command(tmp_path, monkeypatch):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "steepest change of rank change of H's POWER (1 − ρ) in discount_rate" in result.stdout
+    assert "steepest change of rank change of H's POWER beyond noise (1 − ρ) in discount_rate" in result.stdout
     (folder,) = (tmp_path / "expts").glob("grid-scan-discount_rate-*/rank_H-*")
     assert (folder / "scan.png").stat().st_size > 1000 and len(
         json.loads((folder / "scan.json").read_text())["points"]
