@@ -88,11 +88,66 @@ def test_one_study_per_combination_of_the_other_swept_values(tmp_path):
     assert [e.alpha for e in studies[1].environments] == pytest.approx([1.0, 1.0], abs=1e-3)
 
 
+def _joint_sweep(tmp_path, name, environments, samples, names=None):
+    spec = {"values": environments}
+    if names:
+        spec["names"] = names
+    parameters = {
+        "joint_mdp_graph": spec,
+        "seed_policy_graph_agent_A": {"value": "uniform_random"},
+        "discount_rate": {"value": 0.9},
+        "discount_rate_agent_A": {"same_as": "discount_rate"},
+        "reward_correlation": {"value": 0},
+        "reward_distribution": {"value": UNIFORM},
+        "num_reward_samples": {"value": samples},
+        "random_seed": {"value": 0},
+    }
+    return run_sweep(_write(tmp_path / f"{name}.yaml", name, parameters), tmp_path / "expts")
+
+
+def test_a_sweep_over_interaction_rules_gives_one_study_per_rule(tmp_path):
+    rules = ["remove", "block", "allow"]
+    maze = {"generator": "maze", "rows": 2, "cols": 3, "seed": 0}
+    sweep = _joint_sweep(tmp_path, "rules", [{**maze, "joint": rule} for rule in rules], 200, names=rules)
+    studies = environment_studies(sweep)
+    assert [s.group for s in studies] == [
+        "joint maze 2x3 (no overlap)",
+        "joint maze 2x3 (blocking)",
+        "joint maze 2x3",
+    ]
+    for study, rule in zip(studies, rules):
+        (only,) = study.environments
+        assert only.name == rule and only.alpha_corrected == sweep.run(joint_mdp_graph=rule).alignment().alpha_corrected
+        assert math.isnan(study.mean_low) and "one environment: no mean over environments" in study.describe()
+
+
+def test_identical_and_undefined_environments_are_counted_once_and_left_out_consistently(tmp_path):
+    """Rooms 1x3 (2x2 each) seeds 2 and 3 are the same map; at 20 samples two environments'
+    corrected α_HA is undefined (too noisy)."""
+    rooms = {"generator": "rooms", "rows": 1, "cols": 3, "room_size": 2, "joint": "remove"}
+    sweep = _joint_sweep(tmp_path, "rooms", [{**rooms, "seed": s} for s in range(4)], 20)
+    (study,) = environment_studies(sweep)
+    by_seed = {e.seed: e for e in study.environments}
+    assert by_seed[3].duplicate_of == by_seed[2].name and [e.seed for e in study.duplicates] == [3]
+    assert by_seed[3].alpha == by_seed[2].alpha  # the same map and draws: the same numbers
+    undefined = study.undefined
+    assert len(undefined) == 2 and all(e.undefined == "too noisy at 20 samples" for e in undefined)
+    assert all(math.isnan(e.alpha_corrected) for e in undefined)
+    counted = study.counted
+    assert len(counted) == 1 and counted[0].undefined is None and counted[0].duplicate_of is None
+    assert study.mean == counted[0].alpha_corrected and study.share_negative == float(counted[0].alpha_corrected < 0)
+    line = study.describe()
+    assert line.startswith("4 environments") and "3 distinct" in line and "2 undefined: too noisy at 20 samples" in line
+    assert "nan" not in line
+    document = json.loads(write_environment_studies(sweep)[1][0].read_text())
+    assert document["studies"][0]["counted"] == 1 and document["studies"][0]["distinct"] == 3
+
+
 def test_the_run_command_writes_the_study(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["run", str(maze_family(tmp_path)), "--no-figures"])
     assert result.exit_code == 0, result.output
-    assert "3 environments: mean α_HA (corrected)" in result.stdout
+    assert "3 environments (joint maze 2x3 (no overlap)): mean α_HA (corrected)" in result.stdout
     assert (tmp_path / "expts" / "0001-family" / "study.json").is_file()
 
 

@@ -41,7 +41,8 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
             lw=0,
             label="mean over environments, 95% interval",
         )
-    ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
+    if math.isfinite(study.mean):
+        ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
     ax.axvline(0.0, color="0.3", lw=1, ls="--")
     ax.errorbar(
         corrected,
@@ -55,17 +56,28 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
         label="α_HA corrected, 95% interval",
     )
     ax.plot([e.alpha for e in environments], y, "x", color="0.55", ms=5, label="α_HA raw")
-    ax.set_yticks(y, [e.name for e in environments], fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
+    names = [
+        e.name
+        + (f" (= {e.duplicate_of})" if e.duplicate_of else "")
+        + (f" (undefined: {e.undefined})" if e.undefined and not e.duplicate_of else "")
+        for e in environments
+    ]
+    ax.set_yticks(y, names, fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-0.7, count - 0.3)
     ax.set_xlabel("α_HA: correlation across states of the agents' POWER", fontsize=style.FONT_SIZE)
     ax.grid(axis="x", color="0.9")
     ax.legend(fontsize=style.FONT_SIZE - 2, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
     fixed = ", ".join(f"{k} = {v}" for k, v in study.fixed.items())
+    counted = len(study.counted)
+    summary = (
+        f"mean over {counted} {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
+        f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]"
+        if counted >= 2
+        else f"{counted} environment{'s' * (counted != 1)} with a defined α_HA: no mean over environments"
+    )
     figure.suptitle(
-        f"α_HA across {count} environments ({study.param}{'; ' + fixed if fixed else ''})\n"
-        f"mean {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
-        f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]",
+        f"α_HA across {count} environments ({study.group or study.param}{'; ' + fixed if fixed else ''})\n{summary}",
         fontsize=style.FONT_SIZE + 1,
         y=0.99,
         va="top",
@@ -169,8 +181,12 @@ class EnvironmentStudyReport(EnvironmentStudyWriter):
         super().on_sweep_finished(sweep)
         if not self.figures:
             return
+        several_groups = len({s.group for s in self.studies}) > 1
         for study in self.studies:
-            tag = "-".join(f"{k}__{v}" for k, v in study.fixed.items())
+            parts = [f"{k}__{v}" for k, v in study.fixed.items()]
+            if several_groups:
+                parts.insert(0, style.file_token(study.group))
+            tag = "-".join(parts)
             self.paths.append(
                 environment_study_figure(
                     study, sweep.path / style.safe_filename(f"study{'-' + tag if tag else ''}.png")

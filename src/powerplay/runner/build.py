@@ -114,6 +114,12 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def environment_label(key: str, value: Any) -> str:
+    """How ``sweep.json``'s ``environments`` names one parameter value: ``'{key}={value}'``
+    (mappings as canonical JSON)."""
+    return f"{key}={_canonical(value) if not isinstance(value, str) else value}"
+
+
 def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None):
     """``(MDP or JointMDP, source)`` for a config's MDP value (name or generator spec).
 
@@ -456,11 +462,7 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
     """
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        labels = {
-            key: f"{key}={_canonical(run.config[key]) if not isinstance(run.config[key], str) else run.config[key]}"
-            for key in ENVIRONMENT_KEYS
-            if key in run.config
-        }
+        labels = {key: environment_label(key, run.config[key]) for key in ENVIRONMENT_KEYS if key in run.config}
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():
@@ -491,6 +493,7 @@ __all__ = [
     "check_environments",
     "check_experiment",
     "environment_fingerprints",
+    "environment_label",
     "environment_sources",
     "resolve_environment_mdp",
     "resolve_environment_policy",

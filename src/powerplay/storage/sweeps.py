@@ -84,6 +84,7 @@ from typing import Any
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..stats.statistics import run_table_statistics
 from .runs import (
     COUNT,
     MAPPING,
@@ -711,19 +712,36 @@ class StoredSweep:
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
-    def to_dataframe(self):
+    def to_dataframe(self, statistics: Sequence[Any] = ()):
         """A tidy :class:`pandas.DataFrame` of every finished run: one row per run, state and POWER key.
 
         Columns: ``run`` (suffix), one column per swept parameter (its value; the value's
         name for mappings such as reward distributions or generated environments), then
         those of :meth:`~powerplay.stats.summary.RunStatistics.to_dataframe` (``state``,
-        ``agent``, ``power_mean``, ``power_sem``, ``power_variance``, ``num_samples``).
+        ``agent``, ``power_mean``, ``power_sem`` (NaN where undefined: one sample),
+        ``power_variance``, ``num_samples``).
+
+        Parameters
+        ----------
+        statistics : sequence of str or Statistic
+            Run statistics of the registry (:mod:`powerplay.stats.statistics`), e.g.
+            ``['alpha_corrected', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
+            each adds the columns ``{spec}`` and ``{spec}_sem`` (the same on every row of a
+            run; NaN where undefined).
         """
         import pandas as pd
 
+        from ..stats.statistics import parse_statistic
+
+        chosen = [parse_statistic(s) for s in statistics]
         frames = []
         for entry in self._entries:
-            frame = self.runs[entry.index].to_dataframe()
+            run = self.runs[entry.index]
+            frame = run.to_dataframe()
+            for statistic in chosen:
+                estimate = statistic.of_run(run)
+                frame[statistic.spec] = estimate.value
+                frame[f"{statistic.spec}_sem"] = estimate.sem if estimate.sem_defined else float("nan")
             frame.insert(0, "run", entry.suffix)
             for position, param in enumerate(self.swept, start=1):
                 value = entry.values.get(param)
@@ -740,11 +758,15 @@ class StoredSweep:
         its name for mapping values such as reward distributions) and ``{param}_name``,
         ``num_reward_samples``, ``random_seed``, ``seconds``, ``samples_per_second``,
         ``bound_max`` (largest certified POWER error), ``samples_capped``,
-        ``samples_kept``, per POWER key ``power_{key}_mean`` (average over states) and
-        ``power_{key}_mean_sem``; for two-agent runs ``alpha_HA``, ``alpha_HA_sem``,
-        ``alpha_HA_low``, ``alpha_HA_high``, ``alpha_HA_corrected``, ``alpha_HA_corrected_sem``,
-        ``alpha_HA_corrected_low``, ``alpha_HA_corrected_high``, ``reliability_H``,
-        ``reliability_A``. Built from ``run.json`` and the run statistics only.
+        ``samples_kept``, then the columns of the registry's run statistics
+        (:func:`~powerplay.stats.statistics.run_table_statistics`): per POWER key
+        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for two-agent
+        runs ``alpha_HA``, ``alpha_HA_sem``, ``alpha_HA_low``, ``alpha_HA_high``,
+        ``alpha_HA_undefined`` (why it is undefined, if it is), the same for
+        ``alpha_HA_corrected``, and ``reliability_H`` and ``reliability_A`` (as estimated: noise
+        can make them negative) with their 95 % intervals ``reliability_H_low`` ... and
+        ``suggested_samples`` (with ``suggested_samples_is_lower_bound``). An undefined value is
+        empty. Built from ``run.json`` and the run statistics (``summary.npz``) only.
         """
         rows = []
         for entry in self._entries:
@@ -765,32 +787,10 @@ class StoredSweep:
                 samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values() if isinstance(c, dict)),
                 samples_kept=info.get("samples_kept"),
             )
-            for key in run.power_keys:
-                mean, sem = run.average_power(key)
-                row[f"power_{key}_mean"], row[f"power_{key}_mean_sem"] = mean, sem
-            alignment = info.get("alignment")
-            if isinstance(alignment, dict):
-                row.update(alignment_columns(alignment))
+            for statistic in run_table_statistics(run.power_keys):
+                row.update(statistic.columns(run))
             rows.append(row)
         return rows
-
-
-def alignment_columns(alignment: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``runs.csv`` columns of a run's α_HA statistics (from ``run.json``)."""
-    low, high = (list(alignment.get("alpha_interval") or []) + [None, None])[:2]
-    c_low, c_high = (list(alignment.get("alpha_corrected_interval") or []) + [None, None])[:2]
-    return {
-        "alpha_HA": alignment.get("alpha"),
-        "alpha_HA_sem": alignment.get("alpha_sem"),
-        "alpha_HA_low": low,
-        "alpha_HA_high": high,
-        "alpha_HA_corrected": alignment.get("alpha_corrected"),
-        "alpha_HA_corrected_sem": alignment.get("alpha_corrected_sem"),
-        "alpha_HA_corrected_low": c_low,
-        "alpha_HA_corrected_high": c_high,
-        "reliability_H": alignment.get("reliability_H"),
-        "reliability_A": alignment.get("reliability_A"),
-    }
 
 
 def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
@@ -908,7 +908,6 @@ __all__ = [
     "RunList",
     "StoredSweep",
     "SweepListing",
-    "alignment_columns",
     "canonical",
     "check_output_folder",
     "create_sweep_folder",
