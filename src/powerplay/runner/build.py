@@ -71,7 +71,7 @@ from ..model.generators import generate_mdp, is_generator_spec
 from ..model.mdp import JointMDP
 from ..model.policies import generated_policy, is_policy_spec
 from ..model.policy import check_policy_compatible, marginalize
-from ..model.rewards import RewardDistribution, StateRewardSampler
+from ..model.rewards import RewardDistribution, StateRewardSampler, scoped_sampler
 from ..solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from .config import (
     COMMON_OPTIONAL,
@@ -261,10 +261,20 @@ def build_experiment(
             raise ConfigError(str(error), policy_key) from None
 
     spec: RewardDistributionSpec = typed["reward_distribution"]
+    scope = typed.get("reward_scope", "joint_state")
+    if scope != "joint_state" and kind == "single_agent":
+        raise ConfigError(
+            f"{scope!r} needs a joint MDP (each agent's reward is that of its own cell); a single-agent run "
+            "rewards its states",
+            "reward_scope",
+        )
     try:
         distribution = RewardDistribution.from_config(spec.model_dump())
-        sampler = distribution.for_states(mdp.states)
+        sampler, _ = scoped_sampler(distribution, mdp.states, scope)
     except ModelError as error:
+        where = "reward_scope" if getattr(error, "field", None) == "reward_scope" else "reward_distribution"
+        if where == "reward_scope":
+            raise ConfigError(str(error), "reward_scope") from None
         raise _spec_error(error, "reward_distribution") from None
     correlation = typed.get("reward_correlation")
     if correlation is not None and correlation < 0:
@@ -285,6 +295,7 @@ def build_experiment(
         reward_correlation=correlation,
         diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
         settings=solver_settings(typed["convergence_threshold"], sampler.spread()),
+        reward_scope=scope,
     )
     check_experiment(experiment, sampler, described)
     return experiment
@@ -352,7 +363,7 @@ def check_experiment(
         For rewards with infinite variance (Pareto ``alpha <= 2``).
     """
     _check_policy_width(experiment, described)
-    sampler = sampler or experiment.reward_distribution.for_states(experiment.states)
+    sampler = sampler or scoped_sampler(experiment.reward_distribution, experiment.states, experiment.reward_scope)[0]
     distributions = {(d.name, d.params): d for d in sampler.per_state}.values()
     for dist in distributions:
         alpha = dist.tail_index

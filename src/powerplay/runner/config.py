@@ -48,6 +48,10 @@ Parameters (``*`` = required):
 ``discount_rate_agent_A``       ``multiagent_with_reward``: Agent A's discount rate
 ``reward_correlation``          ``multiagent_with_reward``: β in ``[-1, 1]`` (negative β
                                 needs a distribution symmetric on an interval)
+``reward_scope``                multi-agent types on joint gridworlds: ``joint_state`` (the
+                                default: each agent's reward depends on the joint state) or
+                                ``own_cell`` (one reward per cell per agent; each agent gets
+                                the reward of the cell it stands on; ``state_dists`` name cells)
 ==============================  ==========================================================
 
 The experiment type follows from which parameters are present (see
@@ -135,7 +139,7 @@ from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitErro
 from ..io import safe_load
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
 from ..model.policies import parse_policy_spec, policy_spec_name
-from ..model.rewards import make_distribution
+from ..model.rewards import REWARD_SCOPES, make_distribution
 
 #: Most reward samples a run may ask for.
 MAX_SAMPLES = 10**9
@@ -239,6 +243,12 @@ def _seed(value: Any) -> int | None:
     return n
 
 
+def _reward_scope(value: Any) -> str:
+    if value not in REWARD_SCOPES:
+        raise ValueError(f"must be one of {', '.join(REWARD_SCOPES)}, got {value!r}")
+    return value
+
+
 Number = Annotated[float, BeforeValidator(_number)]
 Name = Annotated[str, BeforeValidator(_name)]
 
@@ -301,6 +311,7 @@ PARAMETER_TYPES: dict[str, TypeAdapter] = {
     "num_reward_samples": TypeAdapter(Annotated[int, BeforeValidator(_sample_count)]),
     "convergence_threshold": TypeAdapter(Annotated[float, BeforeValidator(_positive)]),
     "random_seed": TypeAdapter(Annotated[int | None, BeforeValidator(_seed)]),
+    "reward_scope": TypeAdapter(Annotated[str, BeforeValidator(_reward_scope)]),
 }
 
 #: Parameters every experiment type needs.

@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import ConvergenceWarning, ModelError, ResourceLimitError, SamplesNotKeptError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..model.rewards import RewardDistribution, RewardStream, block_size
+from ..model.rewards import RewardDistribution, RewardStream, block_size, reward_stream
 from ..solvers.kernels import LANES
 from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
@@ -110,6 +110,9 @@ class Experiment:
     diagnostic : bool
         Also compute the diagnostic POWERs (``multiagent_with_reward``).
     settings : SolverSettings
+    reward_scope : {'joint_state', 'own_cell'}
+        Rewards per joint state, or one per cell per agent, each agent getting its own
+        cell's reward (joint gridworlds; :mod:`powerplay.model.rewards`).
     """
 
     kind: ExperimentKind
@@ -123,6 +126,7 @@ class Experiment:
     reward_correlation: float | None = None
     diagnostic: bool = False
     settings: SolverSettings = field(default_factory=SolverSettings)
+    reward_scope: str = "joint_state"
 
     def __post_init__(self) -> None:
         if self.kind not in EXPERIMENT_KINDS:
@@ -137,6 +141,8 @@ class Experiment:
             )
         if self.kind != "single_agent" and self.policy_A is None:
             raise ModelError(f"experiment type {self.kind!r} needs an Agent A policy")
+        if self.reward_scope != "joint_state" and self.kind == "single_agent":
+            raise ModelError(f"reward_scope {self.reward_scope!r} needs a joint MDP; single-agent runs reward states")
         if self.kind == "multiagent_with_reward":
             if self.discount_rate_agent_A is None:
                 raise ModelError("multiagent_with_reward needs discount_rate_agent_A")
@@ -177,9 +183,8 @@ class Experiment:
 
     def reward_stream(self) -> RewardStream:
         """The run's reproducible reward samples (Agent A's too when correlated rewards are used)."""
-        sampler = self.reward_distribution.for_states(self.states)
         correlation = self.reward_correlation if self.kind == "multiagent_with_reward" else None
-        return RewardStream(sampler, self.random_seed, correlation=correlation)
+        return reward_stream(self.reward_distribution, self.states, self.random_seed, correlation, self.reward_scope)
 
     def sample_bytes(self) -> int:
         """Bytes of all the run's per-sample POWER arrays (what ``keep_samples`` stores, uncompressed)."""

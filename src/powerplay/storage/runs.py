@@ -420,13 +420,14 @@ def verify_run(folder) -> None:
 
 
 def _reward_stream(config: dict[str, Any], states):
-    from ..model.rewards import RewardDistribution, RewardStream
+    from ..model.rewards import RewardDistribution, reward_stream
 
     distribution = RewardDistribution.from_config(config["reward_distribution"])
     correlation = (
         config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
     )
-    return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
+    scope = config.get("reward_scope") or "joint_state"
+    return reward_stream(distribution, states, int(config["random_seed"]), correlation, scope)
 
 
 def _read_power_table(
