@@ -42,7 +42,6 @@ its record (:mod:`powerplay.figures.data`).
 from __future__ import annotations
 
 import hashlib
-
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
