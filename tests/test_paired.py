@@ -217,3 +217,51 @@ def test_paired_alpha_differences_between_two_agent_runs(uniform):
             statistic.of_run(b).value - statistic.of_run(a).value
         )
         assert 0 < difference.sem < 0.5 * unpaired
+
+
+def _maze_alignment(samples, seed):
+    from powerplay.runner.build import build_experiment
+
+    config = {
+        "joint_mdp_graph": {"generator": "maze", "rows": 3, "cols": 3, "seed": 1, "joint": "remove"},
+        "seed_policy_graph_agent_A": "uniform_random",
+        "discount_rate": 0.99,
+        "discount_rate_agent_A": 0.99,
+        "reward_correlation": 0,
+        "reward_distribution": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}},
+        "num_reward_samples": samples,
+        "random_seed": seed,
+    }
+    return run_experiment(build_experiment(config)).alignment()
+
+
+def test_the_suggested_sample_count_reaches_the_target_reliability_on_a_rerun():
+    """H's per-state means are noisy at γ = 0.99 (reliability about 0.6 at 400 samples); a rerun
+    at the suggested count, with other draws, has reliability 0.9 within its interval."""
+    from powerplay.stats.alignment import TARGET_RELIABILITY
+
+    noisy = _maze_alignment(400, seed=0)
+    assert noisy.noise("H") == "noisy" and noisy.suggested_samples and not noisy.suggested_is_lower_bound
+    assert "samples would reach reliability 0.9" in noisy.noise_message()
+    rerun = _maze_alignment(noisy.suggested_samples, seed=1)
+    low, high = rerun.reliability_H_interval
+    assert low <= TARGET_RELIABILITY <= high and abs(rerun.reliability_H - TARGET_RELIABILITY) < 0.05
+
+
+def test_means_too_noisy_to_estimate_are_not_said_to_be_constant():
+    """At 100 samples H's reliability estimate is negative: too noisy to tell, not 'do not vary'."""
+    noisy = _maze_alignment(100, seed=0)
+    assert noisy.reliability_H < 0 and noisy.noise("H") == "too noisy"
+    message = noisy.noise_message()
+    assert "too noisy at 100 samples to estimate how much they vary" in message and "do not vary" not in message
+    assert "reliability 0.00 [0.00," in message  # shown clipped, with its interval
+    assert math.isnan(noisy.alpha_corrected) and noisy.alpha_corrected_undefined == "too noisy at 100 samples"
+    constant = _constant_alignment()
+    assert constant.noise("H") == "constant" and "do not vary across states" in constant.noise_message()
+
+
+def _constant_alignment():
+    from powerplay.stats.alignment import alignment_of_samples
+
+    rng = np.random.default_rng(0)
+    return alignment_of_samples(np.full((64, 5), 0.5), rng.random((64, 5)) + np.arange(5))

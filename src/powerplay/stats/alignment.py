@@ -501,13 +501,14 @@ def alignment_from_moments(total: Moments, groups: list[Moments] | None = None) 
         for agent in ("H", "A"):
             high = _reliability_interval(reliability[agent], reliability_rep[agent], sizes)[1]
             upper[agent] = reliability[agent] if reliability[agent] > 0 else high
-        if all(math.isfinite(u) and u > 0 for u in upper.values()) and any(r <= 0 for r in reliability.values()):
+        # (An upper end at 1 or more bounds nothing: the means may already be noise-free.)
+        if all(math.isfinite(u) and 0 < u < 1 for u in upper.values()) and any(r <= 0 for r in reliability.values()):
             optimistic = _Parts(
                 parts.v_h,
                 parts.v_a,
                 parts.c_ha,
-                parts.v_h * (1 - min(upper["H"], 1.0)),
-                parts.v_a * (1 - min(upper["A"], 1.0)),
+                parts.v_h * (1 - upper["H"]),
+                parts.v_a * (1 - upper["A"]),
                 parts.b_ha,
             )
             suggested = suggested_sample_count(optimistic, n)
