@@ -448,6 +448,15 @@ def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any
     return out
 
 
+def environment_labels(run_config: Mapping[str, Any]) -> dict[str, str]:
+    """``{parameter: '{param}={value}'}``: the keys of a run's MDP and policies in ``sweep.json``'s ``environments``."""
+    return {
+        key: f"{key}={_canonical(run_config[key]) if not isinstance(run_config[key], str) else run_config[key]}"
+        for key in ENVIRONMENT_KEYS
+        if key in run_config
+    }
+
+
 def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
     """``{'{param}={value}': {'source': ..., 'sha256': ...}}`` for every MDP and policy the runs use.
 
@@ -456,11 +465,7 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
     """
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        labels = {
-            key: f"{key}={_canonical(run.config[key]) if not isinstance(run.config[key], str) else run.config[key]}"
-            for key in ENVIRONMENT_KEYS
-            if key in run.config
-        }
+        labels = environment_labels(run.config)
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():
@@ -491,6 +496,7 @@ __all__ = [
     "check_environments",
     "check_experiment",
     "environment_fingerprints",
+    "environment_labels",
     "environment_sources",
     "resolve_environment_mdp",
     "resolve_environment_policy",

@@ -75,6 +75,7 @@ from ..storage.runs import (
     RECORDED_FILES,
     RUN_INFO,
     StoredRun,
+    check_run_matches,
     is_complete_run,
     load_run,
     read_run_info,
@@ -95,7 +96,13 @@ from ..storage.sweeps import (
     write_runs_table,
     write_sweep_record,
 )
-from .build import build_experiment, check_environments, environment_fingerprints, environment_sources
+from .build import (
+    build_experiment,
+    check_environments,
+    environment_fingerprints,
+    environment_labels,
+    environment_sources,
+)
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, check_fits, compute_runs
@@ -403,14 +410,40 @@ def _check_writable(folder: Path) -> None:
             )
 
 
-def _reusable(folder: Path, options: SweepOptions, listeners) -> bool:
-    """Whether a finished run can be reused as is (its files match their checksums)."""
+def _run_identity(run: RunSpec, config: SweepConfig, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(run.yaml, fields of run.json)`` that identify a run: what it is written with, and
+    what a finished run folder must hold to be reused for it (see :func:`check_run_matches`)."""
+    run_config = dict(run.config)
+    run_config.update(sweep_id=record["sweep_id"], sweep_name=config.name, run_suffix=run.suffix)
+    recorded = record.get("environments") or {}
+    environments = {
+        key: recorded[label]["sha256"] for key, label in environment_labels(run.config).items() if label in recorded
+    }
+    folder = next(entry["folder"] for entry in record["runs"] if entry["suffix"] == run.suffix)
+    info = {
+        "name": folder,
+        "experiment_type": config.experiment_type,
+        "sweep_id": record["sweep_id"],
+        "sweep_name": config.name,
+        "run_suffix": run.suffix,
+        "num_reward_samples": run.config.get("num_reward_samples"),
+        "random_seed": run.config.get("random_seed"),
+        "diagnostic": bool((record.get("overrides") or {}).get("diagnostic")),
+        "environments": environments,
+    }
+    return run_config, info
+
+
+def _reusable(folder: Path, identity: tuple[dict[str, Any], dict[str, Any]], options: SweepOptions, listeners) -> bool:
+    """Whether a finished run can be reused as is: its files match their checksums, its record
+    is the record of this run (``identity``, from :func:`_run_identity`), and it reads back."""
     _check_plain_folder(folder)
     _check_writable(folder)
     if not (folder / RUN_INFO).exists() and not (folder / RUN_INFO).is_symlink():
         return False
     try:
         verify_run(folder)
+        check_run_matches(folder, *identity)
     except DamagedRunError as error:
         if not options.repair:
             raise SweepError(f"{error}; run the same command with --repair to recompute it") from None
@@ -467,7 +500,8 @@ def run_sweep(
         with _sweep_lock(sweep_path):
             # Temporary files of writers killed long ago (a sweep record, a runs table, a redrawn figure).
             remove_stale_temporary_files(sweep_path, older_than=STALE_SECONDS)
-            finished = {r.suffix for r in runs if _reusable(folders[r.suffix], options, events)}
+            identities = {r.suffix: _run_identity(r, config, record) for r in runs}
+            finished = {r.suffix for r in runs if _reusable(folders[r.suffix], identities[r.suffix], options, events)}
             for suffix in finished:
                 remove_stale_temporary_files(folders[suffix], older_than=STALE_SECONDS)
             events.on_sweep_started(sweep_path, runs, finished, resumed)
@@ -479,7 +513,7 @@ def run_sweep(
             pending = [run for run in runs if run.suffix not in finished]
             for run in pending:  # (plain and writable: checked with every folder by _reusable)
                 _clean_interrupted(folders[run.suffix])
-            for run, stored in _compute(pending, folders, config, record["sweep_id"], options, executor, events):
+            for run, stored in _compute(pending, folders, identities, executor, options, events):
                 events.on_run_written(stored, True)
                 events.on_run_finished(run, stored.path, read_run_info(stored.path), False)
     finally:
@@ -499,10 +533,9 @@ def run_sweep(
 def _compute(
     pending: list[RunSpec],
     folders: dict[str, Path],
-    config: SweepConfig,
-    sweep_id: str,
-    options: SweepOptions,
+    identities: dict[str, tuple[dict[str, Any], dict[str, Any]]],
     executor: Executor,
+    options: SweepOptions,
     events,
 ) -> Iterator[tuple[RunSpec, StoredRun]]:
     """Compute the pending runs; write and yield each as soon as it is complete."""
@@ -530,13 +563,14 @@ def _compute(
 
     for index, result in compute_runs(jobs(), executor, sink=sink, started=started, progress=progress):
         run, experiment = pending[index], result.experiment
-        run_config = dict(run.config)
-        run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
+        run_config, identity = identities[run.suffix]
         info = {
+            **{
+                key: value
+                for key, value in identity.items()
+                if key not in ("name", "num_reward_samples", "random_seed")
+            },
             "experiment_type": experiment.kind,
-            "sweep_id": sweep_id,
-            "sweep_name": config.name,
-            "run_suffix": run.suffix,
             "value_names": run.value_names,
             "diagnostic": experiment.diagnostic,
             "executor": executor.describe(),

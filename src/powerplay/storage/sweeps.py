@@ -66,9 +66,7 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import math
 import os
@@ -99,6 +97,7 @@ from .runs import (
     load_run,
     read_run_info,
 )
+from .tables import table_csv
 
 #: Default folder for sweeps (relative to the working directory), as in the reference.
 DEFAULT_FOLDER = "expts"
@@ -447,8 +446,9 @@ class RunList(Sequence):
     samples load when used (see :class:`~powerplay.storage.runs.StoredRun`).
     """
 
-    def __init__(self, folders: list[Path]):
+    def __init__(self, folders: list[Path], entries: Sequence[RunEntry] | None = None):
         self._folders = list(folders)
+        self._entries = list(entries) if entries is not None else None
         self._loaded: dict[int, StoredRun] = {}
 
     def __len__(self) -> int:
@@ -459,7 +459,10 @@ class RunList(Sequence):
             return [self[i] for i in range(*index.indices(len(self)))]
         i = range(len(self))[index]
         if i not in self._loaded:
-            self._loaded[i] = load_run(self._folders[i])
+            run = load_run(self._folders[i])
+            if self._entries is not None:
+                _check_entry(run, self._entries[i])
+            self._loaded[i] = run
         return self._loaded[i]
 
     def __iter__(self) -> Iterator[StoredRun]:
@@ -467,6 +470,33 @@ class RunList(Sequence):
 
     def __repr__(self) -> str:
         return f"RunList({[p.name for p in self._folders]})"
+
+
+def _check_entry(run: StoredRun, entry: RunEntry) -> None:
+    """A run folder read back must hold the run ``sweep.json`` lists for it (not files copied
+    from another run's folder): the same suffix in ``run.json``, the same swept values in
+    ``run.yaml``. A cheap check of what was read anyway; ``powerplay run`` checks more.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and the first difference.
+    """
+    suffix = run.info.get("run_suffix")
+    if suffix is not None and suffix != entry.suffix:
+        raise FileFormatError(
+            run.path / RUN_INFO,
+            f"is the record of run {safe_load._short(suffix)}, but sweep.json lists {entry.suffix!r} in this folder; "
+            "run the sweep's command with --repair to recompute it",
+        )
+    for param, value in entry.values.items():
+        if param in run.config and not same_value(run.config[param], value):
+            raise FileFormatError(
+                run.path / "run.yaml",
+                f"is the record of another run: {param} is {safe_load._short(run.config[param])} there, but "
+                f"sweep.json lists {safe_load._short(value)} for this folder; run the sweep's command with --repair "
+                "to recompute it",
+            )
 
 
 def canonical(value: Any) -> str:
@@ -833,7 +863,7 @@ def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
         experiment_type=record.get("experiment_type"),
         swept=swept,
         run_suffixes=[r["suffix"] for r in finished],
-        runs=RunList([path / r["folder"] for r in finished]),
+        runs=RunList([path / r["folder"] for r in finished], entries),
         _entries=entries,
     )
 
@@ -878,14 +908,10 @@ def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
 
 
 def runs_table_csv(rows: list[Mapping[str, Any]]) -> str:
-    """CSV text of a runs table (columns in first-seen order)."""
+    """CSV text of a runs table (columns in first-seen order), written by the rules of
+    :mod:`powerplay.storage.tables` (text quoted and escaped, numbers exact)."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return buffer.getvalue()
+    return table_csv(columns, ([row.get(k) for k in columns] for row in rows))
 
 
 def write_runs_table(sweep: StoredSweep, path=None) -> Path:
