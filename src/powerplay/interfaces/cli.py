@@ -39,7 +39,7 @@ from ..runner.replication import ALIASES, FIGURES, siblings
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
 from ..solvers.warmup import mark_kernels_compiled
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
-from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, printable, reported_errors, warnings_as_lines
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, not_a_record, printable, reported_errors, warnings_as_lines
 from .executor_options import executor_from_options
 from .plot_commands import plot_app
 
@@ -291,7 +291,12 @@ def run(
         ..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for sweep results.",
+        callback=not_a_record("--output"),
     ),
     workers: int | None = WORKERS,
     plot_as_gridworld: bool = typer.Option(
@@ -409,7 +414,14 @@ def scan(
         0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."
     ),
     max_runs: int = typer.Option(12, "--max-runs", min=2, max=1000, help="Budget of points (runs)."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the scan."),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the scan.",
+        callback=not_a_record("--output"),
+    ),
     samples: int | None = typer.Option(
         None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."
     ),
@@ -584,6 +596,7 @@ def selftest(
         "-o",
         metavar="DIR",
         help="Keep the test sweeps in this folder (default: a temporary folder, deleted).",
+        callback=not_a_record("--output"),
     ),
     figures: bool = typer.Option(
         False, "--figures", help="Also draw each run's figures (needs --output to keep them)."
@@ -669,10 +682,19 @@ def reproduce(
         help="Override the published sample count for a quick look.",
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the replication sweep.",
+        callback=not_a_record("--output"),
     ),
     figures_dir: Path = typer.Option(
-        Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."
+        Path(FIGURES_FOLDER),
+        "--figures-dir",
+        metavar="DIR",
+        help="Folder for the figure files.",
+        callback=not_a_record("--figures-dir"),
     ),
     workers: int | None = WORKERS,
     scheduler: str | None = SCHEDULER,
@@ -727,7 +749,8 @@ def report_command(
         "--output",
         "-o",
         metavar="FILE.html",
-        help="The HTML file to write (default: report.html in the sweep folder).",
+        help="The HTML file to write (default: report.html in the sweep folder; never one of the sweep's records).",
+        callback=not_a_record("--output"),
     ),
     expts: Path = typer.Option(
         Path(DEFAULT_FOLDER),

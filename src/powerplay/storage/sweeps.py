@@ -85,6 +85,7 @@ from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .runs import (
     COUNT,
     MAPPING,
+    RECORDED_FILES,
     RUN_INFO,
     TEXT,
     TEXT_MAPPING,
@@ -212,6 +213,72 @@ def check_output_folder(folder) -> None:
     if not os.access(existing, os.W_OK | os.X_OK):
         where = "" if existing == folder else f" ({existing} is not writable)"
         raise SweepError(f"output folder {folder} cannot be written{where}: permission denied")
+
+
+#: A sweep folder's own records: written only by the sweep (and its study or scan), never over
+#: by another output (``study.*`` by :mod:`powerplay.runner.studies`, ``scan.*`` by
+#: :mod:`powerplay.runner.scan`, in their folders).
+SWEEP_FOLDER_RECORDS = (
+    SWEEP_RECORD,
+    SWEEP_CONFIG,
+    RUNS_TABLE,
+    ".lock",
+    "study.json",
+    "study.csv",
+    "scan.json",
+    "scan.csv",
+)
+#: A run folder's own records.
+RUN_FOLDER_RECORDS = (*RECORDED_FILES, RUN_INFO)
+
+
+def check_not_a_record(path, option: str = "output") -> None:
+    """Refuse an output path that is, or lies inside, one of a sweep's own records.
+
+    A report, a figure or a table written over ``sweep.json``, ``runs.csv`` or a run's
+    ``run.json`` would damage the sweep; so would a folder created in their place. The path is
+    resolved first (a link to a record is that record). Figures and reports may go into sweep
+    folders (that is where ``report.html`` and animations go by default).
+
+    Parameters
+    ----------
+    path : path
+        Where an output would be written (a file, or a folder to write into).
+    option : str
+        The option that named it, for the message (e.g. ``'--output'``).
+
+    Raises
+    ------
+    SweepError
+        One line naming the option, the path and the record.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sweep = Path(tempfile.mkdtemp()) / '0001-demo'
+    >>> _ = (sweep / 'run-folder').mkdir(parents=True), (sweep / SWEEP_RECORD).write_text('{}')
+    >>> check_not_a_record(sweep / 'report.html', '-o')       # fine
+    >>> check_not_a_record(sweep / 'run-folder' / 'run.json', '-o')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.SweepError: -o: .../0001-demo/run-folder/run.json is run.json, a record of the run ... write elsewhere
+    """
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte: the writer will say so
+        return
+    for ancestor in resolved.parents:
+        if not ((ancestor / SWEEP_RECORD).is_file() or (ancestor / "scan.json").is_file()):
+            continue
+        parts = resolved.relative_to(ancestor).parts
+        if parts[0] in SWEEP_FOLDER_RECORDS:
+            record = f"{parts[0]}, a record of the sweep {ancestor.name}"
+        elif len(parts) >= 2 and parts[1] in RUN_FOLDER_RECORDS:
+            record = f"{parts[1]}, a record of the run {parts[0]}"
+        else:
+            continue
+        verb = "is" if len(parts) <= 2 and parts[-1] == record.split(",")[0] else "lies inside"
+        raise SweepError(f"{option}: {path} {verb} {record}; writing there would damage the sweep, so write elsewhere")
 
 
 def new_sweep_record(
@@ -915,7 +982,10 @@ def runs_table_csv(rows: list[Mapping[str, Any]]) -> str:
 
 
 def write_runs_table(sweep: StoredSweep, path=None) -> Path:
-    """Write :meth:`StoredSweep.table` as CSV (default ``{sweep}/runs.csv``)."""
+    """Write :meth:`StoredSweep.table` as CSV (default ``{sweep}/runs.csv``; another path may not
+    be a sweep's record, see :func:`check_not_a_record`)."""
+    if path is not None:
+        check_not_a_record(path, "path")
     path = Path(path) if path is not None else sweep.path / RUNS_TABLE
     atomic_write_text(path, runs_table_csv(sweep.table()))
     return path
@@ -936,6 +1006,9 @@ __all__ = [
     "SweepListing",
     "alignment_columns",
     "canonical",
+    "RUN_FOLDER_RECORDS",
+    "SWEEP_FOLDER_RECORDS",
+    "check_not_a_record",
     "check_output_folder",
     "create_sweep_folder",
     "find_matching_sweep",
