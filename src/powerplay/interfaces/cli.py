@@ -232,6 +232,10 @@ def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
     )
 
 
+# Output paths never name a sweep's own records (sweep.json, a run's run.json, ...).
+OUTPUT_CHECK = not_a_record("--output")
+FIGURES_DIR_CHECK = not_a_record("--figures-dir")
+
 # Options shared by every command that computes sweeps.
 WORKERS = typer.Option(
     None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results."
@@ -296,7 +300,7 @@ def run(
         "-o",
         metavar="DIR",
         help="Folder for sweep results.",
-        callback=not_a_record("--output"),
+        callback=OUTPUT_CHECK,
     ),
     workers: int | None = WORKERS,
     plot_as_gridworld: bool = typer.Option(
@@ -420,7 +424,7 @@ def scan(
         "-o",
         metavar="DIR",
         help="Folder for the scan.",
-        callback=not_a_record("--output"),
+        callback=OUTPUT_CHECK,
     ),
     samples: int | None = typer.Option(
         None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."
@@ -596,7 +600,7 @@ def selftest(
         "-o",
         metavar="DIR",
         help="Keep the test sweeps in this folder (default: a temporary folder, deleted).",
-        callback=not_a_record("--output"),
+        callback=OUTPUT_CHECK,
     ),
     figures: bool = typer.Option(
         False, "--figures", help="Also draw each run's figures (needs --output to keep them)."
@@ -687,14 +691,14 @@ def reproduce(
         "-o",
         metavar="DIR",
         help="Folder for the replication sweep.",
-        callback=not_a_record("--output"),
+        callback=OUTPUT_CHECK,
     ),
     figures_dir: Path = typer.Option(
         Path(FIGURES_FOLDER),
         "--figures-dir",
         metavar="DIR",
         help="Folder for the figure files.",
-        callback=not_a_record("--figures-dir"),
+        callback=FIGURES_DIR_CHECK,
     ),
     workers: int | None = WORKERS,
     scheduler: str | None = SCHEDULER,
@@ -750,7 +754,7 @@ def report_command(
         "-o",
         metavar="FILE.html",
         help="The HTML file to write (default: report.html in the sweep folder; never one of the sweep's records).",
-        callback=not_a_record("--output"),
+        callback=OUTPUT_CHECK,
     ),
     expts: Path = typer.Option(
         Path(DEFAULT_FOLDER),

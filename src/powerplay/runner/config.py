@@ -329,6 +329,9 @@ KNOWN_PARAMETERS = tuple(PARAMETER_TYPES)
 
 #: A sweep's ``name``: letters, digits and ``_ . + = -`` (it names folders).
 SWEEP_NAME = re.compile(r"^[\w.+=-]{1,64}$")
+#: Longest sweep name in UTF-8 bytes: with a 9-digit id and a hash it leaves run folder names
+#: (:data:`powerplay.storage.sweeps.MAX_FOLDER_NAME` bytes) room for the name whole.
+MAX_NAME_BYTES = 80
 #: A value name: the same without ``-``, which separates the parts of a run suffix, so two
 #: different runs can never get the same folder.
 VALUE_NAME = re.compile(r"^[\w.+=]{1,64}$")
@@ -759,9 +762,12 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"must be a non-empty string, got {name!r}", "name", source)
-    if not SWEEP_NAME.match(name):
+    if not SWEEP_NAME.match(name) or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         raise ConfigError(
-            f"is used in folder names: 1 to 64 letters, digits or _ . + = -, got {name[:80]!r}", "name", source
+            f"is used in folder names: 1 to 64 letters, digits or _ . + = -, at most {MAX_NAME_BYTES} bytes in UTF-8 "
+            f"(file systems count bytes: 'é' takes 2, '𝐀' 4), got {name[:80]!r}",
+            "name",
+            source,
         )
     description = document.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_TEXT_LENGTH:

@@ -15,7 +15,8 @@ A run folder is named ``{SWEEP_ID}-{name}-{suffix}``; the suffix is ``{param}__{
 for each swept parameter, sorted by parameter name and joined with ``-``
 (``0002-grid-discount_rate__0p9-reward_correlation__0``), and a sweep with nothing swept has
 one run folder named like the sweep, ``{SWEEP_ID}-{name}``. Names longer than
-:data:`MAX_FOLDER_NAME` characters are shortened and end in a hash of the full suffix.
+:data:`MAX_FOLDER_NAME` bytes (in UTF-8: file systems count bytes) are shortened and end in a
+hash of the full suffix.
 ``sweep.json`` lists every run's folder, so a folder is always found from its record.
 
 ``sweep.json`` holds ``sweep_id``, ``name``, ``description``, ``experiment_type``,
@@ -66,6 +67,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -108,7 +110,8 @@ SWEEP_RECORD = "sweep.json"
 SWEEP_CONFIG = "config.yaml"
 RUNS_TABLE = "runs.csv"
 
-#: Longest run folder name written (file systems allow 255 bytes; leave room for figure names).
+#: Longest run folder name written, in UTF-8 bytes (file systems allow 255 bytes, not characters;
+#: leave room for figure names, which include it).
 MAX_FOLDER_NAME = 120
 
 _SWEEP_FOLDER = re.compile(r"^(\d{4,})-(.+)$")
@@ -135,12 +138,17 @@ def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
     '0002-grid-discount_rate__0p9'
     >>> len(run_folder_name('0002', 'grid', 'x__' + 'a' * 300)) <= MAX_FOLDER_NAME
     True
+    >>> len(run_folder_name('0002', 'grid', 'x__' + '\U0001d400' * 64).encode()) <= MAX_FOLDER_NAME  # bytes, not characters
+    True
     """
     full = f"{sweep_id}-{name}-{suffix}" if suffix else f"{sweep_id}-{name}"
-    if len(full) <= MAX_FOLDER_NAME:
+    encoded = full.encode("utf-8", "surrogatepass")
+    if len(encoded) <= MAX_FOLDER_NAME:
         return full
-    digest = hashlib.sha256(suffix.encode("utf-8")).hexdigest()[:12]
-    return f"{full[: MAX_FOLDER_NAME - 14]}--{digest}"
+    digest = hashlib.sha256(suffix.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    # Cut in bytes (the file system's unit), at a character boundary.
+    head = encoded[: MAX_FOLDER_NAME - 14].decode("utf-8", "ignore")
+    return f"{head}--{digest}"
 
 
 def _plain_name(value: Any) -> bool:
@@ -170,25 +178,79 @@ def _sweep_folders(folder: Path) -> list[Path]:
 #: Largest sweep id (ids have at most nine digits; longer numbers in folder names are ignored).
 MAX_SWEEP_ID = 999_999_999
 
+#: Seconds a new sweep waits for another process that is creating a sweep in the same folder.
+CLAIM_TIMEOUT = 60.0
+
 
 def next_sweep_id(folder) -> str:
-    """The next free 4-digit sweep id in ``folder`` (one more than the largest in use).
+    """The next free sweep id in ``folder``: one more than the largest id of a sweep there.
+
+    Only sweep folders count (those with a ``sweep.json``): a foreign folder such as
+    ``999999999-x`` does not derail the numbering. If the largest id is taken, the smallest
+    free one is used.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / '999999999-not-a-sweep').mkdir()
+    >>> next_sweep_id(folder)
+    '0001'
+    """
+    used = {int(_SWEEP_FOLDER.match(p.name).group(1)) for p in _sweep_folders(Path(folder))}
+    used = {number for number in used if number <= MAX_SWEEP_ID}
+    following = max(used, default=0) + 1
+    if following > MAX_SWEEP_ID:  # the last id is taken: fill the first gap
+        following = next(number for number in range(1, MAX_SWEEP_ID + 2) if number not in used)
+        if following > MAX_SWEEP_ID:  # pragma: no cover - a billion sweeps
+            raise SweepError(f"{folder} holds {MAX_SWEEP_ID:,} sweeps; use another output folder")
+    return f"{following:04d}"
+
+
+@contextlib.contextmanager
+def claiming(folder) -> Iterator[None]:
+    """Hold the right to create sweeps in ``folder`` (an existing folder) while deciding which
+    sweep a command continues or creates.
+
+    Two identical commands started together must end in one sweep: the one that comes second
+    waits here, then finds the other's sweep (and resumes it, or is refused while the other
+    computes it). An exclusive ``flock`` on the folder itself: no file is left behind, and a
+    killed process releases it. Where folders cannot be locked (not POSIX, some network file
+    systems) nothing is held, and each process makes its own sweep as before.
 
     Raises
     ------
     SweepError
-        If every id up to :data:`MAX_SWEEP_ID` is taken.
+        If another process holds it for more than :data:`CLAIM_TIMEOUT` seconds.
     """
-    folder = Path(folder)
-    used = [
-        number
-        for p in (folder.iterdir() if folder.is_dir() else [])
-        if (m := _SWEEP_FOLDER.match(p.name)) and (number := int(m.group(1))) <= MAX_SWEEP_ID
-    ]
-    following = max(used, default=0) + 1
-    if following > MAX_SWEEP_ID:
-        raise SweepError(f"{folder} has a sweep with the largest id, {MAX_SWEEP_ID}; use another output folder")
-    return f"{following:04d}"
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # the writer will say what is wrong with the folder
+        yield
+        return
+    try:
+        deadline = time.monotonic() + CLAIM_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SweepError(
+                        f"another powerplay process has been creating a sweep in {folder} for {CLAIM_TIMEOUT:g} s; "
+                        "try again when it has started"
+                    ) from None
+                time.sleep(0.02)
+            except OSError:  # the file system cannot lock folders
+                break
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def check_output_folder(folder) -> None:
@@ -301,6 +363,14 @@ def new_sweep_record(
     """The ``sweep.json`` record of a new sweep (see module docs)."""
     runs = [dict(r, folder=run_folder_name(sweep_id, name, r["suffix"])) for r in (runs or [])]
     folders = [r["folder"] for r in runs]
+    # Everything that becomes a path is checked before anything is created (a name the file
+    # system refuses would otherwise leave a sweep folder whose own record cannot be read).
+    for folder in [sweep_folder_name(sweep_id, name), *folders]:
+        if not _plain_name(folder) or not folder.startswith(f"{sweep_id}-{name}"):
+            raise SweepError(
+                f"sweep {name!r} would need the folder name {folder[:60]!r}..., which is not a plain name of at most "
+                f"255 bytes; choose a shorter name"
+            )
     if len(set(folders)) != len(folders):
         duplicate = next(f for f in folders if folders.count(f) > 1)
         raise SweepError(f"two runs of sweep {name!r} would share the folder {duplicate}")
@@ -336,8 +406,11 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
         path = folder / sweep_folder_name(record["sweep_id"], record["name"])
         try:
             path.mkdir()
-        except FileExistsError:
-            sweep_id = next_sweep_id(folder)
+        except FileExistsError:  # a sweep made meanwhile, or a folder that is not one: the next id
+            following = max(int(record["sweep_id"]) + 1, int(next_sweep_id(folder)))
+            if following > MAX_SWEEP_ID:
+                following = int(next_sweep_id(folder))
+            sweep_id = f"{following:04d}"
             record["sweep_id"] = sweep_id
             record["runs"] = [
                 dict(r, folder=run_folder_name(sweep_id, record["name"], r["suffix"])) for r in record["runs"]
@@ -992,12 +1065,15 @@ def write_runs_table(sweep: StoredSweep, path=None) -> Path:
 
 
 __all__ = [
+    "CLAIM_TIMEOUT",
     "DEFAULT_FOLDER",
     "FIGURES_FOLDER",
     "MAX_SWEEP_ID",
     "RUNS_TABLE",
+    "RUN_FOLDER_RECORDS",
     "RUN_INFO",
     "SWEEP_CONFIG",
+    "SWEEP_FOLDER_RECORDS",
     "SWEEP_RECORD",
     "SWEEP_RECORD_FIELDS",
     "RunEntry",
@@ -1006,10 +1082,9 @@ __all__ = [
     "SweepListing",
     "alignment_columns",
     "canonical",
-    "RUN_FOLDER_RECORDS",
-    "SWEEP_FOLDER_RECORDS",
     "check_not_a_record",
     "check_output_folder",
+    "claiming",
     "create_sweep_folder",
     "find_matching_sweep",
     "list_sweeps",
