@@ -369,10 +369,23 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
     -------
     JointMDP
         States ``'x_H^y_A'`` (H-major order), actions ``single.actions`` for each agent.
+
+    Raises
+    ------
+    ModelError
+        For an unknown overlap rule; for ``'remove'`` or ``'block'`` on an MDP with fewer than
+        two states (no joint state where both agents fit); for ``'remove'`` when a state has
+        no joint action that surely avoids a shared cell.
     """
     if overlap not in ("allow", "remove", "block"):
         raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {overlap!r}")
     S, A = single.num_states, single.num_actions
+    if overlap != "allow" and S < 2:
+        raise ModelError(
+            f"overlap={overlap!r} keeps only joint states where the agents are in different cells, and MDP "
+            f"{single.name!r} has {S} state{'s' if S != 1 else ''}, so no joint state would be left; use overlap='allow' "
+            "or an environment with at least two cells"
+        )
     rows, cols, probs, mask = _joint_product(single)
     labels = [joint_label(x, y) for x in single.states for y in single.states]
     name = name or joint_name(single.name, overlap)
