@@ -197,8 +197,11 @@ def next_sweep_id(folder) -> str:
     >>> next_sweep_id(folder)
     '0001'
     """
-    used = {int(_SWEEP_FOLDER.match(p.name).group(1)) for p in _sweep_folders(Path(folder))}
-    used = {number for number in used if number <= MAX_SWEEP_ID}
+    used = {
+        number
+        for p in _sweep_folders(Path(folder))
+        if (match := _SWEEP_FOLDER.match(p.name)) and (number := int(match.group(1))) <= MAX_SWEEP_ID
+    }
     following = max(used, default=0) + 1
     if following > MAX_SWEEP_ID:  # the last id is taken: fill the first gap
         following = next(number for number in range(1, MAX_SWEEP_ID + 2) if number not in used)
