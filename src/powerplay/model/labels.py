@@ -95,32 +95,12 @@ def index_of(labels: Sequence[str], what: str) -> dict[str, int]:
 
     Raises
     ------
-    ModelError
-        If a label appears twice, or holds a lone UTF-16 surrogate (text no file can hold, so
-        results about it could not be written); ``what`` names the kind of label in the message.
+    ValueError
+        If a label appears twice; ``what`` names the kind of label in the message.
     """
     positions: dict[str, int] = {}
     for position, label in enumerate(labels):
         if label in positions:
             raise ModelError(f"duplicate {what} label {label!r}")
         positions[label] = position
-    try:
-        joined = "".join(positions)  # one pass in C: 30 ms for a million labels
-    except TypeError:  # a label that is not text: the caller's checks say so
-        joined = ""
-    if _has_surrogate(joined):
-        bad = next(label for label in positions if _has_surrogate(label))
-        raise ModelError(
-            f"{what} label {bad!r} holds a lone UTF-16 surrogate, which no file can hold (results could not be written)"
-        )
     return positions
-
-
-def _has_surrogate(label: object) -> bool:
-    if not isinstance(label, str):
-        return False
-    try:
-        label.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
