@@ -168,7 +168,7 @@ class RunSummary:
         """
         try:
             total = Moments.from_arrays(arrays, "total:")
-            groups = ()
+            groups: tuple[Moments, ...] = ()
             if "groups:count" in getattr(arrays, "files", arrays):
                 batch = Moments.from_arrays(arrays, "groups:")
                 groups = tuple(batch.take(i) for i in range(batch.size))
