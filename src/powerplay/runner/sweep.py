@@ -530,6 +530,7 @@ def _compute(
 
     for index, result in compute_runs(jobs(), executor, sink=sink, started=started, progress=progress):
         run, experiment = pending[index], result.experiment
+        assert experiment is not None  # a computed result carries its experiment
         run_config = dict(run.config)
         run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
         info = {

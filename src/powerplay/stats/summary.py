@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -183,7 +184,11 @@ class RunStatistics:
     """Per-state summaries of a run, for anything with a :attr:`summary` and :attr:`states`
     (runs in memory and on disk)."""
 
-    summary: RunSummary
+    if TYPE_CHECKING:  # read-only here: a field of RunResult, a lazily read property of StoredRun
+
+        @property
+        def summary(self) -> RunSummary: ...
+
     states: tuple[str, ...]
 
     @property
