@@ -24,13 +24,21 @@ import gc
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import click
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ..runner.config import RunSpec
@@ -104,8 +112,8 @@ class RichProgress(SweepListener):
             console=self.console,
         )
         self.rows: list[dict[str, Any]] = []
-        self._runs = None
-        self._samples: dict[str, Any] = {}  # run suffix -> its samples bar (several at once on a cluster)
+        self._runs: TaskID | None = None
+        self._samples: dict[str, TaskID] = {}  # run suffix -> its samples bar (several at once on a cluster)
         self._order: dict[str, int] = {}  # run suffix -> position in the sweep
         self._started = False
 
@@ -159,6 +167,7 @@ class RichProgress(SweepListener):
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
+        assert self._runs is not None  # on_sweep_started comes first
         self.bars.advance(self._runs)
 
     def on_warning(self, message: str) -> None:
@@ -255,7 +264,7 @@ REPORT = typer.Option(
 )
 
 
-def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) -> None:
+def _write_report(sweep: StoredSweep | str, path: Path | None = None, **options: Any) -> None:
     """Write a sweep's HTML report and say where (Bokeh is imported only here)."""
     from ..figures.report import write_report
 
@@ -775,14 +784,18 @@ def _main(
     """Estimate POWER (instrumental value) in single- and two-agent MDPs."""
 
 
-def _click_classes(name: str) -> tuple[type, ...]:
-    """``click.exceptions.{name}`` and, for typer versions that bundle their own copy of click
+_ClickError = TypeVar("_ClickError", bound=BaseException)
+
+
+def _click_classes(click_class: type[_ClickError]) -> tuple[type[_ClickError], ...]:
+    """A ``click.exceptions`` class and, for typer versions that bundle their own copy of click
     (``typer._click``, raised instead of click's own), that copy's class too."""
-    found = [getattr(click.exceptions, name)]
+    found = [click_class]
     for module in ("typer._click.exceptions", "typer.exceptions"):
-        vendored = getattr(sys.modules.get(module), name, None)
-        if isinstance(vendored, type) and vendored not in found:
-            found.append(vendored)
+        vendored = getattr(sys.modules.get(module), click_class.__name__, None)
+        # Only exception classes: an except clause with anything else raises TypeError when it is tested.
+        if isinstance(vendored, type) and issubclass(vendored, BaseException) and vendored not in found:
+            found.append(cast("type[_ClickError]", vendored))  # a copy of click's class (same attributes)
     return tuple(found)
 
 
@@ -795,15 +808,16 @@ def main() -> None:
     atexit.register(gc.freeze)
     try:
         code = app(standalone_mode=False)
-    except _click_classes("UsageError") as error:  # e.g. --workers 0: one line instead of click's usage block
+    except _click_classes(click.exceptions.UsageError) as error:
+        # e.g. --workers 0: one line instead of click's usage block
         ctx = getattr(error, "ctx", None)
         command = ctx.command_path if ctx is not None else "powerplay"
         typer.echo(f"error: {printable(error.format_message())} (see {command} --help)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except _click_classes("Abort"):
+    except _click_classes(click.exceptions.Abort):
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except _click_classes("ClickException") as error:
+    except _click_classes(click.exceptions.ClickException) as error:
         typer.echo(f"error: {printable(error.format_message())}", err=True)
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
