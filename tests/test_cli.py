@@ -174,22 +174,3 @@ def test_wandb_missing_is_a_clear_error(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", str(write_config(tmp_path / "demo.yaml")), "--wandb", "-n", "20"])
     assert_one_line_error(result, "--wandb", "pip install 'powerplay[wandb]'")
     assert not Path("expts").exists()
-
-
-def test_usage_errors_are_one_line_whatever_typer_bundles(monkeypatch, capsys):
-    # main() also catches the click exception classes a typer version bundles; a bundled module
-    # whose attribute of that name is no exception class must not turn a usage error into
-    # "TypeError: catching classes that do not inherit from BaseException is not allowed".
-    import types
-
-    from powerplay.interfaces import cli
-
-    bundled = types.ModuleType("typer.exceptions")
-    bundled.UsageError = type("UsageError", (), {})  # a class, but no exception
-    bundled.Abort = type("Abort", (), {})
-    monkeypatch.setitem(sys.modules, "typer.exceptions", bundled)
-    monkeypatch.setattr(sys, "argv", ["powerplay", "run", "--workers", "0"])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.startswith("error: ")
