@@ -116,7 +116,9 @@ def from_gymnasium(
     if isinstance(env, str):
         env = _make(env, make_options)
     elif make_options:
-        raise ModelError(f"options {sorted(make_options)} are for gymnasium.make: pass an environment id, not an environment")
+        raise ModelError(
+            f"options {sorted(make_options)} are for gymnasium.make: pass an environment id, not an environment"
+        )
     inner = getattr(env, "unwrapped", env)
     table = getattr(inner, "P", None)
     if not isinstance(table, dict) or not table:

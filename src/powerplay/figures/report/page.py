@@ -386,7 +386,7 @@ class _Page:
             fill_color={"field": colour_field(key, "shared"), "transform": mapper},
             line_color=None,
             selection_line_color=HIGHLIGHT,
-            selection_line_width=3,
+            selection_line_width=3,  # type: ignore[call-arg]  # bokeh's stubs list only the selection line's colour and alpha
             selection_fill_alpha=1.0,
             nonselection_fill_alpha=0.3,
             nonselection_line_color=None,
