@@ -29,7 +29,15 @@ from typing import Any
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ..runner.config import RunSpec
@@ -103,8 +111,8 @@ class RichProgress(SweepListener):
             console=self.console,
         )
         self.rows: list[dict[str, Any]] = []
-        self._runs = None
-        self._samples: dict[str, Any] = {}  # run suffix -> its samples bar (several at once on a cluster)
+        self._runs: TaskID | None = None
+        self._samples: dict[str, TaskID] = {}  # run suffix -> its samples bar (several at once on a cluster)
         self._order: dict[str, int] = {}  # run suffix -> position in the sweep
         self._started = False
 
@@ -158,6 +166,7 @@ class RichProgress(SweepListener):
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
+        assert self._runs is not None  # on_sweep_started comes first
         self.bars.advance(self._runs)
 
     def on_warning(self, message: str) -> None:
@@ -258,7 +267,7 @@ REPORT = typer.Option(
 )
 
 
-def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) -> None:
+def _write_report(sweep: StoredSweep | str, path: Path | None = None, **options: Any) -> None:
     """Write a sweep's HTML report and say where (Bokeh is imported only here)."""
     from ..figures.report import write_report
 

@@ -149,6 +149,7 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         if scheduler is not None:
             executor = DaskExecutor.connect(parse_scheduler(scheduler))
         else:
+            assert cluster is not None  # here one of the two is given
             executor = DaskExecutor.local_cluster(parse_cluster(cluster))
     try:
         yield executor

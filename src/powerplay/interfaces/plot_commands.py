@@ -374,4 +374,6 @@ def animate(
 
 def iter_commands() -> Iterator[str]:
     """Names of the plot commands (for help texts and tests)."""
-    return (command.name or command.callback.__name__ for command in plot_app.registered_commands)
+    for command in plot_app.registered_commands:
+        assert command.callback is not None  # each is registered by decorating its function
+        yield command.name or command.callback.__name__

@@ -71,7 +71,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.events import (
@@ -350,15 +350,12 @@ def read_limited_text(path: str | os.PathLike, limit: int | None = None, what: s
 
 
 def _as_text(data: bytes | str, source, max_bytes: int) -> str:
-    if isinstance(data, str):
-        size = len(data.encode("utf-8", "surrogatepass"))
-        text = data[1:] if data.startswith("\ufeff") else data
-    else:
-        size = len(data)
-        text = None
+    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
     if size > max_bytes:
         raise _too_big(source, "document", size, max_bytes)
-    return text if text is not None else decode_text(data, source)
+    if isinstance(data, str):
+        return data[1:] if data.startswith("\ufeff") else data
+    return decode_text(data, source)
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -376,7 +373,14 @@ class _Open:
         self.nodes, self.size, self.depth = 1, 2, 0  # itself; its brackets; deepest child
 
 
-class _BoundedMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: a PyYAML loader (SafeLoader, or CParser with SafeConstructor and Resolver).
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = object
+
+
+class _BoundedMixin(_LoaderBase):
     """Iterative, counting composition and duplicate-key checks on top of PyYAML.
 
     PyYAML's composer recurses once per nesting level (a deeply nested file overflows the
@@ -471,7 +475,7 @@ class _BoundedMixin:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolve(ScalarNode, event.value, event.implicit)
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)  # type: ignore[arg-type]  # stubs: nodes take only yaml.error.Mark, libyaml's events carry its own
                 self._new_anchor(event, node)
                 nodes, size, depth = 1, len(event.value) + 1, 0
                 if event.anchor is not None:
@@ -483,7 +487,7 @@ class _BoundedMixin:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)  # type: ignore[arg-type]  # as for ScalarNode above
                 self._new_anchor(event, node)
                 stack.append(_Open(node, event.anchor))
                 continue
@@ -540,12 +544,8 @@ class _PyLoader(_BoundedMixin, yaml.SafeLoader):
         self._bounded_init(source, max_bytes, max_depth, max_nodes)
 
 
-try:
+if yaml.__with_libyaml__:  # PyYAML found libyaml (yaml._yaml)
     import yaml._yaml as _yaml_c  # libyaml's scanner and parser
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    _yaml_c = None
-
-if _yaml_c is not None:
 
     class _CLoader(_BoundedMixin, _yaml_c.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         # libyaml scans and parses (fast); composition and construction are the ones above.

@@ -308,6 +308,7 @@ def _number_text(x: float) -> str:
 def _check_policy_width(experiment: Experiment, described: str) -> None:
     mdp, key = experiment.mdp, "mdp_graph" if experiment.kind == "single_agent" else "joint_mdp_graph"
     if experiment.kind == "multiagent_with_reward":
+        assert isinstance(mdp, JointMDP)  # Experiment checked that this kind has a joint MDP
         for agent, actions in (("H", mdp.actions_H), ("A", mdp.actions_A)):
             if len(actions) > MAX_POLICY_ACTIONS:
                 raise ConfigError(
@@ -319,7 +320,10 @@ def _check_policy_width(experiment: Experiment, described: str) -> None:
     actions = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
     if len(actions) <= MAX_POLICY_ACTIONS:
         return
-    own = marginalize(mdp, experiment.policy_A) if isinstance(mdp, JointMDP) else mdp
+    own = mdp
+    if isinstance(mdp, JointMDP):
+        assert experiment.policy_A is not None  # Experiment checked that a joint MDP comes with A's policy
+        own = marginalize(mdp, experiment.policy_A)
     if int(np.diff(own.transitions.indptr).max(initial=0)) <= 1:  # deterministic: solved by policy iteration
         raise ConfigError(
             f"{described!r} has {len(actions)} actions and is deterministic, so POWER is computed from optimal "

@@ -118,7 +118,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -136,6 +136,9 @@ from ..io import safe_load
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
 from ..model.policies import parse_policy_spec, policy_spec_name
 from ..model.rewards import make_distribution
+
+if TYPE_CHECKING:
+    from .experiment import ExperimentKind
 
 #: Most reward samples a run may ask for.
 MAX_SAMPLES = 10**9
@@ -310,7 +313,7 @@ COMMON_REQUIRED = ("discount_rate", "reward_distribution", "num_reward_samples")
 COMMON_OPTIONAL: dict[str, Any] = {"convergence_threshold": 1e-4, "random_seed": None}
 
 #: The parameters that identify each experiment type (all of them, and no other type's).
-EXPERIMENT_TYPE_KEYS: dict[str, tuple[str, ...]] = {
+EXPERIMENT_TYPE_KEYS: dict[ExperimentKind, tuple[str, ...]] = {
     "single_agent": ("mdp_graph",),
     "multiagent_fixed_policy": ("joint_mdp_graph", "policy_graph_agent_A"),
     "multiagent_with_reward": (
@@ -373,7 +376,7 @@ def validate_value(param: str, value: Any) -> Any:
         raise _pydantic_error(error) from None
 
 
-def detect_experiment_type(keys) -> str:
+def detect_experiment_type(keys) -> ExperimentKind:
     """The experiment type a set of parameter names describes.
 
     Raises
@@ -657,7 +660,7 @@ class SweepConfig:
     @property
     def swept(self) -> dict[str, list[tuple[Any, str]]]:
         """``{param: [(value, name), ...]}`` of the swept parameters, in file order."""
-        return {p.name: list(zip(p.values, p.names)) for p in self.parameters if p.swept}
+        return {p.name: list(zip(p.values, p.names)) for p in self.parameters if p.names is not None}
 
     @property
     def zipped(self) -> dict[str, str]:
@@ -725,7 +728,7 @@ class SweepConfig:
                 config["random_seed"] = self.drawn_seed
             if self.samples_override is not None:
                 config["num_reward_samples"] = self.samples_override
-            names = {p.name: p.names[chosen[p.name]] for p in swept}
+            names = {p.name: p.names[chosen[p.name]] for p in swept if p.names is not None}  # (all: swept)
             config["experiment_type"] = self.experiment_type
             config["value_names"] = dict(sorted(names.items()))
             runs.append(RunSpec(index, run_suffix(names), config, names, chosen))

@@ -84,7 +84,9 @@ import numba
 import numpy as np
 
 from ..errors import DependencyMissing, DistributedError, ModelError
-from ..model.rewards import block_size
+from ..model.rewards import RewardStream, block_size
+from ..solvers.power import MultiAgentProblem, SingleAgentProblem
+from ..stats.moments import Layout
 from .executors import RunJob, kernel_threads
 from .experiment import ChunkResult, Experiment, solve_chunk
 
@@ -126,14 +128,14 @@ class SharedRunInput:
     def __init__(self, experiment: Experiment, nbytes: int):
         self.experiment = experiment
         self.nbytes = int(nbytes)
-        self._solver_inputs = None
+        self._solver_inputs: tuple[SingleAgentProblem | MultiAgentProblem, RewardStream, Layout] | None = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"experiment": self.experiment, "nbytes": self.nbytes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["experiment"], state["nbytes"])
+        SharedRunInput.__init__(self, state["experiment"], state["nbytes"])
 
     def __sizeof__(self) -> int:
         return self.nbytes
@@ -690,7 +692,7 @@ def _cluster_errors():
     except (OSError, asyncio.CancelledError, concurrent.futures.CancelledError) as error:
         # Dask's cancellation errors carry a reason (one, or one per future) such as 'scheduler-connection-lost'.
         reasons = sorted(
-            {getattr(e, "reason", None) for e in getattr(error, "error_groups", [error])} - {None, "unknown"}
+            {getattr(e, "reason", "unknown") for e in getattr(error, "error_groups", [error])} - {None, "unknown"}
         )
         if isinstance(error, (asyncio.CancelledError, concurrent.futures.CancelledError)):
             reason = ", ".join(reasons) or "its tasks were cancelled"
@@ -724,7 +726,7 @@ def summarize_stats(stats: list[RunStats]) -> str:
     shared = max(s.shared_input_bytes for s in stats)
     return (
         f"dask: {_count(tasks, 'chunk task')} on {_count(len(workers), 'worker')}; {task_bytes:.0f} bytes sent per task; "
-        f"shared input {format_bytes(shared)} per run (sent once per worker); results {format_bytes(result_bytes)} "
+        f"shared input {format_bytes(shared)} per run (sent once per worker); results {format_bytes(round(result_bytes))} "
         f"per task; first result after {min(s.first_result_seconds for s in stats):.2f} s"
     )
 

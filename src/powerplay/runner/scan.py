@@ -229,6 +229,7 @@ class ScanResult:
 def _point_statistic(run: StoredRun, kind: str, state: str | None, agent: str) -> tuple[float, float]:
     if kind in ("alpha", "alpha_corrected"):
         stats = run.alignment()
+        assert stats is not None  # alpha needs a two-agent config: checked before the scan started
         return (stats.alpha, stats.alpha_sem) if kind == "alpha" else (stats.alpha_corrected, stats.alpha_corrected_sem)
     if kind == "average_power":
         return run.average_power(agent)
@@ -344,9 +345,9 @@ def run_scan(
     for u in np.linspace(low, high, settings.initial_points):
         compute(from_axis(settings.param, float(u)))
     while len(points) < settings.max_runs:
-        ordered = sorted(points.values(), key=lambda p: p.value)
+        by_value = sorted(points.values(), key=lambda p: p.value)
         candidates = []
-        for a, b in itertools.pairwise(ordered):
+        for a, b in itertools.pairwise(by_value):
             if abs(b.axis - a.axis) > settings.resolution:
                 delta, sem = change(a, b)
                 candidates.append((abs(delta) - sem, a, b))

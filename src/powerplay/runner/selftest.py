@@ -238,6 +238,7 @@ def dense_power(mdp: MDP, rewards: np.ndarray, gamma: float, tolerance: float = 
 
 def _dense_cross_check(run: StoredRun, label: str) -> Check:
     mdp = load_mdp(run.config["mdp_graph"])
+    assert isinstance(mdp, MDP)  # the dense cross-checks run on the single-agent sweeps
     k = min(DENSE_SAMPLES, run.num_samples)
     tolerance = float(run.config["convergence_threshold"])
     expected = dense_power(mdp, run.rewards["H"][:k], float(run.config["discount_rate"]))

@@ -259,9 +259,10 @@ class EnvironmentStudyWriter(SweepListener):
         self.paths: list[Path] = []
 
     def on_sweep_finished(self, sweep: StoredSweep) -> None:
-        if sweep.experiment_type != "multiagent_with_reward" or environment_parameter(sweep) is None:
+        param = environment_parameter(sweep)
+        if sweep.experiment_type != "multiagent_with_reward" or param is None:
             return
-        if len(sweep.swept[environment_parameter(sweep)]) < 2:
+        if len(sweep.swept[param]) < 2:
             return
         self.studies, self.paths = write_environment_studies(sweep)
 

@@ -608,6 +608,7 @@ def _compute(
 
     for index, result in compute_runs(jobs(), executor, sink=sink, started=started, progress=progress):
         run, experiment = pending[index], result.experiment
+        assert experiment is not None  # a computed result carries its experiment
         run_config, identity = identities[run.suffix]
         info = {
             **{

@@ -79,7 +79,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
@@ -151,7 +151,7 @@ def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
     return f"{head}--{digest}"
 
 
-def _plain_name(value: Any) -> bool:
+def _plain_name(value: Any) -> TypeGuard[str]:
     """A name usable as one path component: no separators, no control or format characters."""
     return (
         isinstance(value, str)
@@ -173,6 +173,13 @@ def _sweep_folders(folder: Path) -> list[Path]:
         if match and path.is_dir() and not path.is_symlink() and (path / SWEEP_RECORD).is_file():
             found.append((int(match.group(1)), path.name, path))
     return [p for _, _, p in sorted(found)]
+
+
+def _folder_parts(path: Path) -> tuple[str, str]:
+    """The id and the name in a sweep folder's name (a folder :func:`_sweep_folders` gives)."""
+    match = _SWEEP_FOLDER.match(path.name)
+    assert match is not None  # _sweep_folders keeps only folders whose names match
+    return match.group(1), match.group(2)
 
 
 #: Largest sweep id (ids have at most nine digits; longer numbers in folder names are ignored).
@@ -534,7 +541,7 @@ def find_matching_sweep(folder, name: str, config_sha256: str, overrides: Mappin
         try:
             record = read_sweep_record(path)
         except PowerplayError as error:
-            if _SWEEP_FOLDER.match(path.name).group(2) != name:
+            if _folder_parts(path)[1] != name:
                 continue
             raise SweepError(
                 f"{error}; it may be this config's sweep, so it is not resumed or replaced silently: "
@@ -568,7 +575,7 @@ def resolve_sweep_path(path_or_id, folder=DEFAULT_FOLDER) -> Path:
     key = str(path_or_id)
     sweeps = _sweep_folders(folder)
     if key.isdigit():
-        matches = [p for p in sweeps if int(_SWEEP_FOLDER.match(p.name).group(1)) == int(key)]
+        matches = [p for p in sweeps if int(_folder_parts(p)[0]) == int(key)]
         if len(matches) == 1:
             return matches[0]
     names = [p.name for p in sweeps]
@@ -702,8 +709,9 @@ class StoredSweep:
         The config's ``name``.
     record : dict
         ``sweep.json``.
-    experiment_type : str
-        ``'single_agent'``, ``'multiagent_fixed_policy'`` or ``'multiagent_with_reward'``.
+    experiment_type : str or None
+        ``'single_agent'``, ``'multiagent_fixed_policy'`` or ``'multiagent_with_reward'``
+        (``None`` if ``sweep.json`` does not say).
     swept : dict
         ``{param: [(value, name), ...]}`` for each swept parameter, in file order.
     run_suffixes : list of str
@@ -716,7 +724,7 @@ class StoredSweep:
     sweep_id: str
     name: str
     record: dict[str, Any]
-    experiment_type: str
+    experiment_type: str | None
     swept: dict[str, list[tuple[Any, str]]]
     run_suffixes: list[str]
     runs: RunList = field(repr=False)
@@ -1050,7 +1058,7 @@ def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
     return out
 
 
-def runs_table_csv(rows: list[Mapping[str, Any]]) -> str:
+def runs_table_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """CSV text of a runs table (columns in first-seen order), written by the rules of
     :mod:`powerplay.storage.tables` (text quoted and escaped, numbers exact)."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
