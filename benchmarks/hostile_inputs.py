@@ -1,9 +1,11 @@
-"""A corpus of hostile inputs for powerplay, each run in a fresh process (issue 11).
+"""A corpus of hostile inputs for powerplay, each run in a fresh process (issues 11 and 18).
 
 The corpus covers the MDP and policy readers (``dot/``, ``yaml/``, ``json/``, ``policy/``),
 experiment configs (``config/``), experiments that cannot be computed (``experiment/``), the
-command line (``cli/``), damaged run folders (``run-folder/``) and sweep records
-(``sweep-json/``), and Dask scheduler addresses (``dask/``).
+command line (``cli/``), damaged run folders and outputs aimed at a sweep's records
+(``run-folder/``), sweep records (``sweep-json/``), CSV tables that must read back exactly and
+hold no spreadsheet formulas (``csv/``), Gymnasium tables (``gym/``), networkx graphs
+(``networkx/``), and Dask scheduler addresses (``dask/``).
 
 Run ``python benchmarks/hostile_inputs.py`` (a few minutes) or pick cases by name:
 ``python benchmarks/hostile_inputs.py dot/ yaml/alias`` (substrings); ``--quick`` runs the first case
