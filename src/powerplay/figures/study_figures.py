@@ -27,7 +27,7 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
     environments = sorted(study.environments, key=lambda e: (math.isnan(e.alpha_corrected), e.alpha_corrected))
     count = len(environments)
     figure = style.new_figure(7.6, max(3.2, 1.5 + 0.26 * count))
-    ax = figure.add_axes([0.33, 0.12, 0.62, 0.72])
+    ax = figure.add_axes((0.33, 0.12, 0.62, 0.72))
     y = np.arange(count)
     corrected = np.array([e.alpha_corrected for e in environments])
     low = np.array([e.alpha_corrected_low for e in environments])
@@ -105,7 +105,7 @@ def scan_figure(result: ScanResult, path: str | Path | None = None) -> Path:
     top = style.title_inches(title, style.FONT_SIZE) + 0.35
     height = 3.8 + top
     figure = style.new_figure(width, height)
-    ax = figure.add_axes([0.12, 0.75 / height, 0.84, (height - top - 0.75) / height])
+    ax = figure.add_axes((0.12, 0.75 / height, 0.84, (height - top - 0.75) / height))
     log_axis = settings.param in LOG_ONE_MINUS
 
     def position(value: float) -> float:  # -log10(1 - γ): increases with γ, spreads γ -> 1

@@ -491,16 +491,16 @@ def alignment_against_parameter_data(
     undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
     corrected = Series(
         f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
-        [s.alpha_corrected for s in stats],
-        [s.alpha_corrected_interval[0] for s in stats],
-        [s.alpha_corrected_interval[1] for s in stats],
+        np.array([s.alpha_corrected for s in stats]),
+        np.array([s.alpha_corrected_interval[0] for s in stats]),
+        np.array([s.alpha_corrected_interval[1] for s in stats]),
         color=style.ACCENT_COLOR,
     )
     raw = Series(
         f"{ALPHA} raw ({level} interval)",
-        [s.alpha for s in stats],
-        [s.alpha_interval[0] for s in stats],
-        [s.alpha_interval[1] for s in stats],
+        np.array([s.alpha for s in stats]),
+        np.array([s.alpha_interval[0] for s in stats]),
+        np.array([s.alpha_interval[1] for s in stats]),
         color=style.ACCENT_COLOR,
         marker="s",
         linestyle="--",

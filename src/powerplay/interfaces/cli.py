@@ -27,11 +27,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ..errors import PowerplayError
@@ -42,7 +49,7 @@ from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
 from ..solvers.warmup import mark_kernels_compiled
 from ..stats.alignment import reliability_text
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
-from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, printable, reported_errors, warnings_as_lines
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, not_a_record, printable, reported_errors, warnings_as_lines
 from .executor_options import executor_from_options
 from .plot_commands import plot_app
 
@@ -107,8 +114,8 @@ class RichProgress(SweepListener):
             console=self.console,
         )
         self.rows: list[dict[str, Any]] = []
-        self._runs = None
-        self._samples: dict[str, Any] = {}  # run suffix -> its samples bar (several at once on a cluster)
+        self._runs: TaskID | None = None
+        self._samples: dict[str, TaskID] = {}  # run suffix -> its samples bar (several at once on a cluster)
         self._order: dict[str, int] = {}  # run suffix -> position in the sweep
         self._started = False
 
@@ -162,6 +169,7 @@ class RichProgress(SweepListener):
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
+        assert self._runs is not None  # on_sweep_started comes first
         self.bars.advance(self._runs)
 
     def on_warning(self, message: str) -> None:
@@ -266,6 +274,10 @@ def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
     )
 
 
+# Output paths never name a sweep's own records (sweep.json, a run's run.json, ...).
+OUTPUT_CHECK = not_a_record("--output")
+FIGURES_DIR_CHECK = not_a_record("--figures-dir")
+
 # Options shared by every command that computes sweeps.
 WORKERS = typer.Option(
     None, "--workers", "-w", min=1, metavar="N", help="CPU threads to use (default: all). Never changes results."
@@ -289,7 +301,7 @@ REPORT = typer.Option(
 )
 
 
-def _write_report(sweep: StoredSweep, path: Path | None = None, **options: Any) -> None:
+def _write_report(sweep: StoredSweep | str, path: Path | None = None, **options: Any) -> None:
     """Write a sweep's HTML report and say where (Bokeh is imported only here)."""
     from ..figures.report import write_report
 
@@ -325,7 +337,12 @@ def run(
         ..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for sweep results.",
+        callback=OUTPUT_CHECK,
     ),
     workers: int | None = WORKERS,
     plot_as_gridworld: bool = typer.Option(
@@ -444,7 +461,14 @@ def scan(
         0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."
     ),
     max_runs: int = typer.Option(12, "--max-runs", min=2, max=1000, help="Budget of points (runs)."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the scan."),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the scan.",
+        callback=OUTPUT_CHECK,
+    ),
     samples: int | None = typer.Option(
         None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."
     ),
@@ -716,6 +740,7 @@ def selftest(
         "-o",
         metavar="DIR",
         help="Keep the test sweeps in this folder (default: a temporary folder, deleted).",
+        callback=OUTPUT_CHECK,
     ),
     figures: bool = typer.Option(
         False, "--figures", help="Also draw each run's figures (needs --output to keep them)."
@@ -801,10 +826,19 @@ def reproduce(
         help="Override the published sample count for a quick look.",
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the replication sweep.",
+        callback=OUTPUT_CHECK,
     ),
     figures_dir: Path = typer.Option(
-        Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."
+        Path(FIGURES_FOLDER),
+        "--figures-dir",
+        metavar="DIR",
+        help="Folder for the figure files.",
+        callback=FIGURES_DIR_CHECK,
     ),
     workers: int | None = WORKERS,
     scheduler: str | None = SCHEDULER,
@@ -859,7 +893,8 @@ def report_command(
         "--output",
         "-o",
         metavar="FILE.html",
-        help="The HTML file to write (default: report.html in the sweep folder).",
+        help="The HTML file to write (default: report.html in the sweep folder; never one of the sweep's records).",
+        callback=OUTPUT_CHECK,
     ),
     expts: Path = typer.Option(
         Path(DEFAULT_FOLDER),
@@ -907,17 +942,6 @@ def _main(
     """Estimate POWER (instrumental value) in single- and two-agent MDPs."""
 
 
-def _click_classes(name: str) -> tuple[type, ...]:
-    """``click.exceptions.{name}`` and, for typer versions that bundle their own copy of click
-    (``typer._click``, raised instead of click's own), that copy's class too."""
-    found = [getattr(click.exceptions, name)]
-    for module in ("typer._click.exceptions", "typer.exceptions"):
-        vendored = getattr(sys.modules.get(module), name, None)
-        if isinstance(vendored, type) and vendored not in found:
-            found.append(vendored)
-    return tuple(found)
-
-
 def main() -> None:
     """Entry point of the ``powerplay`` console script: usage mistakes are one line too."""
     # At exit, the interpreter's last garbage collection would walk every object numba, scipy
@@ -927,17 +951,17 @@ def main() -> None:
     atexit.register(gc.freeze)
     try:
         code = app(standalone_mode=False)
-    except _click_classes("UsageError") as error:  # e.g. --workers 0: one line instead of click's usage block
-        ctx = getattr(error, "ctx", None)
-        command = ctx.command_path if ctx is not None else "powerplay"
-        typer.echo(f"error: {printable(error.format_message())} (see {command} --help)", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except _click_classes("Abort"):
+    except typer.Abort:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except _click_classes("ClickException") as error:
-        typer.echo(f"error: {printable(error.format_message())}", err=True)
-        sys.exit(error.exit_code)
+    except typer.TyperException as error:  # typer's own errors (it bundles click since 0.26: no click import)
+        message = printable(error.format_message() if hasattr(error, "format_message") else str(error))
+        ctx = getattr(error, "ctx", None)  # usage errors (e.g. --workers 0) carry their command
+        if ctx is not None:  # one line instead of the usage block
+            typer.echo(f"error: {message} (see {ctx.command_path} --help)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
     sys.exit(code if isinstance(code, int) else 0)
 
 

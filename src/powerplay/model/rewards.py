@@ -493,13 +493,14 @@ class StateRewardSampler:
         units = self.independent_distributions()
         if len(units) < 2:
             return 1.0
-        if any(dist.atoms is None for dist in units):
+        tables = [dist.atoms for dist in units if dist.atoms is not None]
+        if len(tables) < len(units):
             return 0.0
-        values = set.intersection(*(set(dist.atoms) for dist in units))
+        values = set.intersection(*(set(atoms) for atoms in tables))
         # Sums of logarithms: a product over thousands of states would underflow term by term.
         total = 0.0
         for value in values:
-            total += float(np.exp(sum(np.log(dist.atoms[value]) for dist in units)))
+            total += float(np.exp(sum(np.log(atoms[value]) for atoms in tables)))
         return min(total, 1.0)
 
     def check_redraws(self, num_draws: int) -> None:

@@ -325,6 +325,7 @@ def _number_text(x: float) -> str:
 def _check_policy_width(experiment: Experiment, described: str) -> None:
     mdp, key = experiment.mdp, "mdp_graph" if experiment.kind == "single_agent" else "joint_mdp_graph"
     if experiment.kind == "multiagent_with_reward":
+        assert isinstance(mdp, JointMDP)  # Experiment checked that this kind has a joint MDP
         for agent, actions in (("H", mdp.actions_H), ("A", mdp.actions_A)):
             if len(actions) > MAX_POLICY_ACTIONS:
                 raise ConfigError(
@@ -336,7 +337,10 @@ def _check_policy_width(experiment: Experiment, described: str) -> None:
     actions = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
     if len(actions) <= MAX_POLICY_ACTIONS:
         return
-    own = marginalize(mdp, experiment.policy_A) if isinstance(mdp, JointMDP) else mdp
+    own = mdp
+    if isinstance(mdp, JointMDP):
+        assert experiment.policy_A is not None  # Experiment checked that a joint MDP comes with A's policy
+        own = marginalize(mdp, experiment.policy_A)
     if int(np.diff(own.transitions.indptr).max(initial=0)) <= 1:  # deterministic: solved by policy iteration
         raise ConfigError(
             f"{described!r} has {len(actions)} actions and is deterministic, so POWER is computed from optimal "
@@ -465,6 +469,11 @@ def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any
     return out
 
 
+def environment_labels(run_config: Mapping[str, Any]) -> dict[str, str]:
+    """``{parameter: '{param}={value}'}``: the keys of a run's MDP and policies in ``sweep.json``'s ``environments``."""
+    return {key: environment_label(key, run_config[key]) for key in ENVIRONMENT_KEYS if key in run_config}
+
+
 def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
     """``{'{param}={value}': {'source': ..., 'sha256': ...}}`` for every MDP and policy the runs use.
 
@@ -473,7 +482,7 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
     """
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        labels = {key: environment_label(key, run.config[key]) for key in ENVIRONMENT_KEYS if key in run.config}
+        labels = environment_labels(run.config)
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():
@@ -505,6 +514,7 @@ __all__ = [
     "check_experiment",
     "environment_fingerprints",
     "environment_label",
+    "environment_labels",
     "environment_sources",
     "resolve_environment_mdp",
     "resolve_environment_policy",

@@ -171,6 +171,9 @@ class Experiment:
     def problem(self) -> SingleAgentProblem | MultiAgentProblem:
         """The solver object for this run (independent of the reward samples)."""
         if self.kind == "multiagent_with_reward":
+            # __post_init__ checked that this kind has a joint MDP, A's seed policy and A's discount rate.
+            assert isinstance(self.mdp, JointMDP) and self.policy_A is not None
+            assert self.discount_rate_agent_A is not None
             return MultiAgentProblem(
                 self.mdp,
                 self.policy_A,

@@ -440,9 +440,9 @@ def run_scan(
     for value in values:
         compute(value)
     while len(points) < settings.max_runs:
-        ordered = sorted(points.values(), key=lambda p: p.value)
+        by_value = sorted(points.values(), key=lambda p: p.value)
         candidates = []
-        for a, b in itertools.pairwise(ordered):
+        for a, b in itertools.pairwise(by_value):
             if abs(b.axis - a.axis) > settings.resolution:
                 change = step(a, b).change
                 if change.defined:

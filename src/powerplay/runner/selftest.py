@@ -207,11 +207,14 @@ def _check(description: str, ok: bool, detail: str = "") -> Check:
     return Check(description, "pass" if ok else "fail", detail)
 
 
+_UNDEFINED_ERROR = "standard error undefined ({n} sample); use more samples"
+
+
 def _undefined_error(description: str, samples: int) -> Check | None:
     """An inconclusive check when a standard error is undefined (fewer than two samples), else None."""
     if samples >= 2:
         return None
-    return Check(description, "inconclusive", f"standard error undefined ({samples} sample); use more samples")
+    return Check(description, "inconclusive", _UNDEFINED_ERROR.format(n=samples))
 
 
 # --------------------------------------------------------------------------------------
@@ -245,6 +248,7 @@ def dense_power(mdp: MDP, rewards: np.ndarray, gamma: float, tolerance: float = 
 
 def _dense_cross_check(run: StoredRun, label: str) -> Check:
     mdp = load_mdp(run.config["mdp_graph"])
+    assert isinstance(mdp, MDP)  # the dense cross-checks run on the single-agent sweeps
     k = min(DENSE_SAMPLES, run.num_samples)
     tolerance = float(run.config["convergence_threshold"])
     expected = dense_power(mdp, run.rewards["H"][:k], float(run.config["discount_rate"]))
@@ -315,10 +319,8 @@ def check_gridworld(sweeps: dict[str, StoredSweep]) -> list[Check]:
         power = run.power["H"]
         col = {s: i for i, s in enumerate(run.states)}
         if len(power) < 2:
-            checks += [
-                _undefined_error(f"{label}: {what}", len(power))
-                for what in ("symmetric corners agree", "symmetric edges agree", "centre > edges", "edges > corners")
-            ]
+            for what in ("symmetric corners agree", "symmetric edges agree", "centre > edges", "edges > corners"):
+                checks.append(Check(f"{label}: {what}", "inconclusive", _UNDEFINED_ERROR.format(n=len(power))))
             continue
         for group, members in (("corners", GRID_CORNERS), ("edges", GRID_EDGES)):
             worst = 0.0

@@ -301,7 +301,8 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
             partners = {p: canonical(run.config.get(p)) for p in zipped}
             groups.setdefault(key + canonical(partners), (described, []))[1].append((value, run, seed))
         for described, members in groups.values():
-            results, seen = [], {}
+            results: list[EnvironmentResult] = []
+            seen: dict[str, str] = {}  # content hash -> the first environment with it
             for value, run, seed in members:
                 alignment = run.info.get("alignment") or {}
                 low, high = (list(alignment.get("alpha_corrected_interval") or []) + [math.nan, math.nan])[:2]
@@ -385,9 +386,10 @@ class EnvironmentStudyWriter(SweepListener):
         self.paths: list[Path] = []
 
     def on_sweep_finished(self, sweep: StoredSweep) -> None:
-        if sweep.experiment_type != "multiagent_with_reward" or environment_parameter(sweep) is None:
+        param = environment_parameter(sweep)
+        if sweep.experiment_type != "multiagent_with_reward" or param is None:
             return
-        if len(sweep.swept[environment_parameter(sweep)]) < 2:
+        if len(sweep.swept[param]) < 2:
             return
         self.studies, self.paths = write_environment_studies(sweep)
 

@@ -386,9 +386,11 @@ def _leave_one_out(groups: list[Moments]) -> list[Moments]:
     prefix: list[Moments | None] = [None] * count
     suffix: list[Moments | None] = [None] * count
     for g in range(1, count):
-        prefix[g] = groups[g - 1] if prefix[g - 1] is None else prefix[g - 1].merge(groups[g - 1])
+        before = prefix[g - 1]
+        prefix[g] = groups[g - 1] if before is None else before.merge(groups[g - 1])
     for g in range(count - 2, -1, -1):
-        suffix[g] = groups[g + 1] if suffix[g + 1] is None else groups[g + 1].merge(suffix[g + 1])
+        after = suffix[g + 1]
+        suffix[g] = groups[g + 1] if after is None else groups[g + 1].merge(after)
     out = []
     for g in range(count):
         parts = [m for m in (prefix[g], suffix[g]) if m is not None]

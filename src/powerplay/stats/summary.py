@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -195,7 +196,7 @@ class RunSummary:
         """
         try:
             total = Moments.from_arrays(arrays, "total:")
-            groups = ()
+            groups: tuple[Moments, ...] = ()
             if "groups:count" in getattr(arrays, "files", arrays):
                 batch = Moments.from_arrays(arrays, "groups:")
                 groups = tuple(batch.take(i) for i in range(batch.size))
@@ -217,7 +218,11 @@ class RunStatistics:
     """Per-state summaries of a run, for anything with a :attr:`summary` and :attr:`states`
     (runs in memory and on disk)."""
 
-    summary: RunSummary
+    if TYPE_CHECKING:  # read-only here: a field of RunResult, a lazily read property of StoredRun
+
+        @property
+        def summary(self) -> RunSummary: ...
+
     states: tuple[str, ...]
 
     @property
