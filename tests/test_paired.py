@@ -265,3 +265,12 @@ def _constant_alignment():
 
     rng = np.random.default_rng(0)
     return alignment_of_samples(np.full((64, 5), 0.5), rng.random((64, 5)) + np.arange(5))
+
+
+def test_summaries_written_before_sample_groups_load_without_them(neighbours):
+    a, _ = neighbours
+    arrays = {k: v for k, v in a.summary.to_arrays().items() if not k.startswith("paired:")}
+    old = RunSummary.from_arrays(arrays)
+    assert old.paired is None and np.array_equal(old.power_mean("H"), a.power_mean("H"))
+    again = RunSummary.from_arrays(a.summary.to_arrays())
+    np.testing.assert_array_equal(again.paired.means["H"], a.summary.paired.means["H"])

@@ -339,3 +339,83 @@ def test_the_scan_command(tmp_path, monkeypatch):
     assert (folder / "scan.png").stat().st_size > 1000 and len(
         json.loads((folder / "scan.json").read_text())["points"]
     ) == 4
+
+
+def test_a_step_with_an_undefined_error_gets_no_verdict(tmp_path):
+    settings = ScanSettings("discount_rate", 0.1, 0.9, "power:(1, 1)", initial_points=2, max_runs=2)
+    result = run_scan(single_agent(tmp_path, 1), settings, tmp_path / "expts")
+    (step,) = result.steps
+    assert step.change.defined and not step.change.sem_defined and step.significant is None
+    line = result.describe()
+    assert "± undefined (1 sample)" in line and "no verdict" in line and "nan" not in line and "inf" not in line
+
+
+def _rules_sweep(tmp_path):
+    maze = {"generator": "maze", "rows": 2, "cols": 3, "seed": 0}
+    return _joint_sweep(
+        tmp_path, "rules", [{**maze, "joint": r} for r in ("remove", "block")], 64, names=["remove", "block"]
+    )
+
+
+def test_show_prints_the_names_the_config_gave_and_compare_pairs_runs(tmp_path, monkeypatch):
+    sweep = _rules_sweep(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(app, ["show", sweep.sweep_id, "-o", str(tmp_path / "expts")])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert any(line.split()[:1] == ["remove"] for line in lines) and any(
+        line.split()[:1] == ["block"] for line in lines
+    )
+    assert "…" not in shown.stdout and "joint_maze" not in shown.stdout
+    compared = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            sweep.sweep_id,
+            "joint_mdp_graph__remove",
+            "joint_mdp_graph__block",
+            "-o",
+            str(tmp_path / "expts"),
+            "--statistic",
+            "average_power",
+            "--statistic",
+            "alpha_corrected",
+        ],
+    )
+    assert compared.exit_code == 0, compared.output
+    # remove and block have the same joint states, so the same seed draws the same rewards: paired.
+    assert "paired: the runs share their reward draws" in compared.stdout and "average POWER (H)" in compared.stdout
+    bad = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            sweep.sweep_id,
+            "joint_mdp_graph__remove",
+            "joint_mdp_graph__block",
+            "-o",
+            str(tmp_path / "expts"),
+            "--statistic",
+            "power:(9, 9)",
+        ],
+    )
+    assert bad.exit_code == 2 and "'(9, 9)' is not a state" in bad.output
+
+
+def test_one_warning_per_cause(tmp_path, monkeypatch):
+    """Issue 19, item 6: the infinite-variance warning was printed three times for one config."""
+    heavy = {"default_dist": {"dist_name": "pareto", "params": [1, 1.5]}}
+    path = _write(
+        tmp_path / "heavy.yaml",
+        "heavy",
+        {
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "discount_rate": {"values": [0.5, 0.6]},
+            "reward_distribution": {"value": heavy},
+            "num_reward_samples": {"value": 20},
+            "random_seed": {"value": 0},
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", str(path), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("infinite variance") == 1
