@@ -172,7 +172,7 @@ def optimal_values(
             jacobi,
             rows.leaks,
             certify,
-            float(tie_tolerance) if certify else 0.0,
+            float(tie_tolerance) if tie_tolerance is not None else 0.0,
             float(certify_tolerance if certify_tolerance is not None else tolerance),
             blocks,
             values,
