@@ -152,13 +152,17 @@ def _shared_block(
     # Span bounds take rows to sum to one; the rows' real sums may miss it by a little.
     defect = _mass_defect(row_ptr, probs, row_self) if jacobi and not leaks else 0.0
     factor = gamma / (1.0 - gamma)
+    # Checks fall on multiples of CERTIFY_EVERY of a sample's own sweeps. A Gauss-Seidel check
+    # is a pass over all lanes, so samples there are loaded only on such multiples too, keeping
+    # the lanes in step; a Jacobi check rides on a sweep at little cost, so lanes refill at once.
     align = CERTIFY_EVERY if certify else 1
+    load_align = align if certify and not jacobi else 1
     sweep = 0
     nxt = lo
     active = 0
     due = False
     while True:
-        if sweep % align == 0:
+        if sweep % load_align == 0:
             for lane in range(LANES):
                 if lane_sample[lane] < 0 and nxt < hi:
                     magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
@@ -222,7 +226,7 @@ def _shared_block(
                 _clear_lane(lane, R, V, W)
                 active -= 1
                 continue
-            if certify and sweep % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
+            if certify and lane_iter[lane] % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
                 lane_due[lane] = True
                 lane_bound[lane] = bound
                 due = True

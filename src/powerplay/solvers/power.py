@@ -169,8 +169,8 @@ def check_precision(
         )
 
 
-def centred(rewards: np.ndarray, closed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Rewards ``[B, S]`` less each sample's midrange, and that shift ``[B]`` (zero unless ``closed``).
+def centred(rewards: np.ndarray, closed: bool) -> tuple[np.ndarray, Centring]:
+    """Rewards ``[B, S]`` less each sample's midrange, and that shift (zero unless ``closed``).
 
     On an MDP whose rows all sum to one, adding ``c`` to every reward adds ``c / (1 - g)`` to
     every value and ``c`` to every POWER sample, and changes no policy. Solving the centred
@@ -181,18 +181,30 @@ def centred(rewards: np.ndarray, closed: bool) -> tuple[np.ndarray, np.ndarray]:
     """
     rewards = np.ascontiguousarray(rewards, dtype=np.float64)
     if not closed or rewards.size == 0:
-        return rewards, np.zeros(rewards.shape[0])
-    shift = 0.5 * rewards.min(axis=1) + 0.5 * rewards.max(axis=1)  # no overflow near the largest floats
-    return rewards - shift[:, None], shift
+        return rewards, Centring(None, None)
+    low, high = rewards.min(axis=1), rewards.max(axis=1)
+    shift = 0.5 * low + 0.5 * high  # no overflow near the largest floats
+    return rewards - shift[:, None], Centring(shift, 0.5 * high - 0.5 * low)
 
 
-def _shifted_power(power: np.ndarray, shift: np.ndarray, conv: Convergence) -> tuple[np.ndarray, Convergence]:
-    """``power + shift`` per sample; the bound grows by the addition's rounding (half an ulp)."""
-    if not shift.any():
-        return power, conv
-    result = power + shift[:, None]
-    rounding = 0.5 * np.finfo(np.float64).eps * np.abs(result).max(axis=1, initial=0.0)
-    return result, replace(conv, bound=conv.bound + rounding)
+@dataclass(frozen=True)
+class Centring:
+    """The per-sample shift ``[B]`` of :func:`centred` and the centred rewards' size ``[B]`` (None: not centred)."""
+
+    shift: np.ndarray | None
+    size: np.ndarray | None
+
+    def restore(self, power: np.ndarray, conv: Convergence) -> tuple[np.ndarray, Convergence]:
+        """``power + shift`` per sample (in place); the bound grows by the addition's rounding.
+
+        The centred POWER lies within the centred rewards' range (within its bound), so the
+        sum is at most ``|shift| + size + bound`` in size, and rounds by half an ulp of that.
+        """
+        if self.shift is None or self.size is None:
+            return power, conv
+        power += self.shift[:, None]
+        extent = np.abs(self.shift) + self.size + conv.bound
+        return power, replace(conv, bound=conv.bound + np.finfo(np.float64).eps * extent)
 
 
 @dataclass
@@ -254,13 +266,13 @@ class SingleAgentProblem:
         to the certified ``settings.tolerance``.
         """
         g, s = self.discount_rate, self.settings
-        rewards_H, shift = centred(rewards_H, self.closed)
+        rewards_H, centring = centred(rewards_H, self.closed)
         if self.response is not None:
             _, continuation, _, conv = exact_optimal(self.response, rewards_H, g, s)
         else:
             values, conv = optimal_values(self.rows, rewards_H, g, s.tolerance, s.max_iterations)
             _, continuation = greedy(self.rows, values, g, s.tie_tolerance, with_policy=False)
-        power, conv = _shifted_power((1.0 - g) * continuation, shift, conv)
+        power, conv = centring.restore((1.0 - g) * continuation, conv)
         return BatchResult({POWER_H: power}, {"H": conv})
 
     def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -327,8 +339,8 @@ class MultiAgentProblem:
         if rewards_A is None:
             raise ModelError("multiagent_with_reward needs Agent A's reward samples")
         gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
-        rewards_H, shift_H = centred(rewards_H, self.closed)
-        rewards_A, shift_A = centred(rewards_A, self.closed)
+        rewards_H, centring_H = centred(rewards_H, self.closed)
+        rewards_A, centring_A = centred(rewards_A, self.closed)
         # 1. H's optimal policies against A's seed policy.
         # Stops once each sample's greedy policy is certain (and its values within tolerance).
         values_H0, conv_H0 = optimal_values(
@@ -345,9 +357,9 @@ class MultiAgentProblem:
             continuation_A,
             conv_A,
             rewards_H,
-            shift_H,
+            centring_H,
             rewards_A,
-            shift_A,
+            centring_A,
         )
 
     def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> dict[str, np.ndarray]:
@@ -370,26 +382,24 @@ class MultiAgentProblem:
             continuation_A,
             conv_A,
             rewards_H,
-            shift_H,
+            centring_H,
             rewards_A,
-            shift_A,
+            centring_A,
         ) = self._optimal_policies(rewards_H, rewards_A)
         # 3. H's frozen policy evaluated against A's optimal policy.
         _, continuation_H, conv_H = joint_policy_values(
             self.joint, policy_H, policy_A, rewards_H, gH, s.tolerance, s.max_iterations
         )
         power, convergence = {}, {}
-        power[POWER_H], convergence["H"] = _shifted_power((1.0 - gH) * continuation_H, shift_H, conv_H)
-        power[POWER_A], convergence["A"] = _shifted_power((1.0 - gA) * continuation_A, shift_A, conv_A)
-        power_H0, convergence["H_against_seed"] = _shifted_power((1.0 - gH) * continuation_H0, shift_H, conv_H0)
+        power[POWER_H], convergence["H"] = centring_H.restore((1.0 - gH) * continuation_H, conv_H)
+        power[POWER_A], convergence["A"] = centring_A.restore((1.0 - gA) * continuation_A, conv_A)
+        power_H0, convergence["H_against_seed"] = centring_H.restore((1.0 - gH) * continuation_H0, conv_H0)
         if self.diagnostic:
             _, continuation_A_seed, conv_seed = joint_policy_values(
                 self.joint, policy_H, self.seed_policy, rewards_A, gA, s.tolerance, s.max_iterations
             )
             power[POWER_H_AGAINST_SEED] = power_H0
-            power[POWER_A_SEED], convergence["A_seed"] = _shifted_power(
-                (1.0 - gA) * continuation_A_seed, shift_A, conv_seed
-            )
+            power[POWER_A_SEED], convergence["A_seed"] = centring_A.restore((1.0 - gA) * continuation_A_seed, conv_seed)
         return BatchResult(
             power, {k: convergence[k] for k in ("H_against_seed", "A", "H", "A_seed") if k in convergence}
         )
