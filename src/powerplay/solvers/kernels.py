@@ -774,11 +774,38 @@ def _chain_scratch(S, nnz_total):
 
 
 @njit(cache=True)
-def _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q):
-    """``q[s * num_act + a]`` for every action resolved to one row (or to none); others untouched."""
+def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight):
+    """``target[i]``, ``weight[i]``: the one next state (and its probability) of action ``i``'s
+    row when it has one (-1 otherwise), so that its action value is one product per step."""
     for s in range(S):
         for a in range(num_act):
             i = s * num_act + a
+            code = eff[i]
+            target[i] = -1
+            if code >= 0:
+                entries = row_ptr[code + 1] - row_ptr[code]
+                if entries == 0:
+                    target[i] = s
+                    weight[i] = row_self[code]
+                elif entries == 1 and row_self[code] == 0.0:
+                    target[i] = cols[row_ptr[code]]
+                    weight[i] = probs[row_ptr[code]]
+
+
+@njit(cache=True)
+def _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q):
+    """``q[s * num_act + a]`` for every action resolved to one row (or to none); others untouched.
+
+    A row with one next state is ``weight * V[target]``: the same number as the sum below
+    (``0 * V[s] + p V[t]`` is ``p V[t]``, signed zeros included).
+    """
+    for s in range(S):
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                q[i] = weight[i] * V[t]
+                continue
             code = eff[i]
             if code >= 0:
                 acc = row_self[code] * V[s]
@@ -901,6 +928,8 @@ def _best_response_sample(
     pol,
     q,
     eff,
+    target,
+    weight,
     chosen,
     chain_ptr,
     chain_cols,
@@ -913,6 +942,7 @@ def _best_response_sample(
     S = rewards.shape[1]
     R = rewards[b]
     mixed = _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
+    _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
         pol[s] = -1
@@ -922,7 +952,7 @@ def _best_response_sample(
     iteration = 0
     while True:
         iteration += 1
-        _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q)
+        _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
         if mixed:
             _mixed_action_values(
                 b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
@@ -1031,6 +1061,8 @@ def best_response(
         pol = np.empty(S, dtype=np.int64)
         q = np.empty(S * num_act)
         eff = np.empty(S * num_act, dtype=np.int64)
+        target = np.empty(S * num_act, dtype=np.int64)
+        weight = np.empty(S * num_act)
         chosen = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
@@ -1063,6 +1095,8 @@ def best_response(
                 pol,
                 q,
                 eff,
+                target,
+                weight,
                 chosen,
                 chain_ptr,
                 chain_cols,
