@@ -27,7 +27,10 @@ Stopping rules (each sample stops on its own, so results never depend on batchin
 
 POWER is ``(1-g) * C`` with the continuation value ``C(s) = max_a sum_s' P V(s')``, whose
 error is at most ``|V - V*|``; so each rule is turned into a bound in POWER units by
-multiplying by ``(1-g)``, and a sample stops once that bound is ``<= tol``.
+multiplying by ``(1-g)``, and a sample stops once that bound is ``<= tol``. Every bound adds
+rounding's share (:func:`rounding_floor`); policy iteration and policy evaluation certify
+their final values from their Bellman residual instead (:func:`residual_bound`). A stage that
+only needs a policy may stop earlier, once its tie sets are certain (:func:`_certain`).
 """
 
 from __future__ import annotations
