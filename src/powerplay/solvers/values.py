@@ -33,7 +33,8 @@ class SolverSettings:
         Certified bound on each reported POWER sample's error (POWER units).
     policy_tolerance : float
         Accuracy of values from which a policy is read off (must be well below
-        ``tie_tolerance`` for ties to be found reliably).
+        ``tie_tolerance`` for ties to be found reliably). Value iteration for a policy stops
+        earlier once the policy's tie sets are certain (see :func:`optimal_values`).
     tie_tolerance : float
         Actions whose action values, in POWER units ``(1 - gamma) * (Q_max - Q_a)``, are within
         this of the best are treated as tied, and the policy splits uniformly among them.
@@ -66,7 +67,8 @@ class Convergence:
     iterations : [B] int
         Sweeps (value iteration) or policy-improvement steps (policy iteration).
     bound : [B] float
-        Certified POWER-unit error bound achieved (0 for exact evaluations).
+        Certified POWER-unit error bound achieved, rounding included (exact evaluations: from
+        their Bellman residual, around 1e-13 times the rewards' size at ordinary discount rates).
     capped : [B] bool
         Whether the sample stopped at the iteration cap.
     """
