@@ -10,6 +10,7 @@ from powerplay.errors import FigureError, FigureWarning
 from powerplay.figures import render, style
 from powerplay.figures.data import BarsData, HeatmapData
 from powerplay.figures.samples import (
+    BARS_GID,
     correlation_data,
     draw_histograms,
     heavy_tailed_rewards,
@@ -43,7 +44,17 @@ def test_bars_are_the_means_with_standard_errors(paper_run, tmp_path):
         and "400 reward samples" in title
     )
     figure = render.draw(data)
-    np.testing.assert_allclose([bar.get_height() for bar in figure.axes[0].patches], data.values)
+    # The bars (one collection) stand on zero, one per state, as high as the means; the
+    # error bars reach mean ± standard error.
+    (bars,) = [c for c in figure.axes[0].collections if c.get_gid() == BARS_GID]
+    corners = np.array([path.vertices[:4] for path in bars.get_paths()])  # [S, 4, 2]
+    np.testing.assert_allclose(corners[:, :2, 1], 0.0)
+    np.testing.assert_allclose(corners[:, 2:, 1], np.repeat(data.values[:, None], 2, axis=1))
+    np.testing.assert_allclose(corners[:, :, 0].mean(axis=1), np.arange(len(data.states)))
+    (whiskers,) = [c for c in figure.axes[0].collections if c is not bars]
+    ends = np.array(whiskers.get_segments())  # [S, 2, 2]
+    np.testing.assert_allclose(ends[:, :, 1], np.column_stack([data.values - data.errors, data.values + data.errors]))
+    assert figure.axes[0].get_ylim()[0] == 0.0  # bars stick to zero, as matplotlib's bar plots do
     assert png_size(render.save(data, tmp_path / "bars")) == expected_size(figure)
 
 
