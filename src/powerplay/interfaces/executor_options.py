@@ -23,10 +23,12 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DistributedError, FileFormatError, PowerplayError
-from ..io.safe_load import _short, load_json, read_limited_bytes
-from ..runner.executors import Executor, LocalExecutor
+
+if TYPE_CHECKING:  # the executors (numba, scipy) are imported when one is made, not with the command line
+    from ..runner.executors import Executor
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 _LOCAL_CLUSTER = re.compile(r"^local(?::(\d+))?$")
@@ -43,6 +45,8 @@ def parse_scheduler(text: str) -> str:
     DistributedError
         Naming the option and the value (or the file).
     """
+    from ..io.safe_load import _short, load_json, read_limited_bytes
+
     value = text.strip()
     shown = _short(text)
     try:
@@ -107,6 +111,8 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         If Dask is needed and not installed.
     """
     if scheduler is None and cluster is None:
+        from ..runner.executors import LocalExecutor
+
         executor: Executor = LocalExecutor(threads=workers)
     else:
         if scheduler is not None and cluster is not None:
