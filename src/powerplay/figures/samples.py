@@ -164,7 +164,7 @@ def draw_bars(data: BarsData) -> Figure:
     ax = figure.add_axes([0.95 / width, bottom, 1 - 1.25 / width, 1 - bottom - top / height])
     positions = np.arange(count)
     bars = PolyCollection(
-        bar_rectangles(values),
+        bar_rectangles(values),  # type: ignore[arg-type]  # an [S, 4, 2] array: matplotlib's fast path, not in its stubs
         facecolors=style.AGENT_COLORS["H"],
         edgecolors="none",
         linewidths=0,
