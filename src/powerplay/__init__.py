@@ -18,51 +18,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._lazy import lazy_names
 from .errors import ConvergenceWarning, PowerplayError
 from .version import __version__
 
-#: Where each public name is defined. They are imported on first use (PEP 562), so that
-#: ``import powerplay`` -- and every start of the ``powerplay`` command, ``--help`` included --
-#: does not load numba, scipy and pydantic until something needs them.
+#: Where each public name is defined. They are imported on first use (:mod:`powerplay._lazy`),
+#: so ``import powerplay`` -- and the start of every ``powerplay`` command, ``--help`` included --
+#: loads no numba, scipy or pydantic until something needs them.
 _EXPORTS = {
-    "builtin_mdp_names": ".model.environments",
-    "builtin_policy_names": ".model.environments",
-    "load_mdp": ".model.environments",
-    "load_policy": ".model.environments",
-    "generate_mdp": ".model.generators",
-    "generator_spec_name": ".model.generators",
-    "is_generator_spec": ".model.generators",
-    "maze": ".model.generators",
-    "maze_map": ".model.generators",
-    "rooms": ".model.generators",
-    "rooms_map": ".model.generators",
-    "gridworld": ".model.gridworld",
-    "gridworld_from_map": ".model.gridworld",
-    "joint_gridworld": ".model.gridworld",
-    "multiagent_gridworld": ".model.gridworld",
-    "MDP": ".model.mdp",
-    "JointMDP": ".model.mdp",
-    "deterministic_policy": ".model.policies",
-    "generated_policy": ".model.policies",
-    "is_policy_spec": ".model.policies",
-    "policy_spec_name": ".model.policies",
-    "random_deterministic_policy": ".model.policies",
-    "stay_policy": ".model.policies",
-    "Policy": ".model.policy",
-    "joint_policy_from_single": ".model.policy",
-    "marginalize": ".model.policy",
-    "uniform_random_policy": ".model.policy",
-    "RewardDistribution": ".model.rewards",
-    "make_distribution": ".model.rewards",
-    "register_density": ".model.rewards",
-    "run_experiment": ".runner.executors",
-    "Experiment": ".runner.experiment",
-    "RunResult": ".runner.experiment",
-    "SweepOptions": ".runner.sweep",
-    "run_sweep": ".runner.sweep",
-    "SolverSettings": ".solvers.values",
-    "list_sweeps": ".storage.sweeps",
-    "load_sweep": ".storage.sweeps",
+    ".model.environments": ("builtin_mdp_names", "builtin_policy_names", "load_mdp", "load_policy"),
+    ".model.generators": (
+        "generate_mdp",
+        "generator_spec_name",
+        "is_generator_spec",
+        "maze",
+        "maze_map",
+        "rooms",
+        "rooms_map",
+    ),
+    ".model.gridworld": ("gridworld", "gridworld_from_map", "joint_gridworld", "multiagent_gridworld"),
+    ".model.mdp": ("MDP", "JointMDP"),
+    ".model.policies": (
+        "deterministic_policy",
+        "generated_policy",
+        "is_policy_spec",
+        "policy_spec_name",
+        "random_deterministic_policy",
+        "stay_policy",
+    ),
+    ".model.policy": ("Policy", "joint_policy_from_single", "marginalize", "uniform_random_policy"),
+    ".model.rewards": ("RewardDistribution", "make_distribution", "register_density"),
+    ".runner.executors": ("run_experiment",),
+    ".runner.experiment": ("Experiment", "RunResult"),
+    ".runner.sweep": ("SweepOptions", "run_sweep"),
+    ".solvers.values": ("SolverSettings",),
+    ".storage.sweeps": ("list_sweeps", "load_sweep"),
 }
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_package.py keeps the two lists equal)
@@ -99,21 +89,11 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_p
 COMPAT_MODULES = ("base", "graph", "mdp", "multi", "policy", "get", "viz", "anim", "learn", "runex", "dist")
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        hint = f"; the reference tool's {name!r} module is powerplay.compat.{name}" if name in COMPAT_MODULES else ""
-        raise AttributeError(f"module 'powerplay' has no attribute {name!r}{hint}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups are plain attribute reads
-    return value
+def _compat_hint(name: str) -> str:
+    return f"; the reference tool's {name!r} module is powerplay.compat.{name}" if name in COMPAT_MODULES else ""
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
-
+__getattr__, __dir__ = lazy_names(__name__, globals(), _EXPORTS, _compat_hint)
 
 __all__ = [
     "MDP",
