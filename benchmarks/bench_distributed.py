@@ -90,7 +90,7 @@ def _timed_sweep(config: Path, output: Path, executor) -> tuple[float, object]:
     from powerplay.runner.sweep import run_sweep
 
     started = time.perf_counter()
-    sweep = run_sweep(config, output, executor=executor, render_figures=False, new=True)
+    sweep = run_sweep(config, output, executor=executor, new=True)  # no listeners: no figures
     return time.perf_counter() - started, sweep
 
 
@@ -121,7 +121,7 @@ def _bytes(n: float) -> str:
 
 def bench(workload: Workload, scale: float, max_workers: int, folder: Path) -> None:
     from powerplay.runner.distributed import DaskExecutor
-    from powerplay.runner.sweep import LocalExecutor
+    from powerplay.runner.executors import LocalExecutor
     from powerplay.solvers.warmup import compile_kernels
 
     config = _write_config(folder, workload, scale)
@@ -132,7 +132,7 @@ def bench(workload: Workload, scale: float, max_workers: int, folder: Path) -> N
     print(
         f"  {'plain local run, ' + str(os.cpu_count()) + ' threads':<38} {local_seconds:8.2f} s   {total / local_seconds:>10,.0f} samples/s"
     )
-    one_thread_seconds, _ = _timed_sweep(config, folder / "local1", LocalExecutor(workers=1))
+    one_thread_seconds, _ = _timed_sweep(config, folder / "local1", LocalExecutor(threads=1))
     print(
         f"  {'plain local run, 1 thread':<38} {one_thread_seconds:8.2f} s   {total / one_thread_seconds:>10,.0f} samples/s"
     )

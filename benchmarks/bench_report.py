@@ -6,7 +6,7 @@ discount rates x 3 reward correlations = 24 runs, each with Agent A on its unifo
 seed policy. ``--samples N`` sets reward samples per run (default 200: the report reads only
 per-state statistics, so the sample count changes neither its size nor its rendering much);
 ``--repeats N`` how often the page is loaded (default 5); ``--keep DIR`` keeps the sweep and
-the report there.
+the report there; ``--quick`` (what CI runs) is 50 samples and one load of each kind.
 
 It prints:
 
@@ -67,7 +67,10 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--quick", action="store_true", help="50 samples per run, one load of each kind")
     args = parser.parse_args()
+    if args.quick:
+        args.samples, args.repeats = 50, 1
 
     from powerplay.figures.report import browser, write_report
     from powerplay.runner.config import parse_sweep_config

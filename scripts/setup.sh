@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Set up powerplay on a fresh Debian/Ubuntu machine: system packages, a virtualenv in .venv,
-# the package (editable), and the compiled kernels. Safe to re-run.
+# Set up powerplay on a fresh Debian/Ubuntu machine: system packages, a virtualenv in .venv with
+# the locked versions of every dependency (uv.lock), the package (editable), and the compiled
+# kernels. Safe to re-run.
 #
-#   scripts/setup.sh          everything needed to run experiments
-#   scripts/setup.sh --test   also the test, tracking, Gymnasium and Dask extras, and Chromium +
-#                             ChromeDriver (Debian's packages) for the report's browser tests
+#   scripts/setup.sh          everything needed to run experiments (no extras)
+#   scripts/setup.sh --test   also every extra (Dask, Gymnasium, Weights & Biases, the tests), the
+#                             contributors' checks (ruff, mypy, import-linter, deptry, pre-commit),
+#                             and Chromium + ChromeDriver (Debian's) for the report's browser tests
+#
+# Versions come from uv.lock (refresh it with `scripts/uv.sh lock --upgrade`); people who
+# `pip install powerplay` into their own environment get the ranges in pyproject.toml instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
+test_setup=""
 if [[ "${1:-}" == "--test" ]]; then
-  extras="[all]"
+  test_setup=1
 fi
 
 # System packages, installed with one apt-get run. Graphviz's `dot` draws MDPs
 # (plot_mdp_or_policy); the report's browser tests drive the system's headless Chromium through
-# its ChromeDriver (nothing downloads a browser at run time). Everything else is pure Python.
+# its ChromeDriver (nothing downloads a browser at run time). Everything else is Python.
 packages=()
 if ! command -v dot >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -24,7 +29,7 @@ if ! command -v dot >/dev/null 2>&1; then
     echo "setup: warning: Graphviz 'dot' not found and apt-get unavailable; MDP drawings will not work" >&2
   fi
 fi
-if [[ -n "$extras" ]] && ! { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; }; then
+if [[ -n "$test_setup" ]] && ! { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; }; then
   if command -v apt-get >/dev/null 2>&1; then
     packages+=(chromium chromium-driver)
   else
@@ -39,7 +44,12 @@ if (( ${#packages[@]} )); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".${extras}"
+# Exactly the locked versions (--locked: refuse a lock that does not match pyproject.toml).
+# The base setup installs no extras and no dev tools: what a user of the README's first command gets.
+if [[ -n "$test_setup" ]]; then
+  sync_args=(--all-extras --group dev)
+else
+  sync_args=(--no-dev)
+fi
+scripts/uv.sh sync --locked --quiet --python python3 "${sync_args[@]}"
 .venv/bin/python -m powerplay.solvers.warmup

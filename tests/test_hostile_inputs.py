@@ -127,6 +127,13 @@ def listing(folder: Path) -> dict[str, tuple]:
     return out
 
 
+def _stat_listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``folder`` with its size and modification time (cheap: no reading)."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
+
+
 # -- config files: reading [6, 8, 9] -----------------------------------------------------------------
 
 
@@ -1085,7 +1092,9 @@ def _cli_inputs(folder: Path) -> dict[str, list[str]]:
 )
 def test_cli_one_line_errors_in_a_fresh_process(tmp_path, case, fragment):
     commands = _cli_inputs(tmp_path)
-    repository = Path(__file__).resolve().parents[1]
+    # The user's own results in the checkout (e.g. the README's first command's) stay as they were.
+    repository_results = Path(__file__).resolve().parents[1] / "expts"
+    results_before = _stat_listing(repository_results)
     before = listing(tmp_path)
     done = _cli(tmp_path, *commands[case])
     assert_cli_error(done, fragment)
@@ -1093,7 +1102,7 @@ def test_cli_one_line_errors_in_a_fresh_process(tmp_path, case, fragment):
     changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
     assert not {k for k in changed if k.split(os.sep)[0] not in ("home", "tmp")}, changed  # not even an empty expts/
     assert not list((tmp_path / "tmp").glob("powerplay-crash-*"))
-    assert not (repository / "expts").exists()
+    assert _stat_listing(repository_results) == results_before
 
 
 def test_a_scheduler_answering_garbage_is_one_line_and_a_quick_exit(tmp_path):

@@ -1,8 +1,11 @@
 """MDPs from Gymnasium's tabular environments (skipped cleanly without gymnasium)."""
 
+import sys
+
 import numpy as np
 import pytest
 
+from powerplay.errors import DependencyMissing, ModelError
 from powerplay.io import from_gymnasium
 from powerplay.model.rewards import RewardDistribution
 from powerplay.runner.executors import run_experiment
@@ -85,3 +88,24 @@ def test_custom_labels_and_errors():
     assert mdp.to_dict() == {"start": {"go": {"end": 1.0}}, "end": {"go": {"start": 1.0}}}
     with pytest.raises(ValueError, match="has no transition table"):
         from_gymnasium(object())
+
+
+def test_an_environment_id_is_made_with_its_options():
+    by_id = from_gymnasium("FrozenLake-v1", is_slippery=False)
+    made = from_gymnasium(gymnasium.make("FrozenLake-v1", is_slippery=False))
+    assert by_id.states == made.states and by_id.to_dict() == made.to_dict()
+    assert by_id.next_states("(0, 0)", "right") == {"(0, 1)": 1.0}  # not slippery: the option was passed
+
+
+def test_an_unknown_environment_id_is_one_line():
+    with pytest.raises(ModelError, match="Gymnasium environment 'NoSuchLake-v9'") as caught:
+        from_gymnasium("NoSuchLake-v9")
+    assert "\n" not in str(caught.value)
+    with pytest.raises(ModelError, match="pass an environment id"):
+        from_gymnasium(gymnasium.make("FrozenLake-v1"), is_slippery=False)
+
+
+def test_an_environment_id_without_gymnasium_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gymnasium", None)  # as if not installed
+    with pytest.raises(DependencyMissing, match=r"pip install 'powerplay\[gym\]'"):
+        from_gymnasium("FrozenLake-v1")

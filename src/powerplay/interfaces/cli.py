@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from rich import box
 from rich.console import Console
@@ -803,17 +802,6 @@ def _main(
     """Estimate POWER (instrumental value) in single- and two-agent MDPs."""
 
 
-def _click_classes(name: str) -> tuple[type, ...]:
-    """``click.exceptions.{name}`` and, for typer versions that bundle their own copy of click
-    (``typer._click``, raised instead of click's own), that copy's class too."""
-    found = [getattr(click.exceptions, name)]
-    for module in ("typer._click.exceptions", "typer.exceptions"):
-        vendored = getattr(sys.modules.get(module), name, None)
-        if isinstance(vendored, type) and vendored not in found:
-            found.append(vendored)
-    return tuple(found)
-
-
 def main() -> None:
     """Entry point of the ``powerplay`` console script: usage mistakes are one line too."""
     # At exit, the interpreter's last garbage collection would walk every object numba, scipy
@@ -823,17 +811,17 @@ def main() -> None:
     atexit.register(gc.freeze)
     try:
         code = app(standalone_mode=False)
-    except _click_classes("UsageError") as error:  # e.g. --workers 0: one line instead of click's usage block
-        ctx = getattr(error, "ctx", None)
-        command = ctx.command_path if ctx is not None else "powerplay"
-        typer.echo(f"error: {printable(error.format_message())} (see {command} --help)", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except _click_classes("Abort"):
+    except typer.Abort:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except _click_classes("ClickException") as error:
-        typer.echo(f"error: {printable(error.format_message())}", err=True)
-        sys.exit(error.exit_code)
+    except typer.TyperException as error:  # typer's own errors (it bundles click since 0.26: no click import)
+        message = printable(error.format_message() if hasattr(error, "format_message") else str(error))
+        ctx = getattr(error, "ctx", None)  # usage errors (e.g. --workers 0) carry their command
+        if ctx is not None:  # one line instead of the usage block
+            typer.echo(f"error: {message} (see {ctx.command_path} --help)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
     sys.exit(code if isinstance(code, int) else 0)
 
 

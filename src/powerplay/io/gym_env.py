@@ -14,8 +14,9 @@ MDP needs. Two deliberate changes:
   terminating (Taxi's passenger-at-destination states), it keeps its dynamics and the
   terminating moves lead instead to an absorbing copy labelled ``'{state} (terminated)'``.
 
-Gymnasium is an optional dependency (``pip install powerplay[gym]``); this module imports
-nothing from it -- it only reads the environment object you pass.
+Gymnasium is an optional dependency (``pip install 'powerplay[gym]'``): it is imported only when an
+environment is named by its id (``from_gymnasium('FrozenLake-v1')``); an environment object you
+made yourself is only read.
 
 Examples
 --------
@@ -30,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import ModelError
+from ..errors import DependencyMissing, ModelError
 from ..model.labels import cell_label
 from ..model.mdp import MDP
 
@@ -53,19 +54,32 @@ def _grid_shape(env) -> tuple[int, int] | None:
     return None
 
 
+def _make(env_id: str, options: dict[str, Any]) -> Any:
+    try:
+        import gymnasium
+    except ImportError:
+        raise DependencyMissing(f"making the Gymnasium environment {env_id!r}", extra="gym") from None
+    try:
+        return gymnasium.make(env_id, **options)
+    except gymnasium.error.Error as error:  # unknown id, wrong version, bad options: one line
+        raise ModelError(f"Gymnasium environment {env_id!r}: {error}") from None
+
+
 def from_gymnasium(
     env: Any,
     *,
     state_labels: Sequence[str] | Callable[[int], str] | None = None,
     action_labels: Sequence[str] | None = None,
     name: str | None = None,
+    **make_options: Any,
 ) -> MDP:
     """The MDP of a Gymnasium environment with a transition table ``env.unwrapped.P``.
 
     Parameters
     ----------
-    env : gymnasium.Env
-        E.g. ``gymnasium.make('FrozenLake-v1')``, ``'Taxi-v3'``, ``'CliffWalking-v1'``.
+    env : gymnasium.Env or str
+        E.g. ``gymnasium.make('FrozenLake-v1')``, or an id such as ``'FrozenLake-v1'``,
+        ``'Taxi-v3'``, ``'CliffWalking-v1'`` (made with ``gymnasium.make(env, **make_options)``).
     state_labels : list of str or callable, optional
         Labels of the integer states. By default grid environments (FrozenLake,
         CliffWalking) get gridworld cell labels ``'(row, col)'`` (so gridworld heat maps
@@ -75,6 +89,8 @@ def from_gymnasium(
         CliffWalking and Taxi, else the action number as a string.
     name : str, optional
         Defaults to the environment's spec id.
+    **make_options
+        Passed to ``gymnasium.make`` when ``env`` is an id (e.g. ``map_name='8x8'``).
 
     Returns
     -------
@@ -86,6 +102,8 @@ def from_gymnasium(
     ------
     ValueError
         If the environment has no transition table, or labels do not match it.
+    DependencyMissing
+        If ``env`` is an id and Gymnasium is not installed.
 
     Examples
     --------
@@ -95,6 +113,10 @@ def from_gymnasium(
     >>> mdp.next_states('1', '0')             # state 1 is terminal: it loops on itself
     {'1': 1.0}
     """
+    if isinstance(env, str):
+        env = _make(env, make_options)
+    elif make_options:
+        raise ModelError(f"options {sorted(make_options)} are for gymnasium.make: pass an environment id, not an environment")
     inner = getattr(env, "unwrapped", env)
     table = getattr(inner, "P", None)
     if not isinstance(table, dict) or not table:

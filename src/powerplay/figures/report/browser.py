@@ -76,7 +76,7 @@ def find_browser() -> tuple[str, str] | None:
 def missing_browser_reason() -> str:
     """Why :func:`find_browser` found nothing, and how to install it."""
     if importlib.util.find_spec("selenium") is None:
-        return "the selenium package is not installed (pip install 'powerplay[test]')"
+        return "the selenium package is not installed (pip install 'powerplay[browser]')"
     return (
         "no Chromium/ChromeDriver found (apt-get install chromium chromium-driver, as scripts/setup.sh --test does; "
         f"or set {CHROMIUM_VARIABLE} and {CHROMEDRIVER_VARIABLE})"
