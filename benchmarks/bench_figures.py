@@ -118,9 +118,10 @@ def _timed_figures(flags: dict):
 
 def _one_run(folder: Path, config, samples: int, flags: dict, diagnostic: bool = False) -> dict:
     """Compute one run with its figures drawn as ``powerplay run`` draws them, then draw them again."""
+    from powerplay.runner.sweep import SweepOptions, run_sweep  # the engine first: not part of the figures' import
+
     (_, import_seconds) = _timed(lambda: __import__("powerplay.figures.run_figures"))
     from powerplay.figures.run_figures import FigureOptions, render_run_figures
-    from powerplay.runner.sweep import SweepOptions, run_sweep
 
     keep = bool(flags.get("plot_distributions") or flags.get("plot_correlations"))
     listener = _timed_figures(flags)
