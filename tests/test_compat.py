@@ -180,6 +180,20 @@ def test_mdp_and_multi_edits():
     assert policy.single_agent_to_multiagent_policy_graph(stay, acting_agent_is_H=True).agent == "H"
 
 
+def test_a_single_agent_mdp_where_a_joint_one_is_needed_and_vice_versa_is_named():
+    grid = gridworld(1, 2)
+    for acting_agent_is_H in (True, False):  # (False used to fail unpacking the action mask's shape)
+        with pytest.raises(TypeError, match="expected a joint MDP graph, got single-agent MDP '1x2 gridworld'"):
+            graph.any_graphs_to_full_transition_tensor(
+                grid, uniform_random_policy(grid), acting_agent_is_H=acting_agent_is_H
+            )
+    joint = joint_gridworld(grid)
+    with pytest.raises(TypeError, match="expected a single-agent MDP graph, got joint MDP 'joint 1x2 gridworld'"):
+        multi.create_joint_multiagent_graph(joint)
+    with pytest.raises(TypeError, match="expected a single-agent MDP graph, got joint MDP"):
+        mdp.generate_noised_gridworlds(joint, [0.5])
+
+
 # -- learn: checked against a plain numpy implementation --------------------------------
 
 

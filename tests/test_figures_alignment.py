@@ -126,3 +126,13 @@ def test_line_plots_draw_asymmetric_intervals_and_lighter_secondary_series(tmp_p
     (bars,) = [c for c in figure.axes[0].collections if len(c.get_segments()) == 3]
     np.testing.assert_allclose([s[:, 1] for s in bars.get_segments()], [[0.5, 1.2], [1.5, 2.5], [2.9, 3.0]])
     assert png_size(render.save(data, tmp_path / "lines")) == expected_size(figure)
+
+
+def test_alignment_data_without_limits_is_drawn_fitted_to_its_points(run):
+    # AlignmentData.limits is documented as optional (None: fitted to the points); drawing
+    # such a record used to fail unpacking None.
+    fitted = alignment_data(run.power_mean("H"), run.power_mean("A"), baseline_H=run.power_mean("H_against_seed"))
+    unset = replace(fitted, limits=None)
+    ax = draw_alignment(unset).axes[0]
+    (x0, x1), (y0, y1) = fitted.limits
+    assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx((x0, x1, y0, y1), rel=1e-12)

@@ -122,6 +122,7 @@ class ConfigError(PowerplayError, ValueError):
 
     def located(self, field: str | None = None, source: str | None = None) -> ConfigError:
         """The same error with the field path (prefixed) and source filled in."""
+        joined: str | None
         if field and self.field:
             joined = field + (self.field if self.field.startswith("[") else "." + self.field)
         else:

@@ -40,6 +40,20 @@ def as_mdp(graph: Any) -> MDP | JointMDP:
     return obj
 
 
+def as_single_agent_mdp(graph: Any) -> MDP:
+    obj = as_mdp(graph)
+    if isinstance(obj, JointMDP):
+        raise WrongKindError(f"expected a single-agent MDP graph, got joint MDP {obj.name!r}")
+    return obj
+
+
+def as_joint_mdp(graph: Any) -> JointMDP:
+    obj = as_mdp(graph)
+    if not isinstance(obj, JointMDP):
+        raise WrongKindError(f"expected a joint MDP graph, got single-agent MDP {obj.name!r}")
+    return obj
+
+
 def as_policy(graph: Any) -> Policy:
     obj = as_object(graph)
     if not isinstance(obj, Policy):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..interfaces import editor
 from ..io import SUFFIXES, write_mdp, write_policy
@@ -36,6 +37,9 @@ from ..model.gridworld import gridworld, multiagent_gridworld
 from ..model.policy import uniform_random_policy
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
 from ._common import as_mdp, as_object, as_policy
+
+if TYPE_CHECKING:
+    from ..runner.events import SweepListener
 
 #: Folders of the reference layout, relative to the working directory.
 MDPS_FOLDER = "mdps"
@@ -197,9 +201,9 @@ def launch_experiment(
     from ..runner.sweep import SweepOptions, run_sweep
 
     figures = FigureOptions(plot_as_gridworld, plot_distributions, plot_correlations, diagnostic_mode)
-    listeners = [RunFigures(figures)]
+    listeners: list[SweepListener] = [RunFigures(figures)]
     options = SweepOptions(
-        output_dir=EXPERIMENT_FOLDER,
+        output_dir=Path(EXPERIMENT_FOLDER),
         workers=number_of_workers,
         diagnostic=diagnostic_mode,
         keep_samples=True if figures.needs_samples else None,

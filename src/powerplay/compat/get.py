@@ -135,8 +135,8 @@ def get_sweep_run_suffixes_for_param(sweep_id, param_name: str, folder=DEFAULT_F
     return [f"{param_name}__{name}" for _, name in sweep.swept[param_name]]
 
 
-def get_sweep_type(sweep_id, folder=DEFAULT_FOLDER) -> str:
-    """``'single_agent'``, ``'multiagent_fixed_policy'`` or ``'multiagent_with_reward'``."""
+def get_sweep_type(sweep_id, folder=DEFAULT_FOLDER) -> str | None:
+    """``'single_agent'``, ``'multiagent_fixed_policy'`` or ``'multiagent_with_reward'`` (``None`` if not recorded)."""
     return load_sweep(sweep_id, folder).experiment_type
 
 

@@ -29,7 +29,7 @@ from ..errors import WrongKindError
 from ..model.labels import is_joint_label, joint_label
 from ..model.mdp import JointMDP
 from ..model.policy import Policy, marginalize
-from ._common import as_mdp, as_object, as_policy
+from ._common import as_joint_mdp, as_mdp, as_object, as_policy
 
 
 def is_graph_multiagent(input_graph) -> bool:
@@ -50,7 +50,7 @@ def get_actions_from_graph(input_graph) -> list[str]:
     """
     obj = as_object(input_graph)
     if isinstance(obj, JointMDP):
-        used = obj.action_mask.any(axis=0)
+        used = np.asarray(obj.action_mask.any(axis=0))
         return [
             joint_label(h, a) for i, h in enumerate(obj.actions_H) for j, a in enumerate(obj.actions_A) if used[i, j]
         ]
@@ -115,7 +115,7 @@ def any_graphs_to_full_transition_tensor(*transition_graphs, acting_agent_is_H: 
         return graph_to_full_transition_tensor(transition_graphs[0])
     if len(transition_graphs) != 2:
         raise WrongKindError("give one single-agent MDP, or a joint MDP and the other agent's policy")
-    joint, policy = as_mdp(transition_graphs[0]), as_policy(transition_graphs[1])
+    joint, policy = as_joint_mdp(transition_graphs[0]), as_policy(transition_graphs[1])
     other = "A" if acting_agent_is_H else "H"
     if policy.agent != other:  # the reference's graphs carry no agent: position decides
         policy = replace(policy, agent=other)

@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 from ..model import editing
-from ._common import as_mdp
+from ._common import as_mdp, as_single_agent_mdp
 
 
 def add_state_action(mdp_graph, state_to_add: str, action_dict: dict, check_closure: bool = False):
@@ -35,7 +35,9 @@ def remove_state_completely(mdp_graph, state_to_remove: str, check_closure: bool
 
 def generate_noised_gridworlds(gridworld_mdp, noise_level_list=[], noise_bias_list=None):  # noqa: B006 - reference default
     """Copies of a gridworld's layout, one per stochastic noise level (and optional bias)."""
-    return editing.generate_noised_gridworlds(as_mdp(gridworld_mdp), list(noise_level_list), noise_bias_list)
+    return editing.generate_noised_gridworlds(
+        as_single_agent_mdp(gridworld_mdp), list(noise_level_list), noise_bias_list
+    )
 
 
 __all__ = ["add_state_action", "generate_noised_gridworlds", "remove_state_completely", "update_state_action"]

@@ -20,7 +20,7 @@ no-overlap joint MDP:
 from __future__ import annotations
 
 from ..model import editing
-from ._common import as_mdp, as_object
+from ._common import as_object, as_single_agent_mdp
 
 
 def remove_states_with_overlapping_agents(mdp_graph):
@@ -37,7 +37,7 @@ def create_joint_multiagent_graph(mdp_graph):
     A policy is not accepted (it would need a joint action distribution); use
     :func:`powerplay.compat.policy.single_agent_to_multiagent_policy_graph`.
     """
-    return editing.create_joint_multiagent_graph(as_mdp(mdp_graph))
+    return editing.create_joint_multiagent_graph(as_single_agent_mdp(mdp_graph))
 
 
 __all__ = ["create_joint_multiagent_graph", "remove_states_with_overlapping_agents"]

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from ..errors import WrongKindError
 from ..model.editing import align_policy
 from ..model.mdp import JointMDP
 from ..model.rewards import RewardDistribution
+from ..runner.config import draw_random_seed
 from ..runner.executors import run_experiment
-from ..runner.experiment import Experiment, RunResult
+from ..runner.experiment import Experiment, ExperimentKind, RunResult
 from ..solvers.values import SolverSettings
 from ._common import as_mdp, as_policy
 
@@ -91,11 +90,12 @@ def run_one_experiment(
         policy = align_policy(policy, mdp)
     elif len(graphs) != 1:
         raise WrongKindError("transition_graphs must be [mdp] or [joint_mdp, policy_A]")
+    kind: ExperimentKind
     if policy is None:
         kind = "single_agent"
     else:
         kind = "multiagent_fixed_policy" if reward_correlation is None else "multiagent_with_reward"
-    seed = int(random_seed) if random_seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+    seed = int(random_seed) if random_seed is not None else draw_random_seed()
     experiment = Experiment(
         kind,
         mdp,

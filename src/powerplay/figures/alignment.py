@@ -91,17 +91,31 @@ def reliability_note(statistics) -> str | None:
     return text
 
 
-def alignment_limits(pairs: Sequence[tuple[np.ndarray, np.ndarray]], padding: float = 0.05):
+Limits = tuple[tuple[float, float], tuple[float, float]]
+
+
+def alignment_limits(pairs: Sequence[tuple[np.ndarray, np.ndarray]], padding: float = 0.05) -> Limits:
     """Axis limits covering every ``(powers_H, powers_A)`` pair, padded by ``padding`` of the range."""
     xs = np.concatenate([np.asarray(p[0], dtype=np.float64) for p in pairs])
     ys = np.concatenate([np.asarray(p[1], dtype=np.float64) for p in pairs])
 
-    def padded(values):
+    def padded(values) -> tuple[float, float]:
         low, high = float(values.min()), float(values.max())
         span = high - low or max(abs(high), 1.0) * 0.1
         return low - padding * span, high + padding * span
 
     return padded(xs), padded(ys)
+
+
+def _fitted_limits(x: np.ndarray, y: np.ndarray, baseline: np.ndarray | None) -> Limits:
+    """Limits covering the points and the baseline's vertical lines (drawn at the points' height)."""
+    pairs = [(x, y)] + ([(baseline, np.full(len(baseline), y.mean()))] if baseline is not None else [])
+    return alignment_limits(pairs)
+
+
+def _limits(data: AlignmentData) -> Limits:
+    """``data.limits``, or if ``None`` the limits fitted to its points (as :func:`alignment_data` fits them)."""
+    return data.limits if data.limits is not None else _fitted_limits(data.x, data.y, data.baseline)
 
 
 def alignment_data(
@@ -113,7 +127,7 @@ def alignment_data(
     errors_H: np.ndarray | None = None,
     errors_A: np.ndarray | None = None,
     baseline_H: np.ndarray | None = None,
-    limits: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    limits: Limits | None = None,
     heading: str = "Alignment plot: POWER of Agents H and A at each state",
 ) -> AlignmentData:
     """What an alignment plot draws: one point per state, POWER of H (x) against POWER of A (y).
@@ -158,9 +172,7 @@ def alignment_data(
     baseline = None
     if baseline_H is not None:
         baseline = np.unique(np.round(np.asarray(baseline_H, dtype=np.float64), 12))
-    if limits is None:
-        pairs = [(x, y)] + ([(baseline, np.full(len(baseline), y.mean()))] if baseline is not None else [])
-        limits = alignment_limits(pairs)
+    (x0, x1), (y0, y1) = _fitted_limits(x, y, baseline) if limits is None else limits
     small = count <= MAX_ERROR_BAR_STATES
     return AlignmentData(
         title=title,
@@ -171,7 +183,7 @@ def alignment_data(
         errors_H=None if errors_H is None or not small else np.asarray(errors_H, dtype=np.float64),
         errors_A=None if errors_A is None or not small else np.asarray(errors_A, dtype=np.float64),
         baseline=baseline,
-        limits=(tuple(map(float, limits[0])), tuple(map(float, limits[1]))),
+        limits=((float(x0), float(x1)), (float(y0), float(y1))),
         note=reliability_note(statistics),
     )
 
@@ -182,7 +194,7 @@ def draw_alignment(data: AlignmentData) -> Figure:
     bottom, left = 0.6, 0.85
     width, height = ALIGNMENT_WIDTH, top + ALIGNMENT_AXES_HEIGHT + bottom
     figure = style.new_figure(width, height)
-    ax = figure.add_axes([left / width, bottom / height, (width - left - 0.3) / width, ALIGNMENT_AXES_HEIGHT / height])
+    ax = figure.add_axes((left / width, bottom / height, (width - left - 0.3) / width, ALIGNMENT_AXES_HEIGHT / height))
     many = data.num_states > MAX_ERROR_BAR_STATES
     if data.baseline is not None:
         # One collection for every vertical line (one artist each would be slow with many states).
@@ -211,7 +223,7 @@ def draw_alignment(data: AlignmentData) -> Figure:
         zorder=3,
         label="states",
     )
-    (x0, x1), (y0, y1) = data.limits
+    (x0, x1), (y0, y1) = _limits(data)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     low, high = max(x0, y0), min(x1, y1)
@@ -271,7 +283,7 @@ def update_alignment(figure: Figure, previous: AlignmentData, data: AlignmentDat
     ax = figure.axes[0]
     points = [c for c in ax.collections if c.get_label() == "states"]
     diagonal = [line for line in ax.lines if line.get_label() == "equal POWER"]
-    (x0, x1), (y0, y1) = data.limits
+    (x0, x1), (y0, y1) = _limits(data)
     low, high = max(x0, y0), min(x1, y1)
     if len(points) != 1 or len(diagonal) != 1 or not high > low:
         return False
@@ -310,7 +322,7 @@ def draw_lines(data: LinesData) -> Figure:
     bottom = 0.65 + tick_room
     height = top + axes_height + bottom
     figure = style.new_figure(width, height)
-    ax = figure.add_axes([0.9 / width, bottom / height, (4.5 if many else 6.0) / width, axes_height / height])
+    ax = figure.add_axes((0.9 / width, bottom / height, (4.5 if many else 6.0) / width, axes_height / height))
     if data.zero_line:
         ax.axhline(0.0, color="0.35", linewidth=1, zorder=1)
     for rank, item in enumerate(data.series):

@@ -137,7 +137,8 @@ class HeatmapData(_Record):
 
     def block(self, position_A: tuple[int, int]) -> np.ndarray:
         """``[R, C]`` values over Agent H's position when Agent A is at ``position_A``."""
-        row, col = self.block_origins[tuple(position_A)]
+        row_A, col_A = position_A
+        row, col = self.block_origins[(row_A, col_A)]
         rows, cols = self.block_shape
         return self.matrix[row : row + rows, col : col + cols]
 

@@ -60,12 +60,12 @@ def _outline(text: str, size: float, ha: str, va: str) -> MplPath:
         x += advance
     if not vertices:  # blank text
         return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
-    vertices, codes = np.concatenate(vertices), np.concatenate(codes)
+    points, kinds = np.concatenate(vertices), np.concatenate(codes)
     dx = {"left": 0.0, "center": -x / 2, "right": -x}[ha]
     # Vertical anchoring on the font's digit height, so labels of one kind line up.
     height = 0.73 * size
     dy = {"bottom": 0.0, "center": -height / 2, "top": -height, "baseline": 0.0}[va]
-    return MplPath(vertices + [dx, dy], codes)
+    return MplPath(points + [dx, dy], kinds)
 
 
 def outlines(texts: Sequence[str], size: float, ha: str = "center", va: str = "center") -> list[MplPath]:

@@ -49,7 +49,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from ..errors import FigureError
-from ..model.labels import cell_coordinates, split_joint_label
+from ..model.labels import cells_of, split_joint_label
 from ..storage.sweeps import FIGURES_FOLDER
 from . import style
 from .data import HeatmapData, Marker
@@ -98,19 +98,19 @@ class GridGeometry:
         if not states:
             raise FigureError("a gridworld needs at least one state")
         joint = split_joint_label(states[0]) is not None
-        cells_H, cells_A = [], []
+        found_H: list[tuple[int, int]] = []
+        found_A: list[tuple[int, int]] = []
         for state in states:
             pair = split_joint_label(state)
-            parts = pair if joint else (state,)
-            coords = [cell_coordinates(part) for part in parts] if (pair is not None) == joint else [None]
-            if any(c is None or min(c) < 0 for c in coords):
+            coords = cells_of(pair if pair is not None else (state,)) if (pair is not None) == joint else None
+            if coords is None or any(min(c) < 0 for c in coords):
                 kind = "a joint gridworld state '(r, c)_H^(r, c)_A'" if joint else "a gridworld cell '(r, c)'"
                 raise FigureError(f"state {state!r} is not {kind}: the MDP cannot be drawn as a gridworld")
-            cells_H.append(coords[0])
+            found_H.append(coords[0])
             if joint:
-                cells_A.append(coords[1])
-        cells_H = np.array(cells_H, dtype=np.int64)
-        cells_A = np.array(cells_A, dtype=np.int64) if joint else None
+                found_A.append(coords[1])
+        cells_H = np.array(found_H, dtype=np.int64)
+        cells_A = np.array(found_A, dtype=np.int64) if joint else None
         everything = cells_H if cells_A is None else np.concatenate([cells_H, cells_A])
         num_rows, num_cols = (everything.max(axis=0) + 1).tolist()
         return cls(int(num_rows), int(num_cols), cells_H, cells_A)
@@ -253,6 +253,7 @@ def _mosaic(geometry: GridGeometry, values: np.ndarray) -> tuple[np.ndarray, dic
     """The joint block mosaic, each block's origin in it, and each state's (row, col) in it."""
     rows, cols = geometry.num_rows, geometry.num_cols
     cells_A, cells_H = geometry.cells_A, geometry.cells_H
+    assert cells_A is not None  # only joint layouts are mosaics
     low = cells_A.min(axis=0)
     span = cells_A.max(axis=0) - low + 1  # only the block rows and columns that occur
     mosaic = np.full((span[0] * (rows + BLOCK_GAP) - BLOCK_GAP, span[1] * (cols + BLOCK_GAP) - BLOCK_GAP), np.nan)
@@ -398,12 +399,14 @@ def _tick_step(cell_inches: float, font: float) -> int:
 
 def _cell_labels(data: HeatmapData, cmap, norm) -> tuple[list[str], list[tuple[int, int]], list[str]]:
     """The printed cells: texts, (x, y) positions, and black or white for each on its colour."""
-    rows, cols = np.nonzero(data.cell_text != "")
+    cell_text = data.cell_text
+    assert cell_text is not None  # called for records that print values
+    rows, cols = np.nonzero(cell_text != "")
     values = data.matrix[rows, cols]
     rgba = cmap(norm(np.where(np.isfinite(values), values, norm.vmin)))  # all cells at once
     light = rgba[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.55
     colors = np.where(light | ~np.isfinite(values), "black", "white").tolist()
-    return list(data.cell_text[rows, cols]), list(zip(cols.tolist(), rows.tolist())), colors
+    return list(cell_text[rows, cols]), list(zip(cols.tolist(), rows.tolist())), colors
 
 
 def _marker_gid(color, inset) -> str:
@@ -438,7 +441,7 @@ def draw_heatmap(data: HeatmapData) -> Figure:
     width, height = layout.width, layout.height
     figure = style.new_figure(width, height)
     ax = figure.add_axes(
-        [layout.x0 / width, layout.bottom / height, layout.image_width / width, layout.image_height / height]
+        (layout.x0 / width, layout.bottom / height, layout.image_width / width, layout.image_height / height)
     )
     cmap = style.color_map()
     norm = Normalize(*data.norm)
@@ -582,14 +585,14 @@ def draw_heatmap(data: HeatmapData) -> Figure:
         _add_colorbar(
             figure,
             image,
-            [left / width, layout.bottom / height, 0.2 / width, layout.image_height / height],
+            (left / width, layout.bottom / height, 0.2 / width, layout.image_height / height),
             data.colorbar_label,
         )
     style.set_title(figure, data.title, 0.1)
     return figure
 
 
-def _add_colorbar(figure: Figure, image, rect: Sequence[float], label: str) -> None:
+def _add_colorbar(figure: Figure, image, rect: tuple[float, float, float, float], label: str) -> None:
     # The image is the colour bar's mappable, so a new colour range (update_heatmap) moves both.
     cax = figure.add_axes(rect)
     bar = figure.colorbar(image, cax=cax)
@@ -626,12 +629,14 @@ def update_heatmap(figure: Figure, previous: HeatmapData, data: HeatmapData) -> 
     image.set_data(np.ma.masked_invalid(data.matrix))
     image.set_clim(*data.norm)
     if data.colorbar_label is not None:
+        assert image.colorbar is not None  # drawn with one (the same layout)
         image.colorbar.set_label(data.colorbar_label, fontsize=style.FONT_SIZE)
     if data.markers != previous.markers:
         groups = _marker_squares(data.markers)
         for collection in ax.collections:
-            if collection.get_gid() in groups:
-                collection.set_segments(_squares(groups[collection.get_gid()]))
+            gid = collection.get_gid()
+            if gid in groups and isinstance(collection, LineCollection):
+                collection.set_segments(_squares(groups[gid]))
     if data.cell_text is not None:
         texts, positions, colors = _cell_labels(data, image.get_cmap(), image.norm)
         (cells,) = [c for c in ax.collections if c.get_gid() == "cells"]

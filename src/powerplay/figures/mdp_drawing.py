@@ -156,6 +156,7 @@ def _compose(images: list[Image.Image], per_row: int, title: str) -> Image.Image
     from PIL import ImageDraw, ImageFont
 
     draw = ImageDraw.Draw(canvas)
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font = ImageFont.truetype("DejaVuSans.ttf", 18)
     except OSError:

@@ -187,7 +187,10 @@ def _without_main_script():
     try:
         yield
     finally:
-        sys.modules["__main__"] = main
+        if main is None:
+            del sys.modules["__main__"]
+        else:
+            sys.modules["__main__"] = main
 
 
 def save_all(jobs: Sequence[tuple[object, Path]], workers: int | None = None) -> list[Path]:

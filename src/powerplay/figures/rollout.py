@@ -30,12 +30,17 @@ DEFAULT_INITIAL_STATE = "(0, 0)_H^(0, 0)_A"
 _H_INSET = 0.14
 
 
+def _cell(coords: np.ndarray) -> tuple[int, int]:
+    """``(row, col)`` as ints, from a row of a ``[S, 2]`` cell array."""
+    return int(coords[0]), int(coords[1])
+
+
 def _landscape(geometry: GridGeometry, states, rewards: np.ndarray, state_index: int, agent: str):
     """The reward of ``agent`` over its own positions, the other agent staying where it is.
 
     Returns the geometry of those positions, their (joint) state labels and the rewards.
     """
-    if not geometry.joint:
+    if geometry.cells_A is None:  # single-agent
         return geometry, list(states), rewards
     if agent == "H":
         keep = np.all(geometry.cells_A == geometry.cells_A[state_index], axis=1)
@@ -89,11 +94,11 @@ def rollout_frames(
     for step, state in enumerate(rollout):
         i = index[state]
         sub, labels, values = _landscape(geometry, states, rewards, i, agent)
-        cell_H = tuple(int(v) for v in geometry.cells_H[i])
+        cell_H = _cell(geometry.cells_H[i])
         markers = [(cell_H, style.AGENT_COLORS["H"], _H_INSET)]
         where = ""
-        if geometry.joint:
-            cell_A = tuple(int(v) for v in geometry.cells_A[i])
+        if geometry.cells_A is not None:  # joint
+            cell_A = _cell(geometry.cells_A[i])
             markers.append((cell_A, style.AGENT_COLORS["A"], 0.0))
             other, other_cell = ("A", cell_A) if agent == "H" else ("H", cell_H)
             where = f" with Agent {other} at ({other_cell[0]}, {other_cell[1]})"

@@ -251,8 +251,8 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     f"the state-by-state correlation matrix POWER_correlation_matrix{tag} instead"
                 )
             else:
-                for group, data in correlation_data(samples, states, plot_as_gridworld=as_grid, label=label, agent=key):
-                    records.append((f"POWER{group}{tag}", data))
+                for group, corr in correlation_data(samples, states, plot_as_gridworld=as_grid, label=label, agent=key):
+                    records.append((f"POWER{group}{tag}", corr))
             matrix = matrix_data(samples, states, label=label, agent=key)
             if matrix is not None:
                 records.append((f"POWER_correlation_matrix{tag}", matrix))

@@ -36,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,7 +199,7 @@ def draw_bars(data: BarsData) -> Figure:
     height = 3.8 + label_inches + top
     figure = style.new_figure(width, height)
     bottom = (0.5 + label_inches) / height
-    ax = figure.add_axes([0.95 / width, bottom, 1 - 1.25 / width, 1 - bottom - top / height])
+    ax = figure.add_axes((0.95 / width, bottom, 1 - 1.25 / width, 1 - bottom - top / height))
     positions = np.arange(count)
     _add_bars(ax, values, errors)
     ax.grid(axis="y", color="0.88", zorder=0)
@@ -220,7 +220,7 @@ def draw_bars(data: BarsData) -> Figure:
         extent = float(np.nanmax(np.abs(reach))) or 1.0
         for x, v, end in zip(positions, values, reach):
             ax.text(
-                x,
+                float(x),
                 end + (0.02 if v >= 0 else -0.02) * extent,
                 data.value_format.format(v),
                 ha="center",
@@ -358,7 +358,7 @@ def _panel_positions(states: Sequence[str], plot_as_gridworld: bool) -> tuple[li
     """Where each state's panel goes: its cell (gridworld) or reading order (4-8 columns)."""
     if plot_as_gridworld:
         geometry = GridGeometry.of_states(states)
-        return [tuple(map(int, rc)) for rc in geometry.cells_H], geometry.num_rows, geometry.num_cols
+        return [(int(r), int(c)) for r, c in geometry.cells_H], geometry.num_rows, geometry.num_cols
     count = len(states)
     cols = min(count, 4 if count <= 16 else 6 if count <= 48 else 8)
     rows = int(np.ceil(count / cols))
@@ -371,8 +371,8 @@ def _groups_by_agent_A(
     """Split a joint gridworld's states by Agent A's position (one figure each), else one group."""
     if plot_as_gridworld:
         geometry = GridGeometry.of_states(states)
-        if geometry.joint:
-            groups = []
+        if geometry.cells_A is not None:  # joint
+            groups: list[tuple[str, np.ndarray, tuple[int, int] | None]] = []
             for r, c in geometry.positions_of_A():
                 idx = np.flatnonzero((geometry.cells_A[:, 0] == r) & (geometry.cells_A[:, 1] == c))
                 groups.append((f"_agent_A_state_{r}_{c}", idx, (r, c)))
@@ -424,7 +424,7 @@ class _PanelGrid:
 
 def _inch_axes(figure: Figure, grid: _PanelGrid):
     """One invisible axes over the whole figure whose data coordinates are inches."""
-    ax = figure.add_axes([0, 0, 1, 1])
+    ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, figure.get_figwidth())
     ax.set_ylim(0, figure.get_figheight())
     ax.set_axis_off()
@@ -433,7 +433,8 @@ def _inch_axes(figure: Figure, grid: _PanelGrid):
 
 def _frames(ax, grid: _PanelGrid, panels: Sequence[Panel], framed_color: str) -> None:
     """Panel frames as two line collections (plain, and framed in colour)."""
-    plain, framed = [], []
+    plain: list[list[tuple[float, float]]] = []
+    framed: list[list[tuple[float, float]]] = []
     for panel in panels:
         x, y = grid.origin(panel.row, panel.col)
         square = [(x, y), (x + grid.panel_w, y), (x + grid.panel_w, y + grid.panel_h), (x, y + grid.panel_h), (x, y)]
@@ -445,7 +446,8 @@ def _frames(ax, grid: _PanelGrid, panels: Sequence[Panel], framed_color: str) ->
 
 def _edge_panels(panels: Sequence[Panel]) -> tuple[set, set]:
     """Panels lowest in their column and leftmost in their row (those carry tick labels)."""
-    lowest, leftmost = {}, {}
+    lowest: dict[int, int] = {}  # column -> its lowest row
+    leftmost: dict[int, int] = {}  # row -> its leftmost column
     for p in panels:
         lowest[p.col] = max(lowest.get(p.col, -1), p.row)
         leftmost[p.row] = min(leftmost.get(p.row, 1 << 30), p.col)
@@ -462,7 +464,9 @@ def _ticks(ax, grid: _PanelGrid, panels: Sequence[Panel], x_ticks, y_ticks, font
     are one collection of outlines (:mod:`powerplay.figures.glyphs`), not a text each.
     """
     bottom_panels, left_panels = _edge_panels(panels)
-    marks, below, beside = [], ([], []), ([], [])
+    marks = []
+    below: tuple[list[str], list[tuple[float, float]]] = ([], [])  # tick labels and their positions
+    beside: tuple[list[str], list[tuple[float, float]]] = ([], [])
     length = 0.04
     for panel in panels:
         x, y = grid.origin(panel.row, panel.col)
@@ -543,6 +547,8 @@ def use_log_bins(samples: np.ndarray, heavy_tailed: bool = False) -> bool:
 def heavy_tailed_rewards(config) -> bool:
     """Whether a run's ``reward_distribution`` config has a Pareto part with shape (alpha) ≤ 2."""
     block = (config or {}).get("reward_distribution")
+    if not isinstance(block, Mapping):  # no distribution: nothing to warn about
+        return False
     try:
         distribution = RewardDistribution.from_config(block)
     except (ModelError, TypeError, AttributeError):  # no (valid) distribution: nothing to warn about
@@ -860,7 +866,7 @@ def draw_correlations(data: CorrelationData) -> Figure:
     ax.add_collection(LineCollection(marks, colors="black", linewidths=0.6))
     text_collection(ax, texts, places, size=font, ha="right")
     height, width = grid.height, grid.width
-    cax = figure.add_axes([1 - 0.85 / width, grid.bottom / height, 0.16 / width, 1 - (grid.bottom + grid.top) / height])
+    cax = figure.add_axes((1 - 0.85 / width, grid.bottom / height, 0.16 / width, 1 - (grid.bottom + grid.top) / height))
     bar = figure.colorbar(image, cax=cax)
     bar.set_label("samples per bin", fontsize=style.FONT_SIZE - 1)
     bar.ax.tick_params(labelsize=style.FONT_SIZE - 2)
@@ -914,7 +920,7 @@ def draw_matrix(data: MatrixData) -> Figure:
     top = style.title_inches(data.title) + 0.2
     width, height = side + 2.4, side + 0.9 + top
     figure = style.new_figure(width, height)
-    ax = figure.add_axes([1.3 / width, 0.9 / height, side / width, side / height])
+    ax = figure.add_axes((1.3 / width, 0.9 / height, side / width, side / height))
     image = ax.imshow(
         np.ma.masked_invalid(data.matrix),
         cmap=style.color_map(),
@@ -929,7 +935,7 @@ def draw_matrix(data: MatrixData) -> Figure:
     else:
         ax.set_xlabel("state index", fontsize=style.FONT_SIZE)
         ax.set_ylabel("state index", fontsize=style.FONT_SIZE)
-    cax = figure.add_axes([(1.5 + side) / width, 0.9 / height, 0.2 / width, side / height])
+    cax = figure.add_axes(((1.5 + side) / width, 0.9 / height, 0.2 / width, side / height))
     bar = figure.colorbar(image, cax=cax)
     bar.set_label(data.colorbar_label, fontsize=style.FONT_SIZE)
     style.set_title(figure, data.title, 0.08)
@@ -943,7 +949,7 @@ PAIRS_SIZE = (6.0, 6.3)
 def draw_reward_pairs(data: RewardPairsData) -> Figure:
     """Draw a :class:`RewardPairsData` as a scatter (square axes when both ranges are given)."""
     figure = style.new_figure(*PAIRS_SIZE)
-    ax = figure.add_axes([0.14, 0.1, 0.8, 0.74])
+    ax = figure.add_axes((0.14, 0.1, 0.8, 0.74))
     ax.scatter(data.rewards_H, data.rewards_A, s=14, color=style.ACCENT_COLOR, alpha=0.4, linewidths=0)
     if data.xlim is not None:
         ax.set_xlim(*data.xlim)
@@ -960,8 +966,12 @@ def draw_reward_pairs(data: RewardPairsData) -> Figure:
 
 def update_reward_pairs(figure: Figure, previous: RewardPairsData, data: RewardPairsData) -> bool:
     """Show ``data`` on ``figure`` (drawn from ``previous``) if both have set axis limits; whether it did."""
-    if None in (previous.xlim, previous.ylim, data.xlim, data.ylim) or previous.title.count("\n") != data.title.count(
-        "\n"
+    if (
+        previous.xlim is None
+        or previous.ylim is None
+        or data.xlim is None
+        or data.ylim is None
+        or previous.title.count("\n") != data.title.count("\n")
     ):
         return False
     ax = figure.axes[0]

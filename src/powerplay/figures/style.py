@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import matplotlib
@@ -181,7 +182,8 @@ def warn(message: str, category: type[Warning] = FigureWarning) -> None:
     Python then points at the user's own line (a script, a notebook cell, a test) instead of
     powerplay's ``warnings.warn(...)`` source line.
     """
-    frame, level = sys._getframe(0), 1
+    frame: FrameType | None = sys._getframe(0)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

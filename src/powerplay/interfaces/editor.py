@@ -46,8 +46,8 @@ from ..model.editing import (
     update_state_action,
     update_state_actions,
 )
-from ..model.gridworld import MOVES, gridworld_from_cells, joint_gridworld
-from ..model.labels import cell_coordinates, cell_label, joint_label, split_joint_label
+from ..model.gridworld import MOVES, OverlapRule, gridworld_from_cells, joint_gridworld
+from ..model.labels import cell_coordinates, cell_label, cells_of, joint_label, split_joint_label
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from ..model.policy import Policy, acting_action_mask
 
@@ -113,8 +113,8 @@ def _move_target(state: str, action: str) -> str | None:
     """The cell (or joint cell) a gridworld move leads to, by label arithmetic."""
     pair, joint_action = split_joint_label(state), split_joint_label(action)
     if pair is not None and joint_action is not None:
-        targets = [_move_target(s, a) for s, a in zip(pair, joint_action)]
-        return joint_label(*targets) if None not in targets else None
+        target_H, target_A = _move_target(pair[0], joint_action[0]), _move_target(pair[1], joint_action[1])
+        return joint_label(target_H, target_A) if target_H is not None and target_A is not None else None
     coords = cell_coordinates(state)
     if coords is None or action not in MOVES:
         return None
@@ -130,7 +130,8 @@ def _all_actions(mdp: MDP | JointMDP) -> list[str]:
 
 def _has_overlaps(mdp: MDP | JointMDP) -> bool:
     pairs = [split_joint_label(s) for s in mdp.states]
-    return all(p is not None for p in pairs) and any(p[0] == p[1] for p in pairs)
+    joint_pairs = [p for p in pairs if p is not None]
+    return len(joint_pairs) == len(pairs) and any(h == a for h, a in joint_pairs)
 
 
 def _ask_yes_no(prompter: _Prompter, question: str) -> bool:
@@ -265,17 +266,19 @@ def edit_gridworld_mdp(
 def _gridworld_of_policy(policy: Policy) -> MDP | JointMDP | None:
     """The plain gridworld (or joint gridworld) a gridworld policy's states describe, if any."""
     pairs = [split_joint_label(s) for s in policy.states]
-    joint = all(p is not None for p in pairs)
-    parts = [part for p in pairs for part in p] if joint else list(policy.states)
-    coords = [cell_coordinates(part) for part in parts]
-    if any(c is None for c in coords):
+    joint_pairs = [p for p in pairs if p is not None]
+    joint = len(joint_pairs) == len(pairs)
+    parts = [part for p in joint_pairs for part in p] if joint else list(policy.states)
+    coords = cells_of(parts)
+    if coords is None:
         return None
     cells = np.zeros((max(r for r, _ in coords) + 1, max(c for _, c in coords) + 1), dtype=bool)
     for r, c in coords:
         cells[r, c] = True
     single = gridworld_from_cells(cells)
+    mdp: MDP | JointMDP
     if joint:
-        overlap = "allow" if any(p[0] == p[1] for p in pairs) else "remove"
+        overlap: OverlapRule = "allow" if any(h == a for h, a in joint_pairs) else "remove"
         mdp = joint_gridworld(single, overlap=overlap)
     else:
         mdp = single

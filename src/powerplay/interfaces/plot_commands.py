@@ -34,7 +34,7 @@ import typer
 # Only light modules here (see cli.py): each command imports what it draws with.
 from ..defaults import DEFAULT_FOLDER, FIGURES_FOLDER
 from ..errors import FigureError, FileFormatError
-from .errors import printable, reported_errors, warnings_as_lines
+from .errors import not_a_record, printable, reported_errors, warnings_as_lines
 
 plot_app = typer.Typer(
     help="Draw figures and animations of environments, reward samples and finished sweeps.",
@@ -42,7 +42,13 @@ plot_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-OUTPUT = typer.Option(Path(FIGURES_FOLDER), "--output", "-o", help="Folder for the figure (default: ./temp).")
+OUTPUT = typer.Option(
+    Path(FIGURES_FOLDER),
+    "--output",
+    "-o",
+    help="Folder for the figure (default: ./temp).",
+    callback=not_a_record("--output"),
+)
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
 FIXED = typer.Option(
     None,
@@ -371,4 +377,6 @@ def animate(
 
 def iter_commands() -> Iterator[str]:
     """Names of the plot commands (for help texts and tests)."""
-    return (command.name or command.callback.__name__ for command in plot_app.registered_commands)
+    for command in plot_app.registered_commands:
+        assert command.callback is not None  # each is registered by decorating its function
+        yield command.name or command.callback.__name__

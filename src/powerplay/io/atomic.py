@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 #: Temporary files older than this (seconds) are stale: no writer is still using them.
 STALE_SECONDS = 3600.0
@@ -41,7 +41,7 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write_with(path: str | os.PathLike, write: Callable[[object], None]) -> Path:
+def atomic_write_with(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> Path:
     """Create ``path`` atomically: ``write(handle)`` fills a temporary binary file first.
 
     Raises

@@ -91,9 +91,12 @@ class _Tokens:
         self.path = path
         self.text = text
         self.newlines = [m.start() for m in re.finditer("\n", text)]
-        kinds, values, starts = [], [], []
+        kinds: list[str] = []
+        values: list[str] = []
+        starts: list[int] = []
         for match in _TOKEN.finditer(text):
             kind = match.lastgroup
+            assert kind is not None  # every alternative of _TOKEN is a named group
             if kind == "space" or kind == "comment":
                 continue
             if kind == "bad":

@@ -60,16 +60,15 @@ import datetime
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ..errors import FileFormatError, ResourceLimitError
-from ..model.gridworld import gridworld_from_map, gridworld_to_map, joint_gridworld
-from ..model.labels import ambiguous_joint_pair, are_gridworld_states, cell_coordinates, cell_label, split_joint_label
+from ..model.gridworld import cells_to_map, gridworld_from_map, joint_gridworld
+from ..model.labels import ambiguous_joint_pair, are_gridworld_states, cells_of, split_joint_label
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from . import safe_load
@@ -82,7 +81,10 @@ KINDS = ("mdp", "joint_mdp", "policy")
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = safe_load.JSON_SUFFIXES
 
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    _BaseDumper = yaml.SafeDumper
+else:  # libyaml's emitter when PyYAML has it
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _Flow(dict):
@@ -116,10 +118,12 @@ _Dumper.add_representer(_Block, lambda d, data: d.represent_scalar("tag:yaml.org
 
 
 def _cells(states) -> set[tuple[int, int]]:
+    """The cells that (joint) gridworld states occupy (see :func:`are_gridworld_states`)."""
     cells = set()
     for state in states:
-        for part in split_joint_label(state) or (state,):
-            cells.add(cell_coordinates(part))
+        coords = cells_of(split_joint_label(state) or (state,))
+        assert coords is not None  # the caller checked are_gridworld_states
+        cells.update(coords)
     return cells
 
 
@@ -138,8 +142,7 @@ def _map_of_states(states) -> str | None:
     cols = max(c for _, c in cells) + 1
     if rows * cols > 16 * len(cells) + 256:
         return None
-    grid = SimpleNamespace(states=[cell_label(r, c) for r, c in cells], name="")
-    return gridworld_to_map(grid)  # it only needs the cell labels
+    return cells_to_map(cells)
 
 
 def document_of(obj: AnyObject) -> dict[str, Any]:
@@ -185,6 +188,7 @@ def document_of(obj: AnyObject) -> dict[str, Any]:
 
 def _check_writable(obj: AnyObject, origin: str) -> None:
     """Refuse labels our format cannot give back as they are."""
+    groups: tuple[tuple[str, Sequence[str]], ...]
     if isinstance(obj, JointMDP):
         groups = (("state", obj.states), ("Agent H action", obj.actions_H), ("Agent A action", obj.actions_A))
     else:
@@ -361,7 +365,7 @@ def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, orig
             raise fail("noise_bias must be a mapping {direction: magnitude}")
         bias = {_label(k, "noise_bias key", fail): _number(v, f"noise_bias[{k!r}]", fail) for k, v in bias.items()}
     overlap = doc.get("overlap", "allow")
-    if not isinstance(overlap, str):
+    if overlap not in ("allow", "remove", "block"):
         raise fail(f"overlap must be 'allow', 'remove' or 'block', not {safe_load._short(overlap)}")
     lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
     width = max(map(len, lines), default=0)
@@ -436,6 +440,7 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
     grid = doc.get("gridworld_map")
     if grid is not None and not isinstance(grid, str):
         raise fail("gridworld_map must be a text block of '.' and '#'")
+    obj: AnyObject
     try:
         if kind == "policy":
             if "probabilities" not in doc:

@@ -244,11 +244,11 @@ class _Reader:
                     unweighted_choice = unweighted_choice or edge
                     continue
                 weighted_choice = weighted_choice or edge
-                p = self.probability(edge, f"state {state!r}, action {action!r}")
+                probability = self.probability(edge, f"state {state!r}, action {action!r}")
                 row = policy_weights.setdefault(state, {})
-                if action in row and row[action] != p:
+                if action in row and row[action] != probability:
                     raise self.fail(f"state {state!r}, action {action!r}: two different weights", edge.line)
-                row[action] = p
+                row[action] = probability
                 first_line.setdefault((state, action), edge.line)
             elif len(src) == 2 and len(dst) == 3 and dst[1:] == src:
                 action, state, next_state = src[0], src[1], dst[0]
@@ -259,11 +259,11 @@ class _Reader:
                     raise self.fail(
                         f"{what}: the edge to next state {next_state!r} has no weight (probability)", edge.line
                     )
-                p = self.probability(edge, what)
+                probability = self.probability(edge, what)
                 row = outcomes.setdefault((state, action), {})
-                if next_state in row and row[next_state] != p:
+                if next_state in row and row[next_state] != probability:
                     raise self.fail(f"{what}: next state {next_state!r} given two different probabilities", edge.line)
-                row[next_state] = p
+                row[next_state] = probability
                 first_line.setdefault((state, action), edge.line)
             else:
                 raise self.fail(
@@ -302,7 +302,7 @@ class _Reader:
         action_labels = [action for row in table.values() for action in row]
         joint = bool(states) and all(map(is_joint_label, states)) and all(map(is_joint_label, action_labels))
         if joint:
-            pairs = [split_joint_label(a) for a in action_labels]
+            pairs = [pair for pair in map(split_joint_label, action_labels) if pair is not None]  # all (joint)
             actions_H = self.actions("actions_H", (h for h, _ in pairs))
             actions_A = self.actions("actions_A", (a for _, a in pairs))
             safe_load.check_table(self.raw.origin, len(states), len(actions_H), len(actions_A))
@@ -345,7 +345,7 @@ class _Reader:
             raise self.fail("the graph has no nodes")
         if any(edge.weight is not None for edge in self.raw.edges):
             return self.stochastic_format()
-        if any(split_node(name) is not None and len(split_node(name)) > 1 for name in self.raw.nodes):
+        if any(len(split_node(name) or ()) > 1 for name in self.raw.nodes):
             return self.stochastic_format()  # an MDP or policy whose weights are missing: say where
         return self.successor_format()
 
@@ -457,12 +457,11 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
             attributes["actions"] = node_name(*obj.actions)
         return RawGraph(nodes, edges, obj.name, attributes, origin)
 
-    joint = isinstance(obj, JointMDP)
-    for action in (obj.actions_H + obj.actions_A) if joint else obj.actions:
+    for action in (obj.actions_H + obj.actions_A) if isinstance(obj, JointMDP) else obj.actions:
         _writable(action, "action", origin)
     table = obj.to_dict()
     used = [action for row in table.values() for action in row]
-    if joint:
+    if isinstance(obj, JointMDP):
         flat = [state for state in obj.states if not is_joint_label(state)]
         if flat:
             raise FileFormatError(
@@ -470,7 +469,7 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
                 f"joint MDP state {flat[0]!r} is not a joint label 'x_H^y_A', so the graph would read back as a single-agent MDP",
             )
         check_joint_actions(obj.actions_H, obj.actions_A, origin)
-        pairs = [split_joint_label(action) for action in used]
+        pairs = [pair for pair in map(split_joint_label, used) if pair is not None]  # all (checked above)
         if _ordered_actions(h for h, _ in pairs) != obj.actions_H:
             attributes["actions_H"] = node_name(*obj.actions_H)
         if _ordered_actions(a for _, a in pairs) != obj.actions_A:
@@ -532,7 +531,8 @@ def to_networkx(obj: AnyObject, mdp: MDP | JointMDP | None = None):
     import networkx as nx
 
     raw = graph_of_object(obj, mdp, origin="networkx graph")
-    graph = nx.DiGraph(name=raw.name, **raw.attributes)
+    graph: nx.DiGraph[str] = nx.DiGraph(name=raw.name)
+    graph.graph.update(raw.attributes)
     graph.add_nodes_from(raw.nodes)
     for edge in raw.edges:
         if edge.weight is None:
@@ -571,7 +571,9 @@ def from_networkx(graph, origin: str = "networkx graph") -> AnyObject:
     Raises
     ------
     FileFormatError
-        As :func:`object_from_graph`, with ``origin`` in place of a file name.
+        As :func:`object_from_graph`, with ``origin`` in place of a file name; also when two
+        nodes read as the same label (``1`` and ``'1'``, ``'a'`` and ``'"a"'``), which would
+        merge them.
     ResourceLimitError
         If the object's [states x actions] arrays would be over
         :data:`powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
@@ -582,7 +584,18 @@ def from_networkx(graph, origin: str = "networkx graph") -> AnyObject:
     >>> from_networkx(nx.DiGraph([('a', 'b'), ('b', 'a')])).next_states('a', 'b')
     {'b': 1.0}
     """
-    nodes = {str(_unquote(str(node))): None for node in graph.nodes}
+    nodes: dict[str, int | None] = {}
+    original: dict[str, object] = {}
+    for node in graph.nodes:
+        name = str(_unquote(str(node)))
+        if name in original:  # e.g. 1 and '1', or 'a' and '"a"': one label, two nodes of the graph
+            raise FileFormatError(
+                origin,
+                f"nodes {safe_load._short(original[name])} and {safe_load._short(node)} both read as the label "
+                f"{safe_load._short(name)} (labels are text), so they would merge into one; rename one of them",
+            )
+        original[name] = node
+        nodes[name] = None
     edges = [
         Edge(str(_unquote(str(u))), str(_unquote(str(v))), _unquote(data.get("weight")))
         for u, v, data in graph.edges(data=True)

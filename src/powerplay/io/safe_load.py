@@ -71,7 +71,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.events import (
@@ -350,15 +350,12 @@ def read_limited_text(path: str | os.PathLike, limit: int | None = None, what: s
 
 
 def _as_text(data: bytes | str, source, max_bytes: int) -> str:
-    if isinstance(data, str):
-        size = len(data.encode("utf-8", "surrogatepass"))
-        text = data[1:] if data.startswith("\ufeff") else data
-    else:
-        size = len(data)
-        text = None
+    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
     if size > max_bytes:
         raise _too_big(source, "document", size, max_bytes)
-    return text if text is not None else decode_text(data, source)
+    if isinstance(data, str):
+        return data[1:] if data.startswith("\ufeff") else data
+    return decode_text(data, source)
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -376,7 +373,14 @@ class _Open:
         self.nodes, self.size, self.depth = 1, 2, 0  # itself; its brackets; deepest child
 
 
-class _BoundedMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: a PyYAML loader (SafeLoader, or CParser with SafeConstructor and Resolver).
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = object
+
+
+class _BoundedMixin(_LoaderBase):
     """Iterative, counting composition and duplicate-key checks on top of PyYAML.
 
     PyYAML's composer recurses once per nesting level (a deeply nested file overflows the
@@ -471,7 +475,7 @@ class _BoundedMixin:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolve(ScalarNode, event.value, event.implicit)
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)  # type: ignore[arg-type]  # stubs: nodes take only yaml.error.Mark, libyaml's events carry its own
                 self._new_anchor(event, node)
                 nodes, size, depth = 1, len(event.value) + 1, 0
                 if event.anchor is not None:
@@ -483,7 +487,7 @@ class _BoundedMixin:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = self.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)  # type: ignore[arg-type]  # as for ScalarNode above
                 self._new_anchor(event, node)
                 stack.append(_Open(node, event.anchor))
                 continue
@@ -540,12 +544,8 @@ class _PyLoader(_BoundedMixin, yaml.SafeLoader):
         self._bounded_init(source, max_bytes, max_depth, max_nodes)
 
 
-try:
+if yaml.__with_libyaml__:  # PyYAML found libyaml (yaml._yaml)
     import yaml._yaml as _yaml_c  # libyaml's scanner and parser
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    _yaml_c = None
-
-if _yaml_c is not None:
 
     class _CLoader(_BoundedMixin, _yaml_c.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         # libyaml scans and parses (fast); composition and construction are the ones above.
@@ -721,8 +721,9 @@ def load_json(
     Raises
     ------
     FileFormatError
-        On a syntax error, text that is not UTF-8, too deep nesting, a duplicated key or a
-        number Python will not convert (over 4300 digits), with the line where known.
+        On a syntax error, text that is not UTF-8, too deep nesting, a duplicated key, a
+        number Python will not convert (over 4300 digits) or a lone UTF-16 surrogate
+        (``"\\ud800"``, text no file can hold), with the line where known.
     ResourceLimitError
         If the document is over a limit.
 
@@ -749,7 +750,34 @@ def load_json(
     except ValueError as error:  # e.g. an integer of more than 4300 digits
         raise FileFormatError(source, f"JSON value cannot be read: {str(error).split(';')[0]}") from None
     _scan_json(text, source, max_depth, max_nodes)
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document, source)
     return document
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(document: Any, source: str | os.PathLike) -> None:
+    """JSON may escape half of a UTF-16 pair (``"\\ud800"``); such text cannot be written to
+    any file (UTF-8 has no encoding for it), so a label holding it would fail only once results
+    are written. Refused here, where it is read. (Iterative: documents are already bounded.)"""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = ord(item[error.start])
+                raise FileFormatError(
+                    source, f"text {_short(item)} holds a lone UTF-16 surrogate \\u{code:04x}, which no file can hold"
+                ) from None
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -27,26 +27,33 @@ powerplay.errors.ModelError: state '(0, 2)', action 'left': next state '(0, 7)' 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar, cast
 
 import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError, WrongKindError
-from .gridworld import gridworld_from_cells, joint_gridworld
-from .labels import cell_coordinates, split_joint_label
+from .gridworld import OverlapRule, gridworld_from_cells, joint_gridworld
+from .labels import cells_of, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from .policy import AnyMDP, Policy, acting_action_mask, check_policy_compatible, joint_policy_from_single
 
 ActionDict = Mapping[str, Mapping[str, float]]
 
+#: An object that state removal gives back of the same kind.
+_Editable = TypeVar("_Editable", bound=MDP | JointMDP | Policy)
+
 
 def _with_rows(mdp: AnyMDP, rows: Mapping[str, Mapping[str, Mapping[str, float]]], states: Sequence[str]) -> AnyMDP:
     """Rebuild ``mdp`` with the transition table ``rows`` over ``states`` (validated)."""
     if isinstance(mdp, JointMDP):
-        pairs = [split_joint_label(a) for row in rows.values() for a in row]
-        bad = next((a for row in rows.values() for a in row if split_joint_label(a) is None), None)
-        if bad is not None:
-            raise ModelError(f"action {bad!r} is not a joint action 'u_H^v_A'")
+        pairs = []
+        for row in rows.values():
+            for action in row:
+                pair = split_joint_label(action)
+                if pair is None:
+                    raise ModelError(f"action {action!r} is not a joint action 'u_H^v_A'")
+                pairs.append(pair)
         actions_H = tuple(dict.fromkeys([*mdp.actions_H, *(h for h, _ in pairs)]))
         actions_A = tuple(dict.fromkeys([*mdp.actions_A, *(a for _, a in pairs)]))
         return JointMDP.from_dict(rows, states=states, actions_H=actions_H, actions_A=actions_A, name=mdp.name)
@@ -118,7 +125,7 @@ def update_state_action(mdp: AnyMDP, state_to_update: str, new_action_dict: Acti
     return _with_rows(mdp, rows, mdp.states)
 
 
-def remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str]) -> AnyMDP | Policy:
+def remove_states(mdp: _Editable, states_to_remove: Sequence[str]) -> _Editable:
     """Delete states, and every action (of the remaining states) that could lead into one.
 
     This is the no-overlap rule's construction: probability can never flow into a deleted
@@ -149,7 +156,7 @@ def remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str]) -> AnyM
     >>> smaller.states, smaller.available_actions('(0, 1)')
     (('(0, 0)', '(0, 1)'), ['left', 'stay'])
     """
-    return _remove_states(mdp, states_to_remove, mdp.name)
+    return cast(_Editable, _remove_states(mdp, states_to_remove, mdp.name))  # of the same kind
 
 
 def _remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str], name: str) -> AnyMDP | Policy:
@@ -193,7 +200,7 @@ def remove_state_completely(mdp: AnyMDP, state_to_remove: str) -> AnyMDP:
     return remove_states(mdp, [state_to_remove])
 
 
-def remove_states_with_overlapping_agents(joint: AnyMDP | Policy) -> AnyMDP | Policy:
+def remove_states_with_overlapping_agents(joint: _Editable) -> _Editable:
     """Delete the joint states where both agents are in the same place (the no-overlap rule).
 
     Gives the same MDP as ``joint_gridworld(single, overlap='remove')`` when applied to
@@ -237,10 +244,11 @@ def remove_states_with_overlapping_agents(joint: AnyMDP | Policy) -> AnyMDP | Po
         if pair[0] == pair[1]:
             overlapping.append(state)
     renamed = overlapping and not joint.name.endswith("(no overlap)")
-    return _remove_states(joint, overlapping, f"{joint.name} (no overlap)".strip() if renamed else joint.name)
+    name = f"{joint.name} (no overlap)".strip() if renamed else joint.name
+    return cast(_Editable, _remove_states(joint, overlapping, name))  # of the same kind
 
 
-def create_joint_multiagent_graph(single: MDP, overlap: str = "allow") -> JointMDP:
+def create_joint_multiagent_graph(single: MDP, overlap: OverlapRule = "allow") -> JointMDP:
     """The joint two-agent MDP in which Agents H and A each move in ``single``.
 
     The agents move independently (the reference's construction); ``overlap`` as in
@@ -282,8 +290,8 @@ def generate_noised_gridworlds(
     >>> noisy.next_states('(0, 0)', 'right')
     {'(0, 0)': 0.25, '(0, 1)': 0.75}
     """
-    coords = [cell_coordinates(s) for s in gridworld_mdp.states]
-    if any(c is None for c in coords):
+    coords = cells_of(gridworld_mdp.states)
+    if coords is None:
         raise ModelError(f"MDP {gridworld_mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
     open_cells = np.zeros((max(r for r, _ in coords) + 1, max(c for _, c in coords) + 1), dtype=bool)
     for r, c in coords:

@@ -41,7 +41,7 @@ from functools import cache
 import numpy as np
 from scipy import sparse
 
-from ..errors import UnknownLabelError
+from ..errors import ModelError, UnknownLabelError
 from .gridworld import gridworld, gridworld_from_map, joint_gridworld
 from .labels import split_joint_label
 from .mdp import MDP, JointMDP
@@ -132,7 +132,9 @@ def _joint_1x3_forbidden_stay() -> JointMDP:
     mask = np.array(joint.action_mask)
     stay = joint.actions_H.index("stay")
     for s, state in enumerate(joint.states):
-        if split_joint_label(state)[1] == _FAR_RIGHT:
+        pair = split_joint_label(state)
+        assert pair is not None  # the states of a joint gridworld are joint labels
+        if pair[1] == _FAR_RIGHT:
             mask[s, stay, :] = False
     kept = sparse.diags_array(mask.reshape(-1).astype(float)) @ joint.transitions
     return JointMDP(
@@ -172,6 +174,10 @@ def _simulated_1x3() -> MDP:
     return MDP.from_dict(table, states=states, actions=["L", "S", "R"], name="simulated 1x3: A moves left")
 
 
+def _maze_7x7() -> MDP:
+    return gridworld_from_map(MAZE_7X7, name="7x7 gridworld maze")
+
+
 def _joint_uniform(mdp_name: str) -> Callable[[], Policy]:
     def build() -> Policy:
         policy = uniform_random_policy(load_mdp(mdp_name), agent="A")
@@ -183,15 +189,15 @@ def _joint_uniform(mdp_name: str) -> Callable[[], Policy]:
 _MDPS: dict[str, Callable[[], MDP | JointMDP]] = {
     "3x3_gridworld": lambda: gridworld(3, 3, name="3x3 gridworld"),
     "gridworld_selfloop_3x3": _gridworld_selfloop_3x3,
-    "7x7_gridworld_maze": lambda: gridworld_from_map(MAZE_7X7, name="7x7 gridworld maze"),
+    "7x7_gridworld_maze": _maze_7x7,
     "20x20_gridworld_robot_face": lambda: gridworld_from_map(ROBOT_FACE_20X20, name="20x20 gridworld robot face"),
     "mdp_from_paper": lambda: successor_mdp(PAPER_MDP_SUCCESSORS, name="MDP from Turner et al. (2019), Fig. 1"),
     "stochastic_graph_4_states": lambda: MDP.from_dict(
         STOCHASTIC_4_STATES, actions=["L", "H", "R"], name="stochastic 4-state chain"
     ),
     "joint_3x3_gridworld": lambda: joint_gridworld(gridworld(3, 3, name="3x3 gridworld")),
-    "joint_7x7_gridworld_maze": lambda: joint_gridworld(load_mdp("7x7_gridworld_maze")),
-    "joint_7x7_gridworld_maze_no_overlaps": lambda: joint_gridworld(load_mdp("7x7_gridworld_maze"), overlap="remove"),
+    "joint_7x7_gridworld_maze": lambda: joint_gridworld(_maze_7x7()),
+    "joint_7x7_gridworld_maze_no_overlaps": lambda: joint_gridworld(_maze_7x7(), overlap="remove"),
     _JOINT_1X3: _joint_1x3_forbidden_stay,
     _SIMULATED_1X3: _simulated_1x3,
 }
@@ -238,7 +244,10 @@ def load_policy(name: str) -> Policy:
 
 def simulated_state_for_joint(label: str) -> str:
     """The simulated 1x3 MDP's label (``'k_H x m_A'``) of a joint 1x3 state label."""
-    h, a = split_joint_label(label)
+    pair = split_joint_label(label)
+    if pair is None:
+        raise ModelError(f"{label!r} is not a joint state label 'x_H^y_A'")
+    h, a = pair
     return f"{h.strip('()').split(', ')[1]}_H x {a.strip('()').split(', ')[1]}_A"
 
 

@@ -247,7 +247,7 @@ def maze(
     >>> m.name, m.num_states
     ('maze 7x7 seed 3', 97)
     """
-    return generate_mdp(
+    mdp = generate_mdp(
         {
             "generator": "maze",
             "rows": rows,
@@ -259,6 +259,8 @@ def maze(
             "name": name or "",
         }
     )
+    assert isinstance(mdp, MDP)  # a spec without 'joint' makes a single-agent MDP
+    return mdp
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -360,7 +362,7 @@ def rooms(
     >>> r.name, r.num_states
     ('rooms 2x3 (4x4 each) seed 1, tree doors', 101)
     """
-    return generate_mdp(
+    mdp = generate_mdp(
         {
             "generator": "rooms",
             "rows": rows,
@@ -373,6 +375,8 @@ def rooms(
             "name": name or "",
         }
     )
+    assert isinstance(mdp, MDP)  # a spec without 'joint' makes a single-agent MDP
+    return mdp
 
 
 def _render(cells: np.ndarray) -> str:
@@ -450,7 +454,7 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         "seed": _whole(spec["seed"], "seed", 0),
     }
     level = spec.get("stochastic_noise_level", 0.0)
-    if not isinstance(level, Real) or isinstance(level, bool) or not 0.0 <= level <= 1.0:
+    if not isinstance(level, Real) or isinstance(level, bool) or not 0.0 <= float(level) <= 1.0:
         raise ModelError(
             f"stochastic_noise_level must be a number in [0, 1], not {level!r}", field="stochastic_noise_level"
         )

@@ -64,14 +64,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError
-from .labels import cell_coordinates, cell_label, joint_label
+from .labels import cell_label, cells_of, joint_label
 from .mdp import MDP, JointMDP
 
 #: Gridworld actions, in their canonical order, with their (row, col) displacements.
@@ -93,8 +93,8 @@ def _open_cells_from_squares(num_rows: int, num_cols: int, squares_to_delete: It
     for square in squares_to_delete:
         if len(square) != 2:
             raise ModelError(f"squares_to_delete entry {square!r} must be a pair of corner cells")
-        corners = [cell_coordinates(str(corner)) for corner in square]
-        if any(corner is None for corner in corners):
+        corners = cells_of(str(corner) for corner in square)
+        if corners is None:
             raise ModelError(f"squares_to_delete entry {square!r}: corners must look like '(0, 0)'")
         (r0, c0), (r1, c1) = corners
         open_cells[min(r0, r1) : max(r0, r1) + 1, min(c0, c1) : max(c0, c1) + 1] = False
@@ -322,9 +322,14 @@ def gridworld_from_map(
 
 def gridworld_to_map(mdp: MDP) -> str:
     """The text map (``'.'``/``'#'``) of a single-agent gridworld's cells."""
-    coords = [cell_coordinates(state) for state in mdp.states]
-    if any(c is None for c in coords):
+    coords = cells_of(mdp.states)
+    if coords is None:
         raise ModelError(f"MDP {mdp.name!r} is not a gridworld: its states are not all '(row, col)' cells")
+    return cells_to_map(coords)
+
+
+def cells_to_map(coords: Collection[tuple[int, int]]) -> str:
+    """The text map (``'.'``/``'#'``) whose open cells are ``coords`` (``(row, col)``, at least one, none negative)."""
     rows = max(r for r, _ in coords) + 1
     cols = max(c for _, c in coords) + 1
     grid = [["#"] * cols for _ in range(rows)]
@@ -369,10 +374,23 @@ def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "")
     -------
     JointMDP
         States ``'x_H^y_A'`` (H-major order), actions ``single.actions`` for each agent.
+
+    Raises
+    ------
+    ModelError
+        For an unknown overlap rule; for ``'remove'`` or ``'block'`` on an MDP with fewer than
+        two states (no joint state where both agents fit); for ``'remove'`` when a state has
+        no joint action that surely avoids a shared cell.
     """
     if overlap not in ("allow", "remove", "block"):
         raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {overlap!r}")
     S, A = single.num_states, single.num_actions
+    if overlap != "allow" and S < 2:
+        raise ModelError(
+            f"overlap={overlap!r} keeps only joint states where the agents are in different cells, and MDP "
+            f"{single.name!r} has {S} state{'s' if S != 1 else ''}, so no joint state would be left; use overlap='allow' "
+            "or an environment with at least two cells"
+        )
     rows, cols, probs, mask = _joint_product(single)
     labels = [joint_label(x, y) for x in single.states for y in single.states]
     name = name or joint_name(single.name, overlap)

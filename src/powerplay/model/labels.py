@@ -40,6 +40,25 @@ def cell_coordinates(label: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def cells_of(labels: Iterable[str]) -> list[tuple[int, int]] | None:
+    """``(row, col)`` of every label, or ``None`` if some label is not a cell ``'(r, c)'``.
+
+    Examples
+    --------
+    >>> cells_of(['(0, 1)', '(2, 0)'])
+    [(0, 1), (2, 0)]
+    >>> cells_of(['(0, 1)', 'start']) is None
+    True
+    """
+    cells = []
+    for label in labels:
+        cell = cell_coordinates(label)
+        if cell is None:
+            return None
+        cells.append(cell)
+    return cells
+
+
 def joint_label(label_H: str, label_A: str) -> str:
     """Joint label of a pair of single-agent labels (states or actions)."""
     return f"{label_H}_H^{label_A}_A"

@@ -378,7 +378,9 @@ class JointMDP(_Transitions):
         pos_H, pos_A = index_of(actions_H, "Agent H action"), index_of(actions_A, "Agent A action")
 
         def action_index(action: str, state: str) -> int:
-            h, a = split_joint_label(action)
+            pair = split_joint_label(action)
+            assert pair is not None  # pairs() above checked every action of every state
+            h, a = pair
             if h not in pos_H or a not in pos_A:
                 raise ModelError(f"state {state!r}: action {action!r} is not in the action lists")
             return pos_H[h] * len(actions_A) + pos_A[a]
@@ -403,7 +405,7 @@ class JointMDP(_Transitions):
 
     def agent_action_mask(self, agent: str) -> np.ndarray:
         """``[S, A_agent]``: an agent's action is available if some joint action uses it."""
-        return self.action_mask.any(axis={"H": 2, "A": 1}[agent])
+        return np.asarray(self.action_mask.any(axis={"H": 2, "A": 1}[agent]))
 
     def with_name(self, name: str) -> JointMDP:
         return JointMDP(self.states, self.actions_H, self.actions_A, self.transitions, self.action_mask, name=name)

@@ -172,6 +172,7 @@ def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str |
     if experiment.kind == "multiagent_fixed_policy":
         data["policy_graph_A"] = experiment.policy_A
     elif experiment.kind == "multiagent_with_reward":
+        assert rewards_A is not None  # this kind's runs draw Agent A's rewards too
         data["seed_policy_graph_A"] = experiment.policy_A
         data["reward_function_A"] = rewards_A[0].copy()
         data["policy_graph_A"] = _policy(

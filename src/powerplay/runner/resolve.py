@@ -36,6 +36,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -60,6 +61,10 @@ _file_cache: OrderedDict[tuple[str, str, int, int], object] = OrderedDict()
 
 
 _READERS: dict[str, Callable[[Path], object]] = {"mdp": read_mdp, "policy": read_policy}
+
+
+#: What a lookup finds: an MDP or joint MDP (resolve_mdp), or a policy (resolve_policy).
+_Found = TypeVar("_Found")
 
 
 def _read(kind: str, path: Path):
@@ -97,8 +102,13 @@ def _candidates(folder: Path, name: str) -> list[Path]:
 
 
 def _resolve(
-    kind: str, name: str, folder_name: str, builtin_names: Callable[[], list[str]], load_builtin, workdir
-) -> tuple[object, str]:
+    kind: str,
+    name: str,
+    folder_name: str,
+    builtin_names: Callable[[], list[str]],
+    load_builtin: Callable[[str], _Found],
+    workdir,
+) -> tuple[_Found, str]:
     if not isinstance(name, str) or not name:
         raise ResolveError(f"{kind} name must be a non-empty string, got {name!r}")
     workdir = Path.cwd() if workdir is None else Path(workdir)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numba
 import numpy as np
@@ -188,6 +189,18 @@ def _check_policy_width(num_actions: int, agent: str) -> None:
         raise ModelError(
             f"agent {agent} has {num_actions} actions; optimal policies support at most {MAX_POLICY_ACTIONS}"
         )
+
+
+@overload
+def greedy(
+    rows: RowStructure, values: np.ndarray, gamma: float, tie_tolerance: float, with_policy: Literal[True] = True
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def greedy(
+    rows: RowStructure, values: np.ndarray, gamma: float, tie_tolerance: float, with_policy: bool
+) -> tuple[np.ndarray | None, np.ndarray]: ...
 
 
 def greedy(

@@ -35,6 +35,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class SampleFileWriter:
         self.keys = tuple(keys)
         self.num_samples = int(num_samples)
         self._scratch: dict[str, Path] = {}
-        self._handles: dict[str, object] = {}
+        self._handles: dict[str, IO[bytes]] = {}
         row_bytes = 8 * len(self.states)
         for key in self.keys:
             fd, name = tempfile.mkstemp(prefix=SCRATCH_PREFIX, suffix=f"-{key}.raw", dir=self.folder)

@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def format_value(value: Any) -> str:
     return f"{value:.6g}"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -197,7 +197,7 @@ class Layout:
             return cls("bars", positions, np.zeros(len(states)), len(states), 1, [], None, None)
         geometry = GridGeometry.of_states(states)
         x, y = block_layout_positions(geometry.cells_H, geometry.cells_A, geometry.num_rows, geometry.num_cols)
-        if not geometry.joint:
+        if geometry.cells_A is None:  # single-agent
             return cls("gridworld", x, y, geometry.num_cols, geometry.num_rows, [], None, geometry)
         blocks = geometry.positions_of_A()
         index = {position: i for i, position in enumerate(blocks)}
@@ -210,6 +210,7 @@ class Layout:
         """Plot coordinates of cell (0, 0) of a block (joint gridworlds)."""
         r, c = self.blocks[block]
         g = self.geometry
+        assert g is not None  # a joint gridworld's layout has its geometry
         return float(c * (g.num_cols + BLOCK_GAP)), float(r * (g.num_rows + BLOCK_GAP))
 
 
@@ -461,7 +462,7 @@ def gather_report_data(
     runs: list[RunData] = []
     for entry in stored.entries():
         run = stored.runs[entry.index]
-        keys = [k for k in REPORT_KEYS if k in run.power_keys]
+        keys = tuple(k for k in REPORT_KEYS if k in run.power_keys)
         means = {k: np.asarray(run.power_mean(k), dtype=np.float64) for k in keys}
         sems = {k: np.asarray(run.power_sem(k), dtype=np.float64) for k in keys}
         alignment = run.info.get("alignment")

@@ -26,16 +26,22 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...runner.scan import LOG_ONE_MINUS
 from .data import PARAMETER_SYMBOLS, Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
+if TYPE_CHECKING:
+    from bokeh.models.widgets import RadioButtonGroup
+
 #: Agent colours (as in the PNG figures: H blue, A red).
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
 AGENT_NAMES = {"H": "Agent H", "A": "Agent A"}
+
+#: Widest runs table (pixels); a wider one scrolls sideways.
+MAX_TABLE_WIDTH = 1400
 
 #: The colour scales of the heat maps, in the order of the switch.
 MODES = ("shared", "block", "difference")
@@ -273,7 +279,13 @@ def top_source_columns(data: ReportData) -> dict[str, Any]:
 
 
 def _list_title(name: str) -> str:
-    """``'highest H'`` -> ``'highest POWER of Agent H'``."""
+    """``'highest H'`` -> ``'highest POWER of Agent H'``; ``'largest gap H − A'`` -> ``'largest gap
+    between the POWER of Agent H and of Agent A'``."""
+    if name.startswith("largest gap "):
+        first, _, second = name[len("largest gap ") :].partition(" − ")
+        return (
+            f"largest gap between the POWER of {AGENT_NAMES.get(first, first)} and of {AGENT_NAMES.get(second, second)}"
+        )
     for key, agent in AGENT_NAMES.items():
         if name.endswith(f" {key}"):
             return f"{name[: -len(key)]}POWER of {agent}"
@@ -312,7 +324,7 @@ class _Page:
         self.ranges: list = []
         self.mappers: list = []
         self.colour_limits: dict[str, list[dict[str, list[float]]]] = {}
-        self.mode = None
+        self.mode: RadioButtonGroup | None = None  # the colour-scale switch (joint gridworlds)
         self.axis_sources: list = []
         self.axis_figures: list = []
 
@@ -347,7 +359,8 @@ class _Page:
     # -- per-run pictures ------------------------------------------------------------------
 
     def heatmap(self, key: str):
-        from bokeh.models import ColorBar, HoverTool, LinearColorMapper, Range1d
+        from bokeh.models import HoverTool, LinearColorMapper, Range1d
+        from bokeh.models.annotations import ColorBar
         from bokeh.palettes import Viridis256
         from bokeh.plotting import figure
 
@@ -363,8 +376,8 @@ class _Page:
         figure_ = figure(
             frame_width=int(layout.width * scale),
             frame_height=int(layout.height * scale),
-            x_range=Range1d(-0.5, layout.width - 0.5),
-            y_range=Range1d(layout.height - 0.5, -0.5 - (0.9 if layout.kind == "joint_gridworld" else 0)),
+            x_range=Range1d(start=-0.5, end=layout.width - 0.5),
+            y_range=Range1d(start=layout.height - 0.5, end=-0.5 - (0.9 if layout.kind == "joint_gridworld" else 0)),
             tools="tap,box_select,wheel_zoom,pan,reset,save",
             toolbar_location="above",
             title=self.heatmap_title(key, self.first),
@@ -382,7 +395,7 @@ class _Page:
             fill_color={"field": colour_field(key, "shared"), "transform": mapper},
             line_color=None,
             selection_line_color=HIGHLIGHT,
-            selection_line_width=3,
+            selection_line_width=3,  # type: ignore[call-arg]  # bokeh's stubs list only the selection line's colour and alpha
             selection_fill_alpha=1.0,
             nonselection_fill_alpha=0.3,
             nonselection_line_color=None,
@@ -410,6 +423,7 @@ class _Page:
         from bokeh.models import ColumnDataSource
 
         g = layout.geometry
+        assert g is not None  # a joint gridworld's layout has its geometry
         centres_x, centres_y, marks_x, marks_y, labels_y, texts = [], [], [], [], [], []
         for b, (r, c) in enumerate(layout.blocks):
             x0, y0 = layout.block_origin(b)
@@ -466,8 +480,8 @@ class _Page:
             for run in self.data.runs
         ]
         figure_ = figure(
-            x_range=FactorRange(*states),
-            y_range=Range1d(*y_limits[0]),
+            x_range=FactorRange(factors=states),
+            y_range=Range1d(start=y_limits[0][0], end=y_limits[0][1]),
             frame_width=width,
             frame_height=300,
             tools="tap,box_select,xwheel_zoom,xpan,reset,save",
@@ -515,8 +529,8 @@ class _Page:
         figure_ = figure(
             frame_width=470,
             frame_height=420,
-            x_range=Range1d(*x_limits[0]),
-            y_range=Range1d(*y_limits[0]),
+            x_range=Range1d(start=x_limits[0][0], end=x_limits[0][1]),
+            y_range=Range1d(start=y_limits[0][0], end=y_limits[0][1]),
             tools="tap,box_select,lasso_select,wheel_zoom,pan,reset,save",
             toolbar_location="above",
             title=self.alignment_title(self.first),
@@ -541,7 +555,9 @@ class _Page:
             name="points",
         )
         # Dragging selects (a box of points) rather than pans: selecting is what this plot is for.
-        figure_.toolbar.active_drag = figure_.select_one({"type": BoxSelectTool})
+        box_select = figure_.select_one({"type": BoxSelectTool})
+        assert isinstance(box_select, BoxSelectTool)  # one of the figure's tools
+        figure_.toolbar.active_drag = box_select
         figure_.xaxis.axis_label = "POWER of Agent H"
         figure_.yaxis.axis_label = "POWER of Agent A"
         figure_.add_tools(HoverTool(renderers=[points], tooltips=self.tooltips(), name="hover_alignment"))
@@ -557,17 +573,8 @@ class _Page:
     # -- tables ----------------------------------------------------------------------------
 
     def runs_table(self):
-        from bokeh.models import (
-            CDSView,
-            ColumnDataSource,
-            CustomJS,
-            CustomJSFilter,
-            DataTable,
-            NumberFormatter,
-            ScientificFormatter,
-            TableColumn,
-            TextInput,
-        )
+        from bokeh.models import CDSView, ColumnDataSource, CustomJS, CustomJSFilter
+        from bokeh.models.widgets import DataTable, NumberFormatter, ScientificFormatter, TableColumn, TextInput
 
         data = self.data
         source = ColumnDataSource(runs_source_columns(data), name="runs")
@@ -580,7 +587,7 @@ class _Page:
         columns = [TableColumn(field="label", title="run", width=200)]
         for param in data.sweep.swept:
             # Text columns keep Bokeh's default formatter: it rejects formatter=None.
-            formatter = (
+            formatter: dict[str, Any] = (
                 {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
             )
             columns.append(
@@ -638,6 +645,7 @@ class _Page:
             ),
         ]
         height = int(min(30 + 26 * len(data.runs), 340))
+        wanted = sum(c.width for c in columns) + 20
         table = DataTable(
             source=source,
             columns=columns,
@@ -646,7 +654,10 @@ class _Page:
             selectable=True,
             index_position=None,
             height=height,
-            width=min(1400, sum(c.width for c in columns) + 20),
+            width=min(MAX_TABLE_WIDTH, wanted),
+            # Wider than the page allows: keep every column's width and scroll sideways, instead
+            # of squeezing the columns until their numbers are cut off.
+            autosize_mode="none" if wanted > MAX_TABLE_WIDTH else "force_fit",
             name="runs_table",
         )
         return source, query, table
@@ -654,17 +665,8 @@ class _Page:
     def top_tables(self):
         """One table of the run's top states; a menu (linked to the table's filter, no code) picks the list."""
         from bokeh.layouts import column
-        from bokeh.models import (
-            CDSView,
-            ColumnDataSource,
-            CustomJS,
-            DataTable,
-            GroupFilter,
-            IntersectionFilter,
-            NumberFormatter,
-            Select,
-            TableColumn,
-        )
+        from bokeh.models import CDSView, ColumnDataSource, CustomJS, GroupFilter, IntersectionFilter
+        from bokeh.models.widgets import DataTable, NumberFormatter, Select, TableColumn
 
         data = self.data
         top = ColumnDataSource(top_source_columns(data), name="top_states")
@@ -674,10 +676,11 @@ class _Page:
         run_filter = GroupFilter(column_name="run", group=str(self.first.index))
         list_filter = GroupFilter(column_name="list", group=names[0])
         self.run_filters.append(run_filter)
+        lists: list[str | tuple[Any, str]] = [(name, _list_title(name)) for name in names]  # (value, title)
         menu = Select(
             title=f"Top states (k = {data.top_k}; click a row to highlight the state):",
             value=names[0],
-            options=[(name, _list_title(name)) for name in names],
+            options=lists,
             width=360,
             name="top_list",
         )
@@ -710,7 +713,8 @@ class _Page:
     def sweep_section(self):
         """Per swept parameter, a row of sweep plots; discount rates get a γ / log₁₀(1 − γ) axis switch."""
         from bokeh.layouts import column, row
-        from bokeh.models import CustomJS, Div, RadioButtonGroup
+        from bokeh.models import CustomJS
+        from bokeh.models.widgets import Div, RadioButtonGroup
 
         data = self.data
         parts = []
@@ -853,11 +857,13 @@ class _Page:
         point_filter=None,
     ):
         """A sweep plot: one line per row of ``lines``, points with error bars from ``points`` (a few renderers only)."""
-        from bokeh.models import CDSView, ColumnDataSource, HoverTool, Legend
+        from bokeh.models import CDSView, ColumnDataSource, HoverTool
+        from bokeh.models.annotations import Legend
         from bokeh.plotting import figure
 
         numeric = self.data.is_numeric(param)
         factors = None if numeric else [str(n) for _, n in self.data.sweep.swept[param]]
+        x_range: dict[str, Any] = {"x_range": factors} if factors else {}
         f = figure(
             frame_width=360,
             frame_height=260,
@@ -865,12 +871,13 @@ class _Page:
             tools="wheel_zoom,pan,reset,save",
             toolbar_location="above",
             name=name,
-            **({"x_range": factors} if factors else {}),
+            **x_range,
         )
         f.xaxis.axis_label = parameter_label(param)
         f.toolbar.autohide = True  # the title stays readable
-        f.add_layout(Legend(label_text_font_size="8pt", spacing=0, padding=4, margin=4), "below")
-        line_source, point_source = ColumnDataSource(lines.columns), ColumnDataSource(points.columns)
+        legend = Legend(label_text_font_size="8pt", spacing=0, padding=4, margin=4)  # type: ignore[arg-type]  # bokeh's stubs type padding as its Property
+        f.add_layout(legend, "below")
+        line_source, point_source = ColumnDataSource(dict(lines.columns)), ColumnDataSource(dict(points.columns))
         self.axis_sources += [line_source, point_source]
         self.axis_figures.append(f)
         line_view = CDSView(filter=line_filter) if line_filter is not None else CDSView()
@@ -953,7 +960,7 @@ class _Page:
     # -- header and assembly ---------------------------------------------------------------
 
     def header(self):
-        from bokeh.models import Div
+        from bokeh.models.widgets import Div
 
         h = self.data.header()
         e = html.escape
@@ -1012,14 +1019,16 @@ class _Page:
 
     def build(self):
         from bokeh.layouts import column, row
-        from bokeh.models import CustomJS, Div, RadioButtonGroup, Select
+        from bokeh.models import CustomJS
+        from bokeh.models.widgets import Div, RadioButtonGroup, Select
 
         data = self.data
         runs_source, query, runs_table = self.runs_table()
+        runs: list[str | tuple[Any, str]] = [(str(run.index), run.label) for run in data.runs]  # (value, title)
         select = Select(
             title="Run shown below:",
             value=str(self.first.index),
-            options=[(str(run.index), run.label) for run in data.runs],
+            options=runs,
             width=360,
             name="run_select",
         )
