@@ -184,26 +184,34 @@ def end_to_end(samples: int, repeats: int, folder: Path | None = None) -> dict:
 
 
 def report_end_to_end(result: dict) -> bool:
-    """Print :func:`end_to_end`'s medians and whether the target is met; returns whether it is."""
+    """Print :func:`end_to_end`'s medians and whether the target is met; returns whether it is.
+
+    Each run is compared with its own compute (on a busy machine the compute varies from run
+    to run); the CPU seconds beyond ``--no-figures`` are what the figures cost, and change
+    little with the machine's load.
+    """
     median = statistics.median
     modes = result["modes"]
-    compute = median(r["compute"] for runs in modes.values() for r in runs)
     repeats = len(modes["default figures"])
     print(
         f"\nend_to_end: powerplay run of the Part 3 no-overlap run (930 states, γ = 0.1), "
         f"{result['samples']:,} samples; medians of {repeats} (load average at start {result['load']:.1f})"
     )
-    print(f"  compute (run.json seconds)          {compute:7.2f} s")
+    bare_cpu = median(r["cpu"] for r in modes["--no-figures"])
     for mode, runs in modes.items():
-        wall, cpu = median(r["wall"] for r in runs), median(r["cpu"] for r in runs)
-        print(f"  {mode:<20} wall {wall:7.2f} s   CPU {cpu:6.2f} s   wall - compute {wall - compute:5.2f} s")
-    print(f"  {'powerplay --help':<20} wall {median(result['help']):7.2f} s")
-    default = median(r["wall"] for r in modes["default figures"])
-    target = TARGET_FACTOR * compute + TARGET_SECONDS
-    met = default <= target
+        wall, cpu, compute = (median(r[k] for r in runs) for k in ("wall", "cpu", "compute"))
+        beyond = median(r["wall"] - r["compute"] for r in runs)
+        extra = f"   figures: {cpu - bare_cpu:5.2f} s CPU" if mode != "--no-figures" else ""
+        print(
+            f"  {mode:<20} wall {wall:6.2f} s   compute {compute:5.2f} s   wall - compute {beyond:5.2f} s   "
+            f"CPU {cpu:5.2f} s{extra}"
+        )
+    print(f"  {'powerplay --help':<20} wall {median(result['help']):6.2f} s")
+    margins = [TARGET_FACTOR * r["compute"] + TARGET_SECONDS - r["wall"] for r in modes["default figures"]]
+    met = median(margins) >= 0
     print(
-        f"  target: default figures within {TARGET_FACTOR} x compute + {TARGET_SECONDS:g} s = {target:.2f} s: "
-        f"{default:.2f} s, {'met' if met else 'NOT met'}"
+        f"  target: default figures within {TARGET_FACTOR} x compute + {TARGET_SECONDS:g} s: "
+        f"{'met' if met else 'NOT met'} (median margin {median(margins):+.2f} s)"
     )
     return met
 
