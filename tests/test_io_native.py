@@ -318,7 +318,7 @@ def test_yaml_line_breaks_inside_labels_survive(tmp_path):
         (MDP.from_dict({1: {"go": {1: 1.0}}}), "state 1 is not text"),
         (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "name 3 is not text"),
         (
-            JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+            JointMDP(("x_H^y_A",), ("H", "A"), (("u",), ("v_H^w",)), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
             "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')",
         ),
     ],
