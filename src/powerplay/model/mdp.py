@@ -491,10 +491,13 @@ class JointMDP(_Transitions):
 
         def action_index(action: str, state: str) -> int:
             flat = 0
-            for parts_position, part, stride in zip(positions, split(action, state), strides):
-                if part not in parts_position:
-                    raise ModelError(f"state {state!r}: action {action!r} is not in the action lists")
-                flat += parts_position[part] * stride
+            for agent, own, part, stride in zip(agents, positions, split(action, state), strides):
+                if part not in own:
+                    raise ModelError(
+                        f"state {state!r}: action {action!r} is not in the action lists "
+                        f"(Agent {agent}'s {part!r} is not one of its actions {list(own)})"
+                    )
+                flat += own[part] * stride
             return flat
 
         width = int(np.prod(sizes, dtype=np.int64))
