@@ -1,9 +1,11 @@
-"""A corpus of hostile inputs for powerplay, each run in a fresh process (issue 11).
+"""A corpus of hostile inputs for powerplay, each run in a fresh process (issues 11 and 18).
 
 The corpus covers the MDP and policy readers (``dot/``, ``yaml/``, ``json/``, ``policy/``),
 experiment configs (``config/``), experiments that cannot be computed (``experiment/``), the
-command line (``cli/``), damaged run folders (``run-folder/``) and sweep records
-(``sweep-json/``), and Dask scheduler addresses (``dask/``).
+command line (``cli/``), damaged run folders and outputs aimed at a sweep's records
+(``run-folder/``), sweep records (``sweep-json/``), CSV tables that must read back exactly and
+hold no spreadsheet formulas (``csv/``), Gymnasium tables (``gym/``), networkx graphs
+(``networkx/``), and Dask scheduler addresses (``dask/``).
 
 Run ``python benchmarks/hostile_inputs.py`` (a few minutes) or pick cases by name:
 ``python benchmarks/hostile_inputs.py dot/ yaml/alias`` (substrings); ``--quick`` runs the first case
@@ -53,6 +55,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -800,8 +803,17 @@ def _stale_removed(folder: Path) -> str | None:
 _SERVERS: list[socket.socket] = []
 
 
+def _stream_zeros(connection: socket.socket, limit: int = 2**30) -> None:
+    """Announce a frame of 1 TiB (Dask's 8-byte length) and send zeros, at most ``limit`` bytes."""
+    with contextlib.suppress(OSError):
+        connection.sendall(struct.pack("Q", 2**40))
+        for _ in range(limit // 2**16):
+            connection.sendall(bytes(2**16))
+
+
 def _fake_scheduler(behaviour: str) -> Callable[[Path], Path]:
-    """A loopback server that accepts and stays silent, or answers garbage; its address in a scheduler file."""
+    """A loopback server that accepts and stays silent, answers garbage, or announces a huge frame;
+    its address in a scheduler file."""
 
     def build(work: Path) -> Path:
         server = socket.socket()
@@ -820,6 +832,8 @@ def _fake_scheduler(behaviour: str) -> Callable[[Path], Path]:
                 if behaviour == "garbage":
                     with contextlib.suppress(OSError):
                         connection.sendall(os.urandom(4096))
+                elif behaviour == "huge-frame":  # announces a 1 TiB message, then streams zeros
+                    threading.Thread(target=_stream_zeros, args=(connection,), daemon=True).start()
 
         threading.Thread(target=serve, daemon=True).start()
         write(work / "c.yaml", _config())
@@ -1152,6 +1166,292 @@ CASES += [
         _cfg(_config()),
         command=[*POWERPLAY, "run", "{input}", "--scheduler", "x" * 100_000],
         expect="error",
+    ),
+]
+
+
+# -- issue 18: records that could be swapped or overwritten, CSV, names in bytes, late errors --------
+
+
+def _copy_run(sweep: Path, outside: Path) -> None:
+    """Every file of the γ = 0.9 run copied over the γ = 0.3 run's (their checksums still match)."""
+    for name in ("run.yaml", "power.csv", "summary.npz", "samples.npz", "run.json"):
+        shutil.copyfile(sweep / "0001-hostile-discount_rate__0p9" / name, _run_folder(sweep) / name)
+
+
+def _drop_checksums(sweep: Path, outside: Path) -> None:
+    path = _run_folder(sweep) / "run.json"
+    record = json.loads(path.read_text())
+    del record["files"]
+    path.write_text(json.dumps(record))
+
+
+_RECORDS = {
+    "run.json": "expts/0001-hostile/0001-hostile-discount_rate__0p3/run.json",
+    "sweep.json": "expts/0001-hostile/sweep.json",
+    "runs.csv": "expts/0001-hostile/runs.csv",
+}
+
+
+def _records_untouched(folder: Path) -> str | None:
+    """The records named in :data:`_RECORDS` are still what the finished sweep wrote."""
+    for relative in _RECORDS.values():
+        if (folder / "work" / relative).read_bytes() != (_finished_sweep() / relative).read_bytes():
+            return f"{relative} was overwritten"
+    return None
+
+
+def _script(body: str) -> Callable[[Path], Path]:
+    """A Python script in the case's folder: a PowerplayError becomes one ``error:`` line and exit
+    status 2 (as on the command line); a wrong result, an ``AssertionError`` (exit 1)."""
+    wrapped = (
+        "import sys\nfrom powerplay.errors import PowerplayError\ntry:\n"
+        + textwrap.indent(textwrap.dedent(body), "    ")
+        + "\nexcept PowerplayError as error:\n    print(f'error: {error}', file=sys.stderr)\n    sys.exit(2)\n"
+    )
+    return lambda folder: write(folder / "case.py", wrapped)
+
+
+_SCRIPT = ["{python}", "{input}"]
+
+#: Checks that a sweep's tables read back as written and hold nothing a spreadsheet would run.
+_TABLE_CHECKS = """
+import csv, io, json
+from pathlib import Path
+from powerplay.runner.sweep import run_sweep
+from powerplay.storage.sweeps import load_sweep
+labels = json.loads(Path("labels.json").read_text())
+sweep = run_sweep("c.yaml", "expts", workdir=".")
+again = load_sweep(sweep.path)
+assert again.states == tuple(labels), (again.states, labels)
+for path in [sweep.path / "runs.csv", *(run.path / "power.csv" for run in again.runs)]:
+    for row in list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))[1:]:
+        for cell in row:
+            try:
+                float(cell)
+            except ValueError:
+                assert cell[:1] not in ("=", "+", "-", "@", "\\t", "\\r"), (path.name, cell)
+for run in again.runs:
+    assert run.table_power("H")[0].tolist() == run.summary.power_mean("H").tolist()  # every digit
+print(f"{len(labels)} labels and {len(again.runs)} runs read back exactly")
+"""
+
+
+def _labelled_mdp(labels: list[str], rewards: str = _UNIFORM, names: str = "") -> Callable[[Path], Path]:
+    """An MDP whose states have ``labels`` (a cycle with a stay action), a sweep of it, and :data:`_TABLE_CHECKS`."""
+
+    def build(folder: Path) -> Path:
+        transitions = {
+            label: {"stay": {label: 1.0}, "next": {labels[(i + 1) % len(labels)]: 1.0}}
+            for i, label in enumerate(labels)
+        }
+        write(folder / "mdps" / "labelled.json", json.dumps({"kind": "mdp", "transitions": transitions}))
+        write(folder / "labels.json", json.dumps(labels))
+        discount = f"{{values: [0.3, 0.9], names: [{names}]}}" if names else "{values: [0.3, 0.9]}"
+        extra = "  convergence_threshold: {value: 1.0e-6}\n" if "1e12" in rewards or "1.0e+12" in rewards else ""
+        write(folder / "c.yaml", _config(mdp="labelled", rewards=rewards, discount=discount, extra=extra))
+        return _script(_TABLE_CHECKS)(folder)
+
+    return build
+
+
+_FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-cmd", "@SUM(A1)", "\tx", "\rx", "'=q", "-1", "plain"]
+_WIDE = "\U0001d400"  # one character, four bytes in UTF-8
+
+_GYM = """
+from powerplay.io import from_gymnasium
+class Env:
+    P = {P}
+print(from_gymnasium(Env()).states)
+"""
+
+
+def _gym(table: str) -> Callable[[Path], Path]:
+    return _script(_GYM.replace("{P}", table))
+
+
+def _two_runs(folder: Path) -> Path:
+    """Two identical ``powerplay run`` commands started together: one sweep must come of them."""
+    write(folder / "c.yaml", _config(extra="").replace("{value: 64}", "{value: 3000}"))
+    argv = [part.replace("{python}", sys.executable) for part in POWERPLAY]
+    return _script(
+        f"""
+        import subprocess
+        from pathlib import Path
+        argv = {argv!r} + ["run", "c.yaml", "--no-figures"]
+        processes = [subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True) for _ in range(2)]
+        outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+        sweeps = sorted(p.name for p in Path("expts").iterdir())
+        assert sweeps == ["0001-hostile"], sweeps
+        for code, err in outcomes:
+            assert code == 0 or (code == 2 and "being computed by another powerplay process" in err), err[-300:]
+        print("one sweep:", [code for code, _ in outcomes])
+        """
+    )(folder)
+
+
+CASES += [
+    Case(
+        "run-folder/another-runs-files",
+        _damaged(_copy_run),
+        command=_RUN,
+        expect="error",
+        note="issue 18: every run reused, exit 0, γ = 0.3 given the γ = 0.9 result",
+    ),
+    Case("run-folder/another-runs-files-show", _damaged(_copy_run), command=_SHOW, expect="error"),
+    Case("run-folder/another-runs-files-repair", _damaged(_copy_run), command=[*_RUN, "--repair"], expect="result"),
+    Case(
+        "run-folder/checksums-deleted",
+        _damaged(_drop_checksums),
+        command=_RUN,
+        expect="error",
+        note="issue 18: a run.json without 'files' skipped every checksum check",
+    ),
+    *(
+        Case(
+            f"run-folder/report-over-{name}",
+            _damaged(lambda sweep, outside: None),
+            command=[*POWERPLAY, "report", "1", "-o", relative],
+            expect="error",
+            verify=_records_untouched,
+            note="issue 18: the record replaced by HTML" if name == "run.json" else "",
+        )
+        for name, relative in _RECORDS.items()
+    ),
+    Case(
+        "run-folder/plot-into-runs.csv",
+        _damaged(lambda sweep, outside: None),
+        command=[*POWERPLAY, "plot", "power", "1", "-o", _RECORDS["runs.csv"]],
+        expect="error",
+        verify=_records_untouched,
+    ),
+    Case(
+        "run-folder/scan-output-sweep.json",
+        _damaged(lambda sweep, outside: None),
+        command=[*POWERPLAY, "scan", "hostile.yaml", "--from", "0.1", "--to", "0.5", "-o", _RECORDS["sweep.json"]],
+        expect="error",
+        verify=_records_untouched,
+    ),
+    # CSV tables: text read back as written, no formulas, exact numbers -------------------------------------
+    Case(
+        "csv/carriage-return-in-a-label",
+        _labelled_mdp(["a\rb", "c\r", "\r"]),
+        command=_SCRIPT,
+        expect="result",
+        note="issue 18: power.csv unreadable, the run lost to show/report/load_sweep/--repair",
+    ),
+    Case(
+        "csv/formula-labels-and-value-names",
+        _labelled_mdp(_FORMULAS, names='"=1+1", "+cmd"'),
+        command=_SCRIPT,
+        expect="result",
+        note="issue 18: =HYPERLINK(...) raw in power.csv and runs.csv",
+    ),
+    Case(
+        "csv/rewards-near-1e12",
+        _labelled_mdp(
+            ["a", "b", "c"], rewards="{default_dist: {dist_name: uniform, params: [1.0e+12, 1.000000000001e+12]}}"
+        ),
+        command=_SCRIPT,
+        expect="result",
+        note="issue 18: 10 significant digits, every mean 1e+12",
+    ),
+    Case(
+        "json/lone-surrogate-label",
+        _doc("s.json", '{"kind": "mdp", "transitions": {"\\ud800": {"go": {"\\ud800": 1}}}}'),
+        expect="error",
+        note="issue 18: computed, then an internal error writing power.csv",
+    ),
+    # names the file system measures in bytes ----------------------------------------------------------
+    Case(
+        "cli/run-name-of-4-byte-characters",
+        _cfg(_config(name=_WIDE * 30)),
+        command=_RUN,
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: a sweep folder left behind on every retry",
+    ),
+    Case(
+        "cli/run-value-names-of-4-byte-characters",
+        _cfg(_config(name=_WIDE * 20, discount=f"{{values: [0.3, 0.9], names: [{_WIDE * 64}, {_WIDE * 63}]}}")),
+        command=_RUN,
+        expect="result",
+    ),
+    # late and internal errors ----------------------------------------------------------------------
+    *(
+        Case(
+            f"experiment/joint-1x1-{overlap}",
+            _cfg(
+                _config().replace(
+                    "  mdp_graph: {value: 3x3_gridworld}\n",
+                    f"  joint_mdp_graph: {{value: {{generator: maze, rows: 1, cols: 1, seed: 0, joint: {overlap}}}}}\n"
+                    "  policy_graph_agent_A: {value: uniform_random}\n",
+                )
+            ),
+            call="powerplay.runner.sweep:run_sweep",
+            expect="error",
+            verify=_nothing_written,
+            note="issue 18: reshape of size 0, exit 70",
+        )
+        for overlap in ("remove", "block")
+    ),
+    Case(
+        "gym/nan-probability",
+        _gym("{0: {0: [(float('nan'), 1, 0.0, False), (1.0, 1, 0.0, False)]}, 1: {0: [(1.0, 0, 0.0, False)]}}"),
+        command=_SCRIPT,
+        expect="error",
+        note="issue 18: dropped silently",
+    ),
+    Case(
+        "gym/next-state-not-in-P",
+        _gym("{0: {0: [(1.0, 7, 0.0, False)]}}"),
+        command=_SCRIPT,
+        expect="error",
+        note="issue 18: KeyError",
+    ),
+    Case("gym/three-tuples", _gym("{0: {0: [(1.0, 0, 0.0)]}}"), command=_SCRIPT, expect="error"),
+    Case("gym/string-probability", _gym("{0: {0: [('1', 0, 0.0, False)]}}"), command=_SCRIPT, expect="error"),
+    Case("gym/list-row", _gym("{0: [[(1.0, 0, 0.0, False)]]}"), command=_SCRIPT, expect="error"),
+    Case(
+        "networkx/nodes-1-and-'1'",
+        _script(
+            "import networkx\nfrom powerplay.io import from_networkx\nprint(from_networkx(networkx.DiGraph([(1, '1'), ('1', 1)])))"
+        ),
+        command=_SCRIPT,
+        expect="error",
+        note="issue 18: merged into one state",
+    ),
+    # resources --------------------------------------------------------------------------------------
+    Case(
+        "dask/huge-frame-scheduler",
+        _fake_scheduler("huge-frame"),
+        command=[*POWERPLAY, "run", "c.yaml", "--scheduler", "{input}"],
+        expect="error",
+        env=DASK_ENV,
+        note="issue 18: 2.3 GB in 2 s, 6.5 GB in 15 s",
+    ),
+    Case(
+        "cli/cluster-local-100000",
+        _cfg(_config()),
+        command=[*_RUN, "--cluster", "local:100000"],
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: local:1024 accepted on 2 cores",
+    ),
+    Case(
+        "cli/two-identical-runs-at-once",
+        _two_runs,
+        command=_SCRIPT,
+        expect="result",
+        note="issue 18: two sweeps in 2 of 3 trials",
+    ),
+    Case(
+        "cli/stray-numbered-folder",
+        lambda d: (d / "expts" / "999999999-x").mkdir(parents=True) or write(d / "c.yaml", _config()),
+        command=_RUN,
+        expect="result",
+        verify=lambda d: None if (d / "work" / "expts" / "0001-hostile" / "sweep.json").is_file() else "no sweep 0001",
+        note="issue 18: blocked every new sweep",
     ),
 ]
 

@@ -125,7 +125,7 @@ def test_show_prints_runs_and_csv(tmp_path):
     csv_text = runner.invoke(app, ["show", "1", "--csv"]).stdout
     header, first, second = csv_text.strip().splitlines()
     assert header.startswith("run,folder,discount_rate,discount_rate_name")
-    assert first.startswith("discount_rate__0p3,") and second.startswith("discount_rate__0p9,")
+    assert first.startswith('"discount_rate__0p3",') and second.startswith('"discount_rate__0p9",')  # text quoted
     mean = float(first.split(",")[header.split(",").index("power_H_mean")])
     assert mean == pytest.approx(float(np.mean(load_sweep("0001", "expts").runs[0].power_mean("H"))), rel=1e-8)
     assert_one_line_error(runner.invoke(app, ["show", "0042"]), "no sweep '0042'", "0001-cli_demo")

@@ -190,6 +190,11 @@ def test_power_against_discount_rate_at_chosen_states(gamma_sweep, tmp_path):
         power_against_parameter_data(gamma_sweep, states=["(9, 9)"])
     path = visualize_power_against_discount_rate(gamma_sweep, output_folder=tmp_path)
     assert path == tmp_path / f"POWER_H_against_discount_rate-{gamma_sweep.path.name}.png" and path.is_file()
+    # Chosen states name the file: a second call with other states does not replace the first.
+    centre = visualize_power_against_discount_rate(gamma_sweep, states=["(1, 1)"], output_folder=tmp_path)
+    corner = visualize_power_against_discount_rate(gamma_sweep, states=["(0, 0)"], output_folder=tmp_path)
+    assert centre.name == f"POWER_H_against_discount_rate-states_1_1-{gamma_sweep.path.name}.png"
+    assert len({path, centre, corner}) == 3 and all(p.is_file() for p in (path, centre, corner))
 
 
 def test_log_one_minus_gamma_axis_is_labelled_with_gammas(gamma_sweep, tmp_path):

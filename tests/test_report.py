@@ -326,3 +326,24 @@ def test_run_and_reproduce_write_a_report(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     reports = list((tmp_path / "expts").glob("*PART_1-FIGURE_1/report.html"))
     assert len(reports) == 1 and "Report in" in result.stdout
+
+
+def test_slips_the_runs_table_scrolls_instead_of_clipping_and_menus_name_both_agents(joint_sweep):
+    """Issue 19, item 6: a table wider than the page keeps its columns (and scrolls); the gap
+    list is named for both agents; the header's sample count is the runs'."""
+    from powerplay.figures.report.page import MAX_TABLE_WIDTH, _list_title, _Page
+
+    page = _Page(gather_report_data(joint_sweep))
+    _, _, table = page.runs_table()
+    wanted = sum(c.width for c in table.columns) + 20
+    assert table.width == min(wanted, MAX_TABLE_WIDTH)
+    assert table.autosize_mode == ("none" if wanted > MAX_TABLE_WIDTH else "force_fit")
+    assert _list_title("largest gap H − A") == "largest gap between the POWER of Agent H and of Agent A"
+    assert _list_title("highest A") == "highest POWER of Agent A"
+    assert gather_report_data(joint_sweep).header()["num_reward_samples"] == [joint_sweep.runs[0].num_samples]
+
+
+def test_the_header_gives_the_runs_sample_count_not_the_configs(tmp_path):
+    sweep = make_sweep(tmp_path, SINGLE_SWEEP, samples=30)
+    header = gather_report_data(sweep).header()
+    assert header["num_reward_samples"] == [30] and header["overrides"]["samples"] == 30

@@ -47,6 +47,11 @@ def test_results_do_not_depend_on_chunking_or_workers(uniform01, which):
             )
         for agent in reference.rewards:
             np.testing.assert_array_equal(other.rewards[agent], reference.rewards[agent])
+        # The sample groups behind paired errors are the same bits too.
+        groups, reference_groups = other.summary.paired, reference.summary.paired
+        np.testing.assert_array_equal(groups.counts, reference_groups.counts)
+        for key in reference_groups.means:
+            np.testing.assert_array_equal(groups.means[key], reference_groups.means[key], err_msg=key)
 
 
 def test_a_sample_gives_the_same_numbers_wherever_it_runs():

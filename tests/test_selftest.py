@@ -118,3 +118,12 @@ def test_registry_lists_the_reference_tests():
     assert SELFTESTS["test_multiagent"].configs == ("test_multiagent_simulated", "test_multiagent_actual")
     for text in TEST_CONFIGS.values():
         assert "program" not in yaml.safe_load(text)
+
+
+def test_one_sample_makes_statistical_checks_inconclusive_not_failed(tmp_path, recwarn):
+    """Issue 18: with one sample a standard error is undefined; the checks that need one say so."""
+    outcomes = run_selftests(output_dir=tmp_path, samples=1)
+    assert all(outcome.passed for outcome in outcomes)
+    inconclusive = [c for o in outcomes for c in o.checks if c.status == "inconclusive"]
+    assert inconclusive and all("standard error undefined (1 sample)" in c.detail for c in inconclusive)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from powerplay.errors import ModelError
 from powerplay.stats import Layout, Moments, TreeReducer, alignment_of_samples, reduce_all, reduce_chunk
 from powerplay.stats.alignment import alignment_from_moments, alignment_layout
-from powerplay.stats.tree import group_level, nodes_at, top_level
+from powerplay.stats.tree import PAIRED_GROUPS, group_level, nodes_at, top_level
 
 LAYOUT = Layout(vectors=("x", "y"), size=4, scalars=(("mx", "x"), ("my", "y")), pairs=(("x", "y"), ("mx", "my")))
 
@@ -25,9 +25,9 @@ def _samples(n, seed=0, scale=1.0):
     return {"x": rng.normal(size=(n, 4)) * scale + 3 * scale, "y": rng.random((n, 4)) * scale}
 
 
-def _reduce(samples, chunks, order=None, keep=None):
+def _reduce(samples, chunks, order=None, keep=None, keep_means=None):
     n = len(samples["x"])
-    reducer = TreeReducer(n, keep_groups=keep)
+    reducer = TreeReducer(n, keep_groups=keep, keep_group_means=keep_means)
     for a, b in chunks if order is None else [chunks[i] for i in order]:
         for node in reduce_chunk(Moments.leaves(LAYOUT, {k: v[a:b] for k, v in samples.items()}), a, n):
             reducer.add(node)
@@ -49,9 +49,10 @@ def test_moments_match_two_pass_numpy():
     np.testing.assert_allclose(m.covariance("mx", "my"), np.cov(x.mean(1), y.mean(1))[0, 1], rtol=1e-10)
 
 
-def test_single_sample_has_zero_spread():
+def test_a_single_sample_has_no_defined_spread():
+    """One sample says nothing about spread: its variance and standard error are undefined (NaN), not 0."""
     m = reduce_all_samples(_samples(1))
-    assert m.n == 1 and np.all(m.sem("x") == 0) and np.all(m.variance("y") == 0)
+    assert m.n == 1 and np.all(np.isnan(m.sem("x"))) and np.all(np.isnan(m.variance("y")))
 
 
 def test_huge_values_do_not_overflow():
@@ -157,7 +158,7 @@ def test_root_is_the_recursive_definition(n):
     root = reduce_all(leaves)
     for name in LAYOUT.names:
         assert np.array_equal(root.mean(name), expected.mean(name)) and np.array_equal(
-            root.sem(name), expected.sem(name)
+            root.sem(name), expected.sem(name), equal_nan=True
         )
 
 
@@ -177,14 +178,25 @@ def test_any_chunking_and_arrival_order_gives_identical_bits(n, data):
     bounds = [0, *[c for c in cuts if 0 < c < n], n]
     chunks = list(itertools.pairwise(bounds))
     order = data.draw(st.permutations(range(len(chunks))))
-    reducer = _reduce(samples, chunks, order, keep=("x", "y", "mx", "my"))
+    reducer = _reduce(samples, chunks, order, keep=("x", "y", "mx", "my"), keep_means=("x", "y"))
     root = reducer.root()
     for name in LAYOUT.names:
         assert np.array_equal(root.mean(name), whole.mean(name))
-        assert np.array_equal(root.variance(name), whole.variance(name))
-    assert np.array_equal(root.covariance("x", "y"), whole.covariance("x", "y"))
+        assert np.array_equal(root.variance(name), whole.variance(name), equal_nan=True)
+    assert np.array_equal(root.covariance("x", "y"), whole.covariance("x", "y"), equal_nan=True)
     groups = reducer.group_moments()
     assert sum(g.n for g in groups) == n and len(groups) == nodes_at(min(group_level(n), top_level(n)), n)
+    # The paired groups (up to 64) are the same bits for any chunking too: the groups of one
+    # reducer given everything at once.
+    counts, means = reducer.paired_group_means()
+    one_chunk = _reduce(samples, [(0, n)], keep_means=("x", "y")).paired_group_means()
+    assert np.array_equal(counts, one_chunk[0]) and counts.sum() == n
+    assert len(counts) == nodes_at(min(group_level(n, PAIRED_GROUPS), top_level(n)), n) <= PAIRED_GROUPS
+    for name in ("x", "y"):
+        assert np.array_equal(means[name], one_chunk[1][name])
+        width = 1 << min(group_level(n, PAIRED_GROUPS), top_level(n))
+        expected = [samples[name][j : j + width].mean(axis=0) for j in range(0, n, width)]
+        np.testing.assert_allclose(means[name], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_reducer_refuses_to_report_an_incomplete_run():
@@ -271,7 +283,8 @@ def test_reliability_matches_its_definition():
 
 def test_alignment_from_moments_needs_no_samples():
     rng = np.random.default_rng(5)
-    h, a = rng.random((300, 7)), rng.random((300, 7))
+    signal = rng.random(7)
+    h, a = signal + rng.random((300, 7)), -signal + rng.random((300, 7))
     layout = alignment_layout(7)
     total = reduce_all(Moments.leaves(layout, {"power_H": h, "power_A": a}))
     without_groups = alignment_from_moments(total)

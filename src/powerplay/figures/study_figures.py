@@ -41,7 +41,8 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
             lw=0,
             label="mean over environments, 95% interval",
         )
-    ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
+    if math.isfinite(study.mean):
+        ax.axvline(study.mean, color=style.ACCENT_COLOR, lw=1.5)
     ax.axvline(0.0, color="0.3", lw=1, ls="--")
     ax.errorbar(
         corrected,
@@ -55,17 +56,28 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
         label="α_HA corrected, 95% interval",
     )
     ax.plot([e.alpha for e in environments], y, "x", color="0.55", ms=5, label="α_HA raw")
-    ax.set_yticks(y, [e.name for e in environments], fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
+    names = [
+        e.name
+        + (f" (= {e.duplicate_of})" if e.duplicate_of else "")
+        + (f" (undefined: {e.undefined})" if e.undefined and not e.duplicate_of else "")
+        for e in environments
+    ]
+    ax.set_yticks(y, names, fontsize=max(5, style.FONT_SIZE - 2 - count // 20))
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-0.7, count - 0.3)
     ax.set_xlabel("α_HA: correlation across states of the agents' POWER", fontsize=style.FONT_SIZE)
     ax.grid(axis="x", color="0.9")
     ax.legend(fontsize=style.FONT_SIZE - 2, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
     fixed = ", ".join(f"{k} = {v}" for k, v in study.fixed.items())
+    counted = len(study.counted)
+    summary = (
+        f"mean over {counted} {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
+        f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]"
+        if counted >= 2
+        else f"{counted} environment{'s' * (counted != 1)} with a defined α_HA: no mean over environments"
+    )
     figure.suptitle(
-        f"α_HA across {count} environments ({study.param}{'; ' + fixed if fixed else ''})\n"
-        f"mean {study.mean:.3f} [{study.mean_low:.3f}, {study.mean_high:.3f}]; "
-        f"share below 0: {study.share_negative:.2f} [{study.share_low:.2f}, {study.share_high:.2f}]",
+        f"α_HA across {count} environments ({study.group or study.param}{'; ' + fixed if fixed else ''})\n{summary}",
         fontsize=style.FONT_SIZE + 1,
         y=0.99,
         va="top",
@@ -77,13 +89,16 @@ def environment_study_figure(study: EnvironmentStudy, path: str | Path) -> Path:
 GAMMA_TICKS = (0.1, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999)
 
 
-def scan_figure(result: ScanResult, path: str | Path) -> Path:
-    """Draw a scan (see module notes) to ``path`` (PNG); returns the path written."""
+def scan_figure(result: ScanResult, path: str | Path | None = None) -> Path:
+    """Draw a scan (see module notes) to ``path`` (PNG; default ``scan.png`` in the
+    statistic's scan folder); returns the path written."""
     settings = result.settings
+    path = Path(path) if path is not None else result.folder / "scan.png"
     points = sorted(result.points, key=lambda p: p.value)
     width = 7.2
+    label = result.label or settings.statistic
     title = style.fit_title(
-        f"Scan of {settings.statistic} over {settings.param}\n" + " · ".join(result.describe().split("; ")),
+        f"Scan of {label} over {settings.param}\n" + " · ".join(result.describe().split("; ")),
         width - 0.3,
         style.FONT_SIZE,
     )
@@ -97,27 +112,46 @@ def scan_figure(result: ScanResult, path: str | Path) -> Path:
         return -math.log10(1 - value) if log_axis else value
 
     x = np.array([position(p.value) for p in points])
-    a, b = result.steepest
-    ax.axvspan(position(a), position(b), color=style.ACCENT_COLOR, alpha=0.15, lw=0, label="steepest change")
-    if settings.statistic.startswith("rank"):
-        changes = np.concatenate([[0.0], np.cumsum([delta for delta, _ in result.changes])])
-        ax.plot(
-            x, changes, "o-", color=style.ACCENT_COLOR, ms=4, label="cumulative change of the rank order (beyond noise)"
+    interval = result.steepest_interval
+    if interval is not None:
+        ax.axvspan(
+            position(interval[0]),
+            position(interval[1]),
+            color=style.ACCENT_COLOR,
+            alpha=0.15,
+            lw=0,
+            label="steepest change",
         )
-        ylabel = "cumulative 1 − Spearman ρ, beyond noise"
-    else:
+    if not any(p.estimate.defined for p in points):
+        # A change between runs only (rank): the cumulative change, each step ± its (paired) error.
+        changes = [s.change.value if s.change.defined else np.nan for s in result.steps]
+        errors = [s.change.sem if s.change.sem_defined else np.nan for s in result.steps]
+        cumulative = np.concatenate([[0.0], np.nancumsum(changes)])
         ax.errorbar(
             x,
-            [p.statistic for p in points],
-            yerr=[p.sem for p in points],
+            cumulative,
+            yerr=np.concatenate([[0.0], errors]),
             fmt="o-",
             color=style.ACCENT_COLOR,
             ms=4,
             capsize=3,
             lw=1.2,
-            label=f"{settings.statistic} ± standard error",
+            label="cumulative change (beyond noise) ± each step's error",
         )
-        ylabel = settings.statistic
+        ylabel = f"cumulative {label}"
+    else:
+        ax.errorbar(
+            x,
+            [p.statistic for p in points],
+            yerr=[p.sem if p.estimate.sem_defined else np.nan for p in points],
+            fmt="o-",
+            color=style.ACCENT_COLOR,
+            ms=4,
+            capsize=3,
+            lw=1.2,
+            label=f"{label} ± standard error",
+        )
+        ylabel = label
     if log_axis:
         ticks = [
             g for g in GAMMA_TICKS if min(p.value for p in points) - 1e-12 <= g <= max(p.value for p in points) + 1e-12
@@ -126,6 +160,8 @@ def scan_figure(result: ScanResult, path: str | Path) -> Path:
         ax.set_xlabel(f"{settings.param} γ (axis: −log10(1 − γ))", fontsize=style.FONT_SIZE)
     else:
         ax.set_xlabel(settings.param, fontsize=style.FONT_SIZE)
+    if len(ylabel) > 40:  # a contrast's patterns: the title has them in full
+        ylabel = f"{settings.statistic.split(':')[0]} (see title)"
     ax.set_ylabel(ylabel, fontsize=style.FONT_SIZE)
     ax.grid(color="0.9")
     ax.legend(fontsize=style.FONT_SIZE - 2, loc="best")
@@ -145,8 +181,12 @@ class EnvironmentStudyReport(EnvironmentStudyWriter):
         super().on_sweep_finished(sweep)
         if not self.figures:
             return
+        several_groups = len({s.group for s in self.studies}) > 1
         for study in self.studies:
-            tag = "-".join(f"{k}__{v}" for k, v in study.fixed.items())
+            parts = [f"{k}__{v}" for k, v in study.fixed.items()]
+            if several_groups:
+                parts.insert(0, style.file_token(study.group))
+            tag = "-".join(parts)
             self.paths.append(
                 environment_study_figure(
                     study, sweep.path / style.safe_filename(f"study{'-' + tag if tag else ''}.png")

@@ -41,6 +41,7 @@ its record (:mod:`powerplay.figures.data`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -650,10 +651,26 @@ def visualize_power_against_parameter(
     """
     sweep = resolve_sweep(sweep_id, folder)
     data = power_against_parameter_data(sweep, states, param, agent, fixed, log_one_minus_gamma)
-    name = fig_name or default_name(
-        f"POWER_{agent}_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
-    )
+    kind = f"POWER_{agent}_against_{param}" + (f"-{states_tag(states)}" if states else "")
+    name = fig_name or default_name(kind, sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma)
     return _save_lines(data, name, output_folder)
+
+
+def states_tag(states: Sequence[str]) -> str:
+    """A file-name part naming the chosen states, so figures of other states never share a file:
+    the tidy labels when short, else their number and a hash of them all.
+
+    Examples
+    --------
+    >>> states_tag(["(3, 3)"]), states_tag(["(1, 1)", "(3, 3)"])
+    ('states_3_3', 'states_1_1-3_3')
+    """
+    tokens = [style.file_token(s).strip("_") for s in states]
+    text = "states_" + "-".join(tokens)
+    if len(text) <= 60 and len(set(tokens)) == len(tokens) and all(tokens):
+        return text
+    digest = hashlib.sha256("\n".join(states).encode("utf-8")).hexdigest()[:10]
+    return f"{len(states)}_states_{digest}"
 
 
 def visualize_power_against_discount_rate(

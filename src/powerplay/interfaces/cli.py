@@ -6,6 +6,7 @@
     powerplay run configs/my_first_sweep.yaml --cluster local:4      # ... on a local Dask cluster
     powerplay list                                                  # the sweeps in ./expts
     powerplay show 0001                                             # the runs table of a sweep
+    powerplay compare 0001 discount_rate__0p9 discount_rate__0p99   # two runs: statistics and their change
     powerplay selftest                                              # the five checked self-tests
     powerplay reproduce 1 2                                         # Part 1, Figure 2 of the posts
     powerplay report 0001                                           # an interactive HTML report of a sweep
@@ -40,13 +41,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ..errors import PowerplayError
 from ..runner.config import RunSpec
 from ..runner.events import SweepListener
 from ..runner.replication import ALIASES, FIGURES, siblings
 from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
 from ..solvers.warmup import mark_kernels_compiled
+from ..stats.alignment import reliability_text
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
-from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, printable, reported_errors, warnings_as_lines
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, not_a_record, printable, reported_errors, warnings_as_lines
 from .executor_options import executor_from_options
 from .plot_commands import plot_app
 
@@ -173,23 +176,52 @@ class RichProgress(SweepListener):
         self.console.print(f"warning: {printable(message)}", style="yellow", markup=False, soft_wrap=True)
 
 
-def _warn_low_reliability(name: str, alignment: dict[str, Any], warn) -> None:
-    from ..stats.alignment import LOW_RELIABILITY, TARGET_RELIABILITY
+def _warn_low_reliability(name: str, alignment, warn) -> None:
+    """Warn when α_HA rests on noisy per-state means (``alignment``: statistics or their ``run.json`` record)."""
+    from ..stats.alignment import AlignmentStatistics
 
-    reliabilities = [alignment.get("reliability_H"), alignment.get("reliability_A")]
-    if all(isinstance(r, (int, float)) and r >= LOW_RELIABILITY for r in reliabilities):
+    if alignment is None:
         return
-    shown = ", ".join(_number(r, 2) for r in reliabilities)
-    suggestion = alignment.get("suggested_samples")
-    advice = (
-        f"about {suggestion:,} samples would reach reliability {TARGET_RELIABILITY}"
-        if suggestion
-        else "the per-state POWER means hardly vary across states"
-    )
+    if isinstance(alignment, dict):
+        alignment = AlignmentStatistics.from_dict(alignment)
+    message = alignment.noise_message()
+    if message is None:
+        return
     warn(
-        f"{name}: α_HA rests on noisy per-state means (reliability H, A: {shown}); the raw α_HA is attenuated "
-        f"towards 0, compare runs by alpha_HA_corrected; {advice}"
+        f"{name}: α_HA rests on noisy per-state means: {message}; the raw α_HA is attenuated towards 0, "
+        "compare runs by alpha_HA_corrected"
     )
+
+
+def _given_names(stored: StoredSweep) -> set[str]:
+    """The swept parameters whose config gave ``names`` (shown instead of the values)."""
+    try:
+        parameters = stored.config.get("parameters") or {}
+    except PowerplayError:  # a damaged config.yaml: the values, as they are
+        return set()
+    return {p for p, spec in parameters.items() if isinstance(spec, dict) and spec.get("names")}
+
+
+def _float(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+
+def _with_error(value, error, row: dict[str, Any], undefined: str | None = None, digits: int = 4) -> str:
+    """``'0.1234 ± 0.0012'``; an undefined value or error says why (e.g. ``'± undefined (1 sample)'``)."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"undefined ({undefined})" if undefined else "–"
+    if isinstance(error, (int, float)) and math.isfinite(error):
+        return f"{value:.{digits}f} ± {error:.{digits}f}"
+    samples = row.get("num_reward_samples")
+    why = "1 sample" if samples == 1 else "no error"
+    return f"{value:.{digits}f} ± undefined ({why})"
+
+
+def _interval_cell(row: dict[str, Any], prefix: str) -> str:
+    value = row.get(prefix)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"undefined ({row.get(f'{prefix}_undefined') or 'not computable'})"
+    return f"{_number(value)} [{_number(row.get(f'{prefix}_low'))}, {_number(row.get(f'{prefix}_high'))}]"
 
 
 def _number(value, digits: int = 3) -> str:
@@ -201,7 +233,9 @@ def _alpha_cell(alignment: dict[str, Any] | None, corrected: bool = False) -> st
         return ""
     key = "alpha_corrected" if corrected else "alpha"
     value, error = alignment.get(key), alignment.get(f"{key}_sem")
-    return f"{_number(value)} ± {_number(error)}" if value is not None else "–"
+    if not isinstance(value, (int, float)):
+        return f"undefined ({alignment.get(f'{key}_undefined') or 'not computable'})"
+    return f"{_number(value)} ± {_number(error)}"
 
 
 def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
@@ -239,6 +273,10 @@ def _print_sweep_summary(progress: RichProgress, sweep: StoredSweep) -> None:
         soft_wrap=True,
     )
 
+
+# Output paths never name a sweep's own records (sweep.json, a run's run.json, ...).
+OUTPUT_CHECK = not_a_record("--output")
+FIGURES_DIR_CHECK = not_a_record("--figures-dir")
 
 # Options shared by every command that computes sweeps.
 WORKERS = typer.Option(
@@ -299,7 +337,12 @@ def run(
         ..., metavar="CONFIG", help="The experiment config (YAML), e.g. configs/my_first_sweep.yaml."
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for sweep results."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for sweep results.",
+        callback=OUTPUT_CHECK,
     ),
     workers: int | None = WORKERS,
     plot_as_gridworld: bool = typer.Option(
@@ -408,7 +451,8 @@ def scan(
     statistic: str | None = typer.Option(
         None,
         "--statistic",
-        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), power:STATE[:AGENT] or rank[:AGENT].",
+        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), "
+        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN" (see docs/studies.md).',
     ),
     initial_points: int = typer.Option(
         5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."
@@ -417,7 +461,14 @@ def scan(
         0.05, "--resolution", help="Stop refining intervals narrower than this (decades of 1 - γ for discount rates)."
     ),
     max_runs: int = typer.Option(12, "--max-runs", min=2, max=1000, help="Budget of points (runs)."),
-    output: Path = typer.Option(Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the scan."),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the scan.",
+        callback=OUTPUT_CHECK,
+    ),
     samples: int | None = typer.Option(
         None, "--samples", "-n", min=1, max=10**9, metavar="N", help="Override num_reward_samples."
     ),
@@ -428,14 +479,17 @@ def scan(
     """Find where along a parameter a statistic changes fastest (an adaptive, resumable scan).
 
     Points are placed on a log(1 - γ) axis for discount rates; each round adds the midpoint
-    of the interval where the statistic changed most (beyond its standard error).
+    of the interval where the statistic changed most (beyond its standard error). Points
+    share their reward draws, so each step is tested with its paired standard error.
     """
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
+    from ..stats.statistics import default_statistic
 
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         base = load_sweep_config(config)
-        default = "alpha_corrected" if base.experiment_type == "multiagent_with_reward" else "average_power"
+        two_agents = base.experiment_type == "multiagent_with_reward"
+        default = default_statistic(("H", "A") if two_agents else ("H",))
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = run_scan(
@@ -447,21 +501,37 @@ def scan(
             )
         from ..figures.study_figures import scan_figure
 
-        figure = scan_figure(result, result.folder / "scan.png")
+        figure = scan_figure(result)
     mark_kernels_compiled()
     out = _stdout()
     table = Table(
-        title=printable(f"scan of {settings.statistic} over {param}"),
+        title=printable(f"scan of {result.label} over {param}"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for column in (param, settings.statistic, "± SE"):
+    per_run = any(p.estimate.defined for p in result.points)
+    columns = [param] + (["value ± SE"] if per_run else []) + ["change to next ± SE", "paired", "verdict"]
+    for column in columns:
         table.add_column(printable(column), justify="right")
-    for point in result.points:
-        table.add_row(f"{point.value:.6g}", _number(point.statistic, 4), _number(point.sem, 4))
+    for i, point in enumerate(result.points):
+        step = result.steps[i] if i < len(result.steps) else None
+        cells = [f"{point.value:.6g}"]
+        if per_run:
+            cells.append(point.estimate.describe())
+        if step is None:
+            cells += ["", "", ""]
+        else:
+            change = step.change
+            verdict = {True: "change", False: "no change", None: "no verdict"}[change.significant]
+            shown = change.describe(signed=True).replace(" (paired)", "").split(" (unpaired")[0]
+            cells += [shown, {True: "yes", False: "no", None: ""}[change.paired], verdict]
+        table.add_row(*(printable(c) for c in cells))
     out.print(table)
     out.print(printable(result.describe()), markup=False, soft_wrap=True)
+    unpaired = {s.change.note for s in result.steps if s.change.paired is False and s.change.note}
+    if unpaired:
+        out.print(printable(f"unpaired steps: {'; '.join(sorted(unpaired))}"), markup=False, soft_wrap=True)
     out.print(
         f"Scan in {printable(result.folder)}/ (scan.json, scan.csv); figure: {printable(figure)}",
         markup=False,
@@ -525,38 +595,43 @@ def show(
         if c.startswith("power_") and c.endswith("_mean")
     ]
     with_alpha = any("alpha_HA" in row for row in rows)
+    # Swept values by the names the config gave them (or their default names), never cut:
+    # two environments that differ only at the end of a long value must stay apart.
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
     if with_alpha:
-        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", "reliability H, A"]
+        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", "reliability H, A [95% interval]"]
     for column in columns:
-        table.add_column(printable(column), justify="right")
+        table.add_column(printable(column), justify="right", overflow="fold")
+    given = _given_names(stored)
     for row in rows:
-        cells = [printable(row[p]) for p in stored.swept]
+        cells = [
+            printable(row.get(f"{p}_name") if p in given or not isinstance(row.get(p), (int, float)) else row.get(p))
+            for p in stored.swept
+        ]
         cells += [
             f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
             _number(row.get("seconds"), 2),
         ]
-        cells += [
-            f"{_number(row.get(f'power_{k}_mean'), 4)} ± {_number(row.get(f'power_{k}_mean_sem'), 4)}"
-            for k in power_keys
-        ]
+        cells += [_with_error(row.get(f"power_{k}_mean"), row.get(f"power_{k}_mean_sem"), row) for k in power_keys]
         if with_alpha:
             cells += [
-                f"{_number(row.get('alpha_HA'))} ± {_number(row.get('alpha_HA_sem'))}",
-                f"{_number(row.get('alpha_HA_corrected'))} [{_number(row.get('alpha_HA_corrected_low'))}, "
-                f"{_number(row.get('alpha_HA_corrected_high'))}]",
-                f"{_number(row.get('reliability_H'), 2)}, {_number(row.get('reliability_A'), 2)}",
+                _with_error(row.get("alpha_HA"), row.get("alpha_HA_sem"), row, row.get("alpha_HA_undefined"), 3),
+                _interval_cell(row, "alpha_HA_corrected"),
+                ", ".join(
+                    reliability_text(
+                        _float(row.get(f"reliability_{a}")),
+                        (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
+                    )
+                    for a in ("H", "A")
+                ),
             ]
         table.add_row(*cells)
     out.print(table)
     if with_alpha:
         for run in stored.runs:
-            if isinstance(run.info.get("alignment"), dict):
-                _warn_low_reliability(
-                    run.name,
-                    run.info["alignment"],
-                    lambda message: typer.echo(f"warning: {printable(message)}", err=True),
-                )
+            _warn_low_reliability(
+                run.name, run.alignment(), lambda message: typer.echo(f"warning: {printable(message)}", err=True)
+            )
     out.print(
         f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
         markup=False,
@@ -568,6 +643,79 @@ def show(
             markup=False,
             soft_wrap=True,
         )
+
+
+@app.command()
+def compare(
+    sweep: str = typer.Argument(..., metavar="SWEEP", help="Sweep id (e.g. 0001), folder name or path."),
+    first: str = typer.Argument(..., metavar="RUN", help="A run: its suffix or some of its param__name parts."),
+    second: str = typer.Argument(
+        ..., metavar="RUN", help="The other run (the difference is this one minus the first)."
+    ),
+    statistics: list[str] | None = typer.Option(
+        None,
+        "--statistic",
+        metavar="STATISTIC",
+        help="A statistic (repeat for more): power:STATE[:AGENT], average_power[:AGENT], alpha, alpha_corrected, "
+        'rank[:AGENT], contrast[:AGENT]:"PATTERN" - "PATTERN" (default: average POWER of each agent, and α_HA).',
+    ),
+    output: Path = typer.Option(
+        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."
+    ),
+) -> None:
+    """Compare two runs of a sweep: each statistic in both, and its change with a standard error.
+
+    Runs that drew the same rewards (the same seed and reward distribution: every run of a
+    sweep with one random_seed) get paired standard errors, which are much smaller than
+    those of independent runs; the output says which.
+    """
+    from ..stats.statistics import SIGNIFICANT, parse_statistic, run_table_statistics
+
+    with reported_errors():
+        stored = load_sweep(sweep, output)
+        runs = [stored.run(first), stored.run(second)]
+        if statistics:
+            chosen = [parse_statistic(text) for text in statistics]
+        else:
+            chosen = [s for s in run_table_statistics(runs[0].power_keys) if s.kind != "alpha"]
+        for statistic in chosen:
+            for run in runs:
+                statistic.check(run.states, run.power_keys)
+        results = [(s, s.of_run(runs[0]), s.of_run(runs[1]), s.difference(runs[0], runs[1])) for s in chosen]
+    out = _stdout()
+    paired = [d.paired for *_, d in results]
+    note = next((d.note for *_, d in results if d.note), None)
+    how = (
+        "paired: the runs share their reward draws"
+        if all(paired)
+        else f"unpaired: {note or 'the runs do not share their reward draws'}"
+    )
+    out.print(
+        printable(f"{stored.path.name}: A = {runs[0].name}, B = {runs[1].name} ({how})"), markup=False, soft_wrap=True
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("statistic", "A", "B", "B − A", "verdict"):
+        table.add_column(column, justify="left" if column == "statistic" else "right", overflow="fold")
+    for statistic, a, b, change in results:
+        z = change.z
+        if z is None:
+            verdict = "no verdict"
+        else:
+            verdict = f"{'change' if z >= SIGNIFICANT else 'no change'} ({z:.1f} SE)"
+        cells = [
+            statistic.label,
+            a.describe() if statistic.per_run else "",
+            b.describe() if statistic.per_run else "",
+            change.describe(signed=True),
+            verdict,
+        ]
+        table.add_row(*(printable(c) for c in cells))
+    out.print(table)
+    out.print(
+        f"A change counts when it exceeds {SIGNIFICANT:g} standard errors; an undefined error gives no verdict.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -592,6 +740,7 @@ def selftest(
         "-o",
         metavar="DIR",
         help="Keep the test sweeps in this folder (default: a temporary folder, deleted).",
+        callback=OUTPUT_CHECK,
     ),
     figures: bool = typer.Option(
         False, "--figures", help="Also draw each run's figures (needs --output to keep them)."
@@ -677,10 +826,19 @@ def reproduce(
         help="Override the published sample count for a quick look.",
     ),
     output: Path = typer.Option(
-        Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder for the replication sweep."
+        Path(DEFAULT_FOLDER),
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Folder for the replication sweep.",
+        callback=OUTPUT_CHECK,
     ),
     figures_dir: Path = typer.Option(
-        Path(FIGURES_FOLDER), "--figures-dir", metavar="DIR", help="Folder for the figure files."
+        Path(FIGURES_FOLDER),
+        "--figures-dir",
+        metavar="DIR",
+        help="Folder for the figure files.",
+        callback=FIGURES_DIR_CHECK,
     ),
     workers: int | None = WORKERS,
     scheduler: str | None = SCHEDULER,
@@ -735,7 +893,8 @@ def report_command(
         "--output",
         "-o",
         metavar="FILE.html",
-        help="The HTML file to write (default: report.html in the sweep folder).",
+        help="The HTML file to write (default: report.html in the sweep folder; never one of the sweep's records).",
+        callback=OUTPUT_CHECK,
     ),
     expts: Path = typer.Option(
         Path(DEFAULT_FOLDER),

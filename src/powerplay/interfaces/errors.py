@@ -74,13 +74,39 @@ def save_traceback() -> Path | None:
         return None
 
 
+def not_a_record(option: str) -> Callable[[Path | None], Path | None]:
+    """A typer callback refusing an output path that is one of a sweep's own records
+    (:func:`powerplay.storage.sweeps.check_not_a_record`), before the command does anything."""
+
+    def check(value: Path | None) -> Path | None:
+        from ..storage.sweeps import check_not_a_record
+
+        if value is not None:
+            try:
+                check_not_a_record(value, option)
+            except PowerplayError as error:
+                raise typer.BadParameter(str(error).removeprefix(f"{option}: ")) from None
+        return value
+
+    return check
+
+
 @contextlib.contextmanager
 def warnings_as_lines(show: Callable[[str], None]) -> Iterator[None]:
     """Pass every Python warning (figures, convergence, statistics) to ``show`` as its message
-    alone: one line, no file name or source line."""
+    alone: one line, no file name or source line, and once per message (a config checked,
+    built and run warns about its reward distribution from three places: one cause, one line)."""
+    shown: set[str] = set()
+
+    def once(message, *args, **kwargs) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            show(text)
+
     with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.showwarning = lambda message, *args, **kwargs: show(str(message))
+        warnings.simplefilter("always")
+        warnings.showwarning = once
         yield
 
 
@@ -115,6 +141,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
+    "not_a_record",
     "printable",
     "reported_errors",
     "save_traceback",

@@ -35,7 +35,7 @@ from ..errors import FigureError, FileFormatError
 from ..io.safe_load import load_yaml
 from ..runner.resolve import resolve_mdp, resolve_policy
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
-from .errors import printable, reported_errors, warnings_as_lines
+from .errors import not_a_record, printable, reported_errors, warnings_as_lines
 
 plot_app = typer.Typer(
     help="Draw figures and animations of environments, reward samples and finished sweeps.",
@@ -43,7 +43,13 @@ plot_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-OUTPUT = typer.Option(Path(FIGURES_FOLDER), "--output", "-o", help="Folder for the figure (default: ./temp).")
+OUTPUT = typer.Option(
+    Path(FIGURES_FOLDER),
+    "--output",
+    "-o",
+    help="Folder for the figure (default: ./temp).",
+    callback=not_a_record("--output"),
+)
 FOLDER = typer.Option(Path(DEFAULT_FOLDER), "--folder", help="Where sweeps are (default: ./expts).")
 FIXED = typer.Option(
     None,

@@ -28,12 +28,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from ..errors import DependencyMissing, ModelError
 from ..model.labels import cell_label
-from ..model.mdp import MDP
+from ..model.mdp import MDP, PROBABILITY_TOLERANCE
+from . import safe_load
 
 #: Action names of the Gymnasium environments we know, by the start of their spec id
 #: (from each environment's documentation).
@@ -52,6 +56,59 @@ def _grid_shape(env) -> tuple[int, int] | None:
     if isinstance(shape, tuple) and len(shape) == 2:
         return int(shape[0]), int(shape[1])
     return None
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _checked_table(table: Mapping[Any, Any]) -> dict[int, dict[int, list[tuple[float, int, bool]]]]:
+    """``P`` checked entry by entry: ``{state: {action: [(probability, next_state, terminated)]}}``.
+
+    Raises
+    ------
+    ModelError
+        One line naming the entry (``P[state][action]``) and what is wrong with it.
+    """
+    states = list(table)
+    for s in states:
+        if not _is_integer(s):
+            raise ModelError(f"Gymnasium table P: state {safe_load._short(s)} is not a state number (an integer)")
+    known = set(states)
+    checked: dict[int, dict[int, list[tuple[float, int, bool]]]] = {}
+    for s in states:
+        row = table[s]
+        if not isinstance(row, Mapping):
+            raise ModelError(
+                f"Gymnasium table P[{s}] (state {s}) is a {type(row).__name__}, not a mapping of actions to outcomes"
+            )
+        checked[int(s)] = {}
+        for a, outcomes in row.items():
+            where = f"Gymnasium table P[{s}][{safe_load._short(a)}] (state {s}, action {safe_load._short(a)})"
+            if not _is_integer(a):
+                raise ModelError(f"{where}: the action is not an action number (an integer)")
+            if not isinstance(outcomes, (list, tuple)):
+                raise ModelError(
+                    f"{where} is a {type(outcomes).__name__}, not a list of (probability, next_state, reward, terminated)"
+                )
+            entries = []
+            for i, outcome in enumerate(outcomes):
+                if not isinstance(outcome, (list, tuple)) or len(outcome) != 4:
+                    raise ModelError(
+                        f"{where}: outcome {i} is {safe_load._short(outcome)}, not (probability, next_state, reward, terminated)"
+                    )
+                p, n, _reward, done = outcome
+                if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
+                    raise ModelError(f"{where}: outcome {i} has the probability {safe_load._short(p)}, not a number")
+                if not (math.isfinite(p) and 0 <= p <= 1 + PROBABILITY_TOLERANCE):
+                    raise ModelError(f"{where}: outcome {i} has the probability {p!r}, not a number in [0, 1]")
+                if not _is_integer(n) or n not in known:
+                    raise ModelError(f"{where}: outcome {i} leads to {safe_load._short(n)}, which is not a state of P")
+                if not isinstance(done, (bool, np.bool_)) and done not in (0, 1):
+                    raise ModelError(f"{where}: outcome {i} has terminated={safe_load._short(done)}, not true or false")
+                entries.append((float(p), int(n), bool(done)))
+            checked[int(s)][int(a)] = entries
+    return checked
 
 
 def _make(env_id: str, options: dict[str, Any]) -> Any:
@@ -100,8 +157,11 @@ def from_gymnasium(
 
     Raises
     ------
-    ValueError
-        If the environment has no transition table, or labels do not match it.
+    ModelError
+        If the environment has no transition table, an entry of it is malformed (one line
+        naming ``P[state][action]``: a probability that is not a number in [0, 1], NaN
+        included; a next state not in ``P``; an outcome that is not a 4-tuple; a row that is
+        not a mapping), or labels do not match it.
     DependencyMissing
         If ``env`` is an id and Gymnasium is not installed.
 
@@ -126,6 +186,7 @@ def from_gymnasium(
             f"{type(inner).__name__} has no transition table env.unwrapped.P; only tabular environments "
             "(FrozenLake, Taxi, CliffWalking, ...) can be converted"
         )
+    table = _checked_table(table)
     spec = getattr(env, "spec", None) or getattr(inner, "spec", None)
     spec_id = getattr(spec, "id", "") or type(inner).__name__
     state_ids = sorted(table)
@@ -154,7 +215,7 @@ def from_gymnasium(
         n
         for by_action in table.values()
         for outcomes in by_action.values()
-        for p, n, _r, done in outcomes
+        for p, n, done in outcomes
         if done and p > 0
     }
     # Moves out of a terminal state are replaced by self-loops, so only moves from other states matter here.
@@ -163,7 +224,7 @@ def from_gymnasium(
         for s, by_action in table.items()
         if s not in terminal
         for outcomes in by_action.values()
-        for p, n, _r, done in outcomes
+        for p, n, done in outcomes
         if not done and p > 0
     }
     # A terminal state also entered without terminating (Taxi's passenger-delivered states) keeps
@@ -179,7 +240,7 @@ def from_gymnasium(
                 row[action_names[a]] = {labels[s]: 1.0}
                 continue
             outcome: dict[str, float] = {}
-            for p, next_state, _reward, done in table[s].get(a, ()):
+            for p, next_state, done in table[s].get(a, ()):
                 if p > 0:
                     target = copies[next_state] if done and next_state in copies else labels[next_state]
                     outcome[target] = outcome.get(target, 0.0) + float(p)

@@ -588,7 +588,9 @@ def from_networkx(graph, origin: str = "networkx graph") -> AnyObject:
     Raises
     ------
     FileFormatError
-        As :func:`object_from_graph`, with ``origin`` in place of a file name.
+        As :func:`object_from_graph`, with ``origin`` in place of a file name; also when two
+        nodes read as the same label (``1`` and ``'1'``, ``'a'`` and ``'"a"'``), which would
+        merge them.
     ResourceLimitError
         If the object's [states x actions] arrays would be over
         :data:`powerplay.io.safe_load.MAX_TABLE_ENTRIES`.
@@ -599,7 +601,18 @@ def from_networkx(graph, origin: str = "networkx graph") -> AnyObject:
     >>> from_networkx(nx.DiGraph([('a', 'b'), ('b', 'a')])).next_states('a', 'b')
     {'b': 1.0}
     """
-    nodes: dict[str, int | None] = {str(_unquote(str(node))): None for node in graph.nodes}
+    nodes: dict[str, int | None] = {}
+    original: dict[str, object] = {}
+    for node in graph.nodes:
+        name = str(_unquote(str(node)))
+        if name in original:  # e.g. 1 and '1', or 'a' and '"a"': one label, two nodes of the graph
+            raise FileFormatError(
+                origin,
+                f"nodes {safe_load._short(original[name])} and {safe_load._short(node)} both read as the label "
+                f"{safe_load._short(name)} (labels are text), so they would merge into one; rename one of them",
+            )
+        original[name] = node
+        nodes[name] = None
     edges = [
         Edge(str(_unquote(str(u))), str(_unquote(str(v))), _unquote(data.get("weight")))
         for u, v, data in graph.edges(data=True)

@@ -721,8 +721,9 @@ def load_json(
     Raises
     ------
     FileFormatError
-        On a syntax error, text that is not UTF-8, too deep nesting, a duplicated key or a
-        number Python will not convert (over 4300 digits), with the line where known.
+        On a syntax error, text that is not UTF-8, too deep nesting, a duplicated key, a
+        number Python will not convert (over 4300 digits) or a lone UTF-16 surrogate
+        (``"\\ud800"``, text no file can hold), with the line where known.
     ResourceLimitError
         If the document is over a limit.
 
@@ -749,7 +750,34 @@ def load_json(
     except ValueError as error:  # e.g. an integer of more than 4300 digits
         raise FileFormatError(source, f"JSON value cannot be read: {str(error).split(';')[0]}") from None
     _scan_json(text, source, max_depth, max_nodes)
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document, source)
     return document
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(document: Any, source: str | os.PathLike) -> None:
+    """JSON may escape half of a UTF-16 pair (``"\\ud800"``); such text cannot be written to
+    any file (UTF-8 has no encoding for it), so a label holding it would fail only once results
+    are written. Refused here, where it is read. (Iterative: documents are already bounded.)"""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = ord(item[error.start])
+                raise FileFormatError(
+                    source, f"text {_short(item)} holds a lone UTF-16 surrogate \\u{code:04x}, which no file can hold"
+                ) from None
 
 
 # -- files -----------------------------------------------------------------------------------

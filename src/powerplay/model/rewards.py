@@ -43,6 +43,15 @@ unchanged and the Pearson correlation per state is exactly ``beta``. For ``beta`
 symmetry interval ``[lo, hi]`` (``lo + hi - r``) with probability ``-beta``; this needs a
 distribution symmetric on an interval.
 
+Reward scope: by default (``joint_state``) a reward function assigns a value to every state
+of the MDP -- for a joint MDP, each agent's reward depends on the joint state. With
+``own_cell`` (joint gridworlds) one reward is drawn per cell per agent, and each agent, in
+every joint state, gets the reward of the cell it stands on: the distribution is over the
+cells (``state_dists`` and ``states_with_identical_rewards`` name cells), and Agent A's cell
+rewards are correlated with H's as above. :func:`reward_stream` builds either kind; a stream
+always yields per-joint-state arrays ``[n, S]`` (:meth:`RewardStream.cell_rewards` gives the
+per-cell draws). The agents are keys (:func:`agent_cells`), so the scheme is not tied to two.
+
 Reproducibility: :class:`RewardStream` draws samples in fixed blocks (:data:`BLOCK_SIZE`
 samples, fewer for MDPs with more than 1,024 states: :func:`block_size`), each from its own
 generator derived from ``(seed, stream, block)``. A sample's value depends only on the seed,
@@ -61,6 +70,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -613,13 +623,24 @@ class RewardStream:
     worker count.
     """
 
-    def __init__(self, sampler: StateRewardSampler, seed: int, correlation: float | None = None):
+    def __init__(
+        self,
+        sampler: StateRewardSampler,
+        seed: int,
+        correlation: float | None = None,
+        cells: Mapping[str, np.ndarray] | None = None,
+    ):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ModelError(f"random_seed must be a non-negative integer, got {seed!r}")
         self.sampler = sampler
         self.seed = int(seed)
         self.correlation = correlation
-        self.block_size = block_size(sampler.num_states)
+        # Own-cell rewards: agent -> [S] the cell (index into the sampler's states) it stands
+        # on in each joint state; the sampler draws per cell and blocks are expanded.
+        self.cells = {agent: np.asarray(index, dtype=np.int64) for agent, index in (cells or {}).items()}
+        num_states = len(next(iter(self.cells.values()))) if self.cells else sampler.num_states
+        self.num_states = num_states
+        self.block_size = block_size(max(num_states, sampler.num_states))
         if correlation is not None:
             if not -1.0 <= correlation <= 1.0:
                 raise ModelError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
@@ -629,29 +650,136 @@ class RewardStream:
     def _rng(self, stream: int, block: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(stream, block)))
 
-    def block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Block ``k``: ``([block_size, S] rewards of H, same for A or None)``."""
+    def _cell_block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Block ``k`` as the sampler draws it (per cell for own-cell rewards)."""
         rewards_H = self.sampler.sample(self._rng(0, k), self.block_size)
         if self.correlation is None:
             return rewards_H, None
         return rewards_H, self.sampler.correlated(self._rng(1, k), rewards_H, self.correlation)
 
+    def block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Block ``k``: ``([block_size, S] rewards of H, same for A or None)``."""
+        rewards_H, rewards_A = self._cell_block(k)
+        if not self.cells:
+            return rewards_H, rewards_A
+        # Each agent gets its own cell's reward: H's draws through H's cells, A's through A's.
+        expanded_H = rewards_H[:, self.cells["H"]]
+        if rewards_A is None:
+            return expanded_H, None
+        return expanded_H, rewards_A[:, self.cells["A"]]
+
+    def cell_rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Own-cell streams: samples ``start:stop`` per cell, ``([n, C] for H, [n, C] for A or None)``.
+
+        Raises
+        ------
+        ModelError
+            For a stream of per-joint-state rewards.
+        """
+        if not self.cells:
+            raise ModelError("this reward stream draws rewards per joint state, not per cell")
+        return self._range(start, stop, self._cell_block, self.sampler.num_states)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the first reward sample of each agent: two streams with the same
+        fingerprint draw the same rewards (same seed, distribution, states and correlation),
+        and a changed random-number generator is detected."""
+        rewards_H, rewards_A = self.rewards(0, 1)
+        digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
+        if rewards_A is not None:
+            digest.update(np.ascontiguousarray(rewards_A).tobytes())
+        return digest.hexdigest()
+
     def rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""
+        return self._range(start, stop, self.block, self.num_states)
+
+    def _range(self, start: int, stop: int, block, width: int) -> tuple[np.ndarray, np.ndarray | None]:
         if not 0 <= start <= stop:
             raise ModelError(f"bad sample range {start}:{stop}")
         size = self.block_size
         first, last = start // size, (stop - 1) // size if stop > start else start // size - 1
         parts_H, parts_A = [], []
         for k in range(first, last + 1):
-            block_H, block_A = self.block(k)
+            block_H, block_A = block(k)
             lo = max(start - k * size, 0)
             hi = min(stop - k * size, size)
             parts_H.append(block_H[lo:hi])
             if block_A is not None:
                 parts_A.append(block_A[lo:hi])
-        empty = np.empty((0, self.sampler.num_states))
+        empty = np.empty((0, width))
         rewards_H = np.concatenate(parts_H) if parts_H else empty
         if self.correlation is None:
             return rewards_H, None
         return rewards_H, (np.concatenate(parts_A) if parts_A else empty.copy())
+
+
+#: Reward scopes (the ``reward_scope`` config parameter): per joint state, or per agent's own cell.
+REWARD_SCOPES = ("joint_state", "own_cell")
+
+
+def agent_cells(states: Sequence[str]) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The cells of a joint MDP's states, and for each agent the cell it stands on in each state.
+
+    Returns
+    -------
+    cells : tuple of str
+        Every cell label any agent occupies, in order of first appearance.
+    index : dict
+        Agent -> ``[S]`` int64, the position in ``cells`` of the agent's cell in each joint state.
+
+    Raises
+    ------
+    ModelError
+        If a state is not a joint label ``'x_H^y_A'``.
+
+    Examples
+    --------
+    >>> cells, index = agent_cells(['(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A'])
+    >>> cells, index['H'].tolist(), index['A'].tolist()
+    (('(0, 0)', '(0, 1)'), [0, 1], [1, 0])
+    """
+    from .labels import AGENTS, split_joint_label
+
+    positions: dict[str, int] = {}
+    index = {agent: np.empty(len(states), dtype=np.int64) for agent in AGENTS}
+    for s, state in enumerate(states):
+        parts = split_joint_label(state)
+        if parts is None:
+            raise ModelError(
+                f"own-cell rewards need a joint MDP whose states are joint labels 'x_H^y_A', got {state!r}",
+                field="reward_scope",
+            )
+        for agent, cell in zip(AGENTS, parts):
+            index[agent][s] = positions.setdefault(cell, len(positions))
+    return tuple(positions), index
+
+
+def scoped_sampler(
+    distribution: RewardDistribution, states: Sequence[str], scope: str = "joint_state"
+) -> tuple[StateRewardSampler, dict[str, np.ndarray] | None]:
+    """The sampler a reward scope draws from, and the agents' cells for ``own_cell``.
+
+    Raises
+    ------
+    ModelError
+        For an unknown scope, or ``own_cell`` on states that are not joint labels.
+    """
+    if scope == "joint_state":
+        return distribution.for_states(states), None
+    if scope == "own_cell":
+        cells, index = agent_cells(states)
+        return distribution.for_states(cells), index
+    raise ModelError(f"unknown reward scope {scope!r}; use {' or '.join(REWARD_SCOPES)}", field="reward_scope")
+
+
+def reward_stream(
+    distribution: RewardDistribution,
+    states: Sequence[str],
+    seed: int,
+    correlation: float | None = None,
+    scope: str = "joint_state",
+) -> RewardStream:
+    """The :class:`RewardStream` of a run: per joint state, or per agent's own cell (module notes)."""
+    sampler, cells = scoped_sampler(distribution, states, scope)
+    return RewardStream(sampler, seed, correlation=correlation, cells=cells)

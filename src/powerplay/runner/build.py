@@ -71,7 +71,7 @@ from ..model.generators import generate_mdp, is_generator_spec
 from ..model.mdp import JointMDP
 from ..model.policies import generated_policy, is_policy_spec
 from ..model.policy import check_policy_compatible, marginalize
-from ..model.rewards import RewardDistribution, StateRewardSampler
+from ..model.rewards import RewardDistribution, StateRewardSampler, scoped_sampler
 from ..solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from .config import (
     COMMON_OPTIONAL,
@@ -112,6 +112,12 @@ _generated: OrderedDict[str, Any] = OrderedDict()
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def environment_label(key: str, value: Any) -> str:
+    """How ``sweep.json``'s ``environments`` names one parameter value: ``'{key}={value}'``
+    (mappings as canonical JSON)."""
+    return f"{key}={_canonical(value) if not isinstance(value, str) else value}"
 
 
 def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None):
@@ -255,10 +261,20 @@ def build_experiment(
             raise ConfigError(str(error), policy_key) from None
 
     spec: RewardDistributionSpec = typed["reward_distribution"]
+    scope = typed.get("reward_scope", "joint_state")
+    if scope != "joint_state" and kind == "single_agent":
+        raise ConfigError(
+            f"{scope!r} needs a joint MDP (each agent's reward is that of its own cell); a single-agent run "
+            "rewards its states",
+            "reward_scope",
+        )
     try:
         distribution = RewardDistribution.from_config(spec.model_dump())
-        sampler = distribution.for_states(mdp.states)
+        sampler, _ = scoped_sampler(distribution, mdp.states, scope)
     except ModelError as error:
+        where = "reward_scope" if getattr(error, "field", None) == "reward_scope" else "reward_distribution"
+        if where == "reward_scope":
+            raise ConfigError(str(error), "reward_scope") from None
         raise _spec_error(error, "reward_distribution") from None
     correlation = typed.get("reward_correlation")
     if correlation is not None and correlation < 0:
@@ -279,6 +295,7 @@ def build_experiment(
         reward_correlation=correlation,
         diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
         settings=solver_settings(typed["convergence_threshold"], sampler.spread()),
+        reward_scope=scope,
     )
     check_experiment(experiment, sampler, described)
     return experiment
@@ -350,7 +367,7 @@ def check_experiment(
         For rewards with infinite variance (Pareto ``alpha <= 2``).
     """
     _check_policy_width(experiment, described)
-    sampler = sampler or experiment.reward_distribution.for_states(experiment.states)
+    sampler = sampler or scoped_sampler(experiment.reward_distribution, experiment.states, experiment.reward_scope)[0]
     distributions = {(d.name, d.params): d for d in sampler.per_state}.values()
     for dist in distributions:
         alpha = dist.tail_index
@@ -452,6 +469,11 @@ def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any
     return out
 
 
+def environment_labels(run_config: Mapping[str, Any]) -> dict[str, str]:
+    """``{parameter: '{param}={value}'}``: the keys of a run's MDP and policies in ``sweep.json``'s ``environments``."""
+    return {key: environment_label(key, run_config[key]) for key in ENVIRONMENT_KEYS if key in run_config}
+
+
 def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
     """``{'{param}={value}': {'source': ..., 'sha256': ...}}`` for every MDP and policy the runs use.
 
@@ -460,11 +482,7 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
     """
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        labels = {
-            key: f"{key}={_canonical(run.config[key]) if not isinstance(run.config[key], str) else run.config[key]}"
-            for key in ENVIRONMENT_KEYS
-            if key in run.config
-        }
+        labels = environment_labels(run.config)
         if all(label in out for label in labels.values()):
             continue
         for key, (obj, source) in _environments(run.config, workdir).items():
@@ -495,6 +513,8 @@ __all__ = [
     "check_environments",
     "check_experiment",
     "environment_fingerprints",
+    "environment_label",
+    "environment_labels",
     "environment_sources",
     "resolve_environment_mdp",
     "resolve_environment_policy",

@@ -48,6 +48,10 @@ Parameters (``*`` = required):
 ``discount_rate_agent_A``       ``multiagent_with_reward``: Agent A's discount rate
 ``reward_correlation``          ``multiagent_with_reward``: β in ``[-1, 1]`` (negative β
                                 needs a distribution symmetric on an interval)
+``reward_scope``                multi-agent types on joint gridworlds: ``joint_state`` (the
+                                default: each agent's reward depends on the joint state) or
+                                ``own_cell`` (one reward per cell per agent; each agent gets
+                                the reward of the cell it stands on; ``state_dists`` name cells)
 ==============================  ==========================================================
 
 The experiment type follows from which parameters are present (see
@@ -135,7 +139,7 @@ from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitErro
 from ..io import safe_load
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
 from ..model.policies import parse_policy_spec, policy_spec_name
-from ..model.rewards import make_distribution
+from ..model.rewards import REWARD_SCOPES, make_distribution
 
 if TYPE_CHECKING:
     from .experiment import ExperimentKind
@@ -242,6 +246,12 @@ def _seed(value: Any) -> int | None:
     return n
 
 
+def _reward_scope(value: Any) -> str:
+    if value not in REWARD_SCOPES:
+        raise ValueError(f"must be one of {', '.join(REWARD_SCOPES)}, got {value!r}")
+    return value
+
+
 Number = Annotated[float, BeforeValidator(_number)]
 Name = Annotated[str, BeforeValidator(_name)]
 
@@ -304,6 +314,7 @@ PARAMETER_TYPES: dict[str, TypeAdapter] = {
     "num_reward_samples": TypeAdapter(Annotated[int, BeforeValidator(_sample_count)]),
     "convergence_threshold": TypeAdapter(Annotated[float, BeforeValidator(_positive)]),
     "random_seed": TypeAdapter(Annotated[int | None, BeforeValidator(_seed)]),
+    "reward_scope": TypeAdapter(Annotated[str, BeforeValidator(_reward_scope)]),
 }
 
 #: Parameters every experiment type needs.
@@ -332,6 +343,9 @@ KNOWN_PARAMETERS = tuple(PARAMETER_TYPES)
 
 #: A sweep's ``name``: letters, digits and ``_ . + = -`` (it names folders).
 SWEEP_NAME = re.compile(r"^[\w.+=-]{1,64}$")
+#: Longest sweep name in UTF-8 bytes: with a 9-digit id and a hash it leaves run folder names
+#: (:data:`powerplay.storage.sweeps.MAX_FOLDER_NAME` bytes) room for the name whole.
+MAX_NAME_BYTES = 80
 #: A value name: the same without ``-``, which separates the parts of a run suffix, so two
 #: different runs can never get the same folder.
 VALUE_NAME = re.compile(r"^[\w.+=]{1,64}$")
@@ -762,9 +776,12 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"must be a non-empty string, got {name!r}", "name", source)
-    if not SWEEP_NAME.match(name):
+    if not SWEEP_NAME.match(name) or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         raise ConfigError(
-            f"is used in folder names: 1 to 64 letters, digits or _ . + = -, got {name[:80]!r}", "name", source
+            f"is used in folder names: 1 to 64 letters, digits or _ . + = -, at most {MAX_NAME_BYTES} bytes in UTF-8 "
+            f"(file systems count bytes: 'é' takes 2, '𝐀' 4), got {name[:80]!r}",
+            "name",
+            source,
         )
     description = document.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_TEXT_LENGTH:

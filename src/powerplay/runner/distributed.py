@@ -70,6 +70,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -259,6 +261,89 @@ class _Run:
     first_result: float | None = None
 
 
+#: Largest first message read from a peer before it has shown it is a Dask scheduler (a
+#: scheduler's handshake is a few hundred bytes).
+MAX_HANDSHAKE_BYTES = 64 * 2**10
+
+_FRAME_HEADER = struct.Struct("Q")  # Dask's TCP comm: native unsigned 64-bit lengths
+
+
+def _receive(connection: socket.socket, size: int, deadline: float) -> bytes:
+    """Exactly ``size`` bytes from ``connection`` before ``deadline`` (``time.monotonic``)."""
+    data = bytearray()
+    while len(data) < size:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        connection.settimeout(left)
+        piece = connection.recv(min(size - len(data), 2**16))
+        if not piece:
+            raise ConnectionError("the peer closed the connection")
+        data += piece
+    return bytes(data)
+
+
+def check_handshake(address: str, timeout: float, limit: int | None = None) -> None:
+    """Check, on a plain socket and reading at most ``limit`` bytes, that a Dask scheduler
+    answers at ``address`` (``tcp://HOST:PORT``) before a Dask client connects to it.
+
+    A Dask scheduler greets each new connection with a short handshake message: an 8-byte
+    length, then that many bytes (a frame count and frame lengths, then the frames). Dask's
+    client trusts the announced lengths and allocates them, so a peer that announces a huge
+    message and streams zeros would drive it to gigabytes before any timeout. This reads the
+    greeting itself, refusing any announced length over ``limit`` (default
+    :data:`MAX_HANDSHAKE_BYTES`) and giving up after ``timeout`` seconds. (A peer that greets
+    like a scheduler and misbehaves later is beyond this check.) Other schemes (``tls://``)
+    are not checked.
+
+    Raises
+    ------
+    DistributedError
+        If nothing answers, the answer is not a Dask greeting, or it announces too much.
+    """
+    limit = MAX_HANDSHAKE_BYTES if limit is None else limit
+    scheme, _, location = address.partition("://")
+    if scheme != "tcp":
+        return
+    host, _, port = location.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    deadline = time.monotonic() + timeout
+
+    def refuse(reason: str) -> DistributedError:
+        return DistributedError(f"cannot reach a Dask scheduler at {address} ({reason})")
+
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+            (size,) = _FRAME_HEADER.unpack(_receive(connection, _FRAME_HEADER.size, deadline))
+            if size > limit or size < 2 * _FRAME_HEADER.size:
+                raise refuse(
+                    f"its first message announces {size:,} bytes, not a Dask handshake of at most {limit:,}: "
+                    "is it a Dask scheduler?"
+                )
+            body = _receive(connection, size, deadline)
+            (count,) = _FRAME_HEADER.unpack_from(body)
+            if count < 1 or _FRAME_HEADER.size * (1 + count) > size:
+                raise refuse("its first message is not a Dask handshake: is it a Dask scheduler?")
+            lengths = struct.unpack_from(f"{count}Q", body, _FRAME_HEADER.size)
+            rest = sum(lengths) - (size - _FRAME_HEADER.size * (1 + count))
+            if rest < 0 or size + rest > limit:
+                raise refuse(
+                    f"its first message announces {size + max(rest, 0):,} bytes, not a Dask handshake of at most "
+                    f"{limit:,}: is it a Dask scheduler?"
+                )
+            _receive(connection, rest, deadline)
+    except DistributedError:
+        raise
+    except TimeoutError:
+        raise DistributedError(
+            f"cannot reach a Dask scheduler at {address}: no answer within {timeout:g} s "
+            "(is it a Dask scheduler, and reachable?)"
+        ) from None
+    except (OSError, ValueError, struct.error) as error:
+        reason = " ".join(str(getattr(error, "strerror", None) or error).split()) or type(error).__name__
+        raise refuse(f"{type(error).__name__}: {reason}") from None
+
+
 def _connect_with_timeout(distributed, address: str, timeout: float):
     """A :class:`distributed.Client`, or an error within ``timeout`` seconds.
 
@@ -360,10 +445,15 @@ class DaskExecutor:
         ``timeout`` defaults to Dask's ``distributed.comm.timeouts.connect`` setting (30 s;
         environment variable ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
 
+        Before Dask's client connects, :func:`check_handshake` reads the peer's greeting with
+        a byte cap, so a peer that is not a scheduler costs no memory.
+
         Raises
         ------
         DistributedError
-            If no Dask scheduler answers there within ``timeout`` seconds.
+            If no Dask scheduler answers there within ``timeout`` seconds, or the peer's first
+            message is not a Dask handshake (or announces more than
+            :data:`MAX_HANDSHAKE_BYTES`).
         DependencyMissing
             If Dask is not installed.
         """
@@ -376,6 +466,7 @@ class DaskExecutor:
         # A lost cluster is reported in one line by the executor; Dask's client would also log
         # it with tracebacks, some from its I/O thread after the client is closed.
         logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        check_handshake(address, timeout)  # bounded: Dask's client would allocate whatever a peer announces
         client = _connect_with_timeout(distributed, address, timeout)
         return cls(client, _owned=(client,), **options)
 

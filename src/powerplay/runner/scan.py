@@ -3,54 +3,72 @@
 ``powerplay scan CONFIG --param discount_rate --from 0.8 --to 0.999`` runs an *adaptive*
 one-parameter sweep. It starts from a few points spread evenly on the scan axis -- for a
 discount rate the axis is ``log10(1 − γ)``, which spreads points where γ → 1 -- computes a
-statistic at each, and repeatedly adds the midpoint of the interval where the statistic
-changed most (the change less one standard error, so sampling noise does not attract
-points), until the steepest interval is narrower than the resolution or the run budget is
-spent.
+statistic's change between neighbouring points, and repeatedly adds the midpoint of the
+interval where it changed most (the change less one standard error, so sampling noise does
+not attract points), until the steepest interval is narrower than the resolution or the run
+budget is spent.
 
-Statistics (``--statistic``):
+Statistics (``--statistic``) come from the one registry of
+:mod:`powerplay.stats.statistics`: ``alpha_corrected`` (default for two-agent configs),
+``alpha``, ``average_power[:AGENT]`` (default for one agent), ``power:STATE[:AGENT]``,
+``rank[:AGENT]``, ``contrast[:AGENT]:"PATTERN" - "PATTERN"`` and registered Python
+functions.
 
-``alpha_corrected`` (default for two-agent configs), ``alpha``
-    α_HA of the run, attenuation-corrected or raw, with its jackknife standard error.
-``power:STATE`` or ``power:STATE:AGENT``
-    The mean POWER of one state (default agent H) with its standard error.
-``average_power`` or ``average_power:AGENT`` (default for one-agent configs)
-    POWER averaged over states.
-``rank`` or ``rank:AGENT``
-    The rank order of states by POWER: the change between two points is ``1 − ρ``, with
-    ρ Spearman's rank correlation of their per-state means, less the ``1 − ρ`` sampling
-    noise alone would give (states of equal POWER swap places at random).
+Paired steps
+------------
+Every point of a scan uses the config's ``random_seed``, so all points draw the same rewards
+(common random numbers) and their statistics are strongly correlated; the change between two
+points is therefore tested with its *paired* standard error, from the runs' sample groups
+(:mod:`powerplay.stats.groups`), not ``hypot(sem_a, sem_b)``, which overstates it and biases
+verdicts towards "no change". Points that do not share their draws (a scan of
+``num_reward_samples``, or runs written before sample groups were kept) are compared unpaired,
+and each step says which.
 
-Each point is one run, computed as a one-run sweep inside the scan's folder
-``{output}/{name}-scan-{param}/`` (one sweep folder per point), so a repeated or extended
-scan reuses the points it already has. ``scan.json`` records the points, the steepest
-interval and the settings; ``scan.csv`` the points.
+Folders
+-------
+The points are one-run sweeps in ``{output}/{name}-scan-{param}-{config hash}/`` (the hash
+is of the config's bytes and the sample override, so two configs that share a ``name`` never
+share a folder), so a repeated or extended scan -- with any statistic -- reuses the points it
+already has. Each statistic writes its own ``scan.json``, ``scan.csv`` and ``scan.png`` into
+its own sub-folder ``{statistic slug}/`` (:attr:`~powerplay.stats.statistics.Statistic.slug`:
+a tidy name and a hash of the statistic), so scans of one config with different statistics
+never overwrite each other. A scan folder that is a symbolic link is refused.
+
+Validation
+----------
+Everything that can be checked is checked before the first run: the parameter is numeric and
+swept alone; both ends are valid values and build valid experiments (the valid values of every
+scannable parameter form an interval, so every point between them is valid too); the initial
+points are distinct after rounding (values are rounded to 12 significant digits, of ``1 − γ``
+for discount rates, and integer parameters to integers); the statistic exists, names states
+and agents the runs have, and its patterns match states.
 
 The result names the interval of steepest change ``[a, b]`` -- among neighbouring points
 whose change exceeds two standard errors, the one with the largest change per unit of the
-scan axis (its width is the resolution of the location) -- and the change across it (from
-``a`` to ``b``) with its standard error. When no change exceeds two standard errors the
-steepest one is reported and said to be not significant: more samples, not more points,
-are then what the scan needs.
+scan axis -- and the change across it with its standard error. When no change exceeds two
+standard errors the steepest one is reported as not significant (more samples, not more
+points, are then what the scan needs); a step whose error is undefined gets no verdict.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError, SweepError
 from ..io.atomic import atomic_write_json, atomic_write_text
+from ..stats.statistics import SIGNIFICANT, Estimate, Statistic, parse_statistic
 from ..storage.runs import StoredRun
 from .build import build_experiment
 from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
@@ -60,11 +78,20 @@ from .sweep import SweepOptions, as_options, run_sweep
 #: Parameters scanned on a ``log10(1 - value)`` axis.
 LOG_ONE_MINUS = ("discount_rate", "discount_rate_agent_A")
 
-#: Standard errors a change must exceed to count as a change rather than noise.
-SIGNIFICANT = 2.0
+#: Parameters a scan can vary (numbers), and those whose values are integers.
+SCANNABLE = (
+    "discount_rate",
+    "discount_rate_agent_A",
+    "reward_correlation",
+    "num_reward_samples",
+    "convergence_threshold",
+    "random_seed",
+)
+INTEGER_PARAMETERS = ("num_reward_samples", "random_seed")
 
 SCAN_JSON = "scan.json"
 SCAN_CSV = "scan.csv"
+SCAN_FIGURE = "scan.png"
 
 
 def to_axis(param: str, value: float) -> float:
@@ -72,10 +99,17 @@ def to_axis(param: str, value: float) -> float:
     return math.log10(1.0 - value) if param in LOG_ONE_MINUS else float(value)
 
 
-def from_axis(param: str, u: float) -> float:
-    """The value at a position on the scan axis (rounded to 12 significant digits)."""
-    value = 1.0 - 10.0**u if param in LOG_ONE_MINUS else u
-    return float(f"{value:.12g}")
+def from_axis(param: str, u: float) -> float | int:
+    """The value at a position on the scan axis: rounded to 12 significant digits (of
+    ``1 − γ`` for discount rates, so values close to 1 stay below it), integers for integer
+    parameters."""
+    if param in LOG_ONE_MINUS:
+        value = 1.0 - float(f"{10.0**u:.12g}")
+        tidy = float(f"{value:.12g}")  # 0.99, not 0.9899999999999999 -- unless that rounds to 1
+        return tidy if tidy < 1.0 else value
+    if param in INTEGER_PARAMETERS:
+        return int(round(u))
+    return float(f"{u:.12g}")
 
 
 @dataclass(frozen=True)
@@ -107,8 +141,18 @@ class ScanSettings:
     resolution: float = 0.05
     max_runs: int = 12
 
+    def parsed_statistic(self, source: str = "") -> Statistic:
+        try:
+            return parse_statistic(self.statistic)
+        except ModelError as error:
+            raise ConfigError(str(error), "--statistic", source) from None
+
+    def initial_values(self) -> list[float | int]:
+        low, high = to_axis(self.param, self.low), to_axis(self.param, self.high)
+        return [from_axis(self.param, float(u)) for u in np.linspace(low, high, self.initial_points)]
+
     def check(self, config: SweepConfig) -> None:
-        """One-line errors for a scan that cannot work with this config."""
+        """One-line errors for a scan that cannot work with this config (nothing is run)."""
         param = config.parameter(self.param)
         if param is None:
             raise ConfigError(f"{self.param!r} is not a parameter of this config", "--param", config.source)
@@ -116,9 +160,15 @@ class ScanSettings:
             raise ConfigError(
                 f"{self.param!r} is linked to {param.same_as!r}; scan that one instead", "--param", config.source
             )
+        if self.param not in SCANNABLE:
+            raise ConfigError(
+                f"{self.param!r} is not a number; a scan varies one of {', '.join(SCANNABLE)}", "--param", config.source
+            )
         for value, option in ((self.low, "--from"), (self.high, "--to")):
+            if self.param in INTEGER_PARAMETERS and float(value) != int(value):
+                raise ConfigError(f"{self.param} is an integer, got {value!r}", option, config.source)
             try:
-                validate_value(self.param, value)
+                validate_value(self.param, int(value) if self.param in INTEGER_PARAMETERS else value)
             except ConfigError as error:
                 raise ConfigError(f"{value!r}: {error.detail}", option, config.source) from None
         if not self.low < self.high:
@@ -136,43 +186,60 @@ class ScanSettings:
                 "--initial-points",
                 config.source,
             )
-        if not self.resolution > 0:
+        if not (self.resolution > 0 and math.isfinite(self.resolution)):
             raise ConfigError(f"must be positive, got {self.resolution}", "--resolution", config.source)
-        _statistic_parts(self.statistic, config)
-
-
-def _statistic_parts(statistic: str, config: SweepConfig) -> tuple[str, str | None, str]:
-    """``(kind, state, agent)`` of a statistic name (see the module notes)."""
-    parts = statistic.split(":")
-    kind = parts[0]
-    two_agents = config.experiment_type == "multiagent_with_reward"
-    if kind in ("alpha", "alpha_corrected") and len(parts) == 1:
-        if not two_agents:
-            raise ConfigError(f"{statistic!r} needs a multiagent_with_reward config", "--statistic", config.source)
-        return kind, None, "H"
-    if kind in ("average_power", "rank") and len(parts) <= 2:
-        return kind, None, parts[1] if len(parts) == 2 else "H"
-    if kind == "power" and len(parts) in (2, 3):
-        return kind, parts[1], parts[2] if len(parts) == 3 else "H"
-    raise ConfigError(
-        f"unknown statistic {statistic!r}; use alpha_corrected, alpha, average_power[:AGENT], "
-        "power:STATE[:AGENT] or rank[:AGENT]",
-        "--statistic",
-        config.source,
-    )
+        values = self.initial_values()
+        for value, option in ((values[0], "--from"), (values[-1], "--to")):
+            try:
+                validate_value(self.param, value)
+            except ConfigError as error:
+                raise ConfigError(
+                    f"{value!r} (the end of the scan, rounded): {error.detail}", option, config.source
+                ) from None
+        if len(set(values)) < len(values):
+            raise ConfigError(
+                f"the range {self.low!r} to {self.high!r} is too narrow for {self.initial_points} distinct points "
+                "once values are rounded (12 significant digits; integers for integer parameters): widen it",
+                "--to",
+                config.source,
+            )
+        self.parsed_statistic(config.source)
 
 
 @dataclass(frozen=True)
 class ScanPoint:
-    """One point of a scan."""
+    """One point of a scan: the run at ``value`` and the statistic's estimate there (undefined
+    for statistics that are changes between runs, such as ``rank``)."""
 
     value: float
     axis: float
-    statistic: float
-    sem: float
+    estimate: Estimate
     run: str
-    means: tuple[float, ...] = field(default=(), repr=False)  # per-state means (for rank changes)
-    sems: tuple[float, ...] = field(default=(), repr=False)  # and their standard errors
+
+    @property
+    def statistic(self) -> float:
+        return self.estimate.value
+
+    @property
+    def sem(self) -> float:
+        return self.estimate.sem
+
+
+@dataclass(frozen=True)
+class ScanStep:
+    """The statistic's change from one point to the next (``b − a``), paired where the runs share draws."""
+
+    low: float
+    high: float
+    change: Estimate
+    width: float
+
+    @property
+    def significant(self) -> bool | None:
+        return self.change.significant
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.low, "to": self.high, **self.change.as_dict(), "significant": self.significant}
 
 
 @dataclass(frozen=True)
@@ -184,100 +251,113 @@ class ScanResult:
     settings : ScanSettings
     points : tuple of ScanPoint
         Sorted by value.
-    steepest : (float, float)
-        The interval of steepest change, as parameter values.
-    change, change_sem : float
-        The statistic's change across it (for ``rank``: ``1 − ρ``) and its standard error.
+    steps : tuple of ScanStep
+        The change between each point and the next.
+    steepest : int or None
+        Index into :attr:`steps` of the interval of steepest change (significant if any is;
+        None if no step's change is defined).
     folder : Path
-        The scan's folder.
-    changes : tuple of (float, float)
-        ``(change, standard error)`` between each point and the next.
+        The statistic's folder (``scan.json``, ``scan.csv``, ``scan.png``).
+    label : str
+        The statistic's label.
     """
 
     settings: ScanSettings
     points: tuple[ScanPoint, ...]
-    steepest: tuple[float, float]
-    change: float
-    change_sem: float
+    steps: tuple[ScanStep, ...]
+    steepest: int | None
     folder: Path
-    changes: tuple[tuple[float, float], ...] = field(default=(), repr=False)
+    label: str = ""
+    points_folder: Path | None = None
 
     @property
-    def significance(self) -> float:
-        """``change / change_sem`` (how many standard errors the steepest change is)."""
-        return abs(self.change) / self.change_sem if self.change_sem > 0 else math.inf
+    def steepest_step(self) -> ScanStep | None:
+        return None if self.steepest is None else self.steps[self.steepest]
+
+    @property
+    def steepest_interval(self) -> tuple[float, float] | None:
+        step = self.steepest_step
+        return None if step is None else (step.low, step.high)
+
+    @property
+    def change(self) -> float:
+        step = self.steepest_step
+        return math.nan if step is None else step.change.value
+
+    @property
+    def change_sem(self) -> float:
+        step = self.steepest_step
+        return math.nan if step is None else step.change.sem
+
+    @property
+    def significance(self) -> float | None:
+        """How many standard errors the steepest change is (None if undefined)."""
+        step = self.steepest_step
+        return None if step is None else step.change.z
 
     def describe(self) -> str:
         s = self.settings
-        verdict = "" if self.significance >= SIGNIFICANT else "; not significant: no change exceeds 2 standard errors"
-        return (
-            f"steepest change of {s.statistic} in {s.param} ∈ [{self.steepest[0]:.6g}, {self.steepest[1]:.6g}]: "
-            f"{self.change:+.4g} ± {self.change_sem:.2g} ({self.significance:.1f} standard errors; "
-            f"{len(self.points)} points{verdict})"
-        )
+        step = self.steepest_step
+        name = self.label or s.statistic
+        if step is None:
+            reasons = {st.change.undefined for st in self.steps if st.change.undefined}
+            return f"no change of {name} in {s.param} is defined ({'; '.join(sorted(reasons)) or 'no steps'})"
+        head = f"steepest change of {name} in {s.param} ∈ [{step.low:.6g}, {step.high:.6g}]: "
+        change = step.change
+        z = change.z
+        count = f"{len(self.points)} points"
+        if z is None:
+            return f"{head}{change.describe(signed=True)}; no verdict ({count})"
+        verdict = "" if z >= SIGNIFICANT else "; not significant: no change exceeds 2 standard errors"
+        return f"{head}{change.describe(signed=True)}, {z:.1f} standard errors ({count}{verdict})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "settings": asdict(self.settings),
-            "points": [{k: v for k, v in asdict(p).items() if k not in ("means", "sems")} for p in self.points],
-            "steepest": list(self.steepest),
+            "statistic": self.label,
+            "points": [
+                {
+                    "value": p.value,
+                    "axis": p.axis,
+                    "statistic": p.estimate.value,
+                    "sem": p.estimate.sem,
+                    "undefined": p.estimate.undefined,
+                    "sem_undefined": p.estimate.sem_undefined,
+                    "run": p.run,
+                }
+                for p in self.points
+            ],
+            "steps": [step.as_dict() for step in self.steps],
+            "steepest": list(self.steepest_interval) if self.steepest_interval else None,
             "change": self.change,
             "change_sem": self.change_sem,
+            "paired": None if self.steepest_step is None else self.steepest_step.change.paired,
         }
-
-
-def _point_statistic(run: StoredRun, kind: str, state: str | None, agent: str) -> tuple[float, float]:
-    if kind in ("alpha", "alpha_corrected"):
-        stats = run.alignment()
-        assert stats is not None  # alpha needs a two-agent config: checked before the scan started
-        return (stats.alpha, stats.alpha_sem) if kind == "alpha" else (stats.alpha_corrected, stats.alpha_corrected_sem)
-    if kind == "average_power":
-        return run.average_power(agent)
-    if kind == "power":
-        index = run.states.index(state)  # (a state of the MDP: checked before the scan started)
-        return float(run.power_mean(agent)[index]), float(run.power_sem(agent)[index])
-    return math.nan, math.nan  # rank: compared between points, not per point
-
-
-#: Noisy copies of two points' per-state means drawn to judge a change of rank order.
-RANK_DRAWS = 200
-
-
-def _rank_change(x, y) -> float:
-    from scipy.stats import spearmanr  # here, not at import: scipy.stats costs half a second of start-up
-
-    rho = float(spearmanr(x, y).statistic)
-    return 1.0 - rho if math.isfinite(rho) else 0.0
-
-
-def _change(a: ScanPoint, b: ScanPoint, kind: str) -> tuple[float, float]:
-    """The statistic's change from ``a`` to ``b`` and its standard error.
-
-    For ``rank`` the change is ``1 − ρ`` less what sampling noise alone gives (two noisy
-    copies of ``a``'s means, drawn from their standard errors), and its standard error is
-    the spread of ``1 − ρ`` between noisy copies of ``a`` and ``b``; both from a fixed
-    random stream, so the result is reproducible.
-    """
-    if kind == "rank":
-        rng = np.random.default_rng(0)
-        x, y = np.asarray(a.means), np.asarray(b.means)
-        sx, sy = np.asarray(a.sems), np.asarray(b.sems)
-        between = [
-            _rank_change(x + rng.normal(size=x.shape) * sx, y + rng.normal(size=y.shape) * sy)
-            for _ in range(RANK_DRAWS)
-        ]
-        within = [
-            _rank_change(x + rng.normal(size=x.shape) * sx, x + rng.normal(size=x.shape) * sx)
-            for _ in range(RANK_DRAWS)
-        ]
-        return max(_rank_change(x, y) - float(np.mean(within)), 0.0), float(np.std(between, ddof=1))
-    return b.statistic - a.statistic, math.hypot(a.sem, b.sem)
 
 
 def _point_config(document: dict[str, Any], param: str, value: float) -> str:
     point = copy.deepcopy(document)
     point["parameters"][param] = {"value": value}
     return yaml.safe_dump(point, sort_keys=False, allow_unicode=True)
+
+
+def scan_folder(output_dir: Path, config: SweepConfig, settings: ScanSettings) -> Path:
+    """The folder of a scan's points: ``{output}/{name}-scan-{param}-{hash of config and sample override}``."""
+    digest = hashlib.sha256(config.text)
+    digest.update(f"\0samples={config.samples_override}".encode())
+    return Path(output_dir) / f"{config.name}-scan-{settings.param}-{digest.hexdigest()[:10]}"
+
+
+def _refuse_links(base: Path, *folders: Path) -> None:
+    for folder in folders:
+        path = folder
+        while path != base and path != path.parent:
+            if path.is_symlink():
+                raise SweepError(
+                    f"scan folder {path} is a symbolic link; a scan is written only inside --output {base}: "
+                    "remove the link or choose another --output"
+                )
+            path = path.parent
 
 
 def run_scan(
@@ -303,54 +383,70 @@ def run_scan(
     Raises
     ------
     ConfigError
-        For a scan that cannot work with this config (naming the option or field).
+        For a scan that cannot work with this config (naming the option or field); nothing
+        has run then.
+    SweepError
+        If the scan folder is a symbolic link.
     """
     options = as_options(options)
     base = load_sweep_config(config) if not isinstance(config, SweepConfig) else config
+    if options.samples is not None:
+        base = base.with_overrides(samples=options.samples)
     settings.check(base)
+    statistic = settings.parsed_statistic(base.source)
     document = load_config_document(base.text, base.source)  # already validated; the same bounded reader
-    folder = options.output_dir / f"{base.name}-scan-{settings.param}"
+    folder = scan_folder(options.output_dir, base, settings)
+    statistic_folder = folder / statistic.slug
+    _refuse_links(Path(options.output_dir), statistic_folder)
     point_options = options.with_(output_dir=folder, new=False)
-    kind, state, agent = _statistic_parts(settings.statistic, base)
-    low, high = to_axis(settings.param, settings.low), to_axis(settings.param, settings.high)
 
     def point_config(value: float) -> SweepConfig:
         text = _point_config(document, settings.param, value)
         return parse_sweep_config(text, source=f"{base.source} ({settings.param} = {value:g})")
 
-    if kind == "power":  # a misspelt state is refused before any run, not after the first
-        states = build_experiment(point_config(from_axis(settings.param, low)).runs()[0].config, options.workdir).states
-        if state not in states:
-            raise ConfigError(f"{state!r} is not a state of the MDP (e.g. {states[0]!r})", "--statistic", base.source)
-    points: dict[float, ScanPoint] = {}
-    changes: dict[tuple[float, float], tuple[float, float]] = {}
+    # Both ends build (every value between them is then valid), and the statistic is checked
+    # against the runs' states and POWER keys: nothing fails after the first run.
+    values = settings.initial_values()
+    for value, option in ((values[0], "--from"), (values[-1], "--to")):
+        try:
+            run = point_config(value).with_overrides(samples=options.samples).runs()[0]
+            experiment = build_experiment(run.config, options.workdir)
+        except ConfigError as error:
+            raise ConfigError(f"at {settings.param} = {value!r}: {error}", option, base.source) from None
+    try:
+        statistic.check(experiment.states, experiment.power_keys)
+    except ModelError as error:
+        raise ConfigError(str(error), "--statistic", base.source) from None
 
-    def change(a: ScanPoint, b: ScanPoint) -> tuple[float, float]:  # (for rank, hundreds of correlations: once)
-        if (a.value, b.value) not in changes:
-            changes[a.value, b.value] = _change(a, b, kind)
-        return changes[a.value, b.value]
+    points: dict[float, ScanPoint] = {}
+    runs: dict[float, StoredRun] = {}
+    steps: dict[tuple[float, float], ScanStep] = {}
+
+    def step(a: ScanPoint, b: ScanPoint) -> ScanStep:  # (for rank, hundreds of correlations: once)
+        if (a.value, b.value) not in steps:
+            change = statistic.difference(runs[a.value], runs[b.value])
+            steps[a.value, b.value] = ScanStep(a.value, b.value, change, abs(b.axis - a.axis))
+        return steps[a.value, b.value]
 
     def compute(value: float) -> None:
         if value in points:
             return
         sweep = run_sweep(point_config(value), point_options, executor=executor, listeners=list(listeners))
         run = sweep.run()
-        statistic, sem = _point_statistic(run, kind, state, agent)
-        means = tuple(float(x) for x in run.power_mean(agent))
-        sems = tuple(float(x) for x in run.power_sem(agent))
-        points[value] = ScanPoint(
-            value, to_axis(settings.param, value), float(statistic), float(sem), str(run.path), means, sems
-        )
+        runs[value] = run
+        estimate = statistic.of_run(run) if statistic.per_run else Estimate.undefined_as("a change between runs")
+        points[value] = ScanPoint(value, to_axis(settings.param, value), estimate, str(run.path))
 
-    for u in np.linspace(low, high, settings.initial_points):
-        compute(from_axis(settings.param, float(u)))
+    for value in values:
+        compute(value)
     while len(points) < settings.max_runs:
         by_value = sorted(points.values(), key=lambda p: p.value)
         candidates = []
         for a, b in itertools.pairwise(by_value):
             if abs(b.axis - a.axis) > settings.resolution:
-                delta, sem = change(a, b)
-                candidates.append((abs(delta) - sem, a, b))
+                change = step(a, b).change
+                if change.defined:
+                    candidates.append((abs(change.value) - (change.sem if change.sem_defined else 0.0), a, b))
         if not candidates:
             break
         _, a, b = max(candidates, key=lambda c: c[0])
@@ -358,40 +454,73 @@ def run_scan(
         if middle in points:
             break
         compute(middle)
-    ordered = tuple(sorted(points.values(), key=lambda p: p.value))
-    pairs = []
-    for a, b in itertools.pairwise(ordered):
-        delta, delta_sem = change(a, b)
-        significant = delta_sem == 0 or abs(delta) >= SIGNIFICANT * delta_sem
-        pairs.append((significant, abs(delta) / abs(b.axis - a.axis), (a, b), delta, delta_sem))
-    # The steepest of the significant changes; if none is, the steepest of all (and the
-    # result says it is not significant).
-    pool = [pair for pair in pairs if pair[0]] or pairs
-    _, _, steepest_pair, change_steepest, sem = max(pool, key=lambda pair: pair[1])
-    a, b = steepest_pair
-    result = ScanResult(
-        settings,
-        ordered,
-        (a.value, b.value),
-        change_steepest,
-        sem,
-        folder,
-        tuple(change(p, q) for p, q in itertools.pairwise(ordered)),
+    final = tuple(sorted(points.values(), key=lambda p: p.value))
+    all_steps = tuple(step(a, b) for a, b in itertools.pairwise(final))
+    defined = [i for i, s in enumerate(all_steps) if s.change.defined]
+    significant = [i for i in defined if all_steps[i].significant]
+    pool = significant or defined
+    steepest = (
+        max(pool, key=lambda i: abs(all_steps[i].change.value) / max(all_steps[i].width, 1e-300)) if pool else None
     )
-    _write(result)
+    result = ScanResult(settings, final, all_steps, steepest, statistic_folder, statistic.label, folder)
+    write_scan(result)
     return result
 
 
-def _write(result: ScanResult) -> list[Path]:
+def write_scan(result: ScanResult) -> list[Path]:
+    """``scan.json`` and ``scan.csv`` into the statistic's folder."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([result.settings.param, "axis", result.settings.statistic, "sem", "run"])
-    for p in result.points:
-        writer.writerow([repr(p.value), f"{p.axis:.12g}", f"{p.statistic:.10g}", f"{p.sem:.10g}", p.run])
+    writer.writerow(
+        [
+            result.settings.param,
+            "axis",
+            "statistic",
+            "sem",
+            "undefined",
+            "change_to_next",
+            "change_sem",
+            "paired",
+            "run",
+        ]
+    )
+
+    def number(x: float) -> str:
+        return f"{x:.10g}" if math.isfinite(x) else ""
+
+    for i, p in enumerate(result.points):
+        step = result.steps[i] if i < len(result.steps) else None
+        writer.writerow(
+            [
+                repr(p.value),
+                f"{p.axis:.12g}",
+                number(p.estimate.value),
+                number(p.estimate.sem),
+                p.estimate.undefined or p.estimate.sem_undefined or "",
+                number(step.change.value) if step else "",
+                number(step.change.sem) if step else "",
+                "" if step is None or step.change.paired is None else str(step.change.paired).lower(),
+                p.run,
+            ]
+        )
+    result.folder.mkdir(parents=True, exist_ok=True)
     return [
         atomic_write_json(result.folder / SCAN_JSON, result.as_dict()),
         atomic_write_text(result.folder / SCAN_CSV, buffer.getvalue()),
     ]
 
 
-__all__ = ["LOG_ONE_MINUS", "ScanPoint", "ScanResult", "ScanSettings", "from_axis", "run_scan", "to_axis"]
+__all__ = [
+    "INTEGER_PARAMETERS",
+    "LOG_ONE_MINUS",
+    "SCANNABLE",
+    "ScanPoint",
+    "ScanResult",
+    "ScanSettings",
+    "ScanStep",
+    "from_axis",
+    "run_scan",
+    "scan_folder",
+    "to_axis",
+    "write_scan",
+]

@@ -207,6 +207,16 @@ def _check(description: str, ok: bool, detail: str = "") -> Check:
     return Check(description, "pass" if ok else "fail", detail)
 
 
+_UNDEFINED_ERROR = "standard error undefined ({n} sample); use more samples"
+
+
+def _undefined_error(description: str, samples: int) -> Check | None:
+    """An inconclusive check when a standard error is undefined (fewer than two samples), else None."""
+    if samples >= 2:
+        return None
+    return Check(description, "inconclusive", _UNDEFINED_ERROR.format(n=samples))
+
+
 # --------------------------------------------------------------------------------------
 # An independent reference computation: dense value iteration in numpy
 
@@ -281,6 +291,10 @@ def check_vanilla(sweeps: dict[str, StoredSweep]) -> list[Check]:
             )
         )
         power = run.power["H"][:, empty]  # the samples themselves, as every check here uses
+        undefined = _undefined_error(f"{label}: POWER(∅) ≈ 0 for U[-1, 1] rewards", len(power))
+        if undefined is not None:
+            checks.append(undefined)
+            continue
         mean, sem = float(power.mean()), float(standard_error(power[:, None])[0])
         checks.append(
             _check(
@@ -304,6 +318,10 @@ def check_gridworld(sweeps: dict[str, StoredSweep]) -> list[Check]:
         checks.append(_dense_cross_check(run, label))
         power = run.power["H"]
         col = {s: i for i, s in enumerate(run.states)}
+        if len(power) < 2:
+            for what in ("symmetric corners agree", "symmetric edges agree", "centre > edges", "edges > corners"):
+                checks.append(Check(f"{label}: {what}", "inconclusive", _UNDEFINED_ERROR.format(n=len(power))))
+            continue
         for group, members in (("corners", GRID_CORNERS), ("edges", GRID_EDGES)):
             worst = 0.0
             for i, a in enumerate(members):
@@ -403,6 +421,12 @@ def check_reward_correlation(sweeps: dict[str, StoredSweep]) -> list[Check]:
     for high, low in itertools.pairwise(betas):
         a = by_beta[high].power["H"].mean(axis=1)
         b = by_beta[low].power["H"].mean(axis=1)
+        undefined = _undefined_error(
+            f"H's average POWER is higher at β = {high:g} than at β = {low:g}", min(len(a), len(b))
+        )
+        if undefined is not None:
+            checks.append(undefined)
+            continue
         diff = float(a.mean() - b.mean())
         sem = float(np.hypot(a.std(ddof=1) / np.sqrt(len(a)), b.std(ddof=1) / np.sqrt(len(b))))
         checks.append(

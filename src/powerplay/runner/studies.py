@@ -1,8 +1,7 @@
 """Studies across environments: is misalignment by default robust to the environment?
 
-A sweep over a family of environments -- generated mazes or rooms sweeping their ``seed``,
-or any list of MDPs (zipped with their seed policies if need be) -- gives one α_HA per
-environment. :func:`environment_studies` summarises them:
+A sweep over a family of environments -- generated mazes or rooms sweeping their ``seed`` --
+gives one α_HA per environment. :func:`environment_studies` summarises them:
 
 * per environment: the attenuation-corrected α_HA with its 95 % interval (and the raw one);
 * across environments: the mean corrected α_HA with a 95 % Student-t interval over
@@ -10,9 +9,26 @@ environment. :func:`environment_studies` summarises them:
   error), and the share of environments whose corrected α_HA is below 0, with a Wilson
   interval.
 
-The environments are treated as a random sample from their family, so the interval is
-about the family, not only the environments drawn. If other parameters are swept too, there
-is one study per combination of their values.
+What is pooled
+--------------
+Only environments that differ by their generator ``seed``, with everything else equal, are
+pooled: each study is one *group*. Environments from another generator, size, interaction
+rule (``joint: allow | remove | block``), noise, or a named environment, form their own
+groups; so do runs that differ in any other swept parameter (the seed policy, γ, the reward
+distribution, β, ...), each combination summarised on its own. A sweep over the three
+interaction rules of one maze thus gives three studies of one environment each, not one
+mean over incomparable environments.
+
+Generated environments that are identical (the same states and transitions: two seeds of a
+small rooms generator can give the same map) are detected from the content hashes the sweep
+recorded, counted once, and reported (:attr:`EnvironmentStudy.duplicates`).
+
+An environment whose corrected α_HA is undefined (too noisy at its sample count) is reported
+as "undefined (too noisy at N samples)" and left out of the mean, the counts and the share,
+consistently (:attr:`EnvironmentStudy.undefined`).
+
+The environments are treated as a random sample from their family, so the interval is about
+the family, not only the environments drawn.
 
 :func:`write_environment_studies` writes ``study.json`` and ``study.csv`` into the sweep
 folder; :class:`EnvironmentStudyWriter` does so when a sweep finishes (a sweep listener).
@@ -31,6 +47,7 @@ import csv
 import io
 import itertools
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +55,12 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri, stdtrit  # normal and Student's t quantiles, without importing scipy.stats
 
-from ..errors import SweepNotFoundError
+from ..errors import ModelError, SweepNotFoundError
 from ..io.atomic import atomic_write_json, atomic_write_text
-from ..storage.sweeps import StoredSweep, load_sweep
+from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
+from ..stats.alignment import undefined_reason
+from ..storage.sweeps import StoredSweep, canonical, load_sweep
+from .build import environment_label
 from .events import SweepListener
 
 #: Parameters whose values are environments.
@@ -55,7 +75,11 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class EnvironmentResult:
-    """α_HA of one environment (one run)."""
+    """α_HA of one environment (one run).
+
+    ``undefined`` says why the corrected α_HA is undefined (``None`` when it is defined);
+    ``duplicate_of`` names an identical environment earlier in the study (``None`` if none).
+    """
 
     name: str
     run: str
@@ -66,6 +90,23 @@ class EnvironmentResult:
     alpha_sem: float
     reliability_H: float
     reliability_A: float
+    seed: int | None = None
+    undefined: str | None = None
+    duplicate_of: str | None = None
+
+    @property
+    def counted(self) -> bool:
+        """Whether it counts in the study's mean and share (defined, and not a duplicate)."""
+        return self.undefined is None and self.duplicate_of is None
+
+    def describe(self) -> str:
+        if self.duplicate_of is not None:
+            return f"{self.name}: identical to {self.duplicate_of} (counted once)"
+        if self.undefined is not None:
+            return f"{self.name}: undefined ({self.undefined})"
+        return (
+            f"{self.name}: {self.alpha_corrected:.3f} [{self.alpha_corrected_low:.3f}, {self.alpha_corrected_high:.3f}]"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,10 +120,16 @@ class EnvironmentStudy:
     fixed : dict
         Values (names) of the sweep's other swept parameters for this study.
     environments : tuple of EnvironmentResult
+        Every environment of the group, duplicates and undefined ones included.
     mean, mean_low, mean_high : float
-        Mean corrected α_HA over environments and its 95 % interval.
+        Mean corrected α_HA over the counted environments and its 95 % interval (NaN with
+        fewer than two).
     share_negative, share_low, share_high : float
-        Share of environments with corrected α_HA < 0 and its 95 % (Wilson) interval.
+        Share of counted environments with corrected α_HA < 0 and its 95 % (Wilson) interval.
+    sd : float
+    group : str
+        What the pooled environments share, e.g. ``'joint maze 4x4 (no overlap)'`` (the
+        environment's name for a named environment).
     """
 
     param: str
@@ -95,20 +142,48 @@ class EnvironmentStudy:
     share_low: float
     share_high: float
     sd: float = field(default=math.nan)
+    group: str = ""
+
+    @property
+    def counted(self) -> tuple[EnvironmentResult, ...]:
+        return tuple(e for e in self.environments if e.counted)
+
+    @property
+    def duplicates(self) -> tuple[EnvironmentResult, ...]:
+        return tuple(e for e in self.environments if e.duplicate_of is not None)
+
+    @property
+    def undefined(self) -> tuple[EnvironmentResult, ...]:
+        return tuple(e for e in self.environments if e.duplicate_of is None and e.undefined is not None)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["environments"] = [asdict(e) for e in self.environments]
+        out["counted"] = len(self.counted)
+        out["distinct"] = len(self.environments) - len(self.duplicates)
         return out
 
     def describe(self) -> str:
-        """One line, e.g. ``'20 environments: mean α_HA (corrected) -0.31 [-0.36, -0.26]; 19/20 below 0'``."""
-        negative = sum(e.alpha_corrected < 0 for e in self.environments if math.isfinite(e.alpha_corrected))
-        where = ", ".join(f"{k}={v}" for k, v in self.fixed.items())
+        """One line, e.g. ``'20 environments (joint maze 4x4 (no overlap); 17 distinct: ...): mean α_HA ...'``."""
+        total, counted = len(self.environments), self.counted
+        notes = [self.group] if self.group else []
+        notes += [f"{k}={v}" for k, v in self.fixed.items()]
+        if self.duplicates:
+            same = ", ".join(f"{e.name} = {e.duplicate_of}" for e in self.duplicates)
+            notes.append(f"{total - len(self.duplicates)} distinct: {same}")
+        if self.undefined:
+            reasons = sorted({e.undefined or "" for e in self.undefined})
+            notes.append(f"{len(self.undefined)} undefined: {'; '.join(reasons)}")
+        head = f"{total} environment{'s' * (total != 1)} ({'; '.join(notes)})" if notes else f"{total} environments"
+        if not counted:
+            return f"{head}: α_HA (corrected) undefined in every environment"
+        if len(counted) == 1:
+            return f"{head}: α_HA (corrected) {counted[0].describe().split(': ', 1)[1]} (one environment: no mean over environments)"
+        negative = sum(e.alpha_corrected < 0 for e in counted)
         return (
-            f"{len(self.environments)} environments{' (' + where + ')' if where else ''}: mean α_HA (corrected) "
-            f"{self.mean:.3f} [{self.mean_low:.3f}, {self.mean_high:.3f}]; {negative}/{len(self.environments)} "
-            f"below 0 (share {self.share_negative:.2f} [{self.share_low:.2f}, {self.share_high:.2f}])"
+            f"{head}: mean α_HA (corrected) {self.mean:.3f} [{self.mean_low:.3f}, {self.mean_high:.3f}] over "
+            f"{len(counted)}; {negative}/{len(counted)} below 0 (share {self.share_negative:.2f} "
+            f"[{self.share_low:.2f}, {self.share_high:.2f}])"
         )
 
 
@@ -159,8 +234,35 @@ def environment_parameter(sweep: StoredSweep) -> str | None:
     return next((p for p in ENVIRONMENT_PARAMETERS if p in sweep.swept), None)
 
 
+def _group_of(value: Any) -> tuple[str, str, int | None]:
+    """``(group key, group description, generator seed)`` of an environment value: generator
+    specs without their seed (and name) share a group; anything else is its own group."""
+    if is_generator_spec(value):
+        try:
+            spec = normalize_generator_spec(value)
+        except ModelError:
+            return canonical(value), str(value), None
+        rest = {k: v for k, v in spec.items() if k not in ("seed", "name")}
+        described = re.sub(r" seed \d+", "", generator_spec_name({**rest, "seed": 0, "name": ""}))
+        return canonical(rest), described, int(spec["seed"])
+    return canonical(value), str(value), None
+
+
+def _undefined(alignment: dict[str, Any], num_samples: Any) -> str | None:
+    """Why a run's corrected α_HA is undefined (None if it is defined, with its interval)."""
+    value = _number(alignment.get("alpha_corrected"))
+    low, high = (list(alignment.get("alpha_corrected_interval") or []) + [None, None])[:2]
+    if math.isfinite(value) and math.isfinite(_number(low)) and math.isfinite(_number(high)):
+        return None
+    reason = alignment.get("alpha_corrected_undefined")
+    if isinstance(reason, str) and reason:
+        return reason
+    return undefined_reason(int(num_samples)) if isinstance(num_samples, int) else "too noisy"
+
+
 def environment_studies(sweep, param: str | None = None, folder=None) -> list[EnvironmentStudy]:
-    """One :class:`EnvironmentStudy` per combination of the sweep's other swept values.
+    """One :class:`EnvironmentStudy` per group of comparable environments and combination of
+    the sweep's other swept values (see the module notes on what is pooled).
 
     Parameters
     ----------
@@ -181,8 +283,10 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
     if sweep.experiment_type != "multiagent_with_reward":
         raise SweepNotFoundError(f"an environment study needs α_HA: sweep {sweep.path.name} is {sweep.experiment_type}")
     group = sweep.zip_group(param)
-    others = [p for p in sweep.swept if p != param and (group is None or sweep.zip_group(p) != group)]
+    zipped = [p for p in sweep.swept if p != param and group is not None and sweep.zip_group(p) == group]
+    others = [p for p in sweep.swept if p != param and p not in zipped]
     combinations = itertools.product(*[[name for _, name in sweep.swept[p]] for p in others]) if others else [()]
+    hashes = sweep.record.get("environments") or {}
     studies = []
     for combination in combinations:
         fixed = dict(zip(others, combination))
@@ -190,25 +294,42 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
             pairs = sweep.runs_over(param, fixed)
         except SweepNotFoundError:
             continue  # a combination without finished runs
-        results = []
-        for _, run in pairs:
-            alignment = run.info.get("alignment") or {}
-            low, high = (list(alignment.get("alpha_corrected_interval") or []) + [math.nan, math.nan])[:2]
-            results.append(
-                EnvironmentResult(
-                    name=sweep.value_name(run, param),
-                    run=str(run.info.get("run_suffix", run.name)),
-                    alpha_corrected=_number(alignment.get("alpha_corrected")),
-                    alpha_corrected_low=_number(low),
-                    alpha_corrected_high=_number(high),
-                    alpha=_number(alignment.get("alpha")),
-                    alpha_sem=_number(alignment.get("alpha_sem")),
-                    reliability_H=_number(alignment.get("reliability_H")),
-                    reliability_A=_number(alignment.get("reliability_A")),
+        groups: dict[str, tuple[str, list]] = {}
+        for value, run in pairs:
+            key, described, seed = _group_of(value)
+            # Zipped partners (e.g. the seed policy) must be equal too.
+            partners = {p: canonical(run.config.get(p)) for p in zipped}
+            groups.setdefault(key + canonical(partners), (described, []))[1].append((value, run, seed))
+        for described, members in groups.values():
+            results: list[EnvironmentResult] = []
+            seen: dict[str, str] = {}  # content hash -> the first environment with it
+            for value, run, seed in members:
+                alignment = run.info.get("alignment") or {}
+                low, high = (list(alignment.get("alpha_corrected_interval") or []) + [math.nan, math.nan])[:2]
+                name = sweep.value_name(run, param)
+                content = hashes.get(environment_label(param, value), {}).get("sha256")
+                duplicate_of = seen.get(content) if content else None
+                if content and duplicate_of is None:
+                    seen[content] = name
+                results.append(
+                    EnvironmentResult(
+                        name=name,
+                        run=str(run.info.get("run_suffix", run.name)),
+                        alpha_corrected=_number(alignment.get("alpha_corrected")),
+                        alpha_corrected_low=_number(low),
+                        alpha_corrected_high=_number(high),
+                        alpha=_number(alignment.get("alpha")),
+                        alpha_sem=_number(alignment.get("alpha_sem")),
+                        reliability_H=_number(alignment.get("reliability_H")),
+                        reliability_A=_number(alignment.get("reliability_A")),
+                        seed=seed,
+                        undefined=_undefined(alignment, run.info.get("num_reward_samples")),
+                        duplicate_of=duplicate_of,
+                    )
                 )
-            )
-        summary = across_environments(np.array([r.alpha_corrected for r in results]))
-        studies.append(EnvironmentStudy(param, fixed, tuple(results), **summary))
+            counted = np.array([r.alpha_corrected for r in results if r.counted])
+            summary = across_environments(counted)
+            studies.append(EnvironmentStudy(param, fixed, tuple(results), **summary, group=described))
     return studies
 
 
@@ -223,12 +344,18 @@ def study_csv(studies: list[EnvironmentStudy]) -> str:
     for study in studies:
         for env in study.environments:
             rows.append(
-                {**study.fixed, "environment": env.name, **{k: v for k, v in asdict(env).items() if k != "name"}}
+                {
+                    **study.fixed,
+                    "group": study.group,
+                    "environment": env.name,
+                    **{k: v for k, v in asdict(env).items() if k != "name"},
+                }
             )
     columns = list(dict.fromkeys(k for row in rows for k in row))
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow({k: "" if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -75,6 +75,7 @@ from ..storage.runs import (
     RECORDED_FILES,
     RUN_INFO,
     StoredRun,
+    check_run_matches,
     is_complete_run,
     load_run,
     read_run_info,
@@ -86,6 +87,7 @@ from ..storage.sweeps import (
     DEFAULT_FOLDER,
     StoredSweep,
     check_output_folder,
+    claiming,
     create_sweep_folder,
     find_matching_sweep,
     load_sweep,
@@ -95,7 +97,13 @@ from ..storage.sweeps import (
     write_runs_table,
     write_sweep_record,
 )
-from .build import build_experiment, check_environments, environment_fingerprints, environment_sources
+from .build import (
+    build_experiment,
+    check_environments,
+    environment_fingerprints,
+    environment_labels,
+    environment_sources,
+)
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, check_fits, compute_runs
@@ -231,24 +239,33 @@ def _free_space(folder: Path) -> int | None:
         return None
 
 
-def _check_disk_space(folder: Path, kept_bytes: list[int]) -> None:
+def _check_disk_space(folder: Path, kept_bytes: list[int], keep_samples: bool | None = None) -> None:
     """Refuse up front when the samples the runs keep (``kept_bytes``, 0 for a run that keeps
     none) cannot fit where they go.
 
     A kept run writes its samples to uncompressed scratch files, then compresses them into
     ``samples.npz``; the uncompressed size of every kept archive plus the largest scratch
-    space is an upper bound of what the sweep adds to the disk.
+    space is an upper bound of what the sweep adds to the disk. The advice says why samples
+    are kept: asked for (``keep_samples=True``: ``--keep-samples``, or a figure drawn from the
+    samples), or kept by default because each run's are small (``None``).
     """
     kept = [b for b in kept_bytes if b]
     if not kept:
         return
     needed, free = sum(kept) + max(kept), _free_space(folder)
+    if keep_samples:
+        advice = (
+            "they are kept because it was asked (--keep-samples, or --plot-distributions/--plot-correlations, "
+            "which draw from them; keep_samples=True in Python): leave that out"
+        )
+    else:
+        advice = "runs keep samples of at most 64 MB by default: run with --no-keep-samples (keep_samples=False)"
     if free is not None and needed > free:
         from ..io.safe_load import _size
 
         raise ResourceLimitError(
             f"keeping the samples of {len(kept):,} run(s) needs up to {_size(needed)} in {folder}, but only "
-            f"{_size(free)} is free; run without --keep-samples (statistics are kept either way) or free some space",
+            f"{_size(free)} is free; {advice} (statistics are kept either way), or free some space",
             "disk space for kept samples",
             float(needed),
             float(free),
@@ -257,7 +274,11 @@ def _check_disk_space(folder: Path, kept_bytes: list[int]) -> None:
 
 
 def prepare_sweep(
-    config: SweepConfig | str | os.PathLike, options: SweepOptions, executor: Executor | None = None
+    config: SweepConfig | str | os.PathLike,
+    options: SweepOptions,
+    executor: Executor | None = None,
+    *,
+    hold: contextlib.ExitStack | None = None,
 ) -> tuple[SweepConfig, Path, bool]:
     """Validate the config and find (resume) or create its sweep folder.
 
@@ -267,6 +288,16 @@ def prepare_sweep(
     be written, that the samples to keep fit on its disk and, when ``executor`` computes in
     this process (the default, a :class:`LocalExecutor`; not a cluster), that each run fits in
     this machine's memory (:func:`~powerplay.runner.executors.check_fits`).
+
+    A new sweep folder is claimed atomically (:func:`~powerplay.storage.sweeps.claiming`): of
+    two identical commands started together, the second finds the first one's sweep and
+    resumes it (or, with ``hold``, is refused while the first computes it).
+
+    Parameters
+    ----------
+    hold : contextlib.ExitStack, optional
+        If given, the sweep's lock (one process computes a sweep) is taken here, before any
+        other process can find a newly created sweep, and held until the stack closes.
 
     Returns
     -------
@@ -280,6 +311,7 @@ def prepare_sweep(
     """
     if not isinstance(config, SweepConfig):
         config = load_sweep_config(config)
+    given = config
     config = config.with_overrides(samples=samples_override(options.samples))
     diagnostic = bool(options.diagnostic and config.experiment_type == "multiagent_with_reward")
     overrides = {"samples": config.samples_override, "diagnostic": diagnostic}
@@ -314,10 +346,30 @@ def prepare_sweep(
         pending = [
             size for size, entry in zip(kept_bytes, record["runs"]) if not is_complete_run(existing / entry["folder"])
         ]
-        _check_disk_space(existing, pending)
+        _check_disk_space(existing, pending, options.keep_samples)
+        if hold is not None:
+            hold.enter_context(_sweep_lock(existing))
         return config, existing, True
     check_output_folder(output)
-    _check_disk_space(output, kept_bytes)
+    _check_disk_space(output, kept_bytes, options.keep_samples)
+    output.mkdir(parents=True, exist_ok=True)
+    with claiming(output):
+        if not options.new and find_matching_sweep(output, config.name, config.sha256, overrides) is not None:
+            found_meanwhile = True  # another process created this sweep while this one checked the config
+        else:
+            found_meanwhile = False
+            path = _create_sweep(config, options, environments, overrides, runs)
+            if hold is not None:
+                hold.enter_context(_sweep_lock(path))
+    if found_meanwhile:
+        return prepare_sweep(given, options, executor, hold=hold)
+    return config, path, False
+
+
+def _create_sweep(
+    config: SweepConfig, options: SweepOptions, environments: dict[str, Any], overrides: dict[str, Any], runs
+) -> Path:
+    """Create a new sweep folder with its ``config.yaml`` and ``sweep.json`` (under :func:`claiming`)."""
     record = new_sweep_record(
         next_sweep_id(options.output_dir),
         config.name,
@@ -343,7 +395,7 @@ def prepare_sweep(
             for r in runs
         ],
     )
-    return config, create_sweep_folder(options.output_dir, record, config.text), False
+    return create_sweep_folder(options.output_dir, record, config.text)
 
 
 @contextlib.contextmanager
@@ -403,14 +455,40 @@ def _check_writable(folder: Path) -> None:
             )
 
 
-def _reusable(folder: Path, options: SweepOptions, listeners) -> bool:
-    """Whether a finished run can be reused as is (its files match their checksums)."""
+def _run_identity(run: RunSpec, config: SweepConfig, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(run.yaml, fields of run.json)`` that identify a run: what it is written with, and
+    what a finished run folder must hold to be reused for it (see :func:`check_run_matches`)."""
+    run_config = dict(run.config)
+    run_config.update(sweep_id=record["sweep_id"], sweep_name=config.name, run_suffix=run.suffix)
+    recorded = record.get("environments") or {}
+    environments = {
+        key: recorded[label]["sha256"] for key, label in environment_labels(run.config).items() if label in recorded
+    }
+    folder = next(entry["folder"] for entry in record["runs"] if entry["suffix"] == run.suffix)
+    info = {
+        "name": folder,
+        "experiment_type": config.experiment_type,
+        "sweep_id": record["sweep_id"],
+        "sweep_name": config.name,
+        "run_suffix": run.suffix,
+        "num_reward_samples": run.config.get("num_reward_samples"),
+        "random_seed": run.config.get("random_seed"),
+        "diagnostic": bool((record.get("overrides") or {}).get("diagnostic")),
+        "environments": environments,
+    }
+    return run_config, info
+
+
+def _reusable(folder: Path, identity: tuple[dict[str, Any], dict[str, Any]], options: SweepOptions, listeners) -> bool:
+    """Whether a finished run can be reused as is: its files match their checksums, its record
+    is the record of this run (``identity``, from :func:`_run_identity`), and it reads back."""
     _check_plain_folder(folder)
     _check_writable(folder)
     if not (folder / RUN_INFO).exists() and not (folder / RUN_INFO).is_symlink():
         return False
     try:
         verify_run(folder)
+        check_run_matches(folder, *identity)
     except DamagedRunError as error:
         if not options.repair:
             raise SweepError(f"{error}; run the same command with --repair to recompute it") from None
@@ -459,15 +537,16 @@ def run_sweep(
     events = combine(listeners)
     own_executor = executor is None
     executor = executor or LocalExecutor(threads=options.workers)
-    config, sweep_path, resumed = prepare_sweep(config, options, executor)
-    record = read_sweep_record(sweep_path)
-    runs = config.runs()
-    folders = {r["suffix"]: sweep_path / r["folder"] for r in record["runs"]}
     try:
-        with _sweep_lock(sweep_path):
+        with contextlib.ExitStack() as hold:
+            config, sweep_path, resumed = prepare_sweep(config, options, executor, hold=hold)  # locks the sweep
+            record = read_sweep_record(sweep_path)
+            runs = config.runs()
+            folders = {r["suffix"]: sweep_path / r["folder"] for r in record["runs"]}
             # Temporary files of writers killed long ago (a sweep record, a runs table, a redrawn figure).
             remove_stale_temporary_files(sweep_path, older_than=STALE_SECONDS)
-            finished = {r.suffix for r in runs if _reusable(folders[r.suffix], options, events)}
+            identities = {r.suffix: _run_identity(r, config, record) for r in runs}
+            finished = {r.suffix for r in runs if _reusable(folders[r.suffix], identities[r.suffix], options, events)}
             for suffix in finished:
                 remove_stale_temporary_files(folders[suffix], older_than=STALE_SECONDS)
             events.on_sweep_started(sweep_path, runs, finished, resumed)
@@ -479,7 +558,7 @@ def run_sweep(
             pending = [run for run in runs if run.suffix not in finished]
             for run in pending:  # (plain and writable: checked with every folder by _reusable)
                 _clean_interrupted(folders[run.suffix])
-            for run, stored in _compute(pending, folders, config, record["sweep_id"], options, executor, events):
+            for run, stored in _compute(pending, folders, identities, executor, options, events):
                 events.on_run_written(stored, True)
                 events.on_run_finished(run, stored.path, read_run_info(stored.path), False)
     finally:
@@ -499,10 +578,9 @@ def run_sweep(
 def _compute(
     pending: list[RunSpec],
     folders: dict[str, Path],
-    config: SweepConfig,
-    sweep_id: str,
-    options: SweepOptions,
+    identities: dict[str, tuple[dict[str, Any], dict[str, Any]]],
     executor: Executor,
+    options: SweepOptions,
     events,
 ) -> Iterator[tuple[RunSpec, StoredRun]]:
     """Compute the pending runs; write and yield each as soon as it is complete."""
@@ -531,13 +609,14 @@ def _compute(
     for index, result in compute_runs(jobs(), executor, sink=sink, started=started, progress=progress):
         run, experiment = pending[index], result.experiment
         assert experiment is not None  # a computed result carries its experiment
-        run_config = dict(run.config)
-        run_config.update(sweep_id=sweep_id, sweep_name=config.name, run_suffix=run.suffix)
+        run_config, identity = identities[run.suffix]
         info = {
+            **{
+                key: value
+                for key, value in identity.items()
+                if key not in ("name", "num_reward_samples", "random_seed")
+            },
             "experiment_type": experiment.kind,
-            "sweep_id": sweep_id,
-            "sweep_name": config.name,
-            "run_suffix": run.suffix,
             "value_names": run.value_names,
             "diagnostic": experiment.diagnostic,
             "executor": executor.describe(),

@@ -20,7 +20,6 @@ Nothing is read at import time: ``wandb`` is imported, and login state checked, 
 
 from __future__ import annotations
 
-import csv
 import netrc
 import os
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..errors import DependencyMissing, TrackingError
-from ..storage.runs import POWER_TABLE, StoredRun, update_run_info
+from ..storage.runs import StoredRun, power_table_rows, update_run_info
 from ..storage.sweeps import read_sweep_record
 from .events import SweepListener
 
@@ -141,9 +140,8 @@ class WandbTracker(SweepListener):
             settings=wandb.Settings(silent=True, console="off", save_code=False),
         )
         try:
-            with open(run.path / POWER_TABLE, newline="", encoding="utf-8") as handle:
-                rows = list(csv.reader(handle))
-            table = wandb.Table(columns=rows[0], data=[[r[0]] + [float(x) for x in r[1:]] for r in rows[1:]])
+            columns, data = power_table_rows(run)
+            table = wandb.Table(columns=columns, data=data)
             images = {}
             for name in run.info.get("figures") or []:
                 path = run.path / name

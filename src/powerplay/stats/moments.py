@@ -327,17 +327,21 @@ class Moments:
         return np.ldexp(mean, e) if e != ZERO_EXPONENT else np.zeros_like(mean)
 
     def variance(self, name: str) -> np.ndarray:
-        """Sample variance (``ddof=1``) of a variable; 0 with fewer than two samples."""
+        """Sample variance (``ddof=1``) of a variable; NaN (undefined) with fewer than two samples."""
         _, m2, e = self.scaled(name)
-        if self.n < 2 or e == ZERO_EXPONENT:
+        if self.n < 2:
+            return np.full_like(m2, np.nan)
+        if e == ZERO_EXPONENT:
             return np.zeros_like(m2)
         # sqrt first: the variance of numbers near 1e300 overflows, its square root does not.
         return np.ldexp(np.sqrt(m2 / (self.n - 1)), e) ** 2
 
     def sem(self, name: str) -> np.ndarray:
-        """Standard error of the mean of a variable; 0 with fewer than two samples."""
+        """Standard error of the mean of a variable; NaN (undefined) with fewer than two samples."""
         _, m2, e = self.scaled(name)
-        if self.n < 2 or e == ZERO_EXPONENT:
+        if self.n < 2:
+            return np.full_like(m2, np.nan)
+        if e == ZERO_EXPONENT:
             return np.zeros_like(m2)
         return np.ldexp(np.sqrt(m2 / (self.n - 1) / self.n), e)
 
@@ -349,7 +353,9 @@ class Moments:
         except ValueError:
             raise ModelError(f"the pair ({a!r}, {b!r}) is not tracked") from None
         ea, eb = int(self.exponent[0, self.layout.index[a]]), int(self.exponent[0, self.layout.index[b]])
-        if self.n < 2 or ZERO_EXPONENT in (ea, eb):
+        if self.n < 2:
+            return np.full_like(self.crosses[p][0], np.nan)
+        if ZERO_EXPONENT in (ea, eb):
             return np.zeros_like(self.crosses[p][0])
         return np.ldexp(self.crosses[p][0] / (self.n - 1), ea + eb)
 
@@ -417,16 +423,19 @@ class Moments:
 
 
 def standard_error(samples: np.ndarray) -> np.ndarray:
-    """``[S]`` standard error of the mean of samples ``[N, S]`` held in memory (0 with fewer than two).
+    """``[S]`` standard error of the mean of samples ``[N, S]`` held in memory (NaN, undefined,
+    with fewer than two).
 
     Examples
     --------
     >>> standard_error(np.array([[1.0, 2.0], [3.0, 2.0]])).tolist()
     [1.0, 0.0]
+    >>> standard_error(np.array([[1.0, 2.0]])).tolist()
+    [nan, nan]
     """
     samples = np.asarray(samples, dtype=np.float64)
     if samples.shape[0] < 2:
-        return np.zeros(samples.shape[1:])
+        return np.full(samples.shape[1:], np.nan)
     return samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
 
 

@@ -4,7 +4,9 @@ A run's POWER samples are reduced, chunk by chunk, to a :class:`RunSummary`: the
 (:mod:`powerplay.stats.moments`) of every POWER key's per-state samples, of the reward
 samples, and of each sample's POWER averaged over states, plus -- for two-agent runs -- the
 H–A cross products and the moments of up to 32 consecutive groups of samples, from which
-α_HA and its error bars follow (:mod:`powerplay.stats.alignment`). Its size does not grow
+α_HA and its error bars follow (:mod:`powerplay.stats.alignment`), and, for every run, the
+per-state POWER means of up to 64 consecutive groups of samples, from which any statistic
+gets a (paired) standard error (:mod:`powerplay.stats.groups`). Its size does not grow
 with the number of samples.
 
 Variable names
@@ -30,8 +32,9 @@ import numpy as np
 
 from ..errors import ModelError, UnknownLabelError
 from .alignment import MEAN_A, MEAN_H, A, AlignmentStatistics, H, alignment_from_moments, alignment_layout
+from .groups import SampleGroups
 from .moments import Layout, Moments
-from .tree import reduced
+from .tree import TreeReducer, reduced
 
 #: POWER keys in the order their columns appear in tables.
 POWER_KEYS = ("H", "A", "H_against_seed", "A_seed")
@@ -43,6 +46,11 @@ GROUP_VARIABLES = alignment_layout(1).names
 def kept_groups(power_keys) -> tuple[str, ...] | None:
     """The variables a run keeps per group: α_HA's, for runs with both agents (else none)."""
     return GROUP_VARIABLES if "A" in power_keys else None
+
+
+def kept_group_means(power_keys) -> tuple[str, ...]:
+    """The variables whose per-group means a run keeps: every POWER key's (paired errors)."""
+    return tuple(power_variable(k) for k in POWER_KEYS if k in set(power_keys))
 
 
 def power_variable(key: str) -> str:
@@ -77,10 +85,14 @@ class RunSummary:
     groups : tuple of Moments
         Moments of consecutive groups of samples (the variables of
         :func:`~powerplay.stats.alignment.alignment_layout` only); empty for one-agent runs.
+    paired : SampleGroups or None
+        Per-group POWER means of every POWER key (:mod:`powerplay.stats.groups`); ``None``
+        for runs written before they were kept.
     """
 
     total: Moments
     groups: tuple[Moments, ...] = ()
+    paired: SampleGroups | None = None
 
     @property
     def num_samples(self) -> int:
@@ -146,8 +158,21 @@ class RunSummary:
         layout = run_layout(num_states, power, rewards)
         arrays = {power_variable(k): v for k, v in power.items()}
         arrays.update({reward_variable(a): v for a, v in rewards.items()})
-        reducer = reduced(Moments.leaves(layout, arrays), keep_groups=kept_groups(power))
-        return cls(reducer.root(), tuple(reducer.group_moments()))
+        reducer = reduced(
+            Moments.leaves(layout, arrays), keep_groups=kept_groups(power), keep_group_means=kept_group_means(power)
+        )
+        return cls.of_reducer(reducer)
+
+    @classmethod
+    def of_reducer(cls, reducer: TreeReducer) -> RunSummary:
+        """The summary of a complete :class:`~powerplay.stats.tree.TreeReducer`."""
+        paired = reducer.paired_group_means()
+        groups = None
+        if paired is not None:
+            counts, means = paired
+            prefix = len(power_variable(""))
+            groups = SampleGroups(counts, {name[prefix:]: array for name, array in means.items()})
+        return cls(reducer.root(), tuple(reducer.group_moments()), groups)
 
     # -- storage ----------------------------------------------------------------------
 
@@ -156,6 +181,8 @@ class RunSummary:
         arrays = self.total.to_arrays("total:")
         if self.groups:
             arrays.update(Moments.concatenate(list(self.groups)).to_arrays("groups:"))
+        if self.paired is not None:
+            arrays.update(self.paired.to_arrays("paired:"))
         return arrays
 
     @classmethod
@@ -173,11 +200,18 @@ class RunSummary:
             if "groups:count" in getattr(arrays, "files", arrays):
                 batch = Moments.from_arrays(arrays, "groups:")
                 groups = tuple(batch.take(i) for i in range(batch.size))
+            paired = SampleGroups.from_arrays(arrays, "paired:")
         except (KeyError, IndexError, ValueError) as error:
             raise ModelError(f"summary arrays are incomplete or inconsistent ({error})") from None
         if total.size != 1 or sum(g.n for g in groups) not in (0, total.n):
             raise ModelError("summary arrays are inconsistent (group counts do not add up to the total)")
-        return cls(total, groups)
+        if paired is not None and (
+            paired.num_samples != total.n
+            or any(np.shape(m)[1] != total.layout.size for m in paired.means.values())
+            or not set(paired.keys) <= {k for k in POWER_KEYS if power_variable(k) in total.layout.index}
+        ):
+            raise ModelError("summary arrays are inconsistent (sample groups do not match the totals)")
+        return cls(total, groups, paired)
 
 
 class RunStatistics:
@@ -200,12 +234,19 @@ class RunStatistics:
         """The POWER keys this run computed (``'H'``, and ``'A'`` and diagnostics for two agents)."""
         return self.summary.power_keys
 
+    @property
+    def reward_fingerprint(self) -> str | None:
+        """A fingerprint of the run's reward draws: runs with equal fingerprints (and sample
+        counts) drew the same rewards, so their differences get paired errors
+        (:mod:`powerplay.stats.statistics`). ``None`` if unknown."""
+        return None
+
     def power_mean(self, key: str = "H") -> np.ndarray:
         """``[S]`` POWER of each state (mean over reward samples)."""
         return self.summary.power_mean(key)
 
     def power_sem(self, key: str = "H") -> np.ndarray:
-        """``[S]`` standard error of :meth:`power_mean` (0 with a single sample)."""
+        """``[S]`` standard error of :meth:`power_mean` (NaN, undefined, with a single sample)."""
         return self.summary.power_sem(key)
 
     def power_variance(self, key: str = "H") -> np.ndarray:
@@ -250,6 +291,7 @@ __all__ = [
     "POWER_KEYS",
     "RunStatistics",
     "RunSummary",
+    "kept_group_means",
     "kept_groups",
     "power_variable",
     "reward_variable",

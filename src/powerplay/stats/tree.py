@@ -19,9 +19,19 @@ siblings as soon as both are present. Each node's value is computed from the sam
 children whichever chunk or process computes it, so the root is the same number for any
 chunking.
 
-The cap level is the *group level*: the lowest level with at most :data:`MAX_GROUPS` nodes.
-Its nodes are consecutive groups of ``2**k`` samples, kept by the reducer when asked, for
-delete-a-group jackknife error bars (:mod:`powerplay.stats.alignment`).
+Two levels are *group levels*, whose nodes (consecutive groups of ``2**k`` samples) the
+reducer keeps when asked, for delete-a-group jackknife error bars:
+
+* the *alignment level*, the lowest with at most :data:`MAX_GROUPS` nodes: the full moments of
+  α_HA's variables (:mod:`powerplay.stats.alignment`);
+* the *paired level*, the lowest with at most :data:`PAIRED_GROUPS` nodes: only the mean of
+  each POWER vector per group (:mod:`powerplay.stats.groups`). The groups depend only on
+  ``N``, so two runs with the same seed and sample count have the same groups of the same
+  reward draws, and a statistic's difference between them gets a paired standard error.
+
+The cap level of a chunk is the lower of the two (:func:`merge_cap_level`). Every node is the same
+number whichever chunk or process computes it, so the kept groups are bit-identical for any
+chunking too.
 
 Examples
 --------
@@ -42,11 +52,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import ModelError
 from .moments import Moments
 
-#: Largest number of groups kept for jackknife error bars.
+#: Largest number of groups kept for α_HA's jackknife error bars.
 MAX_GROUPS = 32
+
+#: Largest number of groups whose POWER means are kept for paired standard errors.
+PAIRED_GROUPS = 64
 
 
 def top_level(num_samples: int) -> int:
@@ -65,6 +80,11 @@ def group_level(num_samples: int, max_groups: int = MAX_GROUPS) -> int:
     while nodes_at(level, num_samples) > max_groups:
         level += 1
     return level
+
+
+def merge_cap_level(num_samples: int) -> int:
+    """The highest level a chunk merges to: the lower of the two group levels (module notes)."""
+    return min(group_level(num_samples, MAX_GROUPS), group_level(num_samples, PAIRED_GROUPS), top_level(num_samples))
 
 
 @dataclass(frozen=True)
@@ -98,7 +118,7 @@ def reduce_chunk(leaves: Moments, start: int, num_samples: int, cap_level: int |
     num_samples : int
         ``N``, the run's total number of samples (it fixes the tree).
     cap_level : int, optional
-        Highest level to merge to (default :func:`group_level` of ``N``).
+        Highest level to merge to (default :func:`merge_cap_level` of ``N``).
 
     Returns
     -------
@@ -108,7 +128,7 @@ def reduce_chunk(leaves: Moments, start: int, num_samples: int, cap_level: int |
     stop = start + leaves.size
     if not 0 <= start <= stop <= num_samples:
         raise ModelError(f"chunk {start}:{stop} is outside the run's {num_samples} samples")
-    cap = min(group_level(num_samples) if cap_level is None else cap_level, top_level(num_samples))
+    cap = min(merge_cap_level(num_samples) if cap_level is None else cap_level, top_level(num_samples))
     left: list[Node] = []  # emitted at the chunk's left edge, in increasing sample order
     right: list[Node] = []  # emitted at its right edge, in decreasing sample order
     lo, hi, batch, level = start, stop, leaves, 0
@@ -139,13 +159,15 @@ def reduce_all(leaves: Moments) -> Moments:
     return reduced(leaves).root()
 
 
-def reduced(leaves: Moments, keep_groups: tuple[str, ...] | None = None) -> TreeReducer:
+def reduced(
+    leaves: Moments, keep_groups: tuple[str, ...] | None = None, keep_group_means: tuple[str, ...] | None = None
+) -> TreeReducer:
     """A :class:`TreeReducer` given every sample of a batch of per-sample records held in
     memory (one chunk holding everything): the same tree, so the same numbers, as a streamed run."""
     n = leaves.size
     if n == 0:
         raise ModelError("no samples to reduce")
-    reducer = TreeReducer(n, keep_groups=keep_groups)
+    reducer = TreeReducer(n, keep_groups=keep_groups, keep_group_means=keep_group_means)
     for node in reduce_chunk(leaves, 0, n):
         reducer.add(node)
     return reducer
@@ -159,20 +181,32 @@ class TreeReducer:
     num_samples : int
         ``N``.
     keep_groups : tuple of str, optional
-        Keep the group-level nodes (restricted to these variables) for jackknife errors.
+        Keep the alignment-level nodes (restricted to these variables) for α_HA's jackknife errors.
+    keep_group_means : tuple of str, optional
+        Keep the means of these vector variables at the paired level (``[S]`` per group).
 
-    Memory holds only nodes waiting for a sibling: with chunks arriving in order, at most a
-    few per level.
+    Memory holds only nodes waiting for a sibling and the kept groups (at most
+    :data:`MAX_GROUPS` and :data:`PAIRED_GROUPS` of them): with chunks arriving in order, a few
+    nodes per level.
     """
 
-    def __init__(self, num_samples: int, keep_groups: tuple[str, ...] | None = None):
+    def __init__(
+        self,
+        num_samples: int,
+        keep_groups: tuple[str, ...] | None = None,
+        keep_group_means: tuple[str, ...] | None = None,
+    ):
         if num_samples < 1:
             raise ModelError(f"a run needs at least one sample, got {num_samples}")
         self.num_samples = int(num_samples)
         self.top = top_level(self.num_samples)
         self.group_level = min(group_level(self.num_samples), self.top)
+        self.paired_level = min(group_level(self.num_samples, PAIRED_GROUPS), self.top)
+        self.cap_level = merge_cap_level(self.num_samples)
         self.keep_groups = keep_groups
+        self.keep_group_means = keep_group_means
         self.groups: dict[int, Moments] = {}
+        self.group_means: dict[int, tuple[int, dict[str, np.ndarray]]] = {}
         self._waiting: dict[tuple[int, int], Moments] = {}
         self._root: Moments | None = None
         self._covered = 0
@@ -180,13 +214,15 @@ class TreeReducer:
     def add(self, node: Node) -> None:
         """Insert a node (from :func:`reduce_chunk`) and merge upwards where possible."""
         level, index, moments = node.level, node.index, node.moments
-        if level > self.group_level or index >= nodes_at(level, self.num_samples):
+        if level > self.cap_level or index >= nodes_at(level, self.num_samples):
             raise ModelError(f"node ({level}, {index}) does not belong to a tree of {self.num_samples} samples")
         start, stop = node.span(self.num_samples)
         self._covered += stop - start
         while True:
             if level == self.group_level and self.keep_groups is not None:
                 self.groups[index] = moments.select(self.keep_groups)
+            if level == self.paired_level and self.keep_group_means:
+                self.group_means[index] = (moments.n, {name: moments.mean(name) for name in self.keep_group_means})
             if level == self.top:
                 self._root = moments
                 return
@@ -222,15 +258,27 @@ class TreeReducer:
         return self._root
 
     def group_moments(self) -> list[Moments]:
-        """The kept group nodes in sample order (empty unless ``keep_groups``)."""
+        """The kept alignment-level group nodes in sample order (empty unless ``keep_groups``)."""
         return [self.groups[j] for j in sorted(self.groups)]
+
+    def paired_group_means(self) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """``(counts [G], {variable: means [G, S]})`` of the paired-level groups, in sample
+        order (``None`` unless ``keep_group_means``)."""
+        if not self.keep_group_means:
+            return None
+        order = sorted(self.group_means)
+        counts = np.array([self.group_means[j][0] for j in order], dtype=np.int64)
+        means = {name: np.stack([self.group_means[j][1][name] for j in order]) for name in self.keep_group_means}
+        return counts, means
 
 
 __all__ = [
     "MAX_GROUPS",
+    "PAIRED_GROUPS",
     "Node",
     "TreeReducer",
     "group_level",
+    "merge_cap_level",
     "nodes_at",
     "reduce_all",
     "reduce_chunk",

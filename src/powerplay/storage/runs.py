@@ -4,13 +4,15 @@ Layout of a run folder (the output contract; tests and users rely on it)::
 
     run.yaml       the fully resolved run configuration (plain values, no sweep syntax)
     power.csv      one row per state: state, power_H, power_H_sem
-                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem]
+                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem];
+                   a standard error that is undefined (a run of one sample) is an empty field
     summary.npz    the run's streamed statistics (powerplay.stats.summary.RunSummary): per-state
                    moments of every POWER key and of the rewards, H-A cross products, group moments
     samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
                    (see powerplay.storage.samples)
     run.json       timing, versions, seed, convergence statistics, α_HA statistics (two agents),
-                   the size and SHA-256 of every file above, figure list
+                   the size and SHA-256 of every file above, figure list; ``sem_undefined``
+                   says why standard errors are undefined (``'1 sample'``) when they are
     *.png / *.gif  figures
 
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
@@ -61,6 +63,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import platform
 import time
 import zipfile
@@ -77,6 +80,7 @@ from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
+from .tables import read_table, table_csv, text_from_cell
 
 RUN_CONFIG = "run.yaml"
 POWER_TABLE = "power.csv"
@@ -85,6 +89,8 @@ RUN_INFO = "run.json"
 
 #: Files whose size and checksum ``run.json`` records (those present).
 RECORDED_FILES = (RUN_CONFIG, POWER_TABLE, SUMMARY, SAMPLES)
+#: Files every finished run has (``samples.npz`` only when samples are kept).
+REQUIRED_FILES = (RUN_CONFIG, POWER_TABLE, SUMMARY)
 
 #: Largest ``power.csv`` read (about ten million states).
 MAX_TABLE_BYTES = 2**30
@@ -112,16 +118,29 @@ def _versions() -> dict[str, str]:
 
 
 def power_table_csv(states, summary: RunSummary) -> str:
-    """The ``power.csv`` text: per-state means and standard errors of each POWER key."""
+    """The ``power.csv`` text: per-state means and standard errors of each POWER key.
+
+    Written by the rules of :mod:`powerplay.storage.tables`: state labels quoted (and escaped
+    where a spreadsheet would run them), numbers in their shortest exact form.
+    """
     keys = [k for k in POWER_KEYS if k in summary.power_keys]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")])
-    means = {k: summary.power_mean(k) for k in keys}
-    sems = {k: summary.power_sem(k) for k in keys}
-    for i, state in enumerate(states):
-        writer.writerow([state] + [f"{x:.10g}" for k in keys for x in (means[k][i], sems[k][i])])
-    return buffer.getvalue()
+    header = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
+    # An undefined standard error (one sample) is an empty field.
+    columns = [
+        column
+        for k in keys
+        for column in (summary.power_mean(k).tolist(), [_defined(x) for x in summary.power_sem(k).tolist()])
+    ]
+    return table_csv(header, ([state, *(column[i] for column in columns)] for i, state in enumerate(states)))
+
+
+def _defined(x: float) -> float | None:
+    """A number of ``power.csv``; an undefined one (NaN: the standard error of one sample) is None (empty)."""
+    return x if np.isfinite(x) else None
+
+
+def _table_value(text: str) -> float:
+    return float(text) if text != "" else float("nan")
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -155,15 +174,11 @@ def reward_check(config: dict[str, Any], states) -> str | None:
 
 
 def _stream_check(stream) -> str | None:
-    """SHA-256 of a reward stream's first reward block (``None`` if it cannot be drawn)."""
+    """A reward stream's :meth:`~powerplay.model.rewards.RewardStream.fingerprint` (``None`` if it cannot be drawn)."""
     try:
-        rewards_H, rewards_A = stream.rewards(0, 1)
+        return stream.fingerprint()
     except Exception:  # e.g. a sampler that fails only when it draws
         return None
-    digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
-    if rewards_A is not None:
-        digest.update(np.ascontiguousarray(rewards_A).tobytes())
-    return digest.hexdigest()
 
 
 def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | None = None) -> Path:
@@ -209,6 +224,7 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
         "alignment": alignment.as_dict() if alignment is not None else None,
+        **({"sem_undefined": "1 sample"} if n < 2 else {}),
         "samples_kept": (folder / SAMPLES).is_file(),
         "reward_check": reward_check(config, result.states),
         "files": {name: file_record(folder / name) for name in RECORDED_FILES if (folder / name).is_file()},
@@ -266,7 +282,14 @@ NUMBER = _kind(_is_number, "a number")
 MAPPING = _kind(lambda v: isinstance(v, dict), "a mapping")
 TEXT_MAPPING = _mapping_of(TEXT, "a mapping of strings")
 _STAT = _optional(
-    _kind(lambda v: _is_number(v) or (isinstance(v, list) and all(x is None or _is_number(x) for x in v)), "a number")
+    _kind(
+        lambda v: (
+            _is_number(v)
+            or isinstance(v, (bool, str))  # flags, and why a statistic is undefined
+            or (isinstance(v, list) and all(x is None or _is_number(x) for x in v))
+        ),
+        "a number",
+    )
 )
 _FILE_ENTRY = _kind(
     lambda v: isinstance(v, dict) and _is_int(v.get("bytes")) and v["bytes"] >= 0 and isinstance(v.get("sha256"), str),
@@ -285,6 +308,7 @@ RUN_INFO_FIELDS = {
     "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
     "samples_kept": BOOLEAN,
     "reward_check": _optional(TEXT),
+    "sem_undefined": TEXT,
     "files": _mapping_of(_FILE_ENTRY, "a mapping of file names to {bytes, sha256}"),
     "versions": TEXT_MAPPING,
     "finished": TEXT,
@@ -368,7 +392,8 @@ def verify_run(folder) -> None:
     ------
     DamagedRunError
         Naming the first file that is missing, changed, swapped in or not a regular file --
-        or ``run.json`` itself, if it cannot be read or is not a regular file.
+        or ``run.json`` itself, if it cannot be read, is not a regular file, or does not record
+        the checksum of every file a finished run has (:data:`REQUIRED_FILES`).
     """
     folder = Path(folder)
     if (folder / RUN_INFO).is_symlink():
@@ -379,11 +404,15 @@ def verify_run(folder) -> None:
         problem = error.problem if isinstance(error, FileFormatError) else str(error)
         raise DamagedRunError(f"run {folder} is damaged: {RUN_INFO} {problem}", str(folder), RUN_INFO) from None
     recorded = info.get("files")
-    if recorded is None:  # written before checksums were recorded: check what can be checked
-        missing = [name for name in (RUN_CONFIG, POWER_TABLE, SAMPLES) if not (folder / name).is_file()]
-        if missing:
-            raise DamagedRunError(f"run {folder} is damaged: {missing[0]} is missing", str(folder), missing[0])
-        return
+    if recorded is None:  # a record without checksums vouches for nothing
+        raise DamagedRunError(
+            f"run {folder} is damaged: {RUN_INFO} records no checksums of its files", str(folder), RUN_INFO
+        )
+    unrecorded = [name for name in REQUIRED_FILES if name not in recorded]
+    if unrecorded:
+        raise DamagedRunError(
+            f"run {folder} is damaged: {RUN_INFO} records no checksum of {unrecorded[0]}", str(folder), RUN_INFO
+        )
     for name in RECORDED_FILES:
         path = folder / name
         expected = recorded.get(name)
@@ -403,14 +432,96 @@ def verify_run(folder) -> None:
             raise DamagedRunError(f"run {folder} is damaged: {name} changed since the run wrote it", str(folder), name)
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _first_difference(found: Any, expected: Any) -> str:
+    """Where two run configs differ first, e.g. ``"discount_rate is 0.1 there, 0.9 here"``."""
+    short = safe_load._short
+    if isinstance(found, dict) and isinstance(expected, dict):
+        for key in [*expected, *(k for k in found if k not in expected)]:
+            if _canonical(found.get(key)) != _canonical(expected.get(key)):
+                there = short(found[key], 40) if key in found else "missing"
+                here = short(expected[key], 40) if key in expected else "absent"
+                return f"{key} is {there} there, {here} here"
+    return f"it holds {short(found, 40)}"
+
+
+def check_run_matches(folder, run_config: dict[str, Any], expected_info: dict[str, Any]) -> StoredRun:
+    """Check that a finished run's record is the record of the run it stands for, and load it.
+
+    A run folder whose files match their checksums (:func:`verify_run`) may still be another
+    run's: files copied from the folder of another swept value, another seed or another
+    environment. This compares ``run.yaml`` with the resolved config the run would be
+    computed from, ``run.json``'s identifying fields (``expected_info``: e.g. ``run_suffix``,
+    ``random_seed``, ``num_reward_samples``, ``environments`` -- content hashes of its MDP and
+    policies) with what they should be, and the recorded checksum of the run's first reward
+    block with the block this installation draws from the config (a changed random-number
+    generator would mix two reward streams in one sweep). It also reads what
+    :func:`load_run` reads, so a run that cannot be read back is damaged too.
+
+    Parameters
+    ----------
+    folder : path
+        A finished run folder whose checksums were verified.
+    run_config : dict
+        The resolved config the run is computed from (as written to ``run.yaml``).
+    expected_info : dict
+        ``run.json`` field -> the value it must have (a field recorded as ``null`` or not at
+        all counts as a mismatch).
+
+    Returns
+    -------
+    StoredRun
+
+    Raises
+    ------
+    DamagedRunError
+        Naming the folder and the first mismatch.
+    """
+    folder = Path(folder)
+
+    def damaged(problem: str, name: str) -> DamagedRunError:
+        return DamagedRunError(f"run {folder} is damaged: {problem}", str(folder), name)
+
+    try:
+        run = load_run(folder)
+    except PowerplayError as error:
+        problem = f"{Path(error.path).name} {error.problem}" if isinstance(error, FileFormatError) else str(error)
+        name = Path(error.path).name if isinstance(error, FileFormatError) else RUN_INFO
+        raise damaged(problem, name) from None
+    if _canonical(run.config) != _canonical(run_config):
+        raise damaged(
+            f"{RUN_CONFIG} is the record of another run ({_first_difference(run.config, run_config)})", RUN_CONFIG
+        )
+    for key, value in expected_info.items():
+        if _canonical(run.info.get(key)) != _canonical(value):
+            found = safe_load._short(run.info[key], 60) if key in run.info else "nothing"
+            raise damaged(
+                f"{RUN_INFO} records {key} {found}, but this run's is {safe_load._short(value, 60)}", RUN_INFO
+            )
+    recorded = run.info.get("reward_check")
+    if recorded is not None:
+        drawn = reward_check(run_config, run.states)
+        if drawn is not None and drawn != recorded:
+            raise damaged(
+                "its reward samples are not the ones this installation draws from the same seed "
+                "(numpy's generator changed?), so it would mix two reward streams in one sweep",
+                RUN_INFO,
+            )
+    return run
+
+
 def _reward_stream(config: dict[str, Any], states):
-    from ..model.rewards import RewardDistribution, RewardStream
+    from ..model.rewards import RewardDistribution, reward_stream
 
     distribution = RewardDistribution.from_config(config["reward_distribution"])
     correlation = (
         config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
     )
-    return RewardStream(distribution.for_states(states), int(config["random_seed"]), correlation=correlation)
+    scope = config.get("reward_scope") or "joint_state"
+    return reward_stream(distribution, states, int(config["random_seed"]), correlation, scope)
 
 
 def _read_power_table(
@@ -430,14 +541,11 @@ def _read_power_table(
         text = safe_load.read_limited_text(path, limit, "power table")
     except FileNotFoundError:
         raise FileFormatError(path, "not found (is the folder a finished run?)") from None
-    # A state label is one field; the file is already bounded, so let a field be as long as it.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, None)
-        rows = list(reader)
+        rows = read_table(text)
     except csv.Error as error:
         raise FileFormatError(path, f"cannot be read as CSV ({error})") from None
+    header = rows.pop(0) if rows else None
     if not header or header[0] != "state" or not rows:
         raise FileFormatError(path, "has no 'state' column or no rows")
     for number, row in enumerate(rows, start=2):
@@ -447,13 +555,13 @@ def _read_power_table(
     keys = [k for k in POWER_KEYS if f"power_{k}" in column and f"power_{k}_sem" in column]
     try:
         means = {k: np.array([float(r[column[f"power_{k}"]]) for r in rows]) for k in keys}
-        sems = {k: np.array([float(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
+        sems = {k: np.array([_table_value(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
     except ValueError as error:
         raise FileFormatError(path, f"has a value that is not a number ({safe_load._shorten(str(error))})") from None
     num_states = info.get("num_states")
     if num_states is not None and num_states != len(rows):
         raise FileFormatError(path, f"has {len(rows):,} rows, but the run has {num_states:,} states")
-    return tuple(r[0] for r in rows), means, sems
+    return tuple(text_from_cell(r[0]) for r in rows), means, sems
 
 
 @dataclass
@@ -488,6 +596,12 @@ class StoredRun(RunStatistics):
     @property
     def samples_kept(self) -> bool:
         return (self.path / SAMPLES).is_file()
+
+    @property
+    def reward_fingerprint(self) -> str | None:
+        """The fingerprint of its reward draws ``run.json`` recorded (``reward_check``)."""
+        value = self.info.get("reward_check")
+        return value if isinstance(value, str) else None
 
     @cached_property
     def summary(self) -> RunSummary:
@@ -577,6 +691,26 @@ class StoredRun(RunStatistics):
         return dict(self.info.get("convergence") or {})
 
 
+def power_table_rows(run: StoredRun) -> tuple[list[str], list[list[Any]]]:
+    """The columns and rows of a run's ``power.csv`` as read back: state labels as they are
+    (escapes undone), numbers as floats.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from types import SimpleNamespace
+    >>> power = {'H': np.array([[1., 2.], [3., 4.]])}
+    >>> result = SimpleNamespace(states=('=a', 'b'), summary=RunSummary.of_samples(power), samples=None,
+    ...                          seconds=0.5, random_seed=0, convergence_summary=lambda: {})
+    >>> power_table_rows(load_run(write_run(tempfile.mkdtemp(), {}, result)))
+    (['state', 'power_H', 'power_H_sem'], [['=a', 2.0, 1.0], ['b', 3.0, 1.0]])
+    """
+    keys = [k for k in POWER_KEYS if k in run._table_means]
+    columns = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
+    values = [column for k in keys for column in (run._table_means[k].tolist(), run._table_sems[k].tolist())]
+    return columns, [[state, *(column[i] for column in values)] for i, state in enumerate(run.states)]
+
+
 def load_run(folder) -> StoredRun:
     """Load a finished run folder (only ``run.json``, ``run.yaml`` and ``power.csv`` are read now).
 
@@ -608,6 +742,7 @@ __all__ = [
     "POWER_KEYS",
     "POWER_TABLE",
     "RECORDED_FILES",
+    "REQUIRED_FILES",
     "RUN_CONFIG",
     "RUN_INFO",
     "RUN_INFO_FIELDS",
@@ -615,10 +750,12 @@ __all__ = [
     "SUMMARY",
     "StoredRun",
     "check_fields",
+    "check_run_matches",
     "file_record",
     "is_complete_run",
     "load_run",
     "power_table_csv",
+    "power_table_rows",
     "read_run_info",
     "update_run_info",
     "verify_run",

@@ -15,7 +15,8 @@ A run folder is named ``{SWEEP_ID}-{name}-{suffix}``; the suffix is ``{param}__{
 for each swept parameter, sorted by parameter name and joined with ``-``
 (``0002-grid-discount_rate__0p9-reward_correlation__0``), and a sweep with nothing swept has
 one run folder named like the sweep, ``{SWEEP_ID}-{name}``. Names longer than
-:data:`MAX_FOLDER_NAME` characters are shortened and end in a hash of the full suffix.
+:data:`MAX_FOLDER_NAME` bytes (in UTF-8: file systems count bytes) are shortened and end in a
+hash of the full suffix.
 ``sweep.json`` lists every run's folder, so a folder is always found from its record.
 
 ``sweep.json`` holds ``sweep_id``, ``name``, ``description``, ``experiment_type``,
@@ -66,9 +67,8 @@ Examples
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import hashlib
-import io
 import json
 import math
 import os
@@ -84,9 +84,11 @@ from typing import Any, TypeGuard
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..stats.statistics import run_table_statistics
 from .runs import (
     COUNT,
     MAPPING,
+    RECORDED_FILES,
     RUN_INFO,
     TEXT,
     TEXT_MAPPING,
@@ -99,6 +101,7 @@ from .runs import (
     load_run,
     read_run_info,
 )
+from .tables import table_csv
 
 #: Default folder for sweeps (relative to the working directory), as in the reference.
 DEFAULT_FOLDER = "expts"
@@ -108,7 +111,8 @@ SWEEP_RECORD = "sweep.json"
 SWEEP_CONFIG = "config.yaml"
 RUNS_TABLE = "runs.csv"
 
-#: Longest run folder name written (file systems allow 255 bytes; leave room for figure names).
+#: Longest run folder name written, in UTF-8 bytes (file systems allow 255 bytes, not characters;
+#: leave room for figure names, which include it).
 MAX_FOLDER_NAME = 120
 
 _SWEEP_FOLDER = re.compile(r"^(\d{4,})-(.+)$")
@@ -135,12 +139,17 @@ def run_folder_name(sweep_id: str, name: str, suffix: str) -> str:
     '0002-grid-discount_rate__0p9'
     >>> len(run_folder_name('0002', 'grid', 'x__' + 'a' * 300)) <= MAX_FOLDER_NAME
     True
+    >>> len(run_folder_name('0002', 'grid', 'x__' + '\U0001d400' * 64).encode()) <= MAX_FOLDER_NAME  # bytes, not characters
+    True
     """
     full = f"{sweep_id}-{name}-{suffix}" if suffix else f"{sweep_id}-{name}"
-    if len(full) <= MAX_FOLDER_NAME:
+    encoded = full.encode("utf-8", "surrogatepass")
+    if len(encoded) <= MAX_FOLDER_NAME:
         return full
-    digest = hashlib.sha256(suffix.encode("utf-8")).hexdigest()[:12]
-    return f"{full[: MAX_FOLDER_NAME - 14]}--{digest}"
+    digest = hashlib.sha256(suffix.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    # Cut in bytes (the file system's unit), at a character boundary.
+    head = encoded[: MAX_FOLDER_NAME - 14].decode("utf-8", "ignore")
+    return f"{head}--{digest}"
 
 
 def _plain_name(value: Any) -> TypeGuard[str]:
@@ -177,25 +186,82 @@ def _folder_parts(path: Path) -> tuple[str, str]:
 #: Largest sweep id (ids have at most nine digits; longer numbers in folder names are ignored).
 MAX_SWEEP_ID = 999_999_999
 
+#: Seconds a new sweep waits for another process that is creating a sweep in the same folder.
+CLAIM_TIMEOUT = 60.0
+
 
 def next_sweep_id(folder) -> str:
-    """The next free 4-digit sweep id in ``folder`` (one more than the largest in use).
+    """The next free sweep id in ``folder``: one more than the largest id of a sweep there.
+
+    Only sweep folders count (those with a ``sweep.json``): a foreign folder such as
+    ``999999999-x`` does not derail the numbering. If the largest id is taken, the smallest
+    free one is used.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / '999999999-not-a-sweep').mkdir()
+    >>> next_sweep_id(folder)
+    '0001'
+    """
+    used = {
+        number
+        for p in _sweep_folders(Path(folder))
+        if (match := _SWEEP_FOLDER.match(p.name)) and (number := int(match.group(1))) <= MAX_SWEEP_ID
+    }
+    following = max(used, default=0) + 1
+    if following > MAX_SWEEP_ID:  # the last id is taken: fill the first gap
+        following = next(number for number in range(1, MAX_SWEEP_ID + 2) if number not in used)
+        if following > MAX_SWEEP_ID:  # pragma: no cover - a billion sweeps
+            raise SweepError(f"{folder} holds {MAX_SWEEP_ID:,} sweeps; use another output folder")
+    return f"{following:04d}"
+
+
+@contextlib.contextmanager
+def claiming(folder) -> Iterator[None]:
+    """Hold the right to create sweeps in ``folder`` (an existing folder) while deciding which
+    sweep a command continues or creates.
+
+    Two identical commands started together must end in one sweep: the one that comes second
+    waits here, then finds the other's sweep (and resumes it, or is refused while the other
+    computes it). An exclusive ``flock`` on the folder itself: no file is left behind, and a
+    killed process releases it. Where folders cannot be locked (not POSIX, some network file
+    systems) nothing is held, and each process makes its own sweep as before.
 
     Raises
     ------
     SweepError
-        If every id up to :data:`MAX_SWEEP_ID` is taken.
+        If another process holds it for more than :data:`CLAIM_TIMEOUT` seconds.
     """
-    folder = Path(folder)
-    used = [
-        number
-        for p in (folder.iterdir() if folder.is_dir() else [])
-        if (m := _SWEEP_FOLDER.match(p.name)) and (number := int(m.group(1))) <= MAX_SWEEP_ID
-    ]
-    following = max(used, default=0) + 1
-    if following > MAX_SWEEP_ID:
-        raise SweepError(f"{folder} has a sweep with the largest id, {MAX_SWEEP_ID}; use another output folder")
-    return f"{following:04d}"
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # the writer will say what is wrong with the folder
+        yield
+        return
+    try:
+        deadline = time.monotonic() + CLAIM_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SweepError(
+                        f"another powerplay process has been creating a sweep in {folder} for {CLAIM_TIMEOUT:g} s; "
+                        "try again when it has started"
+                    ) from None
+                time.sleep(0.02)
+            except OSError:  # the file system cannot lock folders
+                break
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def check_output_folder(folder) -> None:
@@ -222,6 +288,72 @@ def check_output_folder(folder) -> None:
         raise SweepError(f"output folder {folder} cannot be written{where}: permission denied")
 
 
+#: A sweep folder's own records: written only by the sweep (and its study or scan), never over
+#: by another output (``study.*`` by :mod:`powerplay.runner.studies`, ``scan.*`` by
+#: :mod:`powerplay.runner.scan`, in their folders).
+SWEEP_FOLDER_RECORDS = (
+    SWEEP_RECORD,
+    SWEEP_CONFIG,
+    RUNS_TABLE,
+    ".lock",
+    "study.json",
+    "study.csv",
+    "scan.json",
+    "scan.csv",
+)
+#: A run folder's own records.
+RUN_FOLDER_RECORDS = (*RECORDED_FILES, RUN_INFO)
+
+
+def check_not_a_record(path, option: str = "output") -> None:
+    """Refuse an output path that is, or lies inside, one of a sweep's own records.
+
+    A report, a figure or a table written over ``sweep.json``, ``runs.csv`` or a run's
+    ``run.json`` would damage the sweep; so would a folder created in their place. The path is
+    resolved first (a link to a record is that record). Figures and reports may go into sweep
+    folders (that is where ``report.html`` and animations go by default).
+
+    Parameters
+    ----------
+    path : path
+        Where an output would be written (a file, or a folder to write into).
+    option : str
+        The option that named it, for the message (e.g. ``'--output'``).
+
+    Raises
+    ------
+    SweepError
+        One line naming the option, the path and the record.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sweep = Path(tempfile.mkdtemp()) / '0001-demo'
+    >>> _ = (sweep / 'run-folder').mkdir(parents=True), (sweep / SWEEP_RECORD).write_text('{}')
+    >>> check_not_a_record(sweep / 'report.html', '-o')       # fine
+    >>> check_not_a_record(sweep / 'run-folder' / 'run.json', '-o')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.SweepError: -o: .../0001-demo/run-folder/run.json is run.json, a record of the run ... write elsewhere
+    """
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte: the writer will say so
+        return
+    for ancestor in resolved.parents:
+        if not ((ancestor / SWEEP_RECORD).is_file() or (ancestor / "scan.json").is_file()):
+            continue
+        parts = resolved.relative_to(ancestor).parts
+        if parts[0] in SWEEP_FOLDER_RECORDS:
+            record = f"{parts[0]}, a record of the sweep {ancestor.name}"
+        elif len(parts) >= 2 and parts[1] in RUN_FOLDER_RECORDS:
+            record = f"{parts[1]}, a record of the run {parts[0]}"
+        else:
+            continue
+        verb = "is" if len(parts) <= 2 and parts[-1] == record.split(",")[0] else "lies inside"
+        raise SweepError(f"{option}: {path} {verb} {record}; writing there would damage the sweep, so write elsewhere")
+
+
 def new_sweep_record(
     sweep_id: str,
     name: str,
@@ -242,6 +374,14 @@ def new_sweep_record(
     """The ``sweep.json`` record of a new sweep (see module docs)."""
     runs = [dict(r, folder=run_folder_name(sweep_id, name, r["suffix"])) for r in (runs or [])]
     folders = [r["folder"] for r in runs]
+    # Everything that becomes a path is checked before anything is created (a name the file
+    # system refuses would otherwise leave a sweep folder whose own record cannot be read).
+    for folder in [sweep_folder_name(sweep_id, name), *folders]:
+        if not _plain_name(folder) or not folder.startswith(f"{sweep_id}-{name}"):
+            raise SweepError(
+                f"sweep {name!r} would need the folder name {folder[:60]!r}..., which is not a plain name of at most "
+                f"255 bytes; choose a shorter name"
+            )
     if len(set(folders)) != len(folders):
         duplicate = next(f for f in folders if folders.count(f) > 1)
         raise SweepError(f"two runs of sweep {name!r} would share the folder {duplicate}")
@@ -277,8 +417,11 @@ def create_sweep_folder(folder, record: dict[str, Any], config_bytes: bytes) -> 
         path = folder / sweep_folder_name(record["sweep_id"], record["name"])
         try:
             path.mkdir()
-        except FileExistsError:
-            sweep_id = next_sweep_id(folder)
+        except FileExistsError:  # a sweep made meanwhile, or a folder that is not one: the next id
+            following = max(int(record["sweep_id"]) + 1, int(next_sweep_id(folder)))
+            if following > MAX_SWEEP_ID:
+                following = int(next_sweep_id(folder))
+            sweep_id = f"{following:04d}"
             record["sweep_id"] = sweep_id
             record["runs"] = [
                 dict(r, folder=run_folder_name(sweep_id, record["name"], r["suffix"])) for r in record["runs"]
@@ -454,8 +597,9 @@ class RunList(Sequence):
     samples load when used (see :class:`~powerplay.storage.runs.StoredRun`).
     """
 
-    def __init__(self, folders: list[Path]):
+    def __init__(self, folders: list[Path], entries: Sequence[RunEntry] | None = None):
         self._folders = list(folders)
+        self._entries = list(entries) if entries is not None else None
         self._loaded: dict[int, StoredRun] = {}
 
     def __len__(self) -> int:
@@ -466,7 +610,10 @@ class RunList(Sequence):
             return [self[i] for i in range(*index.indices(len(self)))]
         i = range(len(self))[index]
         if i not in self._loaded:
-            self._loaded[i] = load_run(self._folders[i])
+            run = load_run(self._folders[i])
+            if self._entries is not None:
+                _check_entry(run, self._entries[i])
+            self._loaded[i] = run
         return self._loaded[i]
 
     def __iter__(self) -> Iterator[StoredRun]:
@@ -474,6 +621,33 @@ class RunList(Sequence):
 
     def __repr__(self) -> str:
         return f"RunList({[p.name for p in self._folders]})"
+
+
+def _check_entry(run: StoredRun, entry: RunEntry) -> None:
+    """A run folder read back must hold the run ``sweep.json`` lists for it (not files copied
+    from another run's folder): the same suffix in ``run.json``, the same swept values in
+    ``run.yaml``. A cheap check of what was read anyway; ``powerplay run`` checks more.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and the first difference.
+    """
+    suffix = run.info.get("run_suffix")
+    if suffix is not None and suffix != entry.suffix:
+        raise FileFormatError(
+            run.path / RUN_INFO,
+            f"is the record of run {safe_load._short(suffix)}, but sweep.json lists {entry.suffix!r} in this folder; "
+            "run the sweep's command with --repair to recompute it",
+        )
+    for param, value in entry.values.items():
+        if param in run.config and not same_value(run.config[param], value):
+            raise FileFormatError(
+                run.path / "run.yaml",
+                f"is the record of another run: {param} is {safe_load._short(run.config[param])} there, but "
+                f"sweep.json lists {safe_load._short(value)} for this folder; run the sweep's command with --repair "
+                "to recompute it",
+            )
 
 
 def canonical(value: Any) -> str:
@@ -719,19 +893,36 @@ class StoredSweep:
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
-    def to_dataframe(self):
+    def to_dataframe(self, statistics: Sequence[Any] = ()):
         """A tidy :class:`pandas.DataFrame` of every finished run: one row per run, state and POWER key.
 
         Columns: ``run`` (suffix), one column per swept parameter (its value; the value's
         name for mappings such as reward distributions or generated environments), then
         those of :meth:`~powerplay.stats.summary.RunStatistics.to_dataframe` (``state``,
-        ``agent``, ``power_mean``, ``power_sem``, ``power_variance``, ``num_samples``).
+        ``agent``, ``power_mean``, ``power_sem`` (NaN where undefined: one sample),
+        ``power_variance``, ``num_samples``).
+
+        Parameters
+        ----------
+        statistics : sequence of str or Statistic
+            Run statistics of the registry (:mod:`powerplay.stats.statistics`), e.g.
+            ``['alpha_corrected', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
+            each adds the columns ``{spec}`` and ``{spec}_sem`` (the same on every row of a
+            run; NaN where undefined).
         """
         import pandas as pd
 
+        from ..stats.statistics import parse_statistic
+
+        chosen = [parse_statistic(s) for s in statistics]
         frames = []
         for entry in self._entries:
-            frame = self.runs[entry.index].to_dataframe()
+            run = self.runs[entry.index]
+            frame = run.to_dataframe()
+            for statistic in chosen:
+                estimate = statistic.of_run(run)
+                frame[statistic.spec] = estimate.value
+                frame[f"{statistic.spec}_sem"] = estimate.sem if estimate.sem_defined else float("nan")
             frame.insert(0, "run", entry.suffix)
             for position, param in enumerate(self.swept, start=1):
                 value = entry.values.get(param)
@@ -748,11 +939,15 @@ class StoredSweep:
         its name for mapping values such as reward distributions) and ``{param}_name``,
         ``num_reward_samples``, ``random_seed``, ``seconds``, ``samples_per_second``,
         ``bound_max`` (largest certified POWER error), ``samples_capped``,
-        ``samples_kept``, per POWER key ``power_{key}_mean`` (average over states) and
-        ``power_{key}_mean_sem``; for two-agent runs ``alpha_HA``, ``alpha_HA_sem``,
-        ``alpha_HA_low``, ``alpha_HA_high``, ``alpha_HA_corrected``, ``alpha_HA_corrected_sem``,
-        ``alpha_HA_corrected_low``, ``alpha_HA_corrected_high``, ``reliability_H``,
-        ``reliability_A``. Built from ``run.json`` and the run statistics only.
+        ``samples_kept``, then the columns of the registry's run statistics
+        (:func:`~powerplay.stats.statistics.run_table_statistics`): per POWER key
+        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for two-agent
+        runs ``alpha_HA``, ``alpha_HA_sem``, ``alpha_HA_low``, ``alpha_HA_high``,
+        ``alpha_HA_undefined`` (why it is undefined, if it is), the same for
+        ``alpha_HA_corrected``, and ``reliability_H`` and ``reliability_A`` (as estimated: noise
+        can make them negative) with their 95 % intervals ``reliability_H_low`` ... and
+        ``suggested_samples`` (with ``suggested_samples_is_lower_bound``). An undefined value is
+        empty. Built from ``run.json`` and the run statistics (``summary.npz``) only.
         """
         rows = []
         for entry in self._entries:
@@ -773,32 +968,10 @@ class StoredSweep:
                 samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values() if isinstance(c, dict)),
                 samples_kept=info.get("samples_kept"),
             )
-            for key in run.power_keys:
-                mean, sem = run.average_power(key)
-                row[f"power_{key}_mean"], row[f"power_{key}_mean_sem"] = mean, sem
-            alignment = info.get("alignment")
-            if isinstance(alignment, dict):
-                row.update(alignment_columns(alignment))
+            for statistic in run_table_statistics(run.power_keys):
+                row.update(statistic.columns(run))
             rows.append(row)
         return rows
-
-
-def alignment_columns(alignment: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``runs.csv`` columns of a run's α_HA statistics (from ``run.json``)."""
-    low, high = (list(alignment.get("alpha_interval") or []) + [None, None])[:2]
-    c_low, c_high = (list(alignment.get("alpha_corrected_interval") or []) + [None, None])[:2]
-    return {
-        "alpha_HA": alignment.get("alpha"),
-        "alpha_HA_sem": alignment.get("alpha_sem"),
-        "alpha_HA_low": low,
-        "alpha_HA_high": high,
-        "alpha_HA_corrected": alignment.get("alpha_corrected"),
-        "alpha_HA_corrected_sem": alignment.get("alpha_corrected_sem"),
-        "alpha_HA_corrected_low": c_low,
-        "alpha_HA_corrected_high": c_high,
-        "reliability_H": alignment.get("reliability_H"),
-        "reliability_A": alignment.get("reliability_A"),
-    }
 
 
 def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
@@ -841,7 +1014,7 @@ def load_sweep(path_or_id, folder=DEFAULT_FOLDER) -> StoredSweep:
         experiment_type=record.get("experiment_type"),
         swept=swept,
         run_suffixes=[r["suffix"] for r in finished],
-        runs=RunList([path / r["folder"] for r in finished]),
+        runs=RunList([path / r["folder"] for r in finished], entries),
         _entries=entries,
     )
 
@@ -886,39 +1059,42 @@ def list_sweeps(folder=DEFAULT_FOLDER) -> list[SweepListing]:
 
 
 def runs_table_csv(rows: Sequence[Mapping[str, Any]]) -> str:
-    """CSV text of a runs table (columns in first-seen order)."""
+    """CSV text of a runs table (columns in first-seen order), written by the rules of
+    :mod:`powerplay.storage.tables` (text quoted and escaped, numbers exact)."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return buffer.getvalue()
+    return table_csv(columns, ([row.get(k) for k in columns] for row in rows))
 
 
 def write_runs_table(sweep: StoredSweep, path=None) -> Path:
-    """Write :meth:`StoredSweep.table` as CSV (default ``{sweep}/runs.csv``)."""
+    """Write :meth:`StoredSweep.table` as CSV (default ``{sweep}/runs.csv``; another path may not
+    be a sweep's record, see :func:`check_not_a_record`)."""
+    if path is not None:
+        check_not_a_record(path, "path")
     path = Path(path) if path is not None else sweep.path / RUNS_TABLE
     atomic_write_text(path, runs_table_csv(sweep.table()))
     return path
 
 
 __all__ = [
+    "CLAIM_TIMEOUT",
     "DEFAULT_FOLDER",
     "FIGURES_FOLDER",
     "MAX_SWEEP_ID",
     "RUNS_TABLE",
+    "RUN_FOLDER_RECORDS",
     "RUN_INFO",
     "SWEEP_CONFIG",
+    "SWEEP_FOLDER_RECORDS",
     "SWEEP_RECORD",
     "SWEEP_RECORD_FIELDS",
     "RunEntry",
     "RunList",
     "StoredSweep",
     "SweepListing",
-    "alignment_columns",
     "canonical",
+    "check_not_a_record",
     "check_output_folder",
+    "claiming",
     "create_sweep_folder",
     "find_matching_sweep",
     "list_sweeps",

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...io.atomic import atomic_write_text
-from ...storage.sweeps import DEFAULT_FOLDER
+from ...storage.sweeps import DEFAULT_FOLDER, check_not_a_record
 from .data import ReportData, gather_report_data
 
 #: File name of a report inside its sweep folder.
@@ -72,6 +72,7 @@ def write_report(
 
     data = gather_report_data(sweep, folder=folder, states=states, top_k=top_k)
     target = Path(path) if path is not None else data.sweep.path / REPORT_FILE
+    check_not_a_record(target, "path")  # a report written over sweep.json would damage the sweep
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, report_html(data))
     return target

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
 AGENT_NAMES = {"H": "Agent H", "A": "Agent A"}
 
+#: Widest runs table (pixels); a wider one scrolls sideways.
+MAX_TABLE_WIDTH = 1400
+
 #: The colour scales of the heat maps, in the order of the switch.
 MODES = ("shared", "block", "difference")
 MODE_LABELS = ("shared scale", "per-block scale", "difference from block mean")
@@ -276,7 +279,13 @@ def top_source_columns(data: ReportData) -> dict[str, Any]:
 
 
 def _list_title(name: str) -> str:
-    """``'highest H'`` -> ``'highest POWER of Agent H'``."""
+    """``'highest H'`` -> ``'highest POWER of Agent H'``; ``'largest gap H − A'`` -> ``'largest gap
+    between the POWER of Agent H and of Agent A'``."""
+    if name.startswith("largest gap "):
+        first, _, second = name[len("largest gap ") :].partition(" − ")
+        return (
+            f"largest gap between the POWER of {AGENT_NAMES.get(first, first)} and of {AGENT_NAMES.get(second, second)}"
+        )
     for key, agent in AGENT_NAMES.items():
         if name.endswith(f" {key}"):
             return f"{name[: -len(key)]}POWER of {agent}"
@@ -636,6 +645,7 @@ class _Page:
             ),
         ]
         height = int(min(30 + 26 * len(data.runs), 340))
+        wanted = sum(c.width for c in columns) + 20
         table = DataTable(
             source=source,
             columns=columns,
@@ -644,7 +654,10 @@ class _Page:
             selectable=True,
             index_position=None,
             height=height,
-            width=min(1400, sum(c.width for c in columns) + 20),
+            width=min(MAX_TABLE_WIDTH, wanted),
+            # Wider than the page allows: keep every column's width and scroll sideways, instead
+            # of squeezing the columns until their numbers are cut off.
+            autosize_mode="none" if wanted > MAX_TABLE_WIDTH else "force_fit",
             name="runs_table",
         )
         return source, query, table
