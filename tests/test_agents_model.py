@@ -644,3 +644,30 @@ def test_generator_specs_with_agents():
         with pytest.raises(ModelError, match=re.escape(message)) as error:
             generate_mdp(bad)
         assert error.value.field in ("agents", "joint")
+
+
+def test_experiments_refuse_joint_mdps_of_other_agents_until_they_run_them(tmp_path):
+    """Joint MDPs of other agents can be built and stored, but runs still solve H and A only."""
+    from powerplay.errors import ConfigError
+    from powerplay.model.rewards import RewardDistribution
+    from powerplay.runner.build import build_experiment
+    from powerplay.runner.experiment import Experiment
+
+    trio = joint_gridworld(_corridor(), agents=HAB, interaction="remove")
+    uniform = RewardDistribution.from_config({"default_dist": {"dist_name": "uniform", "params": [0, 1]}})
+    with pytest.raises(ModelError, match="runs the two agents H and A, but joint MDP .* has the agents H, A, B"):
+        Experiment("multiagent_fixed_policy", trio, 0.9, uniform, 10, 0, policy_A=uniform_random_policy(trio, "A"))
+    spec = {"generator": "maze", "rows": 2, "cols": 2, "seed": 0, "joint": "remove", "agents": ["H", "A", "B"]}
+    config = {
+        "joint_mdp_graph": spec,
+        "seed_policy_graph_agent_A": "uniform_random",
+        "discount_rate": 0.9,
+        "discount_rate_agent_A": 0.9,
+        "reward_correlation": 0.0,
+        "reward_distribution": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}},
+        "num_reward_samples": 10,
+        "random_seed": 0,
+    }
+    with pytest.raises(ConfigError, match="joint MDP of the agents H, A, B; experiments run the two agents") as error:
+        build_experiment(config, tmp_path)
+    assert error.value.field == "joint_mdp_graph"
