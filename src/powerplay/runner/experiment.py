@@ -139,7 +139,7 @@ class Experiment:
                 f"experiment type {self.kind!r} needs a {'single-agent' if self.kind == 'single_agent' else 'joint'} "
                 f"MDP, but {self.mdp.name!r} is {'joint' if joint else 'single-agent'}"
             )
-        if joint and self.mdp.agents != ("H", "A"):  # the N-agent experiments are not built yet
+        if isinstance(self.mdp, JointMDP) and self.mdp.agents != ("H", "A"):  # N-agent experiments: not yet
             raise ModelError(
                 f"experiment type {self.kind!r} runs the two agents H and A, but joint MDP {self.mdp.name!r} "
                 f"has the agents {', '.join(self.mdp.agents)}"
