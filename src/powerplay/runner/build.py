@@ -241,6 +241,12 @@ def build_experiment(
     if kind != "single_agent" and not isinstance(mdp, JointMDP):
         hint = " (add joint: allow, remove or block to the generator spec)" if is_generator_spec(typed[mdp_key]) else ""
         raise ConfigError(f"{described!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP{hint}", mdp_key)
+    if isinstance(mdp, JointMDP) and mdp.agents != ("H", "A"):  # the N-agent experiments are not built yet
+        raise ConfigError(
+            f"{described!r} is a joint MDP of the agents {', '.join(mdp.agents)}; experiments run the two agents "
+            "H and A so far",
+            mdp_key,
+        )
 
     policy = None
     policy_key = {

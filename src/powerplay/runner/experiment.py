@@ -139,6 +139,11 @@ class Experiment:
                 f"experiment type {self.kind!r} needs a {'single-agent' if self.kind == 'single_agent' else 'joint'} "
                 f"MDP, but {self.mdp.name!r} is {'joint' if joint else 'single-agent'}"
             )
+        if isinstance(self.mdp, JointMDP) and self.mdp.agents != ("H", "A"):  # N-agent experiments: not yet
+            raise ModelError(
+                f"experiment type {self.kind!r} runs the two agents H and A, but joint MDP {self.mdp.name!r} "
+                f"has the agents {', '.join(self.mdp.agents)}"
+            )
         if self.kind != "single_agent" and self.policy_A is None:
             raise ModelError(f"experiment type {self.kind!r} needs an Agent A policy")
         if self.reward_scope != "joint_state" and self.kind == "single_agent":

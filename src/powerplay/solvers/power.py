@@ -17,7 +17,7 @@ Experiment types
 ----------------
 ``single_agent`` / ``multiagent_fixed_policy``
     :class:`SingleAgentProblem`. A fixed Agent A policy is folded into Agent H's
-    transitions (:func:`powerplay.model.policy.marginalize`) first.
+    transitions (:func:`powerplay.model.policy.marginalize_to_mdp`) first.
 ``multiagent_with_reward``
     :class:`MultiAgentProblem`: Agent H learns an optimal policy per reward sample against
     Agent A's *seed* policy; Agent A then learns an optimal policy against each frozen H
@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
-from ..model.policy import Policy, check_policy_compatible, marginalize
+from ..model.policy import Policy, check_policy_compatible, marginalize_to_mdp
 from . import kernels
 from .structure import JointStructure, ResponseIndex, RowStructure
 from .values import (
@@ -77,7 +77,7 @@ class Precision:
         """For ``single_agent`` (``policy_A`` None), ``multiagent_fixed_policy`` or (``with_reward``) the human-AI setting."""
         if isinstance(mdp, JointMDP) and not with_reward:
             assert policy_A is not None
-            mdp = marginalize(mdp, policy_A)
+            mdp = marginalize_to_mdp(mdp, policy_A)
         entries = int(np.diff(mdp.transitions.indptr).max(initial=0)) + 1
         if isinstance(mdp, MDP):
             return cls(not _leaks(mdp.transitions, mdp.action_mask), entries + 1)
@@ -87,7 +87,7 @@ class Precision:
         complete = np.array_equal(
             mask.reshape(S, -1).sum(axis=1), mask.any(axis=2).sum(axis=1) * mask.any(axis=1).sum(axis=1)
         )
-        folded = marginalize(mdp, policy_A)
+        folded = marginalize_to_mdp(mdp, policy_A)
         closed = complete and not _leaks(mdp.transitions, mask) and not _leaks(folded.transitions, folded.action_mask)
         return cls(bool(closed), max(num_H, num_A) * entries + 2)
 
@@ -248,7 +248,7 @@ class SingleAgentProblem:
         if isinstance(mdp, JointMDP):
             if policy_A is None:
                 raise ModelError(f"joint MDP {mdp.name!r} needs a fixed Agent A policy")
-            mdp = marginalize(mdp, policy_A)
+            mdp = marginalize_to_mdp(mdp, policy_A)
         elif policy_A is not None:
             raise ModelError(f"MDP {mdp.name!r} is single-agent: it takes no Agent A policy")
         self.mdp = mdp
@@ -329,7 +329,7 @@ class MultiAgentProblem:
         self.states = joint.states
         self.joint = JointStructure(joint)
         self.seed_policy = np.ascontiguousarray(seed_policy_A.probabilities)  # [S, A_A]
-        self.rows_H = RowStructure.of_mdp(marginalize(joint, seed_policy_A))
+        self.rows_H = RowStructure.of_mdp(marginalize_to_mdp(joint, seed_policy_A))
         # Shift-equivariant (centred rewards are solved) when no stage can leak mass: every
         # joint row sums to one, every state has every pair of its agents' actions, and the
         # seed policy folds into rows that sum to one.
