@@ -2,7 +2,7 @@
 
 :func:`digests` computes every case and returns ``{case: sha256 prefix}`` of the POWER arrays,
 convergence records and policies of :class:`~powerplay.solvers.power.MultiAgentProblem`, and of
-the reward streams" draws. ``tests/test_agents_solver.py`` compares them with :data:`RECORDED`,
+the reward streams' draws. ``tests/test_agents_solver.py`` compares them with :data:`RECORDED`,
 the digests this module printed on main at commit 9a22cdf (``python tests/two_agent_baseline.py``).
 """
 
