@@ -32,6 +32,7 @@ Experiment types
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -246,10 +247,13 @@ class Centring:
 
 @dataclass
 class BatchResult:
-    """POWER samples ``[B, S]`` by key (:data:`POWER_H`, ...), and per-stage convergence."""
+    """POWER samples ``[B, S]`` by key (:data:`POWER_H`, ...), per-stage convergence, and the
+    wall-clock seconds of each stage of a :class:`LearningChainProblem` (``'learn H'``,
+    ``'evaluate H'``, ``'seed A'``, ...; for benchmarks, never part of a result)."""
 
     power: dict[str, np.ndarray]
     convergence: dict[str, Convergence] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class SingleAgentProblem:
@@ -625,9 +629,10 @@ class LearningChainProblem:
 
     # -- the protocol -------------------------------------------------------------------
 
-    def _learn(self, rewards: Mapping[str, np.ndarray]):
+    def _learn(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
         """Centred rewards, the learned tie masks, and the training stages' results (continuation, convergence)."""
         s = self.settings
+        clock = time.perf_counter()
         centred_rewards, centrings = {}, {}
         for agent in self.agents:
             centred_rewards[agent], centrings[agent] = centred(_rewards_of(rewards, agent), self.closed)
@@ -651,6 +656,8 @@ class LearningChainProblem:
         del values
         policies = {first: policy}
         trained = {first: (continuation, conv)}
+        if seconds is not None:
+            seconds[f"learn {first}"], clock = time.perf_counter() - clock, time.perf_counter()
         # 2. Each later agent's optimal responses to the frozen policies before it.
         for agent, structure, groups in zip(self.agents[1:], self.stage_structures, self.stage_groups):
             others = [policies[other] for other in structure.agents if other != agent]
@@ -674,6 +681,8 @@ class LearningChainProblem:
                 del values, stacked
             policies[agent] = policy
             trained[agent] = (continuation, conv)
+            if seconds is not None:
+                seconds[f"learn {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
         return centred_rewards, centrings, policies, trained
 
     def policies(self, rewards: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -693,7 +702,8 @@ class LearningChainProblem:
         stage but the last's), the last agent, each other agent's evaluation, ``{a}_seed``.
         """
         s = self.settings
-        rewards_c, centrings, policies, trained = self._learn(rewards)
+        seconds: dict[str, float] = {}
+        rewards_c, centrings, policies, trained = self._learn(rewards, seconds)
         last = self.agents[-1]
         power: dict[str, np.ndarray] = {}
         convergence: dict[str, Convergence] = {}
@@ -706,9 +716,11 @@ class LearningChainProblem:
                 power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * continuation, conv)
                 continue
             # Its frozen policy evaluated against every other agent's learned policy.
+            clock = time.perf_counter()
             _, evaluated, conv_eval = joint_policy_values(
                 self.joint, final, rewards_c[agent], g, s.tolerance, s.max_iterations
             )
+            seconds[f"evaluate {agent}"] = time.perf_counter() - clock
             power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * evaluated, conv_eval)
             key = f"{agent}_against_seed"
             against_seed[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
@@ -717,9 +729,11 @@ class LearningChainProblem:
             for agent in self.agents[1:]:
                 g = self.discount_rates[agent]
                 mixed = [self.seed_probabilities[a] if a == agent else policies[a] for a in self.joint.agents]
+                clock = time.perf_counter()
                 _, continuation, conv = joint_policy_values(
                     self.joint, mixed, rewards_c[agent], g, s.tolerance, s.max_iterations
                 )
+                seconds[f"seed {agent}"] = time.perf_counter() - clock
                 key = f"{agent}_seed"
                 power[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
         order = [
@@ -728,7 +742,7 @@ class LearningChainProblem:
             *self.agents[:-1],
             *(f"{a}_seed" for a in self.agents[1:]),
         ]
-        return BatchResult(power, {k: convergence[k] for k in order if k in convergence})
+        return BatchResult(power, {k: convergence[k] for k in order if k in convergence}, seconds)
 
 
 class MultiAgentProblem(LearningChainProblem):

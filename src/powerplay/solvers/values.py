@@ -88,17 +88,17 @@ def check_discount_rate(gamma: float, field: str = "discount_rate") -> float:
 
     Raises
     ------
-    ValueError
-        Naming ``field``.
+    ModelError
+        Naming ``field`` (in the message and as its ``field``).
     """
     try:
         g = float(gamma)
     except (TypeError, ValueError):
-        raise ModelError(f"{field} must be a number, got {gamma!r}") from None
+        raise ModelError(f"{field} must be a number, got {gamma!r}", field) from None
     if g == 1.0:
-        raise ModelError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1")
+        raise ModelError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1", field)
     if not 0.0 <= g < 1.0:
-        raise ModelError(f"{field} must be in [0, 1), got {gamma!r}")
+        raise ModelError(f"{field} must be in [0, 1), got {gamma!r}", field)
     return g
 
 
