@@ -185,36 +185,65 @@ def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_
 |   out[1, {l}] = vm{l}
 '''
 
-MIXED = '''
-
-# -- Responses: an action's value mixes joint rows with per-lane weights --------------------
+MIXED_NOTES = """
+# -- Responses: an action's value mixes joint rows by the other agents' policies ---------------
 # ``state_ptr`` indexes *groups* (one per acting action available in a state); group ``g``'s
-# joint rows are ``grp_ptr[g]:grp_ptr[g + 1]``, and ``Wt[row_slot[r], lane]`` is the probability
-# that the other agents' policies of that lane's sample take row ``r``'s joint action (the
-# others' actions in its state: a slot shared by every acting action's row of that state, so the
-# weights are read once per state). An action value is ``sum_r Wt[slot(r)] (P_r V)`` (rows the
-# others never take add ``0 * (P_r V)``).
+# joint rows are ``grp_ptr[g]:grp_ptr[g + 1]``, one per joint action of the others (a *slot* of
+# the state, ``row_slot[r]``; state ``s``'s slots are ``slot_ptr[s]:slot_ptr[s + 1]``). An action
+# value is ``sum_r Wt[slot(r), lane] (P_r V)``, ``Wt`` the probability that the lane's sample's
+# other agents take that slot. Where no lane's others split a tie (``smix[s]`` False), each
+# lane's others take one slot, ``sel[s, lane]`` (local to the state, -1 for an empty lane): the
+# action value is ``0.0 + P_r V`` of that row (0 without one): bit for bit the weighted sum,
+# whose other terms are zeros, found by a select instead of reading ``Wt`` (the weights would be
+# most of a sweep's memory traffic). So a lane's numbers never depend on the other lanes.
+"""
 
-
-@njit(cache=True, fastmath=False)
-def mixed_jacobi_sweep(state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, stats):
-    """``jacobi_sweep`` with mixed action values; stats[0] / stats[1] get min / max of W - V."""
-    S = R.shape[0]
-    for s in range(S):
+#: One state's action values, max in ``b``: SELF / ENTRY are the row's terms, STORE keeps each
+#: action's value in ``Q`` (for margins).
+MIXED_GROUPS = """
+        g0 = state_ptr[s]
 |       b{l} = -np.inf
-        for g in range(state_ptr[s], state_ptr[s + 1]):
-|           q{l} = 0.0
-            for r in range(grp_ptr[g], grp_ptr[g + 1]):
-                ps = row_self[r]
-                slot = row_slot[r]
-|               a{l} = ps * V[s, {l}]
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    c = cols[k]
-                    p = probs[k]
-|                   a{l} += p * V[c, {l}]
-|               q{l} += Wt[slot, {l}] * a{l}
-|           b{l} = q{l} if q{l} > b{l} else b{l}
-|       W[s, {l}] = R[s, {l}] + gamma * b{l}
+        if smix[s]:
+            for gr in range(g0, state_ptr[s + 1]):
+|               q{l} = 0.0
+                for r in range(grp_ptr[gr], grp_ptr[gr + 1]):
+                    ps = row_self[r]
+                    slot = row_slot[r]
+|                   a{l} = SELF
+                    for k in range(row_ptr[r], row_ptr[r + 1]):
+                        c = cols[k]
+                        p = probs[k]
+|                       a{l} += ENTRY
+|                   q{l} += Wt[slot, {l}] * a{l}
+STORE
+|               b{l} = q{l} if q{l} > b{l} else b{l}
+        else:
+            z0 = slot_ptr[s]
+|           k{l} = sel[s, {l}]
+            for gr in range(g0, state_ptr[s + 1]):
+|               q{l} = 0.0
+                for r in range(grp_ptr[gr], grp_ptr[gr + 1]):
+                    ps = row_self[r]
+                    j = row_slot[r] - z0
+|                   a{l} = SELF
+                    for k in range(row_ptr[r], row_ptr[r + 1]):
+                        c = cols[k]
+                        p = probs[k]
+|                       a{l} += ENTRY
+|                   q{l} = 0.0 + a{l} if j == k{l} else q{l}
+STORE
+|               b{l} = q{l} if q{l} > b{l} else b{l}"""
+
+_MIXED_ARGS = "state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, slot_ptr, Wt, sel, smix"
+
+
+def _groups(self_term: str = "ps * V[s, {l}]", entry: str = "p * V[c, {l}]", store: bool = False) -> str:
+    keep = "|               Q[gr - g0, {l}] = q{l}" if store else ""
+    text = MIXED_GROUPS.replace("SELF", self_term).replace("ENTRY", entry)
+    return "\n".join(line for line in text.replace("STORE", keep).splitlines() if line != "")
+
+
+_DIFF_STATS = """
 |   lo{l} = np.inf
 |   hi{l} = -np.inf
     for s in range(S):
@@ -222,124 +251,88 @@ def mixed_jacobi_sweep(state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_s
 |       lo{l} = d{l} if d{l} < lo{l} else lo{l}
 |       hi{l} = d{l} if d{l} > hi{l} else hi{l}
 |   stats[0, {l}] = lo{l}
-|   stats[1, {l}] = hi{l}
+|   stats[1, {l}] = hi{l}"""
+
+_MARGINS = """
+|       z{l} = -1.0
+        for i in range(state_ptr[s + 1] - g0):
+|           G{l} = g * (b{l} - Q[i, {l}])
+|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
+|           z{l} += 1.0 if G{l} == 0.0 else 0.0
+|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
+|           mg{l} = e{l} if e{l} < mg{l} else mg{l}"""
+
+MIXED = (
+    MIXED_NOTES
+    + f'''
+
+@njit(cache=True, fastmath=False)
+def mixed_jacobi_sweep({_MIXED_ARGS}, R, V, W, gamma, stats):
+    """``jacobi_sweep`` with mixed action values; stats[0] / stats[1] get min / max of W - V."""
+    S = R.shape[0]
+    for s in range(S):
+{_groups()}
+|       W[s, {{l}}] = R[s, {{l}}] + gamma * b{{l}}
+{_DIFF_STATS}
 
 
 @njit(cache=True, fastmath=False)
-def mixed_jacobi_sweep_margins(state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, tie_tol, Q, stats):
+def mixed_jacobi_sweep_margins({_MIXED_ARGS}, R, V, W, gamma, tie_tol, Q, stats):
     """``mixed_jacobi_sweep`` (the same operations) that also measures the tie margins of V, as
     ``jacobi_sweep_margins`` does: stats[2] the margin, stats[3] max ``|V|``."""
     S = R.shape[0]
     g = 1.0 - gamma
-|   mg{l} = np.inf
-|   vm{l} = 0.0
+|   mg{{l}} = np.inf
+|   vm{{l}} = 0.0
     for s in range(S):
-        g0 = state_ptr[s]
-|       b{l} = -np.inf
-        for gr in range(g0, state_ptr[s + 1]):
-|           q{l} = 0.0
-            for r in range(grp_ptr[gr], grp_ptr[gr + 1]):
-                ps = row_self[r]
-                slot = row_slot[r]
-|               a{l} = ps * V[s, {l}]
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    c = cols[k]
-                    p = probs[k]
-|                   a{l} += p * V[c, {l}]
-|               q{l} += Wt[slot, {l}] * a{l}
-|           Q[gr - g0, {l}] = q{l}
-|           b{l} = q{l} if q{l} > b{l} else b{l}
-|       W[s, {l}] = R[s, {l}] + gamma * b{l}
-|       w{l} = abs(V[s, {l}])
-|       vm{l} = w{l} if w{l} > vm{l} else vm{l}
-|       z{l} = -1.0
-        for i in range(state_ptr[s + 1] - g0):
-|           G{l} = g * (b{l} - Q[i, {l}])
-|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
-|           z{l} += 1.0 if G{l} == 0.0 else 0.0
-|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
-|           mg{l} = e{l} if e{l} < mg{l} else mg{l}
-|   lo{l} = np.inf
-|   hi{l} = -np.inf
-    for s in range(S):
-|       d{l} = W[s, {l}] - V[s, {l}]
-|       lo{l} = d{l} if d{l} < lo{l} else lo{l}
-|       hi{l} = d{l} if d{l} > hi{l} else hi{l}
-|   stats[0, {l}] = lo{l}
-|   stats[1, {l}] = hi{l}
-|   stats[2, {l}] = mg{l}
-|   stats[3, {l}] = vm{l}
+{_groups(store=True)}
+|       W[s, {{l}}] = R[s, {{l}}] + gamma * b{{l}}
+|       w{{l}} = abs(V[s, {{l}}])
+|       vm{{l}} = w{{l}} if w{{l}} > vm{{l}} else vm{{l}}
+{_MARGINS}
+{_DIFF_STATS}
+|   stats[2, {{l}}] = mg{{l}}
+|   stats[3, {{l}}] = vm{{l}}
 
 
 @njit(cache=True, fastmath=False)
-def mixed_gauss_seidel_sweep(state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, stats):
+def mixed_gauss_seidel_sweep({_MIXED_ARGS}, R, V, W, gamma, stats):
     """``gauss_seidel_sweep`` with mixed action values, in place (W receives the old V; stats[1]
-    max |change|). Self-loops are not eliminated: an action's self-loop mixes per lane, and a
-    division per lane and action costs more than the sweeps it saves (joint self-loops need
-    every agent to stay)."""
+    max |change|). Self-loops are not eliminated: an action's self-loop mixes per lane, and the
+    division per lane that eliminating it takes (measured: the sweep ran 4x slower, for 30 %
+    fewer sweeps) costs more than it saves."""
     S = R.shape[0]
     for s in range(S):
-|       W[s, {l}] = V[s, {l}]
+|       W[s, {{l}}] = V[s, {{l}}]
     for s in range(S):
-|       b{l} = -np.inf
-        for g in range(state_ptr[s], state_ptr[s + 1]):
-|           q{l} = 0.0
-            for r in range(grp_ptr[g], grp_ptr[g + 1]):
-                ps = row_self[r]
-                slot = row_slot[r]
-|               a{l} = ps * V[s, {l}]
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    c = cols[k]
-                    p = probs[k]
-|                   a{l} += p * V[c, {l}]
-|               q{l} += Wt[slot, {l}] * a{l}
-|           b{l} = q{l} if q{l} > b{l} else b{l}
-|       V[s, {l}] = R[s, {l}] + gamma * b{l}
-|   hi{l} = 0.0
+{_groups()}
+|       V[s, {{l}}] = R[s, {{l}}] + gamma * b{{l}}
+|   hi{{l}} = 0.0
     for s in range(S):
-|       d{l} = abs(V[s, {l}] - W[s, {l}])
-|       hi{l} = d{l} if d{l} > hi{l} else hi{l}
-|   stats[0, {l}] = 0.0
-|   stats[1, {l}] = hi{l}
+|       d{{l}} = abs(V[s, {{l}}] - W[s, {{l}}])
+|       hi{{l}} = d{{l}} if d{{l}} > hi{{l}} else hi{{l}}
+|   stats[0, {{l}}] = 0.0
+|   stats[1, {{l}}] = hi{{l}}
 
 
 @njit(cache=True, fastmath=False)
-def mixed_tie_margins(state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, V, shift, gamma, tie_tol, Q, out):
+def mixed_tie_margins({_MIXED_ARGS}, V, shift, gamma, tie_tol, Q, out):
     """``tie_margins`` with mixed action values (out[0] the margin, out[1] max ``|V + shift|``)."""
     S = V.shape[0]
     g = 1.0 - gamma
-|   sh{l} = shift[{l}]
-|   mg{l} = np.inf
-|   vm{l} = 0.0
+|   sh{{l}} = shift[{{l}}]
+|   mg{{l}} = np.inf
+|   vm{{l}} = 0.0
     for s in range(S):
-        g0 = state_ptr[s]
-|       b{l} = -np.inf
-|       u{l} = V[s, {l}] + sh{l}
-|       w{l} = abs(u{l})
-|       vm{l} = w{l} if w{l} > vm{l} else vm{l}
-        for gr in range(g0, state_ptr[s + 1]):
-|           q{l} = 0.0
-            for r in range(grp_ptr[gr], grp_ptr[gr + 1]):
-                ps = row_self[r]
-                slot = row_slot[r]
-|               a{l} = ps * u{l}
-                for k in range(row_ptr[r], row_ptr[r + 1]):
-                    c = cols[k]
-                    p = probs[k]
-|                   a{l} += p * (V[c, {l}] + sh{l})
-|               q{l} += Wt[slot, {l}] * a{l}
-|           Q[gr - g0, {l}] = q{l}
-|           b{l} = q{l} if q{l} > b{l} else b{l}
-|       z{l} = -1.0
-        for i in range(state_ptr[s + 1] - g0):
-|           G{l} = g * (b{l} - Q[i, {l}])
-|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
-|           z{l} += 1.0 if G{l} == 0.0 else 0.0
-|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
-|           mg{l} = e{l} if e{l} < mg{l} else mg{l}
-|   out[0, {l}] = mg{l}
-|   out[1, {l}] = vm{l}
+|       u{{l}} = V[s, {{l}}] + sh{{l}}
+|       w{{l}} = abs(u{{l}})
+|       vm{{l}} = w{{l}} if w{{l}} > vm{{l}} else vm{{l}}
+{_groups("ps * u{l}", "p * (V[c, {l}] + sh{l})", store=True)}
+{_MARGINS}
+|   out[0, {{l}}] = mg{{l}}
+|   out[1, {{l}}] = vm{{l}}
 '''
+)
 
 
 def expand(template: str, lanes: int = LANES) -> str:

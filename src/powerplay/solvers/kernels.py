@@ -109,14 +109,53 @@ def _clear_lane(lane, R, V, W):
 
 
 @njit(cache=True)
-def _load_weights(lane, b, slot_ptr, slot_others, other_masks, Wt):
-    """``Wt[slot, lane]``: the probability that sample ``b``'s other agents take the slot's joint action."""
+def _load_weights(lane, b, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix):
+    """Sample ``b``'s other agents in ``lane``: ``Wt[slot, lane]`` the probability that they take
+    each slot's joint action; ``sel[s, lane]`` the slot they take (local to the state; -1 if none
+    of the state's slots, :data:`_SEL_MIXED` where some other agent splits a tie, counted in
+    ``mixed_count`` and flagged in ``smix``)."""
+    one = np.uint64(1)
     for s in range(slot_ptr.shape[0] - 1):
+        single = True
+        for j in range(slot_others.shape[1]):
+            m = other_masks[j, b, s]
+            single = single and m != 0 and m & (m - one) == 0
+        chosen = -1
         for slot in range(slot_ptr[s], slot_ptr[s + 1]):
             w = 1.0
             for j in range(slot_others.shape[1]):
                 w *= _mask_weight(other_masks[j, b, s], slot_others[slot, j])
             Wt[slot, lane] = w
+            if w > 0.0:
+                chosen = slot - slot_ptr[s]
+        if single:
+            sel[s, lane] = chosen
+        else:
+            sel[s, lane] = _SEL_MIXED
+            mixed_count[s] += 1
+            smix[s] = True
+
+
+@njit(cache=True)
+def _unload_weights(lane, sel, mixed_count, smix):
+    """Forget a lane's sample (see :func:`_load_weights`)."""
+    for s in range(sel.shape[0]):
+        if sel[s, lane] == _SEL_MIXED:
+            mixed_count[s] -= 1
+            smix[s] = mixed_count[s] > 0
+        sel[s, lane] = -1
+
+
+#: ``sel`` of a lane whose other agents split a tie in that state (weighted action values there).
+_SEL_MIXED = -3
+
+
+@njit(cache=True)
+def _most_slots(slot_ptr):
+    most = 0
+    for s in range(slot_ptr.shape[0] - 1):
+        most = max(most, slot_ptr[s + 1] - slot_ptr[s])
+    return most
 
 
 @njit(cache=True)
@@ -198,6 +237,11 @@ def _shared_block(
     margins = np.zeros((2, LANES))
     no_shift = np.zeros(LANES)
     Wt = np.zeros((slot_others.shape[0] if mix else 0, LANES))
+    sel = np.full((S if mix else 0, LANES), -1, dtype=np.int16)
+    mixed_count = np.zeros(S if mix else 0, dtype=np.int64)
+    smix = np.zeros(S if mix else 0, dtype=np.bool_)
+    if mix and _most_slots(slot_ptr) > 30000:
+        smix[:] = True  # local slot numbers would not fit ``sel``: weigh every state
     max_entries = _most_group_terms(grp_ptr, row_ptr) if mix else _most_entries(row_ptr)
     # Span bounds take rows to sum to one; the rows' real sums may miss it by a little (mixed:
     # so may the others' weights, a few rounding errors per row).
@@ -220,7 +264,7 @@ def _shared_block(
                 if lane_sample[lane] < 0 and nxt < hi:
                     magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
                     if mix:
-                        _load_weights(lane, nxt, slot_ptr, slot_others, other_masks, Wt)
+                        _load_weights(lane, nxt, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix)
                     lane_floor[lane] = rounding_floor(max_entries, magnitude, gamma) + defect * magnitude / (
                         1.0 - gamma
                     )
@@ -236,7 +280,24 @@ def _shared_block(
             # The sweep's own action values give the margins of the values it starts from.
             if mix:
                 mixed_jacobi_sweep_margins(
-                    state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, tie_tol, Q, stats
+                    state_ptr,
+                    grp_ptr,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    row_slot,
+                    slot_ptr,
+                    Wt,
+                    sel,
+                    smix,
+                    R,
+                    V,
+                    W,
+                    gamma,
+                    tie_tol,
+                    Q,
+                    stats,
                 )
             else:
                 jacobi_sweep_margins(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, tie_tol, Q, stats)
@@ -244,14 +305,44 @@ def _shared_block(
         elif jacobi:
             if mix:
                 mixed_jacobi_sweep(
-                    state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, stats
+                    state_ptr,
+                    grp_ptr,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    row_slot,
+                    slot_ptr,
+                    Wt,
+                    sel,
+                    smix,
+                    R,
+                    V,
+                    W,
+                    gamma,
+                    stats,
                 )
             else:
                 jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
             V, W = W, V
         elif mix:
             mixed_gauss_seidel_sweep(
-                state_ptr, grp_ptr, row_ptr, cols, probs, row_self, row_slot, Wt, R, V, W, gamma, stats
+                state_ptr,
+                grp_ptr,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                row_slot,
+                slot_ptr,
+                Wt,
+                sel,
+                smix,
+                R,
+                V,
+                W,
+                gamma,
+                stats,
             )
         else:
             gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
@@ -278,6 +369,8 @@ def _shared_block(
                         _finish_lane(lane, b, W, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                         lane_sample[lane] = -1
                         _clear_lane(lane, R, V, W)
+                        if mix:
+                            _unload_weights(lane, sel, mixed_count, smix)
                         active -= 1
                         continue
                 bound = (1.0 - gamma) * factor * (M - m) * 0.5
@@ -293,6 +386,8 @@ def _shared_block(
                 _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                 lane_sample[lane] = -1
                 _clear_lane(lane, R, V, W)
+                if mix:
+                    _unload_weights(lane, sel, mixed_count, smix)
                 active -= 1
                 continue
             if certify and lane_iter[lane] % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
@@ -310,7 +405,10 @@ def _shared_block(
                     probs,
                     row_self,
                     row_slot,
+                    slot_ptr,
                     Wt,
+                    sel,
+                    smix,
                     V,
                     no_shift,
                     gamma,
@@ -331,6 +429,8 @@ def _shared_block(
                     _finish_lane(lane, b, V, 0.0, lane_iter[lane], bound, values_out, iters_out, bound_out)
                     lane_sample[lane] = -1
                     _clear_lane(lane, R, V, W)
+                    if mix:
+                        _unload_weights(lane, sel, mixed_count, smix)
                     active -= 1
             due = False
 
