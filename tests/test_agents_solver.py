@@ -364,7 +364,7 @@ def test_memory_estimate_covers_the_structures_and_grows_with_the_chunk_only():
     assert memory.structure_bytes >= built
     small, large = memory.total(32, joint.num_states), memory.total(320, joint.num_states)
     assert large - small == 288 * joint.num_states * memory.peak_per_sample_state
-    assert set(memory.per_sample_state) == {"H", "A", "B", "evaluation"}
+    assert list(memory.per_sample_state) == ["learn H", "learn A", "learn B", "evaluate"]
 
 
 def test_precision_of_three_agents_is_closed_only_without_lost_mass():

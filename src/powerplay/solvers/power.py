@@ -429,18 +429,22 @@ class ChainMemory:
 
     Attributes
     ----------
+    model_bytes : int
+        The joint MDP itself (transitions and action mask), which a run holds throughout.
     structure_bytes : int
         The solver structures of every stage, held for the whole run.
     build_bytes : int
-        Peak while building them (joint MDP, folded stage MDPs and their temporaries).
+        Extra peak while they are built (each stage's folded MDP and its temporaries).
     per_sample_state : dict
-        Bytes per reward sample and state live at the peak of each stage (stage name ->
-        bytes): reward copies, policies and results carried between stages, and the stage's
-        own outputs.
+        Bytes per reward sample and state live at the peak of each stage (``'learn H'``, ...,
+        ``'evaluate'``): the rewards (given and centred), the learned policies and training
+        results carried between stages, and the stage's own arrays.
     thread_bytes : int
-        Scratch of one worker thread (chains, lanes), independent of the batch size.
+        Scratch of one worker thread (the widest stage's: value-iteration lanes or a policy's
+        chain), whatever the chunk size.
     """
 
+    model_bytes: int
     structure_bytes: int
     build_bytes: int
     per_sample_state: dict[str, int]
@@ -451,14 +455,18 @@ class ChainMemory:
         return max(self.per_sample_state.values())
 
     def total(self, chunk: int, num_states: int, threads: int = 1) -> int:
-        """Peak bytes of solving ``chunk`` samples at once on ``threads`` threads (solver only)."""
-        solve = self.structure_bytes + threads * self.thread_bytes + chunk * num_states * self.peak_per_sample_state
-        return int(max(self.build_bytes, solve))
+        """Peak bytes of building the problem and solving ``chunk`` samples at once on ``threads``
+        threads (the joint MDP included; the interpreter and a runner's own arrays not)."""
+        held = self.model_bytes + self.structure_bytes
+        solve = held + threads * self.thread_bytes + chunk * num_states * self.peak_per_sample_state
+        return int(max(held + self.build_bytes, solve))
 
-
-#: Bytes per stored transition entry of a solver structure (column, probability) and per row
-#: (pointers, self-loop, action, per-agent actions, acting indices): see :func:`learning_chain_memory`.
-_ENTRY_BYTES = 16
+    def largest_chunk(self, num_states: int, available: int, threads: int = 1) -> int:
+        """The most samples per chunk that fit in ``available`` bytes (0 if none)."""
+        spare = available - self.model_bytes - self.structure_bytes - threads * self.thread_bytes
+        if spare <= 0 or self.model_bytes + self.structure_bytes + self.build_bytes > available:
+            return 0
+        return int(spare // (num_states * self.peak_per_sample_state))
 
 
 def learning_chain_memory(
@@ -466,9 +474,11 @@ def learning_chain_memory(
 ) -> ChainMemory:
     """What a :class:`LearningChainProblem` on ``joint`` will need, before building it.
 
-    Counts from the joint MDP's sizes only (the folded stages have at most the joint MDP's
-    entries and ``S * prod(A_1..A_k)`` rows), so a runner can refuse a run that would not fit
-    before anything is built. Measured against the real peak in ``benchmarks/bench_agents.py``.
+    Counted from the joint MDP's sizes (the stages' available rows from its action mask; their
+    entries at most the joint MDP's: folding only merges rows' entries), array by array as the
+    solvers allocate them, so that a runner can refuse a run that would not fit, or choose its
+    chunk size, before anything is built. Checked against measured peaks in
+    ``benchmarks/bench_agents.py`` (it errs high).
 
     Parameters
     ----------
@@ -484,48 +494,60 @@ def learning_chain_memory(
     Raises
     ------
     ResourceLimitError
-        If the dense joint-action lookup alone is over the solvers' limit.
+        If a dense joint-action lookup alone is over the solvers' limit.
 
     Examples
     --------
     >>> from powerplay.model.gridworld import gridworld, joint_gridworld
     >>> joint = joint_gridworld(gridworld(2, 2), agents=('H', 'A', 'B'))
     >>> memory = learning_chain_memory(joint)
-    >>> sorted(memory.per_sample_state)
-    ['A', 'B', 'H', 'evaluation']
+    >>> list(memory.per_sample_state)
+    ['learn H', 'learn A', 'learn B', 'evaluate']
     >>> memory.total(64, joint.num_states) > memory.structure_bytes
     True
     """
     order = _learning_order(joint, agents)
     n = len(order)
     S = joint.num_states
-    shape = dict(zip(joint.agents, joint.action_shape))
-    num_joint = joint.num_joint_actions
-    check_row_index(S, num_joint, joint.name)
+    position = [joint.agent_index(agent) for agent in order]
+    shape = joint.action_shape
     nnz = int(joint.transitions.nnz)
-    row_bytes = 8 * (5 + n) + 8 * (1 + n)  # RowStructure, per-agent actions, one acting index
+    check_row_index(S, joint.num_joint_actions, joint.name)
+    mask = joint.action_mask
+    widest = max(shape)
     structure = 0
+    thread = 0
     for k in range(n):
-        rows_k = S * int(np.prod([shape[a] for a in order[: k + 1]], dtype=np.int64))
-        rows_k = min(rows_k, int(joint.action_mask.sum())) if k == n - 1 else rows_k
-        structure += _ENTRY_BYTES * nnz + row_bytes * rows_k + (8 * S * num_joint if k else 0) + 8 * S
-    # Building: the joint MDP itself (CSR and mask) and each fold's COO triples and CSR copy.
-    build = 12 * nnz + 8 * S * num_joint + structure + n * 48 * nnz
-    # Per sample and state: rewards (given and centred), the learned policies (uint64), the
-    # training stages' continuations, and each stage's outputs and stacked mask copies.
-    carried = 16 * n
+        later = tuple(1 + position[j] for j in range(k + 1, n))
+        rows = int(mask.any(axis=later).sum()) if later else int(mask.sum())
+        entries = nnz + rows  # each row's entries, self-loops kept apart
+        structure += 8 * (S + 1) + 8 * (rows + 1) + 16 * entries + 16 * rows  # RowStructure
+        if k == 0:
+            # value-iteration lanes: R, V, W and action values
+            thread = max(thread, 24 * kernels.LANES * S + 8 * kernels.LANES * widest)
+            continue
+        width = int(np.prod([shape[position[j]] for j in range(k + 1)], dtype=np.int64))
+        structure += 8 * (k + 1) * rows + 8 * S * width  # per-agent actions, dense lookup
+        structure += 8 * (S * shape[position[k]] + 1) + 8 * (k + 1) * rows  # the acting agent's index
+        slots = min(rows, S * width // shape[position[k]])
+        # stochastic stages (of three or more agents): the lane layout, a copy of the rows
+        structure += 8 * (rows + 1) + 16 * entries + 8 * (k + 2) * rows + 8 * (S + 1) * 2 + 8 * (k + 1) * slots
+        lanes = 24 * kernels.LANES * S + 8 * kernels.LANES * slots + 2 * kernels.LANES * S + 9 * S
+        chain = 32 * entries + 96 * S + 8 * kernels.DIRECT_MAX**2 + 8 * S * (4 + 4 * shape[position[k]])
+        thread = max(thread, lanes, chain)
+    model = 12 * nnz + 8 * (S * joint.num_joint_actions + 1) + mask.size
+    # Folding a seed policy in: the joint's triples, the weights, the folded triples and the CSR built from them.
+    build = (n - 1) * 96 * nnz
+    keys = n + (2 * (n - 1) if diagnostic else 0)
+    carried = 16 * n  # rewards as given and centred
     per_stage: dict[str, int] = {}
     for k, agent in enumerate(order):
-        learned = 8 * k + 8 * k  # the policies so far, and the against-seed continuations kept
-        own = 24 + 8 * k  # values, continuation, policy, and the others' stacked masks
-        per_stage[agent] = carried + learned + own
-    evaluations = n - 1 + (n - 1 if diagnostic else 0)
-    per_stage["evaluation"] = carried + 16 * n + 8 * n + 16 + 8 * (2 * n - 1 + evaluations)
-    most_entries = int(np.diff(joint.transitions.indptr).max(initial=0)) + 1
-    chain = 32 * (nnz + S) + 96 * S + 8 * kernels.DIRECT_MAX**2
-    lanes = 3 * 8 * kernels.LANES * S + 8 * kernels.LANES * most_entries * max(shape.values())
-    thread = max(chain + 8 * S * (3 + 4 * max(shape.values())), lanes)
-    return ChainMemory(int(structure), int(build), per_stage, int(thread))
+        # the policies and training results so far, the others' stacked masks, values, continuation, policy
+        per_stage[f"learn {agent}"] = carried + 16 * k + 8 * k + 40
+    # every policy and training result, a stack of every agent's masks, values and continuation,
+    # the POWER arrays
+    per_stage["evaluate"] = carried + 16 * n + 8 * n + 24 + 8 * keys
+    return ChainMemory(int(model), int(structure), int(build), per_stage, int(thread))
 
 
 class LearningChainProblem:
