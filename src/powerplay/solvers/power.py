@@ -805,7 +805,7 @@ class MultiAgentProblem(LearningChainProblem):
         self.seed_policy = self.seed_probabilities["A"]  # [S, A_A]
         self.rows_H = self.first_rows
 
-    def policies(  # type: ignore[override]
+    def policies(
         self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         """Both agents' optimal policies ``{'H': [B, S], 'A': [B, S]}`` as uint64 tie masks.
@@ -815,7 +815,7 @@ class MultiAgentProblem(LearningChainProblem):
         """
         return super().policies(self._pair(rewards_H, rewards_A))
 
-    def solve(  # type: ignore[override]
+    def solve(
         self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
     ) -> BatchResult:
         """POWER samples ``[B, S]`` of both agents (and diagnostics) for paired reward samples."""

@@ -426,7 +426,8 @@ def joint_policy_values(
     if len(policies) != joint.num_agents:
         raise ModelError(f"{len(policies)} policies for the {joint.num_agents} agents {', '.join(joint.agents)}")
     source = np.empty(joint.num_agents, dtype=np.int64)
-    masks, dense = [], []
+    masks: list[np.ndarray] = []
+    dense: list[np.ndarray] = []
     widest = int(joint.action_shape.max(initial=1))
     for i, policy in enumerate(policies):
         if policy.dtype == np.uint64:

@@ -77,8 +77,8 @@ def compile_kernels() -> float:
         problem.policies(rng.random((2, joint.num_states)), rng.random((2, joint.num_states)))
     SingleAgentProblem(stochastic, 0.5).policies(rng.random((2, 4)))
     agents = ("H", "A", "B")  # three agents: mixed lane sweeps (Jacobi and Gauss-Seidel), two others' masks
-    for overlap in ("allow", "remove"):
-        joint = joint_gridworld(gridworld(1, 3), agents=agents, interaction=overlap)
+    for rule in ("allow", "remove"):
+        joint = joint_gridworld(gridworld(1, 3), agents=agents, interaction=rule)
         seeds = {agent: uniform_random_policy(joint, agent) for agent in agents[1:]}
         chain = LearningChainProblem(joint, agents, dict.fromkeys(agents, 0.5), seeds, diagnostic=True)
         chain.solve({agent: rng.random((2, joint.num_states)) for agent in agents})
