@@ -204,7 +204,7 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
             "sample histograms (Reward_samples, POWER_samples)", len(states), MAX_DISTRIBUTION_STATES
         )
         rewards = run.rewards if histograms else {}
-        heavy = heavy_tailed_rewards(run.config)
+        heavy = heavy_tailed_rewards(run.scenario.reward_distribution)
         for key, tag in agents:
             values(f"POWER_vars{tag}", run.power_variance(key), aggregation="var", agent=key)
             if key in run.summary.reward_agents:

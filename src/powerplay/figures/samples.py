@@ -464,9 +464,9 @@ def use_log_bins(samples: np.ndarray, heavy_tailed: bool = False) -> bool:
     return bool(heavy_tailed or samples.max() >= HEAVY_TAIL_RATIO * median)
 
 
-def heavy_tailed_rewards(config) -> bool:
-    """Whether a run's ``reward_distribution`` config has a Pareto part with shape (alpha) ≤ 2."""
-    block = (config or {}).get("reward_distribution")
+def heavy_tailed_rewards(block) -> bool:
+    """Whether a ``reward_distribution`` block (:attr:`Scenario.reward_distribution
+    <powerplay.scenario.Scenario.reward_distribution>`) has a Pareto part with shape (alpha) ≤ 2."""
     if not isinstance(block, Mapping):  # no distribution: nothing to warn about
         return False
     try:

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FigureError, SweepNotFoundError
+from ..scenario import Scenario, parameters
 from ..stats.alignment import CONFIDENCE
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, load_sweep
 from . import style
@@ -61,22 +62,6 @@ from .render import frame_pixels
 
 EXPERIMENT_FOLDER = DEFAULT_FOLDER
 TEMP_FOLDER = FIGURES_FOLDER
-
-#: Axis labels of the parameters figures are usually drawn against.
-PARAMETER_LABELS = {
-    "reward_correlation": "reward correlation β between Agents H and A",
-    "discount_rate": "discount rate γ",
-    "discount_rate_agent_A": "discount rate γ_A of Agent A",
-    "num_reward_samples": "number of reward samples",
-}
-
-#: Short names of parameters in titles.
-PARAMETER_SYMBOLS = {
-    "reward_correlation": "β",
-    "discount_rate": "γ",
-    "discount_rate_agent_A": "γ_A",
-    "num_reward_samples": "reward samples",
-}
 
 #: An alignment animation shares its axes across frames only if every frame's points span
 #: at least this share of the shared range in x and in y (else some frame would be a
@@ -94,8 +79,8 @@ def sweep_name(sweep) -> str:
 
 
 def parameter_label(param: str) -> str:
-    """Axis label of a swept parameter."""
-    return PARAMETER_LABELS.get(param, param)
+    """Axis label of a swept parameter (the parameter registry's, :mod:`powerplay.scenario.parameters`)."""
+    return parameters.label(param)
 
 
 def _short(param: str) -> str:
@@ -107,11 +92,11 @@ def _numeric(value: Any) -> bool:
 
 
 def _require_two_agents(sweep, what: str) -> None:
-    kind = sweep.experiment_type
-    if kind != "multiagent_with_reward":
+    protocol = sweep.protocol
+    if protocol is None or not protocol.others_learn:
         raise FigureError(
-            f"{what} needs multiagent_with_reward runs (POWERs of both agents); sweep {sweep_name(sweep)} is "
-            f"{kind or 'single-agent'}"
+            f"{what} needs runs where every agent learns (the POWERs of both agents: multiagent_with_reward); "
+            f"sweep {sweep_name(sweep)} is {sweep.experiment_type or 'single-agent'}"
         )
 
 
@@ -161,7 +146,7 @@ def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_
             -np.log10(1.0 - x),
             "log_one_minus",
             _log_one_minus_ticks(x),
-            f"{parameter_label(param)} (axis: log scale of 1 − {PARAMETER_SYMBOLS.get(param, param)})",
+            f"{parameter_label(param)} (axis: log scale of 1 − {parameters.symbol(param)})",
         )
     if numeric:
         return np.array([float(v) for v in values]), "linear", (), parameter_label(param)
@@ -180,32 +165,58 @@ def _along(sweep, param: str, fixed: Mapping[str, Any] | None):
     return pairs, names
 
 
-def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
-    """What is held fixed along ``param``: environment, the other parameters (γ_A included), samples."""
-    config = run.config
-    two_agents = "discount_rate_agent_A" in config and sweep.experiment_type == "multiagent_with_reward"
-    parts = [str(config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP")]
-    gamma_H, gamma_A = config.get("discount_rate"), config.get("discount_rate_agent_A")
-    linked = sweep.record.get("linked") or {}
-    tied = param == "discount_rate" and (
-        ("discount_rate_agent_A" in sweep.swept and "discount_rate_agent_A" not in (fixed or {}))
-        or linked.get("discount_rate_agent_A") == "discount_rate"
-    )
-    if param == "discount_rate":
-        if two_agents:
-            parts.append("γ_A = γ_H" if tied else f"γ_A = {style.format_number(gamma_A)}")
-    elif param == "discount_rate_agent_A":
-        parts.append(f"γ_H = {style.format_number(gamma_H)}")
-    elif gamma_H is not None:
-        if two_agents and gamma_A is not None and gamma_A != gamma_H:
-            parts.append(f"γ_H = {style.format_number(gamma_H)}, γ_A = {style.format_number(gamma_A)}")
+def _discount_parts(scenarios: Sequence[Scenario], param: str) -> list[str]:
+    """How a title states the discount rates along ``param``: those held fixed, and those that
+    follow the first agent's when it is on the axis (``'γ_A = γ_H'``)."""
+    first = scenarios[0]
+    rates = [s.discount_rates for s in scenarios]
+    names = [a for a in first.discount_rates if all(a in r for r in rates)]
+    if not names:
+        return []
+    lead = names[0]
+    varies = {a: len({r[a] for r in rates}) > 1 for a in names}
+    axis = parameters.find_parameter(param)
+    if param == "discount_rate" or (axis is not None and axis.overrides == "discount_rate"):
+        moved = lead if param == "discount_rate" else axis.agent if axis is not None else None
+        parts = []
+        for a in names:
+            if a == moved:
+                continue
+            if moved is not None and varies[a] and all(r[a] == r[moved] for r in rates):
+                parts.append(f"γ_{a} = γ_{moved}")
+            else:
+                parts.append(f"γ_{a} = {style.format_number(rates[0][a])}")
+        return [", ".join(parts)] if parts else []
+    values = [(a, rates[0][a]) for a in names]
+    if len({v for _, v in values}) == 1:
+        return [f"γ = {style.format_number(values[0][1])}"]
+    return [", ".join(f"γ_{a} = {style.format_number(v)}" for a, v in values)]
+
+
+def _described_by_scenario(param: str) -> bool:
+    """Parameters a title already states through the scenario (discount rates, correlations, samples)."""
+    found = parameters.find_parameter(param)
+    general = found.overrides if found is not None and found.overrides else param
+    return general in ("discount_rate", "reward_correlation", "num_reward_samples")
+
+
+def _context(sweep, runs: Sequence, param: str) -> str:
+    """What is held fixed along ``param``: environment, the other parameters (every agent's
+    discount rate and reward correlation included), samples."""
+    scenarios = [run.scenario for run in runs]
+    first, run = scenarios[0], runs[0]
+    parts = [first.environment_name, *_discount_parts(scenarios, param)]
+    found = parameters.find_parameter(param)
+    on_axis = param == "reward_correlation" or (found is not None and found.overrides == "reward_correlation")
+    correlations = first.reward_correlations
+    if correlations and not on_axis and first.protocol.others_learn:
+        values = list(correlations.items())
+        if len({v for _, v in values}) == 1:
+            parts.append(f"β = {style.format_number(values[0][1])}")
         else:
-            parts.append(f"γ = {style.format_number(gamma_H)}")
-    if param != "reward_correlation" and config.get("reward_correlation") is not None and two_agents:
-        parts.append(f"β = {style.format_number(config['reward_correlation'])}")
-    shown = {"discount_rate", "discount_rate_agent_A", "reward_correlation", "num_reward_samples", param}
+            parts.append(", ".join(f"β_{a} = {style.format_number(v)}" for a, v in values))
     for other in sweep.swept:
-        if other not in shown:
+        if other != param and not _described_by_scenario(other):
             parts.append(f"{other} = {sweep.value_name(run, other)}")
     if param != "num_reward_samples":
         parts.append(f"{int(run.num_samples):,} reward samples")
@@ -213,7 +224,7 @@ def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
 
 
 def _title(what: str, sweep, pairs, param: str, fixed) -> str:
-    return style.fit_title(f"{what} against {_short(param)}\n{_context(sweep, pairs[0][1], param, fixed)}", 6.9)
+    return style.fit_title(f"{what} against {_short(param)}\n{_context(sweep, [run for _, run in pairs], param)}", 6.9)
 
 
 def _fixed_tags(sweep, run, fixed: Mapping[str, Any] | None) -> list[str]:
@@ -697,7 +708,7 @@ def _figure_prefixes(run) -> set[str]:
 
 def _ordered(sweep, runs: list, param: str) -> list:
     """Runs by increasing value of ``param`` (numbers), else in sweep order (e.g. mappings)."""
-    values = [run.config.get(param) for run in runs]
+    values = [sweep.value(run, param) for run in runs]
     if all(_numeric(v) for v in values):
         return [run for _, run in sorted(zip(values, runs), key=lambda pair: float(pair[0]))]
     return runs

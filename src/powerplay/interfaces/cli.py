@@ -482,14 +482,15 @@ def scan(
     of the interval where the statistic changed most (beyond its standard error). Points
     share their reward draws, so each step is tested with its paired standard error.
     """
+    from ..runner.build import build_scenario
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
     from ..stats.statistics import default_statistic
 
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         base = load_sweep_config(config)
-        two_agents = base.experiment_type == "multiagent_with_reward"
-        default = default_statistic(("H", "A") if two_agents else ("H",))
+        scenario = build_scenario(base.runs()[0].config)
+        default = default_statistic(scenario.power_agents)
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = run_scan(
@@ -579,12 +580,15 @@ def show(
     with reported_errors():
         stored = load_sweep(sweep, output)
         rows = stored.table()
+        agents = stored.scenario().power_agents if stored.runs and not csv else ()
     if csv:
         sys.stdout.write(runs_table_csv(rows))
         return
     out = _stdout()
+    pair = agents[:2]
+    described = f"{stored.experiment_type}: agents {', '.join(agents)}" if len(agents) > 1 else stored.experiment_type
     table = Table(
-        title=printable(f"{stored.path} ({stored.experiment_type})"),
+        title=printable(f"{stored.path} ({described})"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -599,7 +603,7 @@ def show(
     # two environments that differ only at the end of a long value must stay apart.
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
     if with_alpha:
-        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", "reliability H, A [95% interval]"]
+        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", f"reliability {', '.join(pair)} [95% interval]"]
     for column in columns:
         table.add_column(printable(column), justify="right", overflow="fold")
     given = _given_names(stored)
@@ -622,7 +626,7 @@ def show(
                         _float(row.get(f"reliability_{a}")),
                         (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
                     )
-                    for a in ("H", "A")
+                    for a in pair
                 ),
             ]
         table.add_row(*cells)

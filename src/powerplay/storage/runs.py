@@ -10,9 +10,11 @@ Layout of a run folder (the output contract; tests and users rely on it)::
                    moments of every POWER key and of the rewards, H-A cross products, group moments
     samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
                    (see powerplay.storage.samples)
-    run.json       timing, versions, seed, convergence statistics, α_HA statistics (two agents),
-                   the size and SHA-256 of every file above, figure list; ``sem_undefined``
-                   says why standard errors are undefined (``'1 sample'``) when they are
+    run.json       the run's scenario (agents, environment, rewards, experiment type: the JSON
+                   form of powerplay.scenario.Scenario), timing, versions, seed, convergence
+                   statistics, α_HA statistics (two agents), the size and SHA-256 of every
+                   file above, figure list; ``sem_undefined`` says why standard errors are
+                   undefined (``'1 sample'``) when they are
     *.png / *.gif  figures
 
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
@@ -32,10 +34,17 @@ Integrity: :func:`verify_run` checks every recorded file against the size and SH
 :class:`~powerplay.errors.DamagedRunError` (the sweep runner then stops, or with ``--repair``
 recomputes the run).
 
+The scenario: :attr:`StoredRun.scenario` is the typed description of what the run computed
+(:class:`~powerplay.scenario.Scenario`), read from ``run.json``; folders written before
+``run.json`` held it derive it from ``run.yaml`` (the same function builds it from a config),
+so every finished run folder has one. Everything that needs to know what a run was --
+figures, the report, scans, the command line -- reads it rather than ``run.yaml``.
+
 Reward samples are never stored: :attr:`StoredRun.rewards` draws them again, exactly, from
-the run's seeded stream (the distribution, seed and states are in ``run.yaml`` and
-``power.csv``); ``run.json`` records a checksum of the first reward block so a changed
-random-number generator is detected rather than silently giving other rewards.
+the run's seeded stream (:meth:`Scenario.reward_stream <powerplay.scenario.Scenario.reward_stream>`,
+the one the run was computed with, on the states of ``power.csv``); ``run.json`` records a
+checksum of the first reward block so a changed random-number generator is detected rather
+than silently giving other rewards.
 
 Loading is lazy: :func:`load_run` reads ``run.json``, ``run.yaml`` and ``power.csv``;
 :attr:`StoredRun.summary` reads ``summary.npz`` when first used; :attr:`StoredRun.power`
@@ -78,6 +87,7 @@ import yaml
 from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..scenario import Scenario, scenario_from_config
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 from .tables import read_table, table_csv, text_from_cell
@@ -164,13 +174,26 @@ def file_record(path: Path) -> dict[str, Any]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def reward_check(config: dict[str, Any], states) -> str | None:
-    """SHA-256 of the run's first reward block, drawn from its config (``None`` if it cannot be drawn)."""
+def reward_check(scenario: Scenario | None, states) -> str | None:
+    """SHA-256 of the run's first reward block, drawn from its scenario (``None`` if it cannot be drawn)."""
+    if scenario is None:
+        return None
     try:
-        stream = _reward_stream(config, states)
+        stream = scenario.reward_stream(states)
     except Exception:  # a distribution registered only in the writing session
         return None
     return _stream_check(stream)
+
+
+def run_scenario(config: dict[str, Any], info: dict[str, Any] | None = None) -> Scenario | None:
+    """A run's scenario: ``info['scenario']`` (``run.json``'s) if there is one, else derived from
+    its config (``run.yaml``); None if neither gives one."""
+    try:
+        if info and "scenario" in info:
+            return Scenario.from_json(info["scenario"])
+        return scenario_from_config(config)
+    except PowerplayError:
+        return None
 
 
 def _stream_check(stream) -> str | None:
@@ -226,7 +249,7 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "alignment": alignment.as_dict() if alignment is not None else None,
         **({"sem_undefined": "1 sample"} if n < 2 else {}),
         "samples_kept": (folder / SAMPLES).is_file(),
-        "reward_check": reward_check(config, result.states),
+        "reward_check": reward_check(run_scenario(config, info), result.states),
         "files": {name: file_record(folder / name) for name in RECORDED_FILES if (folder / name).is_file()},
         "versions": _versions(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -313,6 +336,7 @@ RUN_INFO_FIELDS = {
     "versions": TEXT_MAPPING,
     "finished": TEXT,
     "experiment_type": TEXT,
+    "scenario": MAPPING,
     "sweep_id": TEXT,
     "sweep_name": TEXT,
     "run_suffix": TEXT,
@@ -501,9 +525,17 @@ def check_run_matches(folder, run_config: dict[str, Any], expected_info: dict[st
             raise damaged(
                 f"{RUN_INFO} records {key} {found}, but this run's is {safe_load._short(value, 60)}", RUN_INFO
             )
+    if "scenario" in run.info:
+        expected = run_scenario(run_config)
+        try:
+            recorded_scenario = Scenario.from_json(run.info["scenario"])
+        except PowerplayError as error:
+            raise damaged(f"{RUN_INFO} records a scenario that cannot be read ({error})", RUN_INFO) from None
+        if expected is not None and _canonical(recorded_scenario.to_json()) != _canonical(expected.to_json()):
+            raise damaged(f"{RUN_INFO} records the scenario of another run", RUN_INFO)
     recorded = run.info.get("reward_check")
     if recorded is not None:
-        drawn = reward_check(run_config, run.states)
+        drawn = reward_check(run_scenario(run_config), run.states)
         if drawn is not None and drawn != recorded:
             raise damaged(
                 "its reward samples are not the ones this installation draws from the same seed "
@@ -511,17 +543,6 @@ def check_run_matches(folder, run_config: dict[str, Any], expected_info: dict[st
                 RUN_INFO,
             )
     return run
-
-
-def _reward_stream(config: dict[str, Any], states):
-    from ..model.rewards import RewardDistribution, reward_stream
-
-    distribution = RewardDistribution.from_config(config["reward_distribution"])
-    correlation = (
-        config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
-    )
-    scope = config.get("reward_scope") or "joint_state"
-    return reward_stream(distribution, states, int(config["random_seed"]), correlation, scope)
 
 
 def _read_power_table(
@@ -591,7 +612,30 @@ class StoredRun(RunStatistics):
 
     @property
     def experiment_type(self) -> str | None:
+        """The experiment type's name as recorded (``run.json``, else ``run.yaml``)."""
         return self.info.get("experiment_type") or self.config.get("experiment_type")
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        """What the run computed (:class:`~powerplay.scenario.Scenario`): ``run.json``'s record,
+        or for folders written before it had one, derived from ``run.yaml``.
+
+        Raises
+        ------
+        FileFormatError
+            Naming the file, if the recorded scenario (or the config it is derived from)
+            cannot be read.
+        """
+        if "scenario" in self.info:
+            source, read = self.path / RUN_INFO, lambda: Scenario.from_json(self.info["scenario"])
+        else:
+            source, read = self.path / RUN_CONFIG, lambda: scenario_from_config(self.config)
+        try:
+            return read()
+        except PowerplayError as error:
+            field = f"scenario.{error.field}" if "scenario" in self.info and getattr(error, "field", None) else None
+            detail = getattr(error, "detail", str(error))
+            raise FileFormatError(source, f"{field + ': ' if field else ''}{detail}") from None
 
     @property
     def samples_kept(self) -> bool:
@@ -673,7 +717,7 @@ class StoredRun(RunStatistics):
             generator that no longer gives the rewards the run used).
         """
         try:
-            stream = _reward_stream(self.config, self.states)
+            stream = self.scenario.reward_stream(self.states)
         except (KeyError, TypeError, ValueError) as error:
             raise SamplesNotKeptError(
                 f"run {self.name}: its reward samples cannot be drawn again here ({error})"
@@ -684,8 +728,8 @@ class StoredRun(RunStatistics):
                 f"run {self.name}: this installation draws different reward samples from the same seed than the one "
                 "that computed the run (numpy's generator changed?), so its rewards cannot be reproduced"
             )
-        rewards_H, rewards_A = stream.rewards(start, stop)
-        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
+        drawn = stream.rewards(start, stop)
+        return {agent: rewards for agent, rewards in zip(self.scenario.reward_agents, drawn) if rewards is not None}
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return dict(self.info.get("convergence") or {})
@@ -757,6 +801,8 @@ __all__ = [
     "power_table_csv",
     "power_table_rows",
     "read_run_info",
+    "reward_check",
+    "run_scenario",
     "update_run_info",
     "verify_run",
     "write_run",

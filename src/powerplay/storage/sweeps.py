@@ -84,6 +84,8 @@ from typing import Any, TypeGuard
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..scenario import Protocol, Scenario, protocol_named
+from ..scenario.parameters import overriding
 from ..stats.statistics import run_table_statistics
 from .runs import (
     COUNT,
@@ -663,9 +665,11 @@ def same_value(a: Any, b: Any) -> bool:
     return canonical(a) == canonical(b)
 
 
-#: Parameters that move together with ``discount_rate`` when both are swept as a grid and the
-#: other is not fixed: sweep plots then use the runs with γ_A = γ_H.
-TIED_PARAMETERS = {"discount_rate": ("discount_rate_agent_A",)}
+def tied_parameters(param: str, swept) -> list[str]:
+    """The swept parameters that override ``param`` for one agent (``discount_rate_agent_A`` for
+    ``discount_rate``; the parameter registry's :attr:`~powerplay.scenario.Parameter.overrides`):
+    swept as a grid with it and not fixed, sweep plots use the runs where they equal it (γ_A = γ_H)."""
+    return overriding(param, swept)
 
 
 @dataclass(frozen=True)
@@ -744,6 +748,27 @@ class StoredSweep:
         if not isinstance(document, dict):
             raise FileFormatError(path, "is not a YAML mapping")
         return document
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """The experiment type (:mod:`powerplay.scenario.protocols`); None if ``sweep.json`` does not say.
+
+        Raises
+        ------
+        FileFormatError
+            If ``sweep.json`` names an unknown experiment type.
+        """
+        if self.experiment_type is None:
+            return None
+        try:
+            return protocol_named(self.experiment_type)
+        except PowerplayError as error:
+            raise FileFormatError(self.path / SWEEP_RECORD, str(error)) from None
+
+    def scenario(self) -> Scenario:
+        """The scenario of the first finished run (every run shares its experiment type; swept
+        parameters change the rest)."""
+        return self.first_run().scenario
 
     @property
     def is_complete(self) -> bool:
@@ -839,9 +864,10 @@ class StoredSweep:
         fixed : dict, optional
             Values (or value names) of the other swept parameters; needed when they vary.
         tied : list of str, optional
-            Swept parameters that must equal ``param`` in the runs used. By default, when both
-            ``discount_rate`` and ``discount_rate_agent_A`` are swept as a grid and the latter
-            is not fixed, the runs with γ_A = γ_H (:data:`TIED_PARAMETERS`).
+            Swept parameters that must equal ``param`` in the runs used. By default, the swept
+            per-agent overrides of ``param`` that are not fixed (:func:`tied_parameters`): when
+            both ``discount_rate`` and ``discount_rate_agent_A`` are swept as a grid, the runs
+            with γ_A = γ_H.
 
         Raises
         ------
@@ -852,7 +878,7 @@ class StoredSweep:
         fixed = dict(fixed or {})
         self.check_swept([param, *fixed])
         if tied is None:
-            tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
+            tied = [p for p in tied_parameters(param, self.swept) if p not in fixed]
         zipped = [
             p
             for p in self.swept
@@ -883,6 +909,14 @@ class StoredSweep:
         """The ``zip`` group a swept parameter varies with (``None`` if it forms its own axis)."""
         spec = self.record.get("swept", {}).get(param) or {}
         return spec.get("zip") if isinstance(spec, dict) else None
+
+    def value(self, run: StoredRun, param: str) -> Any:
+        """A run's value of a swept parameter, as ``sweep.json`` records it (``run.yaml``'s for others)."""
+        for entry in self._entries:
+            is_run = self.path / entry.folder.name == run.path or entry.folder.name == run.name
+            if is_run and param in entry.values:
+                return entry.values[param]
+        return run.config.get(param)
 
     def value_name(self, run: StoredRun, param: str) -> str:
         """The name a run's value of a swept parameter has in folder names (e.g. ``'0p9'``)."""
@@ -1108,6 +1142,7 @@ __all__ = [
     "runs_table_csv",
     "same_value",
     "sweep_folder_name",
+    "tied_parameters",
     "write_runs_table",
     "write_sweep_record",
 ]

@@ -29,14 +29,12 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ...errors import FigureError
+from ...scenario import Scenario, parameters
 from ...storage.sweeps import DEFAULT_FOLDER, StoredSweep, load_sweep
 from ..heatmaps import BLOCK_GAP, GridGeometry, is_gridworld
 
 #: Agents whose POWER a report shows (diagnostic keys are left to the per-run figures).
 REPORT_KEYS = ("H", "A")
-
-#: Short names of well-known parameters, for labels.
-PARAMETER_SYMBOLS = {"discount_rate": "γ", "discount_rate_agent_A": "γ_A", "reward_correlation": "β"}
 
 
 def ranks_descending(values: np.ndarray) -> np.ndarray:
@@ -72,9 +70,9 @@ def block_layout_positions(
 
 
 def parameter_label(param: str) -> str:
-    """``'γ (discount_rate)'`` for known parameters, the name otherwise."""
-    symbol = PARAMETER_SYMBOLS.get(param)
-    return f"{symbol} ({param})" if symbol else param
+    """``'γ (discount_rate)'`` for parameters with a symbol (the parameter registry's), the name otherwise."""
+    found = parameters.find_parameter(param)
+    return f"{found.symbol} ({param})" if found is not None and found.symbol else param
 
 
 def format_value(value: Any) -> str:
@@ -113,8 +111,8 @@ class RunData:
         ``run.json``'s α_HA statistics (two-agent runs).
     info : dict
         ``run.json``.
-    config : dict
-        ``run.yaml``.
+    scenario : Scenario
+        What the run computed.
     """
 
     index: int
@@ -129,7 +127,7 @@ class RunData:
     average: dict[str, tuple[float, float]]
     alignment: dict[str, Any] | None
     info: dict[str, Any] = field(repr=False)
-    config: dict[str, Any] = field(repr=False)
+    scenario: Scenario = field(repr=False)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -318,14 +316,11 @@ class ReportData:
                     if _is_number(stage.get("bound_max")):
                         bound = max(bound, float(stage["bound_max"]))
                     capped += int(stage.get("samples_capped") or 0)
-            if _is_number(run.config.get("convergence_threshold")):
-                threshold.add(float(run.config["convergence_threshold"]))
+            threshold.add(float(run.scenario.convergence_threshold))
         seconds = [run.seconds for run in runs if run.seconds is not None]
         seeds = sorted({str(run.info.get("random_seed")) for run in runs})
         samples = sorted({run.num_samples for run in runs if run.num_samples is not None})
-        environments = sorted(
-            {str(run.config.get("joint_mdp_graph") or run.config.get("mdp_graph") or "") for run in runs} - {""}
-        )
+        environments = sorted({run.scenario.environment_name for run in runs})
         try:
             config_text = (self.sweep.path / "config.yaml").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -394,7 +389,7 @@ def run_label(values: Mapping[str, Any], names: Mapping[str, str], swept: Sequen
     for param in swept:
         value = values.get(param)
         shown = names.get(param, "") if isinstance(value, (dict, list)) else format_value(value)
-        parts.append(f"{PARAMETER_SYMBOLS.get(param, param)} = {shown}")
+        parts.append(f"{parameters.symbol(param)} = {shown}")
     return " · ".join(parts) or "single run"
 
 
@@ -480,7 +475,7 @@ def gather_report_data(
                 average={k: run.average_power(k) for k in keys},
                 alignment=alignment if isinstance(alignment, dict) else None,
                 info=run.info,
-                config=run.config,
+                scenario=run.scenario,
             )
         )
     keys = tuple(k for k in REPORT_KEYS if all(k in r.means for r in runs))

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...runner.scan import LOG_ONE_MINUS
-from .data import PARAMETER_SYMBOLS, Layout, ReportData, colour_range, colour_values, format_value, parameter_label
+from ...scenario import parameters
+from .data import Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
 if TYPE_CHECKING:
     from bokeh.models.widgets import RadioButtonGroup
@@ -590,9 +590,7 @@ class _Page:
             formatter: dict[str, Any] = (
                 {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
             )
-            columns.append(
-                TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70, **formatter)
-            )
+            columns.append(TableColumn(field=f"p_{param}", title=parameters.symbol(param), width=70, **formatter))
         columns += [TableColumn(field="samples", title="samples", formatter=NumberFormatter(format="0,0"), width=70)]
         for key in data.keys:
             columns += [
@@ -722,10 +720,10 @@ class _Page:
             heading = Div(text=f"<h3 style='margin:8px 0 0'>Against {html.escape(parameter_label(param))}</h3>")
             self.axis_sources, self.axis_figures = [], []
             plots = self.sweep_plots(param)
-            symbol = PARAMETER_SYMBOLS.get(param, param)
+            symbol = parameters.symbol(param)
             # Discount rates get a log(1 − γ) axis, as in the scans' plots.
             if (
-                param in LOG_ONE_MINUS
+                parameters.scale(param) == "log_one_minus"
                 and data.is_numeric(param)
                 and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param])
             ):
@@ -768,7 +766,7 @@ class _Page:
         from bokeh.palettes import Category10_10
 
         data = self.data
-        symbol = PARAMETER_SYMBOLS.get(param, param)
+        symbol = parameters.symbol(param)
         series = data.series(param)
         several = len(series) > 1
         plots = []
@@ -903,7 +901,7 @@ class _Page:
         from bokeh.palettes import Category10_10
 
         data = self.data
-        symbol = PARAMETER_SYMBOLS.get(param, param)
+        symbol = parameters.symbol(param)
         lines, points = _Lines(), _Lines()
         for combo, runs in series:
             positions = [{label: i for i, label in enumerate(run.states)} for run in runs]
