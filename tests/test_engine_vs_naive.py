@@ -69,8 +69,8 @@ def multiagent_cases(draw):
     rows = _random_rows(rng, S * AH * AA, S, deterministic, leak=False) * mask.reshape(-1, 1)
     joint = JointMDP(
         tuple(f"x{i}_H^y{i}_A" for i in range(S)),
-        tuple(f"h{i}" for i in range(AH)),
-        tuple(f"a{i}" for i in range(AA)),
+        ("H", "A"),
+        (tuple(f"h{i}" for i in range(AH)), tuple(f"a{i}" for i in range(AA))),
         sparse.csr_array(rows),
         mask,
     )

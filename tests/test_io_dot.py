@@ -368,7 +368,7 @@ def test_labels_with_quotes_backslashes_and_line_breaks_round_trip(tmp_path):
         ),
         (JointMDP.from_dict({"plain": {"u_H^v_A": {"plain": 1.0}}}), "joint MDP state 'plain' is not a joint label"),
         (
-            JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+            JointMDP(("x_H^y_A",), ("H", "A"), (("u",), ("v_H^w",)), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
             "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')",
         ),
         (Policy((), ("a",), np.zeros((0, 1))), "policy '' has no states"),

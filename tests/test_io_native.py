@@ -7,11 +7,22 @@ import pytest
 import yaml
 
 from powerplay.errors import ResourceLimitError
-from powerplay.io import FileFormatError, read_any, read_mdp, read_policy, safe_load, write_mdp, write_policy
+from powerplay.io import (
+    FileFormatError,
+    read_any,
+    read_mdp,
+    read_policy,
+    safe_load,
+    to_networkx,
+    write_any,
+    write_mdp,
+    write_policy,
+)
 from powerplay.io.native import native_text
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, gridworld_from_map, joint_gridworld
 from powerplay.model.mdp import MDP, JointMDP
+from powerplay.model.policies import random_deterministic_policy, stay_policy
 from powerplay.model.policy import Policy, uniform_random_policy
 
 SMALL = [
@@ -33,7 +44,7 @@ def assert_same(a, b):
         np.testing.assert_array_equal(a.probabilities, b.probabilities)
         return
     if isinstance(a, JointMDP):
-        assert (a.actions_H, a.actions_A) == (b.actions_H, b.actions_A)
+        assert (a.agents, a.actions_by_agent) == (b.agents, b.actions_by_agent)
     else:
         assert a.actions == b.actions
     np.testing.assert_array_equal(a.action_mask, b.action_mask)
@@ -318,7 +329,7 @@ def test_yaml_line_breaks_inside_labels_survive(tmp_path):
         (MDP.from_dict({1: {"go": {1: 1.0}}}), "state 1 is not text"),
         (MDP.from_dict({"a": {"go": {"a": 1.0}}}, name=3), "name 3 is not text"),
         (
-            JointMDP(("x_H^y_A",), ("u",), ("v_H^w",), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
+            JointMDP(("x_H^y_A",), ("H", "A"), (("u",), ("v_H^w",)), np.ones((1, 1)), np.ones((1, 1, 1), dtype=bool)),
             "the joint action of Agent H's 'u' and Agent A's 'v_H^w' would read back as the pair ('u_H^v', 'w')",
         ),
     ],
@@ -339,3 +350,129 @@ def test_large_cell_coordinates_do_not_make_a_huge_map(tmp_path):
     assert "gridworld_map" not in native_text(negative)
     write_mdp(far, tmp_path / "far.yaml")
     assert_same(read_mdp(tmp_path / "far.yaml"), far)
+
+
+# -- joint MDPs of more agents -----------------------------------------------------------------------
+
+HAB = ("H", "A", "B")
+
+
+def _trio(rule="remove", noise=0.0):
+    return joint_gridworld(gridworld(2, 2, stochastic_noise_level=noise, name="square"), HAB, interaction=rule)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _trio("remove"),
+        lambda: _trio("block", noise=0.3),
+        lambda: joint_gridworld(gridworld(1, 4), ("H", "A", "B", "C"), interaction="remove"),
+        lambda: joint_gridworld(gridworld(1, 3), ("A", "B")),
+    ],
+    ids=["3 remove", "3 block noisy", "4 agents", "A and B"],
+)
+def test_joint_mdps_of_any_agents_round_trip_exactly(make, suffix, tmp_path):
+    joint = make()
+    write_mdp(joint, tmp_path / f"j{suffix}")
+    assert_same(read_mdp(tmp_path / f"j{suffix}"), joint)
+    for agent in joint.agents:
+        policy = random_deterministic_policy(joint, agent, 2)
+        write_policy(policy, tmp_path / f"p{suffix}")
+        again = read_policy(tmp_path / f"p{suffix}", mdp=joint)
+        assert_same(again, policy)
+
+
+def test_the_agents_are_written_only_when_they_are_not_h_and_a():
+    lines = native_text(_trio()).splitlines()
+    assert lines[:5] == [
+        "kind: joint_mdp",
+        "version: 1",
+        "name: joint square, agents H A B (no overlap)",
+        "agents:",
+        "- H",
+    ]
+    assert lines[5:10] == ["- A", "- B", "gridworld_map: |-", "  ..", "  .."]
+    assert "actions_B:" in lines and "  (0, 0)_H^(0, 1)_A^(1, 0)_B:" in lines
+    assert "    stay_H^stay_A^stay_B: {'(0, 0)_H^(0, 1)_A^(1, 0)_B': 1.0}" in lines
+    two = native_text(joint_gridworld(gridworld(2, 2)))
+    assert "agents" not in two and "actions_H:" in two and "actions_A:" in two
+
+
+def test_a_map_alone_defines_a_joint_gridworld_of_more_agents(tmp_path):
+    (tmp_path / "trio.yaml").write_text(
+        "kind: joint_mdp\nagents: [H, A, B]\ngridworld_map: |\n  ..\n  ..\noverlap: remove\nname: square\n"
+    )
+    got = read_mdp(tmp_path / "trio.yaml")
+    expected = joint_gridworld(gridworld(2, 2), HAB, interaction="remove", name="square")
+    assert_same(got, expected)
+    assert got.num_states == 4 * 3 * 2
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("kind: joint_mdp\nagents: [H, H]\ntransitions: {}\n", "agents: agent 'H' is listed twice"),
+        ("kind: joint_mdp\nagents: HAB\ntransitions: {}\n", "agents must be a list of labels"),
+        ("kind: joint_mdp\nagents: [H, A_1]\ntransitions: {}\n", "agents: agent name 'A_1' must be a letter"),
+        ("kind: joint_mdp\nagents: [H]\ntransitions: {}\n", "agents: a joint MDP needs at least 2 agents"),
+        (
+            "kind: joint_mdp\nactions_B: [stay]\ntransitions: {}\n",
+            "unknown key 'actions_B' for kind 'joint_mdp' with agents H, A (list the agents in 'agents')",
+        ),
+        ("kind: mdp\nagents: [H, A, B]\ntransitions: {}\n", "unknown key 'agents' for kind 'mdp'"),
+        (
+            "kind: joint_mdp\nagents: [H, A, B]\ntransitions:\n  s: {stay_H^stay_A: {s: 1}}\n",
+            "state 's': action 'stay_H^stay_A' is not a joint action 'u_H^v_A^w_B'",
+        ),
+        (
+            "kind: joint_mdp\nagents: [H, A, B]\nactions_B: [go]\ntransitions:\n  s: {stay_H^stay_A^stay_B: {s: 1}}\n",
+            "(Agent B's 'stay' is not one of its actions ['go'])",
+        ),
+        (
+            "kind: joint_mdp\nagents: [H, A, B]\ngridworld_map: |\n  ..\noverlap: block\n",
+            "overlap='block' keeps only joint states where the agents are in different cells",
+        ),
+        ("kind: policy\nagent: B_2\nprobabilities:\n  s: {stay: 1}\n", "agent name 'B_2'"),
+    ],
+)
+def test_malformed_files_of_more_agents_fail_with_one_line(text, expected, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(FileFormatError) as error:
+        read_any(path)
+    message = str(error.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    assert expected in message
+
+
+def test_a_map_of_many_agents_is_refused_before_it_is_built(tmp_path):
+    (tmp_path / "big.yaml").write_text("kind: joint_mdp\nagents: [H, A, B, C]\ngridworld_map: |\n  " + "." * 40 + "\n")
+    with pytest.raises(ResourceLimitError, match="would be 1,600,000,000 entries"):
+        read_mdp(tmp_path / "big.yaml")
+
+
+def test_joint_actions_of_more_agents_that_would_not_read_back_are_refused(tmp_path):
+    joint = JointMDP(("s",), HAB, (("u",), ("v",), ("w_A^x",)), np.ones((1, 1)), np.ones((1, 1, 1, 1), dtype=bool))
+    assert joint.action_labels == ("u_H^v_A^w_A^x_B",)
+    with pytest.raises(FileFormatError, match=r"Agent B's action 'w_A\^x' contains '_A\^'") as error:
+        write_mdp(joint, tmp_path / "odd.yaml")
+    assert not (tmp_path / "odd.yaml").exists() and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("suffix", [".gv", ".dot"])
+def test_graph_formats_refuse_agents_other_than_h_and_a(suffix, tmp_path):
+    trio = _trio()
+    with pytest.raises(FileFormatError, match="has the agents H, A, B, and the reference tool's graph formats hold"):
+        write_any(trio, tmp_path / f"trio{suffix}")
+    with pytest.raises(FileFormatError, match="has the agents A, B"):
+        write_any(joint_gridworld(gridworld(1, 2), ("A", "B")), tmp_path / f"pair{suffix}")
+    with pytest.raises(FileFormatError, match="policy .* is agent B's, and the reference tool's graph formats"):
+        write_any(stay_policy(trio, "B"), tmp_path / f"b{suffix}")
+    with pytest.raises(FileFormatError, match="write it as .yaml or .json"):
+        to_networkx(trio)
+    assert not list(tmp_path.iterdir())
+    write_any(stay_policy(trio, "H"), tmp_path / f"h{suffix}")  # H's policy is H's, whatever its states
+    assert read_policy(tmp_path / f"h{suffix}", mdp=trio).probabilities.tolist() == (
+        stay_policy(trio, "H").probabilities.tolist()
+    )

@@ -149,8 +149,12 @@ def test_single_agent_policies_are_agent_H_and_named_without_an_agent():
         check_policy_compatible(policy, maze)
     with pytest.raises(UnknownLabelError, match="has no 'stay' action"):
         stay_policy(load_mdp("stochastic_graph_4_states"))
-    with pytest.raises(ModelError, match="agent must be 'H' or 'A'"):
+    with pytest.raises(
+        ModelError, match=r"agent 'B' is not an agent of joint MDP 'joint 3x4 maze' \(its agents: H, A\)"
+    ):
         stay_policy(joint_gridworld(maze), "B")
+    with pytest.raises(ModelError, match="agent name 'B_1' must be a letter followed by letters or digits"):
+        stay_policy(maze, "B_1")
     with pytest.raises(WrongKindError, match="expected an MDP or JointMDP, got Policy"):
         stay_policy(uniform_random_policy(maze))
 

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import WrongKindError
 from ..model.labels import is_joint_label, joint_label
 from ..model.mdp import JointMDP
-from ..model.policy import Policy, marginalize
+from ..model.policy import Policy, marginalize_to_mdp
 from ._common import as_joint_mdp, as_mdp, as_object, as_policy
 
 
@@ -121,7 +121,7 @@ def any_graphs_to_full_transition_tensor(*transition_graphs, acting_agent_is_H: 
         policy = replace(policy, agent=other)
     from ..model.editing import align_policy
 
-    folded = marginalize(joint, align_policy(policy, joint))
+    folded = marginalize_to_mdp(joint, align_policy(policy, joint))
     return folded.transitions.toarray().reshape(folded.num_states, folded.num_actions, folded.num_states)
 
 

@@ -1,4 +1,4 @@
-"""Our own open, diffable file format for MDPs, joint MDPs and policies (YAML or JSON).
+"""Our own open, diffable file format for MDPs, joint MDPs (any number of agents) and policies (YAML or JSON).
 
 One mapping per file. The same keys work in ``.yaml``/``.yml`` and ``.json``; YAML is what
 :func:`powerplay.compat.base.save_mdp_graph` writes (readable, and ``git diff`` shows exactly
@@ -19,14 +19,33 @@ which transition changed)::
         stay: {(0, 0): 1.0}
 
 Joint MDPs (``kind: joint_mdp``) use joint labels ``'x_H^y_A'`` and ``'u_H^v_A'`` in
-``transitions``. Policies (``kind: policy``) have ``agent`` (``H`` or ``A``), ``states``,
+``transitions`` and list each agent's actions as ``actions_H`` and ``actions_A``. Agents other
+than the published pair H, A are listed in order under ``agents`` (written only then, so
+two-agent files are as they always were); each agent ``X`` then has ``actions_X``, and the
+labels have one part per agent, ``'u_H^v_A^w_B'``::
+
+    kind: joint_mdp
+    version: 1
+    name: joint corridor, agents H A B (no overlap)
+    agents: [H, A, B]
+    gridworld_map: |-
+      ...
+    states: ['(0, 0)_H^(0, 1)_A^(0, 2)_B', ...]
+    actions_H: [up, down, left, right, stay]
+    actions_A: [up, down, left, right, stay]
+    actions_B: [up, down, left, right, stay]
+    transitions:
+      (0, 0)_H^(0, 1)_A^(0, 2)_B:
+        stay_H^stay_A^stay_B: {(0, 0)_H^(0, 1)_A^(0, 2)_B: 1.0}
+
+Policies (``kind: policy``) have ``agent`` (any agent name, default ``H``), ``states``,
 ``actions`` (the acting agent's own) and ``probabilities: {state: {action: p}}``.
 
 ``states`` and ``actions`` fix the order and may be omitted (order of appearance is used).
 ``name`` may be omitted too (the file name is used); an empty ``name: ''`` stays empty.
 A gridworld may be given by its map alone (no ``transitions``); optional keys
 ``stochastic_noise_level``, ``noise_bias`` and, for ``kind: joint_mdp``, ``overlap``
-(``allow``, ``remove`` or ``block``) are then passed to
+(``allow``, ``remove`` or ``block``) and ``agents`` are then passed to
 :func:`powerplay.model.gridworld.gridworld_from_map` /
 :func:`powerplay.model.gridworld.joint_gridworld`.
 
@@ -35,7 +54,7 @@ no deep nesting, no duplicated keys (also none that become the same label, such 
 ``'1'``), labels must be scalars, and an object whose [states x actions] arrays would be over
 :data:`~powerplay.io.safe_load.MAX_TABLE_ENTRIES` is refused before it is built. Writing
 refuses what would not read back the same (a label that is not text or not valid Unicode, a
-joint action whose labels do not split back into the same pair) with one line naming it.
+joint action whose labels do not split back into the same parts) with one line naming it.
 
 Examples
 --------
@@ -68,7 +87,15 @@ import yaml
 
 from ..errors import FileFormatError, ResourceLimitError
 from ..model.gridworld import cells_to_map, gridworld_from_map, joint_gridworld
-from ..model.labels import ambiguous_joint_pair, are_gridworld_states, cells_of, split_joint_label
+from ..model.labels import (
+    DEFAULT_AGENTS,
+    ambiguous_joint_pair,
+    ambiguous_joint_part,
+    are_gridworld_states,
+    cells_of,
+    check_agent_names,
+    split_joint_label,
+)
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from . import safe_load
@@ -117,25 +144,25 @@ _Dumper.add_representer(
 _Dumper.add_representer(_Block, lambda d, data: d.represent_scalar("tag:yaml.org,2002:str", str(data), style="|"))
 
 
-def _cells(states) -> set[tuple[int, int]]:
+def _cells(states, agents: Sequence[str] = DEFAULT_AGENTS) -> set[tuple[int, int]]:
     """The cells that (joint) gridworld states occupy (see :func:`are_gridworld_states`)."""
     cells = set()
     for state in states:
-        coords = cells_of(split_joint_label(state) or (state,))
+        coords = cells_of(split_joint_label(state, agents) or (state,))
         assert coords is not None  # the caller checked are_gridworld_states
         cells.update(coords)
     return cells
 
 
-def _map_of_states(states) -> str | None:
+def _map_of_states(states, agents: Sequence[str] = DEFAULT_AGENTS) -> str | None:
     """The text map of the cells that (joint) gridworld states occupy, or ``None``.
 
     ``None`` too when a map would not be a useful picture: negative coordinates, or a grid
     mostly made of walls (a cell ``'(100000, 0)'`` would otherwise need a 100,000-line map).
     """
-    if not are_gridworld_states(states):
+    if not are_gridworld_states(states, agents):
         return None
-    cells = _cells(states)
+    cells = _cells(states, agents)
     if not cells or min(min(r, c) for r, c in cells) < 0:
         return None
     rows = max(r for r, _ in cells) + 1
@@ -169,7 +196,10 @@ def document_of(obj: AnyObject) -> dict[str, Any]:
     else:
         kind = "joint_mdp" if isinstance(obj, JointMDP) else "mdp"
     doc: dict[str, Any] = {"kind": kind, "version": FORMAT_VERSION, "name": obj.name}
-    grid = _map_of_states(obj.states)
+    agents = obj.agents if isinstance(obj, JointMDP) else DEFAULT_AGENTS
+    if agents != DEFAULT_AGENTS:
+        doc["agents"] = list(agents)
+    grid = _map_of_states(obj.states, agents)
     if grid is not None:
         doc["gridworld_map"] = grid
     doc["states"] = list(obj.states)
@@ -179,7 +209,8 @@ def document_of(obj: AnyObject) -> dict[str, Any]:
         doc["probabilities"] = obj.to_dict()
     else:
         if isinstance(obj, JointMDP):
-            doc["actions_H"], doc["actions_A"] = list(obj.actions_H), list(obj.actions_A)
+            for agent, actions in zip(obj.agents, obj.actions_by_agent):
+                doc[f"actions_{agent}"] = list(actions)
         else:
             doc["actions"] = list(obj.actions)
         doc["transitions"] = obj.to_dict()
@@ -190,7 +221,10 @@ def _check_writable(obj: AnyObject, origin: str) -> None:
     """Refuse labels our format cannot give back as they are."""
     groups: tuple[tuple[str, Sequence[str]], ...]
     if isinstance(obj, JointMDP):
-        groups = (("state", obj.states), ("Agent H action", obj.actions_H), ("Agent A action", obj.actions_A))
+        groups = (
+            ("state", obj.states),
+            *((f"Agent {agent} action", actions) for agent, actions in zip(obj.agents, obj.actions_by_agent)),
+        )
     else:
         groups = (("state", obj.states), ("action", obj.actions))
     for what, labels in (("name", (obj.name,)), *groups):
@@ -204,7 +238,10 @@ def _check_writable(obj: AnyObject, origin: str) -> None:
                     origin, f"{what} {label!r} is not valid Unicode text (it has a lone surrogate)"
                 ) from None
     if isinstance(obj, JointMDP):
-        check_joint_actions(obj.actions_H, obj.actions_A, origin)
+        if obj.agents == DEFAULT_AGENTS:
+            check_joint_actions(obj.actions_H, obj.actions_A, origin)
+        else:
+            check_joint_action_lists(obj.actions_by_agent, obj.agents, origin)
 
 
 def check_joint_actions(actions_H, actions_A, origin: str) -> None:
@@ -234,6 +271,39 @@ def check_joint_actions(actions_H, actions_A, origin: str) -> None:
         h, a, read_back = ambiguous
         raise FileFormatError(
             origin, f"the joint action of Agent H's {h!r} and Agent A's {a!r} would read back as the pair {read_back!r}"
+        )
+
+
+def check_joint_action_lists(actions_by_agent: Sequence[Sequence[str]], agents: Sequence[str], origin: str) -> None:
+    """Refuse agents' actions whose joint labels would not split back into the same parts when read.
+
+    Parameters
+    ----------
+    actions_by_agent : sequence of sequences of str
+        Each agent's actions, in agent order.
+    agents : sequence of str
+    origin : str
+        Where the object is written (a file name), for messages.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the first action that contains the separator before its part.
+
+    Examples
+    --------
+    >>> check_joint_action_lists([['u'], ['v'], ['w_A^x']], ['H', 'A', 'B'], 'out.yaml')
+    Traceback (most recent call last):
+    ...
+    powerplay.errors.FileFormatError: out.yaml: Agent B's action 'w_A^x' contains '_A^', which separates the parts of joint labels, so its joint actions would not read back as written
+    """
+    found = ambiguous_joint_part(actions_by_agent, agents)
+    if found is not None:
+        agent, label, separator = found
+        raise FileFormatError(
+            origin,
+            f"Agent {agent}'s action {label!r} contains {separator!r}, which separates the parts of joint labels, "
+            "so its joint actions would not read back as written",
         )
 
 
@@ -356,7 +426,9 @@ def _nested(value, depth: int, field: str, fail: Fail):
     return table
 
 
-def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, origin: str, fail: Fail) -> MDP | JointMDP:
+def _gridworld_from_document(
+    doc: Mapping, kind: str, grid: str, name: str, origin: str, fail: Fail, agents: tuple[str, ...] = DEFAULT_AGENTS
+) -> MDP | JointMDP:
     """The gridworld a map-only document describes, its size checked before it is built."""
     noise = _number(doc.get("stochastic_noise_level", 0.0), "stochastic_noise_level", fail)
     bias = doc.get("noise_bias")
@@ -374,11 +446,11 @@ def _gridworld_from_document(doc: Mapping, kind: str, grid: str, name: str, orig
     )
     cells = grid.count(".")
     if kind == "joint_mdp":
-        safe_load.check_table(origin, cells * cells, 25)
+        safe_load.check_table(origin, cells ** len(agents), 5 ** len(agents))
     else:
         safe_load.check_table(origin, cells, 5)
     single = gridworld_from_map(grid, noise, bias, name=name)
-    return joint_gridworld(single, overlap=overlap, name=name) if kind == "joint_mdp" else single
+    return joint_gridworld(single, agents, interaction=overlap, name=name) if kind == "joint_mdp" else single
 
 
 def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyObject:
@@ -426,14 +498,25 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise fail(f"version {safe_load._short(version)} is not supported (this is version {FORMAT_VERSION})")
+    agents = DEFAULT_AGENTS
+    if kind == "joint_mdp" and doc.get("agents") is not None:
+        try:
+            agents = check_agent_names(_labels(doc["agents"], "agents", fail) or [])
+        except ValueError as error:
+            raise fail(f"agents: {error}") from None
     allowed = {
         "mdp": {"actions", "transitions"},
-        "joint_mdp": {"actions_H", "actions_A", "transitions", "overlap"},
+        "joint_mdp": {"agents", "transitions", "overlap"} | {f"actions_{agent}" for agent in agents},
         "policy": {"agent", "actions", "probabilities"},
     }[kind] | {"kind", "version", "name", "states", "gridworld_map", "stochastic_noise_level", "noise_bias"}
     unknown = sorted(set(map(str, doc)) - allowed)
     if unknown:
-        raise fail(f"unknown key {safe_load._short(unknown[0])} for kind {kind!r}")
+        hint = (
+            f" with agents {', '.join(agents)} (list the agents in 'agents')"
+            if kind == "joint_mdp" and unknown[0].startswith("actions_")
+            else ""
+        )
+        raise fail(f"unknown key {safe_load._short(unknown[0])} for kind {kind!r}{hint}")
     name = doc.get("name")
     name = default_name if name is None else _label(name, "name", fail)
     states = _labels(doc.get("states"), "states", fail)
@@ -463,7 +546,7 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
         elif "transitions" not in doc:
             if grid is None:
                 raise fail(f"kind {kind!r} needs 'transitions' (or a 'gridworld_map')")
-            obj = _gridworld_from_document(doc, kind, grid, name, origin, fail)
+            obj = _gridworld_from_document(doc, kind, grid, name, origin, fail, agents)
             grid = None  # the map is the definition, nothing to check
         else:
             table = _nested(doc["transitions"], 3, "transitions", fail)
@@ -474,16 +557,14 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
             num_states = len(states) if states is not None else len(table)
             used = {a for row in table.values() for a in row}
             if kind == "joint_mdp":
-                actions_H = _labels(doc.get("actions_H"), "actions_H", fail)
-                actions_A = _labels(doc.get("actions_A"), "actions_A", fail)
-                pairs = [pair for pair in map(split_joint_label, used) if pair is not None]
+                lists = [_labels(doc.get(f"actions_{agent}"), f"actions_{agent}", fail) for agent in agents]
+                split = [parts for parts in (split_joint_label(action, agents) for action in used) if parts is not None]
                 safe_load.check_table(
                     origin,
                     num_states,
-                    len(actions_H) if actions_H is not None else len({h for h, _ in pairs}),
-                    len(actions_A) if actions_A is not None else len({a for _, a in pairs}),
+                    *(len(given) if given is not None else len({p[i] for p in split}) for i, given in enumerate(lists)),
                 )
-                obj = JointMDP.from_dict(table, states=states, actions_H=actions_H, actions_A=actions_A, name=name)
+                obj = JointMDP.from_dict(table, states=states, agents=agents, actions_by_agent=lists, name=name)
             else:
                 actions = _labels(doc.get("actions"), "actions", fail)
                 safe_load.check_table(origin, num_states, len(actions) if actions is not None else len(used))
@@ -493,7 +574,7 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
     except (ValueError, TypeError) as error:
         raise fail(str(error)) from None
     if grid is not None:
-        if not are_gridworld_states(obj.states):
+        if not are_gridworld_states(obj.states, agents):
             raise fail("gridworld_map is given but the states are not gridworld cells '(row, col)'")
         lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
         if (
@@ -505,8 +586,8 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
             expected = _cells(gridworld_from_map(grid).states)
         except ValueError as error:
             raise fail(f"gridworld_map: {error}") from None
-        if _cells(obj.states) != expected:
-            stray = sorted(_cells(obj.states) ^ expected)[0]
+        if _cells(obj.states, agents) != expected:
+            stray = sorted(_cells(obj.states, agents) ^ expected)[0]
             raise fail(f"gridworld_map does not match the states (cell {stray} differs)")
     return obj
 

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from ..errors import FileFormatError, ModelError
 from ..model.environments import successor_mdp
 from ..model.gridworld import MOVES
-from ..model.labels import is_joint_label, split_joint_label
+from ..model.labels import DEFAULT_AGENTS, is_joint_label, split_joint_label
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from ..model.policy import Policy, acting_action_mask
 from . import safe_load
@@ -395,6 +395,22 @@ def _kind(obj: AnyObject) -> str:
     return "policy" if isinstance(obj, Policy) else "joint MDP" if isinstance(obj, JointMDP) else "MDP"
 
 
+def _check_two_agents(obj: AnyObject, origin: str) -> None:
+    """Refuse what the reference schema cannot say: agents other than the pair H, A."""
+    if isinstance(obj, JointMDP) and obj.agents != DEFAULT_AGENTS:
+        raise FileFormatError(
+            origin,
+            f"joint MDP {obj.name!r} has the agents {', '.join(obj.agents)}, and the reference tool's graph "
+            "formats hold the two agents H and A only: write it as .yaml or .json",
+        )
+    if isinstance(obj, Policy) and obj.agent not in DEFAULT_AGENTS:
+        raise FileFormatError(
+            origin,
+            f"policy {obj.name!r} is agent {obj.agent}'s, and the reference tool's graph formats hold agents H "
+            "and A only: write it as .yaml or .json",
+        )
+
+
 def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: str = "graph") -> RawGraph:
     """Nodes and edges of an object in the reference schema (weights are Python floats).
 
@@ -424,6 +440,7 @@ def graph_of_object(obj: AnyObject, mdp: MDP | JointMDP | None = None, origin: s
     """
     if not isinstance(obj.name, str):
         raise FileFormatError(origin, f"the {_kind(obj)}'s name {obj.name!r} is not text")
+    _check_two_agents(obj, origin)
     if not obj.states:
         raise FileFormatError(origin, f"{_kind(obj)} {obj.name!r} has no states, and a graph needs at least one node")
     for state in obj.states:

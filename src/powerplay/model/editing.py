@@ -34,7 +34,7 @@ from scipy import sparse
 
 from ..errors import ModelError, WrongKindError
 from .gridworld import OverlapRule, gridworld_from_cells, joint_gridworld
-from .labels import cells_of, split_joint_label
+from .labels import DEFAULT_AGENTS, cells_of, check_agent_names, example_joint_label, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from .policy import AnyMDP, Policy, acting_action_mask, check_policy_compatible, joint_policy_from_single
 
@@ -47,16 +47,20 @@ _Editable = TypeVar("_Editable", bound=MDP | JointMDP | Policy)
 def _with_rows(mdp: AnyMDP, rows: Mapping[str, Mapping[str, Mapping[str, float]]], states: Sequence[str]) -> AnyMDP:
     """Rebuild ``mdp`` with the transition table ``rows`` over ``states`` (validated)."""
     if isinstance(mdp, JointMDP):
-        pairs = []
+        split_actions = []
         for row in rows.values():
             for action in row:
-                pair = split_joint_label(action)
-                if pair is None:
-                    raise ModelError(f"action {action!r} is not a joint action 'u_H^v_A'")
-                pairs.append(pair)
-        actions_H = tuple(dict.fromkeys([*mdp.actions_H, *(h for h, _ in pairs)]))
-        actions_A = tuple(dict.fromkeys([*mdp.actions_A, *(a for _, a in pairs)]))
-        return JointMDP.from_dict(rows, states=states, actions_H=actions_H, actions_A=actions_A, name=mdp.name)
+                parts = split_joint_label(action, mdp.agents)
+                if parts is None:
+                    raise ModelError(f"action {action!r} is not a joint action {example_joint_label(mdp.agents)!r}")
+                split_actions.append(parts)
+        actions_by_agent = [
+            tuple(dict.fromkeys([*own, *(parts[i] for parts in split_actions)]))
+            for i, own in enumerate(mdp.actions_by_agent)
+        ]
+        return JointMDP.from_dict(
+            rows, states=states, agents=mdp.agents, actions_by_agent=actions_by_agent, name=mdp.name
+        )
     actions = tuple(dict.fromkeys([*mdp.actions, *(a for row in rows.values() for a in row)]))
     return MDP.from_dict(rows, states=states, actions=actions, name=mdp.name)
 
@@ -191,7 +195,7 @@ def _remove_states(mdp: AnyMDP | Policy, states_to_remove: Sequence[str], name: 
     rows = sparse.diags_array(flat_mask[kept_rows].astype(np.float64)) @ transitions[kept_rows]
     rows = rows.tocsc()[:, keep]
     if isinstance(mdp, JointMDP):
-        return JointMDP(states, mdp.actions_H, mdp.actions_A, rows, mask, name=name)
+        return JointMDP(states, mdp.agents, mdp.actions_by_agent, rows, mask, name=name)
     return MDP(states, mdp.actions, rows, mask, name=name)
 
 
@@ -200,18 +204,21 @@ def remove_state_completely(mdp: AnyMDP, state_to_remove: str) -> AnyMDP:
     return remove_states(mdp, [state_to_remove])
 
 
-def remove_states_with_overlapping_agents(joint: _Editable) -> _Editable:
-    """Delete the joint states where both agents are in the same place (the no-overlap rule).
+def remove_states_with_overlapping_agents(joint: _Editable, agents: Sequence[str] | None = None) -> _Editable:
+    """Delete the joint states where two agents are in the same place (the no-overlap rule).
 
-    Gives the same MDP as ``joint_gridworld(single, overlap='remove')`` when applied to
-    ``joint_gridworld(single, overlap='allow')``. Applied to a policy on joint states (say,
-    a single-agent policy lifted with :func:`single_agent_to_multiagent_policy`), it gives
-    the policy on the remaining states, which fits the no-overlap joint MDP.
+    Gives the same MDP as ``joint_gridworld(single, agents, interaction='remove')`` when
+    applied to ``joint_gridworld(single, agents, interaction='allow')``. Applied to a policy on
+    joint states (say, a single-agent policy lifted with
+    :func:`single_agent_to_multiagent_policy`), it gives the policy on the remaining states,
+    which fits the no-overlap joint MDP.
 
     Parameters
     ----------
     joint : JointMDP or Policy
-        On joint states ``'x_H^y_A'``.
+        On joint states ``'x_H^y_A'`` (or of more agents).
+    agents : sequence of str, optional
+        The agents of the joint states: by default a joint MDP's own, else ``('H', 'A')``.
 
     Returns
     -------
@@ -236,12 +243,15 @@ def remove_states_with_overlapping_agents(joint: _Editable) -> _Editable:
     """
     if not isinstance(joint, (MDP, JointMDP, Policy)):
         raise WrongKindError(f"expected a joint MDP or a policy on joint states, got {type(joint).__name__}")
+    if agents is None:
+        agents = joint.agents if isinstance(joint, JointMDP) else DEFAULT_AGENTS
+    agents = check_agent_names(agents)
     overlapping = []
     for state in joint.states:
-        pair = split_joint_label(state)
-        if pair is None:
-            raise ModelError(f"state {state!r} is not a joint state 'x_H^y_A'")
-        if pair[0] == pair[1]:
+        parts = split_joint_label(state, agents)
+        if parts is None:
+            raise ModelError(f"state {state!r} is not a joint state {example_joint_label(agents, 'xyz')!r}")
+        if len(set(parts)) < len(parts):
             overlapping.append(state)
     renamed = overlapping and not joint.name.endswith("(no overlap)")
     name = f"{joint.name} (no overlap)".strip() if renamed else joint.name
@@ -425,7 +435,7 @@ def reorder_states(obj: AnyMDP | Policy, states: Sequence[str]) -> AnyMDP | Poli
     rows = (perm[:, None] * width + np.arange(width)[None, :]).ravel()
     transitions = obj.transitions[rows][:, perm]
     if isinstance(obj, JointMDP):
-        return JointMDP(states, obj.actions_H, obj.actions_A, transitions, obj.action_mask[perm], name=obj.name)
+        return JointMDP(states, obj.agents, obj.actions_by_agent, transitions, obj.action_mask[perm], name=obj.name)
     return MDP(states, obj.actions, transitions, obj.action_mask[perm], name=obj.name)
 
 
@@ -465,7 +475,7 @@ def align_policy(policy: Policy, mdp: AnyMDP) -> Policy:
     (4, ('(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A'))
     """
     if isinstance(mdp, MDP) and policy.agent != "H":
-        raise ModelError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
+        raise ModelError(f"policy {policy.name!r} is for agent {policy.agent} but MDP {mdp.name!r} is single-agent")
     position = {state: i for i, state in enumerate(policy.states)}
     missing = next((state for state in mdp.states if state not in position), None)
     if missing is not None:

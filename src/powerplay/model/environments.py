@@ -139,8 +139,8 @@ def _joint_1x3_forbidden_stay() -> JointMDP:
     kept = sparse.diags_array(mask.reshape(-1).astype(float)) @ joint.transitions
     return JointMDP(
         joint.states,
-        joint.actions_H,
-        joint.actions_A,
+        joint.agents,
+        joint.actions_by_agent,
         kept,
         mask,
         name="joint 1x3 gridworld, H cannot stay while A is at the far right",

@@ -2,8 +2,8 @@
 
 Each family gives a text map (``'.'`` open cell, ``'#'`` wall, the format of
 :func:`~powerplay.model.gridworld.gridworld_from_map`), the single-agent gridworld on it, and,
-through a *generator spec*, the joint two-agent gridworld with any overlap rule. The same
-size, parameters and seed always give the same map.
+through a *generator spec*, the joint gridworld of two or more agents with any interaction
+rule. The same size, parameters and seed always give the same map.
 
 Mazes
 -----
@@ -47,6 +47,7 @@ A config may give a generator spec where it names an MDP (``mdp_graph``,
 
     mdp_graph: {value: {generator: maze, rows: 7, cols: 7, seed: 3}}
     joint_mdp_graph: {value: {generator: rooms, rows: 2, cols: 2, room_size: 3, seed: 1, joint: remove}}
+    joint_mdp_graph: {value: {generator: maze, rows: 3, cols: 3, seed: 0, joint: block, agents: [H, A, B]}}
 
 =============================  =======================================================
 key                            meaning
@@ -59,16 +60,19 @@ key                            meaning
 ``doors``                      rooms only: ``all`` or ``tree`` (default ``all``)
 ``stochastic_noise_level``     as for :func:`~powerplay.model.gridworld.gridworld` (default 0)
 ``noise_bias``                 as for :func:`~powerplay.model.gridworld.gridworld` (default none)
-``joint``                      ``allow``, ``remove`` or ``block``: the joint two-agent
-                               gridworld with that overlap rule (default: single-agent)
+``joint``                      ``allow``, ``remove`` or ``block``: the joint gridworld
+                               with that interaction rule (default: single-agent)
+``agents``                     with ``joint``: the agents, e.g. ``[H, A, B]`` (default
+                               the pair ``[H, A]``)
 ``name``                       overrides the canonical name
 =============================  =======================================================
 
 Unknown generators or keys, and bad values, raise :class:`~powerplay.errors.ModelError`
 with ``field`` set to the key at fault; the message lists the valid choices. The MDP is
 named by :func:`generator_spec_name`: ``'maze 7x7 seed 3'``, ``'rooms 2x2 (3x3 each) seed
-1'``, and for joint specs ``'joint maze 7x7 seed 3 (no overlap)'``, so run folders and
-figure titles say what was generated. To sweep over seeds, list one spec per seed.
+1'``, and for joint specs ``'joint maze 7x7 seed 3 (no overlap)'`` (``'joint maze 7x7 seed 3,
+agents H A B (no overlap)'`` with agents other than H and A), so run folders and figure
+titles say what was generated. To sweep over seeds, list one spec per seed.
 
 Examples
 --------
@@ -93,6 +97,7 @@ from scipy import sparse
 
 from ..errors import ModelError
 from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld, joint_name
+from .labels import DEFAULT_AGENTS, check_agent_names
 from .mdp import MDP, JointMDP
 
 #: Door layouts of :func:`rooms`.
@@ -385,7 +390,17 @@ def _render(cells: np.ndarray) -> str:
 
 # -- specs -------------------------------------------------------------------------------------
 
-_COMMON_KEYS = ("generator", "rows", "cols", "seed", "stochastic_noise_level", "noise_bias", "joint", "name")
+_COMMON_KEYS = (
+    "generator",
+    "rows",
+    "cols",
+    "seed",
+    "stochastic_noise_level",
+    "noise_bias",
+    "joint",
+    "agents",
+    "name",
+)
 
 #: The keys each generator's spec accepts.
 GENERATOR_KEYS: dict[str, tuple[str, ...]] = {
@@ -411,6 +426,9 @@ def is_generator_spec(value: Any) -> bool:
 def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A generator spec checked, with every default filled in (``joint`` is ``None`` if absent).
 
+    ``agents`` is kept only when it is not the default pair ``[H, A]`` (so a two-agent spec
+    normalises as it always did).
+
     Raises
     ------
     ModelError
@@ -424,7 +442,9 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     >>> normalize_generator_spec({'generator': 'maze', 'rows': 3, 'cols': 4, 'seed': 0, 'room_size': 2})
     Traceback (most recent call last):
     ...
-    powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, name, loops
+    powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, agents, name, loops
+    >>> normalize_generator_spec({'generator': 'maze', 'rows': 2, 'cols': 2, 'seed': 0, 'joint': 'block', 'agents': ['H', 'A', 'B']})['agents']
+    ['H', 'A', 'B']
     """
     if not isinstance(spec, Mapping):
         raise ModelError(
@@ -473,6 +493,21 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             f"joint must be one of {', '.join(JOINT_RULES)} (the overlap rule), not {joint!r}", field="joint"
         )
     out["joint"] = joint
+    agents = spec.get("agents")
+    if agents is not None:
+        if not isinstance(agents, (list, tuple)):
+            raise ModelError(f"agents must be a list of agent names such as [H, A, B], not {agents!r}", field="agents")
+        try:
+            agents = check_agent_names(agents)
+        except ModelError as error:
+            raise ModelError(f"agents: {error}", field="agents") from None
+        if joint is None:
+            raise ModelError(
+                f"agents: {list(agents)} needs joint: allow, remove or block (the agents share a joint gridworld)",
+                field="agents",
+            )
+        if agents != DEFAULT_AGENTS:
+            out["agents"] = list(agents)
     name = spec.get("name", "")
     if not isinstance(name, str):
         raise ModelError(f"name must be a string, not {name!r}", field="name")
@@ -523,7 +558,7 @@ def generator_spec_name(spec: Mapping[str, Any]) -> str:
     single = ", ".join(parts)
     if spec["joint"] is None:
         return single
-    return joint_name(single, spec["joint"])
+    return joint_name(single, spec["joint"], spec.get("agents", DEFAULT_AGENTS))
 
 
 def generate_mdp(spec: Mapping[str, Any]) -> MDP | JointMDP:
@@ -563,11 +598,15 @@ def generate_mdp(spec: Mapping[str, Any]) -> MDP | JointMDP:
     name = generator_spec_name(spec)
     if spec["joint"] is None:
         return gridworld_from_cells(cells, **noise, name=name)
-    single = gridworld_from_cells(cells, **noise, name=generator_spec_name({**spec, "joint": None}))
+    single_spec = {key: value for key, value in spec.items() if key != "agents"}
+    single = gridworld_from_cells(cells, **noise, name=generator_spec_name({**single_spec, "joint": None}))
     try:
-        return joint_gridworld(single, overlap=spec["joint"], name=name)
+        return joint_gridworld(single, spec.get("agents", DEFAULT_AGENTS), interaction=spec["joint"], name=name)
     except ModelError as error:
-        raise ModelError(f"joint: {error}".replace("overlap='block'", "joint: block"), field="joint") from None
+        message = f"joint: {error}".replace("overlap='block'", "joint: block").replace(
+            "overlap='allow'", "joint: allow"
+        )
+        raise ModelError(message, field="joint") from None
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Gridworlds for one agent and for two agents, built from sizes or from text maps.
+"""Gridworlds for one agent and for several agents, built from sizes or from text maps.
 
 Single-agent gridworld
 ----------------------
@@ -24,26 +24,32 @@ noise there. For example, in the top-left cell of a grid, with ``e = 0.3``:
 * no bias: ``down`` gives ``down 0.8, right 0.1, stay 0.1``;
 * ``noise_bias = {'right': 0.3}``: ``down`` gives ``down 0.7, right 0.3``.
 
-Two-agent (joint) gridworld
----------------------------
-:func:`joint_gridworld` pairs two copies of a single-agent MDP: joint states
-``'x_H^y_A'`` ordered H-major, joint actions ``'u_H^v_A'``, and independent moves (the
-joint probability is the product). ``overlap`` sets what happens when both agents would
-occupy one cell:
+Joint gridworld
+---------------
+:func:`joint_gridworld` puts ``n >= 2`` agents (default the published pair H, A) in copies
+of a single-agent MDP, moving simultaneously: joint states ``'x_H^y_A'`` (``'x_H^y_A^z_B'``
+for three agents) in C order (the first agent's cell slowest), joint actions ``'u_H^v_A'``,
+and independent moves (the joint probability is the product). ``interaction`` (formerly
+``overlap``) sets what happens when agents would occupy one cell:
 
 ``'allow'``
     Nothing special: agents may share cells (the reference's ``joint_3x3_gridworld``).
 ``'remove'``
-    The reference's no-overlap rule: joint states where the agents share a cell are
+    The reference's no-overlap rule: joint states where two agents share a cell are
     deleted, together with every joint action that could lead into one. Agents may still
     swap cells. (With stochastic moves this can leave a state with no action at all, which
-    is an error: use ``'block'`` there.) When the other agent's policy is marginalised out, the removed joint
-    actions make rows sub-stochastic (see :mod:`powerplay.model.policy`); this is how the
-    published Part 3 figures were computed.
+    is an error: use ``'block'`` there.) When another agent's policy is marginalised out, the
+    removed joint actions make rows sub-stochastic (see :mod:`powerplay.model.policy`); this
+    is how the published Part 3 figures were computed.
 ``'block'``
     A physical alternative with proper probabilities: shared cells are never occupied; a
-    move into a cell the other agent holds, or into the cell the other agent is also
-    entering, leaves the mover where it was.
+    move into a cell another agent holds, or into a cell another agent is also entering,
+    leaves the mover where it was, repeated until no cell is contested
+    (:func:`resolve_blocking` states the order; the outcome does not depend on the order of
+    the agents). Agents may swap cells.
+
+Each rule is one function (``_rule_allow``, ``_rule_remove``, ``_rule_block``) acting on the
+agents' independent moves, block by block of joint states; everything is vectorised.
 
 Examples
 --------
@@ -58,20 +64,25 @@ Examples
 >>> noisy = gridworld(1, 2, stochastic_noise_level=0.5)
 >>> noisy.next_states('(0, 0)', 'right')
 {'(0, 0)': 0.25, '(0, 1)': 0.75}
->>> joint_gridworld(gridworld(1, 2), overlap='remove').states
+>>> joint_gridworld(gridworld(1, 2), interaction='remove').states
 ('(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A')
+>>> joint_gridworld(gridworld(1, 3), agents=('H', 'A', 'B'), interaction='remove').num_states
+6
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from itertools import product
 from typing import Literal
 
 import numpy as np
 from scipy import sparse
 
-from ..errors import ModelError
-from .labels import cell_label, cells_of, joint_label
+from ..errors import ModelError, ResourceLimitError, WrongKindError
+from .labels import DEFAULT_AGENTS, cell_label, cells_of, check_agent_names
 from .mdp import MDP, JointMDP
 
 #: Gridworld actions, in their canonical order, with their (row, col) displacements.
@@ -83,7 +94,9 @@ MOVES: dict[str, tuple[int, int]] = {
     "stay": (0, 0),
 }
 
+#: An interaction rule of :func:`joint_gridworld` (``overlap`` is its former name).
 OverlapRule = Literal["allow", "remove", "block"]
+InteractionRule = OverlapRule
 
 
 def _open_cells_from_squares(num_rows: int, num_cols: int, squares_to_delete: Iterable[Sequence[str]]) -> np.ndarray:
@@ -338,97 +351,387 @@ def cells_to_map(coords: Collection[tuple[int, int]]) -> str:
     return "\n".join("".join(line) for line in grid)
 
 
-def _joint_product(single: MDP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """COO triples of the independent-moves product, rows in joint-row order, and the mask."""
+# -- joint gridworlds ------------------------------------------------------------------------
+
+#: Interaction rules of :func:`joint_gridworld`.
+INTERACTION_RULES: tuple[str, ...] = ("allow", "remove", "block")
+
+#: Joint transition rows (states x joint actions, ``S^n * A^n``) above which
+#: :func:`joint_gridworld` refuses to build (a :class:`~powerplay.errors.ResourceLimitError`),
+#: before allocating anything: 4 agents on the 7x7 maze would be 577 million rows.
+MAX_JOINT_ROWS = 1 << 28
+
+#: Entries of the joint transition matrix (the product of the single-agent entries) above which
+#: :func:`joint_gridworld` refuses to build.
+MAX_JOINT_ENTRIES = 1 << 28
+
+
+@dataclass(frozen=True)
+class _JointMoves:
+    """The agents' simultaneous moves out of a block of joint states, one entry per combination
+    of single-agent transitions.
+
+    The block is the joint states whose first agent is in cells ``[first_cell, first_cell +
+    block_cells)``: a contiguous range of joint states (C order), holding every transition
+    entry of its rows. Entries are in lexicographic order of the agents' single-agent
+    transition entries (the first agent's slowest), so blocks in cell order concatenate to the
+    order of ``scipy.sparse.kron`` for two agents and the assembled arrays are bit for bit those
+    of the two-agent builder. A rule may change ``target`` (where each agent ends up),
+    ``mask`` (which joint actions exist) and ``keep_state`` (which joint states exist);
+    :func:`_assemble` builds the MDP from the blocks.
+    """
+
+    num_cells: int  # S, the single-agent states
+    num_actions: int  # A, each agent's actions
+    first_state: int  # the block's first joint state
+    origin: np.ndarray  # [n, T] int, the cell each agent starts in
+    target: np.ndarray  # [n, T] int, the cell each agent ends in
+    row: np.ndarray  # [T] int64, joint row s * A^n + flat(a_1, ..., a_n)
+    prob: np.ndarray  # [T] float64, the product of the agents' probabilities, in agent order
+    mask: np.ndarray  # [block states, A, ..., A] bool, available joint actions
+    keep_state: np.ndarray | None = None  # [S^n] bool, the joint states that exist (None: all)
+
+    @property
+    def num_agents(self) -> int:
+        return len(self.origin)
+
+    @property
+    def width(self) -> int:
+        """Joint actions per state, ``A^n``."""
+        return int(self.num_actions**self.num_agents)
+
+    def flat_state(self, cells: np.ndarray) -> np.ndarray:
+        """``[T]`` joint state index of per-agent cells ``[n, T]`` (C order, first agent slowest)."""
+        flat = cells[0].astype(np.int64)
+        for agent_cells in cells[1:]:
+            flat = flat * self.num_cells + agent_cells
+        return flat
+
+
+#: Transition entries per block of :func:`_independent_moves` (bounds the temporaries of
+#: building a joint gridworld: about 100 bytes per entry).
+_BLOCK_ENTRIES = 1 << 22
+
+
+def _cell_blocks(single: MDP, num_agents: int) -> list[tuple[int, int]]:
+    """``(first, stop)`` ranges of the first agent's cells, each with at most about
+    :data:`_BLOCK_ENTRIES` joint transition entries (at least one cell per block)."""
     S, A = single.num_states, single.num_actions
-    kron = sparse.kron(single.transitions, single.transitions, format="coo")
-    # kron row = (s_H*A + a_H) * (S*A) + (s_A*A + a_A); col = s'_H * S + s'_A.
-    r_H, r_A = np.divmod(kron.row, S * A)
-    s_H, a_H = np.divmod(r_H, A)
-    s_A, a_A = np.divmod(r_A, A)
-    joint_row = ((s_H * S + s_A) * A + a_H) * A + a_A
-    mask = single.action_mask[:, None, :, None] & single.action_mask[None, :, None, :]  # [S_H, S_A, A_H, A_A]
-    return joint_row.astype(np.int64), kron.col.astype(np.int64), kron.data, mask.reshape(S * S, A, A)
+    per_other = single.transitions.nnz ** (num_agents - 1)
+    entries_per_cell = np.diff(single.transitions.indptr[::A])[:S] * per_other  # [S]
+    blocks, first, total = [], 0, 0
+    for cell, entries in enumerate(entries_per_cell.tolist()):
+        if total and total + entries > _BLOCK_ENTRIES:
+            blocks.append((first, cell))
+            first, total = cell, 0
+        total += entries
+    blocks.append((first, S))
+    return blocks
 
 
-def joint_name(single_name: str, overlap: str) -> str:
-    """The default name of the joint MDP of ``single_name`` with an overlap rule, e.g. ``'joint maze (no overlap)'``."""
-    return " ".join(
-        filter(None, ["joint", single_name, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]])
+def _independent_moves(single: MDP, num_agents: int, first: int, stop: int) -> _JointMoves:
+    """Every agent moves in ``single``, independently (the joint probability is the product),
+    out of the joint states whose first agent is in cells ``[first, stop)``."""
+    S, A = single.num_states, single.num_actions
+    t = single.transitions
+    lo, hi = int(t.indptr[first * A]), int(t.indptr[stop * A])  # the first agent's entries
+    entry_row = np.repeat(np.arange(S * A, dtype=np.int64), np.diff(t.indptr))  # [E]
+    cell, action = np.divmod(entry_row, A)
+    E = t.nnz
+    # [n, T]: which single-agent entry each agent uses, lexicographic (np.indices is C order).
+    entry = np.indices((hi - lo,) + (E,) * (num_agents - 1), dtype=np.int64).reshape(num_agents, -1)
+    entry[0] += lo
+    index_type = np.int32 if S < 1 << 31 else np.int64
+    origin = cell.astype(index_type)[entry]
+    target = t.indices.astype(index_type)[entry]
+    prob = t.data[entry[0]]
+    for agent_entry in entry[1:]:
+        prob = prob * t.data[agent_entry]  # ((p_1 * p_2) * p_3) ...: two agents, p_H * p_A as kron
+    flat_action = action[entry[0]]
+    for agent_entry in entry[1:]:
+        flat_action = flat_action * A + action[agent_entry]
+    del entry
+    state = origin[0].astype(np.int64)
+    for agent_cells in origin[1:]:
+        state = state * S + agent_cells
+    # mask[s_1..s_n, a_1..a_n] = AND_i single_mask[s_i, a_i], by broadcasting (first agent: its block).
+    mask = np.ones((1,) * (2 * num_agents), dtype=bool)
+    for i in range(num_agents):
+        shape = [1] * (2 * num_agents)
+        shape[i], shape[num_agents + i] = (stop - first if i == 0 else S), A
+        own = single.action_mask[first:stop] if i == 0 else single.action_mask
+        mask = mask & own.reshape(shape)
+    mask = mask.reshape(((stop - first) * S ** (num_agents - 1),) + (A,) * num_agents)
+    return _JointMoves(
+        S, A, first * S ** (num_agents - 1), origin, target, state * A**num_agents + flat_action, prob, mask
     )
 
 
-def joint_gridworld(single: MDP, overlap: OverlapRule = "allow", name: str = "") -> JointMDP:
-    """The two-agent MDP in which Agents H and A each move in ``single``.
+@cache
+def _shared_cell_states(num_cells: int, num_agents: int) -> np.ndarray:
+    """``[S^n]`` bool, read-only: joint states (C order) in which two agents are in the same cell."""
+    shape = (num_cells,) * num_agents
+    cells = [
+        np.arange(num_cells).reshape([num_cells if k == i else 1 for k in range(num_agents)]) for i in range(num_agents)
+    ]
+    shared = np.zeros(shape, dtype=bool)
+    for i in range(num_agents):
+        for j in range(i + 1, num_agents):
+            shared |= cells[i] == cells[j]
+    shared = shared.reshape(-1)
+    shared.flags.writeable = False
+    return shared
+
+
+def _rule_allow(moves: _JointMoves) -> _JointMoves:
+    """``allow``: agents move independently and may share cells; nothing changes."""
+    return moves
+
+
+def _rule_remove(moves: _JointMoves) -> _JointMoves:
+    """``remove`` (the published no-overlap rule): no joint state has two agents in one cell.
+
+    Those joint states are deleted, and so is every joint action that may lead into one (with
+    any probability), so each remaining joint action is kept whole or not at all.
+    """
+    shared = _shared_cell_states(moves.num_cells, moves.num_agents)
+    into_shared = np.zeros(moves.mask.size, dtype=bool)
+    into_shared[moves.row[shared[moves.flat_state(moves.target)]] - moves.first_state * moves.width] = True
+    return replace(moves, mask=moves.mask & ~into_shared.reshape(moves.mask.shape), keep_state=~shared)
+
+
+def resolve_blocking(origin: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Where agents end up under the ``block`` rule: movers into contested cells stay put.
+
+    Every agent whose move would end in a cell that another agent also ends in (having stayed
+    there, moved there, or been sent back there) is sent back to its own cell, all such agents
+    at once; this repeats until no two agents end in one cell. Each round sends at least one
+    mover back for good (an agent back in its own cell has not moved and is never sent back
+    again), so there are at most ``n`` rounds. Every round treats all agents alike, so the
+    outcome does not depend on the order of the agents. Agents may swap cells (they are not
+    in one cell at the end of the step).
+
+    Parameters
+    ----------
+    origin, target : numpy.ndarray of int
+        ``[n, T]``: each agent's cell before the step, and the cell its move reaches, for
+        ``T`` independent cases; each case's origins are distinct cells.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, T]``, the cells the agents end in: pairwise distinct in each case.
+
+    Examples
+    --------
+    A 1x3 corridor, cells 0 1 2; agents in 0, 1, 2. The first moves right into the second,
+    which moves right into the third, which stays: the third holds its cell, so the second is
+    sent back, and then so is the first.
+
+    >>> resolve_blocking(np.array([[0], [1], [2]]), np.array([[1], [2], [2]])).ravel().tolist()
+    [0, 1, 2]
+    >>> resolve_blocking(np.array([[0], [2]]), np.array([[1], [1]])).ravel().tolist()  # both want 1
+    [0, 2]
+    """
+    final = np.array(target, copy=True)
+    n = len(final)
+    while True:
+        contested = np.zeros(final.shape, dtype=bool)
+        for i in range(n):
+            for j in range(i + 1, n):
+                same = final[i] == final[j]
+                contested[i] |= same
+                contested[j] |= same
+        back = contested & (final != origin)
+        if not back.any():
+            return final
+        final[back] = origin[back]
+
+
+def _rule_block(moves: _JointMoves) -> _JointMoves:
+    """``block``: a move into a contested cell leaves the mover where it was (:func:`resolve_blocking`).
+
+    Joint states with two agents in one cell are never reached, and are not states.
+    """
+    target = resolve_blocking(moves.origin, moves.target)
+    return replace(moves, target=target, keep_state=~_shared_cell_states(moves.num_cells, moves.num_agents))
+
+
+#: Each interaction rule's function (one function per rule, so rules can become objects).
+_RULES = {"allow": _rule_allow, "remove": _rule_remove, "block": _rule_block}
+
+
+def _assemble(
+    blocks: Iterable[_JointMoves], labels: list[str], rule: str, agents: tuple[str, ...], actions, name: str
+) -> JointMDP:
+    """The joint MDP of the moves: unavailable rows and deleted states dropped, states renumbered."""
+    n = len(agents)
+    width = len(actions) ** n
+    rows, cols, probs, masks = [], [], [], []
+    kept_states: np.ndarray | None = None  # [S^n] bool, when the rule deletes states
+    new_index = np.empty(0, dtype=np.int64)  # [S^n], the position of each kept state
+    for moves in blocks:
+        target_state = moves.flat_state(moves.target)
+        if moves.keep_state is None:
+            rows.append(moves.row)
+            cols.append(target_state)
+            probs.append(moves.prob)
+            masks.append(moves.mask)
+            continue
+        keep_state = kept_states = moves.keep_state
+        if new_index.size == 0:
+            new_index = np.cumsum(keep_state) - 1
+        block_keep = keep_state[moves.first_state : moves.first_state + len(moves.mask)]
+        stuck = np.flatnonzero(block_keep & ~moves.mask.reshape(len(block_keep), -1).any(axis=1))
+        if stuck.size:
+            raise ModelError(
+                f"overlap={rule!r} leaves state {labels[moves.first_state + stuck[0]]!r} without any joint action "
+                "that surely avoids a shared cell (with stochastic moves the agents can always collide); use "
+                "overlap='block'"
+            )
+        state_of_row = moves.row // width
+        keep = (
+            keep_state[state_of_row]
+            & keep_state[target_state]
+            & moves.mask.reshape(-1)[moves.row - moves.first_state * width]
+        )
+        rows.append(new_index[state_of_row[keep]] * width + moves.row[keep] % width)
+        cols.append(new_index[target_state[keep]])
+        probs.append(moves.prob[keep])
+        masks.append(moves.mask[block_keep])
+        del moves, target_state, state_of_row, keep
+    states = (
+        tuple(labels) if kept_states is None else tuple(label for label, ok in zip(labels, kept_states.tolist()) if ok)
+    )
+    S = len(states)
+    transitions = sparse.coo_array(
+        (_concatenated(probs), (_concatenated(rows), _concatenated(cols))), shape=(S * width, S)
+    )
+    mask = _concatenated(masks)
+    return JointMDP(states, agents, (tuple(actions),) * n, transitions, mask, name=name)
+
+
+def _concatenated(pieces: list[np.ndarray]) -> np.ndarray:
+    """One array of the pieces, emptying the list as it goes (one block is the common case: no copy)."""
+    if len(pieces) == 1:
+        return pieces.pop()
+    out = np.concatenate(pieces)
+    pieces.clear()
+    return out
+
+
+def joint_name(single_name: str, overlap: str, agents: Sequence[str] = DEFAULT_AGENTS) -> str:
+    """The default name of a joint gridworld: ``'joint 7x7 maze (no overlap)'``.
+
+    Agents other than the published pair H, A are named: ``'joint 7x7 maze, agents H A B
+    (no overlap)'``.
+
+    Examples
+    --------
+    >>> joint_name('7x7 maze', 'remove'), joint_name('7x7 maze', 'block', ('H', 'A', 'B'))
+    ('joint 7x7 maze (no overlap)', 'joint 7x7 maze, agents H A B (blocking)')
+    """
+    base = " ".join(filter(None, ["joint", single_name]))
+    if tuple(agents) != DEFAULT_AGENTS:
+        base += f"{', ' if single_name else ' '}agents {' '.join(agents)}"
+    return " ".join(filter(None, [base, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]]))
+
+
+def joint_gridworld(
+    single: MDP,
+    agents: Sequence[str] = DEFAULT_AGENTS,
+    interaction: OverlapRule | None = None,
+    name: str = "",
+    overlap: OverlapRule | None = None,
+) -> JointMDP:
+    """The joint MDP in which every agent moves in ``single`` at the same time.
 
     Parameters
     ----------
     single : MDP
-        The single-agent MDP both agents live in (typically a gridworld).
-    overlap : {'allow', 'remove', 'block'}
-        What happens when the agents would share a state (see module notes).
+        The single-agent MDP every agent lives in (typically a gridworld).
+    agents : sequence of str
+        The agents, in order (default the published pair ``('H', 'A')``); at least two.
+    interaction : {'allow', 'remove', 'block'}, optional
+        What happens when agents would share a state (see module notes); default ``'allow'``.
     name : str
-        Description; defaults to ``'joint ' + single.name`` plus the overlap rule.
+        Description; defaults to :func:`joint_name` (``'joint ' + single.name``, the agents if
+        they are not H and A, and the rule).
+    overlap : {'allow', 'remove', 'block'}, optional
+        The former name of ``interaction`` (an alias; giving both, different, is an error).
 
     Returns
     -------
     JointMDP
-        States ``'x_H^y_A'`` (H-major order), actions ``single.actions`` for each agent.
+        States are joint labels of cells (``'x_H^y_A'``) in C order (the first agent's cell
+        slowest), actions ``single.actions`` for each agent. For two agents the arrays are
+        bit for bit those of the two-agent builder.
 
     Raises
     ------
     ModelError
-        For an unknown overlap rule; for ``'remove'`` or ``'block'`` on an MDP with fewer than
-        two states (no joint state where both agents fit); for ``'remove'`` when a state has
-        no joint action that surely avoids a shared cell.
+        For an unknown rule or bad agents; for ``'remove'`` or ``'block'`` with fewer states
+        than agents (no joint state where every agent has a cell of its own); for
+        ``'remove'`` when a state has no joint action that surely avoids a shared cell (noisy
+        moves: use ``'block'``).
+    ResourceLimitError
+        If the joint MDP would have more than :data:`MAX_JOINT_ROWS` rows or
+        :data:`MAX_JOINT_ENTRIES` transitions (checked before building).
+
+    Notes
+    -----
+    Vectorised over joint states and transitions (loops run over agents and, for ``block``,
+    over at most ``n`` resolution rounds). Three agents on the 7x7 maze (31 cells: 29,791 joint
+    states x 125 joint actions, 912,673 transitions) build in well under a second.
+
+    Examples
+    --------
+    >>> corridor = gridworld(1, 3, name='corridor')
+    >>> trio = joint_gridworld(corridor, agents=('H', 'A', 'B'), interaction='remove')
+    >>> trio.name, trio.num_states, trio.states[0]
+    ('joint corridor, agents H A B (no overlap)', 6, '(0, 0)_H^(0, 1)_A^(0, 2)_B')
+    >>> blocked = joint_gridworld(corridor, agents=('H', 'A', 'B'), interaction='block')
+    >>> blocked.next_states('(0, 0)_H^(0, 1)_A^(0, 2)_B', 'right_H^right_A^stay_B')
+    {'(0, 0)_H^(0, 1)_A^(0, 2)_B': 1.0}
     """
-    if overlap not in ("allow", "remove", "block"):
-        raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {overlap!r}")
-    S, A = single.num_states, single.num_actions
-    if overlap != "allow" and S < 2:
+    if isinstance(agents, str):
         raise ModelError(
-            f"overlap={overlap!r} keeps only joint states where the agents are in different cells, and MDP "
-            f"{single.name!r} has {S} state{'s' if S != 1 else ''}, so no joint state would be left; use overlap='allow' "
-            "or an environment with at least two cells"
+            f"agents must be a list of agent names, not the string {agents!r} (give the rule as interaction=)"
         )
-    rows, cols, probs, mask = _joint_product(single)
-    labels = [joint_label(x, y) for x in single.states for y in single.states]
-    name = name or joint_name(single.name, overlap)
-
-    if overlap == "allow":
-        transitions = sparse.coo_array((probs, (rows, cols)), shape=(S * S * A * A, S * S))
-        return JointMDP(tuple(labels), single.actions, single.actions, transitions, mask, name=name)
-
-    state_of_row = rows // (A * A)
-    from_H, from_A = np.divmod(state_of_row, S)
-    to_H, to_A = np.divmod(cols, S)
-    if overlap == "remove":
-        into_overlap = np.zeros(S * S * A * A, dtype=bool)
-        into_overlap[rows[to_H == to_A]] = True
-        mask = mask & ~into_overlap.reshape(S * S, A, A)
-    else:  # block: an agent moving into the shared cell stays put
-        clash = to_H == to_A
-        H_moved, A_moved = to_H != from_H, to_A != from_A
-        # The agent that stayed put keeps its cell; whoever moved into it bounces back.
-        to_H = np.where(clash & H_moved, from_H, to_H)
-        to_A = np.where(clash & A_moved, from_A, to_A)
-        cols = to_H * S + to_A
-
-    keep_state = np.repeat(np.arange(S), S) != np.tile(np.arange(S), S)  # h != a
-    stuck = np.flatnonzero(keep_state & ~mask.reshape(S * S, -1).any(axis=1))
-    if stuck.size:
+    agents = check_agent_names(agents)
+    if overlap is not None and interaction is not None and overlap != interaction:
         raise ModelError(
-            f"overlap='remove' leaves state {labels[stuck[0]]!r} without any joint action that surely avoids "
-            "a shared cell (with stochastic moves the agents can always collide); use overlap='block'"
+            f"overlap={overlap!r} and interaction={interaction!r} differ: overlap is the former name, give one"
         )
-    new_index = np.cumsum(keep_state) - 1
-    keep = keep_state[state_of_row] & keep_state[cols] & mask.reshape(-1)[rows]
-    rest = rows % (A * A)
-    new_rows = new_index[state_of_row[keep]] * A * A + rest[keep]
-    n = int(keep_state.sum())
-    transitions = sparse.coo_array((probs[keep], (new_rows, new_index[cols[keep]])), shape=(n * A * A, n))
-    states = tuple(label for label, ok in zip(labels, keep_state) if ok)
-    return JointMDP(states, single.actions, single.actions, transitions, mask[keep_state], name=name)
+    rule = interaction if interaction is not None else overlap if overlap is not None else "allow"
+    if rule not in _RULES:
+        raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {rule!r}")
+    if not isinstance(single, MDP):
+        raise WrongKindError(f"joint_gridworld needs a single-agent MDP, got {type(single).__name__}")
+    S, A, n = single.num_states, single.num_actions, len(agents)
+    if rule != "allow" and n > S:
+        raise ModelError(
+            f"overlap={rule!r} keeps only joint states where the agents are in different cells, and MDP "
+            f"{single.name!r} has {S} state{'s' if S != 1 else ''} for {n} agents, so no joint state would be "
+            f"left; use overlap='allow' or an environment with at least {n} cells"
+        )
+    for what, estimate, limit in (
+        ("joint transition rows (states x joint actions)", S**n * A**n, MAX_JOINT_ROWS),
+        ("joint transitions", single.transitions.nnz**n, MAX_JOINT_ENTRIES),
+    ):
+        if estimate > limit:
+            raise ResourceLimitError(
+                f"a joint gridworld of {n} agents on {single.name or 'this MDP'} ({S} states) would have "
+                f"{estimate:,} {what}, over the limit of {limit:,}",
+                what,
+                estimate,
+                limit,
+            )
+    apply_rule = _RULES[rule]
+    blocks = (apply_rule(_independent_moves(single, n, first, stop)) for first, stop in _cell_blocks(single, n))
+    suffixed = [[f"{state}_{agent}" for state in single.states] for agent in agents]
+    labels = ["^".join(parts) for parts in product(*suffixed)]  # = joint_label(parts, agents), C order
+    return _assemble(blocks, labels, rule, agents, single.actions, name or joint_name(single.name, rule, agents))
 
 
 def multiagent_gridworld(
@@ -438,5 +741,11 @@ def multiagent_gridworld(
     overlap: OverlapRule = "allow",
     name: str = "",
 ) -> JointMDP:
-    """Joint two-agent version of :func:`gridworld` (the reference's ``construct_multiagent_gridworld_mdp``)."""
+    """Joint two-agent version of :func:`gridworld` (the reference's ``construct_multiagent_gridworld_mdp``).
+
+    Examples
+    --------
+    >>> multiagent_gridworld(2, 2, overlap='remove').num_states
+    12
+    """
     return joint_gridworld(gridworld(num_rows, num_cols, squares_to_delete), overlap=overlap, name=name)

@@ -1,4 +1,4 @@
-"""Single-agent and two-agent (joint) MDPs as labelled sparse arrays.
+"""Single-agent and joint (multi-agent) MDPs as labelled sparse arrays.
 
 Rewards live on states and are sampled separately (see :mod:`powerplay.model.rewards`),
 so an MDP here is only its states, actions and transition probabilities.
@@ -17,10 +17,13 @@ leaves the MDP (it behaves like a move to an absorbing state worth zero). User-b
 MDPs are checked to be stochastic; sub-stochastic rows only arise when another agent's
 policy is marginalised out of a joint MDP (see :func:`powerplay.model.policy.marginalize`).
 
-A :class:`JointMDP` is the same with a joint action ``(a_H, a_A)``: ``transitions`` is
-``[S * A_H * A_A, S]`` with row ``(s * A_H + a_H) * A_A + a_A`` and ``action_mask`` is
-``[S, A_H, A_A]``. Its states are labelled ``'x_H^y_A'`` and its joint actions
-``'u_H^v_A'`` (:mod:`powerplay.model.labels`).
+A :class:`JointMDP` of ``n >= 2`` agents is the same with a joint action ``(a_1, ..., a_n)``,
+one action per agent: ``transitions`` is ``[S * A_1 * ... * A_n, S]`` with row
+``s * (A_1 * ... * A_n) + flat(a_1, ..., a_n)``, the joint action flattened in C order (the
+first agent most significant), and ``action_mask`` is ``[S, A_1, ..., A_n]``. For the two
+agents H and A the row is ``(s * A_H + a_H) * A_A + a_A``. Its joint actions are labelled
+``'u_H^v_A'`` (``'u_H^v_A^w_B'`` for three agents, :mod:`powerplay.model.labels`); its
+states are usually joint labels too (``'x_H^y_A'``), but any labels will do.
 
 Examples
 --------
@@ -39,12 +42,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import product
 
 import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError, UnknownLabelError
-from .labels import index_of, joint_label, split_joint_label
+from .labels import (
+    DEFAULT_AGENTS,
+    check_agent_names,
+    example_joint_label,
+    index_of,
+    infer_agents,
+    joint_label,
+    split_joint_label,
+)
 
 #: Probabilities of an available action must sum to one within this tolerance.
 PROBABILITY_TOLERANCE = 1e-9
@@ -184,10 +196,19 @@ class _Transitions:
             mass = float(self.transitions[[row], :].sum())
             raise ModelError(f"{self._describe_row(row)}: probabilities sum to {mass:.12g}, not 1")
 
+    @cached_property
+    def _state_positions(self) -> dict[str, int]:
+        return {state: s for s, state in enumerate(self.states)}
+
+    @cached_property
+    def _action_positions(self) -> dict[str, int]:
+        return {action: a for a, action in enumerate(self.action_labels)}
+
     def state_index(self, state: str) -> int:
+        """Position of ``state`` in :attr:`states` (an :class:`~powerplay.errors.UnknownLabelError` if none)."""
         try:
-            return self.states.index(state)
-        except ValueError:
+            return self._state_positions[state]
+        except (KeyError, TypeError):
             raise UnknownLabelError(f"unknown state {state!r}") from None
 
     def available_actions(self, state: str) -> list[str]:
@@ -199,8 +220,8 @@ class _Transitions:
         """``{next_state: probability}`` of an available action."""
         s = self.state_index(state)
         try:
-            a = self.action_labels.index(action)
-        except ValueError:
+            a = self._action_positions[action]
+        except (KeyError, TypeError):
             raise UnknownLabelError(f"unknown action {action!r}") from None
         if not self.action_mask[s].ravel()[a]:
             raise UnknownLabelError(f"action {action!r} is not available in state {state!r}")
@@ -209,11 +230,24 @@ class _Transitions:
         return {self.states[j]: float(p) for j, p in zip(self.transitions.indices[lo:hi], self.transitions.data[lo:hi])}
 
     def to_dict(self) -> dict[str, dict[str, dict[str, float]]]:
-        """``{state: {action: {next_state: probability}}}`` for the available actions."""
-        return {
-            state: {action: self.next_states(state, action) for action in self.available_actions(state)}
-            for state in self.states
-        }
+        """``{state: {action: {next_state: probability}}}`` for the available actions.
+
+        Actions in label order, next states in state order (as :meth:`next_states`).
+        """
+        states, labels = self.states, self.action_labels
+        width = len(labels)
+        indptr = self.transitions.indptr.tolist()
+        indices = self.transitions.indices.tolist()
+        data = self.transitions.data.tolist()
+        flat_mask = self.action_mask.reshape(len(states), width)
+        table: dict[str, dict[str, dict[str, float]]] = {}
+        for s, state in enumerate(states):
+            row: dict[str, dict[str, float]] = {}
+            for a in np.flatnonzero(flat_mask[s]).tolist():
+                lo, hi = indptr[s * width + a], indptr[s * width + a + 1]
+                row[labels[a]] = {states[j]: p for j, p in zip(indices[lo:hi], data[lo:hi])}
+            table[state] = row
+        return table
 
 
 @dataclass(frozen=True, eq=False)
@@ -309,36 +343,73 @@ class MDP(_Transitions):
 
 @dataclass(frozen=True, eq=False)
 class JointMDP(_Transitions):
-    """A two-agent MDP over joint states, with joint actions ``(a_H, a_A)``.
+    """A joint MDP of ``n >= 2`` agents acting at once: joint states, one action per agent.
 
     Parameters
     ----------
     states : tuple of str
-        Joint state labels ``'x_H^y_A'``, ``[S]``.
-    actions_H, actions_A : tuple of str
-        Each agent's own action labels, ``[A_H]`` and ``[A_A]``.
+        State labels, ``[S]``; usually joint labels ``'x_H^y_A'`` (any labels will do).
+    agents : tuple of str
+        The agents, in order (``('H', 'A')`` for the published pair): valid names
+        (:func:`~powerplay.model.labels.check_agent_names`), at least two.
+    actions_by_agent : tuple of tuple of str
+        Each agent's own action labels, in agent order: ``[A_1], ..., [A_n]``.
     transitions : scipy.sparse.csr_array
-        ``[S * A_H * A_A, S]``; row ``(s * A_H + h) * A_A + a`` holds ``P(. | s, h, a)``.
+        ``[S * A_1 * ... * A_n, S]``; row ``s * prod(A) + flat(a_1, ..., a_n)`` holds
+        ``P(. | s, a_1, ..., a_n)``, the joint action flattened in C order (first agent most
+        significant; two agents: row ``(s * A_H + h) * A_A + a``).
     action_mask : numpy.ndarray of bool
-        ``[S, A_H, A_A]``; ``True`` where the joint action is available.
+        ``[S, A_1, ..., A_n]``; ``True`` where the joint action is available.
     name : str
         A short description, used in figure titles.
+
+    Raises
+    ------
+    ModelError
+        One line naming the agent, state or action at fault: a bad or repeated agent name,
+        one action list per agent missing, and everything :class:`MDP` checks.
+
+    Notes
+    -----
+    ``JointMDP(states, agents, actions_by_agent, ...)`` replaces the two-agent
+    ``JointMDP(states, actions_H, actions_A, ...)``; :attr:`actions_H` and :attr:`actions_A`
+    remain (the first and second agent's actions), and ``from_dict(..., actions_H=, actions_A=)``.
+
+    Examples
+    --------
+    >>> table = {'x_H^y_A^z_B': {'stay_H^stay_A^go_B': {'x_H^y_A^z_B': 1.0}}}
+    >>> joint = JointMDP.from_dict(table)
+    >>> joint.agents, joint.actions_by_agent, joint.action_mask.shape
+    (('H', 'A', 'B'), (('stay',), ('stay',), ('go',)), (1, 1, 1, 1))
+    >>> joint.agent_actions('B'), joint.agent_index('B'), joint.num_agents
+    (('go',), 2, 3)
     """
 
     states: tuple[str, ...]
-    actions_H: tuple[str, ...]
-    actions_A: tuple[str, ...]
-    transitions: sparse.csr_array  # [S * A_H * A_A, S]
-    action_mask: np.ndarray  # [S, A_H, A_A] bool
+    agents: tuple[str, ...]
+    actions_by_agent: tuple[tuple[str, ...], ...]
+    transitions: sparse.csr_array  # [S * A_1 * ... * A_n, S]
+    action_mask: np.ndarray  # [S, A_1, ..., A_n] bool
     name: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
-        object.__setattr__(self, "actions_H", tuple(self.actions_H))
-        object.__setattr__(self, "actions_A", tuple(self.actions_A))
-        index_of(self.actions_H, "Agent H action")
-        index_of(self.actions_A, "Agent A action")
-        self._finish((len(self.states), len(self.actions_H), len(self.actions_A)))
+        per_agent = self.actions_by_agent
+        if isinstance(per_agent, str) or any(isinstance(actions, str) for actions in per_agent):
+            raise ModelError(
+                "JointMDP(states, agents, actions_by_agent, transitions, action_mask): actions_by_agent must hold "
+                "one list of action labels per agent (two agents: JointMDP(states, ('H', 'A'), (actions_H, "
+                "actions_A), ...))"
+            )
+        agents = check_agent_names(self.agents)
+        per_agent = tuple(tuple(actions) for actions in per_agent)
+        if len(per_agent) != len(agents):
+            raise ModelError(f"{len(per_agent)} action lists for the {len(agents)} agents {list(agents)}")
+        for agent, actions in zip(agents, per_agent):
+            index_of(actions, f"Agent {agent} action")
+        object.__setattr__(self, "agents", agents)
+        object.__setattr__(self, "actions_by_agent", per_agent)
+        self._finish((len(self.states), *map(len, per_agent)))
 
     @classmethod
     def from_dict(
@@ -346,66 +417,151 @@ class JointMDP(_Transitions):
         transitions: TransitionDict,
         *,
         states: Sequence[str] | None = None,
+        agents: Sequence[str] | None = None,
+        actions_by_agent: Sequence[Sequence[str] | None] | None = None,
         actions_H: Sequence[str] | None = None,
         actions_A: Sequence[str] | None = None,
         name: str = "",
     ) -> JointMDP:
-        """Build a joint MDP from ``{state: {'u_H^v_A': {next_state: probability}}}``.
+        """Build a joint MDP from ``{state: {joint action: {next_state: probability}}}``.
+
+        Parameters
+        ----------
+        transitions : mapping
+            Joint actions labelled ``'u_H^v_A'`` (``'u_H^v_A^w_B'``, ... for more agents).
+        states : sequence of str, optional
+            The state order (default: order of appearance).
+        agents : sequence of str, optional
+            The agents. By default read from the action labels
+            (:func:`~powerplay.model.labels.infer_agents`), else ``('H', 'A')``; always
+            ``('H', 'A')`` when ``actions_H``/``actions_A`` are given.
+        actions_by_agent : sequence, optional
+            Each agent's action order (an entry may be ``None``: order of appearance).
+        actions_H, actions_A : sequence of str, optional
+            The two-agent shorthand for ``actions_by_agent``.
+        name : str
+
+        Returns
+        -------
+        JointMDP
 
         Raises
         ------
-        ValueError
-            If an action label is not joint, or as :meth:`MDP.from_dict`.
+        ModelError
+            If an action label is not a joint action of the agents, or as :meth:`MDP.from_dict`;
+            naming the state and action.
+
+        Examples
+        --------
+        >>> joint = JointMDP.from_dict({'s': {'go_H^stay_A': {'s': 1.0}}}, actions_A=['stay', 'go'])
+        >>> joint.agents, joint.actions_H, joint.actions_A
+        (('H', 'A'), ('go',), ('stay', 'go'))
         """
         states = tuple(states) if states is not None else tuple(transitions)
+        if actions_H is not None or actions_A is not None:
+            if actions_by_agent is not None:
+                raise ModelError("give actions_by_agent or actions_H/actions_A, not both")
+            actions_by_agent = [actions_H, actions_A]
+            agents = DEFAULT_AGENTS if agents is None else agents
+        if agents is None:
+            agents = infer_agents(action for row in transitions.values() for action in row) or DEFAULT_AGENTS
+        agents = check_agent_names(agents)
+        n = len(agents)
+        if actions_by_agent is not None and len(actions_by_agent) != n:
+            raise ModelError(f"{len(actions_by_agent)} action lists for the {n} agents {list(agents)}")
+        example = example_joint_label(agents)
 
-        def pairs(state):
-            out = []
-            for action in transitions[state]:
-                pair = split_joint_label(action)
-                if pair is None:
-                    raise ModelError(f"state {state!r}: action {action!r} is not a joint action 'u_H^v_A'")
-                out.append(pair)
-            return out
+        def split(action: str, state: str) -> tuple[str, ...]:
+            parts = split_joint_label(action, agents)
+            if parts is None:
+                raise ModelError(f"state {state!r}: action {action!r} is not a joint action {example!r}")
+            return parts
 
-        all_pairs = [pairs(state) for state in transitions]
-        actions_H = (
-            tuple(actions_H) if actions_H is not None else _ordered_union([[p[0] for p in ps] for ps in all_pairs])
-        )
-        actions_A = (
-            tuple(actions_A) if actions_A is not None else _ordered_union([[p[1] for p in ps] for ps in all_pairs])
-        )
-        pos_H, pos_A = index_of(actions_H, "Agent H action"), index_of(actions_A, "Agent A action")
+        split_rows = {state: [split(action, state) for action in row] for state, row in transitions.items()}
+        per_agent = []
+        for i in range(n):
+            given = actions_by_agent[i] if actions_by_agent is not None else None
+            if given is not None:
+                per_agent.append(tuple(given))
+            else:
+                per_agent.append(_ordered_union([parts[i] for parts in rows] for rows in split_rows.values()))
+        positions = [index_of(actions, f"Agent {agent} action") for agent, actions in zip(agents, per_agent)]
+        sizes = [len(actions) for actions in per_agent]
+        strides = [int(np.prod(sizes[i + 1 :], dtype=np.int64)) for i in range(n)]
 
         def action_index(action: str, state: str) -> int:
-            pair = split_joint_label(action)
-            assert pair is not None  # pairs() above checked every action of every state
-            h, a = pair
-            if h not in pos_H or a not in pos_A:
-                raise ModelError(f"state {state!r}: action {action!r} is not in the action lists")
-            return pos_H[h] * len(actions_A) + pos_A[a]
+            flat = 0
+            for agent, own, part, stride in zip(agents, positions, split(action, state), strides):
+                if part not in own:
+                    raise ModelError(
+                        f"state {state!r}: action {action!r} is not in the action lists "
+                        f"(Agent {agent}'s {part!r} is not one of its actions {list(own)})"
+                    )
+                flat += own[part] * stride
+            return flat
 
-        width = len(actions_H) * len(actions_A)
+        width = int(np.prod(sizes, dtype=np.int64))
         rows, cols, probs, mask = _triples_from_dict(transitions, states, action_index, width)
         matrix = sparse.coo_array((probs, (rows, cols)), shape=(len(states) * width, len(states)))
-        joint = cls(
-            states, actions_H, actions_A, matrix, mask.reshape(len(states), len(actions_H), len(actions_A)), name=name
-        )
+        joint = cls(states, agents, tuple(per_agent), matrix, mask.reshape(len(states), *sizes), name=name)
         joint.check_stochastic()
         return joint
 
-    @cached_property
-    def action_labels(self) -> tuple[str, ...]:
-        """Joint action labels ``'u_H^v_A'`` in row order (H-major)."""
-        return tuple(joint_label(h, a) for h in self.actions_H for a in self.actions_A)
+    # -- agents ---------------------------------------------------------------------
+
+    @property
+    def num_agents(self) -> int:
+        return len(self.agents)
+
+    @property
+    def action_shape(self) -> tuple[int, ...]:
+        """``(A_1, ..., A_n)``: each agent's number of actions (``action_mask.shape[1:]``)."""
+        return tuple(len(actions) for actions in self.actions_by_agent)
+
+    @property
+    def num_joint_actions(self) -> int:
+        """``A_1 * ... * A_n``: the transition rows per state."""
+        return int(np.prod(self.action_shape, dtype=np.int64))
+
+    def agent_index(self, agent: str) -> int:
+        """Position of ``agent`` in :attr:`agents`.
+
+        Raises
+        ------
+        UnknownLabelError
+            If ``agent`` is not one of the agents (naming them).
+        """
+        try:
+            return self.agents.index(agent)
+        except ValueError:
+            raise UnknownLabelError(
+                f"agent {agent!r} is not an agent of joint MDP {self.name!r} (its agents: {', '.join(self.agents)})"
+            ) from None
 
     def agent_actions(self, agent: str) -> tuple[str, ...]:
-        """Agent ``'H'`` or ``'A'``'s own action labels."""
-        return {"H": self.actions_H, "A": self.actions_A}[agent]
+        """An agent's own action labels."""
+        return self.actions_by_agent[self.agent_index(agent)]
 
     def agent_action_mask(self, agent: str) -> np.ndarray:
         """``[S, A_agent]``: an agent's action is available if some joint action uses it."""
-        return np.asarray(self.action_mask.any(axis={"H": 2, "A": 1}[agent]))
+        i = self.agent_index(agent)
+        others = tuple(1 + j for j in range(self.num_agents) if j != i)
+        return np.asarray(self.action_mask.any(axis=others))
+
+    @property
+    def actions_H(self) -> tuple[str, ...]:
+        """The first agent's actions (Agent H's in the published pair)."""
+        return self.actions_by_agent[0]
+
+    @property
+    def actions_A(self) -> tuple[str, ...]:
+        """The second agent's actions (Agent A's in the published pair)."""
+        return self.actions_by_agent[1]
+
+    @cached_property
+    def action_labels(self) -> tuple[str, ...]:
+        """Joint action labels ``'u_H^v_A'`` in row order (C order: first agent most significant)."""
+        return tuple(joint_label(parts, self.agents) for parts in product(*self.actions_by_agent))
 
     def with_name(self, name: str) -> JointMDP:
-        return JointMDP(self.states, self.actions_H, self.actions_A, self.transitions, self.action_mask, name=name)
+        return JointMDP(self.states, self.agents, self.actions_by_agent, self.transitions, self.action_mask, name=name)

@@ -10,7 +10,8 @@ a generated maze, a 40,000-state joint gridworld) with no per-state work by hand
 * :func:`random_deterministic_policy` -- one uniformly drawn available action per state,
   reproducible from a seed.
 
-On a single-agent MDP the acting agent is always H (``agent`` is ignored), as for
+On a joint MDP any of its agents may act (``'H'``, ``'A'``, ``'B'``, ...); on a single-agent
+MDP the acting agent is always H (``agent`` is ignored), as for
 :func:`~powerplay.model.policy.uniform_random_policy`. Every policy is named after what it
 does and the MDP it is for, e.g. ``'agent A stays on joint 7x7 gridworld maze (no overlap)'``.
 
@@ -61,6 +62,9 @@ Examples
 ({'stay': 1.0}, {'left': 1.0})
 >>> generated_policy({'random_deterministic': {'seed': 3}}, joint, 'A').name
 'agent A random deterministic (seed 3) on joint corridor (no overlap)'
+>>> trio = joint_gridworld(gridworld(1, 3, name='corridor'), agents=('H', 'A', 'B'), interaction='remove')
+>>> generated_policy('stay', trio, 'B').name
+'agent B stays on joint corridor, agents H A B (no overlap)'
 """
 
 from __future__ import annotations
@@ -98,8 +102,8 @@ def deterministic_policy(mdp: AnyMDP, agent: str, action: str, fallback: Fallbac
     Parameters
     ----------
     mdp : MDP or JointMDP
-    agent : {'H', 'A'}
-        The acting agent (ignored on a single-agent MDP, where it is H).
+    agent : str
+        The acting agent: any agent of a joint MDP (ignored on a single-agent MDP, where it is H).
     action : str
         One of the agent's action labels.
     fallback : str or list of str, optional
@@ -159,8 +163,8 @@ def stay_policy(mdp: AnyMDP, agent: str = "A", fallback: Fallback = UNIFORM_FALL
     ----------
     mdp : MDP or JointMDP
         Its acting agent must have an action labelled ``'stay'`` (every gridworld does).
-    agent : {'H', 'A'}
-        The acting agent (ignored on a single-agent MDP, where it is H).
+    agent : str
+        The acting agent: any agent of a joint MDP (ignored on a single-agent MDP, where it is H).
     fallback : str or list of str or None
         What to do where ``stay`` is unavailable (see :func:`deterministic_policy`); by
         default uniform over the state's available actions.
@@ -206,8 +210,8 @@ def random_deterministic_policy(mdp: AnyMDP, agent: str, seed: int | np.random.G
     Parameters
     ----------
     mdp : MDP or JointMDP
-    agent : {'H', 'A'}
-        The acting agent (ignored on a single-agent MDP, where it is H).
+    agent : str
+        The acting agent: any agent of a joint MDP (ignored on a single-agent MDP, where it is H).
     seed : int or numpy.random.Generator
         The draw is reproducible from an integer seed: with ``k_s`` actions available in
         state ``s`` (in the agent's action order), the policy takes the ``j_s``-th of them,
@@ -383,8 +387,8 @@ def generated_policy(spec: Any, mdp: AnyMDP, agent: str = "A") -> Policy:
         ``'uniform_random'``, ``'stay'``, ``{'deterministic': 'left'}``,
         ``{'random_deterministic': {'seed': 3}}``, ...
     mdp : MDP or JointMDP
-    agent : {'H', 'A'}
-        The acting agent (ignored on a single-agent MDP, where it is H).
+    agent : str
+        The acting agent: any agent of a joint MDP (ignored on a single-agent MDP, where it is H).
 
     Returns
     -------

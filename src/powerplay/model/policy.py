@@ -1,15 +1,18 @@
-"""Policies of Agent H or Agent A, and folding one agent's policy into a joint MDP.
+"""Policies of one agent, and folding one agent's policy into a joint MDP.
 
 A :class:`Policy` gives, for every state of an MDP, a probability distribution over the
 acting agent's *own* actions. On a joint MDP its states are joint states and its actions
 are the acting agent's single-agent actions (as in the reference tool's policy graphs).
 
-Marginalising the other agent
------------------------------
-:func:`marginalize` turns a joint MDP plus Agent A's policy into Agent H's single-agent MDP
-(or the reverse)::
+Marginalising an agent out
+--------------------------
+:func:`marginalize` folds one agent's policy into a joint MDP's dynamics. With two agents, a
+joint MDP plus Agent A's policy gives Agent H's single-agent MDP (or the reverse)::
 
     P_H(s' | s, a_H) = sum_{a_A} pi_A(a_A | s) * P(s' | s, a_H, a_A)
+
+With more agents the result is the joint MDP of the remaining agents (the same sum over the
+removed agent's actions), so agents can be folded in one at a time.
 
 When a joint action ``(a_H, a_A)`` is absent from the joint MDP (for example because the
 no-overlap rule removed it), its term is zero: the row of ``a_H`` then sums to less than
@@ -37,7 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError, UnknownLabelError, WrongKindError
-from .labels import AGENTS, index_of, joint_label, split_joint_label
+from .labels import DEFAULT_AGENTS, check_agent_name, check_agent_names, index_of, joint_label, split_joint_label
 from .mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 
 AnyMDP = MDP | JointMDP
@@ -55,15 +58,17 @@ class Policy:
         ``[A]``, the acting agent's own actions.
     probabilities : numpy.ndarray
         ``[S, A]``; each row sums to one.
-    agent : {'H', 'A'}
-        The acting agent. Single-agent policies are Agent H's.
+    agent : str
+        The acting agent: any agent name (a letter, then letters or digits), checked against
+        an MDP by :func:`check_policy_compatible`. Single-agent policies are Agent H's.
     name : str
         A short description.
 
     Raises
     ------
     ValueError
-        On bad shapes, negative probabilities, or a row not summing to one (naming the state).
+        On bad shapes, negative probabilities, or a row not summing to one (naming the state),
+        or a malformed agent name.
     """
 
     states: tuple[str, ...]
@@ -73,8 +78,7 @@ class Policy:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if self.agent not in AGENTS:
-            raise ModelError(f"agent must be 'H' or 'A', not {self.agent!r}")
+        check_agent_name(self.agent)
         states, actions = tuple(self.states), tuple(self.actions)
         index_of(states, "state")
         index_of(actions, "action")
@@ -150,13 +154,24 @@ def acting_agent(mdp: AnyMDP, agent: str) -> str:
     WrongKindError
         If ``mdp`` is not an MDP or joint MDP.
     ModelError
-        If ``agent`` is not ``'H'`` or ``'A'``.
+        If ``agent`` is not a valid agent name; on a joint MDP an
+        :class:`~powerplay.errors.UnknownLabelError` if it is not one of its agents.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> acting_agent(joint_gridworld(gridworld(1, 3), agents=('H', 'A', 'B')), 'B')
+    'B'
+    >>> acting_agent(gridworld(1, 3), 'B')
+    'H'
     """
     if not isinstance(mdp, (MDP, JointMDP)):
         raise WrongKindError(f"expected an MDP or JointMDP, got {type(mdp).__name__}")
-    if agent not in AGENTS:
-        raise ModelError(f"agent must be 'H' or 'A', not {agent!r}")
-    return agent if isinstance(mdp, JointMDP) else "H"
+    check_agent_name(agent)
+    if isinstance(mdp, JointMDP):
+        mdp.agent_index(agent)  # raises, naming the MDP's agents
+        return agent
+    return "H"
 
 
 def policy_name(what: str, mdp: AnyMDP, agent: str) -> str:
@@ -267,9 +282,10 @@ def uniform_random_policy(mdp: AnyMDP, agent: str = "A") -> Policy:
     Parameters
     ----------
     mdp : MDP or JointMDP
-    agent : {'H', 'A'}
-        The acting agent on a joint MDP. On a single-agent MDP the acting agent is always H
-        and ``agent`` is ignored (as in the reference's ``construct_policy_from_mdp``).
+    agent : str
+        The acting agent on a joint MDP (any of its agents). On a single-agent MDP the acting
+        agent is always H and ``agent`` is ignored (as in the reference's
+        ``construct_policy_from_mdp``).
 
     Returns
     -------
@@ -281,7 +297,7 @@ def uniform_random_policy(mdp: AnyMDP, agent: str = "A") -> Policy:
     WrongKindError
         If ``mdp`` is not an MDP.
     ModelError
-        If ``agent`` is not ``'H'`` or ``'A'``.
+        If ``agent`` is not an agent of a joint ``mdp`` (see :func:`acting_agent`).
 
     Examples
     --------
@@ -299,8 +315,14 @@ def uniform_random_policy(mdp: AnyMDP, agent: str = "A") -> Policy:
 def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
     """Raise ``ValueError`` unless ``policy`` is defined on exactly ``mdp``'s states and actions.
 
-    The policy must list the same states in the same order, use the acting agent's action
-    labels, and put probability only on available actions.
+    The policy must list the same states in the same order, be for one of the MDP's agents
+    (Agent H on a single-agent MDP), use that agent's action labels, and put probability only
+    on available actions.
+
+    Raises
+    ------
+    ModelError
+        One line naming the policy, the MDP and the state, agent or action at fault.
     """
     if policy.states != mdp.states:
         missing = [s for s in mdp.states if s not in set(policy.states)]
@@ -314,7 +336,12 @@ def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
         )
         raise ModelError(f"policy {policy.name!r} does not fit MDP {mdp.name!r}: {detail}")
     if not isinstance(mdp, JointMDP) and policy.agent != "H":
-        raise ModelError(f"policy {policy.name!r} is for agent A but MDP {mdp.name!r} is single-agent")
+        raise ModelError(f"policy {policy.name!r} is for agent {policy.agent} but MDP {mdp.name!r} is single-agent")
+    if isinstance(mdp, JointMDP) and policy.agent not in mdp.agents:
+        raise ModelError(
+            f"policy {policy.name!r} is for agent {policy.agent}, which is not an agent of MDP {mdp.name!r} "
+            f"(its agents: {', '.join(mdp.agents)})"
+        )
     actions, mask = acting_action_mask(mdp, policy.agent)
     if policy.actions != actions:
         raise ModelError(
@@ -330,42 +357,101 @@ def check_policy_compatible(policy: Policy, mdp: AnyMDP) -> None:
         )
 
 
-def marginalize(joint: JointMDP, policy: Policy) -> MDP:
-    """The other agent's MDP when ``policy``'s agent is folded into ``joint``'s dynamics.
+def marginalize(joint: JointMDP, policy: Policy) -> MDP | JointMDP:
+    """Fold ``policy``'s agent into ``joint``'s dynamics: the MDP of the remaining agents.
 
-    With Agent A's policy this returns Agent H's MDP, and vice versa. Joint actions absent
-    from ``joint`` contribute nothing, so rows may sum to less than one (see module notes).
+    With two agents, Agent A's policy gives Agent H's single-agent MDP, and vice versa. With
+    more, the removed agent's actions are summed over with the policy's weights and the
+    result is the joint MDP of the others (in their order)::
+
+        P(s' | s, a_rest) = sum_{a_k} pi_k(a_k | s) * P(s' | s, a_1, ..., a_n)
+
+    Joint actions absent from ``joint`` contribute nothing, so rows may sum to less than one
+    (see module notes). A remaining (joint) action is available wherever some joint action
+    of ``joint`` uses it. For two agents the arrays are exactly those of the two-agent rule
+    (same entries, same floating-point products, same order).
 
     Parameters
     ----------
     joint : JointMDP
     policy : Policy
-        A policy of agent ``'A'`` or ``'H'`` compatible with ``joint``.
+        A policy of one of ``joint``'s agents, compatible with ``joint``.
 
     Returns
     -------
-    MDP
-        Over ``joint``'s states, with the acting agent's actions; an action is available
-        wherever some joint action uses it.
+    MDP or JointMDP
+        Over ``joint``'s states: a single-agent :class:`MDP` with the remaining agent's
+        actions when one agent remains, else a :class:`JointMDP` of the remaining agents.
+        Named ``'{joint.name} with agent {k} following {policy.name}'``.
+
+    Raises
+    ------
+    ModelError
+        If the policy does not fit ``joint`` (see :func:`check_policy_compatible`).
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> joint = joint_gridworld(gridworld(1, 3), agents=('H', 'A', 'B'), interaction='remove')
+    >>> rest = marginalize(joint, uniform_random_policy(joint, 'B'))
+    >>> rest.agents, rest.num_states == joint.num_states
+    (('H', 'A'), True)
+    >>> single = marginalize(rest, uniform_random_policy(rest, 'A'))
+    >>> single.actions, bool(single.is_stochastic)
+    (('up', 'down', 'left', 'right', 'stay'), False)
     """
+    if not isinstance(joint, JointMDP):
+        raise WrongKindError(f"marginalize needs a JointMDP, got {type(joint).__name__}")
     check_policy_compatible(policy, joint)
-    S, AH, AA = joint.action_mask.shape
-    acting = "H" if policy.agent == "A" else "A"
+    k = joint.agent_index(policy.agent)
+    shape = joint.action_shape
+    S = joint.num_states
+    rest_agents = tuple(agent for j, agent in enumerate(joint.agents) if j != k)
+    rest_shape = tuple(size for j, size in enumerate(shape) if j != k)
+    width = int(np.prod(rest_shape, dtype=np.int64))
     rows = joint.transitions.tocoo()
-    s, rest = np.divmod(rows.row, AH * AA)
-    h, a = np.divmod(rest, AA)
-    if policy.agent == "A":
-        weight, acting_action, width = policy.probabilities[s, a], h, AH
+    s, joint_action = np.divmod(rows.row, joint.num_joint_actions)
+    if len(shape) == 2:  # (the two-agent arithmetic, kept as it was)
+        h, a = np.divmod(joint_action, shape[1])
+        removed, acting = (a, h) if k == 1 else (h, a)
     else:
-        weight, acting_action, width = policy.probabilities[s, h], a, AA
-    folded = sparse.coo_array((rows.data * weight, (s * width + acting_action, rows.col)), shape=(S * width, S))
-    return MDP(
-        joint.states,
-        joint.agent_actions(acting),
-        folded,
-        joint.agent_action_mask(acting),
-        name=f"{joint.name} with agent {policy.agent} following {policy.name}".strip(),
-    )
+        per_agent = np.unravel_index(joint_action, shape)
+        removed = per_agent[k]
+        acting = np.ravel_multi_index(tuple(p for j, p in enumerate(per_agent) if j != k), rest_shape)
+    weight = policy.probabilities[s, removed]
+    folded = sparse.coo_array((rows.data * weight, (s * width + acting, rows.col)), shape=(S * width, S))
+    mask = np.asarray(joint.action_mask.any(axis=1 + k))
+    name = f"{joint.name} with agent {policy.agent} following {policy.name}".strip()
+    if len(rest_agents) == 1:
+        return MDP(joint.states, joint.actions_by_agent[1 - k], folded, mask, name=name)
+    rest_actions = tuple(actions for j, actions in enumerate(joint.actions_by_agent) if j != k)
+    return JointMDP(joint.states, rest_agents, rest_actions, folded, mask, name=name)
+
+
+def marginalize_to_mdp(joint: JointMDP, policy: Policy) -> MDP:
+    """:func:`marginalize` where one agent remains: its single-agent :class:`MDP` (typed as such).
+
+    For two-agent code (the other agent's policy folded into a two-agent joint MDP).
+
+    Raises
+    ------
+    WrongKindError
+        If more than one agent remains (fold the others in first, with :func:`marginalize`).
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> joint = joint_gridworld(gridworld(1, 3))
+    >>> marginalize_to_mdp(joint, uniform_random_policy(joint, 'A')).actions
+    ('up', 'down', 'left', 'right', 'stay')
+    """
+    folded = marginalize(joint, policy)
+    if not isinstance(folded, MDP):
+        raise WrongKindError(
+            f"folding agent {policy.agent} into joint MDP {joint.name!r} leaves the agents "
+            f"{', '.join(folded.agents)}, not one: fold the others in too (marginalize)"
+        )
+    return folded
 
 
 def joint_policy_from_single(
@@ -373,6 +459,8 @@ def joint_policy_from_single(
     agent: str = "A",
     joint: JointMDP | None = None,
     fallback: str | Sequence[str] | None = None,
+    *,
+    agents: Sequence[str] | None = None,
 ) -> Policy:
     """Lift a single-agent policy to joint states: act on one's own component only.
 
@@ -380,20 +468,24 @@ def joint_policy_from_single(
     ----------
     policy : Policy
         A policy on a single-agent MDP.
-    agent : {'H', 'A'}
+    agent : str
         Which agent the joint policy is for. In joint state ``'x_H^y_A'`` Agent A uses the
-        single-agent distribution at ``y`` (Agent H: at ``x``).
+        single-agent distribution at ``y`` (Agent H: at ``x``); with more agents, each uses
+        its own part of the joint state.
     joint : JointMDP, optional
         The joint MDP the policy is for. The result then has exactly its states (in its order)
         and the agent's actions there, and respects what the agent may do in each joint state
-        (see Notes). By default: every ordered pair of single-agent states, H-major, as the
-        reference tool builds them, with the single-agent probabilities unchanged.
+        (see Notes). By default: every tuple of single-agent states, one per agent, in C order
+        (two agents: every ordered pair, H-major, as the reference tool builds them), with the
+        single-agent probabilities unchanged.
     fallback : str or list of str, optional
         Only with ``joint``: what to do in a joint state where the single-agent policy puts
         all its probability on actions the agent cannot take there -- an action, a list of
         actions tried in order, or ``'uniform_random'`` (as in
         :func:`powerplay.model.policies.deterministic_policy`). Without it such a state is an
         error.
+    agents : sequence of str, optional
+        The agents of the joint states (default: ``joint``'s, else ``('H', 'A')``).
 
     Returns
     -------
@@ -432,22 +524,31 @@ def joint_policy_from_single(
     ('a_H^a_A', 'a_H^b_A', 'b_H^a_A', 'b_H^b_A')
     >>> lifted.to_dict()['a_H^b_A']
     {'go': 1.0}
+    >>> trio = joint_policy_from_single(single, agent='B', agents=('H', 'A', 'B'))
+    >>> len(trio.states), trio.to_dict()['b_H^a_A^b_B']
+    (8, {'go': 1.0})
     """
-    if agent not in AGENTS:
-        raise ModelError(f"agent must be 'H' or 'A', not {agent!r}")
+    check_agent_name(agent)
     if joint is not None:
         if not isinstance(joint, JointMDP):
             raise WrongKindError(f"joint must be a JointMDP, got {type(joint).__name__}")
+        if agents is not None and tuple(agents) != joint.agents:
+            raise ModelError(f"agents {list(agents)} differ from the joint MDP's agents {list(joint.agents)}")
+        agents = joint.agents
         states = joint.states
     else:
-        states = tuple(joint_label(x, y) for x, y in product(policy.states, policy.states))
+        agents = check_agent_names(DEFAULT_AGENTS if agents is None else agents)
+        states = tuple(joint_label(parts, agents) for parts in product(policy.states, repeat=len(agents)))
+    if agent not in agents:
+        raise ModelError(f"agent {agent!r} is not one of the agents {', '.join(agents)}")
+    k = agents.index(agent)
     positions = index_of(policy.states, "state")
     own = []
     for state in states:
-        pair = split_joint_label(state)
-        if pair is None:
-            raise ModelError(f"state {state!r} is not a joint state")
-        component = pair[1] if agent == "A" else pair[0]
+        parts = split_joint_label(state, agents)
+        if parts is None:
+            raise ModelError(f"state {state!r} is not a joint state of the agents {', '.join(agents)}")
+        component = parts[k]
         if component not in positions:
             raise ModelError(f"joint state {state!r}: {component!r} is not a state of policy {policy.name!r}")
         own.append(positions[component])

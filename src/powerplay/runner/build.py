@@ -196,21 +196,9 @@ def policy_parameter(scenario: Scenario, agent: str, keys: Collection[str] = ())
 
 
 def join_agents(single: MDP, agents: tuple[str, ...], interaction: str) -> JointMDP:
-    """The joint gridworld of ``agents`` moving on ``single`` under an interaction rule.
-
-    Raises
-    ------
-    ConfigError
-        For agents other than the pair H, A: this build's model joins two agents.
-    """
-    if agents != PAIR:
-        # The N-agent model hooks in here: joint_gridworld(single, agents=agents, interaction=interaction).
-        raise ConfigError(
-            f"{len(agents)} agents {', '.join(agents)}: this build joins the two agents H and A only "
-            "(the N-agent joint gridworld is not in it yet)",
-            "agents",
-        )
-    return joint_gridworld(single, overlap=interaction)  # type: ignore[arg-type]  # a checked rule
+    """The joint gridworld of ``agents`` moving on ``single`` under an interaction rule
+    (:func:`~powerplay.model.gridworld.joint_gridworld`; for H and A the published joint MDP)."""
+    return joint_gridworld(single, agents=agents, interaction=interaction)  # type: ignore[arg-type]  # a checked rule
 
 
 def scenario_environment(scenario: Scenario, workdir: str | os.PathLike | None = None) -> tuple[MDP | JointMDP, str]:
@@ -263,10 +251,12 @@ def scenario_environment(scenario: Scenario, workdir: str | os.PathLike | None =
             raise ConfigError(f"{described!r} is a single-agent MDP; agents on it need an interaction rule", key)
         hint = " (add joint: allow, remove or block to the generator spec)" if is_generator_spec(value) else ""
         raise ConfigError(f"{described!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP{hint}", key)
-    if isinstance(found, JointMDP) and scenario.agent_names != PAIR:
+    if isinstance(found, JointMDP) and found.agents != scenario.agent_names:
+        hint = f" (list them with agents: [{', '.join(found.agents)}])" if scenario.agent_names == PAIR else ""
         raise ConfigError(
-            f"{described!r} is a joint MDP of the agents H and A, but the config lists {', '.join(scenario.agent_names)}",
-            "agents",
+            f"{described!r} is a joint MDP of the agents {', '.join(found.agents)}, but the run's agents are "
+            f"{', '.join(scenario.agent_names)}{hint}",
+            key,
         )
     return found, described
 
@@ -428,7 +418,7 @@ def agent_actions(mdp: MDP | JointMDP, index: int) -> tuple[str, ...]:
     """The actions of the agent at ``index`` in learning order (of the only agent of an MDP)."""
     if not isinstance(mdp, JointMDP):
         return mdp.actions
-    return (mdp.actions_H, mdp.actions_A)[index]
+    return mdp.actions_by_agent[index]
 
 
 def _check_policy_width(experiment: Experiment, described: str) -> None:

@@ -168,6 +168,11 @@ class Experiment:
         missing = [a.name for a in scenario.agents[1:] if a.name not in policies]
         if missing:
             raise ModelError(f"experiment type {self.kind!r} needs Agent {missing[0]}'s policy")
+        if isinstance(self.mdp, JointMDP) and self.mdp.agents != scenario.agent_names:
+            raise ModelError(
+                f"joint MDP {self.mdp.name!r} has the agents {', '.join(self.mdp.agents)}, but the experiment's are "
+                f"{', '.join(scenario.agent_names)} (give a scenario listing them: Experiment.from_scenario)"
+            )
         object.__setattr__(self, "scenario", scenario)
         object.__setattr__(self, "policies", policies)
 

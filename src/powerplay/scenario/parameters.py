@@ -58,6 +58,7 @@ from pydantic import (
 
 from ..errors import ConfigError, ModelError
 from ..model.generators import JOINT_RULES, is_generator_spec, normalize_generator_spec
+from ..model.labels import check_agent_name, check_agent_names
 from ..model.policies import parse_policy_spec
 from ..model.rewards import REWARD_SCOPES, make_distribution
 
@@ -68,7 +69,8 @@ MAX_TEXT_LENGTH = 1000
 #: Most agents a config may list.
 MAX_AGENTS = 16
 
-#: An agent name: a letter, then letters and digits (``_`` and ``^`` delimit joint labels).
+#: An agent name: a letter, then letters and digits (``_`` and ``^`` delimit joint labels;
+#: :func:`~powerplay.model.labels.check_agent_name`).
 AGENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 #: The experiment types (protocol names, :mod:`powerplay.scenario.protocols`).
@@ -190,27 +192,24 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def agent_name(value: Any) -> str:
-    """An agent name (see :data:`AGENT_NAME`); raises ValueError saying what a name may be."""
-    if not isinstance(value, str) or not AGENT_NAME.fullmatch(value) or len(value) > 32:
-        raise ValueError(
-            f"agent names are a letter followed by letters and digits (at most 32; no '_' or '^', which "
-            f"separate the parts of joint labels), got {value!r}"
-        )
-    return value
+    """An agent name (:func:`~powerplay.model.labels.check_agent_name`); raises ValueError saying what a name may be."""
+    try:
+        return check_agent_name(value)
+    except ModelError as error:
+        raise ValueError(str(error)) from None
 
 
 def _agents(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"must be a list of agent names in learning order, e.g. [H, A, B], got {value!r}")
-    names = tuple(agent_name(v) for v in value)
-    if len(names) < 2:
-        raise ValueError(f"must list at least 2 agents (one agent: give mdp_graph without agents), got {list(names)!r}")
-    if len(names) > MAX_AGENTS:
-        raise ValueError(f"must list at most {MAX_AGENTS} agents, got {len(names)}")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"lists agent {duplicates[0]!r} twice; each agent appears once, in learning order")
-    return names
+    if len(value) < 2:
+        raise ValueError(f"must list at least 2 agents (one agent: give mdp_graph without agents), got {list(value)!r}")
+    if len(value) > MAX_AGENTS:
+        raise ValueError(f"must list at most {MAX_AGENTS} agents, got {len(value)}")
+    try:
+        return check_agent_names(list(value))
+    except ModelError as error:
+        raise ValueError(str(error)) from None
 
 
 Number = Annotated[float, BeforeValidator(_number)]

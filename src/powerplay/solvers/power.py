@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.mdp import MDP, JointMDP
-from ..model.policy import Policy, check_policy_compatible, marginalize
+from ..model.policy import Policy, check_policy_compatible, marginalize_to_mdp
 from .structure import JointStructure, ResponseIndex, RowStructure
 from .values import (
     Convergence,
@@ -95,7 +95,7 @@ class SingleAgentProblem:
         if isinstance(mdp, JointMDP):
             if policy_A is None:
                 raise ModelError(f"joint MDP {mdp.name!r} needs a fixed Agent A policy")
-            mdp = marginalize(mdp, policy_A)
+            mdp = marginalize_to_mdp(mdp, policy_A)
         elif policy_A is not None:
             raise ModelError(f"MDP {mdp.name!r} is single-agent: it takes no Agent A policy")
         self.mdp = mdp
@@ -170,7 +170,7 @@ class MultiAgentProblem:
         self.states = joint.states
         self.joint = JointStructure(joint)
         self.seed_policy = np.ascontiguousarray(seed_policy_A.probabilities)  # [S, A_A]
-        self.rows_H = RowStructure.of_mdp(marginalize(joint, seed_policy_A))
+        self.rows_H = RowStructure.of_mdp(marginalize_to_mdp(joint, seed_policy_A))
 
     def _optimal_policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray):
         if rewards_A is None:
