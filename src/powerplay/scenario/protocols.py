@@ -71,11 +71,20 @@ if TYPE_CHECKING:
     class SolverInputs(TypingProtocol):
         """What :meth:`Protocol.problem` reads of an experiment."""
 
-        scenario: Scenario
-        mdp: MDP | JointMDP
-        policies: Mapping[str, Policy]
-        diagnostic: bool
-        settings: SolverSettings
+        @property
+        def scenario(self) -> Scenario: ...
+
+        @property
+        def mdp(self) -> MDP | JointMDP: ...
+
+        @property
+        def policies(self) -> Mapping[str, Policy]: ...
+
+        @property
+        def diagnostic(self) -> bool: ...
+
+        @property
+        def settings(self) -> SolverSettings: ...
 
 
 #: The agent names of the published two-agent setting, in learning order.
@@ -337,6 +346,7 @@ class LearningChain(Protocol):
         # discount rates, seed policies, diagnostic, settings) for any number of agents (then drop `check`).
         first, second = scenario.agents
         assert first.discount_rate is not None and second.discount_rate is not None  # learners have one
+        assert isinstance(experiment.mdp, JointMDP)  # the experiment checked that this type runs on one
         return MultiAgentProblem(
             experiment.mdp,
             experiment.policies[second.name],

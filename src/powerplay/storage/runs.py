@@ -633,7 +633,8 @@ class StoredRun(RunStatistics):
         try:
             return read()
         except PowerplayError as error:
-            field = f"scenario.{error.field}" if "scenario" in self.info and getattr(error, "field", None) else None
+            where = getattr(error, "field", None)
+            field = f"scenario.{where}" if "scenario" in self.info and where else None
             detail = getattr(error, "detail", str(error))
             raise FileFormatError(source, f"{field + ': ' if field else ''}{detail}") from None
 
