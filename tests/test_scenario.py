@@ -530,3 +530,91 @@ def test_a_scenario_names_an_agent_it_has():
             1e-4,
             LearningChain(),
         )
+
+
+# -- what reads the scenario and the registry -------------------------------------------------
+
+LISTED_PAIR = {
+    "agents": {"value": ["H", "A"]},
+    "mdp_graph": {"value": "3x3_gridworld"},
+    "interaction": {"value": "allow"},
+    "seed_policy": {"value": "uniform_random"},
+    "discount_rate": {"values": [0.5, 0.9], "names": ["0p5", "0p9"]},
+    "reward_correlation": {"value": 0.5},
+    "reward_distribution": {"value": UNIFORM},
+    "num_reward_samples": {"value": 24},
+    "random_seed": {"value": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def listed_sweeps(tmp_path_factory):
+    """Two-agent sweeps over γ with listed agents: A following γ, and A with its own γ."""
+    folder = tmp_path_factory.mktemp("listed")
+    sweeps = {}
+    for name, extra in (("follows", {}), ("own", {"discount_rate_agent_A": {"value": 0.75}})):
+        path = folder / f"{name}.yaml"
+        path.write_text(_config(LISTED_PAIR | extra, name=name))
+        sweeps[name] = run_sweep(path, folder / "expts")
+    return sweeps
+
+
+def test_sweep_figures_state_every_agents_discount_rate_from_the_scenario(listed_sweeps):
+    from powerplay.figures.sweeps import alignment_against_parameter_data, parameter_axis
+
+    follows = alignment_against_parameter_data(listed_sweeps["follows"], "discount_rate")
+    assert "3x3_gridworld (allow) · γ_A = γ_H · β = 0.5 · 24 reward samples" in follows.title
+    own = alignment_against_parameter_data(listed_sweeps["own"], "discount_rate")
+    assert "γ_A = 0.75 · β = 0.5" in own.title
+    # Axis labels and scales come from the parameter registry, for any agent's parameter.
+    assert parameter_axis([0.5, 0.9], ["a", "b"], "discount_rate_agent_B", True)[3] == (
+        "discount rate γ_B of Agent B (axis: log scale of 1 − γ_B)"
+    )
+    assert parameter_axis([0.1, 0.2], ["a", "b"], "reward_correlation_agent_B")[3] == (
+        "reward correlation β_B of Agent B with the first agent"
+    )
+
+
+def test_the_report_and_titles_read_the_scenario(listed_sweeps):
+    from powerplay.figures import style
+    from powerplay.figures.report.data import gather_report_data, parameter_label
+
+    sweep = listed_sweeps["own"]
+    data = gather_report_data(sweep)
+    header = data.header()
+    assert header["environments"] == ["3x3_gridworld (allow)"] and header["convergence_threshold"] == [1e-4]
+    assert all(run.scenario.agent("A").discount_rate == 0.75 for run in data.runs)
+    assert parameter_label("discount_rate_agent_B") == "γ_B (discount_rate_agent_B)"
+    label = style.RunLabel.from_run(sweep.run(discount_rate=0.5))
+    assert label.describe() == "3x3_gridworld (allow) · γ_H = 0.5, γ_A = 0.75 · β = 0.5 · 24 reward samples"
+    three = style.RunLabel.from_scenario(build_scenario(TRIO))
+    assert three.parts()[1:] == ["γ_H = 0.9, γ_A = 0.9, γ_B = 0.5", "β_A = 0, β_B = 0.75", "10 reward samples"]
+
+
+def test_inspection_and_the_command_line_read_the_scenario(listed_sweeps):
+    from typer.testing import CliRunner
+
+    from powerplay.interfaces.cli import app
+    from powerplay.runner.inspection import inspect_sample
+
+    sweep = listed_sweeps["follows"]
+    run = sweep.run(discount_rate=0.9)
+    found = inspect_sample(run, 2)
+    assert set(found.optimal_policies) == {"H", "A"} and found.given_policies["A"].agent == "A"
+    np.testing.assert_array_equal(found.rewards["A"], run.reward_samples(2, 3)["A"][0])
+    shown = CliRunner().invoke(app, ["show", str(sweep.path)])
+    assert shown.exit_code == 0 and "multiagent_with_reward: agents H, A" in shown.output
+
+
+def test_scans_take_their_parameters_from_the_registry(tmp_path):
+    from powerplay.runner.scan import ScanSettings, from_axis, scannable, to_axis
+
+    assert "discount_rate_agent_X" in scannable() and "seed_policy" not in scannable()
+    assert (
+        to_axis("discount_rate_agent_B", 0.99) == pytest.approx(-2.0) and from_axis("discount_rate_agent_B", -2) == 0.99
+    )
+    assert from_axis("random_seed", 2.6) == 3 and to_axis("reward_correlation_agent_B", 0.5) == 0.5
+    config = parse_sweep_config(_config(LISTED_PAIR | {"discount_rate": {"value": 0.9}}), "c.yaml")
+    with pytest.raises(ConfigError, match=r"c.yaml: --param: 'seed_policy' is not a number; a scan varies one of"):
+        ScanSettings("seed_policy", 0.1, 0.9).check(config)
+    ScanSettings("discount_rate", 0.1, 0.9, "alpha").check(config)  # fine: every agent's γ

@@ -164,10 +164,8 @@ class ScanSettings:
                 config.source,
             )
         for value, option in ((self.low, "--from"), (self.high, "--to")):
-            if known.integer and float(value) != int(value):
-                raise ConfigError(f"{self.param} is an integer, got {value!r}", option, config.source)
             try:
-                known.validate(int(value) if known.integer else value)
+                known.validate(value)
             except ConfigError as error:
                 raise ConfigError(f"{value!r}: {error.detail}", option, config.source) from None
         if not self.low < self.high:
