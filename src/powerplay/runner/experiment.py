@@ -180,10 +180,11 @@ class Experiment:
         """The scenario, given or described from the arguments, with the arguments' numbers."""
         base = self.scenario
         if base is None:
-            policy = self.policy_A.name if self.policy_A is not None else None
+            # Described by the objects' names (a scenario built here names no config value).
+            policy = (self.policy_A.name or None) if self.policy_A is not None else None
             base = pair_scenario(
                 protocol,
-                {"joint_mdp_graph" if protocol.joint else "mdp_graph": self.mdp.name},
+                {"joint_mdp_graph" if protocol.joint else "mdp_graph": self.mdp.name or "unnamed MDP"},
                 self.discount_rate,
                 self.reward_distribution.config(),
                 int(self.num_reward_samples),
@@ -589,8 +590,8 @@ class RunResult(RunStatistics):
         """Agent -> ``[N, S]`` reward samples, drawn again from the run's seeded stream."""
         if self.experiment is None:
             raise SamplesNotKeptError("this result does not know its experiment, so its rewards cannot be drawn again")
-        rewards_H, rewards_A = self.experiment.reward_stream().rewards(0, self.num_samples)
-        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
+        drawn = self.experiment.reward_stream().rewards(0, self.num_samples)
+        return {agent: rewards for agent, rewards in zip(self.experiment.agents, drawn) if rewards is not None}
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return {stage: totals.summary() for stage, totals in self.convergence.items()}

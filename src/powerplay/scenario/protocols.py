@@ -55,11 +55,11 @@ from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import SolverSettings
 from .agents import AgentSpec
 from .parameters import (
-    FAMILIES,
     FIXED_POLICIES,
     LEARNING_CHAIN,
     PARAMETERS,
     SINGLE_AGENT,
+    agent_parameter,
     find_parameter,
 )
 
@@ -113,7 +113,7 @@ class Stage:
     seeds: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """E.g. ``'A learns a best response to H's learned policy, B following its seed policy'``."""
+        """E.g. ``'A learns a best response to the learned policy of H, B following its seed or fixed policies'``."""
         text = f"{self.agent} learns an optimal policy" if not self.against else f"{self.agent} learns a best response"
         if self.against:
             text += f" to the learned {_policies_of(self.against)}"
@@ -293,13 +293,9 @@ class LearningChain(Protocol):
         names = tuple(typed["agents"])
         self.check_keys(typed, names)
 
-        def own(general: str, agent: str) -> Any:
-            for family in FAMILIES:
-                name = f"{family.prefix}{agent}"
-                found = find_parameter(name)
-                if found is not None and found.overrides == general and name in typed:
-                    return typed[name]
-            return typed.get(general)
+        def own(general: str, agent: str) -> Any:  # the agent's own value, else every agent's
+            name = agent_parameter(general, agent).name
+            return typed[name] if name in typed else typed.get(general)
 
         return tuple(
             AgentSpec(
