@@ -51,8 +51,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import ConfigError, ModelError, UnknownLabelError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..solvers.power import MultiAgentProblem, SingleAgentProblem
-from ..solvers.values import SolverSettings
 from .agents import AgentSpec
 from .parameters import (
     FIXED_POLICIES,
@@ -65,6 +63,9 @@ from .parameters import (
 
 if TYPE_CHECKING:
     from typing import Protocol as TypingProtocol
+
+    from ..solvers.power import MultiAgentProblem, SingleAgentProblem
+    from ..solvers.values import SolverSettings
 
     from .record import Scenario
 
@@ -239,6 +240,8 @@ class SingleAgent(Protocol):
         return (Stage(scenario.agents[0].name),)
 
     def problem(self, experiment: SolverInputs) -> SingleAgentProblem:
+        from ..solvers.power import SingleAgentProblem  # (the solvers load numba: only to solve)
+
         first = experiment.scenario.agents[0]
         assert first.discount_rate is not None  # a learning agent has one (Scenario checks it)
         return SingleAgentProblem(experiment.mdp, first.discount_rate, settings=experiment.settings)
@@ -262,6 +265,8 @@ class FixedPolicies(Protocol):
         return tuple(Stage(a.name, (), fixed) for a in scenario.agents if a.learns)
 
     def problem(self, experiment: SolverInputs) -> SingleAgentProblem:
+        from ..solvers.power import SingleAgentProblem  # (the solvers load numba: only to solve)
+
         first, fixed = experiment.scenario.agents
         assert first.discount_rate is not None  # a learning agent has one (Scenario checks it)
         return SingleAgentProblem(
@@ -336,6 +341,8 @@ class LearningChain(Protocol):
         return (*names, *(f"{a}_against_seed" for a in names[:-1]), *(f"{a}_seed" for a in names[1:]))
 
     def problem(self, experiment: SolverInputs) -> MultiAgentProblem:
+        from ..solvers.power import MultiAgentProblem  # (the solvers load numba: only to solve)
+
         scenario = experiment.scenario
         self.check(experiment)
         # The N-agent solver hooks in here: LearningChainProblem(experiment.mdp, scenario.agent_names,
