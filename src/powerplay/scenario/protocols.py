@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 
     from ..solvers.power import MultiAgentProblem, SingleAgentProblem
     from ..solvers.values import SolverSettings
-
     from .record import Scenario
 
     class SolverInputs(TypingProtocol):
