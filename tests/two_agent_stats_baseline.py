@@ -87,6 +87,17 @@ def _estimate(estimate) -> list:
     return [estimate.value, estimate.sem, estimate.undefined, estimate.sem_undefined, estimate.paired]
 
 
+def _columns(statistic, run) -> dict:
+    """A statistic's runs-table columns as main gave them: α_HA corrected's then included the
+    reliabilities and suggested sample count, which are now :func:`reliability_columns` of the run."""
+    columns = dict(statistic.columns(run))
+    if statistic.kind == "alpha_corrected" and columns and "reliability_H" not in columns:
+        from powerplay.stats.statistics import reliability_columns
+
+        columns.update(reliability_columns(run.alignments()))
+    return columns
+
+
 def digests() -> dict[str, str]:
     """``{case: digest}`` of every pinned file and number (see the module notes)."""
     from powerplay.figures.report.data import gather_report_data
@@ -123,7 +134,7 @@ def digests() -> dict[str, str]:
                 statistic = parse_statistic(text)
                 values = [_estimate(statistic.of_run(run)) for run in runs]
                 values += [_estimate(statistic.difference(runs[0], runs[-1]))] if len(runs) > 1 else []
-                values += [statistic.columns(run) for run in runs]
+                values += [_columns(statistic, run) for run in runs]
                 out[f"{case}/statistic/{statistic.spec}"] = _digest(_json(values))
             report = gather_report_data(sweep)
             out[f"{case}/report/keys"] = ",".join(report.keys)

@@ -269,7 +269,7 @@ class Experiment:
 
     def layout(self) -> Layout:
         """The statistics a run streams (:func:`powerplay.stats.summary.run_layout`)."""
-        return run_layout(len(self.states), self.power_keys, self.agents)
+        return run_layout(len(self.states), self.power_keys, self.agents, self.scenario.power_agents)
 
     def problem(self):
         """The solver object for this run (independent of the reward samples; :meth:`Protocol.problem
@@ -612,8 +612,8 @@ class RunAccumulator:
         self.sink = sink
         self.reducer = TreeReducer(
             experiment.num_reward_samples,
-            keep_groups=kept_groups(experiment.power_keys),
-            keep_group_means=kept_group_means(experiment.power_keys),
+            keep_groups=kept_groups(experiment.power_keys, experiment.scenario.power_agents),
+            keep_group_means=kept_group_means(experiment.power_keys, experiment.scenario.power_agents),
         )
         self.convergence: dict[str, ConvergenceTotals] = {}
         self.started = time.perf_counter()

@@ -3,16 +3,21 @@
 Layout of a run folder (the output contract; tests and users rely on it)::
 
     run.yaml       the fully resolved run configuration (plain values, no sweep syntax)
-    power.csv      one row per state: state, power_H, power_H_sem
-                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem];
+    power.csv      one row per state: state, then power_{key}, power_{key}_sem for every POWER key
+                   in order -- every agent in learning order, then the diagnostics
+                   (power_H, power_H_sem[, power_A, power_A_sem][, power_B, ...]
+                   [, power_H_against_seed, ..._sem, power_A_seed, ..._sem]);
                    a standard error that is undefined (a run of one sample) is an empty field
     summary.npz    the run's streamed statistics (powerplay.stats.summary.RunSummary): per-state
-                   moments of every POWER key and of the rewards, H-A cross products, group moments
+                   moments of every POWER key and of the rewards, cross products of every pair
+                   of agents, group moments
     samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
                    (see powerplay.storage.samples)
     run.json       the run's scenario (agents, environment, rewards, experiment type: the JSON
                    form of powerplay.scenario.Scenario), timing, versions, seed, convergence
-                   statistics, α_HA statistics (two agents), the size and SHA-256 of every
+                   statistics, α statistics ("alignment": of the first pair, α_HA for two
+                   agents; with three or more agents also "alignments": {"HA": ..., "HB": ...,
+                   "AB": ...}, every pair by its tag), the size and SHA-256 of every
                    file above, figure list; ``sem_undefined`` says why standard errors are
                    undefined (``'1 sample'``) when they are
     *.png / *.gif  figures
@@ -88,6 +93,7 @@ from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayErro
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..scenario import Scenario, scenario_from_config
+from ..stats.keys import key_agent
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 from .tables import read_table, table_csv, text_from_cell
@@ -133,7 +139,7 @@ def power_table_csv(states, summary: RunSummary) -> str:
     Written by the rules of :mod:`powerplay.storage.tables`: state labels quoted (and escaped
     where a spreadsheet would run them), numbers in their shortest exact form.
     """
-    keys = [k for k in POWER_KEYS if k in summary.power_keys]
+    keys = summary.power_keys
     header = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
     # An undefined standard error (one sample) is an empty field.
     columns = [
@@ -237,7 +243,9 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     ):
         (folder / SAMPLES).unlink(missing_ok=True)
     n = result.summary.num_samples
-    alignment = result.summary.alignment()
+    alignments = result.summary.alignments()
+    alignment = next(iter(alignments.values()), None)
+    tags = result.summary.pair_tags()
     record = {
         "name": folder.name,
         "num_reward_samples": n,
@@ -247,6 +255,11 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
         "alignment": alignment.as_dict() if alignment is not None else None,
+        **(
+            {"alignments": {tags[pair]: stats.as_dict() for pair, stats in alignments.items()}}
+            if len(alignments) > 1
+            else {}
+        ),
         **({"sem_undefined": "1 sample"} if n < 2 else {}),
         "samples_kept": (folder / SAMPLES).is_file(),
         "reward_check": reward_check(run_scenario(config, info), result.states),
@@ -310,6 +323,7 @@ _STAT = _optional(
             _is_number(v)
             or isinstance(v, (bool, str))  # flags, and why a statistic is undefined
             or (isinstance(v, list) and all(x is None or _is_number(x) for x in v))
+            or (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v))  # a pair's agents
         ),
         "a number",
     )
@@ -329,6 +343,7 @@ RUN_INFO_FIELDS = {
     "samples_per_second": _optional(NUMBER),
     "convergence": _mapping_of(_mapping_of(_optional(NUMBER), ""), "a mapping of stages to statistics"),
     "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
+    "alignments": _mapping_of(_mapping_of(_STAT, ""), "a mapping of pairs to statistics"),
     "samples_kept": BOOLEAN,
     "reward_check": _optional(TEXT),
     "sem_undefined": TEXT,
@@ -573,7 +588,12 @@ def _read_power_table(
         if len(row) != len(header):
             raise FileFormatError(path, f"has {len(row)} fields where the header has {len(header)}", number)
     column = {name: i for i, name in enumerate(header)}
-    keys = [k for k in POWER_KEYS if f"power_{k}" in column and f"power_{k}_sem" in column]
+    # Every POWER key's pair of columns, in the table's order (agents, then diagnostics).
+    keys = [
+        name[len("power_") :]
+        for name in header
+        if name.startswith("power_") and key_agent(name[len("power_") :]) is not None and f"{name}_sem" in column
+    ]
     try:
         means = {k: np.array([float(r[column[f"power_{k}"]]) for r in rows]) for k in keys}
         sems = {k: np.array([_table_value(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
@@ -750,7 +770,7 @@ def power_table_rows(run: StoredRun) -> tuple[list[str], list[list[Any]]]:
     >>> power_table_rows(load_run(write_run(tempfile.mkdtemp(), {}, result)))
     (['state', 'power_H', 'power_H_sem'], [['=a', 2.0, 1.0], ['b', 3.0, 1.0]])
     """
-    keys = [k for k in POWER_KEYS if k in run._table_means]
+    keys = list(run._table_means)
     columns = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
     values = [column for k in keys for column in (run._table_means[k].tolist(), run._table_sems[k].tolist())]
     return columns, [[state, *(column[i] for column in values)] for i, state in enumerate(run.states)]

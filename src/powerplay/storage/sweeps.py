@@ -87,7 +87,7 @@ from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..scenario import Protocol, Scenario, protocol_named
 from ..scenario.parameters import overriding
-from ..stats.statistics import run_table_statistics
+from ..stats.statistics import run_table_columns
 from .runs import (
     COUNT,
     MAPPING,
@@ -924,7 +924,7 @@ class StoredSweep:
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
-    def to_dataframe(self, statistics: Sequence[Any] = ()):
+    def to_dataframe(self, statistics: Sequence[Any] = (), alignment: bool = False):
         """A tidy :class:`pandas.DataFrame` of every finished run: one row per run, state and POWER key.
 
         Columns: ``run`` (suffix), one column per swept parameter (its value; the value's
@@ -937,13 +937,17 @@ class StoredSweep:
         ----------
         statistics : sequence of str or Statistic
             Run statistics of the registry (:mod:`powerplay.stats.statistics`), e.g.
-            ``['alpha_corrected', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
+            ``['alpha_corrected', 'alpha:A:B', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
             each adds the columns ``{spec}`` and ``{spec}_sem`` (the same on every row of a
             run; NaN where undefined).
+        alignment : bool
+            Also add α of every pair of agents with the runs table's names and columns
+            (:meth:`table`): ``alpha_{XY}``, ``alpha_{XY}_sem``, ``_low``, ``_high`` and the same
+            for ``alpha_{XY}_corrected`` (``alpha_HA`` ... for two agents), NaN where undefined.
         """
         import pandas as pd
 
-        from ..stats.statistics import parse_statistic
+        from ..stats.statistics import AlphaStatistic, parse_statistic
 
         chosen = [parse_statistic(s) for s in statistics]
         frames = []
@@ -954,6 +958,12 @@ class StoredSweep:
                 estimate = statistic.of_run(run)
                 frame[statistic.spec] = estimate.value
                 frame[f"{statistic.spec}_sem"] = estimate.sem if estimate.sem_defined else float("nan")
+            if alignment:
+                for pair in run.pairs:
+                    for corrected in (False, True):
+                        for name, value in AlphaStatistic(corrected, pair).columns(run).items():
+                            if not name.endswith("_undefined"):
+                                frame[name] = float("nan") if value is None else value
             frame.insert(0, "run", entry.suffix)
             for position, param in enumerate(self.swept, start=1):
                 value = entry.values.get(param)
@@ -971,14 +981,16 @@ class StoredSweep:
         ``num_reward_samples``, ``random_seed``, ``seconds``, ``samples_per_second``,
         ``bound_max`` (largest certified POWER error), ``samples_capped``,
         ``samples_kept``, then the columns of the registry's run statistics
-        (:func:`~powerplay.stats.statistics.run_table_statistics`): per POWER key
-        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for two-agent
-        runs ``alpha_HA``, ``alpha_HA_sem``, ``alpha_HA_low``, ``alpha_HA_high``,
-        ``alpha_HA_undefined`` (why it is undefined, if it is), the same for
-        ``alpha_HA_corrected``, and ``reliability_H`` and ``reliability_A`` (as estimated: noise
-        can make them negative) with their 95 % intervals ``reliability_H_low`` ... and
-        ``suggested_samples`` (with ``suggested_samples_is_lower_bound``). An undefined value is
-        empty. Built from ``run.json`` and the run statistics (``summary.npz``) only.
+        (:func:`~powerplay.stats.statistics.run_table_columns`): per POWER key
+        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for runs of
+        two or more agents, for every pair of agents X, Y in agent order, ``alpha_{XY}``,
+        ``alpha_{XY}_sem``, ``alpha_{XY}_low``, ``alpha_{XY}_high``, ``alpha_{XY}_undefined``
+        (why it is undefined, if it is) and the same for ``alpha_{XY}_corrected`` (two agents:
+        ``alpha_HA`` ... ``alpha_HA_corrected_undefined``), then for every agent
+        ``reliability_{X}`` (as estimated: noise can make it negative) with its 95 % interval
+        ``reliability_{X}_low``, ``reliability_{X}_high``, and ``suggested_samples`` (with
+        ``suggested_samples_is_lower_bound``). An undefined value is empty. Built from
+        ``run.json`` and the run statistics (``summary.npz``) only.
         """
         rows = []
         for entry in self._entries:
@@ -999,8 +1011,7 @@ class StoredSweep:
                 samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values() if isinstance(c, dict)),
                 samples_kept=info.get("samples_kept"),
             )
-            for statistic in run_table_statistics(run.power_keys):
-                row.update(statistic.columns(run))
+            row.update(run_table_columns(run))
             rows.append(row)
         return rows
 
