@@ -286,3 +286,18 @@ def test_three_agent_run_folders_hold_every_agent_and_every_pair(tmp_path):
         "reliability_B",
     ]
     assert list(row)[-2:] == ["suggested_samples", "suggested_samples_is_lower_bound"]
+
+
+# -- two agents: as they were -----------------------------------------------------------------
+
+
+def test_two_agent_files_numbers_and_figures_are_those_main_wrote():
+    """Part 3 (96 samples, β = 0 and -0.5, diagnostic) and a single-agent maze: power.csv and
+    summary.npz byte for byte, run.json's α, the runs table, to_dataframe, every registry
+    statistic and paired difference, and the heat-map and alignment-plot pixels, as recorded on
+    main before the N-agent statistics (:mod:`two_agent_stats_baseline`)."""
+    from two_agent_stats_baseline import RECORDED, digests
+
+    now = digests()
+    assert {k: now.get(k) for k in RECORDED} == RECORDED
+    assert set(now) == set(RECORDED)

@@ -620,7 +620,7 @@ def histogram_data(
         index = np.floor((samples - low) / (high - low) * number_of_bins)
     index = np.clip(index.astype(np.int64), 0, number_of_bins - 1)
     counts = np.stack([np.bincount(index[:, s], minlength=number_of_bins) for s in range(len(states))])
-    color = style.AGENT_COLORS.get(agent or "H", style.AGENT_COLORS["H"])
+    color = style.agent_color(agent or "H")
     out = []
     for tag, idx, position_A in _groups_by_agent_A(states, plot_as_gridworld):
         group_states = [states[i] for i in idx]

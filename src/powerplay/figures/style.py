@@ -56,6 +56,9 @@ COLOR_MAP = "viridis"
 #: Colours of the two agents in scatter plots, markers and line plots.
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
 
+#: Colours of further agents, in agent order after H and A (:func:`agent_color`).
+MORE_AGENT_COLORS = ("#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
+
 #: Colour of the other quantities of a line plot (e.g. the alignment coefficient).
 ACCENT_COLOR = "#7b3294"
 
@@ -78,6 +81,45 @@ POWER_KEY_NAMES = {
     "H_against_seed": "POWER of Agent H against Agent A's seed policy",
     "A_seed": "POWER of Agent A following its seed policy",
 }
+
+
+#: Names of the colours (for titles that say which outline is which agent).
+COLOR_NAMES = {
+    "#1f66b3": "blue",
+    "#d62728": "red",
+    "#2ca02c": "green",
+    "#ff7f0e": "orange",
+    "#8c564b": "brown",
+    "#e377c2": "pink",
+    "#17becf": "cyan",
+    "#7f7f7f": "grey",
+    "#bcbd22": "olive",
+}
+
+
+def agent_color(agent: str, agents: Sequence[str] = ("H", "A")) -> str:
+    """An agent's colour: H blue and A red as always, the others green, orange, brown, ... in
+    the order of ``agents`` (the run's agents) after H and A."""
+    if agent in AGENT_COLORS:
+        return AGENT_COLORS[agent]
+    others = [a for a in agents if a not in AGENT_COLORS]
+    index = others.index(agent) if agent in others else len(others)
+    return MORE_AGENT_COLORS[index % len(MORE_AGENT_COLORS)]
+
+
+def power_key_name(key: str) -> str:
+    """``'POWER of Agent B'``, ``'POWER of Agent B following its seed policy'``, ``'POWER of Agent H
+    in its own training stage (the later agents following their seed policies)'``, ...
+
+    The two-agent diagnostics keep their names (:data:`POWER_KEY_NAMES`).
+    """
+    if key in POWER_KEY_NAMES:
+        return POWER_KEY_NAMES[key]
+    if key.endswith("_against_seed"):
+        return f"POWER of Agent {key[: -len('_against_seed')]} against the later agents' seed policies"
+    if key.endswith("_seed"):
+        return f"POWER of Agent {key[: -len('_seed')]} following its seed policy"
+    return f"POWER of Agent {key}"
 
 
 def color_map() -> Colormap:
