@@ -41,12 +41,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import FigureError
 from ..model.labels import cells_of, infer_agents, split_joint_label
 from ..stats.groups import SampleGroups, jackknife_sem
+from ..stats.keys import key_agent
 from . import style
 from .data import HeatmapData
 from .heatmaps import heatmap_data
@@ -421,6 +423,97 @@ def agent_map_data(
     )
 
 
+def power_map_records(
+    run,
+    *,
+    keys: Sequence[str] | None = None,
+    others: str | Mapping[str, Sequence[int]] | None = None,
+    label: style.RunLabel | None = None,
+    geometry: AgentGeometry | None = None,
+) -> list[tuple[str, HeatmapData]]:
+    """The POWER maps of a run's agents: each key's averaged map, then (agents only) its slice.
+
+    Parameters
+    ----------
+    run : StoredRun or RunResult
+    keys : sequence of str, optional
+        POWER keys (default the run's agents); a diagnostic is mapped over its agent's cells.
+    others : str or mapping, optional
+        Held positions (:func:`parse_others`): a slice for every agent with another agent held.
+    label : RunLabel, optional
+        Default: the run's.
+    geometry : AgentGeometry, optional
+
+    Returns
+    -------
+    list of (str, HeatmapData)
+        ``('POWER_means-agent_{key}', ...)`` and ``('POWER_means-agent_{agent}-others_A_1_3...', ...)``.
+
+    Raises
+    ------
+    FigureError
+        For states that are not a joint gridworld's, or a held position that does not exist.
+    """
+    geometry = geometry or AgentGeometry.of_states(run.states)
+    label = label if label is not None else style.RunLabel.from_run(run)
+    wanted = parse_others(others)
+    out = []
+    for key in keys if keys is not None else run.summary.agents:
+        owner = key_agent(key) or key
+        quantity = f"POWER of Agent {key}" if key == owner else style.power_key_name(key)
+        means, sems = run.power_mean(key), run.power_sem(key)
+        maps = [agent_map(means, sems, run.states, owner, key=key, groups=run.summary.paired, geometry=geometry)]
+        held = geometry.held(owner, wanted) if key == owner and wanted else {}
+        if held:
+            maps.append(
+                agent_map(
+                    means, sems, run.states, owner, key=key, held=held, groups=run.summary.paired, geometry=geometry
+                )
+            )
+        for item in maps:
+            prefix = f"POWER_means-agent_{key}" + (f"-{held_token(item.held)}" if item.held else "")
+            out.append(
+                (prefix, agent_map_data(item, geometry, quantity=quantity, label=label, num_samples=run.num_samples))
+            )
+    return out
+
+
+def visualize_agent_maps(
+    sweep_id,
+    run_suffix: str = "",
+    others: str | Mapping[str, Sequence[int]] | None = None,
+    folder: str | Path = "expts",
+    output_folder: str | Path = "temp",
+) -> list[Path]:
+    """Draw every agent's POWER map of one run of a joint-gridworld sweep (two or more agents):
+    averaged over the other agents' positions, and with the ``others`` held at cells.
+
+    Parameters
+    ----------
+    sweep_id : str, int, Path or StoredSweep
+    run_suffix : str
+        Which run (``''``: an unswept sweep's only run).
+    others : str or mapping, optional
+        ``'A=(1, 3),B=(2, 2)'`` (:func:`parse_others`).
+    folder, output_folder : str or Path
+
+    Returns
+    -------
+    list of Path
+        ``{output}/POWER_means-agent_{X}[-others_...]-{run folder}.png``.
+    """
+    from ..storage.sweeps import load_sweep
+    from .render import save_all
+
+    sweep = sweep_id if hasattr(sweep_id, "runs") else load_sweep(sweep_id, folder)
+    run = sweep.run(run_suffix)
+    records = power_map_records(run, others=others)
+    out = Path(output_folder)
+    return save_all(
+        [(data, out / f"{style.file_token(prefix)}-{style.safe_filename(run.name)}.png") for prefix, data in records]
+    )
+
+
 def _grid(geometry: AgentGeometry, item: AgentMap):
     """The single-grid geometry of the map's cells, on the whole grid (so every map of a run has one size)."""
     from .heatmaps import GridGeometry
@@ -438,4 +531,6 @@ __all__ = [
     "is_agents_gridworld",
     "own_cell_means",
     "parse_others",
+    "power_map_records",
+    "visualize_agent_maps",
 ]

@@ -60,10 +60,9 @@ import numpy as np
 
 from ..errors import SamplesNotKeptError
 from ..runner.events import SweepListener
-from ..stats.keys import key_agent
 from ..storage.runs import KEEP_SAMPLES_ADVICE, StoredRun, update_run_info
 from . import style
-from .agent_maps import AgentGeometry, agent_map, agent_map_data, held_token, parse_others
+from .agent_maps import AgentGeometry, agent_map, agent_map_data, parse_others, power_map_records
 from .alignment import alignment_data, alignment_matrix_data
 from .data import HeatmapData
 from .heatmaps import GridGeometry
@@ -179,66 +178,19 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
             as_grid = False
     records: list[tuple[str, object]] = []
 
-    def agent_values(prefix: str, key: str, means, errors=None, quantity: str | None = None, **kwargs) -> None:
-        """A POWER key's (or an agent's rewards') values: a map over its agent's cells (3+ agents), else as below."""
+    def agent_values(prefix: str, key: str, means, quantity: str | None = None, **kwargs) -> None:
+        """An agent's variances or rewards: a map over its cells (3+ agents), else as below."""
         if maps is None:
-            values(prefix, means, errors=errors, **({"quantity": quantity} if quantity else {}), **kwargs)
+            values(prefix, means, **({"quantity": quantity} if quantity else {}), **kwargs)
             return
-        owner = key_agent(key) or key
-        item = agent_map(
-            means,
-            errors if errors is not None else np.full(len(states), np.nan),
-            states,
-            owner,
-            key=key,
-            groups=run.summary.paired if errors is not None else None,
-            geometry=maps,
-        )
-        aggregation = kwargs.get("aggregation", "mean")
-        what = quantity or ("POWER" if key == owner else style.power_key_name(key))
-        if what in ("POWER", "Reward"):
-            what = f"{what} of Agent {owner}"
-        if aggregation == "var":
+        item = agent_map(means, np.full(len(states), np.nan), states, key, geometry=maps)
+        variance = kwargs.get("aggregation", "mean") == "var"
+        what = f"{quantity or 'POWER'} of Agent {key}"
+        if variance:
             what = f"Variance of the {what[0].lower()}{what[1:]} samples"
-        units = "reward units²" if aggregation == "var" else "reward units"
-        unit_label = "variance of samples" if aggregation == "var" else "mean over samples"
-        base = quantity if quantity in ("POWER", "Reward") else "POWER"
-        records.append(
-            (
-                prefix,
-                agent_map_data(
-                    item,
-                    maps,
-                    quantity=what,
-                    label=label,
-                    num_samples=run.num_samples,
-                    colorbar_label=f"{base} ({unit_label}) ({units})",
-                ),
-            )
-        )
-        if key == owner and aggregation == "mean" and errors is not None and held_positions.get(owner):
-            sliced = agent_map(
-                means,
-                errors,
-                states,
-                owner,
-                key=key,
-                held=held_positions[owner],
-                groups=run.summary.paired,
-                geometry=maps,
-            )
-            records.append(
-                (
-                    f"{prefix}-{held_token(sliced.held)}",
-                    agent_map_data(sliced, maps, quantity=what, label=label, num_samples=run.num_samples),
-                )
-            )
-
-    # Slices of each agent's map with the others held (three or more agents, ``others``).
-    held_positions: dict[str, dict[str, tuple[int, int]]] = {}
-    if maps is not None and options.others:
-        wanted = parse_others(options.others)
-        held_positions = {agent: maps.held(agent, wanted) for agent, _ in agents}
+        unit = "variance of samples) (reward units²" if variance else "mean over samples) (reward units"
+        colorbar = f"{quantity or 'POWER'} ({unit})"
+        records.append((prefix, agent_map_data(item, maps, quantity=what, label=label, colorbar_label=colorbar)))
 
     def values(prefix: str, means, **kwargs) -> None:
         records.append(
@@ -257,10 +209,10 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
         )
 
     two_agents = len(agents) == 2
-    for key, tag in agents:
-        if many:
-            agent_values(f"POWER_means{tag}", key, run.power_mean(key), errors=run.power_sem(key), agent=key)
-        else:
+    if maps is not None:
+        records += power_map_records(run, others=options.others, label=label, geometry=maps)
+    else:
+        for key, tag in agents:
             values(
                 f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key), agent=key if two_agents else "H"
             )
@@ -286,11 +238,13 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
                     "run the sweep in diagnostic mode to compute them"
                 )
-            for key in expected:
-                if key in run.power_keys:
-                    agent_values(
+            present = [k for k in expected if k in run.power_keys]
+            if maps is not None:
+                records += power_map_records(run, keys=present, label=label, geometry=maps)
+            else:
+                for key in present:
+                    values(
                         f"POWER_means-agent_{key}",
-                        key,
                         run.power_mean(key),
                         errors=run.power_sem(key),
                         quantity=style.power_key_name(key),
@@ -329,7 +283,12 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
         histograms = not too_many_states(
             "sample histograms (Reward_samples, POWER_samples)", len(states), MAX_DISTRIBUTION_STATES
         )
-        rewards = run.rewards if histograms else {}
+        rewards = {}
+        if histograms:
+            try:
+                rewards = run.rewards
+            except SamplesNotKeptError as error:  # e.g. a distribution registered only where the run was computed
+                style.warn(f"Reward_samples: {error}")
         heavy = heavy_tailed_rewards(run.scenario.reward_distribution)
         for key, tag in agents:
             agent_values(f"POWER_vars{tag}", key, run.power_variance(key), aggregation="var", agent=key)

@@ -55,7 +55,7 @@ from ..scenario import Scenario, parameters
 from ..stats.alignment import CONFIDENCE
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, load_sweep
 from . import style
-from .alignment import ALPHA, alignment_data, alignment_limits, draw_lines, series_colors
+from .alignment import alignment_data, alignment_limits, alpha_symbol, draw_lines, series_colors
 from .animation import MS_PER_FRAME, read_png, write_gif
 from .data import AlignmentData, LinesData, Series
 from .render import frame_pixels
@@ -485,8 +485,10 @@ def alignment_against_parameter_data(
     fixed: Mapping[str, Any] | None = None,
     include_zero_line: bool = True,
     log_one_minus_gamma: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> LinesData:
-    """α_HA of each run against ``param``: corrected (with its interval) and raw (lighter, with its interval).
+    """α_HA (or α of another ``pair`` of agents) of each run against ``param``: corrected (with
+    its interval) and raw (lighter, with its interval).
 
     The two :class:`~powerplay.figures.data.Series` are labelled
     ``'α_HA corrected for sampling noise (95% interval)'`` and ``'α_HA raw (95% interval)'``;
@@ -497,18 +499,19 @@ def alignment_against_parameter_data(
     _require_two_agents(sweep, "α_HA")
     pairs, names = _along(sweep, param, fixed)
     positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
-    stats = [run.alignment() for _, run in pairs]
+    stats = [run.alignment(pair) for _, run in pairs]
+    symbol = alpha_symbol(stats[0].agents)
     level = f"{CONFIDENCE:.0%}"
     undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
     corrected = Series(
-        f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
+        f"{symbol} corrected for sampling noise ({level} interval){undefined}",
         np.array([s.alpha_corrected for s in stats]),
         np.array([s.alpha_corrected_interval[0] for s in stats]),
         np.array([s.alpha_corrected_interval[1] for s in stats]),
         color=style.ACCENT_COLOR,
     )
     raw = Series(
-        f"{ALPHA} raw ({level} interval)",
+        f"{symbol} raw ({level} interval)",
         np.array([s.alpha for s in stats]),
         np.array([s.alpha_interval[0] for s in stats]),
         np.array([s.alpha_interval[1] for s in stats]),
@@ -522,7 +525,7 @@ def alignment_against_parameter_data(
         positions=positions,
         series=(corrected, raw),
         xlabel=xlabel,
-        ylabel=f"{ALPHA}: state-by-state correlation of POWERs",
+        ylabel=f"{symbol}: state-by-state correlation of POWERs",
         scale=scale,
         ticks=ticks,
         zero_line=include_zero_line,
@@ -539,6 +542,7 @@ def visualize_alignment_against_parameter(
     fixed: Mapping[str, Any] | None = None,
     include_zero_line: bool = True,
     log_one_minus_gamma: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> Path:
     """α_HA against a swept parameter: β (Part 2 Fig 10), γ, or any other (categorical ones too).
 
@@ -557,6 +561,9 @@ def visualize_alignment_against_parameter(
     include_zero_line : bool
     log_one_minus_gamma : bool
         A ``log(1 - γ)`` axis (discount-rate parameters).
+    pair : (str, str), optional
+        Which two agents' α (default the first pair: H and A); another pair's file name
+        ends in ``-pair_XY``.
 
     Returns
     -------
@@ -564,10 +571,13 @@ def visualize_alignment_against_parameter(
         The PNG written (see :func:`alignment_against_parameter_data` for what it shows).
     """
     sweep = resolve_sweep(sweep_id, folder)
-    data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma)
+    data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma, pair)
     name = fig_name or default_name(
         f"alignment_coefficient_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
     )
+    first = sweep.runs_over(param, fixed)[0][1].summary.pair()
+    if fig_name is None and pair is not None and first is not None and tuple(pair) != first:
+        name += f"-pair_{''.join(pair)}"
     return _save_lines(data, name, output_folder)
 
 

@@ -191,9 +191,10 @@ def _warn_low_reliability(name: str, alignment, warn) -> None:
     message = alignment.noise_message()
     if message is None:
         return
+    symbol, tag = alignment.symbol, alignment.tag
     warn(
-        f"{name}: α_HA rests on noisy per-state means: {message}; the raw α_HA is attenuated towards 0, "
-        "compare runs by alpha_HA_corrected"
+        f"{name}: {symbol} rests on noisy per-state means: {message}; the raw {symbol} is attenuated towards 0, "
+        f"compare runs by alpha_{tag}_corrected"
     )
 
 
@@ -246,8 +247,11 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
     with_alpha = any(row.get("alignment") for row in rows)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
+    # α of the first pair (α_HA for two agents; `powerplay show` has every pair's).
+    first = next((row["alignment"] for row in rows if row.get("alignment")), None) or {}
+    symbol = "α_" + "".join(first.get("agents") or ("H", "A"))
     columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (
-        ["α_HA", "α_HA corrected"] if with_alpha else []
+        [symbol, f"{symbol} corrected"] if with_alpha else []
     )
     for column in columns:
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
@@ -458,8 +462,10 @@ def scan(
     statistic: str | None = typer.Option(
         None,
         "--statistic",
-        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), "
-        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN" (see docs/studies.md).',
+        help="alpha_corrected[:X:Y] (default for two or more agents: the first two), alpha[:X:Y], "
+        "average_power[:AGENT] (default for one agent), "
+        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN"; AGENT, X, Y: any agent of '
+        "the config (see docs/studies.md).",
     ),
     initial_points: int = typer.Option(
         5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."
@@ -587,8 +593,9 @@ def show(
     ),
     csv: bool = typer.Option(False, "--csv", help="Print the runs table as CSV instead."),
 ) -> None:
-    """Show the runs of a sweep: parameter values, timing, mean POWER and, for two agents, α_HA."""
+    """Show the runs of a sweep: parameter values, timing, mean POWER and, for two or more agents, α of each pair."""
     from ..stats.alignment import reliability_text
+    from ..stats.statistics import alpha_columns
     from ..storage.sweeps import load_sweep, runs_table_csv
 
     with reported_errors():
@@ -599,7 +606,6 @@ def show(
         sys.stdout.write(runs_table_csv(rows))
         return
     out = _stdout()
-    pair = agents[:2]
     described = f"{stored.experiment_type}: agents {', '.join(agents)}" if len(agents) > 1 else stored.experiment_type
     table = Table(
         title=printable(f"{stored.path} ({described})"),
@@ -612,12 +618,23 @@ def show(
         for c in (rows[0] if rows else {})
         if c.startswith("power_") and c.endswith("_mean")
     ]
-    with_alpha = any("alpha_HA" in row for row in rows)
+    # α of every pair of the runs' agents, named by the pair (alpha_HA for two agents).
+    learners = [k for k in power_keys if "_" not in k]
+    pairs = {pair: names for pair, names in alpha_columns(learners).items() if any(names[0] in row for row in rows)}
+    with_alpha = bool(pairs)
+    compact = len(pairs) > 1
     # Swept values by the names the config gave them (or their default names), never cut:
     # two environments that differ only at the end of a long value must stay apart.
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
+    if with_alpha and not compact:
+        (raw, _), *_ = pairs.values()
+        symbol = "α_" + raw.removeprefix("alpha_")
+        columns += [f"{symbol} ± SE", f"{symbol} corrected [95% interval]"]
+    elif with_alpha:  # several pairs: one column each, raw and corrected together
+        columns += [f"α_{raw.removeprefix('alpha_')} ± SE; corrected [95%]" for raw, _ in pairs.values()]
     if with_alpha:
-        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", f"reliability {', '.join(pair)} [95% interval]"]
+        pair = tuple(dict.fromkeys(a for p in pairs for a in p))
+        columns.append(f"reliability {', '.join(pair)} [95% interval]")
     for column in columns:
         table.add_column(printable(column), justify="right", overflow="fold")
     given = _given_names(stored)
@@ -631,10 +648,14 @@ def show(
             _number(row.get("seconds"), 2),
         ]
         cells += [_with_error(row.get(f"power_{k}_mean"), row.get(f"power_{k}_mean_sem"), row) for k in power_keys]
+        for raw, corrected in pairs.values():
+            value = _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3)
+            if compact:
+                cells.append(f"{value}; {_interval_cell(row, corrected)}")
+            else:
+                cells += [value, _interval_cell(row, corrected)]
         if with_alpha:
             cells += [
-                _with_error(row.get("alpha_HA"), row.get("alpha_HA_sem"), row, row.get("alpha_HA_undefined"), 3),
-                _interval_cell(row, "alpha_HA_corrected"),
                 ", ".join(
                     reliability_text(
                         _float(row.get(f"reliability_{a}")),
@@ -647,9 +668,10 @@ def show(
     out.print(table)
     if with_alpha:
         for run in stored.runs:
-            _warn_low_reliability(
-                run.name, run.alignment(), lambda message: typer.echo(f"warning: {printable(message)}", err=True)
-            )
+            for statistics in run.alignments().values():
+                _warn_low_reliability(
+                    run.name, statistics, lambda message: typer.echo(f"warning: {printable(message)}", err=True)
+                )
     out.print(
         f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
         markup=False,
@@ -674,8 +696,9 @@ def compare(
         None,
         "--statistic",
         metavar="STATISTIC",
-        help="A statistic (repeat for more): power:STATE[:AGENT], average_power[:AGENT], alpha, alpha_corrected, "
-        'rank[:AGENT], contrast[:AGENT]:"PATTERN" - "PATTERN" (default: average POWER of each agent, and α_HA).',
+        help="A statistic (repeat for more): power:STATE[:AGENT], average_power[:AGENT], alpha[:X:Y], "
+        'alpha_corrected[:X:Y], rank[:AGENT], contrast[:AGENT]:"PATTERN" - "PATTERN" (AGENT: any agent, default H; '
+        "X:Y any two agents, default H:A. Default: average POWER of each agent, and α of every pair, corrected).",
     ),
     output: Path = typer.Option(
         Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."

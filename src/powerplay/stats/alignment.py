@@ -424,20 +424,20 @@ def _cross(moments: Moments, a: str, b: str) -> np.ndarray:
 
 def _parts(moments: Moments, pair: tuple[str, str] = DEFAULT_PAIR) -> _Parts:
     """The ingredients of both statistics, from one moment record (scale-free)."""
-    H, A, MEAN_H, MEAN_A = pair_variables(pair)
+    power_h, power_a, state_mean_h, state_mean_a = pair_variables(pair)  # h, a: the pair's first and second
     n = moments.n
-    mean_h, m2_h, e_h = moments.scaled(H)
-    mean_a, m2_a, e_a = moments.scaled(A)
-    _mh_mean, mh_m2, e_mh = moments.scaled(MEAN_H)
-    _ma_mean, ma_m2, e_ma = moments.scaled(MEAN_A)
+    mean_h, m2_h, e_h = moments.scaled(power_h)
+    mean_a, m2_a, e_a = moments.scaled(power_a)
+    _mh_mean, mh_m2, e_mh = moments.scaled(state_mean_h)
+    _ma_mean, ma_m2, e_ma = moments.scaled(state_mean_a)
     if (e_mh, e_ma) != (e_h, e_a):  # by construction a state mean shares its vector's scale
         raise ModelError("state-mean moments are not on their vectors' scale")
     dh, da = mean_h - mean_h.mean(), mean_a - mean_a.mean()
     v_h, v_a, c_ha = float(dh @ dh) / len(dh), float(da @ da) / len(da), float(dh @ da) / len(dh)
     if n < 2:
         return _Parts(v_h, v_a, c_ha, 0.0, 0.0, 0.0)
-    cross = _cross(moments, H, A)
-    cross_m = float(_cross(moments, MEAN_H, MEAN_A))
+    cross = _cross(moments, power_h, power_a)
+    cross_m = float(_cross(moments, state_mean_h, state_mean_a))
     denominator = (n - 1) * n
     b_hh = (float(m2_h.mean()) - float(mh_m2)) / denominator
     b_aa = (float(m2_a.mean()) - float(ma_m2)) / denominator
