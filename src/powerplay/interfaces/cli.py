@@ -622,50 +622,80 @@ def show(
     learners = [k for k in power_keys if "_" not in k]
     pairs = {pair: names for pair, names in alpha_columns(learners).items() if any(names[0] in row for row in rows)}
     with_alpha = bool(pairs)
-    compact = len(pairs) > 1
+    several = len(pairs) > 1  # then α gets a table of its own: one row per run and pair
+    agents_shown = tuple(dict.fromkeys(a for p in pairs for a in p))
     # Swept values by the names the config gave them (or their default names), never cut:
     # two environments that differ only at the end of a long value must stay apart.
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
-    if with_alpha and not compact:
+    if with_alpha and not several:
         (raw, _), *_ = pairs.values()
         symbol = "α_" + raw.removeprefix("alpha_")
-        columns += [f"{symbol} ± SE", f"{symbol} corrected [95% interval]"]
-    elif with_alpha:  # several pairs: one column each, raw and corrected together
-        columns += [f"α_{raw.removeprefix('alpha_')} ± SE; corrected [95%]" for raw, _ in pairs.values()]
-    if with_alpha:
-        pair = tuple(dict.fromkeys(a for p in pairs for a in p))
-        columns.append(f"reliability {', '.join(pair)} [95% interval]")
+        columns += [
+            f"{symbol} ± SE",
+            f"{symbol} corrected [95% interval]",
+            f"reliability {', '.join(agents_shown)} [95% interval]",
+        ]
     for column in columns:
         table.add_column(printable(column), justify="right", overflow="fold")
     given = _given_names(stored)
+
+    def reliabilities(row) -> str:
+        return ", ".join(
+            reliability_text(
+                _float(row.get(f"reliability_{a}")),
+                (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
+            )
+            for a in agents_shown
+        )
+
+    names = []
     for row in rows:
         cells = [
             printable(row.get(f"{p}_name") if p in given or not isinstance(row.get(p), (int, float)) else row.get(p))
             for p in stored.swept
         ]
+        names.append(cells[: len(stored.swept)])
         cells += [
             f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
             _number(row.get("seconds"), 2),
         ]
         cells += [_with_error(row.get(f"power_{k}_mean"), row.get(f"power_{k}_mean_sem"), row) for k in power_keys]
-        for raw, corrected in pairs.values():
-            value = _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3)
-            if compact:
-                cells.append(f"{value}; {_interval_cell(row, corrected)}")
-            else:
-                cells += [value, _interval_cell(row, corrected)]
-        if with_alpha:
+        if with_alpha and not several:
+            ((raw, corrected),) = pairs.values()
             cells += [
-                ", ".join(
-                    reliability_text(
-                        _float(row.get(f"reliability_{a}")),
-                        (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
-                    )
-                    for a in pair
-                ),
+                _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3),
+                _interval_cell(row, corrected),
+                reliabilities(row),
             ]
         table.add_row(*cells)
     out.print(table)
+    if several:
+        alphas = Table(
+            title=f"α of each pair of agents ({', '.join(agents_shown)})",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        for column in [*stored.swept, "pair", "α ± SE", "α corrected [95% interval]", "reliabilities [95% interval]"]:
+            alphas.add_column(printable(column), justify="right", overflow="fold")
+        for row, swept in zip(rows, names):
+            for number, ((x, y), (raw, corrected)) in enumerate(pairs.items()):
+                shown = swept if number == 0 else [""] * len(swept)
+                alphas.add_row(
+                    *shown,
+                    f"α_{raw.removeprefix('alpha_')}",
+                    _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3),
+                    _interval_cell(row, corrected),
+                    ", ".join(
+                        f"{a} "
+                        + reliability_text(
+                            _float(row.get(f"reliability_{a}")),
+                            (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
+                        )
+                        for a in (x, y)
+                    ),
+                )
+        out.print(alphas)
     if with_alpha:
         for run in stored.runs:
             for statistics in run.alignments().values():
