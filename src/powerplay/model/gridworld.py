@@ -722,7 +722,7 @@ def joint_gridworld(
     )
     suffixed = [[f"{state}_{agent}" for state in single.states] for agent in agents]
     labels = ["^".join(parts) for parts in product(*suffixed)]  # = joint_label(parts, agents), C order
-    return _assemble(blocks, labels, rule, agents, single.actions, name or joint_name(single.name, rule, agents))
+    return _assemble(blocks, labels, rule, agents, single.actions, name or joint_name(single.name, rules, agents))
 
 
 def multiagent_gridworld(

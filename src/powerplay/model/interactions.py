@@ -290,8 +290,8 @@ def resolve_push(origin: np.ndarray, target: np.ndarray, grid: GridGeometry) -> 
     2. **Blocking** (:func:`resolve_blocking`) settles everything else: movers that end in
        one cell all stay (two agents moving into the same free cell, or into the same held
        cell), a mover into the cell of an agent sent back stays, and so on until no cell is
-       contested. If an agent that was to leave ``p`` is sent back there, the pushed agent
-       and its pusher go back too.
+       contested. If an agent that was to leave ``p`` stays after all (its own push failed,
+       or it was blocked), the pushed agent and then its pusher go back too.
 
     A push is a displacement, not a move of the pushed agent: teleporters and wind do not act
     on it. A step that is not one cell along a row or column (a teleport, a move blown
