@@ -322,7 +322,23 @@ def resolve_push(origin: np.ndarray, target: np.ndarray, grid: GridGeometry) -> 
     """
     n = len(target)
     moving = target != origin  # [n, T]
-    direction = grid.direction(origin, target)  # [n, T]
+    # The cases where a mover runs into an agent that stays (few: agents must be next to each other).
+    meets = np.zeros(target.shape[1:], dtype=bool)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                meets |= moving[i] & ~moving[j] & (target[i] == target[j])
+    cases = np.flatnonzero(meets)
+    final = target
+    if cases.size:
+        final = np.array(target, copy=True)
+        final[:, cases] = _push_where_they_meet(origin[:, cases], target[:, cases], moving[:, cases], grid)
+    return resolve_blocking(origin, final)
+
+
+def _push_where_they_meet(origin: np.ndarray, target: np.ndarray, moving: np.ndarray, grid: GridGeometry) -> np.ndarray:
+    """Step 1 of :func:`resolve_push` on ``[n, T]`` cases: the cells after the pushes (blocking follows)."""
+    n = len(target)
     rivalled = np.zeros(target.shape, dtype=bool)  # another mover's move ends in the same cell
     victim = np.full(target.shape, -1, dtype=np.int64)  # the staying agent a mover runs into
     for i in range(n):
@@ -331,6 +347,7 @@ def resolve_push(origin: np.ndarray, target: np.ndarray, grid: GridGeometry) -> 
                 rivalled[i] |= moving[i] & moving[j] & (target[i] == target[j])
                 victim[i] = np.where(moving[i] & ~moving[j] & (target[i] == target[j]), j, victim[i])
     runs_into = victim >= 0
+    direction = grid.direction(origin, target)  # [n, T]
     destination = np.where(
         runs_into & (direction >= 0), grid.neighbour[target, direction.clip(0)], -1
     )  # [n, T] where the victim would go
@@ -347,7 +364,7 @@ def resolve_push(origin: np.ndarray, target: np.ndarray, grid: GridGeometry) -> 
         for k in range(n):
             if i != k:
                 final[k] = np.where(pushes[i] & (victim[i] == k), destination[i], final[k])
-    return resolve_blocking(origin, final)
+    return final
 
 
 # -- rules as objects --------------------------------------------------------------------------
