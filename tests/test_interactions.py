@@ -521,3 +521,39 @@ def test_generator_specs_take_rules_and_lists():
     with pytest.raises(ModelError, match=r"joint: rule 'push' is listed twice") as error:
         generate_mdp({**spec, "joint": ["push", "push"]})
     assert error.value.field == "joint"
+
+
+# -- the published rules, bit for bit as before the registry --------------------------------------
+
+#: Recorded from main (commit f867c7c) before the rules became objects, with test_agents_model's digest.
+_THREE_AND_FOUR_AGENTS = {
+    ("maze", "allow"): "57b9ed1620adc00d3d33",
+    ("maze", "remove"): "7f8d68d9eac6208bc832",
+    ("maze", "block"): "90307d07b98a6dc50d08",
+    ("noisy", "allow"): "60ea6130f21d6ebf3633",
+    ("noisy", "block"): "f742e73451f9774396ce",
+    ("corridor4", "remove"): "bfc405d4d83cff7e209e",
+    ("corridor4", "block"): "152b22d39f921295402a",
+}
+
+
+@pytest.mark.parametrize("single, rule", sorted(_THREE_AND_FOUR_AGENTS))
+def test_three_and_four_agent_joint_gridworlds_are_bit_identical_to_before(single, rule):
+    from test_agents_model import _digest as pinned_digest
+
+    mdp, agents = {
+        "maze": (gridworld_from_map(MAZE_7X7, name="7x7 gridworld maze"), HAB),
+        "noisy": (gridworld(2, 3, stochastic_noise_level=0.2, noise_bias={"up": 0.05}, name="noisy 2x3"), HAB),
+        "corridor4": (gridworld(1, 5, name="c"), HABC),
+    }[single]
+    assert pinned_digest(joint_gridworld(mdp, agents=agents, interaction=rule)) == _THREE_AND_FOUR_AGENTS[single, rule]
+    assert (
+        pinned_digest(joint_gridworld(mdp, agents=agents, interaction=[rule])) == _THREE_AND_FOUR_AGENTS[single, rule]
+    )
+
+
+def test_a_generated_three_agent_joint_gridworld_is_bit_identical_to_before():
+    from test_agents_model import _digest as pinned_digest
+
+    spec = {"generator": "rooms", "rows": 1, "cols": 2, "room_size": 2, "seed": 0, "joint": "block", "agents": HAB}
+    assert pinned_digest(generate_mdp(spec)) == "432676d67df8768b76b1"
