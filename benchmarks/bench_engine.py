@@ -62,7 +62,14 @@ WORKLOADS = [
         "robot_face_099", "20x20 robot face (220 states), gamma 0.99", 10_000, 5.0, "20x20 robot face, gamma 0.99"
     ),
     Workload("scale_40k", "joint 10x20 gridworld (40,000 states), with reward, gamma 0.9", 1_000, None),
+    # Tied rewards (issue 22): many exact ties between actions, so tie-split policies; the
+    # target is Bernoulli within 1.5 times the uniform time (printed below the table).
+    Workload("ties_uniform", "joint 7x7 maze (built), no overlap, uniform, gamma 0.99", 2_000, None),
+    Workload("ties_bernoulli", "joint 7x7 maze (built), no overlap, Bernoulli(0.1), gamma 0.99", 2_000, None),
 ]
+
+#: Pairs printed as a ratio below the table, with its target: (numerator, denominator, target).
+RATIOS = [("ties_bernoulli", "ties_uniform", 1.5)]
 PART_1_GAMMAS = [0.01, 0.05] + [round(0.1 + 0.05 * i, 2) for i in range(18)] + [0.99]
 
 
@@ -72,15 +79,16 @@ def _experiments(name: str, samples: int):
     from powerplay.runner.experiment import Experiment
 
     uniform = pp.RewardDistribution.from_config({"default_dist": {"dist_name": "uniform", "params": [0, 1]}})
+    bernoulli = pp.RewardDistribution.from_config({"default_dist": {"dist_name": "bernoulli", "params": [0.1]}})
 
-    def with_reward(mdp_name, policy_name, gamma, mdp=None, policy=None):
+    def with_reward(mdp_name, policy_name, gamma, mdp=None, policy=None, rewards=uniform):
         mdp = mdp or pp.load_mdp(mdp_name)
         policy = policy or pp.load_policy(policy_name)
         return Experiment(
             "multiagent_with_reward",
             mdp,
             gamma,
-            uniform,
+            rewards,
             samples,
             0,
             policy_A=policy,
@@ -105,6 +113,10 @@ def _experiments(name: str, samples: int):
         return [Experiment("single_agent", maze, g, uniform, samples, 0) for g in PART_1_GAMMAS]
     if name == "robot_face_099":
         return [Experiment("single_agent", pp.load_mdp("20x20_gridworld_robot_face"), 0.99, uniform, samples, 0)]
+    if name in ("ties_uniform", "ties_bernoulli"):
+        joint = pp.joint_gridworld(pp.load_mdp("7x7_gridworld_maze"), overlap="remove")
+        rewards = bernoulli if name == "ties_bernoulli" else uniform
+        return [with_reward(None, None, 0.99, mdp=joint, policy=pp.uniform_random_policy(joint, "A"), rewards=rewards)]
     if name == "scale_40k":
         joint = pp.joint_gridworld(pp.gridworld(10, 20))
         return [with_reward(None, None, 0.9, mdp=joint, policy=pp.uniform_random_policy(joint, "A"))]
@@ -196,6 +208,13 @@ def main() -> None:
         + ", ".join(f"{r['workload']} {r['warmup_seconds']:.1f}" for r in rows)
     )
     print("'vs ref' = the reference tool's measured seconds per sample x samples / our seconds.")
+    seconds = {r["workload"]: r["seconds"] for r in rows}
+    for top, bottom, target in RATIOS:
+        if top in seconds and bottom in seconds:
+            ratio = seconds[top] / seconds[bottom]
+            ok = ratio <= target
+            failures += not ok
+            print(f"{top} / {bottom}: {ratio:.2f} (target {target}) {'yes' if ok else 'NO'}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=2)

@@ -7,9 +7,11 @@ that run's own):
    and the Part 3 no-overlap joint maze (γ = 0.1): flat within 30 % is the target;
 2. the Part 3 run folder at 10,000 samples: no samples.npz by default and under 5 MB; with
    ``--keep-samples`` compressed and at most half the 307 MB the uncompressed format took;
-3. end-to-end ``powerplay run`` wall time with default figures against compute time: the
-   Part 3 γ = 0.1 run (target 1.5x) and an 8-run γ_H = γ_A sweep of the no-overlap maze
-   (target 2x);
+3. end-to-end ``powerplay run`` wall time with figures against compute time: the Part 3
+   γ = 0.1 run with its default figures (target: 1.5 x compute + 1 s; also with
+   ``--no-figures`` and ``--plot-as-gridworld``, and ``powerplay --help``: the ``end_to_end``
+   workload of ``bench_figures.py``) and an 8-run γ_H = γ_A sweep of the no-overlap maze with
+   ``--plot-as-gridworld`` (target 2x);
 4. with ``--big``: 10,000 samples of a 40,000-state joint gridworld (γ = 0.9) and 1,000
    samples of a 1,000,000-state gridworld (γ = 0.99), time and peak memory (about an hour).
 
@@ -146,15 +148,11 @@ def run_folders(samples: int, work: Path) -> None:
     )
 
 
-def figures_against_compute(samples: int, work: Path) -> None:
-    print("\n3. End-to-end `powerplay run` with default figures against compute time")
-    config = _part_3(work, samples)
-    wall, sweep = _cli(["run", str(config), "--plot-as-gridworld", "--new"], work)
-    compute = _compute_seconds(sweep)
-    print(
-        f"   Part 3 γ = 0.1, {samples:,} samples: wall {wall:.1f} s, compute {compute:.1f} s, "
-        f"ratio {wall / compute:.2f} (target <= 1.5; includes interpreter start-up)"
-    )
+def figures_against_compute(samples: int, work: Path, repeats: int) -> None:
+    print("\n3. End-to-end `powerplay run` with figures against compute time")
+    from bench_figures import end_to_end, report_end_to_end  # this script's folder is on sys.path
+
+    report_end_to_end(end_to_end(samples, repeats, work / "end_to_end"))
     gammas = [0.1, 0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99]
     sweep_config = _config(
         work,
@@ -212,7 +210,7 @@ def main() -> None:
             print(f"note: POWERPLAY_SAMPLES={env_note} is set and overrides the sample counts of the CLI runs")
         memory_against_samples(counts)
         run_folders(samples, work)
-        figures_against_compute(samples, work)
+        figures_against_compute(samples, work, 1 if args.quick else 3)
         if args.big:
             big_problems(args.quick)
 

@@ -91,3 +91,33 @@ def test_multiagent_power_matches_plain_implementation(case):
     expected = multiagent_power(joint, seed_policy.probabilities, rewards_H, rewards_A, gamma_H, gamma_A)
     for key in ("H", "A", "H_against_seed", "A_seed"):
         np.testing.assert_allclose(batch.power[key], expected[key], atol=SETTINGS.tolerance + 1e-9, err_msg=key)
+
+
+#: Tight settings: the engine's reported bounds, not the default tolerance, are what is tested.
+TIGHT = SolverSettings(tolerance=1e-7, policy_tolerance=1e-11, tie_tolerance=1e-10)
+#: The plain implementation's own error (value iteration to 1e-13 relative, in POWER units).
+NAIVE_ERROR = 1e-10
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(single_agent_cases(), st.floats(-1e6, 1e6))
+def test_single_agent_errors_are_within_the_reported_bound_at_tight_tolerance(case, offset):
+    mdp, rewards, gamma = case
+    rewards = rewards + offset  # centred or not (leaking rows), the bound must hold
+    batch = SingleAgentProblem(mdp, gamma, settings=TIGHT).solve(rewards)
+    expected = single_agent_power(mdp, rewards, gamma)
+    error = np.abs(batch.power["H"] - expected).max(axis=1)
+    scale = NAIVE_ERROR * (1 + np.abs(rewards).max())
+    assert np.all(error <= batch.convergence["H"].bound + scale)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(multiagent_cases())
+def test_multiagent_errors_are_within_the_reported_bounds_at_tight_tolerance(case):
+    joint, seed_policy, rewards_H, rewards_A, gamma_H, gamma_A = case
+    problem = MultiAgentProblem(joint, seed_policy, gamma_H, gamma_A, diagnostic=True, settings=TIGHT)
+    batch = problem.solve(rewards_H, rewards_A)
+    expected = multiagent_power(joint, seed_policy.probabilities, rewards_H, rewards_A, gamma_H, gamma_A)
+    for key in ("H", "A", "H_against_seed", "A_seed"):
+        error = np.abs(batch.power[key] - expected[key]).max(axis=1)
+        assert np.all(error <= batch.convergence[key].bound + NAIVE_ERROR), key

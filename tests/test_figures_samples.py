@@ -10,12 +10,15 @@ from powerplay.errors import FigureError, FigureWarning
 from powerplay.figures import render, style
 from powerplay.figures.data import BarsData, HeatmapData
 from powerplay.figures.samples import (
+    BARS_GID,
+    bars_data,
     correlation_data,
     draw_histograms,
     heavy_tailed_rewards,
     histogram_data,
     matrix_data,
     sample_aggregation_data,
+    update_bars,
     use_log_bins,
 )
 from powerplay.model.environments import load_mdp
@@ -43,8 +46,39 @@ def test_bars_are_the_means_with_standard_errors(paper_run, tmp_path):
         and "400 reward samples" in title
     )
     figure = render.draw(data)
-    np.testing.assert_allclose([bar.get_height() for bar in figure.axes[0].patches], data.values)
+    # The bars (one collection) stand on zero, one per state, as high as the means; the
+    # error bars reach mean ± standard error.
+    (bars,) = [c for c in figure.axes[0].collections if c.get_gid() == BARS_GID]
+    corners = np.array([path.vertices[:4] for path in bars.get_paths()])  # [S, 4, 2]
+    np.testing.assert_allclose(corners[:, :2, 1], 0.0)
+    np.testing.assert_allclose(corners[:, 2:, 1], np.repeat(data.values[:, None], 2, axis=1))
+    np.testing.assert_allclose(corners[:, :, 0].mean(axis=1), np.arange(len(data.states)))
+    (whiskers,) = [c for c in figure.axes[0].collections if c is not bars]
+    ends = np.array(whiskers.get_segments())  # [S, 2, 2]
+    np.testing.assert_allclose(ends[:, :, 1], np.column_stack([data.values - data.errors, data.values + data.errors]))
+    assert figure.axes[0].get_ylim()[0] == 0.0  # bars stick to zero, as matplotlib's bar plots do
     assert png_size(render.save(data, tmp_path / "bars")) == expected_size(figure)
+
+
+def test_agent_A_bars_drawn_on_agent_H_figure_are_the_same_picture():
+    # Reusing one figure for a second bar plot of the same states must give exactly the fresh
+    # drawing, whatever the signs (the y axis follows the new bars, zero stays sticky).
+    rng = np.random.default_rng(0)
+    states = [f"({i // 20}, {i % 20})" for i in range(200)]
+    positive = bars_data(rng.random(200), states, errors=0.05 * rng.random(200), title="H", ylabel="POWER")
+    mixed = bars_data(rng.random(200) - 0.7, states, errors=0.2 * rng.random(200), title="A", ylabel="POWER of A")
+    for first, second in ((positive, mixed), (mixed, positive)):
+        reused = render.frame_pixels([first, second])
+        np.testing.assert_array_equal(reused[1], style.figure_pixels(render.draw(second)))
+    # Values printed above the bars (few states) are not moved: such a plot is drawn anew.
+    few = bars_data(rng.random(5), states[:5], errors=None, title="few", ylabel="y")
+    assert not update_bars(render.draw(few), few, few)
+
+
+def test_many_bars_are_ticked_at_round_state_indices():
+    rng = np.random.default_rng(0)
+    figure = render.draw(bars_data(rng.random(930), [str(i) for i in range(930)], title="t", ylabel="y"))
+    np.testing.assert_array_equal(figure.axes[0].get_xticks(), np.arange(0, 930, 50))
 
 
 def test_variance_aggregation_is_the_unbiased_sample_variance(paper_run):

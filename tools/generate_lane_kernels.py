@@ -13,6 +13,7 @@ replaced by the lane number. Run ``python tools/generate_lane_kernels.py`` after
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -58,6 +59,56 @@ def jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stat
 |   stats[0, {l}] = lo{l}
 |   stats[1, {l}] = hi{l}
 '''
+JACOBI_MARGINS = '''
+
+@njit(cache=True, fastmath=False)
+def jacobi_sweep_margins(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, tie_tol, Q, stats):
+    """``jacobi_sweep`` (the same operations, so the same W and stats[0:2]) that also measures
+    how far the input values V are from changing their greedy tie sets.
+
+    stats[2] = min over states, and over actions other than one best action, of
+    ``|(1 - gamma)(Q_max - Q_a) - tie_tol|`` with ``Q = P V``; stats[3] = max ``|V|``. ``Q`` is
+    scratch of at least (most rows of a state) x lanes. The action values are the sweep's own,
+    so a check costs a fraction of a sweep. Exact ties beside the best count with a margin of
+    ``tie_tol``; selects instead of branches keep the lanes vectorised.
+    """
+    S = R.shape[0]
+    g = 1.0 - gamma
+|   mg{l} = np.inf
+|   vm{l} = 0.0
+    for s in range(S):
+        r0 = state_ptr[s]
+|       b{l} = -np.inf
+        for r in range(r0, state_ptr[s + 1]):
+            ps = row_self[r]
+|           a{l} = ps * V[s, {l}]
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                c = cols[k]
+                p = probs[k]
+|               a{l} += p * V[c, {l}]
+|           Q[r - r0, {l}] = a{l}
+|           b{l} = a{l} if a{l} > b{l} else b{l}
+|       W[s, {l}] = R[s, {l}] + gamma * b{l}
+|       w{l} = abs(V[s, {l}])
+|       vm{l} = w{l} if w{l} > vm{l} else vm{l}
+|       z{l} = -1.0
+        for i in range(state_ptr[s + 1] - r0):
+|           G{l} = g * (b{l} - Q[i, {l}])
+|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
+|           z{l} += 1.0 if G{l} == 0.0 else 0.0
+|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
+|           mg{l} = e{l} if e{l} < mg{l} else mg{l}
+|   lo{l} = np.inf
+|   hi{l} = -np.inf
+    for s in range(S):
+|       d{l} = W[s, {l}] - V[s, {l}]
+|       lo{l} = d{l} if d{l} < lo{l} else lo{l}
+|       hi{l} = d{l} if d{l} > hi{l} else hi{l}
+|   stats[0, {l}] = lo{l}
+|   stats[1, {l}] = hi{l}
+|   stats[2, {l}] = mg{l}
+|   stats[3, {l}] = vm{l}
+'''
 
 GAUSS_SEIDEL = '''
 
@@ -88,6 +139,52 @@ def gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma
 |   stats[1, {l}] = hi{l}
 '''
 
+TIE_MARGINS = '''
+
+@njit(cache=True, fastmath=False)
+def tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, shift, gamma, tie_tol, Q, out):
+    """How far the values ``V + shift`` are from changing their greedy tie sets.
+
+    out[0] = min over states, and over actions other than one best action, of
+    ``|(1 - gamma)(Q_max - Q_a) - tie_tol|``, computed with exactly the operations of
+    ``kernels.shared_greedy`` on ``V + shift`` (for Gauss-Seidel, whose sweeps mix old and
+    new values); out[1] = max ``|V + shift|``. ``Q`` is scratch
+    of at least (most rows of a state) x lanes. (The best action needs no margin of its own:
+    if every other action's gap is certain, so is whether the best one is within ``tie_tol``
+    of the exact maximum.) Actions with a gap of exactly zero beside the best count with a
+    margin of ``tie_tol``; selects instead of branches keep the lanes vectorised.
+    """
+    S = V.shape[0]
+    g = 1.0 - gamma
+|   sh{l} = shift[{l}]
+|   mg{l} = np.inf
+|   vm{l} = 0.0
+    for s in range(S):
+        r0 = state_ptr[s]
+|       b{l} = -np.inf
+|       u{l} = V[s, {l}] + sh{l}
+|       w{l} = abs(u{l})
+|       vm{l} = w{l} if w{l} > vm{l} else vm{l}
+        for r in range(r0, state_ptr[s + 1]):
+            ps = row_self[r]
+|           a{l} = ps * u{l}
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                c = cols[k]
+                p = probs[k]
+|               a{l} += p * (V[c, {l}] + sh{l})
+|           Q[r - r0, {l}] = a{l}
+|           b{l} = a{l} if a{l} > b{l} else b{l}
+|       z{l} = -1.0
+        for i in range(state_ptr[s + 1] - r0):
+|           G{l} = g * (b{l} - Q[i, {l}])
+|           e{l} = abs(G{l} - tie_tol) if G{l} > 0.0 else np.inf
+|           z{l} += 1.0 if G{l} == 0.0 else 0.0
+|           e{l} = tie_tol if (G{l} == 0.0) & (z{l} > 0.5) else e{l}
+|           mg{l} = e{l} if e{l} < mg{l} else mg{l}
+|   out[0, {l}] = mg{l}
+|   out[1, {l}] = vm{l}
+'''
+
 
 def expand(template: str, lanes: int = LANES) -> str:
     out = []
@@ -102,9 +199,31 @@ def expand(template: str, lanes: int = LANES) -> str:
 
 
 def generate(lanes: int = LANES) -> str:
-    return HEADER.format(lanes=lanes) + expand(JACOBI, lanes) + expand(GAUSS_SEIDEL, lanes)
+    return (
+        HEADER.format(lanes=lanes)
+        + expand(JACOBI, lanes)
+        + expand(JACOBI_MARGINS, lanes)
+        + expand(GAUSS_SEIDEL, lanes)
+        + expand(TIE_MARGINS, lanes)
+    )
+
+
+KERNELS = TARGET.with_name("kernels.py")
+DIGEST_LINE = re.compile(r'^LANES_DIGEST = "[0-9a-f]*"$', re.M)
+
+
+def lanes_digest(text: str) -> str:
+    """The digest of the generated text that ``kernels.py`` records (see ``LANES_DIGEST`` there)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def with_digest(kernels_text: str, lanes_text: str) -> str:
+    """``kernels.py``'s text with its ``LANES_DIGEST`` line set for ``lanes_text``."""
+    return DIGEST_LINE.sub(f'LANES_DIGEST = "{lanes_digest(lanes_text)}"', kernels_text, count=1)
 
 
 if __name__ == "__main__":
-    TARGET.write_text(generate())
-    print(f"wrote {TARGET}")
+    text = generate()
+    TARGET.write_text(text)
+    KERNELS.write_text(with_digest(KERNELS.read_text(), text))  # recompiles the kernels that inline these
+    print(f"wrote {TARGET} and the digest in {KERNELS.name}")

@@ -16,37 +16,84 @@ The reference tool's module-style API lives in :mod:`powerplay.compat`:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
 from .errors import ConvergenceWarning, PowerplayError
-from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
-from .model.generators import generate_mdp, generator_spec_name, is_generator_spec, maze, maze_map, rooms, rooms_map
-from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
-from .model.mdp import MDP, JointMDP
-from .model.policies import (
-    deterministic_policy,
-    generated_policy,
-    is_policy_spec,
-    policy_spec_name,
-    random_deterministic_policy,
-    stay_policy,
-)
-from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
-from .model.rewards import RewardDistribution, make_distribution, register_density
-from .runner.executors import run_experiment
-from .runner.experiment import Experiment, RunResult
-from .runner.sweep import SweepOptions, run_sweep
-from .solvers.values import SolverSettings
-from .storage.sweeps import list_sweeps, load_sweep
 from .version import __version__
+
+#: Where each public name is defined. They are imported on first use (:mod:`powerplay._lazy`),
+#: so ``import powerplay`` -- and the start of every ``powerplay`` command, ``--help`` included --
+#: loads no numba, scipy or pydantic until something needs them.
+_EXPORTS = {
+    ".model.environments": ("builtin_mdp_names", "builtin_policy_names", "load_mdp", "load_policy"),
+    ".model.generators": (
+        "generate_mdp",
+        "generator_spec_name",
+        "is_generator_spec",
+        "maze",
+        "maze_map",
+        "rooms",
+        "rooms_map",
+    ),
+    ".model.gridworld": ("gridworld", "gridworld_from_map", "joint_gridworld", "multiagent_gridworld"),
+    ".model.mdp": ("MDP", "JointMDP"),
+    ".model.policies": (
+        "deterministic_policy",
+        "generated_policy",
+        "is_policy_spec",
+        "policy_spec_name",
+        "random_deterministic_policy",
+        "stay_policy",
+    ),
+    ".model.policy": ("Policy", "joint_policy_from_single", "marginalize", "uniform_random_policy"),
+    ".model.rewards": ("RewardDistribution", "make_distribution", "register_density"),
+    ".runner.executors": ("run_experiment",),
+    ".runner.experiment": ("Experiment", "RunResult"),
+    ".runner.sweep": ("SweepOptions", "run_sweep"),
+    ".solvers.values": ("SolverSettings",),
+    ".storage.sweeps": ("list_sweeps", "load_sweep"),
+}
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_package.py keeps the two lists equal)
+    from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
+    from .model.generators import (
+        generate_mdp,
+        generator_spec_name,
+        is_generator_spec,
+        maze,
+        maze_map,
+        rooms,
+        rooms_map,
+    )
+    from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
+    from .model.mdp import MDP, JointMDP
+    from .model.policies import (
+        deterministic_policy,
+        generated_policy,
+        is_policy_spec,
+        policy_spec_name,
+        random_deterministic_policy,
+        stay_policy,
+    )
+    from .model.policy import Policy, joint_policy_from_single, marginalize, uniform_random_policy
+    from .model.rewards import RewardDistribution, make_distribution, register_density
+    from .runner.executors import run_experiment
+    from .runner.experiment import Experiment, RunResult
+    from .runner.sweep import SweepOptions, run_sweep
+    from .solvers.values import SolverSettings
+    from .storage.sweeps import list_sweeps, load_sweep
 
 #: The reference tool's module names, found in :mod:`powerplay.compat` (kept out of this package's
 #: namespace: the core API does not depend on the compatibility layer, nor import plotting).
 COMPAT_MODULES = ("base", "graph", "mdp", "multi", "policy", "get", "viz", "anim", "learn", "runex", "dist")
 
 
-def __getattr__(name: str):
-    hint = f"; the reference tool's {name!r} module is powerplay.compat.{name}" if name in COMPAT_MODULES else ""
-    raise AttributeError(f"module 'powerplay' has no attribute {name!r}{hint}")
+def _compat_hint(name: str) -> str:
+    return f"; the reference tool's {name!r} module is powerplay.compat.{name}" if name in COMPAT_MODULES else ""
 
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), _EXPORTS, _compat_hint)
 
 __all__ = [
     "MDP",

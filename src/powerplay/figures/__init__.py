@@ -25,59 +25,137 @@ across environments and phase-change scans: :mod:`powerplay.figures.study_figure
 See ``docs/figures.md``.
 """
 
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 from ..errors import FigureWarning
-from .alignment import alignment_data, alignment_figure, draw_alignment, draw_lines
-from .animation import write_gif
-from .data import (
-    AlignmentData,
-    BarsData,
-    CorrelationData,
-    HeatmapData,
-    HistogramData,
-    LinesData,
-    MatrixData,
-    Panel,
-    RewardPairsData,
-    Series,
-)
-from .heatmaps import GridGeometry, draw_heatmap, gridworld_heatmap_figure, heatmap_data, view_data, view_gridworld
-from .mdp_drawing import GraphvizNotFoundError, plot_mdp_or_policy
-from .published import PublishedFigureError, Reproduction, render_published_figure, reproduce
-from .render import draw, frame_pixels, save, save_all, save_sequence
-from .report import write_report
-from .reward_samples import (
-    reward_pairs_data,
-    visualize_all_correlated_reward_samples,
-    visualize_correlated_reward_samples,
-)
-from .rollout import rollout_frames, visualize_full_gridworld_rollout
-from .run_figures import FigureOptions, RunFigures, render_figures_for_run, render_run_figures, run_figure_records
-from .samples import (
-    correlation_data,
-    draw_bars,
-    draw_correlations,
-    draw_histograms,
-    draw_matrix,
-    draw_reward_pairs,
-    histogram_data,
-    matrix_data,
-    sample_aggregation_data,
-    state_values_data,
-)
-from .style import COLOR_MAP, RunLabel, save_figure
-from .sweeps import (
-    alignment_against_parameter_data,
-    alignment_frames,
-    average_powers_data,
-    generate_sweep_animation,
-    power_against_parameter_data,
-    visualize_alignment_against_discount_rate,
-    visualize_alignment_against_parameter,
-    visualize_alignment_plots,
-    visualize_average_powers,
-    visualize_power_against_discount_rate,
-    visualize_power_against_parameter,
-)
+
+#: Where each public name is defined, imported on first use (:mod:`powerplay._lazy`): a caller
+#: of one figure module (the CLI's per-run figures, ``powerplay plot view``) does not import
+#: all of them (the sweep figures, animations, the report, Graphviz drawing).
+_EXPORTS = {
+    ".alignment": ("alignment_data", "alignment_figure", "draw_alignment", "draw_lines"),
+    ".animation": ("write_gif",),
+    ".data": (
+        "AlignmentData",
+        "BarsData",
+        "CorrelationData",
+        "HeatmapData",
+        "HistogramData",
+        "LinesData",
+        "MatrixData",
+        "Panel",
+        "RewardPairsData",
+        "Series",
+    ),
+    ".heatmaps": (
+        "GridGeometry",
+        "draw_heatmap",
+        "gridworld_heatmap_figure",
+        "heatmap_data",
+        "view_data",
+        "view_gridworld",
+    ),
+    ".mdp_drawing": ("GraphvizNotFoundError", "plot_mdp_or_policy"),
+    ".published": ("PublishedFigureError", "Reproduction", "render_published_figure", "reproduce"),
+    ".render": ("draw", "frame_pixels", "save", "save_all", "save_sequence"),
+    ".report": ("write_report",),
+    ".reward_samples": (
+        "reward_pairs_data",
+        "visualize_all_correlated_reward_samples",
+        "visualize_correlated_reward_samples",
+    ),
+    ".rollout": ("rollout_frames", "visualize_full_gridworld_rollout"),
+    ".run_figures": (
+        "FigureOptions",
+        "RunFigures",
+        "render_figures_for_run",
+        "render_run_figures",
+        "run_figure_records",
+    ),
+    ".samples": (
+        "correlation_data",
+        "draw_bars",
+        "draw_correlations",
+        "draw_histograms",
+        "draw_matrix",
+        "draw_reward_pairs",
+        "histogram_data",
+        "matrix_data",
+        "sample_aggregation_data",
+        "state_values_data",
+    ),
+    ".style": ("COLOR_MAP", "RunLabel", "save_figure"),
+    ".sweeps": (
+        "alignment_against_parameter_data",
+        "alignment_frames",
+        "average_powers_data",
+        "generate_sweep_animation",
+        "power_against_parameter_data",
+        "visualize_alignment_against_discount_rate",
+        "visualize_alignment_against_parameter",
+        "visualize_alignment_plots",
+        "visualize_average_powers",
+        "visualize_power_against_discount_rate",
+        "visualize_power_against_parameter",
+    ),
+}
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_package.py keeps them equal)
+    from .alignment import alignment_data, alignment_figure, draw_alignment, draw_lines
+    from .animation import write_gif
+    from .data import (
+        AlignmentData,
+        BarsData,
+        CorrelationData,
+        HeatmapData,
+        HistogramData,
+        LinesData,
+        MatrixData,
+        Panel,
+        RewardPairsData,
+        Series,
+    )
+    from .heatmaps import GridGeometry, draw_heatmap, gridworld_heatmap_figure, heatmap_data, view_data, view_gridworld
+    from .mdp_drawing import GraphvizNotFoundError, plot_mdp_or_policy
+    from .published import PublishedFigureError, Reproduction, render_published_figure, reproduce
+    from .render import draw, frame_pixels, save, save_all, save_sequence
+    from .report import write_report
+    from .reward_samples import (
+        reward_pairs_data,
+        visualize_all_correlated_reward_samples,
+        visualize_correlated_reward_samples,
+    )
+    from .rollout import rollout_frames, visualize_full_gridworld_rollout
+    from .run_figures import FigureOptions, RunFigures, render_figures_for_run, render_run_figures, run_figure_records
+    from .samples import (
+        correlation_data,
+        draw_bars,
+        draw_correlations,
+        draw_histograms,
+        draw_matrix,
+        draw_reward_pairs,
+        histogram_data,
+        matrix_data,
+        sample_aggregation_data,
+        state_values_data,
+    )
+    from .style import COLOR_MAP, RunLabel, save_figure
+    from .sweeps import (
+        alignment_against_parameter_data,
+        alignment_frames,
+        average_powers_data,
+        generate_sweep_animation,
+        power_against_parameter_data,
+        visualize_alignment_against_discount_rate,
+        visualize_alignment_against_parameter,
+        visualize_alignment_plots,
+        visualize_average_powers,
+        visualize_power_against_discount_rate,
+        visualize_power_against_parameter,
+    )
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), _EXPORTS)
 
 __all__ = [
     "COLOR_MAP",

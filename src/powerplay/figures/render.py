@@ -73,11 +73,16 @@ def _drawers() -> dict[type, Callable]:
 
 def _updaters() -> dict[type, Callable]:
     from .alignment import update_alignment
-    from .data import AlignmentData, HeatmapData, RewardPairsData
+    from .data import AlignmentData, BarsData, HeatmapData, RewardPairsData
     from .heatmaps import update_heatmap
-    from .samples import update_reward_pairs
+    from .samples import update_bars, update_reward_pairs
 
-    return {HeatmapData: update_heatmap, AlignmentData: update_alignment, RewardPairsData: update_reward_pairs}
+    return {
+        HeatmapData: update_heatmap,
+        AlignmentData: update_alignment,
+        RewardPairsData: update_reward_pairs,
+        BarsData: update_bars,
+    }
 
 
 def draw(data) -> Figure:

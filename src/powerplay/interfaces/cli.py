@@ -25,33 +25,28 @@ import gc
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+# Only light modules here: the numerical stack (numba, scipy, pydantic: about half a second)
+# is imported inside the commands that compute or read results, so --help, --version and
+# usage errors answer at once.
+from ..defaults import DEFAULT_FOLDER, FIGURES_FOLDER, SAMPLES_ENVIRONMENT_VARIABLE
 from ..errors import PowerplayError
-from ..runner.config import RunSpec
 from ..runner.events import SweepListener
-from ..runner.replication import ALIASES, FIGURES, siblings
-from ..runner.sweep import SAMPLES_ENVIRONMENT_VARIABLE, SweepOptions, run_sweep
-from ..solvers.warmup import mark_kernels_compiled
-from ..stats.alignment import reliability_text
-from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, StoredSweep, list_sweeps, load_sweep, runs_table_csv
 from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, not_a_record, printable, reported_errors, warnings_as_lines
 from .executor_options import executor_from_options
 from .plot_commands import plot_app
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from ..runner.config import RunSpec
+    from ..storage.sweeps import StoredSweep
 
 #: Exit status when a self-test fails.
 EXIT_FAILED = 1
@@ -104,6 +99,15 @@ class RichProgress(SweepListener):
     """Progress bars for runs and samples (on stderr), and a record of each run for the summary."""
 
     def __init__(self, console: Console | None = None):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.console = console or Console(stderr=True, highlight=False)
         self.bars = Progress(
             TextColumn("{task.description}"),
@@ -405,6 +409,9 @@ def run(
     By default everything runs in this process. With --scheduler or --cluster the runs are
     split into tasks of reward samples for a Dask cluster, several runs at once.
     """
+    from ..runner.sweep import SweepOptions, run_sweep
+    from ..solvers.warmup import mark_kernels_compiled
+
     if (plot_distributions or plot_correlations) and keep_samples is None:
         keep_samples = True  # those figures are drawn from the samples themselves
     options = SweepOptions(
@@ -484,6 +491,8 @@ def scan(
     """
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
+    from ..runner.sweep import SweepOptions
+    from ..solvers.warmup import mark_kernels_compiled
     from ..stats.statistics import default_statistic
 
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
@@ -546,6 +555,8 @@ def list_command(
     ),
 ) -> None:
     """List the sweeps in an output folder: id, name, type, runs finished, when started."""
+    from ..storage.sweeps import list_sweeps
+
     with reported_errors():
         sweeps = list_sweeps(output)
     out = _stdout()
@@ -576,6 +587,9 @@ def show(
     csv: bool = typer.Option(False, "--csv", help="Print the runs table as CSV instead."),
 ) -> None:
     """Show the runs of a sweep: parameter values, timing, mean POWER and, for two agents, α_HA."""
+    from ..stats.alignment import reliability_text
+    from ..storage.sweeps import load_sweep, runs_table_csv
+
     with reported_errors():
         stored = load_sweep(sweep, output)
         rows = stored.table()
@@ -670,6 +684,7 @@ def compare(
     those of independent runs; the output says which.
     """
     from ..stats.statistics import SIGNIFICANT, parse_statistic, run_table_statistics
+    from ..storage.sweeps import load_sweep
 
     with reported_errors():
         stored = load_sweep(sweep, output)
@@ -755,6 +770,8 @@ def selftest(
     Prints PASS or FAIL per test (and the failing checks); exits with status 1 if any fails.
     """
     from ..runner.selftest import SELFTESTS, run_selftests
+    from ..runner.sweep import SweepOptions
+    from ..solvers.warmup import mark_kernels_compiled
 
     out = _stdout()
     unknown = [t for t in tests or [] if t not in SELFTESTS]
@@ -798,6 +815,8 @@ def selftest(
 
 
 def _figure_list() -> Table:
+    from ..runner.replication import ALIASES, FIGURES, siblings
+
     table = Table(title="Published figures (powerplay reproduce POST FIG)", title_justify="left")
     for column in ("post", "fig", "figure", "sweep (shared by)"):
         table.add_column(column, overflow="fold")
@@ -849,6 +868,10 @@ def reproduce(
     report: bool = REPORT,
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
+    from ..runner.replication import ALIASES
+    from ..runner.sweep import SweepOptions
+    from ..solvers.warmup import mark_kernels_compiled
+
     out = _stdout()
     if post is None or fig is None:
         if post is not None:

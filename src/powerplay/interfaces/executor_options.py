@@ -23,10 +23,12 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DistributedError, FileFormatError, PowerplayError
-from ..io.safe_load import _short, load_json, read_limited_bytes
-from ..runner.executors import Executor, LocalExecutor
+
+if TYPE_CHECKING:  # the executors (numba, scipy) are imported when one is made, not with the command line
+    from ..runner.executors import Executor
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 _LOCAL_CLUSTER = re.compile(r"^local(?::(\d+))?$")
@@ -50,6 +52,8 @@ def parse_scheduler(text: str) -> str:
     DistributedError
         Naming the option and the value (or the file).
     """
+    from ..io.safe_load import _short, load_json, read_limited_bytes
+
     value = text.strip()
     shown = _short(text)
     try:
@@ -97,6 +101,8 @@ def parse_cluster(text: str) -> int:
     DistributedError
         One line saying which bound ``N`` is over, and the largest ``N`` that fits.
     """
+    from ..io.safe_load import _short
+
     match = _LOCAL_CLUSTER.match(text.strip())
     if not match:
         raise DistributedError(f"--cluster: {_short(text)} is not understood (expected local:N, e.g. local:4)")
@@ -136,6 +142,8 @@ def executor_from_options(scheduler: str | None, cluster: str | None, workers: i
         If Dask is needed and not installed.
     """
     if scheduler is None and cluster is None:
+        from ..runner.executors import LocalExecutor
+
         executor: Executor = LocalExecutor(threads=workers)
     else:
         if scheduler is not None and cluster is not None:

@@ -31,10 +31,9 @@ from typing import Any
 
 import typer
 
+# Only light modules here (see cli.py): each command imports what it draws with.
+from ..defaults import DEFAULT_FOLDER, FIGURES_FOLDER
 from ..errors import FigureError, FileFormatError
-from ..io.safe_load import load_yaml
-from ..runner.resolve import resolve_mdp, resolve_policy
-from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER
 from .errors import not_a_record, printable, reported_errors, warnings_as_lines
 
 plot_app = typer.Typer(
@@ -89,6 +88,8 @@ def parse_value(text: str) -> Any:
         except ValueError:
             pass
     if text[:1] in "{[":
+        from ..io.safe_load import load_yaml
+
         try:  # the bounded reader, as for files: an alias bomb is refused, not expanded
             return load_yaml(text, "--fixed", max_bytes=64 * 1024)
         except FileFormatError:
@@ -123,6 +124,7 @@ def view(
 ) -> None:
     """The cells of a gridworld (single or joint), as the reference's view_gridworld."""
     from ..figures import view_gridworld
+    from ..runner.resolve import resolve_mdp
 
     _plot(lambda: [view_gridworld(resolve_mdp(mdp)[0], output_folder=output)])
 
@@ -139,6 +141,7 @@ def draw(
 ) -> None:
     """Every state, action and next-state probability, drawn by Graphviz (plot_mdp_or_policy)."""
     from ..figures import plot_mdp_or_policy
+    from ..runner.resolve import resolve_mdp, resolve_policy
 
     def action():
         thing = resolve_policy(name)[0] if policy else resolve_mdp(name)[0]

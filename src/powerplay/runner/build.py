@@ -72,6 +72,7 @@ from ..model.mdp import JointMDP
 from ..model.policies import generated_policy, is_policy_spec
 from ..model.policy import check_policy_compatible, marginalize
 from ..model.rewards import RewardDistribution, StateRewardSampler, scoped_sampler
+from ..solvers.power import Precision, check_precision
 from ..solvers.values import MAX_POLICY_ACTIONS, SolverSettings
 from .config import (
     COMMON_OPTIONAL,
@@ -99,6 +100,10 @@ GENERATED_CACHE_SIZE = 16
 #: Largest magnitude of a reward or a value ``R / (1 - γ)``: squares of numbers this large,
 #: summed over many samples and states, stay well inside double precision (1.8e308).
 MAX_VALUE_MAGNITUDE = 1e150
+
+#: Smallest reward scale (spread): below it the tolerances scaled by it (1e-9 of the spread
+#: for policies) and the rounding of rewards leave double precision's normal range.
+MIN_REWARD_SCALE = 1e-280
 
 #: Largest ``convergence_threshold``, as a fraction of the reward scale (see module notes).
 MAX_RELATIVE_THRESHOLD = 0.01
@@ -316,6 +321,13 @@ def solver_settings(convergence_threshold: float, reward_scale: float) -> Solver
     relative accuracy, so scaling the rewards scales POWER and nothing else.
     """
     relative = reward_scale if math.isfinite(reward_scale) and reward_scale > 0 else 1.0
+    if relative < MIN_REWARD_SCALE:
+        raise ConfigError(
+            f"rewards spread over only {reward_scale:.3g}: ties and policies are judged to 1e-9 of that spread, "
+            "below the range where double precision keeps its relative accuracy; rescale the rewards "
+            f"(the spread must be at least {MIN_REWARD_SCALE:g})",
+            "reward_distribution",
+        )
     defaults = SolverSettings()
     return SolverSettings(
         tolerance=convergence_threshold,
@@ -416,6 +428,21 @@ def check_experiment(
             f"lies within the rewards' range; got {threshold:g}",
             "convergence_threshold",
         )
+    rates = {"discount_rate": experiment.discount_rate}
+    if experiment.kind == "multiagent_with_reward":
+        rates["discount_rate_agent_A"] = experiment.discount_rate_agent_A or 0.0
+    try:
+        check_precision(
+            Precision.of(experiment.mdp, experiment.policy_A, experiment.kind == "multiagent_with_reward"),
+            rates,
+            min(d.support[0] for d in distributions),
+            max(d.support[1] for d in distributions),
+            largest,
+            experiment.settings,
+            policies=experiment.kind == "multiagent_with_reward",
+        )
+    except ModelError as error:
+        raise ConfigError(str(error), error.field or "discount_rate") from None
 
 
 def check_environments(

@@ -69,6 +69,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..defaults import SAMPLES_ENVIRONMENT_VARIABLE
 from ..errors import DamagedRunError, ResourceLimitError, SweepError
 from ..io.atomic import STALE_SECONDS, remove_stale_temporary_files
 from ..storage.runs import (
@@ -107,9 +108,6 @@ from .build import (
 from .config import RunSpec, SweepConfig, load_sweep_config
 from .events import SweepListener, combine
 from .executors import Executor, LocalExecutor, RunJob, check_fits, compute_runs
-
-#: Environment variable overriding every run's ``num_reward_samples`` (when ``samples`` is not given).
-SAMPLES_ENVIRONMENT_VARIABLE = "POWERPLAY_SAMPLES"
 
 #: A file in the sweep folder, locked while a process computes the sweep.
 LOCK_FILE = ".lock"

@@ -27,7 +27,10 @@ Stopping rules (each sample stops on its own, so results never depend on batchin
 
 POWER is ``(1-g) * C`` with the continuation value ``C(s) = max_a sum_s' P V(s')``, whose
 error is at most ``|V - V*|``; so each rule is turned into a bound in POWER units by
-multiplying by ``(1-g)``, and a sample stops once that bound is ``<= tol``.
+multiplying by ``(1-g)``, and a sample stops once that bound is ``<= tol``. Every bound adds
+rounding's share (:func:`rounding_floor`); policy iteration and policy evaluation certify
+their final values from their Bellman residual instead (:func:`residual_bound`). A stage that
+only needs a policy may stop earlier, once its tie sets are certain (:func:`_certain`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ import numpy as np
 from numba import njit, prange
 from numba.core import config as numba_config
 
-from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep
+from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep, jacobi_sweep_margins, tie_margins
+
+#: Digest of the generated ``_lanes.py`` these kernels were compiled with, kept up to date by
+#: ``tools/generate_lane_kernels.py``. Why: numba's on-disk cache of a function is invalidated
+#: only when *its own* file changes, and the kernels here inline the lane sweeps; a changed
+#: ``_lanes.py`` alone would leave stale machine code. This line changes with it, so the
+#: kernels recompile.
+LANES_DIGEST = "79a835f5925b162c"
 
 _NEG_INF = -np.inf
 
@@ -59,13 +69,32 @@ def slp_vectorization():
 # ----------------------------------------------------------------------------------------
 
 
+@njit(cache=True)
+def rounding_floor(entries, magnitude, gamma):
+    """Largest POWER error that rounding alone can cause in a value-iteration result.
+
+    ``entries`` is the most terms of any row's sum (self-loop included) and ``magnitude`` the
+    largest ``|R|``, so values stay within ``magnitude / (1 - gamma)``. Each Bellman step's
+    sums are then wrong by at most about ``(entries + 3) eps`` times that; the span or
+    sup-norm bounds turn such an error into at most its size again in POWER units, and the
+    continuation ``max_a P V`` adds its own sum's rounding. The constant is twice the
+    count, for the few extra operations of the bounds themselves (see ``docs/engine.md``).
+    """
+    eps = 2.220446049250313e-16
+    return (2.0 * entries + 12.0) * eps * magnitude * (1.0 + 1.0 / (1.0 - gamma))
+
+
 @njit(cache=True, fastmath=False)
 def _load_lane(lane, b, rewards, gamma, R, V):
+    """Load sample ``b`` into ``lane``; returns its largest ``|reward|``."""
     S = rewards.shape[1]
     scale = 1.0 / (1.0 - gamma)
+    magnitude = 0.0
     for s in range(S):
         R[s, lane] = rewards[b, s]
         V[s, lane] = rewards[b, s] * scale  # the value of staying put forever: a fair start
+        magnitude = max(magnitude, abs(rewards[b, s]))
+    return magnitude
 
 
 @njit(cache=True, fastmath=False)
@@ -74,6 +103,12 @@ def _clear_lane(lane, R, V, W):
         R[s, lane] = 0.0
         V[s, lane] = 0.0
         W[s, lane] = 0.0
+
+
+#: With policy certification on, lanes are checked (and refilled) every this many sweeps; a
+#: sample loaded on a multiple of it is checked on multiples of its own sweep count, so when it
+#: stops never depends on the other samples sharing its lanes.
+CERTIFY_EVERY = 8
 
 
 @njit(cache=True, fastmath=False)
@@ -91,6 +126,9 @@ def _shared_block(
     max_iter,
     jacobi,
     leaks,
+    certify,
+    tie_tol,
+    certify_tol,
     values_out,
     iters_out,
     bound_out,
@@ -98,30 +136,68 @@ def _shared_block(
     """Solve samples ``lo:hi`` on one thread, LANES at a time, refilling lanes as they finish.
 
     A lane's sweeps depend only on its own sample, so when and where a sample runs does not
-    change its result.
+    change its result. With ``certify``, a sample also stops once its bound is at most
+    ``certify_tol`` and its greedy tie sets are certain: no action's gap is within twice the
+    bound (plus rounding) of ``tie_tol`` (see :func:`_certain`). Checks come every
+    :data:`CERTIFY_EVERY` sweeps of a sample, once twice its bound is below its last margin.
     """
     S = rewards.shape[1]
     R = np.zeros((S, LANES))
     V = np.zeros((S, LANES))
     W = np.zeros((S, LANES))
-    stats = np.zeros((2, LANES))
+    stats = np.zeros((4, LANES))
     lane_sample = np.full(LANES, -1, dtype=np.int64)
     lane_iter = np.zeros(LANES, dtype=np.int64)
+    lane_margin = np.zeros(LANES)  # the last check's margin: no use checking before 2 * bound is below it
+    lane_floor = np.zeros(LANES)  # rounding's share of the bound (see rounding_floor)
+    lane_due = np.zeros(LANES, dtype=np.bool_)
+    lane_bound = np.zeros(LANES)
+    max_rows = 1
+    for s in range(S):
+        max_rows = max(max_rows, state_ptr[s + 1] - state_ptr[s])
+    Q = np.zeros((max_rows, LANES))
+    margins = np.zeros((2, LANES))
+    no_shift = np.zeros(LANES)
+    max_entries = _most_entries(row_ptr)
+    # Span bounds take rows to sum to one; the rows' real sums may miss it by a little.
+    defect = _mass_defect(row_ptr, probs, row_self) if jacobi and not leaks else 0.0
     factor = gamma / (1.0 - gamma)
+    # Checks fall on multiples of CERTIFY_EVERY of a sample's own sweeps. A Gauss-Seidel check
+    # is a pass over all lanes, so samples there are loaded only on such multiples too, keeping
+    # the lanes in step; a Jacobi check rides on a sweep at little cost, so lanes refill at once.
+    align = CERTIFY_EVERY if certify else 1
+    load_align = align if certify and not jacobi else 1
+    sweep = 0
     nxt = lo
     active = 0
-    for lane in range(LANES):
-        if nxt < hi:
-            _load_lane(lane, nxt, rewards, gamma, R, V)
-            lane_sample[lane] = nxt
-            nxt += 1
-            active += 1
-    while active > 0:
-        if jacobi:
+    due = False
+    while True:
+        if sweep % load_align == 0:
+            for lane in range(LANES):
+                if lane_sample[lane] < 0 and nxt < hi:
+                    magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
+                    lane_floor[lane] = rounding_floor(max_entries, magnitude, gamma) + defect * magnitude / (
+                        1.0 - gamma
+                    )
+                    lane_sample[lane] = nxt
+                    lane_iter[lane] = 0
+                    lane_margin[lane] = np.inf
+                    nxt += 1
+                    active += 1
+        if active == 0:
+            break
+        checked = due and jacobi
+        if checked:
+            # The sweep's own action values give the margins of the values it starts from.
+            jacobi_sweep_margins(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, tie_tol, Q, stats)
+            V, W = W, V
+        elif jacobi:
             jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
             V, W = W, V
         else:
             gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
+        sweep += 1
+        due = False
         for lane in range(LANES):
             b = lane_sample[lane]
             if b < 0:
@@ -132,25 +208,87 @@ def _shared_block(
                 if leaks:
                     m = min(m, 0.0)
                     M = max(M, 0.0)
+                if checked and lane_due[lane]:
+                    # Certify the values W this sweep started from, moved to the middle of the
+                    # span bounds: V* - W lies in [m, M] / (1 - gamma), so the POWER error is
+                    # at most (M - m) / 2.
+                    bound = (M - m) * 0.5 + lane_floor[lane]
+                    shift = (M + m) * 0.5 / (1.0 - gamma)
+                    lane_margin[lane] = stats[2, lane]
+                    if _certain(stats[2, lane], bound, max_entries, stats[3, lane] + abs(shift), gamma, certify_tol):
+                        _finish_lane(lane, b, W, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
+                        lane_sample[lane] = -1
+                        _clear_lane(lane, R, V, W)
+                        active -= 1
+                        continue
                 bound = (1.0 - gamma) * factor * (M - m) * 0.5
                 shift = factor * (M + m) * 0.5
             else:
                 bound = (1.0 - gamma) * factor * stats[1, lane]
                 shift = 0.0
-            if bound <= tol or lane_iter[lane] >= max_iter:
-                for s in range(S):
-                    values_out[b, s] = V[s, lane] + shift
-                iters_out[b] = lane_iter[lane]
-                bound_out[b] = bound
-                lane_iter[lane] = 0
-                if nxt < hi:
-                    _load_lane(lane, nxt, rewards, gamma, R, V)
-                    lane_sample[lane] = nxt
-                    nxt += 1
-                else:
+            # A bound no larger than rounding's share cannot be improved by more sweeps.
+            converged = bound <= lane_floor[lane]
+            bound += lane_floor[lane]
+            lane_due[lane] = False
+            if bound <= tol or converged or lane_iter[lane] >= max_iter:
+                _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
+                lane_sample[lane] = -1
+                _clear_lane(lane, R, V, W)
+                active -= 1
+                continue
+            if certify and lane_iter[lane] % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
+                lane_due[lane] = True
+                lane_bound[lane] = bound
+                due = True
+        if due and not jacobi:
+            # Gauss-Seidel sweeps mix old and new values: measure the margins of the result.
+            tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, no_shift, gamma, tie_tol, Q, margins)
+            for lane in range(LANES):
+                b = lane_sample[lane]
+                if b < 0 or not lane_due[lane]:
+                    continue
+                lane_due[lane] = False
+                bound = lane_bound[lane]
+                lane_margin[lane] = margins[0, lane]
+                if _certain(margins[0, lane], bound, max_entries, margins[1, lane], gamma, certify_tol):
+                    _finish_lane(lane, b, V, 0.0, lane_iter[lane], bound, values_out, iters_out, bound_out)
                     lane_sample[lane] = -1
                     _clear_lane(lane, R, V, W)
                     active -= 1
+            due = False
+
+
+@njit(cache=True)
+def _certain(margin, bound, entries, value_max, gamma, certify_tol):
+    """Whether greedy tie sets with this margin are exactly those of the exact values.
+
+    Gaps are computed from values within ``bound`` (POWER units) of the exact ones, so each
+    is within ``2 bound`` of its exact value, plus the rounding of two sums of ``entries``
+    terms (the check's and :func:`shared_greedy`'s on the returned values).
+    """
+    eps = 2.220446049250313e-16
+    slack = 2.0 * bound + (4.0 * entries + 16.0) * eps * (1.0 - gamma) * value_max
+    return bound <= certify_tol and margin > slack
+
+
+@njit(cache=True)
+def _mass_defect(row_ptr, probs, row_self):
+    """Largest ``|1 - sum of a row|`` over the rows."""
+    worst = 0.0
+    for r in range(row_ptr.shape[0] - 1):
+        total = row_self[r]
+        for k in range(row_ptr[r], row_ptr[r + 1]):
+            total += probs[k]
+        worst = max(worst, abs(1.0 - total))
+    return worst
+
+
+@njit(cache=True, fastmath=False)
+def _finish_lane(lane, b, V, shift, iterations, bound, values_out, iters_out, bound_out):
+    for s in range(V.shape[0]):
+        values_out[b, s] = V[s, lane] + shift
+    iters_out[b] = iterations
+    bound_out[b] = bound
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -166,6 +304,9 @@ def shared_optimal_values(
     max_iter,
     jacobi,
     leaks,
+    certify,
+    tie_tol,
+    certify_tol,
     num_blocks,
     values_out,
     iters_out,
@@ -175,6 +316,8 @@ def shared_optimal_values(
 
     ``jacobi`` selects Jacobi sweeps with span bounds (for stochastic rows; ``leaks`` if some
     rows are sub-stochastic) instead of Gauss-Seidel sweeps with self-loop elimination.
+    With ``certify`` a sample may stop before its bound reaches ``tol``: once it is at most
+    ``certify_tol`` and the greedy tie sets (``tie_tol``) of its values are certain.
     Samples are split into ``num_blocks`` contiguous ranges solved in parallel.
     """
     B = rewards.shape[0]
@@ -195,6 +338,9 @@ def shared_optimal_values(
             max_iter,
             jacobi,
             leaks,
+            certify,
+            tie_tol,
+            certify_tol,
             values_out,
             iters_out,
             bound_out,
@@ -290,16 +436,32 @@ def shared_greedy(
 # ----------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path):
-    """Exact ``V = R + gamma * P V`` when every state has at most one successor.
+#: Chains with at most this many stochastic states are solved directly (dense elimination on
+#: the reduced system); larger ones by Gauss-Seidel sweeps on that reduced system.
+DIRECT_MAX = 64
 
-    ``chain_w`` holds the probability of that successor (it may be below one: the rest
-    leaks). Follows each path to a known value, a dead end, or a cycle solved in closed form.
+
+@njit(cache=True)
+def _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path):
+    """Each state's value as ``A[s] + Bc[s] * V[X[s]]`` (``X[s] = -1``: just ``A[s]``).
+
+    Deterministic states (at most one successor, whose probability ``chain_w`` may be below
+    one: the rest leaks) are followed to a dead end, a cycle solved in closed form, or a
+    *stochastic* state (several successors), which stands for itself (``X[x] = x``).
+    Returns the number of stochastic states and the longest path walked (for rounding bounds).
     """
     S = R.shape[0]
+    k = 0
+    longest = 0
     for s in range(S):
-        status[s] = 0
+        if chain_ptr[s + 1] - chain_ptr[s] > 1:
+            A[s] = 0.0
+            Bc[s] = 1.0
+            X[s] = s
+            status[s] = 2
+            k += 1
+        else:
+            status[s] = 0
     for start in range(S):
         if status[start] != 0:
             continue
@@ -308,12 +470,15 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
         while True:
             if chain_ptr[s + 1] == chain_ptr[s]:
                 # dead end: everything after s is worth nothing
-                V[s] = R[s]
+                A[s] = R[s]
+                Bc[s] = 0.0
+                X[s] = -1
                 status[s] = 2
                 break
             status[s] = 1
             path[n] = s
             n += 1
+            longest = max(longest, n)
             t = chain_cols[chain_ptr[s]]
             if status[t] == 2:
                 break
@@ -328,11 +493,15 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
                     u = path[i]
                     total += weight * R[u]
                     weight *= gamma * chain_w[chain_ptr[u]]
-                V[t] = total / (1.0 - weight)
+                A[t] = total / (1.0 - weight)
+                Bc[t] = 0.0
+                X[t] = -1
                 status[t] = 2
                 for i in range(n - 1, i0, -1):
                     u = path[i]
-                    V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                    A[u] = R[u] + gamma * chain_w[chain_ptr[u]] * A[chain_cols[chain_ptr[u]]]
+                    Bc[u] = 0.0
+                    X[u] = -1
                     status[u] = 2
                 n = i0
                 break
@@ -340,50 +509,166 @@ def _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path
         for i in range(n - 1, -1, -1):
             u = path[i]
             if status[u] != 2:
-                V[u] = R[u] + gamma * chain_w[chain_ptr[u]] * V[chain_cols[chain_ptr[u]]]
+                f = gamma * chain_w[chain_ptr[u]]
+                nxt = chain_cols[chain_ptr[u]]
+                A[u] = R[u] + f * A[nxt]
+                Bc[u] = f * Bc[nxt]
+                X[u] = X[nxt]
                 status[u] = 2
+    return k, longest
 
 
 @njit(cache=True)
-def _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter):
-    """Gauss-Seidel evaluation with self-loop elimination; returns (sweeps, POWER-unit bound)."""
+def _reduced_system(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, xs, pos, red_ptr, red_col, red_w, rhs, diag):
+    """The values of the stochastic states ``xs`` solve ``y = rhs + C y``; C as CSR without its diagonal."""
     S = R.shape[0]
+    k = 0
+    for s in range(S):
+        if X[s] == s:
+            pos[s] = k
+            xs[k] = s
+            k += 1
+    n = 0
+    for j in range(k):
+        x = xs[j]
+        red_ptr[j] = n
+        acc = R[x]
+        d = 0.0
+        for e in range(chain_ptr[x], chain_ptr[x + 1]):
+            c = chain_cols[e]
+            f = gamma * chain_w[e]
+            acc += f * A[c]
+            if X[c] >= 0:
+                i = pos[X[c]]
+                if i == j:
+                    d += f * Bc[c]
+                else:
+                    red_col[n] = i
+                    red_w[n] = f * Bc[c]
+                    n += 1
+        rhs[j] = acc
+        diag[j] = d
+    red_ptr[k] = n
+    return k
+
+
+@njit(cache=True)
+def _solve_dense(k, red_ptr, red_col, red_w, rhs, diag, mat, y):
+    """``(I - C) y = rhs`` by Gaussian elimination; ``I - C`` is strictly diagonally dominant
+    (every row of ``C`` sums to at most ``gamma``), so no pivoting is needed."""
+    for i in range(k * k):
+        mat[i] = 0.0
+    for j in range(k):
+        mat[j * k + j] = 1.0 - diag[j]
+        for e in range(red_ptr[j], red_ptr[j + 1]):
+            mat[j * k + red_col[e]] -= red_w[e]
+        y[j] = rhs[j]
+    for p in range(k):
+        piv = mat[p * k + p]
+        for i in range(p + 1, k):
+            f = mat[i * k + p] / piv
+            if f != 0.0:
+                for j in range(p + 1, k):
+                    mat[i * k + j] -= f * mat[p * k + j]
+                y[i] -= f * y[p]
+    for p in range(k - 1, -1, -1):
+        acc = y[p]
+        for j in range(p + 1, k):
+            acc -= mat[p * k + j] * y[j]
+        y[p] = acc / mat[p * k + p]
+
+
+@njit(cache=True)
+def _iterate_reduced(k, red_ptr, red_col, red_w, rhs, diag, y, gamma, tol, max_iter):
+    """Gauss-Seidel on ``y = rhs + C y`` (a ``gamma``-contraction); returns (sweeps, POWER-unit bound)."""
     bound = np.inf
     for it in range(1, max_iter + 1):
         delta = 0.0
-        for s in range(S):
-            acc = 0.0
-            diag = 0.0
-            for k in range(chain_ptr[s], chain_ptr[s + 1]):
-                c = chain_cols[k]
-                if c == s:
-                    diag += chain_w[k]
-                else:
-                    acc += chain_w[k] * V[c]
-            v = (R[s] + gamma * acc) / (1.0 - gamma * diag)
-            d = abs(v - V[s])
+        for j in range(k):
+            acc = rhs[j]
+            for e in range(red_ptr[j], red_ptr[j + 1]):
+                acc += red_w[e] * y[red_col[e]]
+            v = acc / (1.0 - diag[j])
+            d = abs(v - y[j])
             if d > delta:
                 delta = d
-            V[s] = v
-        bound = gamma * delta
+            y[j] = v
+        bound = gamma * delta  # |y - y*| <= gamma/(1-gamma) * delta, times (1-gamma) for POWER units
         if bound <= tol:
             return it, bound
     return max_iter, bound
 
 
 @njit(cache=True)
-def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path):
-    """Values of a fixed chain: exact if deterministic, else iterated. Returns (sweeps, bound)."""
+def _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork):
+    """Values ``V`` of a fixed chain; returns (sweeps, POWER-unit bound, longest path).
+
+    The bound is 0 for the direct solutions (their rounding is measured afterwards, from
+    the Bellman residual: :func:`residual_bound`) and the iteration's bound otherwise.
+
+    Deterministic states are resolved in closed form along their paths, which leaves a
+    linear system over the stochastic states only: none (exact), up to :data:`DIRECT_MAX`
+    (solved directly: exact to rounding), or more (Gauss-Seidel from the values in ``V``,
+    to ``tol``).
+    """
     S = R.shape[0]
-    deterministic = True
+    status = iwork[:S]
+    path = iwork[S : 2 * S]
+    X = iwork[2 * S : 3 * S]
+    A = fwork[:S]
+    Bc = fwork[S : 2 * S]
+    k, longest = _affine_paths(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, status, path)
+    it, bound = 1, 0.0
+    if k > 0:
+        xs = iwork[3 * S : 4 * S]
+        pos = iwork[4 * S : 5 * S]
+        red_ptr = iwork[5 * S : 6 * S + 1]
+        red_col = iwork[6 * S + 1 :]
+        rhs = fwork[2 * S : 3 * S]
+        diag = fwork[3 * S : 4 * S]
+        y = fwork[4 * S : 5 * S]
+        red_w = fwork[5 * S : 5 * S + red_col.shape[0]]
+        mat = fwork[5 * S + red_col.shape[0] :]
+        _reduced_system(chain_ptr, chain_cols, chain_w, R, gamma, A, Bc, X, xs, pos, red_ptr, red_col, red_w, rhs, diag)
+        if k <= DIRECT_MAX:
+            _solve_dense(k, red_ptr, red_col, red_w, rhs, diag, mat, y)
+        else:
+            for j in range(k):
+                y[j] = V[xs[j]]
+            it, bound = _iterate_reduced(k, red_ptr, red_col, red_w, rhs, diag, y, gamma, tol, max_iter)
     for s in range(S):
-        if chain_ptr[s + 1] - chain_ptr[s] > 1:
-            deterministic = False
-            break
-    if deterministic:
-        _functional_values(chain_ptr, chain_cols, chain_w, R, gamma, V, status, path)
-        return 1, 0.0
-    return _iterate_values(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter)
+        x = X[s]
+        V[s] = A[s] if x < 0 else A[s] + Bc[s] * y[pos[x]]
+    return it, bound, longest
+
+
+@njit(cache=True)
+def _most_entries(row_ptr):
+    """Most terms of a row's sum: its entries plus the self-loop kept apart."""
+    most = 1
+    for r in range(row_ptr.shape[0] - 1):
+        most = max(most, row_ptr[r + 1] - row_ptr[r] + 1)
+    return most
+
+
+@njit(cache=True)
+def residual_bound(residual, terms, magnitude, value_max, gamma, iteration_bound, longest):
+    """Certified POWER error of values ``V`` from their Bellman residual ``max |TV - V|``.
+
+    ``T`` (optimal or a fixed policy's) is a ``gamma``-contraction, so
+    ``|V - V*| <= |TV - V| / (1 - gamma)``, and POWER ``(1 - gamma) max P V`` is then within
+    ``|TV - V|`` of the exact one, plus the rounding of the residual's own computation (sums
+    of ``terms`` products of values up to ``value_max``, rewards up to ``magnitude``) and of
+    the continuation. However the values were computed, this holds. An iterative evaluation
+    also has its own bound, valid up to the rounding of the reduced system it iterated
+    (paths of up to ``longest`` steps); the smaller of the two is returned.
+    """
+    eps = 2.220446049250313e-16
+    rounding = (terms + 4.0) * eps * (magnitude + 2.0 * value_max) + (1.0 - gamma) * (terms + 1.0) * eps * value_max
+    bound = residual + rounding
+    if iteration_bound > 0.0:
+        bound = min(bound, iteration_bound + (3.0 * longest + terms + 8.0) * eps * (magnitude + 2.0 * value_max))
+    return bound
 
 
 @njit(cache=True)
@@ -488,21 +773,49 @@ def _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_pt
 
 @njit(cache=True)
 def _chain_scratch(S, nnz_total):
+    """Chain CSR arrays plus the integer and float work arrays of :func:`_evaluate_chain`."""
     return (
         np.zeros(S + 1, dtype=np.int64),
         np.empty(nnz_total, dtype=np.int64),
         np.empty(nnz_total),
-        np.empty(S, dtype=np.int64),
-        np.empty(S, dtype=np.int64),
+        np.empty(6 * S + 1 + nnz_total, dtype=np.int64),
+        np.empty(5 * S + nnz_total + DIRECT_MAX * DIRECT_MAX),
     )
 
 
 @njit(cache=True)
-def _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q):
-    """``q[s * num_act + a]`` for every action resolved to one row (or to none); others untouched."""
+def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight):
+    """``target[i]``, ``weight[i]``: the one next state (and its probability) of action ``i``'s
+    row when it has one (-1 otherwise), so that its action value is one product per step."""
     for s in range(S):
         for a in range(num_act):
             i = s * num_act + a
+            code = eff[i]
+            target[i] = -1
+            if code >= 0:
+                entries = row_ptr[code + 1] - row_ptr[code]
+                if entries == 0:
+                    target[i] = s
+                    weight[i] = row_self[code]
+                elif entries == 1 and row_self[code] == 0.0:
+                    target[i] = cols[row_ptr[code]]
+                    weight[i] = probs[row_ptr[code]]
+
+
+@njit(cache=True)
+def _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q):
+    """``q[s * num_act + a]`` for every action resolved to one row (or to none); others untouched.
+
+    A row with one next state is ``weight * V[target]``: the same number as the sum below
+    (``0 * V[s] + p V[t]`` is ``p V[t]``, signed zeros included).
+    """
+    for s in range(S):
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                q[i] = weight[i] * V[t]
+                continue
             code = eff[i]
             if code >= 0:
                 acc = row_self[code] * V[s]
@@ -566,14 +879,25 @@ def _mixed_chain(
     chain_cols,
     chain_w,
 ):
-    """Chain of a policy when some chosen actions mix joint rows (merging repeated next states)."""
+    """Chain of a policy when some chosen actions mix joint rows (merging repeated next states).
+
+    States whose action resolves to one row are copied in place: a helper call per state
+    would cost more than the copy (see the module notes).
+    """
     n = 0
     for s in range(S):
         chain_ptr[s] = n
         a = pol[s]
         code = eff[s * num_act + a]
         if code >= 0:
-            n = _add_row(code, 1.0, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
+            if row_self[code] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[code]
+                n += 1
+            for k in range(row_ptr[code], row_ptr[code + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
         elif code == _MIXED:
             start = n
             for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
@@ -604,6 +928,7 @@ def _best_response_sample(
     tol,
     tie_tol,
     max_iter,
+    terms,
     values_out,
     cont_out,
     policy_out,
@@ -613,27 +938,31 @@ def _best_response_sample(
     pol,
     q,
     eff,
+    target,
+    weight,
     chosen,
     chain_ptr,
     chain_cols,
     chain_w,
-    status,
-    path,
+    iwork,
+    fwork,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
     S = rewards.shape[1]
     R = rewards[b]
     mixed = _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
+    _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
         pol[s] = -1
     bound = 0.0
+    longest = 0
     slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
     iteration = 0
     while True:
         iteration += 1
-        _action_values(S, num_act, eff, row_ptr, cols, probs, row_self, V, q)
+        _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
         if mixed:
             _mixed_action_values(
                 b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
@@ -663,13 +992,20 @@ def _best_response_sample(
             for s in range(S):
                 chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
             _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-        _, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+        _, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
         slack = 2.0 * bound / (1.0 - gamma)
     # The last improvement pass saw no change, so its action values belong to the final V.
+    residual = 0.0
+    magnitude = 0.0
+    value_max = 0.0
     for s in range(S):
         qmax = _NEG_INF
         for a in range(num_act):
             qmax = max(qmax, q[s * num_act + a])
+        if qmax > _NEG_INF:
+            residual = max(residual, abs(R[s] + gamma * qmax - V[s]))
+        magnitude = max(magnitude, abs(R[s]))
+        value_max = max(value_max, abs(V[s]))
         mask = np.uint64(0)
         for a in range(num_act):
             qa = q[s * num_act + a]
@@ -679,7 +1015,7 @@ def _best_response_sample(
         cont_out[b, s] = qmax
         values_out[b, s] = V[s]
     iters_out[b] = iteration
-    bound_out[b] = bound
+    bound_out[b] = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -729,13 +1065,16 @@ def best_response(
     """
     B, S = rewards.shape
     nnz_total = cols.shape[0] + row_self.shape[0]
+    terms = num_other * _most_entries(row_ptr) + 2  # terms of an action value's sum, mixed rows included
     for j in prange(num_blocks):
         V = np.empty(S)
         pol = np.empty(S, dtype=np.int64)
         q = np.empty(S * num_act)
         eff = np.empty(S * num_act, dtype=np.int64)
+        target = np.empty(S * num_act, dtype=np.int64)
+        weight = np.empty(S * num_act)
         chosen = np.empty(S, dtype=np.int64)
-        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
                 b,
@@ -756,6 +1095,7 @@ def best_response(
                 tol,
                 tie_tol,
                 max_iter,
+                terms,
                 values_out,
                 cont_out,
                 policy_out,
@@ -765,12 +1105,14 @@ def best_response(
                 pol,
                 q,
                 eff,
+                target,
+                weight,
                 chosen,
                 chain_ptr,
                 chain_cols,
                 chain_w,
-                status,
-                path,
+                iwork,
+                fwork,
             )
 
 
@@ -837,13 +1179,29 @@ def _mixed_pair_chain(
     cols,
     probs,
     row_self,
+    pair_row,
     chain_ptr,
     chain_cols,
     chain_w,
 ):
+    """Chain of two policies of which one mixes somewhere: states where both pick one joint row
+    (``pair_row >= 0``) are copied in place, only the mixed ones (-2) are summed and merged."""
     n = 0
     for s in range(S):
         chain_ptr[s] = n
+        one = pair_row[s]
+        if one >= 0:
+            if row_self[one] > 0.0:
+                chain_cols[n] = s
+                chain_w[n] = row_self[one]
+                n += 1
+            for k in range(row_ptr[one], row_ptr[one + 1]):
+                chain_cols[n] = cols[k]
+                chain_w[n] = probs[k]
+                n += 1
+            continue
+        if one == -1:
+            continue
         start = n
         for r in range(state_ptr[s], state_ptr[s + 1]):
             w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
@@ -883,8 +1241,8 @@ def _joint_policy_sample(
     chain_ptr,
     chain_cols,
     chain_w,
-    status,
-    path,
+    iwork,
+    fwork,
 ):
     S = rewards.shape[1]
     use_dense_A = dense_A.shape[0] > 0
@@ -904,6 +1262,7 @@ def _joint_policy_sample(
             cols,
             probs,
             row_self,
+            pair_row,
             chain_ptr,
             chain_cols,
             chain_w,
@@ -912,15 +1271,23 @@ def _joint_policy_sample(
         _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)
-    it, bound = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, status, path)
+    it, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
+    residual = 0.0
+    magnitude = 0.0
+    value_max = 0.0
+    terms = 1
     for s in range(S):
         acc = 0.0
         for k in range(chain_ptr[s], chain_ptr[s + 1]):
             acc += chain_w[k] * V[chain_cols[k]]
         cont_out[b, s] = acc
         values_out[b, s] = V[s]
+        residual = max(residual, abs(R[s] + gamma * acc - V[s]))
+        magnitude = max(magnitude, abs(R[s]))
+        value_max = max(value_max, abs(V[s]))
+        terms = max(terms, chain_ptr[s + 1] - chain_ptr[s])
     iters_out[b] = it
-    bound_out[b] = bound
+    bound_out[b] = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -961,7 +1328,7 @@ def joint_policy_values(
     for j in prange(num_blocks):
         V = np.empty(S)
         pair_row = np.empty(S, dtype=np.int64)
-        chain_ptr, chain_cols, chain_w, status, path = _chain_scratch(S, nnz_total)
+        chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _joint_policy_sample(
                 b,
@@ -991,6 +1358,6 @@ def joint_policy_values(
                 chain_ptr,
                 chain_cols,
                 chain_w,
-                status,
-                path,
+                iwork,
+                fwork,
             )

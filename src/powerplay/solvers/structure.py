@@ -151,6 +151,13 @@ class JointStructure:
         self.row_index = np.full(joint.num_states * self.num_H * self.num_A, -1, dtype=np.int64)
         self.row_index[row_state * self.num_H * self.num_A + self.rows.row_action] = np.arange(len(row_state))
         self._acting: dict[str, ActingIndex] = {}
+        # Complete: every state offers every pair of its agents' available actions and every
+        # joint row sums to one, so no policy of either agent can lose mass.
+        pairs = np.zeros(joint.num_states, dtype=np.int64)
+        np.add.at(pairs, row_state, 1)
+        mask = joint.action_mask.reshape(joint.num_states, self.num_H, self.num_A)
+        product = mask.any(axis=2).sum(axis=1) * mask.any(axis=1).sum(axis=1)
+        self.complete = bool(not self.rows.leaks and np.array_equal(pairs, product))
 
     def acting(self, agent: str) -> ActingIndex:
         if agent not in self._acting:

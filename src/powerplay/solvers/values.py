@@ -33,7 +33,8 @@ class SolverSettings:
         Certified bound on each reported POWER sample's error (POWER units).
     policy_tolerance : float
         Accuracy of values from which a policy is read off (must be well below
-        ``tie_tolerance`` for ties to be found reliably).
+        ``tie_tolerance`` for ties to be found reliably). Value iteration for a policy stops
+        earlier once the policy's tie sets are certain (see :func:`optimal_values`).
     tie_tolerance : float
         Actions whose action values, in POWER units ``(1 - gamma) * (Q_max - Q_a)``, are within
         this of the best are treated as tied, and the policy splits uniformly among them.
@@ -66,7 +67,8 @@ class Convergence:
     iterations : [B] int
         Sweeps (value iteration) or policy-improvement steps (policy iteration).
     bound : [B] float
-        Certified POWER-unit error bound achieved (0 for exact evaluations).
+        Certified POWER-unit error bound achieved, rounding included (exact evaluations: from
+        their Bellman residual, around 1e-13 times the rewards' size at ordinary discount rates).
     capped : [B] bool
         Whether the sample stopped at the iteration cap.
     """
@@ -128,13 +130,25 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
 
 
 def optimal_values(
-    rows: RowStructure, rewards: np.ndarray, gamma: float, tolerance: float, max_iterations: int
+    rows: RowStructure,
+    rewards: np.ndarray,
+    gamma: float,
+    tolerance: float,
+    max_iterations: int,
+    tie_tolerance: float | None = None,
+    certify_tolerance: float | None = None,
 ) -> tuple[np.ndarray, Convergence]:
     """Optimal values ``[B, S]`` of each reward sample on a shared MDP.
 
     Stochastic MDPs use Jacobi sweeps with McQueen-Porteus span bounds; MDPs with
     sub-stochastic rows use Gauss-Seidel sweeps with self-loop elimination and the sup-norm
     bound (see :mod:`powerplay.solvers.kernels`).
+
+    With ``tie_tolerance`` (for values from which a policy is read off), a sample also stops
+    before its bound reaches ``tolerance`` once the bound is at most ``certify_tolerance``
+    and its greedy policy is certain: every action's gap ``(1 - gamma)(Q_max - Q_a)`` is
+    farther from ``tie_tolerance`` than the values' error can move it, so :func:`greedy`
+    on the returned values gives exactly the tie sets of the exact optimal values.
     """
     gamma = check_discount_rate(gamma)
     S = len(rows.state_ptr) - 1
@@ -145,6 +159,7 @@ def optimal_values(
     bound = np.zeros(B)
     blocks = _num_blocks(B, kernels.LANES)
     jacobi = not rows.leaks
+    certify = tie_tolerance is not None
     with _balanced():
         kernels.shared_optimal_values(
             rows.state_ptr,
@@ -158,6 +173,9 @@ def optimal_values(
             int(max_iterations),
             jacobi,
             rows.leaks,
+            certify,
+            float(tie_tolerance) if tie_tolerance is not None else 0.0,
+            float(certify_tolerance if certify_tolerance is not None else tolerance),
             blocks,
             values,
             iterations,

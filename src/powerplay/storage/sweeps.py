@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from ..defaults import DEFAULT_FOLDER, FIGURES_FOLDER
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
@@ -103,10 +104,6 @@ from .runs import (
 )
 from .tables import table_csv
 
-#: Default folder for sweeps (relative to the working directory), as in the reference.
-DEFAULT_FOLDER = "expts"
-#: Default folder for figures drawn from sweeps (as in the reference).
-FIGURES_FOLDER = "temp"
 SWEEP_RECORD = "sweep.json"
 SWEEP_CONFIG = "config.yaml"
 RUNS_TABLE = "runs.csv"
