@@ -385,7 +385,7 @@ def test_push_needs_a_gridworld():
         joint_gridworld(abstract, interaction="push")
     assert "\n" not in str(error.value) and error.value.field == "interaction"
     renamed = MDP.from_dict({"(0, 0)": {"east": {"(0, 1)": 1.0}}, "(0, 1)": {"east": {"(0, 1)": 1.0}}}, name="odd")
-    with pytest.raises(ModelError, match=r"MDP 'odd' has no action 'up'"):
+    with pytest.raises(ModelError, match=r"interaction 'push' needs a gridworld, and MDP 'odd' has no action 'up'"):
         joint_gridworld(renamed, interaction=["no_swap", "push"])
     joint_gridworld(abstract, interaction=["no_swap", "block"])  # the other rules need no geometry
 

@@ -716,7 +716,8 @@ def joint_gridworld(
                 estimate,
                 limit,
             )
-    grid = GridGeometry.of(single, str(rules)) if rules.needs_grid else None
+    needs_grid = [rule.name for rule in rules.rules if rule.needs_grid]
+    grid = GridGeometry.of(single, needs_grid[0]) if needs_grid else None
     blocks = (
         _interact(_independent_moves(single, n, first, stop), rules, grid) for first, stop in _cell_blocks(single, n)
     )
