@@ -866,6 +866,9 @@ def reproduce(
         True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."
     ),
     report: bool = REPORT,
+    repair: bool = typer.Option(
+        False, "--repair", help="Recompute finished runs of the sweep whose files were changed or damaged."
+    ),
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
     from ..runner.replication import ALIASES
@@ -888,7 +891,7 @@ def reproduce(
             result = reproduce_figure(
                 post,
                 fig,
-                SweepOptions(output_dir=output, samples=samples),
+                SweepOptions(output_dir=output, samples=samples, repair=repair),
                 figures_dir=figures_dir,
                 run_figures=run_figures,
                 executor=executor,
