@@ -384,7 +384,7 @@ def test_joint_gridworld_arguments():
     assert joint_gridworld(corridor, ("A", "B")).states[1] == "(0, 0)_A^(0, 1)_B"
     with pytest.raises(ModelError, match="overlap='block' and interaction='remove' differ"):
         joint_gridworld(corridor, interaction="remove", overlap="block")
-    with pytest.raises(ModelError, match="overlap must be 'allow', 'remove' or 'block', not 'merge'"):
+    with pytest.raises(ModelError, match=r"unknown rule 'merge'; valid: allow, remove, block, no_swap, push"):
         joint_gridworld(corridor, interaction="merge")
     with pytest.raises(ModelError, match="not the string 'remove'"):
         joint_gridworld(corridor, "remove")

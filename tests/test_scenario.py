@@ -406,7 +406,11 @@ def _without(*keys: str, **values) -> dict:
         (_without(reward_correlation_agent_H=0.5), "parameters.reward_correlation_agent_H", "H is the first agent"),
         (_without(seed_policy_agent_H="stay"), "parameters.seed_policy_agent_H", "from no seed policy"),
         (_without("interaction"), "parameters.interaction", "missing: agents on mdp_graph need interaction"),
-        (_without(interaction="push"), "parameters.interaction.value", "must be one of allow, remove, block"),
+        (
+            _without(interaction="merge"),
+            "parameters.interaction.value",
+            "unknown rule 'merge'; valid: allow, remove, block, no_swap, push",
+        ),
         (
             _without("mdp_graph", joint_mdp_graph="joint_3x3_gridworld"),
             "parameters.interaction",

@@ -203,7 +203,7 @@ def policy_parameter(scenario: Scenario, agent: str, keys: Collection[str] = ())
 def join_agents(single: MDP, agents: tuple[str, ...], interaction: str) -> JointMDP:
     """The joint gridworld of ``agents`` moving on ``single`` under an interaction rule
     (:func:`~powerplay.model.gridworld.joint_gridworld`; for H and A the published joint MDP)."""
-    return joint_gridworld(single, agents=agents, interaction=interaction)  # type: ignore[arg-type]  # a checked rule
+    return joint_gridworld(single, agents=agents, interaction=interaction)
 
 
 def scenario_environment(scenario: Scenario, workdir: str | os.PathLike | None = None) -> tuple[MDP | JointMDP, str]:

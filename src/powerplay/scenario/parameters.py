@@ -58,6 +58,7 @@ from pydantic import (
 
 from ..errors import ConfigError, ModelError
 from ..model.generators import JOINT_RULES, is_generator_spec, normalize_generator_spec
+from ..model.interactions import interaction_spec
 from ..model.labels import check_agent_name, check_agent_names
 from ..model.policies import parse_policy_spec
 from ..model.rewards import REWARD_SCOPES, make_distribution
@@ -189,6 +190,14 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
         return value
 
     return check
+
+
+def _interaction(value: Any) -> str | list[str]:
+    """An interaction rule or list of rules, in its canonical form (:func:`~powerplay.model.interactions.interaction_spec`)."""
+    try:
+        return interaction_spec(value)
+    except ModelError as error:
+        raise ValueError(str(error).removeprefix("interaction: ")) from None
 
 
 def agent_name(value: Any) -> str:
@@ -480,9 +489,12 @@ PARAMETERS: dict[str, Parameter] = _fixed(
     ),
     Parameter(
         "interaction",
-        _adapter(_choice(JOINT_RULES), str),
+        _adapter(_interaction),
         "choice",
-        description=f"with agents and mdp_graph: what happens when agents would share a cell ({', '.join(JOINT_RULES)})",
+        description=(
+            f"with agents and mdp_graph: what happens when agents would share a cell: one of {', '.join(JOINT_RULES)}, "
+            "or a list of them such as [no_swap, block]"
+        ),
     ),
     Parameter(
         "joint_mdp_graph",

@@ -89,8 +89,8 @@ class Scenario:
     environment : dict
         The config values naming the environment: ``{'mdp_graph': ...}``,
         ``{'joint_mdp_graph': ...}`` or ``{'mdp_graph': ..., 'interaction': ...}``.
-    interaction : str or None
-        ``'allow'``, ``'remove'`` or ``'block'`` when known (given, or a generator spec's ``joint``).
+    interaction : str, list of str, or None
+        The interaction rule (a name, or a list of names such as ``[no_swap, block]``) when known (given, or a generator spec's ``joint``).
     reward_distribution : dict
         The validated ``reward_distribution`` block.
     reward_scope : {'joint_state', 'own_cell'}
@@ -104,7 +104,7 @@ class Scenario:
 
     agents: tuple[AgentSpec, ...]
     environment: dict[str, Any]
-    interaction: str | None
+    interaction: str | list[str] | None
     reward_distribution: dict[str, Any]
     reward_scope: str
     num_reward_samples: int
@@ -230,7 +230,8 @@ class Scenario:
         single-agent MDP."""
         text = _environment_text(self.environment_value)
         if self.environment_key == "mdp_graph" and "interaction" in self.environment:
-            return f"{text} ({self.environment['interaction']})"
+            rule = self.environment["interaction"]
+            return f"{text} ({rule if isinstance(rule, str) else ' + '.join(rule)})"
         return text
 
     # -- rewards ------------------------------------------------------------------------
