@@ -38,7 +38,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import FigureError
-from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY
+from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY, AlignmentStatistics
 from . import style
 from .data import AlignmentData, AlignmentMatrixData, LinesData
 
@@ -352,7 +352,7 @@ def alignment_matrix_data(
     means: Mapping[str, np.ndarray],
     agents: Sequence[str],
     *,
-    statistics: Mapping[tuple[str, str], object] | None = None,
+    statistics: Mapping[tuple[str, str], AlignmentStatistics] | None = None,
     errors: Mapping[str, np.ndarray] | None = None,
     label: style.RunLabel | None = None,
 ) -> AlignmentMatrixData:

@@ -320,7 +320,7 @@ def _write_report(sweep: StoredSweep | str, path: Path | None = None, **options:
     )
 
 
-def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
+def _figure_listeners(figures: bool, **flags: Any) -> list[SweepListener]:
     if not figures:
         return []
     from ..figures.run_figures import FigureOptions, RunFigures  # matplotlib only when figures are drawn

@@ -51,6 +51,7 @@ from .. import style
 from .data import Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
 if TYPE_CHECKING:
+    from bokeh.models import CustomJS
     from bokeh.models.widgets import RadioButtonGroup
 
 #: Agent colours (as in the PNG figures: H blue, A red; further agents: :func:`powerplay.figures.style.agent_color`).
@@ -496,8 +497,8 @@ class _Page:
         self.axis_figures: list = []
         self.maps: list = []  # three or more agents: (agent, cells source, mapper, title, marks source)
         self.pickers: dict[str, Any] = {}  # agent -> its position menu
-        self.on_ready = None  # a callback to run when the page has loaded
-        self.pair_callback = None
+        self.on_ready: CustomJS | None = None  # a callback to run when the page has loaded
+        self.pair_callback: CustomJS | None = None
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -647,7 +648,9 @@ class _Page:
             ),
             name=f"map_{key}",
         )
-        figure_.title.text_font_size = "9pt"
+        title = figure_.title
+        assert title is not None and not isinstance(title, str)  # a figure made with a title has a Title
+        title.text_font_size = "9pt"
         figure_.toolbar.autohide = True  # the title stays readable
         figure_.grid.visible = False
         squares = figure_.rect(
@@ -863,10 +866,11 @@ class _Page:
         from bokeh.models.widgets import Select
 
         tags = self.data.pair_tags
+        choices: list[str | tuple[Any, str]] = [(tag, f"{x} and {y} (α_{tag})") for (x, y), tag in tags.items()]
         menu = Select(
             title="Alignment plot of the pair:",
             value=tags[(first, second)],
-            options=[(tag, f"{x} and {y} (α_{tag})") for (x, y), tag in tags.items()],
+            options=choices,
             width=260,
             name="pair_select",
         )
