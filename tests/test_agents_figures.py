@@ -202,3 +202,23 @@ def test_agent_colours_keep_h_and_a_and_tell_the_others_apart():
     assert len(set(colours)) == 3 and not set(colours) & set(style.AGENT_COLORS.values())
     assert style.power_key_name("B_seed") == "POWER of Agent B following its seed policy"
     assert style.power_key_name("A_seed") == style.POWER_KEY_NAMES["A_seed"] and not math.isnan(1.0)
+
+
+def test_the_matrix_note_fits_the_figure_and_shows_reliabilities_clipped():
+    """An agent whose reliability estimate is negative (too noisy) is shown at 0.00, and the note
+    is wrapped inside the figure."""
+    from powerplay.stats.summary import RunSummary
+
+    rng = np.random.default_rng(0)  # (a seed at which A's estimate comes out negative)
+    signal = np.linspace(0, 1, 20)
+    power = {a: signal * (a != "A") + rng.normal(scale=10.0, size=(64, 20)) for a in AGENTS}
+    summary = RunSummary.of_samples(power, agents=AGENTS)
+    assert summary.alignment(("H", "A")).reliability("A")[0] < 0
+    data = alignment_matrix_data({a: summary.power_mean(a) for a in AGENTS}, AGENTS, statistics=summary.alignments())
+    assert "A 0.00" in data.note and "A -" not in data.note
+    figure = draw_alignment_matrix(data)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (note,) = [t for t in figure.texts if t.get_text().startswith("Low reliability")]
+    box = note.get_bbox_patch().get_window_extent(renderer)
+    assert box.x1 <= figure.bbox.width and box.x0 >= 0

@@ -301,3 +301,20 @@ def test_two_agent_files_numbers_and_figures_are_those_main_wrote():
     now = digests()
     assert {k: now.get(k) for k in RECORDED} == RECORDED
     assert set(now) == set(RECORDED)
+
+
+def test_one_warning_names_each_noisy_agent_once():
+    from powerplay.stats.alignment import noise_summary
+
+    rng = np.random.default_rng(7)
+    means = known_means(30, seed=3)
+    scale = {"H": 1.0, "A": 0.5, "B": 3.0}
+    noise = {"H": 0.01, "A": 20.0, "B": 0.01}  # only A's means are noisy
+    power = {k: m + rng.normal(scale=noise[k] * scale[k], size=(300, 30)) for k, m in means.items()}
+    alignments = RunSummary.of_samples(power, agents=AGENTS).alignments()
+    message = noise_summary(alignments.values())
+    assert message.count("A's per-state means") == 1 and "H's" not in message and "B's" not in message
+    counts = [s.suggested_samples for s in alignments.values() if s.suggested_samples]
+    assert f"{max(counts):,} samples would bring every agent to reliability 0.9" in message
+    assert noise_summary([alignments[("H", "A")]]) == alignments[("H", "A")].noise_message()
+    assert noise_summary([alignments[("H", "B")]]) is None

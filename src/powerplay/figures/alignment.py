@@ -38,7 +38,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import FigureError
-from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY, AlignmentStatistics
+from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY, AlignmentStatistics, reliability_text
 from . import style
 from .data import AlignmentData, AlignmentMatrixData, LinesData
 
@@ -336,7 +336,7 @@ def matrix_note(statistics: Sequence) -> str | None:
     low = {a: r for a, r in reliability.items() if not r >= LOW_RELIABILITY}
     if not low:
         return None
-    shown = ", ".join(f"{a} {_number(r, 2)}" for a, r in low.items())
+    shown = ", ".join(f"{a} {reliability_text(r)}" for a, r in low.items())
     text = (
         f"Low reliability of the per-state means ({shown}; below {LOW_RELIABILITY}): sampling noise pulls "
         "the raw α of their pairs towards 0."
@@ -483,10 +483,11 @@ def draw_alignment_matrix(data: AlignmentMatrixData) -> Figure:
         title_fontsize=style.FONT_SIZE - 2,
     )
     if data.note:
+        room = width * (1 - corner) - 0.4  # inches right of the legend's left edge
         figure.text(
             corner + 0.01,
             top - 0.9 / height,
-            textwrap.fill(data.note, 58),
+            textwrap.fill(data.note, max(30, int(room * 72 / ((style.FONT_SIZE - 2) * 0.62)))),
             ha="left",
             va="top",
             fontsize=style.FONT_SIZE - 2,

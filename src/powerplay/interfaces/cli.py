@@ -169,7 +169,10 @@ class RichProgress(SweepListener):
                 "position": self._order.get(run.suffix, len(self._order)),
             }
         )
-        if alignment is not None:
+        alignments = info.get("alignments")
+        if isinstance(alignments, dict) and alignments:
+            _warn_low_reliability(Path(folder).name, alignments, self.on_warning)
+        elif alignment is not None:
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
@@ -181,20 +184,31 @@ class RichProgress(SweepListener):
 
 
 def _warn_low_reliability(name: str, alignment, warn) -> None:
-    """Warn when α_HA rests on noisy per-state means (``alignment``: statistics or their ``run.json`` record)."""
-    from ..stats.alignment import AlignmentStatistics
+    """Warn when α rests on noisy per-state means (``alignment``: statistics or their ``run.json``
+    record, or several pairs' -- a run of three or more agents -- warned of in one line)."""
+    from ..stats.alignment import AlignmentStatistics, noise_summary
 
     if alignment is None:
         return
-    if isinstance(alignment, dict):
-        alignment = AlignmentStatistics.from_dict(alignment)
-    message = alignment.noise_message()
+    pairs = list(alignment.values()) if isinstance(alignment, dict) and "alpha" not in alignment else [alignment]
+    if isinstance(alignment, (list, tuple)):
+        pairs = list(alignment)
+    pairs = [AlignmentStatistics.from_dict(p) if isinstance(p, dict) else p for p in pairs]
+    if not pairs:
+        return
+    message = noise_summary(pairs)
     if message is None:
         return
-    symbol, tag = alignment.symbol, alignment.tag
+    if len(pairs) == 1:
+        symbol, tag = pairs[0].symbol, pairs[0].tag
+        warn(
+            f"{name}: {symbol} rests on noisy per-state means: {message}; the raw {symbol} is attenuated towards 0, "
+            f"compare runs by alpha_{tag}_corrected"
+        )
+        return
     warn(
-        f"{name}: {symbol} rests on noisy per-state means: {message}; the raw {symbol} is attenuated towards 0, "
-        f"compare runs by alpha_{tag}_corrected"
+        f"{name}: α of its pairs of agents rests on noisy per-state means: {message}; the raw α of a noisy agent's "
+        "pairs is attenuated towards 0, compare runs by the corrected α (alpha_XY_corrected)"
     )
 
 
@@ -698,10 +712,11 @@ def show(
         out.print(alphas)
     if with_alpha:
         for run in stored.runs:
-            for statistics in run.alignments().values():
-                _warn_low_reliability(
-                    run.name, statistics, lambda message: typer.echo(f"warning: {printable(message)}", err=True)
-                )
+            _warn_low_reliability(
+                run.name,
+                list(run.alignments().values()),
+                lambda message: typer.echo(f"warning: {printable(message)}", err=True),
+            )
     out.print(
         f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
         markup=False,

@@ -246,25 +246,28 @@ class AlignmentStatistics:
         """
         if not self.low_reliability:
             return None
-        parts = []
-        for agent in self.agents:
-            kind = self.noise(agent)
-            shown = reliability_text(*self.reliability(agent))
-            if kind == "noisy":
-                parts.append(f"{agent}'s per-state means are noisy (reliability {shown})")
-            elif kind == "too noisy":
-                parts.append(
-                    f"{agent}'s per-state means are too noisy at {self.num_samples:,} samples to estimate how much they "
-                    f"vary across states (reliability {shown})"
-                )
-            elif kind == "constant":
-                parts.append(f"{agent}'s per-state means do not vary across states")
+        parts = [text for agent in self.agents if (text := self.agent_noise(agent))]
         if self.suggested_samples:
             bound = "at least " if self.suggested_is_lower_bound else "about "
             parts.append(f"{bound}{self.suggested_samples:,} samples would reach reliability {TARGET_RELIABILITY}")
         elif any(self.noise(agent) == "too noisy" for agent in self.agents):
             parts.append("no variation is detected yet; more samples would tell")
         return "; ".join(parts)
+
+    def agent_noise(self, agent: str) -> str | None:
+        """What :meth:`noise_message` says of one agent's means (None when they are reliable)."""
+        kind = self.noise(agent)
+        shown = reliability_text(*self.reliability(agent))
+        if kind == "noisy":
+            return f"{agent}'s per-state means are noisy (reliability {shown})"
+        if kind == "too noisy":
+            return (
+                f"{agent}'s per-state means are too noisy at {self.num_samples:,} samples to estimate how much they "
+                f"vary across states (reliability {shown})"
+            )
+        if kind == "constant":
+            return f"{agent}'s per-state means do not vary across states"
+        return None
 
     def as_dict(self) -> dict:
         """Plain numbers for JSON (intervals as two-element lists); reliabilities named by agent
@@ -351,6 +354,32 @@ class AlignmentStatistics:
             f"{self.symbol} = {raw} (corrected {corrected}; reliability {first} "
             f"{reliability_text(*self.reliability(first))}, {second} {reliability_text(*self.reliability(second))})"
         )
+
+
+def noise_summary(statistics) -> str | None:
+    """:meth:`AlignmentStatistics.noise_message` of several pairs of a run in one sentence: each
+    noisy agent once (its reliability is its own, the same in every pair), and the sample count
+    at which every agent would reach the target (the largest of the pairs'); None when every
+    agent's means are reliable. One pair: its own message.
+    """
+    pairs = list(statistics)
+    if len(pairs) == 1:
+        return pairs[0].noise_message()
+    first: dict[str, AlignmentStatistics] = {}
+    for item in pairs:
+        for agent in item.agents:
+            first.setdefault(agent, item)
+    parts = [text for agent, item in first.items() if (text := item.agent_noise(agent))]
+    if not parts:
+        return None
+    counted = [(s.suggested_samples, s.suggested_is_lower_bound) for s in pairs if s.suggested_samples]
+    if counted:
+        count, lower = max(counted)
+        bound = "at least " if lower else "about "
+        parts.append(f"{bound}{count:,} samples would bring every agent to reliability {TARGET_RELIABILITY}")
+    elif any(item.noise(agent) == "too noisy" for agent, item in first.items()):
+        parts.append("no variation is detected yet; more samples would tell")
+    return "; ".join(parts)
 
 
 def reliability_text(value: float, interval: tuple[float, float] = (math.nan, math.nan)) -> str:
@@ -682,6 +711,7 @@ __all__ = [
     "alignment_of_samples",
     "alignment_replicates",
     "leave_one_out_merges",
+    "noise_summary",
     "pair_variables",
     "reliability_text",
     "suggested_sample_count",

@@ -729,7 +729,8 @@ class StoredRun(RunStatistics):
         return self.reward_samples(0, self.num_samples)
 
     def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        """Reward samples ``start:stop`` of each agent, drawn again (cheap for a few samples).
+        """Reward samples ``start:stop`` of each agent, drawn again (cheap for a few samples):
+        ``{agent: [n, S]}`` in the run's agent order.
 
         Raises
         ------
@@ -749,6 +750,9 @@ class StoredRun(RunStatistics):
                 f"run {self.name}: this installation draws different reward samples from the same seed than the one "
                 "that computed the run (numpy's generator changed?), so its rewards cannot be reproduced"
             )
+        by_agent = getattr(stream, "rewards_by_agent", None)  # a stream of any number of agents
+        if by_agent is not None:
+            return dict(by_agent(start, stop))
         drawn = stream.rewards(start, stop)
         return {agent: rewards for agent, rewards in zip(self.scenario.reward_agents, drawn) if rewards is not None}
 
