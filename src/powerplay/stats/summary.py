@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -221,14 +222,19 @@ class RunSummary:
         chosen = self.pair(pair)
         if chosen is None:
             return None
-        return alignment_from_moments(self.total, list(self.groups), chosen)
+        known = self._alignments.get(chosen)
+        return known if known is not None else alignment_from_moments(self.total, list(self.groups), chosen)
 
     def alignments(self) -> dict[tuple[str, str], AlignmentStatistics]:
         """α statistics of every pair of agents, in agent order (empty for one agent).
 
         The same numbers as :meth:`alignment` of each pair; the groups' leave-one-out merges
-        are shared between the pairs.
+        are shared between the pairs, and the results kept (a summary does not change).
         """
+        return dict(self._alignments)
+
+    @cached_property
+    def _alignments(self) -> dict[tuple[str, str], AlignmentStatistics]:
         pairs = self.pairs
         if not pairs:
             return {}
