@@ -679,6 +679,19 @@ def _wide_mdp(folder: Path) -> Path:
     return write(folder / "c.yaml", _config(mdp="wide"))
 
 
+def _linked_scan_folder(folder: Path) -> Path:
+    """A config, and its scan's own folder under expts/ made a link to a folder outside."""
+    from powerplay.runner.config import load_sweep_config
+    from powerplay.runner.scan import ScanSettings, scan_folder
+
+    config = write(folder / "c.yaml", _config(discount="{value: 0.9}"))
+    (folder / "outside").mkdir()
+    link = scan_folder(folder / "expts", load_sweep_config(config), ScanSettings("discount_rate", 0.3, 0.9))
+    link.parent.mkdir(parents=True)
+    link.symlink_to(folder / "outside")
+    return config
+
+
 def _nothing_written(folder: Path) -> str | None:
     return "created expts/ although the input was refused" if (folder / "work" / "expts").exists() else None
 
@@ -1452,6 +1465,76 @@ CASES += [
         expect="result",
         verify=lambda d: None if (d / "work" / "expts" / "0001-hostile" / "sweep.json").is_file() else "no sweep 0001",
         note="issue 18: blocked every new sweep",
+    ),
+    # numbers behind a certificate ------------------------------------------------------------------
+    Case(
+        "numeric/discount-1-minus-1e-15",
+        _cfg(
+            _config(
+                mdp="{generator: maze, rows: 3, cols: 3, seed: 0, stochastic_noise_level: 0.2}",
+                discount="{value: 0.999999999999999}",
+            )
+        ),
+        command=_RUN,
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: certified samples off by 0.05 from the gain",
+    ),
+    Case(
+        "numeric/rewards-offset-1e15",
+        _cfg(_config(rewards="{default_dist: {dist_name: uniform, params: [1000000000000000.0, 1000000000000001.0]}}")),
+        command=_RUN,
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: POWER above the largest reward, a certified error of 0",
+    ),
+    Case(
+        "numeric/rewards-spread-5e-324",
+        _cfg(_config(rewards="{default_dist: {dist_name: uniform, params: [0, 5.0e-324]}}")),
+        command=_RUN,
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: 'policy_tolerance must be positive'",
+    ),
+    Case(
+        "numeric/one-sample",
+        _cfg(_config(extra="  num_reward_samples: {value: 1}\n").replace("  num_reward_samples: {value: 64}\n", "")),
+        command=[*POWERPLAY, "run", "{input}"],
+        expect="result",
+        note="issue 18: a standard error of 0 from one sample",
+    ),
+    # scans, validated before the first run ----------------------------------------------------------
+    Case(
+        "scan/to-almost-1",
+        _cfg(_config(discount="{value: 0.9}")),
+        command=[*POWERPLAY, "scan", "{input}", "--from", "0.9", "--to", "0.9999999999999"],
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: failed after four points",
+    ),
+    Case(
+        "scan/empty-range",
+        _cfg(_config(discount="{value: 0.9}")),
+        command=[*POWERPLAY, "scan", "{input}", "--from", "0.1", "--to", "0.1000000000001"],
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: an internal error after one point",
+    ),
+    Case(
+        "scan/statistic-of-a-missing-agent",
+        _cfg(_config(discount="{value: 0.9}")),
+        command=[*POWERPLAY, "scan", "{input}", "--from", "0.3", "--to", "0.9", "--statistic", "average_power:A"],
+        expect="error",
+        verify=_nothing_written,
+        note="issue 18: failed after the first run",
+    ),
+    Case(
+        "scan/scan-folder-is-a-symlink",
+        _linked_scan_folder,
+        command=[*POWERPLAY, "scan", "{input}", "--from", "0.3", "--to", "0.9"],
+        expect="error",
+        verify=lambda d: "wrote through the link" if any((d / "work" / "outside").iterdir()) else None,
+        note="issue 18: the whole scan written outside --output",
     ),
 ]
 

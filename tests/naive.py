@@ -114,3 +114,82 @@ def gridworld_from_cells(open_cells, stochastic_noise_level=0.0, noise_bias=None
                     probs.append(p)
     transitions = sparse.coo_array((probs, (rows, cols)), shape=(len(cells) * len(moves), len(cells)))
     return MDP(tuple(cell_label(r, c) for r, c in cells), tuple(moves), transitions, mask, name=name)
+
+
+def gridworld_with_mechanics(text_map, stochastic_noise_level=0.0, noise_bias=None, winds=()):
+    """A gridworld with one-way doors, teleporters and winds, cell by cell, from the rules' text.
+
+    ``'.'`` open, ``'#'`` wall, ``'>' '<' '^' 'v'`` doors (entered only moving right, left, up,
+    down), a digit or capital letter a teleporter pad (two per mark). ``winds`` are dicts
+    ``{column or row, direction, probability}``. Shares nothing with the engine but ``MDP``.
+    """
+    from scipy import sparse
+
+    from powerplay.model.mdp import MDP
+
+    steps = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1), "stay": (0, 0)}
+    doors = {">": "right", "<": "left", "^": "up", "v": "down"}
+    lines = [line.strip() for line in text_map.strip("\n").splitlines() if line.strip()]
+    cells = {}
+    pads = {}
+    for r, line in enumerate(lines):
+        for c, char in enumerate(line):
+            if char != "#":
+                cells[(r, c)] = char
+                if char.isdigit() or char.isupper():
+                    pads.setdefault(char, []).append((r, c))
+    partner = {}
+    for a, b in pads.values():
+        partner[a], partner[b] = b, a
+    order = sorted(cells)
+    index = {cell: i for i, cell in enumerate(order)}
+
+    def step(cell, move):
+        """Where a one-cell move leads (walls and doors checked), or None."""
+        if move == "stay":
+            return cell
+        nxt = (cell[0] + steps[move][0], cell[1] + steps[move][1])
+        if nxt not in cells:
+            return None
+        if cells[nxt] in doors and doors[cells[nxt]] != move:
+            return None
+        return nxt
+
+    def wind_at(cell):
+        for wind in winds:
+            if wind.get("column") == cell[1] or wind.get("row") == cell[0]:
+                return wind["direction"], wind["probability"]
+        return None
+
+    bias = dict(noise_bias or {})
+    level = stochastic_noise_level
+    moves = list(steps)
+    mask = np.zeros((len(order), len(moves)), dtype=bool)
+    rows, cols, probs = [], [], []
+    for i, cell in enumerate(order):
+        allowed = [m for m in moves if step(cell, m) is not None]
+        spread = level - sum(bias.get(m, 0.0) for m in allowed)
+        noise = {m: spread / len(allowed) + bias.get(m, 0.0) for m in allowed} if level > 0 else {}
+        for action in allowed:
+            mask[i, moves.index(action)] = True
+            by_move = dict(noise)
+            by_move[action] = by_move.get(action, 0.0) + 1.0 - level
+            outcome = {}
+            for move, weight in by_move.items():
+                land = step(cell, move)
+                if move != "stay" and land in partner:
+                    land = partner[land]
+                wind = wind_at(land)
+                blown = step(land, wind[0]) if wind else None
+                if blown is None:
+                    outcome[land] = outcome.get(land, 0.0) + weight
+                else:
+                    outcome[land] = outcome.get(land, 0.0) + weight * (1.0 - wind[1])
+                    outcome[blown] = outcome.get(blown, 0.0) + weight * wind[1]
+            for land, p in outcome.items():
+                if p > 0:
+                    rows.append(i * len(moves) + moves.index(action))
+                    cols.append(index[land])
+                    probs.append(p)
+    transitions = sparse.coo_array((probs, (rows, cols)), shape=(len(order) * len(moves), len(order)))
+    return MDP(tuple(f"({r}, {c})" for r, c in order), tuple(moves), transitions, mask)

@@ -384,7 +384,7 @@ def test_joint_gridworld_arguments():
     assert joint_gridworld(corridor, ("A", "B")).states[1] == "(0, 0)_A^(0, 1)_B"
     with pytest.raises(ModelError, match="overlap='block' and interaction='remove' differ"):
         joint_gridworld(corridor, interaction="remove", overlap="block")
-    with pytest.raises(ModelError, match="overlap must be 'allow', 'remove' or 'block', not 'merge'"):
+    with pytest.raises(ModelError, match=r"unknown rule 'merge'; valid: allow, remove, block, no_swap, push"):
         joint_gridworld(corridor, interaction="merge")
     with pytest.raises(ModelError, match="not the string 'remove'"):
         joint_gridworld(corridor, "remove")
@@ -646,8 +646,8 @@ def test_generator_specs_with_agents():
         assert error.value.field in ("agents", "joint")
 
 
-def test_experiments_refuse_joint_mdps_of_other_agents_until_they_run_them(tmp_path):
-    """Joint MDPs of other agents can be built and stored, but runs still solve H and A only."""
+def test_experiments_refuse_joint_mdps_of_other_agents_than_theirs(tmp_path):
+    """A two-agent experiment (the reference's arguments or keys) refuses a joint MDP of three agents."""
     from powerplay.errors import ConfigError
     from powerplay.model.rewards import RewardDistribution
     from powerplay.runner.build import build_experiment
@@ -655,7 +655,7 @@ def test_experiments_refuse_joint_mdps_of_other_agents_until_they_run_them(tmp_p
 
     trio = joint_gridworld(_corridor(), agents=HAB, interaction="remove")
     uniform = RewardDistribution.from_config({"default_dist": {"dist_name": "uniform", "params": [0, 1]}})
-    with pytest.raises(ModelError, match="runs the two agents H and A, but joint MDP .* has the agents H, A, B"):
+    with pytest.raises(ModelError, match="joint MDP .* has the agents H, A, B, but the experiment's are H, A"):
         Experiment("multiagent_fixed_policy", trio, 0.9, uniform, 10, 0, policy_A=uniform_random_policy(trio, "A"))
     spec = {"generator": "maze", "rows": 2, "cols": 2, "seed": 0, "joint": "remove", "agents": ["H", "A", "B"]}
     config = {
@@ -668,6 +668,8 @@ def test_experiments_refuse_joint_mdps_of_other_agents_until_they_run_them(tmp_p
         "num_reward_samples": 10,
         "random_seed": 0,
     }
-    with pytest.raises(ConfigError, match="joint MDP of the agents H, A, B; experiments run the two agents") as error:
+    with pytest.raises(
+        ConfigError, match=re.escape("joint MDP of the agents H, A, B, but the run's agents are H, A (list them with")
+    ) as error:
         build_experiment(config, tmp_path)
     assert error.value.field == "joint_mdp_graph"

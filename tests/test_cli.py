@@ -159,6 +159,13 @@ def test_reproduce_runs_the_sweep_once():
     again = runner.invoke(app, ["reproduce", "1", "1", "-n", "200", "--no-run-figures"])
     assert again.exit_code == 0 and "expts/0001-PART_1-FIGURE_1" in again.stdout
     assert sorted(p.name for p in Path("expts").iterdir()) == ["0001-PART_1-FIGURE_1"]
+    # A damaged run is refused with advice to pass --repair, which reproduce takes too.
+    power = next(Path("expts/0001-PART_1-FIGURE_1").glob("*/power.csv"))
+    power.write_text(power.read_text() + "\n")
+    damaged = runner.invoke(app, ["reproduce", "1", "1", "-n", "200", "--no-run-figures"])
+    assert_one_line_error(damaged, "is damaged", "--repair")
+    repaired = runner.invoke(app, ["reproduce", "1", "1", "-n", "200", "--no-run-figures", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
 
 
 def test_console_script_is_installed():

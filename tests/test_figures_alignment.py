@@ -59,14 +59,14 @@ def test_title_shows_raw_alpha_with_its_error_and_the_corrected_value_with_its_i
 
 def test_low_reliability_gets_a_note_with_the_suggested_sample_count(run):
     stats = run.alignment()
-    noisy = replace(stats, reliability_H=LOW_RELIABILITY - 0.2, reliability_A=0.95, suggested_samples=12_550)
+    noisy = replace(stats, reliability_first=LOW_RELIABILITY - 0.2, reliability_second=0.95, suggested_samples=12_550)
     data = alignment_data(run.power_mean("H"), run.power_mean("A"), statistics=noisy)
     assert (
         data.note is not None and "12,550 reward samples" in data.note and f"H {LOW_RELIABILITY - 0.2:.2f}" in data.note
     )
     figure = draw_alignment(data)
     assert any("12,550" in text.get_text() for text in figure.axes[0].texts)  # drawn on the plot
-    reliable = replace(stats, reliability_H=0.95, reliability_A=0.95, suggested_samples=None)
+    reliable = replace(stats, reliability_first=0.95, reliability_second=0.95, suggested_samples=None)
     assert alignment_data(run.power_mean("H"), run.power_mean("A"), statistics=reliable).note is None
 
 

@@ -136,9 +136,9 @@ def test_heavy_tailed_samples_get_log_spaced_bins(tmp_path):
     # A Pareto reward distribution with shape <= 2 forces log bins even for a mild sample.
     mild = 1.0 + rng.random((100, 2))
     assert not use_log_bins(mild) and use_log_bins(mild, heavy_tailed=True)
-    pareto_config = {"reward_distribution": {"default_dist": {"dist_name": "pareto", "params": [1, 2]}}}
-    assert heavy_tailed_rewards(pareto_config) and not heavy_tailed_rewards(
-        {"reward_distribution": {"default_dist": {"dist_name": "pareto", "params": [1, 3]}}}
+    pareto_block = {"default_dist": {"dist_name": "pareto", "params": [1, 2]}}
+    assert heavy_tailed_rewards(pareto_block) and not heavy_tailed_rewards(
+        {"default_dist": {"dist_name": "pareto", "params": [1, 3]}}
     )
     render.save(data, tmp_path / "log_bins")
 

@@ -24,7 +24,7 @@ from powerplay.figures.sweeps import (
     visualize_power_against_discount_rate,
     visualize_power_against_parameter,
 )
-from powerplay.runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
+from powerplay.runner.inspection import inspect_sample, simulate_policy_rollout
 
 
 @pytest.fixture(scope="module")
@@ -257,13 +257,13 @@ def test_rollout_gif_follows_the_optimal_policies_of_the_sample(beta_sweep, tmp_
     )
     assert path == tmp_path / "gridworld_rollout.gif"
     run = beta_sweep.run(reward_correlation=0.5)
-    data = sample_optimal_policy_data(run, 3)
+    found = inspect_sample(run, 3)
     expected = simulate_policy_rollout(
         "(0, 0)_H^(0, 0)_A",
-        data["policy_graph_H"],
-        data["mdp_graph"],
+        found.optimal_policies["H"],
+        found.mdp,
         6,
-        other_policy=data["policy_graph_A"],
+        other_policy=found.optimal_policies["A"],
         rng=np.random.default_rng(0),
     )
     assert gif_frames(path).shape[0] == len(expected) == 7

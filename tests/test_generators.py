@@ -228,7 +228,7 @@ def test_joint_block_with_noise_and_remove_refused_with_noise():
         (
             {"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "joint": "yes"},
             "joint",
-            "joint must be one of allow, remove, block",
+            "joint: unknown rule 'yes'; valid: allow, remove, block, no_swap, push, or a list of them",
         ),
         (
             {"generator": "maze", "rows": 3, "cols": 3, "seed": 0, "stochastic_noise_level": 2},

@@ -7,11 +7,12 @@ import pytest
 from test_figures_fixtures import BETA_SWEEP, joint_run, make_run, make_sweep, run_config, single_run
 
 from powerplay.compat.get import get_properties_from_run
+from powerplay.compat.policy import sample_optimal_policy_data_from_run
 from powerplay.errors import ModelError
 from powerplay.model.environments import load_mdp, load_policy
 from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.model.policy import Policy, marginalize, uniform_random_policy
-from powerplay.runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
+from powerplay.runner.inspection import inspect_sample, simulate_policy_rollout
 from powerplay.solvers.power import SingleAgentProblem
 from powerplay.solvers.values import mask_to_probabilities
 
@@ -121,15 +122,16 @@ def _optimal_actions(mdp, rewards, gamma):
 def test_single_agent_optimal_policy_matches_value_iteration(tmp_path):
     run = single_run(tmp_path / "run", "7x7_gridworld_maze", gamma=0.9, samples=20)
     for index in (0, 7):
-        data = sample_optimal_policy_data(run, index)
-        np.testing.assert_array_equal(data["reward_function_H"], run.rewards["H"][index])
-        assert data["experiment_type"] == "single_agent" and "policy_graph_A" not in data
-        optimal = _optimal_actions(data["mdp_graph"], data["reward_function_H"], 0.9)
-        chosen = data["policy_graph_H"].probabilities > 0
+        found = inspect_sample(run, index)
+        np.testing.assert_array_equal(found.rewards["H"], run.rewards["H"][index])
+        assert found.scenario.experiment_type == "single_agent" and found.reward_sample_index == index
+        assert list(found.optimal_policies) == ["H"] and not found.given_policies
+        optimal = _optimal_actions(found.mdp, found.rewards["H"], 0.9)
+        chosen = found.optimal_policies["H"].probabilities > 0
         np.testing.assert_array_equal(chosen, optimal)
         # Along a rollout every move is made by an optimal action.
-        mdp = data["mdp_graph"]
-        rollout = simulate_policy_rollout("(0, 0)", data["policy_graph_H"], mdp, 12)
+        mdp = found.mdp
+        rollout = simulate_policy_rollout("(0, 0)", found.optimal_policies["H"], mdp, 12)
         assert len(rollout) == 13
         for here, there in itertools.pairwise(rollout):
             s = mdp.state_index(here)
@@ -145,26 +147,30 @@ def test_fixed_policy_run_returns_the_fixed_policy(tmp_path):
         policy_graph_agent_A="joint_3x3_gridworld_agent_A_uniform_random",
     )
     run = make_run(tmp_path / "fixed", config)
-    data = sample_optimal_policy_data(run, 2)
+    found = inspect_sample(run, 2)
     np.testing.assert_array_equal(
-        data["policy_graph_A"].probabilities, load_policy("joint_3x3_gridworld_agent_A_uniform_random").probabilities
+        found.given_policies["A"].probabilities,
+        load_policy("joint_3x3_gridworld_agent_A_uniform_random").probabilities,
     )
-    assert data["policy_graph_H"].agent == "H" and data["policy_graph_H"].states == run.states
+    assert found.final_policies["A"] is found.given_policies["A"] and "A" not in found.optimal_policies
+    assert found.optimal_policies["H"].agent == "H" and found.optimal_policies["H"].states == run.states
+    assert set(found.rewards) == {"H"}  # a fixed agent draws no rewards
 
 
 def test_multiagent_policies_are_h_against_the_seed_and_a_against_h(tmp_path):
     run = joint_run(tmp_path / "run", beta=0.0, samples=12, diagnostic=False)
-    data = sample_optimal_policy_data(run, 5)
+    found = inspect_sample(run, 5)
     joint, seed = load_mdp("joint_3x3_gridworld"), load_policy("joint_3x3_gridworld_agent_A_uniform_random")
-    np.testing.assert_array_equal(data["seed_policy_graph_A"].probabilities, seed.probabilities)
-    np.testing.assert_array_equal(data["reward_function_A"], run.rewards["A"][5])
+    np.testing.assert_array_equal(found.given_policies["A"].probabilities, seed.probabilities)
+    np.testing.assert_array_equal(found.rewards["A"], run.rewards["A"][5])
     # H's policy is the single-agent optimal policy on H's MDP with A following the seed policy.
     against_seed = SingleAgentProblem(marginalize(joint, seed), 0.6)
     masks = against_seed.policies(run.rewards["H"][5:6])["H"][0]
-    np.testing.assert_array_equal(data["policy_graph_H"].probabilities, mask_to_probabilities(masks, 5))
-    assert data["policy_graph_A"].agent == "A" and data["policy_graph_A"].actions == joint.actions_A
+    np.testing.assert_array_equal(found.optimal_policies["H"].probabilities, mask_to_probabilities(masks, 5))
+    learned_A = found.optimal_policies["A"]
+    assert learned_A.agent == "A" and learned_A.actions == joint.actions_A and found.final_policies["A"] is learned_A
     rollout = simulate_policy_rollout(
-        "(1, 1)_H^(1, 1)_A", data["policy_graph_H"], joint, 5, other_policy=data["policy_graph_A"]
+        "(1, 1)_H^(1, 1)_A", found.optimal_policies["H"], joint, 5, other_policy=learned_A
     )
     assert len(rollout) == 6  # overlapping is allowed: nothing leaks
 
@@ -172,8 +178,9 @@ def test_multiagent_policies_are_h_against_the_seed_and_a_against_h(tmp_path):
 def test_reference_style_run_properties_are_accepted(tmp_path):
     sweep = make_sweep(tmp_path / "expts", BETA_SWEEP, samples=8)
     properties = get_properties_from_run(sweep.sweep_id, "reward_correlation__1", folder=tmp_path / "expts")
-    data = sample_optimal_policy_data(properties, 4)
+    data = sample_optimal_policy_data_from_run(properties, 4)
     np.testing.assert_array_equal(data["reward_function_A"], properties["reward_samples_agent_A"][4])
     np.testing.assert_array_equal(data["reward_function_A"], data["reward_function_H"])  # β = 1
+    assert data["experiment_type"] == "multiagent_with_reward" and data["seed_policy_graph_A"].agent == "A"
     with pytest.raises(ModelError, match="has 8 reward samples"):
-        sample_optimal_policy_data(properties, 8)
+        sample_optimal_policy_data_from_run(properties, 8)

@@ -245,7 +245,7 @@ def test_a_scan_is_validated_before_its_first_run(tmp_path):
         (dict(low=0.1, high=0.1000000000001), "too narrow"),
         (dict(statistic="average_power:A"), "needs POWER of 'A'"),
         (dict(statistic='contrast:H:"(9, *)" - "(1, 1)"'), "matches no state"),
-        (dict(param="random_seed", low=0.5, high=3), "is an integer"),
+        (dict(param="random_seed", low=0.5, high=3), "--from: 0.5: must be an integer, got 0.5"),
         (dict(param="reward_distribution"), "is not a number"),
     ],
 )

@@ -13,6 +13,7 @@ replaced by the lane number. Run ``python tools/generate_lane_kernels.py`` after
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -358,6 +359,22 @@ def generate(lanes: int = LANES) -> str:
     )
 
 
+KERNELS = TARGET.with_name("kernels.py")
+DIGEST_LINE = re.compile(r'^LANES_DIGEST = "[0-9a-f]*"$', re.M)
+
+
+def lanes_digest(text: str) -> str:
+    """The digest of the generated text that ``kernels.py`` records (see ``LANES_DIGEST`` there)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def with_digest(kernels_text: str, lanes_text: str) -> str:
+    """``kernels.py``'s text with its ``LANES_DIGEST`` line set for ``lanes_text``."""
+    return DIGEST_LINE.sub(f'LANES_DIGEST = "{lanes_digest(lanes_text)}"', kernels_text, count=1)
+
+
 if __name__ == "__main__":
-    TARGET.write_text(generate())
-    print(f"wrote {TARGET}")
+    text = generate()
+    TARGET.write_text(text)
+    KERNELS.write_text(with_digest(KERNELS.read_text(), text))  # recompiles the kernels that inline these
+    print(f"wrote {TARGET} and the digest in {KERNELS.name}")

@@ -98,9 +98,19 @@ def get_properties_from_run(sweep_id, run_suffix: str = "", folder=DEFAULT_FOLDE
         ``power_samples_H_against_seed`` and ``power_samples_A_seed``.
     """
     sweep = load_sweep(sweep_id, folder)
-    properties = _run_properties(sweep, sweep.run(run_suffix))
-    properties["transition_graphs"] = get_transition_graphs(properties["run_config"])
+    run = sweep.run(run_suffix)
+    properties = _run_properties(sweep, run)
+    properties["transition_graphs"] = _run_graphs(run)
     return properties
+
+
+def _run_graphs(run) -> list:
+    """``[mdp]`` or ``[joint_mdp, policy_A, ...]``: the environment and the given policies of a
+    finished run, from its scenario."""
+    from ..runner.build import scenario_environment, scenario_policies
+
+    mdp, _ = scenario_environment(run.scenario)
+    return [mdp, *scenario_policies(run.scenario, mdp).values()]
 
 
 def get_sweep_run_results(sweep_id, run_suffix="", results_type="inputs", folder=DEFAULT_FOLDER) -> dict[str, Any]:

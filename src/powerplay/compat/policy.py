@@ -10,12 +10,16 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..model import editing
 from ..model.policy import Policy, acting_action_mask
+from ..scenario import Scenario, scenario_from_config
 from ._common import as_mdp, as_policy
 
 
@@ -43,18 +47,76 @@ def policy_tensor_to_graph(policy_tensor, associated_mdp_graph, acting_agent_is_
     return editing.align_policy(policy, mdp)
 
 
-def sample_optimal_policy_data_from_run(run_properties, reward_sample_index=0):
+@dataclass(frozen=True)
+class _RunProperties:
+    """A run as the dict of ``get.get_properties_from_run`` describes it (what inspection reads)."""
+
+    name: str
+    config: dict[str, Any]
+    states: tuple[str, ...]
+    rewards: dict[str, np.ndarray]
+
+    @property
+    def scenario(self) -> Scenario:
+        return scenario_from_config(self.config)
+
+    @property
+    def num_samples(self) -> int:
+        return int(next(iter(self.rewards.values())).shape[0])
+
+    def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        return {agent: rewards[start:stop] for agent, rewards in self.rewards.items()}
+
+
+def _as_run(run):
+    """A :class:`~powerplay.storage.runs.StoredRun` as is, or the dict of ``get_properties_from_run``."""
+    if not isinstance(run, Mapping):
+        return run
+    try:
+        config = dict(run["run_config"])
+        rewards = {"H": np.asarray(run["reward_samples"])}
+        states = tuple(run["states"])
+    except KeyError as error:
+        raise ModelError(
+            f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output"
+        ) from None
+    if "reward_samples_agent_A" in run:
+        rewards["A"] = np.asarray(run["reward_samples_agent_A"])
+    info = dict(run.get("run_info") or {})
+    return _RunProperties(str(info.get("name", "run")), config, states, rewards)
+
+
+def sample_optimal_policy_data_from_run(run_properties, reward_sample_index=0, workdir=None):
     """Optimal policies (and reward functions) for one reward sample of a finished run.
 
     ``run_properties`` is the output of ``get.get_properties_from_run`` (or a loaded run).
     Returns a dict with the reference's keys, our objects as values: ``'mdp_graph'``,
     ``'policy_graph_H'``, ``'reward_function_H'`` and, in multi-agent runs,
-    ``'policy_graph_A'`` (and ``'seed_policy_graph_A'``, ``'reward_function_A'``). See
-    :func:`powerplay.runner.inspection.sample_optimal_policy_data`.
+    ``'policy_graph_A'`` (and ``'seed_policy_graph_A'``, ``'reward_function_A'`` when A
+    learns), plus ``'experiment_type'`` and ``'reward_sample_index'``; ``_H`` is the first
+    agent's, ``_A`` the second's. See :func:`powerplay.runner.inspection.inspect_sample`.
     """
-    from ..runner.inspection import sample_optimal_policy_data
+    from ..runner.inspection import inspect_sample
 
-    return sample_optimal_policy_data(run_properties, reward_sample_index=reward_sample_index)
+    found = inspect_sample(_as_run(run_properties), reward_sample_index, workdir)
+    agents = found.scenario.agents
+    first = agents[0].name
+    data: dict[str, Any] = {
+        "experiment_type": found.scenario.experiment_type,
+        "reward_sample_index": found.reward_sample_index,
+        "mdp_graph": found.mdp,
+        "reward_function_H": found.rewards[first],
+        "policy_graph_H": found.optimal_policies[first],
+    }
+    if len(agents) > 1:
+        second = agents[1]
+        if second.learns:
+            data["seed_policy_graph_A"] = found.given_policies[second.name]
+            data["reward_function_A"] = found.rewards[second.name]
+            data["policy_graph_A"] = found.optimal_policies[second.name]
+        else:
+            data["policy_graph_A"] = found.given_policies[second.name]
+    return data
 
 
 def _as_agent(policy: Policy, agent: str, mdp) -> Policy:

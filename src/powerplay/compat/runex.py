@@ -19,7 +19,8 @@ from ..model.mdp import JointMDP
 from ..model.rewards import RewardDistribution
 from ..runner.config import draw_random_seed
 from ..runner.executors import run_experiment
-from ..runner.experiment import Experiment, ExperimentKind, RunResult
+from ..runner.experiment import Experiment, RunResult
+from ..scenario import FixedPolicies, LearningChain, Protocol, SingleAgent
 from ..solvers.values import SolverSettings
 from ._common import as_mdp, as_policy
 
@@ -90,14 +91,14 @@ def run_one_experiment(
         policy = align_policy(policy, mdp)
     elif len(graphs) != 1:
         raise WrongKindError("transition_graphs must be [mdp] or [joint_mdp, policy_A]")
-    kind: ExperimentKind
+    protocol: Protocol
     if policy is None:
-        kind = "single_agent"
+        protocol = SingleAgent()
     else:
-        kind = "multiagent_fixed_policy" if reward_correlation is None else "multiagent_with_reward"
+        protocol = FixedPolicies() if reward_correlation is None else LearningChain()
     seed = int(random_seed) if random_seed is not None else draw_random_seed()
     experiment = Experiment(
-        kind,
+        protocol.name,
         mdp,
         discount_rate,
         _distribution(reward_sampler),
@@ -105,9 +106,9 @@ def run_one_experiment(
         seed,
         policy_A=policy,
         discount_rate_agent_A=(discount_rate if discount_rate_agent_A is None else discount_rate_agent_A)
-        if kind == "multiagent_with_reward"
+        if protocol.others_learn
         else None,
-        reward_correlation=reward_correlation if kind == "multiagent_with_reward" else None,
+        reward_correlation=reward_correlation if protocol.others_learn else None,
         diagnostic=bool(diagnostic_mode),
         settings=SolverSettings(tolerance=convergence_threshold),
     )

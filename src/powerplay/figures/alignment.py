@@ -29,20 +29,29 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY
+from ..errors import FigureError
+from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY, AlignmentStatistics, reliability_text
 from . import style
-from .data import AlignmentData, LinesData
+from .data import AlignmentData, AlignmentMatrixData, LinesData
 
 #: Error bars are drawn on alignment plots of at most this many states.
 MAX_ERROR_BAR_STATES = 100
 
 ALPHA = r"$\alpha_{HA}$"
+
+
+def alpha_symbol(agents: Sequence[str] = ("H", "A")) -> str:
+    """``'$\\alpha_{HA}$'`` (mathtext) for a pair of agents."""
+    return rf"$\alpha_{{{''.join(agents)}}}$"
+
 
 #: Width and axes height (inches) of an alignment plot.
 ALIGNMENT_WIDTH, ALIGNMENT_AXES_HEIGHT = 6.4, 4.8
@@ -60,9 +69,9 @@ def _number(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if value is not None and np.isfinite(value) else "n/a"
 
 
-def format_alignment(alpha: float, error: float | None = None) -> str:
-    """``'α_HA = 0.873 ± 0.004'`` (mathtext): the raw coefficient and its standard error."""
-    text = f"{ALPHA} = " + (f"{alpha:.3f}" if np.isfinite(alpha) else "undefined (constant POWER)")
+def format_alignment(alpha: float, error: float | None = None, agents: Sequence[str] = ("H", "A")) -> str:
+    """``'α_HA = 0.873 ± 0.004'`` (mathtext): the raw coefficient of a pair of agents and its standard error."""
+    text = f"{alpha_symbol(agents)} = " + (f"{alpha:.3f}" if np.isfinite(alpha) else "undefined (constant POWER)")
     if error is not None and np.isfinite(error):
         text += f" ± {error:.3f}"
     return text
@@ -81,10 +90,11 @@ def reliability_note(statistics) -> str | None:
     """The warning a run with noisy per-state means gets on its alignment plot (else ``None``)."""
     if statistics is None or not statistics.low_reliability:
         return None
+    first, second = statistics.agents
     text = (
-        f"Low reliability of the per-state means (H {_number(statistics.reliability_H, 2)}, "
-        f"A {_number(statistics.reliability_A, 2)}; below {LOW_RELIABILITY}): sampling noise pulls the raw "
-        f"α_HA towards 0."
+        f"Low reliability of the per-state means ({first} {_number(statistics.reliability_first, 2)}, "
+        f"{second} {_number(statistics.reliability_second, 2)}; below {LOW_RELIABILITY}): sampling noise pulls "
+        f"the raw {statistics.symbol} towards 0."
     )
     if statistics.suggested_samples is not None:
         text += f" About {statistics.suggested_samples:,} reward samples would bring both to {TARGET_RELIABILITY}."
@@ -128,9 +138,11 @@ def alignment_data(
     errors_A: np.ndarray | None = None,
     baseline_H: np.ndarray | None = None,
     limits: Limits | None = None,
-    heading: str = "Alignment plot: POWER of Agents H and A at each state",
+    heading: str | None = None,
+    agents: tuple[str, str] = ("H", "A"),
 ) -> AlignmentData:
-    """What an alignment plot draws: one point per state, POWER of H (x) against POWER of A (y).
+    """What an alignment plot draws: one point per state, POWER of H (x) against POWER of A (y)
+    (or of any pair of ``agents``).
 
     Parameters
     ----------
@@ -151,8 +163,10 @@ def alignment_data(
     limits : ((x0, x1), (y0, y1)), optional
         Fixed axis limits (e.g. shared by the frames of an animation); by default fitted to
         the points (and the baseline).
-    heading : str
-        First line of the title.
+    heading : str, optional
+        First line of the title (default ``'Alignment plot: POWER of Agents H and A at each state'``).
+    agents : (str, str)
+        The pair (default H and A): ``powers_H`` are the first's, ``powers_A`` the second's.
 
     Returns
     -------
@@ -160,9 +174,12 @@ def alignment_data(
         ``alpha`` is the Pearson coefficient of exactly the plotted points.
     """
     x, y = np.asarray(powers_H, dtype=np.float64), np.asarray(powers_A, dtype=np.float64)
+    agents = (str(agents[0]), str(agents[1]))
+    if heading is None:
+        heading = f"Alignment plot: POWER of Agents {agents[0]} and {agents[1]} at each state"
     alpha = pearson(x, y)
     count = len(x)
-    first = format_alignment(alpha, statistics.alpha_sem if statistics is not None else None)
+    first = format_alignment(alpha, statistics.alpha_sem if statistics is not None else None, agents)
     if statistics is not None:
         first += f" (raw) · {format_corrected(statistics)}"
     lines = [heading, f"{first} · {count} states"]
@@ -185,6 +202,7 @@ def alignment_data(
         baseline=baseline,
         limits=((float(x0), float(x1)), (float(y0), float(y1))),
         note=reliability_note(statistics),
+        agents=agents,
     )
 
 
@@ -208,7 +226,13 @@ def draw_alignment(data: AlignmentData) -> Figure:
             linewidths=1,
             zorder=1,
         )
-        ax.plot([], [], color=style.AGENT_COLORS["H"], alpha=0.5, label="H against A's seed policy (baseline)")
+        ax.plot(
+            [],
+            [],
+            color=style.AGENT_COLORS["H"],
+            alpha=0.5,
+            label=f"{data.agents[0]} against {data.agents[1]}'s seed policy (baseline)",
+        )
     if data.errors_H is not None or data.errors_A is not None:
         ax.errorbar(
             data.x, data.y, xerr=data.errors_H, yerr=data.errors_A, fmt="none", ecolor="0.45", elinewidth=0.8, zorder=2
@@ -229,8 +253,8 @@ def draw_alignment(data: AlignmentData) -> Figure:
     low, high = max(x0, y0), min(x1, y1)
     if high > low:
         ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
-    ax.set_xlabel("POWER of Agent H at the state (reward units)", fontsize=style.FONT_SIZE)
-    ax.set_ylabel("POWER of Agent A at the state (reward units)", fontsize=style.FONT_SIZE)
+    ax.set_xlabel(f"POWER of Agent {data.agents[0]} at the state (reward units)", fontsize=style.FONT_SIZE)
+    ax.set_ylabel(f"POWER of Agent {data.agents[1]} at the state (reward units)", fontsize=style.FONT_SIZE)
     ax.grid(color="0.9", zorder=0)
     # Above the axes: alignment plots are often dense everywhere inside them.
     ax.legend(
@@ -300,6 +324,178 @@ def update_alignment(figure: Figure, previous: AlignmentData, data: AlignmentDat
 def alignment_figure(powers_H: np.ndarray, powers_A: np.ndarray, **options) -> Figure:
     """:func:`draw_alignment` of :func:`alignment_data` (same arguments)."""
     return draw_alignment(alignment_data(powers_H, powers_A, **options))
+
+
+def matrix_note(statistics: Sequence) -> str | None:
+    """The note of an alignment matrix: the agents whose per-state means are noisy (each agent's
+    reliability is its own, the same in every pair) and the sample count that would fix them."""
+    reliability: dict[str, float] = {}
+    for stats in statistics:
+        for agent in stats.agents:
+            reliability.setdefault(agent, stats.reliability(agent)[0])
+    low = {a: r for a, r in reliability.items() if not r >= LOW_RELIABILITY}
+    if not low:
+        return None
+    shown = ", ".join(f"{a} {reliability_text(r)}" for a, r in low.items())
+    text = (
+        f"Low reliability of the per-state means ({shown}; below {LOW_RELIABILITY}): sampling noise pulls "
+        "the raw α of their pairs towards 0."
+    )
+    suggested = [(s.suggested_samples, s.suggested_is_lower_bound) for s in statistics if s.suggested_samples]
+    if suggested:
+        count, lower = max(suggested)
+        text += f" {'At least' if lower else 'About'} {count:,} reward samples would bring every agent to {TARGET_RELIABILITY}."
+    return text
+
+
+def alignment_matrix_data(
+    means: Mapping[str, np.ndarray],
+    agents: Sequence[str],
+    *,
+    statistics: Mapping[tuple[str, str], AlignmentStatistics] | None = None,
+    errors: Mapping[str, np.ndarray] | None = None,
+    label: style.RunLabel | None = None,
+) -> AlignmentMatrixData:
+    """What the alignment matrix of three or more agents draws: one alignment plot per pair.
+
+    Parameters
+    ----------
+    means : mapping
+        Agent -> ``[S]`` per-state mean POWER.
+    agents : sequence of str
+        The run's agents, in order (pairs in agent order).
+    statistics : mapping, optional
+        Pair -> its :class:`~powerplay.stats.alignment.AlignmentStatistics`
+        (:meth:`run.alignments() <powerplay.stats.summary.RunStatistics.alignments>`): each
+        panel's title then shows the raw α ± its standard error and the corrected α with its
+        95 % interval.
+    errors : mapping, optional
+        Agent -> ``[S]`` standard errors (error bars for at most :data:`MAX_ERROR_BAR_STATES` states).
+    label : RunLabel, optional
+
+    Returns
+    -------
+    AlignmentMatrixData
+    """
+    agents = tuple(agents)
+    if len(agents) < 2:
+        raise FigureError(f"an alignment matrix needs two or more agents, got {list(agents)}")
+    statistics = dict(statistics or {})
+    errors = dict(errors or {})
+    panels = []
+    for x, y in itertools.combinations(agents, 2):
+        stats = statistics.get((x, y))
+        data = alignment_data(
+            means[x], means[y], statistics=stats, errors_H=errors.get(x), errors_A=errors.get(y), agents=(x, y)
+        )
+        lines = [format_alignment(data.alpha, stats.alpha_sem if stats is not None else None, (x, y))]
+        if stats is not None:
+            lines[0] += " (raw)"
+            lines.append(format_corrected(stats))
+        panels.append(dataclasses.replace(data, title="\n".join(lines), note=None))
+    count = len(np.asarray(means[agents[0]]))
+    lines = [f"Alignment plots of every pair of agents: POWER at each of {count:,} states"]
+    if label is not None:
+        lines.append(label.describe(_matrix_width(len(agents)) - 0.3))
+    title = style.fit_title("\n".join(lines), _matrix_width(len(agents)) - 0.3)
+    return AlignmentMatrixData(
+        title=title, agents=agents, panels=tuple(panels), note=matrix_note([statistics[p] for p in statistics])
+    )
+
+
+#: Side (inches) of one panel of an alignment matrix, and the room around the panels.
+MATRIX_PANEL, MATRIX_GAP, MATRIX_LEFT, MATRIX_BOTTOM = 3.0, 0.75, 0.9, 0.65
+
+
+def _matrix_width(num_agents: int) -> float:
+    return MATRIX_LEFT + (num_agents - 1) * MATRIX_PANEL + (num_agents - 2) * MATRIX_GAP + 0.3
+
+
+def draw_alignment_matrix(data: AlignmentMatrixData) -> Figure:
+    """Draw an :class:`AlignmentMatrixData`: the pairs' panels below the diagonal, the legend and note above it."""
+    size = len(data.agents) - 1
+    title_height = style.title_inches(data.title)
+    panel_title = max(style.title_inches(p.title, style.FONT_SIZE - 1) for p in data.panels)
+    row_height = MATRIX_PANEL + panel_title + 0.2
+    width = _matrix_width(len(data.agents))
+    height = title_height + 0.15 + size * row_height + (size - 1) * 0.35 + MATRIX_BOTTOM
+    figure = style.new_figure(width, height)
+    axes = {}
+    for item in data.panels:
+        row, col = data.position(item.agents)
+        left = MATRIX_LEFT + col * (MATRIX_PANEL + MATRIX_GAP)
+        bottom = MATRIX_BOTTOM + (size - 1 - row) * (row_height + 0.35)
+        ax = figure.add_axes((left / width, bottom / height, MATRIX_PANEL / width, MATRIX_PANEL / height))
+        axes[item.agents] = ax
+        many = item.num_states > MAX_ERROR_BAR_STATES
+        if item.errors_H is not None or item.errors_A is not None:
+            ax.errorbar(
+                item.x,
+                item.y,
+                xerr=item.errors_H,
+                yerr=item.errors_A,
+                fmt="none",
+                ecolor="0.45",
+                elinewidth=0.7,
+                zorder=2,
+            )
+        ax.scatter(
+            item.x,
+            item.y,
+            s=6 if many else 16,
+            color=style.ACCENT_COLOR,
+            alpha=0.35 if many else 0.75,
+            linewidths=0,
+            zorder=3,
+            label="states",
+        )
+        (x0, x1), (y0, y1) = _limits(item)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        low, high = max(x0, y0), min(x1, y1)
+        if high > low:
+            ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
+        ax.grid(color="0.9", zorder=0)
+        ax.tick_params(labelsize=style.FONT_SIZE - 2)
+        ax.set_title(item.title, fontsize=style.FONT_SIZE - 1, pad=4)
+        x_agent, y_agent = item.agents
+        if row == size - 1:
+            ax.set_xlabel(
+                f"POWER of Agent {x_agent}", fontsize=style.FONT_SIZE, color=style.agent_color(x_agent, data.agents)
+            )
+        if col == 0:
+            ax.set_ylabel(
+                f"POWER of Agent {y_agent}", fontsize=style.FONT_SIZE, color=style.agent_color(y_agent, data.agents)
+            )
+    # Above the diagonal: what the marks are, and the note on noisy means.
+    first = axes[data.panels[0].agents]
+    handles, labels = first.get_legend_handles_labels()
+    corner = (MATRIX_LEFT + (MATRIX_PANEL + MATRIX_GAP) * (1 if size > 1 else 0)) / width
+    top = 1 - (title_height + 0.15 + panel_title) / height
+    figure.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(corner, top),
+        fontsize=style.FONT_SIZE - 1,
+        frameon=False,
+        title="one point per state; x: POWER of the column's\nagent, y: of the row's (reward units)",
+        title_fontsize=style.FONT_SIZE - 2,
+    )
+    if data.note:
+        room = width * (1 - corner) - 0.4  # inches right of the legend's left edge
+        figure.text(
+            corner + 0.01,
+            top - 0.9 / height,
+            textwrap.fill(data.note, max(30, int(room * 72 / ((style.FONT_SIZE - 2) * 0.62)))),
+            ha="left",
+            va="top",
+            fontsize=style.FONT_SIZE - 2,
+            color="#7a2e00",
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff1d6", "edgecolor": "#d98c00", "linewidth": 1.2},
+        )
+    style.set_title(figure, data.title, 0.08)
+    return figure
 
 
 def _lighter(color, opacity: float):
@@ -383,9 +579,13 @@ __all__ = [
     "alignment_data",
     "alignment_figure",
     "alignment_limits",
+    "alignment_matrix_data",
+    "alpha_symbol",
     "draw_alignment",
+    "draw_alignment_matrix",
     "draw_lines",
     "format_alignment",
+    "matrix_note",
     "pearson",
     "reliability_note",
     "series_colors",

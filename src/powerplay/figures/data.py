@@ -11,19 +11,20 @@ So a test (or a user) checks the numbers of a figure on its record, and the pict
 rendering of exactly that record. Records are immutable (frozen dataclasses whose arrays are
 read-only) and picklable, so they can be drawn in worker processes.
 
-=========================  ===============================================================
-record                     figures
-=========================  ===============================================================
-:class:`HeatmapData`       gridworld heat maps (single, and the joint block layout),
-                           ``view_gridworld``, rollout frames
-:class:`BarsData`          one value per state as bars (± standard error)
-:class:`AlignmentData`     alignment plots (POWER of H against A per state, α_HA)
-:class:`LinesData`         quantities against a swept parameter (α_HA, POWER, averages)
-:class:`HistogramData`     per-state histograms of samples (panels sharing bins)
-:class:`CorrelationData`   2-D histograms of one state's samples against every state's
-:class:`MatrixData`        the state-by-state correlation matrix
-:class:`RewardPairsData`   scatter of correlated reward pairs (R_H, R_A)
-=========================  ===============================================================
+==============================  ===============================================================
+record                          figures
+==============================  ===============================================================
+:class:`HeatmapData`            gridworld heat maps (single, and the joint block layout),
+                                ``view_gridworld``, rollout frames
+:class:`BarsData`               one value per state as bars (± standard error)
+:class:`AlignmentData`          alignment plots (POWER of H against A per state, α_HA; of any pair)
+:class:`AlignmentMatrixData`    the alignment plots of every pair of three or more agents
+:class:`LinesData`              quantities against a swept parameter (α_HA, POWER, averages)
+:class:`HistogramData`          per-state histograms of samples (panels sharing bins)
+:class:`CorrelationData`        2-D histograms of one state's samples against every state's
+:class:`MatrixData`             the state-by-state correlation matrix
+:class:`RewardPairsData`        scatter of correlated reward pairs (R_H, R_A)
+==============================  ===============================================================
 
 Examples
 --------
@@ -194,6 +195,9 @@ class AlignmentData(_Record):
     note : str or None
         A warning printed on the plot (low reliability of the means, with a suggested sample
         count).
+    agents : (str, str)
+        The pair: the agent on the horizontal axis, then the one on the vertical (``x``,
+        ``errors_H`` are the first's; ``y``, ``errors_A`` the second's). Default H and A.
     """
 
     title: str
@@ -206,10 +210,46 @@ class AlignmentData(_Record):
     baseline: np.ndarray | None = None
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None
     note: str | None = None
+    agents: tuple[str, str] = ("H", "A")
 
     @property
     def num_states(self) -> int:
         return len(self.x)
+
+
+@dataclass(frozen=True, eq=False)
+class AlignmentMatrixData(_Record):
+    """Alignment plots of every pair of agents of a run, as a lower-triangular matrix of panels.
+
+    Attributes
+    ----------
+    title : str
+    agents : tuple of str
+        The run's agents: the panel of pair ``(agents[j], agents[i])``, ``j < i``, sits in row
+        ``i - 1`` and column ``j``, POWER of ``agents[j]`` across and of ``agents[i]`` up.
+    panels : tuple of AlignmentData
+        One per pair, in agent order (``('H', 'A'), ('H', 'B'), ('A', 'B')``); each panel's
+        ``title`` is its α line(s) and its ``statistics`` the pair's α statistics.
+    note : str or None
+        Noisy per-state means (low reliabilities) and the sample count that would fix them.
+    """
+
+    title: str
+    agents: tuple[str, ...]
+    panels: tuple[AlignmentData, ...]
+    note: str | None = None
+
+    def panel(self, pair: tuple[str, str]) -> AlignmentData:
+        """The panel of ``pair`` (in agent order)."""
+        for item in self.panels:
+            if item.agents == tuple(pair):
+                return item
+        raise KeyError(pair)
+
+    def position(self, pair: tuple[str, str]) -> tuple[int, int]:
+        """(row, column) of the panel of ``pair`` in the matrix."""
+        x, y = pair
+        return self.agents.index(y) - 1, self.agents.index(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -415,6 +455,7 @@ class RewardPairsData(_Record):
 __all__ = [
     "X_SCALES",
     "AlignmentData",
+    "AlignmentMatrixData",
     "BarsData",
     "CorrelationData",
     "HeatmapData",

@@ -67,7 +67,7 @@ PublishedFigureError = FigureError
 
 
 def _environment(run) -> str:
-    return str(run.config.get("mdp_graph") or run.config.get("joint_mdp_graph"))
+    return str(run.scenario.environment_value)
 
 
 def _check_environment(sweep, expected: str, post: int, fig: int) -> None:
@@ -90,9 +90,10 @@ def _run(sweep, post: int, fig: int, environment: str, **values: Any):
     except SweepNotFoundError as error:
         raise PublishedFigureError(f"Part {post} Fig {fig}: {error}") from None
     for key, value in values.items():  # fixed parameters must have the figure's value too
-        if key not in swept and run.config.get(key) != value and not _close(run.config.get(key), value):
+        found = run.scenario.parameter_value(key)
+        if key not in swept and found != value and not _close(found, value):
             raise PublishedFigureError(
-                f"Part {post} Fig {fig} needs {key} = {value}, but sweep {sweep.path.name} has {run.config.get(key)}"
+                f"Part {post} Fig {fig} needs {key} = {value}, but sweep {sweep.path.name} has {found}"
             )
     return run
 

@@ -45,9 +45,10 @@ MAX_WORKERS = 4
 
 
 def _drawers() -> dict[type, Callable]:
-    from .alignment import draw_alignment, draw_lines
+    from .alignment import draw_alignment, draw_alignment_matrix, draw_lines
     from .data import (
         AlignmentData,
+        AlignmentMatrixData,
         BarsData,
         CorrelationData,
         HeatmapData,
@@ -66,6 +67,7 @@ def _drawers() -> dict[type, Callable]:
         CorrelationData: draw_correlations,
         MatrixData: draw_matrix,
         AlignmentData: draw_alignment,
+        AlignmentMatrixData: draw_alignment_matrix,
         LinesData: draw_lines,
         RewardPairsData: draw_reward_pairs,
     }

@@ -1,7 +1,7 @@
 """Animated rollouts of optimal policies on a gridworld (``visualize_full_gridworld_rollout``).
 
 For one reward sample of a run, both agents follow the policies that were optimal for it
-(:func:`powerplay.runner.inspection.sample_optimal_policy_data`) from an initial state; each
+(:func:`powerplay.runner.inspection.inspect_sample`) from an initial state; each
 frame shows the grid with Agent H (blue square) and Agent A (red square) and, as the
 background, the reward landscape one agent perceives. Rewards live on *joint* states, so
 the landscape Agent H perceives (its reward over its own positions) changes whenever Agent
@@ -180,7 +180,7 @@ def visualize_full_gridworld_rollout(
         rewards in this run.
     """
     # The runner's inspection layer rebuilds the run's experiment (imported only when needed).
-    from ..runner.inspection import sample_optimal_policy_data, simulate_policy_rollout
+    from ..runner.inspection import inspect_sample, simulate_policy_rollout
 
     if agent_whose_rewards_are_displayed not in ("H", "A"):
         raise FigureError(
@@ -188,27 +188,28 @@ def visualize_full_gridworld_rollout(
         )
     run = load_sweep(sweep_id, folder).run(run_suffix)
     GridGeometry.of_states(run.states)  # fail early, naming the state, if not a gridworld
-    data = sample_optimal_policy_data(run, reward_sample_index, workdir=workdir)
-    key = f"reward_function_{agent_whose_rewards_are_displayed}"
-    if key not in data:
+    found = inspect_sample(run, reward_sample_index, workdir=workdir)
+    if agent_whose_rewards_are_displayed not in found.rewards:
         raise FigureError(
-            f"run {run.name} ({data['experiment_type']}) has no rewards for Agent {agent_whose_rewards_are_displayed}"
+            f"run {run.name} ({found.scenario.experiment_type}) has no rewards for Agent "
+            f"{agent_whose_rewards_are_displayed}"
         )
-    mdp = data["mdp_graph"]
+    mdp = found.mdp
     if initial_state is None:
         initial_state = DEFAULT_INITIAL_STATE if DEFAULT_INITIAL_STATE in set(mdp.states) else mdp.states[0]
+    policies = list(found.final_policies.values())
     rollout = simulate_policy_rollout(
         initial_state,
-        data["policy_graph_H"],
+        policies[0],
         mdp,
         number_of_steps,
-        other_policy=data.get("policy_graph_A"),
+        other_policy=policies[1] if len(policies) > 1 else None,
         rng=np.random.default_rng(random_seed),
     )
     frames = rollout_frames(
         rollout,
         run.states,
-        data[key],
+        found.rewards[agent_whose_rewards_are_displayed],
         agent_whose_rewards_are_displayed=agent_whose_rewards_are_displayed,
         reward_sample_index=reward_sample_index,
         label=style.RunLabel.from_run(run),

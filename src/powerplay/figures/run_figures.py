@@ -10,8 +10,13 @@ figure type (prefix)                   what                                     
 ``POWER_means``                        POWER per state: bars ± standard error, or a    always
                                        gridworld heat map with values in the cells
 ``POWER_means-agent_H`` / ``-agent_A`` the same for each agent (block layout for       ``multiagent_with_reward``
-                                       joint gridworlds)
+                                       joint gridworlds; for three or more agents, each
+                                       agent's POWER over its own cell averaged over
+                                       the others' positions, :mod:`.agent_maps`)
+``POWER_means-agent_H-others_A_1_3``   the same with other agents held at cells        ``others`` (3+ agents)
 ``POWER_alignment``                    alignment plot, α_HA in the title               ``multiagent_with_reward``
+``POWER_alignment_matrix``             alignment plots of every pair of agents, α of   ... with 3+ agents
+                                       each pair in its panel (instead of the above)
 ``POWER_means-agent_H_against_seed``   Agent H's POWER against Agent A's seed policy   ... and ``diagnostic``
 ``POWER_means-agent_A_seed``           Agent A's POWER following the seed policy       ... and ``diagnostic``
 ``POWER_vars``                         variance of the POWER samples per state         ``plot_distributions``
@@ -26,7 +31,8 @@ figure type (prefix)                   what                                     
 =====================================  ==============================================  =====================
 
 For ``multiagent_with_reward`` every prefix gets ``-agent_H`` or ``-agent_A`` (e.g.
-``POWER_samples-agent_A``), as in the reference. With ``plot_as_gridworld`` on an MDP whose
+``POWER_samples-agent_A``), as in the reference, and ``-agent_B``, ... for further agents
+(diagnostics: ``-agent_B_seed``, ``-agent_A_against_seed``, ...). With ``plot_as_gridworld`` on an MDP whose
 states are not gridworld cells, bars are drawn instead (with a warning). File names hold
 only ASCII letters, digits, ``.``, ``_`` and ``-``: a state in a prefix is written like
 ``0_1`` for ``'(0, 1)'`` (:func:`powerplay.figures.style.file_token`).
@@ -50,11 +56,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import SamplesNotKeptError
 from ..runner.events import SweepListener
 from ..storage.runs import KEEP_SAMPLES_ADVICE, StoredRun, update_run_info
 from . import style
-from .alignment import alignment_data
+from .agent_maps import AgentGeometry, agent_map, agent_map_data, parse_others, power_map_records
+from .alignment import alignment_data, alignment_matrix_data
 from .data import HeatmapData
 from .heatmaps import GridGeometry
 from .render import prestart, save_all
@@ -84,15 +93,28 @@ class FigureOptions:
         Also draw the POWER sample correlations between states.
     diagnostic : bool
         For ``multiagent_with_reward`` runs, also draw the diagnostic POWERs.
+    others : str or None
+        Joint gridworlds of three or more agents (with ``plot_as_gridworld``): also draw
+        each agent's POWER with the other agents held at these cells, e.g.
+        ``'A=(1, 3),B=(2, 2)'`` (:func:`~powerplay.figures.agent_maps.parse_others`; an
+        agent's own entry is ignored for its map, and agents not given are averaged over).
     """
 
     plot_as_gridworld: bool = False
     plot_distributions: bool = False
     plot_correlations: bool = False
     diagnostic: bool = False
+    others: str | None = None
 
-    def as_dict(self) -> dict[str, bool]:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        parse_others(self.others)  # refuse a bad --others before anything is drawn
+
+    def as_dict(self) -> dict:
+        """Plain values for ``run.json`` (``others`` only when given)."""
+        out = asdict(self)
+        if out["others"] is None:
+            del out["others"]
+        return out
 
     @property
     def needs_samples(self) -> bool:
@@ -102,8 +124,9 @@ class FigureOptions:
 
 def _agents(run) -> list[tuple[str, str]]:
     """``(POWER key, file-name tag)`` of each agent whose figures are drawn."""
-    if "A" in run.power_keys:
-        return [("H", "-agent_H"), ("A", "-agent_A")]
+    agents = run.summary.agents
+    if len(agents) >= 2:
+        return [(a, f"-agent_{a}") for a in agents]
     return [("H", "")]
 
 
@@ -137,10 +160,16 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
     handle = run.name
     states = run.states
     as_grid = options.plot_as_gridworld
+    agents = _agents(run)
+    many = len(agents) > 2
     geometry = None
+    maps: AgentGeometry | None = None  # three or more agents: maps over each agent's own cell
     if as_grid:
         try:
-            geometry = GridGeometry.of_states(states)
+            if many:
+                maps = AgentGeometry.of_states(states)
+            else:
+                geometry = GridGeometry.of_states(states)
         except ValueError:
             style.warn(
                 f"plot_as_gridworld: the states of run {handle} are not gridworld cells '(row, col)' "
@@ -148,6 +177,20 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
             )
             as_grid = False
     records: list[tuple[str, object]] = []
+
+    def agent_values(prefix: str, key: str, means, quantity: str | None = None, **kwargs) -> None:
+        """An agent's variances or rewards: a map over its cells (3+ agents), else as below."""
+        if maps is None:
+            values(prefix, means, **({"quantity": quantity} if quantity else {}), **kwargs)
+            return
+        item = agent_map(means, np.full(len(states), np.nan), states, key, geometry=maps)
+        variance = kwargs.get("aggregation", "mean") == "var"
+        what = f"{quantity or 'POWER'} of Agent {key}"
+        if variance:
+            what = f"Variance of the {what[0].lower()}{what[1:]} samples"
+        unit = "variance of samples) (reward units²" if variance else "mean over samples) (reward units"
+        colorbar = f"{quantity or 'POWER'} ({unit})"
+        records.append((prefix, agent_map_data(item, maps, quantity=what, label=label, colorbar_label=colorbar)))
 
     def values(prefix: str, means, **kwargs) -> None:
         records.append(
@@ -165,10 +208,47 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
             )
         )
 
-    agents = _agents(run)
     two_agents = len(agents) == 2
-    for key, tag in agents:
-        values(f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key), agent=key if two_agents else "H")
+    if maps is not None:
+        records += power_map_records(run, others=options.others, label=label, geometry=maps)
+    else:
+        for key, tag in agents:
+            values(
+                f"POWER_means{tag}", run.power_mean(key), errors=run.power_sem(key), agent=key if two_agents else "H"
+            )
+    if many:
+        names = tuple(key for key, _ in agents)
+        records.append(
+            (
+                "POWER_alignment_matrix",
+                alignment_matrix_data(
+                    {a: run.power_mean(a) for a in names},
+                    names,
+                    statistics=run.alignments(),
+                    errors={a: run.power_sem(a) for a in names},
+                    label=label,
+                ),
+            )
+        )
+        if options.diagnostic:
+            expected = [k for k in run.scenario.power_keys(True) if k not in names]
+            missing = [k for k in expected if k not in run.power_keys]
+            if missing:
+                style.warn(
+                    f"diagnostic: run {handle} has no diagnostic POWERs ({', '.join(missing)}); "
+                    "run the sweep in diagnostic mode to compute them"
+                )
+            present = [k for k in expected if k in run.power_keys]
+            if maps is not None:
+                records += power_map_records(run, keys=present, label=label, geometry=maps)
+            else:
+                for key in present:
+                    values(
+                        f"POWER_means-agent_{key}",
+                        run.power_mean(key),
+                        errors=run.power_sem(key),
+                        quantity=style.power_key_name(key),
+                    )
     if two_agents:
         records.append(
             (
@@ -203,14 +283,20 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
         histograms = not too_many_states(
             "sample histograms (Reward_samples, POWER_samples)", len(states), MAX_DISTRIBUTION_STATES
         )
-        rewards = run.rewards if histograms else {}
-        heavy = heavy_tailed_rewards(run.config)
+        rewards = {}
+        if histograms:
+            try:
+                rewards = run.rewards
+            except SamplesNotKeptError as error:  # e.g. a distribution registered only where the run was computed
+                style.warn(f"Reward_samples: {error}")
+        heavy = heavy_tailed_rewards(run.scenario.reward_distribution)
         for key, tag in agents:
-            values(f"POWER_vars{tag}", run.power_variance(key), aggregation="var", agent=key)
+            agent_values(f"POWER_vars{tag}", key, run.power_variance(key), aggregation="var", agent=key)
             if key in run.summary.reward_agents:
-                values(f"Reward_means{tag}", run.summary.reward_mean(key), quantity="Reward", agent=key)
-                values(
+                agent_values(f"Reward_means{tag}", key, run.summary.reward_mean(key), quantity="Reward", agent=key)
+                agent_values(
                     f"Reward_vars{tag}",
+                    key,
                     run.summary.reward_variance(key),
                     aggregation="var",
                     quantity="Reward",
@@ -221,7 +307,7 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     rewards[key],
                     states,
                     quantity="Reward",
-                    plot_as_gridworld=as_grid,
+                    plot_as_gridworld=as_grid and maps is None,
                     label=label,
                     agent=key,
                     heavy_tailed=heavy,
@@ -233,7 +319,7 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     samples,
                     states,
                     quantity="POWER",
-                    plot_as_gridworld=as_grid,
+                    plot_as_gridworld=as_grid and maps is None,
                     label=label,
                     agent=key,
                     heavy_tailed=heavy,
@@ -251,7 +337,9 @@ def run_figure_records(run, options: FigureOptions | None = None, **flags: bool)
                     f"the state-by-state correlation matrix POWER_correlation_matrix{tag} instead"
                 )
             else:
-                for group, corr in correlation_data(samples, states, plot_as_gridworld=as_grid, label=label, agent=key):
+                for group, corr in correlation_data(
+                    samples, states, plot_as_gridworld=as_grid and maps is None, label=label, agent=key
+                ):
                     records.append((f"POWER{group}{tag}", corr))
             matrix = matrix_data(samples, states, label=label, agent=key)
             if matrix is not None:

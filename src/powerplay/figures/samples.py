@@ -544,9 +544,9 @@ def use_log_bins(samples: np.ndarray, heavy_tailed: bool = False) -> bool:
     return bool(heavy_tailed or samples.max() >= HEAVY_TAIL_RATIO * median)
 
 
-def heavy_tailed_rewards(config) -> bool:
-    """Whether a run's ``reward_distribution`` config has a Pareto part with shape (alpha) ≤ 2."""
-    block = (config or {}).get("reward_distribution")
+def heavy_tailed_rewards(block) -> bool:
+    """Whether a ``reward_distribution`` block (:attr:`Scenario.reward_distribution
+    <powerplay.scenario.Scenario.reward_distribution>`) has a Pareto part with shape (alpha) ≤ 2."""
     if not isinstance(block, Mapping):  # no distribution: nothing to warn about
         return False
     try:
@@ -620,7 +620,7 @@ def histogram_data(
         index = np.floor((samples - low) / (high - low) * number_of_bins)
     index = np.clip(index.astype(np.int64), 0, number_of_bins - 1)
     counts = np.stack([np.bincount(index[:, s], minlength=number_of_bins) for s in range(len(states))])
-    color = style.AGENT_COLORS.get(agent or "H", style.AGENT_COLORS["H"])
+    color = style.agent_color(agent or "H")
     out = []
     for tag, idx, position_A in _groups_by_agent_A(states, plot_as_gridworld):
         group_states = [states[i] for i in idx]

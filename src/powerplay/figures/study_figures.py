@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..runner.scan import LOG_ONE_MINUS, ScanResult
+from ..runner.scan import ScanResult
 from ..runner.studies import EnvironmentStudy, EnvironmentStudyWriter
+from ..scenario import parameters
 from ..storage.sweeps import StoredSweep
 from . import style
 
@@ -106,7 +107,7 @@ def scan_figure(result: ScanResult, path: str | Path | None = None) -> Path:
     height = 3.8 + top
     figure = style.new_figure(width, height)
     ax = figure.add_axes((0.12, 0.75 / height, 0.84, (height - top - 0.75) / height))
-    log_axis = settings.param in LOG_ONE_MINUS
+    log_axis = parameters.scale(settings.param) == "log_one_minus"
 
     def position(value: float) -> float:  # -log10(1 - γ): increases with γ, spreads γ -> 1
         return -math.log10(1 - value) if log_axis else value

@@ -34,11 +34,10 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -49,12 +48,16 @@ from PIL import Image
 
 from ..errors import FigureWarning
 from ..io.atomic import atomic_write_bytes
+from ..scenario import Scenario
 
 #: The colour map of every heat map and 2-D histogram.
 COLOR_MAP = "viridis"
 
 #: Colours of the two agents in scatter plots, markers and line plots.
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
+
+#: Colours of further agents, in agent order after H and A (:func:`agent_color`).
+MORE_AGENT_COLORS = ("#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
 
 #: Colour of the other quantities of a line plot (e.g. the alignment coefficient).
 ACCENT_COLOR = "#7b3294"
@@ -78,6 +81,45 @@ POWER_KEY_NAMES = {
     "H_against_seed": "POWER of Agent H against Agent A's seed policy",
     "A_seed": "POWER of Agent A following its seed policy",
 }
+
+
+#: Names of the colours (for titles that say which outline is which agent).
+COLOR_NAMES = {
+    "#1f66b3": "blue",
+    "#d62728": "red",
+    "#2ca02c": "green",
+    "#ff7f0e": "orange",
+    "#8c564b": "brown",
+    "#e377c2": "pink",
+    "#17becf": "cyan",
+    "#7f7f7f": "grey",
+    "#bcbd22": "olive",
+}
+
+
+def agent_color(agent: str, agents: Sequence[str] = ("H", "A")) -> str:
+    """An agent's colour: H blue and A red as always, the others green, orange, brown, ... in
+    the order of ``agents`` (the run's agents) after H and A."""
+    if agent in AGENT_COLORS:
+        return AGENT_COLORS[agent]
+    others = [a for a in agents if a not in AGENT_COLORS]
+    index = others.index(agent) if agent in others else len(others)
+    return MORE_AGENT_COLORS[index % len(MORE_AGENT_COLORS)]
+
+
+def power_key_name(key: str) -> str:
+    """``'POWER of Agent B'``, ``'POWER of Agent B following its seed policy'``, ``'POWER of Agent H
+    in its own training stage (the later agents following their seed policies)'``, ...
+
+    The two-agent diagnostics keep their names (:data:`POWER_KEY_NAMES`).
+    """
+    if key in POWER_KEY_NAMES:
+        return POWER_KEY_NAMES[key]
+    if key.endswith("_against_seed"):
+        return f"POWER of Agent {key[: -len('_against_seed')]} against the later agents' seed policies"
+    if key.endswith("_seed"):
+        return f"POWER of Agent {key[: -len('_seed')]} following its seed policy"
+    return f"POWER of Agent {key}"
 
 
 def color_map() -> Colormap:
@@ -203,16 +245,18 @@ class RunLabel:
     Parameters
     ----------
     environment : str
-        The MDP's name (``mdp_graph`` / ``joint_mdp_graph`` of the config).
+        The environment's name (:attr:`Scenario.environment_name <powerplay.scenario.Scenario.environment_name>`).
     experiment_type : str
     gamma_H : float, optional
-        Agent H's discount rate (the only agent's, for single-agent runs).
+        The first agent's discount rate (Agent H's; the only agent's, for single-agent runs).
     gamma_A : float, optional
-        Agent A's discount rate (``multiagent_with_reward``).
+        The second agent's discount rate (``multiagent_with_reward``).
     beta : float, optional
-        Reward correlation β between the agents (``multiagent_with_reward``).
+        Reward correlation β between the first two agents (``multiagent_with_reward``).
     num_samples : int, optional
         Number of reward samples.
+    discount_rates, reward_correlations : tuple of (agent, value), optional
+        Every agent's, for runs of more than two agents (they replace the three above).
     """
 
     environment: str
@@ -221,37 +265,45 @@ class RunLabel:
     gamma_A: float | None = None
     beta: float | None = None
     num_samples: int | None = None
+    discount_rates: tuple[tuple[str, float], ...] = ()
+    reward_correlations: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], experiment_type: str | None = None, num_samples: int | None = None
-    ) -> RunLabel:
-        """From a resolved run configuration (``run.yaml``)."""
-        environment = config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP"
+    def from_scenario(cls, scenario: Scenario, num_samples: int | None = None) -> RunLabel:
+        """From a run's :class:`~powerplay.scenario.Scenario` (the sample count it states, unless given)."""
+        agents = scenario.agents
+        many = len(agents) > 2
+        second = agents[1] if len(agents) > 1 else None
         return cls(
-            environment=str(environment),
-            experiment_type=str(experiment_type or config.get("experiment_type") or "single_agent"),
-            gamma_H=config.get("discount_rate"),
-            gamma_A=config.get("discount_rate_agent_A"),
-            beta=config.get("reward_correlation"),
-            num_samples=num_samples if num_samples is not None else config.get("num_reward_samples"),
+            environment=scenario.environment_name,
+            experiment_type=scenario.experiment_type,
+            gamma_H=agents[0].discount_rate,
+            gamma_A=second.discount_rate if second is not None else None,
+            beta=second.reward_correlation if second is not None else None,
+            num_samples=num_samples if num_samples is not None else scenario.num_reward_samples,
+            discount_rates=tuple(scenario.discount_rates.items()) if many else (),
+            reward_correlations=tuple(scenario.reward_correlations.items()) if many else (),
         )
 
     @classmethod
     def from_run(cls, run) -> RunLabel:
-        """From a :class:`~powerplay.storage.StoredRun` (its sample count is what was stored)."""
-        return cls.from_config(run.config, run.experiment_type or run.config.get("experiment_type"), run.num_samples)
+        """From a :class:`~powerplay.storage.StoredRun`'s scenario (its sample count is what was stored)."""
+        return cls.from_scenario(run.scenario, run.num_samples)
 
     def parts(self) -> list[str]:
         """The description's parts: environment, discount rate(s), β, sample count."""
         parts = [self.environment]
-        if self.gamma_A is not None and self.gamma_H is not None and self.gamma_A != self.gamma_H:
+        if self.discount_rates:
+            parts.append(_per_agent("γ", self.discount_rates))
+        elif self.gamma_A is not None and self.gamma_H is not None and self.gamma_A != self.gamma_H:
             parts.append(f"γ_H = {format_number(self.gamma_H)}, γ_A = {format_number(self.gamma_A)}")
         elif self.gamma_H is not None:
             parts.append(f"γ = {format_number(self.gamma_H)}")
         elif self.gamma_A is not None:
             parts.append(f"γ_A = {format_number(self.gamma_A)}")
-        if self.beta is not None:
+        if self.reward_correlations:
+            parts.append(_per_agent("β", self.reward_correlations))
+        elif self.beta is not None:
             parts.append(f"β = {format_number(self.beta)}")
         if self.num_samples is not None:
             parts.append(f"{int(self.num_samples):,} reward samples")
@@ -260,6 +312,13 @@ class RunLabel:
     def describe(self, width: float | None = None, font_size: float = FONT_SIZE + 1) -> str:
         """The parts joined by ``' · '``; wrapped into lines that fit ``width`` inches if given."""
         return join_fitting(self.parts(), width, font_size)
+
+
+def _per_agent(symbol: str, values: Sequence[tuple[str, float]]) -> str:
+    """``'γ = 0.9'`` when every agent has the same value, else ``'γ_H = 0.9, γ_A = 0.99, ...'``."""
+    if len({v for _, v in values}) == 1:
+        return f"{symbol} = {format_number(values[0][1])}"
+    return ", ".join(f"{symbol}_{agent} = {format_number(v)}" for agent, v in values)
 
 
 def text_width(text: str, font_size: float = FONT_SIZE) -> float:

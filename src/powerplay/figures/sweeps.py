@@ -51,32 +51,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import FigureError, SweepNotFoundError
+from ..scenario import Scenario, parameters
 from ..stats.alignment import CONFIDENCE
 from ..storage.sweeps import DEFAULT_FOLDER, FIGURES_FOLDER, load_sweep
 from . import style
-from .alignment import ALPHA, alignment_data, alignment_limits, draw_lines, series_colors
+from .alignment import alignment_data, alignment_limits, alpha_symbol, draw_lines, series_colors
 from .animation import MS_PER_FRAME, read_png, write_gif
 from .data import AlignmentData, LinesData, Series
 from .render import frame_pixels
 
 EXPERIMENT_FOLDER = DEFAULT_FOLDER
 TEMP_FOLDER = FIGURES_FOLDER
-
-#: Axis labels of the parameters figures are usually drawn against.
-PARAMETER_LABELS = {
-    "reward_correlation": "reward correlation β between Agents H and A",
-    "discount_rate": "discount rate γ",
-    "discount_rate_agent_A": "discount rate γ_A of Agent A",
-    "num_reward_samples": "number of reward samples",
-}
-
-#: Short names of parameters in titles.
-PARAMETER_SYMBOLS = {
-    "reward_correlation": "β",
-    "discount_rate": "γ",
-    "discount_rate_agent_A": "γ_A",
-    "num_reward_samples": "reward samples",
-}
 
 #: An alignment animation shares its axes across frames only if every frame's points span
 #: at least this share of the shared range in x and in y (else some frame would be a
@@ -94,8 +79,8 @@ def sweep_name(sweep) -> str:
 
 
 def parameter_label(param: str) -> str:
-    """Axis label of a swept parameter."""
-    return PARAMETER_LABELS.get(param, param)
+    """Axis label of a swept parameter (the parameter registry's, :mod:`powerplay.scenario.parameters`)."""
+    return parameters.label(param)
 
 
 def _short(param: str) -> str:
@@ -107,11 +92,11 @@ def _numeric(value: Any) -> bool:
 
 
 def _require_two_agents(sweep, what: str) -> None:
-    kind = sweep.experiment_type
-    if kind != "multiagent_with_reward":
+    protocol = sweep.protocol
+    if protocol is None or not protocol.others_learn:
         raise FigureError(
-            f"{what} needs multiagent_with_reward runs (POWERs of both agents); sweep {sweep_name(sweep)} is "
-            f"{kind or 'single-agent'}"
+            f"{what} needs runs where every agent learns (the POWERs of both agents: multiagent_with_reward); "
+            f"sweep {sweep_name(sweep)} is {sweep.experiment_type or 'single-agent'}"
         )
 
 
@@ -161,7 +146,7 @@ def parameter_axis(values: Sequence[Any], names: Sequence[str], param: str, log_
             -np.log10(1.0 - x),
             "log_one_minus",
             _log_one_minus_ticks(x),
-            f"{parameter_label(param)} (axis: log scale of 1 − {PARAMETER_SYMBOLS.get(param, param)})",
+            f"{parameter_label(param)} (axis: log scale of 1 − {parameters.symbol(param)})",
         )
     if numeric:
         return np.array([float(v) for v in values]), "linear", (), parameter_label(param)
@@ -180,32 +165,58 @@ def _along(sweep, param: str, fixed: Mapping[str, Any] | None):
     return pairs, names
 
 
-def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
-    """What is held fixed along ``param``: environment, the other parameters (γ_A included), samples."""
-    config = run.config
-    two_agents = "discount_rate_agent_A" in config and sweep.experiment_type == "multiagent_with_reward"
-    parts = [str(config.get("mdp_graph") or config.get("joint_mdp_graph") or "MDP")]
-    gamma_H, gamma_A = config.get("discount_rate"), config.get("discount_rate_agent_A")
-    linked = sweep.record.get("linked") or {}
-    tied = param == "discount_rate" and (
-        ("discount_rate_agent_A" in sweep.swept and "discount_rate_agent_A" not in (fixed or {}))
-        or linked.get("discount_rate_agent_A") == "discount_rate"
-    )
-    if param == "discount_rate":
-        if two_agents:
-            parts.append("γ_A = γ_H" if tied else f"γ_A = {style.format_number(gamma_A)}")
-    elif param == "discount_rate_agent_A":
-        parts.append(f"γ_H = {style.format_number(gamma_H)}")
-    elif gamma_H is not None:
-        if two_agents and gamma_A is not None and gamma_A != gamma_H:
-            parts.append(f"γ_H = {style.format_number(gamma_H)}, γ_A = {style.format_number(gamma_A)}")
+def _discount_parts(scenarios: Sequence[Scenario], param: str) -> list[str]:
+    """How a title states the discount rates along ``param``: those held fixed, and those that
+    follow the first agent's when it is on the axis (``'γ_A = γ_H'``)."""
+    first = scenarios[0]
+    rates = [s.discount_rates for s in scenarios]
+    names = [a for a in first.discount_rates if all(a in r for r in rates)]
+    if not names:
+        return []
+    lead = names[0]
+    varies = {a: len({r[a] for r in rates}) > 1 for a in names}
+    axis = parameters.find_parameter(param)
+    if param == "discount_rate" or (axis is not None and axis.overrides == "discount_rate"):
+        moved = lead if param == "discount_rate" else axis.agent if axis is not None else None
+        parts = []
+        for a in names:
+            if a == moved:
+                continue
+            if moved is not None and varies[a] and all(r[a] == r[moved] for r in rates):
+                parts.append(f"γ_{a} = γ_{moved}")
+            else:
+                parts.append(f"γ_{a} = {style.format_number(rates[0][a])}")
+        return [", ".join(parts)] if parts else []
+    values = [(a, rates[0][a]) for a in names]
+    if len({v for _, v in values}) == 1:
+        return [f"γ = {style.format_number(values[0][1])}"]
+    return [", ".join(f"γ_{a} = {style.format_number(v)}" for a, v in values)]
+
+
+def _described_by_scenario(param: str) -> bool:
+    """Parameters a title already states through the scenario (discount rates, correlations, samples)."""
+    found = parameters.find_parameter(param)
+    general = found.overrides if found is not None and found.overrides else param
+    return general in ("discount_rate", "reward_correlation", "num_reward_samples")
+
+
+def _context(sweep, runs: Sequence, param: str) -> str:
+    """What is held fixed along ``param``: environment, the other parameters (every agent's
+    discount rate and reward correlation included), samples."""
+    scenarios = [run.scenario for run in runs]
+    first, run = scenarios[0], runs[0]
+    parts = [first.environment_name, *_discount_parts(scenarios, param)]
+    found = parameters.find_parameter(param)
+    on_axis = param == "reward_correlation" or (found is not None and found.overrides == "reward_correlation")
+    correlations = first.reward_correlations
+    if correlations and not on_axis and first.protocol.others_learn:
+        values = list(correlations.items())
+        if len({v for _, v in values}) == 1:
+            parts.append(f"β = {style.format_number(values[0][1])}")
         else:
-            parts.append(f"γ = {style.format_number(gamma_H)}")
-    if param != "reward_correlation" and config.get("reward_correlation") is not None and two_agents:
-        parts.append(f"β = {style.format_number(config['reward_correlation'])}")
-    shown = {"discount_rate", "discount_rate_agent_A", "reward_correlation", "num_reward_samples", param}
+            parts.append(", ".join(f"β_{a} = {style.format_number(v)}" for a, v in values))
     for other in sweep.swept:
-        if other not in shown:
+        if other != param and not _described_by_scenario(other):
             parts.append(f"{other} = {sweep.value_name(run, other)}")
     if param != "num_reward_samples":
         parts.append(f"{int(run.num_samples):,} reward samples")
@@ -213,7 +224,7 @@ def _context(sweep, run, param: str, fixed: Mapping[str, Any] | None) -> str:
 
 
 def _title(what: str, sweep, pairs, param: str, fixed) -> str:
-    return style.fit_title(f"{what} against {_short(param)}\n{_context(sweep, pairs[0][1], param, fixed)}", 6.9)
+    return style.fit_title(f"{what} against {_short(param)}\n{_context(sweep, [run for _, run in pairs], param)}", 6.9)
 
 
 def _fixed_tags(sweep, run, fixed: Mapping[str, Any] | None) -> list[str]:
@@ -474,8 +485,10 @@ def alignment_against_parameter_data(
     fixed: Mapping[str, Any] | None = None,
     include_zero_line: bool = True,
     log_one_minus_gamma: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> LinesData:
-    """α_HA of each run against ``param``: corrected (with its interval) and raw (lighter, with its interval).
+    """α_HA (or α of another ``pair`` of agents) of each run against ``param``: corrected (with
+    its interval) and raw (lighter, with its interval).
 
     The two :class:`~powerplay.figures.data.Series` are labelled
     ``'α_HA corrected for sampling noise (95% interval)'`` and ``'α_HA raw (95% interval)'``;
@@ -486,18 +499,19 @@ def alignment_against_parameter_data(
     _require_two_agents(sweep, "α_HA")
     pairs, names = _along(sweep, param, fixed)
     positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
-    stats = [run.alignment() for _, run in pairs]
+    stats = [run.alignment(pair) for _, run in pairs]
+    symbol = alpha_symbol(stats[0].agents)
     level = f"{CONFIDENCE:.0%}"
     undefined = "" if any(np.isfinite(s.alpha_corrected) for s in stats) else " (undefined: no signal beyond the noise)"
     corrected = Series(
-        f"{ALPHA} corrected for sampling noise ({level} interval){undefined}",
+        f"{symbol} corrected for sampling noise ({level} interval){undefined}",
         np.array([s.alpha_corrected for s in stats]),
         np.array([s.alpha_corrected_interval[0] for s in stats]),
         np.array([s.alpha_corrected_interval[1] for s in stats]),
         color=style.ACCENT_COLOR,
     )
     raw = Series(
-        f"{ALPHA} raw ({level} interval)",
+        f"{symbol} raw ({level} interval)",
         np.array([s.alpha for s in stats]),
         np.array([s.alpha_interval[0] for s in stats]),
         np.array([s.alpha_interval[1] for s in stats]),
@@ -511,7 +525,7 @@ def alignment_against_parameter_data(
         positions=positions,
         series=(corrected, raw),
         xlabel=xlabel,
-        ylabel=f"{ALPHA}: state-by-state correlation of POWERs",
+        ylabel=f"{symbol}: state-by-state correlation of POWERs",
         scale=scale,
         ticks=ticks,
         zero_line=include_zero_line,
@@ -528,6 +542,7 @@ def visualize_alignment_against_parameter(
     fixed: Mapping[str, Any] | None = None,
     include_zero_line: bool = True,
     log_one_minus_gamma: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> Path:
     """α_HA against a swept parameter: β (Part 2 Fig 10), γ, or any other (categorical ones too).
 
@@ -546,6 +561,9 @@ def visualize_alignment_against_parameter(
     include_zero_line : bool
     log_one_minus_gamma : bool
         A ``log(1 - γ)`` axis (discount-rate parameters).
+    pair : (str, str), optional
+        Which two agents' α (default the first pair: H and A); another pair's file name
+        ends in ``-pair_XY``.
 
     Returns
     -------
@@ -553,10 +571,13 @@ def visualize_alignment_against_parameter(
         The PNG written (see :func:`alignment_against_parameter_data` for what it shows).
     """
     sweep = resolve_sweep(sweep_id, folder)
-    data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma)
+    data = alignment_against_parameter_data(sweep, param, fixed, include_zero_line, log_one_minus_gamma, pair)
     name = fig_name or default_name(
         f"alignment_coefficient_against_{param}", sweep, sweep.runs_over(param, fixed)[0][1], fixed, log_one_minus_gamma
     )
+    first = sweep.runs_over(param, fixed)[0][1].summary.pair()
+    if fig_name is None and pair is not None and first is not None and tuple(pair) != first:
+        name += f"-pair_{''.join(pair)}"
     return _save_lines(data, name, output_folder)
 
 
@@ -697,7 +718,7 @@ def _figure_prefixes(run) -> set[str]:
 
 def _ordered(sweep, runs: list, param: str) -> list:
     """Runs by increasing value of ``param`` (numbers), else in sweep order (e.g. mappings)."""
-    values = [run.config.get(param) for run in runs]
+    values = [sweep.value(run, param) for run in runs]
     if all(_numeric(v) for v in values):
         return [run for _, run in sorted(zip(values, runs), key=lambda pair: float(pair[0]))]
     return runs

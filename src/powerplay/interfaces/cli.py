@@ -169,7 +169,10 @@ class RichProgress(SweepListener):
                 "position": self._order.get(run.suffix, len(self._order)),
             }
         )
-        if alignment is not None:
+        alignments = info.get("alignments")
+        if isinstance(alignments, dict) and alignments:
+            _warn_low_reliability(Path(folder).name, alignments, self.on_warning)
+        elif alignment is not None:
             _warn_low_reliability(Path(folder).name, alignment, self.on_warning)
         if run.suffix in self._samples:
             self.bars.remove_task(self._samples.pop(run.suffix))
@@ -181,19 +184,31 @@ class RichProgress(SweepListener):
 
 
 def _warn_low_reliability(name: str, alignment, warn) -> None:
-    """Warn when α_HA rests on noisy per-state means (``alignment``: statistics or their ``run.json`` record)."""
-    from ..stats.alignment import AlignmentStatistics
+    """Warn when α rests on noisy per-state means (``alignment``: statistics or their ``run.json``
+    record, or several pairs' -- a run of three or more agents -- warned of in one line)."""
+    from ..stats.alignment import AlignmentStatistics, noise_summary
 
     if alignment is None:
         return
-    if isinstance(alignment, dict):
-        alignment = AlignmentStatistics.from_dict(alignment)
-    message = alignment.noise_message()
+    pairs = list(alignment.values()) if isinstance(alignment, dict) and "alpha" not in alignment else [alignment]
+    if isinstance(alignment, (list, tuple)):
+        pairs = list(alignment)
+    pairs = [AlignmentStatistics.from_dict(p) if isinstance(p, dict) else p for p in pairs]
+    if not pairs:
+        return
+    message = noise_summary(pairs)
     if message is None:
         return
+    if len(pairs) == 1:
+        symbol, tag = pairs[0].symbol, pairs[0].tag
+        warn(
+            f"{name}: {symbol} rests on noisy per-state means: {message}; the raw {symbol} is attenuated towards 0, "
+            f"compare runs by alpha_{tag}_corrected"
+        )
+        return
     warn(
-        f"{name}: α_HA rests on noisy per-state means: {message}; the raw α_HA is attenuated towards 0, "
-        "compare runs by alpha_HA_corrected"
+        f"{name}: α of its pairs of agents rests on noisy per-state means: {message}; the raw α of a noisy agent's "
+        "pairs is attenuated towards 0, compare runs by the corrected α (alpha_XY_corrected)"
     )
 
 
@@ -246,8 +261,11 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
     with_alpha = any(row.get("alignment") for row in rows)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
+    # α of the first pair (α_HA for two agents; `powerplay show` has every pair's).
+    first = next((row["alignment"] for row in rows if row.get("alignment")), None) or {}
+    symbol = "α_" + "".join(first.get("agents") or ("H", "A"))
     columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (
-        ["α_HA", "α_HA corrected"] if with_alpha else []
+        [symbol, f"{symbol} corrected"] if with_alpha else []
     )
     for column in columns:
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
@@ -316,7 +334,7 @@ def _write_report(sweep: StoredSweep | str, path: Path | None = None, **options:
     )
 
 
-def _figure_listeners(figures: bool, **flags: bool) -> list[SweepListener]:
+def _figure_listeners(figures: bool, **flags: Any) -> list[SweepListener]:
     if not figures:
         return []
     from ..figures.run_figures import FigureOptions, RunFigures  # matplotlib only when figures are drawn
@@ -458,8 +476,10 @@ def scan(
     statistic: str | None = typer.Option(
         None,
         "--statistic",
-        help="alpha_corrected (default for two agents), alpha, average_power[:AGENT] (default for one agent), "
-        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN" (see docs/studies.md).',
+        help="alpha_corrected[:X:Y] (default for two or more agents: the first two), alpha[:X:Y], "
+        "average_power[:AGENT] (default for one agent), "
+        'power:STATE[:AGENT], rank[:AGENT] or contrast[:AGENT]:"PATTERN" - "PATTERN"; AGENT, X, Y: any agent of '
+        "the config (see docs/studies.md).",
     ),
     initial_points: int = typer.Option(
         5, "--initial-points", min=2, max=1000, help="Evenly spaced points computed first."
@@ -489,6 +509,7 @@ def scan(
     of the interval where the statistic changed most (beyond its standard error). Points
     share their reward draws, so each step is tested with its paired standard error.
     """
+    from ..runner.build import build_scenario
     from ..runner.config import load_sweep_config
     from ..runner.scan import ScanSettings, run_scan
     from ..runner.sweep import SweepOptions
@@ -497,8 +518,8 @@ def scan(
 
     with reported_errors(), RichProgress() as progress, warnings_as_lines(progress.on_warning):
         base = load_sweep_config(config)
-        two_agents = base.experiment_type == "multiagent_with_reward"
-        default = default_statistic(("H", "A") if two_agents else ("H",))
+        scenario = build_scenario(base.runs()[0].config)
+        default = default_statistic(scenario.power_agents)
         settings = ScanSettings(param, low, high, statistic or default, initial_points, resolution, max_runs)
         with executor_from_options(scheduler, cluster, workers) as executor:
             result = run_scan(
@@ -586,19 +607,22 @@ def show(
     ),
     csv: bool = typer.Option(False, "--csv", help="Print the runs table as CSV instead."),
 ) -> None:
-    """Show the runs of a sweep: parameter values, timing, mean POWER and, for two agents, α_HA."""
+    """Show the runs of a sweep: parameter values, timing, mean POWER and, for two or more agents, α of each pair."""
     from ..stats.alignment import reliability_text
+    from ..stats.statistics import alpha_columns
     from ..storage.sweeps import load_sweep, runs_table_csv
 
     with reported_errors():
         stored = load_sweep(sweep, output)
         rows = stored.table()
+        agents = stored.scenario().power_agents if stored.runs and not csv else ()
     if csv:
         sys.stdout.write(runs_table_csv(rows))
         return
     out = _stdout()
+    described = f"{stored.experiment_type}: agents {', '.join(agents)}" if len(agents) > 1 else stored.experiment_type
     table = Table(
-        title=printable(f"{stored.path} ({stored.experiment_type})"),
+        title=printable(f"{stored.path} ({described})"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -608,43 +632,90 @@ def show(
         for c in (rows[0] if rows else {})
         if c.startswith("power_") and c.endswith("_mean")
     ]
-    with_alpha = any("alpha_HA" in row for row in rows)
+    # α of every pair of the runs' agents, named by the pair (alpha_HA for two agents).
+    learners = [k for k in power_keys if "_" not in k]
+    pairs = {pair: names for pair, names in alpha_columns(learners).items() if any(names[0] in row for row in rows)}
+    with_alpha = bool(pairs)
+    several = len(pairs) > 1  # then α gets a table of its own: one row per run and pair
+    agents_shown = tuple(dict.fromkeys(a for p in pairs for a in p))
     # Swept values by the names the config gave them (or their default names), never cut:
     # two environments that differ only at the end of a long value must stay apart.
     columns = [*stored.swept, "samples", "time (s)", *[f"mean POWER {k}" for k in power_keys]]
-    if with_alpha:
-        columns += ["α_HA ± SE", "α_HA corrected [95% interval]", "reliability H, A [95% interval]"]
+    if with_alpha and not several:
+        (raw, _), *_ = pairs.values()
+        symbol = "α_" + raw.removeprefix("alpha_")
+        columns += [
+            f"{symbol} ± SE",
+            f"{symbol} corrected [95% interval]",
+            f"reliability {', '.join(agents_shown)} [95% interval]",
+        ]
     for column in columns:
         table.add_column(printable(column), justify="right", overflow="fold")
     given = _given_names(stored)
+
+    def reliabilities(row) -> str:
+        return ", ".join(
+            reliability_text(
+                _float(row.get(f"reliability_{a}")),
+                (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
+            )
+            for a in agents_shown
+        )
+
+    names = []
     for row in rows:
         cells = [
             printable(row.get(f"{p}_name") if p in given or not isinstance(row.get(p), (int, float)) else row.get(p))
             for p in stored.swept
         ]
+        names.append(cells[: len(stored.swept)])
         cells += [
             f"{row['num_reward_samples']:,}" if row.get("num_reward_samples") else "",
             _number(row.get("seconds"), 2),
         ]
         cells += [_with_error(row.get(f"power_{k}_mean"), row.get(f"power_{k}_mean_sem"), row) for k in power_keys]
-        if with_alpha:
+        if with_alpha and not several:
+            ((raw, corrected),) = pairs.values()
             cells += [
-                _with_error(row.get("alpha_HA"), row.get("alpha_HA_sem"), row, row.get("alpha_HA_undefined"), 3),
-                _interval_cell(row, "alpha_HA_corrected"),
-                ", ".join(
-                    reliability_text(
-                        _float(row.get(f"reliability_{a}")),
-                        (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
-                    )
-                    for a in ("H", "A")
-                ),
+                _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3),
+                _interval_cell(row, corrected),
+                reliabilities(row),
             ]
         table.add_row(*cells)
     out.print(table)
+    if several:
+        alphas = Table(
+            title=f"α of each pair of agents ({', '.join(agents_shown)})",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        for column in [*stored.swept, "pair", "α ± SE", "α corrected [95% interval]", "reliabilities [95% interval]"]:
+            alphas.add_column(printable(column), justify="right", overflow="fold")
+        for row, swept in zip(rows, names):
+            for number, ((x, y), (raw, corrected)) in enumerate(pairs.items()):
+                shown = swept if number == 0 else [""] * len(swept)
+                alphas.add_row(
+                    *shown,
+                    f"α_{raw.removeprefix('alpha_')}",
+                    _with_error(row.get(raw), row.get(f"{raw}_sem"), row, row.get(f"{raw}_undefined"), 3),
+                    _interval_cell(row, corrected),
+                    ", ".join(
+                        f"{a} "
+                        + reliability_text(
+                            _float(row.get(f"reliability_{a}")),
+                            (_float(row.get(f"reliability_{a}_low")), _float(row.get(f"reliability_{a}_high"))),
+                        )
+                        for a in (x, y)
+                    ),
+                )
+        out.print(alphas)
     if with_alpha:
         for run in stored.runs:
             _warn_low_reliability(
-                run.name, run.alignment(), lambda message: typer.echo(f"warning: {printable(message)}", err=True)
+                run.name,
+                list(run.alignments().values()),
+                lambda message: typer.echo(f"warning: {printable(message)}", err=True),
             )
     out.print(
         f"Full table (CSV): powerplay show {stored.sweep_id} --csv  or  {printable(stored.path / 'runs.csv')}",
@@ -670,8 +741,9 @@ def compare(
         None,
         "--statistic",
         metavar="STATISTIC",
-        help="A statistic (repeat for more): power:STATE[:AGENT], average_power[:AGENT], alpha, alpha_corrected, "
-        'rank[:AGENT], contrast[:AGENT]:"PATTERN" - "PATTERN" (default: average POWER of each agent, and α_HA).',
+        help="A statistic (repeat for more): power:STATE[:AGENT], average_power[:AGENT], alpha[:X:Y], "
+        'alpha_corrected[:X:Y], rank[:AGENT], contrast[:AGENT]:"PATTERN" - "PATTERN" (AGENT: any agent, default H; '
+        "X:Y any two agents, default H:A. Default: average POWER of each agent, and α of every pair, corrected).",
     ),
     output: Path = typer.Option(
         Path(DEFAULT_FOLDER), "--output", "-o", metavar="DIR", help="Folder holding the sweeps."
@@ -866,6 +938,9 @@ def reproduce(
         True, "--run-figures/--no-run-figures", help="Also draw each run's own figures in the sweep folder."
     ),
     report: bool = REPORT,
+    repair: bool = typer.Option(
+        False, "--repair", help="Recompute finished runs of the sweep whose files were changed or damaged."
+    ),
 ) -> None:
     """Reproduce a figure of the published posts (runs its sweep once; sibling figures reuse it)."""
     from ..runner.replication import ALIASES
@@ -888,7 +963,7 @@ def reproduce(
             result = reproduce_figure(
                 post,
                 fig,
-                SweepOptions(output_dir=output, samples=samples),
+                SweepOptions(output_dir=output, samples=samples, repair=repair),
                 figures_dir=figures_dir,
                 run_figures=run_figures,
                 executor=executor,

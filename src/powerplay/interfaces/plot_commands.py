@@ -10,6 +10,8 @@
     powerplay plot power 0005 --log-one-minus-gamma             # ... on a log(1 - gamma) axis
     powerplay plot alpha 0002                                   # alpha_HA against beta
     powerplay plot alpha 0005 --param discount_rate --fixed discount_rate_agent_A=0.99
+    powerplay plot alpha 0007 --pair A:B                        # alpha_AB of a sweep of three agents
+    powerplay plot heatmaps 0007 --run-suffix reward_correlation__0 --others "A=(1, 3),B=(2, 2)"
     powerplay plot alignment 0002                               # alignment plots, animated over beta
     powerplay plot average-powers 0002                          # mean POWER of H and A against beta
     powerplay plot rollout 0002 --run-suffix reward_correlation__0
@@ -247,10 +249,13 @@ def alpha(
     ),
     fixed: list[str] | None = FIXED,
     log_one_minus_gamma: bool = LOG_GAMMA,
+    pair: str | None = typer.Option(
+        None, "--pair", metavar="X:Y", help="Which two agents' α (default the first two: H:A)."
+    ),
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
-    """The alignment coefficient α_HA against a swept parameter: corrected (95% interval) and raw."""
+    """The alignment coefficient α_HA (or of another pair) against a swept parameter: corrected (95% interval) and raw."""
     from ..figures import visualize_alignment_against_parameter
 
     _plot(
@@ -262,8 +267,49 @@ def alpha(
                 output_folder=output,
                 fixed=parse_fixed(fixed),
                 log_one_minus_gamma=log_one_minus_gamma,
+                pair=parse_pair(pair),
             )
         ]
+    )
+
+
+def parse_pair(text: str | None) -> tuple[str, str] | None:
+    """``'A:B'`` -> ``('A', 'B')`` (``None`` stays ``None``).
+
+    Raises
+    ------
+    FigureError
+        For anything but two names joined by ``:``.
+    """
+    if text is None:
+        return None
+    parts = tuple(p.strip() for p in text.split(":"))
+    if len(parts) != 2 or not all(parts):
+        raise FigureError(f"--pair: give two agents as X:Y (e.g. A:B), got {text!r}")
+    return parts[0], parts[1]
+
+
+@plot_app.command()
+def heatmaps(
+    sweep: str = typer.Argument(..., help="Sweep id or folder of a joint-gridworld sweep."),
+    run_suffix: str = typer.Option(
+        "", "--run-suffix", help="Which run, e.g. reward_correlation__0 (empty: an unswept sweep)."
+    ),
+    others: str | None = typer.Option(
+        None,
+        "--others",
+        metavar="'A=(1, 3),B=(2, 2)'",
+        help="Also hold these agents at these cells (each agent's map holds the others given; those not given "
+        "are averaged over).",
+    ),
+    folder: Path = FOLDER,
+    output: Path = OUTPUT,
+) -> None:
+    """Each agent's POWER over its own cell, averaged over the other agents' positions (and with --others held)."""
+    from ..figures.agent_maps import visualize_agent_maps
+
+    _plot(
+        lambda: visualize_agent_maps(sweep, run_suffix=run_suffix, others=others, folder=folder, output_folder=output)
     )
 
 

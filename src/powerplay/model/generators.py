@@ -97,14 +97,17 @@ from scipy import sparse
 
 from ..errors import ModelError
 from .gridworld import _check_noise, gridworld_from_cells, joint_gridworld, joint_name
+from .interactions import INTERACTION_RULES, interaction_spec
 from .labels import DEFAULT_AGENTS, check_agent_names
 from .mdp import MDP, JointMDP
+from .mechanics import Mechanics, Wind, render_map
 
 #: Door layouts of :func:`rooms`.
 DOOR_LAYOUTS = ("all", "tree")
 
-#: Overlap rules a spec's ``joint`` key accepts (see :func:`~powerplay.model.gridworld.joint_gridworld`).
-JOINT_RULES = ("allow", "remove", "block")
+#: Interaction rules a spec's ``joint`` key accepts, alone or in a list (see
+#: :mod:`powerplay.model.interactions`).
+JOINT_RULES = tuple(INTERACTION_RULES)
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -400,6 +403,9 @@ _COMMON_KEYS = (
     "joint",
     "agents",
     "name",
+    "one_way",
+    "teleporters",
+    "wind",
 )
 
 #: The keys each generator's spec accepts.
@@ -442,7 +448,7 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     >>> normalize_generator_spec({'generator': 'maze', 'rows': 3, 'cols': 4, 'seed': 0, 'room_size': 2})
     Traceback (most recent call last):
     ...
-    powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, agents, name, loops
+    powerplay.errors.ModelError: room_size: unknown key for generator 'maze'; valid: generator, rows, cols, seed, stochastic_noise_level, noise_bias, joint, agents, name, one_way, teleporters, wind, loops
     >>> normalize_generator_spec({'generator': 'maze', 'rows': 2, 'cols': 2, 'seed': 0, 'joint': 'block', 'agents': ['H', 'A', 'B']})['agents']
     ['H', 'A', 'B']
     """
@@ -488,10 +494,11 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         raise ModelError(str(error), field="noise_bias") from None
     out["stochastic_noise_level"], out["noise_bias"] = float(level), bias
     joint = spec.get("joint")
-    if joint is not None and joint not in JOINT_RULES:
-        raise ModelError(
-            f"joint must be one of {', '.join(JOINT_RULES)} (the overlap rule), not {joint!r}", field="joint"
-        )
+    if joint is not None:
+        try:
+            joint = interaction_spec(joint)
+        except ModelError as error:
+            raise ModelError("joint: " + str(error).removeprefix("interaction: "), field="joint") from None
     out["joint"] = joint
     agents = spec.get("agents")
     if agents is not None:
@@ -503,7 +510,8 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             raise ModelError(f"agents: {error}", field="agents") from None
         if joint is None:
             raise ModelError(
-                f"agents: {list(agents)} needs joint: allow, remove or block (the agents share a joint gridworld)",
+                f"agents: {list(agents)} needs joint: allow, remove or block, or another interaction rule (the agents "
+                "share a joint gridworld)",
                 field="agents",
             )
         if agents != DEFAULT_AGENTS:
@@ -521,7 +529,94 @@ def normalize_generator_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         if doors not in DOOR_LAYOUTS:
             raise ModelError(f"doors must be one of {', '.join(DOOR_LAYOUTS)}, not {doors!r}", field="doors")
         out["doors"] = doors
+    # Mechanics: kept only when present, so a spec without them normalises as it always did.
+    for key in ("one_way", "teleporters"):
+        if spec.get(key):
+            out[key] = _whole(spec[key], key, 0)
+    wind = spec.get("wind")
+    if wind is not None and wind != []:
+        try:
+            winds = Mechanics.create(wind=wind).wind
+            Mechanics(wind=winds).check(np.ones(_map_shape(out), dtype=bool))
+        except ModelError as error:
+            raise ModelError(str(error), field=error.field or "wind") from None
+        out["wind"] = [w.to_spec() for w in winds]
     return out
+
+
+def _map_shape(spec: Mapping[str, Any]) -> tuple[int, int]:
+    """The ``(lines, characters)`` of a normalised spec's map."""
+    if spec["generator"] == "maze":
+        return 2 * spec["rows"] - 1, 2 * spec["cols"] - 1
+    size = spec["room_size"]
+    height, width = (size, size) if isinstance(size, int) else size
+    return spec["rows"] * (height + 1) - 1, spec["cols"] * (width + 1) - 1
+
+
+def _generated_cells(spec: Mapping[str, Any]) -> np.ndarray:
+    if spec["generator"] == "maze":
+        return maze_cells(spec["rows"], spec["cols"], spec["seed"], spec["loops"])
+    return rooms_cells(spec["rows"], spec["cols"], spec["seed"], spec["room_size"], spec["doors"])
+
+
+def _generated_mechanics(spec: Mapping[str, Any], cells: np.ndarray) -> Mechanics:
+    """The one-way doors, teleporters and winds of a normalised spec on its map.
+
+    Drawn from their own random stream (``default_rng([seed, 1])``), so adding mechanics does
+    not change the map. One-way doors go on passages -- a maze's squares between two cells, the
+    doors between rooms --, each pointing along its passage in a uniformly drawn direction;
+    teleporter pads on a maze's cells or a room's cells (never on a passage), paired in the
+    order drawn.
+    """
+    rng = np.random.default_rng([spec["seed"], 1])
+    r, c = np.nonzero(cells)
+    if spec["generator"] == "maze":
+        across = c % 2 == 1  # a passage between a cell and the one to its right: entered moving left or right
+        passage = (r + c) % 2 == 1
+    else:
+        size = spec["room_size"]
+        height, width = (size, size) if isinstance(size, int) else size
+        across = c % (width + 1) == width
+        passage = across | (r % (height + 1) == height)
+    doors: dict[tuple[int, int], str] = {}
+    count = spec.get("one_way", 0)
+    if count:
+        candidates = np.flatnonzero(passage)
+        if count > candidates.size:
+            raise ModelError(
+                f"one_way={count} but the map has only {candidates.size} passages to make one-way", field="one_way"
+            )
+        chosen = np.sort(rng.choice(candidates, size=count, replace=False))
+        forward = rng.integers(2, size=count)
+        for k, turn in zip(chosen.tolist(), forward.tolist()):
+            doors[int(r[k]), int(c[k])] = (("left", "right") if across[k] else ("up", "down"))[turn]
+    pairs = []
+    count = spec.get("teleporters", 0)
+    if count:
+        candidates = np.flatnonzero(~passage)
+        if 2 * count > candidates.size:
+            raise ModelError(
+                f"teleporters={count} needs {2 * count} cells, but the map has only {candidates.size}",
+                field="teleporters",
+            )
+        chosen = rng.choice(candidates, size=2 * count, replace=False).tolist()
+        pairs = [((int(r[a]), int(c[a])), (int(r[b]), int(c[b]))) for a, b in zip(chosen[::2], chosen[1::2])]
+    return Mechanics.create(one_way=doors, teleporters=pairs, wind=spec.get("wind"))
+
+
+def generator_map(spec: Mapping[str, Any]) -> str:
+    """The text map of a generator spec, one-way doors and teleporter pads drawn (winds are not map characters).
+
+    Examples
+    --------
+    >>> print(generator_map({'generator': 'maze', 'rows': 2, 'cols': 3, 'seed': 0, 'one_way': 2, 'teleporters': 1}))
+    ..0..
+    v#.#^
+    .#0#.
+    """
+    spec = normalize_generator_spec(spec)
+    cells = _generated_cells(spec)
+    return render_map(cells, _generated_mechanics(spec, cells))
 
 
 def generator_spec_name(spec: Mapping[str, Any]) -> str:
@@ -555,6 +650,10 @@ def generator_spec_name(spec: Mapping[str, Any]) -> str:
         if spec["noise_bias"]:
             noise += " (bias " + ", ".join(f"{d} {b:g}" for d, b in spec["noise_bias"].items()) + ")"
         parts.append(noise)
+    for key, what in (("one_way", "one-way door"), ("teleporters", "teleporter pair")):
+        if spec.get(key):
+            parts.append(f"{spec[key]} {what}{'s' if spec[key] != 1 else ''}")
+    parts.extend(Wind.from_spec(wind).describe() for wind in spec.get("wind", ()))
     single = ", ".join(parts)
     if spec["joint"] is None:
         return single
@@ -591,15 +690,15 @@ def generate_mdp(spec: Mapping[str, Any]) -> MDP | JointMDP:
     """
     spec = normalize_generator_spec(spec)
     noise = {"stochastic_noise_level": spec["stochastic_noise_level"], "noise_bias": spec["noise_bias"]}
-    if spec["generator"] == "maze":
-        cells = maze_cells(spec["rows"], spec["cols"], spec["seed"], spec["loops"])
-    else:
-        cells = rooms_cells(spec["rows"], spec["cols"], spec["seed"], spec["room_size"], spec["doors"])
+    cells = _generated_cells(spec)
+    mechanics = _generated_mechanics(spec, cells) or None
     name = generator_spec_name(spec)
     if spec["joint"] is None:
-        return gridworld_from_cells(cells, **noise, name=name)
+        return gridworld_from_cells(cells, **noise, name=name, mechanics=mechanics)
     single_spec = {key: value for key, value in spec.items() if key != "agents"}
-    single = gridworld_from_cells(cells, **noise, name=generator_spec_name({**single_spec, "joint": None}))
+    single = gridworld_from_cells(
+        cells, **noise, name=generator_spec_name({**single_spec, "joint": None}), mechanics=mechanics
+    )
     try:
         return joint_gridworld(single, spec.get("agents", DEFAULT_AGENTS), interaction=spec["joint"], name=name)
     except ModelError as error:
@@ -614,6 +713,7 @@ __all__ = [
     "GENERATOR_KEYS",
     "JOINT_RULES",
     "generate_mdp",
+    "generator_map",
     "generator_spec_name",
     "is_generator_spec",
     "maze",

@@ -82,21 +82,26 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ModelError, ResourceLimitError, WrongKindError
+from .interactions import (
+    INTERACTION_RULES,
+    GridGeometry,
+    Interaction,
+    InteractionRule,
+    interaction_rule,
+    interaction_spec,
+    resolve_blocking,
+)
 from .labels import DEFAULT_AGENTS, cell_label, cells_of, check_agent_names
 from .mdp import MDP, JointMDP
+from .mechanics import MOVES, Mechanics, Wind, cell_targets, mechanics_transitions, parse_map
 
-#: Gridworld actions, in their canonical order, with their (row, col) displacements.
-MOVES: dict[str, tuple[int, int]] = {
-    "up": (-1, 0),
-    "down": (1, 0),
-    "left": (0, -1),
-    "right": (0, 1),
-    "stay": (0, 0),
-}
-
-#: An interaction rule of :func:`joint_gridworld` (``overlap`` is its former name).
+#: The published interaction rules by name (:func:`joint_gridworld` takes any rule of
+#: :data:`INTERACTION_RULES`, or a list of them: :data:`InteractionSpec`).
 OverlapRule = Literal["allow", "remove", "block"]
-InteractionRule = OverlapRule
+
+#: What :func:`joint_gridworld` takes as ``interaction``: a rule's name, a list of names, a rule
+#: or an :class:`~powerplay.model.interactions.Interaction`.
+InteractionSpec = str | Sequence[str] | InteractionRule | Interaction
 
 
 def _open_cells_from_squares(num_rows: int, num_cols: int, squares_to_delete: Iterable[Sequence[str]]) -> np.ndarray:
@@ -115,20 +120,8 @@ def _open_cells_from_squares(num_rows: int, num_cols: int, squares_to_delete: It
 
 
 def _parse_map(text_map: str) -> np.ndarray:
-    lines = [line.strip() for line in text_map.strip("\n").splitlines()]
-    lines = [line for line in lines if line]
-    if not lines:
-        raise ModelError("the gridworld map is empty")
-    width = max(len(line) for line in lines)
-    open_cells = np.zeros((len(lines), width), dtype=bool)
-    for r, line in enumerate(lines):
-        for c, char in enumerate(line):
-            if char not in ".#":
-                raise ModelError(
-                    f"gridworld map line {r + 1}, column {c + 1}: {char!r} is not '.' (open) or '#' (wall)"
-                )
-            open_cells[r, c] = char == "."
-    return open_cells
+    """The open cells of a text map (its doors and teleporter pads are open cells)."""
+    return parse_map(text_map)[0]
 
 
 def _noise_weights(
@@ -189,20 +182,12 @@ _ROW_MAJOR_MOVES = np.array([list(MOVES).index(m) for m in ("up", "left", "stay"
 _BLOCK = 1 << 16
 
 
-def _cell_targets(open_cells: np.ndarray) -> np.ndarray:
-    """``[S, 5]`` index of the open cell each move reaches from each open cell, ``-1`` if none."""
-    rows, cols = open_cells.shape
-    index = np.full((rows + 2, cols + 2), -1, dtype=np.int64)  # a border of walls
-    index[1:-1, 1:-1][open_cells] = np.arange(int(open_cells.sum()))
-    r, c = np.nonzero(open_cells)
-    return np.stack([index[r + 1 + dr, c + 1 + dc] for dr, dc in MOVES.values()], axis=1)
-
-
 def gridworld_from_cells(
     open_cells: np.ndarray,
     stochastic_noise_level: float = 0.0,
     noise_bias: Mapping[str, float] | None = None,
     name: str = "",
+    mechanics: Mechanics | None = None,
 ) -> MDP:
     """A single-agent gridworld on the ``True`` cells of a ``[rows, cols]`` boolean array.
 
@@ -219,6 +204,9 @@ def gridworld_from_cells(
         ``{direction: magnitude}``: noise sent in a fixed direction (see module notes).
     name : str
         Description of the MDP.
+    mechanics : Mechanics, optional
+        One-way doors, teleporters and wind (:mod:`powerplay.model.mechanics`); without them
+        the arrays are exactly those of a plain gridworld.
 
     Returns
     -------
@@ -229,7 +217,8 @@ def gridworld_from_cells(
     Raises
     ------
     ModelError
-        If no cell is open, or on a bad noise level or bias.
+        If no cell is open, on a bad noise level or bias, or on mechanics that do not fit
+        the cells (a door or pad on a wall, a wind outside the map).
 
     Examples
     --------
@@ -244,10 +233,16 @@ def gridworld_from_cells(
     open_cells = np.asarray(open_cells, dtype=bool)
     if open_cells.ndim != 2:
         raise ModelError(f"open_cells must be a [rows, cols] array, not of shape {open_cells.shape}")
-    targets = _cell_targets(open_cells)  # [S, 5]
+    targets = cell_targets(open_cells)  # [S, 5]
     S, A = targets.shape
     if S == 0:
         raise ModelError("the gridworld has no open cells")
+    r, c = np.nonzero(open_cells)
+    states = tuple(map(cell_label, r.tolist(), c.tolist()))
+    if mechanics:
+        mechanics.check(open_cells)
+        entries, mask = mechanics_transitions(open_cells, mechanics, _outcome_table(stochastic_noise_level, noise_bias))
+        return MDP(states, tuple(MOVES), entries, mask, name=name)  # duplicates (teleports, wind) summed there
     mask = targets >= 0  # [S, A]
     indptr = np.zeros(S * A + 1, dtype=np.int64)
     if stochastic_noise_level > 0:
@@ -268,8 +263,6 @@ def gridworld_from_cells(
         data = np.ones(indptr[-1])
         indices = targets[mask]
     transitions = sparse.csr_array((data, indices, indptr), shape=(S * A, S))
-    r, c = np.nonzero(open_cells)
-    states = tuple(map(cell_label, r.tolist(), c.tolist()))
     return MDP(states, tuple(MOVES), transitions, mask, name=name)
 
 
@@ -280,6 +273,7 @@ def gridworld(
     stochastic_noise_level: float = 0.0,
     noise_bias: Mapping[str, float] | None = None,
     name: str = "",
+    wind: Wind | Mapping | Sequence[Wind | Mapping] | None = None,
 ) -> MDP:
     """A single-agent gridworld of ``num_rows x num_cols`` cells, minus deleted rectangles.
 
@@ -296,15 +290,28 @@ def gridworld(
         ``{direction: magnitude}``: noise sent in a fixed direction (see module notes).
     name : str
         Description; defaults to ``'{rows}x{cols} gridworld'``.
+    wind : Wind, dict or list of them, optional
+        Windy columns or rows, e.g. ``{'column': 2, 'direction': 'up', 'probability': 0.2}``
+        (:class:`~powerplay.model.mechanics.Wind`).
 
     Raises
     ------
     ValueError
-        On a bad size, square, noise level or bias.
+        On a bad size, square, noise level, bias or wind.
+
+    Examples
+    --------
+    >>> windy = gridworld(2, 3, wind={'column': 1, 'direction': 'up', 'probability': 0.25})
+    >>> windy.next_states('(1, 0)', 'right')   # into the windy column, then blown up a quarter of the time
+    {'(0, 1)': 0.25, '(1, 1)': 0.75}
     """
     open_cells = _open_cells_from_squares(num_rows, num_cols, squares_to_delete)
     return gridworld_from_cells(
-        open_cells, stochastic_noise_level, noise_bias, name=name or f"{num_rows}x{num_cols} gridworld"
+        open_cells,
+        stochastic_noise_level,
+        noise_bias,
+        name=name or f"{num_rows}x{num_cols} gridworld",
+        mechanics=Mechanics.create(wind=wind) if wind is not None else None,
     )
 
 
@@ -313,23 +320,50 @@ def gridworld_from_map(
     stochastic_noise_level: float = 0.0,
     noise_bias: Mapping[str, float] | None = None,
     name: str = "",
+    wind: Wind | Mapping | Sequence[Wind | Mapping] | None = None,
 ) -> MDP:
-    """A single-agent gridworld drawn as text: ``'.'`` open cell, ``'#'`` wall.
+    """A single-agent gridworld drawn as text.
 
-    Leading/trailing blank lines and indentation are ignored; short lines are padded with
-    walls.
+    ``'.'`` open cell, ``'#'`` wall; ``'>'``, ``'<'``, ``'^'``, ``'v'`` one-way doors (open
+    cells entered only by moving right, left, up, down); a digit or capital letter marks a
+    teleporter pad, each mark on exactly two cells (entering one puts the agent on the other).
+    See :mod:`powerplay.model.mechanics`. Leading/trailing blank lines and indentation are
+    ignored; short lines are padded with walls.
+
+    Parameters
+    ----------
+    text_map : str
+    stochastic_noise_level, noise_bias
+        As :func:`gridworld`.
+    name : str
+        Defaults to ``'{rows}x{cols} gridworld'``.
+    wind : Wind, dict or list of them, optional
+        Windy columns or rows (:class:`~powerplay.model.mechanics.Wind`).
 
     Raises
     ------
     ValueError
-        Naming the line and column of any other character.
+        Naming the line and column of any other character or of an unpaired teleporter mark;
+        a bad noise level, bias or wind.
+
+    Examples
+    --------
+    >>> trap = gridworld_from_map('.>.')           # the right-hand cell is a dead end
+    >>> trap.available_actions('(0, 2)'), trap.next_states('(0, 0)', 'right')
+    (['stay'], {'(0, 1)': 1.0})
+    >>> portal = gridworld_from_map('1.#.1')       # two pads '1' on either side of a wall
+    >>> portal.next_states('(0, 1)', 'left')
+    {'(0, 4)': 1.0}
     """
-    open_cells = _parse_map(text_map)
+    open_cells, mechanics = parse_map(text_map)
+    if wind is not None:
+        mechanics = Mechanics.create(mechanics.one_way, mechanics.teleporters, wind)
     return gridworld_from_cells(
         open_cells,
         stochastic_noise_level,
         noise_bias,
         name=name or f"{open_cells.shape[0]}x{open_cells.shape[1]} gridworld",
+        mechanics=mechanics,
     )
 
 
@@ -352,9 +386,6 @@ def cells_to_map(coords: Collection[tuple[int, int]]) -> str:
 
 
 # -- joint gridworlds ------------------------------------------------------------------------
-
-#: Interaction rules of :func:`joint_gridworld`.
-INTERACTION_RULES: tuple[str, ...] = ("allow", "remove", "block")
 
 #: Joint transition rows (states x joint actions, ``S^n * A^n``) above which
 #: :func:`joint_gridworld` refuses to build (a :class:`~powerplay.errors.ResourceLimitError`),
@@ -483,86 +514,31 @@ def _shared_cell_states(num_cells: int, num_agents: int) -> np.ndarray:
     return shared
 
 
-def _rule_allow(moves: _JointMoves) -> _JointMoves:
-    """``allow``: agents move independently and may share cells; nothing changes."""
-    return moves
+def _interact(moves: _JointMoves, interaction: Interaction, grid: GridGeometry | None) -> _JointMoves:
+    """The interaction's rules acting on a block of joint outcomes (:mod:`powerplay.model.interactions`).
 
-
-def _rule_remove(moves: _JointMoves) -> _JointMoves:
-    """``remove`` (the published no-overlap rule): no joint state has two agents in one cell.
-
-    Those joint states are deleted, and so is every joint action that may lead into one (with
-    any probability), so each remaining joint action is kept whole or not at all.
+    Outcome rules move ``target`` (in list order); constraint rules then delete every joint
+    action one of whose outcomes they forbid (a joint action is kept whole or not at all);
+    an exclusive interaction keeps only the joint states with the agents in distinct cells.
     """
-    shared = _shared_cell_states(moves.num_cells, moves.num_agents)
-    into_shared = np.zeros(moves.mask.size, dtype=bool)
-    into_shared[moves.row[shared[moves.flat_state(moves.target)]] - moves.first_state * moves.width] = True
-    return replace(moves, mask=moves.mask & ~into_shared.reshape(moves.mask.shape), keep_state=~shared)
-
-
-def resolve_blocking(origin: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Where agents end up under the ``block`` rule: movers into contested cells stay put.
-
-    Every agent whose move would end in a cell that another agent also ends in (having stayed
-    there, moved there, or been sent back there) is sent back to its own cell, all such agents
-    at once; this repeats until no two agents end in one cell. Each round sends at least one
-    mover back for good (an agent back in its own cell has not moved and is never sent back
-    again), so there are at most ``n`` rounds. Every round treats all agents alike, so the
-    outcome does not depend on the order of the agents. Agents may swap cells (they are not
-    in one cell at the end of the step).
-
-    Parameters
-    ----------
-    origin, target : numpy.ndarray of int
-        ``[n, T]``: each agent's cell before the step, and the cell its move reaches, for
-        ``T`` independent cases; each case's origins are distinct cells.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``[n, T]``, the cells the agents end in: pairwise distinct in each case.
-
-    Examples
-    --------
-    A 1x3 corridor, cells 0 1 2; agents in 0, 1, 2. The first moves right into the second,
-    which moves right into the third, which stays: the third holds its cell, so the second is
-    sent back, and then so is the first.
-
-    >>> resolve_blocking(np.array([[0], [1], [2]]), np.array([[1], [2], [2]])).ravel().tolist()
-    [0, 1, 2]
-    >>> resolve_blocking(np.array([[0], [2]]), np.array([[1], [1]])).ravel().tolist()  # both want 1
-    [0, 2]
-    """
-    final = np.array(target, copy=True)
-    n = len(final)
-    while True:
-        contested = np.zeros(final.shape, dtype=bool)
-        for i in range(n):
-            for j in range(i + 1, n):
-                same = final[i] == final[j]
-                contested[i] |= same
-                contested[j] |= same
-        back = contested & (final != origin)
-        if not back.any():
-            return final
-        final[back] = origin[back]
-
-
-def _rule_block(moves: _JointMoves) -> _JointMoves:
-    """``block``: a move into a contested cell leaves the mover where it was (:func:`resolve_blocking`).
-
-    Joint states with two agents in one cell are never reached, and are not states.
-    """
-    target = resolve_blocking(moves.origin, moves.target)
-    return replace(moves, target=target, keep_state=~_shared_cell_states(moves.num_cells, moves.num_agents))
-
-
-#: Each interaction rule's function (one function per rule, so rules can become objects).
-_RULES = {"allow": _rule_allow, "remove": _rule_remove, "block": _rule_block}
+    target = interaction.resolve(moves.origin, moves.target, grid)
+    mask = moves.mask
+    forbidden = interaction.forbidden(moves.origin, target)
+    if forbidden is not None:
+        into_forbidden = np.zeros(mask.size, dtype=bool)
+        into_forbidden[moves.row[forbidden] - moves.first_state * moves.width] = True
+        mask = mask & ~into_forbidden.reshape(mask.shape)
+    keep_state = ~_shared_cell_states(moves.num_cells, moves.num_agents) if interaction.exclusive else None
+    return replace(moves, target=target, mask=mask, keep_state=keep_state)
 
 
 def _assemble(
-    blocks: Iterable[_JointMoves], labels: list[str], rule: str, agents: tuple[str, ...], actions, name: str
+    blocks: Iterable[_JointMoves],
+    labels: list[str],
+    rule: str | list[str],
+    agents: tuple[str, ...],
+    actions,
+    name: str,
 ) -> JointMDP:
     """The joint MDP of the moves: unavailable rows and deleted states dropped, states renumbered."""
     n = len(agents)
@@ -590,16 +566,22 @@ def _assemble(
                 "overlap='block'"
             )
         state_of_row = moves.row // width
-        keep = (
-            keep_state[state_of_row]
-            & keep_state[target_state]
-            & moves.mask.reshape(-1)[moves.row - moves.first_state * width]
-        )
+        live = keep_state[state_of_row] & moves.mask.reshape(-1)[moves.row - moves.first_state * width]
+        keep = live & keep_state[target_state]
+        leak = np.flatnonzero(live & ~keep)
+        if leak.size:  # only a rule added later can get here: the built-in ones never leave agents sharing a cell
+            state, flat_action = divmod(int(moves.row[leak[0]]), width)
+            parts = np.unravel_index(flat_action, (len(actions),) * n)
+            action = "^".join(f"{actions[int(a)]}_{agent}" for a, agent in zip(parts, agents))
+            raise ModelError(
+                f"interaction {rule!r} puts two agents in one cell (state {labels[state]!r}, joint action "
+                f"{action!r}): end the list with a rule that keeps cells apart (block, push) or add remove"
+            )
         rows.append(new_index[state_of_row[keep]] * width + moves.row[keep] % width)
         cols.append(new_index[target_state[keep]])
         probs.append(moves.prob[keep])
         masks.append(moves.mask[block_keep])
-        del moves, target_state, state_of_row, keep
+        del moves, target_state, state_of_row, live, keep
     states = (
         tuple(labels) if kept_states is None else tuple(label for label, ok in zip(labels, kept_states.tolist()) if ok)
     )
@@ -620,29 +602,32 @@ def _concatenated(pieces: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def joint_name(single_name: str, overlap: str, agents: Sequence[str] = DEFAULT_AGENTS) -> str:
+def joint_name(single_name: str, overlap: InteractionSpec, agents: Sequence[str] = DEFAULT_AGENTS) -> str:
     """The default name of a joint gridworld: ``'joint 7x7 maze (no overlap)'``.
 
     Agents other than the published pair H, A are named: ``'joint 7x7 maze, agents H A B
-    (no overlap)'``.
+    (no overlap)'``; the interaction by its rules' titles (:attr:`Interaction.title`).
 
     Examples
     --------
     >>> joint_name('7x7 maze', 'remove'), joint_name('7x7 maze', 'block', ('H', 'A', 'B'))
     ('joint 7x7 maze (no overlap)', 'joint 7x7 maze, agents H A B (blocking)')
+    >>> joint_name('corridor', ['no_swap', 'push'])
+    'joint corridor (no swaps, pushing)'
     """
     base = " ".join(filter(None, ["joint", single_name]))
     if tuple(agents) != DEFAULT_AGENTS:
         base += f"{', ' if single_name else ' '}agents {' '.join(agents)}"
-    return " ".join(filter(None, [base, {"allow": "", "remove": "(no overlap)", "block": "(blocking)"}[overlap]]))
+    title = interaction_rule(overlap).title
+    return " ".join(filter(None, [base, f"({title})" if title else ""]))
 
 
 def joint_gridworld(
     single: MDP,
     agents: Sequence[str] = DEFAULT_AGENTS,
-    interaction: OverlapRule | None = None,
+    interaction: InteractionSpec | None = None,
     name: str = "",
-    overlap: OverlapRule | None = None,
+    overlap: InteractionSpec | None = None,
 ) -> JointMDP:
     """The joint MDP in which every agent moves in ``single`` at the same time.
 
@@ -652,12 +637,15 @@ def joint_gridworld(
         The single-agent MDP every agent lives in (typically a gridworld).
     agents : sequence of str
         The agents, in order (default the published pair ``('H', 'A')``); at least two.
-    interaction : {'allow', 'remove', 'block'}, optional
-        What happens when agents would share a state (see module notes); default ``'allow'``.
+    interaction : str or list of str, optional
+        What happens when agents meet: a rule of
+        :data:`~powerplay.model.interactions.INTERACTION_RULES` (``'allow'``, ``'remove'``,
+        ``'block'``, ``'no_swap'``, ``'push'``) or a list of them (``['no_swap', 'block']``);
+        see :mod:`powerplay.model.interactions`. Default ``'allow'``.
     name : str
         Description; defaults to :func:`joint_name` (``'joint ' + single.name``, the agents if
-        they are not H and A, and the rule).
-    overlap : {'allow', 'remove', 'block'}, optional
+        they are not H and A, and the rules).
+    overlap : str or list of str, optional
         The former name of ``interaction`` (an alias; giving both, different, is an error).
 
     Returns
@@ -670,19 +658,21 @@ def joint_gridworld(
     Raises
     ------
     ModelError
-        For an unknown rule or bad agents; for ``'remove'`` or ``'block'`` with fewer states
-        than agents (no joint state where every agent has a cell of its own); for
-        ``'remove'`` when a state has no joint action that surely avoids a shared cell (noisy
-        moves: use ``'block'``).
+        For an unknown rule or bad agents; for an exclusive rule (``'remove'``, ``'block'``,
+        ``'push'``) with fewer states than agents (no joint state where every agent has a
+        cell of its own); for ``'remove'`` when a state has no joint action that surely avoids
+        a shared cell (noisy moves: use ``'block'``); for ``'push'`` on an MDP that is not a
+        gridworld.
     ResourceLimitError
         If the joint MDP would have more than :data:`MAX_JOINT_ROWS` rows or
         :data:`MAX_JOINT_ENTRIES` transitions (checked before building).
 
     Notes
     -----
-    Vectorised over joint states and transitions (loops run over agents and, for ``block``,
-    over at most ``n`` resolution rounds). Three agents on the 7x7 maze (31 cells: 29,791 joint
-    states x 125 joint actions, 912,673 transitions) build in well under a second.
+    Vectorised over joint states and transitions (loops run over agents, pairs of agents and,
+    for ``block`` and ``push``, at most ``n`` resolution rounds). Three agents on the 7x7 maze
+    (31 cells: 29,791 joint states x 125 joint actions, 912,673 transitions) build in well
+    under a second with any rule (``python benchmarks/bench_joint_gridworld.py``).
 
     Examples
     --------
@@ -699,17 +689,16 @@ def joint_gridworld(
             f"agents must be a list of agent names, not the string {agents!r} (give the rule as interaction=)"
         )
     agents = check_agent_names(agents)
-    if overlap is not None and interaction is not None and overlap != interaction:
+    if overlap is not None and interaction is not None and interaction_spec(overlap) != interaction_spec(interaction):
         raise ModelError(
             f"overlap={overlap!r} and interaction={interaction!r} differ: overlap is the former name, give one"
         )
-    rule = interaction if interaction is not None else overlap if overlap is not None else "allow"
-    if rule not in _RULES:
-        raise ModelError(f"overlap must be 'allow', 'remove' or 'block', not {rule!r}")
+    rules = interaction_rule(interaction if interaction is not None else overlap if overlap is not None else "allow")
+    rule = rules.spec
     if not isinstance(single, MDP):
         raise WrongKindError(f"joint_gridworld needs a single-agent MDP, got {type(single).__name__}")
     S, A, n = single.num_states, single.num_actions, len(agents)
-    if rule != "allow" and n > S:
+    if rules.exclusive and n > S:
         raise ModelError(
             f"overlap={rule!r} keeps only joint states where the agents are in different cells, and MDP "
             f"{single.name!r} has {S} state{'s' if S != 1 else ''} for {n} agents, so no joint state would be "
@@ -727,11 +716,14 @@ def joint_gridworld(
                 estimate,
                 limit,
             )
-    apply_rule = _RULES[rule]
-    blocks = (apply_rule(_independent_moves(single, n, first, stop)) for first, stop in _cell_blocks(single, n))
+    needs_grid = [rule.name for rule in rules.rules if rule.needs_grid]
+    grid = GridGeometry.of(single, needs_grid[0]) if needs_grid else None
+    blocks = (
+        _interact(_independent_moves(single, n, first, stop), rules, grid) for first, stop in _cell_blocks(single, n)
+    )
     suffixed = [[f"{state}_{agent}" for state in single.states] for agent in agents]
     labels = ["^".join(parts) for parts in product(*suffixed)]  # = joint_label(parts, agents), C order
-    return _assemble(blocks, labels, rule, agents, single.actions, name or joint_name(single.name, rule, agents))
+    return _assemble(blocks, labels, rule, agents, single.actions, name or joint_name(single.name, rules, agents))
 
 
 def multiagent_gridworld(
@@ -749,3 +741,26 @@ def multiagent_gridworld(
     12
     """
     return joint_gridworld(gridworld(num_rows, num_cols, squares_to_delete), overlap=overlap, name=name)
+
+
+__all__ = [
+    "INTERACTION_RULES",
+    "MAX_JOINT_ENTRIES",
+    "MAX_JOINT_ROWS",
+    "MOVES",
+    "InteractionSpec",
+    "Mechanics",
+    "OverlapRule",
+    "Wind",
+    "cells_to_map",
+    "gridworld",
+    "gridworld_from_cells",
+    "gridworld_from_map",
+    "gridworld_to_map",
+    "interaction_rule",
+    "interaction_spec",
+    "joint_gridworld",
+    "joint_name",
+    "multiagent_gridworld",
+    "resolve_blocking",
+]

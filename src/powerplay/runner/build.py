@@ -1,7 +1,14 @@
-"""From a run's resolved config to its :class:`~powerplay.runner.experiment.Experiment`.
+"""From a run's resolved config to its scenario, and to its :class:`~powerplay.runner.experiment.Experiment`.
+
+:func:`build_scenario` builds the typed :class:`~powerplay.scenario.Scenario` of a run config
+once (every value checked by the parameter registry, every rule of its experiment type by the
+protocol); :func:`scenario_experiment` resolves what the scenario names -- the environment
+(joined from a single-agent ``mdp_graph`` with the ``interaction`` rule when agents are
+listed) and every later agent's seed or fixed policy -- into the objects a run computes
+with; :func:`build_experiment` does both.
 
 A run config (``run.yaml``, or :attr:`RunSpec.config <powerplay.runner.config.RunSpec>`)
-names its MDP and Agent A's policy in one of three ways:
+names its MDP and the agents' policies in one of three ways:
 
 * a name: a file path, a file in ``./mdps/`` or ``./policies/``, or a built-in
   (:mod:`powerplay.runner.resolve`);
@@ -51,6 +58,12 @@ Examples
 ...     'num_reward_samples': 10, 'random_seed': 3})
 >>> exp.mdp.name, exp.policy_A.name
 ('joint maze 2x2 seed 0 (no overlap)', 'agent A stays on joint maze 2x2 seed 0 (no overlap)')
+>>> same = build_experiment({'agents': ['H', 'A'], 'mdp_graph': {'generator': 'maze', 'rows': 2, 'cols': 2, 'seed': 0},
+...     'interaction': 'remove', 'seed_policy': 'stay', 'discount_rate': 0.5, 'reward_correlation': 0,
+...     'reward_distribution': {'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}},
+...     'num_reward_samples': 10, 'random_seed': 3})
+>>> same.mdp.states == exp.mdp.states, same.scenario.environment_name
+(True, 'maze 2x2 seed 0 (remove)')
 """
 
 from __future__ import annotations
@@ -60,7 +73,7 @@ import math
 import os
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -68,28 +81,18 @@ import numpy as np
 from ..errors import ConfigError, ModelError, ResolveError, StatisticsWarning
 from ..model.editing import align_policy
 from ..model.generators import generate_mdp, is_generator_spec
-from ..model.mdp import JointMDP
+from ..model.gridworld import joint_gridworld
+from ..model.mdp import MDP, JointMDP
 from ..model.policies import generated_policy, is_policy_spec
-from ..model.policy import check_policy_compatible, marginalize
-from ..model.rewards import RewardDistribution, StateRewardSampler, scoped_sampler
+from ..model.policy import Policy, check_policy_compatible, marginalize
+from ..model.rewards import StateRewardSampler, scoped_sampler
+from ..scenario import Scenario, find_parameter, scenario_from_config
+from ..scenario.protocols import PAIR
 from ..solvers.power import Precision, check_precision
 from ..solvers.values import MAX_POLICY_ACTIONS, SolverSettings
-from .config import (
-    COMMON_OPTIONAL,
-    COMMON_REQUIRED,
-    RUN_METADATA_KEYS,
-    RewardDistributionSpec,
-    SweepConfig,
-    detect_experiment_type,
-    validate_value,
-)
+from .config import SweepConfig
 from .experiment import Experiment
 from .resolve import content_hash, resolve_mdp, resolve_policy
-
-#: Parameters that name an MDP or a policy.
-MDP_KEYS = ("mdp_graph", "joint_mdp_graph")
-POLICY_KEYS = ("policy_graph_agent_A", "seed_policy_graph_agent_A")
-ENVIRONMENT_KEYS = MDP_KEYS + POLICY_KEYS
 
 #: Source recorded for generated environments and policies.
 GENERATED = "generated"
@@ -145,13 +148,13 @@ def resolve_environment_mdp(value: Any, workdir: str | os.PathLike | None = None
     return _generated[key], GENERATED
 
 
-def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | None = None):
-    """``(Policy, source)`` for a config's policy value, built for ``mdp`` if it is a spec.
+def resolve_environment_policy(value: Any, mdp, workdir: str | os.PathLike | None = None, agent: str = "A"):
+    """``(Policy, source)`` for a config's policy value, built for ``agent`` on ``mdp`` if it is a spec.
 
     A name is looked up first (files, built-ins); a spec name such as ``stay`` that is not a
     file or built-in is generated.
     """
-    return _named_policy(value, workdir) or (generated_policy(value, mdp, "A"), GENERATED)
+    return _named_policy(value, workdir) or (generated_policy(value, mdp, agent), GENERATED)
 
 
 def _named_policy(value: Any, workdir) -> tuple[Any, str] | None:
@@ -165,26 +168,203 @@ def _named_policy(value: Any, workdir) -> tuple[Any, str] | None:
     return None
 
 
-def _typed_run_parameters(run_config: Mapping[str, Any]) -> dict[str, Any]:
-    typed = {}
-    for key, value in run_config.items():
-        if key in RUN_METADATA_KEYS:
-            continue
-        try:
-            typed[key] = validate_value(key, value)
-        except ConfigError as error:
-            raise error.located(key) from None
-    return typed
-
-
 def _spec_error(error: ModelError, key: str) -> ConfigError:
     return ConfigError(str(error), f"{key}.{error.field}" if getattr(error, "field", None) else key)
+
+
+def build_scenario(run_config: Mapping[str, Any]) -> Scenario:
+    """The :class:`~powerplay.scenario.Scenario` of one resolved run config (a ``run.yaml`` mapping).
+
+    Every value is checked by the parameter registry and every rule of the experiment type by
+    its protocol (:func:`~powerplay.scenario.scenario_from_config`); nothing is resolved.
+
+    Raises
+    ------
+    ConfigError
+        With ``field`` naming the run parameter at fault.
+    """
+    return scenario_from_config(run_config)
+
+
+def policy_parameter(scenario: Scenario, agent: str, keys: Collection[str] = ()) -> str:
+    """The config parameter that gives ``agent``'s seed or fixed policy (for messages): the
+    reference's names for Agent A of a two-agent config, else ``seed_policy_agent_X`` if given,
+    else ``seed_policy``."""
+    if scenario.protocol.joint and not scenario.protocol.others_learn:
+        return "policy_graph_agent_A"
+    own = f"seed_policy_agent_{agent}"
+    if own in keys:
+        return own
+    if "seed_policy" in keys or "agents" in keys:
+        return "seed_policy"
+    return "seed_policy_graph_agent_A"
+
+
+def join_agents(single: MDP, agents: tuple[str, ...], interaction: str) -> JointMDP:
+    """The joint gridworld of ``agents`` moving on ``single`` under an interaction rule
+    (:func:`~powerplay.model.gridworld.joint_gridworld`; for H and A the published joint MDP)."""
+    return joint_gridworld(single, agents=agents, interaction=interaction)
+
+
+def scenario_environment(scenario: Scenario, workdir: str | os.PathLike | None = None) -> tuple[MDP | JointMDP, str]:
+    """``(MDP or JointMDP, described)``: the environment a scenario names, resolved (and joined
+    for its agents when it is a single-agent ``mdp_graph`` with an ``interaction`` rule), and
+    how messages name it.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``mdp_graph`` or ``joint_mdp_graph`` (or ``agents``).
+    """
+    key, value = scenario.environment_key, scenario.environment_value
+    described = value if isinstance(value, str) else "the generated MDP"
+    try:
+        found, _ = resolve_environment_mdp(value, workdir)
+    except ResolveError as error:
+        raise ConfigError(str(error), key) from None
+    except ModelError as error:
+        raise _spec_error(error, key) from None
+    rule = scenario.environment.get("interaction")
+    if rule is not None:
+        if isinstance(found, JointMDP):
+            raise ConfigError(
+                f"{described!r} is a joint MDP; with interaction, mdp_graph is the single-agent gridworld every agent "
+                "moves on (or give the joint MDP as joint_mdp_graph, without interaction)",
+                key,
+            )
+        cache_key = _canonical([value, rule, scenario.agent_names]) if is_generator_spec(value) else None
+        if cache_key is not None and cache_key in _generated:
+            _generated.move_to_end(cache_key)
+            return _generated[cache_key], described
+        try:
+            joint = join_agents(found, scenario.agent_names, rule)
+        except ModelError as error:
+            raise ConfigError(f"interaction: {error}", "interaction") from None
+        if cache_key is not None:
+            _generated[cache_key] = joint
+            while len(_generated) > GENERATED_CACHE_SIZE:
+                _generated.popitem(last=False)
+        return joint, described
+    if not scenario.protocol.joint and isinstance(found, JointMDP):
+        raise ConfigError(
+            f"{described!r} is a joint MDP; single-agent experiments need a single-agent MDP "
+            "(use joint_mdp_graph with an Agent A policy)",
+            key,
+        )
+    if scenario.protocol.joint and not isinstance(found, JointMDP):
+        if key == "mdp_graph":
+            raise ConfigError(f"{described!r} is a single-agent MDP; agents on it need an interaction rule", key)
+        hint = " (add joint: allow, remove or block to the generator spec)" if is_generator_spec(value) else ""
+        raise ConfigError(f"{described!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP{hint}", key)
+    if isinstance(found, JointMDP) and found.agents != scenario.agent_names:
+        hint = f" (list them with agents: [{', '.join(found.agents)}])" if scenario.agent_names == PAIR else ""
+        raise ConfigError(
+            f"{described!r} is a joint MDP of the agents {', '.join(found.agents)}, but the run's agents are "
+            f"{', '.join(scenario.agent_names)}{hint}",
+            key,
+        )
+    return found, described
+
+
+def scenario_policies(
+    scenario: Scenario, mdp: MDP | JointMDP, workdir: str | os.PathLike | None = None, keys: Collection[str] = ()
+) -> dict[str, Policy]:
+    """Agent -> its seed or fixed policy, for every agent after the first, resolved on ``mdp``.
+
+    ``keys`` are the run config's parameter names (to name the one at fault in messages).
+
+    Raises
+    ------
+    ConfigError
+        Naming the policy parameter at fault.
+    """
+    policies = {}
+    for agent in scenario.agents[1:]:
+        key = policy_parameter(scenario, agent.name, keys)
+        try:
+            policy, _ = resolve_environment_policy(agent.seed_policy, mdp, workdir, agent.name)
+        except ResolveError as error:
+            raise ConfigError(str(error), key) from None
+        except ModelError as error:
+            raise _spec_error(error, key) from None
+        if policy.agent != agent.name:
+            raise ConfigError(
+                f"policy {agent.seed_policy!r} is Agent {policy.agent}'s; Agent {agent.name}'s policy is needed", key
+            )
+        try:
+            # Policy files may list states in another order than their MDP's (the reference's do).
+            policy = align_policy(policy, mdp)
+            check_policy_compatible(policy, mdp)
+        except ValueError as error:
+            raise ConfigError(str(error), key) from None
+        policies[agent.name] = policy
+    return policies
+
+
+def scenario_experiment(
+    scenario: Scenario,
+    workdir: str | os.PathLike | None = None,
+    diagnostic: bool = False,
+    keys: Collection[str] = (),
+) -> Experiment:
+    """The :class:`Experiment` of a scenario: its environment and policies resolved, checked
+    (:func:`check_experiment`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    workdir : path, optional
+        Where ``mdps/`` and ``policies/`` are (default: the current working directory).
+    diagnostic : bool
+        Compute the diagnostic POWERs (experiment types that have them).
+    keys : collection of str
+        The run config's parameter names, to name the one at fault in messages.
+
+    Raises
+    ------
+    ConfigError
+        With ``field`` naming the run parameter at fault.
+    """
+    if scenario.random_seed is None:
+        raise ConfigError("a run needs a concrete seed (the sweep draws one for null)", "random_seed")
+    mdp, described = scenario_environment(scenario, workdir)
+    policies = scenario_policies(scenario, mdp, workdir, keys)
+    scope = scenario.reward_scope
+    if scope != "joint_state" and not scenario.protocol.joint:
+        raise ConfigError(
+            f"{scope!r} needs a joint MDP (each agent's reward is that of its own cell); a single-agent run "
+            "rewards its states",
+            "reward_scope",
+        )
+    try:
+        distribution = scenario.distribution()
+        sampler, _ = scoped_sampler(distribution, mdp.states, scope)
+    except ModelError as error:
+        if getattr(error, "field", None) == "reward_scope":
+            raise ConfigError(str(error), "reward_scope") from None
+        raise _spec_error(error, "reward_distribution") from None
+    if any(beta < 0 for beta in scenario.reward_correlations.values()):
+        try:
+            sampler.symmetric_intervals()
+        except ValueError as error:
+            raise ConfigError(str(error), "reward_correlation") from None
+    experiment = Experiment.from_scenario(
+        scenario,
+        mdp,
+        distribution,
+        policies,
+        solver_settings(scenario.convergence_threshold, sampler.spread()),
+        diagnostic=diagnostic,
+    )
+    check_experiment(experiment, sampler, described)
+    return experiment
 
 
 def build_experiment(
     run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None, diagnostic: bool = False
 ) -> Experiment:
-    """The :class:`Experiment` of one resolved run config (a ``run.yaml`` mapping).
+    """The :class:`Experiment` of one resolved run config (a ``run.yaml`` mapping):
+    :func:`build_scenario`, then :func:`scenario_experiment`.
 
     Parameters
     ----------
@@ -214,102 +394,8 @@ def build_experiment(
     >>> exp.kind, exp.mdp.num_states, exp.settings.tolerance
     ('single_agent', 9, 0.0001)
     """
-    typed = _typed_run_parameters(run_config)
-    kind = detect_experiment_type(typed)
-    for required in COMMON_REQUIRED:
-        if required not in typed:
-            raise ConfigError(f"missing required parameter {required!r}", "parameters")
-    for key, default in COMMON_OPTIONAL.items():
-        typed.setdefault(key, default)
-    if typed["random_seed"] is None:
-        raise ConfigError("a run needs a concrete seed (the sweep draws one for null)", "random_seed")
-
-    mdp_key = "mdp_graph" if kind == "single_agent" else "joint_mdp_graph"
-    described = typed[mdp_key] if isinstance(typed[mdp_key], str) else "the generated MDP"
-    try:
-        mdp, _ = resolve_environment_mdp(typed[mdp_key], workdir)
-    except ResolveError as error:
-        raise ConfigError(str(error), mdp_key) from None
-    except ModelError as error:
-        raise _spec_error(error, mdp_key) from None
-    if kind == "single_agent" and isinstance(mdp, JointMDP):
-        raise ConfigError(
-            f"{described!r} is a joint MDP; single-agent experiments need a single-agent MDP "
-            "(use joint_mdp_graph with an Agent A policy)",
-            mdp_key,
-        )
-    if kind != "single_agent" and not isinstance(mdp, JointMDP):
-        hint = " (add joint: allow, remove or block to the generator spec)" if is_generator_spec(typed[mdp_key]) else ""
-        raise ConfigError(f"{described!r} is a single-agent MDP; joint_mdp_graph needs a joint MDP{hint}", mdp_key)
-    if isinstance(mdp, JointMDP) and mdp.agents != ("H", "A"):  # the N-agent experiments are not built yet
-        raise ConfigError(
-            f"{described!r} is a joint MDP of the agents {', '.join(mdp.agents)}; experiments run the two agents "
-            "H and A so far",
-            mdp_key,
-        )
-
-    policy = None
-    policy_key = {
-        "multiagent_fixed_policy": "policy_graph_agent_A",
-        "multiagent_with_reward": "seed_policy_graph_agent_A",
-    }.get(kind)
-    if policy_key:
-        try:
-            policy, _ = resolve_environment_policy(typed[policy_key], mdp, workdir)
-        except ResolveError as error:
-            raise ConfigError(str(error), policy_key) from None
-        except ModelError as error:
-            raise _spec_error(error, policy_key) from None
-        if policy.agent != "A":
-            raise ConfigError(
-                f"policy {typed[policy_key]!r} is Agent {policy.agent}'s; Agent A's policy is needed", policy_key
-            )
-        try:
-            # Policy files may list states in another order than their MDP's (the reference's do).
-            policy = align_policy(policy, mdp)
-            check_policy_compatible(policy, mdp)
-        except ValueError as error:
-            raise ConfigError(str(error), policy_key) from None
-
-    spec: RewardDistributionSpec = typed["reward_distribution"]
-    scope = typed.get("reward_scope", "joint_state")
-    if scope != "joint_state" and kind == "single_agent":
-        raise ConfigError(
-            f"{scope!r} needs a joint MDP (each agent's reward is that of its own cell); a single-agent run "
-            "rewards its states",
-            "reward_scope",
-        )
-    try:
-        distribution = RewardDistribution.from_config(spec.model_dump())
-        sampler, _ = scoped_sampler(distribution, mdp.states, scope)
-    except ModelError as error:
-        where = "reward_scope" if getattr(error, "field", None) == "reward_scope" else "reward_distribution"
-        if where == "reward_scope":
-            raise ConfigError(str(error), "reward_scope") from None
-        raise _spec_error(error, "reward_distribution") from None
-    correlation = typed.get("reward_correlation")
-    if correlation is not None and correlation < 0:
-        try:
-            sampler.symmetric_intervals()
-        except ValueError as error:
-            raise ConfigError(str(error), "reward_correlation") from None
-
-    experiment = Experiment(
-        kind=kind,
-        mdp=mdp,
-        discount_rate=typed["discount_rate"],
-        reward_distribution=distribution,
-        num_reward_samples=typed["num_reward_samples"],
-        random_seed=typed["random_seed"],
-        policy_A=policy,
-        discount_rate_agent_A=typed.get("discount_rate_agent_A"),
-        reward_correlation=correlation,
-        diagnostic=bool(diagnostic and kind == "multiagent_with_reward"),
-        settings=solver_settings(typed["convergence_threshold"], sampler.spread()),
-        reward_scope=scope,
-    )
-    check_experiment(experiment, sampler, described)
-    return experiment
+    scenario = build_scenario(run_config)
+    return scenario_experiment(scenario, workdir, diagnostic, keys=tuple(run_config))
 
 
 def solver_settings(convergence_threshold: float, reward_scale: float) -> SolverSettings:
@@ -340,25 +426,33 @@ def _number_text(x: float) -> str:
     return f"{x:.3g}" if math.isfinite(x) else "infinity"
 
 
+def agent_actions(mdp: MDP | JointMDP, index: int) -> tuple[str, ...]:
+    """The actions of the agent at ``index`` in learning order (of the only agent of an MDP)."""
+    if not isinstance(mdp, JointMDP):
+        return mdp.actions
+    return mdp.actions_by_agent[index]
+
+
 def _check_policy_width(experiment: Experiment, described: str) -> None:
-    mdp, key = experiment.mdp, "mdp_graph" if experiment.kind == "single_agent" else "joint_mdp_graph"
-    if experiment.kind == "multiagent_with_reward":
-        assert isinstance(mdp, JointMDP)  # Experiment checked that this kind has a joint MDP
-        for agent, actions in (("H", mdp.actions_H), ("A", mdp.actions_A)):
+    scenario, mdp = experiment.scenario, experiment.mdp
+    key = scenario.environment_key
+    if scenario.protocol.others_learn:  # every agent's optimal policies are kept as masks
+        for index, agent in enumerate(scenario.agent_names):
+            actions = agent_actions(mdp, index)
             if len(actions) > MAX_POLICY_ACTIONS:
                 raise ConfigError(
-                    f"Agent {agent} has {len(actions)} actions in {described!r}, but multiagent_with_reward computes both "
-                    f"agents' optimal policies, which support at most {MAX_POLICY_ACTIONS} actions",
+                    f"Agent {agent} has {len(actions)} actions in {described!r}, but {scenario.experiment_type} computes "
+                    f"every agent's optimal policies, which support at most {MAX_POLICY_ACTIONS} actions",
                     key,
                 )
         return
-    actions = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
+    actions = agent_actions(mdp, 0)
     if len(actions) <= MAX_POLICY_ACTIONS:
         return
     own = mdp
     if isinstance(mdp, JointMDP):
-        assert experiment.policy_A is not None  # Experiment checked that a joint MDP comes with A's policy
-        own = marginalize(mdp, experiment.policy_A)
+        fixed = scenario.agents[1].name  # the protocol checked that a joint MDP comes with the others' policies
+        own = marginalize(mdp, experiment.policies[fixed])
     if int(np.diff(own.transitions.indptr).max(initial=0)) <= 1:  # deterministic: solved by policy iteration
         raise ConfigError(
             f"{described!r} has {len(actions)} actions and is deterministic, so POWER is computed from optimal "
@@ -384,6 +478,7 @@ def check_experiment(
     StatisticsWarning
         For rewards with infinite variance (Pareto ``alpha <= 2``).
     """
+    experiment.protocol.check(experiment)
     _check_policy_width(experiment, described)
     sampler = sampler or scoped_sampler(experiment.reward_distribution, experiment.states, experiment.reward_scope)[0]
     distributions = {(d.name, d.params): d for d in sampler.per_state}.values()
@@ -404,13 +499,12 @@ def check_experiment(
                 ),
                 stacklevel=2,
             )
-    agents = 2 if experiment.kind == "multiagent_with_reward" else 1
-    draws = experiment.num_reward_samples * agents
+    draws = experiment.num_reward_samples * len(experiment.agents)
     try:
         sampler.check_redraws(draws)
     except ModelError as error:
         raise ConfigError(str(error), f"reward_distribution.{error.field}") from None
-    gamma = max(experiment.discount_rate, experiment.discount_rate_agent_A or 0.0)
+    gamma = max(experiment.scenario.discount_rates.values())
     largest = sampler.magnitude(TAIL_CHANCE / (draws * max(len(experiment.states), 1)))
     values = largest / (1.0 - gamma)
     if not values <= MAX_VALUE_MAGNITUDE:
@@ -428,18 +522,22 @@ def check_experiment(
             f"lies within the rewards' range; got {threshold:g}",
             "convergence_threshold",
         )
-    rates = {"discount_rate": experiment.discount_rate}
-    if experiment.kind == "multiagent_with_reward":
-        rates["discount_rate_agent_A"] = experiment.discount_rate_agent_A or 0.0
+    scenario = experiment.scenario
+    chain = scenario.protocol.others_learn
+    # Each learning agent's discount rate under the parameter that sets it (for the message).
+    rates = {
+        "discount_rate" if k == 0 else f"discount_rate_agent_{agent}": rate
+        for k, (agent, rate) in enumerate(scenario.discount_rates.items())
+    }
     try:
         check_precision(
-            Precision.of(experiment.mdp, experiment.policy_A, experiment.kind == "multiagent_with_reward"),
+            Precision.of(experiment.mdp, experiment.policy_A, chain),
             rates,
             min(d.support[0] for d in distributions),
             max(d.support[1] for d in distributions),
             largest,
             experiment.settings,
-            policies=experiment.kind == "multiagent_with_reward",
+            policies=chain,
         )
     except ModelError as error:
         raise ConfigError(str(error), error.field or "discount_rate") from None
@@ -489,22 +587,28 @@ def check_environments(
 
 
 def _environments(run_config: Mapping[str, Any], workdir) -> dict[str, tuple[Any, str]]:
-    """``{param: (object, source)}`` for the MDP and policy a run config names."""
-    out: dict[str, tuple[Any, str]] = {}
-    mdp = None
-    for key in MDP_KEYS:
-        if key in run_config:
-            mdp, source = resolve_environment_mdp(run_config[key], workdir)
-            out[key] = (mdp, source)
-    for key in POLICY_KEYS:
-        if key in run_config:
-            out[key] = resolve_environment_policy(run_config[key], mdp, workdir)
+    """``{param: (object, source)}`` for the MDP and the policies a run config names (each
+    policy resolved for the first agent it is given to, on the run's environment)."""
+    scenario = build_scenario(run_config)
+    out: dict[str, tuple[Any, str]] = {
+        scenario.environment_key: resolve_environment_mdp(scenario.environment_value, workdir)
+    }
+    mdp, _ = scenario_environment(scenario, workdir)
+    for agent in scenario.agents[1:]:
+        key = policy_parameter(scenario, agent.name, run_config)
+        if key not in out:
+            out[key] = resolve_environment_policy(agent.seed_policy, mdp, workdir, agent.name)
     return out
+
+
+def _environment_keys(run_config: Mapping[str, Any]) -> list[str]:
+    """The parameters of a run config that name an MDP or a policy (registry kinds)."""
+    return [key for key in run_config if (found := find_parameter(key)) is not None and found.kind in ("mdp", "policy")]
 
 
 def environment_labels(run_config: Mapping[str, Any]) -> dict[str, str]:
     """``{parameter: '{param}={value}'}``: the keys of a run's MDP and policies in ``sweep.json``'s ``environments``."""
-    return {key: environment_label(key, run_config[key]) for key in ENVIRONMENT_KEYS if key in run_config}
+    return {key: environment_label(key, run_config[key]) for key in _environment_keys(run_config)}
 
 
 def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> dict[str, dict[str, str]]:
@@ -525,30 +629,38 @@ def environment_fingerprints(runs, workdir: str | os.PathLike | None = None) -> 
 
 
 def environment_sources(run_config: Mapping[str, Any], workdir: str | os.PathLike | None = None) -> dict[str, str]:
-    """``{parameter: 'builtin', 'generated' or file path}`` for the MDP and policy a run config names.
+    """``{parameter: 'builtin', 'generated' or file path}`` for the MDP and policies a run config names.
 
     Generated policies are not built again just to say they are generated.
     """
-    sources = {key: resolve_environment_mdp(run_config[key], workdir)[1] for key in MDP_KEYS if key in run_config}
-    for key in POLICY_KEYS:
-        if key in run_config:
+    sources = {}
+    for key in _environment_keys(run_config):
+        if key in ("mdp_graph", "joint_mdp_graph"):
+            sources[key] = resolve_environment_mdp(run_config[key], workdir)[1]
+        else:
             named = _named_policy(run_config[key], workdir)
             sources[key] = named[1] if named else GENERATED
     return sources
 
 
 __all__ = [
-    "ENVIRONMENT_KEYS",
     "GENERATED",
     "MAX_RELATIVE_THRESHOLD",
     "MAX_VALUE_MAGNITUDE",
+    "agent_actions",
     "build_experiment",
+    "build_scenario",
     "check_environments",
     "check_experiment",
     "environment_fingerprints",
     "environment_label",
     "environment_labels",
     "environment_sources",
+    "join_agents",
+    "policy_parameter",
     "resolve_environment_mdp",
     "resolve_environment_policy",
+    "scenario_environment",
+    "scenario_experiment",
+    "scenario_policies",
 ]

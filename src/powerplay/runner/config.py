@@ -22,11 +22,13 @@ A config names an experiment and lists its ``parameters``, each either fixed or 
 Parameters (``*`` = required):
 
 ==============================  ==========================================================
-``discount_rate`` *             Agent H's discount rate, in ``[0, 1)`` (0 is the limit
-                                where POWER is the best next-state reward; 1 is rejected)
-``reward_distribution`` *       Agent H's reward distribution: ``default_dist``,
-                                ``state_dists``, ``states_with_identical_rewards``,
-                                ``allow_all_equal_rewards`` (see :mod:`powerplay.model.rewards`)
+``discount_rate`` *             the discount rate, in ``[0, 1)``, of every agent (0 is the
+                                limit where POWER is the best next-state reward; 1 is
+                                rejected); ``discount_rate_agent_X`` overrides it for Agent X
+``reward_distribution`` *       the reward distribution (every agent's rewards have its
+                                marginals): ``default_dist``, ``state_dists``,
+                                ``states_with_identical_rewards``, ``allow_all_equal_rewards``
+                                (see :mod:`powerplay.model.rewards`)
 ``num_reward_samples`` *        reward functions sampled per run (a positive integer)
 ``convergence_threshold``       certified bound on each POWER sample's error (default
                                 ``1e-4``). The reference stopped value iteration when the
@@ -38,7 +40,30 @@ Parameters (``*`` = required):
                                 seed, so runs differ only by their parameters (common random
                                 numbers make comparisons across γ or β sharper)
 ``mdp_graph``                   ``single_agent``: a single-agent MDP name, or a generator spec
-                                ``{generator: maze, rows: 7, cols: 7, seed: 3}``
+                                ``{generator: maze, rows: 7, cols: 7, seed: 3}``; with
+                                ``agents``, the gridworld every agent moves on
+``reward_scope``                multi-agent types on joint gridworlds: ``joint_state`` (the
+                                default: each agent's reward depends on the joint state) or
+                                ``own_cell`` (one reward per cell per agent; each agent gets
+                                the reward of the cell it stands on; ``state_dists`` name cells)
+==============================  ==========================================================
+
+Agents, in the form that lists them (a learning chain, ``multiagent_with_reward``, of any
+number of agents; :mod:`powerplay.scenario.protocols`)::
+
+    agents: {value: [H, A, B]}               # learning order, slowest first
+    mdp_graph: {value: 7x7_gridworld_maze}   # the gridworld every agent moves on
+    interaction: {value: remove}             # allow | remove | block
+    discount_rate: {value: 0.9}              # every agent; discount_rate_agent_B overrides one
+    seed_policy: {value: uniform_random}     # every agent after the first; seed_policy_agent_B overrides
+    reward_correlation: {value: 0}           # with the first agent; reward_correlation_agent_B overrides
+
+(``joint_mdp_graph`` may name the environment instead of ``mdp_graph`` and ``interaction``.)
+Per-agent parameters must name a listed agent, and not the first for correlations and seed
+policies; every later agent needs a seed policy and a correlation. ``agents: [H, A]`` with
+these keys is the two-agent run of the reference's keys, which remain:
+
+==============================  ==========================================================
 ``joint_mdp_graph``             multi-agent types: a joint MDP name, or a generator spec with
                                 ``joint: allow | remove | block``
 ``policy_graph_agent_A``        ``multiagent_fixed_policy``: Agent A's fixed policy: a name,
@@ -48,15 +73,13 @@ Parameters (``*`` = required):
 ``discount_rate_agent_A``       ``multiagent_with_reward``: Agent A's discount rate
 ``reward_correlation``          ``multiagent_with_reward``: β in ``[-1, 1]`` (negative β
                                 needs a distribution symmetric on an interval)
-``reward_scope``                multi-agent types on joint gridworlds: ``joint_state`` (the
-                                default: each agent's reward depends on the joint state) or
-                                ``own_cell`` (one reward per cell per agent; each agent gets
-                                the reward of the cell it stands on; ``state_dists`` name cells)
 ==============================  ==========================================================
 
-The experiment type follows from which parameters are present (see
-:data:`EXPERIMENT_TYPE_KEYS`). MDP and policy names and specs resolve as described in
-:mod:`powerplay.runner.build` and :mod:`powerplay.runner.resolve`.
+Every parameter, its validator, label and axis scale are in the parameter registry
+(:mod:`powerplay.scenario.parameters`). The experiment type follows from which parameters are
+present (:func:`~powerplay.scenario.protocols.detect_protocol`): ``agents`` makes a learning
+chain; otherwise each type has its identifying parameters. MDP and policy names and specs
+resolve as described in :mod:`powerplay.runner.build` and :mod:`powerplay.runner.resolve`.
 
 Several swept parameters make a grid: every combination is one run, the first swept
 parameter in the file varying slowest. Two more forms link parameters instead::
@@ -112,7 +135,6 @@ powerplay.errors.ConfigError: <config>: parameters.discount_rate.values[1]: must
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import math
@@ -122,224 +144,32 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    TypeAdapter,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from typing import Any
 
 from ..errors import ConfigError, FileFormatError, ModelError, ResourceLimitError
 from ..io import safe_load
-from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
-from ..model.policies import parse_policy_spec, policy_spec_name
-from ..model.rewards import REWARD_SCOPES, make_distribution
+from ..model.generators import generator_spec_name, is_generator_spec
+from ..model.policies import policy_spec_name
+from ..scenario.parameters import (
+    ALL_TYPES,
+    MAX_SAMPLES,
+    MAX_TEXT_LENGTH,
+    PARAMETERS,
+    find_parameter,
+    parameter,
+    validate_value,
+)
+from ..scenario.protocols import Protocol, detect_protocol, protocol_named
+from ..scenario.record import RUN_METADATA_KEYS
 
-if TYPE_CHECKING:
-    from .experiment import ExperimentKind
-
-#: Most reward samples a run may ask for.
-MAX_SAMPLES = 10**9
 #: Most runs a sweep may expand into (a grid of several long value lists grows fast).
 MAX_RUNS = 100_000
-#: Longest name or description accepted.
-MAX_TEXT_LENGTH = 1000
 
-# --------------------------------------------------------------------------------------
-# Typed schema of parameter values (pydantic v2)
+#: Parameters every experiment type needs (the registry's ``required_by``).
+COMMON_REQUIRED = tuple(name for name, p in PARAMETERS.items() if set(p.required_by) == set(ALL_TYPES))
 
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"must be finite, got {value!r}")
-    return float(value)
-
-
-def _integer(value: Any) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (isinstance(value, float) and not value.is_integer())
-    ):
-        raise ValueError(f"must be an integer, got {value!r}")
-    return int(value)
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be a non-empty name (string), got {value!r}")
-    if len(value) > MAX_TEXT_LENGTH or any(ord(c) < 32 for c in value):
-        raise ValueError(f"must be a name of at most {MAX_TEXT_LENGTH} printable characters, got {value[:40]!r}...")
-    return value
-
-
-def _mdp_value(value: Any) -> Any:
-    """An MDP name, or a generator spec (``{generator: maze, rows, cols, seed, ...}``)."""
-    if is_generator_spec(value):
-        generator = value.get("generator")
-        if generator is not None and not isinstance(generator, str):  # e.g. a list: unhashable
-            raise ValueError(f"generator must be the name of a generator (maze, rooms), got {generator!r}")
-        if isinstance(value.get("name"), str) and value["name"]:
-            _name(value["name"])  # it titles figures and tables: printable and bounded, as any name
-        try:
-            return normalize_generator_spec(value)
-        except ModelError as error:
-            raise ValueError(str(error)) from None
-    return _name(value)
-
-
-def _policy_value(value: Any) -> Any:
-    """A policy name, or a generated-policy spec (``uniform_random``, ``{deterministic: left}``, ...)."""
-    if isinstance(value, Mapping):
-        try:
-            parse_policy_spec(value)
-        except ModelError as error:
-            raise ValueError(str(error)) from None
-        return dict(value)
-    return _name(value)
-
-
-def _in_range(low: float, high: float, high_open: bool = False):
-    def check(value: float) -> float:
-        if not (low <= value < high if high_open else low <= value <= high):
-            raise ValueError(f"must be in [{low:g}, {high:g}{')' if high_open else ']'}, got {value!r}")
-        return value
-
-    return check
-
-
-def _discount_rate(value: Any) -> float:
-    g = _number(value)
-    if g == 1.0:
-        raise ValueError("must be below 1 (POWER's (1 - γ)/γ normalisation vanishes at γ = 1), got 1")
-    return _in_range(0.0, 1.0, high_open=True)(g)
-
-
-def _positive(value: Any) -> float:
-    x = _number(value)
-    if x <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
-    return x
-
-
-def _sample_count(value: Any) -> int:
-    n = _integer(value)
-    if not 1 <= n <= MAX_SAMPLES:
-        raise ValueError(f"must be a positive integer of at most {MAX_SAMPLES:,}, got {value!r}")
-    return n
-
-
-def _seed(value: Any) -> int | None:
-    if value is None:
-        return None
-    n = _integer(value)
-    if n < 0:
-        raise ValueError(f"must be a non-negative integer or null, got {value!r}")
-    return n
-
-
-def _reward_scope(value: Any) -> str:
-    if value not in REWARD_SCOPES:
-        raise ValueError(f"must be one of {', '.join(REWARD_SCOPES)}, got {value!r}")
-    return value
-
-
-Number = Annotated[float, BeforeValidator(_number)]
-Name = Annotated[str, BeforeValidator(_name)]
-
-
-class DistributionSpec(BaseModel):
-    """One 1-D distribution: ``{dist_name, params}``."""
-
-    model_config = ConfigDict(extra="forbid")
-    dist_name: Name
-    params: list[Number] = []
-
-    @model_validator(mode="after")
-    def _known(self) -> DistributionSpec:
-        make_distribution({"dist_name": self.dist_name, "params": self.params})  # ValueError names the problem
-        return self
-
-
-def _string_keys(value: Any) -> Any:
-    # YAML reads state labels such as 1 or 2.5 as numbers; state labels are strings.
-    if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
-    return value
-
-
-class RewardDistributionSpec(BaseModel):
-    """The ``reward_distribution`` block (see :mod:`powerplay.model.rewards`)."""
-
-    model_config = ConfigDict(extra="forbid")
-    default_dist: DistributionSpec
-    state_dists: Annotated[dict[str, DistributionSpec], BeforeValidator(_string_keys)] = {}
-    states_with_identical_rewards: list[list[Annotated[str, BeforeValidator(str)]]] = []
-    allow_all_equal_rewards: bool = True
-
-    @field_validator("allow_all_equal_rewards", mode="before")
-    @classmethod
-    def _strict_bool(cls, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"must be True or False, got {value!r}")
-        return value
-
-    @field_validator("state_dists", "states_with_identical_rewards", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any, info: ValidationInfo) -> Any:
-        # ``state_dists:`` with nothing after it is YAML null: read it as empty.
-        if value is None:
-            return {} if info.field_name == "state_dists" else []
-        return value
-
-
-#: Each parameter's value type. Validation of a value runs its adapter.
-PARAMETER_TYPES: dict[str, TypeAdapter] = {
-    "mdp_graph": TypeAdapter(Annotated[Any, BeforeValidator(_mdp_value)]),
-    "joint_mdp_graph": TypeAdapter(Annotated[Any, BeforeValidator(_mdp_value)]),
-    "policy_graph_agent_A": TypeAdapter(Annotated[Any, BeforeValidator(_policy_value)]),
-    "seed_policy_graph_agent_A": TypeAdapter(Annotated[Any, BeforeValidator(_policy_value)]),
-    "discount_rate": TypeAdapter(Annotated[float, BeforeValidator(_discount_rate)]),
-    "discount_rate_agent_A": TypeAdapter(Annotated[float, BeforeValidator(_discount_rate)]),
-    "reward_distribution": TypeAdapter(RewardDistributionSpec),
-    "reward_correlation": TypeAdapter(Annotated[float, BeforeValidator(lambda v: _in_range(-1.0, 1.0)(_number(v)))]),
-    "num_reward_samples": TypeAdapter(Annotated[int, BeforeValidator(_sample_count)]),
-    "convergence_threshold": TypeAdapter(Annotated[float, BeforeValidator(_positive)]),
-    "random_seed": TypeAdapter(Annotated[int | None, BeforeValidator(_seed)]),
-    "reward_scope": TypeAdapter(Annotated[str, BeforeValidator(_reward_scope)]),
-}
-
-#: Parameters every experiment type needs.
-COMMON_REQUIRED = ("discount_rate", "reward_distribution", "num_reward_samples")
-
-#: Parameters every experiment type accepts, with their defaults.
-COMMON_OPTIONAL: dict[str, Any] = {"convergence_threshold": 1e-4, "random_seed": None}
-
-#: The parameters that identify each experiment type (all of them, and no other type's).
-EXPERIMENT_TYPE_KEYS: dict[ExperimentKind, tuple[str, ...]] = {
-    "single_agent": ("mdp_graph",),
-    "multiagent_fixed_policy": ("joint_mdp_graph", "policy_graph_agent_A"),
-    "multiagent_with_reward": (
-        "joint_mdp_graph",
-        "seed_policy_graph_agent_A",
-        "discount_rate_agent_A",
-        "reward_correlation",
-    ),
-}
-
-#: Keys a resolved run config carries besides parameters (added by the sweep runner).
-RUN_METADATA_KEYS = ("experiment_type", "sweep_id", "sweep_name", "run_suffix", "value_names")
-
-_TYPE_SPECIFIC = tuple(dict.fromkeys(k for keys in EXPERIMENT_TYPE_KEYS.values() for k in keys))
-KNOWN_PARAMETERS = tuple(PARAMETER_TYPES)
+#: Parameters every run config carries, with their defaults when a config leaves them out.
+COMMON_OPTIONAL: dict[str, Any] = {name: parameter(name).default for name in ("convergence_threshold", "random_seed")}
 
 #: A sweep's ``name``: letters, digits and ``_ . + = -`` (it names folders).
 SWEEP_NAME = re.compile(r"^[\w.+=-]{1,64}$")
@@ -351,85 +181,16 @@ MAX_NAME_BYTES = 80
 VALUE_NAME = re.compile(r"^[\w.+=]{1,64}$")
 
 
-def _pydantic_error(error: ValidationError) -> ConfigError:
-    """The first error of a pydantic ``ValidationError`` as a one-line :class:`ConfigError`."""
-    first = error.errors(include_url=False)[0]
-    path = ""
-    for part in first["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    kind, message = first["type"], first["msg"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "missing required key"
-    elif kind in ("value_error", "assertion_error"):
-        message = message.split(", ", 1)[1] if message.startswith(("Value error, ", "Assertion failed, ")) else message
-    else:
-        message = f"{message[:1].lower()}{message[1:]}, got {first.get('input')!r}"
-    return ConfigError(message, path.lstrip(".") or None)
-
-
-def validate_value(param: str, value: Any) -> Any:
-    """Validate one value of parameter ``param``; return its typed form.
-
-    Raises
-    ------
-    ConfigError
-        With ``field`` relative to the value (e.g. ``default_dist.params[0]``).
-    """
-    if param not in PARAMETER_TYPES:
-        close = difflib.get_close_matches(param, KNOWN_PARAMETERS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(KNOWN_PARAMETERS)}"
-        raise ConfigError(f"unknown parameter{hint}")
-    try:
-        return PARAMETER_TYPES[param].validate_python(value)
-    except ValidationError as error:
-        raise _pydantic_error(error) from None
-
-
-def detect_experiment_type(keys) -> ExperimentKind:
-    """The experiment type a set of parameter names describes.
-
-    Raises
-    ------
-    ConfigError
-        Naming the missing and unexpected parameters of the closest type.
+def detect_experiment_type(keys) -> str:
+    """The ``experiment_type`` name a set of parameter names describes
+    (:func:`~powerplay.scenario.protocols.detect_protocol`).
 
     Examples
     --------
-    >>> detect_experiment_type(['joint_mdp_graph', 'policy_graph_agent_A', 'discount_rate'])
-    'multiagent_fixed_policy'
-    >>> detect_experiment_type(['joint_mdp_graph', 'seed_policy_graph_agent_A'])
-    Traceback (most recent call last):
-    ...
-    powerplay.errors.ConfigError: parameters: no experiment type matches: closest is multiagent_with_reward, which also needs discount_rate_agent_A, reward_correlation
+    >>> detect_experiment_type(['agents', 'mdp_graph', 'interaction', 'discount_rate'])
+    'multiagent_with_reward'
     """
-    present = [k for k in _TYPE_SPECIFIC if k in set(keys)]
-    for kind, needed in EXPERIMENT_TYPE_KEYS.items():
-        if set(present) == set(needed):
-            return kind
-    if not present:
-        raise ConfigError(
-            "no experiment type matches: add mdp_graph (single_agent) or joint_mdp_graph with policy_graph_agent_A "
-            "(multiagent_fixed_policy) or with seed_policy_graph_agent_A, discount_rate_agent_A and reward_correlation "
-            "(multiagent_with_reward)",
-            "parameters",
-        )
-
-    def mismatch(kind):
-        needed = EXPERIMENT_TYPE_KEYS[kind]
-        missing = [k for k in needed if k not in present]
-        extra = [k for k in present if k not in needed]
-        return len(missing) + len(extra), len(extra), missing, extra
-
-    kind = min(EXPERIMENT_TYPE_KEYS, key=lambda k: mismatch(k)[:2])
-    _, _, missing, extra = mismatch(kind)
-    parts = []
-    if missing:
-        parts.append(f"also needs {', '.join(missing)}")
-    if extra:
-        parts.append(f"does not take {', '.join(extra)}")
-    raise ConfigError(f"no experiment type matches: closest is {kind}, which {' and '.join(parts)}", "parameters")
+    return detect_protocol(keys).name
 
 
 # --------------------------------------------------------------------------------------
@@ -466,20 +227,22 @@ def default_value_name(value: Any, param: str = "") -> str:
         return text.replace("-", "n").replace(".", "p").replace("+", "")
     if isinstance(value, str):
         return _tidy_name(value)
+    known = find_parameter(param)
+    kind = known.kind if known is not None else None
     if isinstance(value, Mapping):
-        if param in ("mdp_graph", "joint_mdp_graph"):
+        if kind == "mdp":
             return _tidy_name(generator_spec_name(value))
-        if param in ("policy_graph_agent_A", "seed_policy_graph_agent_A"):
+        if kind == "policy":
             return _tidy_name(policy_spec_name(value))
         default = value.get("default_dist")
-        if param == "reward_distribution" and isinstance(default, Mapping) and not value.get("state_dists"):
+        if kind == "distribution" and isinstance(default, Mapping) and not value.get("state_dists"):
             parts = [str(default.get("dist_name")), *(f"{x:g}" for x in default.get("params") or [])]
             return _tidy_name("_".join(parts).replace("-", "n"))
     raise ValueError("give names for these values")
 
 
 @dataclass(frozen=True)
-class Parameter:
+class SweepParameter:
     """One parameter of a sweep config.
 
     Attributes
@@ -515,7 +278,7 @@ class Parameter:
 _SPEC_KEYS = ("value", "values", "names", "zip", "same_as")
 
 
-def _parameter(name: str, spec: Any) -> Parameter:
+def _parameter(name: str, spec: Any) -> SweepParameter:
     where = f"parameters.{name}"
     if not isinstance(spec, Mapping):
         raise ConfigError(
@@ -532,18 +295,18 @@ def _parameter(name: str, spec: Any) -> Parameter:
                 "'same_as' stands alone: the parameter takes the other parameter's value in every run", where
             )
         other = spec["same_as"]
-        if not isinstance(other, str) or other not in PARAMETER_TYPES:
+        if not isinstance(other, str) or find_parameter(other) is None:
             raise ConfigError(f"must name another parameter, got {other!r}", f"{where}.same_as")
         if other == name:
             raise ConfigError("a parameter cannot be the same as itself", f"{where}.same_as")
-        return Parameter(name, (), None, None, other)
+        return SweepParameter(name, (), None, None, other)
     if "value" in spec:
         if set(spec) - {"value"}:
             raise ConfigError(
                 "has both 'value' and 'values'/'names'/'zip': use 'value' for a fixed parameter, 'values' for a swept one",
                 where,
             )
-        return Parameter(name, (spec["value"],))
+        return SweepParameter(name, (spec["value"],))
     if "values" not in spec:
         raise ConfigError("needs 'value' (fixed), 'values' (swept) or 'same_as' (linked)", where)
     values = spec["values"]
@@ -582,7 +345,7 @@ def _parameter(name: str, spec: Any) -> Parameter:
     group = spec.get("zip")
     if group is not None and (not isinstance(group, str) or not VALUE_NAME.match(group)):
         raise ConfigError(f"must be a short name (letters, digits, _), got {group!r}", f"{where}.zip")
-    return Parameter(name, tuple(values), tuple(clean), group)
+    return SweepParameter(name, tuple(values), tuple(clean), group)
 
 
 @dataclass(frozen=True)
@@ -641,7 +404,7 @@ class SweepConfig:
     Attributes
     ----------
     name, description : str
-    parameters : tuple of Parameter
+    parameters : tuple of SweepParameter
         In file order.
     experiment_type : str
     source : str
@@ -656,12 +419,17 @@ class SweepConfig:
 
     name: str
     description: str
-    parameters: tuple[Parameter, ...]
+    parameters: tuple[SweepParameter, ...]
     experiment_type: str
     source: str
     text: bytes = field(repr=False)
     drawn_seed: int | None = None
     samples_override: int | None = None
+
+    @property
+    def protocol(self) -> Protocol:
+        """The experiment type (:mod:`powerplay.scenario.protocols`)."""
+        return protocol_named(self.experiment_type)
 
     @property
     def sha256(self) -> str:
@@ -683,9 +451,9 @@ class SweepConfig:
         """``{param: other param}`` of the parameters declared ``same_as`` another."""
         return {p.name: p.same_as for p in self.parameters if p.same_as is not None}
 
-    def dimensions(self) -> list[list[Parameter]]:
+    def dimensions(self) -> list[list[SweepParameter]]:
         """The sweep's independent axes, in file order: a swept parameter alone, or a zip group."""
-        axes: dict[str, list[Parameter]] = {}
+        axes: dict[str, list[SweepParameter]] = {}
         for p in self.parameters:
             if p.swept:
                 axes.setdefault(p.zip_group or f"\0{p.name}", []).append(p)
@@ -706,9 +474,9 @@ class SweepConfig:
         """A copy using ``samples`` reward samples per run and/or a given seed for ``null`` seeds."""
         if samples is not None:
             try:
-                samples = PARAMETER_TYPES["num_reward_samples"].validate_python(samples)
-            except ValidationError as error:
-                raise _pydantic_error(error).located("samples override") from None
+                samples = validate_value("num_reward_samples", samples)
+            except ConfigError as error:
+                raise error.located("samples override") from None
         return replace(
             self,
             samples_override=samples if samples is not None else self.samples_override,
@@ -745,7 +513,7 @@ class SweepConfig:
             runs.append(RunSpec(index, run_suffix(names), config, names, chosen))
         return runs
 
-    def parameter(self, name: str) -> Parameter | None:
+    def parameter(self, name: str) -> SweepParameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
 
@@ -793,35 +561,35 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     parameters = []
     for key, spec in params.items():
         key = str(key)
-        if key not in PARAMETER_TYPES:
-            try:
-                validate_value(key, None)
-            except ConfigError as error:
-                raise error.located(f"parameters.{key}", source) from None
         try:
-            parameter = _parameter(key, spec)
+            known = parameter(key)
+        except ConfigError as error:
+            raise error.located(f"parameters.{key}", source) from None
+        try:
+            entry = _parameter(key, spec)
         except ConfigError as error:
             raise error.located(None, source) from None
-        for i, value in enumerate(parameter.values):
+        for i, value in enumerate(entry.values):
             try:
-                typed = validate_value(key, value)
+                typed = known.validate(value)
             except ConfigError as error:
-                raise error.located(parameter.path(i), source) from None
-            if key in ("mdp_graph", "joint_mdp_graph") and is_generator_spec(typed):
-                check_generated_size(typed, f"{source}: {parameter.path(i)}")
-        parameters.append(parameter)
+                raise error.located(entry.path(i), source) from None
+            if known.kind == "mdp" and is_generator_spec(typed):
+                check_generated_size(typed, f"{source}: {entry.path(i)}")
+        parameters.append(entry)
 
     keys = [p.name for p in parameters]
     try:
-        kind = detect_experiment_type(keys)
+        protocol = detect_protocol(keys)
     except ConfigError as error:
         raise error.located(None, source) from None
     for required in COMMON_REQUIRED:
         if required not in keys:
             raise ConfigError(f"missing required parameter {required!r}", "parameters", source)
-    config = SweepConfig(str(name), description, tuple(parameters), kind, source, raw)
+    config = SweepConfig(str(name), description, tuple(parameters), protocol.name, source, raw)
     try:
         _check_links_and_zips(config)
+        _check_agent_keys(config, protocol)
     except ConfigError as error:
         raise error.located(None, source) from None
     if config.num_runs > MAX_RUNS:
@@ -834,6 +602,24 @@ def parse_sweep_config(text: str | bytes, source: str = "<config>") -> SweepConf
     if config.needs_seed:
         config = replace(config, drawn_seed=draw_random_seed())
     return config
+
+
+def _check_agent_keys(config: SweepConfig, protocol: Protocol) -> None:
+    """The protocol's rules for parameters that go together, for every value of ``agents``
+    (:meth:`~powerplay.scenario.protocols.Protocol.check_keys`)."""
+    keys = [p.name for p in config.parameters]
+    listed = config.parameter("agents")
+    if listed is None:
+        protocol.check_keys(keys)
+        return
+    values = config.parameter(_link_target(config.linked, "agents"))
+    assert values is not None  # a same_as target exists (_check_links_and_zips)
+    checked: set[tuple[str, ...]] = set()
+    for value in values.values:
+        agents = tuple(validate_value("agents", value))
+        if agents not in checked:
+            checked.add(agents)
+            protocol.check_keys(keys, agents)
 
 
 def _check_links_and_zips(config: SweepConfig) -> None:
@@ -978,17 +764,12 @@ def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
 __all__ = [
     "COMMON_OPTIONAL",
     "COMMON_REQUIRED",
-    "EXPERIMENT_TYPE_KEYS",
-    "KNOWN_PARAMETERS",
     "MAX_RUNS",
     "MAX_SAMPLES",
-    "PARAMETER_TYPES",
     "RUN_METADATA_KEYS",
-    "DistributionSpec",
-    "Parameter",
-    "RewardDistributionSpec",
     "RunSpec",
     "SweepConfig",
+    "SweepParameter",
     "check_generated_size",
     "default_value_name",
     "detect_experiment_type",

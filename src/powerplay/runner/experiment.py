@@ -38,22 +38,24 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol as TypingProtocol
 
 import numpy as np
 
 from ..errors import ConvergenceWarning, ModelError, ResourceLimitError, SamplesNotKeptError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
-from ..model.rewards import RewardDistribution, RewardStream, block_size, reward_stream
+from ..model.rewards import RewardDistribution, RewardStream, block_size
+from ..scenario import PROTOCOLS, Protocol, Scenario, protocol_named
+from ..scenario.protocols import check_joint
+from ..scenario.record import pair_scenario
 from ..solvers.kernels import LANES
-from ..solvers.power import MultiAgentProblem, SingleAgentProblem
 from ..solvers.values import Convergence, SolverSettings
 from ..stats.moments import Layout, Moments
 from ..stats.summary import (
-    POWER_KEYS,
     RunStatistics,
     RunSummary,
     kept_group_means,
@@ -64,15 +66,16 @@ from ..stats.summary import (
 )
 from ..stats.tree import Node, TreeReducer, reduce_chunk
 
-ExperimentKind = Literal["single_agent", "multiagent_fixed_policy", "multiagent_with_reward"]
-EXPERIMENT_KINDS: tuple[str, ...] = ("single_agent", "multiagent_fixed_policy", "multiagent_with_reward")
+#: The experiment types' names (:data:`~powerplay.scenario.PROTOCOLS`).
+EXPERIMENT_KINDS: tuple[str, ...] = tuple(PROTOCOLS)
 
 #: Rough memory budget (bytes) for one chunk's working arrays; sets the default chunk size.
 CHUNK_MEMORY_BUDGET = 128 * 2**20
 
 #: Measured working memory per sample and state while a chunk is solved and reduced (solver
-#: arrays, rewards, moments): bytes, for one agent and for two (see :meth:`Experiment.memory_estimate`).
-BYTES_PER_SAMPLE_STATE = {"single": 104, "joint": 208}
+#: arrays, rewards, moments), per agent whose rewards are drawn: 104 bytes for one agent,
+#: 208 for two (see :meth:`Experiment.memory_estimate`).
+BYTES_PER_SAMPLE_STATE_PER_AGENT = 104
 
 #: Measured peak memory of building an MDP and its solver structures, per stored transition.
 BYTES_PER_TRANSITION = 200
@@ -87,35 +90,49 @@ AUTO_KEEP_SAMPLES_BYTES = 64 * 2**20
 
 @dataclass(frozen=True)
 class Experiment:
-    """Everything one run needs.
+    """Everything one run needs: its :class:`~powerplay.scenario.Scenario` and the objects it names.
+
+    The positional arguments are the reference's (two agents at most: H, and A); ``scenario``
+    and ``policies`` add what they cannot say -- the agents' names, agents beyond the second,
+    and the config values the environment and policies came from.
+    :func:`~powerplay.runner.build.build_experiment` builds experiments from run configs
+    (:meth:`from_scenario`). The arguments always win: :attr:`scenario` is the given one
+    (or one described from the arguments) with the arguments' numbers, so
+    ``dataclasses.replace(experiment, num_reward_samples=64)`` changes both.
 
     Parameters
     ----------
     kind : {'single_agent', 'multiagent_fixed_policy', 'multiagent_with_reward'}
+        The experiment type (:data:`~powerplay.scenario.PROTOCOLS`).
     mdp : MDP or JointMDP
         Single-agent MDP, or the joint MDP of the multi-agent kinds.
     discount_rate : float in [0, 1)
-        Agent H's discount rate (the only agent's, for ``single_agent``).
+        The first agent's discount rate (Agent H's; the only agent's, for ``single_agent``).
     reward_distribution : RewardDistribution
-        Agent H's reward distribution (Agent A's has the same marginals).
+        The reward distribution (every agent's rewards have its marginals).
     num_reward_samples : int
     random_seed : int
     policy_A : Policy, optional
-        Agent A's fixed policy (``multiagent_fixed_policy``) or seed policy
-        (``multiagent_with_reward``).
+        The second agent's fixed policy (``multiagent_fixed_policy``) or seed policy
+        (``multiagent_with_reward``): Agent A's.
     discount_rate_agent_A : float, optional
-        Agent A's discount rate (``multiagent_with_reward``).
+        The second agent's discount rate (``multiagent_with_reward``).
     reward_correlation : float in [-1, 1], optional
-        Correlation of Agent A's rewards with Agent H's (``multiagent_with_reward``).
+        Correlation of the second agent's rewards with the first's (``multiagent_with_reward``).
     diagnostic : bool
         Also compute the diagnostic POWERs (``multiagent_with_reward``).
     settings : SolverSettings
     reward_scope : {'joint_state', 'own_cell'}
         Rewards per joint state, or one per cell per agent, each agent getting its own
         cell's reward (joint gridworlds; :mod:`powerplay.model.rewards`).
+    scenario : Scenario, optional
+        The run's description (agent names, agents beyond the second, config values).
+    policies : mapping, optional
+        Agent -> its seed or fixed policy, for every agent after the first (``policy_A`` is the
+        second agent's).
     """
 
-    kind: ExperimentKind
+    kind: str
     mdp: MDP | JointMDP
     discount_rate: float
     reward_distribution: RewardDistribution
@@ -127,43 +144,124 @@ class Experiment:
     diagnostic: bool = False
     settings: SolverSettings = field(default_factory=SolverSettings)
     reward_scope: str = "joint_state"
+    scenario: Scenario = field(default=None, compare=False)  # type: ignore[assignment]  # set in __post_init__
+    policies: Mapping[str, Policy] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in EXPERIMENT_KINDS:
-            raise ModelError(f"unknown experiment type {self.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
+        protocol = protocol_named(self.kind)  # helpful error for an unknown name
         if not isinstance(self.num_reward_samples, (int, np.integer)) or self.num_reward_samples < 1:
             raise ModelError(f"num_reward_samples must be a positive integer, got {self.num_reward_samples!r}")
-        joint = isinstance(self.mdp, JointMDP)
-        if (self.kind == "single_agent") == joint:
-            raise ModelError(
-                f"experiment type {self.kind!r} needs a {'single-agent' if self.kind == 'single_agent' else 'joint'} "
-                f"MDP, but {self.mdp.name!r} is {'joint' if joint else 'single-agent'}"
-            )
-        if isinstance(self.mdp, JointMDP) and self.mdp.agents != ("H", "A"):  # N-agent experiments: not yet
-            raise ModelError(
-                f"experiment type {self.kind!r} runs the two agents H and A, but joint MDP {self.mdp.name!r} "
-                f"has the agents {', '.join(self.mdp.agents)}"
-            )
-        if self.kind != "single_agent" and self.policy_A is None:
+        check_joint(protocol, self.mdp, repr(self.mdp.name))
+        if protocol.joint and self.policy_A is None:
             raise ModelError(f"experiment type {self.kind!r} needs an Agent A policy")
-        if self.reward_scope != "joint_state" and self.kind == "single_agent":
+        if self.reward_scope != "joint_state" and not protocol.joint:
             raise ModelError(f"reward_scope {self.reward_scope!r} needs a joint MDP; single-agent runs reward states")
-        if self.kind == "multiagent_with_reward":
+        if protocol.others_learn:
             if self.discount_rate_agent_A is None:
-                raise ModelError("multiagent_with_reward needs discount_rate_agent_A")
+                raise ModelError(f"{self.kind} needs discount_rate_agent_A")
             if self.reward_correlation is None:
-                raise ModelError("multiagent_with_reward needs reward_correlation")
+                raise ModelError(f"{self.kind} needs reward_correlation")
+        scenario = self._described(protocol)
+        policies = dict(self.policies)
+        if len(scenario.agents) > 1 and self.policy_A is not None:
+            policies[scenario.agents[1].name] = self.policy_A
+        missing = [a.name for a in scenario.agents[1:] if a.name not in policies]
+        if missing:
+            raise ModelError(f"experiment type {self.kind!r} needs Agent {missing[0]}'s policy")
+        if isinstance(self.mdp, JointMDP) and self.mdp.agents != scenario.agent_names:
+            raise ModelError(
+                f"joint MDP {self.mdp.name!r} has the agents {', '.join(self.mdp.agents)}, but the experiment's are "
+                f"{', '.join(scenario.agent_names)} (give a scenario listing them: Experiment.from_scenario)"
+            )
+        object.__setattr__(self, "scenario", scenario)
+        object.__setattr__(self, "policies", policies)
+
+    def _described(self, protocol) -> Scenario:
+        """The scenario, given or described from the arguments, with the arguments' numbers."""
+        base = self.scenario
+        if base is None:
+            # Described by the objects' names (a scenario built here names no config value).
+            policy = (self.policy_A.name or None) if self.policy_A is not None else None
+            base = pair_scenario(
+                protocol,
+                {"joint_mdp_graph" if protocol.joint else "mdp_graph": self.mdp.name or "unnamed MDP"},
+                self.discount_rate,
+                self.reward_distribution.config(),
+                int(self.num_reward_samples),
+                self.random_seed,
+                policy=policy,
+                discount_rate_agent_A=self.discount_rate_agent_A,
+                reward_correlation=self.reward_correlation,
+            )
+        elif base.protocol != protocol:
+            raise ModelError(f"experiment type {self.kind!r} is not the scenario's {base.experiment_type!r}")
+        agents = list(base.agents)
+        agents[0] = replace(agents[0], discount_rate=self.discount_rate)
+        if protocol.others_learn:
+            agents[1] = replace(
+                agents[1], discount_rate=self.discount_rate_agent_A, reward_correlation=self.reward_correlation
+            )
+        described = base.reward_distribution
+        if RewardDistribution.from_config(described).config() != self.reward_distribution.config():
+            described = self.reward_distribution.config()
+        return replace(
+            base,
+            agents=tuple(agents),
+            reward_distribution=described,
+            reward_scope=self.reward_scope,
+            num_reward_samples=int(self.num_reward_samples),
+            random_seed=self.random_seed,
+            convergence_threshold=self.settings.tolerance,
+        )
+
+    @classmethod
+    def from_scenario(
+        cls,
+        scenario: Scenario,
+        mdp: MDP | JointMDP,
+        reward_distribution: RewardDistribution,
+        policies: Mapping[str, Policy],
+        settings: SolverSettings,
+        diagnostic: bool = False,
+    ) -> Experiment:
+        """The experiment of a scenario and the objects it names (its MDP, the policies of the
+        agents after the first, its reward distribution)."""
+        agents = scenario.agents
+        second = agents[1] if len(agents) > 1 else None
+        chain = scenario.protocol.others_learn
+        if scenario.random_seed is None:
+            raise ModelError("a run needs a concrete random_seed", field="random_seed")
+        return cls(
+            scenario.experiment_type,
+            mdp,
+            agents[0].discount_rate,  # type: ignore[arg-type]  # the first agent learns
+            reward_distribution,
+            scenario.num_reward_samples,
+            scenario.random_seed,
+            policy_A=policies.get(second.name) if second is not None else None,
+            discount_rate_agent_A=second.discount_rate if chain and second is not None else None,
+            reward_correlation=second.reward_correlation if chain and second is not None else None,
+            diagnostic=bool(diagnostic and scenario.protocol.has_diagnostics),
+            settings=settings,
+            reward_scope=scenario.reward_scope,
+            scenario=scenario,
+            policies=policies,
+        )
+
+    @property
+    def protocol(self) -> Protocol:
+        """The experiment type (:mod:`powerplay.scenario.protocols`)."""
+        return self.scenario.protocol
 
     @property
     def agents(self) -> tuple[str, ...]:
-        return ("H", "A") if self.kind == "multiagent_with_reward" else ("H",)
+        """The agents whose rewards are drawn, in learning order."""
+        return self.scenario.reward_agents
 
     @property
     def power_keys(self) -> tuple[str, ...]:
         """The POWER sample keys this run produces."""
-        if self.kind != "multiagent_with_reward":
-            return ("H",)
-        return POWER_KEYS if self.diagnostic else POWER_KEYS[:2]
+        return self.scenario.power_keys(self.diagnostic)
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -171,28 +269,17 @@ class Experiment:
 
     def layout(self) -> Layout:
         """The statistics a run streams (:func:`powerplay.stats.summary.run_layout`)."""
-        return run_layout(len(self.states), self.power_keys, self.agents)
+        return run_layout(len(self.states), self.power_keys, self.agents, self.scenario.power_agents)
 
-    def problem(self) -> SingleAgentProblem | MultiAgentProblem:
-        """The solver object for this run (independent of the reward samples)."""
-        if self.kind == "multiagent_with_reward":
-            # __post_init__ checked that this kind has a joint MDP, A's seed policy and A's discount rate.
-            assert isinstance(self.mdp, JointMDP) and self.policy_A is not None
-            assert self.discount_rate_agent_A is not None
-            return MultiAgentProblem(
-                self.mdp,
-                self.policy_A,
-                self.discount_rate,
-                self.discount_rate_agent_A,
-                diagnostic=self.diagnostic,
-                settings=self.settings,
-            )
-        return SingleAgentProblem(self.mdp, self.discount_rate, policy_A=self.policy_A, settings=self.settings)
+    def problem(self):
+        """The solver object for this run (independent of the reward samples; :meth:`Protocol.problem
+        <powerplay.scenario.protocols.Protocol.problem>`)."""
+        return self.protocol.problem(self)
 
     def reward_stream(self) -> RewardStream:
-        """The run's reproducible reward samples (Agent A's too when correlated rewards are used)."""
-        correlation = self.reward_correlation if self.kind == "multiagent_with_reward" else None
-        return reward_stream(self.reward_distribution, self.states, self.random_seed, correlation, self.reward_scope)
+        """The run's reproducible reward samples (every reward agent's: :meth:`Scenario.reward_stream
+        <powerplay.scenario.Scenario.reward_stream>`)."""
+        return self.scenario.reward_stream(self.states, self.reward_distribution)
 
     def sample_bytes(self) -> int:
         """Bytes of all the run's per-sample POWER arrays (what ``keep_samples`` stores, uncompressed)."""
@@ -206,7 +293,7 @@ class Experiment:
         return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
 
     def _per_sample_state(self) -> int:
-        return BYTES_PER_SAMPLE_STATE["joint" if self.kind == "multiagent_with_reward" else "single"]
+        return BYTES_PER_SAMPLE_STATE_PER_AGENT * max(len(self.agents), 1)
 
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.
@@ -409,7 +496,7 @@ def solve_chunk(
 # Runs
 
 
-class SampleSink(Protocol):
+class SampleSink(TypingProtocol):
     """Where a run's kept POWER samples go, chunk by chunk (in memory, or a file being written)."""
 
     def write(self, key: str, start: int, samples: np.ndarray) -> None: ...  # pragma: no cover
@@ -503,8 +590,8 @@ class RunResult(RunStatistics):
         """Agent -> ``[N, S]`` reward samples, drawn again from the run's seeded stream."""
         if self.experiment is None:
             raise SamplesNotKeptError("this result does not know its experiment, so its rewards cannot be drawn again")
-        rewards_H, rewards_A = self.experiment.reward_stream().rewards(0, self.num_samples)
-        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
+        drawn = self.experiment.reward_stream().rewards(0, self.num_samples)
+        return {agent: rewards for agent, rewards in zip(self.experiment.agents, drawn) if rewards is not None}
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return {stage: totals.summary() for stage, totals in self.convergence.items()}
@@ -525,8 +612,8 @@ class RunAccumulator:
         self.sink = sink
         self.reducer = TreeReducer(
             experiment.num_reward_samples,
-            keep_groups=kept_groups(experiment.power_keys),
-            keep_group_means=kept_group_means(experiment.power_keys),
+            keep_groups=kept_groups(experiment.power_keys, experiment.scenario.power_agents),
+            keep_group_means=kept_group_means(experiment.power_keys, experiment.scenario.power_agents),
         )
         self.convergence: dict[str, ConvergenceTotals] = {}
         self.started = time.perf_counter()

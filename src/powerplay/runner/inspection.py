@@ -2,20 +2,22 @@
 
 POWER is an average over reward functions; to understand it one often looks at single
 samples: which policies were optimal for reward sample ``i``, and what do the agents do when
-they follow them? :func:`sample_optimal_policy_data` rebuilds a run's experiment from its
-``run.yaml``, recomputes the optimal policies for one stored reward sample, and returns them
-as :class:`~powerplay.model.policy.Policy` objects; :func:`simulate_policy_rollout` plays
-policies forward on the MDP.
+they follow them? :func:`inspect_sample` rebuilds a run's experiment from its scenario
+(:attr:`StoredRun.scenario <powerplay.storage.runs.StoredRun.scenario>`), recomputes the
+optimal policies for one reward sample (drawn again from the run's seed), and returns them,
+with the sample's rewards and the agents' given policies, as a :class:`SampleInspection`;
+:func:`simulate_policy_rollout` plays policies forward on the MDP. (The reference's
+dictionary of the same facts is :func:`powerplay.compat.policy.sample_optimal_policy_data_from_run`.)
 
-Which policies (the same ones the run's POWER was computed from):
+Which policies (the same ones the run's POWER was computed from), by experiment type:
 
 ``single_agent``
     Agent H's optimal policy for its reward sample.
 ``multiagent_fixed_policy``
-    Agent H's optimal policy against Agent A's fixed policy, plus that fixed policy.
+    Agent H's optimal policy against Agent A's fixed policy (A's *given* policy).
 ``multiagent_with_reward``
     Agent H's optimal policy against Agent A's *seed* policy, and Agent A's optimal policy
-    (for A's own reward sample) against that H policy, plus the seed policy.
+    (for A's own reward sample) against that H policy; A's seed policy is its given policy.
 
 Tied optimal actions share the probability equally (the engine's tie rule).
 
@@ -44,57 +46,75 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import ModelError
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy, check_policy_compatible
+from ..scenario import Scenario
 from ..solvers.values import mask_to_probabilities
-from .build import build_experiment
+from .build import agent_actions, scenario_experiment
+
+
+class InspectedRun(Protocol):
+    """What :func:`inspect_sample` reads of a run (a :class:`~powerplay.storage.runs.StoredRun` has it)."""
+
+    @property
+    def name(self) -> str: ...  # pragma: no cover
+
+    @property
+    def scenario(self) -> Scenario: ...  # pragma: no cover
+
+    @property
+    def states(self) -> tuple[str, ...]: ...  # pragma: no cover
+
+    @property
+    def num_samples(self) -> int: ...  # pragma: no cover
+
+    def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]: ...  # pragma: no cover
 
 
 @dataclass(frozen=True)
-class _RunProperties:
-    """The parts of a run this module needs, from the reference-style dict of ``get_properties_from_run``."""
+class SampleInspection:
+    """The agents' policies and rewards in one reward sample of a run.
 
-    name: str
-    config: dict[str, Any]
-    states: tuple[str, ...]
+    Attributes
+    ----------
+    run : str
+        The run's name.
+    scenario : Scenario
+        What the run computed.
+    reward_sample_index : int
+    mdp : MDP or JointMDP
+        The run's environment.
+    rewards : dict
+        Agent -> ``[S]`` its reward sample (the agents whose rewards the run draws).
+    optimal_policies : dict
+        Agent -> its optimal :class:`Policy` for this sample (the learning agents, in learning
+        order; on joint states for joint MDPs).
+    given_policies : dict
+        Agent -> the policy it was given: its seed policy (learning chains) or its fixed policy.
+    """
+
+    run: str
+    scenario: Scenario
+    reward_sample_index: int
+    mdp: MDP | JointMDP
     rewards: dict[str, np.ndarray]
+    optimal_policies: dict[str, Policy]
+    given_policies: dict[str, Policy]
 
     @property
-    def num_samples(self) -> int:
-        return int(self.rewards["H"].shape[0])
-
-    def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        return {agent: rewards[start:stop] for agent, rewards in self.rewards.items()}
-
-
-def _as_run(run):
-    """A :class:`~powerplay.storage.runs.StoredRun` as is, or the dict of ``get_properties_from_run``."""
-    if not isinstance(run, Mapping):
-        return run
-    try:
-        config = dict(run["run_config"])
-        rewards = {"H": np.asarray(run["reward_samples"])}
-        states = tuple(run["states"])
-    except KeyError as error:
-        raise ModelError(
-            f"run properties lack {error.args[0]!r}; pass a StoredRun or get_properties_from_run's output"
-        ) from None
-    if "reward_samples_agent_A" in run:
-        rewards["A"] = np.asarray(run["reward_samples_agent_A"])
-    info = dict(run.get("run_info") or {})
-    return _RunProperties(str(info.get("name", "run")), config, states, rewards)
-
-
-def _build_experiment(run, workdir: Path | None):
-    return build_experiment(run.config, workdir=Path.cwd() if workdir is None else Path(workdir), diagnostic=False)
+    def final_policies(self) -> dict[str, Policy]:
+        """Agent -> the policy it follows once every agent has learned (optimal if it learns, else given)."""
+        return {
+            agent.name: self.optimal_policies[agent.name] if agent.learns else self.given_policies[agent.name]
+            for agent in self.scenario.agents
+        }
 
 
 def _policy(masks: np.ndarray, states, actions, agent: str, name: str) -> Policy:
@@ -102,83 +122,65 @@ def _policy(masks: np.ndarray, states, actions, agent: str, name: str) -> Policy
     return Policy(states, actions, probabilities, agent=agent, name=name)
 
 
-def sample_optimal_policy_data(run, reward_sample_index: int = 0, workdir: str | Path | None = None) -> dict[str, Any]:
+def inspect_sample(
+    run: InspectedRun, reward_sample_index: int = 0, workdir: str | Path | None = None
+) -> SampleInspection:
     """Reward functions, optimal policies and the MDP of one reward sample of a run.
 
     Parameters
     ----------
-    run : StoredRun or dict
-        A finished run (:func:`powerplay.storage.load_run`), or the dict of
-        :func:`powerplay.storage.sweeps.get_properties_from_run`.
+    run : StoredRun
+        A finished run (:func:`powerplay.storage.load_run`), or any object with its ``name``,
+        ``scenario``, ``states``, ``num_samples`` and ``reward_samples(start, stop)``.
     reward_sample_index : int
-        Which stored reward sample (0-based).
+        Which reward sample (0-based; drawn again from the run's seed).
     workdir : path, optional
         Where the run's MDP and policy names resolve (``./mdps/``, ``./policies/``);
         default the current directory. Built-in environments resolve anywhere.
 
     Returns
     -------
-    dict
-        With the reference's keys:
-
-        ``'mdp_graph'``
-            The run's MDP (:class:`MDP` or :class:`JointMDP`).
-        ``'reward_function_H'``
-            ``[S]`` Agent H's reward sample.
-        ``'policy_graph_H'``
-            Agent H's optimal :class:`Policy` (agent ``'H'``; on joint states for joint MDPs).
-        ``'policy_graph_A'``
-            Agent A's policy: its fixed policy (``multiagent_fixed_policy``) or its optimal
-            policy (``multiagent_with_reward``); absent for ``single_agent``.
-        ``'seed_policy_graph_A'``, ``'reward_function_A'``
-            Agent A's seed policy and reward sample (``multiagent_with_reward`` only).
-        ``'experiment_type'``, ``'reward_sample_index'``
-            For reference.
+    SampleInspection
 
     Raises
     ------
     ModelError
-        If the run has no such reward sample.
+        If the run has no such reward sample, or its MDP no longer has the run's states.
     """
-    run = _as_run(run)
     count = run.num_samples
     if not 0 <= reward_sample_index < count:
         raise ModelError(
             f"reward_sample_index {reward_sample_index} is out of range: run {run.name} has {count} reward samples"
         )
-    experiment = _build_experiment(run, None if workdir is None else Path(workdir))
+    scenario = run.scenario
+    experiment = scenario_experiment(scenario, workdir=Path.cwd() if workdir is None else Path(workdir))
     if tuple(experiment.states) != tuple(run.states):
         raise ModelError(
             f"run {run.name}: its MDP {experiment.mdp.name!r} no longer has the states the run was computed on"
         )
     i = reward_sample_index
-    sample = run.reward_samples(i, i + 1)  # drawn again from the run's seed (only this one)
-    rewards_H = np.ascontiguousarray(sample["H"])
-    rewards_A = np.ascontiguousarray(sample["A"]) if "A" in sample else None
-    problem = experiment.problem()
-    masks = problem.policies(rewards_H, rewards_A)
+    sample = {agent: np.ascontiguousarray(r) for agent, r in run.reward_samples(i, i + 1).items()}
+    masks = experiment.problem().policies(*(sample.get(a) for a in scenario.reward_agents))
     mdp = experiment.mdp
-    states = mdp.states
-    actions_H = mdp.actions_H if isinstance(mdp, JointMDP) else mdp.actions
-    data: dict[str, Any] = {
-        "experiment_type": experiment.kind,
-        "reward_sample_index": i,
-        "mdp_graph": mdp,
-        "reward_function_H": rewards_H[0].copy(),
-        "policy_graph_H": _policy(
-            masks["H"][0], states, actions_H, "H", f"optimal policy of Agent H, reward sample {i}"
-        ),
-    }
-    if experiment.kind == "multiagent_fixed_policy":
-        data["policy_graph_A"] = experiment.policy_A
-    elif experiment.kind == "multiagent_with_reward":
-        assert rewards_A is not None  # this kind's runs draw Agent A's rewards too
-        data["seed_policy_graph_A"] = experiment.policy_A
-        data["reward_function_A"] = rewards_A[0].copy()
-        data["policy_graph_A"] = _policy(
-            masks["A"][0], states, mdp.actions_A, "A", f"optimal policy of Agent A, reward sample {i}"
-        )
-    return data
+    optimal = {}
+    for index, agent in enumerate(scenario.agents):
+        if agent.learns:
+            optimal[agent.name] = _policy(
+                masks[agent.name][0],
+                mdp.states,
+                agent_actions(mdp, index),
+                agent.name,
+                f"optimal policy of Agent {agent.name}, reward sample {i}",
+            )
+    return SampleInspection(
+        run=run.name,
+        scenario=scenario,
+        reward_sample_index=i,
+        mdp=mdp,
+        rewards={agent: r[0].copy() for agent, r in sample.items()},
+        optimal_policies=optimal,
+        given_policies=dict(experiment.policies),
+    )
 
 
 def _draw(rng: np.random.Generator, probabilities: np.ndarray) -> int | None:

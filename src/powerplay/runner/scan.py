@@ -68,46 +68,42 @@ import yaml
 
 from ..errors import ConfigError, ModelError, SweepError
 from ..io.atomic import atomic_write_json, atomic_write_text
+from ..scenario.parameters import FAMILIES, PARAMETERS, parameter
 from ..stats.statistics import SIGNIFICANT, Estimate, Statistic, parse_statistic
 from ..storage.runs import StoredRun
 from .build import build_experiment
-from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config, validate_value
+from .config import SweepConfig, load_config_document, load_sweep_config, parse_sweep_config
 from .events import SweepListener
 from .sweep import SweepOptions, as_options, run_sweep
-
-#: Parameters scanned on a ``log10(1 - value)`` axis.
-LOG_ONE_MINUS = ("discount_rate", "discount_rate_agent_A")
-
-#: Parameters a scan can vary (numbers), and those whose values are integers.
-SCANNABLE = (
-    "discount_rate",
-    "discount_rate_agent_A",
-    "reward_correlation",
-    "num_reward_samples",
-    "convergence_threshold",
-    "random_seed",
-)
-INTEGER_PARAMETERS = ("num_reward_samples", "random_seed")
 
 SCAN_JSON = "scan.json"
 SCAN_CSV = "scan.csv"
 SCAN_FIGURE = "scan.png"
 
 
+def scannable() -> tuple[str, ...]:
+    """The parameters a scan can vary: the numeric ones of the parameter registry (and, written
+    as ``..._X``, the numeric per-agent families)."""
+    fixed = tuple(name for name, p in PARAMETERS.items() if p.numeric)
+    families = tuple(f.pattern for f in FAMILIES if f.member("A").numeric)
+    return (*fixed, *families)
+
+
 def to_axis(param: str, value: float) -> float:
-    """Position of a value on the scan axis (``log10(1 - γ)`` for discount rates)."""
-    return math.log10(1.0 - value) if param in LOG_ONE_MINUS else float(value)
+    """Position of a value on the scan axis (``log10(1 - γ)`` for discount rates: the registry's scale)."""
+    return parameter(param).to_axis(value)
 
 
 def from_axis(param: str, u: float) -> float | int:
     """The value at a position on the scan axis: rounded to 12 significant digits (of
     ``1 − γ`` for discount rates, so values close to 1 stay below it), integers for integer
     parameters."""
-    if param in LOG_ONE_MINUS:
+    known = parameter(param)
+    if known.scale == "log_one_minus":
         value = 1.0 - float(f"{10.0**u:.12g}")
         tidy = float(f"{value:.12g}")  # 0.99, not 0.9899999999999999 -- unless that rounds to 1
         return tidy if tidy < 1.0 else value
-    if param in INTEGER_PARAMETERS:
+    if known.integer:
         return int(round(u))
     return float(f"{u:.12g}")
 
@@ -160,15 +156,16 @@ class ScanSettings:
             raise ConfigError(
                 f"{self.param!r} is linked to {param.same_as!r}; scan that one instead", "--param", config.source
             )
-        if self.param not in SCANNABLE:
+        known = parameter(self.param)
+        if not known.numeric:
             raise ConfigError(
-                f"{self.param!r} is not a number; a scan varies one of {', '.join(SCANNABLE)}", "--param", config.source
+                f"{self.param!r} is not a number; a scan varies one of {', '.join(scannable())}",
+                "--param",
+                config.source,
             )
         for value, option in ((self.low, "--from"), (self.high, "--to")):
-            if self.param in INTEGER_PARAMETERS and float(value) != int(value):
-                raise ConfigError(f"{self.param} is an integer, got {value!r}", option, config.source)
             try:
-                validate_value(self.param, int(value) if self.param in INTEGER_PARAMETERS else value)
+                known.validate(value)
             except ConfigError as error:
                 raise ConfigError(f"{value!r}: {error.detail}", option, config.source) from None
         if not self.low < self.high:
@@ -191,7 +188,7 @@ class ScanSettings:
         values = self.initial_values()
         for value, option in ((values[0], "--from"), (values[-1], "--to")):
             try:
-                validate_value(self.param, value)
+                known.validate(value)
             except ConfigError as error:
                 raise ConfigError(
                     f"{value!r} (the end of the scan, rounded): {error.detail}", option, config.source
@@ -511,9 +508,6 @@ def write_scan(result: ScanResult) -> list[Path]:
 
 
 __all__ = [
-    "INTEGER_PARAMETERS",
-    "LOG_ONE_MINUS",
-    "SCANNABLE",
     "ScanPoint",
     "ScanResult",
     "ScanSettings",
@@ -521,6 +515,7 @@ __all__ = [
     "from_axis",
     "run_scan",
     "scan_folder",
+    "scannable",
     "to_axis",
     "write_scan",
 ]

@@ -247,11 +247,11 @@ def dense_power(mdp: MDP, rewards: np.ndarray, gamma: float, tolerance: float = 
 
 
 def _dense_cross_check(run: StoredRun, label: str) -> Check:
-    mdp = load_mdp(run.config["mdp_graph"])
+    mdp = load_mdp(run.scenario.environment_value)
     assert isinstance(mdp, MDP)  # the dense cross-checks run on the single-agent sweeps
     k = min(DENSE_SAMPLES, run.num_samples)
-    tolerance = float(run.config["convergence_threshold"])
-    expected = dense_power(mdp, run.rewards["H"][:k], float(run.config["discount_rate"]))
+    tolerance = run.scenario.convergence_threshold
+    expected = dense_power(mdp, run.rewards["H"][:k], float(run.scenario.parameter_value("discount_rate")))
     error = float(np.abs(run.power["H"][:k] - expected).max())
     return _check(
         f"{label}: first {k} POWER samples match dense value iteration",
@@ -267,8 +267,8 @@ def _paired_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def _label(run: StoredRun) -> str:
-    names = run.config.get("value_names") or {}
-    return ", ".join(f"{k}={run.config[k]}" for k in names) or run.name
+    names = run.info.get("value_names") or {}
+    return ", ".join(f"{k}={run.scenario.parameter_value(k)}" for k in names) or run.name
 
 
 # --------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def check_vanilla(sweeps: dict[str, StoredSweep]) -> list[Check]:
         label = _label(run)
         checks.append(_dense_cross_check(run, label))
         empty = run.states.index("∅")
-        tolerance = float(run.config["convergence_threshold"])
+        tolerance = run.scenario.convergence_threshold
         gap = float(np.abs(run.power["H"][:, empty] - run.rewards["H"][:, empty]).max())
         checks.append(
             _check(
@@ -373,7 +373,7 @@ def check_multiagent(sweeps: dict[str, StoredSweep]) -> list[Check]:
     ]
     same_rewards = np.array_equal(actual.rewards["H"], simulated.rewards["H"][:, order])
     checks.append(_check("both sweeps draw the same reward for each (mapped) state", same_rewards))
-    tolerance = float(actual.config["convergence_threshold"]) + float(simulated.config["convergence_threshold"])
+    tolerance = actual.scenario.convergence_threshold + simulated.scenario.convergence_threshold
     gap = float(np.abs(actual.power["H"] - simulated.power["H"][:, order]).max())
     checks.append(
         _check(
@@ -388,10 +388,10 @@ def check_multiagent(sweeps: dict[str, StoredSweep]) -> list[Check]:
 def check_reward_correlation(sweeps: dict[str, StoredSweep]) -> list[Check]:
     sweep = sweeps["test_reward_correlation"]
     checks = []
-    by_beta = {float(run.config["reward_correlation"]): run for run in sweep.runs}
+    by_beta = {float(run.scenario.parameter_value("reward_correlation")): run for run in sweep.runs}
     if 1.0 in by_beta:
         run = by_beta[1.0]
-        tolerance = 2 * float(run.config["convergence_threshold"])
+        tolerance = 2 * run.scenario.convergence_threshold
         checks.append(_check("β = 1: A's rewards equal H's", np.array_equal(run.rewards["A"], run.rewards["H"])))
         gap = float(np.abs(run.power["A"] - run.power["H"]).max())
         checks.append(

@@ -260,6 +260,12 @@ def _undefined(alignment: dict[str, Any], num_samples: Any) -> str | None:
     return undefined_reason(int(num_samples)) if isinstance(num_samples, int) else "too noisy"
 
 
+def _every_agent_learns(sweep) -> bool:
+    """Whether the sweep's runs compute every agent's POWER (so α_HA), by its experiment type."""
+    protocol = sweep.protocol
+    return protocol is not None and protocol.others_learn
+
+
 def environment_studies(sweep, param: str | None = None, folder=None) -> list[EnvironmentStudy]:
     """One :class:`EnvironmentStudy` per group of comparable environments and combination of
     the sweep's other swept values (see the module notes on what is pooled).
@@ -280,7 +286,7 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
     param = param or environment_parameter(sweep)
     if param is None or param not in sweep.swept:
         raise SweepNotFoundError(f"sweep {sweep.path.name} sweeps no environment (mdp_graph or joint_mdp_graph)")
-    if sweep.experiment_type != "multiagent_with_reward":
+    if not _every_agent_learns(sweep):
         raise SweepNotFoundError(f"an environment study needs α_HA: sweep {sweep.path.name} is {sweep.experiment_type}")
     group = sweep.zip_group(param)
     zipped = [p for p in sweep.swept if p != param and group is not None and sweep.zip_group(p) == group]
@@ -298,7 +304,7 @@ def environment_studies(sweep, param: str | None = None, folder=None) -> list[En
         for value, run in pairs:
             key, described, seed = _group_of(value)
             # Zipped partners (e.g. the seed policy) must be equal too.
-            partners = {p: canonical(run.config.get(p)) for p in zipped}
+            partners = {p: canonical(sweep.value(run, p)) for p in zipped}
             groups.setdefault(key + canonical(partners), (described, []))[1].append((value, run, seed))
         for described, members in groups.values():
             results: list[EnvironmentResult] = []
@@ -387,7 +393,7 @@ class EnvironmentStudyWriter(SweepListener):
 
     def on_sweep_finished(self, sweep: StoredSweep) -> None:
         param = environment_parameter(sweep)
-        if sweep.experiment_type != "multiagent_with_reward" or param is None:
+        if not _every_agent_learns(sweep) or param is None:
             return
         if len(sweep.swept[param]) < 2:
             return

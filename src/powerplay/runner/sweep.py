@@ -124,8 +124,8 @@ class SweepOptions:
     samples : int, optional
         Override ``num_reward_samples`` of every run (default: ``$POWERPLAY_SAMPLES`` if set).
     diagnostic : bool
-        ``multiagent_with_reward`` only: also compute H's POWER against A's seed policy and
-        A's POWER under it.
+        Experiment types with diagnostics only (``multiagent_with_reward``): also compute H's
+        POWER against A's seed policy and A's POWER under it.
     keep_samples : bool, optional
         Keep every run's per-sample POWER arrays in ``samples.npz``. Default (``None``):
         keep them for runs where they take at most 64 MB
@@ -311,7 +311,7 @@ def prepare_sweep(
         config = load_sweep_config(config)
     given = config
     config = config.with_overrides(samples=samples_override(options.samples))
-    diagnostic = bool(options.diagnostic and config.experiment_type == "multiagent_with_reward")
+    diagnostic = bool(options.diagnostic and config.protocol.has_diagnostics)
     overrides = {"samples": config.samples_override, "diagnostic": diagnostic}
     output = options.output_dir
     if output.exists() and not output.is_dir():
@@ -614,7 +614,8 @@ def _compute(
                 for key, value in identity.items()
                 if key not in ("name", "num_reward_samples", "random_seed")
             },
-            "experiment_type": experiment.kind,
+            "experiment_type": experiment.scenario.experiment_type,
+            "scenario": experiment.scenario.to_json(),
             "value_names": run.value_names,
             "diagnostic": experiment.diagnostic,
             "executor": executor.describe(),

@@ -53,6 +53,13 @@ from ._lanes import (
     tie_margins,
 )
 
+#: Digest of the generated ``_lanes.py`` these kernels were compiled with, kept up to date by
+#: ``tools/generate_lane_kernels.py``. Why: numba's on-disk cache of a function is invalidated
+#: only when *its own* file changes, and the kernels here inline the lane sweeps; a changed
+#: ``_lanes.py`` alone would leave stale machine code. This line changes with it, so the
+#: kernels recompile.
+LANES_DIGEST = "79a835f5925b162c"
+
 _NEG_INF = -np.inf
 
 

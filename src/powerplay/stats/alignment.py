@@ -1,7 +1,10 @@
 r"""The alignment coefficient α_HA, its noise-attenuation correction, and honest error bars.
 
 α_HA is the Pearson correlation, across states, of the two agents' POWER: each state's
-mean POWER of Agent H against its mean POWER of Agent A. The per-state means come from
+mean POWER of Agent H against its mean POWER of Agent A. With more agents the same is
+computed for every pair ``(X, Y)`` of them, α_XY (the ``pair`` argument of the functions
+below, the published pair ``('H', 'A')`` by default); below, ``h`` and ``a`` stand for the
+pair's first and second agent. The per-state means come from
 ``N`` reward samples and carry sampling noise, and noise *attenuates* a correlation: with
 few samples α_HA is pulled towards 0 (on the no-overlap 7x7 maze at γ = 0.99 the raw value
 moves from −0.27 at 500 samples to −0.47 at 5,000). This module reports, from streamed
@@ -71,19 +74,27 @@ sample is very noisy, so the raw coefficient is attenuated:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import stdtrit  # Student's t quantile; scipy.stats would add half a second to start-up
 
-from ..errors import ModelError
+from ..errors import ModelError, UnknownLabelError
 from .groups import jackknife_sem
+from .keys import DEFAULT_PAIR
 from .moments import Layout, Moments
 from .tree import reduced
 
-#: Variables an alignment computation needs (see :func:`alignment_layout`).
+#: Variables an alignment computation of the published pair needs (see :func:`alignment_layout`).
 H, A = "power_H", "power_A"
 MEAN_H, MEAN_A = "state_mean_H", "state_mean_A"
+
+
+def pair_variables(pair: tuple[str, str] = DEFAULT_PAIR) -> tuple[str, str, str, str]:
+    """``(power_X, power_Y, state_mean_X, state_mean_Y)``: the variables α_XY reads."""
+    x, y = pair
+    return f"power_{x}", f"power_{y}", f"state_mean_{x}", f"state_mean_{y}"
+
 
 #: Reliability below which a run's α_HA is flagged as noisy.
 LOW_RELIABILITY = 0.8
@@ -95,19 +106,21 @@ TARGET_RELIABILITY = 0.9
 CONFIDENCE = 0.95
 
 
-def alignment_layout(num_states: int) -> Layout:
-    """The variables and pairs :func:`alignment_from_moments` needs."""
-    return Layout(vectors=(H, A), size=num_states, scalars=((MEAN_H, H), (MEAN_A, A)), pairs=((H, A), (MEAN_H, MEAN_A)))
+def alignment_layout(num_states: int, pair: tuple[str, str] = DEFAULT_PAIR) -> Layout:
+    """The variables and pairs :func:`alignment_from_moments` needs for α of ``pair``."""
+    x, y, mean_x, mean_y = pair_variables(pair)
+    return Layout(vectors=(x, y), size=num_states, scalars=((mean_x, x), (mean_y, y)), pairs=((x, y), (mean_x, mean_y)))
 
 
 @dataclass(frozen=True)
 class AlignmentStatistics:
-    """α_HA of a run, with its correction and uncertainty (see module notes).
+    """α of a pair of agents of a run (α_HA for the published pair), with its correction and
+    uncertainty (see module notes).
 
     Attributes
     ----------
     alpha : float
-        Raw α_HA: Pearson correlation across states of the per-state mean POWERs (NaN if
+        Raw α: Pearson correlation across states of the per-state mean POWERs (NaN if
         undefined: :attr:`alpha_undefined` says why).
     alpha_sem : float
         Its jackknife standard error (NaN with fewer than two groups).
@@ -119,10 +132,12 @@ class AlignmentStatistics:
         jackknife replicate has no positive signal (:attr:`alpha_corrected_undefined` says why).
     alpha_corrected_sem : float
     alpha_corrected_interval : (float, float)
-    reliability_H, reliability_A : float
-        Share of the across-state variance of each agent's per-state means that is signal,
-        as estimated (noise can make the estimate negative; displays clip it to [0, 1] with
-        its interval, :func:`reliability_text`).
+    reliability_first, reliability_second : float
+        Share of the across-state variance of each agent's per-state means that is signal
+        (first and second agent of :attr:`agents`), as estimated (noise can make the estimate
+        negative; displays clip it to [0, 1] with its interval, :func:`reliability_text`).
+        :meth:`reliability` takes an agent's name; ``reliability_H`` and ``reliability_A``
+        are H's and A's.
     num_samples : int
     num_states : int
     groups : int
@@ -130,7 +145,7 @@ class AlignmentStatistics:
     suggested_samples : int or None
         Samples at which both reliabilities would reach :data:`TARGET_RELIABILITY` (None if
         they already do, or if no positive signal is within the reliability intervals).
-    reliability_H_interval, reliability_A_interval : (float, float)
+    reliability_first_interval, reliability_second_interval : (float, float)
         95 % jackknife intervals of the reliabilities (unclipped; NaN if undefined).
     suggested_is_lower_bound : bool
         Whether :attr:`suggested_samples` is only a lower bound: an agent's means were too
@@ -138,6 +153,8 @@ class AlignmentStatistics:
         reliability interval.
     alpha_undefined, alpha_corrected_undefined : str or None
         Why a value is undefined, e.g. ``'too noisy at 500 samples'`` (None when defined).
+    agents : (str, str)
+        The pair, ``('H', 'A')`` by default.
     """
 
     alpha: float
@@ -146,30 +163,66 @@ class AlignmentStatistics:
     alpha_corrected: float
     alpha_corrected_sem: float
     alpha_corrected_interval: tuple[float, float]
-    reliability_H: float
-    reliability_A: float
+    reliability_first: float
+    reliability_second: float
     num_samples: int
     num_states: int
     groups: int
     suggested_samples: int | None
-    reliability_H_interval: tuple[float, float] = (math.nan, math.nan)
-    reliability_A_interval: tuple[float, float] = (math.nan, math.nan)
+    reliability_first_interval: tuple[float, float] = (math.nan, math.nan)
+    reliability_second_interval: tuple[float, float] = (math.nan, math.nan)
     suggested_is_lower_bound: bool = False
     alpha_undefined: str | None = None
     alpha_corrected_undefined: str | None = None
+    agents: tuple[str, str] = DEFAULT_PAIR
+
+    @property
+    def tag(self) -> str:
+        """``'HA'``: the pair's names joined (the symbol's subscript)."""
+        return "".join(self.agents)
+
+    @property
+    def symbol(self) -> str:
+        """``'α_HA'``."""
+        return f"α_{self.tag}"
 
     @property
     def low_reliability(self) -> bool:
         """Whether either reliability is below :data:`LOW_RELIABILITY` (or undefined)."""
-        return not (self.reliability_H >= LOW_RELIABILITY and self.reliability_A >= LOW_RELIABILITY)
+        return not (self.reliability_first >= LOW_RELIABILITY and self.reliability_second >= LOW_RELIABILITY)
 
     def reliability(self, agent: str) -> tuple[float, tuple[float, float]]:
-        """``(estimate, interval)`` of one agent's reliability (``'H'`` or ``'A'``)."""
-        if agent == "H":
-            return self.reliability_H, self.reliability_H_interval
-        if agent == "A":
-            return self.reliability_A, self.reliability_A_interval
-        raise ModelError(f"α_HA has reliabilities for agents H and A, not {agent!r}")
+        """``(estimate, interval)`` of one agent's reliability (an agent of :attr:`agents`).
+
+        Raises
+        ------
+        UnknownLabelError
+            For an agent not in the pair.
+        """
+        first, second = self.agents
+        if agent == first:
+            return self.reliability_first, self.reliability_first_interval
+        if agent == second:
+            return self.reliability_second, self.reliability_second_interval
+        raise UnknownLabelError(f"{self.symbol} has reliabilities for agents {first} and {second}, not {agent!r}")
+
+    @property
+    def reliability_H(self) -> float:
+        """Agent H's reliability (a pair with H)."""
+        return self.reliability("H")[0]
+
+    @property
+    def reliability_A(self) -> float:
+        """Agent A's reliability (a pair with A)."""
+        return self.reliability("A")[0]
+
+    @property
+    def reliability_H_interval(self) -> tuple[float, float]:
+        return self.reliability("H")[1]
+
+    @property
+    def reliability_A_interval(self) -> tuple[float, float]:
+        return self.reliability("A")[1]
 
     def noise(self, agent: str) -> str:
         """How noisy an agent's per-state means are: ``'reliable'``, ``'noisy'`` (a positive
@@ -193,31 +246,55 @@ class AlignmentStatistics:
         """
         if not self.low_reliability:
             return None
-        parts = []
-        for agent in ("H", "A"):
-            kind = self.noise(agent)
-            shown = reliability_text(*self.reliability(agent))
-            if kind == "noisy":
-                parts.append(f"{agent}'s per-state means are noisy (reliability {shown})")
-            elif kind == "too noisy":
-                parts.append(
-                    f"{agent}'s per-state means are too noisy at {self.num_samples:,} samples to estimate how much they "
-                    f"vary across states (reliability {shown})"
-                )
-            elif kind == "constant":
-                parts.append(f"{agent}'s per-state means do not vary across states")
+        parts = [text for agent in self.agents if (text := self.agent_noise(agent))]
         if self.suggested_samples:
             bound = "at least " if self.suggested_is_lower_bound else "about "
             parts.append(f"{bound}{self.suggested_samples:,} samples would reach reliability {TARGET_RELIABILITY}")
-        elif any(self.noise(agent) == "too noisy" for agent in ("H", "A")):
+        elif any(self.noise(agent) == "too noisy" for agent in self.agents):
             parts.append("no variation is detected yet; more samples would tell")
         return "; ".join(parts)
 
+    def agent_noise(self, agent: str) -> str | None:
+        """What :meth:`noise_message` says of one agent's means (None when they are reliable)."""
+        kind = self.noise(agent)
+        shown = reliability_text(*self.reliability(agent))
+        if kind == "noisy":
+            return f"{agent}'s per-state means are noisy (reliability {shown})"
+        if kind == "too noisy":
+            return (
+                f"{agent}'s per-state means are too noisy at {self.num_samples:,} samples to estimate how much they "
+                f"vary across states (reliability {shown})"
+            )
+        if kind == "constant":
+            return f"{agent}'s per-state means do not vary across states"
+        return None
+
     def as_dict(self) -> dict:
-        """Plain numbers for JSON (intervals as two-element lists)."""
-        out = asdict(self)
-        for key in ("alpha_interval", "alpha_corrected_interval", "reliability_H_interval", "reliability_A_interval"):
-            out[key] = [float(x) for x in out[key]]
+        """Plain numbers for JSON (intervals as two-element lists); reliabilities named by agent
+        (``reliability_H``, ``reliability_A_interval``, ...), and ``agents`` for a pair other
+        than ``('H', 'A')`` (so a two-agent record is what it always was)."""
+        first, second = self.agents
+        out = {
+            "alpha": self.alpha,
+            "alpha_sem": self.alpha_sem,
+            "alpha_interval": [float(x) for x in self.alpha_interval],
+            "alpha_corrected": self.alpha_corrected,
+            "alpha_corrected_sem": self.alpha_corrected_sem,
+            "alpha_corrected_interval": [float(x) for x in self.alpha_corrected_interval],
+            f"reliability_{first}": self.reliability_first,
+            f"reliability_{second}": self.reliability_second,
+            "num_samples": self.num_samples,
+            "num_states": self.num_states,
+            "groups": self.groups,
+            "suggested_samples": self.suggested_samples,
+            f"reliability_{first}_interval": [float(x) for x in self.reliability_first_interval],
+            f"reliability_{second}_interval": [float(x) for x in self.reliability_second_interval],
+            "suggested_is_lower_bound": self.suggested_is_lower_bound,
+            "alpha_undefined": self.alpha_undefined,
+            "alpha_corrected_undefined": self.alpha_corrected_undefined,
+        }
+        if tuple(self.agents) != DEFAULT_PAIR:
+            out["agents"] = list(self.agents)
         return out
 
     @classmethod
@@ -234,6 +311,10 @@ class AlignmentStatistics:
             return tuple(float(v) if isinstance(v, (int, float)) else math.nan for v in values[:2])
 
         suggested = record.get("suggested_samples")
+        agents = record.get("agents")
+        if not (isinstance(agents, (list, tuple)) and len(agents) == 2 and all(isinstance(a, str) for a in agents)):
+            agents = DEFAULT_PAIR
+        first, second = agents
         return cls(
             alpha=number("alpha"),
             alpha_sem=number("alpha_sem"),
@@ -241,17 +322,18 @@ class AlignmentStatistics:
             alpha_corrected=number("alpha_corrected"),
             alpha_corrected_sem=number("alpha_corrected_sem"),
             alpha_corrected_interval=pair("alpha_corrected_interval"),
-            reliability_H=number("reliability_H"),
-            reliability_A=number("reliability_A"),
+            reliability_first=number(f"reliability_{first}"),
+            reliability_second=number(f"reliability_{second}"),
             num_samples=int(record.get("num_samples") or 0),
             num_states=int(record.get("num_states") or 0),
             groups=int(record.get("groups") or 0),
             suggested_samples=int(suggested) if isinstance(suggested, int) else None,
-            reliability_H_interval=pair("reliability_H_interval"),
-            reliability_A_interval=pair("reliability_A_interval"),
+            reliability_first_interval=pair(f"reliability_{first}_interval"),
+            reliability_second_interval=pair(f"reliability_{second}_interval"),
             suggested_is_lower_bound=bool(record.get("suggested_is_lower_bound", False)),
             alpha_undefined=record.get("alpha_undefined"),
             alpha_corrected_undefined=record.get("alpha_corrected_undefined"),
+            agents=(str(first), str(second)),
         )
 
     def describe(self) -> str:
@@ -267,10 +349,37 @@ class AlignmentStatistics:
             else f"{_fmt(self.alpha_corrected)} [{_fmt(self.alpha_corrected_interval[0])}, "
             f"{_fmt(self.alpha_corrected_interval[1])}]"
         )
+        first, second = self.agents
         return (
-            f"α_HA = {raw} (corrected {corrected}; reliability H {reliability_text(*self.reliability('H'))}, "
-            f"A {reliability_text(*self.reliability('A'))})"
+            f"{self.symbol} = {raw} (corrected {corrected}; reliability {first} "
+            f"{reliability_text(*self.reliability(first))}, {second} {reliability_text(*self.reliability(second))})"
         )
+
+
+def noise_summary(statistics) -> str | None:
+    """:meth:`AlignmentStatistics.noise_message` of several pairs of a run in one sentence: each
+    noisy agent once (its reliability is its own, the same in every pair), and the sample count
+    at which every agent would reach the target (the largest of the pairs'); None when every
+    agent's means are reliable. One pair: its own message.
+    """
+    pairs = list(statistics)
+    if len(pairs) == 1:
+        return pairs[0].noise_message()
+    first: dict[str, AlignmentStatistics] = {}
+    for item in pairs:
+        for agent in item.agents:
+            first.setdefault(agent, item)
+    parts = [text for agent, item in first.items() if (text := item.agent_noise(agent))]
+    if not parts:
+        return None
+    counted = [(s.suggested_samples, s.suggested_is_lower_bound) for s in pairs if s.suggested_samples]
+    if counted:
+        count, lower = max(counted)
+        bound = "at least " if lower else "about "
+        parts.append(f"{bound}{count:,} samples would bring every agent to reliability {TARGET_RELIABILITY}")
+    elif any(item.noise(agent) == "too noisy" for agent, item in first.items()):
+        parts.append("no variation is detected yet; more samples would tell")
+    return "; ".join(parts)
 
 
 def reliability_text(value: float, interval: tuple[float, float] = (math.nan, math.nan)) -> str:
@@ -327,26 +436,37 @@ class _Parts:
             return math.nan
         return (self.c_ha - self.b_ha) / math.sqrt(s_h * s_a)
 
-    def reliability(self, agent: str) -> float:
-        v, b = (self.v_h, self.b_hh) if agent == "H" else (self.v_a, self.b_aa)
+    def reliability(self, which: int) -> float:
+        """The first (0) or second (1) agent's reliability."""
+        v, b = (self.v_h, self.b_hh) if which == 0 else (self.v_a, self.b_aa)
         return (v - b) / v if v > 0 else math.nan
 
 
-def _parts(moments: Moments) -> _Parts:
+def _cross(moments: Moments, a: str, b: str) -> np.ndarray:
+    """The scaled co-moment of ``a`` and ``b``, tracked in either order (a product of deviations is symmetric)."""
+    if (a, b) in moments.layout.pairs:
+        return moments.scaled_cross(a, b)
+    if (b, a) in moments.layout.pairs:
+        return moments.scaled_cross(b, a)
+    raise ModelError(f"the moments do not track the pair ({a!r}, {b!r})")
+
+
+def _parts(moments: Moments, pair: tuple[str, str] = DEFAULT_PAIR) -> _Parts:
     """The ingredients of both statistics, from one moment record (scale-free)."""
+    power_h, power_a, state_mean_h, state_mean_a = pair_variables(pair)  # h, a: the pair's first and second
     n = moments.n
-    mean_h, m2_h, e_h = moments.scaled(H)
-    mean_a, m2_a, e_a = moments.scaled(A)
-    _mh_mean, mh_m2, e_mh = moments.scaled(MEAN_H)
-    _ma_mean, ma_m2, e_ma = moments.scaled(MEAN_A)
+    mean_h, m2_h, e_h = moments.scaled(power_h)
+    mean_a, m2_a, e_a = moments.scaled(power_a)
+    _mh_mean, mh_m2, e_mh = moments.scaled(state_mean_h)
+    _ma_mean, ma_m2, e_ma = moments.scaled(state_mean_a)
     if (e_mh, e_ma) != (e_h, e_a):  # by construction a state mean shares its vector's scale
         raise ModelError("state-mean moments are not on their vectors' scale")
     dh, da = mean_h - mean_h.mean(), mean_a - mean_a.mean()
     v_h, v_a, c_ha = float(dh @ dh) / len(dh), float(da @ da) / len(da), float(dh @ da) / len(dh)
     if n < 2:
         return _Parts(v_h, v_a, c_ha, 0.0, 0.0, 0.0)
-    cross = moments.scaled_cross(H, A)
-    cross_m = float(moments.scaled_cross(MEAN_H, MEAN_A))
+    cross = _cross(moments, power_h, power_a)
+    cross_m = float(_cross(moments, state_mean_h, state_mean_a))
     denominator = (n - 1) * n
     b_hh = (float(m2_h.mean()) - float(mh_m2)) / denominator
     b_aa = (float(m2_a.mean()) - float(ma_m2)) / denominator
@@ -380,7 +500,7 @@ def _interval(estimate: float, replicates: np.ndarray, sizes: np.ndarray) -> tup
     return (math.tanh(z - quantile * error), math.tanh(z + quantile * error))
 
 
-def _leave_one_out(groups: list[Moments]) -> list[Moments]:
+def leave_one_out_merges(groups: list[Moments]) -> list[Moments]:
     """For each group, the moments of all the other groups (prefix and suffix merges)."""
     count = len(groups)
     prefix: list[Moments | None] = [None] * count
@@ -434,13 +554,21 @@ class AlignmentReplicates:
     sizes: np.ndarray  # [G]
 
 
-def alignment_replicates(total: Moments, groups: list[Moments] | None = None) -> AlignmentReplicates:
-    """:class:`AlignmentReplicates` of a run's moments and alignment groups."""
-    parts = _parts(total)
-    groups = list(groups or [])
+def _pair_groups(groups: list[Moments] | None, pair: tuple[str, str]) -> list[Moments]:
+    """The groups restricted to the pair's variables (merging is per variable: the same numbers, less work)."""
+    names = pair_variables(pair)
+    return [g if set(g.layout.names) == set(names) else g.select(names) for g in groups or []]
+
+
+def alignment_replicates(
+    total: Moments, groups: list[Moments] | None = None, pair: tuple[str, str] = DEFAULT_PAIR
+) -> AlignmentReplicates:
+    """:class:`AlignmentReplicates` of a run's moments and alignment groups, for α of ``pair``."""
+    parts = _parts(total, pair)
+    groups = _pair_groups(groups, pair)
     if len(groups) >= 2:
         sizes = np.array([g.n for g in groups], dtype=np.float64)
-        replicates = [_parts(m) for m in _leave_one_out(groups)]
+        replicates = [_parts(m, pair) for m in leave_one_out_merges(groups)]
         raw_rep = np.array([r.raw for r in replicates])
         corrected_rep = np.array([r.corrected for r in replicates])
     else:
@@ -456,31 +584,44 @@ def _reliability_interval(value: float, replicates: np.ndarray, sizes: np.ndarra
     return (value - quantile * error, value + quantile * error)
 
 
-def alignment_from_moments(total: Moments, groups: list[Moments] | None = None) -> AlignmentStatistics:
-    """α_HA statistics from the moments of all samples and of consecutive groups of them.
+def alignment_from_moments(
+    total: Moments,
+    groups: list[Moments] | None = None,
+    pair: tuple[str, str] = DEFAULT_PAIR,
+    *,
+    left_out: list[Moments] | None = None,
+) -> AlignmentStatistics:
+    """α statistics of a pair of agents from the moments of all samples and of consecutive groups of them.
 
     Parameters
     ----------
     total : Moments
-        A batch of one with the variables of :func:`alignment_layout` (others are ignored).
+        A batch of one with the variables of :func:`alignment_layout` of ``pair`` (others are ignored).
     groups : list of Moments, optional
         Disjoint consecutive groups covering the same samples (for the jackknife); without
         them the errors and intervals are NaN.
+    pair : (str, str)
+        The agents, ``('H', 'A')`` by default (α_HA).
+    left_out : list of Moments, optional
+        The groups' leave-one-out merges, if already computed (shared between pairs: merging
+        is per variable, so they give the same numbers as the pair's own).
     """
-    parts = _parts(total)
+    pair = (str(pair[0]), str(pair[1]))
+    parts = _parts(total, pair)
     raw, corrected = parts.raw, parts.corrected
-    groups = list(groups or [])
+    groups = _pair_groups(groups, pair) if left_out is None else list(groups or [])
     n = total.n
+    which = (0, 1)
     if len(groups) >= 2:
         sizes = np.array([g.n for g in groups], dtype=np.float64)
-        replicates = [_parts(m) for m in _leave_one_out(groups)]
+        replicates = [_parts(m, pair) for m in (leave_one_out_merges(groups) if left_out is None else left_out)]
         raw_rep = np.array([r.raw for r in replicates])
         corrected_rep = np.array([r.corrected for r in replicates])
-        reliability_rep = {a: np.array([r.reliability(a) for r in replicates]) for a in ("H", "A")}
+        reliability_rep = {a: np.array([r.reliability(a) for r in replicates]) for a in which}
     else:
         sizes, raw_rep, corrected_rep = np.zeros(0), np.zeros(0), np.zeros(0)
-        reliability_rep = {a: np.zeros(0) for a in ("H", "A")}
-    reliability = {a: parts.reliability(a) for a in ("H", "A")}
+        reliability_rep = {a: np.zeros(0) for a in which}
+    reliability = {a: parts.reliability(a) for a in which}
     constant = not (parts.v_h > 0 and parts.v_a > 0)
     alpha_undefined = CONSTANT if constant else None
     corrected_sem = _jackknife(corrected, corrected_rep, sizes)
@@ -500,7 +641,7 @@ def alignment_from_moments(total: Moments, groups: list[Moments] | None = None) 
         # A signal too noisy to estimate: the upper ends of the reliability intervals give
         # the most optimistic signal, hence a lower bound on the samples needed.
         upper = {}
-        for agent in ("H", "A"):
+        for agent in which:
             high = _reliability_interval(reliability[agent], reliability_rep[agent], sizes)[1]
             upper[agent] = reliability[agent] if reliability[agent] > 0 else high
         # (An upper end at 1 or more bounds nothing: the means may already be noise-free.)
@@ -509,8 +650,8 @@ def alignment_from_moments(total: Moments, groups: list[Moments] | None = None) 
                 parts.v_h,
                 parts.v_a,
                 parts.c_ha,
-                parts.v_h * (1 - upper["H"]),
-                parts.v_a * (1 - upper["A"]),
+                parts.v_h * (1 - upper[0]),
+                parts.v_a * (1 - upper[1]),
                 parts.b_ha,
             )
             suggested = suggested_sample_count(optimistic, n)
@@ -523,32 +664,39 @@ def alignment_from_moments(total: Moments, groups: list[Moments] | None = None) 
         alpha_corrected_sem=corrected_sem,
         # Linear, not Fisher z: the unclipped corrected value may sit at or beyond ±1.
         alpha_corrected_interval=corrected_interval,
-        reliability_H=reliability["H"],
-        reliability_A=reliability["A"],
+        reliability_first=reliability[0],
+        reliability_second=reliability[1],
         num_samples=n,
         num_states=total.layout.size,
         groups=len(groups),
         suggested_samples=suggested,
-        reliability_H_interval=_reliability_interval(reliability["H"], reliability_rep["H"], sizes),
-        reliability_A_interval=_reliability_interval(reliability["A"], reliability_rep["A"], sizes),
+        reliability_first_interval=_reliability_interval(reliability[0], reliability_rep[0], sizes),
+        reliability_second_interval=_reliability_interval(reliability[1], reliability_rep[1], sizes),
         suggested_is_lower_bound=lower_bound,
         alpha_undefined=alpha_undefined,
         alpha_corrected_undefined=corrected_undefined,
+        agents=pair,
     )
 
 
-def alignment_of_samples(power_H: np.ndarray, power_A: np.ndarray) -> AlignmentStatistics:
+def alignment_of_samples(
+    power_H: np.ndarray, power_A: np.ndarray, agents: tuple[str, str] = DEFAULT_PAIR
+) -> AlignmentStatistics:
     """:func:`alignment_from_moments` of paired POWER samples ``[N, S]`` held in memory.
 
     The same fixed merge tree and groups as a streamed run are used, so the numbers are
-    identical to those of the run that produced the samples.
+    identical to those of the run that produced the samples. ``agents`` names the pair
+    (``power_H`` is the first agent's samples).
     """
     power_H, power_A = np.asarray(power_H, dtype=np.float64), np.asarray(power_A, dtype=np.float64)
     if power_H.shape != power_A.shape or power_H.ndim != 2:
         raise ModelError(f"POWER samples must be paired [N, S] arrays, got {power_H.shape} and {power_A.shape}")
-    layout = alignment_layout(power_H.shape[1])
-    reducer = reduced(Moments.leaves(layout, {H: power_H, A: power_A}), keep_groups=layout.names)
-    return alignment_from_moments(reducer.root(), reducer.group_moments())
+    if len(agents) != 2 or agents[0] == agents[1]:
+        raise ModelError(f"α needs two different agents, got {list(agents)}")
+    layout = alignment_layout(power_H.shape[1], agents)
+    x, y = layout.vectors
+    reducer = reduced(Moments.leaves(layout, {x: power_H, y: power_A}), keep_groups=layout.names)
+    return alignment_from_moments(reducer.root(), reducer.group_moments(), agents)
 
 
 __all__ = [
@@ -562,6 +710,9 @@ __all__ = [
     "alignment_layout",
     "alignment_of_samples",
     "alignment_replicates",
+    "leave_one_out_merges",
+    "noise_summary",
+    "pair_variables",
     "reliability_text",
     "suggested_sample_count",
     "undefined_reason",

@@ -4,15 +4,16 @@ Scans (:mod:`powerplay.runner.scan`), ``powerplay compare``, the runs table (``r
 ``powerplay show``), :meth:`~powerplay.storage.sweeps.StoredSweep.to_dataframe` and the report
 all take their statistics from here, so a statistic means the same thing everywhere.
 
-Statistics (``--statistic``; ``AGENT`` is a POWER key, default ``H``)
-----------------------------------------------------------------------
+Statistics (``--statistic``; ``AGENT`` is a POWER key -- any agent's name, or a diagnostic such as ``A_seed`` -- default ``H``)
+---------------------------------------------------------------------------------------------------------------------------------
 ``power:STATE[:AGENT]``
-    One state's mean POWER.
+    One state's mean POWER. (A state label that itself ends in ``:NAME`` needs its agent:
+    ``power:a:b:H``.)
 ``average_power[:AGENT]``
     POWER averaged over states.
-``alpha`` / ``alpha_corrected``
-    α_HA raw, or corrected for the attenuation noisy per-state means cause
-    (:mod:`powerplay.stats.alignment`); two-agent runs.
+``alpha[:X:Y]`` / ``alpha_corrected[:X:Y]``
+    α of agents X and Y (default H and A: α_HA), raw or corrected for the attenuation noisy
+    per-state means cause (:mod:`powerplay.stats.alignment`); runs of two or more agents.
 ``rank[:AGENT]``
     How much the order of states by POWER changes between two runs: ``1 − ρ`` (Spearman's
     ρ of the two runs' per-state means), corrected for the change that sampling noise alone
@@ -75,7 +76,8 @@ import numpy as np
 from ..errors import ModelError, UnknownLabelError
 from .alignment import AlignmentStatistics, alignment_replicates, undefined_reason
 from .groups import SampleGroups, jackknife_sem
-from .summary import POWER_KEYS, RunSummary, state_mean_variable
+from .keys import DEFAULT_PAIR, check_power_key, is_agent_name, key_agent, pair_tag, pair_tags, pairs_of
+from .summary import RunSummary, state_mean_variable
 
 #: Standard errors a difference must exceed to count as a change rather than noise.
 SIGNIFICANT = 2.0
@@ -184,7 +186,7 @@ class RunLike(Protocol):
     @property
     def reward_fingerprint(self) -> str | None: ...  # pragma: no cover
 
-    def alignment(self) -> AlignmentStatistics | None: ...  # pragma: no cover
+    def alignment(self, pair: tuple[str, str] | None = None) -> AlignmentStatistics | None: ...  # pragma: no cover
 
 
 def _name(run) -> str:
@@ -276,9 +278,9 @@ def _unpaired(a: Estimate, b: Estimate, note: str | None) -> Estimate:
 
 
 def _check_agent(agent: str) -> str:
-    if agent not in POWER_KEYS:
-        raise UnknownLabelError(f"unknown agent {agent!r}; POWER keys are {', '.join(POWER_KEYS)}")
-    return agent
+    """A POWER key by its form (an agent name or a diagnostic of one); whether a run has it is
+    :meth:`Statistic.check`'s question."""
+    return check_power_key(agent)
 
 
 class SmoothStatistic(Statistic):
@@ -557,19 +559,26 @@ class FunctionStatistic(SmoothStatistic):
 
 
 class AlphaStatistic(Statistic):
-    """``alpha`` / ``alpha_corrected``: α between two agents' per-state POWER (H and A today)."""
+    """``alpha[:X:Y]`` / ``alpha_corrected[:X:Y]``: α between two agents' per-state POWER (default H and A).
 
-    def __init__(self, corrected: bool, agents: tuple[str, str] = ("H", "A")):
-        if tuple(agents) != ("H", "A"):
-            raise UnknownLabelError(f"α is computed for the agents H and A, not {', '.join(agents)}")
-        self.corrected, self.agents = corrected, tuple(agents)
+    Its spec is ``alpha`` / ``alpha_corrected`` for H and A (as always) and ``alpha:X:Y``
+    otherwise; its runs-table columns are ``alpha_{XY}...`` and ``alpha_{XY}_corrected...``
+    (``alpha_HA``, ``alpha_HA_corrected`` for two agents).
+    """
+
+    def __init__(self, corrected: bool, agents: tuple[str, str] = DEFAULT_PAIR):
+        agents = tuple(agents)  # type: ignore[assignment]
+        if len(agents) != 2 or agents[0] == agents[1] or not all(is_agent_name(a) for a in agents):
+            raise ModelError(f"α needs two different agents' names, e.g. alpha:H:B, got {':'.join(map(str, agents))}")
+        self.corrected, self.agents = corrected, (agents[0], agents[1])
         self.kind = "alpha_corrected" if corrected else "alpha"
-        self.spec = self.kind
-        self.label = "α_HA corrected" if corrected else "α_HA"
+        self.spec = self.kind if self.agents == DEFAULT_PAIR else f"{self.kind}:{agents[0]}:{agents[1]}"
+        symbol = f"α_{pair_tag(self.agents)}"
+        self.label = f"{symbol} corrected" if corrected else symbol
         self.keys = self.agents
 
     def of_run(self, run: RunLike) -> Estimate:
-        stats = run.alignment()
+        stats = run.alignment(self.agents)
         if stats is None:
             return Estimate.undefined_as("a one-agent run")
         if self.corrected:
@@ -590,7 +599,9 @@ class AlphaStatistic(Statistic):
             paired, why = False, "no alignment groups"
         if not paired or not (a.defined and b.defined):
             return _unpaired(a, b, why) if not paired else Estimate.undefined_as(a.undefined or b.undefined or "", True)
-        reps = [alignment_replicates(run.summary.total, list(run.summary.groups)) for run in (first, second)]
+        reps = [
+            alignment_replicates(run.summary.total, list(run.summary.groups), self.agents) for run in (first, second)
+        ]
         if self.corrected:
             estimate = reps[1].corrected - reps[0].corrected
             replicates = reps[1].corrected_replicates - reps[0].corrected_replicates
@@ -603,29 +614,58 @@ class AlphaStatistic(Statistic):
             b.value - a.value, sem, sem_undefined=None if math.isfinite(sem) else undefined_reason(n), paired=True
         )
 
+    def column_prefix(self, agents: Sequence[str] | None = None) -> str:
+        """``'alpha_HA'`` / ``'alpha_HA_corrected'``: the runs-table name, tagged among a run's ``agents``."""
+        prefix = f"alpha_{pair_tag(self.agents, agents)}"
+        return f"{prefix}_corrected" if self.corrected else prefix
+
+    @property
+    def column(self) -> str:
+        return self.column_prefix()
+
     def columns(self, run: RunLike) -> dict[str, Any]:
-        stats = run.alignment()
+        """``alpha_{XY}[_corrected]`` with ``_sem``, ``_low``, ``_high`` (95 % interval) and
+        ``_undefined`` (why, if it is); empty for a run of one agent."""
+        stats = run.alignment(self.agents) if len(run.summary.agents) >= 2 else None
         if stats is None:
             return {}
-        prefix = "alpha_HA_corrected" if self.corrected else "alpha_HA"
+        prefix = self.column_prefix(run.summary.agents)
         estimate = self.of_run(run)
         interval = stats.alpha_corrected_interval if self.corrected else stats.alpha_interval
-        out = {
+        return {
             prefix: estimate.value if estimate.defined else None,
             f"{prefix}_sem": estimate.sem if estimate.sem_defined else None,
             f"{prefix}_low": interval[0] if math.isfinite(interval[0]) else None,
             f"{prefix}_high": interval[1] if math.isfinite(interval[1]) else None,
             f"{prefix}_undefined": estimate.undefined,
         }
-        if self.corrected:
-            for agent in self.agents:
-                value, (low, high) = stats.reliability(agent)
-                out[f"reliability_{agent}"] = value if math.isfinite(value) else None
-                out[f"reliability_{agent}_low"] = low if math.isfinite(low) else None
-                out[f"reliability_{agent}_high"] = high if math.isfinite(high) else None
-            out["suggested_samples"] = stats.suggested_samples
-            out["suggested_samples_is_lower_bound"] = stats.suggested_is_lower_bound
-        return out
+
+
+def reliability_columns(alignments: Mapping[tuple[str, str], AlignmentStatistics]) -> dict[str, Any]:
+    """The runs-table columns of the agents' reliabilities and the suggested sample count.
+
+    ``reliability_{X}``, ``reliability_{X}_low``, ``reliability_{X}_high`` for every agent
+    of the pairs (an agent's reliability depends on its own means only: every pair with it
+    gives the same numbers), then ``suggested_samples`` -- the largest of the pairs', at
+    which every agent's reliability would reach the target -- and
+    ``suggested_samples_is_lower_bound``.
+    """
+    out: dict[str, Any] = {}
+    for (x, y), stats in alignments.items():
+        for agent in (x, y):
+            if f"reliability_{agent}" in out:
+                continue
+            value, (low, high) = stats.reliability(agent)
+            out[f"reliability_{agent}"] = value if math.isfinite(value) else None
+            out[f"reliability_{agent}_low"] = low if math.isfinite(low) else None
+            out[f"reliability_{agent}_high"] = high if math.isfinite(high) else None
+    if alignments:
+        suggestions = [(s.suggested_samples, s.suggested_is_lower_bound) for s in alignments.values()]
+        counted = [item for item in suggestions if item[0] is not None]
+        largest = max(counted, key=lambda item: (item[0], item[1]), default=(None, False))
+        out["suggested_samples"] = largest[0]
+        out["suggested_samples_is_lower_bound"] = bool(largest[1])
+    return out
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -773,14 +813,16 @@ def _agent_only(make: Callable[[str], Statistic], name: str) -> Callable[[str], 
 def _parse_power(arguments: str) -> Statistic:
     if not arguments:
         raise ModelError("power needs a state, e.g. power:(1, 1) or power:(1, 1):A")
-    state, _, agent = arguments.rpartition(":") if arguments.rsplit(":", 1)[-1] in POWER_KEYS else (arguments, "", "H")
-    return PowerStatistic(state, agent or "H")
+    state, sep, agent = arguments.rpartition(":")
+    if not (sep and state and key_agent(agent) is not None):
+        state, agent = arguments, "H"
+    return PowerStatistic(state, agent)
 
 
 def _parse_contrast(arguments: str) -> Statistic:
     agent, rest = "H", arguments
     head, sep, tail = arguments.partition(":")
-    if sep and head in POWER_KEYS:
+    if sep and key_agent(head) is not None:
         agent, rest = head, tail
     return ContrastStatistic(parse_groups(rest), agent)
 
@@ -789,9 +831,9 @@ def _parse_alpha(corrected: bool) -> Callable[[str], Statistic]:
     name = "alpha_corrected" if corrected else "alpha"
 
     def parse(arguments: str) -> Statistic:
-        agents = tuple(a for a in arguments.split(":") if a) if arguments else ("H", "A")
-        if len(agents) != 2:
-            raise ModelError(f"{name} takes a pair of agents, e.g. {name}:H:A")
+        agents = tuple(arguments.split(":")) if arguments else DEFAULT_PAIR
+        if len(agents) != 2 or not all(agents):
+            raise ModelError(f"{name} takes a pair of agents, e.g. {name}:H:B (default H and A)")
         return AlphaStatistic(corrected, (agents[0], agents[1]))
 
     return parse
@@ -815,8 +857,13 @@ for _kind in (
         "POWER averaged over states",
         _agent_only(AveragePowerStatistic, "average_power"),
     ),
-    StatisticKind("alpha", "alpha", "α_HA, raw", _parse_alpha(False)),
-    StatisticKind("alpha_corrected", "alpha_corrected", "α_HA corrected for noisy means", _parse_alpha(True)),
+    StatisticKind("alpha", "alpha[:X:Y]", "α of agents X and Y (default H and A), raw", _parse_alpha(False)),
+    StatisticKind(
+        "alpha_corrected",
+        "alpha_corrected[:X:Y]",
+        "α of agents X and Y (default H and A) corrected for noisy means",
+        _parse_alpha(True),
+    ),
     StatisticKind(
         "rank",
         "rank[:AGENT]",
@@ -907,17 +954,45 @@ def parse_statistic(text: str) -> Statistic:
     return kind.parse(arguments)
 
 
+def _agents_of(power_keys: Sequence[str]) -> tuple[str, ...]:
+    """The agents among a run's POWER keys, in the run's (learning) order."""
+    return tuple(k for k in power_keys if is_agent_name(k))
+
+
 def run_table_statistics(power_keys: Sequence[str]) -> list[Statistic]:
-    """The statistics of the runs table (``runs.csv``): average POWER per key, α_HA raw and corrected."""
-    out: list[Statistic] = [AveragePowerStatistic(k) for k in POWER_KEYS if k in power_keys]
-    if "A" in power_keys:
-        out += [AlphaStatistic(False), AlphaStatistic(True)]
+    """The statistics of the runs table (``runs.csv``): average POWER per key (in the run's
+    order), then α raw and corrected for every pair of agents (in agent order)."""
+    out: list[Statistic] = [AveragePowerStatistic(k) for k in power_keys]
+    for pair in pairs_of(_agents_of(power_keys)):
+        out += [AlphaStatistic(False, pair), AlphaStatistic(True, pair)]
     return out
 
 
+def run_table_columns(run: RunLike) -> dict[str, Any]:
+    """A run's columns of the runs table: those of :func:`run_table_statistics` (``power_{key}_mean``
+    and ``_sem`` per POWER key; ``alpha_{XY}...`` and ``alpha_{XY}_corrected...`` per pair),
+    then :func:`reliability_columns`. For two agents exactly the columns ``runs.csv`` has always had."""
+    out: dict[str, Any] = {}
+    for statistic in run_table_statistics(run.summary.power_keys):
+        out.update(statistic.columns(run))
+    agents = run.summary.agents
+    if len(agents) >= 2:
+        out.update(reliability_columns(run.summary.alignments()))
+    return out
+
+
+def alpha_columns(agents: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """``{pair: (raw column, corrected column)}`` of the runs table for a run of ``agents``
+    (``{('H', 'A'): ('alpha_HA', 'alpha_HA_corrected')}`` for two)."""
+    return {pair: (f"alpha_{tag}", f"alpha_{tag}_corrected") for pair, tag in pair_tags(agents).items()}
+
+
 def default_statistic(power_keys: Sequence[str]) -> str:
-    """``alpha_corrected`` for two-agent runs, ``average_power`` otherwise."""
-    return "alpha_corrected" if "A" in power_keys else "average_power"
+    """``alpha_corrected`` (α of the first pair of agents) for runs of two or more agents, ``average_power`` otherwise."""
+    agents = _agents_of(power_keys)
+    if len(agents) < 2:
+        return "average_power"
+    return "alpha_corrected" if agents[:2] == DEFAULT_PAIR else f"alpha_corrected:{agents[0]}:{agents[1]}"
 
 
 __all__ = [
@@ -934,6 +1009,7 @@ __all__ = [
     "SmoothStatistic",
     "Statistic",
     "StatisticKind",
+    "alpha_columns",
     "default_statistic",
     "pairing",
     "parse_groups",
@@ -941,5 +1017,7 @@ __all__ = [
     "rank_change",
     "register_kind",
     "register_statistic",
+    "reliability_columns",
+    "run_table_columns",
     "run_table_statistics",
 ]

@@ -2,18 +2,22 @@
 
 A run's POWER samples are reduced, chunk by chunk, to a :class:`RunSummary`: the moments
 (:mod:`powerplay.stats.moments`) of every POWER key's per-state samples, of the reward
-samples, and of each sample's POWER averaged over states, plus -- for two-agent runs -- the
-H–A cross products and the moments of up to 32 consecutive groups of samples, from which
-α_HA and its error bars follow (:mod:`powerplay.stats.alignment`), and, for every run, the
-per-state POWER means of up to 64 consecutive groups of samples, from which any statistic
-gets a (paired) standard error (:mod:`powerplay.stats.groups`). Its size does not grow
-with the number of samples.
+samples, and of each sample's POWER averaged over states, plus -- for runs of two or more
+agents -- the cross products of every pair of agents and the moments of up to 32
+consecutive groups of samples, from which α of every pair and its error bars follow
+(:mod:`powerplay.stats.alignment`), and, for every run, the per-state POWER means of up to
+64 consecutive groups of samples, from which any statistic gets a (paired) standard error
+(:mod:`powerplay.stats.groups`). Its size does not grow with the number of samples (it
+grows with the number of agents: ``n`` POWER vectors and ``n (n - 1) / 2`` cross products).
 
 Variable names
 --------------
-``power_{key}`` (``[S]``) for each POWER key (``H``, ``A``, ``H_against_seed``,
-``A_seed``); ``reward_{agent}`` (``[S]``) for each agent's rewards; ``state_mean_{key}``
-(scalar) for a POWER sample's mean over states.
+``power_{key}`` (``[S]``) for each POWER key (agent names such as ``H``, ``A``, ``B``, and
+diagnostics such as ``H_against_seed``, ``A_seed``: :mod:`powerplay.stats.keys`);
+``reward_{agent}`` (``[S]``) for each agent's rewards; ``state_mean_{key}`` (scalar) for a
+POWER sample's mean over states. Pairs: ``(power_X, power_Y)`` for every pair of agents in
+agent order, then ``(state_mean_X, state_mean_Y)`` likewise -- for H and A exactly the
+variables and pairs two-agent runs have always had, so their ``summary.npz`` is unchanged.
 
 Examples
 --------
@@ -26,31 +30,46 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ModelError, UnknownLabelError
-from .alignment import MEAN_A, MEAN_H, A, AlignmentStatistics, H, alignment_from_moments, alignment_layout
+from .alignment import AlignmentStatistics, alignment_from_moments, alignment_layout, leave_one_out_merges
 from .groups import SampleGroups
+from .keys import PAIR_KEYS, agents_of, is_agent_name, order_power_keys, pair_tags, pairs_of
 from .moments import Layout, Moments
 from .tree import TreeReducer, reduced
 
-#: POWER keys in the order their columns appear in tables.
-POWER_KEYS = ("H", "A", "H_against_seed", "A_seed")
+#: The POWER keys of a two-agent diagnostic run, in column order (any agent names are
+#: POWER keys now: :mod:`powerplay.stats.keys`).
+POWER_KEYS = PAIR_KEYS
 
-#: Variables kept per group, for α_HA's error bars.
+#: Variables kept per group of a two-agent run, for α_HA's error bars.
 GROUP_VARIABLES = alignment_layout(1).names
 
 
-def kept_groups(power_keys) -> tuple[str, ...] | None:
-    """The variables a run keeps per group: α_HA's, for runs with both agents (else none)."""
-    return GROUP_VARIABLES if "A" in power_keys else None
+def _agents(power_keys, agents=None) -> tuple[str, ...]:
+    """The agents among ``power_keys`` (in the order of ``agents`` if given)."""
+    keys = set(power_keys)
+    if agents is None:
+        return agents_of(power_keys)
+    return tuple(a for a in agents if a in keys)
 
 
-def kept_group_means(power_keys) -> tuple[str, ...]:
+def kept_groups(power_keys, agents=None) -> tuple[str, ...] | None:
+    """The variables a run keeps per group: every agent's POWER and state mean, for runs of two
+    or more agents (α's error bars; else none)."""
+    names = _agents(power_keys, agents)
+    if len(names) < 2:
+        return None
+    return tuple(power_variable(a) for a in names) + tuple(state_mean_variable(a) for a in names)
+
+
+def kept_group_means(power_keys, agents=None) -> tuple[str, ...]:
     """The variables whose per-group means a run keeps: every POWER key's (paired errors)."""
-    return tuple(power_variable(k) for k in POWER_KEYS if k in set(power_keys))
+    return tuple(power_variable(k) for k in order_power_keys(power_keys, agents))
 
 
 def power_variable(key: str) -> str:
@@ -65,13 +84,32 @@ def state_mean_variable(key: str) -> str:
     return f"state_mean_{key}"
 
 
-def run_layout(num_states: int, power_keys, reward_agents) -> Layout:
-    """The variables a run with these POWER keys and reward agents tracks (module notes)."""
-    power_keys = [k for k in POWER_KEYS if k in set(power_keys)]
+def run_layout(num_states: int, power_keys, reward_agents, agents=None) -> Layout:
+    """The variables a run with these POWER keys and reward agents tracks (module notes).
+
+    Parameters
+    ----------
+    num_states : int
+    power_keys : iterable of str
+        Agent names and diagnostics (:mod:`powerplay.stats.keys`).
+    reward_agents : iterable of str
+        The agents whose rewards are drawn.
+    agents : sequence of str, optional
+        The run's agents in learning order, which orders the keys and the pairs (default:
+        :func:`~powerplay.stats.keys.agents_of` the keys: H and A first, then the others as given).
+
+    Raises
+    ------
+    UnknownLabelError
+        For a key that is not an agent name or a diagnostic of one.
+    """
+    power_keys = order_power_keys(power_keys, agents)
     vectors = tuple(power_variable(k) for k in power_keys) + tuple(reward_variable(a) for a in reward_agents)
     scalars = tuple((state_mean_variable(k), power_variable(k)) for k in power_keys)
-    pairs = ((H, A), (MEAN_H, MEAN_A)) if "A" in power_keys else ()
-    return Layout(vectors, num_states, scalars, pairs)
+    pairs = pairs_of(_agents(power_keys, agents))
+    cross = tuple((power_variable(x), power_variable(y)) for x, y in pairs)
+    cross += tuple((state_mean_variable(x), state_mean_variable(y)) for x, y in pairs)
+    return Layout(vectors, num_states, scalars, cross)
 
 
 @dataclass(frozen=True)
@@ -83,8 +121,8 @@ class RunSummary:
     total : Moments
         Moments of all the run's samples (a batch of one).
     groups : tuple of Moments
-        Moments of consecutive groups of samples (the variables of
-        :func:`~powerplay.stats.alignment.alignment_layout` only); empty for one-agent runs.
+        Moments of consecutive groups of samples (every agent's POWER and state mean, and
+        their pairs); empty for one-agent runs.
     paired : SampleGroups or None
         Per-group POWER means of every POWER key (:mod:`powerplay.stats.groups`); ``None``
         for runs written before they were kept.
@@ -104,11 +142,25 @@ class RunSummary:
 
     @property
     def power_keys(self) -> tuple[str, ...]:
-        return tuple(k for k in POWER_KEYS if power_variable(k) in self.total.layout.index)
+        """The POWER keys, in column order (agents in learning order, then diagnostics)."""
+        prefix = power_variable("")
+        return tuple(v[len(prefix) :] for v in self.total.layout.vectors if v.startswith(prefix))
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """The agents whose POWER the run has (not diagnostics), in learning order."""
+        return tuple(k for k in self.power_keys if is_agent_name(k))
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The pairs of agents whose α the run has (every pair of :attr:`agents`, in agent order)."""
+        tracked = set(self.total.layout.pairs)
+        return tuple(p for p in pairs_of(self.agents) if tuple(power_variable(a) for a in p) in tracked)
 
     @property
     def reward_agents(self) -> tuple[str, ...]:
-        return tuple(a for a in ("H", "A") if reward_variable(a) in self.total.layout.index)
+        prefix = reward_variable("")
+        return tuple(v[len(prefix) :] for v in self.total.layout.vectors if v.startswith(prefix))
 
     def _variable(self, name: str, what: str) -> str:
         if name not in self.total.layout.index:
@@ -138,28 +190,96 @@ class RunSummary:
         name = self._variable(state_mean_variable(key), f"POWER samples {key!r}")
         return float(self.total.mean(name)), float(self.total.sem(name))
 
-    def alignment(self) -> AlignmentStatistics | None:
-        """α_HA statistics (``None`` for runs without Agent A's POWER)."""
-        if power_variable("A") not in self.total.layout.index:
+    def pair(self, pair: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        """``pair`` checked against the run's pairs (either order); by default the first pair
+        (``('H', 'A')`` for two agents); None for a run of one agent.
+
+        Raises
+        ------
+        UnknownLabelError
+            For a pair of agents the run does not have.
+        """
+        pairs = self.pairs
+        if pair is None:
+            return pairs[0] if pairs else None
+        if len(pair) != 2:
+            raise UnknownLabelError(f"α needs a pair of agents, got {list(pair)}")
+        x, y = str(pair[0]), str(pair[1])
+        if (x, y) in pairs or (y, x) in pairs:
+            return (x, y)
+        shown = ", ".join(f"{a}{b}" for a, b in pairs) or "none: it has the POWER of one agent"
+        raise UnknownLabelError(f"this run has no α of agents {x} and {y} (its pairs: {shown})")
+
+    def alignment(self, pair: tuple[str, str] | None = None) -> AlignmentStatistics | None:
+        """α statistics of a pair of agents (default the first pair: α_HA for two agents);
+        ``None`` for runs of one agent.
+
+        Raises
+        ------
+        UnknownLabelError
+            For a pair of agents the run does not have.
+        """
+        chosen = self.pair(pair)
+        if chosen is None:
             return None
-        return alignment_from_moments(self.total, list(self.groups))
+        known = self._alignments.get(chosen)
+        return known if known is not None else alignment_from_moments(self.total, list(self.groups), chosen)
+
+    def alignments(self) -> dict[tuple[str, str], AlignmentStatistics]:
+        """α statistics of every pair of agents, in agent order (empty for one agent).
+
+        The same numbers as :meth:`alignment` of each pair; the groups' leave-one-out merges
+        are shared between the pairs, and the results kept (a summary does not change).
+        """
+        return dict(self._alignments)
+
+    @cached_property
+    def _alignments(self) -> dict[tuple[str, str], AlignmentStatistics]:
+        pairs = self.pairs
+        if not pairs:
+            return {}
+        groups = list(self.groups)
+        if len(pairs) == 1 or len(groups) < 2:
+            return {p: alignment_from_moments(self.total, groups, p) for p in pairs}
+        merged = leave_one_out_merges(groups)
+        return {p: alignment_from_moments(self.total, groups, p, left_out=merged) for p in pairs}
+
+    def pair_tags(self) -> dict[tuple[str, str], str]:
+        """``{pair: tag}`` naming α of each pair (``'HA'``: :func:`~powerplay.stats.keys.pair_tags`)."""
+        return pair_tags(self.agents)
 
     # -- building ---------------------------------------------------------------------
 
     @classmethod
-    def of_samples(cls, power: dict[str, np.ndarray], rewards: dict[str, np.ndarray] | None = None) -> RunSummary:
+    def of_samples(
+        cls,
+        power: dict[str, np.ndarray],
+        rewards: dict[str, np.ndarray] | None = None,
+        agents: tuple[str, ...] | None = None,
+    ) -> RunSummary:
         """The summary of samples held in memory (e.g. a run folder written before summaries).
 
         Uses the same merge tree and groups as a streamed run, so the numbers are identical.
+
+        Parameters
+        ----------
+        power : dict
+            POWER key -> ``[N, S]`` samples (agent names and diagnostics).
+        rewards : dict, optional
+            Agent -> ``[N, S]`` reward samples.
+        agents : tuple of str, optional
+            The agents in learning order (default: H and A first, then the others as given).
         """
         rewards = rewards or {}
         first = next(iter(power.values()))
-        _n, num_states = first.shape
-        layout = run_layout(num_states, power, rewards)
+        _n, num_states = np.shape(first)
+        layout = run_layout(num_states, power, rewards, agents)
         arrays = {power_variable(k): v for k, v in power.items()}
         arrays.update({reward_variable(a): v for a, v in rewards.items()})
         reducer = reduced(
-            Moments.leaves(layout, arrays), keep_groups=kept_groups(power), keep_group_means=kept_group_means(power)
+            Moments.leaves(layout, arrays),
+            keep_groups=kept_groups(power, agents),
+            keep_group_means=kept_group_means(power, agents),
         )
         return cls.of_reducer(reducer)
 
@@ -208,7 +328,7 @@ class RunSummary:
         if paired is not None and (
             paired.num_samples != total.n
             or any(np.shape(m)[1] != total.layout.size for m in paired.means.values())
-            or not set(paired.keys) <= {k for k in POWER_KEYS if power_variable(k) in total.layout.index}
+            or not set(paired.keys) <= {v[len("power_") :] for v in total.layout.vectors if v.startswith("power_")}
         ):
             raise ModelError("summary arrays are inconsistent (sample groups do not match the totals)")
         return cls(total, groups, paired)
@@ -231,8 +351,19 @@ class RunStatistics:
 
     @property
     def power_keys(self) -> tuple[str, ...]:
-        """The POWER keys this run computed (``'H'``, and ``'A'`` and diagnostics for two agents)."""
+        """The POWER keys this run computed: every learning agent's name (``'H'``, ``'A'``, ...)
+        and, in diagnostic mode, their diagnostics (``'H_against_seed'``, ``'A_seed'``, ...)."""
         return self.summary.power_keys
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """The agents whose POWER the run computed, in learning order."""
+        return self.summary.agents
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every pair of :attr:`agents` (in agent order): the pairs whose α the run has."""
+        return self.summary.pairs
 
     @property
     def reward_fingerprint(self) -> str | None:
@@ -257,15 +388,26 @@ class RunStatistics:
         """POWER averaged over states, with its standard error."""
         return self.summary.average_power(key)
 
-    def alignment(self) -> AlignmentStatistics | None:
-        """α_HA, its attenuation correction, reliabilities and intervals (two-agent runs; else ``None``)."""
-        return self.summary.alignment()
+    def alignment(self, pair: tuple[str, str] | None = None) -> AlignmentStatistics | None:
+        """α of a pair of agents (default the first: α_HA for two agents), its attenuation
+        correction, reliabilities and intervals; ``None`` for runs of one agent.
+
+        Raises
+        ------
+        UnknownLabelError
+            For a pair of agents the run does not have.
+        """
+        return self.summary.alignment(pair)
+
+    def alignments(self) -> dict[tuple[str, str], AlignmentStatistics]:
+        """α of every pair of agents, in agent order (empty for one agent)."""
+        return self.summary.alignments()
 
     def to_dataframe(self):
         """A tidy :class:`pandas.DataFrame`: one row per state and POWER key.
 
-        Columns ``state``, ``agent`` (the POWER key: ``H``, ``A``, ``H_against_seed``,
-        ``A_seed``), ``power_mean``, ``power_sem``, ``power_variance`` and ``num_samples``.
+        Columns ``state``, ``agent`` (the POWER key: an agent's name such as ``H``, ``A``,
+        ``B``, or a diagnostic such as ``H_against_seed``, ``A_seed``), ``power_mean``, ``power_sem``, ``power_variance`` and ``num_samples``.
         """
         import pandas as pd  # imported on use: it is slow to import and most commands never need it
 

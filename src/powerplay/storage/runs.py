@@ -3,16 +3,23 @@
 Layout of a run folder (the output contract; tests and users rely on it)::
 
     run.yaml       the fully resolved run configuration (plain values, no sweep syntax)
-    power.csv      one row per state: state, power_H, power_H_sem
-                   [, power_A, power_A_sem][, power_H_against_seed, ..._sem, power_A_seed, ..._sem];
+    power.csv      one row per state: state, then power_{key}, power_{key}_sem for every POWER key
+                   in order -- every agent in learning order, then the diagnostics
+                   (power_H, power_H_sem[, power_A, power_A_sem][, power_B, ...]
+                   [, power_H_against_seed, ..._sem, power_A_seed, ..._sem]);
                    a standard error that is undefined (a run of one sample) is an empty field
     summary.npz    the run's streamed statistics (powerplay.stats.summary.RunSummary): per-state
-                   moments of every POWER key and of the rewards, H-A cross products, group moments
+                   moments of every POWER key and of the rewards, cross products of every pair
+                   of agents, group moments
     samples.npz    only if the run kept its samples: power_{key} [N, S], compressed
                    (see powerplay.storage.samples)
-    run.json       timing, versions, seed, convergence statistics, α_HA statistics (two agents),
-                   the size and SHA-256 of every file above, figure list; ``sem_undefined``
-                   says why standard errors are undefined (``'1 sample'``) when they are
+    run.json       the run's scenario (agents, environment, rewards, experiment type: the JSON
+                   form of powerplay.scenario.Scenario), timing, versions, seed, convergence
+                   statistics, α statistics ("alignment": of the first pair, α_HA for two
+                   agents; with three or more agents also "alignments": {"HA": ..., "HB": ...,
+                   "AB": ...}, every pair by its tag), the size and SHA-256 of every
+                   file above, figure list; ``sem_undefined`` says why standard errors are
+                   undefined (``'1 sample'``) when they are
     *.png / *.gif  figures
 
 ``run.json`` is written last: a folder without it is an unfinished run (an interrupted sweep
@@ -32,10 +39,17 @@ Integrity: :func:`verify_run` checks every recorded file against the size and SH
 :class:`~powerplay.errors.DamagedRunError` (the sweep runner then stops, or with ``--repair``
 recomputes the run).
 
+The scenario: :attr:`StoredRun.scenario` is the typed description of what the run computed
+(:class:`~powerplay.scenario.Scenario`), read from ``run.json``; folders written before
+``run.json`` held it derive it from ``run.yaml`` (the same function builds it from a config),
+so every finished run folder has one. Everything that needs to know what a run was --
+figures, the report, scans, the command line -- reads it rather than ``run.yaml``.
+
 Reward samples are never stored: :attr:`StoredRun.rewards` draws them again, exactly, from
-the run's seeded stream (the distribution, seed and states are in ``run.yaml`` and
-``power.csv``); ``run.json`` records a checksum of the first reward block so a changed
-random-number generator is detected rather than silently giving other rewards.
+the run's seeded stream (:meth:`Scenario.reward_stream <powerplay.scenario.Scenario.reward_stream>`,
+the one the run was computed with, on the states of ``power.csv``); ``run.json`` records a
+checksum of the first reward block so a changed random-number generator is detected rather
+than silently giving other rewards.
 
 Loading is lazy: :func:`load_run` reads ``run.json``, ``run.yaml`` and ``power.csv``;
 :attr:`StoredRun.summary` reads ``summary.npz`` when first used; :attr:`StoredRun.power`
@@ -78,6 +92,8 @@ import yaml
 from ..errors import DamagedRunError, FileFormatError, ModelError, PowerplayError, SamplesNotKeptError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..scenario import Scenario, scenario_from_config
+from ..stats.keys import key_agent
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 from .tables import read_table, table_csv, text_from_cell
@@ -123,7 +139,7 @@ def power_table_csv(states, summary: RunSummary) -> str:
     Written by the rules of :mod:`powerplay.storage.tables`: state labels quoted (and escaped
     where a spreadsheet would run them), numbers in their shortest exact form.
     """
-    keys = [k for k in POWER_KEYS if k in summary.power_keys]
+    keys = summary.power_keys
     header = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
     # An undefined standard error (one sample) is an empty field.
     columns = [
@@ -164,13 +180,26 @@ def file_record(path: Path) -> dict[str, Any]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def reward_check(config: dict[str, Any], states) -> str | None:
-    """SHA-256 of the run's first reward block, drawn from its config (``None`` if it cannot be drawn)."""
+def reward_check(scenario: Scenario | None, states) -> str | None:
+    """SHA-256 of the run's first reward block, drawn from its scenario (``None`` if it cannot be drawn)."""
+    if scenario is None:
+        return None
     try:
-        stream = _reward_stream(config, states)
+        stream = scenario.reward_stream(states)
     except Exception:  # a distribution registered only in the writing session
         return None
     return _stream_check(stream)
+
+
+def run_scenario(config: dict[str, Any], info: dict[str, Any] | None = None) -> Scenario | None:
+    """A run's scenario: ``info['scenario']`` (``run.json``'s) if there is one, else derived from
+    its config (``run.yaml``); None if neither gives one."""
+    try:
+        if info and "scenario" in info:
+            return Scenario.from_json(info["scenario"])
+        return scenario_from_config(config)
+    except PowerplayError:
+        return None
 
 
 def _stream_check(stream) -> str | None:
@@ -214,7 +243,9 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
     ):
         (folder / SAMPLES).unlink(missing_ok=True)
     n = result.summary.num_samples
-    alignment = result.summary.alignment()
+    alignments = result.summary.alignments()
+    alignment = next(iter(alignments.values()), None)
+    tags = result.summary.pair_tags()
     record = {
         "name": folder.name,
         "num_reward_samples": n,
@@ -224,9 +255,14 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
         "alignment": alignment.as_dict() if alignment is not None else None,
+        **(
+            {"alignments": {tags[pair]: stats.as_dict() for pair, stats in alignments.items()}}
+            if len(alignments) > 1
+            else {}
+        ),
         **({"sem_undefined": "1 sample"} if n < 2 else {}),
         "samples_kept": (folder / SAMPLES).is_file(),
-        "reward_check": reward_check(config, result.states),
+        "reward_check": reward_check(run_scenario(config, info), result.states),
         "files": {name: file_record(folder / name) for name in RECORDED_FILES if (folder / name).is_file()},
         "versions": _versions(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -287,6 +323,7 @@ _STAT = _optional(
             _is_number(v)
             or isinstance(v, (bool, str))  # flags, and why a statistic is undefined
             or (isinstance(v, list) and all(x is None or _is_number(x) for x in v))
+            or (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v))  # a pair's agents
         ),
         "a number",
     )
@@ -306,6 +343,7 @@ RUN_INFO_FIELDS = {
     "samples_per_second": _optional(NUMBER),
     "convergence": _mapping_of(_mapping_of(_optional(NUMBER), ""), "a mapping of stages to statistics"),
     "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
+    "alignments": _mapping_of(_mapping_of(_STAT, ""), "a mapping of pairs to statistics"),
     "samples_kept": BOOLEAN,
     "reward_check": _optional(TEXT),
     "sem_undefined": TEXT,
@@ -313,6 +351,7 @@ RUN_INFO_FIELDS = {
     "versions": TEXT_MAPPING,
     "finished": TEXT,
     "experiment_type": TEXT,
+    "scenario": MAPPING,
     "sweep_id": TEXT,
     "sweep_name": TEXT,
     "run_suffix": TEXT,
@@ -501,9 +540,17 @@ def check_run_matches(folder, run_config: dict[str, Any], expected_info: dict[st
             raise damaged(
                 f"{RUN_INFO} records {key} {found}, but this run's is {safe_load._short(value, 60)}", RUN_INFO
             )
+    if "scenario" in run.info:
+        expected = run_scenario(run_config)
+        try:
+            recorded_scenario = Scenario.from_json(run.info["scenario"])
+        except PowerplayError as error:
+            raise damaged(f"{RUN_INFO} records a scenario that cannot be read ({error})", RUN_INFO) from None
+        if expected is not None and _canonical(recorded_scenario.to_json()) != _canonical(expected.to_json()):
+            raise damaged(f"{RUN_INFO} records the scenario of another run", RUN_INFO)
     recorded = run.info.get("reward_check")
     if recorded is not None:
-        drawn = reward_check(run_config, run.states)
+        drawn = reward_check(run_scenario(run_config), run.states)
         if drawn is not None and drawn != recorded:
             raise damaged(
                 "its reward samples are not the ones this installation draws from the same seed "
@@ -511,17 +558,6 @@ def check_run_matches(folder, run_config: dict[str, Any], expected_info: dict[st
                 RUN_INFO,
             )
     return run
-
-
-def _reward_stream(config: dict[str, Any], states):
-    from ..model.rewards import RewardDistribution, reward_stream
-
-    distribution = RewardDistribution.from_config(config["reward_distribution"])
-    correlation = (
-        config.get("reward_correlation") if config.get("experiment_type") == "multiagent_with_reward" else None
-    )
-    scope = config.get("reward_scope") or "joint_state"
-    return reward_stream(distribution, states, int(config["random_seed"]), correlation, scope)
 
 
 def _read_power_table(
@@ -552,7 +588,12 @@ def _read_power_table(
         if len(row) != len(header):
             raise FileFormatError(path, f"has {len(row)} fields where the header has {len(header)}", number)
     column = {name: i for i, name in enumerate(header)}
-    keys = [k for k in POWER_KEYS if f"power_{k}" in column and f"power_{k}_sem" in column]
+    # Every POWER key's pair of columns, in the table's order (agents, then diagnostics).
+    keys = [
+        name[len("power_") :]
+        for name in header
+        if name.startswith("power_") and key_agent(name[len("power_") :]) is not None and f"{name}_sem" in column
+    ]
     try:
         means = {k: np.array([float(r[column[f"power_{k}"]]) for r in rows]) for k in keys}
         sems = {k: np.array([_table_value(r[column[f"power_{k}_sem"]]) for r in rows]) for k in keys}
@@ -591,7 +632,31 @@ class StoredRun(RunStatistics):
 
     @property
     def experiment_type(self) -> str | None:
+        """The experiment type's name as recorded (``run.json``, else ``run.yaml``)."""
         return self.info.get("experiment_type") or self.config.get("experiment_type")
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        """What the run computed (:class:`~powerplay.scenario.Scenario`): ``run.json``'s record,
+        or for folders written before it had one, derived from ``run.yaml``.
+
+        Raises
+        ------
+        FileFormatError
+            Naming the file, if the recorded scenario (or the config it is derived from)
+            cannot be read.
+        """
+        if "scenario" in self.info:
+            source, read = self.path / RUN_INFO, lambda: Scenario.from_json(self.info["scenario"])
+        else:
+            source, read = self.path / RUN_CONFIG, lambda: scenario_from_config(self.config)
+        try:
+            return read()
+        except PowerplayError as error:
+            where = getattr(error, "field", None)
+            field = f"scenario.{where}" if "scenario" in self.info and where else None
+            detail = getattr(error, "detail", str(error))
+            raise FileFormatError(source, f"{field + ': ' if field else ''}{detail}") from None
 
     @property
     def samples_kept(self) -> bool:
@@ -664,7 +729,8 @@ class StoredRun(RunStatistics):
         return self.reward_samples(0, self.num_samples)
 
     def reward_samples(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        """Reward samples ``start:stop`` of each agent, drawn again (cheap for a few samples).
+        """Reward samples ``start:stop`` of each agent, drawn again (cheap for a few samples):
+        ``{agent: [n, S]}`` in the run's agent order.
 
         Raises
         ------
@@ -673,7 +739,7 @@ class StoredRun(RunStatistics):
             generator that no longer gives the rewards the run used).
         """
         try:
-            stream = _reward_stream(self.config, self.states)
+            stream = self.scenario.reward_stream(self.states)
         except (KeyError, TypeError, ValueError) as error:
             raise SamplesNotKeptError(
                 f"run {self.name}: its reward samples cannot be drawn again here ({error})"
@@ -684,8 +750,11 @@ class StoredRun(RunStatistics):
                 f"run {self.name}: this installation draws different reward samples from the same seed than the one "
                 "that computed the run (numpy's generator changed?), so its rewards cannot be reproduced"
             )
-        rewards_H, rewards_A = stream.rewards(start, stop)
-        return {"H": rewards_H} if rewards_A is None else {"H": rewards_H, "A": rewards_A}
+        by_agent = getattr(stream, "rewards_by_agent", None)  # a stream of any number of agents
+        if by_agent is not None:
+            return dict(by_agent(start, stop))
+        drawn = stream.rewards(start, stop)
+        return {agent: rewards for agent, rewards in zip(self.scenario.reward_agents, drawn) if rewards is not None}
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return dict(self.info.get("convergence") or {})
@@ -705,7 +774,7 @@ def power_table_rows(run: StoredRun) -> tuple[list[str], list[list[Any]]]:
     >>> power_table_rows(load_run(write_run(tempfile.mkdtemp(), {}, result)))
     (['state', 'power_H', 'power_H_sem'], [['=a', 2.0, 1.0], ['b', 3.0, 1.0]])
     """
-    keys = [k for k in POWER_KEYS if k in run._table_means]
+    keys = list(run._table_means)
     columns = ["state"] + [c for k in keys for c in (f"power_{k}", f"power_{k}_sem")]
     values = [column for k in keys for column in (run._table_means[k].tolist(), run._table_sems[k].tolist())]
     return columns, [[state, *(column[i] for column in values)] for i, state in enumerate(run.states)]
@@ -757,6 +826,8 @@ __all__ = [
     "power_table_csv",
     "power_table_rows",
     "read_run_info",
+    "reward_check",
+    "run_scenario",
     "update_run_info",
     "verify_run",
     "write_run",

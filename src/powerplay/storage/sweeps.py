@@ -85,7 +85,9 @@ from ..defaults import DEFAULT_FOLDER, FIGURES_FOLDER
 from ..errors import FileFormatError, PowerplayError, SweepError, SweepNotFoundError
 from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
-from ..stats.statistics import run_table_statistics
+from ..scenario import Protocol, Scenario, protocol_named
+from ..scenario.parameters import overriding
+from ..stats.statistics import run_table_columns
 from .runs import (
     COUNT,
     MAPPING,
@@ -660,9 +662,11 @@ def same_value(a: Any, b: Any) -> bool:
     return canonical(a) == canonical(b)
 
 
-#: Parameters that move together with ``discount_rate`` when both are swept as a grid and the
-#: other is not fixed: sweep plots then use the runs with γ_A = γ_H.
-TIED_PARAMETERS = {"discount_rate": ("discount_rate_agent_A",)}
+def tied_parameters(param: str, swept) -> list[str]:
+    """The swept parameters that override ``param`` for one agent (``discount_rate_agent_A`` for
+    ``discount_rate``; the parameter registry's :attr:`~powerplay.scenario.Parameter.overrides`):
+    swept as a grid with it and not fixed, sweep plots use the runs where they equal it (γ_A = γ_H)."""
+    return overriding(param, swept)
 
 
 @dataclass(frozen=True)
@@ -741,6 +745,27 @@ class StoredSweep:
         if not isinstance(document, dict):
             raise FileFormatError(path, "is not a YAML mapping")
         return document
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """The experiment type (:mod:`powerplay.scenario.protocols`); None if ``sweep.json`` does not say.
+
+        Raises
+        ------
+        FileFormatError
+            If ``sweep.json`` names an unknown experiment type.
+        """
+        if self.experiment_type is None:
+            return None
+        try:
+            return protocol_named(self.experiment_type)
+        except PowerplayError as error:
+            raise FileFormatError(self.path / SWEEP_RECORD, str(error)) from None
+
+    def scenario(self) -> Scenario:
+        """The scenario of the first finished run (every run shares its experiment type; swept
+        parameters change the rest)."""
+        return self.first_run().scenario
 
     @property
     def is_complete(self) -> bool:
@@ -836,9 +861,10 @@ class StoredSweep:
         fixed : dict, optional
             Values (or value names) of the other swept parameters; needed when they vary.
         tied : list of str, optional
-            Swept parameters that must equal ``param`` in the runs used. By default, when both
-            ``discount_rate`` and ``discount_rate_agent_A`` are swept as a grid and the latter
-            is not fixed, the runs with γ_A = γ_H (:data:`TIED_PARAMETERS`).
+            Swept parameters that must equal ``param`` in the runs used. By default, the swept
+            per-agent overrides of ``param`` that are not fixed (:func:`tied_parameters`): when
+            both ``discount_rate`` and ``discount_rate_agent_A`` are swept as a grid, the runs
+            with γ_A = γ_H.
 
         Raises
         ------
@@ -849,7 +875,7 @@ class StoredSweep:
         fixed = dict(fixed or {})
         self.check_swept([param, *fixed])
         if tied is None:
-            tied = [p for p in TIED_PARAMETERS.get(param, ()) if p in self.swept and p not in fixed]
+            tied = [p for p in tied_parameters(param, self.swept) if p not in fixed]
         zipped = [
             p
             for p in self.swept
@@ -881,6 +907,14 @@ class StoredSweep:
         spec = self.record.get("swept", {}).get(param) or {}
         return spec.get("zip") if isinstance(spec, dict) else None
 
+    def value(self, run: StoredRun, param: str) -> Any:
+        """A run's value of a swept parameter, as ``sweep.json`` records it (``run.yaml``'s for others)."""
+        for entry in self._entries:
+            is_run = self.path / entry.folder.name == run.path or entry.folder.name == run.name
+            if is_run and param in entry.values:
+                return entry.values[param]
+        return run.config.get(param)
+
     def value_name(self, run: StoredRun, param: str) -> str:
         """The name a run's value of a swept parameter has in folder names (e.g. ``'0p9'``)."""
         for entry in self._entries:
@@ -890,7 +924,7 @@ class StoredSweep:
         value = run.config.get(param)
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
-    def to_dataframe(self, statistics: Sequence[Any] = ()):
+    def to_dataframe(self, statistics: Sequence[Any] = (), alignment: bool = False):
         """A tidy :class:`pandas.DataFrame` of every finished run: one row per run, state and POWER key.
 
         Columns: ``run`` (suffix), one column per swept parameter (its value; the value's
@@ -903,13 +937,17 @@ class StoredSweep:
         ----------
         statistics : sequence of str or Statistic
             Run statistics of the registry (:mod:`powerplay.stats.statistics`), e.g.
-            ``['alpha_corrected', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
+            ``['alpha_corrected', 'alpha:A:B', 'contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"']``:
             each adds the columns ``{spec}`` and ``{spec}_sem`` (the same on every row of a
             run; NaN where undefined).
+        alignment : bool
+            Also add α of every pair of agents with the runs table's names and columns
+            (:meth:`table`): ``alpha_{XY}``, ``alpha_{XY}_sem``, ``_low``, ``_high`` and the same
+            for ``alpha_{XY}_corrected`` (``alpha_HA`` ... for two agents), NaN where undefined.
         """
         import pandas as pd
 
-        from ..stats.statistics import parse_statistic
+        from ..stats.statistics import AlphaStatistic, parse_statistic
 
         chosen = [parse_statistic(s) for s in statistics]
         frames = []
@@ -920,6 +958,12 @@ class StoredSweep:
                 estimate = statistic.of_run(run)
                 frame[statistic.spec] = estimate.value
                 frame[f"{statistic.spec}_sem"] = estimate.sem if estimate.sem_defined else float("nan")
+            if alignment:
+                for pair in run.pairs:
+                    for corrected in (False, True):
+                        for name, value in AlphaStatistic(corrected, pair).columns(run).items():
+                            if not name.endswith("_undefined"):
+                                frame[name] = float("nan") if value is None else value
             frame.insert(0, "run", entry.suffix)
             for position, param in enumerate(self.swept, start=1):
                 value = entry.values.get(param)
@@ -937,14 +981,16 @@ class StoredSweep:
         ``num_reward_samples``, ``random_seed``, ``seconds``, ``samples_per_second``,
         ``bound_max`` (largest certified POWER error), ``samples_capped``,
         ``samples_kept``, then the columns of the registry's run statistics
-        (:func:`~powerplay.stats.statistics.run_table_statistics`): per POWER key
-        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for two-agent
-        runs ``alpha_HA``, ``alpha_HA_sem``, ``alpha_HA_low``, ``alpha_HA_high``,
-        ``alpha_HA_undefined`` (why it is undefined, if it is), the same for
-        ``alpha_HA_corrected``, and ``reliability_H`` and ``reliability_A`` (as estimated: noise
-        can make them negative) with their 95 % intervals ``reliability_H_low`` ... and
-        ``suggested_samples`` (with ``suggested_samples_is_lower_bound``). An undefined value is
-        empty. Built from ``run.json`` and the run statistics (``summary.npz``) only.
+        (:func:`~powerplay.stats.statistics.run_table_columns`): per POWER key
+        ``power_{key}_mean`` (average over states) and ``power_{key}_mean_sem``; for runs of
+        two or more agents, for every pair of agents X, Y in agent order, ``alpha_{XY}``,
+        ``alpha_{XY}_sem``, ``alpha_{XY}_low``, ``alpha_{XY}_high``, ``alpha_{XY}_undefined``
+        (why it is undefined, if it is) and the same for ``alpha_{XY}_corrected`` (two agents:
+        ``alpha_HA`` ... ``alpha_HA_corrected_undefined``), then for every agent
+        ``reliability_{X}`` (as estimated: noise can make it negative) with its 95 % interval
+        ``reliability_{X}_low``, ``reliability_{X}_high``, and ``suggested_samples`` (with
+        ``suggested_samples_is_lower_bound``). An undefined value is empty. Built from
+        ``run.json`` and the run statistics (``summary.npz``) only.
         """
         rows = []
         for entry in self._entries:
@@ -965,8 +1011,7 @@ class StoredSweep:
                 samples_capped=sum(int(c.get("samples_capped", 0)) for c in conv.values() if isinstance(c, dict)),
                 samples_kept=info.get("samples_kept"),
             )
-            for statistic in run_table_statistics(run.power_keys):
-                row.update(statistic.columns(run))
+            row.update(run_table_columns(run))
             rows.append(row)
         return rows
 
@@ -1105,6 +1150,7 @@ __all__ = [
     "runs_table_csv",
     "same_value",
     "sweep_folder_name",
+    "tied_parameters",
     "write_runs_table",
     "write_sweep_record",
 ]

@@ -29,14 +29,15 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ...errors import FigureError
+from ...scenario import Scenario, parameters
+from ...stats.keys import pair_tags, pairs_of
 from ...storage.sweeps import DEFAULT_FOLDER, StoredSweep, load_sweep
+from ..agent_maps import AgentGeometry
 from ..heatmaps import BLOCK_GAP, GridGeometry, is_gridworld
 
-#: Agents whose POWER a report shows (diagnostic keys are left to the per-run figures).
+#: Agents whose POWER a report shows when runs have only these (diagnostic keys are left to
+#: the per-run figures; runs of more agents show every agent).
 REPORT_KEYS = ("H", "A")
-
-#: Short names of well-known parameters, for labels.
-PARAMETER_SYMBOLS = {"discount_rate": "γ", "discount_rate_agent_A": "γ_A", "reward_correlation": "β"}
 
 
 def ranks_descending(values: np.ndarray) -> np.ndarray:
@@ -72,9 +73,9 @@ def block_layout_positions(
 
 
 def parameter_label(param: str) -> str:
-    """``'γ (discount_rate)'`` for known parameters, the name otherwise."""
-    symbol = PARAMETER_SYMBOLS.get(param)
-    return f"{symbol} ({param})" if symbol else param
+    """``'γ (discount_rate)'`` for parameters with a symbol (the parameter registry's), the name otherwise."""
+    found = parameters.find_parameter(param)
+    return f"{found.symbol} ({param})" if found is not None and found.symbol else param
 
 
 def format_value(value: Any) -> str:
@@ -110,11 +111,11 @@ class RunData:
     average : dict
         POWER key -> (POWER averaged over states, its standard error).
     alignment : dict or None
-        ``run.json``'s α_HA statistics (two-agent runs).
+        ``run.json``'s α statistics of the first pair (α_HA for two agents).
     info : dict
         ``run.json``.
-    config : dict
-        ``run.yaml``.
+    scenario : Scenario
+        What the run computed.
     """
 
     index: int
@@ -129,11 +130,16 @@ class RunData:
     average: dict[str, tuple[float, float]]
     alignment: dict[str, Any] | None
     info: dict[str, Any] = field(repr=False)
-    config: dict[str, Any] = field(repr=False)
+    scenario: Scenario = field(repr=False)
+    alignments: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(self.means)
+
+    def pair_alignment(self, tag: str) -> dict[str, Any]:
+        """``run.json``'s α statistics of the pair tagged ``tag`` (``'HA'``; empty if none)."""
+        return self.alignments.get(tag) or {}
 
     @property
     def num_samples(self) -> int | None:
@@ -149,16 +155,18 @@ class RunData:
         """State indices of the ``k`` highest and lowest POWER per agent, and largest |H − A| gaps.
 
         Keys: ``'highest H'``, ``'lowest H'`` (and ``'highest A'``, ``'lowest A'``,
-        ``'largest gap H − A'`` for two agents); each list is in display order (ties by state order).
+        ``'largest gap H − A'`` for two agents; highest and lowest of every agent for more);
+        each list is in display order (ties by state order).
         """
         out: dict[str, list[int]] = {}
         for key in self.keys:
             order = np.argsort(-self.means[key], kind="stable")
             out[f"highest {key}"] = order[:k].tolist()
             out[f"lowest {key}"] = np.argsort(self.means[key], kind="stable")[:k].tolist()
-        if "A" in self.means:
-            gap = np.abs(self.means["H"] - self.means["A"])
-            out["largest gap H − A"] = np.argsort(-gap, kind="stable")[:k].tolist()
+        if len(self.keys) == 2:
+            first, second = self.keys
+            gap = np.abs(self.means[first] - self.means[second])
+            out[f"largest gap {first} − {second}"] = np.argsort(-gap, kind="stable")[:k].tolist()
         return out
 
 
@@ -169,16 +177,21 @@ class Layout:
     Attributes
     ----------
     kind : str
-        ``'gridworld'``, ``'joint_gridworld'`` or ``'bars'`` (any other MDP).
+        ``'gridworld'``, ``'joint_gridworld'`` (two agents, the block layout), ``'agents_gridworld'``
+        (three or more agents: one map per agent over its own cell) or ``'bars'`` (any other MDP).
     x, y : numpy.ndarray
-        ``[S]`` cell centres (heat maps; ``y`` grows downwards) or bar positions (``x`` only).
+        ``[S]`` cell centres (heat maps; ``y`` grows downwards) or bar positions (``x`` only);
+        for ``'agents_gridworld'`` zeros (each agent's map has its own cells).
     width, height : int
-        Extent of the picture in cells (heat maps) or the number of bars.
+        Extent of the picture in cells (heat maps; one agent's grid for ``'agents_gridworld'``)
+        or the number of bars.
     blocks : list of (int, int)
         Agent A's positions (joint gridworlds), each one block.
     block_of : numpy.ndarray or None
         ``[S]`` index into ``blocks`` of each state's block (joint gridworlds).
     geometry : GridGeometry or None
+    agents : AgentGeometry or None
+        Every agent's cell in every state (``'agents_gridworld'``).
     """
 
     kind: str
@@ -189,9 +202,17 @@ class Layout:
     blocks: list[tuple[int, int]]
     block_of: np.ndarray | None
     geometry: GridGeometry | None
+    agents: AgentGeometry | None = None
 
     @classmethod
     def of_states(cls, states: Sequence[str]) -> Layout:
+        try:
+            many = AgentGeometry.of_states(states)
+        except FigureError:
+            many = None
+        if many is not None and len(many.agents) > 2:
+            zeros = np.zeros(len(states))
+            return cls("agents_gridworld", zeros, zeros, many.num_cols, many.num_rows, [], None, None, many)
         if not is_gridworld(states):
             positions = np.arange(len(states), dtype=np.float64)
             return cls("bars", positions, np.zeros(len(states)), len(states), 1, [], None, None)
@@ -296,7 +317,18 @@ class ReportData:
 
     @property
     def two_agents(self) -> bool:
-        return "A" in self.keys
+        """Exactly two agents (the published layout: one alignment plot, the H − A gap)."""
+        return len(self.keys) == 2
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every pair of the shown agents, in agent order."""
+        return pairs_of(self.keys)
+
+    @property
+    def pair_tags(self) -> dict[tuple[str, str], str]:
+        """``{pair: tag}`` (``'HA'``) naming α of each pair in the runs table."""
+        return pair_tags(self.keys)
 
     @property
     def plotted_parameters(self) -> list[str]:
@@ -318,14 +350,11 @@ class ReportData:
                     if _is_number(stage.get("bound_max")):
                         bound = max(bound, float(stage["bound_max"]))
                     capped += int(stage.get("samples_capped") or 0)
-            if _is_number(run.config.get("convergence_threshold")):
-                threshold.add(float(run.config["convergence_threshold"]))
+            threshold.add(float(run.scenario.convergence_threshold))
         seconds = [run.seconds for run in runs if run.seconds is not None]
         seeds = sorted({str(run.info.get("random_seed")) for run in runs})
         samples = sorted({run.num_samples for run in runs if run.num_samples is not None})
-        environments = sorted(
-            {str(run.config.get("joint_mdp_graph") or run.config.get("mdp_graph") or "") for run in runs} - {""}
-        )
+        environments = sorted({run.scenario.environment_name for run in runs})
         try:
             config_text = (self.sweep.path / "config.yaml").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -394,7 +423,7 @@ def run_label(values: Mapping[str, Any], names: Mapping[str, str], swept: Sequen
     for param in swept:
         value = values.get(param)
         shown = names.get(param, "") if isinstance(value, (dict, list)) else format_value(value)
-        parts.append(f"{PARAMETER_SYMBOLS.get(param, param)} = {shown}")
+        parts.append(f"{parameters.symbol(param)} = {shown}")
     return " · ".join(parts) or "single run"
 
 
@@ -422,8 +451,8 @@ def _default_chosen_states(runs: list[RunData], keys: Sequence[str], limit: int 
     picks: list[int] = []
     for key in keys:
         picks += [int(np.argmax(average[key])), int(np.argmin(average[key]))]
-    if "A" in average:
-        picks.append(int(np.argmax(np.abs(average["H"] - average["A"]))))
+    if len(keys) == 2:
+        picks.append(int(np.argmax(np.abs(average[keys[0]] - average[keys[1]]))))
     if len(keys) == 1 and len(shared) > 2:  # one agent: also a middling state
         picks.append(int(np.argsort(average[keys[0]])[len(shared) // 2]))
     return list(dict.fromkeys(shared[i] for i in picks))[:limit]
@@ -462,10 +491,18 @@ def gather_report_data(
     runs: list[RunData] = []
     for entry in stored.entries():
         run = stored.runs[entry.index]
-        keys = tuple(k for k in REPORT_KEYS if k in run.power_keys)
+        agents = run.agents
+        keys = agents if len(agents) > 2 else tuple(k for k in REPORT_KEYS if k in run.power_keys)
         means = {k: np.asarray(run.power_mean(k), dtype=np.float64) for k in keys}
         sems = {k: np.asarray(run.power_sem(k), dtype=np.float64) for k in keys}
         alignment = run.info.get("alignment")
+        recorded = run.info.get("alignments")
+        if isinstance(recorded, dict):
+            alignments = {str(tag): a for tag, a in recorded.items() if isinstance(a, dict)}
+        elif isinstance(alignment, dict):
+            alignments = {"".join(alignment.get("agents") or ("H", "A")): alignment}
+        else:
+            alignments = {}
         runs.append(
             RunData(
                 index=entry.index,
@@ -480,10 +517,11 @@ def gather_report_data(
                 average={k: run.average_power(k) for k in keys},
                 alignment=alignment if isinstance(alignment, dict) else None,
                 info=run.info,
-                config=run.config,
+                scenario=run.scenario,
+                alignments=alignments,
             )
         )
-    keys = tuple(k for k in REPORT_KEYS if all(k in r.means for r in runs))
+    keys = tuple(k for k in runs[0].keys if all(k in r.means for r in runs))
     if not keys:
         raise FigureError(f"sweep {stored.path.name}: its runs share no POWER key to report")
     layouts_by_states: dict[tuple[str, ...], Layout] = {}

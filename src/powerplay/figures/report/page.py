@@ -20,6 +20,22 @@ How the page is wired
 * The 'top states' tables draw their own small source; a click on a row selects that state
   in the state source (:data:`TOP_SELECT_CODE`). The runs table's text filter is a
   ``CustomJSFilter`` (:data:`RUN_FILTER_CODE`).
+
+Three or more agents
+--------------------
+Joint gridworlds of three or more agents have too many joint states for the block layout.
+Each agent gets a map over its *own* cell instead, and a menu per agent picks its position:
+"any" (the default) or one of its cells. Agent X's map shows, at each of X's cells, X's
+POWER averaged uniformly over the joint states present in which every *other* agent with a
+picked position is there (every other agent "any": the average over their positions; all
+picked: one joint state). The page computes the maps itself, in the browser, from the state
+source (:data:`AGENT_MAPS_CODE`, run when the page opens and whenever a menu or the run
+changes); clicking a cell of X's map picks that cell as X's position. Hovering a cell shows
+X's cell, how many joint states are averaged, the value and its error -- for one joint state
+its label and every agent's POWER ± standard error and rank, as the block layout's hover
+does; for an average, an upper bound on its standard error (the mean of the states'
+errors: the states' noise is correlated, and a bound holds whatever the correlation). A
+menu picks which pair's alignment plot is shown; the runs table has α of every pair.
 """
 
 from __future__ import annotations
@@ -30,15 +46,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...runner.scan import LOG_ONE_MINUS
-from .data import PARAMETER_SYMBOLS, Layout, ReportData, colour_range, colour_values, format_value, parameter_label
+from ...scenario import parameters
+from .. import style
+from .data import Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
 if TYPE_CHECKING:
+    from bokeh.models import CustomJS
     from bokeh.models.widgets import RadioButtonGroup
 
-#: Agent colours (as in the PNG figures: H blue, A red).
+#: Agent colours (as in the PNG figures: H blue, A red; further agents: :func:`powerplay.figures.style.agent_color`).
 AGENT_COLORS = {"H": "#1f66b3", "A": "#d62728"}
 AGENT_NAMES = {"H": "Agent H", "A": "Agent A"}
+
+
+def agent_colour(agent: str, agents=("H", "A")) -> str:
+    """An agent's colour on the page (the PNG figures' colours)."""
+    return AGENT_COLORS.get(agent) or style.agent_color(agent, agents)
+
+
+def agent_name(agent: str) -> str:
+    """``'Agent B'``."""
+    return AGENT_NAMES.get(agent, f"Agent {agent}")
+
 
 #: Widest runs table (pixels); a wider one scrolls sideways.
 MAX_TABLE_WIDTH = 1400
@@ -55,8 +84,15 @@ MODE_TITLES = {
 #: Outline of selected cells and colour of selected points.
 HIGHLIGHT = "#ff7f0e"
 
+#: Markers and line styles of the agents in the chosen-states plot, in agent order.
+MARKERS = ("circle", "triangle", "square", "diamond", "inverted_triangle", "star")
+DASHES = ("solid", "dashed", "dotted", "dotdash", "dashdot")
+
 #: Largest size (pixels) of a heat map's drawing area.
 HEATMAP_PIXELS = 560
+
+#: Largest size (pixels) of one agent's map (three or more agents: several side by side).
+AGENT_MAP_PIXELS = 330
 
 UPDATE_CODE = """
 const r = Number(select.value);
@@ -82,6 +118,98 @@ const chosen = source.selected.indices;
 if (same_states && chosen.length > 0 && Math.floor(chosen[0] / n_states) != r) {
   source.selected.indices = chosen.map(i => r * n_states + (i % n_states));
 }
+"""
+
+AGENT_MAPS_CODE = """
+const [start, stop] = spans[select.value];
+const d = source.data;
+const held = {};
+for (const [agent, picker] of pickers) { held[agent] = picker.value == 'any' ? -1 : Number(picker.value); }
+const fixed = (v) => Number.isFinite(v) ? v.toFixed(decimals) : 'undefined';
+const cellName = (c) => '(' + Math.floor(c / columns) + ', ' + (c % columns) + ')';
+for (const [agent, cells, mapper, title, marks] of maps) {
+  const n = rows * columns;
+  const sum = new Float64Array(n), bound = new Float64Array(n), count = new Int32Array(n), one = new Int32Array(n).fill(-1);
+  const own = d['cell_' + agent], mean = d[agent + '_mean'], sem = d[agent + '_sem'];
+  const others = agents.filter(a => a != agent && held[a] >= 0);
+  const columnsOf = others.map(a => d['cell_' + a]);
+  for (let i = start; i < stop; i++) {
+    let keep = true;
+    for (let k = 0; k < others.length; k++) { if (columnsOf[k][i] != held[others[k]]) { keep = false; break; } }
+    if (!keep) { continue; }
+    const c = own[i];
+    sum[c] += mean[i]; bound[c] += sem[i]; count[c] += 1; one[c] = i;
+  }
+  const free = agents.filter(a => a != agent && held[a] < 0);
+  const where = others.map(a => a + ' at ' + cellName(held[a])).join(', ');
+  const value = [], error = [], detail = [];
+  let low = Infinity, high = -Infinity;
+  for (let c = 0; c < n; c++) {
+    if (count[c] == 0) {
+      value.push(NaN); error.push(NaN);
+      detail.push('<div class="pp-tip"><b class="pp-cell">' + agent + ' at ' + cellName(c) + '</b>: no joint state'
+        + (where ? ' with ' + where : '') + '</div>');
+      continue;
+    }
+    const v = sum[c] / count[c];
+    value.push(v);
+    low = Math.min(low, v); high = Math.max(high, v);
+    const lines = ['<div class="pp-tip"><b class="pp-cell">' + agent + ' at ' + cellName(c) + '</b>'];
+    if (count[c] == 1) {
+      const i = one[c];
+      error.push(sem[i]);
+      lines.push('<div class="pp-state">' + d.state[i] + '</div>');
+      for (const a of agents) {
+        lines.push('<div><span style="color:' + colours[a] + '">POWER ' + a + '</span>: <span class="pp-' + a + '-mean">'
+          + fixed(d[a + '_mean'][i]) + '</span> ± <span class="pp-' + a + '-sem">' + fixed(d[a + '_sem'][i])
+          + '</span> (rank <span class="pp-' + a + '-rank">' + d[a + '_rank'][i] + '</span> of ' + (stop - start) + ')</div>');
+      }
+    } else {
+      const b = bound[c] / count[c];
+      error.push(b);
+      lines.push('<div class="pp-count">average over ' + count[c] + ' joint states (' + free.join(', ') + ' anywhere'
+        + (where ? '; ' + where : '') + ')</div>');
+      lines.push('<div><span style="color:' + colours[agent] + '">POWER ' + agent + '</span>: <span class="pp-value">'
+        + fixed(v) + '</span> ± at most <span class="pp-bound">' + fixed(b) + '</span></div>');
+    }
+    lines.push('</div>');
+    detail.push(lines.join(''));
+  }
+  cells.data = Object.assign({}, cells.data, {value: value, error: error, count: Array.from(count), detail: detail});
+  if (!(high >= low)) { low = 0; high = 1; }
+  if (high == low) { const pad = 0.5 * Math.max(Math.abs(low), 1e-12); low -= pad; high += pad; }
+  mapper.low = low;
+  mapper.high = high;
+  const how = free.length == 0 ? ('with ' + where) : ('averaged over ' + free.join(', ') + (where ? ', with ' + where : ''));
+  title.text = 'POWER of Agent ' + agent + ' · ' + labels[select.value] + '\\n' + how;
+  const mx = [], my = [], mc = [];
+  for (const a of others) { mx.push(held[a] % columns); my.push(Math.floor(held[a] / columns)); mc.push(colours[a]); }
+  marks.data = {x: mx, y: my, colour: mc};
+}
+"""
+
+PICK_CELL_CODE = """
+const picked = cells.selected.indices;
+if (picked.length > 0) {
+  const c = picked[0];
+  cells.selected.indices = [];
+  if (cells.data.count[c] > 0) { picker.value = String(c); }
+}
+"""
+
+PAIR_CODE = """
+const [x, y] = pairs[menu.value];
+const r = Number(select.value);
+points.glyph.x = {field: x + '_mean'};
+points.glyph.y = {field: y + '_mean'};
+for (const glyph of [points.selection_glyph, points.nonselection_glyph]) {
+  if (glyph != null && typeof glyph != 'string') { glyph.x = {field: x + '_mean'}; glyph.y = {field: y + '_mean'}; }
+}
+xaxis.axis_label = 'POWER of Agent ' + x;
+yaxis.axis_label = 'POWER of Agent ' + y;
+xrange.start = limits[x][r][0]; xrange.end = limits[x][r][1];
+yrange.start = limits[y][r][0]; yrange.end = limits[y][r][1];
+title.text = titles[menu.value][r];
 """
 
 TOP_SELECT_CODE = """
@@ -178,13 +306,19 @@ def state_source_columns(data: ReportData) -> dict[str, Any]:
         dtypes[name] = dtype
 
     kind, same_states = data.kind, data.same_states  # read once, not once per run
+    columns = grid_columns(data)
     for run, layout in zip(data.runs, data.layouts):
         count = len(run.states)
         runs_column += [str(run.index)] * count
         states_column += list(run.states)
-        if kind != "bars":
+        if kind not in ("bars", "agents_gridworld"):
             add("x", layout.x, np.int32)
             add("y", layout.y, np.int32)
+        if kind == "agents_gridworld":
+            assert layout.agents is not None  # such a layout has its agents' cells
+            for key in data.keys:
+                cells = layout.agents.cells[layout.agents.index(key)]
+                add(f"cell_{key}", cells[:, 0] * columns + cells[:, 1], np.int32)
         if not same_states:
             add("n_states", np.full(count, count), np.int32)
         for key in data.keys:
@@ -196,19 +330,48 @@ def state_source_columns(data: ReportData) -> dict[str, Any]:
                 colours = colour_values(mean, layout)
                 for mode in MODES[1:]:
                     add(colour_field(key, mode), colours[mode], np.float32)
-            else:
+            elif kind != "agents_gridworld":
                 add(f"{key}_low", mean - sem, np.float64)
                 add(f"{key}_high", mean + sem, np.float64)
         if data.two_agents:
-            add("gap", run.means["H"] - run.means["A"], np.float32)
+            first, second = data.keys
+            add("gap", run.means[first] - run.means[second], np.float32)
     out: dict[str, Any] = {"run": runs_column, "state": states_column}
     for name, parts in arrays.items():
         out[name] = np.concatenate(parts).astype(dtypes[name])
     return out
 
 
+def grid_columns(data: ReportData) -> int:
+    """Columns of the widest grid of the runs (cells of ``'agents_gridworld'`` maps are ``row * columns + col``)."""
+    return max((layout.width for layout in data.layouts), default=1)
+
+
+def grid_rows(data: ReportData) -> int:
+    return max((layout.height for layout in data.layouts), default=1)
+
+
+def alpha_fields(data: ReportData) -> dict[tuple[str, str], dict[str, str]]:
+    """Runs-table fields of each pair's α: ``{pair: {'alpha': field, ...}}``. Two agents keep
+    the fields they always had (``alpha``, ``alpha_c``, ``alpha_ci``, ...); more agents tag
+    them by the pair (``alpha_HB``, ``alpha_HB_c``, ...)."""
+    out = {}
+    for pair, tag in data.pair_tags.items():
+        suffix = "" if data.two_agents else f"_{tag}"
+        out[pair] = {
+            "tag": tag,
+            "alpha": f"alpha{suffix}",
+            "alpha_sem": f"alpha{suffix}_sem",
+            "alpha_c": f"alpha{suffix}_c",
+            "alpha_c_sem": f"alpha{suffix}_c_sem",
+            "alpha_ci": f"alpha{suffix}_ci",
+            "alpha_c_ci": f"alpha{suffix}_c_ci",
+        }
+    return out
+
+
 def runs_source_columns(data: ReportData) -> dict[str, Any]:
-    """Columns of the runs table: one row per run."""
+    """Columns of the runs table: one row per run (α of every pair, reliability of every agent)."""
     rows = data.table
     out: dict[str, list] = {"index": [], "label": [], "search": []}
     swept = list(data.sweep.swept)
@@ -217,9 +380,12 @@ def runs_source_columns(data: ReportData) -> dict[str, Any]:
     numeric = ["samples", "seconds", "samples_per_second", "bound_max"]
     for key in data.keys:
         numeric += [f"mean_{key}", f"mean_{key}_sem"]
-    if data.two_agents:
-        numeric += ["alpha", "alpha_sem", "alpha_c", "alpha_c_sem", "reliability_H", "reliability_A"]
-        out["alpha_ci"], out["alpha_c_ci"] = [], []
+    fields = alpha_fields(data)
+    for names in fields.values():
+        numeric += [names["alpha"], names["alpha_sem"], names["alpha_c"], names["alpha_c_sem"]]
+        out[names["alpha_ci"]], out[names["alpha_c_ci"]] = [], []
+    if fields:
+        numeric += [f"reliability_{key}" for key in data.keys]
     for name in numeric:
         out[name] = []
     for run, row in zip(data.runs, rows):
@@ -236,17 +402,20 @@ def runs_source_columns(data: ReportData) -> dict[str, Any]:
         }
         for key in data.keys:
             values[f"mean_{key}"], values[f"mean_{key}_sem"] = run.average[key]
-        if data.two_agents:
+        for names in fields.values():
+            raw, corrected = f"alpha_{names['tag']}", f"alpha_{names['tag']}_corrected"
             values.update(
-                alpha=row.get("alpha_HA"),
-                alpha_sem=row.get("alpha_HA_sem"),
-                alpha_c=row.get("alpha_HA_corrected"),
-                alpha_c_sem=row.get("alpha_HA_corrected_sem"),
-                reliability_H=row.get("reliability_H"),
-                reliability_A=row.get("reliability_A"),
+                {
+                    names["alpha"]: row.get(raw),
+                    names["alpha_sem"]: row.get(f"{raw}_sem"),
+                    names["alpha_c"]: row.get(corrected),
+                    names["alpha_c_sem"]: row.get(f"{corrected}_sem"),
+                }
             )
-            out["alpha_ci"].append(_interval(row.get("alpha_HA_low"), row.get("alpha_HA_high")))
-            out["alpha_c_ci"].append(_interval(row.get("alpha_HA_corrected_low"), row.get("alpha_HA_corrected_high")))
+            out[names["alpha_ci"]].append(_interval(row.get(f"{raw}_low"), row.get(f"{raw}_high")))
+            out[names["alpha_c_ci"]].append(_interval(row.get(f"{corrected}_low"), row.get(f"{corrected}_high")))
+        if fields:
+            values.update({f"reliability_{key}": row.get(f"reliability_{key}") for key in data.keys})
         for name in numeric:
             out[name].append(_finite(values.get(name)))
         out["search"].append(" ".join([run.label, run.suffix] + [str(v) for v in run.names.values()]).lower())
@@ -260,6 +429,7 @@ def top_source_columns(data: ReportData) -> dict[str, Any]:
         out[f"{key}_mean"], out[f"{key}_sem"] = [], []
     if data.two_agents:
         out["gap"] = []
+        first, second = data.keys
     offset = 0
     for run in data.runs:
         for name, indices in run.top_states(data.top_k).items():
@@ -273,7 +443,7 @@ def top_source_columns(data: ReportData) -> dict[str, Any]:
                     out[f"{key}_mean"].append(float(run.means[key][i]))
                     out[f"{key}_sem"].append(float(run.sems[key][i]))
                 if data.two_agents:
-                    out["gap"].append(float(run.means["H"][i] - run.means["A"][i]))
+                    out["gap"].append(float(run.means[first][i] - run.means[second][i]))
         offset += len(run.states)
     return out
 
@@ -283,12 +453,10 @@ def _list_title(name: str) -> str:
     between the POWER of Agent H and of Agent A'``."""
     if name.startswith("largest gap "):
         first, _, second = name[len("largest gap ") :].partition(" − ")
-        return (
-            f"largest gap between the POWER of {AGENT_NAMES.get(first, first)} and of {AGENT_NAMES.get(second, second)}"
-        )
-    for key, agent in AGENT_NAMES.items():
-        if name.endswith(f" {key}"):
-            return f"{name[: -len(key)]}POWER of {agent}"
+        return f"largest gap between the POWER of {agent_name(first)} and of {agent_name(second)}"
+    head, _, key = name.rpartition(" ")
+    if head in ("highest", "lowest"):
+        return f"{head} POWER of {agent_name(key)}"
     return name
 
 
@@ -327,8 +495,15 @@ class _Page:
         self.mode: RadioButtonGroup | None = None  # the colour-scale switch (joint gridworlds)
         self.axis_sources: list = []
         self.axis_figures: list = []
+        self.maps: list = []  # three or more agents: (agent, cells source, mapper, title, marks source)
+        self.pickers: dict[str, Any] = {}  # agent -> its position menu
+        self.on_ready: CustomJS | None = None  # a callback to run when the page has loaded
+        self.pair_callback: CustomJS | None = None
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def colour(self, agent: str) -> str:
+        return agent_colour(agent, self.data.keys)
 
     def run_view(self):
         from bokeh.models import CDSView, GroupFilter
@@ -343,13 +518,14 @@ class _Page:
         lines = ['<div class="pp-tip"><b class="pp-state">@state</b>']
         for key in self.data.keys:
             lines.append(
-                f'<div><span style="color:{AGENT_COLORS[key]}">POWER {key}</span>: '
+                f'<div><span style="color:{self.colour(key)}">POWER {key}</span>: '
                 f'<span class="pp-{key}-mean">@{key}_mean{{{self.fmt}}}</span> ± '
                 f'<span class="pp-{key}-sem">@{key}_sem{{{self.fmt}}}</span> '
                 f'(rank <span class="pp-{key}-rank">@{key}_rank</span> of {count})</div>'
             )
         if self.data.two_agents:
-            lines.append(f"<div>H − A: @gap{{{self.fmt}}}</div>")
+            first, second = self.data.keys
+            lines.append(f"<div>{first} − {second}: @gap{{{self.fmt}}}</div>")
         lines.append("</div>")
         return "".join(lines)
 
@@ -415,8 +591,124 @@ class _Page:
         self.mappers.append((key, cells, mapper, bar))
         return figure_
 
+    def position_picker(self, key: str):
+        """The menu of an agent's position ('any', or one of its cells) for the other agents' maps."""
+        from bokeh.models.widgets import Select
+
+        columns = grid_columns(self.data)
+        cells = sorted(
+            {
+                (int(r), int(c))
+                for layout in self.data.layouts
+                if layout.agents is not None
+                for r, c in layout.agents.cells[layout.agents.index(key)]
+            }
+        )
+        options: list[str | tuple[Any, str]] = [("any", "any cell (averaged)")]
+        options += [(str(r * columns + c), f"({r}, {c})") for r, c in cells]
+        picker = Select(
+            title=f"Agent {key}'s position:", value="any", options=options, width=210, name=f"position_{key}"
+        )
+        self.pickers[key] = picker
+        return picker
+
+    def agent_map(self, key: str):
+        """Agent ``key``'s POWER over its own cell (three or more agents; filled in by :data:`AGENT_MAPS_CODE`)."""
+        from bokeh.models import ColumnDataSource, CustomJS, HoverTool, LinearColorMapper, Range1d
+        from bokeh.models.annotations import ColorBar
+        from bokeh.palettes import Viridis256
+        from bokeh.plotting import figure
+
+        rows, columns = grid_rows(self.data), grid_columns(self.data)
+        count = rows * columns
+        cells = ColumnDataSource(
+            {
+                "x": [c % columns for c in range(count)],
+                "y": [c // columns for c in range(count)],
+                "value": [math.nan] * count,
+                "error": [math.nan] * count,
+                "count": [0] * count,
+                "detail": [""] * count,
+            },
+            name=f"map_cells_{key}",
+        )
+        mapper = LinearColorMapper(palette=Viridis256, low=0.0, high=1.0, nan_color="#f0f0f0")
+        scale = float(np.clip(AGENT_MAP_PIXELS / max(rows, columns), 18, 64))
+        figure_ = figure(
+            frame_width=int(columns * scale),
+            frame_height=int(rows * scale),
+            x_range=Range1d(start=-0.5, end=columns - 0.5),
+            y_range=Range1d(start=rows - 0.5, end=-0.5),
+            tools="tap,wheel_zoom,pan,reset,save",
+            toolbar_location="above",
+            # Two lines from the start (the page's code rewrites them): the layout keeps room for both.
+            title=(
+                f"POWER of Agent {key} · {self.first.label} · {self.first.num_samples or 0:,} samples\n"
+                f"averaged over {', '.join(k for k in self.data.keys if k != key)}"
+            ),
+            name=f"map_{key}",
+        )
+        title = figure_.title
+        assert title is not None and not isinstance(title, str)  # a figure made with a title has a Title
+        title.text_font_size = "9pt"
+        figure_.toolbar.autohide = True  # the title stays readable
+        figure_.grid.visible = False
+        squares = figure_.rect(
+            x="x",
+            y="y",
+            width=0.94,
+            height=0.94,
+            source=cells,
+            fill_color={"field": "value", "transform": mapper},
+            line_color=None,
+            nonselection_fill_alpha=1.0,
+            name=f"cells_{key}",
+        )
+        marks = ColumnDataSource({"x": [], "y": [], "colour": []}, name=f"held_{key}")
+        figure_.rect(
+            x="x", y="y", width=0.9, height=0.9, source=marks, fill_color=None, line_color="colour", line_width=3
+        )
+        figure_.xaxis.ticker = list(range(columns))
+        figure_.yaxis.ticker = list(range(rows))
+        figure_.xaxis.axis_label, figure_.yaxis.axis_label = f"Agent {key}'s column", f"Agent {key}'s row"
+        figure_.add_tools(HoverTool(renderers=[squares], tooltips="@detail{safe}", name=f"hover_{key}"))
+        bar = ColorBar(color_mapper=mapper, title="POWER", width=10, title_text_font_style="normal")
+        figure_.add_layout(bar, "right")
+        self.maps.append((key, cells, mapper, figure_.title, marks))
+        # A click on a cell holds this agent there in the other agents' maps.
+        cells.selected.js_on_change(
+            "indices", CustomJS(args={"cells": cells, "picker": self.pickers[key]}, code=PICK_CELL_CODE)
+        )
+        return figure_
+
+    def maps_callback(self, select):
+        """The callback that computes every agent's map (:data:`AGENT_MAPS_CODE`) for the run and positions picked."""
+        from bokeh.models import CustomJS
+
+        spans, start = {}, 0
+        for run in self.data.runs:
+            spans[str(run.index)] = [start, start + len(run.states)]
+            start += len(run.states)
+        labels = {str(run.index): f"{run.label} · {run.num_samples or 0:,} samples" for run in self.data.runs}
+        return CustomJS(
+            args={
+                "select": select,
+                "spans": spans,
+                "labels": labels,
+                "source": self.source,
+                "pickers": list(self.pickers.items()),
+                "maps": self.maps,
+                "agents": list(self.data.keys),
+                "rows": grid_rows(self.data),
+                "columns": grid_columns(self.data),
+                "decimals": self.decimals,
+                "colours": {key: self.colour(key) for key in self.data.keys},
+            },
+            code=AGENT_MAPS_CODE,
+        )
+
     def heatmap_title(self, key: str, run) -> str:
-        return f"POWER of {AGENT_NAMES[key]} · {run.label} · {run.num_samples or 0:,} samples"
+        return f"POWER of {agent_name(key)} · {run.label} · {run.num_samples or 0:,} samples"
 
     def block_frames(self, figure_, layout: Layout) -> None:
         """Outline each block, mark Agent A's own cell in red, and name the block."""
@@ -453,7 +745,7 @@ class _Page:
             height=0.94,
             source=frames,
             fill_color=None,
-            line_color=AGENT_COLORS["A"],
+            line_color=self.colour(self.data.keys[-1]),
             line_width=2,
         )
         figure_.text(
@@ -498,7 +790,7 @@ class _Page:
             width=0.7,
             source=self.source,
             view=view,
-            color=AGENT_COLORS[key],
+            color=self.colour(key),
             selection_color=HIGHLIGHT,
             nonselection_alpha=0.3,
             name=f"cells_{key}",
@@ -518,14 +810,19 @@ class _Page:
         figure_.add_tools(HoverTool(renderers=[bars], tooltips=self.tooltips(), name=f"hover_{key}"))
         return figure_
 
-    def alignment(self):
+    def alignment(self, select=None):
+        """The alignment plot (two or more agents): POWER of one agent against another's per state.
+
+        With more than two agents a menu picks the pair (:data:`PAIR_CODE`)."""
         from bokeh.models import BoxSelectTool, HoverTool, Range1d
         from bokeh.plotting import figure
 
-        x_limits, y_limits = [], []
-        for run in self.data.runs:
-            x_limits.append(_padded(float(np.min(run.means["H"])), float(np.max(run.means["H"]))))
-            y_limits.append(_padded(float(np.min(run.means["A"])), float(np.max(run.means["A"]))))
+        first, second = self.data.pairs[0]
+        limits = {
+            key: [_padded(float(np.min(run.means[key])), float(np.max(run.means[key]))) for run in self.data.runs]
+            for key in self.data.keys
+        }
+        x_limits, y_limits = limits[first], limits[second]
         figure_ = figure(
             frame_width=470,
             frame_height=420,
@@ -533,14 +830,15 @@ class _Page:
             y_range=Range1d(start=y_limits[0][0], end=y_limits[0][1]),
             tools="tap,box_select,lasso_select,wheel_zoom,pan,reset,save",
             toolbar_location="above",
-            title=self.alignment_title(self.first),
+            title=self.alignment_title(self.first, (first, second)),
             name="alignment",
         )
-        self.titles.append((figure_.title, self.run_texts(self.alignment_title)))
-        self.ranges += [(figure_.x_range, x_limits), (figure_.y_range, y_limits)]
+        if self.data.two_agents:
+            self.titles.append((figure_.title, self.run_texts(self.alignment_title)))
+            self.ranges += [(figure_.x_range, x_limits), (figure_.y_range, y_limits)]
         points = figure_.scatter(
-            x="H_mean",
-            y="A_mean",
+            x=f"{first}_mean",
+            y=f"{second}_mean",
             source=self.source,
             view=self.run_view(),
             size=7,
@@ -558,16 +856,55 @@ class _Page:
         box_select = figure_.select_one({"type": BoxSelectTool})
         assert isinstance(box_select, BoxSelectTool)  # one of the figure's tools
         figure_.toolbar.active_drag = box_select
-        figure_.xaxis.axis_label = "POWER of Agent H"
-        figure_.yaxis.axis_label = "POWER of Agent A"
+        figure_.xaxis.axis_label = f"POWER of Agent {first}"
+        figure_.yaxis.axis_label = f"POWER of Agent {second}"
         figure_.add_tools(HoverTool(renderers=[points], tooltips=self.tooltips(), name="hover_alignment"))
-        return figure_
+        if self.data.two_agents:
+            return figure_
+        from bokeh.layouts import column
+        from bokeh.models import CustomJS
+        from bokeh.models.widgets import Select
 
-    @staticmethod
-    def alignment_title(run) -> str:
-        a = run.alignment or {}
+        tags = self.data.pair_tags
+        choices: list[str | tuple[Any, str]] = [(tag, f"{x} and {y} (α_{tag})") for (x, y), tag in tags.items()]
+        menu = Select(
+            title="Alignment plot of the pair:",
+            value=tags[(first, second)],
+            options=choices,
+            width=260,
+            name="pair_select",
+        )
+        self.pair_callback = CustomJS(
+            args={
+                "menu": menu,
+                "select": select,
+                "pairs": {tag: list(pair) for pair, tag in tags.items()},
+                "points": points,
+                "xaxis": figure_.xaxis[0],
+                "yaxis": figure_.yaxis[0],
+                "xrange": figure_.x_range,
+                "yrange": figure_.y_range,
+                "limits": limits,
+                "title": figure_.title,
+                "titles": {
+                    tag: self.run_texts(lambda run, pair=pair: self.alignment_title(run, pair))
+                    for pair, tag in tags.items()
+                },
+            },
+            code=PAIR_CODE,
+        )
+        menu.js_on_change("value", self.pair_callback)
+        if select is not None:
+            select.js_on_change("value", self.pair_callback)
+        return column(menu, figure_)
+
+    def alignment_title(self, run, pair: tuple[str, str] | None = None) -> str:
+        """``'Alignment · γ = 0.9 · α_HA = 0.471 ± 0.012 (corrected 0.502)'`` of a pair (default the first)."""
+        pair = pair or self.data.pairs[0]
+        tag = self.data.pair_tags[pair]
+        a = run.pair_alignment(tag) if not self.data.two_agents else (run.alignment or {})
         alpha, sem, corrected = _finite(a.get("alpha")), _finite(a.get("alpha_sem")), _finite(a.get("alpha_corrected"))
-        text = f"Alignment · {run.label} · α_HA = {alpha:.3f} ± {sem:.3f}"
+        text = f"Alignment · {run.label} · α_{tag} = {alpha:.3f} ± {sem:.3f}"
         return text + (f" (corrected {corrected:.3f})" if math.isfinite(corrected) else "")
 
     # -- tables ----------------------------------------------------------------------------
@@ -590,9 +927,7 @@ class _Page:
             formatter: dict[str, Any] = (
                 {"formatter": NumberFormatter(format="0.[0000]", nan_format="–")} if data.is_numeric(param) else {}
             )
-            columns.append(
-                TableColumn(field=f"p_{param}", title=PARAMETER_SYMBOLS.get(param, param), width=70, **formatter)
-            )
+            columns.append(TableColumn(field=f"p_{param}", title=parameters.symbol(param), width=70, **formatter))
         columns += [TableColumn(field="samples", title="samples", formatter=NumberFormatter(format="0,0"), width=70)]
         for key in data.keys:
             columns += [
@@ -606,26 +941,26 @@ class _Page:
                     field=f"mean_{key}_sem", title="± SE", formatter=NumberFormatter(format=self.fmt), width=70
                 ),
             ]
-        if data.two_agents:
+        fields = alpha_fields(data)
+        for names in fields.values():
+            symbol = f"α_{names['tag']}"
             columns += [
-                TableColumn(field="alpha", title="α_HA", formatter=number, width=60),
-                TableColumn(field="alpha_sem", title="± SE", formatter=number, width=55),
-                TableColumn(field="alpha_ci", title="95% interval", width=115),
-                TableColumn(field="alpha_c", title="α_HA corrected", formatter=number, width=95),
-                TableColumn(field="alpha_c_sem", title="± SE", formatter=number, width=55),
-                TableColumn(field="alpha_c_ci", title="95% interval", width=115),
+                TableColumn(field=names["alpha"], title=symbol, formatter=number, width=60),
+                TableColumn(field=names["alpha_sem"], title="± SE", formatter=number, width=55),
+                TableColumn(field=names["alpha_ci"], title="95% interval", width=115),
+                TableColumn(field=names["alpha_c"], title=f"{symbol} corrected", formatter=number, width=95),
+                TableColumn(field=names["alpha_c_sem"], title="± SE", formatter=number, width=55),
+                TableColumn(field=names["alpha_c_ci"], title="95% interval", width=115),
+            ]
+        if fields:
+            columns += [
                 TableColumn(
-                    field="reliability_H",
-                    title="reliability H",
+                    field=f"reliability_{key}",
+                    title=f"reliability {key}",
                     formatter=NumberFormatter(format="0.00", nan_format="–"),
                     width=80,
-                ),
-                TableColumn(
-                    field="reliability_A",
-                    title="reliability A",
-                    formatter=NumberFormatter(format="0.00", nan_format="–"),
-                    width=80,
-                ),
+                )
+                for key in data.keys
             ]
         columns += [
             TableColumn(
@@ -687,7 +1022,7 @@ class _Page:
         menu.js_link("value", list_filter, "group")
         columns = [
             TableColumn(field="place", title="#", width=28),
-            TableColumn(field="state", title="state", width=150),
+            TableColumn(field="state", title="state", width=150 if len(data.keys) <= 2 else 75 * len(data.keys)),
         ]
         for key in data.keys:
             columns += [
@@ -695,7 +1030,8 @@ class _Page:
                 TableColumn(field=f"{key}_sem", title="± SE", formatter=value, width=60),
             ]
         if data.two_agents:
-            columns.append(TableColumn(field="gap", title="H − A", formatter=value, width=70))
+            first, second = data.keys
+            columns.append(TableColumn(field="gap", title=f"{first} − {second}", formatter=value, width=70))
         table = DataTable(
             source=top,
             columns=columns,
@@ -722,10 +1058,10 @@ class _Page:
             heading = Div(text=f"<h3 style='margin:8px 0 0'>Against {html.escape(parameter_label(param))}</h3>")
             self.axis_sources, self.axis_figures = [], []
             plots = self.sweep_plots(param)
-            symbol = PARAMETER_SYMBOLS.get(param, param)
+            symbol = parameters.symbol(param)
             # Discount rates get a log(1 − γ) axis, as in the scans' plots.
             if (
-                param in LOG_ONE_MINUS
+                parameters.scale(param) == "log_one_minus"
                 and data.is_numeric(param)
                 and all(0 <= float(v) < 1 for v, _ in data.sweep.swept[param])
             ):
@@ -764,50 +1100,53 @@ class _Page:
         return float(value)
 
     def sweep_plots(self, param: str) -> list:
-        """α_HA, average POWER and the chosen states' POWER against ``param``."""
+        """α (of every pair), average POWER and the chosen states' POWER against ``param``."""
         from bokeh.palettes import Category10_10
 
         data = self.data
-        symbol = PARAMETER_SYMBOLS.get(param, param)
+        symbol = parameters.symbol(param)
         series = data.series(param)
         several = len(series) > 1
         plots = []
-        if data.two_agents:
+        many = not data.two_agents  # three or more agents: a colour per pair
+        if data.pairs:
             lines, points = _Lines(), _Lines()
             for i, (combo, runs) in enumerate(series):
-                colour = Category10_10[i % 10]
-                for name, key, dash, marker in (
-                    ("raw", "alpha", "solid", "circle"),
-                    ("corrected", "alpha_corrected", "dashed", "square"),
-                ):
-                    stats = [r.alignment or {} for r in runs]
-                    xs = [self._x(r, param) for r in runs]
-                    ys = [_finite(a.get(key)) for a in stats]
-                    legend = name + (f" · {combo}" if several else "")
-                    lines.add(xs=xs, ys=ys, colour=colour, dash=dash, legend=legend)
-                    for r, a, x, y in zip(runs, stats, xs, ys):
-                        interval = list(a.get(f"{key}_interval") or [None, None]) + [None, None]
-                        points.add(
-                            x=x,
-                            y=y,
-                            sem=_finite(a.get(f"{key}_sem")),
-                            low=_finite(interval[0]),
-                            high=_finite(interval[1]),
-                            colour=colour,
-                            marker=marker,
-                            run=r.label,
-                            what=f"α_HA {name}",
-                        )
+                for j, tag in enumerate(data.pair_tags.values()):
+                    colour = Category10_10[(j if many else i) % 10]
+                    for name, key, dash, marker in (
+                        ("raw", "alpha", "solid", "circle"),
+                        ("corrected", "alpha_corrected", "dashed", "square"),
+                    ):
+                        stats = [r.pair_alignment(tag) if many else (r.alignment or {}) for r in runs]
+                        xs = [self._x(r, param) for r in runs]
+                        ys = [_finite(a.get(key)) for a in stats]
+                        legend = (f"α_{tag} " if many else "") + name + (f" · {combo}" if several else "")
+                        lines.add(xs=xs, ys=ys, colour=colour, dash=dash, legend=legend)
+                        for r, a, x, y in zip(runs, stats, xs, ys):
+                            interval = list(a.get(f"{key}_interval") or [None, None]) + [None, None]
+                            points.add(
+                                x=x,
+                                y=y,
+                                sem=_finite(a.get(f"{key}_sem")),
+                                low=_finite(interval[0]),
+                                high=_finite(interval[1]),
+                                colour=colour,
+                                marker=marker,
+                                run=r.label,
+                                what=f"α_{tag} {name}",
+                            )
             tips = [
                 ("run", "@run"),
                 ("", "@what"),
                 ("value", "@y{0.000} ± @sem{0.000}"),
                 ("95% interval", "[@low{0.000}, @high{0.000}]"),
             ]
+            what = "α of each pair" if many else f"α_{next(iter(data.pair_tags.values()))}"
             f = self.line_figure(
-                param, f"α_HA against {symbol} (95% intervals)", f"sweep_alpha_{param}", lines, points, tips
+                param, f"{what} against {symbol} (95% intervals)", f"sweep_alpha_{param}", lines, points, tips
             )
-            f.yaxis.axis_label = "α_HA"
+            f.yaxis.axis_label = "α" if many else what
             plots.append(f)
         lines, points = _Lines(), _Lines()
         dashes = ["solid", "dashed", "dotted", "dotdash", "dashdot"]
@@ -818,9 +1157,9 @@ class _Page:
                 lines.add(
                     xs=xs,
                     ys=means,
-                    colour=AGENT_COLORS[key],
+                    colour=self.colour(key),
                     dash=dashes[i % len(dashes)],
-                    legend=AGENT_NAMES[key] + (f" · {combo}" if several else ""),
+                    legend=agent_name(key) + (f" · {combo}" if several else ""),
                 )
                 for r, x, m in zip(runs, xs, means):
                     sem = r.average[key][1]
@@ -830,7 +1169,7 @@ class _Page:
                         sem=sem,
                         low=m - sem,
                         high=m + sem,
-                        colour=AGENT_COLORS[key],
+                        colour=self.colour(key),
                         marker="circle",
                         run=r.label,
                         what=f"mean POWER {key}",
@@ -903,7 +1242,7 @@ class _Page:
         from bokeh.palettes import Category10_10
 
         data = self.data
-        symbol = PARAMETER_SYMBOLS.get(param, param)
+        symbol = parameters.symbol(param)
         lines, points = _Lines(), _Lines()
         for combo, runs in series:
             positions = [{label: i for i, label in enumerate(run.states)} for run in runs]
@@ -925,7 +1264,7 @@ class _Page:
                             low=mean - sem,
                             high=mean + sem,
                             colour=colour,
-                            marker="circle" if key == "H" else "triangle",
+                            marker=MARKERS[data.keys.index(key) % len(MARKERS)],
                             run=run.label,
                             what=f"{state}, POWER {key}",
                             combo=combo,
@@ -934,7 +1273,7 @@ class _Page:
                         xs=xs,
                         ys=ys,
                         colour=colour,
-                        dash="solid" if key == "H" else "dashed",
+                        dash=DASHES[data.keys.index(key) % len(DASHES)],
                         legend=f"{state} · {key}",
                         combo=combo,
                     )
@@ -954,7 +1293,11 @@ class _Page:
         )
         if several:
             self.titles.append((f.title, self.run_texts(title_of)))
-        f.yaxis.axis_label = "POWER (mean ± SE; H solid, A dashed)"
+        f.yaxis.axis_label = (
+            "POWER (mean ± SE; "
+            + ", ".join(f"{key} {DASHES[i % len(DASHES)]}" for i, key in enumerate(data.keys))
+            + ")"
+        )
         return f
 
     # -- header and assembly ---------------------------------------------------------------
@@ -1034,8 +1377,13 @@ class _Page:
         )
         if data.kind == "joint_gridworld":
             self.mode = RadioButtonGroup(labels=list(MODE_LABELS), active=0, name="colour_mode")
-        pictures = [self.bars(k) if data.kind == "bars" else self.heatmap(k) for k in data.keys]
-        alignment = self.alignment() if data.two_agents else None
+        pickers = []
+        if data.kind == "agents_gridworld":
+            pickers = [self.position_picker(k) for k in data.keys]
+            pictures = [self.agent_map(k) for k in data.keys]
+        else:
+            pictures = [self.bars(k) if data.kind == "bars" else self.heatmap(k) for k in data.keys]
+        alignment = self.alignment(select) if data.pairs else None
         tops = self.top_tables()
         sweep_parts = self.sweep_section()
         same = data.same_states
@@ -1062,17 +1410,29 @@ class _Page:
         select.js_on_change("value", update)
         if self.mode is not None:
             self.mode.js_on_change("active", update)
+        if self.maps:
+            maps = self.maps_callback(select)
+            select.js_on_change("value", maps)
+            for picker in pickers:
+                picker.js_on_change("value", maps)
+            self.on_ready = maps
         runs_source.selected.js_on_change(
             "indices", CustomJS(args={"runs": runs_source, "select": select}, code=RUN_ROW_CODE)
         )
-        hint = Div(
-            text=(
-                "<p style='margin:2px 0;color:#444'>Hover a cell or point for its state, each agent's POWER (mean ± standard error) "
-                "and rank. Click a cell, point or table row to highlight that state everywhere (shift-click adds more); drag a "
-                "box or lasso in the alignment plot to highlight a group. Highlights follow when another run is shown.</p>"
-            ),
-            width=1200,
+        text = (
+            "Hover a cell or point for its state, each agent's POWER (mean ± standard error) "
+            "and rank. Click a cell, point or table row to highlight that state everywhere (shift-click adds more); drag a "
+            "box or lasso in the alignment plot to highlight a group. Highlights follow when another run is shown."
         )
+        if self.maps:
+            text = (
+                "Each agent's map shows its POWER at each of its cells, averaged uniformly over the joint states present "
+                "in which the other agents are where their menus say ('any': averaged over their positions). Pick an "
+                "agent's position with its menu, or click a cell of its map. Hover a cell for the value and its error (for "
+                "an average, an upper bound: the mean of the states' errors) -- for a single joint state, its label and "
+                "every agent's POWER ± standard error and rank. Click a point or table row to highlight that state."
+            )
+        hint = Div(text=f"<p style='margin:2px 0;color:#444'>{text}</p>", width=1200)
         controls = [select] + (
             [column(Div(text="Colour scale of the heat maps:"), self.mode)] if self.mode is not None else []
         )
@@ -1084,6 +1444,7 @@ class _Page:
             runs_table,
             section("One run"),
             row(*controls),
+            *([row(*pickers)] if pickers else []),
             hint,
             row(*pictures),
         ]
@@ -1107,12 +1468,25 @@ def build_layout(data: ReportData):
     return _Page(data).build()
 
 
+def build_document(data: ReportData):
+    """The report's Bokeh document: its layout, and what runs when the page has loaded (the
+    three-or-more-agent maps are computed in the browser)."""
+    from bokeh.document import Document
+
+    page = _Page(data)
+    document = Document()
+    document.add_root(page.build())
+    if page.on_ready is not None:
+        document.js_on_event("document_ready", page.on_ready)
+    return document
+
+
 def report_html(data: ReportData) -> str:
     """The report as one self-contained HTML page (BokehJS inlined, no network access)."""
     from bokeh.embed import file_html
     from bokeh.resources import INLINE
 
-    layout = build_layout(data)
+    layout = build_document(data)
     title = f"powerplay report: {data.sweep.path.name}"
     return file_html(layout, INLINE, title=title)
 

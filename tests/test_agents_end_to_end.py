@@ -1,0 +1,89 @@
+"""Three agents end to end through ``powerplay run``: files, tables, figures and the report.
+
+Needs the N-agent solver; in a build without it the run is refused with one line naming
+``agents``, and this test says so and skips.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from powerplay.errors import ConfigError
+from powerplay.figures.agent_maps import AgentGeometry, own_cell_means
+from powerplay.figures.report.data import gather_report_data
+from powerplay.interfaces.cli import app
+from powerplay.runner.build import build_experiment
+from powerplay.stats.alignment import alignment_of_samples
+from powerplay.storage import load_sweep
+
+AGENTS = ("H", "A", "B")
+CONFIG = {
+    "name": "trio_e2e",
+    "parameters": {
+        "agents": {"value": list(AGENTS)},
+        "mdp_graph": {"value": "3x3_gridworld"},
+        "interaction": {"value": "remove"},
+        "discount_rate": {"value": 0.9},
+        "seed_policy": {"value": "uniform_random"},
+        "reward_correlation": {"values": [0, 0.5], "names": ["0", "0p5"]},
+        "reward_distribution": {"value": {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}},
+        "num_reward_samples": {"value": 64},
+        "random_seed": {"value": 0},
+    },
+}
+
+
+def _solver_or_skip():
+    run = {k: v["value"] if "value" in v else v["values"][0] for k, v in CONFIG["parameters"].items()}
+    try:
+        build_experiment(run).problem()
+    except ConfigError as error:
+        if error.field == "agents":
+            pytest.skip(f"this build has no N-agent solver yet ({error})")
+        raise
+
+
+def test_three_agents_through_powerplay_run(tmp_path, monkeypatch):
+    _solver_or_skip()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trio.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
+    result = CliRunner().invoke(app, ["run", "trio.yaml", "--plot-as-gridworld", "--diagnostic", "--report"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    sweep = load_sweep("0001", "expts")
+    rows = sweep.table()
+    for run, row in zip(sweep.runs, rows):
+        assert run.power_keys == ("H", "A", "B", "H_against_seed", "A_against_seed", "A_seed", "B_seed")
+        header = (run.path / "power.csv").read_text().splitlines()[0].split(",")
+        assert header[1:7] == ["power_H", "power_H_sem", "power_A", "power_A_sem", "power_B", "power_B_sem"]
+        info = json.loads((run.path / "run.json").read_text())
+        assert list(info["alignments"]) == ["HA", "HB", "AB"]
+        # The streamed α of each pair is the α of the kept samples (the same tree, bit for bit).
+        for (x, y), stats in run.alignments().items():
+            assert stats == alignment_of_samples(run.power[x], run.power[y], agents=(x, y))
+            assert row[f"alpha_{x}{y}"] == stats.alpha
+            assert info["alignments"][f"{x}{y}"]["alpha"] == stats.alpha
+        rewards = run.reward_samples(0, 4)
+        assert list(rewards) == list(AGENTS) and rewards["B"].shape == (4, len(run.states))
+        figures = set(info["figures"])
+        assert {f"POWER_means-agent_{a}-{run.name}.png" for a in AGENTS} <= figures
+        assert f"POWER_alignment_matrix-{run.name}.png" in figures
+        assert f"POWER_means-agent_B_seed-{run.name}.png" in figures
+        # B's map is the average of its POWER over the joint states with B in each cell.
+        geometry = AgentGeometry.of_states(run.states)
+        _, averages, counts = own_cell_means(run.power_mean("B"), geometry, "B")
+        assert set(counts.tolist()) == {56}
+        np.testing.assert_allclose(averages, [run.power_mean("B")[geometry.flat("B") == c].mean() for c in range(9)])
+    with open(sweep.path / "runs.csv", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert float(table[1]["alpha_AB_corrected"] or "nan") == pytest.approx(
+        rows[1]["alpha_AB_corrected"] or np.nan, nan_ok=True
+    )
+    data = gather_report_data(sweep)
+    assert data.keys == AGENTS and data.kind == "agents_gridworld"
+    assert (sweep.path / "report.html").stat().st_size > 100_000
