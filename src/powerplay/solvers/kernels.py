@@ -58,7 +58,7 @@ from ._lanes import (
 #: only when *its own* file changes, and the kernels here inline the lane sweeps; a changed
 #: ``_lanes.py`` alone would leave stale machine code. This line changes with it, so the
 #: kernels recompile.
-LANES_DIGEST = "79a835f5925b162c"
+LANES_DIGEST = "cc3bcab3248eae90"
 
 _NEG_INF = -np.inf
 
