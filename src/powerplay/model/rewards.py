@@ -605,7 +605,7 @@ class StateRewardSampler:
 
 
 class RewardStream:
-    """Reproducible reward samples for Agents H and A, addressable by sample index.
+    """Reproducible reward samples for every agent of a run, addressable by sample index.
 
     Parameters
     ----------
@@ -613,14 +613,40 @@ class RewardStream:
     seed : int
         The run's random seed.
     correlation : float, optional
-        If given, also produce Agent A's rewards with this correlation to H's.
+        The two-agent form: also produce Agent A's rewards with this correlation to H's
+        (``agents`` then defaults to ``('H', 'A')``).
+    cells : mapping, optional
+        Own-cell rewards: ``{agent: [S] int}`` the cell (index into the sampler's states) the
+        agent stands on in each joint state (:func:`agent_cells`); the sampler draws per cell.
+    correlations : mapping, optional
+        ``{agent: correlation with agents[0]}`` for every agent but the first.
+    agents : sequence of str, optional
+        The agents whose rewards are drawn, in order (default ``('H',)``, or ``('H', 'A')``
+        with ``correlation``).
+
+    Raises
+    ------
+    ModelError
+        For a bad seed, a correlation outside [-1, 1] (or negative with a distribution that is
+        not symmetric), or correlations that do not name exactly the agents after the first.
 
     Notes
     -----
-    Samples come in blocks of :func:`block_size` samples; block ``k`` of agent stream ``j``
-    (0 for H, 1 for A) uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(j, k)))``.
-    So any range of samples can be produced alone, and results do not depend on chunking or
-    worker count.
+    Samples come in blocks of :func:`block_size` samples; block ``k`` of the ``j``-th agent
+    (``j = 0`` for the first) uses ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(j, k)))``:
+    the first agent's rewards are drawn from it, agent ``j``'s from the first agent's with its
+    own correlation (:meth:`StateRewardSampler.correlated`). So any range of samples can be
+    produced alone, results do not depend on chunking or worker count, and the first two
+    agents' draws are those of the two-agent stream (H and A).
+
+    Examples
+    --------
+    >>> dist = RewardDistribution.from_config({'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}})
+    >>> stream = RewardStream(dist.for_states(['a', 'b']), 7, agents=('H', 'A', 'B'),
+    ...                       correlations={'A': 1.0, 'B': 0.0})
+    >>> drawn = stream.rewards_by_agent(0, 3)
+    >>> list(drawn), drawn['B'].shape, bool(np.array_equal(drawn['A'], drawn['H']))
+    (['H', 'A', 'B'], (3, 2), True)
     """
 
     def __init__(
@@ -629,47 +655,93 @@ class RewardStream:
         seed: int,
         correlation: float | None = None,
         cells: Mapping[str, np.ndarray] | None = None,
+        *,
+        correlations: Mapping[str, float] | None = None,
+        agents: Sequence[str] | None = None,
     ):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ModelError(f"random_seed must be a non-negative integer, got {seed!r}")
+        if correlation is not None and correlations is not None:
+            raise ModelError("give correlation (two agents) or correlations (any number), not both")
+        if agents is None:
+            agents = ("H", "A") if correlation is not None else ("H", *correlations) if correlations else ("H",)
+        agents = tuple(agents)
+        if len(set(agents)) != len(agents) or not agents:
+            raise ModelError(f"a reward stream needs distinct agents, got {list(agents)}")
+        if correlations is None:
+            correlations = {agents[1]: correlation} if correlation is not None and len(agents) == 2 else {}
+        if set(correlations) != set(agents[1:]):
+            raise ModelError(
+                f"reward correlations must name every agent after {agents[0]} ({', '.join(agents[1:]) or 'none'}), "
+                f"got {', '.join(correlations) or 'none'}"
+            )
         self.sampler = sampler
         self.seed = int(seed)
-        self.correlation = correlation
+        self.agents = agents
+        self.correlations = {agent: float(correlations[agent]) for agent in agents[1:]}
+        self.correlation = self.correlations[agents[1]] if len(agents) == 2 else None
         # Own-cell rewards: agent -> [S] the cell (index into the sampler's states) it stands
         # on in each joint state; the sampler draws per cell and blocks are expanded.
         self.cells = {agent: np.asarray(index, dtype=np.int64) for agent, index in (cells or {}).items()}
+        missing = [agent for agent in agents if self.cells and agent not in self.cells]
+        if missing:
+            raise ModelError(f"own-cell rewards need agent {missing[0]}'s cells", field="reward_scope")
         num_states = len(next(iter(self.cells.values()))) if self.cells else sampler.num_states
         self.num_states = num_states
         self.block_size = block_size(max(num_states, sampler.num_states))
-        if correlation is not None:
-            if not -1.0 <= correlation <= 1.0:
-                raise ModelError(f"reward_correlation must be in [-1, 1], got {correlation!r}")
-            if correlation < 0:
+        for agent, value in self.correlations.items():
+            if not -1.0 <= value <= 1.0:
+                field = "reward_correlation" if len(agents) == 2 else f"reward_correlation_agent_{agent}"
+                raise ModelError(f"reward_correlation must be in [-1, 1], got {value!r}", field=field)
+            if value < 0:
                 sampler.symmetric_intervals()  # fail early
 
     def _rng(self, stream: int, block: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(stream, block)))
 
-    def _cell_block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Block ``k`` as the sampler draws it (per cell for own-cell rewards)."""
-        rewards_H = self.sampler.sample(self._rng(0, k), self.block_size)
-        if self.correlation is None:
-            return rewards_H, None
-        return rewards_H, self.sampler.correlated(self._rng(1, k), rewards_H, self.correlation)
+    def _cell_blocks(self, k: int) -> list[np.ndarray]:
+        """Block ``k`` of every agent, in order, as the sampler draws it (per cell for own-cell rewards)."""
+        first = self.sampler.sample(self._rng(0, k), self.block_size)
+        drawn = [first]
+        for j, agent in enumerate(self.agents[1:], start=1):
+            drawn.append(self.sampler.correlated(self._rng(j, k), first, self.correlations[agent]))
+        return drawn
+
+    def _agent_blocks(self, k: int) -> list[np.ndarray]:
+        drawn = self._cell_blocks(k)
+        if not self.cells:
+            return drawn
+        # Each agent gets its own cell's reward: its draws through its own cells.
+        return [block[:, self.cells[agent]] for agent, block in zip(self.agents, drawn)]
+
+    def _pair(self, drawn: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        if len(drawn) > 2:
+            raise ModelError(
+                f"this stream draws rewards of {len(drawn)} agents ({', '.join(self.agents)}): use rewards_by_agent"
+            )
+        return drawn[0], (drawn[1] if len(drawn) == 2 else None)
 
     def block(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Block ``k``: ``([block_size, S] rewards of H, same for A or None)``."""
-        rewards_H, rewards_A = self._cell_block(k)
-        if not self.cells:
-            return rewards_H, rewards_A
-        # Each agent gets its own cell's reward: H's draws through H's cells, A's through A's.
-        expanded_H = rewards_H[:, self.cells["H"]]
-        if rewards_A is None:
-            return expanded_H, None
-        return expanded_H, rewards_A[:, self.cells["A"]]
+        """Block ``k``: ``([block_size, S] rewards of H, same for A or None)`` (at most two agents)."""
+        return self._pair(self._agent_blocks(k))
+
+    def block_by_agent(self, k: int) -> dict[str, np.ndarray]:
+        """Block ``k``: ``{agent: [block_size, S]}``."""
+        return dict(zip(self.agents, self._agent_blocks(k)))
 
     def cell_rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Own-cell streams: samples ``start:stop`` per cell, ``([n, C] for H, [n, C] for A or None)``.
+
+        Raises
+        ------
+        ModelError
+            For a stream of per-joint-state rewards, or of more than two agents
+            (:meth:`cell_rewards_by_agent`).
+        """
+        return self._pair(list(self.cell_rewards_by_agent(start, stop).values()))
+
+    def cell_rewards_by_agent(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Own-cell streams: samples ``start:stop`` per cell, ``{agent: [n, C]}``.
 
         Raises
         ------
@@ -678,48 +750,62 @@ class RewardStream:
         """
         if not self.cells:
             raise ModelError("this reward stream draws rewards per joint state, not per cell")
-        return self._range(start, stop, self._cell_block, self.sampler.num_states)
+        return self._range(start, stop, self._cell_blocks, self.sampler.num_states)
 
     def fingerprint(self) -> str:
         """SHA-256 of the first reward sample of each agent: two streams with the same
-        fingerprint draw the same rewards (same seed, distribution, states and correlation),
+        fingerprint draw the same rewards (same seed, distribution, states and correlations),
         and a changed random-number generator is detected."""
-        rewards_H, rewards_A = self.rewards(0, 1)
-        digest = hashlib.sha256(np.ascontiguousarray(rewards_H).tobytes())
-        if rewards_A is not None:
-            digest.update(np.ascontiguousarray(rewards_A).tobytes())
+        digest = hashlib.sha256()
+        for rewards in self.rewards_by_agent(0, 1).values():
+            digest.update(np.ascontiguousarray(rewards).tobytes())
         return digest.hexdigest()
 
     def rewards(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)``."""
-        return self._range(start, stop, self.block, self.num_states)
+        """Samples ``start:stop`` as ``([n, S] for H, [n, S] for A or None)`` (at most two agents).
 
-    def _range(self, start: int, stop: int, block, width: int) -> tuple[np.ndarray, np.ndarray | None]:
+        Raises
+        ------
+        ModelError
+            For a stream of more than two agents (:meth:`rewards_by_agent`).
+        """
+        return self._pair(list(self.rewards_by_agent(start, stop).values()))
+
+    def rewards_by_agent(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Samples ``start:stop`` as ``{agent: [n, S]}``, in agent order."""
+        return self._range(start, stop, self._agent_blocks, self.num_states)
+
+    def _range(self, start: int, stop: int, block, width: int) -> dict[str, np.ndarray]:
         if not 0 <= start <= stop:
             raise ModelError(f"bad sample range {start}:{stop}")
         size = self.block_size
         first, last = start // size, (stop - 1) // size if stop > start else start // size - 1
-        parts_H, parts_A = [], []
+        parts: list[list[np.ndarray]] = [[] for _ in self.agents]
         for k in range(first, last + 1):
-            block_H, block_A = block(k)
             lo = max(start - k * size, 0)
             hi = min(stop - k * size, size)
-            parts_H.append(block_H[lo:hi])
-            if block_A is not None:
-                parts_A.append(block_A[lo:hi])
-        empty = np.empty((0, width))
-        rewards_H = np.concatenate(parts_H) if parts_H else empty
-        if self.correlation is None:
-            return rewards_H, None
-        return rewards_H, (np.concatenate(parts_A) if parts_A else empty.copy())
+            for part, drawn in zip(parts, block(k)):
+                part.append(drawn[lo:hi])
+        return {
+            agent: (np.concatenate(part) if part else np.empty((0, width))) for agent, part in zip(self.agents, parts)
+        }
 
 
 #: Reward scopes (the ``reward_scope`` config parameter): per joint state, or per agent's own cell.
 REWARD_SCOPES = ("joint_state", "own_cell")
 
 
-def agent_cells(states: Sequence[str]) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+def agent_cells(
+    states: Sequence[str], agents: Sequence[str] | None = None
+) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
     """The cells of a joint MDP's states, and for each agent the cell it stands on in each state.
+
+    Parameters
+    ----------
+    states : sequence of str
+        Joint labels ``'x_H^y_A'`` (``'x_H^y_A^z_B'``, ... for more agents).
+    agents : sequence of str, optional
+        The agents (default: read from the labels, else ``('H', 'A')``).
 
     Returns
     -------
@@ -731,32 +817,41 @@ def agent_cells(states: Sequence[str]) -> tuple[tuple[str, ...], dict[str, np.nd
     Raises
     ------
     ModelError
-        If a state is not a joint label ``'x_H^y_A'``.
+        If a state is not a joint label of the agents.
 
     Examples
     --------
     >>> cells, index = agent_cells(['(0, 0)_H^(0, 1)_A', '(0, 1)_H^(0, 0)_A'])
     >>> cells, index['H'].tolist(), index['A'].tolist()
     (('(0, 0)', '(0, 1)'), [0, 1], [1, 0])
+    >>> agent_cells(['a_H^b_A^c_B'])[1]['B'].tolist()
+    [2]
     """
-    from .labels import AGENTS, split_joint_label
+    from .labels import DEFAULT_AGENTS, infer_agents, joint_label, split_joint_label
 
+    if agents is None:
+        agents = infer_agents(states[:1]) or DEFAULT_AGENTS
+    agents = tuple(agents)
     positions: dict[str, int] = {}
-    index = {agent: np.empty(len(states), dtype=np.int64) for agent in AGENTS}
+    index = {agent: np.empty(len(states), dtype=np.int64) for agent in agents}
     for s, state in enumerate(states):
-        parts = split_joint_label(state)
+        parts = split_joint_label(state, agents)
         if parts is None:
+            example = joint_label(["x", "y", *(f"z{i}" for i in range(len(agents) - 2))], agents)
             raise ModelError(
-                f"own-cell rewards need a joint MDP whose states are joint labels 'x_H^y_A', got {state!r}",
+                f"own-cell rewards need a joint MDP whose states are joint labels {example!r}, got {state!r}",
                 field="reward_scope",
             )
-        for agent, cell in zip(AGENTS, parts):
+        for agent, cell in zip(agents, parts):
             index[agent][s] = positions.setdefault(cell, len(positions))
     return tuple(positions), index
 
 
 def scoped_sampler(
-    distribution: RewardDistribution, states: Sequence[str], scope: str = "joint_state"
+    distribution: RewardDistribution,
+    states: Sequence[str],
+    scope: str = "joint_state",
+    agents: Sequence[str] | None = None,
 ) -> tuple[StateRewardSampler, dict[str, np.ndarray] | None]:
     """The sampler a reward scope draws from, and the agents' cells for ``own_cell``.
 
@@ -768,7 +863,7 @@ def scoped_sampler(
     if scope == "joint_state":
         return distribution.for_states(states), None
     if scope == "own_cell":
-        cells, index = agent_cells(states)
+        cells, index = agent_cells(states, agents)
         return distribution.for_states(cells), index
     raise ModelError(f"unknown reward scope {scope!r}; use {' or '.join(REWARD_SCOPES)}", field="reward_scope")
 
@@ -779,7 +874,24 @@ def reward_stream(
     seed: int,
     correlation: float | None = None,
     scope: str = "joint_state",
+    *,
+    correlations: Mapping[str, float] | None = None,
+    agents: Sequence[str] | None = None,
 ) -> RewardStream:
-    """The :class:`RewardStream` of a run: per joint state, or per agent's own cell (module notes)."""
-    sampler, cells = scoped_sampler(distribution, states, scope)
-    return RewardStream(sampler, seed, correlation=correlation, cells=cells)
+    """The :class:`RewardStream` of a run: per joint state, or per agent's own cell (module notes).
+
+    Two agents: ``correlation`` (A's with H's). Any number: ``agents`` (in order) and
+    ``correlations`` (``{agent: correlation with agents[0]}`` for every agent but the first).
+
+    Examples
+    --------
+    >>> dist = RewardDistribution.from_config({'default_dist': {'dist_name': 'uniform', 'params': [0, 1]}})
+    >>> states = ['a_H^b_A^c_B', 'c_H^b_A^a_B']
+    >>> stream = reward_stream(dist, states, 0, scope='own_cell', agents=('H', 'A', 'B'),
+    ...                        correlations={'A': 0.0, 'B': 1.0})
+    >>> drawn = stream.rewards_by_agent(0, 2)   # B's cell rewards are H's: cell c in both
+    >>> bool(np.array_equal(drawn['H'][:, 1], drawn['B'][:, 0]))
+    True
+    """
+    sampler, cells = scoped_sampler(distribution, states, scope, agents)
+    return RewardStream(sampler, seed, correlation=correlation, cells=cells, correlations=correlations, agents=agents)

@@ -41,14 +41,24 @@ import numpy as np
 from numba import njit, prange
 from numba.core import config as numba_config
 
-from ._lanes import LANES, gauss_seidel_sweep, jacobi_sweep, jacobi_sweep_margins, tie_margins
+from ._lanes import (
+    LANES,
+    gauss_seidel_sweep,
+    jacobi_sweep,
+    jacobi_sweep_margins,
+    mixed_gauss_seidel_sweep,
+    mixed_jacobi_sweep,
+    mixed_jacobi_sweep_margins,
+    mixed_tie_margins,
+    tie_margins,
+)
 
 #: Digest of the generated ``_lanes.py`` these kernels were compiled with, kept up to date by
 #: ``tools/generate_lane_kernels.py``. Why: numba's on-disk cache of a function is invalidated
 #: only when *its own* file changes, and the kernels here inline the lane sweeps; a changed
 #: ``_lanes.py`` alone would leave stale machine code. This line changes with it, so the
 #: kernels recompile.
-LANES_DIGEST = "79a835f5925b162c"
+LANES_DIGEST = "cc3bcab3248eae90"
 
 _NEG_INF = -np.inf
 
@@ -105,6 +115,68 @@ def _clear_lane(lane, R, V, W):
         W[s, lane] = 0.0
 
 
+@njit(cache=True)
+def _load_weights(lane, b, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix):
+    """Sample ``b``'s other agents in ``lane``: ``Wt[slot, lane]`` the probability that they take
+    each slot's joint action; ``sel[s, lane]`` the slot they take (local to the state; -1 if none
+    of the state's slots, :data:`_SEL_MIXED` where some other agent splits a tie, counted in
+    ``mixed_count`` and flagged in ``smix``)."""
+    one = np.uint64(1)
+    for s in range(slot_ptr.shape[0] - 1):
+        single = True
+        for j in range(slot_others.shape[1]):
+            m = other_masks[j, b, s]
+            single = single and m != 0 and m & (m - one) == 0
+        chosen = -1
+        for slot in range(slot_ptr[s], slot_ptr[s + 1]):
+            w = 1.0
+            for j in range(slot_others.shape[1]):
+                w *= _mask_weight(other_masks[j, b, s], slot_others[slot, j])
+            Wt[slot, lane] = w
+            if w > 0.0:
+                chosen = slot - slot_ptr[s]
+        if single:
+            sel[s, lane] = chosen
+        else:
+            sel[s, lane] = _SEL_MIXED
+            mixed_count[s] += 1
+            smix[s] = True
+
+
+@njit(cache=True)
+def _unload_weights(lane, sel, mixed_count, smix):
+    """Forget a lane's sample (see :func:`_load_weights`)."""
+    for s in range(sel.shape[0]):
+        if sel[s, lane] == _SEL_MIXED:
+            mixed_count[s] -= 1
+            smix[s] = mixed_count[s] > 0
+        sel[s, lane] = -1
+
+
+#: ``sel`` of a lane whose other agents split a tie in that state (weighted action values there).
+_SEL_MIXED = -3
+
+
+@njit(cache=True)
+def _most_slots(slot_ptr):
+    most = 0
+    for s in range(slot_ptr.shape[0] - 1):
+        most = max(most, slot_ptr[s + 1] - slot_ptr[s])
+    return most
+
+
+@njit(cache=True)
+def _most_group_terms(grp_ptr, row_ptr):
+    """Most terms of a mixed action value's sum: each row's entries, self-loop and weight."""
+    most = 1
+    for g in range(grp_ptr.shape[0] - 1):
+        terms = 0
+        for r in range(grp_ptr[g], grp_ptr[g + 1]):
+            terms += row_ptr[r + 1] - row_ptr[r] + 2
+        most = max(most, terms)
+    return most
+
+
 #: With policy certification on, lanes are checked (and refilled) every this many sweeps; a
 #: sample loaded on a multiple of it is checked on multiples of its own sweep count, so when it
 #: stops never depends on the other samples sharing its lanes.
@@ -120,6 +192,12 @@ def _shared_block(
     cols,
     probs,
     row_self,
+    mix,
+    grp_ptr,
+    row_slot,
+    slot_ptr,
+    slot_others,
+    other_masks,
     rewards,
     gamma,
     tol,
@@ -140,6 +218,13 @@ def _shared_block(
     ``certify_tol`` and its greedy tie sets are certain: no action's gap is within twice the
     bound (plus rounding) of ``tie_tol`` (see :func:`_certain`). Checks come every
     :data:`CERTIFY_EVERY` sweeps of a sample, once twice its bound is below its last margin.
+
+    With ``mix`` the MDP is an agent's response to per-sample policies of the others:
+    ``state_ptr`` indexes groups of joint rows (one group per acting action, rows in
+    ``grp_ptr``), row ``r`` uses the others' joint action of slot ``row_slot[r]`` (state ``s``'s
+    slots are ``slot_ptr[s]:slot_ptr[s+1]``, their actions ``slot_others [slots, m]``), and the
+    others' policies are ``other_masks [m, B, S]``; each lane weighs the rows by its sample's
+    policies (the ``mixed_*`` sweeps of ``_lanes``). Otherwise those arrays are unused.
     """
     S = rewards.shape[1]
     R = np.zeros((S, LANES))
@@ -158,9 +243,18 @@ def _shared_block(
     Q = np.zeros((max_rows, LANES))
     margins = np.zeros((2, LANES))
     no_shift = np.zeros(LANES)
-    max_entries = _most_entries(row_ptr)
-    # Span bounds take rows to sum to one; the rows' real sums may miss it by a little.
+    Wt = np.zeros((slot_others.shape[0] if mix else 0, LANES))
+    sel = np.full((S if mix else 0, LANES), -1, dtype=np.int16)
+    mixed_count = np.zeros(S if mix else 0, dtype=np.int64)
+    smix = np.zeros(S if mix else 0, dtype=np.bool_)
+    if mix and _most_slots(slot_ptr) > 30000:
+        smix[:] = True  # local slot numbers would not fit ``sel``: weigh every state
+    max_entries = _most_group_terms(grp_ptr, row_ptr) if mix else _most_entries(row_ptr)
+    # Span bounds take rows to sum to one; the rows' real sums may miss it by a little (mixed:
+    # so may the others' weights, a few rounding errors per row).
     defect = _mass_defect(row_ptr, probs, row_self) if jacobi and not leaks else 0.0
+    if mix and jacobi and not leaks:
+        defect += max_entries * 2.220446049250313e-16
     factor = gamma / (1.0 - gamma)
     # Checks fall on multiples of CERTIFY_EVERY of a sample's own sweeps. A Gauss-Seidel check
     # is a pass over all lanes, so samples there are loaded only on such multiples too, keeping
@@ -176,6 +270,8 @@ def _shared_block(
             for lane in range(LANES):
                 if lane_sample[lane] < 0 and nxt < hi:
                     magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
+                    if mix:
+                        _load_weights(lane, nxt, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix)
                     lane_floor[lane] = rounding_floor(max_entries, magnitude, gamma) + defect * magnitude / (
                         1.0 - gamma
                     )
@@ -189,11 +285,72 @@ def _shared_block(
         checked = due and jacobi
         if checked:
             # The sweep's own action values give the margins of the values it starts from.
-            jacobi_sweep_margins(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, tie_tol, Q, stats)
+            if mix:
+                mixed_jacobi_sweep_margins(
+                    state_ptr,
+                    grp_ptr,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    row_slot,
+                    slot_ptr,
+                    Wt,
+                    sel,
+                    smix,
+                    R,
+                    V,
+                    W,
+                    gamma,
+                    tie_tol,
+                    Q,
+                    stats,
+                )
+            else:
+                jacobi_sweep_margins(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, tie_tol, Q, stats)
             V, W = W, V
         elif jacobi:
-            jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
+            if mix:
+                mixed_jacobi_sweep(
+                    state_ptr,
+                    grp_ptr,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    row_slot,
+                    slot_ptr,
+                    Wt,
+                    sel,
+                    smix,
+                    R,
+                    V,
+                    W,
+                    gamma,
+                    stats,
+                )
+            else:
+                jacobi_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
             V, W = W, V
+        elif mix:
+            mixed_gauss_seidel_sweep(
+                state_ptr,
+                grp_ptr,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                row_slot,
+                slot_ptr,
+                Wt,
+                sel,
+                smix,
+                R,
+                V,
+                W,
+                gamma,
+                stats,
+            )
         else:
             gauss_seidel_sweep(state_ptr, row_ptr, cols, probs, row_self, R, V, W, gamma, stats)
         sweep += 1
@@ -219,6 +376,8 @@ def _shared_block(
                         _finish_lane(lane, b, W, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                         lane_sample[lane] = -1
                         _clear_lane(lane, R, V, W)
+                        if mix:
+                            _unload_weights(lane, sel, mixed_count, smix)
                         active -= 1
                         continue
                 bound = (1.0 - gamma) * factor * (M - m) * 0.5
@@ -234,6 +393,8 @@ def _shared_block(
                 _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
                 lane_sample[lane] = -1
                 _clear_lane(lane, R, V, W)
+                if mix:
+                    _unload_weights(lane, sel, mixed_count, smix)
                 active -= 1
                 continue
             if certify and lane_iter[lane] % align == 0 and bound <= certify_tol and 2.0 * bound < lane_margin[lane]:
@@ -242,7 +403,28 @@ def _shared_block(
                 due = True
         if due and not jacobi:
             # Gauss-Seidel sweeps mix old and new values: measure the margins of the result.
-            tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, no_shift, gamma, tie_tol, Q, margins)
+            if mix:
+                mixed_tie_margins(
+                    state_ptr,
+                    grp_ptr,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    row_slot,
+                    slot_ptr,
+                    Wt,
+                    sel,
+                    smix,
+                    V,
+                    no_shift,
+                    gamma,
+                    tie_tol,
+                    Q,
+                    margins,
+                )
+            else:
+                tie_margins(state_ptr, row_ptr, cols, probs, row_self, V, no_shift, gamma, tie_tol, Q, margins)
             for lane in range(LANES):
                 b = lane_sample[lane]
                 if b < 0 or not lane_due[lane]:
@@ -254,6 +436,8 @@ def _shared_block(
                     _finish_lane(lane, b, V, 0.0, lane_iter[lane], bound, values_out, iters_out, bound_out)
                     lane_sample[lane] = -1
                     _clear_lane(lane, R, V, W)
+                    if mix:
+                        _unload_weights(lane, sel, mixed_count, smix)
                     active -= 1
             due = False
 
@@ -332,6 +516,12 @@ def shared_optimal_values(
             cols,
             probs,
             row_self,
+            False,
+            np.zeros(1, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+            np.zeros((0, 0), dtype=np.int64),
+            np.zeros((0, 0, 0), dtype=np.uint64),
             rewards,
             gamma,
             tol,
@@ -345,6 +535,169 @@ def shared_optimal_values(
             iters_out,
             bound_out,
         )
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def response_optimal_values(
+    grp_state_ptr,
+    grp_ptr,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_slot,
+    slot_ptr,
+    slot_others,
+    other_masks,
+    rewards,
+    gamma,
+    tol,
+    max_iter,
+    jacobi,
+    leaks,
+    certify,
+    tie_tol,
+    certify_tol,
+    num_blocks,
+    values_out,
+    iters_out,
+    bound_out,
+):
+    """Optimal values of an agent's response to per-sample policies of the others, LANES samples
+    at a time (:func:`shared_optimal_values` with mixed action values, see ``_shared_block``).
+
+    Group ``g`` (state ``s``'s groups are ``grp_state_ptr[s]:grp_state_ptr[s+1]``, one per
+    acting action available there) holds the joint rows ``grp_ptr[g]:grp_ptr[g+1]`` of that
+    action, one per joint action of the others present in the MDP, that joint action being slot
+    ``row_slot[r]`` of the state (``slot_ptr``, ``slot_others [slots, m]``);
+    ``other_masks [m, B, S]`` are the others' tie masks.
+    """
+    B = rewards.shape[0]
+    for j in prange(num_blocks):
+        lo = (B * j) // num_blocks
+        hi = (B * (j + 1)) // num_blocks
+        _shared_block(
+            lo,
+            hi,
+            grp_state_ptr,
+            row_ptr,
+            cols,
+            probs,
+            row_self,
+            True,
+            grp_ptr,
+            row_slot,
+            slot_ptr,
+            slot_others,
+            other_masks,
+            rewards,
+            gamma,
+            tol,
+            max_iter,
+            jacobi,
+            leaks,
+            certify,
+            tie_tol,
+            certify_tol,
+            values_out,
+            iters_out,
+            bound_out,
+        )
+
+
+@njit(cache=True)
+def _response_greedy_sample(
+    b,
+    grp_state_ptr,
+    grp_ptr,
+    grp_action,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_others,
+    other_masks,
+    values,
+    gamma,
+    tie_tol,
+    policy_out,
+    cont_out,
+    q,
+):
+    V = values[b]
+    for s in range(values.shape[1]):
+        g0 = grp_state_ptr[s]
+        n = grp_state_ptr[s + 1] - g0
+        qmax = _NEG_INF
+        for i in range(n):
+            acc = 0.0
+            for r in range(grp_ptr[g0 + i], grp_ptr[g0 + i + 1]):
+                w = 1.0
+                for j in range(row_others.shape[1]):
+                    w *= _mask_weight(other_masks[j, b, s], row_others[r, j])
+                a = row_self[r] * V[s]
+                for k in range(row_ptr[r], row_ptr[r + 1]):
+                    a += probs[k] * V[cols[k]]
+                acc += w * a
+            q[i] = acc
+            qmax = max(qmax, acc)
+        cont_out[b, s] = qmax
+        mask = np.uint64(0)
+        for i in range(n):
+            if (1.0 - gamma) * (qmax - q[i]) <= tie_tol:
+                mask |= np.uint64(1) << np.uint64(grp_action[g0 + i])
+        policy_out[b, s] = mask
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def response_greedy(
+    grp_state_ptr,
+    grp_ptr,
+    grp_action,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    row_others,
+    other_masks,
+    values,
+    gamma,
+    tie_tol,
+    num_blocks,
+    policy_out,
+    cont_out,
+):
+    """:func:`shared_greedy` for an agent's response to per-sample policies of the others.
+
+    The action values are those of the ``mixed_*`` sweeps (the same operations, in the same
+    order), so tie sets certified there are the ones found here. ``grp_action [G]`` is each
+    group's acting action (its bit in the mask).
+    """
+    B, S = values.shape
+    max_groups = 0
+    for s in range(S):
+        max_groups = max(max_groups, grp_state_ptr[s + 1] - grp_state_ptr[s])
+    for j in prange(num_blocks):
+        q = np.empty(max_groups)
+        for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
+            _response_greedy_sample(
+                b,
+                grp_state_ptr,
+                grp_ptr,
+                grp_action,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                row_others,
+                other_masks,
+                values,
+                gamma,
+                tie_tol,
+                policy_out,
+                cont_out,
+                q,
+            )
 
 
 @njit(cache=True)
@@ -705,9 +1058,9 @@ def _merge_row(chain_cols, chain_w, start, stop):
 
 
 #: Codes for how the acting agent's action ``a`` in state ``s`` is resolved in one sample:
-#: a joint row index (>= 0) when the other agent's policy is deterministic there, or
-_NO_ROW = -1  # the other agent's chosen action leaves no joint row: all mass leaks (Q = 0)
-_MIXED = -2  # the other agent mixes several actions: sum over its policy
+#: a joint row index (>= 0) when every other agent's policy is deterministic there, or
+_NO_ROW = -1  # the others' chosen actions leave no joint row: all mass leaks (Q = 0)
+_MIXED = -2  # some other agent mixes several actions: sum over the others' policies
 _UNAVAILABLE = -3  # the acting agent cannot take ``a`` in ``s`` at all
 
 
@@ -724,30 +1077,50 @@ def _mask_weight(mask, a):
 
 
 @njit(cache=True)
-def _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff):
+def _others_weight(b, s, i, act_others, other_masks):
+    """Probability of the others' actions ``act_others[i]`` in state ``s``: the product of each
+    other agent's mask weight, in agent order (one other agent: ``1.0 * w``, which is ``w``)."""
+    w = 1.0
+    for j in range(act_others.shape[1]):
+        w *= _mask_weight(other_masks[j, b, s], act_others[i, j])
+    return w
+
+
+@njit(cache=True)
+def _resolve_rows(
+    b, S, num_act, other_sizes, other_strides, acting_stride, num_joint, act_ptr, row_index, other_masks, eff
+):
     """Fill ``eff[s * num_act + a]`` with a joint row or a code (see above) for sample ``b``.
 
-    Returns whether any entry is ``_MIXED`` (the other agent splits ties somewhere).
+    The joint row of ``(s, a)`` when every other agent takes one action ``o_j`` is
+    ``row_index[s * num_joint + a * acting_stride + sum_j o_j * other_strides[j]]``.
+    Returns whether any entry is ``_MIXED`` (some other agent splits ties somewhere).
     """
     mixed = False
+    one = np.uint64(1)
+    m = other_sizes.shape[0]
     for s in range(S):
-        m = other_policy[b, s]
-        o = -1  # the other agent's action if it takes only one
-        if m & (m - np.uint64(1)) == 0:
-            for x in range(num_other):
-                o = x if m == (np.uint64(1) << np.uint64(x)) else o
+        base = 0
+        single = True
+        for j in range(m):
+            mask = other_masks[j, b, s]
+            o = -1  # the other agent's action if it takes only one
+            if mask & (mask - one) == 0:
+                for x in range(other_sizes[j]):
+                    o = x if mask == (one << np.uint64(x)) else o
+            if o < 0:
+                single = False
+            else:
+                base += o * other_strides[j]
         for a in range(num_act):
             i = s * num_act + a
             if act_ptr[i] == act_ptr[i + 1]:
                 eff[i] = _UNAVAILABLE
-            elif o < 0:
+            elif not single:
                 eff[i] = _MIXED
                 mixed = True
             else:
-                h, x = (a, o) if agent_is_H else (o, a)
-                row = row_index[
-                    (s * (num_act if agent_is_H else num_other) + h) * (num_other if agent_is_H else num_act) + x
-                ]
+                row = row_index[s * num_joint + base + a * acting_stride]
                 eff[i] = row if row >= 0 else _NO_ROW
     return mixed
 
@@ -761,11 +1134,11 @@ def _row_dot(jr, s, row_ptr, cols, probs, row_self, V):
 
 
 @njit(cache=True)
-def _mixed_q(s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V):
-    """``sum_o pi_other(o|s) sum_s' P(s'|s, a, o) V(s')`` when several joint rows mix (rare)."""
+def _mixed_q(s, a, b, num_act, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V):
+    """``sum_o pi_others(o|s) sum_s' P(s'|s, a, o) V(s')`` when several joint rows mix (rare)."""
     total = 0.0
     for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
-        w = _mask_weight(other_policy[b, s], act_other[i])
+        w = _others_weight(b, s, i, act_others, other_masks)
         if w > 0.0:
             total += w * _row_dot(act_row[i], s, row_ptr, cols, probs, row_self, V)
     return total
@@ -830,14 +1203,14 @@ def _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_se
 
 @njit(cache=True)
 def _mixed_action_values(
-    b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
+    b, S, num_act, eff, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V, q
 ):
-    """``q`` for the actions that mix several joint rows (the other agent splits a tie)."""
+    """``q`` for the actions that mix several joint rows (some other agent splits a tie)."""
     for s in range(S):
         for a in range(num_act):
             if eff[s * num_act + a] == _MIXED:
                 q[s * num_act + a] = _mixed_q(
-                    s, a, b, num_act, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V
+                    s, a, b, num_act, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V
                 )
 
 
@@ -869,8 +1242,8 @@ def _mixed_chain(
     pol,
     act_ptr,
     act_row,
-    act_other,
-    other_policy,
+    act_others,
+    other_masks,
     row_ptr,
     cols,
     probs,
@@ -901,7 +1274,7 @@ def _mixed_chain(
         elif code == _MIXED:
             start = n
             for i in range(act_ptr[s * num_act + a], act_ptr[s * num_act + a + 1]):
-                w = _mask_weight(other_policy[b, s], act_other[i])
+                w = _others_weight(b, s, i, act_others, other_masks)
                 if w > 0.0:
                     n = _add_row(act_row[i], w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
             n = _merge_row(chain_cols, chain_w, start, n)
@@ -913,16 +1286,18 @@ def _best_response_sample(
     b,
     act_ptr,
     act_row,
-    act_other,
+    act_others,
     num_act,
-    num_other,
-    agent_is_H,
+    other_sizes,
+    other_strides,
+    acting_stride,
+    num_joint,
     row_index,
     row_ptr,
     cols,
     probs,
     row_self,
-    other_policy,
+    other_masks,
     rewards,
     gamma,
     tol,
@@ -951,7 +1326,9 @@ def _best_response_sample(
     # numba reload array metadata on every iteration.
     S = rewards.shape[1]
     R = rewards[b]
-    mixed = _resolve_rows(b, S, num_act, num_other, agent_is_H, act_ptr, row_index, other_policy, eff)
+    mixed = _resolve_rows(
+        b, S, num_act, other_sizes, other_strides, acting_stride, num_joint, act_ptr, row_index, other_masks, eff
+    )
     _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
@@ -965,7 +1342,7 @@ def _best_response_sample(
         _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
         if mixed:
             _mixed_action_values(
-                b, S, num_act, eff, act_ptr, act_row, act_other, other_policy, row_ptr, cols, probs, row_self, V, q
+                b, S, num_act, eff, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V, q
             )
         if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
             break
@@ -978,8 +1355,8 @@ def _best_response_sample(
                 pol,
                 act_ptr,
                 act_row,
-                act_other,
-                other_policy,
+                act_others,
+                other_masks,
                 row_ptr,
                 cols,
                 probs,
@@ -1022,16 +1399,18 @@ def _best_response_sample(
 def best_response(
     act_ptr,
     act_row,
-    act_other,
+    act_others,
     num_act,
-    num_other,
-    agent_is_H,
+    other_sizes,
+    other_strides,
+    acting_stride,
+    num_joint,
     row_index,
     row_ptr,
     cols,
     probs,
     row_self,
-    other_policy,
+    other_masks,
     rewards,
     gamma,
     tol,
@@ -1044,27 +1423,35 @@ def best_response(
     iters_out,
     bound_out,
 ):
-    """Optimal values and policy of the acting agent against a per-sample policy of the other.
+    """Optimal values and policy of the acting agent against per-sample policies of the others.
 
     Policy iteration per sample: exact evaluation when the chain is deterministic (the
-    usual case on gridworlds), Gauss-Seidel evaluation to ``tol`` otherwise. The final policy
-    splits ties uniformly: actions with ``(1 - gamma) * (Q_max - Q_a) <= tie_tol``.
+    usual case on gridworlds), the affine reduction of :func:`_evaluate_chain` otherwise. The
+    final policy splits ties uniformly: actions with ``(1 - gamma) * (Q_max - Q_a) <= tie_tol``.
 
     Parameters
     ----------
     act_ptr : [S * num_act + 1]
         Joint rows using acting action ``a`` in state ``s`` are ``act_row[act_ptr[s*A+a]:...]``,
-        with the other agent's action in ``act_other``.
-    row_index : [S * A_H * A_A]
-        Joint row of each ``(s, a_H, a_A)`` or -1 if the joint action is absent.
-    other_policy : [B, S] uint64
-        The other agent's policy as tie masks (uniform over set bits).
+        with the other agents' actions (in agent order) in ``act_others [rows, m]``.
+    other_sizes, other_strides : [m]
+        Each other agent's number of actions and its stride in the flat joint action (C order).
+    acting_stride, num_joint : int
+        The acting agent's stride, and the number of joint actions per state.
+    row_index : [S * num_joint]
+        Joint row of each (state, joint action) or -1 if the joint action is absent.
+    other_masks : [m, B, S] uint64
+        The other agents' policies as tie masks (uniform over set bits); a mixed joint action
+        has the product of the others' weights, in agent order. ``m = 0``: a single agent.
     rewards : [B, S]
     policy_out : [B, S] uint64
         The acting agent's optimal policy, as tie masks.
     """
     B, S = rewards.shape
     nnz_total = cols.shape[0] + row_self.shape[0]
+    num_other = 1  # most joint rows one action mixes: the product of the others' action counts
+    for j in range(other_sizes.shape[0]):
+        num_other *= other_sizes[j]
     terms = num_other * _most_entries(row_ptr) + 2  # terms of an action value's sum, mixed rows included
     for j in prange(num_blocks):
         V = np.empty(S)
@@ -1080,16 +1467,18 @@ def best_response(
                 b,
                 act_ptr,
                 act_row,
-                act_other,
+                act_others,
                 num_act,
-                num_other,
-                agent_is_H,
+                other_sizes,
+                other_strides,
+                acting_stride,
+                num_joint,
                 row_index,
                 row_ptr,
                 cols,
                 probs,
                 row_self,
-                other_policy,
+                other_masks,
                 rewards,
                 gamma,
                 tol,
@@ -1117,30 +1506,44 @@ def best_response(
 
 
 @njit(cache=True)
-def _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
-    """``pair_row[s]``: the one joint row both (deterministic) policies pick in ``s``, -1 if that
-    joint action is absent, or -2 if either policy is stochastic there. Returns whether any is -2."""
+def _agent_weight(b, s, i, a, source, masks, dense):
+    """Probability of agent ``i``'s action ``a`` in state ``s``: from its tie mask
+    (``source[i] >= 0``: ``masks[source[i]]``) or its shared dense policy (``dense[-1 - source[i]]``)."""
+    k = source[i]
+    if k >= 0:
+        return _mask_weight(masks[k, b, s], a)
+    return dense[-1 - k, s, a]
+
+
+@njit(cache=True)
+def _joint_rows(b, S, action_shape, strides, num_joint, row_index, source, masks, dense, joint_row):
+    """``joint_row[s]``: the one joint row every (deterministic) policy picks in ``s``, -1 if that
+    joint action is absent, or -2 if some policy is stochastic there. Returns whether any is -2."""
     mixed = False
     one = np.uint64(1)
+    n = action_shape.shape[0]
     for s in range(S):
-        h = -1
-        mh = mask_H[b, s]
-        if mh & (mh - one) == 0:
-            for x in range(num_H):
-                h = x if mh == (one << np.uint64(x)) else h
-        a = -1
-        if use_dense_A:
-            for x in range(num_A):
-                a = x if dense_A[s, x] == 1.0 else a
+        flat = 0
+        single = True
+        for i in range(n):
+            k = source[i]
+            x = -1
+            if k >= 0:
+                m = masks[k, b, s]
+                if m & (m - one) == 0:
+                    for y in range(action_shape[i]):
+                        x = y if m == (one << np.uint64(y)) else x
+            else:
+                for y in range(action_shape[i]):
+                    x = y if dense[-1 - k, s, y] == 1.0 else x
+            if x < 0:
+                single = False
+            else:
+                flat += x * strides[i]
+        if single:
+            joint_row[s] = row_index[s * num_joint + flat]
         else:
-            ma = mask_A[b, s]
-            if ma & (ma - one) == 0:
-                for x in range(num_A):
-                    a = x if ma == (one << np.uint64(x)) else a
-        if h >= 0 and a >= 0:
-            pair_row[s] = row_index[(s * num_H + h) * num_A + a]
-        else:
-            pair_row[s] = -2
+            joint_row[s] = -2
             mixed = True
     return mixed
 
@@ -1165,31 +1568,31 @@ def _rows_chain(S, chosen_row, row_ptr, cols, probs, row_self, chain_ptr, chain_
 
 
 @njit(cache=True)
-def _mixed_pair_chain(
+def _mixed_joint_chain(
     b,
     S,
     state_ptr,
-    row_h,
-    row_a,
-    mask_H,
-    mask_A,
-    dense_A,
-    use_dense_A,
+    row_agent_action,
+    source,
+    masks,
+    dense,
     row_ptr,
     cols,
     probs,
     row_self,
-    pair_row,
+    joint_row,
     chain_ptr,
     chain_cols,
     chain_w,
 ):
-    """Chain of two policies of which one mixes somewhere: states where both pick one joint row
-    (``pair_row >= 0``) are copied in place, only the mixed ones (-2) are summed and merged."""
+    """Chain of fixed policies of which some mix somewhere: states where all pick one joint row
+    (``joint_row >= 0``) are copied in place, only the mixed ones (-2) are summed and merged.
+    A joint row's weight is the product of the agents' probabilities, in agent order."""
     n = 0
+    num_agents = row_agent_action.shape[1]
     for s in range(S):
         chain_ptr[s] = n
-        one = pair_row[s]
+        one = joint_row[s]
         if one >= 0:
             if row_self[one] > 0.0:
                 chain_cols[n] = s
@@ -1204,8 +1607,9 @@ def _mixed_pair_chain(
             continue
         start = n
         for r in range(state_ptr[s], state_ptr[s + 1]):
-            w_A = dense_A[s, row_a[r]] if use_dense_A else _mask_weight(mask_A[b, s], row_a[r])
-            w = _mask_weight(mask_H[b, s], row_h[r]) * w_A
+            w = 1.0
+            for i in range(num_agents):
+                w *= _agent_weight(b, s, i, row_agent_action[r, i], source, masks, dense)
             if w > 0.0:
                 n = _add_row(r, w, row_ptr, cols, probs, row_self, s, chain_cols, chain_w, n)
         n = _merge_row(chain_cols, chain_w, start, n)
@@ -1220,14 +1624,14 @@ def _joint_policy_sample(
     cols,
     probs,
     row_self,
-    row_h,
-    row_a,
+    row_agent_action,
     row_index,
-    num_H,
-    num_A,
-    mask_H,
-    mask_A,
-    dense_A,
+    action_shape,
+    strides,
+    num_joint,
+    source,
+    masks,
+    dense,
     rewards,
     gamma,
     tol,
@@ -1237,7 +1641,7 @@ def _joint_policy_sample(
     iters_out,
     bound_out,
     V,
-    pair_row,
+    joint_row,
     chain_ptr,
     chain_cols,
     chain_w,
@@ -1245,30 +1649,27 @@ def _joint_policy_sample(
     fwork,
 ):
     S = rewards.shape[1]
-    use_dense_A = dense_A.shape[0] > 0
     R = rewards[b]
-    if _pair_rows(b, S, num_H, num_A, row_index, mask_H, mask_A, dense_A, use_dense_A, pair_row):
-        _mixed_pair_chain(
+    if _joint_rows(b, S, action_shape, strides, num_joint, row_index, source, masks, dense, joint_row):
+        _mixed_joint_chain(
             b,
             S,
             state_ptr,
-            row_h,
-            row_a,
-            mask_H,
-            mask_A,
-            dense_A,
-            use_dense_A,
+            row_agent_action,
+            source,
+            masks,
+            dense,
             row_ptr,
             cols,
             probs,
             row_self,
-            pair_row,
+            joint_row,
             chain_ptr,
             chain_cols,
             chain_w,
         )
     else:
-        _rows_chain(S, pair_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+        _rows_chain(S, joint_row, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
     for s in range(S):
         V[s] = R[s] / (1.0 - gamma)
     it, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
@@ -1297,14 +1698,14 @@ def joint_policy_values(
     cols,
     probs,
     row_self,
-    row_h,
-    row_a,
+    row_agent_action,
     row_index,
-    num_H,
-    num_A,
-    mask_H,
-    mask_A,
-    dense_A,
+    action_shape,
+    strides,
+    num_joint,
+    source,
+    masks,
+    dense,
     rewards,
     gamma,
     tol,
@@ -1315,19 +1716,21 @@ def joint_policy_values(
     iters_out,
     bound_out,
 ):
-    """Values of a fixed pair of policies on a joint MDP.
+    """Values of fixed policies of every agent on a joint MDP.
 
-    Agent H's policy is per sample (tie masks ``mask_H [B, S]``); Agent A's is either per
-    sample (``mask_A [B, S]``) or one shared stochastic policy ``dense_A [S, A_A]`` (pass a
-    ``[0, 0]`` array to use ``mask_A``). The chain of sample ``b`` is
-    ``sum_{h,a} pi_H(h|s) pi_A(a|s) P(.|s,h,a)`` (absent joint actions contribute nothing).
+    Agent ``i``'s policy is per sample (tie masks ``masks[source[i]] [B, S]``, when
+    ``source[i] >= 0``) or one shared stochastic policy ``dense[-1 - source[i]] [S, A_i]``
+    (zero-padded to the widest agent). The chain of sample ``b`` is
+    ``sum_a prod_i pi_i(a_i|s) P(.|s,a)`` over the joint rows (absent joint actions contribute
+    nothing), the product taken in agent order. ``row_agent_action [rows, n]`` holds each
+    row's actions; ``row_index [S * num_joint]`` each (state, flat joint action)'s row or -1.
     ``cont_out`` is ``sum P V`` under that chain, so POWER is ``(1 - gamma) * cont_out``.
     """
     B, S = rewards.shape
     nnz_total = cols.shape[0] + row_self.shape[0]
     for j in prange(num_blocks):
         V = np.empty(S)
-        pair_row = np.empty(S, dtype=np.int64)
+        joint_row = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _joint_policy_sample(
@@ -1337,14 +1740,14 @@ def joint_policy_values(
                 cols,
                 probs,
                 row_self,
-                row_h,
-                row_a,
+                row_agent_action,
                 row_index,
-                num_H,
-                num_A,
-                mask_H,
-                mask_A,
-                dense_A,
+                action_shape,
+                strides,
+                num_joint,
+                source,
+                masks,
+                dense,
                 rewards,
                 gamma,
                 tol,
@@ -1354,7 +1757,7 @@ def joint_policy_values(
                 iters_out,
                 bound_out,
                 V,
-                pair_row,
+                joint_row,
                 chain_ptr,
                 chain_cols,
                 chain_w,

@@ -18,25 +18,31 @@ Experiment types
 ``single_agent`` / ``multiagent_fixed_policy``
     :class:`SingleAgentProblem`. A fixed Agent A policy is folded into Agent H's
     transitions (:func:`powerplay.model.policy.marginalize_to_mdp`) first.
-``multiagent_with_reward``
-    :class:`MultiAgentProblem`: Agent H learns an optimal policy per reward sample against
-    Agent A's *seed* policy; Agent A then learns an optimal policy against each frozen H
-    policy with its own rewards. A's POWER comes from A's optimal values; H's POWER from
-    evaluating H's frozen policy against A's optimal policy. Optional diagnostics: H's POWER
-    against the seed policy, and A's POWER when following the seed policy against H.
+``multiagent_with_reward`` (any number of agents)
+    :class:`LearningChainProblem`: the agents learn one after another, in their order
+    (slowest first). The first learns an optimal policy per reward sample against the later
+    agents' *seed* policies; agent ``k`` then learns an optimal response to the frozen
+    policies of the agents before it, with the later agents' seed policies folded in. The
+    last agent's POWER comes from its optimal values; every other agent's from evaluating
+    its frozen policy against all the others' final policies. Optional diagnostics: each
+    agent's POWER in its own training stage, and each later agent's POWER when following its
+    seed policy against the others. :class:`MultiAgentProblem` is the two-agent (H, A) form
+    with the published signature.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..errors import ModelError
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
-from ..model.policy import Policy, check_policy_compatible, marginalize_to_mdp
+from ..model.policy import Policy, check_policy_compatible, marginalize, marginalize_to_mdp
 from . import kernels
-from .structure import JointStructure, ResponseIndex, RowStructure
+from .structure import JointStructure, ResponseGroups, ResponseIndex, RowStructure, check_row_index
 from .values import (
     Convergence,
     SolverSettings,
@@ -46,6 +52,8 @@ from .values import (
     greedy,
     joint_policy_values,
     optimal_values,
+    response_greedy,
+    response_values,
 )
 
 #: Keys of the POWER sample arrays a problem can produce.
@@ -90,6 +98,36 @@ class Precision:
         folded = marginalize_to_mdp(mdp, policy_A)
         closed = complete and not _leaks(mdp.transitions, mask) and not _leaks(folded.transitions, folded.action_mask)
         return cls(bool(closed), max(num_H, num_A) * entries + 2)
+
+    @classmethod
+    def of_learning_chain(
+        cls,
+        joint: JointMDP,
+        seed_policies: Mapping[str, Policy] | Sequence[Policy],
+        agents: Sequence[str] | None = None,
+    ) -> Precision:
+        """For :class:`LearningChainProblem` on ``joint`` (any number of agents).
+
+        Two agents: the same as ``Precision.of(joint, seed_policy_A, True)``. Closed when every
+        state offers every combination of its agents' actions, no joint row leaks, and no stage's
+        folded MDP leaks; ``terms`` counts the widest mix of rows in one action value: the
+        product of the other agents' action counts times a row's entries.
+        """
+        order = _learning_order(joint, agents)
+        seeds = _seed_policies(joint, order, seed_policies)
+        stages = _fold_stages(joint, order, seeds)
+        structure = JointStructure(joint)
+        closed = structure.complete and not any(_leaks(m.transitions, m.action_mask) for m in stages[:-1])
+        return cls(bool(closed), _chain_terms(joint))
+
+
+def _chain_terms(joint: JointMDP) -> int:
+    """Most terms of one action value's sum in a learning chain (rows' entries and self-loop, times
+    the most joint rows one agent's action mixes), plus two."""
+    entries = int(np.diff(joint.transitions.indptr).max(initial=0)) + 1
+    shape = joint.action_shape
+    widest = max(int(np.prod(shape, dtype=np.int64)) // size for size in shape)
+    return widest * entries + 2
 
 
 def _leaks(transitions, mask: np.ndarray) -> bool:
@@ -209,10 +247,13 @@ class Centring:
 
 @dataclass
 class BatchResult:
-    """POWER samples ``[B, S]`` by key (:data:`POWER_H`, ...), and per-stage convergence."""
+    """POWER samples ``[B, S]`` by key (:data:`POWER_H`, ...), per-stage convergence, and the
+    wall-clock seconds of each stage of a :class:`LearningChainProblem` (``'learn H'``,
+    ``'evaluate H'``, ``'seed A'``, ...; for benchmarks, never part of a result)."""
 
     power: dict[str, np.ndarray]
     convergence: dict[str, Convergence] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class SingleAgentProblem:
@@ -259,14 +300,18 @@ class SingleAgentProblem:
         # Deterministic MDPs are solved exactly by policy iteration, which needs this index.
         self.response = ResponseIndex.of_single(self.rows) if self.rows.deterministic else None
 
-    def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> BatchResult:
-        """POWER samples ``[B, S]`` for reward samples ``[B, S]``.
+    def solve(
+        self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
+    ) -> BatchResult:
+        """POWER samples ``[B, S]`` for reward samples ``[B, S]`` (or ``{'H': [B, S]}``).
 
         Deterministic MDPs are solved exactly by policy iteration; others by value iteration
         to the certified ``settings.tolerance``.
         """
         g, s = self.discount_rate, self.settings
-        rewards_H, centring = centred(rewards_H, self.closed)
+        rewards_H, centring = centred(
+            _rewards_of(rewards_H, "H") if isinstance(rewards_H, Mapping) else rewards_H, self.closed
+        )
         if self.response is not None:
             _, continuation, _, conv = exact_optimal(self.response, rewards_H, g, s)
         else:
@@ -275,14 +320,19 @@ class SingleAgentProblem:
         power, conv = centring.restore((1.0 - g) * continuation, conv)
         return BatchResult({POWER_H: power}, {"H": conv})
 
-    def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Agent H's optimal policies ``{'H': [B, S] uint64 tie masks}`` for reward samples ``[B, S]``.
+    def policies(
+        self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Agent H's optimal policies ``{'H': [B, S] uint64 tie masks}`` for reward samples ``[B, S]``
+        (or ``{'H': [B, S]}``).
 
         Bit ``a`` of a mask marks an optimal action (index into ``self.mdp.actions``); the
         policy splits uniformly among them (see ``mask_to_probabilities``).
         """
         g, s = self.discount_rate, self.settings
-        rewards_H, _ = centred(rewards_H, self.closed)
+        rewards_H, _ = centred(
+            _rewards_of(rewards_H, "H") if isinstance(rewards_H, Mapping) else rewards_H, self.closed
+        )
         if self.response is not None:
             return {"H": exact_optimal(self.response, rewards_H, g, s)[2]}
         values, _ = optimal_values(
@@ -292,8 +342,435 @@ class SingleAgentProblem:
         return {"H": policy}
 
 
-class MultiAgentProblem:
+def _learning_order(joint: JointMDP, agents: Sequence[str] | None) -> tuple[str, ...]:
+    """The learning order: ``agents`` (a permutation of the joint MDP's agents) or their own order."""
+    if not isinstance(joint, JointMDP):
+        raise ModelError(f"MDP {getattr(joint, 'name', joint)!r} is not a joint MDP")
+    if agents is None:
+        return tuple(joint.agents)
+    order = (agents,) if isinstance(agents, str) else tuple(agents)
+    if len(order) != len(set(order)) or set(order) != set(joint.agents):
+        raise ModelError(
+            f"agents {list(order)} must list the joint MDP's agents {list(joint.agents)} once each, in learning order",
+            "agents",
+        )
+    return order
+
+
+def discount_field(order: Sequence[str], agent: str) -> str:
+    """The config parameter of an agent's discount rate: ``discount_rate`` for the first agent,
+    ``discount_rate_agent_{X}`` for the others."""
+    return "discount_rate" if agent == order[0] else f"discount_rate_agent_{agent}"
+
+
+def _discount_rates(order: tuple[str, ...], rates: Mapping[str, float] | Sequence[float]) -> dict[str, float]:
+    if isinstance(rates, Mapping):
+        unknown = [agent for agent in rates if agent not in order]
+        if unknown:
+            raise ModelError(f"discount rate for {unknown[0]!r}, which is not one of the agents {list(order)}")
+        missing = [agent for agent in order if agent not in rates]
+        if missing:
+            raise ModelError(f"agent {missing[0]} has no discount rate", discount_field(order, missing[0]))
+        values = [rates[agent] for agent in order]
+    else:
+        values = list(rates)
+        if len(values) != len(order):
+            raise ModelError(f"{len(values)} discount rates for the {len(order)} agents {list(order)}")
+    return {agent: check_discount_rate(g, discount_field(order, agent)) for agent, g in zip(order, values)}
+
+
+def _seed_policies(
+    joint: JointMDP, order: tuple[str, ...], seeds: Mapping[str, Policy] | Sequence[Policy] | None
+) -> dict[str, Policy]:
+    """Every later agent's seed policy, checked against the joint MDP."""
+    given = dict(seeds) if isinstance(seeds, Mapping) else {policy.agent: policy for policy in seeds or ()}
+    if order[0] in given:
+        raise ModelError(f"agent {order[0]} learns first: it has no seed policy", f"seed_policy_agent_{order[0]}")
+    out = {}
+    for agent in order[1:]:
+        if agent not in given:
+            raise ModelError(f"agent {agent} needs a seed policy", f"seed_policy_agent_{agent}")
+        policy = given[agent]
+        if policy.agent != agent:
+            raise ModelError(
+                f"seed policy {policy.name!r} is agent {policy.agent}'s, given for agent {agent}",
+                f"seed_policy_agent_{agent}",
+            )
+        check_policy_compatible(policy, joint)
+        out[agent] = policy
+    unknown = [agent for agent in given if agent not in order]
+    if unknown:
+        raise ModelError(f"seed policy for {unknown[0]!r}, which is not one of the agents {list(order)}")
+    return out
+
+
+def _fold_stages(joint: JointMDP, order: tuple[str, ...], seeds: Mapping[str, Policy]) -> list[MDP | JointMDP]:
+    """Each stage's MDP: stage ``k`` (0-based) is ``joint`` with the seed policies of agents
+    ``order[k+1:]`` folded in, the last agent's first (stage 0 is the first agent's MDP)."""
+    stages: list[MDP | JointMDP] = [joint]
+    for agent in reversed(order[1:]):
+        current = stages[0]
+        assert isinstance(current, JointMDP)
+        stages.insert(0, marginalize(current, seeds[agent]))
+    return stages
+
+
+def _rewards_of(rewards: Mapping[str, np.ndarray], agent: str) -> np.ndarray:
+    if not isinstance(rewards, Mapping):
+        raise ModelError("rewards must be a mapping {agent: [samples, states] array}")
+    if agent not in rewards:
+        raise ModelError(f"no reward samples for agent {agent} (got {', '.join(map(str, rewards)) or 'none'})")
+    return rewards[agent]
+
+
+@dataclass(frozen=True)
+class ChainMemory:
+    """Memory a :class:`LearningChainProblem` needs, from its sizes (:func:`learning_chain_memory`).
+
+    Attributes
+    ----------
+    model_bytes : int
+        The joint MDP itself (transitions and action mask), which a run holds throughout.
+    structure_bytes : int
+        The solver structures of every stage, held for the whole run.
+    build_bytes : int
+        Extra peak while they are built (each stage's folded MDP and its temporaries).
+    per_sample_state : dict
+        Bytes per reward sample and state live at the peak of each stage (``'learn H'``, ...,
+        ``'evaluate'``): the rewards (given and centred), the learned policies and training
+        results carried between stages, and the stage's own arrays.
+    thread_bytes : int
+        Scratch of one worker thread (the widest stage's: value-iteration lanes or a policy's
+        chain), whatever the chunk size.
+    """
+
+    model_bytes: int
+    structure_bytes: int
+    build_bytes: int
+    per_sample_state: dict[str, int]
+    thread_bytes: int
+
+    @property
+    def peak_per_sample_state(self) -> int:
+        return max(self.per_sample_state.values())
+
+    def total(self, chunk: int, num_states: int, threads: int = 1) -> int:
+        """Peak bytes of building the problem and solving ``chunk`` samples at once on ``threads``
+        threads (the joint MDP included; the interpreter and a runner's own arrays not)."""
+        held = self.model_bytes + self.structure_bytes
+        solve = held + threads * self.thread_bytes + chunk * num_states * self.peak_per_sample_state
+        return int(max(held + self.build_bytes, solve))
+
+    def largest_chunk(self, num_states: int, available: int, threads: int = 1) -> int:
+        """The most samples per chunk that fit in ``available`` bytes (0 if none)."""
+        spare = available - self.model_bytes - self.structure_bytes - threads * self.thread_bytes
+        if spare <= 0 or self.model_bytes + self.structure_bytes + self.build_bytes > available:
+            return 0
+        return int(spare // (num_states * self.peak_per_sample_state))
+
+
+def learning_chain_memory(
+    joint: JointMDP, agents: Sequence[str] | None = None, diagnostic: bool = False
+) -> ChainMemory:
+    """What a :class:`LearningChainProblem` on ``joint`` will need, before building it.
+
+    Counted from the joint MDP's sizes (the stages' available rows from its action mask; their
+    entries at most the joint MDP's: folding only merges rows' entries), array by array as the
+    solvers allocate them, so that a runner can refuse a run that would not fit, or choose its
+    chunk size, before anything is built. Checked against measured peaks in
+    ``benchmarks/bench_agents.py`` (it errs high).
+
+    Parameters
+    ----------
+    joint : JointMDP
+    agents : sequence of str, optional
+        The learning order (default: the joint MDP's agents).
+    diagnostic : bool
+
+    Returns
+    -------
+    ChainMemory
+
+    Raises
+    ------
+    ResourceLimitError
+        If a dense joint-action lookup alone is over the solvers' limit.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> joint = joint_gridworld(gridworld(2, 2), agents=('H', 'A', 'B'))
+    >>> memory = learning_chain_memory(joint)
+    >>> list(memory.per_sample_state)
+    ['learn H', 'learn A', 'learn B', 'evaluate']
+    >>> memory.total(64, joint.num_states) > memory.structure_bytes
+    True
+    """
+    order = _learning_order(joint, agents)
+    n = len(order)
+    S = joint.num_states
+    position = [joint.agent_index(agent) for agent in order]
+    shape = joint.action_shape
+    nnz = int(joint.transitions.nnz)
+    check_row_index(S, joint.num_joint_actions, joint.name)
+    mask = joint.action_mask
+    widest = max(shape)
+    structure = 0
+    thread = 0
+    for k in range(n):
+        later = tuple(1 + position[j] for j in range(k + 1, n))
+        rows = int(mask.any(axis=later).sum()) if later else int(mask.sum())
+        entries = nnz + rows  # each row's entries, self-loops kept apart
+        structure += 8 * (S + 1) + 8 * (rows + 1) + 16 * entries + 16 * rows  # RowStructure
+        if k == 0:
+            # value-iteration lanes: R, V, W and action values
+            thread = max(thread, 24 * kernels.LANES * S + 8 * kernels.LANES * widest)
+            continue
+        width = int(np.prod([shape[position[j]] for j in range(k + 1)], dtype=np.int64))
+        structure += 8 * (k + 1) * rows + 8 * S * width  # per-agent actions, dense lookup
+        structure += 8 * (S * shape[position[k]] + 1) + 8 * (k + 1) * rows  # the acting agent's index
+        slots = min(rows, S * width // shape[position[k]])
+        # stochastic stages (of three or more agents): the lane layout, a copy of the rows
+        structure += 8 * (rows + 1) + 16 * entries + 8 * (k + 2) * rows + 8 * (S + 1) * 2 + 8 * (k + 1) * slots
+        lanes = 24 * kernels.LANES * S + 8 * kernels.LANES * slots + 2 * kernels.LANES * S + 9 * S
+        chain = 32 * entries + 96 * S + 8 * kernels.DIRECT_MAX**2 + 8 * S * (4 + 4 * shape[position[k]])
+        thread = max(thread, lanes, chain)
+    model = 12 * nnz + 8 * (S * joint.num_joint_actions + 1) + mask.size
+    # Folding a seed policy in: the joint's triples, the weights, the folded triples and the CSR built from them.
+    build = (n - 1) * 96 * nnz
+    keys = n + (2 * (n - 1) if diagnostic else 0)
+    carried = 16 * n  # rewards as given and centred
+    per_stage: dict[str, int] = {}
+    for k, agent in enumerate(order):
+        # the policies and training results so far, the others' stacked masks, values, continuation, policy
+        per_stage[f"learn {agent}"] = carried + 16 * k + 8 * k + 40
+    # every policy and training result, a stack of every agent's masks, values and continuation,
+    # the POWER arrays
+    per_stage["evaluate"] = carried + 16 * n + 8 * n + 24 + 8 * keys
+    return ChainMemory(int(model), int(structure), int(build), per_stage, int(thread))
+
+
+class LearningChainProblem:
+    """POWER of any number of agents that learn one after another (``multiagent_with_reward``).
+
+    Per reward sample (each agent has its own rewards, :class:`~powerplay.model.rewards.RewardStream`):
+
+    1. ``agents[0]`` learns an optimal policy on the MDP with every later agent's seed policy
+       folded in (value iteration, stopped once its tie sets are certain);
+    2. ``agents[k]`` (k = 1 ... n-1) learns an optimal response (policy iteration) to the frozen
+       learned policies of ``agents[:k]``, on the joint MDP with the seed policies of
+       ``agents[k+1:]`` folded in;
+    3. the last agent's POWER comes from its optimal values; every other agent's from its
+       learned policy evaluated against all the others' learned policies.
+
+    Tie sets are policies uniform over the actions within ``settings.tie_tolerance`` of the
+    best; a tie-split joint action weighs each joint row by the product of the agents'
+    probabilities, in the joint MDP's agent order. Two agents ``('H', 'A')`` give exactly the
+    stages, arrays and floating-point operations of :class:`MultiAgentProblem`.
+
+    Parameters
+    ----------
+    joint : JointMDP
+    agents : sequence of str, optional
+        The learning order, slowest first: the joint MDP's agents in any order (default:
+        theirs).
+    discount_rates : mapping or sequence
+        ``{agent: gamma}`` or one rate per agent in learning order, each in ``[0, 1)``.
+    seed_policies : mapping or sequence of Policy
+        ``{agent: policy}`` for every agent but the first (a sequence: keyed by ``policy.agent``).
+    diagnostic : bool
+        Also compute ``{a}_against_seed`` (each agent but the last: its POWER in its own
+        training stage) and ``{a}_seed`` (each agent but the first: following its seed policy
+        against the others' learned policies).
+    settings : SolverSettings, optional
+
+    Raises
+    ------
+    ModelError
+        One line naming the agent (and its config parameter) at fault.
+    ResourceLimitError
+        If a stage's dense joint-action lookup would be too large.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> from powerplay.model.policy import uniform_random_policy
+    >>> joint = joint_gridworld(gridworld(1, 3), agents=('H', 'A', 'B'), interaction='remove')
+    >>> seeds = {a: uniform_random_policy(joint, a) for a in ('A', 'B')}
+    >>> problem = LearningChainProblem(joint, ('H', 'A', 'B'), {'H': 0.9, 'A': 0.9, 'B': 0.9}, seeds)
+    >>> rng = np.random.default_rng(0)
+    >>> batch = problem.solve({a: rng.random((4, joint.num_states)) for a in problem.agents})
+    >>> list(batch.power), batch.power['B'].shape
+    (['H', 'A', 'B'], (4, 6))
+    """
+
+    def __init__(
+        self,
+        joint: JointMDP,
+        agents: Sequence[str] | None = None,
+        discount_rates: Mapping[str, float] | Sequence[float] = (),
+        seed_policies: Mapping[str, Policy] | Sequence[Policy] = (),
+        diagnostic: bool = False,
+        settings: SolverSettings | None = None,
+    ):
+        order = _learning_order(joint, agents)
+        self.agents = order
+        self.discount_rates = _discount_rates(order, discount_rates)
+        self.seed_policies = _seed_policies(joint, order, seed_policies)
+        self.diagnostic = diagnostic
+        self.settings = settings or SolverSettings()
+        self.states = joint.states
+        self.joint = JointStructure(joint)
+        stages = _fold_stages(joint, order, self.seed_policies)
+        first = stages[0]
+        assert isinstance(first, MDP)
+        #: Stage 1: the first agent's MDP (value iteration).
+        self.first_rows = RowStructure.of_mdp(first)
+        #: Stages 2 ... n-1: the joint MDPs of the first k agents (later seeds folded in); then the full joint.
+        middle = []
+        for stage in stages[1:-1]:
+            assert isinstance(stage, JointMDP)
+            middle.append(JointStructure(stage))
+        self.stage_structures: tuple[JointStructure, ...] = (*middle, self.joint)
+        # How each later agent learns: policy iteration (exact evaluation of its chains) where
+        # the stage's rows are deterministic, and always for two agents (the published
+        # MultiAgentProblem); value iteration across samples where they are stochastic (a
+        # later agent's seed policy folded in, or noise), as policy iteration would evaluate
+        # chains with stochastic rows in every state one sample at a time.
+        self.stage_groups: tuple[ResponseGroups | None, ...] = tuple(
+            None if len(order) == 2 or structure.rows.deterministic else ResponseGroups.of(structure, agent)
+            for agent, structure in zip(order[1:], self.stage_structures)
+        )
+        # Seed policies as dense [S, A_i] arrays for the diagnostics.
+        self.seed_probabilities = {a: np.ascontiguousarray(p.probabilities) for a, p in self.seed_policies.items()}
+        # Shift-equivariant (centred rewards are solved) when no stage can leak mass: every
+        # joint row sums to one, every state has every combination of its agents' actions,
+        # and the seed policies fold into rows that sum to one.
+        self.closed = self.joint.complete and all(s.complete for s in middle) and not self.first_rows.leaks
+        self.precision = Precision(self.closed, _chain_terms(joint))
+
+    # -- the protocol -------------------------------------------------------------------
+
+    def _learn(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
+        """Centred rewards, the learned tie masks, and the training stages' results (continuation, convergence)."""
+        s = self.settings
+        clock = time.perf_counter()
+        centred_rewards, centrings = {}, {}
+        for agent in self.agents:
+            centred_rewards[agent], centrings[agent] = centred(_rewards_of(rewards, agent), self.closed)
+        shapes = {r.shape for r in centred_rewards.values()}
+        if len(shapes) != 1:
+            raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
+        first = self.agents[0]
+        g = self.discount_rates[first]
+        # 1. The first agent's optimal policies against the later agents' seed policies.
+        # Stops once each sample's greedy policy is certain (and its values within tolerance).
+        values, conv = optimal_values(
+            self.first_rows,
+            centred_rewards[first],
+            g,
+            s.policy_tolerance,
+            s.max_iterations,
+            s.tie_tolerance,
+            s.tolerance,
+        )
+        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
+        del values
+        policies = {first: policy}
+        trained = {first: (continuation, conv)}
+        if seconds is not None:
+            seconds[f"learn {first}"], clock = time.perf_counter() - clock, time.perf_counter()
+        # 2. Each later agent's optimal responses to the frozen policies before it.
+        for agent, structure, groups in zip(self.agents[1:], self.stage_structures, self.stage_groups):
+            others = [policies[other] for other in structure.agents if other != agent]
+            g = self.discount_rates[agent]
+            if groups is None:
+                _, continuation, policy, conv = best_response(structure, agent, others, centred_rewards[agent], g, s)
+            else:
+                stacked = np.stack(others)
+                values, conv = response_values(
+                    groups,
+                    stacked,
+                    centred_rewards[agent],
+                    g,
+                    s.policy_tolerance,
+                    s.max_iterations,
+                    s.tie_tolerance,
+                    s.tolerance,
+                    f"best response of agent {agent}",
+                )
+                policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
+                del values, stacked
+            policies[agent] = policy
+            trained[agent] = (continuation, conv)
+            if seconds is not None:
+                seconds[f"learn {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
+        return centred_rewards, centrings, policies, trained
+
+    def policies(self, rewards: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Every agent's learned policy ``{agent: [B, S] uint64 tie masks}`` (learning order).
+
+        Bit ``a`` indexes the agent's own actions (``joint.agent_actions(agent)``). The first
+        agent's is optimal against the later agents' seed policies; each later agent's is
+        optimal against the learned policies before it.
+        """
+        return self._learn(rewards)[2]
+
+    def solve(self, rewards: Mapping[str, np.ndarray]) -> BatchResult:
+        """POWER samples ``[B, S]`` of every agent (and the diagnostics) for reward samples ``{agent: [B, S]}``.
+
+        Keys in order: the agents (learning order), then ``{a}_against_seed`` and ``{a}_seed``
+        when ``diagnostic``. Convergence per stage: ``{a}_against_seed`` (each agent's training
+        stage but the last's), the last agent, each other agent's evaluation, ``{a}_seed``.
+        """
+        s = self.settings
+        seconds: dict[str, float] = {}
+        rewards_c, centrings, policies, trained = self._learn(rewards, seconds)
+        last = self.agents[-1]
+        power: dict[str, np.ndarray] = {}
+        convergence: dict[str, Convergence] = {}
+        against_seed: dict[str, np.ndarray] = {}
+        final = [policies[agent] for agent in self.joint.agents]
+        for agent in self.agents:
+            g = self.discount_rates[agent]
+            continuation, conv = trained[agent]
+            if agent == last:
+                power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * continuation, conv)
+                continue
+            # Its frozen policy evaluated against every other agent's learned policy.
+            clock = time.perf_counter()
+            _, evaluated, conv_eval = joint_policy_values(
+                self.joint, final, rewards_c[agent], g, s.tolerance, s.max_iterations
+            )
+            seconds[f"evaluate {agent}"] = time.perf_counter() - clock
+            power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * evaluated, conv_eval)
+            key = f"{agent}_against_seed"
+            against_seed[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
+        if self.diagnostic:
+            power.update(against_seed)
+            for agent in self.agents[1:]:
+                g = self.discount_rates[agent]
+                mixed = [self.seed_probabilities[a] if a == agent else policies[a] for a in self.joint.agents]
+                clock = time.perf_counter()
+                _, continuation, conv = joint_policy_values(
+                    self.joint, mixed, rewards_c[agent], g, s.tolerance, s.max_iterations
+                )
+                seconds[f"seed {agent}"] = time.perf_counter() - clock
+                key = f"{agent}_seed"
+                power[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
+        order = [
+            *(f"{a}_against_seed" for a in self.agents[:-1]),
+            last,
+            *self.agents[:-1],
+            *(f"{a}_seed" for a in self.agents[1:]),
+        ]
+        return BatchResult(power, {k: convergence[k] for k in order if k in convergence}, seconds)
+
+
+class MultiAgentProblem(LearningChainProblem):
     """POWER of Agents H and A in the human-AI setting (``multiagent_with_reward``).
+
+    :class:`LearningChainProblem` for the agents ``('H', 'A')``, with the published signature.
 
     Parameters
     ----------
@@ -305,8 +782,6 @@ class MultiAgentProblem:
         Also compute H's POWER against the seed policy and A's POWER under the seed policy.
     settings : SolverSettings, optional
     """
-
-    agents = ("H", "A")
 
     def __init__(
         self,
@@ -322,84 +797,34 @@ class MultiAgentProblem:
         if seed_policy_A.agent != "A":
             raise ModelError(f"seed policy {seed_policy_A.name!r} must be an Agent A policy")
         check_policy_compatible(seed_policy_A, joint)
-        self.discount_rate_H = check_discount_rate(discount_rate_H, "discount_rate")
-        self.discount_rate_A = check_discount_rate(discount_rate_A, "discount_rate_agent_A")
-        self.diagnostic = diagnostic
-        self.settings = settings or SolverSettings()
-        self.states = joint.states
-        self.joint = JointStructure(joint)
-        self.seed_policy = np.ascontiguousarray(seed_policy_A.probabilities)  # [S, A_A]
-        self.rows_H = RowStructure.of_mdp(marginalize_to_mdp(joint, seed_policy_A))
-        # Shift-equivariant (centred rewards are solved) when no stage can leak mass: every
-        # joint row sums to one, every state has every pair of its agents' actions, and the
-        # seed policy folds into rows that sum to one.
-        self.closed = self.joint.complete and not self.rows_H.leaks
-
-    def _optimal_policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray):
-        if rewards_A is None:
-            raise ModelError("multiagent_with_reward needs Agent A's reward samples")
-        gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
-        rewards_H, centring_H = centred(rewards_H, self.closed)
-        rewards_A, centring_A = centred(rewards_A, self.closed)
-        # 1. H's optimal policies against A's seed policy.
-        # Stops once each sample's greedy policy is certain (and its values within tolerance).
-        values_H0, conv_H0 = optimal_values(
-            self.rows_H, rewards_H, gH, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+        super().__init__(
+            joint, ("H", "A"), {"H": discount_rate_H, "A": discount_rate_A}, {"A": seed_policy_A}, diagnostic, settings
         )
-        policy_H, continuation_H0 = greedy(self.rows_H, values_H0, gH, s.tie_tolerance)
-        # 2. A's optimal responses to each frozen H policy, with A's own rewards.
-        _, continuation_A, policy_A, conv_A = best_response(self.joint, "A", policy_H, rewards_A, gA, s)
-        return (
-            policy_H,
-            continuation_H0,
-            conv_H0,
-            policy_A,
-            continuation_A,
-            conv_A,
-            rewards_H,
-            centring_H,
-            rewards_A,
-            centring_A,
-        )
+        self.discount_rate_H = self.discount_rates["H"]
+        self.discount_rate_A = self.discount_rates["A"]
+        self.seed_policy = self.seed_probabilities["A"]  # [S, A_A]
+        self.rows_H = self.first_rows
 
-    def policies(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> dict[str, np.ndarray]:
+    def policies(
+        self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """Both agents' optimal policies ``{'H': [B, S], 'A': [B, S]}`` as uint64 tie masks.
 
         H's policy is optimal against A's seed policy; A's is optimal against H's. Bits index
         ``joint.actions_H`` and ``joint.actions_A``.
         """
-        policy_H, _, _, policy_A, *_ = self._optimal_policies(rewards_H, rewards_A)
-        return {"H": policy_H, "A": policy_A}
+        return super().policies(self._pair(rewards_H, rewards_A))
 
-    def solve(self, rewards_H: np.ndarray, rewards_A: np.ndarray) -> BatchResult:
+    def solve(
+        self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
+    ) -> BatchResult:
         """POWER samples ``[B, S]`` of both agents (and diagnostics) for paired reward samples."""
-        gH, gA, s = self.discount_rate_H, self.discount_rate_A, self.settings
-        (
-            policy_H,
-            continuation_H0,
-            conv_H0,
-            policy_A,
-            continuation_A,
-            conv_A,
-            rewards_H,
-            centring_H,
-            rewards_A,
-            centring_A,
-        ) = self._optimal_policies(rewards_H, rewards_A)
-        # 3. H's frozen policy evaluated against A's optimal policy.
-        _, continuation_H, conv_H = joint_policy_values(
-            self.joint, policy_H, policy_A, rewards_H, gH, s.tolerance, s.max_iterations
-        )
-        power, convergence = {}, {}
-        power[POWER_H], convergence["H"] = centring_H.restore((1.0 - gH) * continuation_H, conv_H)
-        power[POWER_A], convergence["A"] = centring_A.restore((1.0 - gA) * continuation_A, conv_A)
-        power_H0, convergence["H_against_seed"] = centring_H.restore((1.0 - gH) * continuation_H0, conv_H0)
-        if self.diagnostic:
-            _, continuation_A_seed, conv_seed = joint_policy_values(
-                self.joint, policy_H, self.seed_policy, rewards_A, gA, s.tolerance, s.max_iterations
-            )
-            power[POWER_H_AGAINST_SEED] = power_H0
-            power[POWER_A_SEED], convergence["A_seed"] = centring_A.restore((1.0 - gA) * continuation_A_seed, conv_seed)
-        return BatchResult(
-            power, {k: convergence[k] for k in ("H_against_seed", "A", "H", "A_seed") if k in convergence}
-        )
+        return super().solve(self._pair(rewards_H, rewards_A))
+
+    @staticmethod
+    def _pair(rewards_H, rewards_A) -> Mapping[str, np.ndarray]:
+        if isinstance(rewards_H, Mapping):
+            return rewards_H
+        if rewards_A is None:
+            raise ModelError("multiagent_with_reward needs Agent A's reward samples")
+        return {"H": rewards_H, "A": rewards_A}

@@ -11,6 +11,7 @@ values is within ``e`` of the exact POWER.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, overload
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..errors import ConvergenceWarning, ModelError
 from . import kernels
-from .structure import JointStructure, ResponseIndex, RowStructure
+from .structure import JointStructure, ResponseGroups, ResponseIndex, RowStructure
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,17 @@ def check_discount_rate(gamma: float, field: str = "discount_rate") -> float:
 
     Raises
     ------
-    ValueError
-        Naming ``field``.
+    ModelError
+        Naming ``field`` (in the message and as its ``field``).
     """
     try:
         g = float(gamma)
     except (TypeError, ValueError):
-        raise ModelError(f"{field} must be a number, got {gamma!r}") from None
+        raise ModelError(f"{field} must be a number, got {gamma!r}", field) from None
     if g == 1.0:
-        raise ModelError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1")
+        raise ModelError(f"{field} = 1 is not allowed: POWER needs a discount rate below 1", field)
     if not 0.0 <= g < 1.0:
-        raise ModelError(f"{field} must be in [0, 1), got {gamma!r}")
+        raise ModelError(f"{field} must be in [0, 1), got {gamma!r}", field)
     return g
 
 
@@ -254,9 +255,22 @@ def greedy(
     return (policy if with_policy else None), continuation
 
 
+def _other_masks(others: np.ndarray | Sequence[np.ndarray], B: int, S: int, m: int) -> np.ndarray:
+    """The others' tie masks as one ``[m, B, S]`` uint64 array (a single ``[B, S]`` array: one agent)."""
+    if isinstance(others, np.ndarray):
+        masks = others[None] if others.ndim == 2 else others
+    else:
+        masks = np.stack(list(others)) if len(others) else np.zeros((0, B, S), dtype=np.uint64)
+    if masks.shape != (m, B, S) or masks.dtype != np.uint64:
+        raise ModelError(
+            f"the other agents' policies must be [{m}, {B}, {S}] uint64 tie masks, got {masks.dtype} {masks.shape}"
+        )
+    return np.ascontiguousarray(masks)
+
+
 def policy_iteration(
     index: ResponseIndex,
-    other_policy: np.ndarray,
+    other_masks: np.ndarray | Sequence[np.ndarray],
     rewards: np.ndarray,
     gamma: float,
     settings: SolverSettings,
@@ -267,8 +281,9 @@ def policy_iteration(
     Parameters
     ----------
     index : ResponseIndex
-    other_policy : [B, S] uint64
-        The other agent's per-sample policy as tie masks (all ones for a single agent).
+    other_masks : [m, B, S] uint64
+        The other agents' per-sample policies as tie masks, in agent order (``m = 0`` for a
+        single agent; a ``[B, S]`` array for ``m = 1``).
     rewards : [B, S]
 
     Returns
@@ -284,6 +299,7 @@ def policy_iteration(
     acting = index.acting
     _check_policy_width(acting.num_act, stage)
     B = rewards.shape[0]
+    masks = _other_masks(other_masks, B, S, index.num_others)
     values = np.empty((B, S))
     continuation = np.empty((B, S))
     policy = np.empty((B, S), dtype=np.uint64)
@@ -294,16 +310,18 @@ def policy_iteration(
         kernels.best_response(
             acting.act_ptr,
             acting.act_row,
-            acting.act_other,
+            acting.act_others,
             acting.num_act,
-            index.num_other,
-            index.agent_is_H,
+            index.other_sizes,
+            index.other_strides,
+            index.acting_stride,
+            index.num_joint,
             index.row_index,
             r.row_ptr,
             r.cols,
             r.probs,
             r.row_self,
-            np.ascontiguousarray(other_policy, dtype=np.uint64),
+            masks,
             rewards,
             gamma,
             float(settings.policy_tolerance),
@@ -328,27 +346,28 @@ def exact_optimal(
     Returns ``values, continuation [B, S]``, ``policy [B, S] uint64`` and the convergence record.
     """
     B, S = np.shape(rewards)
-    no_other = np.ones((B, S), dtype=np.uint64)  # a single "other" action, always taken
-    return policy_iteration(index, no_other, rewards, gamma, settings, "optimal values")
+    no_others = np.zeros((0, B, S), dtype=np.uint64)
+    return policy_iteration(index, no_others, rewards, gamma, settings, "optimal values")
 
 
 def best_response(
     joint: JointStructure,
-    agent: str,
-    other_policy: np.ndarray,
+    agent: str | int,
+    other_policies: np.ndarray | Sequence[np.ndarray],
     rewards: np.ndarray,
     gamma: float,
     settings: SolverSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
-    """Optimal values, continuation values and policy of ``agent`` against ``other_policy``.
+    """Optimal values, continuation values and policy of ``agent`` against the others' policies.
 
     Parameters
     ----------
     joint : JointStructure
-    agent : {'H', 'A'}
-        The acting agent.
-    other_policy : [B, S] uint64
-        The other agent's per-sample policy as tie masks.
+    agent : str or int
+        The acting agent (name or position).
+    other_policies : [m, B, S] uint64, or a sequence of ``m`` arrays [B, S]
+        Every other agent's per-sample policy as tie masks, in agent order (the acting agent
+        left out); a single ``[B, S]`` array when there is one other agent.
     rewards : [B, S]
         The acting agent's rewards.
 
@@ -359,37 +378,74 @@ def best_response(
         Tie masks of the acting agent's optimal actions.
     convergence : Convergence
         Policy-iteration steps per sample.
+
+    Examples
+    --------
+    >>> from powerplay.model.gridworld import gridworld, joint_gridworld
+    >>> joint = JointStructure(joint_gridworld(gridworld(1, 3), agents=('H', 'A', 'B')))
+    >>> rewards = np.random.default_rng(0).random((2, 27))
+    >>> stay = np.full((2, 2, 27), 1 << 4, dtype=np.uint64)   # H and A stay (action 4)
+    >>> values, continuation, policy, conv = best_response(joint, 'B', stay, rewards, 0.9, SolverSettings())
+    >>> policy.shape, bool(np.all(conv.bound < 1e-9))
+    ((2, 27), True)
     """
+    name = joint.agents[joint.agent_position(agent)]
     return policy_iteration(
-        joint.response(agent), other_policy, rewards, gamma, settings, f"best response of agent {agent}"
+        joint.response(agent), other_policies, rewards, gamma, settings, f"best response of agent {name}"
     )
 
 
 def joint_policy_values(
     joint: JointStructure,
-    policy_H: np.ndarray,
-    policy_A: np.ndarray,
+    policies: Sequence[np.ndarray],
     rewards: np.ndarray,
     gamma: float,
     tolerance: float,
     max_iterations: int,
 ) -> tuple[np.ndarray, np.ndarray, Convergence]:
-    """Values and continuation values ``[B, S]`` of fixed policies on a joint MDP.
+    """Values and continuation values ``[B, S]`` of fixed policies of every agent on a joint MDP.
 
     Parameters
     ----------
-    policy_H : [B, S] uint64
-        Agent H's per-sample policy (tie masks).
-    policy_A : [B, S] uint64 or [S, A_A] float
-        Agent A's per-sample policy (tie masks) or one shared stochastic policy.
+    joint : JointStructure
+    policies : sequence of arrays, one per agent in agent order
+        Each a per-sample policy (tie masks ``[B, S]`` uint64) or one shared stochastic
+        policy ``[S, A_i]`` (float), for instance a seed policy.
+    rewards : [B, S]
+
+    Returns
+    -------
+    values, continuation : [B, S]
+        POWER is ``(1 - gamma) * continuation``.
+    convergence : Convergence
     """
     gamma = check_discount_rate(gamma)
     S = len(joint.rows.state_ptr) - 1
     rewards = _check_rewards(rewards, S)
     B = rewards.shape[0]
-    shared_A = policy_A.dtype != np.uint64
-    dense_A = np.ascontiguousarray(policy_A, dtype=np.float64) if shared_A else np.zeros((0, 0))
-    mask_A = np.zeros((0, 0), dtype=np.uint64) if shared_A else np.ascontiguousarray(policy_A)
+    if len(policies) != joint.num_agents:
+        raise ModelError(f"{len(policies)} policies for the {joint.num_agents} agents {', '.join(joint.agents)}")
+    source = np.empty(joint.num_agents, dtype=np.int64)
+    masks: list[np.ndarray] = []
+    dense: list[np.ndarray] = []
+    widest = int(joint.action_shape.max(initial=1))
+    for i, policy in enumerate(policies):
+        if policy.dtype == np.uint64:
+            if policy.shape != (B, S):
+                raise ModelError(f"agent {joint.agents[i]}'s tie masks must be [{B}, {S}], got {policy.shape}")
+            source[i] = len(masks)
+            masks.append(policy)
+        else:
+            if policy.shape != (S, joint.action_shape[i]):
+                raise ModelError(
+                    f"agent {joint.agents[i]}'s policy must be [{S}, {joint.action_shape[i]}], got {policy.shape}"
+                )
+            source[i] = -1 - len(dense)
+            padded = np.zeros((S, widest))
+            padded[:, : policy.shape[1]] = policy
+            dense.append(padded)
+    mask_array = np.ascontiguousarray(np.stack(masks) if masks else np.zeros((0, B, S)), dtype=np.uint64)
+    dense_array = np.ascontiguousarray(np.stack(dense) if dense else np.zeros((0, S, widest)), dtype=np.float64)
     values = np.empty((B, S))
     continuation = np.empty((B, S))
     iterations = np.zeros(B, dtype=np.int64)
@@ -402,14 +458,14 @@ def joint_policy_values(
             r.cols,
             r.probs,
             r.row_self,
-            joint.row_h,
-            joint.row_a,
+            joint.row_agent_action,
             joint.row_index,
-            joint.num_H,
-            joint.num_A,
-            np.ascontiguousarray(policy_H, dtype=np.uint64),
-            mask_A,
-            dense_A,
+            joint.action_shape,
+            joint.strides,
+            joint.num_joint,
+            source,
+            mask_array,
+            dense_array,
             rewards,
             gamma,
             float(tolerance),
@@ -421,3 +477,105 @@ def joint_policy_values(
             bound,
         )
     return values, continuation, _record(iterations, bound, max_iterations, "policy evaluation")
+
+
+def response_values(
+    groups: ResponseGroups,
+    other_masks: np.ndarray | Sequence[np.ndarray],
+    rewards: np.ndarray,
+    gamma: float,
+    tolerance: float,
+    max_iterations: int,
+    tie_tolerance: float | None = None,
+    certify_tolerance: float | None = None,
+    stage: str = "best response",
+) -> tuple[np.ndarray, Convergence]:
+    """Optimal values ``[B, S]`` of an agent's response to per-sample policies of the others.
+
+    Value iteration vectorised across samples (:func:`optimal_values` with each lane's action
+    values mixing the joint rows by its sample's policies of the others): Jacobi sweeps with
+    span bounds when the acting agent can never lose mass (``groups.jacobi``), Gauss-Seidel
+    with self-loop elimination otherwise; the same certified early stop on the policy with
+    ``tie_tolerance``. For stochastic joint MDPs, where policy iteration would have to
+    evaluate chains with stochastic rows in every state one sample at a time.
+
+    Parameters
+    ----------
+    groups : ResponseGroups
+    other_masks : [m, B, S] uint64
+        The other agents' tie masks, in agent order.
+    rewards : [B, S]
+    """
+    gamma = check_discount_rate(gamma)
+    S = len(groups.grp_state_ptr) - 1
+    rewards = _check_rewards(rewards, S)
+    B = rewards.shape[0]
+    masks = _other_masks(other_masks, B, S, groups.row_others.shape[1])
+    values = np.empty((B, S))
+    iterations = np.zeros(B, dtype=np.int64)
+    bound = np.zeros(B)
+    with _balanced():
+        kernels.response_optimal_values(
+            groups.grp_state_ptr,
+            groups.grp_ptr,
+            groups.row_ptr,
+            groups.cols,
+            groups.probs,
+            groups.row_self,
+            groups.row_slot,
+            groups.slot_ptr,
+            groups.slot_others,
+            masks,
+            rewards,
+            gamma,
+            float(tolerance),
+            int(max_iterations),
+            groups.jacobi,
+            not groups.jacobi,
+            tie_tolerance is not None,
+            float(tie_tolerance) if tie_tolerance is not None else 0.0,
+            float(certify_tolerance if certify_tolerance is not None else tolerance),
+            _num_blocks(B, kernels.LANES),
+            values,
+            iterations,
+            bound,
+        )
+    return values, _record(iterations, bound, max_iterations, stage)
+
+
+def response_greedy(
+    groups: ResponseGroups,
+    other_masks: np.ndarray | Sequence[np.ndarray],
+    values: np.ndarray,
+    gamma: float,
+    tie_tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`greedy` for an agent's response: tie masks ``[B, S]`` and continuation ``[B, S]``.
+
+    The action values are computed with the operations of :func:`response_values`' sweeps,
+    so the tie sets it certified are the ones returned.
+    """
+    B, S = values.shape
+    masks = _other_masks(other_masks, B, S, groups.row_others.shape[1])
+    _check_policy_width(int(groups.grp_action.max(initial=0)) + 1, "best response")
+    policy = np.empty((B, S), dtype=np.uint64)
+    continuation = np.empty((B, S))
+    with _balanced():
+        kernels.response_greedy(
+            groups.grp_state_ptr,
+            groups.grp_ptr,
+            groups.grp_action,
+            groups.row_ptr,
+            groups.cols,
+            groups.probs,
+            groups.row_self,
+            groups.row_others,
+            masks,
+            np.ascontiguousarray(values),
+            float(gamma),
+            float(tie_tolerance),
+            _num_blocks(B),
+            policy,
+            continuation,
+        )
+    return policy, continuation

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..model.gridworld import gridworld, joint_gridworld
 from ..model.policy import uniform_random_policy
-from .power import MultiAgentProblem, SingleAgentProblem
+from .power import LearningChainProblem, MultiAgentProblem, SingleAgentProblem
 
 
 def _stamp() -> Path:
@@ -76,6 +76,12 @@ def compile_kernels() -> float:
         problem.solve(rng.random((2, joint.num_states)), rng.random((2, joint.num_states)))
         problem.policies(rng.random((2, joint.num_states)), rng.random((2, joint.num_states)))
     SingleAgentProblem(stochastic, 0.5).policies(rng.random((2, 4)))
+    agents = ("H", "A", "B")  # three agents: mixed lane sweeps (Jacobi and Gauss-Seidel), two others' masks
+    for rule in ("allow", "remove"):
+        joint = joint_gridworld(gridworld(1, 3), agents=agents, interaction=rule)
+        seeds = {agent: uniform_random_policy(joint, agent) for agent in agents[1:]}
+        chain = LearningChainProblem(joint, agents, dict.fromkeys(agents, 0.5), seeds, diagnostic=True)
+        chain.solve({agent: rng.random((2, joint.num_states)) for agent in agents})
     mark_kernels_compiled()
     return time.perf_counter() - started
 
