@@ -282,3 +282,139 @@ def test_results_do_not_depend_on_batching_or_threads():
         np.testing.assert_array_equal(
             np.concatenate([p.convergence[key].bound for p in parts]), whole.convergence[key].bound, err_msg=key
         )
+
+
+# -- configs, the typed scenario, run.json, sweeps -------------------------------------------
+
+UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}
+
+
+def _chain_config(**extra):
+    return {
+        "agents": ["H", "A"],
+        "mdp_graph": "3x3_gridworld",
+        "interaction": "remove",
+        "discount_rate": 0.9,
+        "seed_policy": "uniform_random",
+        "reward_correlation": 0,
+        "reward_distribution": UNIFORM,
+        "num_reward_samples": 50,
+        "random_seed": 0,
+        **extra,
+    }
+
+
+def test_models_in_the_scenario_and_run_json():
+    from powerplay.scenario.record import Scenario, scenario_from_config
+
+    scenario = scenario_from_config(
+        _chain_config(agent_model={"boltzmann": {"beta": 5}}, agent_model_agent_A="optimal")
+    )
+    assert [a.model for a in scenario.agents] == [Boltzmann(5.0), Optimal()]
+    record = scenario.to_json()
+    assert record["agents"][0]["agent_model"] == {"boltzmann": {"beta": 5.0}}
+    assert "agent_model" not in record["agents"][1]  # an optimal agent's record is as before models
+    assert Scenario.from_json(record) == scenario
+    assert scenario.parameter_value("agent_model") == {"boltzmann": {"beta": 5.0}}
+    assert scenario.parameter_value("agent_model_agent_A") == "optimal"
+    plain = scenario_from_config(_chain_config())
+    assert all(a.model == Optimal() for a in Scenario.from_json(plain.to_json()).agents)
+
+
+@pytest.mark.parametrize(
+    "config, field, message",
+    [
+        (_chain_config(agent_model={"boltzmann": {"beta": -1}}), "agent_model", "beta must be at least 0"),
+        (_chain_config(agent_model_agent_B="optimal"), "parameters.agent_model_agent_B", "not one of the agents"),
+        (
+            {
+                "mdp_graph": "3x3_gridworld",
+                "discount_rate": 0.9,
+                "reward_distribution": UNIFORM,
+                "num_reward_samples": 10,
+                "agent_model_agent_A": "optimal",
+            },
+            "parameters.agent_model_agent_A",
+            "single_agent has one agent, H",
+        ),
+        (
+            {
+                "joint_mdp_graph": "joint_3x3_gridworld",
+                "policy_graph_agent_A": "joint_3x3_gridworld_agent_A_uniform_random",
+                "discount_rate": 0.9,
+                "reward_distribution": UNIFORM,
+                "num_reward_samples": 10,
+                "agent_model_agent_A": {"boltzmann": {"beta": 1}},
+            },
+            "parameters.agent_model_agent_A",
+            "Agent A follows its fixed policy",
+        ),
+    ],
+)
+def test_bad_model_parameters_are_one_line_errors_naming_the_field(config, field, message):
+    from powerplay.errors import ConfigError
+    from powerplay.scenario.record import scenario_from_config
+
+    with pytest.raises(ConfigError, match=message) as error:
+        scenario_from_config(config)
+    assert error.value.field == field and "\n" not in str(error.value)
+
+
+def test_experiment_models_and_chunking_bit_identity():
+    from powerplay.runner.executors import run_experiment
+
+    joint = load_mdp("joint_3x3_gridworld")
+    seed = pp.load_policy("joint_3x3_gridworld_agent_A_uniform_random")
+    dist = pp.RewardDistribution.from_config(UNIFORM)
+    experiment = pp.Experiment(
+        "multiagent_with_reward",
+        joint,
+        0.9,
+        dist,
+        70,
+        3,
+        policy_A=seed,
+        discount_rate_agent_A=0.8,
+        reward_correlation=0.0,
+        diagnostic=True,
+        agent_models={"H": pp.Boltzmann(beta=3)},
+    )
+    assert experiment.scenario.agents[0].model == Boltzmann(3.0)
+    reference = run_experiment(experiment, chunk_size=10_000, workers=numba.config.NUMBA_NUM_THREADS)
+    for chunk_size, workers in [(7, 1), (33, 2)]:
+        other = run_experiment(experiment, chunk_size=chunk_size, workers=workers)
+        for key in reference.power:
+            np.testing.assert_array_equal(other.power[key], reference.power[key], err_msg=key)
+    with pytest.raises(ModelError, match="not one of the agents"):
+        pp.Experiment("single_agent", gridworld(2, 2), 0.9, dist, 10, 0, agent_models={"A": "optimal"})
+
+
+def test_a_sweep_over_beta(tmp_path):
+    import yaml
+
+    from powerplay.runner.sweep import run_sweep
+
+    config = tmp_path / "beta.yaml"
+    parameters = {
+        "joint_mdp_graph": {"value": "joint_3x3_gridworld"},
+        "seed_policy_graph_agent_A": {"value": "joint_3x3_gridworld_agent_A_uniform_random"},
+        "discount_rate": {"value": 0.9},
+        "discount_rate_agent_A": {"value": 0.9},
+        "reward_correlation": {"value": 0},
+        "agent_model_agent_H": {"values": [{"boltzmann": {"beta": 0}}, {"boltzmann": {"beta": 10}}, "optimal"]},
+        "reward_distribution": {"value": UNIFORM},
+        "num_reward_samples": {"value": 300},
+        "random_seed": {"value": 0},
+    }
+    config.write_text(yaml.safe_dump({"name": "beta", "description": "test", "parameters": parameters}))
+    sweep = run_sweep(config, tmp_path / "expts")
+    names = [run.name.split("-", 2)[-1] for run in sweep.runs]
+    assert names == [
+        "agent_model_agent_H__boltzmann_beta_0",
+        "agent_model_agent_H__boltzmann_beta_10",
+        "agent_model_agent_H__optimal",
+    ]
+    means = [run.power_mean("H").mean() for run in sweep.runs]
+    assert means[0] < means[1] <= means[2] + 1e-3  # random < Boltzmann < optimal (same reward draws)
+    assert sweep.runs[1].scenario.agents[0].model == Boltzmann(10.0)
+    assert sweep.runs[2].scenario.agents[0].model == Optimal()

@@ -98,7 +98,7 @@ class AgentModel:
 
     @property
     def title(self) -> str:
-        """For tables and figure titles, e.g. ``'Boltzmann β = 5'``."""
+        """For tables and figure titles, e.g. ``'Boltzmann beta = 5'``."""
         return self.name
 
     def policy(
@@ -219,7 +219,8 @@ class Boltzmann(AgentModel):
 
     @property
     def title(self) -> str:
-        return f"Boltzmann β = {self.beta:g}"
+        # spelled out: β stands for the reward correlation in titles
+        return f"Boltzmann beta = {self.beta:g}"
 
     def policy(self, action_values, tie_probabilities, available, gamma, samples) -> np.ndarray:
         available = np.asarray(available, dtype=bool)
