@@ -97,15 +97,16 @@ def main() -> None:
             stages = ", ".join(f"{stage} {s:.1f} s" for stage, s in got["seconds"].items())
             print(
                 f"  H {name:<20} {got['solve']:7.1f} s ({stages}; {got['threads']} threads); largest bound "
-                f"{got['bound']:.1e}; mean POWER "
-                + ", ".join(f"{k} {v:.4f}" for k, v in got["mean_power"].items())
+                f"{got['bound']:.1e}; mean POWER " + ", ".join(f"{k} {v:.4f}" for k, v in got["mean_power"].items())
             )
     for name, seconds in best.items():
         if name == "optimal":
             continue
         ratio = seconds / best["optimal"]
         verdict = "meets" if ratio <= TARGET else "misses"
-        print(f"{name}: {ratio:.2f}x the optimal H's time ({seconds:.1f} s vs {best['optimal']:.1f} s): {verdict} the {TARGET:g}x target")
+        print(
+            f"{name}: {ratio:.2f}x the optimal H's time ({seconds:.1f} s vs {best['optimal']:.1f} s): {verdict} the {TARGET:g}x target"
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
