@@ -41,6 +41,13 @@ def test_three_agents_through_powerplay_run(tmp_path, monkeypatch):
     (tmp_path / "trio.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
     result = CliRunner().invoke(app, ["run", "trio.yaml", "--plot-as-gridworld", "--diagnostic", "--report"])
     assert result.exit_code == 0, result.stdout + result.stderr
+    # The runs table: every pair's corrected α, as run.json has them (checked below).
+    header = next(line for line in result.stdout.splitlines() if "run folder" in line)
+    assert [c.strip() for c in header.split("  ") if c.strip().startswith("α")] == [
+        "α_HA corrected",
+        "α_HB corrected",
+        "α_AB corrected",
+    ]
     sweep = load_sweep("0001", "expts")
     rows = sweep.table()
     for run, row in zip(sweep.runs, rows):
