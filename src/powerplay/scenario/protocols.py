@@ -358,6 +358,7 @@ class LearningChain(Protocol):
         for agent in scenario.agents:
             assert agent.discount_rate is not None  # learners have one
             rates[agent.name] = agent.discount_rate
+        models = {agent.name: agent.model for agent in scenario.agents}
         if scenario.agent_names == PAIR:
             # The published signature (its checks of A's seed policy and its attribute names).
             return MultiAgentProblem(
@@ -367,6 +368,7 @@ class LearningChain(Protocol):
                 rates["A"],
                 diagnostic=experiment.diagnostic,
                 settings=experiment.settings,
+                agent_models=models,
             )
         later = scenario.agent_names[1:]
         return LearningChainProblem(
@@ -376,7 +378,7 @@ class LearningChain(Protocol):
             {name: experiment.policies[name] for name in later},
             diagnostic=experiment.diagnostic,
             settings=experiment.settings,
-            agent_models={agent.name: agent.model for agent in scenario.agents},
+            agent_models=models,
         )
 
 
