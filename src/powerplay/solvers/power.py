@@ -830,11 +830,11 @@ class LearningChainProblem:
                 policies[agent] = policy
                 trained[agent] = (continuation, conv)
             else:
-                policy, continuation, conv, error = self._response_model_policy(
+                policy, model_continuation, conv, error = self._response_model_policy(
                     k + 1, agent, structure, groups, others, centred_rewards[agent], reach
                 )
                 policies[agent] = policy
-                trained[agent] = (continuation, conv)
+                trained[agent] = (model_continuation, conv)
                 if error is not None:
                     errors[agent] = error
             if seconds is not None:
@@ -941,12 +941,14 @@ class LearningChainProblem:
             mask = None
         q = continuation = None
         if values is not None:
-            found, continuation, *rest = response_greedy(
-                lanes, weights, values, g, s.tie_tolerance, with_action_values=need_q
-            )
-            mask = found if mask is None else mask
             if need_q:
-                q = _widen(rest[0], num_actions)
+                found, continuation, action_values = response_greedy(
+                    lanes, weights, values, g, s.tie_tolerance, with_action_values=True
+                )
+                q = _widen(action_values, num_actions)
+            else:
+                found, continuation = response_greedy(lanes, weights, values, g, s.tie_tolerance)
+            mask = found if mask is None else mask
         if model.is_optimal:
             assert mask is not None
             return mask, continuation, conv, None
