@@ -138,6 +138,7 @@ def optimal_values(
     max_iterations: int,
     tie_tolerance: float | None = None,
     certify_tolerance: float | None = None,
+    accelerate: bool = False,
 ) -> tuple[np.ndarray, Convergence]:
     """Optimal values ``[B, S]`` of each reward sample on a shared MDP.
 
@@ -177,6 +178,7 @@ def optimal_values(
             certify,
             float(tie_tolerance) if tie_tolerance is not None else 0.0,
             float(certify_tolerance if certify_tolerance is not None else tolerance),
+            kernels.ANDERSON_MEMORY if accelerate else 0,
             blocks,
             values,
             iterations,
@@ -519,6 +521,7 @@ def response_values(
     tie_tolerance: float | None = None,
     certify_tolerance: float | None = None,
     stage: str = "best response",
+    accelerate: bool = False,
 ) -> tuple[np.ndarray, Convergence]:
     """Optimal values ``[B, S]`` of an agent's response to per-sample policies of the others.
 
@@ -568,6 +571,7 @@ def response_values(
             tie_tolerance is not None,
             float(tie_tolerance) if tie_tolerance is not None else 0.0,
             float(certify_tolerance if certify_tolerance is not None else tolerance),
+            kernels.ANDERSON_MEMORY if accelerate else 0,
             _num_blocks(B, kernels.LANES),
             values,
             iterations,
@@ -655,6 +659,7 @@ def evaluate_policies(
     gamma: float,
     tolerance: float,
     max_iterations: int,
+    accelerate: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, Convergence]:
     """Values and continuation values ``[B, S]`` of per-sample stochastic policies of every agent.
 
@@ -683,7 +688,14 @@ def evaluate_policies(
     B = np.shape(rewards)[0]
     masks, dense_probs, dense = _others(probabilities, B, S, groups.row_others.shape[1])
     values, conv = response_values(
-        groups, dense_probs if dense else masks, rewards, gamma, tolerance, max_iterations, stage="policy evaluation"
+        groups,
+        dense_probs if dense else masks,
+        rewards,
+        gamma,
+        tolerance,
+        max_iterations,
+        stage="policy evaluation",
+        accelerate=accelerate,
     )
     policy = np.empty((B, S), dtype=np.uint64)
     continuation = np.empty((B, S))
