@@ -944,6 +944,7 @@ class LearningChainProblem:
                 s.tie_tolerance,
                 SOLVE_SHARE * s.tolerance,
                 f"best response of agent {agent}",
+                accelerate=True,
             )
             mask = None
         q = continuation = None

@@ -130,6 +130,16 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
     return max(1, min(-(-num_samples // per_block), 8 * numba.get_num_threads()))
 
 
+def _lane_blocks(num_samples: int, accelerate: bool) -> int:
+    """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
+    sweeps all its lanes until its last sample is done: fewer, larger blocks (4 per thread, at
+    least 4 lanes' worth of samples each) leave fewer idle lanes (measured on the Part 3 maze,
+    1,000 samples: 125 samples a block instead of 62 took 20 % fewer block sweeps)."""
+    if not accelerate:
+        return _num_blocks(num_samples, kernels.LANES)
+    return max(1, min(-(-num_samples // (4 * kernels.LANES)), 4 * numba.get_num_threads()))
+
+
 def optimal_values(
     rows: RowStructure,
     rewards: np.ndarray,
@@ -159,7 +169,7 @@ def optimal_values(
     values = np.empty((B, S))
     iterations = np.zeros(B, dtype=np.int64)
     bound = np.zeros(B)
-    blocks = _num_blocks(B, kernels.LANES)
+    blocks = _lane_blocks(B, accelerate)
     jacobi = not rows.leaks
     certify = tie_tolerance is not None
     with _balanced():
@@ -572,7 +582,7 @@ def response_values(
             float(tie_tolerance) if tie_tolerance is not None else 0.0,
             float(certify_tolerance if certify_tolerance is not None else tolerance),
             kernels.ANDERSON_MEMORY if accelerate else 0,
-            _num_blocks(B, kernels.LANES),
+            _lane_blocks(B, accelerate),
             values,
             iterations,
             bound,
