@@ -132,12 +132,13 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
 
 def _lane_blocks(num_samples: int, accelerate: bool) -> int:
     """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
-    sweeps all its lanes until its last sample is done: fewer, larger blocks (4 per thread, at
-    least 4 lanes' worth of samples each) leave fewer idle lanes (measured on the Part 3 maze,
-    1,000 samples: 125 samples a block instead of 62 took 20 % fewer block sweeps)."""
+    sweeps all its lanes until its last sample is done: fewer, larger blocks (2 per thread, at
+    least 4 lanes' worth of samples each) leave fewer idle lanes (Part 3 maze, 1,000 samples,
+    simulated from measured sweep counts: 62, 125 and 250 samples a block took 23,900, 19,100
+    and 16,700 block sweeps for A's response)."""
     if not accelerate:
         return _num_blocks(num_samples, kernels.LANES)
-    return max(1, min(-(-num_samples // (4 * kernels.LANES)), 4 * numba.get_num_threads()))
+    return max(1, min(-(-num_samples // (4 * kernels.LANES)), 2 * numba.get_num_threads()))
 
 
 def optimal_values(
