@@ -653,7 +653,6 @@ class LearningChainProblem:
 
     def _learn(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
         """Centred rewards, the learned tie masks, and the training stages' results (continuation, convergence)."""
-        s = self.settings
         clock = time.perf_counter()
         centred_rewards, centrings = {}, {}
         for agent in self.agents:
@@ -662,20 +661,8 @@ class LearningChainProblem:
         if len(shapes) != 1:
             raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
         first = self.agents[0]
-        g = self.discount_rates[first]
         # 1. The first agent's optimal policies against the later agents' seed policies.
-        # Stops once each sample's greedy policy is certain (and its values within tolerance).
-        values, conv = optimal_values(
-            self.first_rows,
-            centred_rewards[first],
-            g,
-            s.policy_tolerance,
-            s.max_iterations,
-            s.tie_tolerance,
-            s.tolerance,
-        )
-        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
-        del values
+        policy, continuation, conv = self._learn_first(centred_rewards[first])
         policies = {first: policy}
         trained = {first: (continuation, conv)}
         if seconds is not None:
@@ -683,29 +670,62 @@ class LearningChainProblem:
         # 2. Each later agent's optimal responses to the frozen policies before it.
         for agent, structure, groups in zip(self.agents[1:], self.stage_structures, self.stage_groups):
             others = [policies[other] for other in structure.agents if other != agent]
-            g = self.discount_rates[agent]
-            if groups is None:
-                _, continuation, policy, conv = best_response(structure, agent, others, centred_rewards[agent], g, s)
-            else:
-                stacked = np.stack(others)
-                values, conv = response_values(
-                    groups,
-                    stacked,
-                    centred_rewards[agent],
-                    g,
-                    s.policy_tolerance,
-                    s.max_iterations,
-                    s.tie_tolerance,
-                    s.tolerance,
-                    f"best response of agent {agent}",
-                )
-                policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
-                del values, stacked
+            policy, continuation, conv = self._respond(agent, structure, groups, others, centred_rewards[agent])
             policies[agent] = policy
             trained[agent] = (continuation, conv)
             if seconds is not None:
                 seconds[f"learn {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
         return centred_rewards, centrings, policies, trained
+
+    def _learn_first(self, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """Stage 1: the first agent's tie masks ``[B, S]``, continuation ``[B, S]`` and convergence on
+        its MDP (the later agents' seed policies folded in), for its centred rewards ``[B, S]``.
+
+        Value iteration stops once each sample's greedy policy is certain (and its values are
+        within tolerance).
+        """
+        s = self.settings
+        g = self.discount_rates[self.agents[0]]
+        values, conv = optimal_values(
+            self.first_rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+        )
+        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
+        return policy, continuation, conv
+
+    def _respond(
+        self,
+        agent: str,
+        structure: JointStructure,
+        groups: ResponseGroups | None,
+        others: Sequence[np.ndarray],
+        rewards: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """One later stage: ``agent``'s optimal response on ``structure`` to the others' tie masks
+        (``[B, S]`` each, in the structure's agent order) for its centred rewards ``[B, S]``:
+        its tie masks, continuation ``[B, S]`` and convergence.
+
+        Policy iteration when ``groups`` is None, else value iteration across samples on the
+        response's lane layout (``groups``).
+        """
+        s = self.settings
+        g = self.discount_rates[agent]
+        if groups is None:
+            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s)
+            return policy, continuation, conv
+        stacked = np.stack(others)
+        values, conv = response_values(
+            groups,
+            stacked,
+            rewards,
+            g,
+            s.policy_tolerance,
+            s.max_iterations,
+            s.tie_tolerance,
+            s.tolerance,
+            f"best response of agent {agent}",
+        )
+        policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
+        return policy, continuation, conv
 
     def policies(self, rewards: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Every agent's learned policy ``{agent: [B, S] uint64 tie masks}`` (learning order).
