@@ -1764,3 +1764,41 @@ def joint_policy_values(
                 iwork,
                 fwork,
             )
+
+
+# ----------------------------------------------------------------------------------------
+# Counter-optimisation rounds: hashes of joint policy profiles.
+# ----------------------------------------------------------------------------------------
+
+#: Seeds of the two independent 64-bit hash chains of :func:`profile_hashes`.
+PROFILE_HASH_SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03))
+
+
+@njit(cache=True)
+def _mix64(z):
+    # splitmix64's finaliser: a bijection of 64-bit words with full avalanche.
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, parallel=True)
+def profile_hashes(masks, seed_a, seed_b, out):
+    """Two independent 64-bit hashes of each sample's joint policy profile.
+
+    ``masks [n, B, S]`` uint64 (every agent's tie masks); ``out [B, 2]`` uint64. Each hash
+    chains every word of the sample's profile (agents, then states) through a bijective
+    mixer from its own seed, so equal profiles give equal hashes and distinct ones collide
+    in both with probability about ``2**-128``.
+    """
+    n, B, S = masks.shape
+    for b in prange(B):
+        ha = seed_a
+        hb = seed_b
+        for i in range(n):
+            for s in range(S):
+                w = masks[i, b, s]
+                ha = _mix64(ha ^ w) + np.uint64(0x632BE59BD9B4E019)
+                hb = _mix64(hb + w) ^ np.uint64(0x8CB92BA72F3D8DD7)
+        out[b, 0] = ha
+        out[b, 1] = hb
