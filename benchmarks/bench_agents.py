@@ -84,6 +84,25 @@ def measure(spec: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: Issue 20's targets per discount rate for 1,000 samples: (seconds, peak bytes or None).
+TARGETS = {0.9: (5 * 60, 4 * 2**30), 0.99: (30 * 60, None)}
+
+
+def verdict(gamma: float, samples: int, seconds: float, peak: int) -> str:
+    """The target line of one case: met or not, scaled to 1,000 samples (time grows with the samples, memory not)."""
+    if gamma not in TARGETS:
+        return f"no target at gamma {gamma:g}"
+    limit, memory = TARGETS[gamma]
+    per_thousand = seconds * 1000 / samples
+    scaled = "" if samples == 1000 else f" (scaled from {samples:,} samples)"
+    met = per_thousand <= limit and (memory is None or peak <= memory)
+    memory_text = f" and peak under {memory / 2**30:.0f} GB" if memory else ""
+    return (
+        f"target: 1,000 samples within {limit / 60:.0f} min{memory_text}: {per_thousand / 60:.1f} min{scaled}, "
+        f"peak {peak / 2**30:.2f} GB -> {'met' if met else 'NOT met'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="64 samples at gamma 0.9")
@@ -117,6 +136,7 @@ def main() -> None:
                 f"{got['estimate'] / 2**30:.2f} GB); largest bound {got['bound']:.1e}; mean POWER "
                 + ", ".join(f"{k} {v:.4f}" for k, v in got["mean_power"].items())
             )
+            print("    " + verdict(gamma, samples, got["build"] + got["solve"], got["peak"]))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -1,8 +1,5 @@
-"""Three agents end to end through ``powerplay run``: files, tables, figures and the report.
-
-Needs the N-agent solver; in a build without it the run is refused with one line naming
-``agents``, and this test says so and skips.
-"""
+"""Three agents end to end through ``powerplay run``: files, tables, figures and the report;
+the memory a three-agent run is refused for, before it computes."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from powerplay.errors import ConfigError
+from powerplay.errors import ResourceLimitError
 from powerplay.figures.agent_maps import AgentGeometry, own_cell_means
 from powerplay.figures.report.data import gather_report_data
 from powerplay.interfaces.cli import app
@@ -39,22 +36,18 @@ CONFIG = {
 }
 
 
-def _solver_or_skip():
-    run = {k: v["value"] if "value" in v else v["values"][0] for k, v in CONFIG["parameters"].items()}
-    try:
-        build_experiment(run).problem()
-    except ConfigError as error:
-        if error.field == "agents":
-            pytest.skip(f"this build has no N-agent solver yet ({error})")
-        raise
-
-
 def test_three_agents_through_powerplay_run(tmp_path, monkeypatch):
-    _solver_or_skip()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "trio.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
     result = CliRunner().invoke(app, ["run", "trio.yaml", "--plot-as-gridworld", "--diagnostic", "--report"])
     assert result.exit_code == 0, result.stdout + result.stderr
+    # The runs table: every pair's corrected α, as run.json has them (checked below).
+    header = next(line for line in result.stdout.splitlines() if "run folder" in line)
+    assert [c.strip() for c in header.split("  ") if c.strip().startswith("α")] == [
+        "α_HA corrected",
+        "α_HB corrected",
+        "α_AB corrected",
+    ]
     sweep = load_sweep("0001", "expts")
     rows = sweep.table()
     for run, row in zip(sweep.runs, rows):
@@ -87,3 +80,18 @@ def test_three_agents_through_powerplay_run(tmp_path, monkeypatch):
     data = gather_report_data(sweep)
     assert data.keys == AGENTS and data.kind == "agents_gridworld"
     assert (sweep.path / "report.html").stat().st_size > 100_000
+
+
+def test_three_agent_memory_is_counted_by_the_chain_and_refused_before_computing():
+    from powerplay.solvers.power import learning_chain_memory
+
+    run = {k: v["value"] if "value" in v else v["values"][0] for k, v in CONFIG["parameters"].items()}
+    experiment = build_experiment(run)
+    states = len(experiment.states)
+    chain = learning_chain_memory(experiment.mdp, AGENTS)
+    # The estimate holds the chain's own count (stages' structures, per-sample arrays) for the chunk.
+    assert experiment.memory_estimate(64) >= chain.total(64, states)
+    assert experiment.memory_estimate(64) - experiment.memory_estimate(32) >= 32 * states * chain.peak_per_sample_state
+    experiment.check_memory(64, available=10 * experiment.memory_estimate(64))
+    with pytest.raises(ResourceLimitError, match=r"needs about .* of memory but .* is available; it does not fit"):
+        experiment.check_memory(64, available=experiment.memory_estimate(64) // 2)

@@ -304,6 +304,43 @@ def test_results_do_not_depend_on_chunking(cluster, local_sweeps, tmp_path):
         np.testing.assert_array_equal(a.moments.means[0], b.moments.means[0])
 
 
+def trio_config(folder: Path, samples: int) -> Path:
+    """Three agents (learning order H, A, B) on the 3x3 gridworld without overlap; B's rewards partly H's."""
+    return write_config(
+        folder,
+        "trio",
+        {
+            "agents": {"value": ["H", "A", "B"]},
+            "mdp_graph": {"value": "3x3_gridworld"},
+            "interaction": {"value": "remove"},
+            "discount_rate": {"value": 0.9},
+            "discount_rate_agent_B": {"value": 0.6},
+            "seed_policy": {"value": "uniform_random"},
+            "reward_correlation": {"value": 0},
+            "reward_correlation_agent_B": {"value": 0.5},
+            "reward_distribution": {"value": UNIFORM},
+            "num_reward_samples": {"value": samples},
+            "random_seed": {"value": 5},
+        },
+    )
+
+
+def test_three_agents_on_a_real_cluster_are_bit_identical(cluster, tmp_path):
+    config = trio_config(tmp_path, 700)
+    local = run_sweep(config, tmp_path / "local", executor=LocalExecutor())
+    with DaskExecutor.connect(cluster.address, chunk_size=200) as executor:
+        remote = run_sweep(config, tmp_path / "dask", executor=executor)
+    assert_same_files(local, remote)
+    power = local.runs[0].power
+    assert sorted(power) == ["A", "B", "H"] and power["B"].shape == (700, 504)  # 9 * 8 * 7 joint states
+    # Chunk sizes and thread counts in this process do not change a bit either.
+    experiment = build_experiment(load_sweep_config(config).runs()[0].config)
+    small = run_experiment(experiment, chunk_size=64, workers=1, keep_samples=True)
+    for agent in ("H", "A", "B"):
+        np.testing.assert_array_equal(small.power[agent], power[agent])
+    assert small.summary.alignment(("A", "B")) == local.runs[0].summary.alignment(("A", "B"))
+
+
 def test_shared_input_ships_the_experiment_not_the_built_problem():
     import cloudpickle
     from dask.sizeof import sizeof

@@ -352,7 +352,7 @@ def test_listed_agents_and_the_reference_keys_give_bit_identical_files(tmp_path)
     )
 
 
-def test_three_agents_are_validated_and_expanded_then_refused_at_the_solver(tmp_path):
+def test_three_agents_are_validated_expanded_and_built_into_a_learning_chain():
     scenario = build_scenario(TRIO)
     mdp, _ = scenario_environment(scenario)
     cells = generate_mdp(validate_value("mdp_graph", TRIO["mdp_graph"])).num_states
@@ -360,16 +360,12 @@ def test_three_agents_are_validated_and_expanded_then_refused_at_the_solver(tmp_
     policies = scenario_policies(scenario, mdp)
     assert {a: p.agent for a, p in policies.items()} == {"A": "A", "B": "B"}
     assert policies["B"].to_dict()[mdp.states[0]] == {"stay": 1.0}
-    with pytest.raises(ConfigError) as error:
-        build_experiment(TRIO)
-    assert error.value.field == "agents" and "3 agents H, A, B" in error.value.detail
-    assert "\n" not in str(error.value)
-    # A sweep refuses before it writes anything.
-    path = tmp_path / "trio.yaml"
-    path.write_text(_config({k: {"value": v} for k, v in TRIO.items()}))
-    with pytest.raises(ConfigError, match=r"trio.yaml: parameters.agents.value: 3 agents H, A, B: "):
-        run_sweep(path, tmp_path / "expts")
-    assert not (tmp_path / "expts").exists() or not any((tmp_path / "expts").iterdir())
+    experiment = build_experiment(TRIO)
+    assert experiment.agents == ("H", "A", "B") and experiment.power_keys == ("H", "A", "B")
+    problem = experiment.problem()
+    assert problem.agents == ("H", "A", "B")
+    assert problem.discount_rates == {a: spec.discount_rate for a, spec in zip("HAB", scenario.agents)}
+    assert set(problem.seed_policies) == {"A", "B"}
 
 
 def _error(parameters: dict) -> ConfigError:

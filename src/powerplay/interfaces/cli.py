@@ -166,6 +166,7 @@ class RichProgress(SweepListener):
                 "folder": str(folder),
                 "figures": len(info.get("figures") or []),
                 "alignment": alignment,
+                "alignments": info.get("alignments") if isinstance(info.get("alignments"), dict) else None,
                 "position": self._order.get(run.suffix, len(self._order)),
             }
         )
@@ -258,16 +259,20 @@ def _alpha_cell(alignment: dict[str, Any] | None, corrected: bool = False) -> st
 
 
 def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
-    with_alpha = any(row.get("alignment") for row in rows)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
-    # α of the first pair (α_HA for two agents; `powerplay show` has every pair's).
-    first = next((row["alignment"] for row in rows if row.get("alignment")), None) or {}
-    symbol = "α_" + "".join(first.get("agents") or ("H", "A"))
-    columns = ["status", "samples", "time (s)", "samples/s", "figures"] + (
-        [symbol, f"{symbol} corrected"] if with_alpha else []
-    )
-    for column in columns:
+    # Two agents: α_HA raw and corrected; more: every pair's corrected α (`powerplay show` has the rest).
+    pairs = list(next((row["alignments"] for row in rows if row.get("alignments")), None) or {})
+    every_pair = len(pairs) > 1
+    if every_pair:
+        alpha_columns = [f"α_{pair} corrected" for pair in pairs]
+    elif any(row.get("alignment") for row in rows):
+        first = next(row["alignment"] for row in rows if row.get("alignment"))
+        symbol = "α_" + "".join(first.get("agents") or ("H", "A"))
+        alpha_columns = [symbol, f"{symbol} corrected"]
+    else:
+        alpha_columns = []
+    for column in ["status", "samples", "time (s)", "samples/s", "figures", *alpha_columns]:
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     for row in rows:
         cells = [
@@ -278,7 +283,10 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
             f"{row['samples_per_second']:,.0f}" if row["samples_per_second"] else "",
             str(row["figures"]),
         ]
-        if with_alpha:
+        if every_pair:
+            by_pair = row.get("alignments") or {}
+            cells += [_alpha_cell(by_pair.get(pair), corrected=True) for pair in pairs]
+        elif alpha_columns:
             cells += [_alpha_cell(row.get("alignment")), _alpha_cell(row.get("alignment"), corrected=True)]
         table.add_row(*cells)
     return table

@@ -480,7 +480,15 @@ def check_experiment(
     """
     experiment.protocol.check(experiment)
     _check_policy_width(experiment, described)
-    sampler = sampler or scoped_sampler(experiment.reward_distribution, experiment.states, experiment.reward_scope)[0]
+    sampler = (
+        sampler
+        or scoped_sampler(
+            experiment.reward_distribution,
+            experiment.states,
+            experiment.reward_scope,
+            experiment.scenario.stream_agents,
+        )[0]
+    )
     distributions = {(d.name, d.params): d for d in sampler.per_state}.values()
     for dist in distributions:
         alpha = dist.tail_index
@@ -529,9 +537,15 @@ def check_experiment(
         "discount_rate" if k == 0 else f"discount_rate_agent_{agent}": rate
         for k, (agent, rate) in enumerate(scenario.discount_rates.items())
     }
+    if chain and scenario.agent_names != PAIR:
+        assert isinstance(experiment.mdp, JointMDP)  # the protocol checked that it runs on one
+        seeds = {name: experiment.policies[name] for name in scenario.agent_names[1:]}
+        precision = Precision.of_learning_chain(experiment.mdp, seeds, scenario.agent_names)
+    else:
+        precision = Precision.of(experiment.mdp, experiment.policy_A, chain)
     try:
         check_precision(
-            Precision.of(experiment.mdp, experiment.policy_A, chain),
+            precision,
             rates,
             min(d.support[0] for d in distributions),
             max(d.support[1] for d in distributions),

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Mapping
@@ -314,6 +315,19 @@ class Experiment:
         Memory does not grow with the number of samples, only with the chunk size.
         """
         chunk = min(chunk_size or self.default_chunk_size(), int(self.num_reward_samples))
+        if self.scenario.protocol.others_learn and len(self.agents) > 2:
+            # Three or more agents: the learning chain's stages counted array by array (their
+            # dense joint-action lookups grow with the agents), plus the runner's own arrays.
+            from ..solvers.power import learning_chain_memory  # (the solvers load numba)
+
+            assert isinstance(self.mdp, JointMDP)  # the protocol runs on one
+            chain = learning_chain_memory(self.mdp, self.scenario.agent_names, self.diagnostic)
+            threads = os.cpu_count() or 1
+            return int(
+                BASE_BYTES
+                + chain.total(chunk, len(self.states), threads)
+                + chunk * len(self.states) * self._per_sample_state()
+            )
         transitions = int(self.mdp.transitions.nnz)
         return int(
             BASE_BYTES + BYTES_PER_TRANSITION * transitions + chunk * len(self.states) * self._per_sample_state()
@@ -463,7 +477,7 @@ def solve_chunk(
 
     Parameters
     ----------
-    problem : SingleAgentProblem or MultiAgentProblem
+    problem : SingleAgentProblem or LearningChainProblem
     stream : RewardStream
         The run's reward samples.
     layout : Layout
@@ -475,17 +489,15 @@ def solve_chunk(
         Also return the POWER samples themselves.
     """
     started = time.perf_counter()
-    rewards_H, rewards_A = stream.rewards(start, stop)
+    rewards = stream.rewards_by_agent(start, stop)
     with warnings.catch_warnings():
         # Reported once per run from the merged totals (RunAccumulator.result), wherever the
         # chunk ran: a Dask worker's warnings would not reach the user, and local runs would
         # say it once per chunk.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        batch = problem.solve(rewards_H, rewards_A)
+        batch = problem.solve(rewards)
     arrays = {power_variable(k): v for k, v in batch.power.items()}
-    arrays[reward_variable("H")] = rewards_H
-    if rewards_A is not None:
-        arrays[reward_variable("A")] = rewards_A
+    arrays.update({reward_variable(agent): r for agent, r in rewards.items()})
     nodes = reduce_chunk(Moments.leaves(layout, arrays), start, num_samples)
     convergence = {stage: ConvergenceTotals.of(conv) for stage, conv in batch.convergence.items()}
     samples = dict(batch.power) if keep_samples else None
@@ -590,8 +602,7 @@ class RunResult(RunStatistics):
         """Agent -> ``[N, S]`` reward samples, drawn again from the run's seeded stream."""
         if self.experiment is None:
             raise SamplesNotKeptError("this result does not know its experiment, so its rewards cannot be drawn again")
-        drawn = self.experiment.reward_stream().rewards(0, self.num_samples)
-        return {agent: rewards for agent, rewards in zip(self.experiment.agents, drawn) if rewards is not None}
+        return self.experiment.reward_stream().rewards_by_agent(0, self.num_samples)
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return {stage: totals.summary() for stage, totals in self.convergence.items()}

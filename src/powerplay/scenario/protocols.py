@@ -64,7 +64,7 @@ from .parameters import (
 if TYPE_CHECKING:
     from typing import Protocol as TypingProtocol
 
-    from ..solvers.power import MultiAgentProblem, SingleAgentProblem
+    from ..solvers.power import LearningChainProblem, SingleAgentProblem
     from ..solvers.values import SolverSettings
     from .record import Scenario
 
@@ -339,34 +339,34 @@ class LearningChain(Protocol):
             return names
         return (*names, *(f"{a}_against_seed" for a in names[:-1]), *(f"{a}_seed" for a in names[1:]))
 
-    def problem(self, experiment: SolverInputs) -> MultiAgentProblem:
-        from ..solvers.power import MultiAgentProblem  # (the solvers load numba: only to solve)
+    def problem(self, experiment: SolverInputs) -> LearningChainProblem:
+        from ..solvers.power import LearningChainProblem, MultiAgentProblem  # (the solvers load numba: only to solve)
 
         scenario = experiment.scenario
-        self.check(experiment)
-        # The N-agent solver hooks in here: LearningChainProblem(experiment.mdp, scenario.agent_names,
-        # discount rates, seed policies, diagnostic, settings) for any number of agents (then drop `check`).
-        first, second = scenario.agents
-        assert first.discount_rate is not None and second.discount_rate is not None  # learners have one
         assert isinstance(experiment.mdp, JointMDP)  # the experiment checked that this type runs on one
-        return MultiAgentProblem(
+        rates = {}
+        for agent in scenario.agents:
+            assert agent.discount_rate is not None  # learners have one
+            rates[agent.name] = agent.discount_rate
+        if scenario.agent_names == PAIR:
+            # The published signature (its checks of A's seed policy and its attribute names).
+            return MultiAgentProblem(
+                experiment.mdp,
+                experiment.policies["A"],
+                rates["H"],
+                rates["A"],
+                diagnostic=experiment.diagnostic,
+                settings=experiment.settings,
+            )
+        later = scenario.agent_names[1:]
+        return LearningChainProblem(
             experiment.mdp,
-            experiment.policies[second.name],
-            first.discount_rate,
-            second.discount_rate,
+            scenario.agent_names,
+            rates,
+            {name: experiment.policies[name] for name in later},
             diagnostic=experiment.diagnostic,
             settings=experiment.settings,
         )
-
-    def check(self, experiment: SolverInputs) -> None:
-        """Refuse what the two-agent solver cannot compute: agents other than the pair H, A."""
-        names = experiment.scenario.agent_names
-        if names != PAIR:
-            raise ConfigError(
-                f"{len(names)} agents {', '.join(names)}: this build's learning-chain solver computes the two agents "
-                f"H and A only (the N-agent solver is not in it yet)",
-                "agents",
-            )
 
 
 def check_agent_keys(keys: Collection[str], agents: Sequence[str]) -> None:

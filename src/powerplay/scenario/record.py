@@ -166,6 +166,14 @@ class Scenario:
         """The agents whose rewards the run draws (the first from stream 0)."""
         return self.protocol.reward_agents(self)
 
+    @property
+    def stream_agents(self) -> tuple[str, ...] | None:
+        """The agents a reward stream (or its sampler) is told about: ``None`` for the published
+        names H (and A), whose streams' defaults also read own cells off every agent of a joint
+        label (a fixed-policy run draws H's rewards only); the reward agents otherwise."""
+        agents = self.reward_agents
+        return None if agents in (PAIR, PAIR[:1]) else agents
+
     def power_keys(self, diagnostic: bool = False) -> tuple[str, ...]:
         """The POWER sample keys the run produces."""
         return self.protocol.power_keys(self, diagnostic)
@@ -247,20 +255,24 @@ class Scenario:
         Raises
         ------
         ModelError
-            For a scenario without a seed, or with more reward agents than the stream draws.
+            For a scenario without a seed.
         """
         if self.random_seed is None:
             raise ModelError("a run needs a concrete random_seed to draw rewards", field="random_seed")
         agents = self.reward_agents
-        # The N-agent reward stream hooks in here (one correlation per later agent).
-        if len(agents) > 2:
-            raise ModelError(
-                f"rewards of {len(agents)} agents need the N-agent reward stream, which this build lacks",
-                field="agents",
-            )
-        correlation = self.agent(agents[1]).reward_correlation if len(agents) == 2 else None
+        correlations = {}
+        for name in agents[1:]:
+            correlation = self.agent(name).reward_correlation
+            assert correlation is not None  # every later reward agent has one (checked when built)
+            correlations[name] = correlation
+        # Draws are keyed by agent name; the first two agents' are exactly the published H's and A's.
         return reward_stream(
-            distribution or self.distribution(), states, self.random_seed, correlation, self.reward_scope
+            distribution or self.distribution(),
+            states,
+            self.random_seed,
+            scope=self.reward_scope,
+            correlations=correlations or None,
+            agents=self.stream_agents,
         )
 
     # -- JSON ---------------------------------------------------------------------------
