@@ -267,3 +267,21 @@ def test_bad_round_counts_are_refused_naming_rounds(bad):
     with pytest.raises(ModelError, match="rounds") as error:
         MultiAgentProblem(joint, uniform_random_policy(joint, "A"), 0.9, 0.9, rounds=bad)
     assert error.value.field == "rounds"
+
+
+@pytest.mark.parametrize(("agents", "noise"), [(("H", "A"), 0.1), (("H", "A", "B"), 0.1), (("H", "A", "B"), 0.0)])
+def test_a_round_s_response_of_the_last_agent_is_its_chain_stage_bit_for_bit(agents, noise):
+    """The rounds skip re-trainings whose inputs are unchanged, the last agent's first one included
+    (its chain stage already was a response on the full joint MDP): the two must agree to the bit."""
+    joint = joint_gridworld(gridworld(2, 2, stochastic_noise_level=noise), agents=agents, interaction="allow")
+    seeds = {a: uniform_random_policy(joint, a) for a in agents[1:]}
+    problem = LearningChainProblem(joint, agents, [0.9] * len(agents), seeds, rounds=1)
+    rng = np.random.default_rng(8)
+    rewards = {a: rng.random((7, joint.num_states)) for a in agents}
+    centred, _, policies, trained = problem._learn(rewards)
+    last = agents[-1]
+    others = [policies[a] for a in joint.agents if a != last]
+    policy, continuation, conv = problem._respond(last, problem.joint, problem.round_groups[-1], others, centred[last])
+    assert np.array_equal(policy, policies[last])
+    assert np.array_equal(continuation, trained[last][0])
+    assert np.array_equal(conv.bound, trained[last][1].bound)

@@ -480,11 +480,24 @@ def check_rounds(rounds: int, field: str = "rounds") -> int:
     return int(rounds)
 
 
-def _profile_hashes(masks: Sequence[np.ndarray]) -> np.ndarray:
-    """``[B, 2]`` uint64 hashes of each sample's joint profile (every agent's ``[B, S]`` tie masks, in order)."""
-    stacked = np.ascontiguousarray(np.stack(masks), dtype=np.uint64)
-    out = np.empty((stacked.shape[1], 2), dtype=np.uint64)
-    kernels.profile_hashes(stacked, *kernels.PROFILE_HASH_SEEDS, out)
+def _words(policy: np.ndarray) -> np.ndarray:
+    """A per-sample policy's bits as ``[B, W]`` uint64 words (tie masks ``[B, S]`` as they are;
+    probabilities ``[B, S, A]`` float64 by their bit patterns), so that "the same policy" is
+    equality of every bit."""
+    policy = np.ascontiguousarray(policy)
+    return policy.view(np.uint64).reshape(policy.shape[0], -1)
+
+
+def _same_policy(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``[B]`` bool: each sample's policy equal bit for bit."""
+    return np.all(_words(new) == _words(old), axis=1)
+
+
+def _profile_hashes(policies: Sequence[np.ndarray]) -> np.ndarray:
+    """``[B, 2]`` uint64 hashes of each sample's joint profile (every agent's policy, in order)."""
+    words = np.concatenate([_words(p) for p in policies], axis=1)[None]  # [1, B, W]
+    out = np.empty((words.shape[1], 2), dtype=np.uint64)
+    kernels.profile_hashes(words, *kernels.PROFILE_HASH_SEEDS, out)
     return out
 
 
@@ -726,6 +739,10 @@ class LearningChainProblem:
         #: Rounds: each agent's re-training on the full joint MDP, with the last stage's choice of
         #: algorithm (the last agent's is its stage-n one).
         self.round_groups: tuple[ResponseGroups | None, ...] = ()
+        models = getattr(self, "agent_models", {})  # (powerplay.model.agent_models, where present)
+        if self.rounds and not all(getattr(model, "is_optimal", True) for model in models.values()):
+            # A non-optimal agent's re-training (its model's policy) is not wired into the rounds.
+            raise ModelError("rounds need optimal agents: give every agent agent_model optimal, or rounds 0", "rounds")
         if self.rounds:
             self.round_groups = tuple(
                 self.stage_groups[-1]
@@ -740,6 +757,7 @@ class LearningChainProblem:
 
     def _learn(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
         """Centred rewards, the learned tie masks, and the training stages' results (continuation, convergence)."""
+        s = self.settings
         clock = time.perf_counter()
         centred_rewards, centrings = {}, {}
         for agent in self.agents:
@@ -748,8 +766,20 @@ class LearningChainProblem:
         if len(shapes) != 1:
             raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
         first = self.agents[0]
+        g = self.discount_rates[first]
         # 1. The first agent's optimal policies against the later agents' seed policies.
-        policy, continuation, conv = self._learn_first(centred_rewards[first])
+        # Stops once each sample's greedy policy is certain (and its values within tolerance).
+        values, conv = optimal_values(
+            self.first_rows,
+            centred_rewards[first],
+            g,
+            s.policy_tolerance,
+            s.max_iterations,
+            s.tie_tolerance,
+            s.tolerance,
+        )
+        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
+        del values
         policies = {first: policy}
         trained = {first: (continuation, conv)}
         if seconds is not None:
@@ -757,7 +787,24 @@ class LearningChainProblem:
         # 2. Each later agent's optimal responses to the frozen policies before it.
         for agent, structure, groups in zip(self.agents[1:], self.stage_structures, self.stage_groups):
             others = [policies[other] for other in structure.agents if other != agent]
-            policy, continuation, conv = self._respond(agent, structure, groups, others, centred_rewards[agent])
+            g = self.discount_rates[agent]
+            if groups is None:
+                _, continuation, policy, conv = best_response(structure, agent, others, centred_rewards[agent], g, s)
+            else:
+                stacked = np.stack(others)
+                values, conv = response_values(
+                    groups,
+                    stacked,
+                    centred_rewards[agent],
+                    g,
+                    s.policy_tolerance,
+                    s.max_iterations,
+                    s.tie_tolerance,
+                    s.tolerance,
+                    f"best response of agent {agent}",
+                )
+                policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
+                del values, stacked
             policies[agent] = policy
             trained[agent] = (continuation, conv)
             if seconds is not None:
@@ -812,9 +859,8 @@ class LearningChainProblem:
             largest bound, capped if any was).
         """
         order, last, n, K = self.agents, self.agents[-1], len(self.agents), self.rounds
-        first_policy = policies[order[0]]
-        B, _S = first_policy.shape
-        final = {agent: np.array(policies[agent], dtype=np.uint64, copy=True) for agent in order}
+        B = len(policies[order[0]])
+        final = {agent: np.array(policies[agent], copy=True) for agent in order}
         last_continuation = np.array(last_trained[0], copy=True)
         last_conv = last_trained[1]
         last_iterations, last_bound = np.array(last_conv.iterations, copy=True), np.array(last_conv.bound, copy=True)
@@ -863,7 +909,7 @@ class LearningChainProblem:
                     last_iterations[active] = conv.iterations
                     last_bound[active] = conv.bound
                     last_capped[active] = conv.capped
-                unchanged = np.all(policy == current[agent], axis=1)
+                unchanged = _same_policy(policy, current[agent])
                 current[agent] = policy
                 streak = np.where(unchanged, streak + 1, 0)
                 if seconds is not None:
@@ -891,21 +937,6 @@ class LearningChainProblem:
         retrained = {a: Convergence(iterations[a], bound[a], capped[a]) for a in order}
         return final, (last_continuation, Convergence(last_iterations, last_bound, last_capped)), outcome, retrained
 
-    def _learn_first(self, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
-        """Stage 1: the first agent's tie masks ``[B, S]``, continuation ``[B, S]`` and convergence on
-        its MDP (the later agents' seed policies folded in), for its centred rewards ``[B, S]``.
-
-        Value iteration stops once each sample's greedy policy is certain (and its values are
-        within tolerance).
-        """
-        s = self.settings
-        g = self.discount_rates[self.agents[0]]
-        values, conv = optimal_values(
-            self.first_rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
-        )
-        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
-        return policy, continuation, conv
-
     def _respond(
         self,
         agent: str,
@@ -914,12 +945,14 @@ class LearningChainProblem:
         others: Sequence[np.ndarray],
         rewards: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, Convergence]:
-        """One later stage: ``agent``'s optimal response on ``structure`` to the others' tie masks
-        (``[B, S]`` each, in the structure's agent order) for its centred rewards ``[B, S]``:
-        its tie masks, continuation ``[B, S]`` and convergence.
+        """One re-training of a round: ``agent``'s optimal response on ``structure`` to the others'
+        tie masks (``[B, S]`` each, in the structure's agent order) for its centred rewards
+        ``[B, S]``: its tie masks, continuation ``[B, S]`` and convergence.
 
-        Policy iteration when ``groups`` is None, else value iteration across samples on the
-        response's lane layout (``groups``).
+        The operations of the chain's later stages (:meth:`_learn`, step 2), so that the last
+        agent's response on the full joint MDP is its chain stage's bit for bit (the rounds rely
+        on it): policy iteration when ``groups`` is None, else value iteration across samples on
+        the response's lane layout (``groups``).
         """
         s = self.settings
         g = self.discount_rates[agent]
