@@ -100,6 +100,9 @@ class Scenario:
     convergence_threshold : float
     protocol : Protocol
         The experiment type.
+    rounds : int
+        Counter-optimisation rounds after the learning chain (0: the chain alone; only
+        protocols whose later agents learn take more). ``run.json`` records it when it is not 0.
     """
 
     agents: tuple[AgentSpec, ...]
@@ -111,6 +114,7 @@ class Scenario:
     random_seed: int | None
     convergence_threshold: float
     protocol: Protocol
+    rounds: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "agents", tuple(self.agents))
@@ -122,6 +126,12 @@ class Scenario:
                 raise ModelError(f"Agent {agent.name}'s role must be one of {', '.join(ROLES)}", field="agents")
             if agent.learns and agent.discount_rate is None:
                 raise ModelError(f"Agent {agent.name} learns, so it needs a discount rate", field="agents")
+        if self.rounds and not self.protocol.others_learn:
+            raise ModelError(
+                f"counter-optimisation rounds re-train agents that learn for their own rewards; {self.experiment_type} "
+                "has one learning agent: leave rounds out (or 0)",
+                field="rounds",
+            )
 
     # -- agents -------------------------------------------------------------------------
 
@@ -290,6 +300,7 @@ class Scenario:
             "num_reward_samples": self.num_reward_samples,
             "random_seed": self.random_seed,
             "convergence_threshold": self.convergence_threshold,
+            **({"rounds": self.rounds} if self.rounds else {}),  # records without it: 0
         }
 
     @classmethod
@@ -364,6 +375,7 @@ class Scenario:
                 _checked("random_seed", record.get("random_seed"), "random_seed"),
                 _checked("convergence_threshold", record.get("convergence_threshold", 1e-4), "convergence_threshold"),
                 protocol,
+                _checked("rounds", record.get("rounds", 0), "rounds"),
             )
         except ModelError as error:
             raise ConfigError(str(error), error.field) from None
@@ -411,7 +423,7 @@ def scenario_from_config(run_config: Mapping[str, Any]) -> Scenario:
     for name in ("discount_rate", "reward_distribution", "num_reward_samples"):
         if name not in typed:
             raise ConfigError(f"missing required parameter {name!r}", "parameters")
-    for name in ("convergence_threshold", "random_seed", "reward_scope"):
+    for name in ("convergence_threshold", "random_seed", "reward_scope", "rounds"):
         typed.setdefault(name, parameter(name).default)
     agents = protocol.agents_from_config(typed)
     environment, interaction = protocol.environment_from_config(typed)
@@ -426,6 +438,7 @@ def scenario_from_config(run_config: Mapping[str, Any]) -> Scenario:
             typed["random_seed"],
             typed["convergence_threshold"],
             protocol,
+            typed["rounds"],
         )
     except ModelError as error:
         raise ConfigError(str(error), error.field) from None
