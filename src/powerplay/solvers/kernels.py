@@ -1786,19 +1786,26 @@ def _mix64(z):
 def profile_hashes(masks, seed_a, seed_b, out):
     """Two independent 64-bit hashes of each sample's joint policy profile.
 
-    ``masks [n, B, S]`` uint64 (every agent's tie masks); ``out [B, 2]`` uint64. Each hash
-    chains every word of the sample's profile (agents, then states) through a bijective
-    mixer from its own seed, so equal profiles give equal hashes and distinct ones collide
-    in both with probability about ``2**-128``.
+    ``masks [n, B, S]`` uint64 (every agent's policy words); ``out [B, 2]`` uint64. Each hash
+    is the sum (mod 2**64) over the profile's words of a multiply-xorshift mix of the word
+    keyed by its position and the hash's seed (two different mixes): equal profiles give
+    equal hashes, and a change of any words changes both sums unless their mixes' changes
+    cancel twice over; the words are mixed independently, so the loop does not wait on a
+    chain.
     """
     n, B, S = masks.shape
+    step = np.uint64(0x9E3779B97F4A7C15)
     for b in prange(B):
-        ha = seed_a
-        hb = seed_b
+        ha = np.uint64(0)
+        hb = np.uint64(0)
         for i in range(n):
+            base = np.uint64(i * S)
             for s in range(S):
                 w = masks[i, b, s]
-                ha = _mix64(ha ^ w) + np.uint64(0x632BE59BD9B4E019)
-                hb = _mix64(hb + w) ^ np.uint64(0x8CB92BA72F3D8DD7)
+                position = (base + np.uint64(s) + np.uint64(1)) * step
+                x = (w ^ position ^ seed_a) * np.uint64(0xBF58476D1CE4E5B9)
+                y = ((w + position) ^ seed_b) * np.uint64(0x94D049BB133111EB)
+                ha += x ^ (x >> np.uint64(31))
+                hb += y ^ (y >> np.uint64(29))
         out[b, 0] = ha
         out[b, 1] = hb
