@@ -296,7 +296,12 @@ class Experiment:
         return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
 
     def _per_sample_state(self) -> int:
-        return BYTES_PER_SAMPLE_STATE_PER_AGENT * max(len(self.agents), 1)
+        n = max(len(self.agents), 1)
+        # Counter-optimisation rounds hold every agent's final and working policy and rewards (the
+        # working copies compacted), the last agent's continuation, a re-training's policy,
+        # continuation, values and the others' stacked masks, and the profile's words to hash.
+        rounds = 8 * (4 * n + 4) if self.scenario.rounds else 0
+        return BYTES_PER_SAMPLE_STATE_PER_AGENT * n + rounds
 
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.
