@@ -278,7 +278,7 @@ def test_a_round_s_response_of_the_last_agent_is_its_chain_stage_bit_for_bit(age
     problem = LearningChainProblem(joint, agents, [0.9] * len(agents), seeds, rounds=1)
     rng = np.random.default_rng(8)
     rewards = {a: rng.random((7, joint.num_states)) for a in agents}
-    centred, _, policies, trained = problem._learn(rewards)
+    centred, _, policies, trained, _ = problem._learn(rewards)
     last = agents[-1]
     others = [policies[a] for a in joint.agents if a != last]
     policy, continuation, conv = problem._respond(last, problem.joint, problem.round_groups[-1], others, centred[last])

@@ -166,6 +166,14 @@ def test_rounds_need_agents_that_learn():
     assert scenario_from_config({**single, "mdp_graph": "3x3_gridworld", "rounds": 0}).rounds == 0
 
 
+def test_rounds_with_a_boltzmann_agent_are_refused_naming_rounds():
+    with pytest.raises(
+        ConfigError, match=r"^rounds: counter-optimisation rounds re-train optimal agents only; Agent A"
+    ) as error:
+        scenario_from_config({**BASE, "rounds": 2, "agent_model_agent_A": {"boltzmann": {"beta": 2}}})
+    assert error.value.field == "rounds" and "\n" not in str(error.value)
+
+
 def test_a_scenario_record_without_rounds_reads_as_zero_and_round_trips_with_them():
     scenario = scenario_from_config({**BASE, "rounds": 3})
     record = scenario.to_json()
