@@ -1207,7 +1207,7 @@ class LearningChainProblem:
                     break
                 others = [current[other] for other in self.joint.agents if other != agent]
                 policy, continuation, conv = self._respond(
-                    agent, self.joint, self.round_groups[k], others, working[agent]
+                    agent, self.joint, self.round_groups[k], others, working[agent], current[agent]
                 )
                 retrainings[active] += 1
                 iterations[agent][active] += conv.iterations
@@ -1253,20 +1253,23 @@ class LearningChainProblem:
         groups: ResponseGroups | None,
         others: Sequence[np.ndarray],
         rewards: np.ndarray,
+        current: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, Convergence]:
         """One re-training of a round: ``agent``'s optimal response on ``structure`` to the others'
         tie masks (``[B, S]`` each, in the structure's agent order) for its centred rewards
         ``[B, S]``: its tie masks, continuation ``[B, S]`` and convergence.
 
-        The operations of the chain's later stages (:meth:`_learn`, step 2), so that the last
-        agent's response on the full joint MDP is its chain stage's bit for bit (the rounds rely
-        on it): policy iteration when ``groups`` is None, else value iteration across samples on
-        the response's lane layout (``groups``).
+        The algorithm of the chain's later stages (:meth:`_learn`, step 2), so that the last
+        agent's tie masks on the full joint MDP are its chain stage's when the others' are (the
+        rounds rely on it): policy iteration when ``groups`` is None, warm-started from the
+        agent's ``current`` tie masks ``[B, S]`` (the same tie masks as a cold start, in fewer
+        improvement steps when little has changed), else value iteration across samples on the
+        response's lane layout (``groups``).
         """
         s = self.settings
         g = self.discount_rates[agent]
         if groups is None:
-            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s)
+            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s, current)
             return policy, continuation, conv
         stacked = np.stack(others)
         values, conv = response_values(
