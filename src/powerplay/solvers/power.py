@@ -442,7 +442,9 @@ class SingleAgentProblem:
                 classes = value_tolerance(model, s.tolerance, g, reach, 1, s.policy_tolerance)
                 values, conv = solve_by_class(
                     classes,
-                    lambda index, tol: optimal_values(self.rows, rewards[index], g, tol, s.max_iterations),
+                    lambda index, tol: optimal_values(
+                        self.rows, rewards[index], g, tol, s.max_iterations, accelerate=True
+                    ),
                     rewards.shape[1],
                 )
                 mask = None
