@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("workloads", nargs="*", help=f"any of: {', '.join(w.name for w in WORKLOADS)}")
     parser.add_argument("--quick", action="store_true", help="a tenth of the samples (targets scaled alike)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a time target is not met")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--samples", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,7 +176,7 @@ def main() -> None:
     header = f"{'workload':<58} {'samples':>8} {'seconds':>8} {'target':>7} {'ok':>3} {'samples/s':>10} {'peak MiB':>9} {'vs ref':>8}"
     print(header)
     print("-" * len(header))
-    rows, failures = [], 0
+    rows, failures, missed = [], 0, 0
     for workload in chosen:
         samples = max(64, int(workload.samples * scale))
         proc = subprocess.run(
@@ -190,7 +191,7 @@ def main() -> None:
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         target = workload.target_seconds * scale if workload.target_seconds else None
         ok = "" if target is None else ("yes" if result["seconds"] <= target else "NO")
-        failures += ok == "NO"
+        missed += ok == "NO"
         speedup = ""
         if workload.reference_key:
             reference = REFERENCE_SECONDS_PER_SAMPLE[workload.reference_key] * result["total_samples"]
@@ -213,12 +214,16 @@ def main() -> None:
         if top in seconds and bottom in seconds:
             ratio = seconds[top] / seconds[bottom]
             ok = ratio <= target
-            failures += not ok
+            missed += not ok
             print(f"{top} / {bottom}: {ratio:.2f} (target {target}) {'yes' if ok else 'NO'}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=2)
-    sys.exit(1 if failures else 0)
+    if missed:
+        print(f"{missed} target(s) not met (times depend on the machine and its load; --strict fails on them)")
+    # A crashed workload always fails; a missed time target only with --strict (CI runs the quick
+    # modes on shared machines, and the project asserts nothing timed there).
+    sys.exit(1 if failures or (args.strict and missed) else 0)
 
 
 if __name__ == "__main__":

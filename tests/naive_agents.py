@@ -126,3 +126,67 @@ def learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance=1e-
             V = np.linalg.solve(np.eye(S) - g * chain, R)
             power[f"{agent}_seed"][b] = (1.0 - g) * chain @ V
     return power, {agent: np.array(p) for agent, p in learned.items()}
+
+
+def boltzmann_policy(beta):
+    """``pi(a|s) ∝ exp(beta * Q(s, a))`` with ``Q = R + gamma P V`` (unavailable actions excluded):
+    for the naive chain's ``models``; written with scipy's softmax, independently of the engine."""
+    from scipy.special import softmax
+
+    def policy(P, available, V, R, gamma, tie_tolerance):
+        Q = R[:, None] + gamma * (P @ V)
+        logits = np.where(available, beta * Q, -np.inf)
+        return softmax(logits, axis=1)
+
+    return policy
+
+
+def epsilon_greedy_policy(epsilon):
+    """``(1 - epsilon)`` times the tie-split optimal policy plus ``epsilon`` uniform over the available actions."""
+
+    def policy(P, available, V, R, gamma, tie_tolerance):
+        uniform = available / available.sum(axis=1, keepdims=True)
+        return (1 - epsilon) * tie_policy(P, available, V, gamma, tie_tolerance) + epsilon * uniform
+
+    return policy
+
+
+def learning_chain_power_with_models(joint, order, gammas, seeds, rewards, models, tie_tolerance=1e-8):
+    """:func:`learning_chain_power` where agents in ``models`` follow ``models[agent](P_k, available,
+    V, R, gamma, tie_tolerance) -> [S, A]`` (from the optimal values ``V`` of their stage) instead
+    of the tie-split optimal policy; every such agent's POWER (the last one's too) is its policy
+    evaluated by an exact linear solve against the others' final policies."""
+    P = dense_joint(joint)
+    S = joint.num_states
+    position = {agent: joint.agents.index(agent) for agent in order}
+    own_available = {
+        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
+        for agent in order
+    }
+    B = len(rewards[order[0]])
+    power = {key: np.empty((B, S)) for key in order}
+    learned = {agent: [] for agent in order}
+    for b in range(B):
+        policies: dict[int, np.ndarray] = {}
+        for k, agent in enumerate(order):
+            i, g, R = position[agent], gammas[agent], rewards[agent][b]
+            context = dict(policies)
+            for later in order[k + 1 :]:
+                context[position[later]] = seeds[later]
+            P_k = _fold(P, context, i)
+            V = value_iteration(P_k, own_available[agent], R, g)
+            if agent in models:
+                policies[i] = models[agent](P_k, own_available[agent], V, R, g, tie_tolerance)
+            else:
+                policies[i] = tie_policy(P_k, own_available[agent], V, g, tie_tolerance)
+                if agent == order[-1]:
+                    power[agent][b] = (1.0 - g) * np.where(own_available[agent], P_k @ V, -np.inf).max(axis=1)
+            learned[agent].append(policies[i])
+        for agent in order:
+            if agent == order[-1] and agent not in models:
+                continue
+            g, R = gammas[agent], rewards[agent][b]
+            chain = _chain(P, policies)
+            V = np.linalg.solve(np.eye(S) - g * chain, R)
+            power[agent][b] = (1.0 - g) * chain @ V
+    return power, {agent: np.array(p) for agent, p in learned.items()}

@@ -26,6 +26,7 @@ from .version import __version__
 #: so ``import powerplay`` -- and the start of every ``powerplay`` command, ``--help`` included --
 #: loads no numba, scipy or pydantic until something needs them.
 _EXPORTS = {
+    ".model.agent_models": ("AgentModel", "Boltzmann", "EpsilonGreedy", "Optimal", "agent_model"),
     ".model.environments": ("builtin_mdp_names", "builtin_policy_names", "load_mdp", "load_policy"),
     ".model.generators": (
         "generate_mdp",
@@ -56,6 +57,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_package.py keeps the two lists equal)
+    from .model.agent_models import AgentModel, Boltzmann, EpsilonGreedy, Optimal, agent_model
     from .model.environments import builtin_mdp_names, builtin_policy_names, load_mdp, load_policy
     from .model.generators import (
         generate_mdp,
@@ -97,9 +99,13 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), _EXPORTS, _compat_hint)
 
 __all__ = [
     "MDP",
+    "AgentModel",
+    "Boltzmann",
     "ConvergenceWarning",
+    "EpsilonGreedy",
     "Experiment",
     "JointMDP",
+    "Optimal",
     "Policy",
     "PowerplayError",
     "RewardDistribution",
@@ -107,6 +113,7 @@ __all__ = [
     "SolverSettings",
     "SweepOptions",
     "__version__",
+    "agent_model",
     "builtin_mdp_names",
     "builtin_policy_names",
     "deterministic_policy",

@@ -257,6 +257,8 @@ class RunLabel:
         Number of reward samples.
     discount_rates, reward_correlations : tuple of (agent, value), optional
         Every agent's, for runs of more than two agents (they replace the three above).
+    models : tuple of (agent, title), optional
+        The agents that are not optimal and their models' titles (``('H', 'Boltzmann beta = 5')``).
     """
 
     environment: str
@@ -267,6 +269,7 @@ class RunLabel:
     num_samples: int | None = None
     discount_rates: tuple[tuple[str, float], ...] = ()
     reward_correlations: tuple[tuple[str, float], ...] = ()
+    models: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, num_samples: int | None = None) -> RunLabel:
@@ -283,6 +286,7 @@ class RunLabel:
             num_samples=num_samples if num_samples is not None else scenario.num_reward_samples,
             discount_rates=tuple(scenario.discount_rates.items()) if many else (),
             reward_correlations=tuple(scenario.reward_correlations.items()) if many else (),
+            models=tuple((a.name, a.model.title) for a in agents if not a.model.is_optimal),
         )
 
     @classmethod
@@ -305,6 +309,8 @@ class RunLabel:
             parts.append(_per_agent("β", self.reward_correlations))
         elif self.beta is not None:
             parts.append(f"β = {format_number(self.beta)}")
+        for agent, title in self.models:
+            parts.append(f"{agent} {title}")
         if self.num_samples is not None:
             parts.append(f"{int(self.num_samples):,} reward samples")
         return parts

@@ -93,8 +93,8 @@ Swept parameters with the same ``zip`` name form one axis of the grid (equal num
 values required). A run is named by its value names, ``{param}__{name}`` for each swept
 parameter sorted by parameter name, joined with ``-`` (the reference's rule); a sweep with
 nothing swept has one run. ``names`` may be omitted for numbers (``0.1`` is named ``0p1``,
-``-1`` is ``n1``), names, environment and policy specs (``maze_7x7_seed_3``) and simple
-reward distributions (``beta_1_2``). Value names are 1 to 64 letters, digits or
+``-1`` is ``n1``), names, environment and policy specs (``maze_7x7_seed_3``), agent models
+(``boltzmann_beta_5``) and simple reward distributions (``beta_1_2``). Value names are 1 to 64 letters, digits or
 ``_ . + =`` -- no ``-``, which separates a run name's parts, so two runs can never share a
 folder. A sweep may expand into at most :data:`MAX_RUNS` runs.
 
@@ -219,6 +219,8 @@ def default_value_name(value: Any, param: str = "") -> str:
     'random_deterministic_seed_2'
     >>> default_value_name({'default_dist': {'dist_name': 'beta', 'params': [1, 2]}}, 'reward_distribution')
     'beta_1_2'
+    >>> default_value_name({'boltzmann': {'beta': 0.5}}, 'agent_model_agent_H')
+    'boltzmann_beta_0p5'
     """
     if isinstance(value, bool):
         return str(value)
@@ -230,6 +232,10 @@ def default_value_name(value: Any, param: str = "") -> str:
     known = find_parameter(param)
     kind = known.kind if known is not None else None
     if isinstance(value, Mapping):
+        if kind == "model" and len(value) == 1:
+            ((name, params),) = value.items()
+            parts = [str(name), *(f"{k}_{default_value_name(v)}" for k, v in (params or {}).items())]
+            return _tidy_name("_".join(parts))
         if kind == "mdp":
             return _tidy_name(generator_spec_name(value))
         if kind == "policy":

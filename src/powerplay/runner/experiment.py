@@ -42,11 +42,13 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from typing import Protocol as TypingProtocol
 
 import numpy as np
 
 from ..errors import ConvergenceWarning, ModelError, ResourceLimitError, SamplesNotKeptError
+from ..model.agent_models import agent_model_spec
 from ..model.mdp import MDP, JointMDP
 from ..model.policy import Policy
 from ..model.rewards import RewardDistribution, RewardStream, block_size
@@ -131,6 +133,9 @@ class Experiment:
     policies : mapping, optional
         Agent -> its seed or fixed policy, for every agent after the first (``policy_A`` is the
         second agent's).
+    agent_models : mapping, optional
+        Agent -> its model (:class:`~powerplay.model.agent_models.AgentModel` or config value,
+        e.g. ``{'H': pp.Boltzmann(beta=5)}``); the scenario's (default optimal) for agents left out.
     """
 
     kind: str
@@ -147,6 +152,7 @@ class Experiment:
     reward_scope: str = "joint_state"
     scenario: Scenario = field(default=None, compare=False)  # type: ignore[assignment]  # set in __post_init__
     policies: Mapping[str, Policy] = field(default_factory=dict, compare=False)
+    agent_models: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         protocol = protocol_named(self.kind)  # helpful error for an unknown name
@@ -202,6 +208,14 @@ class Experiment:
             agents[1] = replace(
                 agents[1], discount_rate=self.discount_rate_agent_A, reward_correlation=self.reward_correlation
             )
+        names = [agent.name for agent in agents]
+        for name, model in self.agent_models.items():
+            if name not in names:
+                raise ModelError(
+                    f"agent model for {name!r}, which is not one of the agents {names}", f"agent_model_agent_{name}"
+                )
+            position = names.index(name)
+            agents[position] = replace(agents[position], agent_model=agent_model_spec(model))
         described = base.reward_distribution
         if RewardDistribution.from_config(described).config() != self.reward_distribution.config():
             described = self.reward_distribution.config()
@@ -294,7 +308,13 @@ class Experiment:
         return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
 
     def _per_sample_state(self) -> int:
-        return BYTES_PER_SAMPLE_STATE_PER_AGENT * max(len(self.agents), 1)
+        base = BYTES_PER_SAMPLE_STATE_PER_AGENT * max(len(self.agents), 1)
+        if all(agent.model.is_optimal for agent in self.scenario.agents):
+            return base
+        # Non-optimal agents' policies are probabilities per action: a stage's action values and
+        # softmax temporaries, and every agent's policy stacked for the evaluations.
+        shape = self.mdp.action_shape if isinstance(self.mdp, JointMDP) else (len(self.mdp.actions),)
+        return base + 8 * int(max(shape)) * (6 + 2 * len(self.scenario.agents))
 
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.

@@ -7,10 +7,10 @@ agent it belongs to (``agent``) and which experiment types need it (``required_b
 validation, sweep queries, scans, sweep figures and the report all ask this registry.
 
 Per-agent parameters are *families*: ``discount_rate_agent_{X}``,
-``reward_correlation_agent_{X}`` and ``seed_policy_agent_{X}`` exist for every agent name
-``X`` (letters and digits, starting with a letter), each overriding the parameter that holds
-for every agent (``discount_rate``, ``reward_correlation``, ``seed_policy``) for one agent
-(:attr:`Parameter.overrides`). The two-agent names of the reference tool
+``reward_correlation_agent_{X}``, ``seed_policy_agent_{X}`` and ``agent_model_agent_{X}`` exist
+for every agent name ``X`` (letters and digits, starting with a letter), each overriding the
+parameter that holds for every agent (``discount_rate``, ``reward_correlation``,
+``seed_policy``, ``agent_model``) for one agent (:attr:`Parameter.overrides`). The two-agent names of the reference tool
 (``discount_rate_agent_A``, ``seed_policy_graph_agent_A``, ``policy_graph_agent_A``,
 ``joint_mdp_graph``, ``reward_correlation``) are parameters of the same registry.
 
@@ -57,6 +57,7 @@ from pydantic import (
 )
 
 from ..errors import ConfigError, ModelError
+from ..model.agent_models import agent_model_spec
 from ..model.generators import JOINT_RULES, is_generator_spec, normalize_generator_spec
 from ..model.interactions import interaction_spec
 from ..model.labels import check_agent_name, check_agent_names
@@ -200,6 +201,14 @@ def _interaction(value: Any) -> str | list[str]:
         raise ValueError(str(error).removeprefix("interaction: ")) from None
 
 
+def _agent_model(value: Any) -> str | dict[str, dict[str, float]]:
+    """An agent model in its canonical form (:func:`~powerplay.model.agent_models.agent_model_spec`)."""
+    try:
+        return agent_model_spec(value)
+    except ModelError as error:
+        raise ValueError(str(error).removeprefix("agent_model: ")) from None
+
+
 def agent_name(value: Any) -> str:
     """An agent name (:func:`~powerplay.model.labels.check_agent_name`); raises ValueError saying what a name may be."""
     try:
@@ -296,7 +305,7 @@ def pydantic_error(error: ValidationError) -> ConfigError:
 # The records
 
 #: The kinds of parameter value.
-Kind = Literal["number", "integer", "mdp", "policy", "distribution", "choice", "agents"]
+Kind = Literal["number", "integer", "mdp", "policy", "distribution", "choice", "agents", "model"]
 
 _NO_DEFAULT = object()
 
@@ -311,7 +320,7 @@ class Parameter:
         As written in configs, e.g. ``'discount_rate_agent_B'``.
     validator : pydantic.TypeAdapter
         Checks a value and returns its typed form (:meth:`validate`).
-    kind : {'number', 'integer', 'mdp', 'policy', 'distribution', 'choice', 'agents'}
+    kind : {'number', 'integer', 'mdp', 'policy', 'distribution', 'choice', 'agents', 'model'}
     label : str
         For axes and tables, e.g. ``'discount rate γ_B of Agent B'`` (the name if nothing better).
     symbol : str or None
@@ -417,6 +426,7 @@ _CORRELATION = _adapter(_correlation, float)
 _POLICY = _adapter(_policy_value)
 _MDP = _adapter(_mdp_value)
 _EVERY = ALL_TYPES
+_MODEL = _adapter(_agent_model)
 
 
 def _discount_rate_of(agent: str) -> Parameter:
@@ -459,11 +469,24 @@ def _seed_policy_of(agent: str) -> Parameter:
     )
 
 
+def _agent_model_of(agent: str) -> Parameter:
+    return Parameter(
+        f"agent_model_agent_{agent}",
+        _MODEL,
+        "model",
+        label=f"agent model of Agent {agent}",
+        agent=agent,
+        overrides="agent_model",
+        description=f"Agent {agent}'s model: optimal, {{boltzmann: {{beta: B}}}} or {{epsilon_greedy: {{epsilon: e}}}}",
+    )
+
+
 #: The per-agent families.
 FAMILIES: tuple[ParameterFamily, ...] = (
     ParameterFamily("discount_rate_agent_", _discount_rate_of),
     ParameterFamily("reward_correlation_agent_", _correlation_of),
     ParameterFamily("seed_policy_agent_", _seed_policy_of),
+    ParameterFamily("agent_model_agent_", _agent_model_of),
 )
 
 
@@ -536,6 +559,19 @@ PARAMETERS: dict[str, Parameter] = _fixed(
         description="the discount rate of every agent, in [0, 1) (discount_rate_agent_X overrides)",
     ),
     _discount_rate_of("A"),  # the reference's name for Agent A's: listed, so messages suggest it
+    Parameter(
+        "agent_model",
+        _MODEL,
+        "model",
+        label="agent model",
+        default="optimal",
+        description=(
+            "how every learning agent acts (agent_model_agent_X overrides): optimal (default), "
+            "{boltzmann: {beta: B}} or {epsilon_greedy: {epsilon: e}}"
+        ),
+    ),
+    _agent_model_of("H"),  # the two-agent configs' agents: listed, so their configs may name them
+    _agent_model_of("A"),
     Parameter(
         "reward_distribution",
         TypeAdapter(RewardDistributionSpec),

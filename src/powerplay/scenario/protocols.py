@@ -233,7 +233,8 @@ class SingleAgent(Protocol):
     joint: ClassVar[bool] = False
 
     def agents_from_config(self, typed: Mapping[str, Any]) -> tuple[AgentSpec, ...]:
-        return (AgentSpec(PAIR[0], typed["discount_rate"], None, None, "only"),)
+        _refuse_models(typed, (PAIR[0],), "single_agent has one agent, H")
+        return (AgentSpec(PAIR[0], typed["discount_rate"], None, None, "only", _model_in(typed, PAIR[0])),)
 
     def stages(self, scenario: Scenario) -> tuple[Stage, ...]:
         return (Stage(scenario.agents[0].name),)
@@ -243,7 +244,9 @@ class SingleAgent(Protocol):
 
         first = experiment.scenario.agents[0]
         assert first.discount_rate is not None  # a learning agent has one (Scenario checks it)
-        return SingleAgentProblem(experiment.mdp, first.discount_rate, settings=experiment.settings)
+        return SingleAgentProblem(
+            experiment.mdp, first.discount_rate, settings=experiment.settings, agent_model=first.model
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,8 +257,9 @@ class FixedPolicies(Protocol):
     joint: ClassVar[bool] = True
 
     def agents_from_config(self, typed: Mapping[str, Any]) -> tuple[AgentSpec, ...]:
+        _refuse_models(typed, (PAIR[0],), "Agent A follows its fixed policy (policy_graph_agent_A), so it has no model")
         return (
-            AgentSpec(PAIR[0], typed["discount_rate"], None, None, "learner"),
+            AgentSpec(PAIR[0], typed["discount_rate"], None, None, "learner", _model_in(typed, PAIR[0])),
             AgentSpec(PAIR[1], None, None, typed["policy_graph_agent_A"], "fixed"),
         )
 
@@ -269,7 +273,11 @@ class FixedPolicies(Protocol):
         first, fixed = experiment.scenario.agents
         assert first.discount_rate is not None  # a learning agent has one (Scenario checks it)
         return SingleAgentProblem(
-            experiment.mdp, first.discount_rate, policy_A=experiment.policies[fixed.name], settings=experiment.settings
+            experiment.mdp,
+            first.discount_rate,
+            policy_A=experiment.policies[fixed.name],
+            settings=experiment.settings,
+            agent_model=first.model,
         )
 
 
@@ -285,13 +293,14 @@ class LearningChain(Protocol):
     def agents_from_config(self, typed: Mapping[str, Any]) -> tuple[AgentSpec, ...]:
         if "agents" not in typed:  # the reference's two-agent keys
             return (
-                AgentSpec(PAIR[0], typed["discount_rate"], None, None, "learner"),
+                AgentSpec(PAIR[0], typed["discount_rate"], None, None, "learner", _model_in(typed, PAIR[0])),
                 AgentSpec(
                     PAIR[1],
                     typed["discount_rate_agent_A"],
                     typed["reward_correlation"],
                     typed["seed_policy_graph_agent_A"],
                     "learner",
+                    _model_in(typed, PAIR[1]),
                 ),
             )
         names = tuple(typed["agents"])
@@ -308,6 +317,7 @@ class LearningChain(Protocol):
                 own("reward_correlation", agent) if k else None,
                 own("seed_policy", agent) if k else None,
                 "learner",
+                _model_in(typed, agent),
             )
             for k, agent in enumerate(names)
         )
@@ -348,6 +358,7 @@ class LearningChain(Protocol):
         for agent in scenario.agents:
             assert agent.discount_rate is not None  # learners have one
             rates[agent.name] = agent.discount_rate
+        models = {agent.name: agent.model for agent in scenario.agents}
         if scenario.agent_names == PAIR:
             # The published signature (its checks of A's seed policy and its attribute names).
             return MultiAgentProblem(
@@ -357,6 +368,7 @@ class LearningChain(Protocol):
                 rates["A"],
                 diagnostic=experiment.diagnostic,
                 settings=experiment.settings,
+                agent_models=models,
             )
         later = scenario.agent_names[1:]
         return LearningChainProblem(
@@ -366,7 +378,21 @@ class LearningChain(Protocol):
             {name: experiment.policies[name] for name in later},
             diagnostic=experiment.diagnostic,
             settings=experiment.settings,
+            agent_models=models,
         )
+
+
+def _model_in(typed: Mapping[str, Any], agent: str) -> Any:
+    """An agent's model in a config's typed parameters: its own, else every agent's, else optimal."""
+    return typed.get(f"agent_model_agent_{agent}", typed.get("agent_model", "optimal"))
+
+
+def _refuse_models(typed: Mapping[str, Any], learners: Sequence[str], why: str) -> None:
+    """Refuse ``agent_model_agent_X`` for an agent that is not one of ``learners`` (one line saying ``why``)."""
+    for key in sorted(typed):
+        found = find_parameter(key)
+        if found is not None and found.overrides == "agent_model" and found.agent not in learners:
+            raise ConfigError(f"{why}: agent_model_agent_{found.agent} does not apply", f"parameters.{key}")
 
 
 def check_agent_keys(keys: Collection[str], agents: Sequence[str]) -> None:

@@ -61,6 +61,7 @@ _AGENT_FIELDS = {
     "seed_policy": "seed_policy",
     "seed_policy_graph_agent_A": "seed_policy",
     "policy_graph_agent_A": "seed_policy",
+    "agent_model": "agent_model",
 }
 
 #: Keys a resolved run config carries besides parameters (added by the sweep runner).
@@ -122,6 +123,11 @@ class Scenario:
                 raise ModelError(f"Agent {agent.name}'s role must be one of {', '.join(ROLES)}", field="agents")
             if agent.learns and agent.discount_rate is None:
                 raise ModelError(f"Agent {agent.name} learns, so it needs a discount rate", field="agents")
+            if not agent.learns and not agent.model.is_optimal:
+                raise ModelError(
+                    f"Agent {agent.name} follows a fixed policy, so it has no agent model (got {agent.model.title})",
+                    field=f"agent_model_agent_{agent.name}",
+                )
 
     # -- agents -------------------------------------------------------------------------
 
@@ -211,7 +217,8 @@ class Scenario:
         if found.agent is not None:
             return getattr(self.agent(found.agent), found.overrides or _AGENT_FIELDS[name])
         if name in _AGENT_FIELDS.values():  # every agent's (the first learning one's, or the second's)
-            agent = self.agents[0] if name == "discount_rate" else self.agents[1] if len(self.agents) > 1 else None
+            first = name in ("discount_rate", "agent_model")
+            agent = self.agents[0] if first else self.agents[1] if len(self.agents) > 1 else None
             return getattr(agent, name) if agent is not None else None
         if name == "agents":
             return list(self.agent_names)
@@ -321,7 +328,9 @@ class Scenario:
             where = f"agents[{i}]"
             if not isinstance(agent, Mapping):
                 raise ConfigError("must be an object", where)
-            unknown = sorted(set(agent) - {"name", "discount_rate", "reward_correlation", "seed_policy", "role"})
+            unknown = sorted(
+                set(agent) - {"name", "discount_rate", "reward_correlation", "seed_policy", "role", "agent_model"}
+            )
             if unknown:
                 raise ConfigError(f"unknown key {unknown[0]!r}", where)
             role = agent.get("role")
@@ -341,6 +350,7 @@ class Scenario:
                     None if beta is None else _checked("reward_correlation", beta, f"{where}.reward_correlation"),
                     None if seed is None else _checked("seed_policy", seed, f"{where}.seed_policy"),
                     role,
+                    _checked("agent_model", agent.get("agent_model", "optimal"), f"{where}.agent_model"),
                 )
             )
         environment = record["environment"]

@@ -116,22 +116,33 @@ def _clear_lane(lane, R, V, W):
 
 
 @njit(cache=True)
-def _load_weights(lane, b, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix):
+def _load_weights(lane, b, slot_ptr, slot_others, other_masks, other_probs, dense, Wt, sel, mixed_count, smix):
     """Sample ``b``'s other agents in ``lane``: ``Wt[slot, lane]`` the probability that they take
     each slot's joint action; ``sel[s, lane]`` the slot they take (local to the state; -1 if none
-    of the state's slots, :data:`_SEL_MIXED` where some other agent splits a tie, counted in
-    ``mixed_count`` and flagged in ``smix``)."""
+    of the state's slots, :data:`_SEL_MIXED` where some other agent splits a tie or mixes, counted in
+    ``mixed_count`` and flagged in ``smix``). The others' policies are tie masks
+    ``other_masks [m, B, S]``, or with ``dense`` probabilities ``other_probs [m, B, S, A]``."""
     one = np.uint64(1)
     for s in range(slot_ptr.shape[0] - 1):
         single = True
         for j in range(slot_others.shape[1]):
-            m = other_masks[j, b, s]
-            single = single and m != 0 and m & (m - one) == 0
+            if dense:
+                # one action taken with probability exactly one (the rest exactly zero)
+                positive = 0
+                certain = False
+                for a in range(other_probs.shape[3]):
+                    p = other_probs[j, b, s, a]
+                    positive += 1 if p != 0.0 else 0
+                    certain = certain or p == 1.0
+                single = single and positive == 1 and certain
+            else:
+                m = other_masks[j, b, s]
+                single = single and m != 0 and m & (m - one) == 0
         chosen = -1
         for slot in range(slot_ptr[s], slot_ptr[s + 1]):
             w = 1.0
             for j in range(slot_others.shape[1]):
-                w *= _mask_weight(other_masks[j, b, s], slot_others[slot, j])
+                w *= _other_weight(b, s, j, slot_others[slot, j], other_masks, other_probs, dense)
             Wt[slot, lane] = w
             if w > 0.0:
                 chosen = slot - slot_ptr[s]
@@ -198,6 +209,8 @@ def _shared_block(
     slot_ptr,
     slot_others,
     other_masks,
+    other_probs,
+    dense,
     rewards,
     gamma,
     tol,
@@ -223,7 +236,8 @@ def _shared_block(
     ``state_ptr`` indexes groups of joint rows (one group per acting action, rows in
     ``grp_ptr``), row ``r`` uses the others' joint action of slot ``row_slot[r]`` (state ``s``'s
     slots are ``slot_ptr[s]:slot_ptr[s+1]``, their actions ``slot_others [slots, m]``), and the
-    others' policies are ``other_masks [m, B, S]``; each lane weighs the rows by its sample's
+    others' policies are ``other_masks [m, B, S]`` (tie masks) or, with ``dense``,
+    ``other_probs [m, B, S, A]`` (probabilities); each lane weighs the rows by its sample's
     policies (the ``mixed_*`` sweeps of ``_lanes``). Otherwise those arrays are unused.
     """
     S = rewards.shape[1]
@@ -271,7 +285,19 @@ def _shared_block(
                 if lane_sample[lane] < 0 and nxt < hi:
                     magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
                     if mix:
-                        _load_weights(lane, nxt, slot_ptr, slot_others, other_masks, Wt, sel, mixed_count, smix)
+                        _load_weights(
+                            lane,
+                            nxt,
+                            slot_ptr,
+                            slot_others,
+                            other_masks,
+                            other_probs,
+                            dense,
+                            Wt,
+                            sel,
+                            mixed_count,
+                            smix,
+                        )
                     lane_floor[lane] = rounding_floor(max_entries, magnitude, gamma) + defect * magnitude / (
                         1.0 - gamma
                     )
@@ -522,6 +548,8 @@ def shared_optimal_values(
             np.zeros(1, dtype=np.int64),
             np.zeros((0, 0), dtype=np.int64),
             np.zeros((0, 0, 0), dtype=np.uint64),
+            np.zeros((0, 0, 0, 0)),
+            False,
             rewards,
             gamma,
             tol,
@@ -549,6 +577,8 @@ def response_optimal_values(
     slot_ptr,
     slot_others,
     other_masks,
+    other_probs,
+    dense,
     rewards,
     gamma,
     tol,
@@ -570,7 +600,10 @@ def response_optimal_values(
     acting action available there) holds the joint rows ``grp_ptr[g]:grp_ptr[g+1]`` of that
     action, one per joint action of the others present in the MDP, that joint action being slot
     ``row_slot[r]`` of the state (``slot_ptr``, ``slot_others [slots, m]``);
-    ``other_masks [m, B, S]`` are the others' tie masks.
+    ``other_masks [m, B, S]`` are the others' tie masks, or with ``dense`` their probabilities
+    ``other_probs [m, B, S, A]`` (zero-padded to the widest agent). With one group per state
+    holding all its joint rows, and every agent among the "others", this is the evaluation of
+    fixed policies of every agent (:func:`~powerplay.solvers.values.evaluate_policies`).
     """
     B = rewards.shape[0]
     for j in prange(num_blocks):
@@ -590,6 +623,8 @@ def response_optimal_values(
             slot_ptr,
             slot_others,
             other_masks,
+            other_probs,
+            dense,
             rewards,
             gamma,
             tol,
@@ -606,6 +641,15 @@ def response_optimal_values(
 
 
 @njit(cache=True)
+def _other_weight(b, s, j, a, other_masks, other_probs, dense):
+    """Probability that other agent ``j`` takes action ``a`` in state ``s`` in sample ``b``: from its
+    tie mask ``other_masks[j, b, s]``, or with ``dense`` its probabilities ``other_probs[j, b, s]``."""
+    if dense:
+        return other_probs[j, b, s, a]
+    return _mask_weight(other_masks[j, b, s], a)
+
+
+@njit(cache=True)
 def _response_greedy_sample(
     b,
     grp_state_ptr,
@@ -617,12 +661,16 @@ def _response_greedy_sample(
     row_self,
     row_others,
     other_masks,
+    other_probs,
+    dense,
     values,
     gamma,
     tie_tol,
     policy_out,
     cont_out,
     q,
+    want_q,
+    q_out,
 ):
     V = values[b]
     for s in range(values.shape[1]):
@@ -634,7 +682,7 @@ def _response_greedy_sample(
             for r in range(grp_ptr[g0 + i], grp_ptr[g0 + i + 1]):
                 w = 1.0
                 for j in range(row_others.shape[1]):
-                    w *= _mask_weight(other_masks[j, b, s], row_others[r, j])
+                    w *= _other_weight(b, s, j, row_others[r, j], other_masks, other_probs, dense)
                 a = row_self[r] * V[s]
                 for k in range(row_ptr[r], row_ptr[r + 1]):
                     a += probs[k] * V[cols[k]]
@@ -647,6 +695,11 @@ def _response_greedy_sample(
             if (1.0 - gamma) * (qmax - q[i]) <= tie_tol:
                 mask |= np.uint64(1) << np.uint64(grp_action[g0 + i])
         policy_out[b, s] = mask
+        if want_q:
+            for x in range(q_out.shape[2]):
+                q_out[b, s, x] = _NEG_INF
+            for i in range(n):
+                q_out[b, s, grp_action[g0 + i]] = q[i]
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -660,18 +713,25 @@ def response_greedy(
     row_self,
     row_others,
     other_masks,
+    other_probs,
+    dense,
     values,
     gamma,
     tie_tol,
     num_blocks,
     policy_out,
     cont_out,
+    want_q,
+    q_out,
 ):
     """:func:`shared_greedy` for an agent's response to per-sample policies of the others.
 
     The action values are those of the ``mixed_*`` sweeps (the same operations, in the same
     order), so tie sets certified there are the ones found here. ``grp_action [G]`` is each
-    group's acting action (its bit in the mask).
+    group's acting action (its bit in the mask). The others' policies are tie masks
+    ``other_masks [m, B, S]`` or, with ``dense``, probabilities ``other_probs [m, B, S, A]``.
+    With ``want_q`` every action value goes to ``q_out [B, S, A]`` too (``-inf`` for actions
+    not available).
     """
     B, S = values.shape
     max_groups = 0
@@ -691,12 +751,16 @@ def response_greedy(
                 row_self,
                 row_others,
                 other_masks,
+                other_probs,
+                dense,
                 values,
                 gamma,
                 tie_tol,
                 policy_out,
                 cont_out,
                 q,
+                want_q,
+                q_out,
             )
 
 

@@ -39,18 +39,31 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import ModelError
+from ..model.agent_models import OPTIMAL, AgentModel, agent_model
 from ..model.mdp import MDP, PROBABILITY_TOLERANCE, JointMDP
 from ..model.policy import Policy, check_policy_compatible, marginalize, marginalize_to_mdp
 from . import kernels
+from .models import (
+    SOLVE_SHARE,
+    action_value_error,
+    available_actions,
+    policy_error_bound,
+    probabilities,
+    solve_by_class,
+    span_bound,
+    value_tolerance,
+)
 from .structure import JointStructure, ResponseGroups, ResponseIndex, RowStructure, check_row_index
 from .values import (
     Convergence,
     SolverSettings,
     best_response,
     check_discount_rate,
+    evaluate_policies,
     exact_optimal,
     greedy,
     joint_policy_values,
+    mask_to_probabilities,
     optimal_values,
     response_greedy,
     response_values,
@@ -266,6 +279,9 @@ class SingleAgentProblem:
     policy_A : Policy, optional
         Agent A's fixed policy; required (only) when ``mdp`` is joint.
     settings : SolverSettings, optional
+    agent_model : AgentModel or config value, optional
+        Agent H's model (:mod:`powerplay.model.agent_models`; default optimal). A non-optimal
+        agent's POWER is its model's policy evaluated exactly (to the certified tolerance).
 
     Examples
     --------
@@ -284,6 +300,7 @@ class SingleAgentProblem:
         discount_rate: float,
         policy_A: Policy | None = None,
         settings: SolverSettings | None = None,
+        agent_model: AgentModel | object = None,
     ):
         self.discount_rate = check_discount_rate(discount_rate)
         if isinstance(mdp, JointMDP):
@@ -295,10 +312,12 @@ class SingleAgentProblem:
         self.mdp = mdp
         self.states = mdp.states
         self.settings = settings or SolverSettings()
+        self.agent_model = _model_of(agent_model, "agent_model")
         self.rows = RowStructure.of_mdp(mdp)
         self.closed = not self.rows.leaks  # POWER is shift-equivariant: solve centred rewards
         # Deterministic MDPs are solved exactly by policy iteration, which needs this index.
         self.response = ResponseIndex.of_single(self.rows) if self.rows.deterministic else None
+        self._terms = int(np.diff(self.rows.row_ptr).max(initial=0)) + 2
 
     def solve(
         self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
@@ -306,12 +325,22 @@ class SingleAgentProblem:
         """POWER samples ``[B, S]`` for reward samples ``[B, S]`` (or ``{'H': [B, S]}``).
 
         Deterministic MDPs are solved exactly by policy iteration; others by value iteration
-        to the certified ``settings.tolerance``.
+        to the certified ``settings.tolerance``. A non-optimal agent's policy is then
+        evaluated (:func:`~powerplay.solvers.values.evaluate_policies`), its bound including
+        the policy's own error (:mod:`powerplay.solvers.models`).
         """
         g, s = self.discount_rate, self.settings
         rewards_H, centring = centred(
             _rewards_of(rewards_H, "H") if isinstance(rewards_H, Mapping) else rewards_H, self.closed
         )
+        if not self.agent_model.is_optimal:
+            policy, error, _ = self._model_policy(rewards_H)
+            _, continuation, conv = evaluate_policies(
+                self._evaluation_groups, [policy], rewards_H, g, SOLVE_SHARE * s.tolerance, s.max_iterations
+            )
+            extra = policy_error_bound([error], rewards_H, g, self.closed)
+            power, conv = centring.restore((1.0 - g) * continuation, replace(conv, bound=conv.bound + extra))
+            return BatchResult({POWER_H: power}, {"H": conv})
         if self.response is not None:
             _, continuation, _, conv = exact_optimal(self.response, rewards_H, g, s)
         else:
@@ -323,8 +352,8 @@ class SingleAgentProblem:
     def policies(
         self, rewards_H: np.ndarray | Mapping[str, np.ndarray], rewards_A: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
-        """Agent H's optimal policies ``{'H': [B, S] uint64 tie masks}`` for reward samples ``[B, S]``
-        (or ``{'H': [B, S]}``).
+        """Agent H's policies for reward samples ``[B, S]`` (or ``{'H': [B, S]}``): optimal ones as
+        ``{'H': [B, S] uint64 tie masks}``, a non-optimal model's as probabilities ``[B, S, A]``.
 
         Bit ``a`` of a mask marks an optimal action (index into ``self.mdp.actions``); the
         policy splits uniformly among them (see ``mask_to_probabilities``).
@@ -333,6 +362,8 @@ class SingleAgentProblem:
         rewards_H, _ = centred(
             _rewards_of(rewards_H, "H") if isinstance(rewards_H, Mapping) else rewards_H, self.closed
         )
+        if not self.agent_model.is_optimal:
+            return {"H": self._model_policy(rewards_H)[0]}
         if self.response is not None:
             return {"H": exact_optimal(self.response, rewards_H, g, s)[2]}
         values, _ = optimal_values(
@@ -340,6 +371,73 @@ class SingleAgentProblem:
         )
         policy, _ = greedy(self.rows, values, g, s.tie_tolerance)
         return {"H": policy}
+
+    # -- a non-optimal agent ------------------------------------------------------------
+
+    @property
+    def _evaluation_groups(self) -> ResponseGroups:
+        if not hasattr(self, "_evaluation"):
+            self._evaluation = ResponseGroups.evaluation(self.rows, self.rows.row_action[:, None], self.closed)
+        return self._evaluation
+
+    def _model_policy(self, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """The model's policy ``[B, S, A]``, its L1 error bound per state ``[B]``, and the
+        convergence of the values it was read from."""
+        model, g, s = self.agent_model, self.discount_rate, self.settings
+        B = rewards.shape[0]
+        available = available_actions(self.rows.state_ptr, self.rows.row_action, self.rows.num_actions)
+        q = ties = None
+        value_error = np.zeros(B)
+        conv = _no_convergence(B)
+        if model.needs_action_values or model.needs_ties:
+            if self.response is not None:
+                values, _, mask, conv = exact_optimal(self.response, rewards, g, s)
+            elif model.needs_action_values:
+                reach = span_bound(rewards, self.closed) / (1.0 - g)
+                classes = value_tolerance(model, s.tolerance, g, reach, 1, s.policy_tolerance)
+                values, conv = solve_by_class(
+                    classes,
+                    lambda index, tol: optimal_values(self.rows, rewards[index], g, tol, s.max_iterations),
+                    rewards.shape[1],
+                )
+                mask = None
+            else:
+                values, conv = optimal_values(
+                    self.rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+                )
+                mask, _ = greedy(self.rows, values, g, s.tie_tolerance)
+            if model.needs_action_values:
+                no_others = np.zeros((0, B, rewards.shape[1]), dtype=np.uint64)
+                groups = ResponseGroups.of_mdp(self.rows)
+                _, _, q = response_greedy(groups, no_others, values, g, s.tie_tolerance, with_action_values=True)
+                q = _widen(q, self.rows.num_actions)
+                value_error = action_value_error(conv.bound, values, g, self._terms)
+            if model.needs_ties:
+                assert mask is not None
+                ties = mask_to_probabilities(mask, self.rows.num_actions)
+        policy = model.policy(q, ties, available, g, B)
+        return np.ascontiguousarray(policy), model.policy_error(value_error, g), conv
+
+
+def _widen(q: np.ndarray, num_actions: int) -> np.ndarray:
+    """Action values ``[B, S, a]`` padded with ``-inf`` (not available) to ``num_actions``."""
+    if q.shape[2] == num_actions:
+        return q
+    out = np.full((*q.shape[:2], num_actions), -np.inf)
+    out[:, :, : q.shape[2]] = q
+    return out
+
+
+def _no_convergence(B: int) -> Convergence:
+    return Convergence(np.zeros(B, dtype=np.int64), np.zeros(B), np.zeros(B, dtype=bool))
+
+
+def _model_of(model: object, field: str) -> AgentModel:
+    """An agent model from an object or a config value, errors naming ``field``."""
+    try:
+        return agent_model(model)
+    except ModelError as error:
+        raise ModelError(str(error).removeprefix("agent_model: "), field) from None
 
 
 def _learning_order(joint: JointMDP, agents: Sequence[str] | None) -> tuple[str, ...]:
@@ -583,6 +681,12 @@ class LearningChainProblem:
         training stage) and ``{a}_seed`` (each agent but the first: following its seed policy
         against the others' learned policies).
     settings : SolverSettings, optional
+    agent_models : mapping, optional
+        ``{agent: AgentModel or config value}`` (:mod:`powerplay.model.agent_models`); agents
+        left out are optimal. A non-optimal agent's stage produces its model's policy
+        (probabilities ``[B, S, A_i]``) from its optimal action values in that stage; later
+        stages respond to it, and its POWER is that policy's value against the others' final
+        policies (also for the last agent).
 
     Raises
     ------
@@ -612,9 +716,11 @@ class LearningChainProblem:
         seed_policies: Mapping[str, Policy] | Sequence[Policy] = (),
         diagnostic: bool = False,
         settings: SolverSettings | None = None,
+        agent_models: Mapping[str, AgentModel | object] | None = None,
     ):
         order = _learning_order(joint, agents)
         self.agents = order
+        self.agent_models = _agent_models(order, agent_models)
         self.discount_rates = _discount_rates(order, discount_rates)
         self.seed_policies = _seed_policies(joint, order, seed_policies)
         self.diagnostic = diagnostic
@@ -648,11 +754,17 @@ class LearningChainProblem:
         # and the seed policies fold into rows that sum to one.
         self.closed = self.joint.complete and all(s.complete for s in middle) and not self.first_rows.leaks
         self.precision = Precision(self.closed, _chain_terms(joint))
+        # Built when first needed (non-optimal agents, or responses to their policies).
+        self._lazy: dict[object, object] = {}
+        self._all_optimal = all(model.is_optimal for model in self.agent_models.values())
+        self._valued_models = sum(model.needs_action_values for model in self.agent_models.values())
 
     # -- the protocol -------------------------------------------------------------------
 
     def _learn(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
-        """Centred rewards, the learned tie masks, and the training stages' results (continuation, convergence)."""
+        """Centred rewards, the learned policies (tie masks, or a non-optimal model's
+        probabilities), the training stages' results (continuation or None, convergence), and
+        each non-optimal agent's policy error (an L1 bound per state, ``[B]``)."""
         s = self.settings
         clock = time.perf_counter()
         centred_rewards, centrings = {}, {}
@@ -663,56 +775,254 @@ class LearningChainProblem:
             raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
         first = self.agents[0]
         g = self.discount_rates[first]
-        # 1. The first agent's optimal policies against the later agents' seed policies.
-        # Stops once each sample's greedy policy is certain (and its values within tolerance).
-        values, conv = optimal_values(
-            self.first_rows,
-            centred_rewards[first],
-            g,
-            s.policy_tolerance,
-            s.max_iterations,
-            s.tie_tolerance,
-            s.tolerance,
+        # The widest span of any agent's values [B]: a non-optimal policy's error reaches them all.
+        reach = np.max(
+            [span_bound(centred_rewards[a], self.closed) / (1.0 - self.discount_rates[a]) for a in self.agents], axis=0
         )
-        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
-        del values
-        policies = {first: policy}
-        trained = {first: (continuation, conv)}
+        errors: dict[str, np.ndarray] = {}
+        policies: dict[str, np.ndarray] = {}
+        trained: dict[str, tuple[np.ndarray | None, Convergence]] = {}
+        # 1. The first agent's optimal policies against the later agents' seed policies.
+        if self.agent_models[first].is_optimal:
+            # Stops once each sample's greedy policy is certain (and its values within tolerance).
+            values, conv = optimal_values(
+                self.first_rows,
+                centred_rewards[first],
+                g,
+                s.policy_tolerance,
+                s.max_iterations,
+                s.tie_tolerance,
+                s.tolerance,
+            )
+            policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
+            del values
+            policies[first] = policy
+            trained[first] = (continuation, conv)
+        else:
+            policies[first], errors[first], conv = self._first_model_policy(centred_rewards[first], reach)
+            trained[first] = (None, conv)
         if seconds is not None:
             seconds[f"learn {first}"], clock = time.perf_counter() - clock, time.perf_counter()
         # 2. Each later agent's optimal responses to the frozen policies before it.
-        for agent, structure, groups in zip(self.agents[1:], self.stage_structures, self.stage_groups):
+        for k, (agent, structure, groups) in enumerate(zip(self.agents[1:], self.stage_structures, self.stage_groups)):
             others = [policies[other] for other in structure.agents if other != agent]
             g = self.discount_rates[agent]
-            if groups is None:
-                _, continuation, policy, conv = best_response(structure, agent, others, centred_rewards[agent], g, s)
+            if self.agent_models[agent].is_optimal and all(p.dtype == np.uint64 for p in others):
+                if groups is None:
+                    _, continuation, policy, conv = best_response(
+                        structure, agent, others, centred_rewards[agent], g, s
+                    )
+                else:
+                    stacked = np.stack(others)
+                    values, conv = response_values(
+                        groups,
+                        stacked,
+                        centred_rewards[agent],
+                        g,
+                        s.policy_tolerance,
+                        s.max_iterations,
+                        s.tie_tolerance,
+                        s.tolerance,
+                        f"best response of agent {agent}",
+                    )
+                    policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
+                    del values, stacked
+                policies[agent] = policy
+                trained[agent] = (continuation, conv)
             else:
-                stacked = np.stack(others)
-                values, conv = response_values(
-                    groups,
-                    stacked,
-                    centred_rewards[agent],
-                    g,
-                    s.policy_tolerance,
-                    s.max_iterations,
-                    s.tie_tolerance,
-                    s.tolerance,
-                    f"best response of agent {agent}",
+                policy, model_continuation, conv, error = self._response_model_policy(
+                    k + 1, agent, structure, groups, others, centred_rewards[agent], reach
                 )
-                policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
-                del values, stacked
-            policies[agent] = policy
-            trained[agent] = (continuation, conv)
+                policies[agent] = policy
+                trained[agent] = (model_continuation, conv)
+                if error is not None:
+                    errors[agent] = error
             if seconds is not None:
                 seconds[f"learn {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
-        return centred_rewards, centrings, policies, trained
+        return centred_rewards, centrings, policies, trained, errors
+
+    # -- non-optimal agents' stages ---------------------------------------------------------
+
+    def _cached(self, key: object, build):
+        if key not in self._lazy:
+            self._lazy[key] = build()
+        return self._lazy[key]
+
+    def _first_model_policy(self, rewards: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """The first agent's model policy ``[B, S, A]`` on its stage's MDP (the later agents'
+        seed policies folded in), its L1 error bound ``[B]`` and the values' convergence."""
+        first = self.agents[0]
+        model, g, s, rows = self.agent_models[first], self.discount_rates[first], self.settings, self.first_rows
+        B = rewards.shape[0]
+        available = self._cached(
+            ("available", 0), lambda: available_actions(rows.state_ptr, rows.row_action, rows.num_actions)
+        )
+        q = ties = None
+        value_error = np.zeros(B)
+        conv = _no_convergence(B)
+        if model.needs_action_values:
+            # Accurate enough that the softmax's error moves POWER by at most a quarter of the tolerance.
+            classes = value_tolerance(model, s.tolerance, g, reach, self._valued_models, s.policy_tolerance)
+            values, conv = solve_by_class(
+                classes,
+                lambda index, tol: optimal_values(rows, rewards[index], g, tol, s.max_iterations),
+                rewards.shape[1],
+            )
+            groups = self._cached(("groups", 0), lambda: ResponseGroups.of_mdp(rows))
+            no_others = np.zeros((0, B, rewards.shape[1]), dtype=np.uint64)
+            _, _, q = response_greedy(groups, no_others, values, g, s.tie_tolerance, with_action_values=True)
+            q = _widen(q, rows.num_actions)
+            value_error = action_value_error(conv.bound, values, g, self.precision.terms)
+        elif model.needs_ties:
+            values, conv = optimal_values(
+                rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+            )
+            mask, _ = greedy(rows, values, g, s.tie_tolerance)
+            ties = mask_to_probabilities(mask, rows.num_actions)
+        policy = model.policy(q, ties, available, g, B)
+        return np.ascontiguousarray(policy), model.policy_error(value_error, g), conv
+
+    def _response_model_policy(
+        self,
+        stage: int,
+        agent: str,
+        structure: JointStructure,
+        groups: ResponseGroups | None,
+        others: list[np.ndarray],
+        rewards: np.ndarray,
+        reach: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None]:
+        """Agent ``agent``'s stage when it is not optimal or responds to a non-optimal policy:
+        its policy (tie masks for an optimal agent, else its model's probabilities), its
+        continuation (optimal agents only), the convergence, and its policy error (or None)."""
+        model, g, s = self.agent_models[agent], self.discount_rates[agent], self.settings
+        B, S = rewards.shape
+        i = structure.agent_position(agent)
+        num_actions = int(structure.action_shape[i])
+        lanes = self._cached(("groups", stage), lambda: groups or ResponseGroups.of(structure, agent))
+        dense = any(p.dtype != np.uint64 for p in others)
+        if dense:
+            widest = max((int(structure.action_shape[j]) for j in range(structure.num_agents) if j != i), default=1)
+            weights: np.ndarray = np.zeros((len(others), B, S, widest))
+            for j, p in enumerate(others):
+                weights[j] = probabilities(p, widest)
+        else:
+            weights = np.stack(others) if others else np.zeros((0, B, S), dtype=np.uint64)
+        need_q = model.needs_action_values
+        if not (need_q or model.needs_ties):  # Boltzmann at beta = 0: no values needed
+            values, conv, mask = None, _no_convergence(B), None
+        elif groups is None and not dense:
+            # Policy iteration (deterministic stage, tie masks): exact values and certified tie sets.
+            values, _, mask, conv = best_response(structure, agent, others, rewards, g, s)
+        elif need_q and not model.is_optimal:
+            classes = value_tolerance(model, s.tolerance, g, reach, self._valued_models, s.policy_tolerance)
+            values, conv = solve_by_class(
+                classes,
+                lambda index, tol: response_values(
+                    lanes, weights[:, index], rewards[index], g, tol, s.max_iterations, stage=f"agent {agent}"
+                ),
+                S,
+            )
+            mask = None
+        else:
+            # Certified tie sets; the values within a share of the tolerance, the others' policy
+            # errors taking the rest.
+            values, conv = response_values(
+                lanes,
+                weights,
+                rewards,
+                g,
+                s.policy_tolerance,
+                s.max_iterations,
+                s.tie_tolerance,
+                SOLVE_SHARE * s.tolerance,
+                f"best response of agent {agent}",
+            )
+            mask = None
+        q = continuation = None
+        if values is not None:
+            if need_q:
+                found, continuation, action_values = response_greedy(
+                    lanes, weights, values, g, s.tie_tolerance, with_action_values=True
+                )
+                q = _widen(action_values, num_actions)
+            else:
+                found, continuation = response_greedy(lanes, weights, values, g, s.tie_tolerance)
+            mask = found if mask is None else mask
+        if model.is_optimal:
+            assert mask is not None
+            return mask, continuation, conv, None
+        available = self._cached(
+            ("available", stage),
+            lambda: available_actions(structure.rows.state_ptr, structure.row_agent_action[:, i], num_actions),
+        )
+        ties = mask_to_probabilities(mask, num_actions) if model.needs_ties and mask is not None else None
+        value_error = (
+            action_value_error(conv.bound, values, g, self.precision.terms)
+            if need_q and values is not None
+            else np.zeros(B)
+        )
+        policy = np.ascontiguousarray(model.policy(q, ties, available, g, B))
+        return policy, None, conv, model.policy_error(value_error, g)
+
+    def _evaluate(
+        self,
+        structure: JointStructure,
+        stage: object,
+        policies: Sequence[np.ndarray],
+        rewards: np.ndarray,
+        gamma: float,
+    ) -> tuple[np.ndarray, Convergence]:
+        """Continuation values ``[B, S]`` of fixed policies of every agent of ``structure`` (agent
+        order): tie masks and shared seed policies by their chains (:func:`joint_policy_values`),
+        per-sample probabilities by value iteration across samples (:func:`evaluate_policies`)."""
+        s = self.settings
+        # With non-optimal agents the policies' errors take a share of the threshold (see models).
+        tolerance = s.tolerance if self._all_optimal else SOLVE_SHARE * s.tolerance
+        if all(p.dtype == np.uint64 or p.ndim == 2 for p in policies):
+            _, continuation, conv = joint_policy_values(
+                structure, policies, rewards, gamma, tolerance, s.max_iterations
+            )
+            return continuation, conv
+        B = rewards.shape[0]
+        widest = int(structure.action_shape.max(initial=1))
+        dense = np.zeros((len(policies), B, rewards.shape[1], widest))
+        for j, p in enumerate(policies):
+            if p.dtype != np.uint64 and p.ndim == 2:  # a shared (seed) policy [S, A_j]
+                dense[j, :, :, : p.shape[1]] = p[None]
+            else:
+                dense[j] = probabilities(p, widest)
+        groups = self._cached(
+            ("evaluation", stage),
+            lambda: ResponseGroups.evaluation(structure.rows, structure.row_agent_action, structure.complete),
+        )
+        _, continuation, conv = evaluate_policies(groups, dense, rewards, gamma, tolerance, s.max_iterations)
+        return continuation, conv
+
+    def _first_stage_evaluation(self, policy: np.ndarray, rewards: np.ndarray, gamma: float):
+        """The first agent's policy evaluated in its training stage (the later seeds folded in)."""
+        rows = self.first_rows
+        groups = self._cached(
+            ("evaluation", "first"), lambda: ResponseGroups.evaluation(rows, rows.row_action[:, None], self.closed)
+        )
+        s = self.settings
+        _, continuation, conv = evaluate_policies(
+            groups,
+            [probabilities(policy, rows.num_actions)],
+            rewards,
+            gamma,
+            SOLVE_SHARE * s.tolerance,
+            s.max_iterations,
+        )
+        return continuation, conv
 
     def policies(self, rewards: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Every agent's learned policy ``{agent: [B, S] uint64 tie masks}`` (learning order).
+        """Every agent's learned policy (learning order): optimal agents' as ``[B, S]`` uint64 tie
+        masks, non-optimal agents' as probabilities ``[B, S, A_i]``.
 
-        Bit ``a`` indexes the agent's own actions (``joint.agent_actions(agent)``). The first
-        agent's is optimal against the later agents' seed policies; each later agent's is
-        optimal against the learned policies before it.
+        Bit ``a`` (or column ``a``) indexes the agent's own actions (``joint.agent_actions(agent)``).
+        The first agent's is learned against the later agents' seed policies; each later agent's
+        against the learned policies before it.
         """
         return self._learn(rewards)[2]
 
@@ -722,42 +1032,64 @@ class LearningChainProblem:
         Keys in order: the agents (learning order), then ``{a}_against_seed`` and ``{a}_seed``
         when ``diagnostic``. Convergence per stage: ``{a}_against_seed`` (each agent's training
         stage but the last's), the last agent, each other agent's evaluation, ``{a}_seed``.
+        Bounds include the non-optimal policies' errors (:mod:`powerplay.solvers.models`).
         """
-        s = self.settings
         seconds: dict[str, float] = {}
-        rewards_c, centrings, policies, trained = self._learn(rewards, seconds)
+        rewards_c, centrings, policies, trained, errors = self._learn(rewards, seconds)
         last = self.agents[-1]
         power: dict[str, np.ndarray] = {}
         convergence: dict[str, Convergence] = {}
         against_seed: dict[str, np.ndarray] = {}
         final = [policies[agent] for agent in self.joint.agents]
-        for agent in self.agents:
+
+        def restore(agent: str, continuation: np.ndarray, conv: Convergence, among) -> tuple[np.ndarray, Convergence]:
+            g = self.discount_rates[agent]
+            terms = [errors[a] for a in among if a in errors]
+            if terms:
+                extra = policy_error_bound(terms, rewards_c[agent], g, self.closed)
+                conv = replace(conv, bound=conv.bound + extra)
+            return centrings[agent].restore((1.0 - g) * continuation, conv)
+
+        for k, agent in enumerate(self.agents):
             g = self.discount_rates[agent]
             continuation, conv = trained[agent]
-            if agent == last:
-                power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * continuation, conv)
+            if agent == last and continuation is not None:
+                power[agent], convergence[agent] = restore(agent, continuation, conv, self.agents)
                 continue
             # Its frozen policy evaluated against every other agent's learned policy.
             clock = time.perf_counter()
-            _, evaluated, conv_eval = joint_policy_values(
-                self.joint, final, rewards_c[agent], g, s.tolerance, s.max_iterations
-            )
+            evaluated, conv_eval = self._evaluate(self.joint, "joint", final, rewards_c[agent], g)
             seconds[f"evaluate {agent}"] = time.perf_counter() - clock
-            power[agent], convergence[agent] = centrings[agent].restore((1.0 - g) * evaluated, conv_eval)
+            power[agent], convergence[agent] = restore(agent, evaluated, conv_eval, self.agents)
+            if agent == last:
+                continue
             key = f"{agent}_against_seed"
-            against_seed[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
+            if continuation is not None:
+                against_seed[key], convergence[key] = restore(agent, continuation, conv, self.agents[:k])
+            elif self.diagnostic:
+                # A non-optimal agent's POWER in its own training stage: its policy evaluated there.
+                if k == 0:
+                    evaluated, conv_stage = self._first_stage_evaluation(policies[agent], rewards_c[agent], g)
+                else:
+                    structure = self.stage_structures[k - 1]
+                    evaluated, conv_stage = self._evaluate(
+                        structure, k, [policies[a] for a in structure.agents], rewards_c[agent], g
+                    )
+                against_seed[key], convergence[key] = restore(agent, evaluated, conv_stage, self.agents[: k + 1])
+            else:
+                convergence[key] = conv  # the training stage's values
         if self.diagnostic:
             power.update(against_seed)
             for agent in self.agents[1:]:
                 g = self.discount_rates[agent]
                 mixed = [self.seed_probabilities[a] if a == agent else policies[a] for a in self.joint.agents]
                 clock = time.perf_counter()
-                _, continuation, conv = joint_policy_values(
-                    self.joint, mixed, rewards_c[agent], g, s.tolerance, s.max_iterations
-                )
+                continuation, conv = self._evaluate(self.joint, "joint", mixed, rewards_c[agent], g)
                 seconds[f"seed {agent}"] = time.perf_counter() - clock
                 key = f"{agent}_seed"
-                power[key], convergence[key] = centrings[agent].restore((1.0 - g) * continuation, conv)
+                power[key], convergence[key] = restore(
+                    agent, continuation, conv, [a for a in self.agents if a != agent]
+                )
         order = [
             *(f"{a}_against_seed" for a in self.agents[:-1]),
             last,
@@ -765,6 +1097,18 @@ class LearningChainProblem:
             *(f"{a}_seed" for a in self.agents[1:]),
         ]
         return BatchResult(power, {k: convergence[k] for k in order if k in convergence}, seconds)
+
+
+def _agent_models(order: tuple[str, ...], models: Mapping[str, AgentModel | object] | None) -> dict[str, AgentModel]:
+    """Every agent's model (optimal unless given), errors naming ``agent_model_agent_X``."""
+    given = dict(models or {})
+    unknown = [agent for agent in given if agent not in order]
+    if unknown:
+        raise ModelError(
+            f"agent model for {unknown[0]!r}, which is not one of the agents {list(order)}",
+            f"agent_model_agent_{unknown[0]}",
+        )
+    return {agent: _model_of(given.get(agent, OPTIMAL), f"agent_model_agent_{agent}") for agent in order}
 
 
 class MultiAgentProblem(LearningChainProblem):
@@ -781,6 +1125,8 @@ class MultiAgentProblem(LearningChainProblem):
     diagnostic : bool
         Also compute H's POWER against the seed policy and A's POWER under the seed policy.
     settings : SolverSettings, optional
+    agent_models : mapping, optional
+        ``{'H': model, 'A': model}`` (see :class:`LearningChainProblem`); default optimal.
     """
 
     def __init__(
@@ -791,6 +1137,7 @@ class MultiAgentProblem(LearningChainProblem):
         discount_rate_A: float,
         diagnostic: bool = False,
         settings: SolverSettings | None = None,
+        agent_models: Mapping[str, AgentModel | object] | None = None,
     ):
         if not isinstance(joint, JointMDP):
             raise ModelError(f"MDP {getattr(joint, 'name', joint)!r} is not a joint MDP")
@@ -798,7 +1145,13 @@ class MultiAgentProblem(LearningChainProblem):
             raise ModelError(f"seed policy {seed_policy_A.name!r} must be an Agent A policy")
         check_policy_compatible(seed_policy_A, joint)
         super().__init__(
-            joint, ("H", "A"), {"H": discount_rate_H, "A": discount_rate_A}, {"A": seed_policy_A}, diagnostic, settings
+            joint,
+            ("H", "A"),
+            {"H": discount_rate_H, "A": discount_rate_A},
+            {"A": seed_policy_A},
+            diagnostic,
+            settings,
+            agent_models,
         )
         self.discount_rate_H = self.discount_rates["H"]
         self.discount_rate_A = self.discount_rates["A"]

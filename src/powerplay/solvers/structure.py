@@ -361,6 +361,71 @@ class ResponseGroups:
             jacobi=joint.complete,
         )
 
+    @classmethod
+    def of_mdp(cls, rows: RowStructure) -> ResponseGroups:
+        """A single-agent MDP as a response to no other agents: one group (of one row) per action.
+
+        Action values from it are bit for bit those of :func:`~powerplay.solvers.kernels.shared_greedy`
+        (a weight of one times the row's sum, plus zero).
+        """
+        S = len(rows.state_ptr) - 1
+        N = len(rows.row_self)
+        row_state = np.repeat(np.arange(S, dtype=np.int64), np.diff(rows.state_ptr))
+        return cls(
+            grp_state_ptr=rows.state_ptr,
+            grp_ptr=np.arange(N + 1, dtype=np.int64),
+            grp_action=rows.row_action,
+            row_ptr=rows.row_ptr,
+            cols=rows.cols,
+            probs=rows.probs,
+            row_self=rows.row_self,
+            row_others=np.zeros((N, 0), dtype=np.int64),
+            row_slot=row_state,
+            slot_ptr=np.arange(S + 1, dtype=np.int64),
+            slot_others=np.zeros((S, 0), dtype=np.int64),
+            jacobi=not rows.leaks,
+        )
+
+    @classmethod
+    def evaluation(cls, rows: RowStructure, row_agent_action: np.ndarray, complete: bool) -> ResponseGroups:
+        """Fixed policies of every agent, in the layout of the lane kernels: no agent acts, every
+        agent is one of the "others", and each state has one group holding all its rows (each
+        row its own slot: a joint action of all the agents).
+
+        Value iteration on it (:func:`~powerplay.solvers.values.response_values`) evaluates the
+        agents' policies, given as probabilities, with the lanes' span bounds; its greedy pass
+        gives the continuation ``sum_a prod_i pi_i(a_i|s) P(.|s,a) V``.
+
+        Parameters
+        ----------
+        rows : RowStructure
+            A joint MDP's (or a single-agent MDP's) available rows.
+        row_agent_action : [N, n] int64
+            Each row's action of every agent (a single-agent MDP: ``rows.row_action[:, None]``).
+        complete : bool
+            No policy can lose mass (every combination of the agents' actions is present and
+            no row leaks): span bounds (Jacobi sweeps) apply.
+        """
+        S = len(rows.state_ptr) - 1
+        N = len(rows.row_self)
+        actions = np.ascontiguousarray(row_agent_action, dtype=np.int64)
+        if actions.shape[0] != N:
+            raise ModelError(f"row_agent_action must have one row per available row ({N}), got {actions.shape}")
+        return cls(
+            grp_state_ptr=np.arange(S + 1, dtype=np.int64),
+            grp_ptr=rows.state_ptr,
+            grp_action=np.zeros(S, dtype=np.int64),
+            row_ptr=rows.row_ptr,
+            cols=rows.cols,
+            probs=rows.probs,
+            row_self=rows.row_self,
+            row_others=actions,
+            row_slot=np.arange(N, dtype=np.int64),
+            slot_ptr=rows.state_ptr,
+            slot_others=actions,
+            jacobi=bool(complete),
+        )
+
     @property
     def nbytes(self) -> int:
         return sum(int(getattr(self, name).nbytes) for name in self.__dataclass_fields__ if name != "jacobi")

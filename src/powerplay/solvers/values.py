@@ -268,6 +268,36 @@ def _other_masks(others: np.ndarray | Sequence[np.ndarray], B: int, S: int, m: i
     return np.ascontiguousarray(masks)
 
 
+#: No dense policies (the kernels' placeholder when the others' policies are tie masks).
+_NO_PROBABILITIES = np.zeros((0, 0, 0, 0))
+
+
+def _others(others: np.ndarray | Sequence[np.ndarray], B: int, S: int, m: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The others' policies for the lane kernels: ``(masks, probabilities, dense)``.
+
+    ``others`` are tie masks (``[m, B, S]`` uint64, or a sequence of ``[B, S]``), or
+    probabilities (``[m, B, S, A]`` float64, or a sequence of ``[B, S, A_j]``, zero-padded here
+    to the widest).
+    """
+    dense = (isinstance(others, np.ndarray) and others.dtype != np.uint64) or (
+        not isinstance(others, np.ndarray) and any(np.asarray(o).dtype != np.uint64 for o in others)
+    )
+    if not dense:
+        return _other_masks(others, B, S, m), _NO_PROBABILITIES, False
+    if isinstance(others, np.ndarray):
+        stacked = np.ascontiguousarray(others, dtype=np.float64)
+    else:
+        widest = max(int(np.shape(o)[-1]) for o in others)
+        stacked = np.zeros((len(others), B, S, widest))
+        for j, policy in enumerate(others):
+            if np.shape(policy)[:2] != (B, S) or np.ndim(policy) != 3:
+                raise ModelError(f"the other agents' probabilities must be [{B}, {S}, A], got {np.shape(policy)}")
+            stacked[j, :, :, : np.shape(policy)[2]] = policy
+    if stacked.ndim != 4 or stacked.shape[:3] != (m, B, S):
+        raise ModelError(f"the other agents' probabilities must be [{m}, {B}, {S}, A], got {stacked.shape}")
+    return np.zeros((m, 0, 0), dtype=np.uint64), stacked, True
+
+
 def policy_iteration(
     index: ResponseIndex,
     other_masks: np.ndarray | Sequence[np.ndarray],
@@ -502,15 +532,16 @@ def response_values(
     Parameters
     ----------
     groups : ResponseGroups
-    other_masks : [m, B, S] uint64
-        The other agents' tie masks, in agent order.
+    other_masks : [m, B, S] uint64, or [m, B, S, A] float64
+        The other agents' tie masks, in agent order; or their per-sample probabilities
+        (a Boltzmann or epsilon-greedy agent's policy, see :mod:`powerplay.model.agent_models`).
     rewards : [B, S]
     """
     gamma = check_discount_rate(gamma)
     S = len(groups.grp_state_ptr) - 1
     rewards = _check_rewards(rewards, S)
     B = rewards.shape[0]
-    masks = _other_masks(other_masks, B, S, groups.row_others.shape[1])
+    masks, dense_probs, dense = _others(other_masks, B, S, groups.row_others.shape[1])
     values = np.empty((B, S))
     iterations = np.zeros(B, dtype=np.int64)
     bound = np.zeros(B)
@@ -526,6 +557,8 @@ def response_values(
             groups.slot_ptr,
             groups.slot_others,
             masks,
+            dense_probs,
+            dense,
             rewards,
             gamma,
             float(tolerance),
@@ -543,21 +576,115 @@ def response_values(
     return values, _record(iterations, bound, max_iterations, stage)
 
 
+@overload
 def response_greedy(
     groups: ResponseGroups,
     other_masks: np.ndarray | Sequence[np.ndarray],
     values: np.ndarray,
     gamma: float,
     tie_tolerance: float,
-) -> tuple[np.ndarray, np.ndarray]:
+    with_action_values: Literal[False] = False,
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def response_greedy(
+    groups: ResponseGroups,
+    other_masks: np.ndarray | Sequence[np.ndarray],
+    values: np.ndarray,
+    gamma: float,
+    tie_tolerance: float,
+    with_action_values: Literal[True],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def response_greedy(
+    groups: ResponseGroups,
+    other_masks: np.ndarray | Sequence[np.ndarray],
+    values: np.ndarray,
+    gamma: float,
+    tie_tolerance: float,
+    with_action_values: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`greedy` for an agent's response: tie masks ``[B, S]`` and continuation ``[B, S]``.
 
     The action values are computed with the operations of :func:`response_values`' sweeps,
-    so the tie sets it certified are the ones returned.
+    so the tie sets it certified are the ones returned. ``other_masks`` as in
+    :func:`response_values` (tie masks or probabilities). With ``with_action_values`` also
+    every action's value ``sum_o pi_others(o|s) sum_s' P(s'|s,a,o) V(s')`` as ``[B, S, A]``
+    (``-inf`` where the action is not available; ``A`` the acting agent's action count).
     """
     B, S = values.shape
-    masks = _other_masks(other_masks, B, S, groups.row_others.shape[1])
-    _check_policy_width(int(groups.grp_action.max(initial=0)) + 1, "best response")
+    masks, dense_probs, dense = _others(other_masks, B, S, groups.row_others.shape[1])
+    num_actions = int(groups.grp_action.max(initial=0)) + 1
+    _check_policy_width(num_actions, "best response")
+    policy = np.empty((B, S), dtype=np.uint64)
+    continuation = np.empty((B, S))
+    q = np.empty((B, S, num_actions) if with_action_values else (0, 0, 0))
+    with _balanced():
+        kernels.response_greedy(
+            groups.grp_state_ptr,
+            groups.grp_ptr,
+            groups.grp_action,
+            groups.row_ptr,
+            groups.cols,
+            groups.probs,
+            groups.row_self,
+            groups.row_others,
+            masks,
+            dense_probs,
+            dense,
+            np.ascontiguousarray(values),
+            float(gamma),
+            float(tie_tolerance),
+            _num_blocks(B),
+            policy,
+            continuation,
+            with_action_values,
+            q,
+        )
+    if with_action_values:
+        return policy, continuation, q
+    return policy, continuation
+
+
+def evaluate_policies(
+    groups: ResponseGroups,
+    probabilities: np.ndarray | Sequence[np.ndarray],
+    rewards: np.ndarray,
+    gamma: float,
+    tolerance: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, np.ndarray, Convergence]:
+    """Values and continuation values ``[B, S]`` of per-sample stochastic policies of every agent.
+
+    Value iteration vectorised across samples on :meth:`ResponseGroups.evaluation` groups
+    (every agent's policy weighs the joint rows; one group per state, so the maximum is that
+    group's value): Jacobi sweeps with span bounds when no policy can lose mass, Gauss-Seidel
+    otherwise, to the certified ``tolerance`` (POWER units). For policies that are stochastic
+    in most states (a Boltzmann agent's), where the per-sample chains of
+    :func:`joint_policy_values` would have to be iterated one sample at a time.
+
+    Parameters
+    ----------
+    groups : ResponseGroups
+        From :meth:`ResponseGroups.evaluation`.
+    probabilities : [n, B, S, A] float64, or a sequence of n arrays [B, S, A_i]
+        Each agent's per-sample policy, in agent order.
+    rewards : [B, S]
+
+    Returns
+    -------
+    values, continuation : [B, S]
+        POWER is ``(1 - gamma) * continuation``.
+    convergence : Convergence
+    """
+    S = len(groups.grp_state_ptr) - 1
+    B = np.shape(rewards)[0]
+    masks, dense_probs, dense = _others(probabilities, B, S, groups.row_others.shape[1])
+    values, conv = response_values(
+        groups, dense_probs if dense else masks, rewards, gamma, tolerance, max_iterations, stage="policy evaluation"
+    )
     policy = np.empty((B, S), dtype=np.uint64)
     continuation = np.empty((B, S))
     with _balanced():
@@ -571,11 +698,15 @@ def response_greedy(
             groups.row_self,
             groups.row_others,
             masks,
-            np.ascontiguousarray(values),
+            dense_probs,
+            dense,
+            values,
             float(gamma),
-            float(tie_tolerance),
+            0.0,
             _num_blocks(B),
             policy,
             continuation,
+            False,
+            np.empty((0, 0, 0)),
         )
-    return policy, continuation
+    return values, continuation, conv
