@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,16 @@ def test_three_agent_memory_is_counted_by_the_chain_and_refused_before_computing
     experiment.check_memory(64, available=10 * experiment.memory_estimate(64))
     with pytest.raises(ResourceLimitError, match=r"needs about .* of memory but .* is available; it does not fit"):
         experiment.check_memory(64, available=experiment.memory_estimate(64) // 2)
+
+
+def test_the_readme_s_several_agents_config_builds_what_it_says():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Several agents") :]
+    block = section[section.index("```yaml\n") + len("```yaml\n") : section.index("```", section.index("```yaml") + 7)]
+    parameters = yaml.safe_load(block)["parameters"]
+    run = {k: v["value"] for k, v in parameters.items()}
+    experiment = build_experiment(run)
+    scenario = experiment.scenario
+    assert scenario.agent_names == ("H", "A", "B") and experiment.power_keys == ("H", "A", "B")
+    assert scenario.agent("H").model.title == "Boltzmann beta = 5" and scenario.agent("B").model.is_optimal
+    assert scenario.interaction == "push" and scenario.rounds == 0 and len(experiment.states) == 31 * 30 * 29

@@ -718,6 +718,13 @@ def show(
                     ),
                 )
         out.print(alphas)
+    settled = [(swept, run.rounds) for swept, run in zip(names, stored.runs) if run.rounds is not None]
+    if settled:
+        # Counter-optimisation rounds: how each run's samples ended (fixed point, cycle, neither).
+        out.print("Counter-optimisation rounds (fixed point: a round that changed no policy):", markup=False)
+        for swept, totals in settled:
+            label = ", ".join(f"{p} = {cell}" for p, cell in zip(stored.swept, swept)) or "the run"
+            out.print(f"  {printable(label)}: {totals.describe()}", markup=False, soft_wrap=True)
     if with_alpha:
         for run in stored.runs:
             _warn_low_reliability(

@@ -58,6 +58,7 @@ from ..scenario.record import pair_scenario
 from ..solvers.kernels import LANES
 from ..solvers.values import Convergence, SolverSettings
 from ..stats.moments import Layout, Moments
+from ..stats.rounds import RoundsTotals
 from ..stats.summary import (
     RunStatistics,
     RunSummary,
@@ -308,7 +309,13 @@ class Experiment:
         return bool(keep_samples) if keep_samples is not None else self.sample_bytes() <= AUTO_KEEP_SAMPLES_BYTES
 
     def _per_sample_state(self) -> int:
-        base = BYTES_PER_SAMPLE_STATE_PER_AGENT * max(len(self.agents), 1)
+        n = max(len(self.agents), 1)
+        base = BYTES_PER_SAMPLE_STATE_PER_AGENT * n
+        # Counter-optimisation rounds hold every agent's final and working policy and rewards (the
+        # working copies compacted), the last agent's continuation, a re-training's policy,
+        # continuation, values and the others' stacked masks, and the profile's words to hash.
+        if self.scenario.rounds:
+            base += 8 * (4 * n + 4)
         if all(agent.model.is_optimal for agent in self.scenario.agents):
             return base
         # Non-optimal agents' policies are probabilities per action: a stage's action values and
@@ -468,6 +475,8 @@ class ChunkResult:
         Time spent computing the chunk.
     worker : str
         Where it was computed (``'local'`` or a Dask worker's address).
+    rounds : RoundsTotals or None
+        How the chunk's counter-optimisation rounds ended (runs with ``rounds > 0``).
     """
 
     start: int
@@ -477,6 +486,7 @@ class ChunkResult:
     samples: dict[str, np.ndarray] | None = None
     seconds: float = 0.0
     worker: str = "local"
+    rounds: RoundsTotals | None = None
 
     @property
     def nbytes(self) -> int:
@@ -521,7 +531,8 @@ def solve_chunk(
     nodes = reduce_chunk(Moments.leaves(layout, arrays), start, num_samples)
     convergence = {stage: ConvergenceTotals.of(conv) for stage, conv in batch.convergence.items()}
     samples = dict(batch.power) if keep_samples else None
-    return ChunkResult(start, stop, nodes, convergence, samples, time.perf_counter() - started)
+    rounds = RoundsTotals.of(batch.rounds) if getattr(batch, "rounds", None) is not None else None
+    return ChunkResult(start, stop, nodes, convergence, samples, time.perf_counter() - started, rounds=rounds)
 
 
 # --------------------------------------------------------------------------------------
@@ -576,6 +587,8 @@ class RunResult(RunStatistics):
         Where they were written instead, if they were streamed to a file.
     experiment : Experiment or None
         What was run (for :attr:`rewards`).
+    rounds : RoundsTotals or None
+        How the counter-optimisation rounds ended over all samples (runs with ``rounds > 0``).
     """
 
     states: tuple[str, ...]
@@ -586,6 +599,7 @@ class RunResult(RunStatistics):
     samples: dict[str, np.ndarray] | None = field(default=None, repr=False)
     samples_file: Path | None = None
     experiment: Experiment | None = field(default=None, repr=False)
+    rounds: RoundsTotals | None = None
     _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -627,6 +641,10 @@ class RunResult(RunStatistics):
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return {stage: totals.summary() for stage, totals in self.convergence.items()}
 
+    def rounds_summary(self) -> dict[str, Any] | None:
+        """``run.json``'s ``rounds`` record (:meth:`RoundsTotals.summary`), None for a run without rounds."""
+        return self.rounds.summary() if self.rounds is not None else None
+
 
 class RunAccumulator:
     """Collects the chunk results of one run (in any order) into a :class:`RunResult`.
@@ -647,6 +665,7 @@ class RunAccumulator:
             keep_group_means=kept_group_means(experiment.power_keys, experiment.scenario.power_agents),
         )
         self.convergence: dict[str, ConvergenceTotals] = {}
+        self.rounds: RoundsTotals | None = None
         self.started = time.perf_counter()
 
     @property
@@ -662,6 +681,8 @@ class RunAccumulator:
             self.reducer.add(node)
         for stage, totals in chunk.convergence.items():
             self.convergence[stage] = totals if stage not in self.convergence else self.convergence[stage].merge(totals)
+        if chunk.rounds is not None:
+            self.rounds = chunk.rounds if self.rounds is None else self.rounds.merge(chunk.rounds)
         if self.sink is not None:
             if chunk.samples is None:
                 raise ModelError("a chunk came back without the samples its run keeps")
@@ -692,6 +713,7 @@ class RunAccumulator:
             samples=samples,
             samples_file=samples_file,
             experiment=self.experiment,
+            rounds=self.rounds,
         )
 
 

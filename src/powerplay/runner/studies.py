@@ -53,12 +53,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri, stdtrit  # normal and Student's t quantiles, without importing scipy.stats
+from scipy.special import stdtrit  # Student's t quantiles, without importing scipy.stats
 
 from ..errors import ModelError, SweepNotFoundError
 from ..io.atomic import atomic_write_json, atomic_write_text
 from ..model.generators import generator_spec_name, is_generator_spec, normalize_generator_spec
 from ..stats.alignment import undefined_reason
+from ..stats.rounds import wilson_interval
 from ..storage.sweeps import StoredSweep, canonical, load_sweep
 from .build import environment_label
 from .events import SweepListener
@@ -185,23 +186,6 @@ class EnvironmentStudy:
             f"{len(counted)}; {negative}/{len(counted)} below 0 (share {self.share_negative:.2f} "
             f"[{self.share_low:.2f}, {self.share_high:.2f}])"
         )
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval for a proportion (good also near 0 and 1 and for few trials).
-
-    Examples
-    --------
-    >>> [round(x, 3) for x in wilson_interval(19, 20)]
-    [0.764, 0.991]
-    """
-    if trials == 0:
-        return (math.nan, math.nan)
-    z = float(ndtri(0.5 + confidence / 2))
-    p = successes / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def across_environments(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:

@@ -70,6 +70,8 @@ MAX_SAMPLES = 10**9
 MAX_TEXT_LENGTH = 1000
 #: Most agents a config may list.
 MAX_AGENTS = 16
+#: Most counter-optimisation rounds (the solvers' ``powerplay.solvers.power.MAX_ROUNDS``).
+MAX_ROUNDS = 1000
 
 #: An agent name: a letter, then letters and digits (``_`` and ``^`` delimit joint labels;
 #: :func:`~powerplay.model.labels.check_agent_name`).
@@ -172,6 +174,13 @@ def _sample_count(value: Any) -> int:
     n = _integer(value)
     if not 1 <= n <= MAX_SAMPLES:
         raise ValueError(f"must be a positive integer of at most {MAX_SAMPLES:,}, got {value!r}")
+    return n
+
+
+def _rounds(value: Any) -> int:
+    n = _integer(value)
+    if not 0 <= n <= MAX_ROUNDS:
+        raise ValueError(f"must be a whole number of rounds in [0, {MAX_ROUNDS}], got {value!r}")
     return n
 
 
@@ -597,6 +606,18 @@ PARAMETERS: dict[str, Parameter] = _fixed(
         description="joint_state (a reward per joint state) or own_cell (each agent rewarded by its own cell)",
     ),
     Parameter(
+        "rounds",
+        _adapter(_rounds, int),
+        "integer",
+        label="counter-optimisation rounds",
+        scale="linear",
+        default=0,
+        description=(
+            "multiagent_with_reward: rounds of re-training after the learning chain, each agent in turn a best "
+            "response to everyone's current policies, until a fixed point or a cycle (0: the chain alone)"
+        ),
+    ),
+    Parameter(
         "num_reward_samples",
         _adapter(_sample_count, int),
         "integer",
@@ -716,6 +737,7 @@ __all__ = [
     "KNOWN_PARAMETERS",
     "LEARNING_CHAIN",
     "MAX_AGENTS",
+    "MAX_ROUNDS",
     "MAX_SAMPLES",
     "MAX_TEXT_LENGTH",
     "PARAMETERS",

@@ -27,7 +27,10 @@ optimal policy against every later agent's seed policy. Stage k: ``agents[k-1]``
 response to the frozen learned policies of ``agents[:k-1]``, the later agents following their
 seed policies. The last agent's POWER is its optimal value; every other agent's is its learned
 policy evaluated against the others' final policies. For two agents this is the published
-human-AI setting (H, then A).
+human-AI setting (H, then A). With ``rounds: K`` the agents then re-train in the same order, K
+more times, each a best response to everyone's current policies, per reward sample until a
+fixed point or a cycle (:class:`~powerplay.solvers.power.RoundsOutcome`); POWER is then that
+of the final policies.
 
 Examples
 --------
@@ -368,6 +371,7 @@ class LearningChain(Protocol):
                 rates["A"],
                 diagnostic=experiment.diagnostic,
                 settings=experiment.settings,
+                rounds=scenario.rounds,
                 agent_models=models,
             )
         later = scenario.agent_names[1:]
@@ -378,6 +382,7 @@ class LearningChain(Protocol):
             {name: experiment.policies[name] for name in later},
             diagnostic=experiment.diagnostic,
             settings=experiment.settings,
+            rounds=scenario.rounds,
             agent_models=models,
         )
 

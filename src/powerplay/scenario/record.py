@@ -101,6 +101,9 @@ class Scenario:
     convergence_threshold : float
     protocol : Protocol
         The experiment type.
+    rounds : int
+        Counter-optimisation rounds after the learning chain (0: the chain alone; only
+        protocols whose later agents learn take more). ``run.json`` records it when it is not 0.
     """
 
     agents: tuple[AgentSpec, ...]
@@ -112,6 +115,7 @@ class Scenario:
     random_seed: int | None
     convergence_threshold: float
     protocol: Protocol
+    rounds: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "agents", tuple(self.agents))
@@ -128,6 +132,19 @@ class Scenario:
                     f"Agent {agent.name} follows a fixed policy, so it has no agent model (got {agent.model.title})",
                     field=f"agent_model_agent_{agent.name}",
                 )
+        if self.rounds and not self.protocol.others_learn:
+            raise ModelError(
+                f"counter-optimisation rounds re-train agents that learn for their own rewards; {self.experiment_type} "
+                "has one learning agent: leave rounds out (or 0)",
+                field="rounds",
+            )
+        modelled = [agent.name for agent in self.agents if not agent.model.is_optimal]
+        if self.rounds and modelled:
+            raise ModelError(
+                f"counter-optimisation rounds re-train optimal agents only; Agent {modelled[0]} is "
+                f"{self.agent(modelled[0]).model.title}: give rounds 0 or every agent agent_model optimal",
+                field="rounds",
+            )
 
     # -- agents -------------------------------------------------------------------------
 
@@ -297,6 +314,7 @@ class Scenario:
             "num_reward_samples": self.num_reward_samples,
             "random_seed": self.random_seed,
             "convergence_threshold": self.convergence_threshold,
+            **({"rounds": self.rounds} if self.rounds else {}),  # records without it: 0
         }
 
     @classmethod
@@ -374,6 +392,7 @@ class Scenario:
                 _checked("random_seed", record.get("random_seed"), "random_seed"),
                 _checked("convergence_threshold", record.get("convergence_threshold", 1e-4), "convergence_threshold"),
                 protocol,
+                _checked("rounds", record.get("rounds", 0), "rounds"),
             )
         except ModelError as error:
             raise ConfigError(str(error), error.field) from None
@@ -421,7 +440,7 @@ def scenario_from_config(run_config: Mapping[str, Any]) -> Scenario:
     for name in ("discount_rate", "reward_distribution", "num_reward_samples"):
         if name not in typed:
             raise ConfigError(f"missing required parameter {name!r}", "parameters")
-    for name in ("convergence_threshold", "random_seed", "reward_scope"):
+    for name in ("convergence_threshold", "random_seed", "reward_scope", "rounds"):
         typed.setdefault(name, parameter(name).default)
     agents = protocol.agents_from_config(typed)
     environment, interaction = protocol.environment_from_config(typed)
@@ -436,6 +455,7 @@ def scenario_from_config(run_config: Mapping[str, Any]) -> Scenario:
             typed["random_seed"],
             typed["convergence_threshold"],
             protocol,
+            typed["rounds"],
         )
     except ModelError as error:
         raise ConfigError(str(error), error.field) from None

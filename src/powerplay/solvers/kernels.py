@@ -1828,3 +1828,48 @@ def joint_policy_values(
                 iwork,
                 fwork,
             )
+
+
+# ----------------------------------------------------------------------------------------
+# Counter-optimisation rounds: hashes of joint policy profiles.
+# ----------------------------------------------------------------------------------------
+
+#: Seeds of the two independent 64-bit hash chains of :func:`profile_hashes`.
+PROFILE_HASH_SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03))
+
+
+@njit(cache=True)
+def _mix64(z):
+    # splitmix64's finaliser: a bijection of 64-bit words with full avalanche.
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, parallel=True)
+def profile_hashes(masks, seed_a, seed_b, out):
+    """Two independent 64-bit hashes of each sample's joint policy profile.
+
+    ``masks [n, B, S]`` uint64 (every agent's policy words); ``out [B, 2]`` uint64. Each hash
+    is the sum (mod 2**64) over the profile's words of a multiply-xorshift mix of the word
+    keyed by its position and the hash's seed (two different mixes): equal profiles give
+    equal hashes, and a change of any words changes both sums unless their mixes' changes
+    cancel twice over; the words are mixed independently, so the loop does not wait on a
+    chain.
+    """
+    n, B, S = masks.shape
+    step = np.uint64(0x9E3779B97F4A7C15)
+    for b in prange(B):
+        ha = np.uint64(0)
+        hb = np.uint64(0)
+        for i in range(n):
+            base = np.uint64(i * S)
+            for s in range(S):
+                w = masks[i, b, s]
+                position = (base + np.uint64(s) + np.uint64(1)) * step
+                x = (w ^ position ^ seed_a) * np.uint64(0xBF58476D1CE4E5B9)
+                y = ((w + position) ^ seed_b) * np.uint64(0x94D049BB133111EB)
+                ha += x ^ (x >> np.uint64(31))
+                hb += y ^ (y >> np.uint64(29))
+        out[b, 0] = ha
+        out[b, 1] = hb

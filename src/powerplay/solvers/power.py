@@ -267,6 +267,51 @@ class BatchResult:
     power: dict[str, np.ndarray]
     convergence: dict[str, Convergence] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: How each sample's counter-optimisation rounds ended (a chain with ``rounds > 0`` only).
+    rounds: RoundsOutcome | None = None
+
+
+@dataclass(frozen=True)
+class RoundsOutcome:
+    """How each reward sample's counter-optimisation rounds ended (:class:`LearningChainProblem`).
+
+    Round ``r`` (1 ... ``rounds``) re-trains every agent in learning order, each a best response
+    to everyone's current policies; the *profile* after round ``r`` is every agent's policy
+    then (round 0: the learning chain's). A sample stops at the first of:
+
+    * a **fixed point** at round ``r``: round ``r`` changes no agent's policy, so the profile
+      of round ``r - 1`` is a pure equilibrium of the sample's game (every agent's tie set is
+      its best response to the others');
+    * a **cycle** at round ``r``: the profile of round ``r`` equals that of an earlier round
+      ``r - period`` (``period >= 2``) without being a fixed point; re-training would repeat
+      the same ``period`` profiles for ever. Its POWER uses the profile of round ``r``;
+    * the last round (neither: *unsettled*). Its POWER uses the profile of round ``rounds``.
+
+    Attributes
+    ----------
+    rounds : int
+        The rounds asked for.
+    fixed_point : [B] int64
+        The round of the fixed point (1 ... ``rounds``), 0 if none.
+    cycle : [B] int64
+        The round at which a profile repeated (2 ... ``rounds``), 0 if none.
+    period : [B] int64
+        The cycle's length in rounds (0 if none).
+    retrainings : [B] int64
+        Best responses computed in the rounds (those whose result was already known, from the
+        agents before them changing nothing, are not counted: they are not computed).
+    """
+
+    rounds: int
+    fixed_point: np.ndarray
+    cycle: np.ndarray
+    period: np.ndarray
+    retrainings: np.ndarray
+
+    @property
+    def unsettled(self) -> np.ndarray:
+        """``[B]`` bool: neither a fixed point nor a cycle within the rounds."""
+        return (self.fixed_point == 0) & (self.cycle == 0)
 
 
 class SingleAgentProblem:
@@ -513,6 +558,47 @@ def _fold_stages(joint: JointMDP, order: tuple[str, ...], seeds: Mapping[str, Po
     return stages
 
 
+#: Most counter-optimisation rounds a chain may run (its profile hashes are 16 bytes per
+#: sample per round).
+MAX_ROUNDS = 1000
+
+
+def check_rounds(rounds: int, field: str = "rounds") -> int:
+    """``rounds`` as an int if it is an integer in ``[0, MAX_ROUNDS]``.
+
+    Raises
+    ------
+    ModelError
+        Naming ``field``.
+    """
+    if isinstance(rounds, (bool, np.bool_)) or not isinstance(rounds, (int, np.integer)):
+        raise ModelError(f"{field} must be a whole number of rounds, got {rounds!r}", field)
+    if not 0 <= int(rounds) <= MAX_ROUNDS:
+        raise ModelError(f"{field} must be in [0, {MAX_ROUNDS}], got {rounds!r}", field)
+    return int(rounds)
+
+
+def _words(policy: np.ndarray) -> np.ndarray:
+    """A per-sample policy's bits as ``[B, W]`` uint64 words (tie masks ``[B, S]`` as they are;
+    probabilities ``[B, S, A]`` float64 by their bit patterns), so that "the same policy" is
+    equality of every bit."""
+    policy = np.ascontiguousarray(policy)
+    return policy.view(np.uint64).reshape(policy.shape[0], -1)
+
+
+def _same_policy(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``[B]`` bool: each sample's policy equal bit for bit."""
+    return np.all(_words(new) == _words(old), axis=1)
+
+
+def _profile_hashes(policies: Sequence[np.ndarray]) -> np.ndarray:
+    """``[B, 2]`` uint64 hashes of each sample's joint profile (every agent's policy, in order)."""
+    words = np.concatenate([_words(p) for p in policies], axis=1)[None]  # [1, B, W]
+    out = np.empty((words.shape[1], 2), dtype=np.uint64)
+    kernels.profile_hashes(words, *kernels.PROFILE_HASH_SEEDS, out)
+    return out
+
+
 def _rewards_of(rewards: Mapping[str, np.ndarray], agent: str) -> np.ndarray:
     if not isinstance(rewards, Mapping):
         raise ModelError("rewards must be a mapping {agent: [samples, states] array}")
@@ -716,9 +802,11 @@ class LearningChainProblem:
         seed_policies: Mapping[str, Policy] | Sequence[Policy] = (),
         diagnostic: bool = False,
         settings: SolverSettings | None = None,
+        rounds: int = 0,
         agent_models: Mapping[str, AgentModel | object] | None = None,
     ):
         order = _learning_order(joint, agents)
+        self.rounds = check_rounds(rounds)
         self.agents = order
         self.agent_models = _agent_models(order, agent_models)
         self.discount_rates = _discount_rates(order, discount_rates)
@@ -758,6 +846,21 @@ class LearningChainProblem:
         self._lazy: dict[object, object] = {}
         self._all_optimal = all(model.is_optimal for model in self.agent_models.values())
         self._valued_models = sum(model.needs_action_values for model in self.agent_models.values())
+        #: Rounds: each agent's re-training on the full joint MDP, with the last stage's choice of
+        #: algorithm (the last agent's is its stage-n one).
+        self.round_groups: tuple[ResponseGroups | None, ...] = ()
+        if self.rounds and not all(model.is_optimal for model in self.agent_models.values()):
+            # A non-optimal agent's re-training (its model's policy) is not wired into the rounds.
+            raise ModelError("rounds need optimal agents: give every agent agent_model optimal, or rounds 0", "rounds")
+        if self.rounds:
+            self.round_groups = tuple(
+                self.stage_groups[-1]
+                if agent == order[-1]
+                else None
+                if len(order) == 2 or self.joint.rows.deterministic
+                else ResponseGroups.of(self.joint, agent)
+                for agent in order
+            )
 
     # -- the protocol -------------------------------------------------------------------
 
@@ -1016,6 +1119,170 @@ class LearningChainProblem:
         )
         return continuation, conv
 
+    def _play(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
+        """:meth:`_learn`, then the counter-optimisation rounds (if any): centred rewards, their
+        centrings, the final tie masks, the training results that POWER reads (the last agent's
+        from its last training), and ``(RoundsOutcome, {agent: rounds' convergence})`` or None."""
+        centred_rewards, centrings, policies, trained, errors = self._learn(rewards, seconds)
+        if not self.rounds:
+            return centred_rewards, centrings, policies, trained, errors, None
+        # (Rounds are refused for non-optimal agents, so no policy carries an error here.)
+        last = self.agents[-1]
+        policies, final_last, outcome, retrained = self._counter_optimise(
+            centred_rewards, policies, trained[last], seconds
+        )
+        return centred_rewards, centrings, policies, {**trained, last: final_last}, errors, (outcome, retrained)
+
+    def _counter_optimise(
+        self,
+        rewards: Mapping[str, np.ndarray],
+        policies: Mapping[str, np.ndarray],
+        last_trained: tuple[np.ndarray, Convergence],
+        seconds: dict[str, float] | None = None,
+    ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, Convergence], RoundsOutcome, dict[str, Convergence]]:
+        """Rounds 1 ... ``self.rounds`` of re-training after the learning chain (see :class:`RoundsOutcome`).
+
+        Each re-training is ``agent``'s best response on the full joint MDP to everyone's current
+        tie masks (:meth:`_respond`), compared with its current mask bit for bit. A best
+        response depends only on the others' policies, so once ``n - 1`` re-trainings in a row
+        have changed nothing, the next agent faces exactly what it faced at its own last
+        re-training (or, for the last agent, its chain stage on the full joint MDP) and every
+        later re-training would return the policies unchanged: the sample has reached its fixed
+        point (in this round if the streak covers the round's first re-training, else in the
+        next) and leaves the batch without computing them. A sample whose profile after a round
+        equals one of two or more rounds before (two 64-bit hashes of its masks,
+        :func:`~powerplay.solvers.kernels.profile_hashes`) has cycled and leaves too. The
+        others go on, compacted into a smaller batch: every sample is solved independently, so
+        its numbers do not depend on which samples share its batch.
+
+        Returns
+        -------
+        policies : dict
+            Every agent's final tie masks ``[B, S]``.
+        last : (continuation [B, S], Convergence)
+            The last agent's training result against the final policies (from its last
+            re-training, or its chain stage if it was not re-trained).
+        outcome : RoundsOutcome
+        retrained : dict
+            Per agent, the convergence of its re-trainings per sample (iterations summed,
+            largest bound, capped if any was).
+        """
+        order, last, n, K = self.agents, self.agents[-1], len(self.agents), self.rounds
+        B = len(policies[order[0]])
+        final = {agent: np.array(policies[agent], copy=True) for agent in order}
+        last_continuation = np.array(last_trained[0], copy=True)
+        last_conv = last_trained[1]
+        last_iterations, last_bound = np.array(last_conv.iterations, copy=True), np.array(last_conv.bound, copy=True)
+        last_capped = np.array(last_conv.capped, copy=True)
+        iterations = {agent: np.zeros(B, dtype=np.int64) for agent in order}
+        bound = {agent: np.zeros(B) for agent in order}
+        capped = {agent: np.zeros(B, dtype=bool) for agent in order}
+        fixed_point = np.zeros(B, dtype=np.int64)
+        cycle = np.zeros(B, dtype=np.int64)
+        period = np.zeros(B, dtype=np.int64)
+        retrainings = np.zeros(B, dtype=np.int64)
+        hashes = np.empty((B, K + 1, 2), dtype=np.uint64)
+        hashes[:, 0] = _profile_hashes([final[a] for a in order])
+        # The working batch: the samples still re-training (global indices), compacted as they stop.
+        active = np.arange(B)
+        current = {agent: final[agent] for agent in order}
+        working = dict(rewards)
+        streak = np.zeros(B, dtype=np.int64)  # re-trainings in a row that changed nothing
+
+        def stop(done: np.ndarray) -> None:
+            nonlocal active, streak
+            if not done.any():
+                return
+            keep = ~done
+            for agent in order:
+                final[agent][active[done]] = current[agent][done]
+                current[agent] = current[agent][keep]
+                working[agent] = working[agent][keep]
+            active, streak = active[keep], streak[keep]
+
+        clock = time.perf_counter()
+        for r in range(1, K + 1):
+            for k, agent in enumerate(order):
+                if not active.size:
+                    break
+                others = [current[other] for other in self.joint.agents if other != agent]
+                policy, continuation, conv = self._respond(
+                    agent, self.joint, self.round_groups[k], others, working[agent]
+                )
+                retrainings[active] += 1
+                iterations[agent][active] += conv.iterations
+                bound[agent][active] = np.maximum(bound[agent][active], conv.bound)
+                capped[agent][active] |= conv.capped
+                if agent == last:
+                    last_continuation[active] = continuation
+                    last_iterations[active] = conv.iterations
+                    last_bound[active] = conv.bound
+                    last_capped[active] = conv.capped
+                unchanged = _same_policy(policy, current[agent])
+                current[agent] = policy
+                streak = np.where(unchanged, streak + 1, 0)
+                if seconds is not None:
+                    seconds[f"round {r} {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
+                settled = streak >= n - 1
+                if k < n - 1:  # the streak covers this round's re-trainings so far; the rest repeat them
+                    fixed_point[active[settled]] = r
+                elif r < K:  # the round's first re-training changed a policy: the next round changes none
+                    fixed_point[active[settled]] = r + 1
+                else:  # the next round would change none, but it is past the last
+                    settled[:] = False
+                stop(settled)
+            if not active.size:
+                break
+            # The profile after round r against those of rounds 0 ... r - 2 (r - 1: a fixed point).
+            hashes[active, r] = _profile_hashes([current[a] for a in order])
+            if r >= 2:
+                earlier = np.all(hashes[active, : r - 1] == hashes[active, r][:, None, :], axis=2)  # [W, r - 1]
+                repeated = earlier.any(axis=1)
+                cycle[active[repeated]] = r
+                period[active[repeated]] = r - np.argmax(earlier[repeated], axis=1)
+                stop(repeated)
+        stop(np.ones(active.size, dtype=bool))
+        outcome = RoundsOutcome(K, fixed_point, cycle, period, retrainings)
+        retrained = {a: Convergence(iterations[a], bound[a], capped[a]) for a in order}
+        return final, (last_continuation, Convergence(last_iterations, last_bound, last_capped)), outcome, retrained
+
+    def _respond(
+        self,
+        agent: str,
+        structure: JointStructure,
+        groups: ResponseGroups | None,
+        others: Sequence[np.ndarray],
+        rewards: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """One re-training of a round: ``agent``'s optimal response on ``structure`` to the others'
+        tie masks (``[B, S]`` each, in the structure's agent order) for its centred rewards
+        ``[B, S]``: its tie masks, continuation ``[B, S]`` and convergence.
+
+        The operations of the chain's later stages (:meth:`_learn`, step 2), so that the last
+        agent's response on the full joint MDP is its chain stage's bit for bit (the rounds rely
+        on it): policy iteration when ``groups`` is None, else value iteration across samples on
+        the response's lane layout (``groups``).
+        """
+        s = self.settings
+        g = self.discount_rates[agent]
+        if groups is None:
+            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s)
+            return policy, continuation, conv
+        stacked = np.stack(others)
+        values, conv = response_values(
+            groups,
+            stacked,
+            rewards,
+            g,
+            s.policy_tolerance,
+            s.max_iterations,
+            s.tie_tolerance,
+            s.tolerance,
+            f"best response of agent {agent}",
+        )
+        policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
+        return policy, continuation, conv
+
     def policies(self, rewards: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Every agent's learned policy (learning order): optimal agents' as ``[B, S]`` uint64 tie
         masks, non-optimal agents' as probabilities ``[B, S, A_i]``.
@@ -1024,7 +1291,7 @@ class LearningChainProblem:
         The first agent's is learned against the later agents' seed policies; each later agent's
         against the learned policies before it.
         """
-        return self._learn(rewards)[2]
+        return self._play(rewards)[2]
 
     def solve(self, rewards: Mapping[str, np.ndarray]) -> BatchResult:
         """POWER samples ``[B, S]`` of every agent (and the diagnostics) for reward samples ``{agent: [B, S]}``.
@@ -1035,7 +1302,7 @@ class LearningChainProblem:
         Bounds include the non-optimal policies' errors (:mod:`powerplay.solvers.models`).
         """
         seconds: dict[str, float] = {}
-        rewards_c, centrings, policies, trained, errors = self._learn(rewards, seconds)
+        rewards_c, centrings, policies, trained, errors, rounds = self._play(rewards, seconds)
         last = self.agents[-1]
         power: dict[str, np.ndarray] = {}
         convergence: dict[str, Convergence] = {}
@@ -1096,7 +1363,13 @@ class LearningChainProblem:
             *self.agents[:-1],
             *(f"{a}_seed" for a in self.agents[1:]),
         ]
-        return BatchResult(power, {k: convergence[k] for k in order if k in convergence}, seconds)
+        if rounds is not None:
+            outcome, retrained = rounds
+            convergence.update({f"{a}_rounds": conv for a, conv in retrained.items()})
+            order += [f"{a}_rounds" for a in self.agents]
+        else:
+            outcome = None
+        return BatchResult(power, {k: convergence[k] for k in order if k in convergence}, seconds, outcome)
 
 
 def _agent_models(order: tuple[str, ...], models: Mapping[str, AgentModel | object] | None) -> dict[str, AgentModel]:
@@ -1125,6 +1398,8 @@ class MultiAgentProblem(LearningChainProblem):
     diagnostic : bool
         Also compute H's POWER against the seed policy and A's POWER under the seed policy.
     settings : SolverSettings, optional
+    rounds : int
+        Counter-optimisation rounds after the chain (:class:`LearningChainProblem`).
     agent_models : mapping, optional
         ``{'H': model, 'A': model}`` (see :class:`LearningChainProblem`); default optimal.
     """
@@ -1137,6 +1412,7 @@ class MultiAgentProblem(LearningChainProblem):
         discount_rate_A: float,
         diagnostic: bool = False,
         settings: SolverSettings | None = None,
+        rounds: int = 0,
         agent_models: Mapping[str, AgentModel | object] | None = None,
     ):
         if not isinstance(joint, JointMDP):
@@ -1151,6 +1427,7 @@ class MultiAgentProblem(LearningChainProblem):
             {"A": seed_policy_A},
             diagnostic,
             settings,
+            rounds,
             agent_models,
         )
         self.discount_rate_H = self.discount_rates["H"]

@@ -82,6 +82,8 @@ def compile_kernels() -> float:
         seeds = {agent: uniform_random_policy(joint, agent) for agent in agents[1:]}
         chain = LearningChainProblem(joint, agents, dict.fromkeys(agents, 0.5), seeds, diagnostic=True)
         chain.solve({agent: rng.random((2, joint.num_states)) for agent in agents})
+    rounds = LearningChainProblem(joint, agents, dict.fromkeys(agents, 0.5), seeds, rounds=1)  # profile hashes
+    rounds.solve({agent: rng.random((2, joint.num_states)) for agent in agents})
     mark_kernels_compiled()
     return time.perf_counter() - started
 

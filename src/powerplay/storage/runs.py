@@ -94,6 +94,7 @@ from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..scenario import Scenario, scenario_from_config
 from ..stats.keys import key_agent
+from ..stats.rounds import RoundsTotals
 from ..stats.summary import POWER_KEYS, RunStatistics, RunSummary
 from .samples import SAMPLES, SampleArchive, sample_archive_bytes
 from .tables import read_table, table_csv, text_from_cell
@@ -210,6 +211,12 @@ def _stream_check(stream) -> str | None:
         return None
 
 
+def _rounds_summary(result) -> dict[str, Any] | None:
+    """A result's counter-optimisation record (``rounds_summary()``), None for a run without rounds."""
+    summary = getattr(result, "rounds_summary", None)
+    return summary() if summary is not None else None
+
+
 def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | None = None) -> Path:
     """Write a finished run into ``folder`` (created if needed); ``run.json`` goes last.
 
@@ -254,6 +261,7 @@ def write_run(folder, config: dict[str, Any], result, info: dict[str, Any] | Non
         "seconds": result.seconds,
         "samples_per_second": n / result.seconds if result.seconds > 0 else None,
         "convergence": result.convergence_summary(),
+        **({"rounds": rounds} if (rounds := _rounds_summary(result)) is not None else {}),
         "alignment": alignment.as_dict() if alignment is not None else None,
         **(
             {"alignments": {tags[pair]: stats.as_dict() for pair, stats in alignments.items()}}
@@ -333,6 +341,16 @@ _FILE_ENTRY = _kind(
     "{bytes, sha256}",
 )
 
+
+def _rounds_record(value) -> str | None:
+    """None for a readable counter-optimisation record (:meth:`RoundsTotals.from_summary`)."""
+    try:
+        RoundsTotals.from_summary(value) if isinstance(value, dict) else None
+    except (ValueError, OverflowError):
+        return "a rounds record whose counts add up"
+    return None if isinstance(value, dict) else "a rounds record"
+
+
 #: The type of every field ``run.json`` is known to hold (others are kept as they are).
 RUN_INFO_FIELDS = {
     "name": TEXT,
@@ -344,6 +362,7 @@ RUN_INFO_FIELDS = {
     "convergence": _mapping_of(_mapping_of(_optional(NUMBER), ""), "a mapping of stages to statistics"),
     "alignment": _optional(_mapping_of(_STAT, "a mapping of statistics")),
     "alignments": _mapping_of(_mapping_of(_STAT, ""), "a mapping of pairs to statistics"),
+    "rounds": _rounds_record,
     "samples_kept": BOOLEAN,
     "reward_check": _optional(TEXT),
     "sem_undefined": TEXT,
@@ -758,6 +777,18 @@ class StoredRun(RunStatistics):
 
     def convergence_summary(self) -> dict[str, dict[str, float]]:
         return dict(self.info.get("convergence") or {})
+
+    def rounds_summary(self) -> dict[str, Any] | None:
+        """``run.json``'s counter-optimisation record (None for a run without rounds)."""
+        record = self.info.get("rounds")
+        return dict(record) if isinstance(record, dict) else None
+
+    @property
+    def rounds(self) -> RoundsTotals | None:
+        """How the run's counter-optimisation rounds ended (:class:`~powerplay.stats.rounds.RoundsTotals`;
+        None for a run without rounds)."""
+        record = self.rounds_summary()
+        return RoundsTotals.from_summary(record) if record is not None else None
 
 
 def power_table_rows(run: StoredRun) -> tuple[list[str], list[list[Any]]]:

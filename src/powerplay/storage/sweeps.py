@@ -87,6 +87,7 @@ from ..io import safe_load
 from ..io.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..scenario import Protocol, Scenario, protocol_named
 from ..scenario.parameters import overriding
+from ..stats.rounds import rounds_columns
 from ..stats.statistics import run_table_columns
 from .runs import (
     COUNT,
@@ -931,7 +932,9 @@ class StoredSweep:
         name for mappings such as reward distributions or generated environments), then
         those of :meth:`~powerplay.stats.summary.RunStatistics.to_dataframe` (``state``,
         ``agent``, ``power_mean``, ``power_sem`` (NaN where undefined: one sample),
-        ``power_variance``, ``num_samples``).
+        ``power_variance``, ``num_samples``), and for runs with counter-optimisation rounds
+        the runs table's ``rounds_*`` columns (:func:`~powerplay.stats.rounds.rounds_columns`;
+        NaN for runs without, and where undefined).
 
         Parameters
         ----------
@@ -964,6 +967,8 @@ class StoredSweep:
                         for name, value in AlphaStatistic(corrected, pair).columns(run).items():
                             if not name.endswith("_undefined"):
                                 frame[name] = float("nan") if value is None else value
+            for name, value in rounds_columns(run.info.get("rounds")).items():
+                frame[name] = float("nan") if value is None else value
             frame.insert(0, "run", entry.suffix)
             for position, param in enumerate(self.swept, start=1):
                 value = entry.values.get(param)
@@ -989,8 +994,11 @@ class StoredSweep:
         ``alpha_HA`` ... ``alpha_HA_corrected_undefined``), then for every agent
         ``reliability_{X}`` (as estimated: noise can make it negative) with its 95 % interval
         ``reliability_{X}_low``, ``reliability_{X}_high``, and ``suggested_samples`` (with
-        ``suggested_samples_is_lower_bound``). An undefined value is empty. Built from
-        ``run.json`` and the run statistics (``summary.npz``) only.
+        ``suggested_samples_is_lower_bound``), and for runs with counter-optimisation rounds
+        ``rounds_fixed_points``, ``rounds_fixed_point_share`` (with ``_low``, ``_high``: its
+        95 % Wilson interval), ``rounds_fixed_point_round_mean``, ``rounds_cycles`` and
+        ``rounds_unsettled`` (:func:`~powerplay.stats.rounds.rounds_columns`). An undefined
+        value is empty. Built from ``run.json`` and the run statistics (``summary.npz``) only.
         """
         rows = []
         for entry in self._entries:
@@ -1012,6 +1020,7 @@ class StoredSweep:
                 samples_kept=info.get("samples_kept"),
             )
             row.update(run_table_columns(run))
+            row.update(rounds_columns(info.get("rounds")))
             rows.append(row)
         return rows
 

@@ -31,6 +31,7 @@ import numpy as np
 from ...errors import FigureError
 from ...scenario import Scenario, parameters
 from ...stats.keys import pair_tags, pairs_of
+from ...stats.rounds import RoundsTotals
 from ...storage.sweeps import DEFAULT_FOLDER, StoredSweep, load_sweep
 from ..agent_maps import AgentGeometry
 from ..heatmaps import BLOCK_GAP, GridGeometry, is_gridworld
@@ -352,6 +353,15 @@ class ReportData:
                     capped += int(stage.get("samples_capped") or 0)
             threshold.add(float(run.scenario.convergence_threshold))
         seconds = [run.seconds for run in runs if run.seconds is not None]
+        # How each run's counter-optimisation rounds ended (runs with rounds only).
+        rounds = []
+        for run in runs:
+            try:
+                totals = RoundsTotals.from_summary(run.info["rounds"]) if run.info.get("rounds") else None
+            except ValueError:
+                totals = None
+            if totals is not None:
+                rounds.append((run.label or "the run", totals.describe()))
         seeds = sorted({str(run.info.get("random_seed")) for run in runs})
         samples = sorted({run.num_samples for run in runs if run.num_samples is not None})
         environments = sorted({run.scenario.environment_name for run in runs})
@@ -379,6 +389,7 @@ class ReportData:
             "bound_max": bound,
             "samples_capped": capped,
             "convergence_threshold": sorted(threshold),
+            "rounds": rounds,
             "overrides": dict(record.get("overrides") or {}),
             "config_text": config_text,
             "path": str(self.sweep.path),

@@ -1340,6 +1340,16 @@ class _Page:
             fact("reward samples per run", samples),
             fact("random seed", e(h["random_seed"])),
             fact("convergence", convergence),
+            *(
+                [
+                    fact(
+                        "counter-optimisation rounds",
+                        "<br>".join(f"{e(label)}: {e(text)}" for label, text in h["rounds"]),
+                    )
+                ]
+                if h.get("rounds")
+                else []
+            ),
             fact("timing", timing),
             fact("versions", versions),
             fact("folder", f"<code>{e(h['path'])}</code>"),
