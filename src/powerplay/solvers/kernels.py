@@ -1346,6 +1346,27 @@ def _mixed_chain(
 
 
 @njit(cache=True)
+def _warm_policy(b, S, num_act, act_ptr, warm_masks, pol):
+    """Fill ``pol`` with the lowest available action of each state's warm-start mask
+    ``warm_masks[b, s]``; returns False (``pol`` all -1: a cold start) if some state's mask
+    has no available action."""
+    one = np.uint64(1)
+    for s in range(S):
+        mask = warm_masks[b, s]
+        a = 0
+        while a < num_act and (
+            (mask >> np.uint64(a)) & one == 0 or act_ptr[s * num_act + a] == act_ptr[s * num_act + a + 1]
+        ):
+            a += 1
+        if a == num_act:
+            for x in range(S):
+                pol[x] = -1
+            return False
+        pol[s] = a
+    return True
+
+
+@njit(cache=True)
 def _best_response_sample(
     b,
     act_ptr,
@@ -1362,6 +1383,7 @@ def _best_response_sample(
     probs,
     row_self,
     other_masks,
+    warm_masks,
     rewards,
     gamma,
     tol,
@@ -1394,69 +1416,115 @@ def _best_response_sample(
         b, S, num_act, other_sizes, other_strides, acting_stride, num_joint, act_ptr, row_index, other_masks, eff
     )
     _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
-    for s in range(S):
-        V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
-        pol[s] = -1
-    bound = 0.0
-    longest = 0
-    slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
-    iteration = 0
+    # A warm start whose tie sets are not certain (some gap within its values' error of the
+    # threshold) is redone cold, so that warm and cold starts give the same tie masks.
+    warm = warm_masks.shape[0] > 0
+    spent = 0
     while True:
-        iteration += 1
-        _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
-        if mixed:
-            _mixed_action_values(
-                b, S, num_act, eff, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V, q
+        for s in range(S):
+            V[s] = R[s] / (1.0 - gamma)  # staying put forever: the first policy is greedy on it
+            pol[s] = -1
+        bound = 0.0
+        longest = 0
+        slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
+        if warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol):
+            # Warm start: evaluate the given policy first, so that improvement starts from its values
+            # (when little has changed since it was optimal, one pass finds nothing to improve).
+            if mixed:
+                _mixed_chain(
+                    b,
+                    S,
+                    num_act,
+                    eff,
+                    pol,
+                    act_ptr,
+                    act_row,
+                    act_others,
+                    other_masks,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    chain_ptr,
+                    chain_cols,
+                    chain_w,
+                )
+            else:
+                for s in range(S):
+                    chosen[s] = eff[s * num_act + pol[s]]
+                _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+            _, bound, longest = _evaluate_chain(
+                chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork
             )
-        if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
-            break
-        if mixed:
-            _mixed_chain(
-                b,
-                S,
-                num_act,
-                eff,
-                pol,
-                act_ptr,
-                act_row,
-                act_others,
-                other_masks,
-                row_ptr,
-                cols,
-                probs,
-                row_self,
-                chain_ptr,
-                chain_cols,
-                chain_w,
+            slack = 2.0 * bound / (1.0 - gamma)
+        iteration = 0
+        while True:
+            iteration += 1
+            _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
+            if mixed:
+                _mixed_action_values(
+                    b, S, num_act, eff, act_ptr, act_row, act_others, other_masks, row_ptr, cols, probs, row_self, V, q
+                )
+            if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
+                break
+            if mixed:
+                _mixed_chain(
+                    b,
+                    S,
+                    num_act,
+                    eff,
+                    pol,
+                    act_ptr,
+                    act_row,
+                    act_others,
+                    other_masks,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    chain_ptr,
+                    chain_cols,
+                    chain_w,
+                )
+            else:
+                for s in range(S):
+                    chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
+                _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+            _, bound, longest = _evaluate_chain(
+                chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork
             )
-        else:
-            for s in range(S):
-                chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
-            _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-        _, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
-        slack = 2.0 * bound / (1.0 - gamma)
-    # The last improvement pass saw no change, so its action values belong to the final V.
-    residual = 0.0
-    magnitude = 0.0
-    value_max = 0.0
-    for s in range(S):
-        qmax = _NEG_INF
-        for a in range(num_act):
-            qmax = max(qmax, q[s * num_act + a])
-        if qmax > _NEG_INF:
-            residual = max(residual, abs(R[s] + gamma * qmax - V[s]))
-        magnitude = max(magnitude, abs(R[s]))
-        value_max = max(value_max, abs(V[s]))
-        mask = np.uint64(0)
-        for a in range(num_act):
-            qa = q[s * num_act + a]
-            if qa > _NEG_INF and (1.0 - gamma) * (qmax - qa) <= tie_tol:
-                mask |= np.uint64(1) << np.uint64(a)
-        policy_out[b, s] = mask
-        cont_out[b, s] = qmax
-        values_out[b, s] = V[s]
-    iters_out[b] = iteration
-    bound_out[b] = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
+            slack = 2.0 * bound / (1.0 - gamma)
+        # The last improvement pass saw no change, so its action values belong to the final V.
+        residual = 0.0
+        margin = np.inf  # how far every action's gap is from the tie threshold
+        magnitude = 0.0
+        value_max = 0.0
+        for s in range(S):
+            qmax = _NEG_INF
+            for a in range(num_act):
+                qmax = max(qmax, q[s * num_act + a])
+            if qmax > _NEG_INF:
+                residual = max(residual, abs(R[s] + gamma * qmax - V[s]))
+            magnitude = max(magnitude, abs(R[s]))
+            value_max = max(value_max, abs(V[s]))
+            mask = np.uint64(0)
+            for a in range(num_act):
+                qa = q[s * num_act + a]
+                if qa > _NEG_INF and (1.0 - gamma) * (qmax - qa) <= tie_tol:
+                    mask |= np.uint64(1) << np.uint64(a)
+                if qa > _NEG_INF:
+                    margin = min(margin, abs((1.0 - gamma) * (qmax - qa) - tie_tol))
+            policy_out[b, s] = mask
+            cont_out[b, s] = qmax
+            values_out[b, s] = V[s]
+        spent += iteration
+        bound = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
+        if warm and not _certain(margin, bound, terms, value_max, gamma, np.inf):
+            warm = False
+            continue
+        break
+    iters_out[b] = spent
+    bound_out[b] = bound
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -1475,6 +1543,7 @@ def best_response(
     probs,
     row_self,
     other_masks,
+    warm_masks,
     rewards,
     gamma,
     tol,
@@ -1507,6 +1576,13 @@ def best_response(
     other_masks : [m, B, S] uint64
         The other agents' policies as tie masks (uniform over set bits); a mixed joint action
         has the product of the others' weights, in agent order. ``m = 0``: a single agent.
+    warm_masks : [B, S] uint64, or [0, 0] for a cold start
+        Per sample, a policy to start from (its lowest available action in each state), for
+        instance the acting agent's tie masks from an earlier response. Policy iteration
+        converges to an optimal policy from any start, and the final tie sets are read off its
+        exact values, so they are the cold start's (a pure policy within the tie sets may differ,
+        and the values with it, by rounding: within the certified bound). A cold start (and a
+        state whose mask has no available action) begins greedy on ``R / (1 - gamma)``.
     rewards : [B, S]
     policy_out : [B, S] uint64
         The acting agent's optimal policy, as tie masks.
@@ -1543,6 +1619,7 @@ def best_response(
                 probs,
                 row_self,
                 other_masks,
+                warm_masks,
                 rewards,
                 gamma,
                 tol,
