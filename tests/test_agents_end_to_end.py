@@ -109,3 +109,35 @@ def test_the_readme_s_several_agents_config_builds_what_it_says():
     assert scenario.agent_names == ("H", "A", "B") and experiment.power_keys == ("H", "A", "B")
     assert scenario.agent("H").model.title == "Boltzmann beta = 5" and scenario.agent("B").model.is_optimal
     assert scenario.interaction == "push" and scenario.rounds == 0 and len(experiment.states) == 31 * 30 * 29
+
+
+def test_a_sweep_of_two_and_three_agents_shows_each_run_s_own_pairs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    parameters = {k: dict(v) for k, v in CONFIG["parameters"].items()}
+    parameters["agents"] = {"values": [["H", "A"], ["H", "A", "B"]], "names": ["pair", "trio"]}
+    parameters["reward_correlation"] = {"value": 0}
+    parameters["num_reward_samples"] = {"value": 300}
+    (tmp_path / "mixed.yaml").write_text(yaml.safe_dump({"name": "mixed", "parameters": parameters}))
+    result = CliRunner().invoke(app, ["run", "mixed.yaml", "--no-figures"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    sweep = load_sweep("0001", "expts")
+    pair, trio = sweep.runs
+    expected = {
+        "pair": [pair.alignment(("H", "A")).alpha_corrected],
+        "trio": [trio.alignment(p).alpha_corrected for p in (("H", "A"), ("H", "B"), ("A", "B"))],
+    }
+    # The runs table (a row per run, in order): the pair run's α_HA is there, blank for the pairs it lacks.
+    lines = [line for line in result.stdout.splitlines() if "   new   " in line]
+    for line, values in zip(lines, expected.values(), strict=True):
+        cells = [c.strip() for c in line.split("   ") if " ± " in c or c.strip().startswith("undefined")]
+        got = [float(c.split(" ± ")[0]) if " ± " in c else None for c in cells]
+        assert got == [None if np.isnan(v) else pytest.approx(v, abs=5e-4) for v in values]
+    shown = CliRunner().invoke(app, ["show", "0001"])
+    assert shown.exit_code == 0 and "agents H, A, B" in shown.stdout
+    alpha_rows = [line.split() for line in shown.stdout.splitlines() if "α_" in line and "±" in line]
+    assert [row[row.index(next(c for c in row if c.startswith("α_")))] for row in alpha_rows] == [
+        "α_HA",
+        "α_HA",
+        "α_HB",
+        "α_AB",
+    ]

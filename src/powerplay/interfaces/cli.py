@@ -258,11 +258,19 @@ def _alpha_cell(alignment: dict[str, Any] | None, corrected: bool = False) -> st
     return f"{_number(value)} ± {_number(error)}"
 
 
+def _alignments_by_pair(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A finished run's α statistics by pair (``'HA'``, ...): every pair's, or its one pair's."""
+    if row.get("alignments"):
+        return row["alignments"]
+    alignment = row.get("alignment")
+    return {"".join(alignment.get("agents") or ("H", "A")): alignment} if alignment else {}
+
+
 def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("run folder", overflow="fold")
     # Two agents: α_HA raw and corrected; more: every pair's corrected α (`powerplay show` has the rest).
-    pairs = list(next((row["alignments"] for row in rows if row.get("alignments")), None) or {})
+    pairs = list(dict.fromkeys(pair for row in rows for pair in _alignments_by_pair(row)))
     every_pair = len(pairs) > 1
     if every_pair:
         alpha_columns = [f"α_{pair} corrected" for pair in pairs]
@@ -284,7 +292,7 @@ def _summary_table(rows: list[dict[str, Any]], title: str) -> Table:
             str(row["figures"]),
         ]
         if every_pair:
-            by_pair = row.get("alignments") or {}
+            by_pair = _alignments_by_pair(row)
             cells += [_alpha_cell(by_pair.get(pair), corrected=True) for pair in pairs]
         elif alpha_columns:
             cells += [_alpha_cell(row.get("alignment")), _alpha_cell(row.get("alignment"), corrected=True)]
@@ -623,7 +631,8 @@ def show(
     with reported_errors():
         stored = load_sweep(sweep, output)
         rows = stored.table()
-        agents = stored.scenario().power_agents if stored.runs and not csv else ()
+        # Every run's agents (a sweep may list two agents in one run and three in another).
+        agents = tuple(dict.fromkeys(a for run in stored.runs for a in run.scenario.power_agents)) if not csv else ()
     if csv:
         sys.stdout.write(runs_table_csv(rows))
         return
@@ -635,11 +644,14 @@ def show(
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    power_keys = [
-        c[len("power_") : -len("_mean")]
-        for c in (rows[0] if rows else {})
-        if c.startswith("power_") and c.endswith("_mean")
-    ]
+    power_keys = list(
+        dict.fromkeys(
+            c[len("power_") : -len("_mean")]
+            for row in rows
+            for c in row
+            if c.startswith("power_") and c.endswith("_mean")
+        )
+    )
     # α of every pair of the runs' agents, named by the pair (alpha_HA for two agents).
     learners = [k for k in power_keys if "_" not in k]
     pairs = {pair: names for pair, names in alpha_columns(learners).items() if any(names[0] in row for row in rows)}
@@ -701,7 +713,9 @@ def show(
         for column in [*stored.swept, "pair", "α ± SE", "α corrected [95% interval]", "reliabilities [95% interval]"]:
             alphas.add_column(printable(column), justify="right", overflow="fold")
         for row, swept in zip(rows, names):
-            for number, ((x, y), (raw, corrected)) in enumerate(pairs.items()):
+            # The pairs of this run's agents (a sweep may mix two- and three-agent runs).
+            present = [(p, cols) for p, cols in pairs.items() if all(f"power_{a}_mean" in row for a in p)]
+            for number, ((x, y), (raw, corrected)) in enumerate(present):
                 shown = swept if number == 0 else [""] * len(swept)
                 alphas.add_row(
                     *shown,
