@@ -206,7 +206,7 @@ ANDERSON_MEMORY = 2  # anderson_differences is written for two slots
 
 @njit(cache=True, fastmath=False)
 def _anderson_step(
-    k, V, W, live, spans, DF, DG, Fp, Gp, gram, rhs, gcol, cols, have_prev, last_span, accelerated, coef
+    k, V, W, live, spans, DF, DG, Fp, Gp, gram, rhs, gcol, cols, have_prev, last_span, best_span, accelerated, coef
 ):
     """Replace each live lane's plain step ``V = T(W)`` by its Anderson (type II) step.
 
@@ -214,19 +214,25 @@ def _anderson_step(
     ``cols`` differences ``ΔF``/``ΔG`` of consecutive ``f``/``g`` (a ring of ``memory`` slots,
     this step's in slot ``k``) give ``γ = argmin ||f - ΔF γ||_2`` (normal equations, lightly
     regularised), and the next iterate is ``g - ΔG γ``. Safeguard: when an accelerated iterate's
-    residual (``spans``: the sweep's span or sup-norm of ``f``) is not smaller than that of the
-    iterate it came from, it is dropped: the lane goes on from the plain step of that iterate
-    (kept in ``Gp``) and its history restarts. A lane's numbers come from its own columns in an
-    order fixed by its own sweep count, so they never depend on the other lanes; the stopping
-    rules certify any iterate (their bounds hold for every ``V``), so acceleration changes how
-    many sweeps a sample takes, not what its bound means.
+    residual (``spans``: the sweep's span or sup-norm of ``f``) is not below twice that of the
+    iterate it came from, or not below four times the smallest (``best_span``) of the sample so
+    far, it is dropped: the lane goes on from the plain step of that iterate (kept in ``Gp``) and
+    its history restarts. (Dropping every iterate that did not shrink took twice the sweeps for
+    responses, Part 3 maze; the second test keeps growth from compounding.) A lane's numbers
+    come from its own columns in an order fixed by its own sweep count, so they never depend on
+    the other lanes; the stopping rules certify any iterate (their bounds hold for every ``V``),
+    so acceleration changes how many sweeps a sample takes, not what its bound means.
     """
     L = V.shape[1]
     m = DF.shape[0]
     reject = np.zeros(L, dtype=np.bool_)
     use = np.zeros(L, dtype=np.bool_)
     for lane in range(L):
-        reject[lane] = live[lane] and accelerated[lane] and not spans[lane] < last_span[lane]
+        reject[lane] = (
+            live[lane]
+            and accelerated[lane]
+            and not (spans[lane] < 2.0 * last_span[lane] and spans[lane] < 4.0 * best_span[lane])
+        )
         use[lane] = live[lane] and have_prev[lane] and not reject[lane]
     # 1. The new differences into slot k; rhs[i] = <ΔF_i, f>, gcol[i] = <ΔF_i, ΔF_k>.
     anderson_differences(k, V, W, Fp, Gp, DF, DG, reject, use, rhs, gcol)
@@ -249,6 +255,7 @@ def _anderson_step(
             cols[lane] = min(cols[lane] + 1, m)
         have_prev[lane] = True
         last_span[lane] = spans[lane]
+        best_span[lane] = min(best_span[lane], spans[lane])
         accelerated[lane] = False
         n = cols[lane]
         if n == 0:
@@ -390,6 +397,7 @@ def _shared_block(
     acc_cols = np.zeros(LANES, dtype=np.int64)
     acc_prev = np.zeros(LANES, dtype=np.bool_)
     acc_last = np.full(LANES, np.inf)
+    acc_best = np.full(LANES, np.inf)
     acc_was = np.zeros(LANES, dtype=np.bool_)
     acc_span = np.zeros(LANES)
     live = np.zeros(LANES, dtype=np.bool_)
@@ -436,6 +444,7 @@ def _shared_block(
                         acc_cols[lane] = 0
                         acc_prev[lane] = False
                         acc_last[lane] = np.inf
+                        acc_best[lane] = np.inf
                         acc_was[lane] = False
                     nxt += 1
                     active += 1
@@ -623,6 +632,7 @@ def _shared_block(
                 acc_cols,
                 acc_prev,
                 acc_last,
+                acc_best,
                 acc_was,
                 acc_coef,
             )
