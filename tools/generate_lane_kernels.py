@@ -335,6 +335,62 @@ def mixed_tie_margins({_MIXED_ARGS}, V, shift, gamma, tie_tol, Q, out):
 '''
 )
 
+ANDERSON = '''
+
+# -- Anderson acceleration (``kernels._anderson_step``): its passes over the lanes --------------
+
+
+@njit(cache=True, fastmath=False)
+def anderson_differences(k, V, W, Fp, Gp, DF, DG, reject, use, rhs, gcol):
+    """Per lane, with ``g = V``, ``f = V - W``: a dropped lane (``reject``) gets back its previous
+    ``g`` (``Gp``) and keeps its ``Fp``/``Gp``; a lane with a previous point (``use``) writes
+    ``f - Fp`` and ``g - Gp`` to slot ``k`` of ``DF``/``DG`` (zeros otherwise); ``Fp``/``Gp``
+    become ``f``/``g``. In the same pass, per slot ``i`` (two slots: the memory this is written
+    for), ``rhs[i] = <DF_i, Fp>`` and ``gcol[i] = <DF_i, DF_k>``, summed over the states in order.
+    Selects instead of branches keep the lanes vectorised."""
+    S = V.shape[0]
+    j = 1 - k
+|   r{l} = reject[{l}]
+|   u{l} = use[{l}]
+|   x{l} = 0.0
+|   y{l} = 0.0
+|   xo{l} = 0.0
+|   yo{l} = 0.0
+    for s in range(S):
+|       g{l} = V[s, {l}]
+|       fp{l} = Fp[s, {l}]
+|       gp{l} = Gp[s, {l}]
+|       f{l} = g{l} - W[s, {l}]
+|       V[s, {l}] = gp{l} if r{l} else g{l}
+|       fn{l} = fp{l} if r{l} else f{l}
+|       Fp[s, {l}] = fn{l}
+|       Gp[s, {l}] = gp{l} if r{l} else g{l}
+|       d{l} = (f{l} - fp{l}) if u{l} else 0.0
+|       DF[k, s, {l}] = d{l}
+|       DG[k, s, {l}] = (g{l} - gp{l}) if u{l} else 0.0
+|       o{l} = DF[j, s, {l}]
+|       x{l} += d{l} * fn{l}
+|       y{l} += d{l} * d{l}
+|       xo{l} += o{l} * fn{l}
+|       yo{l} += o{l} * d{l}
+|   rhs[k, {l}] = x{l}
+|   gcol[k, {l}] = y{l}
+|   rhs[j, {l}] = xo{l}
+|   gcol[j, {l}] = yo{l}
+
+
+@njit(cache=True, fastmath=False)
+def anderson_combine(V, DG, coef):
+    """``V -= sum_i DG_i coef_i`` per lane (the slots in order; zero coefficients leave V as it is)."""
+    S = V.shape[0]
+    m = DG.shape[0]
+    for s in range(S):
+|       a{l} = 0.0
+        for i in range(m):
+|           a{l} += DG[i, s, {l}] * coef[i, {l}]
+|       V[s, {l}] = V[s, {l}] - a{l}
+'''
+
 
 def expand(template: str, lanes: int = LANES) -> str:
     out = []
@@ -356,6 +412,7 @@ def generate(lanes: int = LANES) -> str:
         + expand(GAUSS_SEIDEL, lanes)
         + expand(TIE_MARGINS, lanes)
         + expand(MIXED, lanes)
+        + expand(ANDERSON, lanes)
     )
 
 

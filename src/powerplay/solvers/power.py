@@ -442,7 +442,9 @@ class SingleAgentProblem:
                 classes = value_tolerance(model, s.tolerance, g, reach, 1, s.policy_tolerance)
                 values, conv = solve_by_class(
                     classes,
-                    lambda index, tol: optimal_values(self.rows, rewards[index], g, tol, s.max_iterations),
+                    lambda index, tol: optimal_values(
+                        self.rows, rewards[index], g, tol, s.max_iterations, accelerate=True
+                    ),
                     rewards.shape[1],
                 )
                 mask = None
@@ -976,7 +978,7 @@ class LearningChainProblem:
             classes = value_tolerance(model, s.tolerance, g, reach, self._valued_models, s.policy_tolerance)
             values, conv = solve_by_class(
                 classes,
-                lambda index, tol: optimal_values(rows, rewards[index], g, tol, s.max_iterations),
+                lambda index, tol: optimal_values(rows, rewards[index], g, tol, s.max_iterations, accelerate=True),
                 rewards.shape[1],
             )
             groups = self._cached(("groups", 0), lambda: ResponseGroups.of_mdp(rows))
@@ -1030,7 +1032,14 @@ class LearningChainProblem:
             values, conv = solve_by_class(
                 classes,
                 lambda index, tol: response_values(
-                    lanes, weights[:, index], rewards[index], g, tol, s.max_iterations, stage=f"agent {agent}"
+                    lanes,
+                    weights[:, index],
+                    rewards[index],
+                    g,
+                    tol,
+                    s.max_iterations,
+                    stage=f"agent {agent}",
+                    accelerate=True,
                 ),
                 S,
             )
@@ -1048,6 +1057,7 @@ class LearningChainProblem:
                 s.tie_tolerance,
                 SOLVE_SHARE * s.tolerance,
                 f"best response of agent {agent}",
+                accelerate=True,
             )
             mask = None
         q = continuation = None
