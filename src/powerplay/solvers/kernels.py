@@ -1541,6 +1541,63 @@ def _warm_policy(b, S, num_act, act_ptr, warm_masks, pol):
 
 
 @njit(cache=True)
+def _policy_values(
+    b,
+    S,
+    num_act,
+    eff,
+    pol,
+    mixed,
+    act_ptr,
+    act_row,
+    act_others,
+    other_masks,
+    row_ptr,
+    cols,
+    probs,
+    row_self,
+    chosen,
+    chain_ptr,
+    chain_cols,
+    chain_w,
+    R,
+    gamma,
+    V,
+    tol,
+    max_iter,
+    iwork,
+    fwork,
+):
+    """Values ``V`` of sample ``b``'s policy ``pol`` (one action per state): its chain (mixing the
+    others' tie-split rows when ``mixed``), evaluated exactly; returns ``(bound, longest)``."""
+    if mixed:
+        _mixed_chain(
+            b,
+            S,
+            num_act,
+            eff,
+            pol,
+            act_ptr,
+            act_row,
+            act_others,
+            other_masks,
+            row_ptr,
+            cols,
+            probs,
+            row_self,
+            chain_ptr,
+            chain_cols,
+            chain_w,
+        )
+    else:
+        for s in range(S):
+            chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
+        _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
+    _, bound, longest = _evaluate_chain(chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork)
+    return bound, longest
+
+
+@njit(cache=True)
 def _best_response_sample(
     b,
     act_ptr,
@@ -1604,31 +1661,32 @@ def _best_response_sample(
         if warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol):
             # Warm start: evaluate the given policy first, so that improvement starts from its values
             # (when little has changed since it was optimal, one pass finds nothing to improve).
-            if mixed:
-                _mixed_chain(
-                    b,
-                    S,
-                    num_act,
-                    eff,
-                    pol,
-                    act_ptr,
-                    act_row,
-                    act_others,
-                    other_masks,
-                    row_ptr,
-                    cols,
-                    probs,
-                    row_self,
-                    chain_ptr,
-                    chain_cols,
-                    chain_w,
-                )
-            else:
-                for s in range(S):
-                    chosen[s] = eff[s * num_act + pol[s]]
-                _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-            _, bound, longest = _evaluate_chain(
-                chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork
+            bound, longest = _policy_values(
+                b,
+                S,
+                num_act,
+                eff,
+                pol,
+                mixed,
+                act_ptr,
+                act_row,
+                act_others,
+                other_masks,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                chosen,
+                chain_ptr,
+                chain_cols,
+                chain_w,
+                R,
+                gamma,
+                V,
+                tol,
+                max_iter,
+                iwork,
+                fwork,
             )
             slack = 2.0 * bound / (1.0 - gamma)
         iteration = 0
@@ -1641,31 +1699,32 @@ def _best_response_sample(
                 )
             if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
                 break
-            if mixed:
-                _mixed_chain(
-                    b,
-                    S,
-                    num_act,
-                    eff,
-                    pol,
-                    act_ptr,
-                    act_row,
-                    act_others,
-                    other_masks,
-                    row_ptr,
-                    cols,
-                    probs,
-                    row_self,
-                    chain_ptr,
-                    chain_cols,
-                    chain_w,
-                )
-            else:
-                for s in range(S):
-                    chosen[s] = eff[s * num_act + pol[s]]  # a row, or _NO_ROW
-                _rows_chain(S, chosen, row_ptr, cols, probs, row_self, chain_ptr, chain_cols, chain_w)
-            _, bound, longest = _evaluate_chain(
-                chain_ptr, chain_cols, chain_w, R, gamma, V, tol, max_iter, iwork, fwork
+            bound, longest = _policy_values(
+                b,
+                S,
+                num_act,
+                eff,
+                pol,
+                mixed,
+                act_ptr,
+                act_row,
+                act_others,
+                other_masks,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                chosen,
+                chain_ptr,
+                chain_cols,
+                chain_w,
+                R,
+                gamma,
+                V,
+                tol,
+                max_iter,
+                iwork,
+                fwork,
             )
             slack = 2.0 * bound / (1.0 - gamma)
         # The last improvement pass saw no change, so its action values belong to the final V.
