@@ -1658,39 +1658,40 @@ def _best_response_sample(
         bound = 0.0
         longest = 0
         slack = 0.0  # evaluation error in value units: never switch on a difference it could explain
-        if warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol):
-            # Warm start: evaluate the given policy first, so that improvement starts from its values
-            # (when little has changed since it was optimal, one pass finds nothing to improve).
-            bound, longest = _policy_values(
-                b,
-                S,
-                num_act,
-                eff,
-                pol,
-                mixed,
-                act_ptr,
-                act_row,
-                act_others,
-                other_masks,
-                row_ptr,
-                cols,
-                probs,
-                row_self,
-                chosen,
-                chain_ptr,
-                chain_cols,
-                chain_w,
-                R,
-                gamma,
-                V,
-                tol,
-                max_iter,
-                iwork,
-                fwork,
-            )
-            slack = 2.0 * bound / (1.0 - gamma)
+        # Warm start: evaluate the given policy first, so that improvement starts from its values
+        # (when little has changed since it was optimal, one pass finds nothing to improve).
+        evaluate = warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol)
         iteration = 0
         while True:
+            if evaluate:
+                bound, longest = _policy_values(
+                    b,
+                    S,
+                    num_act,
+                    eff,
+                    pol,
+                    mixed,
+                    act_ptr,
+                    act_row,
+                    act_others,
+                    other_masks,
+                    row_ptr,
+                    cols,
+                    probs,
+                    row_self,
+                    chosen,
+                    chain_ptr,
+                    chain_cols,
+                    chain_w,
+                    R,
+                    gamma,
+                    V,
+                    tol,
+                    max_iter,
+                    iwork,
+                    fwork,
+                )
+                slack = 2.0 * bound / (1.0 - gamma)
             iteration += 1
             _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
             if mixed:
@@ -1699,34 +1700,7 @@ def _best_response_sample(
                 )
             if not _improve(S, num_act, q, pol, slack) or iteration > max_iter:
                 break
-            bound, longest = _policy_values(
-                b,
-                S,
-                num_act,
-                eff,
-                pol,
-                mixed,
-                act_ptr,
-                act_row,
-                act_others,
-                other_masks,
-                row_ptr,
-                cols,
-                probs,
-                row_self,
-                chosen,
-                chain_ptr,
-                chain_cols,
-                chain_w,
-                R,
-                gamma,
-                V,
-                tol,
-                max_iter,
-                iwork,
-                fwork,
-            )
-            slack = 2.0 * bound / (1.0 - gamma)
+            evaluate = True
         # The last improvement pass saw no change, so its action values belong to the final V.
         residual = 0.0
         margin = np.inf  # how far every action's gap is from the tie threshold
