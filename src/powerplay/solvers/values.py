@@ -722,9 +722,10 @@ def evaluate_policies(
     S = len(groups.grp_state_ptr) - 1
     B = np.shape(rewards)[0]
     masks, dense_probs, dense = _others(probabilities, B, S, groups.row_others.shape[1])
+    policies = dense_probs if dense else masks
     values, conv = response_values(
         groups,
-        dense_probs if dense else masks,
+        policies,
         rewards,
         gamma,
         tolerance,
@@ -732,28 +733,6 @@ def evaluate_policies(
         stage="policy evaluation",
         accelerate=accelerate,
     )
-    policy = np.empty((B, S), dtype=np.uint64)
-    continuation = np.empty((B, S))
-    with _balanced():
-        kernels.response_greedy(
-            groups.grp_state_ptr,
-            groups.grp_ptr,
-            groups.grp_action,
-            groups.row_ptr,
-            groups.cols,
-            groups.probs,
-            groups.row_self,
-            groups.row_others,
-            masks,
-            dense_probs,
-            dense,
-            values,
-            float(gamma),
-            0.0,
-            _num_blocks(B),
-            policy,
-            continuation,
-            False,
-            np.empty((0, 0, 0)),
-        )
+    # One group per state: the greedy pass's continuation is the policies' own (tie tolerance 0).
+    _, continuation = response_greedy(groups, policies, values, gamma, 0.0)
     return values, continuation, conv
