@@ -349,30 +349,6 @@ def test_no_overlap_on_a_1x3_corridor_by_hand():
 # -- order of the agents -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule, noise", [("allow", 0.3), ("remove", 0.0), ("block", 0.0), ("block", 0.3)])
-@pytest.mark.parametrize("order", [(1, 2, 0), (2, 0, 1), (0, 2, 1)])
-def test_reordering_the_agents_reorders_the_joint_gridworld(rule, noise, order):
-    """The rules treat all agents alike: listing them in another order relabels the same MDP."""
-    single = gridworld(2, 3, squares_to_delete=[["(1, 2)", "(1, 2)"]], stochastic_noise_level=noise)
-    first = joint_gridworld(single, agents=HAB, interaction=rule)
-    agents = tuple(HAB[i] for i in order)
-    second = joint_gridworld(single, agents=agents, interaction=rule)
-    assert first.num_states == second.num_states
-
-    def relabel(label: str) -> str:
-        parts = dict(zip(HAB, split_joint_label(label, HAB)))
-        return joint_label([parts[agent] for agent in agents], agents)
-
-    table = second.to_dict()
-    for state, by_action in first.to_dict().items():
-        assert set(table[relabel(state)]) == {relabel(action) for action in by_action}, state
-        for action, outcomes in by_action.items():
-            got = table[relabel(state)][relabel(action)]
-            assert got.keys() == {relabel(n) for n in outcomes}
-            for nxt, p in outcomes.items():
-                assert got[relabel(nxt)] == pytest.approx(p, rel=1e-12)
-
-
 # -- arguments ---------------------------------------------------------------------------------
 
 

@@ -484,7 +484,17 @@ def test_exclusive_rules_need_a_cell_per_agent():
 
 @pytest.mark.parametrize(
     "rules, noise",
-    [("push", 0.0), ("push", 0.3), ("no_swap", 0.3), (["no_swap", "block"], 0.0), (["no_swap", "push"], 0.2)],
+    [
+        ("allow", 0.3),
+        ("remove", 0.0),
+        ("block", 0.0),
+        ("block", 0.3),
+        ("push", 0.0),
+        ("push", 0.3),
+        ("no_swap", 0.3),
+        (["no_swap", "block"], 0.0),
+        (["no_swap", "push"], 0.2),
+    ],
 )
 @pytest.mark.parametrize("order", [(1, 2, 0), (2, 0, 1), (0, 2, 1)])
 def test_reordering_the_agents_reorders_the_joint_gridworld(rules, noise, order):
