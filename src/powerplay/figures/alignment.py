@@ -123,6 +123,39 @@ def _fitted_limits(x: np.ndarray, y: np.ndarray, baseline: np.ndarray | None) ->
     return alignment_limits(pairs)
 
 
+def _draw_points(ax, data, size: float, error_width: float) -> None:
+    """One alignment panel's points: each state's POWER pair (with error bars where the data has
+    them), the panel's limits and the equal-POWER diagonal where it crosses them."""
+    many = data.num_states > MAX_ERROR_BAR_STATES
+    if data.errors_H is not None or data.errors_A is not None:
+        ax.errorbar(
+            data.x,
+            data.y,
+            xerr=data.errors_H,
+            yerr=data.errors_A,
+            fmt="none",
+            ecolor="0.45",
+            elinewidth=error_width,
+            zorder=2,
+        )
+    ax.scatter(
+        data.x,
+        data.y,
+        s=size,
+        color=style.ACCENT_COLOR,
+        alpha=0.35 if many else 0.75,
+        linewidths=0,
+        zorder=3,
+        label="states",
+    )
+    (x0, x1), (y0, y1) = _limits(data)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    low, high = max(x0, y0), min(x1, y1)
+    if high > low:
+        ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
+
+
 def _limits(data: AlignmentData) -> Limits:
     """``data.limits``, or if ``None`` the limits fitted to its points (as :func:`alignment_data` fits them)."""
     return data.limits if data.limits is not None else _fitted_limits(data.x, data.y, data.baseline)
@@ -233,26 +266,7 @@ def draw_alignment(data: AlignmentData) -> Figure:
             alpha=0.5,
             label=f"{data.agents[0]} against {data.agents[1]}'s seed policy (baseline)",
         )
-    if data.errors_H is not None or data.errors_A is not None:
-        ax.errorbar(
-            data.x, data.y, xerr=data.errors_H, yerr=data.errors_A, fmt="none", ecolor="0.45", elinewidth=0.8, zorder=2
-        )
-    ax.scatter(
-        data.x,
-        data.y,
-        s=10 if many else 22,
-        color=style.ACCENT_COLOR,
-        alpha=0.35 if many else 0.75,
-        linewidths=0,
-        zorder=3,
-        label="states",
-    )
-    (x0, x1), (y0, y1) = _limits(data)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    low, high = max(x0, y0), min(x1, y1)
-    if high > low:
-        ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
+    _draw_points(ax, data, 10 if many else 22, 0.8)
     ax.set_xlabel(f"POWER of Agent {data.agents[0]} at the state (reward units)", fontsize=style.FONT_SIZE)
     ax.set_ylabel(f"POWER of Agent {data.agents[1]} at the state (reward units)", fontsize=style.FONT_SIZE)
     ax.grid(color="0.9", zorder=0)
@@ -427,34 +441,7 @@ def draw_alignment_matrix(data: AlignmentMatrixData) -> Figure:
         bottom = MATRIX_BOTTOM + (size - 1 - row) * (row_height + 0.35)
         ax = figure.add_axes((left / width, bottom / height, MATRIX_PANEL / width, MATRIX_PANEL / height))
         axes[item.agents] = ax
-        many = item.num_states > MAX_ERROR_BAR_STATES
-        if item.errors_H is not None or item.errors_A is not None:
-            ax.errorbar(
-                item.x,
-                item.y,
-                xerr=item.errors_H,
-                yerr=item.errors_A,
-                fmt="none",
-                ecolor="0.45",
-                elinewidth=0.7,
-                zorder=2,
-            )
-        ax.scatter(
-            item.x,
-            item.y,
-            s=6 if many else 16,
-            color=style.ACCENT_COLOR,
-            alpha=0.35 if many else 0.75,
-            linewidths=0,
-            zorder=3,
-            label="states",
-        )
-        (x0, x1), (y0, y1) = _limits(item)
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        low, high = max(x0, y0), min(x1, y1)
-        if high > low:
-            ax.plot([low, high], [low, high], linestyle="--", color="0.5", linewidth=1, zorder=1, label="equal POWER")
+        _draw_points(ax, item, 6 if item.num_states > MAX_ERROR_BAR_STATES else 16, 0.7)
         ax.grid(color="0.9", zorder=0)
         ax.tick_params(labelsize=style.FONT_SIZE - 2)
         ax.set_title(item.title, fontsize=style.FONT_SIZE - 1, pad=4)
