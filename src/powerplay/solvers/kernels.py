@@ -1598,6 +1598,244 @@ def _policy_values(
 
 
 @njit(cache=True)
+def _functional(S, num_act, eff, target):
+    """Whether every action resolves to one next state or to none (``_NO_ROW``): each policy's
+    chain is then a functional graph (at most one successor per state)."""
+    broken = 0  # actions with a row of several next states
+    for i in range(S * num_act):
+        broken += target[i] < 0 and eff[i] >= 0
+    return broken == 0
+
+
+@njit(cache=True)
+def _reverse_actions(S, num_act, target, rev_ptr, rev_idx, rev_state):
+    """``rev_idx[rev_ptr[t]:rev_ptr[t + 1]]``: the actions ``i = s * num_act + a`` whose one next
+    state is ``t``, in increasing ``i``, and their states ``s`` in ``rev_state``."""
+    for t in range(S + 1):
+        rev_ptr[t] = 0
+    for i in range(S * num_act):
+        if target[i] >= 0:
+            rev_ptr[target[i] + 1] += 1
+    for t in range(S):
+        rev_ptr[t + 1] += rev_ptr[t]
+    for s in range(S):
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                rev_idx[rev_ptr[t]] = i
+                rev_state[rev_ptr[t]] = s
+                rev_ptr[t] += 1
+    for t in range(S, 0, -1):  # the fill advanced each start to the next one's: shift back
+        rev_ptr[t] = rev_ptr[t - 1]
+    rev_ptr[0] = 0
+
+
+@njit(cache=True)
+def _functional_chain(S, num_act, target, weight, pol, gamma, nxt, f):
+    """The policy's chain as a functional graph: next state ``nxt[s]`` (-1: none, all mass
+    leaks) reached with discounted probability ``f[s]`` (``gamma * p``, as the chain's)."""
+    for s in range(S):
+        t = -1
+        if pol[s] >= 0:
+            t = target[s * num_act + pol[s]]
+        nxt[s] = t
+        f[s] = gamma * weight[s * num_act + pol[s]] if t >= 0 else 0.0
+
+
+@njit(cache=True)
+def _functional_values(starts, count, nxt, f, R, V, status, path):
+    """Values ``V`` of a functional chain at the states ``starts[:count]``, the others' taken as
+    they are in ``V`` (every state's ``status`` is 2 on entry and on return).
+
+    :func:`_affine_paths` without stochastic states: paths are followed to a dead end, a state
+    already valued or a cycle solved in closed form, with the same arithmetic, so that all
+    states as ``starts`` in increasing order give the same numbers as :func:`_evaluate_chain`.
+    """
+    for j in range(count):
+        status[starts[j]] = 0
+    for j in range(count):
+        start = starts[j]
+        if status[start] != 0:
+            continue
+        n = 0
+        s = start
+        while True:
+            if nxt[s] < 0:
+                V[s] = R[s]
+                status[s] = 2
+                break
+            status[s] = 1
+            path[n] = s
+            n += 1
+            t = nxt[s]
+            if status[t] == 2:
+                break
+            if status[t] == 1:
+                i0 = n - 1
+                while path[i0] != t:
+                    i0 -= 1
+                total = 0.0
+                w = 1.0
+                for i in range(i0, n):
+                    u = path[i]
+                    total += w * R[u]
+                    w *= f[u]
+                V[t] = total / (1.0 - w)
+                status[t] = 2
+                for i in range(n - 1, i0, -1):
+                    u = path[i]
+                    V[u] = R[u] + f[u] * V[nxt[u]]
+                    status[u] = 2
+                n = i0
+                break
+            s = t
+        for i in range(n - 1, -1, -1):
+            u = path[i]
+            if status[u] != 2:
+                V[u] = R[u] + f[u] * V[nxt[u]]
+                status[u] = 2
+
+
+@njit(cache=True)
+def _upstream(num_act, pol, rev_ptr, rev_idx, rev_state, seeds, count, mark, stamp, queue):
+    """The states whose policy path reaches one of ``seeds[:count]`` (seeds included), in
+    ``queue``; returns their number. ``mark[s] == stamp`` flags the states found."""
+    n = 0
+    for j in range(count):
+        s = seeds[j]
+        if mark[s] != stamp:
+            mark[s] = stamp
+            queue[n] = s
+            n += 1
+    h = 0
+    while h < n:
+        t = queue[h]
+        h += 1
+        for e in range(rev_ptr[t], rev_ptr[t + 1]):
+            s = rev_state[e]
+            if mark[s] != stamp and s * num_act + pol[s] == rev_idx[e]:
+                mark[s] = stamp
+                queue[n] = s
+                n += 1
+    return n
+
+
+@njit(cache=True)
+def _refresh_action_values(queue, count, rev_ptr, rev_idx, rev_state, weight, V, q, mark, stamp, dirty):
+    """Recompute the action values that lead to the re-valued states ``queue[:count]``; the
+    states owning them go to ``dirty`` (returns their number; ``mark[s] == stamp`` flags them)."""
+    m = 0
+    for j in range(count):
+        t = queue[j]
+        v = V[t]
+        for e in range(rev_ptr[t], rev_ptr[t + 1]):
+            i = rev_idx[e]
+            q[i] = weight[i] * v
+            s = rev_state[e]
+            if mark[s] != stamp:
+                mark[s] = stamp
+                dirty[m] = s
+                m += 1
+    return m
+
+
+@njit(cache=True)
+def _improve_listed(states, count, num_act, q, pol, slack, switched):
+    """:func:`_improve` on the states ``states[:count]`` only; the switched ones go to ``switched``
+    (returns their number)."""
+    k = 0
+    for j in range(count):
+        s = states[j]
+        best_a = -1
+        best_q = _NEG_INF
+        for a in range(num_act):
+            qa = q[s * num_act + a]
+            take = qa > best_q
+            best_a = a if take else best_a
+            best_q = qa if take else best_q
+        cur = pol[s]
+        if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q)) + slack):
+            pol[s] = best_a
+            switched[k] = s
+            k += 1
+    return k
+
+
+#: An improvement that switches more than ``1 / INCREMENTAL_SHARE`` of the states is followed by
+#: a full pass (every state re-valued, every action value recomputed): cheaper than finding
+#: the states upstream of so many.
+INCREMENTAL_SHARE = 8
+
+
+@njit(cache=True)
+def _functional_action_values(S, num_act, target, weight, V, q):
+    """``q[i] = weight[i] * V[target[i]]`` for every action with one next state (as :func:`_action_values`)."""
+    for i in range(S * num_act):
+        t = target[i]
+        if t >= 0:
+            q[i] = weight[i] * V[t]
+
+
+@njit(cache=True)
+def _incremental_iteration(
+    S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, R, gamma, max_iter, evaluate, pol, V, q, scratch
+):
+    """Policy iteration on functional chains (see :func:`_functional`): after an improvement
+    that switched few states, only the states whose path reaches a switched one are re-valued
+    and only the states with an action leading to one of those are re-improved.
+
+    Starts like :func:`_best_response_sample`'s loop (``evaluate``: from ``pol``, else greedy
+    on ``V``); returns the improvement steps, which are the full iteration's (each step
+    improves every state whose action values changed). The values are the full iteration's up
+    to rounding: a re-valued cycle may be solved from another of its states.
+    ``scratch`` is ``[9 * S + 1 + 2 * S * num_act]`` int64.
+    """
+    nxt = scratch[:S]
+    status = scratch[S : 2 * S]
+    path = scratch[2 * S : 3 * S]
+    mark = scratch[3 * S : 4 * S]
+    queue = scratch[4 * S : 5 * S]
+    switched = scratch[5 * S : 6 * S]
+    dirty = scratch[6 * S : 7 * S]
+    every = scratch[7 * S : 8 * S]
+    rev_ptr = scratch[8 * S : 9 * S + 1]
+    rev_idx = scratch[9 * S + 1 : 9 * S + 1 + S * num_act]
+    rev_state = scratch[9 * S + 1 + S * num_act : 9 * S + 1 + 2 * S * num_act]
+    f = np.empty(S)
+    _reverse_actions(S, num_act, target, rev_ptr, rev_idx, rev_state)
+    for s in range(S):
+        every[s] = s
+        status[s] = 2
+        mark[s] = -1
+    iteration = 0
+    if evaluate:
+        _functional_chain(S, num_act, target, weight, pol, gamma, nxt, f)
+        _functional_values(every, S, nxt, f, R, V, status, path)
+    iteration += 1
+    _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
+    count = _improve_listed(every, S, num_act, q, pol, 0.0, switched)
+    while count > 0 and iteration <= max_iter:
+        for j in range(count):
+            s = switched[j]
+            t = target[s * num_act + pol[s]] if pol[s] >= 0 else -1
+            nxt[s] = t
+            f[s] = gamma * weight[s * num_act + pol[s]] if t >= 0 else 0.0
+        iteration += 1
+        if count * INCREMENTAL_SHARE > S:
+            _functional_values(every, S, nxt, f, R, V, status, path)
+            _functional_action_values(S, num_act, target, weight, V, q)
+            count = _improve_listed(every, S, num_act, q, pol, 0.0, switched)
+            continue
+        stamp = 2 * iteration
+        n = _upstream(num_act, pol, rev_ptr, rev_idx, rev_state, switched, count, mark, stamp, queue)
+        _functional_values(queue, n, nxt, f, R, V, status, path)
+        m = _refresh_action_values(queue, n, rev_ptr, rev_idx, rev_state, weight, V, q, mark, stamp + 1, dirty)
+        count = _improve_listed(dirty, m, num_act, q, pol, 0.0, switched)
+    return iteration
+
+
+@njit(cache=True)
 def _best_response_sample(
     b,
     act_ptr,
@@ -1615,6 +1853,7 @@ def _best_response_sample(
     row_self,
     other_masks,
     warm_masks,
+    incremental,
     rewards,
     gamma,
     tol,
@@ -1638,6 +1877,7 @@ def _best_response_sample(
     chain_w,
     iwork,
     fwork,
+    scratch,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
@@ -1650,6 +1890,9 @@ def _best_response_sample(
     # A warm start whose tie sets are not certain (some gap within its values' error of the
     # threshold) is redone cold, so that warm and cold starts give the same tie masks.
     warm = warm_masks.shape[0] > 0
+    # Incremental policy iteration where every chain is a functional graph; like a warm start, a
+    # result whose tie sets are not certain is redone by the full iteration below.
+    incr = incremental and not mixed and _functional(S, num_act, eff, target)
     spent = 0
     while True:
         for s in range(S):
@@ -1662,7 +1905,27 @@ def _best_response_sample(
         # (when little has changed since it was optimal, one pass finds nothing to improve).
         evaluate = warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol)
         iteration = 0
-        while True:
+        if incr:
+            iteration = _incremental_iteration(
+                S,
+                num_act,
+                eff,
+                target,
+                weight,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                R,
+                gamma,
+                max_iter,
+                evaluate,
+                pol,
+                V,
+                q,
+                scratch,
+            )
+        while not incr:
             if evaluate:
                 bound, longest = _policy_values(
                     b,
@@ -1726,8 +1989,9 @@ def _best_response_sample(
             values_out[b, s] = V[s]
         spent += iteration
         bound = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
-        if warm and not _certain(margin, bound, terms, value_max, gamma, np.inf):
+        if (warm or incr) and not _certain(margin, bound, terms, value_max, gamma, np.inf):
             warm = False
+            incr = False
             continue
         break
     iters_out[b] = spent
@@ -1751,6 +2015,7 @@ def best_response(
     row_self,
     other_masks,
     warm_masks,
+    incremental,
     rewards,
     gamma,
     tol,
@@ -1809,6 +2074,7 @@ def best_response(
         weight = np.empty(S * num_act)
         chosen = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
+        scratch = np.empty(9 * S + 1 + 2 * S * num_act if incremental else 0, dtype=np.int64)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
                 b,
@@ -1827,6 +2093,7 @@ def best_response(
                 row_self,
                 other_masks,
                 warm_masks,
+                incremental,
                 rewards,
                 gamma,
                 tol,
@@ -1850,6 +2117,7 @@ def best_response(
                 chain_w,
                 iwork,
                 fwork,
+                scratch,
             )
 
 

@@ -1295,7 +1295,9 @@ class LearningChainProblem:
         s = self.settings
         g = self.discount_rates[agent]
         if groups is None:
-            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s, current)
+            _, continuation, policy, conv = best_response(
+                structure, agent, others, rewards, g, s, current, incremental=True
+            )
             return policy, continuation, conv
         stacked = np.stack(others)
         values, conv = response_values(

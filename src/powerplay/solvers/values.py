@@ -319,6 +319,7 @@ def policy_iteration(
     settings: SolverSettings,
     stage: str,
     warm_start: np.ndarray | None = None,
+    incremental: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
     """Optimal values, continuation values and tie-mask policy by per-sample policy iteration.
 
@@ -379,6 +380,7 @@ def policy_iteration(
             r.row_self,
             masks,
             warm,
+            bool(incremental),
             rewards,
             gamma,
             float(settings.policy_tolerance),
@@ -415,6 +417,7 @@ def best_response(
     gamma: float,
     settings: SolverSettings,
     warm_start: np.ndarray | None = None,
+    incremental: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Convergence]:
     """Optimal values, continuation values and policy of ``agent`` against the others' policies.
 
@@ -459,6 +462,7 @@ def best_response(
         settings,
         f"best response of agent {name}",
         warm_start,
+        incremental,
     )
 
 
