@@ -1395,7 +1395,24 @@ def _chain_scratch(S, nnz_total):
 
 
 @njit(cache=True)
-def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight):
+def _row_targets(row_ptr, cols, probs, row_self, row_target, row_weight):
+    """Per joint row, its one next state and probability when it has one: ``row_target`` the
+    state, or -1 for the row's own state (no entries but the self-loop ``row_weight``), or -2
+    for a row with several next states."""
+    for r in range(row_self.shape[0]):
+        entries = row_ptr[r + 1] - row_ptr[r]
+        row_target[r] = -2
+        row_weight[r] = 0.0
+        if entries == 0:
+            row_target[r] = -1
+            row_weight[r] = row_self[r]
+        elif entries == 1 and row_self[r] == 0.0:
+            row_target[r] = cols[row_ptr[r]]
+            row_weight[r] = probs[row_ptr[r]]
+
+
+@njit(cache=True)
+def _single_targets(S, num_act, eff, row_target, row_weight, target, weight):
     """``target[i]``, ``weight[i]``: the one next state (and its probability) of action ``i``'s
     row when it has one (-1 otherwise), so that its action value is one product per step."""
     for s in range(S):
@@ -1404,13 +1421,9 @@ def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, wei
             code = eff[i]
             target[i] = -1
             if code >= 0:
-                entries = row_ptr[code + 1] - row_ptr[code]
-                if entries == 0:
-                    target[i] = s
-                    weight[i] = row_self[code]
-                elif entries == 1 and row_self[code] == 0.0:
-                    target[i] = cols[row_ptr[code]]
-                    weight[i] = probs[row_ptr[code]]
+                t = row_target[code]
+                target[i] = s if t == -1 else max(t, -1)
+                weight[i] = row_weight[code]
 
 
 @njit(cache=True)
@@ -1769,12 +1782,28 @@ INCREMENTAL_SHARE = 8
 
 
 @njit(cache=True)
-def _functional_action_values(S, num_act, target, weight, V, q):
-    """``q[i] = weight[i] * V[target[i]]`` for every action with one next state (as :func:`_action_values`)."""
-    for i in range(S * num_act):
-        t = target[i]
-        if t >= 0:
-            q[i] = weight[i] * V[t]
+def _revalue_and_improve(S, num_act, target, weight, V, q, pol, switched):
+    """Every action value with one next state (``weight * V[target]``, as :func:`_action_values`)
+    and :func:`_improve_listed` on every state, in one pass; returns the number switched."""
+    k = 0
+    for s in range(S):
+        best_a = -1
+        best_q = _NEG_INF
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                q[i] = weight[i] * V[t]
+            qa = q[i]
+            take = qa > best_q
+            best_a = a if take else best_a
+            best_q = qa if take else best_q
+        cur = pol[s]
+        if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q))):
+            pol[s] = best_a
+            switched[k] = s
+            k += 1
+    return k
 
 
 @njit(cache=True)
@@ -1824,8 +1853,7 @@ def _incremental_iteration(
         iteration += 1
         if count * INCREMENTAL_SHARE > S:
             _functional_values(every, S, nxt, f, R, V, status, path)
-            _functional_action_values(S, num_act, target, weight, V, q)
-            count = _improve_listed(every, S, num_act, q, pol, 0.0, switched)
+            count = _revalue_and_improve(S, num_act, target, weight, V, q, pol, switched)
             continue
         stamp = 2 * iteration
         n = _upstream(num_act, pol, rev_ptr, rev_idx, rev_state, switched, count, mark, stamp, queue)
@@ -1851,6 +1879,8 @@ def _best_response_sample(
     cols,
     probs,
     row_self,
+    row_target,
+    row_weight,
     other_masks,
     warm_masks,
     incremental,
@@ -1886,7 +1916,7 @@ def _best_response_sample(
     mixed = _resolve_rows(
         b, S, num_act, other_sizes, other_strides, acting_stride, num_joint, act_ptr, row_index, other_masks, eff
     )
-    _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
+    _single_targets(S, num_act, eff, row_target, row_weight, target, weight)
     # A warm start whose tie sets are not certain (some gap within its values' error of the
     # threshold) is redone cold, so that warm and cold starts give the same tie masks.
     warm = warm_masks.shape[0] > 0
@@ -2065,6 +2095,9 @@ def best_response(
     for j in range(other_sizes.shape[0]):
         num_other *= other_sizes[j]
     terms = num_other * _most_entries(row_ptr) + 2  # terms of an action value's sum, mixed rows included
+    row_target = np.empty(row_self.shape[0], dtype=np.int64)
+    row_weight = np.empty(row_self.shape[0])
+    _row_targets(row_ptr, cols, probs, row_self, row_target, row_weight)
     for j in prange(num_blocks):
         V = np.empty(S)
         pol = np.empty(S, dtype=np.int64)
@@ -2091,6 +2124,8 @@ def best_response(
                 cols,
                 probs,
                 row_self,
+                row_target,
+                row_weight,
                 other_masks,
                 warm_masks,
                 incremental,
