@@ -2108,6 +2108,10 @@ def best_response(
         exact values, so they are the cold start's (a pure policy within the tie sets may differ,
         and the values with it, by rounding: within the certified bound). A cold start (and a
         state whose mask has no available action) begins greedy on ``R / (1 - gamma)``.
+    incremental : bool
+        Where every chain is a functional graph (:func:`_functional`), incremental policy
+        iteration (:func:`_incremental_iteration`): the same tie masks (a sample whose tie sets
+        are not certain is redone by the full iteration), values within the certified bound.
     rewards : [B, S]
     policy_out : [B, S] uint64
         The acting agent's optimal policy, as tie masks.
