@@ -275,13 +275,14 @@ class BatchResult:
 class RoundsOutcome:
     """How each reward sample's counter-optimisation rounds ended (:class:`LearningChainProblem`).
 
-    Round ``r`` (1 ... ``rounds``) re-trains every agent in learning order, each a best response
-    to everyone's current policies; the *profile* after round ``r`` is every agent's policy
-    then (round 0: the learning chain's). A sample stops at the first of:
+    Round ``r`` (1 ... ``rounds``) re-trains every agent in learning order against everyone's
+    current policies (an optimal agent's best response, another model's policy from its optimal
+    action values); the *profile* after round ``r`` is every agent's policy then (round 0: the
+    learning chain's). A sample stops at the first of:
 
-    * a **fixed point** at round ``r``: round ``r`` changes no agent's policy, so the profile
-      of round ``r - 1`` is a pure equilibrium of the sample's game (every agent's tie set is
-      its best response to the others');
+    * a **fixed point** at round ``r``: round ``r`` changes no agent's policy (bit for bit), so
+      the profile of round ``r - 1`` is an equilibrium of the sample's game (every agent's
+      policy is its response to the others'; with optimal agents alone a pure equilibrium);
     * a **cycle** at round ``r``: the profile of round ``r`` equals that of an earlier round
       ``r - period`` (``period >= 2``) without being a fixed point; re-training would repeat
       the same ``period`` profiles for ever. Its POWER uses the profile of round ``r``;
@@ -777,12 +778,17 @@ class LearningChainProblem:
         training stage) and ``{a}_seed`` (each agent but the first: following its seed policy
         against the others' learned policies).
     settings : SolverSettings, optional
+    rounds : int
+        Counter-optimisation rounds after the chain, in ``[0, MAX_ROUNDS]``: every agent
+        re-trains in learning order on the full joint MDP against everyone's current policies
+        (:class:`RoundsOutcome`; any mix of agent models). 0: the chain alone.
     agent_models : mapping, optional
         ``{agent: AgentModel or config value}`` (:mod:`powerplay.model.agent_models`); agents
         left out are optimal. A non-optimal agent's stage produces its model's policy
         (probabilities ``[B, S, A_i]``) from its optimal action values in that stage; later
         stages respond to it, and its POWER is that policy's value against the others' final
-        policies (also for the last agent).
+        policies (also for the last agent). In rounds, each of its re-trainings does the same on
+        the full joint MDP, and the POWER bounds carry its final policy's error.
 
     Raises
     ------
