@@ -1408,7 +1408,7 @@ class LearningChainProblem:
 
         Bit ``a`` (or column ``a``) indexes the agent's own actions (``joint.agent_actions(agent)``).
         The first agent's is learned against the later agents' seed policies; each later agent's
-        against the learned policies before it.
+        against the learned policies before it; with ``rounds``, the policies the rounds ended with.
         """
         return self._play(rewards)[2]
 
