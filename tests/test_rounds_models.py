@@ -63,24 +63,39 @@ def test_epsilon_zero_rounds_are_bit_identical_to_optimal_rounds(agents):
 # -- against the plain dense rounds -------------------------------------------------------------
 
 
+TRIO_NOISY = (gridworld(1, 3, stochastic_noise_level=0.2), "block")  # stochastic rows: value iteration
+
+
 @pytest.mark.parametrize(
-    ("agents", "models"),
+    ("agents", "models", "world"),
     [
-        (("H", "A"), {"H": Boltzmann(2.0)}),
-        (("H", "A"), {"A": Boltzmann(5.0)}),
-        (("H", "A"), {"H": EpsilonGreedy(0.3), "A": Boltzmann(1.0)}),
-        (("H", "A"), {"H": Boltzmann(0.0), "A": EpsilonGreedy(0.5)}),
-        (("H", "A", "B"), {"A": Boltzmann(3.0)}),
-        (("H", "A", "B"), {"H": Boltzmann(4.0), "B": EpsilonGreedy(0.2)}),
+        (("H", "A"), {"H": Boltzmann(2.0)}, None),
+        (("H", "A"), {"A": Boltzmann(5.0)}, None),
+        (("H", "A"), {"H": EpsilonGreedy(0.3), "A": Boltzmann(1.0)}, None),
+        (("H", "A"), {"H": Boltzmann(0.0), "A": EpsilonGreedy(0.5)}, None),
+        (("H", "A", "B"), {"A": Boltzmann(3.0)}, None),
+        (("H", "A", "B"), {"H": Boltzmann(4.0), "B": EpsilonGreedy(0.2)}, None),
+        (("H", "A", "B"), {"A": Boltzmann(3.0)}, TRIO_NOISY),
+        (("H", "A", "B"), {"B": Boltzmann(3.0), "H": EpsilonGreedy(0.1)}, TRIO_NOISY),
     ],
-    ids=["boltzmann H", "boltzmann A", "epsilon H boltzmann A", "random H epsilon A", "trio boltzmann A", "trio H B"],
+    ids=[
+        "boltzmann H",
+        "boltzmann A",
+        "epsilon H boltzmann A",
+        "random H epsilon A",
+        "trio boltzmann A",
+        "trio H B",
+        "noisy trio boltzmann A",
+        "noisy trio epsilon H boltzmann B",
+    ],
 )
-def test_rounds_with_models_match_the_dense_rounds(agents, models):
+def test_rounds_with_models_match_the_dense_rounds(agents, models, world):
     """POWER per sample within its certified bound of the dense rounds (exact values, exact
-    softmax), and the same fixed points, cycles and periods."""
-    joint = joint_gridworld(
-        gridworld(2, 3) if len(agents) == 2 else gridworld(1, 3), agents=agents, interaction="remove"
-    )
+    softmax), and the same fixed points, cycles and periods; deterministic rows (policy
+    iteration) and, for three agents, stochastic ones (value iteration across samples)."""
+    if world is None:
+        world = (gridworld(2, 3) if len(agents) == 2 else gridworld(1, 3), "remove")
+    joint = joint_gridworld(world[0], agents=agents, interaction=world[1])
     seeds = {a: uniform_random_policy(joint, a) for a in agents[1:]}
     gammas = dict(zip(agents, (0.9, 0.8, 0.7)))
     rng = np.random.default_rng(21)
