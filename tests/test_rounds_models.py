@@ -200,6 +200,21 @@ def test_the_chain_diagnostics_and_the_final_policies_errors():
     rounds = problem.solve(rewards)
     np.testing.assert_array_equal(rounds.power["H_against_seed"], chain.power["H_against_seed"])
     np.testing.assert_array_equal(rounds.convergence["H_against_seed"].bound, chain.convergence["H_against_seed"].bound)
+    # An optimal agent's training stage after a Boltzmann one carries the chain's error, with or
+    # without the diagnostics.
+    trio = joint_gridworld(gridworld(1, 3), agents=("H", "A", "B"), interaction="remove")
+    seeds = {a: uniform_random_policy(trio, a) for a in ("A", "B")}
+    trio_rewards = {a: rng.random((16, trio.num_states)) for a in ("H", "A", "B")}
+    for diagnostic in (False, True):
+        plain, more = (
+            LearningChainProblem(
+                trio, ("H", "A", "B"), [0.9, 0.8, 0.7], seeds, diagnostic, rounds=K, agent_models={"H": Boltzmann(3.0)}
+            ).solve(trio_rewards)
+            for K in (0, 3)
+        )
+        assert more.rounds.retrainings.sum() > 16
+        for key in ("A_against_seed", "H_against_seed"):
+            np.testing.assert_array_equal(plain.convergence[key].bound, more.convergence[key].bound, err_msg=key)
     _, _, policies, _, errors, (_, _, chain_record) = problem._play(rewards)
     assert set(errors) == {"H", "A"} and np.all(errors["H"] > 0) and np.all(errors["A"] > 0)
     chain_policies, chain_errors = chain_record

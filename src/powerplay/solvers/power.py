@@ -1148,12 +1148,12 @@ class LearningChainProblem:
         centrings, the final policies, the training results that POWER reads (the last agent's
         from its last training), the final policies' errors, and ``(RoundsOutcome, {agent:
         rounds' convergence}, chain)`` or None, ``chain`` the learning chain's ``(policies,
-        errors)`` when ``diagnostic`` (its stages' diagnostics read them), else None."""
+        errors)`` that its stages' results and diagnostics read (policies only when ``diagnostic``)."""
         centred_rewards, centrings, policies, trained, errors = self._learn(rewards, seconds)
         if not self.rounds:
             return centred_rewards, centrings, policies, trained, errors, None
         last = self.agents[-1]
-        chain = (dict(policies), dict(errors)) if self.diagnostic else None
+        chain = (dict(policies) if self.diagnostic else {}, dict(errors))
         final, final_last, final_errors, outcome, retrained = self._counter_optimise(
             centred_rewards, policies, trained[last], errors, seconds
         )
@@ -1424,7 +1424,7 @@ class LearningChainProblem:
         rewards_c, centrings, policies, trained, errors, rounds = self._play(rewards, seconds)
         # The training stages' diagnostics read the chain's policies and errors (rounds replace
         # ``policies`` and ``errors`` by the final ones).
-        chain_policies, chain_errors = (policies, errors) if rounds is None or rounds[2] is None else rounds[2]
+        chain_policies, chain_errors = (policies, errors) if rounds is None else rounds[2]
         last = self.agents[-1]
         power: dict[str, np.ndarray] = {}
         convergence: dict[str, Convergence] = {}
