@@ -266,3 +266,28 @@ def test_boltzmann_rounds_do_not_depend_on_batching_or_threads():
         np.testing.assert_array_equal(
             np.concatenate([getattr(p.rounds, name) for p in parts]), getattr(whole.rounds, name), err_msg=name
         )
+
+
+@pytest.mark.parametrize(
+    "models", [{"A": Boltzmann(2.0)}, {"H": Boltzmann(2.0)}, {"H": EpsilonGreedy(0.2), "A": Boltzmann(1.0)}]
+)
+def test_the_last_agents_retraining_against_the_chain_is_its_chain_stage_bit_for_bit(models):
+    """What the fixed-point shortcut relies on: the last agent re-trained on the joint MDP against
+    the chain's policies returns its chain stage's policy, continuation and error bit for bit."""
+    joint = joint_gridworld(gridworld(2, 3), interaction="remove")
+    seed = uniform_random_policy(joint, "A")
+    problem = MultiAgentProblem(joint, seed, 0.9, 0.8, rounds=1, agent_models=models)
+    rng = np.random.default_rng(9)
+    rewards = {a: rng.random((11, joint.num_states)) for a in ("H", "A")}
+    centred, _, policies, trained, errors = problem._learn(rewards)
+    policy, continuation, conv, error = problem._retrain(
+        1, "A", [policies["H"]], centred["A"], policies["A"], np.ones(11), problem._reach(centred)
+    )
+    np.testing.assert_array_equal(policy, policies["A"])
+    if "A" in models:
+        assert continuation is None and trained["A"][0] is None
+        np.testing.assert_array_equal(error, errors["A"])
+    else:
+        np.testing.assert_array_equal(continuation, trained["A"][0])
+        assert error is None
+    np.testing.assert_array_equal(conv.bound, trained["A"][1].bound)
