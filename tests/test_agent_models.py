@@ -120,6 +120,29 @@ def test_zero_discount_boltzmann_is_uniform_whatever_beta():
     np.testing.assert_allclose(power, rewards[:, 1:].mean(axis=1), atol=1e-12)
 
 
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.99])
+def test_boltzmann_policy_is_the_softmax_over_available_actions(gamma):
+    """The in-place softmax against scipy's per state: unavailable actions (-inf) get 0, the rest
+    softmax(beta gamma Q); a state without actions gets all zeros; the input is not modified."""
+    rng = np.random.default_rng(7)
+    q = rng.normal(0.0, 30.0, (6, 20, 5))
+    q[rng.random(q.shape) < 0.3] = -np.inf
+    q[0, 0] = -np.inf
+    q[1, 1] = 7.0
+    before = q.copy()
+    for beta in (0.3, 5.0, 1e6):
+        got = Boltzmann(beta).policy(q, None, None, gamma, 6)
+        np.testing.assert_array_equal(q, before)
+        for b in range(6):
+            for s in range(20):
+                usable = q[b, s] > -np.inf
+                want = np.zeros(5)
+                if usable.any():
+                    want[usable] = softmax(beta * gamma * q[b, s, usable])
+                np.testing.assert_allclose(got[b, s], want, rtol=1e-12, atol=1e-300)
+        assert np.all(got[0, 0] == 0.0)
+
+
 # -- limits: B = 0, large B, epsilon = 0 and 1 ---------------------------------------------
 
 

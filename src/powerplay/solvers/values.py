@@ -132,13 +132,14 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
 
 def _lane_blocks(num_samples: int, accelerate: bool) -> int:
     """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
-    sweeps all its lanes until its last sample is done: fewer, larger blocks (2 per thread, at
-    least 4 lanes' worth of samples each) leave fewer idle lanes (Part 3 maze, 1,000 samples,
-    simulated from measured sweep counts: 62, 125 and 250 samples a block took 23,900, 19,100
-    and 16,700 block sweeps for A's response)."""
+    sweeps all its lanes until its last sample is done: fewer, larger blocks (1 per thread, at
+    least 4 lanes' worth of samples each) leave fewer idle lanes. Part 3 maze, A's response to
+    a Boltzmann H (beta 5), 1,000 samples, simulated from measured sweep counts (mean 234): 8, 4
+    and 2 blocks take 11,800, 9,500 and 8,400 block sweeps, the busier of 2 threads 6,300, 4,900
+    and 4,300 (all samples' sweeps spread evenly over 2 x 32 lanes: 3,650)."""
     if not accelerate:
         return _num_blocks(num_samples, kernels.LANES)
-    return max(1, min(-(-num_samples // (4 * kernels.LANES)), 2 * numba.get_num_threads()))
+    return max(1, min(-(-num_samples // (4 * kernels.LANES)), numba.get_num_threads()))
 
 
 def optimal_values(
