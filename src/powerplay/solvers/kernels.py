@@ -2122,6 +2122,22 @@ def joint_policy_values(
 PROFILE_HASH_SEEDS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03))
 
 
+@njit(cache=True, parallel=True, error_model="numpy")
+def mask_probabilities(masks, out):
+    """Tie masks ``[N]`` (uint64) as policies ``out [N, A]``: each set bit over the bits set (a
+    mask without bits gives nan, as 0/0). The operations of ``bits / bits.sum()`` elementwise
+    (the sum of 0s and 1s is exact), in one parallel pass instead of numpy's temporaries."""
+    one = np.uint64(1)
+    A = out.shape[1]
+    for i in prange(masks.shape[0]):
+        m = masks[i]
+        count = 0.0
+        for a in range(A):
+            count += float((m >> np.uint64(a)) & one)
+        for a in range(A):
+            out[i, a] = float((m >> np.uint64(a)) & one) / count
+
+
 @njit(cache=True)
 def _mix64(z):
     # splitmix64's finaliser: a bijection of 64-bit words with full avalanche.

@@ -204,17 +204,25 @@ def optimal_values(
 MAX_POLICY_ACTIONS = 64
 
 
-def mask_to_probabilities(masks: np.ndarray, num_actions: int) -> np.ndarray:
+def mask_to_probabilities(masks: np.ndarray, num_actions: int, out: np.ndarray | None = None) -> np.ndarray:
     """Expand tie masks ``[...]`` (uint64) into probabilities ``[..., num_actions]``.
+
+    Written to ``out`` (C-contiguous float64 of that shape) if given; a mask without bits set
+    gives nan.
 
     Examples
     --------
     >>> mask_to_probabilities(np.array([0b101], dtype=np.uint64), 3).tolist()
     [[0.5, 0.0, 0.5]]
     """
-    bits = (masks[..., None] >> np.arange(num_actions, dtype=np.uint64)) & np.uint64(1)
-    bits = bits.astype(np.float64)
-    return bits / bits.sum(axis=-1, keepdims=True)
+    masks = np.asarray(masks, dtype=np.uint64)
+    shape = (*masks.shape, num_actions)
+    if out is None:
+        out = np.empty(shape)
+    elif out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ModelError(f"out must be C-contiguous float64 {shape}, got {out.dtype} {out.shape}")
+    kernels.mask_probabilities(np.ascontiguousarray(masks.reshape(-1)), out.reshape(-1, num_actions))
+    return out
 
 
 def _check_policy_width(num_actions: int, agent: str) -> None:
