@@ -1016,9 +1016,12 @@ class LearningChainProblem:
         dense = any(p.dtype != np.uint64 for p in others)
         if dense:
             widest = max((int(structure.action_shape[j]) for j in range(structure.num_agents) if j != i), default=1)
-            weights: np.ndarray = np.empty((len(others), B, S, widest))
-            for j, p in enumerate(others):
-                probabilities(p, widest, out=weights[j])
+            if len(others) == 1 and others[0].dtype != np.uint64 and others[0].shape[2] == widest:
+                weights: np.ndarray = np.ascontiguousarray(others[0])[None]  # no copy of [B, S, A]
+            else:
+                weights = np.empty((len(others), B, S, widest))
+                for j, p in enumerate(others):
+                    probabilities(p, widest, out=weights[j])
         else:
             weights = np.stack(others) if others else np.zeros((0, B, S), dtype=np.uint64)
         need_q = model.needs_action_values
