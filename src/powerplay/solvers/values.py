@@ -134,9 +134,9 @@ def _lane_blocks(num_samples: int, accelerate: bool) -> int:
     """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
     sweeps all its lanes until its last sample is done: fewer, larger blocks (1 per thread, at
     least 4 lanes' worth of samples each) leave fewer idle lanes. Part 3 maze, A's response to
-    a Boltzmann H (beta 5), 1,000 samples, simulated from measured sweep counts (mean 234): 8, 4
-    and 2 blocks take 11,800, 9,500 and 8,400 block sweeps, the busier of 2 threads 6,300, 4,900
-    and 4,300 (all samples' sweeps spread evenly over 2 x 32 lanes: 3,650)."""
+    a Boltzmann H (beta 5), 1,000 samples, simulated from measured sweep counts (mean 139,
+    largest 496): 8, 4 and 2 blocks take 5,560, 4,980 and 4,820 block sweeps, the busier of 2
+    threads 2,850, 2,660 and 2,560 (all samples' sweeps spread evenly over 2 x 32 lanes: 2,170)."""
     if not accelerate:
         return _num_blocks(num_samples, kernels.LANES)
     return max(1, min(-(-num_samples // (4 * kernels.LANES)), numba.get_num_threads()))
