@@ -12,9 +12,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from powerplay.errors import ResourceLimitError
+from powerplay.errors import FigureError, ResourceLimitError
 from powerplay.figures.agent_maps import AgentGeometry, own_cell_means
 from powerplay.figures.report.data import gather_report_data
+from powerplay.figures.sweeps import alignment_frames, average_powers_data
 from powerplay.interfaces.cli import app
 from powerplay.runner.build import build_experiment
 from powerplay.stats.alignment import alignment_of_samples
@@ -81,6 +82,29 @@ def test_three_agents_through_powerplay_run(tmp_path, monkeypatch):
     data = gather_report_data(sweep)
     assert data.keys == AGENTS and data.kind == "agents_gridworld"
     assert (sweep.path / "report.html").stat().st_size > 100_000
+    _sweep_figures_cover_every_agent(sweep, tmp_path)
+
+
+def _sweep_figures_cover_every_agent(sweep, tmp_path):
+    """The average-POWER plot has a series per agent, the alignment animation any pair's plots."""
+    lines = average_powers_data(sweep)
+    assert [s.label for s in lines.series] == [f"Agent {a} POWER, averaged over states" for a in ("A", "H", "B")]
+    assert lines.title.startswith("Average POWER of Agents H, A and B")
+    for series, agent in zip(lines.series, ("A", "H", "B")):
+        expected = np.array([run.average_power(agent) for run in sweep.runs])
+        np.testing.assert_array_equal(series.y, expected[:, 0])
+        np.testing.assert_array_equal(series.high, expected[:, 0] + expected[:, 1])
+    frames = alignment_frames(sweep, pair=("A", "B"))
+    for frame, run in zip(frames, sweep.runs):
+        assert frame.agents == ("A", "B") and frame.baseline is None  # a baseline is H's against A's seed only
+        np.testing.assert_array_equal(frame.x, run.power_mean("A"))
+        assert frame.statistics == run.alignment(("A", "B"))
+        assert frame.alpha == pytest.approx(np.corrcoef(run.power_mean("A"), run.power_mean("B"))[0, 1], rel=1e-12)
+    with pytest.raises(FigureError, match="alignment plot of agents H and C: run .* has agents H, A, B"):
+        alignment_frames(sweep, pair=("H", "C"))
+    result = CliRunner().invoke(app, ["plot", "alignment", "0001", "--pair", "A:B", "--output", str(tmp_path / "figs")])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert len(list((tmp_path / "figs").glob("*.gif"))) == 1
 
 
 def test_three_agent_memory_is_counted_by_the_chain_and_refused_before_computing():
@@ -141,3 +165,12 @@ def test_a_sweep_of_two_and_three_agents_shows_each_run_s_own_pairs(tmp_path, mo
         "α_HB",
         "α_AB",
     ]
+    # The average-POWER plot over the agents parameter: B has a point for the trio run only.
+    result = CliRunner().invoke(
+        app, ["plot", "average-powers", "0001", "--param", "agents", "--output", str(tmp_path / "figs")]
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    series = {s.label.split()[1]: s for s in average_powers_data(sweep, "agents").series}
+    assert list(series) == ["A", "H", "B"]
+    assert np.isnan(series["B"].y[0]) and series["B"].y[1] == trio.average_power("B")[0]
+    assert series["H"].y.tolist() == [pair.average_power("H")[0], trio.average_power("H")[0]]

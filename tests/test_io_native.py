@@ -104,6 +104,23 @@ def test_gridworld_map_alone_defines_a_gridworld(tmp_path):
     assert joint.name == "joint"  # the file name when the file gives none
 
 
+def test_gridworld_map_alone_takes_interaction_rules_and_wind(tmp_path):
+    """A map-only file builds what the Python call with the same rules and wind builds."""
+    (tmp_path / "passing.yaml").write_text(
+        "kind: joint_mdp\nname: corridor\ngridworld_map: |\n  ...\ninteraction: [block, no_swap]\n"
+    )
+    expected = joint_gridworld(gridworld(1, 3, name="corridor"), interaction=["no_swap", "block"])
+    assert read_mdp(tmp_path / "passing.yaml").to_dict() == expected.to_dict()
+    assert expected.num_states == 6  # 3 x 3 cell pairs, the 3 shared ones removed by block
+    wind = {"column": 1, "direction": "up", "probability": 0.25}
+    (tmp_path / "windy.yaml").write_text(
+        "kind: mdp\ngridworld_map: |\n  ...\n  ...\nwind: {column: 1, direction: up, probability: 0.25}\n"
+    )
+    windy = read_mdp(tmp_path / "windy.yaml")
+    assert windy.next_states("(1, 0)", "right") == {"(0, 1)": 0.25, "(1, 1)": 0.75}
+    assert windy.to_dict() == gridworld_from_map("...\n...", wind=wind, name="windy").to_dict()
+
+
 def test_hand_written_file_with_number_labels(tmp_path):
     (tmp_path / "chain.yaml").write_text(
         "kind: mdp\ntransitions:\n  1: {go: {2: 1}}\n  2: {stay: {2: 1}, back: {1: 0.5, 2: 0.5}}\n"
@@ -241,7 +258,18 @@ def _refused(tmp_path, name: str, content: str | bytes, error=FileFormatError) -
         (
             "overlap.yaml",
             "kind: joint_mdp\ngridworld_map: '..'\noverlap: {a: 1}\n",
-            ": overlap must be 'allow', 'remove' or 'block', not {'a': 1}",
+            ": overlap: unknown rule {'a': 1}; valid: allow, remove, block, no_swap, push, or a list of them such as "
+            "[no_swap, block]",
+        ),
+        (
+            "interaction.yaml",
+            "kind: joint_mdp\ngridworld_map: '...'\ninteraction: push\noverlap: remove\n",
+            ": interaction push and overlap remove differ: give interaction only",
+        ),
+        (
+            "wind.yaml",
+            "kind: mdp\ngridworld_map: '...'\nwind: {column: 1, direction: sideways, probability: 0.5}\n",
+            ": wind.direction must be one of up, down, left, right, not 'sideways'",
         ),
         ("utf16.yaml", "kind: mdp\n".encode("utf-16"), ": is UTF-16 text; save it as UTF-8"),
     ],

@@ -16,12 +16,14 @@ from powerplay.errors import ConfigError
 from powerplay.figures.report.data import gather_report_data
 from powerplay.figures.report.page import report_html
 from powerplay.interfaces.cli import app
+from powerplay.model.agent_models import Boltzmann
 from powerplay.runner.build import build_experiment
 from powerplay.runner.config import load_sweep_config
 from powerplay.runner.executors import run_experiment
 from powerplay.runner.sweep import run_sweep
 from powerplay.scenario import Scenario, scenario_from_config
 from powerplay.stats.rounds import RoundsTotals, rounds_columns, wilson_interval
+from powerplay.storage.sweeps import load_sweep
 
 UNIFORM = {"default_dist": {"dist_name": "uniform", "params": [0, 1]}}
 
@@ -166,12 +168,31 @@ def test_rounds_need_agents_that_learn():
     assert scenario_from_config({**single, "mdp_graph": "3x3_gridworld", "rounds": 0}).rounds == 0
 
 
-def test_rounds_with_a_boltzmann_agent_are_refused_naming_rounds():
-    with pytest.raises(
-        ConfigError, match=r"^rounds: counter-optimisation rounds re-train optimal agents only; Agent A"
-    ) as error:
-        scenario_from_config({**BASE, "rounds": 2, "agent_model_agent_A": {"boltzmann": {"beta": 2}}})
-    assert error.value.field == "rounds" and "\n" not in str(error.value)
+def test_a_boltzmann_agent_with_rounds_runs_from_a_yaml_config_end_to_end(tmp_path, monkeypatch):
+    """``rounds`` with ``agent_model_agent_H`` through ``powerplay run``: the run records the
+    scenario's model and rounds, the same outcome counts and POWER as the solver on the run's
+    rewards in one batch, and the same for another chunk size."""
+    monkeypatch.chdir(tmp_path)
+    parameters = pair_parameters(samples=60, rounds=(5,))
+    parameters["agent_model_agent_H"] = {"value": {"boltzmann": {"beta": 3}}}
+    path = write_config(tmp_path, "boltzmann_rounds", parameters)
+    result = CliRunner().invoke(app, ["run", str(path), "--no-figures", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    sweep = load_sweep("0001", "expts")
+    (run,) = sweep.runs
+    assert run.scenario.rounds == 5 and run.info["scenario"]["rounds"] == 5
+    assert run.scenario.agent("H").model == Boltzmann(3.0)
+    config = load_sweep_config(sweep.path / "config.yaml").runs()[0].config
+    direct, power = _direct_totals(config)
+    assert run.rounds == direct and run.rounds.samples == 60
+    assert run.rounds.fixed_points > 0 and run.rounds.retrainings > 60
+    for agent in ("H", "A"):
+        np.testing.assert_array_equal(run.power[agent], power[agent])
+    small = run_experiment(build_experiment(config), chunk_size=13, workers=1, keep_samples=True)
+    assert small.rounds == run.rounds
+    for agent in ("H", "A"):
+        np.testing.assert_array_equal(small.power[agent], power[agent])
+    assert {"H_rounds", "A_rounds"} <= set(run.info["convergence"])
 
 
 def test_a_scenario_record_without_rounds_reads_as_zero_and_round_trips_with_them():

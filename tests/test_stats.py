@@ -266,6 +266,48 @@ def test_corrected_alpha_removes_the_attenuation_of_noisy_means():
     assert covered >= 34  # a 95 % interval should cover ~38 of 40
 
 
+def _disattenuated(h: np.ndarray, a: np.ndarray) -> float:
+    """Spearman's corrected correlation of the per-state means, computed directly: the noise
+    (co)variance of a state's mean is its samples' (co)variance over N, less the state average's."""
+    n = len(h)
+    dh, da = h.mean(0) - h.mean(), a.mean(0) - a.mean()
+    v_h, v_a, c_ha = dh @ dh / len(dh), da @ da / len(da), dh @ da / len(dh)
+
+    def noise(x: np.ndarray, y: np.ndarray) -> float:
+        per_state = np.mean([np.cov(x[:, s], y[:, s])[0, 1] for s in range(x.shape[1])])
+        return (per_state - np.cov(x.mean(1), y.mean(1))[0, 1]) / n
+
+    return (c_ha - noise(h, a)) / math.sqrt((v_h - noise(h, h)) * (v_a - noise(a, a)))
+
+
+def test_a_corrected_alpha_beyond_minus_one_is_reported_at_the_bound_and_said_so():
+    """Noise can push the disattenuated ratio past ±1: the estimate is its bound, the value it
+    was clipped from is kept (and round-trips), and every display says so."""
+    from powerplay.figures.alignment import format_corrected
+    from powerplay.stats.alignment import AlignmentStatistics, corrected_text
+
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=12)
+    h = signal + rng.normal(scale=8, size=(300, 12))
+    a = -signal + rng.normal(scale=8, size=(300, 12))
+    stats = alignment_of_samples(h, a)
+    expected = _disattenuated(h, a)
+    assert expected < -1 and stats.alpha_corrected_unclipped == pytest.approx(expected, rel=1e-9)
+    assert stats.alpha_corrected == -1.0 and stats.alpha_corrected_clipped
+    assert stats.alpha_corrected_interval[0] == -1.0 < stats.alpha_corrected_interval[1] < 0
+    shown = f"-1.000 (clipped from {expected:.3f})"
+    assert corrected_text(stats.alpha_corrected, stats.alpha_corrected_unclipped) == shown
+    assert f"corrected {shown} [" in stats.describe() and f"corrected {shown} [" in format_corrected(stats)
+    assert AlignmentStatistics.from_dict(stats.as_dict()) == stats
+    # Inside [-1, 1] nothing is added, and records written before the field read as not clipped.
+    other = rng.normal(size=12)  # A's truth is -(signal + other): a correlation of about -0.7
+    inside = alignment_of_samples(signal + rng.normal(size=(300, 12)), -signal - other + rng.normal(size=(300, 12)))
+    assert -1 < inside.alpha_corrected == inside.alpha_corrected_unclipped < -0.3
+    assert not inside.alpha_corrected_clipped and "clipped" not in inside.describe()
+    old = {k: v for k, v in stats.as_dict().items() if k != "alpha_corrected_unclipped"}
+    assert not AlignmentStatistics.from_dict(old).alpha_corrected_clipped
+
+
 def test_reliability_matches_its_definition():
     """Reliability = signal share of the across-state variance; with independent noise the
     noise share is sigma^2 / N per state (no shared shock)."""

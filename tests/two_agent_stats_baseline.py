@@ -7,7 +7,10 @@ byte for byte, ``run.json``'s α record, the runs table (``runs.csv`` without it
 columns), ``to_dataframe`` with α statistics, the statistic registry's values and paired
 differences, and the pixels of the heat maps and alignment plots. ``tests/test_agents_stats.py``
 compares them with :data:`RECORDED`, the digests this module printed on main at commit
-8138ba4 (``python tests/two_agent_stats_baseline.py``).
+8138ba4 (``python tests/two_agent_stats_baseline.py``). The α records, the runs table's columns
+and the statistic registry's values were re-recorded when the corrected α's unclipped value
+was added (``alpha_corrected_unclipped``, ``alpha_HA_corrected_unclipped``): with that field
+dropped, every digest was still the one recorded at 8138ba4.
 """
 
 from __future__ import annotations
@@ -148,7 +151,7 @@ def digests() -> dict[str, str]:
 RECORDED: dict[str, str] = {
     "part3/reward_correlation__0/power.csv": "ee74bf2c5183d63fa3fdf879",
     "part3/reward_correlation__0/summary.npz": "b8d672ab6af1c3c6c62253ca",
-    "part3/reward_correlation__0/alignment": "62d9a459452cc6b32c5b25fc",
+    "part3/reward_correlation__0/alignment": "b2912544daedd4e02a6c9635",
     "part3/reward_correlation__0/power_keys": "H,A,H_against_seed,A_seed",
     "part3/reward_correlation__0/POWER_alignment": "5182f8e62d2e3c8bdb241679",
     "part3/reward_correlation__0/POWER_means-agent_A": "eba4dd5f3dfc7afc81cfc07b",
@@ -157,26 +160,26 @@ RECORDED: dict[str, str] = {
     "part3/reward_correlation__0/POWER_means-agent_H_against_seed": "61d01793b2dc74271223b936",
     "part3/reward_correlation__n0p5/power.csv": "49e665043d4471638eca6813",
     "part3/reward_correlation__n0p5/summary.npz": "0add0212b37818a6e5177d29",
-    "part3/reward_correlation__n0p5/alignment": "28619477fa26f36504edceb1",
+    "part3/reward_correlation__n0p5/alignment": "4384b3e3bbfa1ea36d3c208d",
     "part3/reward_correlation__n0p5/power_keys": "H,A,H_against_seed,A_seed",
     "part3/reward_correlation__n0p5/POWER_alignment": "58596bbb5a6ca79a3cb76140",
     "part3/reward_correlation__n0p5/POWER_means-agent_A": "0bef756ace6e4b83ba89cafd",
     "part3/reward_correlation__n0p5/POWER_means-agent_A_seed": "1ac6e1f144cb715c9f8e8901",
     "part3/reward_correlation__n0p5/POWER_means-agent_H": "5a59e1b85a88ffae112fabd1",
     "part3/reward_correlation__n0p5/POWER_means-agent_H_against_seed": "2337702dd67fa294ccc30277",
-    "part3/runs_table": "004993328f6bcbcd48a02402",
-    "part3/runs_table/columns": "run,reward_correlation,reward_correlation_name,num_reward_samples,random_seed,bound_max,samples_capped,samples_kept,power_H_mean,power_H_mean_sem,power_A_mean,power_A_mean_sem,power_H_against_seed_mean,power_H_against_seed_mean_sem,power_A_seed_mean,power_A_seed_mean_sem,alpha_HA,alpha_HA_sem,alpha_HA_low,alpha_HA_high,alpha_HA_undefined,alpha_HA_corrected,alpha_HA_corrected_sem,alpha_HA_corrected_low,alpha_HA_corrected_high,alpha_HA_corrected_undefined,reliability_H,reliability_H_low,reliability_H_high,reliability_A,reliability_A_low,reliability_A_high,suggested_samples,suggested_samples_is_lower_bound",
+    "part3/runs_table": "97914081291b9e3abbf5c7f3",
+    "part3/runs_table/columns": "run,reward_correlation,reward_correlation_name,num_reward_samples,random_seed,bound_max,samples_capped,samples_kept,power_H_mean,power_H_mean_sem,power_A_mean,power_A_mean_sem,power_H_against_seed_mean,power_H_against_seed_mean_sem,power_A_seed_mean,power_A_seed_mean_sem,alpha_HA,alpha_HA_sem,alpha_HA_low,alpha_HA_high,alpha_HA_undefined,alpha_HA_corrected,alpha_HA_corrected_sem,alpha_HA_corrected_low,alpha_HA_corrected_high,alpha_HA_corrected_undefined,alpha_HA_corrected_unclipped,reliability_H,reliability_H_low,reliability_H_high,reliability_A,reliability_A_low,reliability_A_high,suggested_samples,suggested_samples_is_lower_bound",
     "part3/dataframe": "58e89a691c1a7931fc764df1",
     "part3/dataframe/columns": 'run,reward_correlation,state,agent,power_mean,power_sem,power_variance,num_samples,alpha,alpha_sem,alpha_corrected,alpha_corrected_sem,average_power:H,average_power:H_sem,average_power:A,average_power:A_sem,power:(0, 6)_H^(1, 3)_A:A,power:(0, 6)_H^(1, 3)_A:A_sem,contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A",contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"_sem',
     "part3/statistic/alpha": "1288e63f289cba90e68f4173",
-    "part3/statistic/alpha_corrected": "316e23e420c19975faf232de",
+    "part3/statistic/alpha_corrected": "8fcf6fd0ae637cbd19235df6",
     "part3/statistic/average_power:H": "eaf293e7e5f8de83da5a8276",
     "part3/statistic/average_power:A": "6ecb9f07ef4d42a0ef8c1a34",
     "part3/statistic/power:(0, 6)_H^(1, 3)_A:A": "cd38868a8b5616595262118f",
     'part3/statistic/contrast:H:"(0, 6)_H^(1, 3)_A" - "(0, 6)_H^(*, *)_A"': "76548df5658762c9e8fe76f7",
     "part3/statistic/rank:A": "cabdfa4c4eca3c91e022c122",
     "part3/report/keys": "H,A",
-    "part3/report/table": "004993328f6bcbcd48a02402",
+    "part3/report/table": "97914081291b9e3abbf5c7f3",
     "single/single/power.csv": "d3552ffe5636838696c52cef",
     "single/single/summary.npz": "230a0a6d5af63badf288a8e9",
     "single/single/alignment": "74234e98afe7498fb5daf1f3",

@@ -38,6 +38,7 @@ _EXPORTS = {
         "rooms_map",
     ),
     ".model.gridworld": ("gridworld", "gridworld_from_map", "joint_gridworld", "multiagent_gridworld"),
+    ".model.interactions": ("INTERACTION_RULES", "Interaction", "InteractionRule", "interaction_rule"),
     ".model.mdp": ("MDP", "JointMDP"),
     ".model.policies": (
         "deterministic_policy",
@@ -69,6 +70,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (tests/test_p
         rooms_map,
     )
     from .model.gridworld import gridworld, gridworld_from_map, joint_gridworld, multiagent_gridworld
+    from .model.interactions import INTERACTION_RULES, Interaction, InteractionRule, interaction_rule
     from .model.mdp import MDP, JointMDP
     from .model.policies import (
         deterministic_policy,
@@ -98,12 +100,15 @@ def _compat_hint(name: str) -> str:
 __getattr__, __dir__ = lazy_names(__name__, globals(), _EXPORTS, _compat_hint)
 
 __all__ = [
+    "INTERACTION_RULES",
     "MDP",
     "AgentModel",
     "Boltzmann",
     "ConvergenceWarning",
     "EpsilonGreedy",
     "Experiment",
+    "Interaction",
+    "InteractionRule",
     "JointMDP",
     "Optimal",
     "Policy",
@@ -122,6 +127,7 @@ __all__ = [
     "generator_spec_name",
     "gridworld",
     "gridworld_from_map",
+    "interaction_rule",
     "is_generator_spec",
     "is_policy_spec",
     "joint_gridworld",

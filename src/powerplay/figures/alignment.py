@@ -38,7 +38,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import FigureError
-from ..stats.alignment import CONFIDENCE, LOW_RELIABILITY, TARGET_RELIABILITY, AlignmentStatistics, reliability_text
+from ..stats.alignment import (
+    CONFIDENCE,
+    LOW_RELIABILITY,
+    TARGET_RELIABILITY,
+    AlignmentStatistics,
+    corrected_text,
+    reliability_text,
+)
 from . import style
 from .data import AlignmentData, AlignmentMatrixData, LinesData
 
@@ -83,7 +90,8 @@ def format_corrected(statistics) -> str:
         return "corrected: undefined (no signal beyond the noise)"
     low, high = statistics.alpha_corrected_interval
     interval = f" [{_number(low, 2)}, {_number(high, 2)}]" if np.isfinite(low) and np.isfinite(high) else ""
-    return f"corrected {_number(statistics.alpha_corrected)}{interval} ({CONFIDENCE:.0%} interval)"
+    shown = corrected_text(statistics.alpha_corrected, getattr(statistics, "alpha_corrected_unclipped", None))
+    return f"corrected {shown}{interval} ({CONFIDENCE:.0%} interval)"
 
 
 def reliability_note(statistics) -> str | None:

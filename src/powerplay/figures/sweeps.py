@@ -4,7 +4,7 @@ Reference functions (same names, inputs and defaults; ``sweep_id`` may also be a
 folder path or a loaded :class:`~powerplay.storage.sweeps.StoredSweep`):
 
 * :func:`visualize_alignment_plots` -- animation of alignment plots over a β sweep;
-* :func:`visualize_average_powers` -- average POWER of H and A over states against β;
+* :func:`visualize_average_powers` -- average POWER of every agent over states against β;
 * :func:`generate_sweep_animation` -- GIF of any per-run figure across a swept parameter.
 
 New, for questions the posts leave open:
@@ -247,8 +247,10 @@ def _save_lines(data: LinesData, name: str, output_folder) -> Path:
 # Alignment plots over a sweep
 
 
-def _baseline(run, include: bool, warned: list) -> np.ndarray | None:
-    if not include:
+def _baseline(run, include: bool, warned: list, pair: tuple[str, str] = ("H", "A")) -> np.ndarray | None:
+    """Agent H's POWERs against A's seed policy (diagnostic runs), for the pair (H, A) of a
+    two-agent run; None for other pairs (a baseline against one seed policy is H's only)."""
+    if not include or pair != ("H", "A") or run.agents != ("H", "A"):
         return None
     if "H_against_seed" in run.power_keys:
         return run.power_mean("H_against_seed")
@@ -290,6 +292,7 @@ def alignment_frames(
     include_baseline_powers: bool = True,
     fixed: Mapping[str, Any] | None = None,
     share_axes: bool | None = None,
+    pair: tuple[str, str] | None = None,
 ) -> list[AlignmentData]:
     """One alignment plot per run along ``param`` (sorted by value).
 
@@ -298,33 +301,49 @@ def alignment_frames(
     sweep : StoredSweep
     param : str
     include_baseline_powers : bool
+        Agent H's POWERs against A's seed policy, for the pair (H, A) of two-agent runs.
     fixed : dict, optional
     share_axes : bool, optional
         Same axis limits in every frame; by default shared unless that would squeeze some
         frame into a corner (:func:`frame_limits`). Frames with their own limits say so in
         the title.
+    pair : (str, str), optional
+        The two agents (x, then y); default H and A. Every run must have both.
+
+    Raises
+    ------
+    FigureError
+        If some run lacks an agent of ``pair``.
     """
     _require_two_agents(sweep, "an alignment plot")
+    pair = ("H", "A") if pair is None else (str(pair[0]), str(pair[1]))
     pairs, _ = _along(sweep, param, fixed)
-    means = [(run.power_mean("H"), run.power_mean("A")) for _, run in pairs]
+    for _, run in pairs:
+        if not set(pair) <= set(run.agents):
+            raise FigureError(
+                f"an alignment plot of agents {pair[0]} and {pair[1]}: run {run.name} has agents "
+                f"{', '.join(run.agents)}"
+            )
+    means = [(run.power_mean(pair[0]), run.power_mean(pair[1])) for _, run in pairs]
     warned: list = []
-    baselines = [_baseline(run, include_baseline_powers, warned) for _, run in pairs]
+    baselines = [_baseline(run, include_baseline_powers, warned, pair) for _, run in pairs]
     point_sets = [[m] + ([(b, m[1])] if b is not None else []) for m, b in zip(means, baselines)]
     limits, shared = frame_limits(point_sets, share_axes)
-    heading = "Alignment plot: POWER of Agents H and A at each state"
+    heading = f"Alignment plot: POWER of Agents {pair[0]} and {pair[1]} at each state"
     if not shared:
         heading += " · axes fitted to this frame"
     return [
         alignment_data(
-            powers_H,
-            powers_A,
+            powers_x,
+            powers_y,
             label=style.RunLabel.from_run(run),
-            statistics=run.alignment(),
+            statistics=run.alignment(pair),
             baseline_H=baseline,
             limits=frame,
             heading=heading,
+            agents=pair,
         )
-        for (_, run), (powers_H, powers_A), baseline, frame in zip(pairs, means, baselines, limits)
+        for (_, run), (powers_x, powers_y), baseline, frame in zip(pairs, means, baselines, limits)
     ]
 
 
@@ -340,6 +359,7 @@ def visualize_alignment_plots(
     frames_at_end: int = 1,
     fixed: Mapping[str, Any] | None = None,
     share_axes: bool | None = None,
+    pair: tuple[str, str] | None = None,
 ) -> Path:
     """Animation of the alignment plots of a sweep over reward correlations (or another parameter).
 
@@ -364,6 +384,8 @@ def visualize_alignment_plots(
         Values of other swept parameters.
     share_axes : bool, optional
         See :func:`frame_limits` (default: shared unless that squeezes some frame).
+    pair : (str, str), optional
+        Which two agents (default H and A), for sweeps of three or more agents.
 
     Returns
     -------
@@ -371,7 +393,7 @@ def visualize_alignment_plots(
         The GIF (one frame per run, in increasing ``param``).
     """
     sweep = resolve_sweep(sweep_id, folder)
-    frames = alignment_frames(sweep, param, include_baseline_powers, fixed, share_axes)
+    frames = alignment_frames(sweep, param, include_baseline_powers, fixed, share_axes, pair)
     return write_gif(
         frame_pixels(frames),
         style.figure_file(output_folder, fig_name, ".gif"),
@@ -385,6 +407,15 @@ def visualize_alignment_plots(
 # Quantities against a parameter
 
 
+#: Markers of the agents after H (circle) and A (square) in the average-POWER plot.
+AGENT_MARKERS = ("^", "D", "v", "P", "X")
+
+
+def _and(names: Sequence[str]) -> str:
+    """``'H and A'``, ``'H, A and B'``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def average_powers_data(
     sweep,
     param: str = "reward_correlation",
@@ -392,23 +423,26 @@ def average_powers_data(
     fixed: Mapping[str, Any] | None = None,
     log_one_minus_gamma: bool = False,
 ) -> LinesData:
-    """Average over states of each agent's POWER against ``param`` (± standard error over reward samples)."""
+    """Average over states of each agent's POWER against ``param`` (± standard error over reward samples).
+
+    One series per agent of the runs: A and H first (the published figure), then the others in
+    learning order; an agent that some runs lack has no point there.
+    """
     _require_two_agents(sweep, "the average-POWER plot")
     pairs, names = _along(sweep, param, fixed)
     positions, scale, ticks, xlabel = parameter_axis([v for v, _ in pairs], names, param, log_one_minus_gamma)
+    agents = list(dict.fromkeys(agent for _, run in pairs for agent in run.agents))
+    drawn = ["A", "H", *(agent for agent in agents if agent not in ("H", "A"))]
     series = []
-    for key, name, marker in (
-        ("A", "Agent A POWER, averaged over states", "s"),
-        ("H", "Agent H POWER, averaged over states", "o"),
-    ):
-        values = np.array([run.average_power(key) for _, run in pairs])
+    for agent, marker in zip(drawn, ("s", "o", *AGENT_MARKERS * len(drawn))):
+        values = np.array([run.average_power(agent) if agent in run.agents else (np.nan, np.nan) for _, run in pairs])
         series.append(
             Series(
-                name,
+                f"Agent {agent} POWER, averaged over states",
                 values[:, 0],
                 values[:, 0] - values[:, 1],
                 values[:, 0] + values[:, 1],
-                color=style.AGENT_COLORS[key],
+                color=style.agent_color(agent, agents),
                 marker=marker,
             )
         )
@@ -434,7 +468,7 @@ def average_powers_data(
         ylabel="POWER averaged over states (reward units)",
         scale=scale,
         ticks=ticks,
-        title=_title("Average POWER of Agents H and A", sweep, pairs, param, fixed),
+        title=_title(f"Average POWER of Agents {_and(agents)}", sweep, pairs, param, fixed),
     )
 
 

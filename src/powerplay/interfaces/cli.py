@@ -238,10 +238,13 @@ def _with_error(value, error, row: dict[str, Any], undefined: str | None = None,
 
 
 def _interval_cell(row: dict[str, Any], prefix: str) -> str:
+    from ..stats.alignment import corrected_text
+
     value = row.get(prefix)
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return f"undefined ({row.get(f'{prefix}_undefined') or 'not computable'})"
-    return f"{_number(value)} [{_number(row.get(f'{prefix}_low'))}, {_number(row.get(f'{prefix}_high'))}]"
+    shown = corrected_text(value, _float(row.get(f"{prefix}_unclipped")))
+    return f"{shown} [{_number(row.get(f'{prefix}_low'))}, {_number(row.get(f'{prefix}_high'))}]"
 
 
 def _number(value, digits: int = 3) -> str:
@@ -249,13 +252,16 @@ def _number(value, digits: int = 3) -> str:
 
 
 def _alpha_cell(alignment: dict[str, Any] | None, corrected: bool = False) -> str:
+    from ..stats.alignment import corrected_text
+
     if not alignment:
         return ""
     key = "alpha_corrected" if corrected else "alpha"
     value, error = alignment.get(key), alignment.get(f"{key}_sem")
     if not isinstance(value, (int, float)):
         return f"undefined ({alignment.get(f'{key}_undefined') or 'not computable'})"
-    return f"{_number(value)} ± {_number(error)}"
+    shown = corrected_text(value, _float(alignment.get("alpha_corrected_unclipped"))) if corrected else _number(value)
+    return f"{shown} ± {_number(error)}"
 
 
 def _alignments_by_pair(row: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@
     powerplay plot alpha 0007 --pair A:B                        # alpha_AB of a sweep of three agents
     powerplay plot heatmaps 0007 --run-suffix reward_correlation__0 --others "A=(1, 3),B=(2, 2)"
     powerplay plot alignment 0002                               # alignment plots, animated over beta
-    powerplay plot average-powers 0002                          # mean POWER of H and A against beta
+    powerplay plot average-powers 0002                          # mean POWER of every agent against beta
     powerplay plot rollout 0002 --run-suffix reward_correlation__0
     powerplay plot animate 0001 discount_rate --figure-prefix POWER_means
 
@@ -321,10 +321,13 @@ def alignment(
         True, "--baseline/--no-baseline", help="Include H's POWER against the seed policy (diagnostic runs)."
     ),
     fixed: list[str] | None = FIXED,
+    pair: str | None = typer.Option(
+        None, "--pair", metavar="X:Y", help="Which two agents (default the first two: H:A)."
+    ),
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
-    """Alignment plots (POWER of H against A per state) animated over β (visualize_alignment_plots)."""
+    """Alignment plots (POWER of H against A, or of another pair, per state) animated over β (visualize_alignment_plots)."""
     from ..figures import visualize_alignment_plots
 
     _plot(
@@ -336,6 +339,7 @@ def alignment(
                 output_folder=output,
                 param=param,
                 fixed=parse_fixed(fixed),
+                pair=parse_pair(pair),
             )
         ]
     )
@@ -353,7 +357,7 @@ def average_powers(
     folder: Path = FOLDER,
     output: Path = OUTPUT,
 ) -> None:
-    """Average POWER of Agents H and A over states against β (visualize_average_powers)."""
+    """Average POWER of every agent (H and A, ...) over states against β (visualize_average_powers)."""
     from ..figures import visualize_average_powers
 
     _plot(

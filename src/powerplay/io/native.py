@@ -44,8 +44,10 @@ Policies (``kind: policy``) have ``agent`` (any agent name, default ``H``), ``st
 ``states`` and ``actions`` fix the order and may be omitted (order of appearance is used).
 ``name`` may be omitted too (the file name is used); an empty ``name: ''`` stays empty.
 A gridworld may be given by its map alone (no ``transitions``); optional keys
-``stochastic_noise_level``, ``noise_bias`` and, for ``kind: joint_mdp``, ``overlap``
-(``allow``, ``remove`` or ``block``) and ``agents`` are then passed to
+``stochastic_noise_level``, ``noise_bias``, ``wind`` (one wind or a list, each
+``{column: c, direction: d, probability: p}`` or ``row: r``; one-way doors and teleporter pads
+are map characters) and, for ``kind: joint_mdp``, ``interaction`` (a rule's name or a list,
+as in configs; ``overlap`` is its former name) and ``agents`` are then passed to
 :func:`powerplay.model.gridworld.gridworld_from_map` /
 :func:`powerplay.model.gridworld.joint_gridworld`.
 
@@ -85,8 +87,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..errors import FileFormatError, ResourceLimitError
+from ..errors import FileFormatError, ModelError, ResourceLimitError
 from ..model.gridworld import cells_to_map, gridworld_from_map, joint_gridworld
+from ..model.interactions import Interaction, interaction_rule
 from ..model.labels import (
     DEFAULT_AGENTS,
     ambiguous_joint_pair,
@@ -436,9 +439,7 @@ def _gridworld_from_document(
         if not isinstance(bias, Mapping):
             raise fail("noise_bias must be a mapping {direction: magnitude}")
         bias = {_label(k, "noise_bias key", fail): _number(v, f"noise_bias[{k!r}]", fail) for k, v in bias.items()}
-    overlap = doc.get("overlap", "allow")
-    if overlap not in ("allow", "remove", "block"):
-        raise fail(f"overlap must be 'allow', 'remove' or 'block', not {safe_load._short(overlap)}")
+    interaction = _map_interaction(doc, fail)
     lines = [line for line in (line.strip() for line in grid.strip("\n").splitlines()) if line]
     width = max(map(len, lines), default=0)
     safe_load.check_size(
@@ -449,8 +450,23 @@ def _gridworld_from_document(
         safe_load.check_table(origin, cells ** len(agents), 5 ** len(agents))
     else:
         safe_load.check_table(origin, cells, 5)
-    single = gridworld_from_map(grid, noise, bias, name=name)
-    return joint_gridworld(single, agents, interaction=overlap, name=name) if kind == "joint_mdp" else single
+    single = gridworld_from_map(grid, noise, bias, name=name, wind=doc.get("wind"))  # errors: one line (caller)
+    return joint_gridworld(single, agents, interaction=interaction, name=name) if kind == "joint_mdp" else single
+
+
+def _map_interaction(doc: Mapping, fail: Fail) -> Interaction:
+    """A map-only joint document's interaction rule: ``interaction`` (a rule's name or a list of
+    them), or ``overlap``, its former name; both given, they must agree."""
+    given = {key: doc[key] for key in ("interaction", "overlap") if doc.get(key) is not None}
+    rules = {}
+    for key, value in given.items():
+        try:
+            rules[key] = interaction_rule(value)
+        except ModelError as error:
+            raise fail(f"{key}: {str(error).removeprefix('interaction: ')}") from None
+    if len(rules) == 2 and rules["interaction"] != rules["overlap"]:
+        raise fail(f"interaction {rules['interaction']} and overlap {rules['overlap']} differ: give interaction only")
+    return next(iter(rules.values()), interaction_rule("allow"))
 
 
 def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyObject:
@@ -506,9 +522,9 @@ def object_from_document(doc: Any, origin: str, default_name: str = "") -> AnyOb
             raise fail(f"agents: {error}") from None
     allowed = {
         "mdp": {"actions", "transitions"},
-        "joint_mdp": {"agents", "transitions", "overlap"} | {f"actions_{agent}" for agent in agents},
+        "joint_mdp": {"agents", "transitions", "overlap", "interaction"} | {f"actions_{agent}" for agent in agents},
         "policy": {"agent", "actions", "probabilities"},
-    }[kind] | {"kind", "version", "name", "states", "gridworld_map", "stochastic_noise_level", "noise_bias"}
+    }[kind] | {"kind", "version", "name", "states", "gridworld_map", "stochastic_noise_level", "noise_bias", "wind"}
     unknown = sorted(set(map(str, doc)) - allowed)
     if unknown:
         hint = (

@@ -492,7 +492,10 @@ class DaskExecutor:
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,  # loopback only, any free port
+            # Loopback only, any free port. A task's failure reaches the executor through its
+            # future; what the workers would log besides is shutdown noise (a heartbeat racing the
+            # scheduler's close prints a traceback), so only critical messages are shown.
+            silence_logs=logging.CRITICAL,
         )
         client = distributed.Client(cluster, set_as_default=False)
         return cls(

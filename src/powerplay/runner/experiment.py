@@ -321,7 +321,11 @@ class Experiment:
         # Non-optimal agents' policies are probabilities per action: a stage's action values and
         # softmax temporaries, and every agent's policy stacked for the evaluations.
         shape = self.mdp.action_shape if isinstance(self.mdp, JointMDP) else (len(self.mdp.actions),)
-        return base + 8 * int(max(shape)) * (6 + 2 * len(self.scenario.agents))
+        per_action = 6 + 2 * len(self.scenario.agents)
+        if self.scenario.rounds:
+            # Rounds hold such a policy final, working, as the profile's words and (diagnostics) the chain's.
+            per_action += 4 * len(self.scenario.agents)
+        return base + 8 * int(max(shape)) * per_action
 
     def default_chunk_size(self) -> int:
         """Samples per chunk so that one chunk's arrays stay within :data:`CHUNK_MEMORY_BUDGET`.

@@ -138,13 +138,6 @@ class Scenario:
                 "has one learning agent: leave rounds out (or 0)",
                 field="rounds",
             )
-        modelled = [agent.name for agent in self.agents if not agent.model.is_optimal]
-        if self.rounds and modelled:
-            raise ModelError(
-                f"counter-optimisation rounds re-train optimal agents only; Agent {modelled[0]} is "
-                f"{self.agent(modelled[0]).model.title}: give rounds 0 or every agent agent_model optimal",
-                field="rounds",
-            )
 
     # -- agents -------------------------------------------------------------------------
 

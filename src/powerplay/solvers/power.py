@@ -275,13 +275,14 @@ class BatchResult:
 class RoundsOutcome:
     """How each reward sample's counter-optimisation rounds ended (:class:`LearningChainProblem`).
 
-    Round ``r`` (1 ... ``rounds``) re-trains every agent in learning order, each a best response
-    to everyone's current policies; the *profile* after round ``r`` is every agent's policy
-    then (round 0: the learning chain's). A sample stops at the first of:
+    Round ``r`` (1 ... ``rounds``) re-trains every agent in learning order against everyone's
+    current policies (an optimal agent's best response, another model's policy from its optimal
+    action values); the *profile* after round ``r`` is every agent's policy then (round 0: the
+    learning chain's). A sample stops at the first of:
 
-    * a **fixed point** at round ``r``: round ``r`` changes no agent's policy, so the profile
-      of round ``r - 1`` is a pure equilibrium of the sample's game (every agent's tie set is
-      its best response to the others');
+    * a **fixed point** at round ``r``: round ``r`` changes no agent's policy (bit for bit), so
+      the profile of round ``r - 1`` is an equilibrium of the sample's game (every agent's
+      policy is its response to the others'; with optimal agents alone a pure equilibrium);
     * a **cycle** at round ``r``: the profile of round ``r`` equals that of an earlier round
       ``r - period`` (``period >= 2``) without being a fixed point; re-training would repeat
       the same ``period`` profiles for ever. Its POWER uses the profile of round ``r``;
@@ -777,12 +778,17 @@ class LearningChainProblem:
         training stage) and ``{a}_seed`` (each agent but the first: following its seed policy
         against the others' learned policies).
     settings : SolverSettings, optional
+    rounds : int
+        Counter-optimisation rounds after the chain, in ``[0, MAX_ROUNDS]``: every agent
+        re-trains in learning order on the full joint MDP against everyone's current policies
+        (:class:`RoundsOutcome`; any mix of agent models). 0: the chain alone.
     agent_models : mapping, optional
         ``{agent: AgentModel or config value}`` (:mod:`powerplay.model.agent_models`); agents
         left out are optimal. A non-optimal agent's stage produces its model's policy
         (probabilities ``[B, S, A_i]``) from its optimal action values in that stage; later
         stages respond to it, and its POWER is that policy's value against the others' final
-        policies (also for the last agent).
+        policies (also for the last agent). In rounds, each of its re-trainings does the same on
+        the full joint MDP, and the POWER bounds carry its final policy's error.
 
     Raises
     ------
@@ -859,9 +865,6 @@ class LearningChainProblem:
         #: Rounds: each agent's re-training on the full joint MDP, with the last stage's choice of
         #: algorithm (the last agent's is its stage-n one).
         self.round_groups: tuple[ResponseGroups | None, ...] = ()
-        if self.rounds and not all(model.is_optimal for model in self.agent_models.values()):
-            # A non-optimal agent's re-training (its model's policy) is not wired into the rounds.
-            raise ModelError("rounds need optimal agents: give every agent agent_model optimal, or rounds 0", "rounds")
         if self.rounds:
             self.round_groups = tuple(
                 self.stage_groups[-1]
@@ -888,10 +891,7 @@ class LearningChainProblem:
             raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
         first = self.agents[0]
         g = self.discount_rates[first]
-        # The widest span of any agent's values [B]: a non-optimal policy's error reaches them all.
-        reach = np.max(
-            [span_bound(centred_rewards[a], self.closed) / (1.0 - self.discount_rates[a]) for a in self.agents], axis=0
-        )
+        reach = self._reach(centred_rewards)
         errors: dict[str, np.ndarray] = {}
         policies: dict[str, np.ndarray] = {}
         trained: dict[str, tuple[np.ndarray | None, Convergence]] = {}
@@ -953,6 +953,12 @@ class LearningChainProblem:
             if seconds is not None:
                 seconds[f"learn {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
         return centred_rewards, centrings, policies, trained, errors
+
+    def _reach(self, centred_rewards: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The widest span of any agent's values ``[B]``: a non-optimal policy's error reaches them all."""
+        return np.max(
+            [span_bound(centred_rewards[a], self.closed) / (1.0 - self.discount_rates[a]) for a in self.agents], axis=0
+        )
 
     # -- non-optimal agents' stages ---------------------------------------------------------
 
@@ -1142,47 +1148,76 @@ class LearningChainProblem:
 
     def _play(self, rewards: Mapping[str, np.ndarray], seconds: dict[str, float] | None = None):
         """:meth:`_learn`, then the counter-optimisation rounds (if any): centred rewards, their
-        centrings, the final tie masks, the training results that POWER reads (the last agent's
-        from its last training), and ``(RoundsOutcome, {agent: rounds' convergence})`` or None."""
+        centrings, the final policies, the training results that POWER reads (the last agent's
+        from its last training), the final policies' errors, and ``(RoundsOutcome, {agent:
+        rounds' convergence}, chain)`` or None, ``chain`` the learning chain's ``(policies,
+        errors)`` that its stages' results and diagnostics read (policies only when ``diagnostic``)."""
         centred_rewards, centrings, policies, trained, errors = self._learn(rewards, seconds)
         if not self.rounds:
             return centred_rewards, centrings, policies, trained, errors, None
-        # (Rounds are refused for non-optimal agents, so no policy carries an error here.)
         last = self.agents[-1]
-        policies, final_last, outcome, retrained = self._counter_optimise(
-            centred_rewards, policies, trained[last], seconds
+        chain = (dict(policies) if self.diagnostic else {}, dict(errors))
+        final, final_last, final_errors, outcome, retrained = self._counter_optimise(
+            centred_rewards, policies, trained[last], errors, seconds
         )
-        return centred_rewards, centrings, policies, {**trained, last: final_last}, errors, (outcome, retrained)
+        trained = {**trained, last: final_last}
+        return centred_rewards, centrings, final, trained, final_errors, (outcome, retrained, chain)
 
     def _counter_optimise(
         self,
         rewards: Mapping[str, np.ndarray],
         policies: Mapping[str, np.ndarray],
-        last_trained: tuple[np.ndarray, Convergence],
+        last_trained: tuple[np.ndarray | None, Convergence],
+        errors: Mapping[str, np.ndarray] | None = None,
         seconds: dict[str, float] | None = None,
-    ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, Convergence], RoundsOutcome, dict[str, Convergence]]:
+    ) -> tuple[
+        dict[str, np.ndarray],
+        tuple[np.ndarray | None, Convergence],
+        dict[str, np.ndarray],
+        RoundsOutcome,
+        dict[str, Convergence],
+    ]:
         """Rounds 1 ... ``self.rounds`` of re-training after the learning chain (see :class:`RoundsOutcome`).
 
-        Each re-training is ``agent``'s best response on the full joint MDP to everyone's current
-        tie masks (:meth:`_respond`), compared with its current mask bit for bit. A best
-        response depends only on the others' policies, so once ``n - 1`` re-trainings in a row
+        Each re-training is ``agent``'s stage on the full joint MDP against everyone's current
+        policies (:meth:`_retrain`: an optimal agent's best response, a non-optimal agent's
+        model policy), compared with its current policy bit for bit (tie masks, or
+        probabilities by their bit patterns). A re-training is a deterministic function of the
+        others' policies and the sample's own rewards, so once ``n - 1`` re-trainings in a row
         have changed nothing, the next agent faces exactly what it faced at its own last
         re-training (or, for the last agent, its chain stage on the full joint MDP) and every
         later re-training would return the policies unchanged: the sample has reached its fixed
         point (in this round if the streak covers the round's first re-training, else in the
         next) and leaves the batch without computing them. A sample whose profile after a round
-        equals one of two or more rounds before (two 64-bit hashes of its masks,
+        equals one of two or more rounds before (two 64-bit hashes of its policies' words,
         :func:`~powerplay.solvers.kernels.profile_hashes`) has cycled and leaves too. The
         others go on, compacted into a smaller batch: every sample is solved independently, so
         its numbers do not depend on which samples share its batch.
 
+        Parameters
+        ----------
+        rewards : mapping
+            ``{agent: [B, S]}`` centred rewards.
+        policies : mapping
+            The chain's policies: ``[B, S]`` uint64 tie masks or ``[B, S, A_i]`` probabilities.
+        last_trained : (continuation [B, S] or None, Convergence)
+            The last agent's chain stage (continuation None when it is not optimal).
+        errors : mapping, optional
+            ``{agent: [B]}`` the chain's non-optimal policies' L1 error bounds.
+        seconds : dict, optional
+            Filled with each re-training's seconds (``'round r agent'``).
+
         Returns
         -------
         policies : dict
-            Every agent's final tie masks ``[B, S]``.
-        last : (continuation [B, S], Convergence)
+            Every agent's final policy (tie masks ``[B, S]`` or probabilities ``[B, S, A_i]``).
+        last : (continuation [B, S] or None, Convergence)
             The last agent's training result against the final policies (from its last
-            re-training, or its chain stage if it was not re-trained).
+            re-training, or its chain stage if it was not re-trained); continuation None when
+            it is not optimal.
+        errors : dict
+            ``{agent: [B]}`` each non-optimal agent's error bound of its final policy (from the
+            re-training that produced it, or the chain's).
         outcome : RoundsOutcome
         retrained : dict
             Per agent, the convergence of its re-trainings per sample (iterations summed,
@@ -1191,7 +1226,8 @@ class LearningChainProblem:
         order, last, n, K = self.agents, self.agents[-1], len(self.agents), self.rounds
         B = len(policies[order[0]])
         final = {agent: np.array(policies[agent], copy=True) for agent in order}
-        last_continuation = np.array(last_trained[0], copy=True)
+        final_errors = {agent: np.array(error, copy=True) for agent, error in (errors or {}).items()}
+        last_continuation = None if last_trained[0] is None else np.array(last_trained[0], copy=True)
         last_conv = last_trained[1]
         last_iterations, last_bound = np.array(last_conv.iterations, copy=True), np.array(last_conv.bound, copy=True)
         last_capped = np.array(last_conv.capped, copy=True)
@@ -1207,13 +1243,16 @@ class LearningChainProblem:
         # The working batch: the samples still re-training (global indices), compacted as they stop.
         active = np.arange(B)
         current = {agent: final[agent] for agent in order}
+        current_errors = dict(final_errors)
         working = dict(rewards)
+        # A non-optimal model's accuracy target reads the widest reach of the sample's values.
+        reach = None if self._all_optimal else self._reach(rewards)
         streak = np.zeros(B, dtype=np.int64)  # re-trainings in a row that changed nothing
         # Share of states whose mask the agent's last re-training changed (1: not re-trained yet).
         moved = {agent: np.ones(B) for agent in order}
 
         def stop(done: np.ndarray) -> None:
-            nonlocal active, streak
+            nonlocal active, streak, reach
             if not done.any():
                 return
             keep = ~done
@@ -1222,6 +1261,11 @@ class LearningChainProblem:
                 current[agent] = current[agent][keep]
                 working[agent] = working[agent][keep]
                 moved[agent] = moved[agent][keep]
+            for agent, error in current_errors.items():
+                final_errors[agent][active[done]] = error[done]
+                current_errors[agent] = error[keep]
+            if reach is not None:
+                reach = reach[keep]
             active, streak = active[keep], streak[keep]
 
         clock = time.perf_counter()
@@ -1230,24 +1274,30 @@ class LearningChainProblem:
                 if not active.size:
                     break
                 others = [current[other] for other in self.joint.agents if other != agent]
-                # Policy iteration starts from the agent's current masks once its policy is settling
-                # (same masks as a cold start either way; a sample's choice depends on it alone).
-                warm = np.where((moved[agent] <= WARM_START_MOVED)[:, None], current[agent], np.uint64(0))
-                policy, continuation, conv = self._respond(
-                    agent, self.joint, self.round_groups[k], others, working[agent], warm
+                policy, continuation, conv, error = self._retrain(
+                    k, agent, others, working[agent], current[agent], moved[agent], reach
                 )
                 retrainings[active] += 1
                 iterations[agent][active] += conv.iterations
                 bound[agent][active] = np.maximum(bound[agent][active], conv.bound)
                 capped[agent][active] |= conv.capped
                 if agent == last:
-                    last_continuation[active] = continuation
+                    if continuation is not None:
+                        assert last_continuation is not None
+                        last_continuation[active] = continuation
                     last_iterations[active] = conv.iterations
                     last_bound[active] = conv.bound
                     last_capped[active] = conv.capped
-                unchanged = _same_policy(policy, current[agent])
-                moved[agent] = np.mean(policy != current[agent], axis=1)
+                unchanged = (
+                    _same_policy(policy, current[agent])
+                    if policy.shape == current[agent].shape
+                    else np.zeros(len(policy), dtype=bool)
+                )
+                if policy.dtype == np.uint64:  # (warm starts: tie masks only)
+                    moved[agent] = np.mean(policy != current[agent], axis=1)
                 current[agent] = policy
+                if error is not None:
+                    current_errors[agent] = error
                 streak = np.where(unchanged, streak + 1, 0)
                 if seconds is not None:
                     seconds[f"round {r} {agent}"], clock = time.perf_counter() - clock, time.perf_counter()
@@ -1272,7 +1322,47 @@ class LearningChainProblem:
         stop(np.ones(active.size, dtype=bool))
         outcome = RoundsOutcome(K, fixed_point, cycle, period, retrainings)
         retrained = {a: Convergence(iterations[a], bound[a], capped[a]) for a in order}
-        return final, (last_continuation, Convergence(last_iterations, last_bound, last_capped)), outcome, retrained
+        last_result = (last_continuation, Convergence(last_iterations, last_bound, last_capped))
+        return final, last_result, final_errors, outcome, retrained
+
+    def _retrain(
+        self,
+        k: int,
+        agent: str,
+        others: list[np.ndarray],
+        rewards: np.ndarray,
+        current: np.ndarray,
+        moved: np.ndarray,
+        reach: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None]:
+        """One re-training of a round: ``agent`` (``order[k]``) on the full joint MDP against the
+        others' current policies (joint MDP's agent order), the chain's choice made again.
+
+        An optimal agent facing tie masks only responds by :meth:`_respond` (warm-started from
+        its ``current`` tie masks where its last re-training moved at most
+        :data:`WARM_START_MOVED` of them); otherwise (a non-optimal agent, or one facing a
+        non-optimal policy) it goes through the chain's non-optimal stage,
+        :meth:`_response_model_policy`, on the joint MDP (for the last agent with its chain
+        stage's lanes, so that its re-training against the chain's policies is its chain stage
+        bit for bit), ``reach [B]`` setting a model's accuracy.
+
+        Returns
+        -------
+        policy, continuation (optimal agents, else None), Convergence, error ``[B]`` (non-optimal agents, else None)
+        """
+        groups = self.round_groups[k]
+        if self.agent_models[agent].is_optimal and all(p.dtype == np.uint64 for p in others):
+            # Policy iteration starts from the agent's current masks once its policy is settling
+            # (same masks as a cold start either way; a sample's choice depends on it alone).
+            warm = np.where((moved <= WARM_START_MOVED)[:, None], current, np.uint64(0))
+            policy, continuation, conv = self._respond(agent, self.joint, groups, others, rewards, warm)
+            return policy, continuation, conv, None
+        assert reach is not None
+        # The last agent's chain stage is the joint MDP: its lanes and cache keys are shared; the
+        # others' re-trainings get keys of their own (n + k) beside the chain's stages (0 ... n - 1).
+        n = len(self.agents)
+        stage = n - 1 if k == n - 1 else n + k
+        return self._response_model_policy(stage, agent, self.joint, groups, others, rewards, reach)
 
     def _respond(
         self,
@@ -1321,7 +1411,7 @@ class LearningChainProblem:
 
         Bit ``a`` (or column ``a``) indexes the agent's own actions (``joint.agent_actions(agent)``).
         The first agent's is learned against the later agents' seed policies; each later agent's
-        against the learned policies before it.
+        against the learned policies before it; with ``rounds``, the policies the rounds ended with.
         """
         return self._play(rewards)[2]
 
@@ -1335,13 +1425,18 @@ class LearningChainProblem:
         """
         seconds: dict[str, float] = {}
         rewards_c, centrings, policies, trained, errors, rounds = self._play(rewards, seconds)
+        # The training stages' diagnostics read the chain's policies and errors (rounds replace
+        # ``policies`` and ``errors`` by the final ones).
+        chain_policies, chain_errors = (policies, errors) if rounds is None else rounds[2]
         last = self.agents[-1]
         power: dict[str, np.ndarray] = {}
         convergence: dict[str, Convergence] = {}
         against_seed: dict[str, np.ndarray] = {}
         final = [policies[agent] for agent in self.joint.agents]
 
-        def restore(agent: str, continuation: np.ndarray, conv: Convergence, among) -> tuple[np.ndarray, Convergence]:
+        def restore(
+            agent: str, continuation: np.ndarray, conv: Convergence, among, errors=errors
+        ) -> tuple[np.ndarray, Convergence]:
             g = self.discount_rates[agent]
             terms = [errors[a] for a in among if a in errors]
             if terms:
@@ -1364,17 +1459,19 @@ class LearningChainProblem:
                 continue
             key = f"{agent}_against_seed"
             if continuation is not None:
-                against_seed[key], convergence[key] = restore(agent, continuation, conv, self.agents[:k])
+                against_seed[key], convergence[key] = restore(agent, continuation, conv, self.agents[:k], chain_errors)
             elif self.diagnostic:
                 # A non-optimal agent's POWER in its own training stage: its policy evaluated there.
                 if k == 0:
-                    evaluated, conv_stage = self._first_stage_evaluation(policies[agent], rewards_c[agent], g)
+                    evaluated, conv_stage = self._first_stage_evaluation(chain_policies[agent], rewards_c[agent], g)
                 else:
                     structure = self.stage_structures[k - 1]
                     evaluated, conv_stage = self._evaluate(
-                        structure, k, [policies[a] for a in structure.agents], rewards_c[agent], g
+                        structure, k, [chain_policies[a] for a in structure.agents], rewards_c[agent], g
                     )
-                against_seed[key], convergence[key] = restore(agent, evaluated, conv_stage, self.agents[: k + 1])
+                against_seed[key], convergence[key] = restore(
+                    agent, evaluated, conv_stage, self.agents[: k + 1], chain_errors
+                )
             else:
                 convergence[key] = conv  # the training stage's values
         if self.diagnostic:
@@ -1396,7 +1493,7 @@ class LearningChainProblem:
             *(f"{a}_seed" for a in self.agents[1:]),
         ]
         if rounds is not None:
-            outcome, retrained = rounds
+            outcome, retrained, _ = rounds
             convergence.update({f"{a}_rounds": conv for a, conv in retrained.items()})
             order += [f"{a}_rounds" for a in self.agents]
         else:

@@ -52,8 +52,9 @@ samples (the group level of :mod:`powerplay.stats.tree`, up to 32 groups), with 
 weights of Busing, Meijer and van der Leeden (1999) for unequal group sizes. The raw
 α_HA's 95 % interval is formed on Fisher's ``z = atanh(α)`` scale with a Student-t
 quantile on ``G − 1`` degrees of freedom and mapped back, so it stays inside ``[-1, 1]``.
-The corrected value is a ratio that noise can push past ±1 (it is reported clipped), so
-its interval is ``estimate ± t · error`` on the linear scale, clipped to ``[-1, 1]``.
+The corrected value is a ratio that noise can push past ±1: it is reported at the bound,
+displayed with the value it was clipped from (:func:`corrected_text`), and its interval is
+``estimate ± t · error`` on the linear scale, clipped to ``[-1, 1]``.
 
 Examples
 --------
@@ -155,6 +156,9 @@ class AlignmentStatistics:
         Why a value is undefined, e.g. ``'too noisy at 500 samples'`` (None when defined).
     agents : (str, str)
         The pair, ``('H', 'A')`` by default.
+    alpha_corrected_unclipped : float
+        The corrected estimate before clipping (beyond ±1 when noise pushed it there: displays
+        then say so, :func:`corrected_text`; NaN in records written before it was stored).
     """
 
     alpha: float
@@ -175,6 +179,13 @@ class AlignmentStatistics:
     alpha_undefined: str | None = None
     alpha_corrected_undefined: str | None = None
     agents: tuple[str, str] = DEFAULT_PAIR
+    alpha_corrected_unclipped: float = math.nan
+
+    @property
+    def alpha_corrected_clipped(self) -> bool:
+        """Whether the corrected estimate fell beyond ±1 (noise in the disattenuation's ratio)
+        and :attr:`alpha_corrected` is its bound; :attr:`alpha_corrected_unclipped` has the value."""
+        return math.isfinite(self.alpha_corrected_unclipped) and abs(self.alpha_corrected_unclipped) > 1
 
     @property
     def tag(self) -> str:
@@ -292,6 +303,7 @@ class AlignmentStatistics:
             "suggested_is_lower_bound": self.suggested_is_lower_bound,
             "alpha_undefined": self.alpha_undefined,
             "alpha_corrected_undefined": self.alpha_corrected_undefined,
+            "alpha_corrected_unclipped": self.alpha_corrected_unclipped,
         }
         if tuple(self.agents) != DEFAULT_PAIR:
             out["agents"] = list(self.agents)
@@ -334,6 +346,7 @@ class AlignmentStatistics:
             alpha_undefined=record.get("alpha_undefined"),
             alpha_corrected_undefined=record.get("alpha_corrected_undefined"),
             agents=(str(first), str(second)),
+            alpha_corrected_unclipped=number("alpha_corrected_unclipped"),
         )
 
     def describe(self) -> str:
@@ -346,8 +359,8 @@ class AlignmentStatistics:
         corrected = (
             f"undefined ({self.alpha_corrected_undefined})"
             if not math.isfinite(self.alpha_corrected)
-            else f"{_fmt(self.alpha_corrected)} [{_fmt(self.alpha_corrected_interval[0])}, "
-            f"{_fmt(self.alpha_corrected_interval[1])}]"
+            else f"{corrected_text(self.alpha_corrected, self.alpha_corrected_unclipped)} "
+            f"[{_fmt(self.alpha_corrected_interval[0])}, {_fmt(self.alpha_corrected_interval[1])}]"
         )
         first, second = self.agents
         return (
@@ -410,6 +423,21 @@ def undefined_reason(num_samples: int) -> str:
 
 def _fmt(x: float, digits: int = 3) -> str:
     return "nan" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def corrected_text(value: float, unclipped: float | None = None, digits: int = 3) -> str:
+    """A corrected α for display: ``'-0.472'``, or for an estimate that noise pushed beyond ±1
+    (reported at the bound) ``'-1.000 (clipped from -1.071)'``.
+
+    Examples
+    --------
+    >>> corrected_text(-0.4721), corrected_text(-1.0, -1.0712)
+    ('-0.472', '-1.000 (clipped from -1.071)')
+    """
+    text = f"{value:.{digits}f}"
+    if unclipped is not None and math.isfinite(unclipped) and abs(unclipped) > 1:
+        text += f" (clipped from {unclipped:.{digits}f})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -661,6 +689,7 @@ def alignment_from_moments(
         alpha_sem=_jackknife(raw, raw_rep, sizes),
         alpha_interval=_interval(raw, raw_rep, sizes),
         alpha_corrected=float(np.clip(corrected, -1, 1)) if math.isfinite(corrected) else math.nan,
+        alpha_corrected_unclipped=float(corrected) if math.isfinite(corrected) else math.nan,
         alpha_corrected_sem=corrected_sem,
         # Linear, not Fisher z: the unclipped corrected value may sit at or beyond ±1.
         alpha_corrected_interval=corrected_interval,
@@ -710,6 +739,7 @@ __all__ = [
     "alignment_layout",
     "alignment_of_samples",
     "alignment_replicates",
+    "corrected_text",
     "leave_one_out_merges",
     "noise_summary",
     "pair_variables",

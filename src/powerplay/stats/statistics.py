@@ -632,13 +632,17 @@ class AlphaStatistic(Statistic):
         prefix = self.column_prefix(run.summary.agents)
         estimate = self.of_run(run)
         interval = stats.alpha_corrected_interval if self.corrected else stats.alpha_interval
-        return {
+        out = {
             prefix: estimate.value if estimate.defined else None,
             f"{prefix}_sem": estimate.sem if estimate.sem_defined else None,
             f"{prefix}_low": interval[0] if math.isfinite(interval[0]) else None,
             f"{prefix}_high": interval[1] if math.isfinite(interval[1]) else None,
             f"{prefix}_undefined": estimate.undefined,
         }
+        if self.corrected:  # the estimate before clipping to [-1, 1] (beyond it when noise pushed it there)
+            unclipped = stats.alpha_corrected_unclipped
+            out[f"{prefix}_unclipped"] = unclipped if math.isfinite(unclipped) else None
+        return out
 
 
 def reliability_columns(alignments: Mapping[tuple[str, str], AlignmentStatistics]) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...scenario import parameters
+from ...stats.alignment import corrected_text
 from .. import style
 from .data import Layout, ReportData, colour_range, colour_values, format_value, parameter_label
 
@@ -258,6 +259,14 @@ def _decimals(data: ReportData) -> int:
 
 def _number_format(decimals: int) -> str:
     return "0." + "0" * decimals
+
+
+def _clipped_note(alignment: dict, key: str) -> str:
+    """``' (clipped from -1.071)'`` for a corrected α that noise pushed beyond ±1, else ``''``."""
+    if key != "alpha_corrected":
+        return ""
+    value, unclipped = _finite(alignment.get(key)), _finite(alignment.get("alpha_corrected_unclipped"))
+    return corrected_text(value, unclipped).removeprefix(corrected_text(value)) if math.isfinite(value) else ""
 
 
 def _finite(value: Any) -> float:
@@ -905,7 +914,8 @@ class _Page:
         a = run.pair_alignment(tag) if not self.data.two_agents else (run.alignment or {})
         alpha, sem, corrected = _finite(a.get("alpha")), _finite(a.get("alpha_sem")), _finite(a.get("alpha_corrected"))
         text = f"Alignment · {run.label} · α_{tag} = {alpha:.3f} ± {sem:.3f}"
-        return text + (f" (corrected {corrected:.3f})" if math.isfinite(corrected) else "")
+        unclipped = _finite(a.get("alpha_corrected_unclipped"))
+        return text + (f" (corrected {corrected_text(corrected, unclipped)})" if math.isfinite(corrected) else "")
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -1134,7 +1144,7 @@ class _Page:
                                 colour=colour,
                                 marker=marker,
                                 run=r.label,
-                                what=f"α_{tag} {name}",
+                                what=f"α_{tag} {name}" + _clipped_note(a, key),
                             )
             tips = [
                 ("run", "@run"),
