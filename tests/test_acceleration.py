@@ -1,14 +1,19 @@
 """Anderson-accelerated sweeps (``accelerate=True``): the values of fixed chains against direct
-linear solves, their certified bounds, and independence from batching and thread count."""
+linear solves, best responses to per-sample probabilities against dense value iteration (values
+within their certified bounds, the same tie masks), and independence from batching and thread count."""
+
+import itertools
 
 import numba
 import numpy as np
 import pytest
+from naive_agents import _fold, dense_joint, tie_policy, value_iteration
 from scipy import sparse
 
+from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.solvers import kernels
-from powerplay.solvers.structure import RowStructure
-from powerplay.solvers.values import optimal_values
+from powerplay.solvers.structure import JointStructure, ResponseGroups, RowStructure
+from powerplay.solvers.values import optimal_values, response_greedy, response_values
 
 
 def _chain(rng: np.random.Generator, num_states: int, leak: bool) -> tuple[RowStructure, np.ndarray]:
@@ -65,6 +70,76 @@ def test_accelerated_values_do_not_depend_on_batching_or_threads():
     try:
         numba.set_num_threads(1)
         single, _ = optimal_values(rows, rewards, 0.99, 1e-8, 100_000, accelerate=True)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(whole, single)
+
+
+def _stochastic_response(gamma: float, samples: int, seed: int):
+    """Agent A's response on a joint maze with the no-overlap rule (absent joint actions: rows
+    lose mass, so Gauss-Seidel sweeps) to per-sample probabilities of H: a softmax of random
+    logits over H's available actions, some near-deterministic, some near-uniform."""
+    rng = np.random.default_rng(seed)
+    joint = joint_gridworld(gridworld(3, 3), overlap="remove")
+    groups = ResponseGroups.of(JointStructure(joint), "A")
+    available_H = joint.action_mask.any(axis=2)  # [S, A_H]
+    logits = rng.normal(size=(samples, *available_H.shape)) * rng.choice([0.1, 3.0, 30.0], size=(samples, 1, 1))
+    logits = np.where(available_H, logits, -np.inf)
+    probs = np.exp(logits - logits.max(axis=2, keepdims=True))
+    probs /= probs.sum(axis=2, keepdims=True)
+    rewards = rng.random((samples, joint.num_states))
+    return joint, groups, probs, rewards
+
+
+@pytest.mark.parametrize("gamma", [0.99, 0.999])
+def test_accelerated_response_to_a_stochastic_policy_matches_dense_value_iteration(gamma):
+    """The certified best response (tie sets certain, values within ``certify_tolerance``) to
+    per-sample probabilities: each sample's values are within their certified bound of dense
+    value iteration on the folded MDP (naive_agents, to 1e-13), its tie masks are those of the
+    dense values, and the same as plain (unaccelerated) value iteration's, in fewer sweeps. The
+    exact values: a linear solve for a greedy policy of the dense values (exact to rounding)."""
+    joint, groups, probs, rewards = _stochastic_response(gamma, kernels.LANES + 9, seed=int(gamma * 1000))
+    args = (groups, probs[None], rewards, gamma, 1e-9, 100_000, 1e-8, 7e-5)
+    fast, conv = response_values(*args, accelerate=True)
+    plain, conv_plain = response_values(*args)
+    masks, _ = response_greedy(groups, probs[None], fast, gamma, 1e-8)
+    plain_masks, _ = response_greedy(groups, probs[None], plain, gamma, 1e-8)
+    np.testing.assert_array_equal(masks, plain_masks)
+    assert not conv.capped.any() and np.all(conv.bound <= 7e-5)
+    assert conv.iterations.sum() < 0.8 * conv_plain.iterations.sum()
+    P = dense_joint(joint)
+    available_A = joint.action_mask.any(axis=1)
+    bits = np.uint64(1) << np.arange(available_A.shape[1], dtype=np.uint64)
+    for b in range(len(rewards)):
+        folded = _fold(P, {0: probs[b]}, 1)
+        dense = value_iteration(folded, available_A, rewards[b], gamma)
+        greedy = np.where(available_A, folded @ dense, -np.inf).argmax(axis=1)
+        chain = folded[np.arange(len(greedy)), greedy]
+        exact = np.linalg.solve(np.eye(len(greedy)) - gamma * chain, rewards[b])
+        # the greedy policy is optimal: the dense values are within their own bound of its values
+        assert (1 - gamma) * np.abs(dense - exact).max() <= 1e-13 * np.abs(exact).max()
+        assert (1 - gamma) * np.abs(fast[b] - exact).max() <= conv.bound[b]
+        tied = tie_policy(folded, available_A, exact, gamma, 1e-8) > 0
+        np.testing.assert_array_equal(masks[b], (tied * bits).sum(axis=1).astype(np.uint64))
+
+
+def test_accelerated_response_does_not_depend_on_batching_or_threads():
+    """A's certified response to per-sample probabilities, bit for bit, whatever the split of
+    the samples into calls and the thread count (each lane's history is its own)."""
+    _, groups, probs, rewards = _stochastic_response(0.99, 2 * kernels.LANES + 11, seed=5)
+    args = (0.99, 1e-9, 100_000, 1e-8, 7e-5)
+    whole, conv = response_values(groups, probs[None], rewards, *args, accelerate=True)
+    cuts = [0, 1, 30, 31, 64, len(rewards)]
+    parts = [
+        response_values(groups, probs[None, a:b], rewards[a:b], *args, accelerate=True)
+        for a, b in itertools.pairwise(cuts)
+    ]
+    np.testing.assert_array_equal(whole, np.concatenate([p[0] for p in parts]))
+    np.testing.assert_array_equal(conv.iterations, np.concatenate([p[1].iterations for p in parts]))
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        single, _ = response_values(groups, probs[None], rewards, *args, accelerate=True)
     finally:
         numba.set_num_threads(threads)
     np.testing.assert_array_equal(whole, single)

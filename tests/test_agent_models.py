@@ -29,6 +29,7 @@ from powerplay.model.gridworld import gridworld, joint_gridworld
 from powerplay.model.mdp import MDP
 from powerplay.model.policy import uniform_random_policy
 from powerplay.solvers.power import LearningChainProblem, MultiAgentProblem, SingleAgentProblem
+from powerplay.solvers.values import mask_to_probabilities
 
 RNG = np.random.default_rng(21)
 
@@ -118,6 +119,51 @@ def test_zero_discount_boltzmann_is_uniform_whatever_beta():
     rewards = RNG.random((50, mdp.num_states))
     power = SingleAgentProblem(mdp, 0.0, agent_model=Boltzmann(100.0)).solve(rewards).power["H"][:, 0]
     np.testing.assert_allclose(power, rewards[:, 1:].mean(axis=1), atol=1e-12)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.99])
+def test_boltzmann_policy_is_the_softmax_over_available_actions(gamma):
+    """The in-place softmax against scipy's per state: unavailable actions (-inf) get 0, the rest
+    softmax(beta gamma Q); a state without actions gets all zeros; the input is not modified."""
+    rng = np.random.default_rng(7)
+    q = rng.normal(0.0, 30.0, (6, 20, 5))
+    q[rng.random(q.shape) < 0.3] = -np.inf
+    q[0, 0] = -np.inf
+    q[1, 1] = 7.0
+    before = q.copy()
+    for beta in (0.3, 5.0, 1e6):
+        got = Boltzmann(beta).policy(q, None, None, gamma, 6)
+        np.testing.assert_array_equal(q, before)
+        for b in range(6):
+            for s in range(20):
+                usable = q[b, s] > -np.inf
+                want = np.zeros(5)
+                if usable.any():
+                    want[usable] = softmax(beta * gamma * q[b, s, usable])
+                np.testing.assert_allclose(got[b, s], want, rtol=1e-12, atol=1e-300)
+        assert np.all(got[0, 0] == 0.0)
+
+
+def test_tie_masks_expand_to_uniform_probabilities_over_their_bits():
+    """mask_to_probabilities (a parallel kernel) against numpy's ``bits / bits.sum()``, bit for
+    bit: any shape, up to 64 actions, a mask without bits (nan), and written into ``out``."""
+    rng = np.random.default_rng(3)
+    for shape, width in (((40, 31), 5), ((7,), 64), ((3, 4, 5), 3), ((), 2), ((0, 3), 4)):
+        masks = rng.integers(0, 2**63, shape, dtype=np.uint64) >> np.uint64(max(63 - width, 0))
+        if masks.size:
+            masks.reshape(-1)[0] = 0
+        bits = ((masks[..., None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1)).astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            want = bits / bits.sum(axis=-1, keepdims=True)
+        got = mask_to_probabilities(masks, width)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        out = np.full(want.shape, 7.0)
+        assert mask_to_probabilities(masks, width, out=out) is out
+        np.testing.assert_array_equal(out, want)
+    assert mask_to_probabilities(np.array([0b101], dtype=np.uint64), 3).tolist() == [[0.5, 0.0, 0.5]]
+    with pytest.raises(ModelError, match="out must be"):
+        mask_to_probabilities(np.zeros(2, dtype=np.uint64), 3, out=np.zeros((2, 4)))
 
 
 # -- limits: B = 0, large B, epsilon = 0 and 1 ---------------------------------------------

@@ -231,14 +231,19 @@ class Boltzmann(AgentModel):
             uniform = np.where(available, 1.0 / np.maximum(counts, 1), 0.0)
             return np.ascontiguousarray(np.broadcast_to(uniform, (samples, *uniform.shape)))
         q = np.asarray(action_values, dtype=np.float64)
-        usable = q > -np.inf
         top = np.max(q, axis=2, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        with np.errstate(invalid="ignore", over="ignore"):
-            logits = np.where(usable, (self.beta * gamma) * (q - top), -np.inf)
-        weights = np.exp(logits)  # the best action's is exp(0) = 1: no overflow, the sum is at least 1
+        top[~np.isfinite(top)] = 0.0
+        # In place on one [B, S, A] array (the batch's largest: temporaries cost more than the
+        # arithmetic); the same operations, so the same numbers, as the one-expression form.
+        weights = np.subtract(q, top)
+        unusable = weights == -np.inf
+        with np.errstate(invalid="ignore"):  # -inf * 0 at gamma = 0, overwritten below
+            weights *= self.beta * gamma
+        weights[unusable] = -np.inf
+        np.exp(weights, out=weights)  # the best action's is exp(0) = 1: no overflow, the sum is at least 1
         total = weights.sum(axis=2, keepdims=True)
-        return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+        np.divide(weights, total, out=weights, where=total > 0)  # a zero total: all weights are 0
+        return weights
 
     def policy_error(self, value_error: np.ndarray, gamma: float) -> np.ndarray:
         # Each logit beta * gamma * C(s, a) is off by at most beta * gamma * error; softmax moves by

@@ -85,16 +85,19 @@ def solve_by_class(
     return values, Convergence(iterations, bound, capped)
 
 
-def probabilities(policy: np.ndarray, num_actions: int) -> np.ndarray:
+def probabilities(policy: np.ndarray, num_actions: int, out: np.ndarray | None = None) -> np.ndarray:
     """A learned policy as probabilities ``[B, S, num_actions]`` (tie masks expanded; probabilities
-    zero-padded to ``num_actions``)."""
+    zero-padded to ``num_actions``), written to ``out`` if given (C-contiguous float64)."""
     if policy.dtype == np.uint64:
-        return mask_to_probabilities(policy, num_actions)
-    if policy.shape[2] == num_actions:
-        return policy
-    padded = np.zeros((*policy.shape[:2], num_actions))
-    padded[:, :, : policy.shape[2]] = policy
-    return padded
+        return mask_to_probabilities(policy, num_actions, out)
+    if out is None:
+        if policy.shape[2] == num_actions:
+            return policy
+        out = np.zeros((*policy.shape[:2], num_actions))
+    else:
+        out[:, :, policy.shape[2] :] = 0.0
+    out[:, :, : policy.shape[2]] = policy
+    return out
 
 
 def action_value_error(bound: np.ndarray, values: np.ndarray, gamma: float, terms: int) -> np.ndarray:

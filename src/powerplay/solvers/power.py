@@ -1022,9 +1022,12 @@ class LearningChainProblem:
         dense = any(p.dtype != np.uint64 for p in others)
         if dense:
             widest = max((int(structure.action_shape[j]) for j in range(structure.num_agents) if j != i), default=1)
-            weights: np.ndarray = np.zeros((len(others), B, S, widest))
-            for j, p in enumerate(others):
-                weights[j] = probabilities(p, widest)
+            if len(others) == 1 and others[0].dtype != np.uint64 and others[0].shape[2] == widest:
+                weights: np.ndarray = np.ascontiguousarray(others[0])[None]  # no copy of [B, S, A]
+            else:
+                weights = np.empty((len(others), B, S, widest))
+                for j, p in enumerate(others):
+                    probabilities(p, widest, out=weights[j])
         else:
             weights = np.stack(others) if others else np.zeros((0, B, S), dtype=np.uint64)
         need_q = model.needs_action_values
@@ -1118,7 +1121,7 @@ class LearningChainProblem:
             if p.dtype != np.uint64 and p.ndim == 2:  # a shared (seed) policy [S, A_j]
                 dense[j, :, :, : p.shape[1]] = p[None]
             else:
-                dense[j] = probabilities(p, widest)
+                probabilities(p, widest, out=dense[j])
         groups = self._cached(
             ("evaluation", stage),
             lambda: ResponseGroups.evaluation(structure.rows, structure.row_agent_action, structure.complete),

@@ -132,13 +132,14 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
 
 def _lane_blocks(num_samples: int, accelerate: bool) -> int:
     """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
-    sweeps all its lanes until its last sample is done: fewer, larger blocks (2 per thread, at
-    least 4 lanes' worth of samples each) leave fewer idle lanes (Part 3 maze, 1,000 samples,
-    simulated from measured sweep counts: 62, 125 and 250 samples a block took 23,900, 19,100
-    and 16,700 block sweeps for A's response)."""
+    sweeps all its lanes until its last sample is done: fewer, larger blocks (1 per thread, at
+    least 4 lanes' worth of samples each) leave fewer idle lanes. Part 3 maze, A's response to
+    a Boltzmann H (beta 5), 1,000 samples, simulated from measured sweep counts (mean 139,
+    largest 496): 8, 4 and 2 blocks take 5,560, 4,980 and 4,820 block sweeps, the busier of 2
+    threads 2,850, 2,660 and 2,560 (all samples' sweeps spread evenly over 2 x 32 lanes: 2,170)."""
     if not accelerate:
         return _num_blocks(num_samples, kernels.LANES)
-    return max(1, min(-(-num_samples // (4 * kernels.LANES)), 2 * numba.get_num_threads()))
+    return max(1, min(-(-num_samples // (4 * kernels.LANES)), numba.get_num_threads()))
 
 
 def optimal_values(
@@ -203,17 +204,25 @@ def optimal_values(
 MAX_POLICY_ACTIONS = 64
 
 
-def mask_to_probabilities(masks: np.ndarray, num_actions: int) -> np.ndarray:
+def mask_to_probabilities(masks: np.ndarray, num_actions: int, out: np.ndarray | None = None) -> np.ndarray:
     """Expand tie masks ``[...]`` (uint64) into probabilities ``[..., num_actions]``.
+
+    Written to ``out`` (C-contiguous float64 of that shape) if given; a mask without bits set
+    gives nan.
 
     Examples
     --------
     >>> mask_to_probabilities(np.array([0b101], dtype=np.uint64), 3).tolist()
     [[0.5, 0.0, 0.5]]
     """
-    bits = (masks[..., None] >> np.arange(num_actions, dtype=np.uint64)) & np.uint64(1)
-    bits = bits.astype(np.float64)
-    return bits / bits.sum(axis=-1, keepdims=True)
+    masks = np.asarray(masks, dtype=np.uint64)
+    shape = (*masks.shape, num_actions)
+    if out is None:
+        out = np.empty(shape)
+    elif out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ModelError(f"out must be C-contiguous float64 {shape}, got {out.dtype} {out.shape}")
+    kernels.mask_probabilities(np.ascontiguousarray(masks.reshape(-1)), out.reshape(-1, num_actions))
+    return out
 
 
 def _check_policy_width(num_actions: int, agent: str) -> None:
