@@ -1396,7 +1396,24 @@ def _chain_scratch(S, nnz_total):
 
 
 @njit(cache=True)
-def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight):
+def _row_targets(row_ptr, cols, probs, row_self, row_target, row_weight):
+    """Per joint row, its one next state and probability when it has one: ``row_target`` the
+    state, or -1 for the row's own state (no entries but the self-loop ``row_weight``), or -2
+    for a row with several next states."""
+    for r in range(row_self.shape[0]):
+        entries = row_ptr[r + 1] - row_ptr[r]
+        row_target[r] = -2
+        row_weight[r] = 0.0
+        if entries == 0:
+            row_target[r] = -1
+            row_weight[r] = row_self[r]
+        elif entries == 1 and row_self[r] == 0.0:
+            row_target[r] = cols[row_ptr[r]]
+            row_weight[r] = probs[row_ptr[r]]
+
+
+@njit(cache=True)
+def _single_targets(S, num_act, eff, row_target, row_weight, target, weight):
     """``target[i]``, ``weight[i]``: the one next state (and its probability) of action ``i``'s
     row when it has one (-1 otherwise), so that its action value is one product per step."""
     for s in range(S):
@@ -1405,13 +1422,9 @@ def _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, wei
             code = eff[i]
             target[i] = -1
             if code >= 0:
-                entries = row_ptr[code + 1] - row_ptr[code]
-                if entries == 0:
-                    target[i] = s
-                    weight[i] = row_self[code]
-                elif entries == 1 and row_self[code] == 0.0:
-                    target[i] = cols[row_ptr[code]]
-                    weight[i] = probs[row_ptr[code]]
+                t = row_target[code]
+                target[i] = s if t == -1 else max(t, -1)
+                weight[i] = row_weight[code]
 
 
 @njit(cache=True)
@@ -1599,6 +1612,282 @@ def _policy_values(
 
 
 @njit(cache=True)
+def _functional(S, num_act, eff, target):
+    """Whether every action resolves to one next state or to none (``_NO_ROW``): each policy's
+    chain is then a functional graph (at most one successor per state)."""
+    broken = 0  # actions with a row of several next states
+    for i in range(S * num_act):
+        broken += target[i] < 0 and eff[i] >= 0
+    return broken == 0
+
+
+@njit(cache=True)
+def _reverse_actions(S, num_act, target, rev_ptr, rev_idx, rev_state):
+    """``rev_idx[rev_ptr[t]:rev_ptr[t + 1]]``: the actions ``i = s * num_act + a`` whose one next
+    state is ``t``, in increasing ``i``, and their states ``s`` in ``rev_state``."""
+    for t in range(S + 1):
+        rev_ptr[t] = 0
+    for i in range(S * num_act):
+        if target[i] >= 0:
+            rev_ptr[target[i] + 1] += 1
+    for t in range(S):
+        rev_ptr[t + 1] += rev_ptr[t]
+    for s in range(S):
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                rev_idx[rev_ptr[t]] = i
+                rev_state[rev_ptr[t]] = s
+                rev_ptr[t] += 1
+    for t in range(S, 0, -1):  # the fill advanced each start to the next one's: shift back
+        rev_ptr[t] = rev_ptr[t - 1]
+    rev_ptr[0] = 0
+
+
+@njit(cache=True)
+def _functional_chain(S, num_act, target, weight, pol, gamma, nxt, f):
+    """The policy's chain as a functional graph: next state ``nxt[s]`` (-1: none, all mass
+    leaks) reached with discounted probability ``f[s]`` (``gamma * p``, as the chain's)."""
+    for s in range(S):
+        t = -1
+        if pol[s] >= 0:
+            t = target[s * num_act + pol[s]]
+        nxt[s] = t
+        f[s] = gamma * weight[s * num_act + pol[s]] if t >= 0 else 0.0
+
+
+@njit(cache=True)
+def _functional_values(starts, count, nxt, f, R, V, status, path):
+    """Values ``V`` of a functional chain at the states ``starts[:count]``, the others' taken as
+    they are in ``V`` (every state's ``status`` is 2 on entry and on return).
+
+    :func:`_affine_paths` without stochastic states: paths are followed to a dead end, a state
+    already valued or a cycle solved in closed form, with the same arithmetic, so that all
+    states as ``starts`` in increasing order give the same numbers as :func:`_evaluate_chain`.
+    """
+    for j in range(count):
+        status[starts[j]] = 0
+    for j in range(count):
+        start = starts[j]
+        if status[start] != 0:
+            continue
+        n = 0
+        s = start
+        while True:
+            if nxt[s] < 0:
+                V[s] = R[s]
+                status[s] = 2
+                break
+            status[s] = 1
+            path[n] = s
+            n += 1
+            t = nxt[s]
+            if status[t] == 2:
+                break
+            if status[t] == 1:
+                i0 = n - 1
+                while path[i0] != t:
+                    i0 -= 1
+                total = 0.0
+                w = 1.0
+                for i in range(i0, n):
+                    u = path[i]
+                    total += w * R[u]
+                    w *= f[u]
+                V[t] = total / (1.0 - w)
+                status[t] = 2
+                for i in range(n - 1, i0, -1):
+                    u = path[i]
+                    V[u] = R[u] + f[u] * V[nxt[u]]
+                    status[u] = 2
+                n = i0
+                break
+            s = t
+        for i in range(n - 1, -1, -1):
+            u = path[i]
+            if status[u] != 2:
+                V[u] = R[u] + f[u] * V[nxt[u]]
+                status[u] = 2
+
+
+@njit(cache=True)
+def _upstream(num_act, pol, rev_ptr, rev_idx, rev_state, seeds, count, mark, stamp, queue):
+    """The states whose policy path reaches one of ``seeds[:count]`` (seeds included), in
+    ``queue``; returns their number. ``mark[s] == stamp`` flags the states found."""
+    n = 0
+    for j in range(count):
+        s = seeds[j]
+        if mark[s] != stamp:
+            mark[s] = stamp
+            queue[n] = s
+            n += 1
+    h = 0
+    while h < n:
+        t = queue[h]
+        h += 1
+        for e in range(rev_ptr[t], rev_ptr[t + 1]):
+            s = rev_state[e]
+            if mark[s] != stamp and s * num_act + pol[s] == rev_idx[e]:
+                mark[s] = stamp
+                queue[n] = s
+                n += 1
+    return n
+
+
+@njit(cache=True)
+def _refresh_action_values(queue, count, rev_ptr, rev_idx, rev_state, weight, V, q, mark, stamp, dirty):
+    """Recompute the action values that lead to the re-valued states ``queue[:count]``; the
+    states owning them go to ``dirty`` (returns their number; ``mark[s] == stamp`` flags them)."""
+    m = 0
+    for j in range(count):
+        t = queue[j]
+        v = V[t]
+        for e in range(rev_ptr[t], rev_ptr[t + 1]):
+            i = rev_idx[e]
+            q[i] = weight[i] * v
+            s = rev_state[e]
+            if mark[s] != stamp:
+                mark[s] = stamp
+                dirty[m] = s
+                m += 1
+    return m
+
+
+@njit(cache=True)
+def _improve_listed(states, count, num_act, q, pol, slack, switched):
+    """:func:`_improve` on the states ``states[:count]`` only; the switched ones go to ``switched``
+    (returns their number)."""
+    k = 0
+    for j in range(count):
+        s = states[j]
+        best_a = -1
+        best_q = _NEG_INF
+        for a in range(num_act):
+            qa = q[s * num_act + a]
+            take = qa > best_q
+            best_a = a if take else best_a
+            best_q = qa if take else best_q
+        cur = pol[s]
+        if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q)) + slack):
+            pol[s] = best_a
+            switched[k] = s
+            k += 1
+    return k
+
+
+#: An improvement that switches more than ``1 / INCREMENTAL_SHARE`` of the states is followed by
+#: a full pass (every state re-valued, every action value recomputed): cheaper than finding
+#: the states upstream of so many.
+INCREMENTAL_SHARE = 8
+
+
+@njit(cache=True)
+def _revalue_and_improve(S, num_act, target, weight, V, q, pol, switched):
+    """Every action value with one next state (``weight * V[target]``, as :func:`_action_values`)
+    and :func:`_improve_listed` on every state, in one pass; returns the number switched."""
+    k = 0
+    for s in range(S):
+        best_a = -1
+        best_q = _NEG_INF
+        for a in range(num_act):
+            i = s * num_act + a
+            t = target[i]
+            if t >= 0:
+                q[i] = weight[i] * V[t]
+            qa = q[i]
+            take = qa > best_q
+            best_a = a if take else best_a
+            best_q = qa if take else best_q
+        cur = pol[s]
+        if cur < 0 or (best_a != cur and best_q > q[s * num_act + cur] + 1e-13 * (1.0 + abs(best_q))):
+            pol[s] = best_a
+            switched[k] = s
+            k += 1
+    return k
+
+
+#: A cold incremental iteration first sweeps the values this many times (Gauss-Seidel value
+#: iteration, in state order): its first policy is then nearer the optimum (Part 3 maze, gamma
+#: 0.9: 5.4 improvement steps instead of 7.0, 20% less time per sample; 5 sweeps no better).
+START_SWEEPS = 3
+
+
+@njit(cache=True)
+def _start_sweeps(S, num_act, eff, target, weight, R, gamma, V, sweeps):
+    """``sweeps`` Gauss-Seidel sweeps of value iteration on ``V`` over functional chains."""
+    for _ in range(sweeps):
+        for s in range(S):
+            best = _NEG_INF
+            for a in range(num_act):
+                i = s * num_act + a
+                t = target[i]
+                qa = weight[i] * V[t] if t >= 0 else (0.0 if eff[i] == _NO_ROW else _NEG_INF)
+                best = max(best, qa)
+            V[s] = R[s] + gamma * best if best > _NEG_INF else V[s]
+
+
+@njit(cache=True)
+def _incremental_iteration(
+    S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, R, gamma, max_iter, evaluate, pol, V, q, scratch
+):
+    """Policy iteration on functional chains (see :func:`_functional`): after an improvement
+    that switched few states, only the states whose path reaches a switched one are re-valued
+    and only the states with an action leading to one of those are re-improved.
+
+    Starts from ``pol`` when ``evaluate``, else greedy on ``V`` after :data:`START_SWEEPS`
+    sweeps of value iteration; returns the improvement steps. Each step improves every state
+    whose action values changed, so from the same start it takes the full iteration's steps;
+    the values are the exact ones of the final policy, up to rounding (a re-valued cycle may be
+    solved from another of its states).
+    ``scratch`` is ``[9 * S + 1 + 2 * S * num_act]`` int64.
+    """
+    nxt = scratch[:S]
+    status = scratch[S : 2 * S]
+    path = scratch[2 * S : 3 * S]
+    mark = scratch[3 * S : 4 * S]
+    queue = scratch[4 * S : 5 * S]
+    switched = scratch[5 * S : 6 * S]
+    dirty = scratch[6 * S : 7 * S]
+    every = scratch[7 * S : 8 * S]
+    rev_ptr = scratch[8 * S : 9 * S + 1]
+    rev_idx = scratch[9 * S + 1 : 9 * S + 1 + S * num_act]
+    rev_state = scratch[9 * S + 1 + S * num_act : 9 * S + 1 + 2 * S * num_act]
+    f = np.empty(S)
+    _reverse_actions(S, num_act, target, rev_ptr, rev_idx, rev_state)
+    for s in range(S):
+        every[s] = s
+        status[s] = 2
+        mark[s] = -1
+    iteration = 0
+    if evaluate:
+        _functional_chain(S, num_act, target, weight, pol, gamma, nxt, f)
+        _functional_values(every, S, nxt, f, R, V, status, path)
+    else:
+        _start_sweeps(S, num_act, eff, target, weight, R, gamma, V, START_SWEEPS)
+    iteration += 1
+    _action_values(S, num_act, eff, target, weight, row_ptr, cols, probs, row_self, V, q)
+    count = _improve_listed(every, S, num_act, q, pol, 0.0, switched)
+    while count > 0 and iteration <= max_iter:
+        for j in range(count):
+            s = switched[j]
+            t = target[s * num_act + pol[s]] if pol[s] >= 0 else -1
+            nxt[s] = t
+            f[s] = gamma * weight[s * num_act + pol[s]] if t >= 0 else 0.0
+        iteration += 1
+        if count * INCREMENTAL_SHARE > S:
+            _functional_values(every, S, nxt, f, R, V, status, path)
+            count = _revalue_and_improve(S, num_act, target, weight, V, q, pol, switched)
+            continue
+        stamp = 2 * iteration
+        n = _upstream(num_act, pol, rev_ptr, rev_idx, rev_state, switched, count, mark, stamp, queue)
+        _functional_values(queue, n, nxt, f, R, V, status, path)
+        m = _refresh_action_values(queue, n, rev_ptr, rev_idx, rev_state, weight, V, q, mark, stamp + 1, dirty)
+        count = _improve_listed(dirty, m, num_act, q, pol, 0.0, switched)
+    return iteration
+
+
+@njit(cache=True)
 def _best_response_sample(
     b,
     act_ptr,
@@ -1614,8 +1903,11 @@ def _best_response_sample(
     cols,
     probs,
     row_self,
+    row_target,
+    row_weight,
     other_masks,
     warm_masks,
+    incremental,
     rewards,
     gamma,
     tol,
@@ -1639,6 +1931,7 @@ def _best_response_sample(
     chain_w,
     iwork,
     fwork,
+    scratch,
 ):
     # Each step is a separate call-free pass: a rarely taken call inside a hot loop makes
     # numba reload array metadata on every iteration.
@@ -1647,10 +1940,13 @@ def _best_response_sample(
     mixed = _resolve_rows(
         b, S, num_act, other_sizes, other_strides, acting_stride, num_joint, act_ptr, row_index, other_masks, eff
     )
-    _single_targets(S, num_act, eff, row_ptr, cols, probs, row_self, target, weight)
+    _single_targets(S, num_act, eff, row_target, row_weight, target, weight)
     # A warm start whose tie sets are not certain (some gap within its values' error of the
     # threshold) is redone cold, so that warm and cold starts give the same tie masks.
     warm = warm_masks.shape[0] > 0
+    # Incremental policy iteration where every chain is a functional graph; like a warm start, a
+    # result whose tie sets are not certain is redone by the full iteration below.
+    incr = incremental and not mixed and _functional(S, num_act, eff, target)
     spent = 0
     while True:
         for s in range(S):
@@ -1663,7 +1959,27 @@ def _best_response_sample(
         # (when little has changed since it was optimal, one pass finds nothing to improve).
         evaluate = warm and _warm_policy(b, S, num_act, act_ptr, warm_masks, pol)
         iteration = 0
-        while True:
+        if incr:
+            iteration = _incremental_iteration(
+                S,
+                num_act,
+                eff,
+                target,
+                weight,
+                row_ptr,
+                cols,
+                probs,
+                row_self,
+                R,
+                gamma,
+                max_iter,
+                evaluate,
+                pol,
+                V,
+                q,
+                scratch,
+            )
+        while not incr:
             if evaluate:
                 bound, longest = _policy_values(
                     b,
@@ -1727,8 +2043,9 @@ def _best_response_sample(
             values_out[b, s] = V[s]
         spent += iteration
         bound = residual_bound(residual, terms, magnitude, value_max, gamma, bound, longest)
-        if warm and not _certain(margin, bound, terms, value_max, gamma, np.inf):
+        if (warm or incr) and not _certain(margin, bound, terms, value_max, gamma, np.inf):
             warm = False
+            incr = False
             continue
         break
     iters_out[b] = spent
@@ -1752,6 +2069,7 @@ def best_response(
     row_self,
     other_masks,
     warm_masks,
+    incremental,
     rewards,
     gamma,
     tol,
@@ -1791,6 +2109,10 @@ def best_response(
         exact values, so they are the cold start's (a pure policy within the tie sets may differ,
         and the values with it, by rounding: within the certified bound). A cold start (and a
         state whose mask has no available action) begins greedy on ``R / (1 - gamma)``.
+    incremental : bool
+        Where every chain is a functional graph (:func:`_functional`), incremental policy
+        iteration (:func:`_incremental_iteration`): the same tie masks (a sample whose tie sets
+        are not certain is redone by the full iteration), values within the certified bound.
     rewards : [B, S]
     policy_out : [B, S] uint64
         The acting agent's optimal policy, as tie masks.
@@ -1801,6 +2123,9 @@ def best_response(
     for j in range(other_sizes.shape[0]):
         num_other *= other_sizes[j]
     terms = num_other * _most_entries(row_ptr) + 2  # terms of an action value's sum, mixed rows included
+    row_target = np.empty(row_self.shape[0], dtype=np.int64)
+    row_weight = np.empty(row_self.shape[0])
+    _row_targets(row_ptr, cols, probs, row_self, row_target, row_weight)
     for j in prange(num_blocks):
         V = np.empty(S)
         pol = np.empty(S, dtype=np.int64)
@@ -1810,6 +2135,7 @@ def best_response(
         weight = np.empty(S * num_act)
         chosen = np.empty(S, dtype=np.int64)
         chain_ptr, chain_cols, chain_w, iwork, fwork = _chain_scratch(S, nnz_total)
+        scratch = np.empty(9 * S + 1 + 2 * S * num_act if incremental else 0, dtype=np.int64)
         for b in range((B * j) // num_blocks, (B * (j + 1)) // num_blocks):
             _best_response_sample(
                 b,
@@ -1826,8 +2152,11 @@ def best_response(
                 cols,
                 probs,
                 row_self,
+                row_target,
+                row_weight,
                 other_masks,
                 warm_masks,
+                incremental,
                 rewards,
                 gamma,
                 tol,
@@ -1851,6 +2180,7 @@ def best_response(
                 chain_w,
                 iwork,
                 fwork,
+                scratch,
             )
 
 

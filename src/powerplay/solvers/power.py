@@ -1379,16 +1379,18 @@ class LearningChainProblem:
 
         The algorithm of the chain's later stages (:meth:`_learn`, step 2), so that the last
         agent's tie masks on the full joint MDP are its chain stage's when the others' are (the
-        rounds rely on it): policy iteration when ``groups`` is None, warm-started from the
-        agent's ``current`` tie masks ``[B, S]`` (the same tie masks as a cold start, in fewer
-        improvement steps when little has changed; a sample whose ``current`` masks are zero
-        starts cold), else value iteration across samples on the response's lane layout
-        (``groups``).
+        rounds rely on it): policy iteration when ``groups`` is None, incremental where every
+        chain is a functional graph and warm-started from the agent's ``current`` tie masks
+        ``[B, S]`` (both give the same tie masks as the chain's cold full iteration; a sample
+        whose ``current`` masks are zero starts cold), else value iteration across samples on
+        the response's lane layout (``groups``).
         """
         s = self.settings
         g = self.discount_rates[agent]
         if groups is None:
-            _, continuation, policy, conv = best_response(structure, agent, others, rewards, g, s, current)
+            _, continuation, policy, conv = best_response(
+                structure, agent, others, rewards, g, s, current, incremental=True
+            )
             return policy, continuation, conv
         stacked = np.stack(others)
         values, conv = response_values(
