@@ -280,7 +280,7 @@ def test_the_last_agents_retraining_against_the_chain_is_its_chain_stage_bit_for
     rng = np.random.default_rng(9)
     rewards = {a: rng.random((11, joint.num_states)) for a in ("H", "A")}
     centred, _, policies, trained, errors = problem._learn(rewards)
-    policy, continuation, conv, error, _ = problem._retrain(
+    policy, continuation, conv, error = problem._retrain(
         1, "A", [policies["H"]], centred["A"], policies["A"], np.ones(11), problem._reach(centred)
     )
     np.testing.assert_array_equal(policy, policies["A"])

@@ -97,17 +97,14 @@ def rounding_floor(entries, magnitude, gamma):
 
 
 @njit(cache=True, fastmath=False)
-def _load_lane(lane, b, rewards, gamma, R, V, initial):
-    """Load sample ``b`` into ``lane``, starting from ``initial[b]`` when ``initial`` has rows
-    (a warm start), else from the value of staying put; returns its largest ``|reward|``."""
+def _load_lane(lane, b, rewards, gamma, R, V):
+    """Load sample ``b`` into ``lane``; returns its largest ``|reward|``."""
     S = rewards.shape[1]
     scale = 1.0 / (1.0 - gamma)
-    warm = initial.shape[0] > 0
     magnitude = 0.0
     for s in range(S):
         R[s, lane] = rewards[b, s]
-        # cold: the value of staying put forever, a fair start
-        V[s, lane] = initial[b, s] if warm else rewards[b, s] * scale
+        V[s, lane] = rewards[b, s] * scale  # the value of staying put forever: a fair start
         magnitude = max(magnitude, abs(rewards[b, s]))
     return magnitude
 
@@ -341,11 +338,9 @@ def _shared_block(
     tie_tol,
     certify_tol,
     memory,
-    initial,
     values_out,
     iters_out,
     bound_out,
-    certified_out,
 ):
     """Solve samples ``lo:hi`` on one thread, LANES at a time, refilling lanes as they finish.
 
@@ -362,11 +357,6 @@ def _shared_block(
     others' policies are ``other_masks [m, B, S]`` (tie masks) or, with ``dense``,
     ``other_probs [m, B, S, A]`` (probabilities); each lane weighs the rows by its sample's
     policies (the ``mixed_*`` sweeps of ``_lanes``). Otherwise those arrays are unused.
-
-    Each sample starts from ``initial[b]`` when ``initial [B, S]`` has rows (a warm start: the
-    bounds hold for any iterate, so only the sweep count changes), else cold.
-    ``certified_out[b]`` tells whether the sample stopped on a certified check (its greedy tie
-    sets are those of the exact values), rather than on ``tol``, rounding or the cap.
     """
     S = rewards.shape[1]
     R = np.zeros((S, LANES))
@@ -432,7 +422,7 @@ def _shared_block(
         if sweep % load_align == 0:
             for lane in range(LANES):
                 if lane_sample[lane] < 0 and nxt < hi:
-                    magnitude = _load_lane(lane, nxt, rewards, gamma, R, V, initial)
+                    magnitude = _load_lane(lane, nxt, rewards, gamma, R, V)
                     if mix:
                         _load_weights(
                             lane,
@@ -558,7 +548,6 @@ def _shared_block(
                     lane_margin[lane] = stats[2, lane]
                     if _certain(stats[2, lane], bound, max_entries, stats[3, lane] + abs(shift), gamma, certify_tol):
                         _finish_lane(lane, b, W, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
-                        certified_out[b] = True
                         lane_sample[lane] = -1
                         _clear_lane(lane, R, V, W)
                         if mix:
@@ -576,7 +565,6 @@ def _shared_block(
             lane_due[lane] = False
             if bound <= tol or converged or lane_iter[lane] >= max_iter:
                 _finish_lane(lane, b, V, shift, lane_iter[lane], bound, values_out, iters_out, bound_out)
-                certified_out[b] = False
                 lane_sample[lane] = -1
                 _clear_lane(lane, R, V, W)
                 if mix:
@@ -620,7 +608,6 @@ def _shared_block(
                 lane_margin[lane] = margins[0, lane]
                 if _certain(margins[0, lane], bound, max_entries, margins[1, lane], gamma, certify_tol):
                     _finish_lane(lane, b, V, 0.0, lane_iter[lane], bound, values_out, iters_out, bound_out)
-                    certified_out[b] = True
                     lane_sample[lane] = -1
                     _clear_lane(lane, R, V, W)
                     if mix:
@@ -703,11 +690,9 @@ def shared_optimal_values(
     certify_tol,
     memory,
     num_blocks,
-    initial,
     values_out,
     iters_out,
     bound_out,
-    certified_out,
 ):
     """Optimal values of every reward sample on one shared MDP.
 
@@ -747,11 +732,9 @@ def shared_optimal_values(
             tie_tol,
             certify_tol,
             memory,
-            initial,
             values_out,
             iters_out,
             bound_out,
-            certified_out,
         )
 
 
@@ -780,11 +763,9 @@ def response_optimal_values(
     certify_tol,
     memory,
     num_blocks,
-    initial,
     values_out,
     iters_out,
     bound_out,
-    certified_out,
 ):
     """Optimal values of an agent's response to per-sample policies of the others, LANES samples
     at a time (:func:`shared_optimal_values` with mixed action values, see ``_shared_block``).
@@ -828,11 +809,9 @@ def response_optimal_values(
             tie_tol,
             certify_tol,
             memory,
-            initial,
             values_out,
             iters_out,
             bound_out,
-            certified_out,
         )
 
 

@@ -943,7 +943,7 @@ class LearningChainProblem:
                 policies[agent] = policy
                 trained[agent] = (continuation, conv)
             else:
-                policy, model_continuation, conv, error, _ = self._response_model_policy(
+                policy, model_continuation, conv, error = self._response_model_policy(
                     k + 1, agent, structure, groups, others, centred_rewards[agent], reach
                 )
                 policies[agent] = policy
@@ -1010,19 +1010,10 @@ class LearningChainProblem:
         others: list[np.ndarray],
         rewards: np.ndarray,
         reach: np.ndarray,
-        initial: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None, np.ndarray | None]:
+    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None]:
         """Agent ``agent``'s stage when it is not optimal or responds to a non-optimal policy:
         its policy (tie masks for an optimal agent, else its model's probabilities), its
-        continuation (optimal agents only), the convergence, its policy error (or None), and,
-        for an optimal agent solved by value iteration across samples, its values ``[B, S]``
-        (else None).
-
-        ``initial [B, S]`` warm-starts that value iteration (an optimal agent only; the rounds
-        pass the agent's values from its previous re-training). Only samples whose tie sets
-        are certified keep the warm result; the others are solved again from a cold start, so
-        the tie masks are those of a cold start and the values within the same certified bound.
-        """
+        continuation (optimal agents only), the convergence, and its policy error (or None)."""
         model, g, s = self.agent_models[agent], self.discount_rates[agent], self.settings
         B, S = rewards.shape
         i = structure.agent_position(agent)
@@ -1040,7 +1031,6 @@ class LearningChainProblem:
         else:
             weights = np.stack(others) if others else np.zeros((0, B, S), dtype=np.uint64)
         need_q = model.needs_action_values
-        kept: np.ndarray | None = None  # values worth a warm start of the next re-training
         if not (need_q or model.needs_ties):  # Boltzmann at beta = 0: no values needed
             values, conv, mask = None, _no_convergence(B), None
         elif groups is None and not dense:
@@ -1066,34 +1056,18 @@ class LearningChainProblem:
         else:
             # Certified tie sets; the values within a share of the tolerance, the others' policy
             # errors taking the rest.
-            def solve(index, start, certified):
-                return response_values(
-                    lanes,
-                    weights if index is None else weights[:, index],
-                    rewards if index is None else rewards[index],
-                    g,
-                    s.policy_tolerance,
-                    s.max_iterations,
-                    s.tie_tolerance,
-                    SOLVE_SHARE * s.tolerance,
-                    f"best response of agent {agent}",
-                    accelerate=True,
-                    initial=start,
-                    certified=certified,
-                )
-
-            certified = np.zeros(B, dtype=np.bool_)
-            values, conv = solve(None, initial, certified)
-            if initial is not None and not certified.all():
-                # A tie set not certified from the warm start is read off a cold start, as
-                # without one (its sweeps are added to the warm start's).
-                redo = np.flatnonzero(~certified)
-                values[redo], cold = solve(redo, None, None)
-                iterations, bound, capped = conv.iterations.copy(), conv.bound.copy(), conv.capped.copy()
-                iterations[redo] += cold.iterations
-                bound[redo], capped[redo] = cold.bound, cold.capped
-                conv = Convergence(iterations, bound, capped)
-            kept = values
+            values, conv = response_values(
+                lanes,
+                weights,
+                rewards,
+                g,
+                s.policy_tolerance,
+                s.max_iterations,
+                s.tie_tolerance,
+                SOLVE_SHARE * s.tolerance,
+                f"best response of agent {agent}",
+                accelerate=True,
+            )
             mask = None
         q = continuation = None
         if values is not None:
@@ -1107,7 +1081,7 @@ class LearningChainProblem:
             mask = found if mask is None else mask
         if model.is_optimal:
             assert mask is not None
-            return mask, continuation, conv, None, kept
+            return mask, continuation, conv, None
         available = self._cached(
             ("available", stage),
             lambda: available_actions(structure.rows.state_ptr, structure.row_agent_action[:, i], num_actions),
@@ -1119,7 +1093,7 @@ class LearningChainProblem:
             else np.zeros(B)
         )
         policy = np.ascontiguousarray(model.policy(q, ties, available, g, B))
-        return policy, None, conv, model.policy_error(value_error, g), None
+        return policy, None, conv, model.policy_error(value_error, g)
 
     def _evaluate(
         self,
@@ -1276,8 +1250,6 @@ class LearningChainProblem:
         streak = np.zeros(B, dtype=np.int64)  # re-trainings in a row that changed nothing
         # Share of states whose mask the agent's last re-training changed (1: not re-trained yet).
         moved = {agent: np.ones(B) for agent in order}
-        # An optimal agent's values from its last re-training by value iteration (None: start cold).
-        warm: dict[str, np.ndarray | None] = dict.fromkeys(order)
 
         def stop(done: np.ndarray) -> None:
             nonlocal active, streak, reach
@@ -1289,8 +1261,6 @@ class LearningChainProblem:
                 current[agent] = current[agent][keep]
                 working[agent] = working[agent][keep]
                 moved[agent] = moved[agent][keep]
-                start = warm[agent]
-                warm[agent] = None if start is None else start[keep]
             for agent, error in current_errors.items():
                 final_errors[agent][active[done]] = error[done]
                 current_errors[agent] = error[keep]
@@ -1304,8 +1274,8 @@ class LearningChainProblem:
                 if not active.size:
                     break
                 others = [current[other] for other in self.joint.agents if other != agent]
-                policy, continuation, conv, error, warm[agent] = self._retrain(
-                    k, agent, others, working[agent], current[agent], moved[agent], reach, warm[agent]
+                policy, continuation, conv, error = self._retrain(
+                    k, agent, others, working[agent], current[agent], moved[agent], reach
                 )
                 retrainings[active] += 1
                 iterations[agent][active] += conv.iterations
@@ -1364,8 +1334,7 @@ class LearningChainProblem:
         current: np.ndarray,
         moved: np.ndarray,
         reach: np.ndarray | None,
-        initial: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None, np.ndarray | None]:
+    ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None]:
         """One re-training of a round: ``agent`` (``order[k]``) on the full joint MDP against the
         others' current policies (joint MDP's agent order), the chain's choice made again.
 
@@ -1375,14 +1344,11 @@ class LearningChainProblem:
         non-optimal policy) it goes through the chain's non-optimal stage,
         :meth:`_response_model_policy`, on the joint MDP (for the last agent with its chain
         stage's lanes, so that its re-training against the chain's policies is its chain stage
-        bit for bit), ``reach [B]`` setting a model's accuracy; there an optimal agent's value
-        iteration starts from ``initial [B, S]`` (its values from its previous re-training)
-        when given, keeping only certified tie sets (the others start cold: the same masks).
+        bit for bit), ``reach [B]`` setting a model's accuracy.
 
         Returns
         -------
-        policy, continuation (optimal agents, else None), Convergence, error ``[B]`` (non-optimal
-        agents, else None), values ``[B, S]`` for the next re-training's warm start (or None)
+        policy, continuation (optimal agents, else None), Convergence, error ``[B]`` (non-optimal agents, else None)
         """
         groups = self.round_groups[k]
         if self.agent_models[agent].is_optimal and all(p.dtype == np.uint64 for p in others):
@@ -1390,14 +1356,13 @@ class LearningChainProblem:
             # (same masks as a cold start either way; a sample's choice depends on it alone).
             warm = np.where((moved <= WARM_START_MOVED)[:, None], current, np.uint64(0))
             policy, continuation, conv = self._respond(agent, self.joint, groups, others, rewards, warm)
-            return policy, continuation, conv, None, None
+            return policy, continuation, conv, None
         assert reach is not None
         # The last agent's chain stage is the joint MDP: its lanes and cache keys are shared; the
         # others' re-trainings get keys of their own (n + k) beside the chain's stages (0 ... n - 1).
         n = len(self.agents)
         stage = n - 1 if k == n - 1 else n + k
-        start = initial if self.agent_models[agent].is_optimal else None
-        return self._response_model_policy(stage, agent, self.joint, groups, others, rewards, reach, start)
+        return self._response_model_policy(stage, agent, self.joint, groups, others, rewards, reach)
 
     def _respond(
         self,

@@ -130,10 +130,6 @@ def _num_blocks(num_samples: int, per_block: int = 1) -> int:
     return max(1, min(-(-num_samples // per_block), 8 * numba.get_num_threads()))
 
 
-#: ``initial`` of the lane kernels for a cold start (no rows).
-_COLD = np.zeros((0, 0))
-
-
 def _lane_blocks(num_samples: int, accelerate: bool) -> int:
     """Blocks for the lane kernels. Accelerated samples' sweep counts vary widely, and a block
     sweeps all its lanes until its last sample is done: fewer, larger blocks (1 per thread, at
@@ -196,11 +192,9 @@ def optimal_values(
             float(certify_tolerance if certify_tolerance is not None else tolerance),
             kernels.ANDERSON_MEMORY if accelerate else 0,
             blocks,
-            _COLD,
             values,
             iterations,
             bound,
-            np.zeros(B, dtype=np.bool_),
         )
     return values, _record(iterations, bound, max_iterations, "optimal values")
 
@@ -587,8 +581,6 @@ def response_values(
     certify_tolerance: float | None = None,
     stage: str = "best response",
     accelerate: bool = False,
-    initial: np.ndarray | None = None,
-    certified: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Convergence]:
     """Optimal values ``[B, S]`` of an agent's response to per-sample policies of the others.
 
@@ -606,28 +598,11 @@ def response_values(
         The other agents' tie masks, in agent order; or their per-sample probabilities
         (a Boltzmann or epsilon-greedy agent's policy, see :mod:`powerplay.model.agent_models`).
     rewards : [B, S]
-    initial : [B, S], optional
-        Values each sample starts from (a warm start, e.g. a previous solve of a nearby
-        problem); by default the value of staying put. The stopping rules bound any iterate,
-        so a start changes the sweeps, not what the result certifies.
-    certified : [B] bool, optional
-        Filled with whether each sample stopped on a certified tie check (with
-        ``tie_tolerance``): :func:`response_greedy` on its values then gives exactly the tie
-        sets of the exact values. False where it stopped on ``tolerance``, rounding or the cap.
     """
     gamma = check_discount_rate(gamma)
     S = len(groups.grp_state_ptr) - 1
     rewards = _check_rewards(rewards, S)
     B = rewards.shape[0]
-    if initial is None:
-        start = _COLD
-    else:
-        start = np.ascontiguousarray(initial, dtype=np.float64)
-        if start.shape != (B, S) or not np.all(np.isfinite(start)):
-            raise ModelError(f"initial values must be finite and of shape {(B, S)}, got {start.shape}")
-    flags = np.zeros(B, dtype=np.bool_) if certified is None else certified
-    if flags.shape != (B,) or flags.dtype != np.bool_:
-        raise ModelError(f"certified must be a [{B}] bool array, got {flags.dtype} {flags.shape}")
     masks, dense_probs, dense = _others(other_masks, B, S, groups.row_others.shape[1])
     values = np.empty((B, S))
     iterations = np.zeros(B, dtype=np.int64)
@@ -657,11 +632,9 @@ def response_values(
             float(certify_tolerance if certify_tolerance is not None else tolerance),
             kernels.ANDERSON_MEMORY if accelerate else 0,
             _lane_blocks(B, accelerate),
-            start,
             values,
             iterations,
             bound,
-            flags,
         )
     return values, _record(iterations, bound, max_iterations, stage)
 
