@@ -17,7 +17,7 @@ import numpy as np
 from naive_agents import (
     _chain,
     _fold,
-    dense_joint,
+    dense_setting,
     learning_chain_power_with_models,
     tie_policy,
     value_iteration,
@@ -37,13 +37,7 @@ def rounds_power_with_models(joint, order, gammas, seeds, rewards, rounds, model
     gamma, tie_tolerance) -> [S, A]`` (``naive_agents.boltzmann_policy``, ...) in every stage and
     re-training. Returns POWER ``{agent: [B, S]}``, the final policies ``{agent: [B, S, A]}``
     (probabilities) and the per-sample outcome ``{'fixed_point', 'cycle', 'period': [B]}``."""
-    P = dense_joint(joint)
-    S = joint.num_states
-    position = {agent: joint.agents.index(agent) for agent in order}
-    own_available = {
-        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
-        for agent in order
-    }
+    P, S, position, own_available = dense_setting(joint, order)
     _, learned = learning_chain_power_with_models(joint, order, gammas, seeds, rewards, models, tie_tolerance)
     B = len(rewards[order[0]])
     power = {agent: np.empty((B, S)) for agent in order}
