@@ -67,6 +67,18 @@ def tie_policy(P, available, V, gamma, tie_tolerance):
     return tied / tied.sum(axis=1, keepdims=True)
 
 
+def dense_setting(joint, order):
+    """``(P, S, position, own_available)``: the dense joint transitions :func:`dense_joint`, the
+    state count, each agent's position in the joint action, and ``{agent: [S, A_agent] bool}``
+    whether each of its actions is available (with some action of the others)."""
+    position = {agent: joint.agents.index(agent) for agent in order}
+    own_available = {
+        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
+        for agent in order
+    }
+    return dense_joint(joint), joint.num_states, position, own_available
+
+
 def learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance=1e-8):
     """POWER samples of every agent and the diagnostics, per the learning-chain protocol.
 
@@ -89,13 +101,7 @@ def learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance=1e-
     policies : dict
         ``{agent: [B, S, A] probabilities}`` learned.
     """
-    P = dense_joint(joint)
-    S = joint.num_states
-    position = {agent: joint.agents.index(agent) for agent in order}
-    own_available = {
-        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
-        for agent in order
-    }
+    P, S, position, own_available = dense_setting(joint, order)
     B = len(rewards[order[0]])
     power = {key: np.empty((B, S)) for key in order}
     power.update({f"{a}_against_seed": np.empty((B, S)) for a in order[:-1]})
@@ -156,13 +162,7 @@ def learning_chain_power_with_models(joint, order, gammas, seeds, rewards, model
     V, R, gamma, tie_tolerance) -> [S, A]`` (from the optimal values ``V`` of their stage) instead
     of the tie-split optimal policy; every such agent's POWER (the last one's too) is its policy
     evaluated by an exact linear solve against the others' final policies."""
-    P = dense_joint(joint)
-    S = joint.num_states
-    position = {agent: joint.agents.index(agent) for agent in order}
-    own_available = {
-        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
-        for agent in order
-    }
+    P, S, position, own_available = dense_setting(joint, order)
     B = len(rewards[order[0]])
     power = {key: np.empty((B, S)) for key in order}
     learned = {agent: [] for agent in order}

@@ -1,15 +1,14 @@
 """A plain, separately written implementation of counter-optimisation rounds, for cross-checks.
 
-One reward sample at a time, dense numpy: round 0 is :func:`naive_agents.learning_chain_power`'s
-chain; each later round re-trains every agent in learning order by plain value iteration on the
-joint MDP with everyone else's current tie-split policies folded in (``numpy.einsum``). Every
-re-training is computed (no shortcut), every round's profile of tie sets is stored and compared
-exactly with all earlier ones, and POWER is taken as the protocol says: the last agent's from its
-last best response, every other agent's by an exact linear solve of the final profile.
-:func:`rounds_power_with_models` does the same with agent models (Boltzmann, epsilon-greedy):
-round 0 is :func:`naive_agents.learning_chain_power_with_models`'s chain, a modelled agent's
-re-training is its model's policy from its optimal values on the joint MDP, profiles are its
-probabilities compared exactly, and its POWER is always its final policy's, by a linear solve.
+One reward sample at a time, dense numpy: round 0 is the learning chain of
+:func:`naive_agents.learning_chain_power_with_models`; each later round re-trains every agent
+in learning order on the joint MDP with everyone else's current policies folded in
+(``numpy.einsum``): an optimal agent by plain value iteration (its tie-split policy), an agent
+with a model (Boltzmann, epsilon-greedy) by its model's policy from its optimal values. Every
+re-training is computed (no shortcut), every round's profile of policies is stored and compared
+exactly with all earlier ones, and POWER is taken as the protocol says: an optimal last agent's
+from its last best response, every other agent's by an exact linear solve of the final profile.
+:func:`rounds_power` is the case of optimal agents, returning tie sets.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ import numpy as np
 from naive_agents import (
     _chain,
     _fold,
-    dense_joint,
-    learning_chain_power,
+    dense_setting,
     learning_chain_power_with_models,
     tie_policy,
     value_iteration,
@@ -28,52 +26,10 @@ from naive_agents import (
 
 def rounds_power(joint, order, gammas, seeds, rewards, rounds, tie_tolerance=1e-8):
     """POWER ``{agent: [B, S]}``, final tie sets ``{agent: [B, S, A] bool}`` and per-sample outcome
-    ``{'fixed_point', 'cycle', 'period': [B] int}`` (0 where none) of ``rounds`` rounds."""
-    P = dense_joint(joint)
-    S = joint.num_states
-    position = {agent: joint.agents.index(agent) for agent in order}
-    own_available = {
-        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
-        for agent in order
-    }
-    _, learned = learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance)
-    B = len(rewards[order[0]])
-    power = {agent: np.empty((B, S)) for agent in order}
-    ties = {agent: np.empty((B, S, len(joint.agent_actions(agent))), dtype=bool) for agent in order}
-    outcome = {name: np.zeros(B, dtype=np.int64) for name in ("fixed_point", "cycle", "period")}
-    last = order[-1]
-    for b in range(B):
-        policies = {position[a]: learned[a][b] for a in order}
-        profiles = [tuple(policies[position[a]] > 0 for a in order)]
-        last_power = None
-        for r in range(1, rounds + 1):
-            for agent in order:
-                i, g, R = position[agent], gammas[agent], rewards[agent][b]
-                P_k = _fold(P, policies, i)
-                V = value_iteration(P_k, own_available[agent], R, g)
-                policies[i] = tie_policy(P_k, own_available[agent], V, g, tie_tolerance)
-                if agent == last:
-                    last_power = (1.0 - g) * np.where(own_available[agent], P_k @ V, -np.inf).max(axis=1)
-            profile = tuple(policies[position[a]] > 0 for a in order)
-            same = [all(np.array_equal(x, y) for x, y in zip(profile, earlier)) for earlier in profiles]
-            profiles.append(profile)
-            if same[-1]:
-                outcome["fixed_point"][b] = r
-                break
-            if any(same):
-                outcome["cycle"][b] = r
-                outcome["period"][b] = r - same.index(True)
-                break
-        for agent in order:
-            ties[agent][b] = policies[position[agent]] > 0
-            g, R = gammas[agent], rewards[agent][b]
-            if agent == last and last_power is not None:
-                power[agent][b] = last_power
-                continue
-            chain = _chain(P, policies)
-            V = np.linalg.solve(np.eye(S) - g * chain, R)
-            power[agent][b] = (1.0 - g) * chain @ V
-    return power, ties, outcome
+    ``{'fixed_point', 'cycle', 'period': [B] int}`` (0 where none) of ``rounds`` rounds: every
+    agent optimal (a tie-split policy's probabilities are equal exactly when its tie sets are)."""
+    power, final, outcome = rounds_power_with_models(joint, order, gammas, seeds, rewards, rounds, {}, tie_tolerance)
+    return power, {agent: policy > 0 for agent, policy in final.items()}, outcome
 
 
 def rounds_power_with_models(joint, order, gammas, seeds, rewards, rounds, models, tie_tolerance=1e-8):
@@ -81,13 +37,7 @@ def rounds_power_with_models(joint, order, gammas, seeds, rewards, rounds, model
     gamma, tie_tolerance) -> [S, A]`` (``naive_agents.boltzmann_policy``, ...) in every stage and
     re-training. Returns POWER ``{agent: [B, S]}``, the final policies ``{agent: [B, S, A]}``
     (probabilities) and the per-sample outcome ``{'fixed_point', 'cycle', 'period': [B]}``."""
-    P = dense_joint(joint)
-    S = joint.num_states
-    position = {agent: joint.agents.index(agent) for agent in order}
-    own_available = {
-        agent: joint.action_mask.any(axis=tuple(1 + j for j in range(len(order)) if j != position[agent]))
-        for agent in order
-    }
+    P, S, position, own_available = dense_setting(joint, order)
     _, learned = learning_chain_power_with_models(joint, order, gammas, seeds, rewards, models, tie_tolerance)
     B = len(rewards[order[0]])
     power = {agent: np.empty((B, S)) for agent in order}
