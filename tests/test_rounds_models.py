@@ -291,3 +291,29 @@ def test_the_last_agents_retraining_against_the_chain_is_its_chain_stage_bit_for
         np.testing.assert_array_equal(continuation, trained["A"][0])
         assert error is None
     np.testing.assert_array_equal(conv.bound, trained["A"][1].bound)
+
+
+def test_a_boltzmann_first_agents_incremental_retraining_is_the_full_one_within_its_bounds():
+    """A re-training that need not repeat a chain stage (not the last agent's) uses incremental
+    policy iteration: the same certified values to within the two bounds, so softmax policies
+    within the sum of the two policy errors (L1 per state), and a deterministic function of its
+    inputs (the same call twice gives the same bits)."""
+    joint = joint_gridworld(gridworld(3, 3), interaction="remove")
+    seed = uniform_random_policy(joint, "A")
+    rng = np.random.default_rng(7)
+    rewards = {a: rng.random((32, joint.num_states)) for a in ("H", "A")}
+    problem = MultiAgentProblem(joint, seed, 0.95, 0.9, agent_models={"H": Boltzmann(4.0)})
+    masks_A = problem.policies(rewards)["A"]
+    reach = np.full(32, 1.0 / (1.0 - 0.95))
+
+    def call(incremental: bool):
+        return problem._response_model_policy(
+            9, "H", problem.joint, None, [masks_A], rewards["H"], reach, incremental=incremental
+        )
+
+    full, incremental, again = call(False), call(True), call(True)
+    np.testing.assert_array_equal(incremental[0], again[0])
+    l1 = np.abs(incremental[0] - full[0]).sum(axis=2).max(axis=1)  # [B]
+    assert np.all(l1 <= incremental[3] + full[3]) and np.all(full[3] < 1e-6)
+    np.testing.assert_array_equal(incremental[2].capped, False)
+    assert np.all(incremental[2].bound <= full[2].bound + 1e-12)  # both certified to the same tolerance

@@ -1010,10 +1010,15 @@ class LearningChainProblem:
         others: list[np.ndarray],
         rewards: np.ndarray,
         reach: np.ndarray,
+        incremental: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None, Convergence, np.ndarray | None]:
         """Agent ``agent``'s stage when it is not optimal or responds to a non-optimal policy:
         its policy (tie masks for an optimal agent, else its model's probabilities), its
-        continuation (optimal agents only), the convergence, and its policy error (or None)."""
+        continuation (optimal agents only), the convergence, and its policy error (or None).
+
+        ``incremental``: where the stage is policy iteration, its incremental form (the same
+        tie masks and certified values, other last bits; a rounds' re-training that need not
+        equal a chain stage bit for bit)."""
         model, g, s = self.agent_models[agent], self.discount_rates[agent], self.settings
         B, S = rewards.shape
         i = structure.agent_position(agent)
@@ -1035,7 +1040,7 @@ class LearningChainProblem:
             values, conv, mask = None, _no_convergence(B), None
         elif groups is None and not dense:
             # Policy iteration (deterministic stage, tie masks): exact values and certified tie sets.
-            values, _, mask, conv = best_response(structure, agent, others, rewards, g, s)
+            values, _, mask, conv = best_response(structure, agent, others, rewards, g, s, incremental=incremental)
         elif need_q and not model.is_optimal:
             classes = value_tolerance(model, s.tolerance, g, reach, self._valued_models, s.policy_tolerance)
             values, conv = solve_by_class(
@@ -1362,7 +1367,12 @@ class LearningChainProblem:
         # others' re-trainings get keys of their own (n + k) beside the chain's stages (0 ... n - 1).
         n = len(self.agents)
         stage = n - 1 if k == n - 1 else n + k
-        return self._response_model_policy(stage, agent, self.joint, groups, others, rewards, reach)
+        # Only the last agent must repeat its chain stage bit for bit; the others' policy
+        # iteration can be incremental (a deterministic function of its inputs all the same,
+        # so a model's fixed points are still found by equal bits).
+        return self._response_model_policy(
+            stage, agent, self.joint, groups, others, rewards, reach, incremental=k != n - 1
+        )
 
     def _respond(
         self,
