@@ -309,6 +309,16 @@ def test_unknown_agent_in_models_names_its_parameter():
 # -- reproducibility ----------------------------------------------------------------------------
 
 
+def solved_in_parts(problem, rewards, bounds=((0, 7), (7, 40), (40, 45))) -> list:
+    """``problem.solve`` of the sample ranges ``bounds`` of ``rewards``, one numba thread each."""
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        return [problem.solve({a: r[lo:hi] for a, r in rewards.items()}) for lo, hi in bounds]
+    finally:
+        numba.set_num_threads(threads)
+
+
 def test_results_do_not_depend_on_batching_or_threads():
     joint = joint_gridworld(gridworld(2, 3), interaction="remove")
     seed = uniform_random_policy(joint, "A")
@@ -317,12 +327,7 @@ def test_results_do_not_depend_on_batching_or_threads():
         joint, seed, 0.95, 0.9, diagnostic=True, agent_models={"H": Boltzmann(3.0), "A": EpsilonGreedy(0.1)}
     )
     whole = problem.solve(rewards)
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        parts = [problem.solve({a: r[lo:hi] for a, r in rewards.items()}) for lo, hi in ((0, 7), (7, 40), (40, 45))]
-    finally:
-        numba.set_num_threads(threads)
+    parts = solved_in_parts(problem, rewards)
     for key in whole.power:
         np.testing.assert_array_equal(np.concatenate([p.power[key] for p in parts]), whole.power[key], err_msg=key)
         np.testing.assert_array_equal(

@@ -9,12 +9,12 @@ policies' errors in the bound; bit-identity for any batch split.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from naive_agents import boltzmann_policy, epsilon_greedy_policy
 from naive_rounds import rounds_power_with_models
 from scipy.special import softmax
+from test_agent_models import solved_in_parts
 from test_rounds import one_shot_game, outcome_rewards
 
 from powerplay.model.agent_models import Boltzmann, EpsilonGreedy
@@ -250,12 +250,7 @@ def test_boltzmann_rounds_do_not_depend_on_batching_or_threads():
     problem = MultiAgentProblem(joint, seed, 0.95, 0.9, diagnostic=True, rounds=8, agent_models={"H": Boltzmann(3.0)})
     whole = problem.solve(rewards)
     assert whole.rounds.fixed_point.any() and whole.rounds.cycle.any()  # samples leave the batch early
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        parts = [problem.solve({a: r[lo:hi] for a, r in rewards.items()}) for lo, hi in ((0, 7), (7, 40), (40, 45))]
-    finally:
-        numba.set_num_threads(threads)
+    parts = solved_in_parts(problem, rewards)
     for key in whole.power:
         np.testing.assert_array_equal(np.concatenate([p.power[key] for p in parts]), whole.power[key], err_msg=key)
     for key in whole.convergence:
