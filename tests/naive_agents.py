@@ -79,6 +79,18 @@ def dense_setting(joint, order):
     return dense_joint(joint), joint.num_states, position, own_available
 
 
+def stage_policy(P_k, available, R, gamma, model, tie_tolerance):
+    """An agent's policy ``[S, A]`` in a stage with dynamics ``P_k [S, A, S]`` (the others'
+    policies folded in) -- ``model(P_k, available, V, R, gamma, tie_tolerance)``, or the tie-split
+    optimal policy for ``model=None`` -- and ``(1 - gamma) max_a Q(s, a)`` ``[S]``, the POWER of
+    its optimal values ``V`` (plain value iteration)."""
+    V = value_iteration(P_k, available, R, gamma)
+    best = (1.0 - gamma) * np.where(available, P_k @ V, -np.inf).max(axis=1)
+    if model is None:
+        return tie_policy(P_k, available, V, gamma, tie_tolerance), best
+    return model(P_k, available, V, R, gamma, tie_tolerance), best
+
+
 def learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance=1e-8):
     """POWER samples of every agent and the diagnostics, per the learning-chain protocol.
 
@@ -114,12 +126,10 @@ def learning_chain_power(joint, order, gammas, seeds, rewards, tie_tolerance=1e-
             context = dict(policies)
             for later in order[k + 1 :]:
                 context[position[later]] = seeds[later]
-            P_k = _fold(P, context, i)
-            V = value_iteration(P_k, own_available[agent], R, g)
-            Q = np.where(own_available[agent], P_k @ V, -np.inf)
             key = agent if agent == order[-1] else f"{agent}_against_seed"
-            power[key][b] = (1.0 - g) * Q.max(axis=1)
-            policies[i] = tie_policy(P_k, own_available[agent], V, g, tie_tolerance)
+            policies[i], power[key][b] = stage_policy(
+                _fold(P, context, i), own_available[agent], R, g, None, tie_tolerance
+            )
             learned[agent].append(policies[i])
         for agent in order[:-1]:
             g, R = gammas[agent], rewards[agent][b]
@@ -173,14 +183,10 @@ def learning_chain_power_with_models(joint, order, gammas, seeds, rewards, model
             context = dict(policies)
             for later in order[k + 1 :]:
                 context[position[later]] = seeds[later]
-            P_k = _fold(P, context, i)
-            V = value_iteration(P_k, own_available[agent], R, g)
-            if agent in models:
-                policies[i] = models[agent](P_k, own_available[agent], V, R, g, tie_tolerance)
-            else:
-                policies[i] = tie_policy(P_k, own_available[agent], V, g, tie_tolerance)
-                if agent == order[-1]:
-                    power[agent][b] = (1.0 - g) * np.where(own_available[agent], P_k @ V, -np.inf).max(axis=1)
+            model = models.get(agent)
+            policies[i], best = stage_policy(_fold(P, context, i), own_available[agent], R, g, model, tie_tolerance)
+            if agent == order[-1] and model is None:
+                power[agent][b] = best
             learned[agent].append(policies[i])
         for agent in order:
             if agent == order[-1] and agent not in models:

@@ -19,8 +19,7 @@ from naive_agents import (
     _fold,
     dense_setting,
     learning_chain_power_with_models,
-    tie_policy,
-    value_iteration,
+    stage_policy,
 )
 
 
@@ -51,14 +50,12 @@ def rounds_power_with_models(joint, order, gammas, seeds, rewards, rounds, model
         for r in range(1, rounds + 1):
             for agent in order:
                 i, g, R = position[agent], gammas[agent], rewards[agent][b]
-                P_k = _fold(P, policies, i)
-                V = value_iteration(P_k, own_available[agent], R, g)
-                if agent in models:
-                    policies[i] = models[agent](P_k, own_available[agent], V, R, g, tie_tolerance)
-                else:
-                    policies[i] = tie_policy(P_k, own_available[agent], V, g, tie_tolerance)
-                    if agent == last:
-                        last_power = (1.0 - g) * np.where(own_available[agent], P_k @ V, -np.inf).max(axis=1)
+                model = models.get(agent)
+                policies[i], best = stage_policy(
+                    _fold(P, policies, i), own_available[agent], R, g, model, tie_tolerance
+                )
+                if agent == last and model is None:
+                    last_power = best
             profile = tuple(policies[position[a]].copy() for a in order)
             same = [all(np.array_equal(x, y) for x, y in zip(profile, earlier)) for earlier in profiles]
             profiles.append(profile)
