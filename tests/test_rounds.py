@@ -285,7 +285,7 @@ def test_a_round_s_response_of_the_last_agent_is_its_chain_stage(agents, noise):
     last = agents[-1]
     others = [policies[a] for a in joint.agents if a != last]
     policy, continuation, conv = problem._respond(
-        last, problem.joint, problem.round_groups[-1], others, centred[last], policies[last]
+        last, problem.joint, problem.round_groups[-1], others, centred[last], warm=policies[last], incremental=True
     )
     assert np.array_equal(policy, policies[last])
     if problem.round_groups[-1] is not None:  # value iteration: the chain stage's operations

@@ -921,25 +921,7 @@ class LearningChainProblem:
             others = [policies[other] for other in structure.agents if other != agent]
             g = self.discount_rates[agent]
             if self.agent_models[agent].is_optimal and all(p.dtype == np.uint64 for p in others):
-                if groups is None:
-                    _, continuation, policy, conv = best_response(
-                        structure, agent, others, centred_rewards[agent], g, s
-                    )
-                else:
-                    stacked = np.stack(others)
-                    values, conv = response_values(
-                        groups,
-                        stacked,
-                        centred_rewards[agent],
-                        g,
-                        s.policy_tolerance,
-                        s.max_iterations,
-                        s.tie_tolerance,
-                        s.tolerance,
-                        f"best response of agent {agent}",
-                    )
-                    policy, continuation = response_greedy(groups, stacked, values, g, s.tie_tolerance)
-                    del values, stacked
+                policy, continuation, conv = self._respond(agent, structure, groups, others, centred_rewards[agent])
                 policies[agent] = policy
                 trained[agent] = (continuation, conv)
             else:
@@ -1360,7 +1342,9 @@ class LearningChainProblem:
             # Policy iteration starts from the agent's current masks once its policy is settling
             # (same masks as a cold start either way; a sample's choice depends on it alone).
             warm = np.where((moved <= WARM_START_MOVED)[:, None], current, np.uint64(0))
-            policy, continuation, conv = self._respond(agent, self.joint, groups, others, rewards, warm)
+            policy, continuation, conv = self._respond(
+                agent, self.joint, groups, others, rewards, warm=warm, incremental=True
+            )
             return policy, continuation, conv, None
         assert reach is not None
         # The last agent's chain stage is the joint MDP: its lanes and cache keys are shared; the
@@ -1381,25 +1365,26 @@ class LearningChainProblem:
         groups: ResponseGroups | None,
         others: Sequence[np.ndarray],
         rewards: np.ndarray,
-        current: np.ndarray,
+        warm: np.ndarray | None = None,
+        incremental: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, Convergence]:
-        """One re-training of a round: ``agent``'s optimal response on ``structure`` to the others'
-        tie masks (``[B, S]`` each, in the structure's agent order) for its centred rewards
-        ``[B, S]``: its tie masks, continuation ``[B, S]`` and convergence.
+        """An optimal agent's response on ``structure`` to the others' tie masks (``[B, S]``
+        each, in the structure's agent order) for its centred rewards ``[B, S]``: its tie masks,
+        continuation ``[B, S]`` and convergence. The chain's later stages (:meth:`_learn`, step
+        2) and the rounds' re-trainings both call it, so that the last agent's tie masks on the
+        full joint MDP are its chain stage's when the others' are (the rounds rely on it).
 
-        The algorithm of the chain's later stages (:meth:`_learn`, step 2), so that the last
-        agent's tie masks on the full joint MDP are its chain stage's when the others' are (the
-        rounds rely on it): policy iteration when ``groups`` is None, incremental where every
-        chain is a functional graph and warm-started from the agent's ``current`` tie masks
-        ``[B, S]`` (both give the same tie masks as the chain's cold full iteration; a sample
-        whose ``current`` masks are zero starts cold), else value iteration across samples on
-        the response's lane layout (``groups``).
+        Policy iteration when ``groups`` is None -- warm-started from ``warm`` tie masks ``[B,
+        S]`` if given (a sample whose masks are zero starts cold), incremental where every chain
+        is a functional graph if ``incremental``: both give the same tie masks as the cold full
+        iteration -- else value iteration across samples on the response's lane layout
+        (``groups``).
         """
         s = self.settings
         g = self.discount_rates[agent]
         if groups is None:
             _, continuation, policy, conv = best_response(
-                structure, agent, others, rewards, g, s, current, incremental=True
+                structure, agent, others, rewards, g, s, warm, incremental=incremental
             )
             return policy, continuation, conv
         stacked = np.stack(others)
