@@ -881,7 +881,6 @@ class LearningChainProblem:
         """Centred rewards, the learned policies (tie masks, or a non-optimal model's
         probabilities), the training stages' results (continuation or None, convergence), and
         each non-optimal agent's policy error (an L1 bound per state, ``[B]``)."""
-        s = self.settings
         clock = time.perf_counter()
         centred_rewards, centrings = {}, {}
         for agent in self.agents:
@@ -890,25 +889,13 @@ class LearningChainProblem:
         if len(shapes) != 1:
             raise ModelError(f"every agent's rewards must have the same shape, got {sorted(shapes)}")
         first = self.agents[0]
-        g = self.discount_rates[first]
         reach = self._reach(centred_rewards)
         errors: dict[str, np.ndarray] = {}
         policies: dict[str, np.ndarray] = {}
         trained: dict[str, tuple[np.ndarray | None, Convergence]] = {}
         # 1. The first agent's optimal policies against the later agents' seed policies.
         if self.agent_models[first].is_optimal:
-            # Stops once each sample's greedy policy is certain (and its values within tolerance).
-            values, conv = optimal_values(
-                self.first_rows,
-                centred_rewards[first],
-                g,
-                s.policy_tolerance,
-                s.max_iterations,
-                s.tie_tolerance,
-                s.tolerance,
-            )
-            policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
-            del values
+            policy, continuation, conv = self._learn_first(centred_rewards[first])
             policies[first] = policy
             trained[first] = (continuation, conv)
         else:
@@ -919,7 +906,6 @@ class LearningChainProblem:
         # 2. Each later agent's optimal responses to the frozen policies before it.
         for k, (agent, structure, groups) in enumerate(zip(self.agents[1:], self.stage_structures, self.stage_groups)):
             others = [policies[other] for other in structure.agents if other != agent]
-            g = self.discount_rates[agent]
             if self.agent_models[agent].is_optimal and all(p.dtype == np.uint64 for p in others):
                 policy, continuation, conv = self._respond(agent, structure, groups, others, centred_rewards[agent])
                 policies[agent] = policy
@@ -949,6 +935,19 @@ class LearningChainProblem:
             self._lazy[key] = build()
         return self._lazy[key]
 
+    def _learn_first(self, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
+        """The first agent's optimal tie masks ``[B, S]``, continuation ``[B, S]`` and convergence
+        on its stage's MDP (the later agents' seed policies folded in), for its centred rewards
+        ``[B, S]``: value iteration that stops once each sample's greedy policy is certain (and its
+        values are within tolerance)."""
+        s = self.settings
+        g = self.discount_rates[self.agents[0]]
+        values, conv = optimal_values(
+            self.first_rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
+        )
+        policy, continuation = greedy(self.first_rows, values, g, s.tie_tolerance)
+        return policy, continuation, conv
+
     def _first_model_policy(self, rewards: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, Convergence]:
         """The first agent's model policy ``[B, S, A]`` on its stage's MDP (the later agents'
         seed policies folded in), its L1 error bound ``[B]`` and the values' convergence."""
@@ -975,10 +974,7 @@ class LearningChainProblem:
             q = _widen(q, rows.num_actions)
             value_error = action_value_error(conv.bound, values, g, self.precision.terms)
         elif model.needs_ties:
-            values, conv = optimal_values(
-                rows, rewards, g, s.policy_tolerance, s.max_iterations, s.tie_tolerance, s.tolerance
-            )
-            mask, _ = greedy(rows, values, g, s.tie_tolerance)
+            mask, _, conv = self._learn_first(rewards)
             ties = mask_to_probabilities(mask, rows.num_actions)
         policy = model.policy(q, ties, available, g, B)
         return np.ascontiguousarray(policy), model.policy_error(value_error, g), conv
