@@ -360,6 +360,20 @@ def test_unknown_name_lists_where_it_looked(tmp_path):
     assert f"not in {tmp_path / 'policies'}/" in str(info.value) and "built-ins:" in str(info.value)
 
 
+def test_a_bare_name_of_a_file_in_the_working_folder_says_to_give_a_path(tmp_path):
+    """A bare name is looked up in mdps/ (as the reference did); a file of that name beside the
+    config is not read, and the error says how to name it."""
+    (tmp_path / "corridor.yaml").write_text("kind: mdp\ngridworld_map: '...'\n")
+    with pytest.raises(ResolveError) as info:
+        resolve_mdp("corridor.yaml", tmp_path)
+    assert str(info.value) == (
+        f"unknown MDP 'corridor.yaml': not in {tmp_path / 'mdps'}/ and not a built-in; to read the file "
+        f"corridor.yaml in {tmp_path}, give it as a path: ./corridor.yaml"
+    )
+    mdp, origin = resolve_mdp("./corridor.yaml", tmp_path)
+    assert mdp.num_states == 3 and origin == str(tmp_path / "corridor.yaml")
+
+
 def test_ambiguous_files_are_an_error(tmp_path):
     (tmp_path / "mdps").mkdir()
     (tmp_path / "mdps" / "maze.gv").write_text("digraph {}")

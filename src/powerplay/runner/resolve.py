@@ -121,6 +121,7 @@ def _resolve(
             return _read(kind, path), str(path.resolve())
         folder = workdir / folder_name
         found = _candidates(folder, name)
+        here = (workdir / name).is_file()  # a bare name is looked up in the folder, as the reference did
     except OSError as error:  # e.g. a name too long for a file name: not a file, then
         raise ResolveError(
             f"{label} {name[:60]!r}... cannot be looked up as a file ({error.strerror or error})"
@@ -133,6 +134,11 @@ def _resolve(
         return _read(kind, found[0]), str(found[0].resolve())
     if name in builtin_names():
         return load_builtin(name), BUILTIN
+    if here:
+        raise ResolveError(
+            f"unknown {label} {name!r}: not in {folder}/ and not a built-in; to read the file "
+            f"{name} in {workdir}, give it as a path: ./{name}"
+        )
     raise ResolveError(
         f"unknown {label} {name!r}: not a file, not in {folder}/, not a built-in "
         f"(built-ins: {', '.join(builtin_names())})"
